@@ -1,0 +1,199 @@
+"""Typed records passed between the layers of wsdissect.
+
+Every layer of the core (decode, tcp, http, websocket, analyzer) takes and returns these records and nothing
+else: no layer opens files, sockets or prints. Renderers turn them into text, JSON or pictures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+# Directions within a connection. The client is the side that sent the SYN (or, when the capture starts
+# mid-connection, the side that sent the HTTP request, or the higher port as a last resort).
+C2S = "c2s"
+S2C = "s2c"
+
+# TCP flag bits as they appear in the header's 13th byte (plus ECE/CWR for completeness).
+FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
+_FLAG_NAMES = ((SYN, "SYN"), (FIN, "FIN"), (RST, "RST"), (PSH, "PSH"), (ACK, "ACK"), (URG, "URG"),
+               (ECE, "ECE"), (CWR, "CWR"))
+
+
+def flag_names(flags: int) -> str:
+    """'SYN,ACK' / 'PSH,ACK' / 'FIN,ACK' in the order Wireshark prints them."""
+    return ",".join(name for bit, name in _FLAG_NAMES if flags & bit)
+
+
+@dataclass(slots=True)
+class RawPacket:
+    """One record of a capture, before any decoding. `no` is 1-based (Wireshark's frame.number)."""
+    no: int
+    ts: float
+    linktype: int
+    data: bytes
+    wirelen: int
+
+
+@dataclass(slots=True)
+class TcpSegment:
+    """A decoded TCP segment. `src`/`dst` are IP address strings; `seq`/`ack` are absolute.
+
+    `missing` counts payload bytes the IP header announced but the capture did not keep (snaplen cut);
+    the payload holds only what was captured.
+    """
+    no: int
+    ts: float
+    src: str
+    dst: str
+    sport: int
+    dport: int
+    seq: int
+    ack: int
+    flags: int
+    window: int
+    payload: bytes
+    frame_len: int = 0       # bytes on the wire for the whole link-layer frame (Wireshark's Length column)
+    ip_version: int = 4
+    missing: int = 0
+
+
+@dataclass(slots=True)
+class Note:
+    """Expert info, as Wireshark calls it: something worth a reader's attention.
+
+    severity: "chat" (normal protocol events worth knowing), "note", "warning" or "error" (malformed data or a
+    protocol violation). `code` is a stable kebab-case identifier for scripts.
+    """
+    no: Optional[int]
+    conn: Optional[int]
+    severity: str
+    code: str
+    text: str
+
+
+@dataclass(slots=True)
+class DeflateParams:
+    """permessage-deflate (RFC 7692) parameters as agreed in the 101 response."""
+    server_no_context_takeover: bool = False
+    client_no_context_takeover: bool = False
+    server_max_window_bits: int = 15
+    client_max_window_bits: int = 15
+
+
+@dataclass(slots=True)
+class Frame:
+    """One RFC 6455 frame. `length` is the payload length as sent (before unmasking and inflating).
+
+    `no` is the packet whose arrival completed the frame (where the timeline lists it), `first_no` the packet
+    that carried its first byte. `payload` is the unmasked payload as far as it was kept (see limits);
+    `payload_missing` counts payload bytes lost to a gap in the TCP stream or to the cap.
+    """
+    no: int
+    first_no: int
+    conn: Optional[int]
+    direction: str
+    fin: bool
+    rsv: int                 # RSV1..RSV3 as a 3-bit number, RSV1 = 0b100
+    opcode: int
+    masked: bool
+    mask_key: Optional[bytes]
+    length: int
+    header_len: int = 2
+    payload: bytes = b""
+    payload_missing: int = 0
+    close_code: Optional[int] = None
+    close_reason: Optional[str] = None
+
+
+@dataclass(slots=True)
+class Message:
+    """A data message (text or binary) assembled from one or more frames, inflated if compressed.
+
+    `data` holds at most the message cap; `truncated` says it was cut (cap reached, or bytes missing).
+    `text` is the decoded text for a valid UTF-8 text message, else None.
+    """
+    conn: Optional[int]
+    direction: str
+    opcode: int
+    frames: int
+    first_no: int
+    last_no: int
+    compressed: bool
+    length: int              # after inflating; what the application received
+    wire_length: int         # sum of frame payload lengths as sent
+    data: bytes = b""
+    text: Optional[str] = None
+    truncated: bool = False
+
+
+@dataclass(slots=True)
+class Endpoint:
+    ip: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
+
+
+@dataclass(slots=True)
+class Connection:
+    """What is known about one TCP connection and the WebSocket session inside it."""
+    id: int
+    client: Endpoint
+    server: Endpoint
+    first_no: int = 0
+    first_ts: float = 0.0
+    last_ts: float = 0.0
+    saw_syn: bool = False
+    # WebSocket handshake
+    is_websocket: bool = False
+    method: Optional[str] = None
+    uri: Optional[str] = None
+    host: Optional[str] = None
+    origin: Optional[str] = None
+    ws_version: Optional[str] = None
+    key: Optional[str] = None
+    status: Optional[int] = None
+    accept: Optional[str] = None
+    accept_ok: Optional[bool] = None
+    expected_accept: Optional[str] = None
+    subprotocol: Optional[str] = None
+    offered_subprotocols: Optional[str] = None
+    extensions: Optional[str] = None
+    offered_extensions: Optional[str] = None
+    deflate: Optional[DeflateParams] = None
+    decode_as: bool = False          # framing forced by --decode-as, no handshake seen
+    # Life
+    state: str = "open"              # open / closing / closed / reset
+    close_code: Optional[int] = None
+    close_reason: Optional[str] = None
+    closed_by: Optional[str] = None  # "client" / "server" (who sent the first Close frame)
+    fin_by: Optional[str] = None     # who sent the first FIN
+    end: Optional[str] = None        # "fin" / "rst" / None (still open at end of capture)
+    messages: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
+    bytes: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})   # TCP payload bytes per direction
+    frames: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
+    notes: int = 0
+
+
+@dataclass(slots=True)
+class Row:
+    """What the timeline shows for one packet."""
+    no: int
+    ts: float
+    conn: Optional[int]
+    direction: Optional[str]
+    src: str
+    dst: str
+    flags: int
+    seq: int                 # relative, as Wireshark shows it
+    ack: int
+    length: int              # TCP payload length
+    frame_len: int
+    window: int
+    role: str
+    label: str
+    info: str
+    frames: list = field(default_factory=list)      # Frame records completed in this packet
+    messages: list = field(default_factory=list)    # Message records completed in this packet
+    notes: list = field(default_factory=list)       # Note records raised by this packet
