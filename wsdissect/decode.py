@@ -1,0 +1,205 @@
+"""Link layer, IP and TCP headers: RawPacket in, TcpSegment out.
+
+This is the hot path of a large capture, so it is one flat pass of `struct.unpack_from` at offsets into the
+captured bytes: no slicing until the payload, no per-layer objects, address strings cached by their raw bytes.
+"""
+from __future__ import annotations
+
+import socket
+import struct
+
+from .model import RawPacket, TcpSegment
+
+__all__ = ["DecodeError", "decode_packet", "is_supported_linktype"]
+
+
+class DecodeError(Exception):
+    """A header is too short or contradicts itself; the message says which and by how much."""
+
+
+_ETHERTYPE_IPV4 = 0x0800
+_ETHERTYPE_IPV6 = 0x86DD
+# 802.1Q, 802.1ad and the pre-standard QinQ tag; any of them may be stacked on any other.
+_VLAN_TPIDS = frozenset((0x8100, 0x88A8, 0x9100))
+
+_ETHERTYPE_LINKS = {
+    # linktype -> (header length, offset of the ethertype within it)
+    1: (14, 12),        # Ethernet
+    113: (16, 14),      # Linux SLL
+    276: (20, 0),       # Linux SLL2
+}
+_RAW_LINKS = frozenset((101, 12, 14, 228, 229))
+_NULL, _LOOP = 0, 108
+# The BSD loopback header holds the sender's AF_ value, which differs per OS for IPv6.
+_BSD_AF_INET = 2
+_BSD_AF_INET6 = frozenset((24, 28, 30))
+
+_SUPPORTED = frozenset(_ETHERTYPE_LINKS) | _RAW_LINKS | {_NULL, _LOOP}
+
+_U16 = struct.Struct("!H")
+_U32BE = struct.Struct("!I")
+_U32LE = struct.Struct("<I")
+# version/IHL, total length, fragment word, protocol, source, destination (TOS, id, TTL, checksum skipped)
+_IPV4 = struct.Struct("!BxH2xHxB2x4s4s")
+# version/class/flow, payload length, next header, source, destination (hop limit skipped)
+_IPV6 = struct.Struct("!IHBx16s16s")
+# ports, seq, ack, data offset, flags, window
+_TCP = struct.Struct("!HHIIBBH")
+
+_IPV6_SKIPPABLE = frozenset((0, 43, 60))     # hop-by-hop, routing, destination options: length in 8-octet units
+_IPV6_FRAGMENT, _IPV6_AH = 44, 51
+
+# Raw address bytes -> text. Bounded so a capture full of scanned addresses cannot grow it without limit.
+_names: dict[bytes, str] = {}
+_NAMES_MAX = 65536
+
+
+def _name(raw: bytes) -> str:
+    if len(_names) >= _NAMES_MAX:
+        _names.clear()
+    text = socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
+    _names[raw] = text
+    return text
+
+
+def is_supported_linktype(linktype: int) -> bool:
+    """True when decode_packet understands this link type (otherwise it returns None for every packet)."""
+    return linktype in _SUPPORTED
+
+
+def decode_packet(raw: RawPacket) -> TcpSegment | None:
+    """Decode one captured frame down to TCP.
+
+    Returns None for anything that is not a whole TCP segment (other protocols, non-initial or incomplete IP
+    fragments, unsupported link types). Raises DecodeError when a header is malformed.
+    """
+    # One flat function on purpose: at a million packets, each extra Python call per packet costs ~0.1 s.
+    data = raw.data
+    n = len(data)
+    lt = raw.linktype
+    link = _ETHERTYPE_LINKS.get(lt)
+    if link is not None:
+        off, at = link
+        if n < off:
+            raise DecodeError(f"short {_LINK_NAMES[lt]} header: {n} of {off} bytes")
+        etype = _U16.unpack_from(data, at)[0]
+        while etype in _VLAN_TPIDS:
+            if n < off + 4:
+                raise DecodeError(f"short VLAN tag: {n - off} of 4 bytes")
+            etype = _U16.unpack_from(data, off + 2)[0]
+            off += 4
+        if etype == _ETHERTYPE_IPV4:
+            version = 4
+        elif etype == _ETHERTYPE_IPV6:
+            version = 6
+        else:
+            return None
+    else:
+        if lt in _RAW_LINKS:
+            off = 0
+        elif lt == _NULL or lt == _LOOP:
+            if n < 4:
+                raise DecodeError(f"short loopback header: {n} of 4 bytes")
+            if lt == _LOOP:
+                family = _U32BE.unpack_from(data)[0]
+            else:
+                # Written in the capturing host's byte order; AF values are small, so a big value means the
+                # other order.
+                family = _U32LE.unpack_from(data)[0]
+                if family > 0xFFFF:
+                    family = _U32BE.unpack_from(data)[0]
+            if family != _BSD_AF_INET and family not in _BSD_AF_INET6:
+                return None
+            off = 4
+        else:
+            return None
+        if n <= off:
+            raise DecodeError("empty IP packet")
+        version = data[off] >> 4
+        if version != 4 and version != 6:
+            raise DecodeError(f"IP packet with IP version {version}")
+
+    if version == 4:
+        if n - off < 20:
+            raise DecodeError(f"short IPv4 header: {n - off} of 20 bytes")
+        vihl, total, frag, proto, src, dst = _IPV4.unpack_from(data, off)
+        if vihl >> 4 != 4:
+            raise DecodeError(f"IPv4 header with version {vihl >> 4}")
+        ihl = (vihl & 15) << 2
+        if ihl < 20:
+            raise DecodeError(f"bad IPv4 header length: {ihl} bytes (minimum 20)")
+        if n - off < ihl:
+            raise DecodeError(f"short IPv4 header: {n - off} of {ihl} bytes")
+        if proto != 6 or frag & 0x3FFF:
+            # Only an unfragmented datagram holds a whole segment; TCP avoids fragmentation (MSS, PMTU
+            # discovery), so reassembling fragments is not worth the state.
+            return None
+        if total == 0:
+            # Segmentation offload: the sending host captured the super-packet before the NIC filled this in.
+            total = n - off
+        elif total < ihl:
+            raise DecodeError(f"IPv4 total length {total} is shorter than its {ihl}-byte header")
+        t = off + ihl
+        ip_end = off + total
+    else:
+        if n - off < 40:
+            raise DecodeError(f"short IPv6 header: {n - off} of 40 bytes")
+        vcf, plen, nxt, src, dst = _IPV6.unpack_from(data, off)
+        if vcf >> 28 != 6:
+            raise DecodeError(f"IPv6 header with version {vcf >> 28}")
+        t = off + 40
+        # A zero payload length is a jumbogram or segmentation offload: the frame itself is the only bound.
+        ip_end = t + plen if plen else n
+        while nxt != 6:
+            if nxt in _IPV6_SKIPPABLE:
+                if t + 2 > n:
+                    raise DecodeError(f"short IPv6 extension header {nxt}: {max(n - t, 0)} of 2 bytes")
+                hlen = (data[t + 1] + 1) << 3
+            elif nxt == _IPV6_FRAGMENT:
+                if t + 8 > n:
+                    raise DecodeError(f"short IPv6 fragment header: {max(n - t, 0)} of 8 bytes")
+                if _U16.unpack_from(data, t + 2)[0] & 0xFFF9:
+                    return None     # a later fragment, or a first one with more to come
+                hlen = 8
+            elif nxt == _IPV6_AH:
+                if t + 2 > n:
+                    raise DecodeError(f"short IPv6 authentication header: {max(n - t, 0)} of 2 bytes")
+                hlen = (data[t + 1] + 2) << 2
+            else:
+                return None
+            if t + hlen > min(n, ip_end):
+                raise DecodeError(f"IPv6 extension header {nxt} ({hlen} bytes) runs past the packet")
+            nxt = data[t]
+            t += hlen
+
+    # ip_end is where the IP header says the segment ends, n where the capture ends. Past ip_end is link
+    # padding (or an Ethernet FCS); short of it, the capture's snaplen cut the packet.
+    if ip_end > n:
+        if raw.wirelen <= n:
+            raise DecodeError(f"IP length claims {ip_end - off} bytes but the frame holds only {n - off}")
+        end = n
+        if end - t < 20:
+            raise DecodeError(f"TCP header cut off by the capture's snaplen: {max(end - t, 0)} of 20 bytes")
+    else:
+        end = ip_end
+        if end - t < 20:
+            raise DecodeError(f"short TCP header: {max(end - t, 0)} of 20 bytes")
+    sport, dport, seq, ack, doff, flags, window = _TCP.unpack_from(data, t)
+    hl = (doff >> 4) << 2
+    if hl < 20:
+        raise DecodeError(f"bad TCP data offset: {hl} bytes (minimum 20)")
+    start = t + hl
+    if start > ip_end:
+        raise DecodeError(f"TCP header length {hl} exceeds the {ip_end - t} bytes of the IP payload")
+    if start > end:
+        # Only options were cut off; the fixed header is intact and the payload is all missing.
+        payload = b""
+        missing = ip_end - start
+    else:
+        payload = data[start:end]
+        missing = ip_end - end
+    return TcpSegment(raw.no, raw.ts, _names.get(src) or _name(src), _names.get(dst) or _name(dst),
+                      sport, dport, seq, ack, flags, window, payload, raw.wirelen, version, missing)
+
+
+_LINK_NAMES = {1: "Ethernet", 113: "Linux SLL", 276: "Linux SLL2"}

@@ -1,0 +1,327 @@
+"""Streaming reader for pcap and pcapng files.
+
+One record at a time, never the whole file: memory stays flat however long the capture is. The file is read
+in chunks with `read1` so that a pipe (`tcpdump -w - | wsdissect read -`) delivers packets as they arrive
+instead of waiting for a full chunk.
+
+Damage is reported after the fact: every packet before the damaged record is yielded first, then
+`CaptureTruncated` is raised, so a cut-off capture still shows everything it holds.
+"""
+from __future__ import annotations
+
+import struct
+from typing import BinaryIO, Iterator
+
+from ..model import RawPacket
+
+__all__ = [
+    "CaptureError", "CaptureTruncated", "open_capture", "iter_capture",
+    "LINKTYPE_NULL", "LINKTYPE_ETHERNET", "LINKTYPE_RAW", "LINKTYPE_LOOP", "LINKTYPE_LINUX_SLL",
+    "LINKTYPE_IPV4", "LINKTYPE_IPV6", "LINKTYPE_LINUX_SLL2", "LINKTYPE_NAMES",
+]
+
+LINKTYPE_NULL = 0
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = 101
+LINKTYPE_LOOP = 108
+LINKTYPE_LINUX_SLL = 113
+LINKTYPE_IPV4 = 228
+LINKTYPE_IPV6 = 229
+LINKTYPE_LINUX_SLL2 = 276
+# Some BSDs wrote their own DLT_RAW value into old files instead of the portable 101.
+LINKTYPE_RAW_BSD12 = 12
+LINKTYPE_RAW_BSD14 = 14
+
+LINKTYPE_NAMES = {
+    LINKTYPE_NULL: "BSD loopback (NULL)",
+    LINKTYPE_ETHERNET: "Ethernet",
+    LINKTYPE_RAW: "raw IP",
+    LINKTYPE_RAW_BSD12: "raw IP",
+    LINKTYPE_RAW_BSD14: "raw IP",
+    LINKTYPE_LOOP: "OpenBSD loopback (LOOP)",
+    LINKTYPE_LINUX_SLL: "Linux cooked capture (SLL)",
+    LINKTYPE_IPV4: "raw IPv4",
+    LINKTYPE_IPV6: "raw IPv6",
+    LINKTYPE_LINUX_SLL2: "Linux cooked capture v2 (SLL2)",
+}
+
+
+class CaptureError(Exception):
+    """The file cannot be read as a capture at all (wrong format, header unreadable, empty)."""
+
+
+class CaptureTruncated(CaptureError):
+    """The capture ends or breaks inside a record; every packet before it has already been yielded."""
+
+
+# A record claiming more than this is a damaged length field, not a packet: refusing it keeps a corrupt file
+# from asking for gigabytes of memory.
+MAX_RECORD = 256 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+_PCAP_MAGIC = {
+    # magic as read little-endian -> (byte order, fraction divisor, record header length)
+    0xA1B2C3D4: ("<", 1_000_000, 16),
+    0xA1B23C4D: ("<", 1_000_000_000, 16),
+    0xD4C3B2A1: (">", 1_000_000, 16),
+    0x4D3CB2A1: (">", 1_000_000_000, 16),
+    # Kuznetzov's patched libpcap (old Red Hat / SuSE): 8 extra bytes per record (ifindex, protocol, type).
+    0xA1B2CD34: ("<", 1_000_000, 24),
+    0x34CDB2A1: (">", 1_000_000, 24),
+}
+_NG_SHB = 0x0A0D0D0A
+_NG_BOM = 0x1A2B3C4D
+_NG_IDB, _NG_PB, _NG_SPB, _NG_EPB = 1, 2, 3, 6
+_NG_PACKET_BLOCKS = (_NG_EPB, _NG_SPB, _NG_PB)
+_NG_OPT_TSRESOL, _NG_OPT_TSOFFSET = 9, 14
+
+_U32LE = struct.Struct("<I")
+_PCAP_HDR = {o: struct.Struct(o + "IHHiIII") for o in "<>"}       # magic ver ver zone sigfigs snaplen link
+_PCAP_REC = {o: struct.Struct(o + "IIII") for o in "<>"}          # sec frac caplen wirelen
+_NG_HEAD = {o: struct.Struct(o + "II") for o in "<>"}             # block type, total length
+_NG_SHB_BODY = {o: struct.Struct(o + "IHH") for o in "<>"}        # byte-order magic, major, minor
+_NG_IDB_BODY = {o: struct.Struct(o + "HHI") for o in "<>"}        # linktype, reserved, snaplen
+_NG_OPT = {o: struct.Struct(o + "HH") for o in "<>"}
+_NG_I64 = {o: struct.Struct(o + "q") for o in "<>"}
+_NG_U32 = {o: struct.Struct(o + "I") for o in "<>"}
+_NG_EPB_BODY = {o: struct.Struct(o + "IIIII") for o in "<>"}      # iface, ts hi, ts lo, caplen, wirelen
+_NG_PB_BODY = {o: struct.Struct(o + "HHIIII") for o in "<>"}      # iface, drops, ts hi, ts lo, caplen, wirelen
+
+
+def open_capture(path) -> Iterator[RawPacket]:
+    """Yield every packet of the pcap or pcapng file at `path`.
+
+    FileNotFoundError (and other OSErrors) propagate on the first `next()`.
+    """
+    with open(path, "rb") as f:
+        yield from iter_capture(f)
+
+
+def iter_capture(fileobj: BinaryIO) -> Iterator[RawPacket]:
+    """Yield every packet of a pcap or pcapng stream read from a binary file object.
+
+    A generator like `open_capture`: format errors surface on the first `next()`, not at the call.
+    """
+    read = getattr(fileobj, "read1", None) or fileobj.read
+    head = _fill(read, b"", 4)
+    if not head:
+        raise CaptureError("empty file: not a pcap or pcapng file")
+    if len(head) < 4:
+        raise CaptureError(f"not a pcap or pcapng file (only {len(head)} bytes long)")
+    magic = _U32LE.unpack_from(head)[0]
+    if magic == _NG_SHB:
+        yield from _iter_pcapng(read, head)
+        return
+    if magic in _PCAP_MAGIC:
+        yield from _iter_pcap(read, head, magic)
+        return
+    hint = ""
+    if head[:2] == b"\x1f\x8b":
+        hint = "; it looks gzip-compressed, gunzip it first"
+    raise CaptureError(f"not a pcap or pcapng file (starts with {head[:4].hex(' ')}){hint}")
+
+
+def _fill(read, rest: bytes, need: int) -> bytes:
+    """Return `rest` extended with fresh input until it holds `need` bytes or the input ends."""
+    have = len(rest)
+    if have >= need:
+        return rest
+    parts = [rest]
+    while have < need:
+        chunk = read(max(_CHUNK, need - have))
+        if not chunk:
+            break
+        parts.append(chunk)
+        have += len(chunk)
+    return b"".join(parts)
+
+
+def _iter_pcap(read, head: bytes, magic: int) -> Iterator[RawPacket]:
+    order, div, rec_len = _PCAP_MAGIC[magic]
+    buf = _fill(read, head, 24)
+    if len(buf) < 24:
+        raise CaptureError(f"pcap file header cut short: {len(buf)} of 24 bytes")
+    _, _, _, _, _, _, link = _PCAP_HDR[order].unpack_from(buf)
+    # The upper bits carry FCS information (libpcap and the pcap draft place it differently); both layouts
+    # leave the low 26 bits for the link type.
+    linktype = link & 0x03FFFFFF
+    unpack_rec = _PCAP_REC[order].unpack_from
+    base = 24             # file offset of buf[0]
+    pos = 24
+    end = len(buf)
+    no = 0
+    while True:
+        if end - pos < rec_len:
+            base += pos
+            buf = _fill(read, buf[pos:], rec_len)
+            pos, end = 0, len(buf)
+            if end == 0:
+                return
+            if end < rec_len:
+                raise CaptureTruncated(
+                    f"capture cut short inside the header of packet {no + 1} at offset {base} "
+                    f"(needed {rec_len} bytes, {end} left)")
+        sec, frac, caplen, wirelen = unpack_rec(buf, pos)
+        if caplen > MAX_RECORD:
+            raise CaptureTruncated(
+                f"packet {no + 1} at offset {base + pos} claims {caplen} captured bytes: the file is damaged")
+        start = pos + rec_len
+        stop = start + caplen
+        if stop > end:
+            base += pos
+            buf = _fill(read, buf[pos:], rec_len + caplen)
+            pos, end = 0, len(buf)
+            start, stop = rec_len, rec_len + caplen
+            if stop > end:
+                raise CaptureTruncated(
+                    f"capture cut short inside packet {no + 1} at offset {base} "
+                    f"(needed {caplen} bytes, {end - rec_len} left)")
+        no += 1
+        yield RawPacket(no, sec + frac / div, linktype, buf[start:stop], wirelen)
+        pos = stop
+
+
+def _iter_pcapng(read, head: bytes) -> Iterator[RawPacket]:
+    buf = _fill(read, head, 12)
+    if len(buf) < 12:
+        raise CaptureError(f"pcapng section header cut short: {len(buf)} of 28 bytes")
+    order = _shb_order(buf, 0)
+    if order is None:
+        raise CaptureError(f"pcapng section header has a bad byte-order magic ({buf[8:12].hex(' ')})")
+    unpack_head, u32, epb = _ng_unpackers(order)
+    # interface id -> (linktype, divisor, offset seconds, snaplen)
+    interfaces: list[tuple[int, int, int, int]] = []
+    base = 0
+    pos = 0
+    end = len(buf)
+    no = 0
+    first = True
+    while True:
+        if end - pos < 12:
+            base += pos
+            buf = _fill(read, buf[pos:], 12)
+            pos, end = 0, len(buf)
+            if end == 0:
+                return
+            if end < 12:
+                raise CaptureTruncated(_ng_cut(None, no, base, 12, end))
+        btype, blen = unpack_head(buf, pos)
+        if btype == _NG_SHB:
+            order = _shb_order(buf, pos)
+            if order is None:
+                raise CaptureTruncated(
+                    f"section header at offset {base + pos} has a bad byte-order magic "
+                    f"({buf[pos + 8:pos + 12].hex(' ')}): the file is damaged")
+            unpack_head, u32, epb = _ng_unpackers(order)
+            btype, blen = unpack_head(buf, pos)
+        if blen < 12 or blen & 3 or blen > MAX_RECORD:
+            what = "section header" if btype == _NG_SHB else f"block of type {btype:#x}"
+            exc = CaptureError if first else CaptureTruncated
+            raise exc(f"{what} at offset {base + pos} has an impossible length {blen}: the file is damaged")
+        if end - pos < blen:
+            base += pos
+            buf = _fill(read, buf[pos:], blen)
+            pos, end = 0, len(buf)
+            if end < blen:
+                if first:
+                    raise CaptureError(f"pcapng section header cut short: {end} of {blen} bytes")
+                raise CaptureTruncated(_ng_cut(btype, no, base, blen, end))
+        bstart = pos
+        pos += blen
+        if u32(buf, pos - 4)[0] != blen:
+            raise CaptureTruncated(
+                f"block at offset {base + bstart} does not end with its length {blen}: the file is damaged")
+        first = False
+
+        if btype == _NG_EPB:
+            if blen < 32:
+                raise CaptureTruncated(_ng_small(btype, no, base + bstart, blen))
+            iface, hi, lo, caplen, wirelen = epb(buf, bstart + 8)
+            data_at = bstart + 28
+        elif btype == _NG_SPB:
+            if blen < 16:
+                raise CaptureTruncated(_ng_small(btype, no, base + bstart, blen))
+            iface, hi, lo = 0, 0, 0
+            wirelen = u32(buf, bstart + 8)[0]
+            # SPB has no captured-length field: it is the original length cut to the snaplen and to the block.
+            caplen = min(wirelen, blen - 16)
+            data_at = bstart + 12
+        elif btype == _NG_PB:
+            if blen < 32:
+                raise CaptureTruncated(_ng_small(btype, no, base + bstart, blen))
+            iface, _, hi, lo, caplen, wirelen = _NG_PB_BODY[order].unpack_from(buf, bstart + 8)
+            data_at = bstart + 28
+        elif btype == _NG_IDB:
+            interfaces.append(_parse_idb(buf, bstart, blen, order, base))
+            continue
+        elif btype == _NG_SHB:
+            interfaces = []
+            continue
+        else:
+            continue
+
+        no += 1
+        if iface >= len(interfaces):
+            raise CaptureTruncated(
+                f"packet {no} at offset {base + bstart} names interface {iface}, but its section describes "
+                f"only {len(interfaces)}: the file is damaged")
+        linktype, div, tsoff, snaplen = interfaces[iface]
+        if btype == _NG_SPB and snaplen:
+            caplen = min(caplen, snaplen)
+        if data_at + caplen > pos - 4:
+            raise CaptureTruncated(
+                f"packet {no} at offset {base + bstart} claims {caplen} captured bytes but its block holds "
+                f"{pos - 4 - data_at}: the file is damaged")
+        ts = ((hi << 32) | lo) / div + tsoff if btype != _NG_SPB else 0.0
+        yield RawPacket(no, ts, linktype, buf[data_at:data_at + caplen], wirelen)
+
+
+def _ng_unpackers(order: str):
+    # Bound once per section: the byte order only changes at a section header.
+    return _NG_HEAD[order].unpack_from, _NG_U32[order].unpack_from, _NG_EPB_BODY[order].unpack_from
+
+
+def _shb_order(buf: bytes, pos: int):
+    bom = _U32LE.unpack_from(buf, pos + 8)[0]
+    if bom == _NG_BOM:
+        return "<"
+    if bom == 0x4D3C2B1A:
+        return ">"
+    return None
+
+
+def _parse_idb(buf: bytes, bstart: int, blen: int, order: str, base: int) -> tuple[int, int, int, int]:
+    if blen < 20:
+        raise CaptureTruncated(f"interface description at offset {base + bstart} is too short ({blen} bytes)")
+    linktype, _, snaplen = _NG_IDB_BODY[order].unpack_from(buf, bstart + 8)
+    div, tsoff = 1_000_000, 0
+    opt = bstart + 16
+    stop = bstart + blen - 4
+    unpack_opt = _NG_OPT[order].unpack_from
+    # Options are read leniently: a malformed option ends the list rather than the capture, since only the
+    # timestamp resolution and offset matter here.
+    while opt + 4 <= stop:
+        code, olen = unpack_opt(buf, opt)
+        if code == 0 or opt + 4 + olen > stop:
+            break
+        if code == _NG_OPT_TSRESOL and olen >= 1:
+            v = buf[opt + 4]
+            div = 1 << (v & 0x7F) if v & 0x80 else 10 ** v
+        elif code == _NG_OPT_TSOFFSET and olen >= 8:
+            tsoff = _NG_I64[order].unpack_from(buf, opt + 4)[0]
+        opt += 4 + ((olen + 3) & ~3)
+    return linktype, div, tsoff, snaplen
+
+
+def _ng_cut(btype, no: int, offset: int, needed: int, left: int) -> str:
+    if btype in _NG_PACKET_BLOCKS:
+        where = f"inside packet {no + 1}"
+    elif btype is None:
+        where = "inside a block header"
+    else:
+        where = f"inside a block of type {btype:#x}"
+    return f"capture cut short {where} at offset {offset} (needed {needed} bytes, {left} left)"
+
+
+def _ng_small(btype: int, no: int, offset: int, blen: int) -> str:
+    return f"packet {no + 1} at offset {offset}: block of type {btype:#x} too short ({blen} bytes)"
