@@ -1,0 +1,271 @@
+"""Incremental RFC 6455 frame parser for one direction of a connection.
+
+Sans-IO: fed the in-order bytes of one TCP direction, chunk by chunk, each tagged with the number of the
+packet that carried it. It returns model.Frame records as frames complete and model.Note records for framing
+problems. It knows framing only; what frames mean (masking rules, fragments, close codes, deflate) is
+messages.py's business.
+
+Payload cap: a frame keeps at most `max_payload` bytes of its payload. The rest is streamed past without
+being stored (a header may claim 2**63 bytes). The record then obeys
+
+    len(payload) + payload_missing + <bytes cut by the cap> == length
+
+so the cut is `length - len(payload) - payload_missing`; `payload_missing` counts only bytes the capture
+lost (TCP gaps). After a gap inside a payload, `payload` holds the bytes before and after the hole joined
+together: offsets past the hole are not positions in the real payload.
+"""
+from __future__ import annotations
+
+from struct import Struct
+from typing import List, Optional, Union
+
+from ..limits import DEFAULT_LIMITS
+from ..model import Frame, Note
+from .codes import opcode_name
+
+_U16 = Struct("!H")
+_U64 = Struct("!Q")
+
+Record = Union[Frame, Note]
+
+
+def unmask(data: bytes, key: bytes, phase: int = 0) -> bytes:
+    """XOR `data` with the 4-byte `key`, starting `phase` bytes into the key.
+
+    The payload's first byte is XORed with key[0], so a chunk that starts at payload offset k begins at key
+    byte k % 4; chunks of one payload can then be unmasked independently.
+    """
+    n = len(data)
+    if not n:
+        return b""
+    if phase:
+        key = key[phase:] + key[:phase]
+    stream = (key * ((n >> 2) + 1))[:n]
+    # One big-int XOR runs in C at machine-word speed; a per-byte Python loop would dominate large captures.
+    return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(n, "big")
+
+
+class FrameParser:
+    """Frames of one direction. `feed` bytes as they arrive, `gap` for bytes the capture lost, then `finish`."""
+
+    def __init__(self, direction: str, *, max_payload: int = DEFAULT_LIMITS.max_message) -> None:
+        self.direction = direction
+        self.max_payload = max_payload
+        self.stopped = False     # framing lost: every later byte of this direction is ignored
+        self.ignored = 0         # bytes fed (or lost) after stopping
+        self.frames = 0          # frames completed so far
+        self._last_no = 0
+        # Header bytes received so far when a header straddles chunks, and where its first byte came from.
+        self._hdr = b""
+        self._hdr_no = 0
+        # The frame whose payload is being received (None between frames).
+        self._frame: Optional[Frame] = None
+        self._remaining = 0      # payload bytes still to come (received or lost)
+        self._mask: Optional[bytes] = None
+        self._phase = 0          # payload offset mod 4, so a later chunk picks up the mask where it left off
+        self._parts: List[bytes] = []
+        self._room = 0           # payload bytes that may still be kept under the cap
+        self._cut = False        # the cap was reached (and noted) for this frame
+
+    @property
+    def last_no(self) -> int:
+        """The packet that brought the latest bytes (or gap); where end-of-capture notes are pinned."""
+        return self._last_no
+
+    @property
+    def in_frame(self) -> bool:
+        """True between a frame's first byte and its last."""
+        return bool(self._hdr) or self._frame is not None
+
+    # -- input -----------------------------------------------------------------------------------------------
+
+    def feed(self, data: bytes, no: int) -> List[Record]:
+        if self.stopped:
+            self.ignored += len(data)
+            return []
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        self._last_no = no
+        out: List[Record] = []
+        pos, end = 0, len(data)
+        while pos < end:
+            if self._frame is None:
+                used = self._header(data, pos, no, out)
+                if used < 0:             # stopped on an unusable header
+                    self.ignored += end - pos
+                    return out
+                if used == 0:            # header incomplete; its bytes are in self._hdr
+                    return out
+                pos += used
+                continue
+            take = self._remaining if self._remaining <= end - pos else end - pos
+            self._payload(data, pos, take, no, out)
+            pos += take
+            if self._remaining == 0:
+                self._complete(no, out)
+        return out
+
+    def gap(self, nbytes: int, no: int) -> List[Record]:
+        """The TCP layer lost `nbytes` of this direction's stream just before the next fed byte."""
+        if nbytes <= 0:
+            return []
+        if self.stopped:
+            self.ignored += nbytes
+            return []
+        self._last_no = no
+        out: List[Record] = []
+        frame = self._frame
+        if frame is not None and nbytes <= self._remaining:
+            # The hole sits inside a payload whose length is known, so the next frame boundary is still known.
+            frame.payload_missing += nbytes
+            self._remaining -= nbytes
+            self._phase = (self._phase + nbytes) & 3
+            out.append(Note(no, None, "warning", "gap-in-payload",
+                            f"{nbytes} bytes missing from the capture inside the payload of a "
+                            f"{opcode_name(frame.opcode)} frame ({frame.length} bytes); skipped, "
+                            f"framing continues after this frame"))
+            if self._remaining == 0:
+                self._complete(no, out)
+            return out
+        if frame is not None:
+            # The hole runs past this frame's end: finish the frame, but what follows it is unknown.
+            rest = nbytes - self._remaining
+            frame.payload_missing += self._remaining
+            self._remaining = 0
+            self._complete(no, out)
+            text = (f"{nbytes} bytes missing from the capture: the end of a {opcode_name(frame.opcode)} frame's "
+                    f"payload and {rest} bytes after it, where at least one frame header was: "
+                    f"stopped parsing this direction")
+        elif self._hdr:
+            text = (f"{nbytes} bytes missing from the capture inside a frame header: "
+                    f"stopped parsing this direction")
+        else:
+            text = (f"{nbytes} bytes missing from the capture where a frame header was due: "
+                    f"stopped parsing this direction")
+        out.append(Note(no, None, "error", "gap-in-header", text))
+        self._stop(nbytes if frame is None else rest)
+        return out
+
+    def finish(self) -> List[Note]:
+        """End of capture: a frame still partly received becomes a Note."""
+        no = self._last_no
+        if self.stopped:
+            return []
+        if self._frame is not None:
+            f = self._frame
+            got = f.length - self._remaining
+            return [Note(no, None, "warning", "incomplete-frame",
+                         f"capture ended inside a {opcode_name(f.opcode)} frame: {got} of {f.length} payload "
+                         f"bytes seen")]
+        if self._hdr:
+            return [Note(no, None, "warning", "incomplete-frame",
+                         f"capture ended inside a frame header ({len(self._hdr)} bytes seen)")]
+        return []
+
+    # -- internals -------------------------------------------------------------------------------------------
+
+    def _stop(self, ignored: int) -> None:
+        self.stopped = True
+        self.ignored += ignored
+        self._frame = None
+        self._hdr = b""
+        self._parts = []
+
+    def _header(self, data: bytes, pos: int, no: int, out: List[Record]) -> int:
+        """Parse a header at data[pos:], joined to any header bytes held from earlier chunks.
+
+        Returns the number of bytes of `data` used: 0 if the header is still incomplete (bytes kept), -1 if
+        parsing stopped.
+        """
+        held = len(self._hdr)
+        if held:
+            buf = self._hdr + data[pos:pos + 14]
+            base = 0
+        else:
+            buf = data
+            base = pos
+        avail = len(buf) - base
+        if avail < 2:
+            self._keep_header(buf, base, no)
+            return 0
+        b0 = buf[base]
+        b1 = buf[base + 1]
+        ln = b1 & 0x7F
+        masked = b1 & 0x80
+        size = 2 + (2 if ln == 126 else 8 if ln == 127 else 0) + (4 if masked else 0)
+        if avail < size:
+            self._keep_header(buf, base, no)
+            return 0
+        first_no = self._hdr_no if held else no
+        self._hdr = b""
+        if ln == 126:
+            length = _U16.unpack_from(buf, base + 2)[0]
+            if length < 126:
+                out.append(Note(no, None, "warning", "non-minimal-length",
+                                f"payload length {length} sent in the 16-bit form; RFC 6455 5.2 requires the "
+                                f"shortest form (7-bit)"))
+        elif ln == 127:
+            length = _U64.unpack_from(buf, base + 2)[0]
+            if length >> 63:
+                out.append(Note(no, None, "error", "invalid-length",
+                                f"64-bit payload length 0x{length:016x} has its most significant bit set "
+                                f"(RFC 6455 5.2): stopped parsing this direction"))
+                self._stop(0)
+                return -1
+            if length < 65536:
+                form = "7-bit" if length < 126 else "16-bit"
+                out.append(Note(no, None, "warning", "non-minimal-length",
+                                f"payload length {length} sent in the 64-bit form; RFC 6455 5.2 requires the "
+                                f"shortest form ({form})"))
+        else:
+            length = ln
+        key = bytes(buf[base + size - 4:base + size]) if masked else None
+        frame = Frame(no, first_no, None, self.direction, bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F,
+                      bool(masked), key, length, size)
+        if length == 0:
+            self.frames += 1
+            out.append(frame)
+        else:
+            self._frame = frame
+            self._remaining = length
+            self._mask = key
+            self._phase = 0
+            self._parts = []
+            self._room = self.max_payload
+            self._cut = False
+        return size - held
+
+    def _keep_header(self, buf: bytes, base: int, no: int) -> None:
+        if not self._hdr:
+            self._hdr_no = no
+        self._hdr = bytes(buf[base:])
+
+    def _payload(self, data: bytes, pos: int, take: int, no: int, out: List[Record]) -> None:
+        room = self._room
+        keep = take if take <= room else room
+        if keep:
+            chunk = data[pos:pos + keep]
+            if self._mask is not None:
+                chunk = unmask(chunk, self._mask, self._phase)
+            self._parts.append(chunk)
+            self._room = room - keep
+        if keep < take and not self._cut:
+            self._cut = True
+            f = self._frame
+            out.append(Note(no, None, "warning", "frame-truncated",
+                            f"{opcode_name(f.opcode)} frame payload of {f.length} bytes is longer than the "
+                            f"--max-message cap ({self.max_payload} bytes): keeping only the first "
+                            f"{self.max_payload}"))
+        self._phase = (self._phase + take) & 3
+        self._remaining -= take
+
+    def _complete(self, no: int, out: List[Record]) -> None:
+        frame = self._frame
+        parts = self._parts
+        frame.payload = parts[0] if len(parts) == 1 else b"".join(parts)
+        frame.no = no
+        self._frame = None
+        self._parts = []
+        self._mask = None
+        self.frames += 1
+        out.append(frame)

@@ -1,0 +1,311 @@
+"""One direction of a WebSocket session: frames in, messages and protocol notes out.
+
+Sans-IO like FrameParser below it: fed the in-order bytes of one direction (after the 101 response), it
+returns Frame, Message and Note records in stream order: each Frame as it completes, then the Notes it raised,
+then the Message it finished (if any), then the Notes about that message (invalid UTF-8, lost deflate
+context). `conn` is left None in every record and `no` is the packet the bytes came from; the analyzer fills
+in the rest.
+
+Message.length is what the application received: for an uncompressed message the exact length even past the
+cap (it is the sum of payload lengths); for a compressed one the bytes inflated, since inflating stops at the
+cap (then `truncated` is set). Message.data holds at most Limits.max_message bytes. `truncated` also covers
+bytes lost to a capture gap and data that would not inflate. `text` is set for a text message whose data is
+valid UTF-8; for a message cut by the cap it is the text of the kept prefix (a character split by the cut is
+dropped), and it is None when a gap left a hole in the data.
+
+Problems are reported, never fatal: a frame that breaks a rule is still shown and used as far as it can be.
+"""
+from __future__ import annotations
+
+import codecs
+from typing import List, Optional, Union
+
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import C2S, DeflateParams, Frame, Message, Note
+from .codes import (BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, close_code_sendable, is_reserved_opcode,
+                    opcode_name)
+from .deflate import Inflater
+from .frames import FrameParser
+
+Record = Union[Frame, Message, Note]
+
+
+class _Assembly:
+    """A data message between its first and its final frame."""
+    __slots__ = ("opcode", "first_no", "compressed", "frames", "wire_length", "length", "parts", "kept",
+                 "capped", "hole", "stalled", "failed", "context_missing")
+
+    def __init__(self, opcode: int, first_no: int, compressed: bool, context_missing: bool) -> None:
+        self.opcode = opcode
+        self.first_no = first_no
+        self.compressed = compressed
+        self.frames = 0
+        self.wire_length = 0
+        self.length = 0            # uncompressed: bytes the application got, kept or not
+        self.parts: List[bytes] = []
+        self.kept = 0
+        self.capped = False        # more data than the cap: data holds a prefix
+        self.hole = False          # bytes lost inside data (uncompressed): data is not a prefix
+        self.stalled = False       # compressed: inflating stopped before the end (gap, cap, error)
+        self.failed = False        # compressed: zlib rejected the data
+        self.context_missing = context_missing
+
+
+class WebSocketDirection:
+    def __init__(self, direction: str, *, deflate: Optional[DeflateParams] = None,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
+        self.direction = direction
+        self.client = direction == C2S
+        self.deflate = deflate
+        self.limits = limits
+        self.cap = limits.max_message
+        self.parser = FrameParser(direction, max_payload=limits.max_message)
+        self.inflater: Optional[Inflater] = None
+        if deflate is not None:
+            if self.client:
+                takeover = not deflate.client_no_context_takeover
+                bits = deflate.client_max_window_bits
+            else:
+                takeover = not deflate.server_no_context_takeover
+                bits = deflate.server_max_window_bits
+            self.inflater = Inflater(max_output=self.cap, context_takeover=takeover, window_bits=bits)
+        self.close_frame: Optional[Frame] = None   # the first Close frame this side sent
+        self.messages = 0
+        self._msg: Optional[_Assembly] = None
+        self._side = "client" if self.client else "server"
+
+    @property
+    def stopped(self) -> bool:
+        """Framing was lost (a gap hid a header, or an invalid length): later bytes are ignored."""
+        return self.parser.stopped
+
+    def feed(self, data: bytes, no: int) -> List[Record]:
+        out: List[Record] = []
+        for rec in self.parser.feed(data, no):
+            if type(rec) is Frame:
+                self._frame(rec, out)
+            else:
+                out.append(rec)
+        return out
+
+    def gap(self, nbytes: int, no: int) -> List[Record]:
+        out: List[Record] = []
+        for rec in self.parser.gap(nbytes, no):
+            if type(rec) is Frame:
+                self._frame(rec, out)
+            else:
+                out.append(rec)
+        return out
+
+    def finish(self) -> List[Record]:
+        """End of capture (or of the connection): report what was left unfinished."""
+        out: List[Record] = list(self.parser.finish())
+        m = self._msg
+        if m is not None:
+            no = self.parser.last_no
+            out.append(Note(no, None, "warning", "incomplete-message",
+                            f"{self._side} {opcode_name(m.opcode)} message unfinished at end of capture: "
+                            f"{m.frames} frame(s), {m.wire_length} payload bytes, no final frame"))
+            self._msg = None
+            if m.compressed and self.inflater is not None:
+                self.inflater.end_message(complete=False)
+        return out
+
+    # -- frames ----------------------------------------------------------------------------------------------
+
+    def _frame(self, f: Frame, out: List[Record]) -> None:
+        out.append(f)
+        no = f.no
+        op = f.opcode
+        if f.masked != self.client:
+            if self.client:
+                out.append(Note(no, None, "error", "unmasked-client-frame",
+                                f"client {opcode_name(op)} frame is not masked (RFC 6455 5.1)"))
+            else:
+                out.append(Note(no, None, "error", "masked-server-frame",
+                                f"server {opcode_name(op)} frame is masked (RFC 6455 5.1)"))
+        if self.close_frame is not None:
+            out.append(Note(no, None, "error", "data-after-close",
+                            f"{self._side} sent a {opcode_name(op)} frame after its Close frame "
+                            f"(#{self.close_frame.no}) (RFC 6455 5.5.1)"))
+        if f.rsv:
+            self._check_rsv(f, out)
+        if is_reserved_opcode(op):
+            out.append(Note(no, None, "error", "reserved-opcode",
+                            f"{self._side} frame uses reserved opcode 0x{op:x} "
+                            f"({'control' if op >= 8 else 'non-control'}); no extension defines it"))
+            return
+        if op >= 8:
+            if f.length > 125:
+                out.append(Note(no, None, "error", "control-frame-too-long",
+                                f"{opcode_name(op)} frame carries {f.length} payload bytes; control frames "
+                                f"allow at most 125 (RFC 6455 5.5)"))
+            if not f.fin:
+                out.append(Note(no, None, "error", "fragmented-control-frame",
+                                f"{opcode_name(op)} frame has FIN=0; control frames must not be fragmented "
+                                f"(RFC 6455 5.5)"))
+            if op == CLOSE:
+                self._close(f, out)
+            return
+        m = self._msg
+        if op == CONTINUATION:
+            if m is None:
+                out.append(Note(no, None, "error", "unexpected-continuation",
+                                f"{self._side} continuation frame with no fragmented message in progress"))
+                return
+        else:
+            if m is not None:
+                out.append(Note(no, None, "error", "interleaved-data-frame",
+                                f"{self._side} {opcode_name(op)} frame starts a new message while a fragmented "
+                                f"{opcode_name(m.opcode)} message ({m.frames} frame(s) so far) is unfinished; "
+                                f"the unfinished one is dropped"))
+                self._msg = None
+                if m.compressed:
+                    self._end_inflate(m, no, out, complete=False)
+            compressed = bool(f.rsv & 4) and self.inflater is not None
+            m = self._msg = _Assembly(op, f.first_no, compressed,
+                                      compressed and self.inflater.lost)
+        if m.compressed:
+            self._add_compressed(m, f, out)
+        else:
+            self._add_plain(m, f, out)
+        if f.fin:
+            self._msg = None
+            self._message(m, f, out)
+
+    def _check_rsv(self, f: Frame, out: List[Record]) -> None:
+        bad = []
+        if f.rsv & 4:
+            if self.deflate is None:
+                bad.append("RSV1 (no extension negotiated)")
+            elif f.opcode not in (TEXT, BINARY):
+                bad.append("RSV1 (permessage-deflate allows it only on the first frame of a data message)")
+        if f.rsv & 2:
+            bad.append("RSV2")
+        if f.rsv & 1:
+            bad.append("RSV3")
+        if bad:
+            out.append(Note(f.no, None, "error", "rsv-not-negotiated",
+                            f"{self._side} {opcode_name(f.opcode)} frame sets {', '.join(bad)}; "
+                            f"no negotiated extension defines it (RFC 6455 5.2)"))
+
+    def _close(self, f: Frame, out: List[Record]) -> None:
+        if self.close_frame is None:
+            self.close_frame = f
+        p = f.payload
+        complete = len(p) == f.length
+        if f.length == 1:
+            out.append(Note(f.no, None, "error", "bad-close-payload",
+                            "Close frame payload is 1 byte; it must be empty or start with a 2-byte status code "
+                            "(RFC 6455 5.5.1)"))
+            return
+        if len(p) < 2:
+            return
+        code = (p[0] << 8) | p[1]
+        f.close_code = code
+        raw = p[2:]
+        try:
+            f.close_reason = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            f.close_reason = raw.decode("utf-8", "replace")
+            if complete:
+                out.append(Note(f.no, None, "error", "invalid-utf8",
+                                f"Close frame reason is not valid UTF-8 (byte {exc.start}) (RFC 6455 5.5.1)"))
+        if not close_code_sendable(code):
+            out.append(Note(f.no, None, "error", "bad-close-code",
+                            f"close status code {code} ({close_code_name(code)}) may not be sent in a Close "
+                            f"frame (RFC 6455 7.4)"))
+
+    # -- messages --------------------------------------------------------------------------------------------
+
+    def _add_plain(self, m: _Assembly, f: Frame, out: List[Record]) -> None:
+        m.frames += 1
+        m.wire_length += f.length
+        m.length += f.length
+        if f.payload_missing:
+            m.hole = True
+        room = self.cap - m.kept
+        payload = f.payload
+        if payload and room > 0:
+            if len(payload) > room:
+                payload = payload[:room]
+            m.parts.append(payload)
+            m.kept += len(payload)
+        # Bytes the capture does hold for this frame, kept or cut by the frame cap.
+        present = f.length - f.payload_missing
+        if present > room and not m.capped:
+            m.capped = True
+            self._note_cap(m, f.no, out)
+
+    def _add_compressed(self, m: _Assembly, f: Frame, out: List[Record]) -> None:
+        m.frames += 1
+        m.wire_length += f.length
+        if m.stalled:
+            return
+        inf = self.inflater
+        if f.payload_missing:
+            # Where the hole sits in the payload is unknown here, and DEFLATE cannot skip bytes anyway.
+            m.stalled = True
+            out.append(Note(f.no, None, "warning", "inflate-gap",
+                            f"{f.payload_missing} bytes of a compressed {self._side} message are missing from "
+                            f"the capture: the rest of the message cannot be inflated"))
+            return
+        frame_cut = len(f.payload) < f.length
+        data = inf.inflate(f.payload, final=f.fin and not frame_cut)
+        if data:
+            m.parts.append(data)
+            m.kept += len(data)
+        if inf.capped or frame_cut:
+            m.capped = True
+            m.stalled = True
+            self._note_cap(m, f.no, out)
+        elif inf.error is not None:
+            m.stalled = True
+            m.failed = True
+            if not m.context_missing:
+                out.append(Note(f.no, None, "error", "inflate-error",
+                                f"compressed {self._side} message cannot be inflated: {inf.error}"))
+
+    def _note_cap(self, m: _Assembly, no: int, out: List[Record]) -> None:
+        out.append(Note(no, None, "warning", "message-truncated",
+                        f"{self._side} {opcode_name(m.opcode)} message is longer than the --max-message cap "
+                        f"({self.cap} bytes): keeping only the first {self.cap}"
+                        + (" and not inflating the rest" if m.compressed else "")))
+
+    def _end_inflate(self, m: _Assembly, no: int, out: List[Record], complete: bool = True) -> None:
+        inf = self.inflater
+        was_lost = inf.lost
+        inf.end_message(complete=complete and not m.stalled)
+        if inf.lost and not was_lost:
+            out.append(Note(no, None, "warning", "inflate-context-lost",
+                            f"a compressed {self._side} message was not fully inflated and the window is shared "
+                            f"(context takeover): later messages that refer back to it cannot be inflated "
+                            f"and will be marked truncated"))
+
+    def _message(self, m: _Assembly, f: Frame, out: List[Record]) -> None:
+        notes: List[Record] = []
+        if m.compressed:
+            self._end_inflate(m, f.no, notes)
+            length = m.kept
+            truncated = m.stalled
+        else:
+            length = m.length
+            truncated = m.capped or m.hole
+        data = m.parts[0] if len(m.parts) == 1 else b"".join(m.parts)
+        text = None
+        if m.opcode == TEXT and not m.hole:
+            try:
+                if truncated:
+                    # A prefix: the cut may split a character, which is not an error.
+                    text = codecs.getincrementaldecoder("utf-8")().decode(data, False)
+                else:
+                    text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if not m.failed:
+                    notes.append(Note(f.no, None, "error", "invalid-utf8",
+                                      f"{self._side} text message is not valid UTF-8 (byte {exc.start} of "
+                                      f"{len(data)}) (RFC 6455 8.1)"))
+        self.messages += 1
+        out.append(Message(None, self.direction, m.opcode, m.frames, m.first_no, f.no, m.compressed, length,
+                           m.wire_length, data, text, truncated))
+        out.extend(notes)
