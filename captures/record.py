@@ -1,0 +1,477 @@
+#!/usr/bin/env python3
+"""Record wsdissect's bundled reference captures from real WebSocket traffic.
+
+Each scenario runs a real server and a real client from the ``websockets``
+library (asyncio API) over loopback, 127.0.0.1 port 9002, while ``tcpdump``
+captures the loopback interface.  One pcap per scenario, written next to this
+script (or to ``--out``):
+
+    echo.pcap            plain echo, text / non-ASCII text / binary, client closes 1000
+    deflate.pcap         permessage-deflate negotiated, compressed frames (RSV1)
+    fragments-ping.pcap  fragmented text and binary messages, pings both ways, close 1000 "bye"
+    idle-timeout.pcap    server drops a silent client with a bare TCP FIN, no Close frame
+
+Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
+
+    sudo python captures/record.py                 # all four
+    sudo python captures/record.py --only echo     # one of them
+
+This script is a tool for maintainers; it is not part of the wsdissect package
+and imports nothing from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Awaitable, Callable
+
+HOST = "127.0.0.1"
+PORT = 9002
+URI = f"ws://{HOST}:{PORT}/"
+
+# Pause between messages so that the timeline is readable.
+STEP = 0.2
+# How long the idle-timeout server waits for a message before dropping the
+# client.  The lab server in the study notes used 30 s; we shorten it while
+# recording so the capture is made in seconds (documented in README.md).
+IDLE_TIMEOUT = 3.0
+# Captures must stay small.
+MAX_BYTES = 20_000
+
+
+class RecordError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+# --------------------------------------------------------------------------- #
+# websockets import (with a helpful message under sudo)
+# --------------------------------------------------------------------------- #
+
+def _import_websockets():
+    try:
+        import websockets
+        from websockets.asyncio.client import connect
+        from websockets.asyncio.server import serve
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(
+            f"cannot import websockets' asyncio API ({exc}).\n"
+            f"  Python used: {sys.executable}\n"
+            "  Install websockets >= 13 for this interpreter (pip install 'websockets>=13'),\n"
+            "  or keep your environment under sudo:  sudo \"$(command -v python)\" captures/record.py"
+        ) from None
+    return websockets, connect, serve
+
+
+# --------------------------------------------------------------------------- #
+# tcpdump
+# --------------------------------------------------------------------------- #
+
+class Tcpdump:
+    """tcpdump -i lo -U -w FILE 'tcp port PORT', started and stopped cleanly."""
+
+    def __init__(self, path: Path, port: int, iface: str = "lo") -> None:
+        self.path = path
+        exe = shutil.which("tcpdump")
+        if exe is None:
+            raise RecordError(
+                "tcpdump not found on PATH; install it (e.g. apt-get install tcpdump) and retry."
+            )
+        # --immediate-mode: without it libpcap (TPACKET_V3) holds packets in a
+        # ring-buffer block for up to a second, and the last packets before
+        # SIGINT are lost.  -U writes each packet to the file as it arrives.
+        cmd = [exe, "-i", iface, "--immediate-mode", "-U", "-n", "-s", "0", "-w", str(path)]
+        if os.geteuid() == 0:
+            # Some builds drop privileges to user 'tcpdump' before opening the
+            # output file, which then cannot be written in a root-owned tree.
+            cmd += ["-Z", "root"]
+        cmd.append(f"tcp port {port}")
+        self.cmd = cmd
+        self.proc: subprocess.Popen[str] | None = None
+        self.stderr_lines: list[str] = []
+        self._ready = threading.Event()
+
+    def _pump(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line.rstrip("\n"))
+            if "listening on" in line:
+                self._ready.set()
+        self._ready.set()  # stderr closed: tcpdump exited
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.proc = subprocess.Popen(
+            self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+        self._ready.wait(timeout)
+        if self.proc.poll() is not None or not any("listening on" in l for l in self.stderr_lines):
+            self.stop()
+            msg = "\n    ".join(self.stderr_lines) or "(no output)"
+            hint = ""
+            if os.geteuid() != 0 or "permission" in msg.lower() or "not permitted" in msg.lower():
+                hint = ("\n  Capturing needs privileges: run with sudo "
+                        "(sudo python captures/record.py), or give tcpdump CAP_NET_RAW/CAP_NET_ADMIN.")
+            raise RecordError(f"tcpdump did not start:\n    {msg}{hint}")
+        # libpcap is attached once "listening on" is printed; give the kernel
+        # filter a moment anyway.
+        time.sleep(0.2)
+
+    def stop(self) -> str:
+        """SIGINT tcpdump, wait for it, return its summary ("N packets captured")."""
+        if self.proc is None:
+            return ""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        time.sleep(0.05)  # let the stderr pump read the final lines
+        return "; ".join(l for l in self.stderr_lines if "packets" in l)
+
+
+# --------------------------------------------------------------------------- #
+# A tiny pcap reader, only to sanity-check what we recorded
+# --------------------------------------------------------------------------- #
+
+def summarize_pcap(path: Path, port: int) -> dict:
+    """Count packets and TCP connections (by client port) in a pcap on port `port`.
+
+    Only classic pcap with Ethernet (what tcpdump writes for lo) or raw/SLL
+    links is understood; that is all this script produces.
+    """
+    data = path.read_bytes()
+    if len(data) < 24:
+        raise RecordError(f"{path}: not a pcap file (too short)")
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        endian = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        endian = ">"
+    else:
+        raise RecordError(f"{path}: not a classic pcap file")
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    off = 24
+    packets = 0
+    syns: set[int] = set()
+    fins = {"c2s": 0, "s2c": 0}
+    client_ports: set[int] = set()
+    first_ts = last_ts = None
+    while off + 16 <= len(data):
+        ts_sec, ts_frac, incl, _orig = struct.unpack(endian + "IIII", data[off:off + 16])
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        packets += 1
+        ts = ts_sec + ts_frac / 1e6
+        first_ts = ts if first_ts is None else first_ts
+        last_ts = ts
+        if linktype == 1:        # Ethernet
+            l3 = 14
+        elif linktype == 113:    # Linux SLL
+            l3 = 16
+        elif linktype == 276:    # Linux SLL2
+            l3 = 20
+        else:                    # raw IP (101 / 228) or unknown: try offset 0
+            l3 = 0
+        if len(pkt) < l3 + 20 or pkt[l3] >> 4 != 4:
+            continue
+        ihl = (pkt[l3] & 0x0F) * 4
+        t = l3 + ihl
+        if len(pkt) < t + 14:
+            continue
+        sport, dport = struct.unpack("!HH", pkt[t:t + 4])
+        flags = pkt[t + 13]
+        client = sport if dport == port else dport
+        client_ports.add(client)
+        if flags & 0x02 and not flags & 0x10:  # SYN without ACK
+            syns.add(client)
+        if flags & 0x01:
+            fins["c2s" if dport == port else "s2c"] += 1
+    return {
+        "packets": packets,
+        "bytes": len(data),
+        "connections": len(client_ports),
+        "syns": len(syns),
+        "fins": fins,
+        "duration": (last_ts - first_ts) if first_ts is not None else 0.0,
+    }
+
+
+# --------------------------------------------------------------------------- #
+# Scenarios
+# --------------------------------------------------------------------------- #
+
+async def _echo_handler(ws) -> None:
+    """Echo every message back, as one message (text stays text, bytes stay bytes)."""
+    async for message in ws:
+        await ws.send(message)
+
+
+async def scenario_echo(connect, serve) -> None:
+    """Plain echo session, no compression, client closes with 1000."""
+    async with serve(_echo_handler, HOST, PORT, compression=None, ping_interval=None):
+        async with connect(URI, compression=None, ping_interval=None) as ws:
+            for message in ("hello", "hello 你好", bytes(range(16))):
+                await asyncio.sleep(STEP)
+                await ws.send(message)
+                echoed = await ws.recv()
+                assert echoed == message, (echoed, message)
+            await asyncio.sleep(STEP)
+            await ws.close()  # code 1000, empty reason
+        await asyncio.sleep(STEP)
+
+
+async def scenario_deflate(connect, serve) -> None:
+    """permessage-deflate negotiated (websockets' default); messages compress well."""
+    async with serve(_echo_handler, HOST, PORT, ping_interval=None):  # compression="deflate"
+        async with connect(URI, ping_interval=None) as ws:
+            ext = ws.response.headers.get("Sec-WebSocket-Extensions", "")
+            if "permessage-deflate" not in ext:
+                raise RecordError(f"permessage-deflate was not negotiated (got {ext!r})")
+            for seq in range(1, 4):
+                reading = {
+                    "type": "reading",
+                    "seq": seq,
+                    "sensors": [
+                        {"id": i, "name": f"sensor-{i}", "unit": "celsius", "value": 21.5}
+                        for i in range(6)
+                    ],
+                }
+                message = json.dumps(reading)
+                await asyncio.sleep(STEP)
+                await ws.send(message)
+                echoed = await ws.recv()
+                assert echoed == message
+            await asyncio.sleep(STEP)
+            await ws.close()
+        await asyncio.sleep(STEP)
+
+
+async def _fragments_handler(ws) -> None:
+    """Echo; on "ping me" the server pings the client first, then answers."""
+    async for message in ws:
+        if message == "ping me":
+            pong = await ws.ping(b"srv")
+            await pong
+            await ws.send("pinged you")
+        else:
+            await ws.send(message)
+
+
+async def scenario_fragments_ping(connect, serve) -> None:
+    """Fragmented text + binary messages, client and server pings, close 1000 "bye"."""
+
+    async def text_fragments():
+        # An async iterable: one frame per item, a short pause between frames
+        # so each fragment is its own TCP segment.
+        for part in ("frag", "mented ", "text 你好"):
+            yield part
+            await asyncio.sleep(0.05)
+
+    async with serve(_fragments_handler, HOST, PORT, compression=None, ping_interval=None):
+        async with connect(URI, compression=None, ping_interval=None) as ws:
+            await asyncio.sleep(STEP)
+            await ws.send(text_fragments())          # text, FIN=0 ... FIN=1
+            assert await ws.recv() == "fragmented text 你好"
+
+            await asyncio.sleep(STEP)
+            parts = [bytes(range(0, 4)), bytes(range(4, 8)), bytes(range(8, 12))]
+            await ws.send(parts)                     # binary, written back to back
+            assert await ws.recv() == b"".join(parts)
+
+            await asyncio.sleep(STEP)
+            pong = await ws.ping(b"lab")             # client ping, server pongs
+            await pong
+
+            await asyncio.sleep(STEP)
+            await ws.send("ping me")                 # server pings, client pongs
+            assert await ws.recv() == "pinged you"
+
+            await asyncio.sleep(STEP)
+            await ws.close(1000, "bye")
+        await asyncio.sleep(STEP)
+
+
+def _make_idle_handler(idle: float):
+    async def handler(ws) -> None:
+        """Echo, but drop a client that sends nothing for `idle` seconds.
+
+        Like the lab server in the study notes: the connection is ended with a
+        plain TCP close (FIN), not with a WebSocket Close frame.
+        transport.close() flushes and closes the socket -> FIN;
+        transport.abort() would send RST instead.
+        """
+        while True:
+            try:
+                message = await asyncio.wait_for(ws.recv(), idle)
+            except asyncio.TimeoutError:  # TimeoutError on 3.11+, distinct on 3.10
+                ws.transport.close()
+                # Wait until the socket is really gone, so that websockets does
+                # not attempt its own closing handshake when the handler returns.
+                await ws.wait_closed()
+                return
+            await ws.send(message)
+
+    return handler
+
+
+async def scenario_idle_timeout(connect, serve, idle: float = IDLE_TIMEOUT) -> None:
+    """The client says one thing then stays silent; the server hangs up with a bare FIN."""
+    from websockets.exceptions import ConnectionClosed
+
+    async with serve(_make_idle_handler(idle), HOST, PORT, compression=None, ping_interval=None):
+        async with connect(URI, compression=None, ping_interval=None) as ws:
+            await asyncio.sleep(STEP)
+            await ws.send("hello")
+            assert await ws.recv() == "hello"
+            # Silence.  When the server's FIN arrives, websockets' client sees
+            # EOF without a Close frame and closes its own socket (FIN back);
+            # it never sends a Close frame either.
+            try:
+                await ws.recv()
+            except ConnectionClosed as exc:
+                if exc.rcvd is not None or exc.sent is not None:
+                    raise RecordError(f"unexpected Close frame in idle-timeout scenario: {exc!r}")
+            else:
+                raise RecordError("idle-timeout: server sent a message instead of dropping us")
+            await ws.wait_closed()
+        await asyncio.sleep(STEP)
+
+
+SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
+    "echo": scenario_echo,
+    "deflate": scenario_deflate,
+    "fragments-ping": scenario_fragments_ping,
+    "idle-timeout": scenario_idle_timeout,
+}
+
+
+# --------------------------------------------------------------------------- #
+# Driver
+# --------------------------------------------------------------------------- #
+
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((HOST, port))
+        except OSError as exc:
+            raise RecordError(
+                f"port {port} on {HOST} is busy ({exc.strerror}); stop whatever listens there "
+                "(the recording must be the only traffic on that port) and retry."
+            ) from None
+
+
+def _chown_like_invoker(path: Path) -> None:
+    """Under sudo, give the file back to the user who ran sudo."""
+    uid, gid = os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
+    if os.geteuid() == 0 and uid and gid:
+        try:
+            os.chown(path, int(uid), int(gid))
+        except OSError:
+            pass
+
+
+def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
+    target = out_dir / f"{name}.pcap"
+    _check_port_free(PORT)
+    tmp_dir = Path(tempfile.mkdtemp(prefix="wsdissect-record-"))
+    os.chmod(tmp_dir, 0o755)
+    tmp = tmp_dir / target.name
+    try:
+        dump = Tcpdump(tmp, PORT)
+        dump.start()
+        try:
+            scenario = SCENARIOS[name]
+            if name == "idle-timeout":
+                asyncio.run(scenario(connect, serve, idle))
+            else:
+                asyncio.run(scenario(connect, serve))
+            time.sleep(0.5)  # let the last ACKs reach the capture
+        finally:
+            tcpdump_summary = dump.stop()
+        if not tmp.exists():
+            raise RecordError(f"tcpdump wrote no file for {name}")
+        info = summarize_pcap(tmp, PORT)
+        info["tcpdump"] = tcpdump_summary
+        if info["syns"] != 1 or info["connections"] != 1:
+            raise RecordError(
+                f"{name}: expected exactly one TCP connection on port {PORT}, found "
+                f"{info['connections']} (SYNs: {info['syns']}); was something else using the port? "
+                "Nothing was written; retry."
+            )
+        if not (info["fins"]["c2s"] and info["fins"]["s2c"]):
+            raise RecordError(
+                f"{name}: the capture does not end with a FIN from both sides "
+                f"(FINs seen: {info['fins']}); tcpdump missed the teardown. Nothing was written; retry."
+            )
+        if info["bytes"] > MAX_BYTES:
+            raise RecordError(f"{name}: capture is {info['bytes']} bytes (> {MAX_BYTES}); not written")
+        shutil.move(str(tmp), str(target))
+        _chown_like_invoker(target)
+        info["path"] = target
+        return info
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Record wsdissect's reference captures (websockets server + client on "
+                    f"{HOST}:{PORT}, captured with tcpdump on lo). Needs root: "
+                    "sudo python captures/record.py [--only NAME]",
+    )
+    parser.add_argument("--only", choices=sorted(SCENARIOS), action="append",
+                        help="record only this capture (repeatable); default: all")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
+                        help="output directory (default: the captures/ directory)")
+    parser.add_argument("--idle", type=float, default=IDLE_TIMEOUT,
+                        help=f"idle-timeout scenario: seconds of silence before the server "
+                             f"drops the client (default {IDLE_TIMEOUT:g}; the lab used 30)")
+    args = parser.parse_args(argv)
+
+    try:
+        if shutil.which("tcpdump") is None:
+            raise RecordError(
+                "tcpdump not found on PATH; install it (e.g. apt-get install tcpdump) and retry."
+            )
+        if os.geteuid() != 0:
+            print("note: not running as root; tcpdump will likely fail "
+                  "(use: sudo python captures/record.py)", file=sys.stderr)
+        websockets, connect, serve = _import_websockets()
+        args.out.mkdir(parents=True, exist_ok=True)
+        names = args.only or list(SCENARIOS)
+        print(f"websockets {websockets.__version__}, capturing lo, tcp port {PORT}")
+        for name in names:
+            info = record(name, args.out, connect, serve, args.idle)
+            print(f"  {info['path']}: {info['packets']} packets, {info['bytes']} bytes, "
+                  f"{info['duration']:.3f} s   [tcpdump: {info['tcpdump']}]")
+    except RecordError as exc:
+        print(f"record.py: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("record.py: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
