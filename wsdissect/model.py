@@ -86,7 +86,8 @@ class Frame:
 
     `no` is the packet whose arrival completed the frame (where the timeline lists it), `first_no` the packet
     that carried its first byte. `payload` is the unmasked payload as far as it was kept (see limits);
-    `payload_missing` counts payload bytes lost to a gap in the TCP stream or to the cap.
+    `payload_missing` counts payload bytes lost to a gap in the TCP stream. Bytes past the cap are neither
+    kept nor counted there: `length - len(payload) - payload_missing` of them were cut.
     """
     no: int
     first_no: int
@@ -194,6 +195,23 @@ class Row:
     role: str
     label: str
     info: str
+    protocol: str = "TCP"    # as tshark's Protocol column: TCP / HTTP / WebSocket
     frames: list = field(default_factory=list)      # Frame records completed in this packet
     messages: list = field(default_factory=list)    # Message records completed in this packet
     notes: list = field(default_factory=list)       # Note records raised by this packet
+
+
+@dataclass(slots=True)
+class CaptureSummary:
+    """Totals for a whole capture (or a live session so far)."""
+    packets: int = 0
+    tcp_packets: int = 0
+    other_packets: int = 0          # not TCP over IP (ARP, UDP, unsupported link types): counted, not shown
+    malformed: int = 0              # packets that could not be decoded
+    first_ts: Optional[float] = None
+    last_ts: Optional[float] = None
+    connections: list = field(default_factory=list)       # Connection records, by id
+    notes_by_code: dict = field(default_factory=dict)      # code -> count
+    notes_by_severity: dict = field(default_factory=dict)  # severity -> count
+    caps: list = field(default_factory=list)               # texts of caps reached (limits.py)
+    capture_notes: list = field(default_factory=list)      # Notes about the file itself (truncated...)

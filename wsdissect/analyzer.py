@@ -1,0 +1,550 @@
+"""The analysis core: raw packets in, one explained Row per packet out (sans-IO).
+
+`Analyzer.feed(raw)` decodes a packet, tracks its TCP connection, hands the in-order stream bytes to the HTTP
+parser until the WebSocket handshake is done and to the frame parser after it, and returns the packet's Row:
+its role in the conversation (vocabulary in DESIGN.md), a sentence for a student, a tshark-like Info text, the
+frames and messages the packet completed and the notes it raised. `finish()` ends the capture.
+
+Both `read` (files) and `live` (sniffing) drive this same object.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable, Optional
+
+from .decode import DecodeError, decode_packet
+from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
+    parse_extensions
+from .limits import DEFAULT_LIMITS, Limits
+from .model import ACK, C2S, FIN, RST, S2C, SYN, CaptureSummary, Connection, Frame, Message, Note, RawPacket, \
+    Row, flag_names
+from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_RETRANSMISSION, K_RST,
+                  K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
+from .websocket import WebSocketDirection
+from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
+
+SIDE = {C2S: "client", S2C: "server"}
+OTHER = {C2S: S2C, S2C: C2S}
+HTTP_START = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"HTTP/")
+
+# What a direction's stream bytes are parsed as.
+M_HTTP = "http"            # HTTP until the handshake ends
+M_WAIT = "wait"            # client sent an upgrade request; its next bytes wait for the server's answer
+M_WS = "ws"                # WebSocket frames
+M_OPAQUE = "opaque"        # not something we parse (not HTTP, refused upgrade's leftovers after an error...)
+
+# A silence this long before a FIN is worth pointing out: it is what an idle timeout looks like.
+IDLE_WORTH_SAYING = 1.0
+
+
+class _ConnState:
+    """The analyzer's per-connection state, hung on TcpConnection.extra."""
+    __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
+                 "close_sent", "header_shown", "decided")
+
+    def __init__(self, rec: Connection) -> None:
+        self.rec = rec
+        self.mode = {C2S: M_HTTP, S2C: M_HTTP}
+        self.http: dict = {}                                  # direction -> HttpStream, made on first data
+        self.ws: dict = {}                                    # direction -> WebSocketDirection
+        self.waiting: list = []                               # (origin_no, bytes) c2s while in M_WAIT
+        self.request: Optional[HttpRequest] = None            # the upgrade request awaiting its answer
+        self.names = {C2S: deque(), S2C: deque()}             # (no, short name) of packets not yet ACKed
+        self.fin_seen = {C2S: False, S2C: False}
+        self.last_payload_ts: Optional[float] = None
+        self.close_sent = {C2S: None, S2C: None}              # first Close frame per side
+        self.decided = {C2S: False, S2C: False}               # --decode-as: first bytes looked at
+
+
+class Analyzer:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = ()) -> None:
+        self.limits = limits
+        self.decode_as = frozenset(decode_as)
+        self.tracker = Tracker(limits, server_ports=self.decode_as)
+        self.summary = CaptureSummary()
+        self.connections: dict[int, Connection] = {}
+        self._finished = False
+
+    # -- per packet ------------------------------------------------------------------------------------------
+    def feed(self, raw: RawPacket) -> Optional[Row]:
+        """The Row for this packet, or None for a packet that is not TCP (counted in the summary)."""
+        s = self.summary
+        s.packets += 1
+        if s.first_ts is None:
+            s.first_ts = raw.ts
+        s.last_ts = raw.ts
+        try:
+            seg = decode_packet(raw)
+        except DecodeError as e:
+            s.malformed += 1
+            return self._malformed_row(raw, f"malformed packet: {e}")
+        if seg is None:
+            s.other_packets += 1
+            return None
+        s.tcp_packets += 1
+        try:
+            return self._segment(seg)
+        except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis (issue 6)
+            return self._malformed_row(raw, f"malformed: internal error analysing this packet: "
+                                            f"{type(e).__name__}: {e}")
+
+    def _malformed_row(self, raw: RawPacket, text: str) -> Row:
+        note = Note(raw.no, None, "error", "malformed", text)
+        self._count_note(note)
+        return Row(raw.no, raw.ts, None, None, "?", "?", 0, 0, 0, 0, raw.wirelen, 0, "malformed", text, text,
+                   protocol="?", notes=[note])
+
+    def _segment(self, seg) -> Row:
+        r = self.tracker.feed(seg)
+        for old in r.evicted:
+            self._finish_conn(old, evicted=True)
+        tc = r.conn
+        if r.new:
+            self._open(tc, seg)
+        st: _ConnState = tc.extra
+        rec = st.rec
+        d = r.direction
+        rec.last_ts = seg.ts
+        plen = len(seg.payload) + seg.missing
+        rec.bytes[d] += plen if r.kind not in (K_RETRANSMISSION, K_KEEPALIVE) else 0
+        row = Row(seg.no, seg.ts, tc.id, d, f"{seg.src}:{seg.sport}" if ":" not in seg.src else
+                  f"[{seg.src}]:{seg.sport}", f"{seg.dst}:{seg.dport}" if ":" not in seg.dst else
+                  f"[{seg.dst}]:{seg.dport}", seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len, seg.window,
+                  r.kind, "", "")
+        for sev, code, text in r.notes:
+            self._note(row, tc, sev, code, text)
+
+        http_recs: list = []
+        if r.delivered:
+            self._deliver(tc, st, d, r.delivered, row, http_recs)
+        self._label(tc, st, r, seg, row, http_recs)
+        if plen and r.kind not in (K_RETRANSMISSION, K_KEEPALIVE):
+            st.last_payload_ts = seg.ts
+        return row
+
+    def _open(self, tc: TcpConnection, seg) -> None:
+        rec = Connection(tc.id, tc.client, tc.server, first_no=seg.no, first_ts=seg.ts, last_ts=seg.ts,
+                         saw_syn=bool(seg.flags & SYN))
+        tc.extra = _ConnState(rec)
+        self.connections[tc.id] = rec
+        self.summary.connections.append(rec)
+
+    # -- stream bytes ----------------------------------------------------------------------------------------
+    def _deliver(self, tc: TcpConnection, st: _ConnState, d: str, chunks: list, row: Row, http_recs: list) -> None:
+        for origin, data in chunks:
+            gap = type(data) is int
+            mode = st.mode[d]
+            if mode == M_HTTP and self.decode_as and not st.decided[d]:
+                st.decided[d] = True
+                if tc.server.port in self.decode_as and not (not gap and data.startswith(HTTP_START)):
+                    self._start_ws(tc, st, None, row, forced=True)
+                    mode = st.mode[d]
+            if mode == M_HTTP:
+                self._feed_http(tc, st, d, origin, data, row, http_recs)
+            elif mode == M_WAIT:
+                st.waiting.append((origin, data))
+            elif mode == M_WS:
+                ws = st.ws[d]
+                recs = ws.gap(data, origin) if gap else ws.feed(data, origin)
+                self._ws_records(tc, st, d, recs, row)
+
+    def _feed_http(self, tc: TcpConnection, st: _ConnState, d: str, origin: int, data, row: Row,
+                   http_recs: list) -> None:
+        stream = st.http.get(d)
+        if stream is None:
+            stream = st.http[d] = HttpStream("request" if d == C2S else "response", self.limits.max_header)
+        recs = stream.gap(data) if type(data) is int else stream.feed(data)
+        for rec in recs:
+            http_recs.append(rec)
+            if type(rec) is HttpError:
+                st.mode[d] = M_OPAQUE
+                if rec.code != "not-http":
+                    self._note(row, tc, "warning", f"http-{rec.code}", f"HTTP: {rec.reason}")
+            elif type(rec) is HttpRequest:
+                if rec.is_websocket_upgrade:
+                    st.request = rec
+                    r = st.rec
+                    r.method, r.uri, r.host = rec.method, rec.target, rec.get("Host")
+                    r.origin, r.ws_version, r.key = rec.get("Origin"), rec.get("Sec-WebSocket-Version"), \
+                        rec.get("Sec-WebSocket-Key")
+                    r.offered_extensions = rec.get("Sec-WebSocket-Extensions")
+                    r.offered_subprotocols = rec.get("Sec-WebSocket-Protocol")
+                    if stream.paused:
+                        st.mode[d] = M_WAIT
+                        rest = stream.take_rest()
+                        if rest:
+                            st.waiting.append((origin, rest))
+            elif type(rec) is HttpResponse:
+                self._response(tc, st, rec, origin, row)
+
+    def _response(self, tc: TcpConnection, st: _ConnState, resp: HttpResponse, origin: int, row: Row) -> None:
+        req = st.request
+        if req is None and resp.status != 101:
+            return
+        r = st.rec
+        r.status = resp.status
+        if req is not None:
+            hs = check_handshake(req, resp)
+            for sev, code, text in hs.notes:
+                self._note(row, tc, sev, code, text)
+            r.accept, r.expected_accept, r.accept_ok = hs.accept, hs.expected_accept, hs.accept_ok
+            r.subprotocol, r.extensions, r.deflate = hs.subprotocol, hs.extensions, hs.deflate
+            accepted = hs.accepted
+        else:
+            # The capture began after the request: take the 101 at its word.
+            r.accept = resp.get("Sec-WebSocket-Accept")
+            r.subprotocol, r.extensions = resp.get("Sec-WebSocket-Protocol"), resp.get("Sec-WebSocket-Extensions")
+            r.deflate = _deflate_from(r.extensions)
+            accepted = True
+            self._note(row, tc, "note", "request-not-captured",
+                       "the upgrade request is not in the capture; the 101 is taken as it stands")
+        st.request = None
+        if resp.status == 101 and accepted:
+            self._start_ws(tc, st, r.deflate, row)
+            rest = st.http[S2C].take_rest()
+            if rest:
+                self._ws_records(tc, st, S2C, st.ws[S2C].feed(rest, origin), row)
+        else:
+            # Refused (or a broken 101): no frames follow; the client side goes on as HTTP.
+            st.mode[C2S] = M_HTTP
+            http_c = st.http.get(C2S)
+            if http_c is not None:
+                http_c.resume()
+            waiting, st.waiting = st.waiting, []
+            for o, data in waiting:
+                self._feed_http(tc, st, C2S, o, data, row, [])
+
+    def _start_ws(self, tc: TcpConnection, st: _ConnState, deflate, row: Row, forced: bool = False) -> None:
+        r = st.rec
+        r.is_websocket = True
+        r.decode_as = forced
+        for d in (C2S, S2C):
+            st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
+            st.mode[d] = M_WS
+        if forced:
+            self._note(row, tc, "note", "decode-as",
+                       f"no handshake seen: port {tc.server.port} decoded as WebSocket (--decode-as), "
+                       "no extensions assumed")
+        waiting, st.waiting = st.waiting, []
+        for origin, data in waiting:
+            ws = st.ws[C2S]
+            recs = ws.gap(data, origin) if type(data) is int else ws.feed(data, origin)
+            self._ws_records(tc, st, C2S, recs, row)
+
+    def _ws_records(self, tc: TcpConnection, st: _ConnState, d: str, recs: list, row: Row) -> None:
+        r = st.rec
+        for rec in recs:
+            t = type(rec)
+            if t is Frame:
+                rec.no = row.no
+                rec.conn = tc.id
+                row.frames.append(rec)
+                r.frames[d] += 1
+                if rec.opcode == CLOSE and st.close_sent[d] is None:
+                    st.close_sent[d] = rec
+                    if r.closed_by is None:
+                        r.closed_by = SIDE[d]
+                        r.close_code, r.close_reason = rec.close_code, rec.close_reason
+                        r.state = "closing"
+                    elif st.close_sent[OTHER[d]] is not None:
+                        r.state = "closed"
+            elif t is Message:
+                rec.conn = tc.id
+                row.messages.append(rec)
+                r.messages[d] += 1
+            else:
+                self._note(row, tc, rec.severity, rec.code, rec.text)
+
+    # -- notes -----------------------------------------------------------------------------------------------
+    def _note(self, row: Row, tc: TcpConnection, severity: str, code: str, text: str) -> None:
+        note = Note(row.no, tc.id, severity, code, text)
+        row.notes.append(note)
+        tc.extra.rec.notes += 1
+        self._count_note(note)
+
+    def _count_note(self, note: Note) -> None:
+        s = self.summary
+        s.notes_by_code[note.code] = s.notes_by_code.get(note.code, 0) + 1
+        s.notes_by_severity[note.severity] = s.notes_by_severity.get(note.severity, 0) + 1
+        if note.code.startswith("cap-") or note.code in ("frame-truncated", "message-truncated") and \
+                "cap" in note.text:
+            s.caps.append(note.text)
+
+    # -- roles and labels ------------------------------------------------------------------------------------
+    def _label(self, tc: TcpConnection, st: _ConnState, r: TcpResult, seg, row: Row, http_recs: list) -> None:
+        d = r.direction
+        side, peer = SIDE[d], SIDE[OTHER[d]]
+        kind = r.kind
+        flags = seg.flags
+        info = _tcp_info(row)
+        name = None          # how a later "ACK of #N" refers to this packet
+        role, label = kind, ""
+        rec = st.rec
+
+        if kind == K_SYN:
+            label = f"TCP handshake 1/3: {side} asks to connect (SYN)"
+            name = "SYN"
+        elif kind == K_SYN_ACK:
+            label = f"TCP handshake 2/3: {side} accepts (SYN, ACK)"
+            name = "SYN, ACK"
+        elif kind == K_HANDSHAKE_ACK:
+            label = "TCP handshake 3/3: connection open (ACK)"
+        elif kind == K_RST:
+            label = f"{side} aborts the connection (RST)"
+            rec.end = rec.end or "rst"
+            rec.state = "reset"
+            if rec.is_websocket and rec.closed_by is None:
+                label += " — no WebSocket Close frame was sent"
+        elif kind == K_RETRANSMISSION:
+            label = f"retransmission: {side} sends data already sent"
+        elif kind == K_KEEPALIVE:
+            label = f"TCP keep-alive from {side}"
+        elif kind == K_WINDOW_UPDATE:
+            label = f"window update: {side} can now receive {seg.window} bytes"
+        elif kind == K_DUP_ACK:
+            label = f"duplicate ACK from {side}"
+            role = "ack"
+
+        # What the stream bytes of this packet were.
+        content_role, content_label, proto = self._content(tc, st, d, row, http_recs)
+        if content_role is not None and kind in (K_DATA, K_FIN, K_ACK):
+            role, label = content_role, content_label
+            name = _short_name(row, http_recs) or name
+        if proto:
+            row.protocol = proto
+            info = _content_info(row, http_recs) or info
+
+        if flags & FIN and kind != K_RETRANSMISSION:
+            fin_label = self._fin(tc, st, d, r, seg, row)
+            if content_role is None:
+                role, label = "tcp-fin", fin_label
+            else:
+                label += " + " + fin_label
+            name = "FIN"
+        elif kind in (K_ACK, K_DATA) and not row.length:
+            role = "ack"
+            label = self._ack_label(st, d, r)
+            if r.fin_acked and st.fin_seen[OTHER[d]]:
+                role = "tcp-fin-ack"
+                label = ("teardown 4/4: " if st.fin_seen[d] else "teardown 2/4: ") + \
+                    f"{side} acknowledges the {peer}'s FIN" + (" — connection closed" if st.fin_seen[d] else "")
+        elif kind == K_DATA and content_role is None:
+            role = "tcp-data"
+            if row.notes and row.notes[-1].code == "tcp-out-of-order":
+                label = f"{side} data arriving out of order (held until the missing bytes come)"
+            elif st.mode[d] == M_WAIT:
+                label = f"{side} data sent before the server answered the upgrade"
+            else:
+                label = f"{side} data ({row.length} bytes) not parsed as HTTP or WebSocket"
+
+        if name and (row.length or flags & (SYN | FIN)):
+            st.names[d].append((seg.no, name))
+        row.role, row.label, row.info = role, label, info
+
+    def _content(self, tc, st: _ConnState, d: str, row: Row, http_recs: list):
+        """(role, label, protocol) from what the packet's bytes completed, or (None, None, None)."""
+        side, peer = SIDE[d], SIDE[OTHER[d]]
+        for rec in http_recs:
+            if type(rec) is HttpRequest:
+                if rec.is_websocket_upgrade:
+                    extra = []
+                    if rec.get("Sec-WebSocket-Extensions"):
+                        extra.append("offers " + rec.get("Sec-WebSocket-Extensions").split(";")[0].split(",")[0])
+                    if rec.get("Sec-WebSocket-Protocol"):
+                        extra.append("subprotocols " + rec.get("Sec-WebSocket-Protocol"))
+                    more = f" ({'; '.join(extra)})" if extra else ""
+                    return ("ws-upgrade-request",
+                            f"WebSocket handshake 1/2: {side} asks to upgrade {rec.target} to WebSocket{more}",
+                            "HTTP")
+                return "http", f"HTTP request from {side}: {rec.summary()}", "HTTP"
+            if type(rec) is HttpResponse:
+                r = st.rec
+                if rec.status == 101 and r.is_websocket:
+                    check = {True: "accept key ✓", False: "accept key ✗ WRONG", None: "no accept key check"}[
+                        r.accept_ok]
+                    neg = []
+                    if r.extensions:
+                        neg.append(r.extensions.split(";")[0])
+                    elif r.offered_extensions:
+                        neg.append("deflate declined" if "deflate" in r.offered_extensions else
+                                   "extensions declined")
+                    if r.subprotocol:
+                        neg.append("subprotocol " + r.subprotocol)
+                    more = (", " + ", ".join(neg)) if neg else ""
+                    return ("ws-upgrade-response",
+                            f"WebSocket handshake 2/2: {side} agrees (101 Switching Protocols, {check}{more})",
+                            "HTTP")
+                if rec.status >= 200 and st.mode[C2S] == M_HTTP and r.status == rec.status and not r.is_websocket \
+                        and r.key is not None:
+                    return ("ws-upgrade-response",
+                            f"WebSocket handshake refused: {rec.status} {rec.reason}".rstrip() +
+                            " — no WebSocket frames will follow", "HTTP")
+                return "http", f"HTTP response from {side}: {rec.summary()}", "HTTP"
+        if row.frames:
+            return self._frames_label(st, d, row) + ("WebSocket",)
+        if row.length and st.mode[d] == M_WS and not any(n.code.startswith("tcp-") for n in row.notes):
+            return "ws-data", f"part of a WebSocket frame from {side} (completed in a later packet)", "WebSocket"
+        if row.length and st.mode[d] == M_HTTP and st.http.get(d) is not None and st.http[d].buffered:
+            return "http", f"part of an HTTP message from {side} (completed in a later packet)", "TCP"
+        return None, None, None
+
+    def _frames_label(self, st: _ConnState, d: str, row: Row) -> tuple:
+        side, peer = SIDE[d], SIDE[OTHER[d]]
+        frames = row.frames
+        closes = [f for f in frames if f.opcode == CLOSE]
+        data = [f for f in frames if f.opcode < 8]
+        if closes:
+            f = closes[0]
+            code = "no status code" if f.close_code is None else f"{f.close_code} ({close_code_name(f.close_code)})"
+            reason = f' "{f.close_reason}"' if f.close_reason else ""
+            first = st.close_sent[d] is f and st.rec.closed_by == side
+            if first:
+                text = f"closing handshake 1/2: {side} sends Close {code}{reason}"
+            else:
+                text = f"closing handshake 2/2: {side} answers with Close {code}{reason}"
+            return "ws-close", text
+        if data:
+            parts = []
+            for m in row.messages:
+                kind = "text" if m.opcode == 1 else "binary"
+                how = f", {m.frames} fragments" if m.frames > 1 else ""
+                comp = f", compressed {m.wire_length} → {m.length} bytes" if m.compressed else ""
+                size = "" if m.compressed else f", {m.length} bytes"
+                parts.append(f"{kind} message{size}{how}{comp}")
+            if parts:
+                many = f"{len(parts)} messages: " if len(parts) > 1 else ""
+                return "ws-data", f"{side} sends {many}{'; '.join(parts)}"
+            f = data[-1]
+            if f.opcode == CONTINUATION:
+                return "ws-data", f"{side} sends a continuation fragment ({f.length} bytes), message not yet complete"
+            return "ws-data", f"{side} starts a fragmented {opcode_name(f.opcode)} message ({f.length} bytes)"
+        f = frames[0]
+        if f.opcode == PING:
+            return "ws-control", f"{side} pings ({f.length} bytes): are you there?"
+        if f.opcode == PONG:
+            return "ws-control", f"{side} answers with a pong ({f.length} bytes)"
+        return "ws-control", f"{side} sends a reserved-opcode frame ({f.opcode})"
+
+    def _fin(self, tc, st: _ConnState, d: str, r: TcpResult, seg, row: Row) -> str:
+        side, peer = SIDE[d], SIDE[OTHER[d]]
+        rec = st.rec
+        first = not st.fin_seen[OTHER[d]] and not st.fin_seen[d]
+        st.fin_seen[d] = True
+        if first:
+            rec.fin_by = side
+            rec.end = rec.end or "fin"
+            text = f"teardown 1/4: {side} closes (FIN)"
+            if rec.is_websocket and rec.closed_by is None:
+                idle = seg.ts - st.last_payload_ts if st.last_payload_ts is not None else None
+                quiet = f"; connection idle for {idle:.1f} s" if idle is not None and idle >= IDLE_WORTH_SAYING \
+                    else ""
+                text += f" — no WebSocket Close frame was sent{quiet}"
+                why = (f" after {idle:.1f} s of silence: the {side} dropped an idle connection" if quiet else "")
+                self._note(row, tc, "warning", "close-without-close-frame",
+                           f"{side} closed TCP without a WebSocket Close frame{why}")
+            return text
+        if st.fin_seen[OTHER[d]] and r.fin_acked:
+            return f"teardown 2+3/4: {side} acknowledges the {peer}'s FIN and closes too (FIN, ACK)"
+        return f"teardown 3/4: {side} closes too (FIN)"
+
+    def _ack_label(self, st: _ConnState, d: str, r: TcpResult) -> str:
+        side = SIDE[d]
+        if r.acked_no is None:
+            return f"ACK from {side} (nothing new acknowledged)"
+        q = st.names[OTHER[d]]
+        name = None
+        while q and q[0][0] <= r.acked_no:
+            no, n = q.popleft()
+            if no == r.acked_no:
+                name = n
+        return f"ACK of #{r.acked_no}" + (f" ({name})" if name else "") + f": {side} got it"
+
+    # -- end -------------------------------------------------------------------------------------------------
+    def finish(self) -> list[Note]:
+        """End of capture: flush buffered stream data and report what was left unfinished."""
+        if self._finished:
+            return []
+        self._finished = True
+        notes: list[Note] = []
+        for tc in list(self.tracker.conns.values()):
+            notes.extend(self._finish_conn(tc))
+        return notes
+
+    def _finish_conn(self, tc: TcpConnection, evicted: bool = False) -> list[Note]:
+        st: _ConnState = tc.extra
+        if st is None:
+            return []
+        tail = Row(0, 0.0, tc.id, None, "", "", 0, 0, 0, 0, 0, 0, "", "", "")
+        for d, chunks in self.tracker.finish_connection(tc).items():
+            if chunks:
+                tail.direction = d
+                self._deliver(tc, st, d, chunks, tail, [])
+        for d in (C2S, S2C):
+            ws = st.ws.get(d)
+            if ws is not None:
+                self._ws_records(tc, st, d, ws.finish(), tail)
+        if evicted:
+            self._note(tail, tc, "warning", "cap-connections",
+                       f"more than {self.limits.max_connections} connections open at once (--max-connections): "
+                       f"connection {tc.id} finished early")
+        notes = tail.notes
+        for n in notes:
+            if n.no == 0:
+                n.no = None
+        tc.extra = None
+        return notes
+
+
+def _deflate_from(ext: Optional[str]):
+    if not ext:
+        return None
+    try:
+        for name, params in parse_extensions(ext):
+            if name.lower() == "permessage-deflate":
+                return parse_deflate_params(params)[0]
+    except ValueError:
+        return None
+    return None
+
+
+def _tcp_info(row: Row) -> str:
+    flags = flag_names(row.flags).replace(",", ", ")
+    parts = [f"[{flags}]", f"Seq={row.seq}"]
+    if row.flags & ACK:
+        parts.append(f"Ack={row.ack}")
+    parts.append(f"Win={row.window}")
+    parts.append(f"Len={row.length}")
+    return " ".join(parts)
+
+
+def _frame_info(f: Frame) -> str:
+    names = {0: "Continuation", 1: "Text", 2: "Binary", 8: "Connection Close", 9: "Ping", 10: "Pong"}
+    s = names.get(f.opcode, f"Unknown {f.opcode}")
+    if f.fin:
+        s += " [FIN]"
+    if f.rsv & 4:
+        s += " [COMPRESSED]"
+    if f.masked:
+        s += " [MASKED]"
+    return s
+
+
+def _content_info(row: Row, http_recs: list) -> str:
+    for rec in http_recs:
+        if type(rec) in (HttpRequest, HttpResponse):
+            return rec.summary()
+    if row.frames:
+        return "WebSocket " + ", ".join(_frame_info(f) for f in row.frames)
+    return ""
+
+
+def _short_name(row: Row, http_recs: list) -> Optional[str]:
+    for rec in http_recs:
+        if type(rec) is HttpRequest:
+            return "upgrade request" if rec.is_websocket_upgrade else "HTTP request"
+        if type(rec) is HttpResponse:
+            return f"{rec.status} reply"
+    if row.frames:
+        names = [opcode_name(f.opcode) for f in row.frames]
+        return ", ".join(dict.fromkeys(names)) + (" frames" if len(names) > 1 else " frame")
+    return None

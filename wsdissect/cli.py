@@ -1,0 +1,150 @@
+"""Command line: click commands and options, and the mapping of errors to one line and an exit code.
+
+Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict found protocol violations,
+2 usage or file error, 130 interrupted.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Iterable, Optional
+
+import click
+
+from . import __version__
+from .analyzer import Analyzer
+from .limits import DEFAULT_LIMITS, Limits
+from .model import Note, RawPacket
+from .sources.pcap import CaptureError, CaptureTruncated, open_capture
+
+EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+_SIZE = re.compile(r"(\d+)\s*([kmg]i?b?|b)?", re.I)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+
+
+class Size(click.ParamType):
+    """A byte count: 65536, 64k, 16M, 1G (binary units)."""
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        m = _SIZE.fullmatch(str(value).strip())
+        if not m:
+            self.fail(f"{value!r} is not a size (examples: 65536, 64k, 16M)", param, ctx)
+        return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()[:1]]
+
+
+def limit_options(f):
+    """The named caps of limits.py, as options shared by every command that analyses packets."""
+    opts = [
+        click.option("--max-message", type=Size(), default=DEFAULT_LIMITS.max_message, show_default="16M",
+                     help="Bytes of one message kept (and inflated) in memory; past it the message is cut."),
+        click.option("--max-reorder", type=Size(), default=DEFAULT_LIMITS.max_reorder, show_default="4M",
+                     help="Out-of-order bytes buffered per TCP direction while waiting for a missing segment."),
+        click.option("--max-header", type=Size(), default=DEFAULT_LIMITS.max_header, show_default="64k",
+                     help="Bytes of one HTTP header accepted."),
+        click.option("--max-connections", type=int, default=DEFAULT_LIMITS.max_connections, show_default=True,
+                     help="Connections tracked at once; the least recently active is finished past it."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def make_limits(max_message: int, max_reorder: int, max_header: int, max_connections: int) -> Limits:
+    return Limits(max_message=max_message, max_reorder=max_reorder, max_header=max_header,
+                  max_connections=max(1, max_connections))
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> "NoReturn":  # noqa: F821
+    click.echo(f"wsdissect: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wsdissect")
+def main() -> None:
+    """See a WebSocket connection on the wire, packet by packet (RFC 6455)."""
+
+
+@main.command()
+@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
+@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
+              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
+@limit_options
+def read(capture: str, as_json: bool, decode_as: tuple, hide_acks: bool, strict: bool, **caps) -> None:
+    """Read a pcap or pcapng file and explain every packet of its WebSocket connections."""
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
+    try:
+        packets = open_capture(capture)
+        run(analyzer, packets, as_json=as_json, show_acks=not hide_acks, source=capture)
+    except FileNotFoundError:
+        fail(f"cannot read {capture}: no such file")
+    except IsADirectoryError:
+        fail(f"cannot read {capture}: it is a directory")
+    except PermissionError:
+        fail(f"cannot read {capture}: permission denied")
+    except CaptureError as e:
+        fail(f"cannot read {capture}: {e}")
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    if strict and analyzer.summary.notes_by_severity.get("error"):
+        sys.exit(EXIT_STRICT)
+
+
+def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool, show_acks: bool = True,
+        source: str = "") -> None:
+    """Feed packets through the analyzer and a renderer; the one loop `read` and `live` share."""
+    out = _writer(as_json, show_acks)
+    feed = analyzer.feed
+    write_row = out.row
+    conns = analyzer.connections
+    it = iter(packets)
+    truncated: Optional[CaptureTruncated] = None
+    try:
+        try:
+            for raw in it:
+                row = feed(raw)
+                if row is not None:
+                    write_row(row, conns.get(row.conn) if row.conn is not None else None)
+        except CaptureTruncated as e:
+            # Damage inside a readable file: everything before it was shown; say where it stopped.
+            truncated = e
+            analyzer.summary.capture_notes.append(
+                Note(None, None, "error", "capture-truncated", f"{source}: {e}"))
+        end_notes = analyzer.finish()
+        if end_notes:
+            out.notes(end_notes)
+        out.summary(analyzer.summary)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `wsdissect read x | head`: the reader left; that is not an error.
+        _silence_stdout()
+        return
+    if truncated is not None:
+        click.echo(f"wsdissect: warning: {source}: {truncated} (packets before it were analysed)", err=True)
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _writer(as_json: bool, show_acks: bool):
+    if as_json:
+        from .render.jsonl import JsonLinesWriter
+        return JsonLinesWriter(sys.stdout)
+    from rich.console import Console
+
+    from .render.timeline import TimelinePrinter
+    return TimelinePrinter(Console(highlight=False, soft_wrap=False), show_acks=show_acks)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,105 @@
+"""JSON Lines output: the contract in DESIGN.md and the README, one object per line, "type" first.
+
+Field names are stable; new fields may be added. Records are written as soon as they are final, so `live
+--json` streams.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Optional, TextIO
+
+from ..model import CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
+from ..websocket.codes import opcode_name
+
+# Message bodies beyond this many bytes are cut in the JSON (the record says "truncated": true); the full
+# size is still in "length". Keeps one huge message from making a multi-megabyte line.
+JSON_DATA_LIMIT = 64 * 1024
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class JsonLinesWriter:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def _write(self, obj: dict) -> None:
+        self.out.write(_dumps(obj))
+        self.out.write("\n")
+
+    def row(self, row: Row, conn: Optional[Connection] = None) -> None:
+        w = self._write
+        w(packet_record(row))
+        for f in row.frames:
+            w(frame_record(f))
+        for m in row.messages:
+            w(message_record(m))
+        for n in row.notes:
+            w(note_record(n))
+
+    def notes(self, notes: list) -> None:
+        for n in notes:
+            self._write(note_record(n))
+
+    def summary(self, s: CaptureSummary) -> None:
+        for c in s.connections:
+            self._write(connection_record(c))
+        self._write(summary_record(s))
+
+
+def packet_record(row: Row) -> dict:
+    return {"type": "packet", "no": row.no, "ts": row.ts, "conn": row.conn, "dir": row.direction,
+            "src": row.src, "dst": row.dst, "flags": flag_names(row.flags), "seq": row.seq, "ack": row.ack,
+            "len": row.length, "frame_len": row.frame_len, "protocol": row.protocol, "role": row.role,
+            "label": row.label, "info": row.info, "notes": [n.code for n in row.notes]}
+
+
+def frame_record(f: Frame) -> dict:
+    return {"type": "frame", "no": f.no, "first_no": f.first_no, "conn": f.conn, "dir": f.direction,
+            "fin": f.fin, "rsv": f.rsv, "opcode": f.opcode, "opcode_name": opcode_name(f.opcode),
+            "masked": f.masked, "mask_key": f.mask_key.hex() if f.mask_key else None, "length": f.length,
+            "header_len": f.header_len, "payload_missing": f.payload_missing,
+            "close_code": f.close_code, "close_reason": f.close_reason}
+
+
+def message_record(m: Message) -> dict:
+    rec = {"type": "message", "conn": m.conn, "dir": m.direction, "opcode": m.opcode,
+           "opcode_name": opcode_name(m.opcode), "frames": m.frames, "first_no": m.first_no,
+           "last_no": m.last_no, "compressed": m.compressed, "length": m.length,
+           "wire_length": m.wire_length}
+    truncated = m.truncated
+    if m.text is not None:
+        text = m.text
+        if len(text) > JSON_DATA_LIMIT:
+            text, truncated = text[:JSON_DATA_LIMIT], True
+        rec["text"] = text
+    else:
+        data = m.data
+        if len(data) > JSON_DATA_LIMIT:
+            data, truncated = data[:JSON_DATA_LIMIT], True
+        rec["data_b64"] = base64.b64encode(data).decode("ascii")
+    rec["truncated"] = truncated
+    return rec
+
+
+def note_record(n: Note) -> dict:
+    return {"type": "note", "no": n.no, "conn": n.conn, "severity": n.severity, "code": n.code, "text": n.text}
+
+
+def connection_record(c: Connection) -> dict:
+    return {"type": "connection", "conn": c.id, "client": str(c.client), "server": str(c.server),
+            "first_no": c.first_no, "start": c.first_ts, "end_ts": c.last_ts, "websocket": c.is_websocket,
+            "uri": c.uri, "host": c.host, "origin": c.origin, "status": c.status, "accept_ok": c.accept_ok,
+            "subprotocol": c.subprotocol, "extensions": c.extensions,
+            "offered_extensions": c.offered_extensions, "decode_as": c.decode_as,
+            "messages": dict(c.messages), "frames": dict(c.frames), "bytes": dict(c.bytes),
+            "close_code": c.close_code, "close_reason": c.close_reason, "closed_by": c.closed_by,
+            "fin_by": c.fin_by, "end": c.end, "notes": c.notes}
+
+
+def summary_record(s: CaptureSummary) -> dict:
+    return {"type": "summary", "packets": s.packets, "tcp_packets": s.tcp_packets,
+            "other_packets": s.other_packets, "malformed": s.malformed, "first_ts": s.first_ts,
+            "last_ts": s.last_ts, "connections": len(s.connections), "notes_by_code": s.notes_by_code,
+            "notes_by_severity": s.notes_by_severity, "caps": s.caps,
+            "capture_notes": [n.text for n in s.capture_notes]}

@@ -1,0 +1,364 @@
+"""TCP connection tracking and per-direction stream reassembly (sans-IO).
+
+`Tracker.feed(segment)` returns a `TcpResult`: which connection and direction the segment belongs to, its
+relative seq/ack as Wireshark shows them, what kind of TCP segment it is (handshake, retransmission, keep-alive,
+window update...), and the stream bytes that became deliverable in order because of it. Delivered chunks are
+`(origin_no, bytes)` for data that packet `origin_no` carried, or `(origin_no, int)` for that many bytes the
+capture does not have (a hole in the stream); consumers must treat a gap as "bytes exist, content unknown".
+
+Stream positions are kept as unbounded integer offsets from the first byte after the SYN, so the 32-bit
+sequence wrap never reaches the reassembly logic.
+"""
+from __future__ import annotations
+
+from bisect import insort
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .limits import DEFAULT_LIMITS, Limits
+from .model import ACK, C2S, FIN, RST, S2C, SYN, Endpoint, TcpSegment
+
+HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ")
+
+# Segment kinds (the TCP half of a row's role; the analyzer refines data segments).
+K_SYN = "tcp-syn"
+K_SYN_ACK = "tcp-syn-ack"
+K_HANDSHAKE_ACK = "tcp-handshake-ack"
+K_DATA = "data"
+K_ACK = "ack"
+K_DUP_ACK = "dup-ack"
+K_FIN = "tcp-fin"
+K_RST = "tcp-rst"
+K_RETRANSMISSION = "tcp-retransmission"
+K_KEEPALIVE = "tcp-keepalive"
+K_WINDOW_UPDATE = "tcp-window-update"
+
+
+def _signed32(x: int) -> int:
+    x &= 0xFFFFFFFF
+    return x - 0x100000000 if x & 0x80000000 else x
+
+
+class Direction:
+    """One direction of a connection: its sequence space and the reassembly buffer."""
+
+    __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_bytes", "syn", "fin_off", "fin_no",
+                 "last_ack", "last_win", "unacked", "bytes", "max_end", "seen_ack_abs")
+
+    def __init__(self) -> None:
+        self.base: Optional[int] = None     # absolute seq that shows as relative 0 (the ISN)
+        self.nxt_abs = 0                    # absolute seq of the next in-order byte
+        self.nxt_off = 0                    # stream offset of the next in-order byte (0 = first data byte)
+        self.pending: list = []             # sorted (offset, origin_no, payload, missing) waiting for a hole
+        self.pending_bytes = 0
+        self.syn = False
+        self.fin_off: Optional[int] = None  # stream offset of the FIN (one past the last data byte)
+        self.fin_no: Optional[int] = None
+        self.last_ack: Optional[int] = None  # last absolute ack this direction sent, for dup-ACK/window update
+        self.last_win: Optional[int] = None
+        self.unacked: deque = deque()       # (end_offset, no) of segments sent, to name the packet an ACK acks
+        self.bytes = 0                      # payload bytes carried, retransmissions excluded
+        self.max_end = 0                    # highest stream offset seen (delivered or buffered)
+        self.seen_ack_abs: Optional[int] = None
+
+    def set_base(self, isn: int) -> None:
+        self.base = isn
+        self.nxt_abs = (isn + 1) & 0xFFFFFFFF
+        self.nxt_off = 0
+
+    def offset_of(self, seq: int) -> int:
+        """Stream offset of absolute `seq`, measured from the next expected byte so wraps don't matter."""
+        return self.nxt_off + _signed32(seq - self.nxt_abs)
+
+    def rel(self, seq: int) -> int:
+        return (seq - self.base) & 0xFFFFFFFF if self.base is not None else seq
+
+
+class TcpConnection:
+    __slots__ = ("id", "client", "server", "ckey", "dirs", "first_no", "first_ts", "last_ts", "saw_syn",
+                 "state", "rst_by", "closed", "extra")
+
+    def __init__(self, cid: int, client: Endpoint, server: Endpoint, ckey: tuple, no: int, ts: float):
+        self.id = cid
+        self.client = client
+        self.server = server
+        self.ckey = ckey                    # (src, sport, dst, dport) as sent by the client
+        self.dirs = {C2S: Direction(), S2C: Direction()}
+        self.first_no = no
+        self.first_ts = ts
+        self.last_ts = ts
+        self.saw_syn = False
+        self.state = "open"
+        self.rst_by: Optional[str] = None
+        self.closed = False                 # both FINs acknowledged, or RST
+        self.extra = None                   # the analyzer's per-connection state
+
+
+@dataclass(slots=True)
+class TcpResult:
+    conn: TcpConnection
+    direction: str
+    kind: str
+    rel_seq: int
+    rel_ack: int
+    new: bool = False
+    delivered: list = field(default_factory=list)
+    acked_no: Optional[int] = None          # the packet of the other side that this ACK newly acknowledges
+    fin_acked: bool = False                 # this ACK acknowledges the other side's FIN
+    notes: list = field(default_factory=list)   # (severity, code, text)
+    evicted: list = field(default_factory=list)  # connections dropped to respect Limits.max_connections
+
+
+def _guess_client_is_src(seg: TcpSegment, server_ports: frozenset) -> bool:
+    """Who is the client of a connection whose SYN the capture lacks?"""
+    if seg.flags & SYN:
+        return not (seg.flags & ACK)
+    if seg.dport in server_ports:
+        return True
+    if seg.sport in server_ports:
+        return False
+    p = seg.payload
+    if p.startswith(HTTP_METHODS):
+        return True
+    if p.startswith(b"HTTP/"):
+        return False
+    # Servers listen on the lower (well-known or registered) port far more often than not.
+    return seg.sport > seg.dport
+
+
+class Tracker:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, server_ports: frozenset = frozenset()):
+        self.limits = limits
+        self.server_ports = server_ports
+        self.conns: "OrderedDict[tuple, TcpConnection]" = OrderedDict()   # key: (src, sport, dst, dport)
+        self.next_id = 0
+
+    # -- connection lookup -------------------------------------------------------------------------------
+    def _lookup(self, seg: TcpSegment) -> tuple[Optional[TcpConnection], str, tuple]:
+        key = (seg.src, seg.sport, seg.dst, seg.dport)
+        conn = self.conns.get(key)
+        if conn is not None:
+            return conn, (C2S if conn.ckey == key else S2C), key
+        rkey = (seg.dst, seg.dport, seg.src, seg.sport)
+        conn = self.conns.get(rkey)
+        if conn is not None:
+            return conn, (C2S if conn.ckey == key else S2C), rkey
+        return None, C2S, key
+
+    def _new_conn(self, seg: TcpSegment, evicted: list) -> tuple[TcpConnection, str]:
+        if len(self.conns) >= self.limits.max_connections:
+            _, old = self.conns.popitem(last=False)
+            evicted.append(old)
+        if _guess_client_is_src(seg, self.server_ports):
+            ckey = (seg.src, seg.sport, seg.dst, seg.dport)
+            client, server, direction = Endpoint(seg.src, seg.sport), Endpoint(seg.dst, seg.dport), C2S
+        else:
+            ckey = (seg.dst, seg.dport, seg.src, seg.sport)
+            client, server, direction = Endpoint(seg.dst, seg.dport), Endpoint(seg.src, seg.sport), S2C
+        conn = TcpConnection(self.next_id, client, server, ckey, seg.no, seg.ts)
+        self.next_id += 1
+        self.conns[(seg.src, seg.sport, seg.dst, seg.dport)] = conn
+        return conn, direction
+
+    # -- per segment -------------------------------------------------------------------------------------
+    def feed(self, seg: TcpSegment) -> TcpResult:
+        evicted: list = []
+        conn, direction, key = self._lookup(seg)
+        flags = seg.flags
+        new = False
+        if conn is not None and flags & SYN and not flags & ACK and conn.closed:
+            # Port reuse: a fresh SYN on a finished 4-tuple starts a new connection.
+            del self.conns[key]
+            evicted.append(conn)
+            conn = None
+        if conn is None:
+            conn, direction = self._new_conn(seg, evicted)
+            new = True
+        else:
+            self.conns.move_to_end(key)
+        conn.last_ts = seg.ts
+        me = conn.dirs[direction]
+        peer = conn.dirs[S2C if direction == C2S else C2S]
+        result = TcpResult(conn, direction, K_DATA, 0, 0, new=new, evicted=evicted)
+        notes = result.notes
+
+        # Sequence bases, as Wireshark chooses them: the ISN when the SYN is seen, else one before the first
+        # seq seen (so the first byte shows as 1), or one before what the peer acknowledged.
+        if flags & SYN:
+            if me.base is None or not me.syn:
+                me.set_base(seg.seq)
+                me.syn = True
+                conn.saw_syn = True
+        elif me.base is None:
+            me.set_base((seg.seq - 1) & 0xFFFFFFFF)
+        if flags & ACK and peer.base is None:
+            peer.set_base((seg.ack - 1) & 0xFFFFFFFF)
+
+        result.rel_seq = me.rel(seg.seq)
+        result.rel_ack = peer.rel(seg.ack) if flags & ACK else 0
+
+        payload = seg.payload
+        plen = len(payload) + seg.missing
+        off = me.offset_of((seg.seq + 1) & 0xFFFFFFFF) if flags & SYN else me.offset_of(seg.seq)
+        end = off + plen
+
+        # Classify before reassembly changes nxt_off.
+        if flags & RST:
+            kind = K_RST
+            conn.rst_by = direction
+            conn.closed = True
+        elif flags & SYN:
+            kind = K_SYN_ACK if flags & ACK else K_SYN
+            if plen == 0 and me.unacked and me.unacked[-1][0] == 0 and me.unacked[-1][1] != seg.no:
+                if conn.first_no != seg.no:
+                    kind = K_RETRANSMISSION
+                    notes.append(("note", "tcp-retransmission", "SYN sent again"))
+        elif plen and end <= me.nxt_off and not flags & FIN:
+            if plen == 1 and end == me.nxt_off:
+                kind = K_KEEPALIVE
+            else:
+                kind = K_RETRANSMISSION
+                notes.append(("note", "tcp-retransmission",
+                              f"retransmission of {plen} bytes already seen"))
+        elif flags & FIN:
+            if me.fin_off is not None and me.fin_no != seg.no:
+                kind = K_RETRANSMISSION
+                notes.append(("note", "tcp-retransmission", "FIN sent again"))
+            else:
+                kind = K_FIN
+        elif plen:
+            kind = K_DATA
+        elif off == me.nxt_off - 1 and seg.seq != me.nxt_abs:
+            kind = K_KEEPALIVE
+        elif me.last_ack == seg.ack and flags & ACK:
+            kind = K_WINDOW_UPDATE if me.last_win != seg.window else K_DUP_ACK
+        else:
+            kind = K_ACK
+        if (kind == K_ACK and direction == C2S and conn.saw_syn and peer.syn and me.bytes == 0
+                and not me.unacked and result.rel_seq == 1 and result.rel_ack == 1):
+            kind = K_HANDSHAKE_ACK
+        result.kind = kind
+
+        # What this segment acknowledges of the peer's data.
+        if flags & ACK:
+            ack_off = peer.offset_of(seg.ack)
+            q = peer.unacked
+            acked = None
+            while q and q[0][0] <= ack_off:
+                acked = q.popleft()[1]
+            result.acked_no = acked
+            if peer.fin_off is not None and ack_off >= peer.fin_off + 1:
+                result.fin_acked = True
+            if (peer.pending and ack_off > peer.nxt_off) or (ack_off > peer.max_end and peer.max_end >= peer.nxt_off
+                                                             and ack_off > peer.nxt_off and peer.fin_off is None):
+                # The receiver has bytes the capture never saw: declare the hole missing.
+                hole_end = min(ack_off, peer.pending[0][0]) if peer.pending else ack_off
+                if hole_end > peer.nxt_off and (peer.pending or peer.bytes or peer.syn):
+                    result.delivered.extend(self._gap(peer, hole_end, seg.no, notes, acked=True))
+                    result.delivered.extend(self._drain(peer))
+            me.last_ack = seg.ack
+            me.last_win = seg.window
+
+        # Reassembly.
+        if plen and kind not in (K_RETRANSMISSION, K_KEEPALIVE):
+            missing = seg.missing
+            if off < me.nxt_off:
+                # Overlap: the segment starts with bytes already delivered; keep only the new tail.
+                skip = me.nxt_off - off
+                notes.append(("note", "tcp-overlap", f"{skip} bytes overlap data already seen"))
+                if skip < len(payload):
+                    payload = payload[skip:]
+                else:
+                    missing = max(missing - (skip - len(payload)), 0)
+                    payload = b""
+                off = me.nxt_off
+            if off == me.nxt_off:
+                self._accept(me, seg.no, payload, missing, result.delivered)
+                result.delivered.extend(self._drain(me))
+            else:
+                self._buffer(me, off, seg.no, payload, missing, result, notes)
+            me.bytes += len(payload) + missing
+            if end > me.max_end:
+                me.max_end = end
+            me.unacked.append((end, seg.no))
+        if flags & SYN and not me.unacked:
+            me.unacked.append((0, seg.no))
+        if flags & FIN and me.fin_off is None:
+            me.fin_off = end
+            me.fin_no = seg.no
+            me.unacked.append((end + 1, seg.no))
+        if result.fin_acked and me.fin_off is not None and peer.fin_off is not None:
+            conn.closed = True
+        return result
+
+    # -- reassembly helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _accept(d: Direction, no: int, payload: bytes, missing: int, out: list) -> None:
+        if payload:
+            out.append((no, payload))
+        if missing:
+            out.append((no, missing))
+        n = len(payload) + missing
+        d.nxt_off += n
+        d.nxt_abs = (d.nxt_abs + n) & 0xFFFFFFFF
+
+    def _drain(self, d: Direction) -> list:
+        out: list = []
+        while d.pending and d.pending[0][0] <= d.nxt_off:
+            off, no, payload, missing = d.pending.pop(0)
+            d.pending_bytes -= len(payload)
+            skip = d.nxt_off - off
+            total = len(payload) + missing
+            if skip >= total:
+                continue
+            if skip < len(payload):
+                self._accept(d, no, payload[skip:], missing, out)
+            else:
+                self._accept(d, no, b"", missing - (skip - len(payload)), out)
+        return out
+
+    def _buffer(self, d: Direction, off: int, no: int, payload: bytes, missing: int, result: TcpResult,
+                notes: list) -> None:
+        for p in d.pending:
+            if p[0] == off and len(p[2]) + p[3] >= len(payload) + missing:
+                result.kind = K_RETRANSMISSION
+                notes.append(("note", "tcp-retransmission", "retransmission of an out-of-order segment"))
+                return
+        insort(d.pending, (off, no, payload, missing))
+        d.pending_bytes += len(payload)
+        notes.append(("note", "tcp-out-of-order",
+                      f"out of order: {off - d.nxt_off} bytes before it not yet seen; held until they arrive"))
+        while d.pending_bytes > self.limits.max_reorder and d.pending:
+            # Cap reached: stop waiting for the hole and move on past it.
+            notes.append(("warning", "cap-reorder",
+                          f"more than {self.limits.max_reorder} bytes waiting behind a hole (--max-reorder); "
+                          "treating the hole as missing"))
+            result.delivered.extend(self._gap(d, d.pending[0][0], no, notes, acked=False))
+            result.delivered.extend(self._drain(d))
+
+    @staticmethod
+    def _gap(d: Direction, upto: int, no: int, notes: list, acked: bool) -> list:
+        n = upto - d.nxt_off
+        if n <= 0:
+            return []
+        why = "acknowledged by the receiver but not in the capture" if acked else "not in the capture"
+        notes.append(("warning", "tcp-missing-bytes", f"{n} bytes missing ({why})"))
+        d.nxt_off = upto
+        d.nxt_abs = (d.nxt_abs + n) & 0xFFFFFFFF
+        return [(no, n)]
+
+    def finish_connection(self, conn: TcpConnection) -> dict:
+        """End of capture (or eviction): deliver whatever is buffered behind holes, per direction."""
+        out = {}
+        for direction, d in conn.dirs.items():
+            chunks: list = []
+            if d.pending:
+                first_no = d.pending[0][1]
+                chunks.extend(self._gap(d, d.pending[0][0], first_no, [], acked=False))
+                chunks.extend(self._drain(d))
+                while d.pending:
+                    chunks.extend(self._gap(d, d.pending[0][0], d.pending[0][1], [], acked=False))
+                    chunks.extend(self._drain(d))
+            out[direction] = chunks
+        return out
