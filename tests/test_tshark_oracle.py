@@ -56,13 +56,13 @@ def test_frames_match_tshark(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=os.path.basename)
-def test_packet_rows_match_tshark_numbering_and_relative_seq(path):
+def test_packet_rows_match_tshark_numbering_relative_seq_and_window(path):
     out = tshark(["-r", path, "-Y", "tcp", "-T", "fields", "-e", "frame.number", "-e", "tcp.seq",
-                  "-e", "tcp.ack", "-e", "tcp.len"])
+                  "-e", "tcp.ack", "-e", "tcp.len", "-e", "tcp.window_size"])
     expected = [tuple(int(x or 0) for x in line.split("\t")) for line in out.splitlines()]
     a = Analyzer()
     rows = [a.feed(raw) for raw in open_capture(path)]
-    got = [(r.no, r.seq, r.ack, r.length) for r in rows if r is not None]
+    got = [(r.no, r.seq, r.ack, r.length, r.window) for r in rows if r is not None]
     assert got == expected
 
 

@@ -109,7 +109,7 @@ class Analyzer:
         rec.bytes[d] += plen if r.kind not in (K_RETRANSMISSION, K_KEEPALIVE) else 0
         row = Row(seg.no, seg.ts, tc.id, d, f"{seg.src}:{seg.sport}" if ":" not in seg.src else
                   f"[{seg.src}]:{seg.sport}", f"{seg.dst}:{seg.dport}" if ":" not in seg.dst else
-                  f"[{seg.dst}]:{seg.dport}", seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len, seg.window,
+                  f"[{seg.dst}]:{seg.dport}", seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len, r.window,
                   r.kind, "", "")
         for sev, code, text in r.notes:
             self._note(row, tc, sev, code, text)

@@ -1,14 +1,15 @@
 """Command line: click commands and options, and the mapping of errors to one line and an exit code.
 
 Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict found protocol violations,
-2 usage or file error, 130 interrupted.
+2 usage or file error, 3 internal error (a bug in wsdissect), 130 interrupted.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import click
 
@@ -18,7 +19,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import Note, RawPacket
 from .sources.pcap import CaptureError, CaptureTruncated, open_capture
 
-EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 _SIZE = re.compile(r"(\d+)\s*([kmg]i?b?|b)?", re.I)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
@@ -82,7 +83,7 @@ def read(capture: str, as_json: bool, decode_as: tuple, hide_acks: bool, strict:
     """Read a pcap or pcapng file and explain every packet of its WebSocket connections."""
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
     try:
-        packets = open_capture(capture)
+        packets = _primed(open_capture(capture))
         run(analyzer, packets, as_json=as_json, show_acks=not hide_acks, source=capture)
     except FileNotFoundError:
         fail(f"cannot read {capture}: no such file")
@@ -94,6 +95,11 @@ def read(capture: str, as_json: bool, decode_as: tuple, hide_acks: bool, strict:
         fail(f"cannot read {capture}: {e}")
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as e:  # noqa: BLE001 -- a bug of ours still gets one line, not a traceback
+        if os.environ.get("WSDISSECT_DEBUG"):
+            raise
+        fail(f"internal error: {type(e).__name__}: {e} (a bug; WSDISSECT_DEBUG=1 shows the traceback)",
+             EXIT_INTERNAL)
     if strict and analyzer.summary.notes_by_severity.get("error"):
         sys.exit(EXIT_STRICT)
 
@@ -129,6 +135,21 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool, show
         return
     if truncated is not None:
         click.echo(f"wsdissect: warning: {source}: {truncated} (packets before it were analysed)", err=True)
+
+
+def _primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
+    """Read the first packet before any output, so a file that is no capture at all fails with one line and
+    nothing else; damage found at the first record is still reported as a truncated capture."""
+    try:
+        first = next(packets)
+    except StopIteration:
+        return iter(())
+    except CaptureTruncated as e:
+        def damaged():
+            raise e
+            yield  # pragma: no cover -- makes this a generator
+        return damaged()
+    return itertools.chain((first,), packets)
 
 
 def _silence_stdout() -> None:

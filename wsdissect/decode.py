@@ -198,8 +198,32 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     else:
         payload = data[start:end]
         missing = ip_end - end
-    return TcpSegment(raw.no, raw.ts, _names.get(src) or _name(src), _names.get(dst) or _name(dst),
-                      sport, dport, seq, ack, flags, window, payload, raw.wirelen, version, missing)
+    seg = TcpSegment(raw.no, raw.ts, _names.get(src) or _name(src), _names.get(dst) or _name(dst),
+                     sport, dport, seq, ack, flags, window, payload, raw.wirelen, version, missing)
+    if flags & 0x02 and hl > 20:
+        # Only a SYN can announce window scaling, and the window column means little without it.
+        seg.wscale = _window_scale(data, t + 20, min(t + hl, end))
+    return seg
+
+
+def _window_scale(data: bytes, i: int, end: int) -> int:
+    """The shift of the TCP window-scale option (kind 3), or -1 when absent or unreadable."""
+    while i < end:
+        kind = data[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= end:
+            break
+        size = data[i + 1]
+        if size < 2:
+            break
+        if kind == 3 and size == 3 and i + 2 < end:
+            return min(data[i + 2], 14)   # RFC 7323 2.3: a shift above 14 is used as 14
+        i += size
+    return -1
 
 
 _LINK_NAMES = {1: "Ethernet", 113: "Linux SLL", 276: "Linux SLL2"}

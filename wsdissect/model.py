@@ -55,6 +55,7 @@ class TcpSegment:
     frame_len: int = 0       # bytes on the wire for the whole link-layer frame (Wireshark's Length column)
     ip_version: int = 4
     missing: int = 0
+    wscale: int = -1         # window-scale shift announced in a SYN's options, -1 if none
 
 
 @dataclass(slots=True)

@@ -44,7 +44,7 @@ class Direction:
     """One direction of a connection: its sequence space and the reassembly buffer."""
 
     __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_bytes", "syn", "fin_off", "fin_no",
-                 "last_ack", "last_win", "unacked", "bytes", "max_end", "seen_ack_abs")
+                 "last_ack", "last_win", "unacked", "bytes", "max_end", "seen_ack_abs", "wscale")
 
     def __init__(self) -> None:
         self.base: Optional[int] = None     # absolute seq that shows as relative 0 (the ISN)
@@ -61,6 +61,7 @@ class Direction:
         self.bytes = 0                      # payload bytes carried, retransmissions excluded
         self.max_end = 0                    # highest stream offset seen (delivered or buffered)
         self.seen_ack_abs: Optional[int] = None
+        self.wscale = -1                    # window-scale shift from this side's SYN; -1 unknown or none
 
     def set_base(self, isn: int) -> None:
         self.base = isn
@@ -102,6 +103,7 @@ class TcpResult:
     kind: str
     rel_seq: int
     rel_ack: int
+    window: int = 0                         # scaled as Wireshark does when both SYNs announced scaling
     new: bool = False
     delivered: list = field(default_factory=list)
     acked_no: Optional[int] = None          # the packet of the other side that this ACK newly acknowledges
@@ -195,6 +197,13 @@ class Tracker:
         if flags & ACK and peer.base is None:
             peer.set_base((seg.ack - 1) & 0xFFFFFFFF)
 
+        if flags & SYN:
+            me.wscale = seg.wscale
+            result.window = seg.window       # RFC 7323 2.2: the window in a SYN is never scaled
+        elif me.wscale >= 0 and peer.wscale >= 0:
+            result.window = seg.window << me.wscale
+        else:
+            result.window = seg.window
         result.rel_seq = me.rel(seg.seq)
         result.rel_ack = peer.rel(seg.ack) if flags & ACK else 0
 

@@ -1,0 +1,107 @@
+"""The read command as a user runs it: exit codes, one-line errors, no tracebacks."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUNDLED, ROOT
+
+ECHO = os.path.join(ROOT, "captures", "echo.pcap")
+
+
+def wsdissect(*args, env=None):
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True, env=e)
+
+
+def assert_one_line_error(proc, code, *words):
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for w in words:
+        assert w in lines[0]
+
+
+def test_missing_file(tmp_path):
+    assert_one_line_error(wsdissect("read", str(tmp_path / "nope.pcap")), 2, "nope.pcap", "no such file")
+
+
+def test_not_a_capture(tmp_path):
+    f = tmp_path / "notes.txt"
+    f.write_text("<!DOCTYPE html> not a capture\n")
+    assert_one_line_error(wsdissect("read", str(f)), 2, "not a pcap or pcapng file")
+
+
+def test_empty_file(tmp_path):
+    f = tmp_path / "empty.pcap"
+    f.write_bytes(b"")
+    assert_one_line_error(wsdissect("read", str(f)), 2, "empty")
+
+
+def test_bad_option_value_is_a_usage_error():
+    proc = wsdissect("read", "--max-message", "lots", ECHO)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "is not a size" in proc.stderr
+
+
+def test_truncated_capture_shows_packets_before_the_damage(tmp_path):
+    data = open(ECHO, "rb").read()
+    f = tmp_path / "cut.pcap"
+    f.write_bytes(data[:1500])
+    proc = wsdissect("read", "--json", str(f))
+    assert proc.returncode == 0
+    assert "Traceback" not in proc.stderr and "cut short" in proc.stderr
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    packets = [r for r in recs if r["type"] == "packet"]
+    assert packets and packets[0]["role"] == "tcp-syn"
+    assert [r["no"] for r in packets] == list(range(1, len(packets) + 1))
+    summary = recs[-1]
+    assert summary["type"] == "summary" and any("cut short" in n for n in summary["capture_notes"])
+
+
+def test_snaplen_cut_packets_are_noted_not_fatal(tmp_path):
+    from pcapbuild import ethernet, pcap_bytes
+    from wsdissect.sources.pcap import open_capture
+    frames = [(raw.ts, raw.data) for raw in open_capture(ECHO)]
+    f = tmp_path / "snap.pcap"
+    f.write_bytes(pcap_bytes(frames, snaplen=80))
+    proc = wsdissect("read", "--json", str(f))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len([r for r in recs if r["type"] == "packet"]) == len(frames)
+    assert any(r["type"] == "note" and r["code"] in ("tcp-missing-bytes", "http-gap", "gap-in-payload",
+                                                     "gap-in-header") for r in recs)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_timeline_renders_every_bundled_capture(path):
+    proc = wsdissect("read", path, env={"NO_COLOR": "1", "COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" not in proc.stdout
+    assert "TCP handshake 1/3" in proc.stdout and "101" in proc.stdout
+
+
+def test_strict_exits_1_on_protocol_violation_and_0_on_clean_capture():
+    unmasked = os.path.join(os.path.dirname(ROOT), "shared", "captures", "zeek-wstunnel-unmasked-client.pcap")
+    if not os.path.exists(unmasked):
+        pytest.skip("../shared/captures is not present")
+    assert wsdissect("read", "--strict", "--json", unmasked).returncode == 1
+    assert wsdissect("read", "--strict", "--json", ECHO).returncode == 0
+
+
+def test_json_contract_records_in_order():
+    proc = wsdissect("read", "--json", ECHO)
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert all(list(r)[0] == "type" for r in recs)
+    types = [r["type"] for r in recs]
+    assert types[-1] == "summary" and "connection" in types
+    conn = next(r for r in recs if r["type"] == "connection")
+    assert conn["close_code"] == 1000 and conn["closed_by"] == "client" and conn["end"] == "fin"
+    assert conn["accept_ok"] is True and conn["uri"] == "/"
+    texts = [r["text"] for r in recs if r["type"] == "message" and "text" in r]
+    assert "hello 你好" in texts
+    binary = [r for r in recs if r["type"] == "message" and r["opcode"] == 2]
+    assert binary and binary[0]["data_b64"] and binary[0]["length"] == 16
