@@ -1,6 +1,7 @@
 """wsdissect's frames against tshark's on the same captures (tshark is the oracle)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -75,3 +76,20 @@ def test_json_frames_match_tshark_through_the_command(path):
     recs = [json.loads(line) for line in proc.stdout.splitlines()]
     frames = [(r["no"], r["opcode"], r["fin"], r["masked"], r["length"]) for r in recs if r["type"] == "frame"]
     assert frames == tshark_frames(path)
+
+
+@pytest.mark.skipif(shutil.which("editcap") is None, reason="editcap (Wireshark) is not installed")
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_pcapng_copy_reads_identically(path, tmp_path):
+    """The same packets in pcapng (written by Wireshark's editcap) give the very same JSON Lines."""
+    ng = tmp_path / "copy.pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", path, str(ng)], check=True, capture_output=True)
+
+    def run(p):
+        proc = subprocess.run([sys.executable, "-m", "wsdissect", "read", "--json", p], capture_output=True,
+                              text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert open(ng, "rb").read(4) == b"\x0a\x0d\x0d\x0a"
+    assert run(str(ng)) == run(path)
