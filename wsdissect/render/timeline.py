@@ -1,0 +1,641 @@
+"""The terminal timeline: one row per packet, with the frames, messages and notes it completed beneath it.
+
+Streaming by construction: `row()` prints at once and keeps only the first timestamp and the ids of the
+connections already introduced, never the rows, so `live` and a million-packet `read` use it the same way.
+
+Output goes one of three ways, chosen per call:
+- plain strings written straight to the console's file when there is no colour (piped, NO_COLOR): formatting a
+  line is then the whole cost, so rich's rendering pipeline never slows a big capture;
+- the same strings wrapped in the ANSI codes rich itself would emit, when colour goes to an ordinary terminal;
+- a `rich.text.Text` printed through the console when rich has to see the output (recording, `capture()`, a Live
+  display, Jupyter, legacy Windows consoles).
+Layout is plain aligned columns, no box drawing, and colour only repeats what the words already say.
+Everything that came off the wire (payloads, URIs, close reasons, and the analyzer's info/label text, which may
+quote them) is stripped of control characters and never read as markup.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from rich.cells import cell_len, chop_cells, set_cell_size
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+
+from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
+from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
+from .styles import LEGEND, ROLE_STYLES, severity_style
+
+# At this width the label gets its own column on the row's line; below it, its own line under the row.
+WIDE_WIDTH = 140
+PREVIEW_CHARS = 40          # payload text shown per frame/message line
+PREVIEW_BYTES = 16          # binary payloads: this many bytes in hex
+_MIN_PREVIEW = 20           # a preview cut shorter than this moves to its own line instead
+_WIDTH_REFRESH = 256        # re-read console.width every this many rows (it may query the terminal each time)
+
+# Column widths (right-aligned numbers grow past them rather than lose digits).
+_NO_W, _TIME_W, _PORT_W, _FLAGS_W, _LEN_W = 5, 10, 5, 7, 5
+
+
+class _Glyphs(NamedTuple):
+    to: str          # client → server (also between two endpoints)
+    back: str        # client ← server
+    both: str        # column header over the two ports
+    frame: str
+    message: str
+    error: str
+    warning: str
+    note: str
+    chat: str
+    ok: str
+    bad: str
+    ellipsis: str
+
+
+_UTF8 = _Glyphs("→", "←", "↔", "↳", "⇒", "✖", "⚠", "•", "·", "✓", "✗", "…")
+_ASCII = _Glyphs("->", "<-", "<>", "->", "=>", "x", "!", "*", "-", "ok", "BAD", "...")
+
+# Punctuation the analyzer's labels may use, spelled in ASCII for consoles that cannot encode it.
+_ASCII_SUBST = str.maketrans({
+    "→": "->", "←": "<-", "↔": "<->", "⇒": "=>", "↳": "->", "—": "--", "–": "-", "…": "...", "✓": "ok",
+    "✗": "BAD", "⚠": "!", "✖": "x", "•": "*", "·": "-", "×": "x", "‘": "'", "’": "'", "“": '"', "”": '"',
+})
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+_FRAME_NAMES = {CONTINUATION: "Continuation", TEXT: "Text", BINARY: "Binary", CLOSE: "Close",
+                0x9: "Ping", 0xA: "Pong"}
+
+_SEVERITY_ORDER = ("error", "warning", "note", "chat")
+
+# rich's names for the colour systems it can render with plain ANSI codes; "windows" needs rich's own writer.
+_ANSI_SYSTEMS = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
+                 "truecolor": ColorSystem.TRUECOLOR}
+
+# Lines beneath a row start past the No. and Time columns on a narrow terminal.
+_NARROW_INDENT_W = _NO_W + _TIME_W + 2
+_NARROW_INDENT = " " * _NARROW_INDENT_W
+
+_END_TEXT = {"fin": "TCP ended with FIN", "rst": "TCP ended with RST (reset)",
+             None: "TCP still open at the end of the capture"}
+
+
+# --- text helpers -------------------------------------------------------------------------------------------
+
+def _escape_char(ch: str) -> str:
+    esc = _ESCAPES.get(ch)
+    if esc:
+        return esc
+    o = ord(ch)
+    if o < 0x100:
+        return f"\\x{o:02x}"
+    if o < 0x10000:
+        return f"\\u{o:04x}"
+    return f"\\U{o:08x}"
+
+
+def clean(s: str) -> str:
+    """One safe terminal line: control, format (bidi overrides) and separator characters except the space are
+    escaped Python-style, so a payload can neither move the cursor nor hide text."""
+    if s.isprintable():          # C-speed check; true for almost everything the timeline prints
+        return s
+    return "".join(ch if ch.isprintable() else _escape_char(ch) for ch in s)
+
+
+def clean_ascii(s: str) -> str:
+    """clean() for consoles that cannot encode beyond ASCII: known punctuation spelled out, the rest escaped."""
+    s = clean(s)
+    if s.isascii():
+        return s
+    s = s.translate(_ASCII_SUBST)
+    if s.isascii():
+        return s
+    return "".join(ch if ch < "\x80" else _escape_char(ch) for ch in s)
+
+
+def _cells(s: str) -> int:
+    return len(s) if s.isascii() else cell_len(s)
+
+
+def _fit(s: str, width: int, ellipsis: str) -> str:
+    """Crop to `width` terminal cells, marking the cut; wide (CJK) characters count as two."""
+    if width <= 0:               # a terminal narrower than the fixed columns: they overflow, nothing else shows
+        return ""
+    if s.isascii():
+        if len(s) <= width:
+            return s
+        keep = width - len(ellipsis)
+        return s[:keep] + ellipsis if keep > 0 else s[:width]
+    cells = cell_len(s)
+    if cells <= width:
+        return s
+    keep = width - cell_len(ellipsis)
+    if cells == len(s):          # one cell per character (arrows, accents): slicing is exact and much cheaper
+        return s[:keep] + ellipsis if keep > 0 else s[:width]
+    return set_cell_size(s, keep) + ellipsis if keep > 0 else set_cell_size(s, width)
+
+
+def _pad(s: str, width: int) -> str:
+    n = _cells(s)
+    return s + " " * (width - n) if n < width else s
+
+
+def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ") -> list[str]:
+    """Lay `parts` out on lines of at most `width` cells: the first line starts with `first`, the others with
+    `rest`. A part too long for a line of its own is word-wrapped, and a word too long is cut into pieces.
+    With sep=" " and parts = words this is a plain word wrap."""
+    lines: list[str] = []
+    rest_w, sep_w = _cells(rest), len(sep)
+    cur, cur_w, empty = first, _cells(first), True     # widths kept as numbers: cell_len is not free
+    for part in parts:
+        part_w = _cells(part)
+        if not empty and cur_w + sep_w + part_w <= width:
+            cur, cur_w = cur + sep + part, cur_w + sep_w + part_w
+            continue
+        if not empty:
+            lines.append(cur)
+            cur, cur_w, empty = rest, rest_w, True
+        if cur_w + part_w <= width:
+            cur, cur_w, empty = cur + part, cur_w + part_w, False
+            continue
+        # The part does not fit even on a fresh line.
+        avail = max(width - cur_w, 8)
+        if sep != " " and " " in part:
+            sub = _pack(part.split(" "), cur_w + avail, cur, rest, " ")
+        else:
+            pieces = chop_cells(part, avail)
+            sub = [cur + pieces[0]] + [rest + p for p in pieces[1:]]
+        lines.extend(sub[:-1])
+        cur, empty = sub[-1], False
+        cur_w = _cells(cur)
+    if not empty:
+        lines.append(cur)
+    return lines
+
+
+def _wrap(text: str, width: int, first: str, rest: str, first_w: Optional[int] = None) -> list[str]:
+    """Word-wrap `text` after `first` (`first_w` cells wide, when the caller knows); the common case, where it
+    fits, costs one width check."""
+    if (_cells(first) if first_w is None else first_w) + _cells(text) <= width:
+        return [first + text]
+    return _pack(text.split(" "), width, first, rest, " ")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# --- the printer ------------------------------------------------------------------------------------------
+
+class TimelinePrinter:
+    """Prints a capture as it is analysed: `row()` per packet, `summary()` at the end.
+
+    show_acks=False drops rows that are bare ACKs and say nothing else (no frames, no notes).
+    live=True flushes the output after every row, so a piped `live` session shows packets as they arrive
+    (per-row flushing would slow a big `read`, so it is off by default).
+    """
+
+    def __init__(self, console: Console, *, show_acks: bool = True, live: bool = False) -> None:
+        self.console = console
+        self.show_acks = show_acks
+        self.live = live
+        encoding = (console.encoding or "").lower().replace("_", "-")
+        self._ascii = encoding not in ("utf-8", "utf8")
+        self.g = _ASCII if self._ascii else _UTF8
+        self._clean = clean_ascii if self._ascii else clean
+        # NO_COLOR means plain text here (not rich's "bold but no colour"): the words carry the meaning anyway.
+        self._plain = console.color_system is None or console.no_color
+        self._ansi_system = _ANSI_SYSTEMS.get(console.color_system or "")
+        self._sgr: dict[str, tuple[str, str]] = {}
+        self._direct_possible = not console.is_jupyter and (self._plain or self._ansi_system is not None)
+        self._first_ts: Optional[float] = None
+        self._introduced: set[int] = set()
+        self._printed_any = False
+        self._rows = 0
+        self._width = console.width
+        self._flag_text: dict[int, str] = {}
+        self._ports_w = 2 * _PORT_W + 2 + len(self.g.to)
+        self._arrows = {C2S: self.g.to, S2C: self.g.back}
+        self._head_fmt = (f"%{_NO_W}d %{_TIME_W}.6f %{_PORT_W}d %s %-{_PORT_W}d %-{_FLAGS_W}s "
+                          f"%{_LEN_W}d ")
+
+    # -- public API --
+
+    def row(self, row: Row, conn: Optional[Connection]) -> None:
+        """Print one packet row, then what it completed: frames, messages worth a line, notes."""
+        # This is the hot path of a big `read`: plain %-formatting, few calls, nothing kept per row.
+        if self._first_ts is None:
+            self._first_ts = row.ts
+        if (row.role == "ack" and not self.show_acks and not row.frames and not row.notes
+                and not row.messages):
+            return
+        if self._rows % _WIDTH_REFRESH == 0:
+            self._width = self.console.width
+        self._rows += 1
+        width = self._width
+
+        lines: list[tuple] = []
+        if conn is not None and conn.id not in self._introduced:
+            self._introduced.add(conn.id)
+            if self._printed_any:
+                lines.append(("", ""))
+            lines.extend((text, "bold") for text in self._conn_header(conn, row, width))
+        if not self._printed_any:
+            self._printed_any = True
+            lines.append((self._column_header(width), "dim"))
+
+        style = ROLE_STYLES.get(row.role, "")
+        indent = self._row_lines(lines, row, conn, width, style)
+        if row.role == "ws-upgrade-response" and conn is not None:
+            self._handshake_lines(lines, conn, indent, width)
+        for frame in row.frames:
+            head, preview = self._frame_text(frame, indent)
+            self._with_preview(lines, head, preview, indent, width, style, frame.opcode == CLOSE)
+        for message in row.messages:
+            text = self._message_text(message, indent)
+            if text is not None:
+                self._with_preview(lines, text[0], text[1], indent, width, "bold green", False)
+        for note in row.notes:
+            self._note_lines(lines, note, indent, width)
+        self._emit(lines, self.live)
+
+    def summary(self, s: CaptureSummary) -> None:
+        """The closing block: capture totals, one entry per connection, notes by code, limits reached."""
+        width = self._width = self.console.width
+        g, cl = self.g, self._clean
+        lines: list[tuple] = [("", "")] if self._printed_any else []
+        if s.first_ts is not None and s.last_ts is not None:
+            span = f"over {s.last_ts - s.first_ts:.6f} s"
+        else:
+            span = "(empty capture)"
+        head = (f"Summary: {_plural(s.packets, 'packet')} {span}: {s.tcp_packets} TCP, "
+                f"{s.other_packets} other (not shown), {s.malformed} malformed; "
+                f"{_plural(len(s.connections), 'connection')}")
+        lines.extend((t, "bold") for t in _pack(head.split(" "), width, "", "  ", " "))
+
+        if s.notes_by_severity:
+            counts = [_plural(s.notes_by_severity[sev], sev) for sev in _SEVERITY_ORDER
+                      if s.notes_by_severity.get(sev)]
+            counts += [_plural(n, sev) for sev, n in s.notes_by_severity.items()
+                       if sev not in _SEVERITY_ORDER and n]
+            style = ("bold red" if s.notes_by_severity.get("error")
+                     else "yellow" if s.notes_by_severity.get("warning") else "")
+            lines.extend((t, style) for t in _pack(counts, width, "notes: ", "  ", ", "))
+
+        for conn in s.connections:
+            self._conn_summary(lines, conn, width)
+
+        if s.notes_by_code:
+            lines.append(("notes by code:", "bold"))
+            for code, n in sorted(s.notes_by_code.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append((_fit(f"  {n:>6}  {cl(str(code))}", width, g.ellipsis), ""))
+        if s.caps:
+            lines.append(("limits reached (some data was not kept):", "yellow"))
+            for cap in s.caps:
+                lines.extend((t, "yellow") for t in _pack(cl(str(cap)).split(" "), width, "  ", "    ", " "))
+        if s.capture_notes:
+            lines.append(("about the capture file:", "bold"))
+            for note in s.capture_notes:
+                self._note_lines(lines, note, "  ", width)
+        if not self._plain:
+            self._legend_lines(lines, width)
+        self._emit(lines, True)
+
+    def flush(self) -> None:
+        try:
+            self.console.file.flush()
+        except (AttributeError, ValueError):
+            pass
+
+    # -- the packet row --
+
+    def _column_header(self, width: int) -> str:
+        head = (f"{'No.':>{_NO_W}} {'Time':>{_TIME_W}} {_pad('Client' + self.g.both + 'Server', self._ports_w)} "
+                f"{'Flags':<{_FLAGS_W}} {'Len':>{_LEN_W}} Info")
+        if width >= WIDE_WIDTH:
+            info_w, _ = self._wide_columns(len(head) - 4, width)
+            head = _pad(head, len(head) - 4 + info_w) + "  Meaning"
+        return _fit(head, width, self.g.ellipsis)
+
+    def _wide_columns(self, head_w: int, width: int) -> tuple[int, int]:
+        """(info width, label width) on a wide terminal: Info gets 45% of what is left, 30 to 60 cells."""
+        avail = width - head_w - 2
+        info_w = min(60, max(30, avail * 45 // 100))
+        return info_w, avail - info_w
+
+    def _row_lines(self, lines: list, row: Row, conn: Optional[Connection], width: int, style: str) -> str:
+        """Append the row's line (and its label), return the indent for the lines beneath it."""
+        flags = self._flag_text.get(row.flags)
+        if flags is None:
+            flags = self._flag_text[row.flags] = flag_names(row.flags) or "-"
+        direction = row.direction
+        if conn is not None and (direction == C2S or direction == S2C):
+            # Within a connection the client's port is always on the left and the arrow turns, like a ladder
+            # diagram: the direction reads at a glance and the columns never jump. Arrows are one cell ("->"
+            # two, in ASCII), so len() is the width.
+            head = self._head_fmt % (row.no, row.ts - self._first_ts, conn.client.port,
+                                     self._arrows[direction], conn.server.port, flags, row.length)
+            head_w = len(head)
+        else:
+            ports = _pad(f"{self._clean(row.src or '?')} {self.g.to} {self._clean(row.dst or '?')}", self._ports_w)
+            head = "%*d %*.6f %s %-*s %*d " % (_NO_W, row.no, _TIME_W, row.ts - self._first_ts, ports,
+                                               _FLAGS_W, flags, _LEN_W, row.length)
+            head_w = _cells(head)
+        clean_text = self._clean
+        info = clean_text(row.info)
+        label = clean_text(row.label)
+        ell = self.g.ellipsis
+
+        if width >= WIDE_WIDTH:
+            info_w, label_w = self._wide_columns(head_w, width)
+            if label_w >= 20:
+                first = head + _pad(_fit(info, info_w, ell), info_w) + "  "
+                if label:
+                    label_col = head_w + info_w + 2
+                    for text in _wrap(label, width, first, " " * label_col, label_col):
+                        lines.append((text, style))
+                else:
+                    lines.append((first.rstrip(), style))
+                return " " * head_w
+        # Narrow: facts on the first line, what they mean on the next, indented past No. and Time.
+        info = _fit(info, width - head_w, ell)
+        lines.append((head + info if info else head[:-1], style))     # no trailing blank after Len
+        indent = _NARROW_INDENT
+        if label:
+            if len(label) + _NARROW_INDENT_W <= width and label.isascii():
+                lines.append((indent + label, style))
+            else:
+                for text in _wrap(label, width, indent, indent + "  ", _NARROW_INDENT_W):
+                    lines.append((text, style))
+        return indent
+
+    def _conn_header(self, conn: Connection, row: Row, width: int) -> list[str]:
+        cl = self._clean
+        parts = [f"conn {conn.id}  {cl(str(conn.client))} {self.g.to} {cl(str(conn.server))}"]
+        # saw_syn is trusted only once the SYN could not be this very row.
+        if not conn.saw_syn and row.role not in ("tcp-syn", "tcp-syn-ack"):
+            parts.append("(no SYN seen: the capture began mid-connection)")
+        if conn.decode_as:
+            parts.append("(no handshake seen: WebSocket framing assumed by --decode-as)")
+        return _pack(parts, width, "", "        ")
+
+    def _handshake_lines(self, lines: list, conn: Connection, indent: str, width: int) -> None:
+        """What the upgrade settled, from the Connection as the analyzer knows it right after the 101."""
+        g, cl = self.g, self._clean
+        if not conn.is_websocket:
+            if conn.status is not None and conn.status != 101:
+                lines.append((_fit(f"{indent}{g.error} not upgraded: the server answered HTTP {conn.status}",
+                                   width, g.ellipsis), "bold red"))
+            return
+        parts = [f"{g.message} WebSocket open: {cl(conn.method or 'GET')} {cl(conn.uri or '?')}"]
+        if conn.host:
+            parts.append(f"Host: {cl(conn.host)}")
+        if conn.origin:
+            parts.append(f"Origin: {cl(conn.origin)}")
+        if conn.subprotocol:
+            parts.append(f"subprotocol: {cl(conn.subprotocol)}")
+        elif conn.offered_subprotocols:
+            parts.append(f"subprotocol: none (offered: {cl(conn.offered_subprotocols)})")
+        if conn.extensions:
+            parts.append(f"extensions: {cl(conn.extensions)}")
+        elif conn.offered_extensions:
+            if "permessage-deflate" in conn.offered_extensions.lower():
+                parts.append("deflate offered, declined")
+            else:
+                parts.append(f"extensions offered ({cl(conn.offered_extensions)}), declined")
+        else:
+            parts.append("no extensions")
+        if conn.accept_ok:
+            parts.append(f"accept key {g.ok}")
+        lines.extend((t, "magenta") for t in _pack(parts, width, indent, indent + "  "))
+        if conn.accept_ok is False:
+            bad = (f"{g.error} accept key {g.bad}: expected {cl(conn.expected_accept or '?')}, "
+                   f"got {cl(conn.accept or 'none')}")
+            lines.extend((t, "bold red") for t in _pack(bad.split(" "), width, indent, indent + "  ", " "))
+
+    # -- lines beneath a row --
+
+    def _frame_text(self, f: Frame, indent: str) -> tuple[str, str]:
+        """(the frame's line without its preview, the preview)."""
+        name = _FRAME_NAMES.get(f.opcode) or f"Reserved opcode 0x{f.opcode:X}"
+        tags = "[FIN]" if f.fin else "[no FIN]"
+        if f.rsv:
+            tags += ((" [COMPRESSED]" if f.rsv & 4 else "") + (" [RSV2]" if f.rsv & 2 else "")
+                     + (" [RSV3]" if f.rsv & 1 else ""))
+        if f.masked:
+            tags += f" [MASKED key {f.mask_key.hex()}]" if f.mask_key else " [MASKED]"
+        text = f"{indent}{self.g.frame} {name} {tags} {f.length} {'byte' if f.length == 1 else 'bytes'}"
+        if f.payload_missing:
+            text += f" [{f.payload_missing} missing]"
+        return text, self._frame_preview(f)
+
+    def _frame_preview(self, f: Frame) -> str:
+        cut = f.length > len(f.payload)
+        if f.opcode == CLOSE:
+            if f.close_code is None:
+                return "(no status code)" if f.length == 0 else ""
+            text = f"{f.close_code} {close_code_name(f.close_code)}"
+            if f.close_reason:
+                text += " " + self._quote(f.close_reason, False)
+            return text
+        if f.rsv & 4 and f.opcode in (TEXT, BINARY):
+            return "(deflated payload)"
+        if not f.payload:
+            return ""
+        if f.opcode == TEXT:
+            return self._quote(f.payload[:4 * PREVIEW_CHARS + 4].decode("utf-8", "backslashreplace"),
+                               cut or len(f.payload) > 4 * PREVIEW_CHARS + 4)
+        if f.opcode != BINARY:   # continuation, ping, pong, reserved: text when the bytes read as text
+            text = _as_text(f.payload[:4 * PREVIEW_CHARS + 4])
+            if text is not None:
+                return self._quote(text, cut or len(f.payload) > 4 * PREVIEW_CHARS + 4)
+        return self._hex(f.payload, cut)
+
+    def _message_text(self, m: Message, indent: str) -> Optional[tuple[str, str]]:
+        """(line, preview) for a message, only when its frame line did not already say it all."""
+        if m.frames <= 1 and not m.compressed:
+            return None
+        kind = opcode_name(m.opcode)
+        if m.compressed:
+            size = f"inflated {m.wire_length} {self.g.to} {_plural(m.length, 'byte')}"
+        else:
+            size = _plural(m.length, "byte")
+        if m.frames > 1:
+            head = f"message complete: {kind}, {m.frames} frames, {size}"
+        else:
+            head = f"{kind} message {size}"
+        if m.text is not None:
+            preview = self._quote(m.text[:PREVIEW_CHARS + 1], m.truncated)
+        elif m.opcode == TEXT and m.data:
+            preview = self._quote(m.data[:4 * PREVIEW_CHARS + 4].decode("utf-8", "backslashreplace"),
+                                  m.truncated)
+        elif m.data:
+            preview = self._hex(m.data, m.truncated)
+        else:
+            preview = ""
+        line = f"{indent}{self.g.message} {head}"
+        return (f"{line}:" if preview else line), preview
+
+    def _with_preview(self, lines: list, head: str, preview: str, indent: str, width: int, style: str,
+                      whole: bool) -> None:
+        """head + preview on one line when it fits. Otherwise the preview is cut on that line if a useful part
+        of it (20 cells) still shows, or else, and always when it must stay `whole` (a close code and reason),
+        it moves to a line of its own beneath."""
+        ell = self.g.ellipsis
+        if not preview:
+            lines.append((_fit(head, width, ell), style))
+            return
+        line = f"{head} {preview}"
+        room = width - _cells(head) - 1
+        if _cells(line) <= width or (room >= _MIN_PREVIEW and not whole):
+            lines.append((_fit(line, width, ell), style))
+            return
+        lines.append((_fit(head, width, ell), style))
+        lines.append((_fit(f"{indent}    {preview}", width, ell), style))
+
+    def _note_lines(self, lines: list, note: Note, indent: str, width: int) -> None:
+        g = self.g
+        glyph = {"error": g.error, "warning": g.warning, "note": g.note}.get(note.severity, g.chat)
+        text = f"{glyph} [{self._clean(note.severity)}] {self._clean(note.text)} ({self._clean(note.code)})"
+        style = severity_style(note.severity)
+        cont = indent + " " * (_cells(glyph) + 1)
+        for t in _wrap(text, width, indent, cont, len(indent)):
+            lines.append((t, style))
+
+    def _quote(self, text: str, cut: bool) -> str:
+        more = cut or len(text) > PREVIEW_CHARS
+        shown = self._clean(text[:PREVIEW_CHARS])
+        if _cells(shown) > PREVIEW_CHARS:      # escapes or wide characters made it longer
+            shown = set_cell_size(shown, PREVIEW_CHARS) if not shown.isascii() else shown[:PREVIEW_CHARS]
+            more = True
+        return f'"{shown}{self.g.ellipsis}"' if more else f'"{shown}"'
+
+    def _hex(self, data: bytes, cut: bool) -> str:
+        shown = data[:PREVIEW_BYTES].hex(" ")
+        return f"{shown} {self.g.ellipsis}" if cut or len(data) > PREVIEW_BYTES else shown
+
+    # -- the summary --
+
+    def _conn_summary(self, lines: list, c: Connection, width: int) -> None:
+        g, cl = self.g, self._clean
+        title = f"conn {c.id}  {cl(str(c.client))} {g.to} {cl(str(c.server))}"
+        if c.is_websocket:
+            title += f"  {cl(c.method or 'GET')} {cl(c.uri)}" if c.uri else "  WebSocket (no handshake seen)"
+        elif c.status is not None:
+            title += f"  not upgraded (HTTP {c.status})"
+        else:
+            title += "  not WebSocket"
+        lines.extend((t, "bold") for t in _pack(title.split("  "), width, "", "    "))
+
+        traffic = []
+        for direction, name in ((C2S, f"client {g.to} server"), (S2C, f"server {g.to} client")):
+            msgs = c.messages.get(direction, 0)
+            volume = _plural(c.bytes.get(direction, 0), "byte")
+            traffic.append(f"{name}: {_plural(msgs, 'message')}, {volume}" if c.is_websocket
+                           else f"{name}: {volume}")
+        lines.extend((t, "") for t in _pack(traffic, width, "    ", "    ", "   "))
+
+        ending, style = [], ""
+        if c.close_code is not None:
+            text = f"closed by {c.closed_by or 'unknown'}: {c.close_code} {close_code_name(c.close_code)}"
+            if c.close_reason:
+                text += " " + self._quote(c.close_reason, False)
+            ending.append(text)
+        elif c.closed_by:
+            ending.append(f"Close frame from the {c.closed_by} without a status code")
+        elif c.end and (c.is_websocket or c.decode_as):
+            ending.append("closed without a WebSocket Close frame")
+            style = "yellow"
+        end = _END_TEXT.get(c.end, f"TCP ended: {cl(str(c.end))}")
+        if c.end == "fin" and c.fin_by:
+            end += f" (first from the {c.fin_by})"
+        if c.end == "rst":
+            style = "red"
+        ending.append(end)
+        if c.notes:
+            ending.append(_plural(c.notes, "note"))
+        lines.extend((t, style) for t in _pack(ending, width, "    ", "    ", "; "))
+
+    def _legend_lines(self, lines: list, width: int) -> None:
+        """What the colours mean (coloured output only), as many lines as the width needs."""
+        spans, used = [("colours:", "dim")], len("colours:")
+        for what, style in LEGEND:
+            if used + 2 + len(what) > width and len(spans) > 1:
+                lines.append((spans, ""))
+                spans, used = [("        ", "")], 8
+            spans.append(("  ", ""))
+            spans.append((what, style))
+            used += 2 + len(what)
+        lines.append((spans, ""))
+
+    # -- output --
+
+    def _emit(self, lines: list, flush: bool) -> None:
+        """Write finished lines: each is (text, style), or (list of (text, style) spans, _) for mixed styles."""
+        console = self.console
+        if console.quiet or not lines:
+            return
+        if self._direct_ok(console):
+            if self._plain:
+                # Mixed-style span lines (the legend) exist only in colour, so every line here is a str.
+                out = "\n".join([t for t, _ in lines])
+            else:
+                paint = self._paint
+                out = "\n".join(paint(t, s) if t.__class__ is str else "".join(paint(p, ps) for p, ps in t)
+                                for t, s in lines)
+            file = console.file
+            try:
+                file.write(out + "\n")
+                if flush:
+                    file.flush()
+            except BrokenPipeError:
+                # `wsdissect read big.pcap | head`: end quietly, the way console.print would.
+                on_broken_pipe = getattr(console, "on_broken_pipe", None)
+                if on_broken_pipe is None:
+                    raise
+                on_broken_pipe()
+            return
+        text = Text()
+        for i, (t, s) in enumerate(lines):
+            if i:
+                text.append("\n")
+            if t.__class__ is str:
+                text.append(t, None if self._plain or not s else s)
+            else:
+                for p, ps in t:
+                    text.append(p, None if self._plain or not ps else ps)
+        console.print(text, soft_wrap=True)
+
+    def _direct_ok(self, console: Console) -> bool:
+        """May we write to console.file ourselves? Not when rich must see the output: recording, capture(),
+        a Live display, Jupyter; nor for colour rich cannot express as ANSI codes (legacy Windows).
+        (_buffer_index and _live_stack are rich internals, read defensively: absent means "no".)"""
+        if not self._direct_possible or console.record or getattr(console, "_buffer_index", 0):
+            return False
+        return not (getattr(console, "_live_stack", None) or getattr(console, "_live", None))
+
+    def _paint(self, text: str, style: str) -> str:
+        if not style or not text:
+            return text
+        sgr = self._sgr.get(style)
+        if sgr is None:
+            # Ask rich for the codes once per style, with a sentinel between them.
+            before, _, after = Style.parse(style).render("\x00", color_system=self._ansi_system).partition("\x00")
+            sgr = self._sgr[style] = (before, after)
+        return sgr[0] + text + sgr[1]
+
+
+def _as_text(data: bytes) -> Optional[str]:
+    """The bytes as text if they are UTF-8 (a character cut at the end is allowed) with no control characters
+    other than whitespace; else None, and the caller shows hex."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # Only a character cut by the preview's byte limit or the frame's end is forgiven.
+        if e.reason != "unexpected end of data" or e.start == 0:
+            return None
+        text = data[:e.start].decode("utf-8")
+    if text.isprintable() or all(ch.isprintable() or ch in "\n\r\t" for ch in text):
+        return text
+    return None
