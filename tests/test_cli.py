@@ -63,7 +63,7 @@ def test_truncated_capture_shows_packets_before_the_damage(tmp_path):
 
 
 def test_snaplen_cut_packets_are_noted_not_fatal(tmp_path):
-    from pcapbuild import ethernet, pcap_bytes
+    from pcapbuild import pcap_bytes
     from wsdissect.sources.pcap import open_capture
     frames = [(raw.ts, raw.data) for raw in open_capture(ECHO)]
     f = tmp_path / "snap.pcap"

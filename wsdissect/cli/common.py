@@ -1,4 +1,4 @@
-"""Command line: click commands and options, and the mapping of errors to one line and an exit code.
+"""What every command shares: the cap options, exit codes, one-line errors and the packets→renderer loop.
 
 Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict found protocol violations,
 2 usage or file error, 3 internal error (a bug in wsdissect), 130 interrupted.
@@ -9,15 +9,14 @@ import itertools
 import os
 import re
 import sys
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator, NoReturn, Optional
 
 import click
 
-from . import __version__
-from .analyzer import Analyzer
-from .limits import DEFAULT_LIMITS, Limits
-from .model import Note, RawPacket
-from .sources.pcap import CaptureError, CaptureTruncated, open_capture
+from ..analyzer import Analyzer
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Note, RawPacket
+from ..sources.pcap import CaptureTruncated
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -60,48 +59,9 @@ def make_limits(max_message: int, max_reorder: int, max_header: int, max_connect
                   max_connections=max(1, max_connections))
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> "NoReturn":  # noqa: F821
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"wsdissect: error: {message}", err=True)
     sys.exit(code)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wsdissect")
-def main() -> None:
-    """See a WebSocket connection on the wire, packet by packet (RFC 6455)."""
-
-
-@main.command()
-@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
-@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
-              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
-@click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
-@click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
-@limit_options
-def read(capture: str, as_json: bool, decode_as: tuple, hide_acks: bool, strict: bool, **caps) -> None:
-    """Read a pcap or pcapng file and explain every packet of its WebSocket connections."""
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
-    try:
-        packets = _primed(open_capture(capture))
-        run(analyzer, packets, as_json=as_json, show_acks=not hide_acks, source=capture)
-    except FileNotFoundError:
-        fail(f"cannot read {capture}: no such file")
-    except IsADirectoryError:
-        fail(f"cannot read {capture}: it is a directory")
-    except PermissionError:
-        fail(f"cannot read {capture}: permission denied")
-    except CaptureError as e:
-        fail(f"cannot read {capture}: {e}")
-    except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as e:  # noqa: BLE001 -- a bug of ours still gets one line, not a traceback
-        if os.environ.get("WSDISSECT_DEBUG"):
-            raise
-        fail(f"internal error: {type(e).__name__}: {e} (a bug; WSDISSECT_DEBUG=1 shows the traceback)",
-             EXIT_INTERNAL)
-    if strict and analyzer.summary.notes_by_severity.get("error"):
-        sys.exit(EXIT_STRICT)
 
 
 def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool, show_acks: bool = True,
@@ -137,7 +97,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool, show
         click.echo(f"wsdissect: warning: {source}: {truncated} (packets before it were analysed)", err=True)
 
 
-def _primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
+def primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
     """Read the first packet before any output, so a file that is no capture at all fails with one line and
     nothing else; damage found at the first record is still reported as a truncated capture."""
     try:
@@ -145,11 +105,13 @@ def _primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
     except StopIteration:
         return iter(())
     except CaptureTruncated as e:
-        def damaged():
-            raise e
-            yield  # pragma: no cover -- makes this a generator
-        return damaged()
+        return _raising(e)
     return itertools.chain((first,), packets)
+
+
+def _raising(error: Exception) -> Iterator[RawPacket]:
+    raise error
+    yield  # pragma: no cover -- makes this a generator that raises when first read
 
 
 def _silence_stdout() -> None:
@@ -159,13 +121,10 @@ def _silence_stdout() -> None:
 
 def _writer(as_json: bool, show_acks: bool):
     if as_json:
-        from .render.jsonl import JsonLinesWriter
+        from ..render.jsonl import JsonLinesWriter
         return JsonLinesWriter(sys.stdout)
     from rich.console import Console
 
-    from .render.timeline import TimelinePrinter
+    from ..render.timeline import TimelinePrinter
     return TimelinePrinter(Console(highlight=False, soft_wrap=False), show_acks=show_acks)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,18 @@
+"""The `wsdissect` command: a click group; each command lives in its own module of this package.
+
+Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict found protocol violations,
+2 usage or file error, 3 internal error (a bug in wsdissect), 130 interrupted.
+"""
+import click
+
+from .. import __version__
+from .read import read
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wsdissect")
+def main() -> None:
+    """See a WebSocket connection on the wire, packet by packet (RFC 6455)."""
+
+
+main.add_command(read)
