@@ -279,3 +279,18 @@ def test_pcapng_sll_interface():
     blob = ng_shb() + ng_idb(LINKTYPE_LINUX_SLL, tsresol=3) + ng_epb(0, 12.345, b"abc", tsresol=3)
     (p,) = read_all(blob)
     assert (p.linktype, p.ts, p.data) == (LINKTYPE_LINUX_SLL, 12.345, b"abc")
+
+
+def test_truncation_message_gives_the_true_file_offset():
+    from pcapbuild import pcap_bytes, tcp_packet, ethernet
+    one = ethernet(tcp_packet("10.0.0.1", "10.0.0.2", 1000, 80, 1, 0, "S"))
+    data = pcap_bytes([(1.0, one), (2.0, one)])
+    rec = 16 + len(one)
+    cut = data[:24 + rec + 6]          # the second record header is cut after 6 bytes
+    with pytest.raises(CaptureTruncated) as err:
+        list(iter_capture(io.BytesIO(cut)))
+    assert f"offset {24 + rec}" in str(err.value)
+    cut = data[:24 + rec + 16 + 10]    # the second record's body is cut after 10 bytes
+    with pytest.raises(CaptureTruncated) as err:
+        list(iter_capture(io.BytesIO(cut)))
+    assert f"offset {24 + rec}" in str(err.value) or f"offset {24 + rec + 16}" in str(err.value)

@@ -146,7 +146,7 @@ def _iter_pcap(read, head: bytes, magic: int) -> Iterator[RawPacket]:
     # leave the low 26 bits for the link type.
     linktype = link & 0x03FFFFFF
     unpack_rec = _PCAP_REC[order].unpack_from
-    base = 24             # file offset of buf[0]
+    base = 0              # file offset of buf[0]
     pos = 24
     end = len(buf)
     no = 0
