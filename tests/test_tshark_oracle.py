@@ -69,7 +69,7 @@ def test_packet_rows_match_tshark_numbering_relative_seq_and_window(path):
 
 @pytest.mark.parametrize("path", ALL, ids=os.path.basename)
 def test_json_frames_match_tshark_through_the_command(path):
-    proc = subprocess.run([sys.executable, "-m", "wsdissect.cli", "read", "--json", path], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", "read", "--json", path], capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr

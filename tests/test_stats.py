@@ -1,0 +1,83 @@
+"""`wsdissect stats`: golden text of the bundled captures, and the numbers checked against the packets."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import BUNDLED
+from test_details import CAP, check_golden, cli
+from wsdissect.sources.pcap import open_capture
+
+
+def ts_of(capture: str) -> dict:
+    return {p.no: p.ts for p in open_capture(os.path.join(CAP, capture))}
+
+
+def stats_json(capture: str) -> list:
+    proc = cli("stats", "--json", os.path.join(CAP, capture))
+    assert proc.exit_code == 0, proc.output
+    return [json.loads(line) for line in proc.output.splitlines()]
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_golden(path):
+    proc = cli("stats", path)
+    assert proc.exit_code == 0, proc.output
+    check_golden(f"stats/{os.path.basename(path)[:-5]}.txt", proc.output)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_fits_80_columns(path):
+    from rich.cells import cell_len
+    for line in cli("stats", path).output.splitlines():
+        assert cell_len(line) <= 80, line
+
+
+def test_json_lines_shape():
+    recs = stats_json("echo.pcap")
+    assert [r["type"] for r in recs] == ["stats", "stats-total"]
+    s, t = recs
+    assert s["conn"] == 0 and s["websocket"] is True
+    assert s["c2s"]["text"] == {"count": 2, "bytes": 17} and s["c2s"]["binary"] == {"count": 1, "bytes": 16}
+    assert s["close_code"] == 1000 and s["close_name"] == "Normal Closure" and s["closed_by"] == "client"
+    assert s["end"] == "fin" and s["fin_by"] == "server"
+    assert t["messages"] == {"c2s": 3, "s2c": 3} and t["websocket_connections"] == 1
+
+
+def test_ping_rtt_is_the_difference_of_the_packets_timestamps():
+    ts = ts_of("fragments-ping.pcap")
+    s = stats_json("fragments-ping.pcap")[0]
+    assert [(p["from"], p["ping_no"], p["pong_no"], p["matched"]) for p in s["pings"]] == [
+        ("client", 25, 26, "payload"), ("server", 29, 31, "payload")]
+    for p in s["pings"]:
+        assert p["rtt"] == pytest.approx(ts[p["pong_no"]] - ts[p["ping_no"]], abs=1e-6)
+
+
+def test_handshake_latency():
+    ts = ts_of("echo.pcap")
+    hs = stats_json("echo.pcap")[0]["handshake"]
+    assert (hs["syn_no"], hs["request_no"], hs["response_no"]) == (1, 4, 6)
+    assert hs["syn_to_101"] == pytest.approx(ts[6] - ts[1], abs=1e-6)
+    assert hs["request_to_101"] == pytest.approx(ts[6] - ts[4], abs=1e-6)
+
+
+def test_idle_gap_is_about_3_seconds():
+    s = stats_json("idle-timeout.pcap")[0]
+    assert s["longest_gap"]["seconds"] == pytest.approx(3.0, abs=0.1)
+    assert len(s["gaps"]) == 1 and s["gaps"][0]["seconds"] == pytest.approx(3.0, abs=0.1)
+    assert s["close_code"] is None and s["end"] == "fin" and s["fin_by"] == "server"
+    assert "silences ≥ 1 s     3.004 s" in cli("stats", os.path.join(CAP, "idle-timeout.pcap")).output
+
+
+def test_compression_ratio():
+    s = stats_json("deflate.pcap")[0]
+    assert s["c2s"]["compression"] == {"sent": 145, "inflated": 1296, "ratio": round(145 / 1296, 4)}
+    assert s["largest_message"]["length"] == 432
+
+
+def test_unknown_conn_and_missing_file_are_exit_2(tmp_path):
+    assert cli("stats", os.path.join(CAP, "echo.pcap"), "--conn", "9").exit_code == 2
+    proc = cli("stats", str(tmp_path / "none.pcap"))
+    assert proc.exit_code == 2 and "no such file" in proc.output

@@ -1,0 +1,95 @@
+"""`wsdissect follow FILE`: the messages of each WebSocket connection as a transcript."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..analyzer import Analyzer
+from .common import fail, limit_options, make_limits, primed
+from .show import capture_errors, make_console, until_damage, warn_truncated
+
+
+def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list) -> Analyzer:
+    """Run a whole capture through the analyzer, handing each row to `on_row(row, conn)`."""
+    from ..sources.pcap import open_capture
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
+    conns = analyzer.connections
+    for raw in until_damage(primed(open_capture(capture)), capture, damage):
+        row = analyzer.feed(raw)
+        if row is not None:
+            on_row(row, conns.get(row.conn) if row.conn is not None else None)
+    analyzer.finish()
+    return analyzer
+
+
+def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: bool = True) -> list:
+    """The connections a view shows: --conn N, else every WebSocket one (exit 2 for an unknown N)."""
+    conns = analyzer.summary.connections
+    if conn is not None:
+        for c in conns:
+            if c.id == conn:
+                return [c]
+        ids = (f"0-{len(conns) - 1}" if len(conns) > 1 else "0") if conns else "none"
+        fail(f"{capture}: no connection {conn} (connections in this capture: {ids})")
+    if websocket_only:
+        return [c for c in conns if c.is_websocket or c.decode_as]
+    return list(conns)
+
+
+@click.command()
+@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--conn", "conn", type=click.IntRange(0), metavar="N",
+              help="Only connection N (the number `read` shows). Default: every WebSocket connection.")
+@click.option("--raw", "raw", type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=str),
+              metavar="FILE",
+              help="Write one side's message bytes, concatenated, to FILE ('-': standard output) instead of "
+                   "the transcript. Needs --side.")
+@click.option("--side", type=click.Choice(["client", "server"]),
+              help="With --raw: whose messages to write (client: client → server; server: server → client).")
+@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
+              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@limit_options
+def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, **caps) -> None:
+    """Show the messages of WebSocket connections as a transcript: direction, time since the connection
+    began, text (JSON pretty-printed), binary as hex, fragmented and compressed messages whole, control
+    frames and the TCP end."""
+    from ..render.follow import FollowCollector, raw_bytes, render_follow
+
+    if raw is not None and side is None:
+        fail("--raw needs --side client or --side server")
+    if side is not None and raw is None:
+        fail("--side goes with --raw FILE")
+    damage: list = []
+    with capture_errors(capture):
+        collector = FollowCollector()
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage)
+        conns = pick(analyzer, conn, capture)
+        if raw is None:
+            if not conns:
+                click.echo(f"{capture}: no WebSocket connection found "
+                           f"({len(analyzer.summary.connections)} TCP connections)")
+            else:
+                render_follow(make_console(), collector, conns)
+        else:
+            if len(conns) != 1:
+                fail(f"{capture}: --raw writes one connection; " +
+                     ("there is no WebSocket connection" if not conns else
+                      f"choose one with --conn ({', '.join(str(c.id) for c in conns)})"))
+            data, count, cut = raw_bytes(collector, conns[0].id, side)
+            if raw == "-":
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            else:
+                try:
+                    with open(raw, "wb") as f:
+                        f.write(data)
+                except OSError as e:
+                    fail(f"cannot write {raw}: {e.strerror or e}")
+            where = "standard output" if raw == "-" else raw
+            click.echo(f"wsdissect: wrote {len(data)} bytes ({count} message{'s' if count != 1 else ''} from the "
+                       f"{side} of conn {conns[0].id}) to {where}", err=True)
+            if cut:
+                click.echo(f"wsdissect: warning: {cut} message(s) were cut (--max-message or bytes missing "
+                           "from the capture): the file holds what was kept", err=True)
+    warn_truncated(capture, damage)

@@ -1,0 +1,43 @@
+"""`wsdissect stats FILE`: numbers per WebSocket connection and totals for the capture."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .common import limit_options
+from .follow import analyse, pick
+from .show import capture_errors, make_console, warn_truncated
+
+
+@click.command()
+@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--conn", "conn", type=click.IntRange(0), metavar="N",
+              help="Only connection N (the number `read` shows). Default: every WebSocket connection.")
+@click.option("--json", "as_json", is_flag=True,
+              help='JSON Lines: one "type":"stats" object per connection, then one "type":"stats-total".')
+@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
+              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@limit_options
+def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, **caps) -> None:
+    """Per connection: duration, handshake latency, messages and bytes each way by opcode, compression,
+    ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture."""
+    from ..render.stats import StatsCollector, conn_stats, render_stats, total_stats
+
+    damage: list = []
+    with capture_errors(capture):
+        collector = StatsCollector()
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage)
+        everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
+        total = total_stats(analyzer.summary, everyone)
+        conns = pick(analyzer, conn, capture)
+        chosen = [everyone[analyzer.summary.connections.index(c)] for c in conns]
+        if as_json:
+            out = sys.stdout
+            for rec in chosen + [total]:
+                out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+            out.flush()
+        else:
+            render_stats(make_console(), conns, chosen, total)
+    warn_truncated(capture, damage)
