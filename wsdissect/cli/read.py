@@ -1,12 +1,15 @@
 """`wsdissect read FILE`: a capture file in, every packet of its WebSocket conversations explained."""
 from __future__ import annotations
 
+import io
 import os
 import sys
 
 import click
+from rich.console import Console
 
 from ..analyzer import Analyzer
+from ..filters import RowFilter, parse_roles
 from ..sources.pcap import CaptureError, open_capture
 from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, primed, fail, limit_options, make_limits, run
 
@@ -16,15 +19,39 @@ from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, primed, fail, 
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
 @click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
               help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,
+              help="timeline: one explained row per packet. flow: a ladder diagram per connection.")
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True,
+              help="With --view flow: mermaid writes Mermaid sequence-diagram text for documents.")
+@click.option("--export", type=click.Path(dir_okay=False, writable=True, path_type=str), metavar="FILE",
+              help="Write the view as it looks in a terminal, colours included, to FILE.svg, .html or .txt.")
+@click.option("--width", type=click.IntRange(60, 400), help="Columns to lay the view out for (default: the "
+              "terminal's; 100 for --export).")
+@click.option("--conn", "conns", type=click.IntRange(0), multiple=True, metavar="N",
+              help="Show only connection N (repeatable). The summary still covers the whole capture.")
+@click.option("--role", "roles", metavar="ROLE[,ROLE]", help="Show only rows with these roles, e.g. ws-data,ws-close.")
+@click.option("--grep", metavar="REGEX", help="Show only rows carrying a message (or frame) whose text matches.")
 @click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
 @click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
 @limit_options
-def read(capture: str, as_json: bool, decode_as: tuple, hide_acks: bool, strict: bool, **caps) -> None:
+def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, export: str, width: int,
+         conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, **caps) -> None:
     """Read a pcap or pcapng file and explain every packet of its WebSocket connections."""
+    keep = _row_filter(conns, roles, grep, hide_acks)
+    if export and (as_json or fmt == "mermaid"):
+        fail("--export draws a terminal view; it does not go with --json or --format mermaid")
+    if fmt == "mermaid" and view != "flow":
+        fail("--format mermaid needs --view flow")
+    if export and os.path.splitext(export)[1].lower() not in (".svg", ".html", ".htm", ".txt"):
+        fail(f"--export {export}: the name must end in .svg, .html or .txt")
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
     try:
         packets = primed(open_capture(capture))
-        run(analyzer, packets, as_json=as_json, show_acks=not hide_acks, source=capture)
+        console, out = _view(view, fmt, as_json, export, width)
+        run(analyzer, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture)
+        if export:
+            _save(console, export, f"wsdissect read {os.path.basename(capture)}")
+            click.echo(f"wsdissect: wrote {export}", err=True)
     except FileNotFoundError:
         fail(f"cannot read {capture}: no such file")
     except IsADirectoryError:
@@ -42,3 +69,50 @@ def read(capture: str, as_json: bool, decode_as: tuple, hide_acks: bool, strict:
              EXIT_INTERNAL)
     if strict and analyzer.summary.notes_by_severity.get("error"):
         sys.exit(EXIT_STRICT)
+
+
+def _row_filter(conns: tuple, roles: str, grep: str, hide_acks: bool) -> RowFilter:
+    try:
+        return RowFilter(conns, parse_roles(roles) if roles else (), grep, hide_acks)
+    except ValueError as e:
+        fail(str(e))
+    except Exception as e:  # re.error: a bad --grep pattern
+        fail(f"--grep {grep!r} is not a valid regular expression: {e}")
+
+
+def _view(view: str, fmt: str, as_json: bool, export: str, width: int):
+    """(console or None, writer) for the chosen view."""
+    if as_json:
+        from ..render.jsonl import JsonLinesWriter
+        return None, JsonLinesWriter(sys.stdout)
+    if export:
+        # Recorded as a colour terminal would show it, whatever stdout is.
+        console = Console(record=True, file=io.StringIO(), width=width or 100, force_terminal=True,
+                          color_system="truecolor", highlight=False, soft_wrap=False)
+    else:
+        console = Console(highlight=False, soft_wrap=False, width=width)
+    if view == "flow":
+        from ..render.flow import FlowPrinter, MermaidPrinter
+        if fmt == "mermaid":
+            return None, MermaidPrinter(sys.stdout)
+        return console, FlowPrinter(console)
+    from ..render.timeline import TimelinePrinter
+    return console, TimelinePrinter(console)
+
+
+def _save(console: Console, path: str, title: str) -> None:
+    ext = os.path.splitext(path)[1].lower()
+    try:
+        if ext == ".svg":
+            svg = console.export_svg(title=title)
+            # Leading spaces carry the layout; renderers outside browsers (librsvg, hence many document
+            # tools) collapse them unless told to preserve whitespace.
+            svg = svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(svg)
+        elif ext in (".html", ".htm"):
+            console.save_html(path)
+        else:
+            console.save_text(path)
+    except OSError as e:
+        fail(f"cannot write {path}: {e.strerror or e}")

@@ -222,6 +222,11 @@ class TimelinePrinter:
 
     # -- public API --
 
+    def origin(self, ts: float) -> None:
+        """The capture's first timestamp: times are shown relative to it, even when filters hide that packet."""
+        if self._first_ts is None:
+            self._first_ts = ts
+
     def row(self, row: Row, conn: Optional[Connection]) -> None:
         """Print one packet row, then what it completed: frames, messages worth a line, notes."""
         # This is the hot path of a big `read`: plain %-formatting, few calls, nothing kept per row.

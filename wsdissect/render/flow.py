@@ -1,0 +1,228 @@
+"""The flow view: each connection as a ladder diagram, client and server as two columns, one arrow per packet.
+
+A textbook draws a WebSocket session this way: SYN, SYN/ACK, ACK, then the upgrade and the 101, then frames,
+then the close handshake and the FIN teardown, with the phases set apart. `FlowPrinter` draws it in the
+terminal; `MermaidPrinter` writes the same ladder as Mermaid sequence-diagram text for documents.
+
+Rows are collected per connection (a few short strings each) and each diagram is drawn when the capture ends,
+so connections that overlap in time still get a diagram of their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from rich.console import Console
+from rich.text import Text
+
+from ..model import C2S, CaptureSummary, Connection, Frame, Row, flag_names
+from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
+from .styles import role_style
+from .timeline import clean
+
+# Phases in the order a connection lives them; a row never moves its connection back to an earlier phase
+# (a late ACK of the 101 still belongs to the WebSocket handshake, but a stray ACK after data does not reopen it).
+PHASES = ("TCP handshake", "WebSocket handshake", "data transfer", "closing")
+_PHASE_OF_ROLE = {
+    "tcp-syn": 0, "tcp-syn-ack": 0, "tcp-handshake-ack": 0,
+    "ws-upgrade-request": 1, "ws-upgrade-response": 1, "http": 1,
+    "ws-data": 2, "ws-control": 2, "tcp-data": 2,
+    "ws-close": 3, "tcp-fin": 3, "tcp-fin-ack": 3, "tcp-rst": 3,
+}
+
+
+# A pause this long between two packets gets its own line in the ladder: idle timeouts are the classic puzzle.
+SILENCE_WORTH_SHOWING = 1.0
+
+
+@dataclass(slots=True)
+class Arrow:
+    no: int
+    ts: float
+    to_server: bool
+    text: str
+    role: str
+    phase: int
+
+
+def arrow_text(row: Row) -> str:
+    """What an arrow says: the packet's essence in a few words, shorter than the timeline's label."""
+    if row.frames:
+        return ", ".join(_frame_words(f) for f in row.frames) + (" +FIN" if row.flags & 0x01 else "")
+    role = row.role
+    if role in ("ws-upgrade-request", "ws-upgrade-response", "http"):
+        return row.info
+    flags = flag_names(row.flags).replace(",", ", ")
+    if role == "ack" and row.label.startswith("ACK of #"):
+        return row.label.split(":")[0]
+    if role == "tcp-fin-ack":
+        return "ACK of FIN"
+    if role == "tcp-fin" and "no WebSocket Close frame" in row.label:
+        return f"{flags} (no Close frame!)"
+    if role == "tcp-retransmission":
+        return f"retransmission ({row.length} bytes)"
+    if row.length:
+        return f"{flags} {row.length} bytes"
+    return flags
+
+
+def _frame_words(f: Frame) -> str:
+    if f.opcode == CLOSE:
+        return "Close" + (f" {f.close_code} {close_code_name(f.close_code)}" if f.close_code is not None else "")
+    if f.opcode in (PING, PONG):
+        return opcode_name(f.opcode).capitalize()
+    name = "Continuation" if f.opcode == CONTINUATION else opcode_name(f.opcode).capitalize()
+    words = name + ("" if f.fin else " (fragment)")
+    if f.opcode in (1, 0) and f.payload and not f.rsv & 4:
+        preview = f.payload[:24].decode("utf-8", "replace")
+        words += f' "{clean(preview)}{"…" if f.length > 24 else ""}"'
+    elif f.rsv & 4:
+        words += f" [deflated {f.length} B]"
+    else:
+        words += f" {f.length} B"
+    return words
+
+
+class _Collector:
+    """Rows grouped per connection, in order, reduced to arrows."""
+
+    def __init__(self) -> None:
+        self.arrows: dict[int, list[Arrow]] = {}
+        self.phase: dict[int, int] = {}
+        self.first_ts: Optional[float] = None
+
+    def add(self, row: Row) -> None:
+        if row.conn is None:
+            return
+        if self.first_ts is None:
+            self.first_ts = row.ts
+        phase = self.phase.get(row.conn, 0)
+        p = _PHASE_OF_ROLE.get(row.role)
+        if p is not None and p > phase:
+            phase = p
+        self.phase[row.conn] = phase
+        self.arrows.setdefault(row.conn, []).append(
+            Arrow(row.no, row.ts, row.direction == C2S, arrow_text(row), row.role, phase))
+
+
+class FlowPrinter:
+    """Ladder diagrams in the terminal, one per connection, drawn when the capture ends."""
+
+    def __init__(self, console: Console, *, show_acks: bool = True) -> None:
+        self.console = console
+        self.show_acks = show_acks
+        self.rows = _Collector()
+        self.ascii = not (console.encoding or "").lower().startswith("utf")
+
+    def origin(self, ts: float) -> None:
+        if self.rows.first_ts is None:
+            self.rows.first_ts = ts
+
+    def row(self, row: Row, conn: Optional[Connection]) -> None:
+        if not self.show_acks and row.role == "ack" and not row.notes:
+            return
+        self.rows.add(row)
+
+    def notes(self, notes: list) -> None:
+        pass
+
+    def summary(self, s: CaptureSummary) -> None:
+        conns = {c.id: c for c in s.connections}
+        for cid, arrows in self.rows.arrows.items():
+            self._diagram(conns.get(cid), cid, arrows)
+        self.console.file.flush()
+
+    def _diagram(self, conn: Optional[Connection], cid: int, arrows: list[Arrow]) -> None:
+        out = self.console
+        width = max(60, min(out.width, 120))
+        h, left, right = ("-", "<", ">") if self.ascii else ("─", "◀", "▶")
+        gutter = 22                         # "  12.345678  #1234  " before the client's lifeline
+        lane = width - gutter - 2           # between the two lifelines
+        client = str(conn.client) if conn else "client"
+        server = str(conn.server) if conn else "server"
+        title = f"conn {cid}"
+        if conn is not None and conn.uri:
+            title += f"  {conn.method or 'GET'} {conn.uri}"
+        out.print(Text(title, style="bold"), highlight=False)
+        head = " " * gutter + "client".ljust(lane // 2) + "server".rjust(lane - lane // 2 + 1)
+        out.print(Text(head, style="bold"), highlight=False)
+        out.print(Text(" " * gutter + client.ljust(lane // 2) + server.rjust(lane - lane // 2 + 1)),
+                  highlight=False)
+        t0 = self.rows.first_ts or 0.0
+        phase = -1
+        prev_ts = None
+        for a in arrows:
+            if prev_ts is not None and a.ts - prev_ts >= SILENCE_WORTH_SHOWING:
+                gap = f"{a.ts - prev_ts:.1f} s of silence"
+                out.print(Text(" " * gutter + (":" if self.ascii else "┆") + gap.center(lane) +
+                               (":" if self.ascii else "┆"), style="dim italic"), highlight=False)
+            prev_ts = a.ts
+            if a.phase != phase:
+                phase = a.phase
+                name = f" {PHASES[phase]} "
+                out.print(Text(" " * gutter + "|" + name.center(lane, h if not self.ascii else "-") + "|",
+                               style="bold"), highlight=False)
+            text = a.text
+            room = lane - 6
+            if len(text) > room:
+                text = text[:room - 1] + ("..." if self.ascii else "…")[: 3 if self.ascii else 1]
+            body = f" {text} "
+            fill = lane - 1 - len(body)
+            if a.to_server:
+                line = h * 2 + body + h * max(fill - 2, 0) + right
+            else:
+                line = left + h * max(fill - 2, 0) + body + h * 2
+            stamp = f"{a.ts - t0:10.6f}  #{a.no:<6}"[:gutter].ljust(gutter)
+            t = Text(stamp)
+            t.append("|")
+            t.append(line[:lane], style=role_style(a.role))
+            t.append("|")
+            out.print(t, highlight=False, no_wrap=True, overflow="crop")
+        out.print()
+
+
+class MermaidPrinter:
+    """The same ladder as Mermaid `sequenceDiagram` text, one diagram per connection."""
+
+    def __init__(self, out, *, show_acks: bool = True) -> None:
+        self.out = out
+        self.show_acks = show_acks
+        self.rows = _Collector()
+
+    def origin(self, ts: float) -> None:
+        if self.rows.first_ts is None:
+            self.rows.first_ts = ts
+
+    def row(self, row: Row, conn: Optional[Connection]) -> None:
+        if not self.show_acks and row.role == "ack" and not row.notes:
+            return
+        self.rows.add(row)
+
+    def notes(self, notes: list) -> None:
+        pass
+
+    def summary(self, s: CaptureSummary) -> None:
+        conns = {c.id: c for c in s.connections}
+        w = self.out.write
+        t0 = self.rows.first_ts or 0.0
+        for i, (cid, arrows) in enumerate(self.rows.arrows.items()):
+            conn = conns.get(cid)
+            if i:
+                w("\n")
+            w(f"%% wsdissect: connection {cid}\n")
+            w("sequenceDiagram\n")
+            w(f"    participant C as Client {_mm(str(conn.client)) if conn else ''}\n")
+            w(f"    participant S as Server {_mm(str(conn.server)) if conn else ''}\n")
+            phase = -1
+            for a in arrows:
+                if a.phase != phase:
+                    phase = a.phase
+                    w(f"    Note over C,S: {PHASES[phase]}\n")
+                src, dst = ("C", "S") if a.to_server else ("S", "C")
+                w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)} ({a.ts - t0:.6f} s)\n")
+        self.out.flush()
+
+
+def _mm(s: str) -> str:
+    """Mermaid message text: one line, and no ';' (Mermaid reads '#…;' as an entity code)."""
+    return clean(s).replace(";", ",")[:120]
