@@ -9,13 +9,13 @@ import itertools
 import os
 import re
 import sys
-from typing import Iterable, Iterator, NoReturn, Optional
+from typing import Callable, Iterable, Iterator, NoReturn, Optional
 
 import click
 
 from ..analyzer import Analyzer
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Note, RawPacket
+from ..model import Note, RawPacket, Row
 from ..sources.pcap import CaptureTruncated
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -64,20 +64,33 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
-def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool, show_acks: bool = True,
-        source: str = "") -> None:
-    """Feed packets through the analyzer and a renderer; the one loop `read` and `live` share."""
-    out = _writer(as_json, show_acks)
+def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = False, show_acks: bool = True,
+        source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None) -> None:
+    """Feed packets through the analyzer and a renderer; the one loop `read` and `live` share.
+
+    live=True flushes the output after every row, so rows show as the packets arrive (even through a pipe)."""
+    if out is None:
+        out = _writer(as_json, show_acks, live)
     feed = analyzer.feed
     write_row = out.row
+    if live and as_json:
+        write_json_row = write_row
+
+        def write_row(row, conn):
+            write_json_row(row, conn)
+            sys.stdout.flush()
     conns = analyzer.connections
     it = iter(packets)
     truncated: Optional[CaptureTruncated] = None
     try:
         try:
+            set_origin = getattr(out, "origin", None)
             for raw in it:
+                if set_origin is not None:
+                    set_origin(raw.ts)
+                    set_origin = None
                 row = feed(raw)
-                if row is not None:
+                if row is not None and (keep is None or keep(row)):
                     write_row(row, conns.get(row.conn) if row.conn is not None else None)
         except CaptureTruncated as e:
             # Damage inside a readable file: everything before it was shown; say where it stopped.
@@ -119,12 +132,12 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _writer(as_json: bool, show_acks: bool):
+def _writer(as_json: bool, show_acks: bool, live: bool = False):
     if as_json:
         from ..render.jsonl import JsonLinesWriter
         return JsonLinesWriter(sys.stdout)
     from rich.console import Console
 
     from ..render.timeline import TimelinePrinter
-    return TimelinePrinter(Console(highlight=False, soft_wrap=False), show_acks=show_acks)
+    return TimelinePrinter(Console(highlight=False, soft_wrap=False), show_acks=show_acks, live=live)
 
