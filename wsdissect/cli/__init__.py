@@ -6,7 +6,12 @@ Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict foun
 import click
 
 from .. import __version__
+from .lab import demo, serve
+from .live import live
 from .read import read
+from .show import show
+from .follow import follow
+from .stats import stats
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,3 +21,9 @@ def main() -> None:
 
 
 main.add_command(read)
+main.add_command(show)
+main.add_command(follow)
+main.add_command(stats)
+main.add_command(live)
+main.add_command(serve)
+main.add_command(demo)

@@ -1,0 +1,169 @@
+"""The lab: `wsdissect serve` (echo server, idle drop by FIN or by Close frame) and `wsdissect demo`."""
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from importlib import resources
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from test_live import HANDSHAKE_ROLES, Proc, comparable, needs_root, read_json, wsdissect_args
+
+from wsdissect.cli import main
+from wsdissect.lab import ServerOptions, free_port, start_server
+
+websockets = pytest.importorskip("websockets")
+from websockets.asyncio.client import connect  # noqa: E402
+from websockets.exceptions import ConnectionClosed, InvalidStatus  # noqa: E402
+
+
+def serving(*args):
+    port = free_port()
+    proc = Proc(wsdissect_args("serve", "--port", str(port), *args))
+    proc.wait_for("echo server on")
+    return proc, f"ws://127.0.0.1:{port}/"
+
+
+async def echo_then_wait(uri, **kw):
+    """Connect, check the echo, then stay silent: return what ended the connection."""
+    async with connect(uri, ping_interval=None, **kw) as ws:
+        await ws.send("hi")
+        assert await ws.recv() == "hi"
+        await ws.send(b"\x00\x01")
+        assert await ws.recv() == b"\x00\x01"
+        info = (ws.subprotocol, ws.response.headers.get("Sec-WebSocket-Extensions"))
+        with pytest.raises(ConnectionClosed) as e:
+            await asyncio.wait_for(ws.recv(), 5)
+        return e.value, info
+
+
+def test_serve_idle_close_tcp_sends_no_close_frame():
+    proc, uri = serving("--idle-timeout", "0.3")
+    try:
+        closed, (sub, ext) = asyncio.run(echo_then_wait(uri))
+    finally:
+        rc = proc.stop()
+    assert closed.rcvd is None and closed.sent is None     # a bare FIN: no Close frame either way
+    assert sub is None and ext is None                     # --no-deflate is the default
+    assert rc == 0
+    assert "TCP FIN, no Close frame" in proc.stderr_text()
+    assert "Traceback" not in proc.stderr_text()
+
+
+def test_serve_idle_close_frame_is_1001():
+    proc, uri = serving("--idle-timeout", "0.3", "--idle-close", "frame")
+    try:
+        closed, _ = asyncio.run(echo_then_wait(uri))
+    finally:
+        proc.stop()
+    assert closed.rcvd is not None and closed.rcvd.code == 1001
+
+
+def test_serve_deflate_and_subprotocol():
+    proc, uri = serving("--idle-timeout", "0.3", "--deflate", "--subprotocol", "chat", "--subprotocol", "v2")
+    try:
+        _, (sub, ext) = asyncio.run(echo_then_wait(uri, subprotocols=["v2", "chat"]))
+        _, (sub_none, _) = asyncio.run(echo_then_wait(uri))
+
+        async def refused():
+            with pytest.raises(InvalidStatus) as e:
+                async with connect(uri, subprotocols=["other"]):
+                    pass
+            return e.value.response.status_code
+
+        status = asyncio.run(refused())
+    finally:
+        proc.stop()
+    assert sub == "chat"                      # the server's preference wins
+    assert ext and ext.startswith("permessage-deflate")
+    assert sub_none is None                   # a client offering none is still served
+    assert status == 400
+
+
+def test_serve_port_in_use():
+    async def main_():
+        async with start_server(ServerOptions(port=0)) as server:
+            port = server.sockets[0].getsockname()[1]
+            return await asyncio.to_thread(
+                subprocess.run, wsdissect_args("serve", "--port", str(port)), capture_output=True, text=True,
+                timeout=10)
+
+    proc = asyncio.run(main_())
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "in use" in proc.stderr
+
+
+# --- demo ---------------------------------------------------------------------------------------------------
+
+@needs_root
+def test_demo_json_and_w(tmp_path):
+    out = tmp_path / "demo.pcap"
+    proc = subprocess.run(wsdissect_args("demo", "--json", "--idle-timeout", "1.2", "-w", str(out)),
+                          capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 0, proc.stderr
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    conns = [r for r in recs if r["type"] == "connection"]
+    assert len(conns) == 2
+    for c in (0, 1):
+        assert [r["role"] for r in recs if r["type"] == "packet" and r["conn"] == c][:7] == HANDSHAKE_ROLES
+    assert conns[0]["closed_by"] == "client" and conns[0]["close_code"] == 1000
+    assert conns[1]["closed_by"] is None and conns[1]["fin_by"] == "server"
+    notes = [r for r in recs if r["type"] == "note" and r["code"] == "close-without-close-frame"]
+    assert len(notes) == 1 and "dropped an idle connection" in notes[0]["text"]
+    assert comparable(read_json(out)) == comparable(recs)
+
+
+@needs_root
+def test_demo_timeline_shows_the_idle_drop():
+    proc = subprocess.run(wsdissect_args("demo", "--idle-timeout", "1.2"), capture_output=True, text=True,
+                          timeout=20, env=dict(os.environ, COLUMNS="200"))
+    assert proc.returncode == 0, proc.stderr
+    words = " ".join(proc.stdout.split())      # labels wrap at the terminal's width
+    assert "TCP handshake 1/3" in words
+    assert "closing handshake 1/2: client sends Close 1000" in words
+    assert "no WebSocket Close frame was sent; connection idle for 1.2 s" in words
+    assert "the server dropped an idle connection" in words
+    assert "Summary:" in words
+
+
+def test_demo_without_capture_shows_the_bundled_captures(monkeypatch, tmp_path):
+    from wsdissect.sources import live
+
+    def refuse(self):
+        raise live.CaptureUnavailable("capturing on lo needs the CAP_NET_RAW privilege (or root): run it with sudo")
+
+    monkeypatch.setattr(live.LiveCapture, "open", refuse)
+    out = tmp_path / "fallback.pcap"
+    result = CliRunner().invoke(main, ["demo", "--json", "-w", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "CAP_NET_RAW" in result.stderr and "bundled" in result.stderr
+    recs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["no"] for r in recs if r["type"] == "packet"] == list(range(1, 36))
+    assert len([r for r in recs if r["type"] == "connection"]) == 2
+    assert any(r["type"] == "note" and r["code"] == "close-without-close-frame" for r in recs)
+    assert comparable(read_json(out)) == comparable(recs)
+
+
+@needs_root
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="drops a Linux capability")
+def test_demo_unprivileged_for_real():
+    proc = subprocess.run(["setpriv", "--bounding-set=-net_raw", *wsdissect_args("demo")], capture_output=True,
+                          text=True, timeout=20)
+    assert proc.returncode == 0, proc.stderr
+    assert "CAP_NET_RAW" in proc.stderr and "bundled" in proc.stderr
+    assert "Summary: 35 packets" in proc.stdout
+
+
+def test_bundled_copies_match_captures():
+    data = resources.files("wsdissect") / "data"
+    for name in ("echo.pcap", "idle-timeout.pcap"):
+        original = os.path.join(ROOT, "captures", name)
+        if os.path.exists(original):
+            with open(original, "rb") as f:
+                assert (data / name).read_bytes() == f.read(), f"wsdissect/data/{name} differs from captures/"

@@ -1,0 +1,171 @@
+"""`wsdissect serve` (the lab's echo server) and `wsdissect demo` (the whole lab in one command)."""
+from __future__ import annotations
+
+import asyncio
+import errno
+import itertools
+import os
+import sys
+import threading
+from importlib import resources
+from typing import Iterator, Optional
+
+import click
+
+from ..analyzer import Analyzer
+from ..limits import DEFAULT_LIMITS
+from ..model import RawPacket
+from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter, loopback_name
+from ..sources.pcap import open_capture
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, fail, run
+from .live import analyse_live, open_writer
+
+# Shown by `demo` when it may not capture: recorded by captures/record.py, shipped inside the package.
+BUNDLED = ("echo.pcap", "idle-timeout.pcap")
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=9002, show_default=True,
+              help="TCP port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--idle-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Drop a client that sends no message for this long (default: never).")
+@click.option("--idle-close", type=click.Choice(["tcp", "frame"]), default="tcp", show_default=True,
+              help="How an idle client is dropped: tcp = close TCP (FIN) without a WebSocket Close frame; "
+                   "frame = a close handshake with 1001 Going Away.")
+@click.option("--deflate/--no-deflate", default=False, show_default=True,
+              help="Accept permessage-deflate compression when the client offers it.")
+@click.option("--subprotocol", "subprotocols", multiple=True, metavar="NAME",
+              help="A subprotocol the server speaks (repeatable, in order of preference).")
+def serve(port: int, host: str, idle_timeout: Optional[float], idle_close: str, deflate: bool,
+          subprotocols: tuple) -> None:
+    """Run a WebSocket echo server for the lab (Ctrl-C stops it).
+
+    Every message comes back as sent. Keepalive pings are off, so the capture shows only what the client does.
+    """
+    try:
+        from ..lab import ServerOptions, serve_forever
+        import websockets  # noqa: F401 -- fail early, with one line, when it is missing
+    except ImportError:
+        fail("serve needs the websockets library: pip install websockets")
+    opts = ServerOptions(host=host, port=port, idle_timeout=idle_timeout, idle_close=idle_close,
+                         deflate=deflate, subprotocols=subprotocols)
+
+    def log(text: str) -> None:
+        click.echo(f"serve: {text}", err=True)
+
+    def ready() -> None:
+        idle = ("never drops idle clients" if idle_timeout is None else
+                f"drops a client silent for {idle_timeout:g} s "
+                + ("(TCP FIN, no Close frame)" if idle_close == "tcp" else "(Close frame 1001)"))
+        extras = ["deflate accepted" if deflate else "deflate declined"]
+        if subprotocols:
+            extras.append("subprotocols " + ", ".join(subprotocols))
+        log(f"echo server on {_uri(host, port)} ({idle}; {'; '.join(extras)}); Ctrl-C stops")
+
+    try:
+        asyncio.run(serve_forever(opts, log, ready))
+    except KeyboardInterrupt:
+        log("stopped")
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            fail(f"cannot listen on {host}:{port}: the port is in use (choose another with --port)")
+        fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
+
+
+def _uri(host: str, port: int) -> str:
+    return f"ws://[{host}]:{port}/" if ":" in host else f"ws://{host}:{port}/"
+
+
+@click.command()
+@click.option("--idle-timeout", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              metavar="SECONDS", help="How long the second connection stays silent before the server drops it.")
+@click.option("-w", "--write", "write", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Save the capture to a pcap file.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of the timeline.")
+@click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
+def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bool) -> None:
+    """Run the whole lab in one go and explain it: an echo server on an unused loopback port, a live capture,
+    and a scripted client (handshake, text, binary, a fragmented message, a ping, a close handshake, then a
+    second connection that stays silent until the server drops it without a Close frame).
+
+    Without the privilege to capture, shows the bundled captures of the same lab instead.
+    """
+    try:
+        from ..lab import HOST, demo_traffic, free_port
+        import websockets  # noqa: F401
+    except ImportError:
+        fail("demo needs the websockets library: pip install websockets")
+    port = free_port(HOST)
+    analyzer = Analyzer(DEFAULT_LIMITS)
+    try:
+        cap = LiveCapture(loopback_name(), f"tcp port {port}").open()
+    except CaptureUnavailable as e:
+        _bundled(analyzer, str(e), write, as_json, hide_acks)
+        return
+    writer = open_writer(write, cap)
+
+    done = threading.Event()
+    errors: list = []
+
+    def traffic() -> None:
+        try:
+            asyncio.run(demo_traffic(port, idle_timeout, HOST))
+        except BaseException as e:  # noqa: BLE001 -- reported by the main thread
+            errors.append(e)
+        finally:
+            done.set()
+
+    click.echo(f"wsdissect demo: echo server on {_uri(HOST, port)}, capturing {cap.iface} (tcp port {port}); "
+               f"the second connection is dropped after {idle_timeout:g} s of silence", err=True)
+    thread = threading.Thread(target=traffic, name="wsdissect-demo", daemon=True)
+    thread.start()
+    analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=not hide_acks, strict=False,
+                 duration=idle_timeout + 60, drain=done.is_set)
+    thread.join(5)
+    if errors:
+        e = errors[0]
+        fail(f"the demo's client or server failed: {type(e).__name__}: {e}", EXIT_INTERNAL)
+
+
+def _bundled_packets() -> Iterator[RawPacket]:
+    """The bundled captures one after the other, renumbered as one capture (they were recorded in this order)."""
+    no = itertools.count(1)
+    data = resources.files("wsdissect") / "data"
+    for name in BUNDLED:
+        with resources.as_file(data / name) as path:
+            for raw in open_capture(str(path)):
+                raw.no = next(no)
+                yield raw
+
+
+def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, hide_acks: bool) -> None:
+    names = " and ".join(BUNDLED)
+    click.echo(f"wsdissect: no live capture ({why}); showing the bundled captures {names} instead", err=True)
+    packets = _bundled_packets()
+    f = None
+    if write:
+        try:
+            f = open(write, "wb")  # noqa: SIM115
+        except OSError as e:
+            fail(f"cannot write {write}: {e.strerror or e}")
+        packets = _saving(packets, PcapWriter(f, 1, nanosecond=False))
+    try:
+        run(analyzer, packets, as_json=as_json, show_acks=not hide_acks, source="bundled captures")
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as e:  # noqa: BLE001
+        if os.environ.get("WSDISSECT_DEBUG"):
+            raise
+        fail(f"internal error: {type(e).__name__}: {e} (a bug; WSDISSECT_DEBUG=1 shows the traceback)",
+             EXIT_INTERNAL)
+    finally:
+        if f is not None:
+            f.close()
+
+
+def _saving(packets: Iterator[RawPacket], writer: PcapWriter) -> Iterator[RawPacket]:
+    for raw in packets:
+        usec = round(raw.ts * 1_000_000)
+        writer.write(usec // 1_000_000, usec % 1_000_000, raw.data, raw.wirelen)
+        yield raw
