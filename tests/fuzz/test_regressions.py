@@ -1,0 +1,112 @@
+"""Crashes and invariant breaks the fuzzers found, each pinned by the smallest input that shows it.
+
+Bugs in files this round could not touch (analyzer.py, tcp.py, render/timeline.py were being edited by others)
+are strict xfails: they pass the suite while the bug is there and fail it (XPASS) once it is fixed, so the xfail
+mark — and the matching entry in harness.TOLERATED or test_corpus_cli.KNOWN_TIMELINE_BUG — can be removed.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from sessionbuild import Session, analyze, raw_frame
+from wsdissect.analyzer import Analyzer
+from wsdissect.cli import main
+from wsdissect.model import C2S
+
+from .harness import target_http, target_pipeline, target_ws
+
+MASK = b"abcd"
+
+
+@pytest.mark.xfail(strict=True, reason="analyzer._ws_records sets Frame.no to the completing packet but leaves "
+                                       "Message.last_no at the origin packet of the last byte, which reassembly "
+                                       "can make smaller than first_no (fuzz: swapped records)")
+def test_message_last_no_is_the_completing_packet():
+    s = Session()
+    s.websocket_handshake()
+    first, second = s.send(C2S, raw_frame(b"hello world", mask=MASK), pieces=[5], ack=False)
+    order = list(range(len(s.items)))
+    order[first - 1], order[second - 1] = order[second - 1], order[first - 1]   # the frame's end arrives first
+    r = analyze(s.packets(order))
+    (m,) = r.messages()
+    (f,) = r.frames()
+    assert m.text == "hello world"
+    assert m.first_no <= m.last_no
+    assert m.last_no == f.no
+
+
+@pytest.mark.xfail(strict=True, reason="cli/common.run calls out.notes(end_notes), which JsonLinesWriter has and "
+                                       "render/timeline.TimelinePrinter lacks: the default output of `read` exits "
+                                       "3 on any capture that ends mid-frame or mid-message (fuzz: corpus run)")
+def test_timeline_prints_end_of_capture_notes(tmp_path, monkeypatch):
+    monkeypatch.delenv("WSDISSECT_DEBUG", raising=False)
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, raw_frame(b"hello world", mask=MASK)[:8], ack=False)        # the capture stops mid-frame
+    f = tmp_path / "cut.pcap"
+    f.write_bytes(s.pcap())
+    res = CliRunner().invoke(main, ["read", str(f)])
+    assert res.exit_code == 0, res.stderr
+    assert "incomplete" in res.stdout or "capture ended" in res.stdout
+
+
+def _out_of_order_cost(n: int) -> float:
+    """n one-byte segments arriving in reverse order behind a one-byte hole, then the hole's byte."""
+    s = Session()
+    s.websocket_handshake()
+    base = s.seq[C2S]
+    payload = raw_frame(b"a" * (n + 10), opcode=2)
+    for i in range(n, 0, -1):
+        s.seg(C2S, "PA", payload[i:i + 1], seq=base + i)
+    s.seg(C2S, "PA", payload[:1], seq=base)
+    packets = s.packets()
+    a = Analyzer()
+    t0 = time.perf_counter()
+    for p in packets:
+        a.feed(p)
+    a.finish()
+    return time.perf_counter() - t0
+
+
+@pytest.mark.xfail(strict=True, reason="tcp.Tracker._buffer scans every pending segment for a duplicate on each "
+                                       "out-of-order arrival (and _drain pops from the front of a list): thousands "
+                                       "of tiny out-of-order segments cost O(n^2)")
+def test_out_of_order_tiny_segments_cost_is_linear():
+    small = min(_out_of_order_cost(1500) for _ in range(2))
+    big = _out_of_order_cost(6000)
+    # Linear is a ratio of ~4; quadratic measured 10-15 here. 8 leaves room for a noisy machine.
+    assert big / small < 8, (small, big)
+
+
+# ------------------------------------------------------------------------------------ fuzz inputs that passed
+
+def test_http_small_header_cap_early_check_is_cut_independent_enough():
+    """Fuzz find: with --max-header below the 64 bytes the early plausibility check reads, 'not-http' or
+    'header-too-large' fires first depending on how the bytes were cut. Both are right; the harness accepts
+    either, this pins that the input itself is harmless."""
+    target_http(b"\x01\x00GET /chathat HTTP/1 HTTP/1")
+
+
+@pytest.mark.parametrize("data", [
+    bytes([0x00, 0, 0]) + b"\x82\x7f\x80\0\0\0\0\0\0\0tail",                  # 2^63 length: invalid, stop
+    bytes([0x00, 0, 0]) + b"\x82\x7f\x7f\xff\xff\xff\xff\xff\xff\xff" + b"x" * 100,  # 2^63-1: cut, no alloc
+    bytes([0x12, 1, 0]) + b"\xc2\x05\x00\x00\xff\xff\x00",                    # deflate + gaps, sync tail
+    bytes([0x03, 0, 0]) + b"\xc1\x80abcd",                                     # empty compressed masked frame
+])
+def test_ws_edge_inputs(data):
+    target_ws(data)
+
+
+def test_pipeline_record_lengths_0_and_2_32_minus_1():
+    import struct
+    from .harness import capture_files, split_capture
+    data = capture_files()[0].read_bytes()
+    head, recs, tail, o, _ = split_capture(data)
+    for value in (0, 0xFFFFFFFF):
+        for at in (8, 12):
+            for i in (0, 5, len(recs) - 1):
+                r = recs[i][:at] + struct.pack(o + "I", value) + recs[i][at + 4:]
+                target_pipeline(head + b"".join(recs[:i] + [r] + recs[i + 1:]) + tail)
