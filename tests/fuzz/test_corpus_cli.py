@@ -23,9 +23,6 @@ from .harness import mutate_capture, pipeline_seeds
 CORPUS_SIZE = int(os.environ.get("WSDISSECT_CORPUS_SIZE", "1000"))
 SUBPROCESS_COUNT = 50
 NG_MAGIC = b"\x0a\x0d\x0d\x0a"
-# render/timeline.py has no TimelinePrinter.notes(), which cli/common.run calls for end-of-capture notes: the
-# default output of `read` then exits 3. Pinned by a strict xfail in test_regressions.py; delete this once fixed.
-KNOWN_TIMELINE_BUG = "'TimelinePrinter' object has no attribute 'notes'"
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +88,6 @@ def test_corpus_timeline_in_process(corpus, monkeypatch):
         res = runner.invoke(main, ["read", str(path)])
         if res.exception is not None and not isinstance(res.exception, SystemExit):
             raise AssertionError(f"{path.name}: {type(res.exception).__name__} escaped") from res.exception
-        if res.exit_code == 3 and KNOWN_TIMELINE_BUG in res.stderr:
-            continue   # test_regressions.py::test_timeline_prints_end_of_capture_notes (strict xfail)
         assert "Traceback" not in res.stderr and res.exit_code in (0, 2), f"{path.name}: {res.exit_code} {res.stderr}"
 
 

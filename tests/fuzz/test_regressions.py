@@ -2,7 +2,7 @@
 
 Bugs in files this round could not touch (analyzer.py, tcp.py, render/timeline.py were being edited by others)
 are strict xfails: they pass the suite while the bug is there and fail it (XPASS) once it is fixed, so the xfail
-mark — and the matching entry in harness.TOLERATED or test_corpus_cli.KNOWN_TIMELINE_BUG — can be removed.
+mark — and the matching entry in harness.TOLERATED — can be removed.
 """
 from __future__ import annotations
 
@@ -38,9 +38,6 @@ def test_message_last_no_is_the_completing_packet():
     assert m.last_no == f.no
 
 
-@pytest.mark.xfail(strict=True, reason="cli/common.run calls out.notes(end_notes), which JsonLinesWriter has and "
-                                       "render/timeline.TimelinePrinter lacks: the default output of `read` exits "
-                                       "3 on any capture that ends mid-frame or mid-message (fuzz: corpus run)")
 def test_timeline_prints_end_of_capture_notes(tmp_path, monkeypatch):
     monkeypatch.delenv("WSDISSECT_DEBUG", raising=False)
     s = Session()

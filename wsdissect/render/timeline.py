@@ -265,6 +265,18 @@ class TimelinePrinter:
             self._note_lines(lines, note, indent, width)
         self._emit(lines, self.live)
 
+    def notes(self, notes: list) -> None:
+        """Notes raised when the capture ended (a frame or message left unfinished), before the summary."""
+        if not notes:
+            return
+        width = self._width = self.console.width
+        lines: list[tuple] = [("", ""), ("at the end of the capture:", "bold")]
+        for note in notes:
+            where = f"conn {note.conn}: " if note.conn is not None else ""
+            self._note_lines(lines, Note(note.no, note.conn, note.severity, note.code, where + note.text), "  ",
+                             width)
+        self._emit(lines, self.live)
+
     def summary(self, s: CaptureSummary) -> None:
         """The closing block: capture totals, one entry per connection, notes by code, limits reached."""
         width = self._width = self.console.width
