@@ -64,6 +64,12 @@ class Analyzer:
         self.summary = CaptureSummary()
         self.connections: dict[int, Connection] = {}
         self._finished = False
+        # Frames and messages completed only at the end of the capture (or when a connection is evicted):
+        # data held behind a hole that no ACK declared missing. No packet row is left to list them on, and
+        # finish() returns notes only, so they are kept here rather than dropped; their `no` is the packet that
+        # carried their last byte.
+        self.end_frames: list[Frame] = []
+        self.end_messages: list[Message] = []
 
     # -- per packet ------------------------------------------------------------------------------------------
     def feed(self, raw: RawPacket) -> Optional[Row]:
@@ -115,6 +121,11 @@ class Analyzer:
             self._note(row, tc, sev, code, text)
 
         http_recs: list = []
+        if r.peer_delivered:
+            # The other direction's bytes, freed because this segment ACKed past a hole in that stream. They
+            # belong to that direction's parsers; what they complete is listed on this row (the packet whose
+            # arrival completed it) but does not name this row's role, hence no http_recs.
+            self._deliver(tc, st, OTHER[d], r.peer_delivered, row, [])
         if r.delivered:
             self._deliver(tc, st, d, r.delivered, row, http_recs)
         self._label(tc, st, r, seg, row, http_recs)
@@ -236,7 +247,8 @@ class Analyzer:
         for rec in recs:
             t = type(rec)
             if t is Frame:
-                rec.no = row.no
+                if row.no:           # the end-of-capture pseudo-row (no 0) keeps the parser's packet number
+                    rec.no = row.no
                 rec.conn = tc.id
                 row.frames.append(rec)
                 r.frames[d] += 1
@@ -334,6 +346,9 @@ class Analyzer:
                 label = f"{side} data arriving out of order (held until the missing bytes come)"
             elif st.mode[d] == M_WAIT:
                 label = f"{side} data sent before the server answered the upgrade"
+            elif st.mode[d] == M_WS and st.ws[d].stopped:
+                label = (f"{side} data ({row.length} bytes) not parsed: WebSocket framing in this direction was "
+                         "lost at an earlier gap")
             else:
                 label = f"{side} data ({row.length} bytes) not parsed as HTTP or WebSocket"
 
@@ -380,9 +395,11 @@ class Analyzer:
                             f"WebSocket handshake refused: {rec.status} {rec.reason}".rstrip() +
                             " — no WebSocket frames will follow", "HTTP")
                 return "http", f"HTTP response from {side}: {rec.summary()}", "HTTP"
-        if row.frames:
+        if _own_frames(row):
             return self._frames_label(st, d, row) + ("WebSocket",)
-        if row.length and st.mode[d] == M_WS and not any(n.code.startswith("tcp-") for n in row.notes):
+        # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
+        if row.length and st.mode[d] == M_WS and not st.ws[d].stopped and \
+                not any(n.code.startswith("tcp-") for n in row.notes):
             return "ws-data", f"part of a WebSocket frame from {side} (completed in a later packet)", "WebSocket"
         if row.length and st.mode[d] == M_HTTP and st.http.get(d) is not None and st.http[d].buffered:
             return "http", f"part of an HTTP message from {side} (completed in a later packet)", "TCP"
@@ -390,7 +407,7 @@ class Analyzer:
 
     def _frames_label(self, st: _ConnState, d: str, row: Row) -> tuple:
         side, peer = SIDE[d], SIDE[OTHER[d]]
-        frames = row.frames
+        frames = _own_frames(row)
         closes = [f for f in frames if f.opcode == CLOSE]
         data = [f for f in frames if f.opcode < 8]
         if closes:
@@ -406,6 +423,8 @@ class Analyzer:
         if data:
             parts = []
             for m in row.messages:
+                if m.direction != d:
+                    continue
                 kind = "text" if m.opcode == 1 else "binary"
                 how = f", {m.frames} fragments" if m.frames > 1 else ""
                 comp = f", compressed {m.wire_length} → {m.length} bytes" if m.compressed else ""
@@ -461,7 +480,8 @@ class Analyzer:
 
     # -- end -------------------------------------------------------------------------------------------------
     def finish(self) -> list[Note]:
-        """End of capture: flush buffered stream data and report what was left unfinished."""
+        """End of capture: flush buffered stream data and report what was left unfinished. Frames and messages
+        this completes are appended to `end_frames` / `end_messages`."""
         if self._finished:
             return []
         self._finished = True
@@ -487,6 +507,8 @@ class Analyzer:
             self._note(tail, tc, "warning", "cap-connections",
                        f"more than {self.limits.max_connections} connections open at once (--max-connections): "
                        f"connection {tc.id} finished early")
+        self.end_frames.extend(tail.frames)
+        self.end_messages.extend(tail.messages)
         notes = tail.notes
         for n in notes:
             if n.no == 0:
@@ -517,6 +539,12 @@ def _tcp_info(row: Row) -> str:
     return " ".join(parts)
 
 
+def _own_frames(row: Row) -> list:
+    """The frames of the row's own direction. A row may also list frames of the other direction that its ACK
+    completed (see TcpResult.peer_delivered); those must not name the row's role, label or Info."""
+    return [f for f in row.frames if f.direction == row.direction]
+
+
 def _frame_info(f: Frame) -> str:
     names = {0: "Continuation", 1: "Text", 2: "Binary", 8: "Connection Close", 9: "Ping", 10: "Pong"}
     s = names.get(f.opcode, f"Unknown {f.opcode}")
@@ -533,8 +561,9 @@ def _content_info(row: Row, http_recs: list) -> str:
     for rec in http_recs:
         if type(rec) in (HttpRequest, HttpResponse):
             return rec.summary()
-    if row.frames:
-        return "WebSocket " + ", ".join(_frame_info(f) for f in row.frames)
+    frames = _own_frames(row)
+    if frames:
+        return "WebSocket " + ", ".join(_frame_info(f) for f in frames)
     return ""
 
 
@@ -544,7 +573,8 @@ def _short_name(row: Row, http_recs: list) -> Optional[str]:
             return "upgrade request" if rec.is_websocket_upgrade else "HTTP request"
         if type(rec) is HttpResponse:
             return f"{rec.status} reply"
-    if row.frames:
-        names = [opcode_name(f.opcode) for f in row.frames]
+    frames = _own_frames(row)
+    if frames:
+        names = [opcode_name(f.opcode) for f in frames]
         return ", ".join(dict.fromkeys(names)) + (" frames" if len(names) > 1 else " frame")
     return None

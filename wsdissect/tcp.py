@@ -2,9 +2,10 @@
 
 `Tracker.feed(segment)` returns a `TcpResult`: which connection and direction the segment belongs to, its
 relative seq/ack as Wireshark shows them, what kind of TCP segment it is (handshake, retransmission, keep-alive,
-window update...), and the stream bytes that became deliverable in order because of it. Delivered chunks are
-`(origin_no, bytes)` for data that packet `origin_no` carried, or `(origin_no, int)` for that many bytes the
-capture does not have (a hole in the stream); consumers must treat a gap as "bytes exist, content unknown".
+window update...), and the stream bytes that became deliverable in order because of it (`delivered` for the
+segment's own direction, `peer_delivered` for the other one). Delivered chunks are `(origin_no, bytes)` for
+data that packet `origin_no` carried, or `(origin_no, int)` for that many bytes the capture does not have (a
+hole in the stream); consumers must treat a gap as "bytes exist, content unknown".
 
 Stream positions are kept as unbounded integer offsets from the first byte after the SYN, so the 32-bit
 sequence wrap never reaches the reassembly logic.
@@ -44,7 +45,8 @@ class Direction:
     """One direction of a connection: its sequence space and the reassembly buffer."""
 
     __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_bytes", "syn", "fin_off", "fin_no",
-                 "last_ack", "last_win", "unacked", "bytes", "max_end", "seen_ack_abs", "wscale")
+                 "last_ack", "last_win", "unacked", "bytes", "max_end", "seen_ack_abs", "wscale",
+                 "fin_acked")
 
     def __init__(self) -> None:
         self.base: Optional[int] = None     # absolute seq that shows as relative 0 (the ISN)
@@ -61,6 +63,7 @@ class Direction:
         self.bytes = 0                      # payload bytes carried, retransmissions excluded
         self.max_end = 0                    # highest stream offset seen (delivered or buffered)
         self.seen_ack_abs: Optional[int] = None
+        self.fin_acked = False              # the peer has acknowledged this direction's FIN
         self.wscale = -1                    # window-scale shift from this side's SYN; -1 unknown or none
 
     def set_base(self, isn: int) -> None:
@@ -106,8 +109,12 @@ class TcpResult:
     window: int = 0                         # scaled as Wireshark does when both SYNs announced scaling
     new: bool = False
     delivered: list = field(default_factory=list)
+    # Stream bytes of the *other* direction released by this segment: an ACK beyond a hole in the peer's
+    # stream declares the hole missing and frees what was buffered behind it. Kept apart from `delivered`
+    # because they belong to the peer's parser, not to this segment's direction.
+    peer_delivered: list = field(default_factory=list)
     acked_no: Optional[int] = None          # the packet of the other side that this ACK newly acknowledges
-    fin_acked: bool = False                 # this ACK acknowledges the other side's FIN
+    fin_acked: bool = False                 # this ACK is the first to acknowledge the other side's FIN
     notes: list = field(default_factory=list)   # (severity, code, text)
     evicted: list = field(default_factory=list)  # connections dropped to respect Limits.max_connections
 
@@ -257,15 +264,25 @@ class Tracker:
             while q and q[0][0] <= ack_off:
                 acked = q.popleft()[1]
             result.acked_no = acked
-            if peer.fin_off is not None and ack_off >= peer.fin_off + 1:
+            if peer.fin_off is not None and ack_off >= peer.fin_off + 1 and not peer.fin_acked:
+                # Only the first ACK of the FIN counts: every later segment still acknowledges it, and
+                # reporting it again made a FIN,ACK sent after the peer's FIN was already ACKed read as
+                # "teardown 2+3/4" instead of "3/4" (and later pure ACKs as teardown steps).
+                peer.fin_acked = True
                 result.fin_acked = True
-            if (peer.pending and ack_off > peer.nxt_off) or (ack_off > peer.max_end and peer.max_end >= peer.nxt_off
-                                                             and ack_off > peer.nxt_off and peer.fin_off is None):
-                # The receiver has bytes the capture never saw: declare the hole missing.
-                hole_end = min(ack_off, peer.pending[0][0]) if peer.pending else ack_off
-                if hole_end > peer.nxt_off and (peer.pending or peer.bytes or peer.syn):
-                    result.delivered.extend(self._gap(peer, hole_end, seg.no, notes, acked=True))
-                    result.delivered.extend(self._drain(peer))
+            # The FIN takes a sequence number but is no byte: an ACK of it vouches for the stream up to fin_off
+            # only. (This used to be a `fin_off is None` guard, which left a hole right before a FIN undeclared.)
+            limit = ack_off if peer.fin_off is None else min(ack_off, peer.fin_off)
+            if (peer.pending and limit > peer.nxt_off) or (limit > peer.max_end and peer.max_end >= peer.nxt_off
+                                                           and limit > peer.nxt_off):
+                # The receiver has bytes the capture never saw: declare missing every hole below the ACK, not
+                # just the first one (data held behind a second hole would otherwise wait for another ACK).
+                while peer.pending or peer.bytes or peer.syn:
+                    hole_end = min(limit, peer.pending[0][0]) if peer.pending else limit
+                    if hole_end <= peer.nxt_off:
+                        break
+                    result.peer_delivered.extend(self._gap(peer, hole_end, seg.no, notes, acked=True))
+                    result.peer_delivered.extend(self._drain(peer))
             me.last_ack = seg.ack
             me.last_win = seg.window
 
@@ -297,7 +314,9 @@ class Tracker:
             me.fin_off = end
             me.fin_no = seg.no
             me.unacked.append((end + 1, seg.no))
-        if result.fin_acked and me.fin_off is not None and peer.fin_off is not None:
+        if me.fin_off is not None and peer.fin_off is not None:
+            # Both sides sent their FIN: from now on a SYN on this 4-tuple can only open a new connection,
+            # even when the last ACK is missing from the capture.
             conn.closed = True
         return result
 
@@ -369,5 +388,8 @@ class Tracker:
                 while d.pending:
                     chunks.extend(self._gap(d, d.pending[0][0], d.pending[0][1], [], acked=False))
                     chunks.extend(self._drain(d))
+            if d.fin_off is not None and d.fin_off > d.nxt_off:
+                # The FIN's sequence number proves the bytes before it were sent, though none were captured.
+                chunks.extend(self._gap(d, d.fin_off, d.fin_no, [], acked=False))
             out[direction] = chunks
         return out
