@@ -12,7 +12,7 @@ sequence wrap never reaches the reassembly logic.
 """
 from __future__ import annotations
 
-from bisect import insort
+import heapq
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Optional
@@ -44,7 +44,7 @@ def _signed32(x: int) -> int:
 class Direction:
     """One direction of a connection: its sequence space and the reassembly buffer."""
 
-    __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_bytes", "syn", "fin_off", "fin_no",
+    __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_at", "pending_bytes", "syn", "fin_off", "fin_no",
                  "last_ack", "last_win", "unacked", "bytes", "max_end", "seen_ack_abs", "wscale",
                  "fin_acked")
 
@@ -52,7 +52,10 @@ class Direction:
         self.base: Optional[int] = None     # absolute seq that shows as relative 0 (the ISN)
         self.nxt_abs = 0                    # absolute seq of the next in-order byte
         self.nxt_off = 0                    # stream offset of the next in-order byte (0 = first data byte)
-        self.pending: list = []             # sorted (offset, origin_no, payload, missing) waiting for a hole
+        # (offset, origin_no, payload, missing) waiting for a hole, as a heap: thousands of tiny out-of-order
+        # segments must cost O(log n) each, not a list insert and pop(0) each (quadratic; fuzz found it).
+        self.pending: list = []
+        self.pending_at: dict = {}          # offset -> longest pending length there, to spot resends in O(1)
         self.pending_bytes = 0
         self.syn = False
         self.fin_off: Optional[int] = None  # stream offset of the FIN (one past the last data byte)
@@ -334,8 +337,9 @@ class Tracker:
     def _drain(self, d: Direction) -> list:
         out: list = []
         while d.pending and d.pending[0][0] <= d.nxt_off:
-            off, no, payload, missing = d.pending.pop(0)
+            off, no, payload, missing = heapq.heappop(d.pending)
             d.pending_bytes -= len(payload)
+            d.pending_at.pop(off, None)
             skip = d.nxt_off - off
             total = len(payload) + missing
             if skip >= total:
@@ -348,12 +352,14 @@ class Tracker:
 
     def _buffer(self, d: Direction, off: int, no: int, payload: bytes, missing: int, result: TcpResult,
                 notes: list) -> None:
-        for p in d.pending:
-            if p[0] == off and len(p[2]) + p[3] >= len(payload) + missing:
-                result.kind = K_RETRANSMISSION
-                notes.append(("note", "tcp-retransmission", "retransmission of an out-of-order segment"))
-                return
-        insort(d.pending, (off, no, payload, missing))
+        total = len(payload) + missing
+        if d.pending_at.get(off, -1) >= total:
+            result.kind = K_RETRANSMISSION
+            notes.append(("note", "tcp-retransmission", "retransmission of an out-of-order segment"))
+            return
+        heapq.heappush(d.pending, (off, no, payload, missing))
+        if total > d.pending_at.get(off, -1):
+            d.pending_at[off] = total
         d.pending_bytes += len(payload)
         notes.append(("note", "tcp-out-of-order",
                       f"out of order: {off - d.nxt_off} bytes before it not yet seen; held until they arrive"))
