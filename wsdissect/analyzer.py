@@ -33,6 +33,10 @@ M_WAIT = "wait"            # client sent an upgrade request; its next bytes wait
 M_WS = "ws"                # WebSocket frames
 M_OPAQUE = "opaque"        # not something we parse (not HTTP, refused upgrade's leftovers after an error...)
 
+# Notes that mean a named cap of limits.py was reached; each also becomes a line of the summary.
+CAP_NOTE_CODES = frozenset({"cap-reorder", "cap-connections", "frame-truncated", "message-truncated",
+                            "http-header-too-large"})
+
 # A silence this long before a FIN is worth pointing out: it is what an idle timeout looks like.
 IDLE_WORTH_SAYING = 1.0
 
@@ -102,8 +106,7 @@ class Analyzer:
 
     def _segment(self, seg) -> Row:
         r = self.tracker.feed(seg)
-        for old in r.evicted:
-            self._finish_conn(old, evicted=True)
+        evicted_notes = [n for old in r.evicted for n in self._finish_conn(old, evicted=True)]
         tc = r.conn
         if r.new:
             self._open(tc, seg)
@@ -119,6 +122,10 @@ class Analyzer:
                   r.kind, "", "")
         for sev, code, text in r.notes:
             self._note(row, tc, sev, code, text)
+        for note in evicted_notes:
+            # A connection finished early to make room is reported on the packet that needed the room.
+            note.no = row.no
+            row.notes.append(note)
 
         http_recs: list = []
         if r.peer_delivered:
@@ -262,6 +269,8 @@ class Analyzer:
                         r.state = "closed"
             elif t is Message:
                 rec.conn = tc.id
+                if row.no:           # listed where it completed, like its last frame (reassembly reorders)
+                    rec.last_no = row.no
                 row.messages.append(rec)
                 r.messages[d] += 1
             else:
@@ -278,8 +287,7 @@ class Analyzer:
         s = self.summary
         s.notes_by_code[note.code] = s.notes_by_code.get(note.code, 0) + 1
         s.notes_by_severity[note.severity] = s.notes_by_severity.get(note.severity, 0) + 1
-        if note.code.startswith("cap-") or note.code in ("frame-truncated", "message-truncated") and \
-                "cap" in note.text:
+        if note.code in CAP_NOTE_CODES:
             s.caps.append(note.text)
 
     # -- roles and labels ------------------------------------------------------------------------------------

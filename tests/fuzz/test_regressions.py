@@ -22,9 +22,6 @@ from .harness import target_http, target_pipeline, target_ws
 MASK = b"abcd"
 
 
-@pytest.mark.xfail(strict=True, reason="analyzer._ws_records sets Frame.no to the completing packet but leaves "
-                                       "Message.last_no at the origin packet of the last byte, which reassembly "
-                                       "can make smaller than first_no (fuzz: swapped records)")
 def test_message_last_no_is_the_completing_packet():
     s = Session()
     s.websocket_handshake()
