@@ -351,10 +351,9 @@ def test_reordered_capture_matches_tshark(tmp_path, seed):
 
 # --- lost segments ---------------------------------------------------------------------------------------
 
-# bad-close-code / bad-close-payload: a Close frame that lost bytes is read from what is left of its payload
-# (known limitation, reported: the parser cannot tell where in the payload the hole was).
+# close-payload-missing: a Close frame that lost bytes has no status code to read (none is invented).
 GAP_NOTES = ALLOWED_NOTES | {"tcp-missing-bytes", "gap-in-payload", "gap-in-header", "incomplete-message",
-                             "message-truncated", "bad-close-payload", "bad-close-code"}
+                             "message-truncated", "close-payload-missing"}
 
 
 def survivors(frames, holes):

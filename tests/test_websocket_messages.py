@@ -380,3 +380,16 @@ def test_stream_order_frame_notes_message():
     assert [(type(r).__name__, getattr(r, "code", None)) for r in out] == [
         ("Frame", None), ("Note", "unmasked-client-frame"), ("Message", None), ("Note", "invalid-utf8")]
     assert all(r.conn is None for r in out)
+
+
+def test_close_frame_with_lost_bytes_gets_no_invented_status_code():
+    # A masked Close 1000 "goodbye" whose middle is lost to a capture gap.
+    from wsproto.frame_protocol import FrameProtocol, CloseReason
+    data = FrameProtocol(client=True, extensions=[]).close(CloseReason.NORMAL_CLOSURE, "goodbye")
+    ws = WebSocketDirection("c2s")
+    recs = ws.feed(data[:7], 1) + ws.gap(3, 2) + ws.feed(data[10:], 3)
+    frames = [r for r in recs if isinstance(r, Frame)]
+    assert len(frames) == 1 and frames[0].payload_missing == 3
+    assert frames[0].close_code is None and frames[0].close_reason is None
+    codes = [r.code for r in recs if isinstance(r, Note)]
+    assert "close-payload-missing" in codes and "bad-close-code" not in codes

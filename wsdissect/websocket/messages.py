@@ -201,6 +201,13 @@ class WebSocketDirection:
             return
         if len(p) < 2:
             return
+        if f.payload_missing:
+            # Bytes of this payload were lost in the capture: the kept ones no longer sit at their offsets,
+            # so a code read from them would be invented.
+            out.append(Note(f.no, None, "warning", "close-payload-missing",
+                            f"{f.payload_missing} bytes of this Close frame are missing from the capture: "
+                            "its status code and reason are unknown"))
+            return
         code = (p[0] << 8) | p[1]
         f.close_code = code
         raw = p[2:]
