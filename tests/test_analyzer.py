@@ -49,6 +49,7 @@ def test_classic_session_rows_from_handshake_to_teardown():
         (0, 0, 0), (0, 1, 0), (1, 1, 0), (1, 1, req), (1, 1 + req, 0), (1, 1 + req, resp), (1 + req, 1 + resp, 0)]
 
     assert r[8].role == "ws-data" and r[8].direction == C2S and "client" in r[8].label
+    assert "sends a text message (" in r[8].label
     assert frames_of([r[8]]) == [(C2S, 1, True, len("hello 你好".encode()))]
     assert r[8].frames[0].masked and r[8].frames[0].mask_key is not None
     assert [m.text for m in r[8].messages] == ["hello 你好"]
@@ -354,6 +355,7 @@ def test_server_drops_an_idle_connection_without_close_frame():
     [note] = r.notes("close-without-close-frame")
     assert note.no == fin and "30.0 s" in note.text and "server" in note.text
     assert r.conn.closed_by is None and r.conn.fin_by == "server"
+    assert (r.conn.end, r.conn.state, r.conn.close_code) == ("fin", "closed", None)
 
 
 def test_rst_instead_of_fin():
@@ -364,6 +366,7 @@ def test_rst_instead_of_fin():
     r = analyze(s.packets())
     assert r[rst].role == "tcp-rst" and "RST" in r[rst].label and "no WebSocket Close frame" in r[rst].label
     assert (r.conn.end, r.conn.state) == ("rst", "reset")
+    assert [n.code for n in r[rst].notes] == ["close-without-close-frame"]
 
 
 # --- 11. permessage-deflate ----------------------------------------------------------------------------------

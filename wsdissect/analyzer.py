@@ -315,6 +315,8 @@ class Analyzer:
             rec.state = "reset"
             if rec.is_websocket and rec.closed_by is None:
                 label += " — no WebSocket Close frame was sent"
+                self._note(row, tc, "warning", "close-without-close-frame",
+                           f"{side} aborted TCP (RST) without a WebSocket Close frame")
         elif kind == K_RETRANSMISSION:
             label = f"retransmission: {side} sends data already sent"
         elif kind == K_KEEPALIVE:
@@ -346,6 +348,8 @@ class Analyzer:
             label = self._ack_label(st, d, r)
             if r.fin_acked and st.fin_seen[OTHER[d]]:
                 role = "tcp-fin-ack"
+                if st.fin_seen[d]:
+                    rec.state = "closed"
                 label = ("teardown 4/4: " if st.fin_seen[d] else "teardown 2/4: ") + \
                     f"{side} acknowledges the {peer}'s FIN" + (" — connection closed" if st.fin_seen[d] else "")
         elif kind == K_DATA and content_role is None:
@@ -355,10 +359,10 @@ class Analyzer:
             elif st.mode[d] == M_WAIT:
                 label = f"{side} data sent before the server answered the upgrade"
             elif st.mode[d] == M_WS and st.ws[d].stopped:
-                label = (f"{side} data ({row.length} bytes) not parsed: WebSocket framing in this direction was "
+                label = (f"{side} data ({_bytes(row.length)}) not parsed: WebSocket framing in this direction was "
                          "lost at an earlier gap")
             else:
-                label = f"{side} data ({row.length} bytes) not parsed as HTTP or WebSocket"
+                label = f"{side} data ({_bytes(row.length)}) not parsed as HTTP or WebSocket"
 
         if name and (row.length or flags & (SYN | FIN)):
             st.names[d].append((seg.no, name))
@@ -434,22 +438,26 @@ class Analyzer:
                 if m.direction != d:
                     continue
                 kind = "text" if m.opcode == 1 else "binary"
-                how = f", {m.frames} fragments" if m.frames > 1 else ""
-                comp = f", compressed {m.wire_length} → {m.length} bytes" if m.compressed else ""
-                size = "" if m.compressed else f", {m.length} bytes"
-                parts.append(f"{kind} message{size}{how}{comp}")
+                detail = [_bytes(m.length)]
+                if m.frames > 1:
+                    detail.append(f"in {m.frames} fragments")
+                if m.compressed:
+                    detail.append(f"compressed to {m.wire_length}")
+                parts.append(f"{kind} message ({', '.join(detail)})")
+            if len(parts) == 1:
+                return "ws-data", f"{side} sends a {parts[0]}"
             if parts:
-                many = f"{len(parts)} messages: " if len(parts) > 1 else ""
-                return "ws-data", f"{side} sends {many}{'; '.join(parts)}"
+                return "ws-data", f"{side} sends {len(parts)} messages: {'; '.join(parts)}"
             f = data[-1]
             if f.opcode == CONTINUATION:
-                return "ws-data", f"{side} sends a continuation fragment ({f.length} bytes), message not yet complete"
-            return "ws-data", f"{side} starts a fragmented {opcode_name(f.opcode)} message ({f.length} bytes)"
+                return "ws-data", (f"{side} sends a continuation fragment ({_bytes(f.length)}), "
+                                   "message not yet complete")
+            return "ws-data", f"{side} starts a fragmented {opcode_name(f.opcode)} message ({_bytes(f.length)})"
         f = frames[0]
         if f.opcode == PING:
-            return "ws-control", f"{side} pings ({f.length} bytes): are you there?"
+            return "ws-control", f"{side} pings ({_bytes(f.length)}): are you there?"
         if f.opcode == PONG:
-            return "ws-control", f"{side} answers with a pong ({f.length} bytes)"
+            return "ws-control", f"{side} answers with a pong ({_bytes(f.length)})"
         return "ws-control", f"{side} sends a reserved-opcode frame ({f.opcode})"
 
     def _fin(self, tc, st: _ConnState, d: str, r: TcpResult, seg, row: Row) -> str:
@@ -523,6 +531,10 @@ class Analyzer:
                 n.no = None
         tc.extra = None
         return notes
+
+
+def _bytes(n: int) -> str:
+    return "1 byte" if n == 1 else f"{n} bytes"
 
 
 def _deflate_from(ext: Optional[str]):
