@@ -105,3 +105,29 @@ def test_json_contract_records_in_order():
     assert "hello 你好" in texts
     binary = [r for r in recs if r["type"] == "message" and r["opcode"] == 2]
     assert binary and binary[0]["data_b64"] and binary[0]["length"] == 16
+
+
+def test_frames_settled_only_at_end_of_capture_are_written(tmp_path):
+    """Frames held behind a hole that never fills are parsed when the capture ends: they must reach the output."""
+    from pcapbuild import pcap_bytes
+    from sessionbuild import Session
+    from wsdissect.model import C2S
+    s = Session()
+    s.websocket_handshake()
+    first = s.client.send_data("first message, whose middle is lost")
+    second = s.client.send_data("second")
+    base = s.seq[C2S]
+    s.seg(C2S, "PA", first[:10], seq=base)
+    s.seg(C2S, "PA", first[15:] + second, seq=base + 15)      # bytes 10-14 never captured, never ACKed
+    f = tmp_path / "hole.pcap"
+    f.write_bytes(pcap_bytes(s.items))
+    proc = wsdissect("read", "--json", str(f))
+    assert proc.returncode == 0, proc.stderr
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    last_packet = max(i for i, r in enumerate(recs) if r["type"] == "packet")
+    tail = recs[last_packet + 1:]
+    frames = [r for r in tail if r["type"] == "frame"]
+    assert [(r["opcode"], r["payload_missing"]) for r in frames] == [(1, 5), (1, 0)]
+    assert [r["text"] for r in tail if r["type"] == "message" and "text" in r] == ["second"]
+    text = wsdissect("read", str(f), env={"NO_COLOR": "1"}).stdout
+    assert "at the end of the capture:" in text and '"second"' in text

@@ -349,7 +349,7 @@ def target_pipeline(data: bytes, limits: Optional[Limits] = None, decode_as=None
           f"summary: {s.tcp_packets} tcp + {s.other_packets} other + {s.malformed} malformed != {n}")
     check(len(a.tracker.conns) <= limits.max_connections, "more connections tracked than max_connections")
     if out is not None:
-        out.notes(notes)
+        out.end(a.end_frames, a.end_messages, notes)
         out.summary(s)
     return n
 

@@ -98,8 +98,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
             analyzer.summary.capture_notes.append(
                 Note(None, None, "error", "capture-truncated", f"{source}: {e}"))
         end_notes = analyzer.finish()
-        if end_notes:
-            out.notes(end_notes)
+        out.end(analyzer.end_frames, analyzer.end_messages, end_notes)
         out.summary(analyzer.summary)
         sys.stdout.flush()
     except BrokenPipeError:

@@ -123,7 +123,7 @@ class FlowPrinter:
             return
         self.rows.add(row)
 
-    def notes(self, notes: list) -> None:
+    def end(self, frames: list, messages: list, notes: list) -> None:
         pass
 
     def summary(self, s: CaptureSummary) -> None:
@@ -198,7 +198,7 @@ class MermaidPrinter:
             return
         self.rows.add(row)
 
-    def notes(self, notes: list) -> None:
+    def end(self, frames: list, messages: list, notes: list) -> None:
         pass
 
     def summary(self, s: CaptureSummary) -> None:

@@ -37,7 +37,12 @@ class JsonLinesWriter:
         for n in row.notes:
             w(note_record(n))
 
-    def notes(self, notes: list) -> None:
+    def end(self, frames: list, messages: list, notes: list) -> None:
+        """Records settled only by the end of the capture, in the order a packet's would come."""
+        for f in frames:
+            self._write(frame_record(f))
+        for m in messages:
+            self._write(message_record(m))
         for n in notes:
             self._write(note_record(n))
 

@@ -265,12 +265,21 @@ class TimelinePrinter:
             self._note_lines(lines, note, indent, width)
         self._emit(lines, self.live)
 
-    def notes(self, notes: list) -> None:
-        """Notes raised when the capture ended (a frame or message left unfinished), before the summary."""
-        if not notes:
+    def end(self, frames: list, messages: list, notes: list) -> None:
+        """What the end of the capture settled, before the summary: frames and messages that only then could
+        be completed (their bytes waited behind a hole), and notes on what was left unfinished."""
+        if not (frames or messages or notes):
             return
         width = self._width = self.console.width
         lines: list[tuple] = [("", ""), ("at the end of the capture:", "bold")]
+        for frame in frames:
+            head, preview = self._frame_text(frame, "  ")
+            self._with_preview(lines, f"{head} (conn {frame.conn}, from #{frame.first_no})", preview, "  ", width,
+                               "", frame.opcode == CLOSE)
+        for message in messages:
+            text = self._message_text(message, "  ")
+            if text is not None:
+                self._with_preview(lines, text[0], text[1], "  ", width, "bold green", False)
         for note in notes:
             where = f"conn {note.conn}: " if note.conn is not None else ""
             self._note_lines(lines, Note(note.no, note.conn, note.severity, note.code, where + note.text), "  ",
