@@ -12,6 +12,7 @@ import sys
 from typing import Callable, Iterable, Iterator, NoReturn, Optional
 
 import click
+from rich.console import Console
 
 from ..analyzer import Analyzer
 from ..limits import DEFAULT_LIMITS, Limits
@@ -126,6 +127,15 @@ def _raising(error: Exception) -> Iterator[RawPacket]:
     yield  # pragma: no cover -- makes this a generator that raises when first read
 
 
+class QuietConsole(Console):
+    """A rich Console whose broken pipe (`| head`) reaches our run loop, which ends with exit 0; rich's
+    default handler exits 1, and 1 means "--strict found violations" here."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
@@ -135,8 +145,6 @@ def _writer(as_json: bool, show_acks: bool, live: bool = False):
     if as_json:
         from ..render.jsonl import JsonLinesWriter
         return JsonLinesWriter(sys.stdout)
-    from rich.console import Console
-
     from ..render.timeline import TimelinePrinter
-    return TimelinePrinter(Console(highlight=False, soft_wrap=False), show_acks=show_acks, live=live)
+    return TimelinePrinter(QuietConsole(highlight=False, soft_wrap=False), show_acks=show_acks, live=live)
 

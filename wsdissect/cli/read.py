@@ -11,7 +11,7 @@ from rich.console import Console
 from ..analyzer import Analyzer
 from ..filters import RowFilter, parse_roles
 from ..sources.pcap import CaptureError, open_capture
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, primed, fail, limit_options, make_limits, run
+from .common import QuietConsole, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, primed, fail, limit_options, make_limits, run
 
 
 @click.command()
@@ -90,7 +90,7 @@ def _view(view: str, fmt: str, as_json: bool, export: str, width: int):
         console = Console(record=True, file=io.StringIO(), width=width or 100, force_terminal=True,
                           color_system="truecolor", highlight=False, soft_wrap=False)
     else:
-        console = Console(highlight=False, soft_wrap=False, width=width)
+        console = QuietConsole(highlight=False, soft_wrap=False, width=width)
     if view == "flow":
         from ..render.flow import FlowPrinter, MermaidPrinter
         if fmt == "mermaid":
