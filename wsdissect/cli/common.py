@@ -5,6 +5,7 @@ Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict foun
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -17,7 +18,7 @@ from rich.console import Console
 from ..analyzer import Analyzer
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
-from ..sources.pcap import CaptureTruncated
+from ..sources.pcap import CaptureError, CaptureTruncated
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -148,3 +149,45 @@ def _writer(as_json: bool, show_acks: bool, live: bool = False):
     from ..render.timeline import TimelinePrinter
     return TimelinePrinter(QuietConsole(highlight=False, soft_wrap=False), show_acks=show_acks, live=live)
 
+
+@contextlib.contextmanager
+def capture_errors(capture: str) -> Iterator[None]:
+    """The one-line messages and exit codes `read` gives for a capture that cannot be read, for the commands
+    that read a whole capture before printing (show, follow, stats). A capture damaged part-way is analysed
+    up to the damage, with a warning, by the command itself (see `warn_truncated`)."""
+    try:
+        yield
+    except FileNotFoundError:
+        fail(f"cannot read {capture}: no such file")
+    except IsADirectoryError:
+        fail(f"cannot read {capture}: it is a directory")
+    except PermissionError:
+        fail(f"cannot read {capture}: permission denied")
+    except CaptureError as e:
+        fail(f"cannot read {capture}: {e}")
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _silence_stdout()
+    except Exception as e:  # noqa: BLE001 -- a bug of ours still gets one line, not a traceback
+        if os.environ.get("WSDISSECT_DEBUG"):
+            raise
+        fail(f"internal error: {type(e).__name__}: {e} (a bug; WSDISSECT_DEBUG=1 shows the traceback)",
+             EXIT_INTERNAL)
+
+
+def until_damage(packets, capture: str, damage: list):
+    """Yield packets until the file's damage; the CaptureTruncated is kept in `damage` for a warning later."""
+    try:
+        yield from packets
+    except CaptureTruncated as e:
+        damage.append(e)
+
+
+def warn_truncated(capture: str, damage: list) -> None:
+    if damage:
+        click.echo(f"wsdissect: warning: {capture}: {damage[0]} (packets before it were analysed)", err=True)
+
+
+def make_console() -> "QuietConsole":
+    return QuietConsole(highlight=False, soft_wrap=False)

@@ -6,8 +6,7 @@ import sys
 import click
 
 from ..analyzer import Analyzer
-from .common import fail, limit_options, make_limits, primed
-from .show import capture_errors, make_console, until_damage, warn_truncated
+from .common import capture_errors, fail, limit_options, make_console, make_limits, primed, until_damage, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list) -> Analyzer:

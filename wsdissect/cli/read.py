@@ -10,8 +10,8 @@ from rich.console import Console
 
 from ..analyzer import Analyzer
 from ..filters import RowFilter, parse_roles
-from ..sources.pcap import CaptureError, open_capture
-from .common import QuietConsole, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, primed, fail, limit_options, make_limits, run
+from ..sources.pcap import open_capture
+from .common import EXIT_STRICT, QuietConsole, capture_errors, fail, limit_options, make_limits, primed, run
 
 
 @click.command()
@@ -45,28 +45,13 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
     if export and os.path.splitext(export)[1].lower() not in (".svg", ".html", ".htm", ".txt"):
         fail(f"--export {export}: the name must end in .svg, .html or .txt")
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
-    try:
+    with capture_errors(capture):
         packets = primed(open_capture(capture))
         console, out = _view(view, fmt, as_json, export, width)
         run(analyzer, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture)
         if export:
             _save(console, export, f"wsdissect read {os.path.basename(capture)}")
             click.echo(f"wsdissect: wrote {export}", err=True)
-    except FileNotFoundError:
-        fail(f"cannot read {capture}: no such file")
-    except IsADirectoryError:
-        fail(f"cannot read {capture}: it is a directory")
-    except PermissionError:
-        fail(f"cannot read {capture}: permission denied")
-    except CaptureError as e:
-        fail(f"cannot read {capture}: {e}")
-    except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as e:  # noqa: BLE001 -- a bug of ours still gets one line, not a traceback
-        if os.environ.get("WSDISSECT_DEBUG"):
-            raise
-        fail(f"internal error: {type(e).__name__}: {e} (a bug; WSDISSECT_DEBUG=1 shows the traceback)",
-             EXIT_INTERNAL)
     if strict and analyzer.summary.notes_by_severity.get("error"):
         sys.exit(EXIT_STRICT)
 

@@ -1,60 +1,9 @@
 """`wsdissect show FILE N`: one packet in detail, a tree of its headers and a hex dump with a field marked."""
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from typing import Iterator
-
 import click
 
-from ..sources.pcap import CaptureError, CaptureTruncated
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, fail, limit_options, make_limits
-
-
-@contextlib.contextmanager
-def capture_errors(capture: str) -> Iterator[None]:
-    """The one-line messages and exit codes `read` gives for a capture that cannot be read, for the commands
-    that read a whole capture before printing (show, follow, stats). A capture damaged part-way is analysed
-    up to the damage, with a warning, by the command itself (see `warn_truncated`)."""
-    try:
-        yield
-    except FileNotFoundError:
-        fail(f"cannot read {capture}: no such file")
-    except IsADirectoryError:
-        fail(f"cannot read {capture}: it is a directory")
-    except PermissionError:
-        fail(f"cannot read {capture}: permission denied")
-    except CaptureError as e:
-        fail(f"cannot read {capture}: {e}")
-    except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except Exception as e:  # noqa: BLE001 -- a bug of ours still gets one line, not a traceback
-        if os.environ.get("WSDISSECT_DEBUG"):
-            raise
-        fail(f"internal error: {type(e).__name__}: {e} (a bug; WSDISSECT_DEBUG=1 shows the traceback)",
-             EXIT_INTERNAL)
-
-
-def until_damage(packets, capture: str, damage: list):
-    """Yield packets until the file's damage; the CaptureTruncated is kept in `damage` for a warning later."""
-    try:
-        yield from packets
-    except CaptureTruncated as e:
-        damage.append(e)
-
-
-def warn_truncated(capture: str, damage: list) -> None:
-    if damage:
-        click.echo(f"wsdissect: warning: {capture}: {damage[0]} (packets before it were analysed)", err=True)
-
-
-def make_console():
-    from rich.console import Console
-    return Console(highlight=False, soft_wrap=False)
+from .common import capture_errors, fail, limit_options, make_console, make_limits, until_damage
 
 
 @click.command()

@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from .common import limit_options
+from .common import capture_errors, limit_options, make_console, warn_truncated
 from .follow import analyse, pick
-from .show import capture_errors, make_console, warn_truncated
 
 
 @click.command()
