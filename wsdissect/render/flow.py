@@ -105,14 +105,12 @@ class _Collector:
             Arrow(row.no, row.ts, row.direction == C2S, arrow_text(row), row.role, phase))
 
 
-class FlowPrinter:
-    """Ladder diagrams in the terminal, one per connection, drawn when the capture ends."""
+class _LadderWriter:
+    """What both ladder writers do with rows: collect arrows per connection until the capture ends."""
 
-    def __init__(self, console: Console, *, show_acks: bool = True) -> None:
-        self.console = console
+    def __init__(self, show_acks: bool) -> None:
         self.show_acks = show_acks
         self.rows = _Collector()
-        self.ascii = not (console.encoding or "").lower().startswith("utf")
 
     def origin(self, ts: float) -> None:
         if self.rows.first_ts is None:
@@ -125,6 +123,16 @@ class FlowPrinter:
 
     def end(self, frames: list, messages: list, notes: list) -> None:
         pass
+
+
+class FlowPrinter(_LadderWriter):
+    """Ladder diagrams in the terminal, one per connection, drawn when the capture ends."""
+
+    def __init__(self, console: Console, *, show_acks: bool = True) -> None:
+        super().__init__(show_acks)
+        self.console = console
+        self.ascii = not (console.encoding or "").lower().startswith("utf")
+
 
     def summary(self, s: CaptureSummary) -> None:
         conns = {c.id: c for c in s.connections}
@@ -181,25 +189,13 @@ class FlowPrinter:
         out.print()
 
 
-class MermaidPrinter:
+class MermaidPrinter(_LadderWriter):
     """The same ladder as Mermaid `sequenceDiagram` text, one diagram per connection."""
 
     def __init__(self, out, *, show_acks: bool = True) -> None:
+        super().__init__(show_acks)
         self.out = out
-        self.show_acks = show_acks
-        self.rows = _Collector()
 
-    def origin(self, ts: float) -> None:
-        if self.rows.first_ts is None:
-            self.rows.first_ts = ts
-
-    def row(self, row: Row, conn: Optional[Connection]) -> None:
-        if not self.show_acks and row.role == "ack" and not row.notes:
-            return
-        self.rows.add(row)
-
-    def end(self, frames: list, messages: list, notes: list) -> None:
-        pass
 
     def summary(self, s: CaptureSummary) -> None:
         conns = {c.id: c for c in s.connections}
