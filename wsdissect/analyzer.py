@@ -13,6 +13,7 @@ from collections import deque
 from typing import Iterable, Optional
 
 from .decode import DecodeError, decode_packet
+from .i18n import DEFAULT_LANG, catalog
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
@@ -23,7 +24,7 @@ from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE,
 from .websocket import WebSocketDirection
 from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
 
-SIDE = {C2S: "client", S2C: "server"}
+SIDE = {C2S: "client", S2C: "server"}           # data (Connection.closed_by, fin_by): always English
 OTHER = {C2S: S2C, S2C: C2S}
 HTTP_START = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"HTTP/")
 
@@ -61,8 +62,14 @@ class _ConnState:
 
 
 class Analyzer:
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = ()) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
+                 lang: str = DEFAULT_LANG) -> None:
+        """lang ("en" or "zh", see i18n.py) is the language of every Row.label and of the notes the analyzer
+        writes itself; roles, note codes and the Connection records are the same in every language."""
         self.limits = limits
+        self.lang = lang
+        self._t = t = catalog(lang)                           # id -> template: one lookup + format per label
+        self._side = {C2S: t["side.client"], S2C: t["side.server"]}
         self.decode_as = frozenset(decode_as)
         self.tracker = Tracker(limits, server_ports=self.decode_as)
         self.summary = CaptureSummary()
@@ -87,7 +94,7 @@ class Analyzer:
             seg = decode_packet(raw)
         except DecodeError as e:
             s.malformed += 1
-            return self._malformed_row(raw, f"malformed packet: {e}")
+            return self._malformed_row(raw, self._t["malformed.packet"].format(error=e))
         if seg is None:
             s.other_packets += 1
             return None
@@ -95,8 +102,8 @@ class Analyzer:
         try:
             return self._segment(seg)
         except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis (issue 6)
-            return self._malformed_row(raw, f"malformed: internal error analysing this packet: "
-                                            f"{type(e).__name__}: {e}")
+            return self._malformed_row(raw, self._t["malformed.internal"].format(
+                error=f"{type(e).__name__}: {e}"))
 
     def _malformed_row(self, raw: RawPacket, text: str) -> Row:
         note = Note(raw.no, None, "error", "malformed", text)
@@ -214,8 +221,7 @@ class Analyzer:
             r.subprotocol, r.extensions = resp.get("Sec-WebSocket-Protocol"), resp.get("Sec-WebSocket-Extensions")
             r.deflate = _deflate_from(r.extensions)
             accepted = True
-            self._note(row, tc, "note", "request-not-captured",
-                       "the upgrade request is not in the capture; the 101 is taken as it stands")
+            self._note(row, tc, "note", "request-not-captured", self._t["note.request_not_captured"])
         st.request = None
         if resp.status == 101 and accepted:
             self._start_ws(tc, st, r.deflate, row)
@@ -240,9 +246,7 @@ class Analyzer:
             st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
             st.mode[d] = M_WS
         if forced:
-            self._note(row, tc, "note", "decode-as",
-                       f"no handshake seen: port {tc.server.port} decoded as WebSocket (--decode-as), "
-                       "no extensions assumed")
+            self._note(row, tc, "note", "decode-as", self._t["note.decode_as"].format(port=tc.server.port))
         waiting, st.waiting = st.waiting, []
         for origin, data in waiting:
             ws = st.ws[C2S]
@@ -291,9 +295,12 @@ class Analyzer:
             s.caps.append(note.text)
 
     # -- roles and labels ------------------------------------------------------------------------------------
+    # Every sentence comes from the i18n catalog (self._t: id -> template in the analyzer's language). SIDE[d]
+    # stays the English data value (closed_by, fin_by); self._side[d] is the word shown in labels.
     def _label(self, tc: TcpConnection, st: _ConnState, r: TcpResult, seg, row: Row, http_recs: list) -> None:
+        t = self._t
         d = r.direction
-        side, peer = SIDE[d], SIDE[OTHER[d]]
+        side, peer = self._side[d], self._side[OTHER[d]]
         kind = r.kind
         flags = seg.flags
         info = _tcp_info(row)
@@ -302,36 +309,36 @@ class Analyzer:
         rec = st.rec
 
         if kind == K_SYN:
-            label = f"TCP handshake 1/3: {side} asks to connect (SYN)"
+            label = t["tcp.syn"].format(side=side)
             name = "SYN"
         elif kind == K_SYN_ACK:
-            label = f"TCP handshake 2/3: {side} accepts (SYN, ACK)"
+            label = t["tcp.syn_ack"].format(side=side)
             name = "SYN, ACK"
         elif kind == K_HANDSHAKE_ACK:
-            label = "TCP handshake 3/3: connection open (ACK)"
+            label = t["tcp.handshake_ack"]
         elif kind == K_RST:
-            label = f"{side} aborts the connection (RST)"
+            label = t["tcp.rst"].format(side=side)
             rec.end = rec.end or "rst"
             rec.state = "reset"
             if rec.is_websocket and rec.closed_by is None:
-                label += " — no WebSocket Close frame was sent"
+                label += t["tcp.no_close_frame"]
                 self._note(row, tc, "warning", "close-without-close-frame",
-                           f"{side} aborted TCP (RST) without a WebSocket Close frame")
+                           t["note.rst_without_close"].format(side=side))
         elif kind == K_RETRANSMISSION:
-            label = f"retransmission: {side} sends data already sent"
+            label = t["tcp.retransmission"].format(side=side)
         elif kind == K_KEEPALIVE:
-            label = f"TCP keep-alive from {side}"
+            label = t["tcp.keepalive"].format(side=side)
         elif kind == K_WINDOW_UPDATE:
-            label = f"window update: {side} can now receive {seg.window} bytes"
+            label = t["tcp.window_update"].format(side=side, window=seg.window)
         elif kind == K_DUP_ACK:
-            label = f"duplicate ACK from {side}"
+            label = t["tcp.dup_ack"].format(side=side)
             role = "ack"
 
         # What the stream bytes of this packet were.
         content_role, content_label, proto = self._content(tc, st, d, row, http_recs)
         if content_role is not None and kind in (K_DATA, K_FIN, K_ACK):
             role, label = content_role, content_label
-            name = _short_name(row, http_recs) or name
+            name = _short_name(row, http_recs, t) or name
         if proto:
             row.protocol = proto
             info = _content_info(row, http_recs) or info
@@ -341,7 +348,7 @@ class Analyzer:
             if content_role is None:
                 role, label = "tcp-fin", fin_label
             else:
-                label += " + " + fin_label
+                label += t["join.fin"] + fin_label
             name = "FIN"
         elif kind in (K_ACK, K_DATA) and not row.length:
             role = "ack"
@@ -350,19 +357,17 @@ class Analyzer:
                 role = "tcp-fin-ack"
                 if st.fin_seen[d]:
                     rec.state = "closed"
-                label = ("teardown 4/4: " if st.fin_seen[d] else "teardown 2/4: ") + \
-                    f"{side} acknowledges the {peer}'s FIN" + (" — connection closed" if st.fin_seen[d] else "")
+                label = t["teardown.ack_last" if st.fin_seen[d] else "teardown.ack"].format(side=side, peer=peer)
         elif kind == K_DATA and content_role is None:
             role = "tcp-data"
             if row.notes and row.notes[-1].code == "tcp-out-of-order":
-                label = f"{side} data arriving out of order (held until the missing bytes come)"
+                label = t["data.out_of_order"].format(side=side)
             elif st.mode[d] == M_WAIT:
-                label = f"{side} data sent before the server answered the upgrade"
+                label = t["data.before_answer"].format(side=side)
             elif st.mode[d] == M_WS and st.ws[d].stopped:
-                label = (f"{side} data ({_bytes(row.length)}) not parsed: WebSocket framing in this direction was "
-                         "lost at an earlier gap")
+                label = t["data.framing_lost"].format(side=side, size=_bytes(row.length, t))
             else:
-                label = f"{side} data ({_bytes(row.length)}) not parsed as HTTP or WebSocket"
+                label = t["data.unparsed"].format(side=side, size=_bytes(row.length, t))
 
         if name and (row.length or flags & (SYN | FIN)):
             st.names[d].append((seg.no, name))
@@ -370,129 +375,136 @@ class Analyzer:
 
     def _content(self, tc, st: _ConnState, d: str, row: Row, http_recs: list):
         """(role, label, protocol) from what the packet's bytes completed, or (None, None, None)."""
-        side, peer = SIDE[d], SIDE[OTHER[d]]
+        t = self._t
+        side = self._side[d]
         for rec in http_recs:
             if type(rec) is HttpRequest:
                 if rec.is_websocket_upgrade:
                     extra = []
                     if rec.get("Sec-WebSocket-Extensions"):
-                        extra.append("offers " + rec.get("Sec-WebSocket-Extensions").split(";")[0].split(",")[0])
+                        extra.append(t["upgrade.offers"].format(
+                            ext=rec.get("Sec-WebSocket-Extensions").split(";")[0].split(",")[0]))
                     if rec.get("Sec-WebSocket-Protocol"):
-                        extra.append("subprotocols " + rec.get("Sec-WebSocket-Protocol"))
-                    more = f" ({'; '.join(extra)})" if extra else ""
+                        extra.append(t["upgrade.subprotocols"].format(protocols=rec.get("Sec-WebSocket-Protocol")))
+                    more = t["paren"].format(text=t["sep.items"].join(extra)) if extra else ""
                     return ("ws-upgrade-request",
-                            f"WebSocket handshake 1/2: {side} asks to upgrade {rec.target} to WebSocket{more}",
-                            "HTTP")
-                return "http", f"HTTP request from {side}: {rec.summary()}", "HTTP"
+                            t["upgrade.request"].format(side=side, target=rec.target, more=more), "HTTP")
+                return "http", t["http.request"].format(side=side, summary=rec.summary()), "HTTP"
             if type(rec) is HttpResponse:
                 r = st.rec
                 if rec.status == 101 and r.is_websocket:
-                    check = {True: "accept key ✓", False: "accept key ✗ WRONG", None: "no accept key check"}[
-                        r.accept_ok]
+                    check = t[{True: "upgrade.accept_ok", False: "upgrade.accept_bad", None: "upgrade.accept_none"}[
+                        r.accept_ok]]
                     neg = []
                     if r.extensions:
                         neg.append(r.extensions.split(";")[0])
                     elif r.offered_extensions:
-                        neg.append("deflate declined" if "deflate" in r.offered_extensions else
-                                   "extensions declined")
+                        neg.append(t["upgrade.deflate_declined"] if "deflate" in r.offered_extensions else
+                                   t["upgrade.extensions_declined"])
                     if r.subprotocol:
-                        neg.append("subprotocol " + r.subprotocol)
-                    more = (", " + ", ".join(neg)) if neg else ""
-                    return ("ws-upgrade-response",
-                            f"WebSocket handshake 2/2: {side} agrees (101 Switching Protocols, {check}{more})",
+                        neg.append(t["upgrade.subprotocol"].format(name=r.subprotocol))
+                    sep = t["sep.list"]
+                    more = (sep + sep.join(neg)) if neg else ""
+                    return ("ws-upgrade-response", t["upgrade.response"].format(side=side, check=check, more=more),
                             "HTTP")
                 if rec.status >= 200 and st.mode[C2S] == M_HTTP and r.status == rec.status and not r.is_websocket \
                         and r.key is not None:
                     return ("ws-upgrade-response",
-                            f"WebSocket handshake refused: {rec.status} {rec.reason}".rstrip() +
-                            " — no WebSocket frames will follow", "HTTP")
-                return "http", f"HTTP response from {side}: {rec.summary()}", "HTTP"
+                            t["upgrade.refused"].format(status=f"{rec.status} {rec.reason}".rstrip()), "HTTP")
+                return "http", t["http.response"].format(side=side, summary=rec.summary()), "HTTP"
         if _own_frames(row):
             return self._frames_label(st, d, row) + ("WebSocket",)
         # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
         if row.length and st.mode[d] == M_WS and not st.ws[d].stopped and \
                 not any(n.code.startswith("tcp-") for n in row.notes):
-            return "ws-data", f"part of a WebSocket frame from {side} (completed in a later packet)", "WebSocket"
+            return "ws-data", t["ws.partial"].format(side=side), "WebSocket"
         if row.length and st.mode[d] == M_HTTP and st.http.get(d) is not None and st.http[d].buffered:
-            return "http", f"part of an HTTP message from {side} (completed in a later packet)", "TCP"
+            return "http", t["http.partial"].format(side=side), "TCP"
         return None, None, None
 
+    def _close_name(self, code: int) -> str:
+        name = close_code_name(code)
+        if self.lang == DEFAULT_LANG:
+            return name
+        key = _CLOSE_NAME_KEYS.get(name)
+        return self._t.get(f"closecode.{code}") or (self._t[key] if key else name)
+
     def _frames_label(self, st: _ConnState, d: str, row: Row) -> tuple:
-        side, peer = SIDE[d], SIDE[OTHER[d]]
+        t = self._t
+        side = self._side[d]
         frames = _own_frames(row)
         closes = [f for f in frames if f.opcode == CLOSE]
         data = [f for f in frames if f.opcode < 8]
         if closes:
             f = closes[0]
-            code = "no status code" if f.close_code is None else f"{f.close_code} ({close_code_name(f.close_code)})"
+            code = t["close.no_code"] if f.close_code is None else \
+                t["close.code"].format(code=f.close_code, name=self._close_name(f.close_code))
             reason = f' "{f.close_reason}"' if f.close_reason else ""
-            first = st.close_sent[d] is f and st.rec.closed_by == side
-            if first:
-                text = f"closing handshake 1/2: {side} sends Close {code}{reason}"
-            else:
-                text = f"closing handshake 2/2: {side} answers with Close {code}{reason}"
-            return "ws-close", text
+            first = st.close_sent[d] is f and st.rec.closed_by == SIDE[d]
+            return "ws-close", t["close.first" if first else "close.answer"].format(side=side, code=code,
+                                                                                    reason=reason)
         if data:
             parts = []
             for m in row.messages:
                 if m.direction != d:
                     continue
-                kind = "text" if m.opcode == 1 else "binary"
-                detail = [_bytes(m.length)]
+                detail = [_bytes(m.length, t)]
                 if m.frames > 1:
-                    detail.append(f"in {m.frames} fragments")
+                    detail.append(t["msg.fragments"].format(n=m.frames))
                 if m.compressed:
-                    detail.append(f"compressed to {m.wire_length}")
-                parts.append(f"{kind} message ({', '.join(detail)})")
+                    detail.append(t["msg.compressed"].format(n=m.wire_length))
+                parts.append(t["msg.text" if m.opcode == 1 else "msg.binary"].format(
+                    detail=t["sep.list"].join(detail)))
             if len(parts) == 1:
-                return "ws-data", f"{side} sends a {parts[0]}"
+                return "ws-data", t["data.one"].format(side=side, message=parts[0])
             if parts:
-                return "ws-data", f"{side} sends {len(parts)} messages: {'; '.join(parts)}"
+                return "ws-data", t["data.many"].format(side=side, n=len(parts), messages=t["sep.items"].join(parts))
             f = data[-1]
             if f.opcode == CONTINUATION:
-                return "ws-data", (f"{side} sends a continuation fragment ({_bytes(f.length)}), "
-                                   "message not yet complete")
-            return "ws-data", f"{side} starts a fragmented {opcode_name(f.opcode)} message ({_bytes(f.length)})"
+                return "ws-data", t["data.continuation"].format(side=side, size=_bytes(f.length, t))
+            return "ws-data", t["data.fragment_start"].format(side=side, kind=_opcode_word(f.opcode, t),
+                                                              size=_bytes(f.length, t))
         f = frames[0]
         if f.opcode == PING:
-            return "ws-control", f"{side} pings ({_bytes(f.length)}): are you there?"
+            return "ws-control", t["control.ping"].format(side=side, size=_bytes(f.length, t))
         if f.opcode == PONG:
-            return "ws-control", f"{side} answers with a pong ({_bytes(f.length)})"
-        return "ws-control", f"{side} sends a reserved-opcode frame ({f.opcode})"
+            return "ws-control", t["control.pong"].format(side=side, size=_bytes(f.length, t))
+        return "ws-control", t["control.reserved"].format(side=side, opcode=f.opcode)
 
     def _fin(self, tc, st: _ConnState, d: str, r: TcpResult, seg, row: Row) -> str:
-        side, peer = SIDE[d], SIDE[OTHER[d]]
+        t = self._t
+        side, peer = self._side[d], self._side[OTHER[d]]
         rec = st.rec
         first = not st.fin_seen[OTHER[d]] and not st.fin_seen[d]
         st.fin_seen[d] = True
         if first:
-            rec.fin_by = side
+            rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
-            text = f"teardown 1/4: {side} closes (FIN)"
+            text = t["teardown.first"].format(side=side)
             if rec.is_websocket and rec.closed_by is None:
                 idle = seg.ts - st.last_payload_ts if st.last_payload_ts is not None else None
-                quiet = f"; connection idle for {idle:.1f} s" if idle is not None and idle >= IDLE_WORTH_SAYING \
-                    else ""
-                text += f" — no WebSocket Close frame was sent{quiet}"
-                why = (f" after {idle:.1f} s of silence: the {side} dropped an idle connection" if quiet else "")
+                quiet = idle is not None and idle >= IDLE_WORTH_SAYING
+                text += t["tcp.no_close_frame"] + (t["teardown.idle"].format(idle=f"{idle:.1f}") if quiet else "")
+                why = t["note.idle_drop"].format(idle=f"{idle:.1f}", side=side) if quiet else ""
                 self._note(row, tc, "warning", "close-without-close-frame",
-                           f"{side} closed TCP without a WebSocket Close frame{why}")
+                           t["note.fin_without_close"].format(side=side, why=why))
             return text
         if st.fin_seen[OTHER[d]] and r.fin_acked:
-            return f"teardown 2+3/4: {side} acknowledges the {peer}'s FIN and closes too (FIN, ACK)"
-        return f"teardown 3/4: {side} closes too (FIN)"
+            return t["teardown.ack_and_fin"].format(side=side, peer=peer)
+        return t["teardown.third"].format(side=side)
 
     def _ack_label(self, st: _ConnState, d: str, r: TcpResult) -> str:
-        side = SIDE[d]
+        t = self._t
+        side = self._side[d]
         if r.acked_no is None:
-            return f"ACK from {side} (nothing new acknowledged)"
+            return t["ack.nothing"].format(side=side)
         q = st.names[OTHER[d]]
         name = None
         while q and q[0][0] <= r.acked_no:
             no, n = q.popleft()
             if no == r.acked_no:
                 name = n
-        return f"ACK of #{r.acked_no}" + (f" ({name})" if name else "") + f": {side} got it"
+        return t["ack.of"].format(no=r.acked_no, name=t["paren"].format(text=name) if name else "", side=side)
 
     # -- end -------------------------------------------------------------------------------------------------
     def finish(self) -> list[Note]:
@@ -520,9 +532,8 @@ class Analyzer:
             if ws is not None:
                 self._ws_records(tc, st, d, ws.finish(), tail)
         if evicted:
-            self._note(tail, tc, "warning", "cap-connections",
-                       f"more than {self.limits.max_connections} connections open at once (--max-connections): "
-                       f"connection {tc.id} finished early")
+            self._note(tail, tc, "warning", "cap-connections", self._t["note.cap_connections"].format(
+                max=self.limits.max_connections, conn=tc.id))
         self.end_frames.extend(tail.frames)
         self.end_messages.extend(tail.messages)
         notes = tail.notes
@@ -533,8 +544,18 @@ class Analyzer:
         return notes
 
 
-def _bytes(n: int) -> str:
-    return "1 byte" if n == 1 else f"{n} bytes"
+def _bytes(n: int, t: dict) -> str:
+    return t["bytes.one"] if n == 1 else t["bytes.many"].format(n=n)
+
+
+def _opcode_word(opcode: int, t: dict) -> str:
+    """'text', 'ping'... in the catalog's language."""
+    return t["opcode." + opcode_name(opcode)]
+
+
+# close_code_name()'s range names -> catalog ids (codes it knows by number are looked up as closecode.N).
+_CLOSE_NAME_KEYS = {"Registered": "closecode.registered", "Private Use": "closecode.private",
+                    "Invalid": "closecode.invalid", "Unassigned": "closecode.unassigned"}
 
 
 def _deflate_from(ext: Optional[str]):
@@ -587,14 +608,15 @@ def _content_info(row: Row, http_recs: list) -> str:
     return ""
 
 
-def _short_name(row: Row, http_recs: list) -> Optional[str]:
+def _short_name(row: Row, http_recs: list, t: dict) -> Optional[str]:
     for rec in http_recs:
         if type(rec) is HttpRequest:
-            return "upgrade request" if rec.is_websocket_upgrade else "HTTP request"
+            return t["name.upgrade_request"] if rec.is_websocket_upgrade else t["name.http_request"]
         if type(rec) is HttpResponse:
-            return f"{rec.status} reply"
+            return t["name.reply"].format(status=rec.status)
     frames = _own_frames(row)
     if frames:
-        names = [opcode_name(f.opcode) for f in frames]
-        return ", ".join(dict.fromkeys(names)) + (" frames" if len(names) > 1 else " frame")
+        names = [_opcode_word(f.opcode, t) for f in frames]
+        return t["name.frames" if len(names) > 1 else "name.frame"].format(
+            names=t["sep.list"].join(dict.fromkeys(names)))
     return None

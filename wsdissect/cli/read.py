@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..analyzer import Analyzer
 from ..filters import RowFilter, parse_roles
+from ..i18n import DEFAULT_LANG, LANGS
 from ..sources.pcap import open_capture
 from .common import EXIT_STRICT, QuietConsole, capture_errors, fail, limit_options, make_limits, primed, run
 
@@ -33,21 +34,31 @@ from .common import EXIT_STRICT, QuietConsole, capture_errors, fail, limit_optio
 @click.option("--grep", metavar="REGEX", help="Show only rows carrying a message (or frame) whose text matches.")
 @click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
 @click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
+@click.option("--explain", is_flag=True, help="Before each phase of a connection (TCP handshake, WebSocket "
+              "handshake, data transfer, closing), print a paragraph explaining it, citing RFC 6455.")
+@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+              help="Language of the row labels and explanations: en (English) or zh (Chinese, 中文).")
 @limit_options
 def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, export: str, width: int,
-         conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, **caps) -> None:
+         conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool, lang: str,
+         **caps) -> None:
     """Read a pcap or pcapng file and explain every packet of its WebSocket connections."""
     keep = _row_filter(conns, roles, grep, hide_acks)
+    if explain and (as_json or view != "timeline"):
+        fail("--explain goes with the timeline view; it does not go with --json or --view flow")
     if export and (as_json or fmt == "mermaid"):
         fail("--export draws a terminal view; it does not go with --json or --format mermaid")
     if fmt == "mermaid" and view != "flow":
         fail("--format mermaid needs --view flow")
     if export and os.path.splitext(export)[1].lower() not in (".svg", ".html", ".htm", ".txt"):
         fail(f"--export {export}: the name must end in .svg, .html or .txt")
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
     with capture_errors(capture):
         packets = primed(open_capture(capture))
-        console, out = _view(view, fmt, as_json, export, width)
+        console, out = _view(view, fmt, as_json, export, width, lang)
+        if explain:
+            from ..explain import ExplainWriter
+            out = ExplainWriter(out, console, lang)
         run(analyzer, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture)
         if export:
             _save(console, export, f"wsdissect read {os.path.basename(capture)}")
@@ -65,7 +76,7 @@ def _row_filter(conns: tuple, roles: str, grep: str, hide_acks: bool) -> RowFilt
         fail(f"--grep {grep!r} is not a valid regular expression: {e}")
 
 
-def _view(view: str, fmt: str, as_json: bool, export: str, width: int):
+def _view(view: str, fmt: str, as_json: bool, export: str, width: int, lang: str = DEFAULT_LANG):
     """(console or None, writer) for the chosen view."""
     if as_json:
         from ..render.jsonl import JsonLinesWriter
@@ -79,8 +90,8 @@ def _view(view: str, fmt: str, as_json: bool, export: str, width: int):
     if view == "flow":
         from ..render.flow import FlowPrinter, MermaidPrinter
         if fmt == "mermaid":
-            return None, MermaidPrinter(sys.stdout)
-        return console, FlowPrinter(console)
+            return None, MermaidPrinter(sys.stdout, lang=lang)
+        return console, FlowPrinter(console, lang=lang)
     from ..render.timeline import TimelinePrinter
     return console, TimelinePrinter(console)
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, CaptureSummary, Connection, Frame, Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
 from .styles import role_style
@@ -29,6 +31,13 @@ _PHASE_OF_ROLE = {
     "ws-data": 2, "ws-control": 2, "tcp-data": 2,
     "ws-close": 3, "tcp-fin": 3, "tcp-fin-ack": 3, "tcp-rst": 3,
 }
+PHASE_OF_ROLE = _PHASE_OF_ROLE          # public: `--explain` (explain.py) follows the same phases
+
+
+def phase_after(phase: int, role: str) -> int:
+    """The phase a connection is in after a row with `role`, from `phase` (0 for a connection's first row)."""
+    p = _PHASE_OF_ROLE.get(role)
+    return p if p is not None and p > phase else phase
 
 
 # A pause this long between two packets gets its own line in the ladder: idle timeouts are the classic puzzle.
@@ -45,24 +54,27 @@ class Arrow:
     phase: int
 
 
-def arrow_text(row: Row) -> str:
-    """What an arrow says: the packet's essence in a few words, shorter than the timeline's label."""
+def arrow_text(row: Row, t: Optional[dict] = None) -> str:
+    """What an arrow says: the packet's essence in a few words, shorter than the timeline's label. `t` is the
+    i18n catalog of the labels' language (English by default)."""
+    if t is None:
+        t = catalog(DEFAULT_LANG)
     if row.frames:
         return ", ".join(_frame_words(f) for f in row.frames) + (" +FIN" if row.flags & 0x01 else "")
     role = row.role
     if role in ("ws-upgrade-request", "ws-upgrade-response", "http"):
         return row.info
     flags = flag_names(row.flags).replace(",", ", ")
-    if role == "ack" and row.label.startswith("ACK of #"):
-        return row.label.split(":")[0]
+    if role == "ack" and "#" in row.label:           # "ACK of #4 (upgrade request): server got it"
+        return row.label.split("：" if "：" in row.label else ":")[0]
     if role == "tcp-fin-ack":
-        return "ACK of FIN"
-    if role == "tcp-fin" and "no WebSocket Close frame" in row.label:
-        return f"{flags} (no Close frame!)"
+        return t["flow.ack_of_fin"]
+    if role == "tcp-fin" and any(n.code == "close-without-close-frame" for n in row.notes):
+        return t["flow.no_close"].format(flags=flags)
     if role == "tcp-retransmission":
-        return f"retransmission ({row.length} bytes)"
+        return t["flow.retransmission"].format(n=row.length)
     if row.length:
-        return f"{flags} {row.length} bytes"
+        return t["flow.data"].format(flags=flags, n=row.length)
     return flags
 
 
@@ -86,7 +98,8 @@ def _frame_words(f: Frame) -> str:
 class _Collector:
     """Rows grouped per connection, in order, reduced to arrows."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        self.t = catalog(lang)
         self.arrows: dict[int, list[Arrow]] = {}
         self.phase: dict[int, int] = {}
         self.first_ts: Optional[float] = None
@@ -96,21 +109,19 @@ class _Collector:
             return
         if self.first_ts is None:
             self.first_ts = row.ts
-        phase = self.phase.get(row.conn, 0)
-        p = _PHASE_OF_ROLE.get(row.role)
-        if p is not None and p > phase:
-            phase = p
-        self.phase[row.conn] = phase
+        phase = self.phase[row.conn] = phase_after(self.phase.get(row.conn, 0), row.role)
         self.arrows.setdefault(row.conn, []).append(
-            Arrow(row.no, row.ts, row.direction == C2S, arrow_text(row), row.role, phase))
+            Arrow(row.no, row.ts, row.direction == C2S, arrow_text(row, self.t), row.role, phase))
 
 
 class _LadderWriter:
     """What both ladder writers do with rows: collect arrows per connection until the capture ends."""
 
-    def __init__(self, show_acks: bool) -> None:
+    def __init__(self, show_acks: bool, lang: str = DEFAULT_LANG) -> None:
         self.show_acks = show_acks
-        self.rows = _Collector()
+        self.t = catalog(lang)
+        self.phases = [self.t[f"phase.{i}"] for i in range(len(PHASES))]
+        self.rows = _Collector(lang)
 
     def origin(self, ts: float) -> None:
         if self.rows.first_ts is None:
@@ -128,8 +139,8 @@ class _LadderWriter:
 class FlowPrinter(_LadderWriter):
     """Ladder diagrams in the terminal, one per connection, drawn when the capture ends."""
 
-    def __init__(self, console: Console, *, show_acks: bool = True) -> None:
-        super().__init__(show_acks)
+    def __init__(self, console: Console, *, show_acks: bool = True, lang: str = DEFAULT_LANG) -> None:
+        super().__init__(show_acks, lang)
         self.console = console
         self.ascii = not (console.encoding or "").lower().startswith("utf")
 
@@ -152,7 +163,9 @@ class FlowPrinter(_LadderWriter):
         if conn is not None and conn.uri:
             title += f"  {conn.method or 'GET'} {conn.uri}"
         out.print(Text(title, style="bold"), highlight=False)
-        head = " " * gutter + "client".ljust(lane // 2) + "server".rjust(lane - lane // 2 + 1)
+        cw, sw = self.t["side.client"], self.t["side.server"]
+        head = (" " * gutter + cw + " " * max(lane // 2 - cell_len(cw), 1)
+                + " " * max(lane - lane // 2 + 1 - cell_len(sw), 0) + sw)
         out.print(Text(head, style="bold"), highlight=False)
         out.print(Text(" " * gutter + client.ljust(lane // 2) + server.rjust(lane - lane // 2 + 1)),
                   highlight=False)
@@ -161,21 +174,21 @@ class FlowPrinter(_LadderWriter):
         prev_ts = None
         for a in arrows:
             if prev_ts is not None and a.ts - prev_ts >= SILENCE_WORTH_SHOWING:
-                gap = f"{a.ts - prev_ts:.1f} s of silence"
-                out.print(Text(" " * gutter + (":" if self.ascii else "┆") + gap.center(lane) +
+                gap = self.t["flow.silence"].format(seconds=f"{a.ts - prev_ts:.1f}")
+                out.print(Text(" " * gutter + (":" if self.ascii else "┆") + _center(gap, lane, " ") +
                                (":" if self.ascii else "┆"), style="dim italic"), highlight=False)
             prev_ts = a.ts
             if a.phase != phase:
                 phase = a.phase
-                name = f" {PHASES[phase]} "
-                out.print(Text(" " * gutter + "|" + name.center(lane, h if not self.ascii else "-") + "|",
+                name = f" {self.phases[phase]} "
+                out.print(Text(" " * gutter + "|" + _center(name, lane, h if not self.ascii else "-") + "|",
                                style="bold"), highlight=False)
             text = a.text
             room = lane - 6
-            if len(text) > room:
-                text = text[:room - 1] + ("..." if self.ascii else "…")[: 3 if self.ascii else 1]
+            if cell_len(text) > room:
+                text = _crop(text, room - 1) + ("..." if self.ascii else "…")[: 3 if self.ascii else 1]
             body = f" {text} "
-            fill = lane - 1 - len(body)
+            fill = lane - 1 - cell_len(body)
             if a.to_server:
                 line = h * 2 + body + h * max(fill - 2, 0) + right
             else:
@@ -192,8 +205,8 @@ class FlowPrinter(_LadderWriter):
 class MermaidPrinter(_LadderWriter):
     """The same ladder as Mermaid `sequenceDiagram` text, one diagram per connection."""
 
-    def __init__(self, out, *, show_acks: bool = True) -> None:
-        super().__init__(show_acks)
+    def __init__(self, out, *, show_acks: bool = True, lang: str = DEFAULT_LANG) -> None:
+        super().__init__(show_acks, lang)
         self.out = out
 
 
@@ -213,10 +226,28 @@ class MermaidPrinter(_LadderWriter):
             for a in arrows:
                 if a.phase != phase:
                     phase = a.phase
-                    w(f"    Note over C,S: {PHASES[phase]}\n")
+                    w(f"    Note over C,S: {self.phases[phase]}\n")
                 src, dst = ("C", "S") if a.to_server else ("S", "C")
                 w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)} ({a.ts - t0:.6f} s)\n")
         self.out.flush()
+
+
+def _center(text: str, width: int, fill: str) -> str:
+    """str.center by terminal cells, so a Chinese phase name stays centred."""
+    return text.center(width - (cell_len(text) - len(text)), fill)
+
+
+def _crop(text: str, cells: int) -> str:
+    """The longest start of `text` at most `cells` terminal cells wide (CJK characters take two)."""
+    if text.isascii():
+        return text[:cells]
+    out, used = [], 0
+    for ch in text:
+        used += cell_len(ch)
+        if used > cells:
+            break
+        out.append(ch)
+    return "".join(out)
 
 
 def _mm(s: str) -> str:

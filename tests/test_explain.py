@@ -1,0 +1,127 @@
+"""read --explain: a paragraph before the first row of each phase, depending on what the capture shows."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from rich.cells import cell_len
+
+from conftest import BUNDLED, ROOT
+from wsdissect.analyzer import Analyzer
+from wsdissect.explain import Explainer, wrap_cells
+from wsdissect.render.flow import phase_after
+from wsdissect.sources.pcap import open_capture
+
+CAP = os.path.join(ROOT, "captures")
+ROW = re.compile(r"^\s*(\d+)\s+\d+\.\d{6} ")
+HEADING = "── conn "
+CLOSE_LESS = "different from the book"
+
+
+def read(*args):
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", "read", *args], capture_output=True, text=True,
+                          env=env)
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def _paragraphs(path, lang="en"):
+    """[(packet no. the paragraph goes before, Paragraph)] and the rows."""
+    a, ex = Analyzer(lang=lang), Explainer(lang)
+    out, rows = [], []
+    for raw in open_capture(path):
+        row = a.feed(raw)
+        if row is None:
+            continue
+        rows.append(row)
+        out.extend((row.no, p) for p in ex.before(row, a.connections.get(row.conn)))
+    return out, rows
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_each_phase_paragraph_comes_before_the_first_row_of_its_phase(path):
+    paras, rows = _paragraphs(path)
+    first_of_phase = {}
+    phase = {}
+    for r in rows:
+        p = phase_after(phase.get(r.conn, 0), r.role)
+        if phase.get(r.conn) != p:
+            first_of_phase[(r.conn, p)] = r.no
+        phase[r.conn] = p
+    got = {(p.conn, int(p.key.split(".")[1])): no for no, p in paras if p.key.startswith("phase.")}
+    assert got == first_of_phase
+    assert sorted({k[1] for k in got}) == [0, 1, 2, 3]
+
+
+def test_timeline_prints_each_paragraph_just_before_its_row():
+    out = read(os.path.join(CAP, "echo.pcap"), "--explain").stdout.splitlines()
+    headings = [i for i, line in enumerate(out) if line.startswith(HEADING)]
+    titles = [out[i] for i in headings]
+    assert [t for t in titles if "Closing" in t or "handshake" in t or "Data" in t][:4] == [
+        next(t for t in titles if "TCP handshake" in t), next(t for t in titles if "opening handshake" in t),
+        next(t for t in titles if "Data transfer" in t), next(t for t in titles if "Closing" in t)]
+    firsts = {"TCP handshake": 1, "opening handshake": 4, "Data transfer": 8, "Closing": 17}
+    for word, no in firsts.items():
+        i = next(i for i in headings if word in out[i])
+        next_row = next(int(ROW.match(line).group(1)) for line in out[i:] if ROW.match(line))
+        assert next_row == no, (word, next_row)
+        prev_rows = [int(ROW.match(line).group(1)) for line in out[:i] if ROW.match(line)]
+        assert not prev_rows or prev_rows[-1] == no - 1
+    text = "\n".join(out)
+    for cite in ("§4.1", "§4.2.2", "§5.2", "§5.3", "§10.3", "§10.2", "§3", "§5.5.1", "§7.1.1", "§7.4"):
+        assert cite in text, cite
+    assert "1000 Normal Closure" in text
+
+
+def test_close_less_teardown_is_explained_only_where_it_happens():
+    idle = read(os.path.join(CAP, "idle-timeout.pcap"), "--explain").stdout
+    assert CLOSE_LESS in idle and "1006" in idle and "idle timeout" in idle and "3.0 s" in idle
+    # It comes before row 11, the server's FIN.
+    lines = idle.splitlines()
+    at = next(i for i, line in enumerate(lines) if CLOSE_LESS in line or "without any WebSocket Close" in line)
+    assert int(next(ROW.match(line).group(1) for line in lines[at:] if ROW.match(line))) == 11
+    for name in ("echo.pcap", "deflate.pcap", "fragments-ping.pcap"):
+        assert CLOSE_LESS not in read(os.path.join(CAP, name), "--explain").stdout, name
+
+
+def test_paragraphs_follow_what_the_capture_shows():
+    deflate = read(os.path.join(CAP, "deflate.pcap"), "--explain").stdout
+    assert "permessage-deflate was negotiated" in deflate and "RFC 7692" in deflate
+    echo = read(os.path.join(CAP, "echo.pcap"), "--explain").stdout
+    assert "was negotiated" not in echo
+    frag = read(os.path.join(CAP, "fragments-ping.pcap"), "--explain").stdout
+    assert "Fragmentation — RFC 6455 §5.4" in frag and "§5.5.2, §5.5.3" in frag
+    assert "Fragmentation" not in echo and "Ping and pong" not in echo
+
+
+def test_explain_in_chinese_and_with_export(tmp_path):
+    zh = read(os.path.join(CAP, "idle-timeout.pcap"), "--explain", "--lang", "zh").stdout
+    assert "和书上不一样" in zh and "1006" in zh and "§10.3" in zh and "缓存投毒" in zh
+    assert "TCP 三次握手 1/3：客户端请求建立连接（SYN）" in zh
+    svg = tmp_path / "x.svg"
+    proc = read(os.path.join(CAP, "idle-timeout.pcap"), "--explain", "--export", str(svg))
+    assert proc.returncode == 0
+    body = svg.read_text(encoding="utf-8")
+    assert "Sec-WebSocket-Accept" in body and "1006" in body
+
+
+def test_explain_refuses_views_it_does_not_fit():
+    for extra in (["--json"], ["--view", "flow"]):
+        proc = read(os.path.join(CAP, "echo.pcap"), "--explain", *extra)
+        assert proc.returncode == 2 and "--explain" in proc.stderr
+
+
+def test_without_explain_nothing_changes():
+    path = os.path.join(CAP, "echo.pcap")
+    assert HEADING not in read(path).stdout
+
+
+def test_wrap_cells_breaks_chinese_between_characters():
+    text = "客户端发出的每个帧都经过掩码处理（§5.3）：载荷与帧里携带的一个新的随机密钥做异或。"
+    lines = wrap_cells(text, 20)
+    assert "".join(lines) == text
+    assert all(cell_len(line) <= 22 for line in lines)
+    assert not any(line[0] in "，。）：" for line in lines)
+    assert wrap_cells("one two three", 7) == ["one two", "three"]

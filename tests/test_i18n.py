@@ -1,0 +1,104 @@
+"""--lang: the i18n catalog is complete in both languages, and `read --lang zh` labels every row in Chinese."""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUNDLED, ROOT
+from wsdissect.analyzer import Analyzer
+from wsdissect.i18n import CATALOG, LANGS, T, catalog, fields
+from wsdissect.sources.pcap import open_capture
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# A label made only of protocol tokens, numbers and punctuation needs no Chinese.
+PROTOCOL_ONLY = re.compile(r"^[A-Z0-9 ,#/+()._:-]*$")
+
+
+def test_every_entry_has_english_and_chinese_with_the_same_parameters():
+    assert LANGS == ("en", "zh")
+    for key, texts in CATALOG.items():
+        assert len(texts) == len(LANGS), f"{key}: one text per language"
+        en, zh = texts
+        assert en.strip() or key.startswith(("sep.", "join.")), f"{key}: empty English entry"
+        assert zh.strip() or key.startswith(("sep.", "join.")), f"{key}: no Chinese entry"
+        assert fields(en) == fields(zh), f"{key}: English {fields(en)} vs Chinese {fields(zh)}"
+
+
+def test_chinese_entries_are_chinese():
+    # Every sentence-like entry of the Chinese catalog carries Chinese characters; tokens may stay as they are.
+    same_ok = {k for k, (en, zh) in CATALOG.items() if en == zh}
+    assert same_ok <= {"join.fin"}, same_ok
+    for key, (en, zh) in CATALOG.items():
+        if key.startswith(("sep.", "join.", "paren")) or key.startswith("opcode.") and zh.istitle():
+            continue
+        assert CJK.search(zh), f"{key}: {zh!r} has no Chinese"
+
+
+def test_catalog_lookup():
+    assert catalog("en")["tcp.syn"].format(side="client") == "TCP handshake 1/3: client asks to connect (SYN)"
+    assert T("tcp.syn", "zh", side=T("side.client", "zh")) == "TCP 三次握手 1/3：客户端请求建立连接（SYN）"
+    assert catalog("zh") is catalog("zh")            # built once
+    with pytest.raises(ValueError):
+        catalog("fr")
+    with pytest.raises(ValueError):
+        Analyzer(lang="fr")
+
+
+def _labels(path, lang):
+    a = Analyzer(lang=lang)
+    rows = [r for r in map(a.feed, open_capture(path)) if r is not None]
+    a.finish()
+    return a, rows
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_zh_analyzer_changes_labels_only(path):
+    en, en_rows = _labels(path, "en")
+    zh, zh_rows = _labels(path, "zh")
+    assert [(r.no, r.role, r.info, [n.code for n in r.notes]) for r in en_rows] == \
+        [(r.no, r.role, r.info, [n.code for n in r.notes]) for r in zh_rows]
+    for c_en, c_zh in zip(en.summary.connections, zh.summary.connections):
+        assert (c_en.closed_by, c_en.fin_by, c_en.state, c_en.end) == (c_zh.closed_by, c_zh.fin_by, c_zh.state,
+                                                                       c_zh.end)
+
+
+def _read(*args):
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", "read", *args], capture_output=True, text=True,
+                          env=env)
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcap"))),
+                         ids=os.path.basename)
+def test_read_lang_zh_labels_every_row_in_chinese(path):
+    import json
+    proc = _read(path, "--lang", "zh", "--json")
+    assert proc.returncode == 0
+    packets = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith('{"type":"packet"')]
+    assert packets
+    for p in packets:
+        label = p["label"]
+        assert label, p
+        assert CJK.search(label) or PROTOCOL_ONLY.match(label), f"#{p['no']}: {label!r}"
+    # The timeline shows those labels.
+    out = _read(path, "--lang", "zh", "--width", "160").stdout
+    for p in packets:
+        assert p["label"].split("（")[0][:20] in out
+
+
+def test_read_lang_en_is_the_default():
+    path = os.path.join(ROOT, "captures", "echo.pcap")
+    assert _read(path).stdout == _read(path, "--lang", "en").stdout
+    assert _read(path, "--lang", "xx").returncode == 2
+
+
+def test_flow_in_chinese_keeps_its_shape():
+    out = _read(os.path.join(ROOT, "captures", "idle-timeout.pcap"), "--lang", "zh", "--view", "flow").stdout
+    for phase in ("TCP 三次握手", "WebSocket 握手", "数据传输", "关闭连接"):
+        assert phase in out
+    assert "ACK 确认 #4（升级请求）" in out and "没有 Close 帧" in out
