@@ -350,8 +350,8 @@ def test_server_drops_an_idle_connection_without_close_frame():
     fin = s.teardown(first=S2C, dt=30.0)[0]
     r = analyze(s.packets())
     assert r[fin].role == "tcp-fin"
-    assert r[fin].label == ("teardown 1/4: server closes (FIN) — no WebSocket Close frame was sent; "
-                            "connection idle for 30.0 s")
+    assert r[fin].label == ("teardown 1/4: server closes (FIN) — no WebSocket Close frame was sent: "
+                            "the server dropped an idle connection after 30.0 s")
     [note] = r.notes("close-without-close-frame")
     assert note.no == fin and "30.0 s" in note.text and "server" in note.text
     assert r.conn.closed_by is None and r.conn.fin_by == "server"

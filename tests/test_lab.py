@@ -126,7 +126,7 @@ def test_demo_timeline_shows_the_idle_drop():
     words = " ".join(proc.stdout.split())      # labels wrap at the terminal's width
     assert "TCP handshake 1/3" in words
     assert "closing handshake 1/2: client sends Close 1000" in words
-    assert "no WebSocket Close frame was sent; connection idle for 1.2 s" in words
+    assert "no WebSocket Close frame was sent: the server dropped an idle connection after 1.2 s" in words
     assert "the server dropped an idle connection" in words
     assert "Summary:" in words
 

@@ -196,7 +196,7 @@ def test_idle_drop_is_explained(session):
     recs = session["records"]
     fin = next(p for p in packets(recs, 1) if "FIN" in p["flags"])
     assert fin["dir"] == "s2c"
-    assert "no WebSocket Close frame was sent; connection idle for" in fin["label"]
+    assert "no WebSocket Close frame was sent: the server dropped an idle connection after" in fin["label"]
     note = next(r for r in recs if r["type"] == "note" and r["code"] == "close-without-close-frame")
     assert "the server dropped an idle connection" in note["text"]
 

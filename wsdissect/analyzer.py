@@ -484,7 +484,10 @@ class Analyzer:
             if rec.is_websocket and rec.closed_by is None:
                 idle = seg.ts - st.last_payload_ts if st.last_payload_ts is not None else None
                 quiet = idle is not None and idle >= IDLE_WORTH_SAYING
-                text += t["tcp.no_close_frame"] + (t["teardown.idle"].format(idle=f"{idle:.1f}") if quiet else "")
+                if quiet:
+                    text += t["tcp.no_close_frame"] + t["teardown.idle"].format(side=side, idle=f"{idle:.1f}")
+                else:
+                    text += t["tcp.no_close_frame"]
                 why = t["note.idle_drop"].format(idle=f"{idle:.1f}", side=side) if quiet else ""
                 self._note(row, tc, "warning", "close-without-close-frame",
                            t["note.fin_without_close"].format(side=side, why=why))
