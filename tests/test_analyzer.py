@@ -313,6 +313,17 @@ def test_mid_connection_without_decode_as_is_plain_tcp_data():
     assert r[1].role == "tcp-data" and r[3].role == "tcp-data" and r.frames() == []
     assert not r.notes("decode-as") and r.conn.is_websocket is False
     assert (r.conn.client.port, r.conn.server.port) == (51234, 9002)
+    [hint] = r.notes("no-handshake")            # one hint per connection, though both directions lack HTTP
+    assert hint.no == 1 and "--decode-as 9002" in hint.text
+
+
+def test_tls_stream_is_named_as_such_not_offered_decode_as():
+    s = Session(server=("10.0.0.2", 443))
+    s.handshake()
+    s.send(C2S, bytes.fromhex("160301020001000001fc0303") + bytes(40))     # a TLS ClientHello's start
+    r = analyze(s.packets())
+    assert [n.code for n in r.notes() if n.code in ("tls", "no-handshake")] == ["tls"]
+    assert "encrypted" in r.notes("tls")[0].text
 
 
 def test_mid_connection_with_decode_as_parses_frames():

@@ -45,7 +45,7 @@ IDLE_WORTH_SAYING = 1.0
 class _ConnState:
     """The analyzer's per-connection state, hung on TcpConnection.extra."""
     __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
-                 "close_sent", "header_shown", "decided")
+                 "close_sent", "header_shown", "decided", "hinted")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
@@ -59,6 +59,7 @@ class _ConnState:
         self.last_payload_ts: Optional[float] = None
         self.close_sent = {C2S: None, S2C: None}              # first Close frame per side
         self.decided = {C2S: False, S2C: False}               # --decode-as: first bytes looked at
+        self.hinted = False                                   # told how to decode a stream that is not HTTP
 
 
 class Analyzer:
@@ -185,6 +186,14 @@ class Analyzer:
                 st.mode[d] = M_OPAQUE
                 if rec.code != "not-http":
                     self._note(row, tc, "warning", f"http-{rec.code}", f"HTTP: {rec.reason}")
+                elif rec.offset == 0 and not st.hinted and not st.rec.is_websocket:
+                    # The stream never was HTTP: say what a reader can do about it, once per connection.
+                    st.hinted = True
+                    if rec.data[:1] in (b"\x16", b"\x17") and rec.data[1:2] == b"\x03":
+                        self._note(row, tc, "note", "tls", self._t["note.tls"].format(port=tc.server.port))
+                    else:
+                        self._note(row, tc, "note", "no-handshake",
+                                   self._t["note.try_decode_as"].format(port=tc.server.port))
             elif type(rec) is HttpRequest:
                 if rec.is_websocket_upgrade:
                     st.request = rec

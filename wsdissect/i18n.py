@@ -163,6 +163,13 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "（静默 {idle} 秒之后：{side}断开了空闲连接）"),
     "note.request_not_captured": ("the upgrade request is not in the capture; the 101 is taken as it stands",
                                   "抓包里没有升级请求；按原样采信这个 101 响应"),
+    "note.try_decode_as": ("no HTTP handshake in this stream (the capture may have begun after it); if port {port} "
+                           "carries WebSocket, --decode-as {port} decodes its frames",
+                           "这条流里没有 HTTP 握手（抓包可能在握手之后才开始）；如果端口 {port} 上是 WebSocket，"
+                           "用 --decode-as {port} 解码它的帧"),
+    "note.tls": ("this stream is TLS (wss:// or https://): its WebSocket frames are encrypted and cannot be shown "
+                 "without the session keys",
+                 "这条流是 TLS（wss:// 或 https://）：其中的 WebSocket 帧是加密的，没有会话密钥就无法显示"),
     "note.decode_as": ("no handshake seen: port {port} decoded as WebSocket (--decode-as), no extensions assumed",
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),
     "note.cap_connections": ("more than {max} connections open at once (--max-connections): connection {conn} "
