@@ -16,8 +16,9 @@ from typing import Optional
 from rich.console import Console
 
 from ..model import C2S, FIN, RST, S2C, Connection, Frame, Message, Row
-from ..websocket.codes import BINARY, CLOSE, PING, PONG, TEXT, close_code_name, opcode_name
+from ..websocket.codes import CLOSE, PING, PONG, TEXT, close_code_name, opcode_name
 from .details import View, emit, fit, wrap
+from .words import conn_title
 
 __all__ = ["FollowCollector", "render_follow", "raw_bytes", "follow_lines"]
 
@@ -96,13 +97,7 @@ def _hexrows(data: bytes, limit: int, total: int, view: View) -> list:
 
 def _conn_title(c: Connection, view: View) -> list:
     cl = view.clean
-    title = f"conn {c.id}  {cl(str(c.client))} {view.to} {cl(str(c.server))}"
-    if c.is_websocket:
-        title += f"  {cl(c.method or 'GET')} {cl(c.uri)}" if c.uri else "  WebSocket (no handshake seen)"
-    elif c.status is not None:
-        title += f"  not upgraded (HTTP {c.status})"
-    else:
-        title += "  not WebSocket"
+    title = conn_title(c, cl, view.to)
     lines = [(t, "bold") for t in wrap(title, view.width, "", "    ")]
     facts = []
     if c.host:

@@ -12,9 +12,10 @@ from typing import Optional
 
 from rich.console import Console
 
-from ..model import C2S, FIN, RST, S2C, SYN, CaptureSummary, Connection, Row
+from ..model import C2S, FIN, RST, S2C, CaptureSummary, Connection, Row
 from ..websocket.codes import CLOSE, PING, PONG, close_code_name, opcode_name
 from .details import View, emit, wrap
+from .words import conn_title
 
 __all__ = ["StatsCollector", "conn_stats", "total_stats", "render_stats", "GAP_WORTH_LISTING"]
 
@@ -212,13 +213,7 @@ def _field(view: View, label: str, text: str, style: str = "") -> list:
 
 def stats_lines(view: View, c: Connection, p: dict) -> list:
     cl = view.clean
-    title = f"conn {c.id}  {cl(str(c.client))} {view.to} {cl(str(c.server))}"
-    if c.is_websocket:
-        title += f"  {cl(c.method or 'GET')} {cl(c.uri)}" if c.uri else "  WebSocket (no handshake seen)"
-    elif c.status is not None:
-        title += f"  not upgraded (HTTP {c.status})"
-    else:
-        title += "  not WebSocket"
+    title = conn_title(c, cl, view.to)
     out = [(t, "bold") for t in wrap(title, view.width, "", "    ")]
     out += _field(view, "duration", f"{p['duration']:.6f} s, {p['packets']} packets (#{p['first_no']} to "
                                     f"#{p['last_no']})")
