@@ -7,7 +7,6 @@ import json
 import tracemalloc
 import zlib
 
-import pytest
 from click.testing import CliRunner
 
 from sessionbuild import Session, analyze, raw_frame

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import BUNDLED, ROOT
+from conftest import BUNDLED
 from test_details import CAP, check_golden, cli
 
 ECHO = os.path.join(CAP, "echo.pcap")

@@ -17,7 +17,7 @@ from .i18n import DEFAULT_LANG, catalog
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
-from .model import ACK, C2S, FIN, RST, S2C, SYN, CaptureSummary, Connection, Frame, Message, Note, RawPacket, \
+from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Frame, Message, Note, RawPacket, \
     Row, flag_names
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_RETRANSMISSION, K_RST,
                   K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)

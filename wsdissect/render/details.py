@@ -30,7 +30,7 @@ from ..analyzer import Analyzer
 from ..decode import DecodeError, decode_packet
 from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, compute_accept
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, Message, RawPacket, \
+from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, \
     Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, close_code_meaning, \
     close_code_name, opcode_name
@@ -682,7 +682,6 @@ def _http(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, conn:
           (p_start, p_start + (head_end + sep if complete else len(payload))))
     at = p_start
     first = True
-    key_value = None
     for raw_line in lines:
         line_len = len(raw_line) + 1
         text = raw_line.rstrip(b"\r").decode("utf-8", "replace")
@@ -710,7 +709,6 @@ def _http(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, conn:
             if explain:
                 D.add(2, explain, "dim")
             if lname == "sec-websocket-key":
-                key_value = value
                 _key_lines(D, value, view)
             elif lname == "sec-websocket-accept":
                 _accept_lines(D, value, conn, view)
