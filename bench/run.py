@@ -44,7 +44,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "captures" / "echo.pcap"
 
 
-def wsdissect_cmd() -> list[str]:
+def wsdissect_cmd(tree: Path | None = None) -> list[str]:
+    """The installed wsdissect, or the one in source tree `tree` (e.g. a `git archive` of an older commit, to
+    measure before and after on the same machine: --ws-tree)."""
+    if tree is not None:
+        boot = (f"import sys; sys.path.insert(0, {str(tree.resolve())!r}); sys.argv[0] = 'wsdissect'; "
+                "from wsdissect.cli import main; main()")
+        return [sys.executable, "-c", boot]
     exe = shutil.which("wsdissect")
     return [exe] if exe else [sys.executable, "-m", "wsdissect"]
 
@@ -146,6 +152,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-timeline", action="store_true", help="skip (b), the timeline written to a file")
     ap.add_argument("--shape-rounds", type=int, default=1)
     ap.add_argument("--save", type=Path, help="also write the results as JSON to this file")
+    ap.add_argument("--ws-tree", type=Path, help="run wsdissect from this source tree instead of the installed one")
     a = ap.parse_args(argv)
     if a.quick:
         a.packets, a.rounds = 100_000, 1
@@ -153,7 +160,7 @@ def main(argv=None) -> int:
     if tshark is None:
         print("run.py: tshark not found (apt-get install tshark)", file=sys.stderr)
         return 2
-    ws = wsdissect_cmd()
+    ws = wsdissect_cmd(a.ws_tree)
     n = a.packets
     main_file = ensure("main", n)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
 from typing import Optional
 
 from .limits import DEFAULT_LIMITS, Limits
@@ -82,44 +81,65 @@ class Direction:
         return (seq - self.base) & 0xFFFFFFFF if self.base is not None else seq
 
 
+# A finished connection (both FINs acknowledged, or an RST) is forgotten once this many packets of the capture
+# went by without one of its own: a late duplicate (the last ACK sent again, an RST after the close) still finds
+# its connection and its relative seq/ack, and memory stays flat however many connections the capture holds
+# (issue 5). Counted in packets, not seconds: a busy capture sees 10,000 packets in well under a second, while
+# the capture's own clock may run 100,000 connections in 1.3 s (bench/gen.py --shape conns).
+LINGER_PACKETS = 10_000
+
+
 class TcpConnection:
-    __slots__ = ("id", "client", "server", "ckey", "dirs", "first_no", "first_ts", "last_ts", "saw_syn",
-                 "state", "rst_by", "closed", "extra")
+    __slots__ = ("id", "client", "server", "ckey", "key", "dirs", "first_no", "first_ts", "last_ts", "last_no",
+                 "saw_syn", "state", "rst_by", "closed", "done", "extra")
 
     def __init__(self, cid: int, client: Endpoint, server: Endpoint, ckey: tuple, no: int, ts: float):
         self.id = cid
         self.client = client
         self.server = server
         self.ckey = ckey                    # (src, sport, dst, dport) as sent by the client
+        self.key = ckey                     # its key in Tracker.conns (the first segment's 4-tuple)
         self.dirs = {C2S: Direction(), S2C: Direction()}
         self.first_no = no
         self.first_ts = ts
         self.last_ts = ts
+        self.last_no = no
         self.saw_syn = False
         self.state = "open"
         self.rst_by: Optional[str] = None
-        self.closed = False                 # both FINs acknowledged, or RST
+        self.closed = False                 # both FINs sent, or RST: a new SYN on the 4-tuple is a new connection
+        self.done = False                   # both FINs acknowledged, or RST: queued in Tracker.finished
         self.extra = None                   # the analyzer's per-connection state
 
 
-@dataclass(slots=True)
+_EMPTY: tuple = ()
+
+
 class TcpResult:
-    conn: TcpConnection
-    direction: str
-    kind: str
-    rel_seq: int
-    rel_ack: int
-    window: int = 0                         # scaled as Wireshark does when both SYNs announced scaling
-    new: bool = False
-    delivered: list = field(default_factory=list)
-    # Stream bytes of the *other* direction released by this segment: an ACK beyond a hole in the peer's
-    # stream declares the hole missing and frees what was buffered behind it. Kept apart from `delivered`
-    # because they belong to the peer's parser, not to this segment's direction.
-    peer_delivered: list = field(default_factory=list)
-    acked_no: Optional[int] = None          # the packet of the other side that this ACK newly acknowledges
-    fin_acked: bool = False                 # this ACK is the first to acknowledge the other side's FIN
-    notes: list = field(default_factory=list)   # (severity, code, text)
-    evicted: list = field(default_factory=list)  # connections dropped to respect Limits.max_connections
+    """What Tracker.feed learnt from one segment. The four sequences are read-only for the caller: most
+    segments have none of them, so they share one empty tuple and a list is made only when something is added
+    (four fresh lists per segment were a measurable part of feed(); bench/README.md)."""
+    __slots__ = ("conn", "direction", "kind", "rel_seq", "rel_ack", "window", "new", "delivered",
+                 "peer_delivered", "acked_no", "fin_acked", "notes", "evicted")
+
+    def __init__(self, conn: TcpConnection, direction: str, kind: str, rel_seq: int, rel_ack: int,
+                 window: int = 0, new: bool = False, evicted=_EMPTY) -> None:
+        self.conn = conn
+        self.direction = direction
+        self.kind = kind
+        self.rel_seq = rel_seq
+        self.rel_ack = rel_ack
+        self.window = window                # scaled as Wireshark does when both SYNs announced scaling
+        self.new = new
+        self.delivered = _EMPTY             # (origin_no, bytes | int) of this segment's direction
+        # Stream bytes of the *other* direction released by this segment: an ACK beyond a hole in the peer's
+        # stream declares the hole missing and frees what was buffered behind it. Kept apart from `delivered`
+        # because they belong to the peer's parser, not to this segment's direction.
+        self.peer_delivered = _EMPTY
+        self.acked_no: Optional[int] = None  # the packet of the other side that this ACK newly acknowledges
+        self.fin_acked = False              # this ACK is the first to acknowledge the other side's FIN
+        self.notes = _EMPTY                 # (severity, code, text)
+        self.evicted = evicted              # connections dropped (port reuse, Limits.max_connections)
 
 
 def _guess_client_is_src(seg: TcpSegment, server_ports: frozenset) -> bool:
@@ -145,6 +165,9 @@ class Tracker:
         self.server_ports = server_ports
         self.conns: "OrderedDict[tuple, TcpConnection]" = OrderedDict()   # key: (src, sport, dst, dport)
         self.next_id = 0
+        # (packet no, connection) for done connections, oldest first, waiting out LINGER_PACKETS (release()).
+        self.finished: deque = deque()
+        self.linger_packets = LINGER_PACKETS
 
     # -- connection lookup -------------------------------------------------------------------------------
     def _lookup(self, seg: TcpSegment) -> tuple[Optional[TcpConnection], str, tuple]:
@@ -170,30 +193,44 @@ class Tracker:
             client, server, direction = Endpoint(seg.dst, seg.dport), Endpoint(seg.src, seg.sport), S2C
         conn = TcpConnection(self.next_id, client, server, ckey, seg.no, seg.ts)
         self.next_id += 1
-        self.conns[(seg.src, seg.sport, seg.dst, seg.dport)] = conn
+        conn.key = (seg.src, seg.sport, seg.dst, seg.dport)
+        self.conns[conn.key] = conn
         return conn, direction
 
     # -- per segment -------------------------------------------------------------------------------------
     def feed(self, seg: TcpSegment) -> TcpResult:
+        # The hot path of every command: attributes are read once into locals, and lists are made only when
+        # something goes in them (see TcpResult).
         evicted: list = []
-        conn, direction, key = self._lookup(seg)
+        conns = self.conns
+        key = (seg.src, seg.sport, seg.dst, seg.dport)
+        conn = conns.get(key)
+        if conn is None:
+            conn, direction, key = self._lookup(seg)
+        else:
+            direction = C2S if conn.ckey == key else S2C
         flags = seg.flags
         new = False
         if conn is not None and flags & SYN and not flags & ACK and conn.closed:
             # Port reuse: a fresh SYN on a finished 4-tuple starts a new connection.
-            del self.conns[key]
+            del conns[key]
             evicted.append(conn)
             conn = None
         if conn is None:
             conn, direction = self._new_conn(seg, evicted)
             new = True
         else:
-            self.conns.move_to_end(key)
+            conns.move_to_end(key)
+        no = seg.no
         conn.last_ts = seg.ts
-        me = conn.dirs[direction]
-        peer = conn.dirs[S2C if direction == C2S else C2S]
-        result = TcpResult(conn, direction, K_DATA, 0, 0, new=new, evicted=evicted)
-        notes = result.notes
+        conn.last_no = no
+        dirs = conn.dirs
+        if direction == C2S:
+            me, peer = dirs[C2S], dirs[S2C]
+        else:
+            me, peer = dirs[S2C], dirs[C2S]
+        result = TcpResult(conn, direction, K_DATA, 0, 0, 0, new, evicted or _EMPTY)
+        notes: list = []
 
         # Sequence bases, as Wireshark chooses them: the ISN when the SYN is seen, else one before the first
         # seq seen (so the first byte shows as 1), or one before what the peer acknowledged.
@@ -214,12 +251,16 @@ class Tracker:
             result.window = seg.window << me.wscale
         else:
             result.window = seg.window
-        result.rel_seq = me.rel(seg.seq)
-        result.rel_ack = peer.rel(seg.ack) if flags & ACK else 0
+        seq = seg.seq
+        # Both bases are set by now (above): Direction.rel() inlined.
+        result.rel_seq = (seq - me.base) & 0xFFFFFFFF
+        result.rel_ack = (seg.ack - peer.base) & 0xFFFFFFFF if flags & ACK else 0
 
         payload = seg.payload
         plen = len(payload) + seg.missing
-        off = me.offset_of((seg.seq + 1) & 0xFFFFFFFF) if flags & SYN else me.offset_of(seg.seq)
+        # Direction.offset_of() inlined: the distance from the next expected byte, as a signed 32-bit number.
+        delta = ((seq + 1 if flags & SYN else seq) - me.nxt_abs) & 0xFFFFFFFF
+        off = me.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
         end = off + plen
 
         # Classify before reassembly changes nxt_off.
@@ -261,7 +302,8 @@ class Tracker:
 
         # What this segment acknowledges of the peer's data.
         if flags & ACK:
-            ack_off = peer.offset_of(seg.ack)
+            delta = (seg.ack - peer.nxt_abs) & 0xFFFFFFFF          # peer.offset_of(seg.ack), inlined
+            ack_off = peer.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
             q = peer.unacked
             acked = None
             while q and q[0][0] <= ack_off:
@@ -280,12 +322,13 @@ class Tracker:
                                                            and limit > peer.nxt_off):
                 # The receiver has bytes the capture never saw: declare missing every hole below the ACK, not
                 # just the first one (data held behind a second hole would otherwise wait for another ACK).
+                result.peer_delivered = peer_delivered = []
                 while peer.pending or peer.bytes or peer.syn:
                     hole_end = min(limit, peer.pending[0][0]) if peer.pending else limit
                     if hole_end <= peer.nxt_off:
                         break
-                    result.peer_delivered.extend(self._gap(peer, hole_end, seg.no, notes, acked=True))
-                    result.peer_delivered.extend(self._drain(peer))
+                    peer_delivered.extend(self._gap(peer, hole_end, seg.no, notes, acked=True))
+                    peer_delivered.extend(self._drain(peer))
             me.last_ack = seg.ack
             me.last_win = seg.window
 
@@ -302,9 +345,11 @@ class Tracker:
                     missing = max(missing - (skip - len(payload)), 0)
                     payload = b""
                 off = me.nxt_off
+            result.delivered = delivered = []
             if off == me.nxt_off:
-                self._accept(me, seg.no, payload, missing, result.delivered)
-                result.delivered.extend(self._drain(me))
+                self._accept(me, seg.no, payload, missing, delivered)
+                if me.pending:
+                    delivered.extend(self._drain(me))
             else:
                 self._buffer(me, off, seg.no, payload, missing, result, notes)
             me.bytes += len(payload) + missing
@@ -321,7 +366,34 @@ class Tracker:
             # Both sides sent their FIN: from now on a SYN on this 4-tuple can only open a new connection,
             # even when the last ACK is missing from the capture.
             conn.closed = True
+        if not conn.done and (kind == K_RST or (me.fin_acked and peer.fin_acked)):
+            conn.done = True
+            self.finished.append((seg.no, conn))
+        if notes:
+            result.notes = notes
         return result
+
+    def release(self, no: int) -> list:
+        """Forget done connections idle for `linger_packets` packets up to packet `no`, and return them: the
+        caller finishes each (Analyzer._finish_conn) so its buffers, parsers and inflaters go too. A connection
+        that saw packets after it was done goes back in the queue; one already dropped (port reuse, the
+        --max-connections cap) is skipped: it was finished then."""
+        out = []
+        q = self.finished
+        linger = self.linger_packets
+        while q:
+            queued_no, conn = q[0]
+            if no - conn.last_no < linger:
+                if conn.last_no == queued_no:
+                    break                   # the queue is in order of last activity up to here
+                q.popleft()                 # active since it was queued: back of the queue
+                q.append((conn.last_no, conn))
+                continue
+            q.popleft()
+            if self.conns.get(conn.key) is conn:
+                del self.conns[conn.key]
+                out.append(conn)
+        return out
 
     # -- reassembly helpers ------------------------------------------------------------------------------
     @staticmethod

@@ -18,31 +18,56 @@ JSON_DATA_LIMIT = 64 * 1024
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
+# The string escaper JSONEncoder(ensure_ascii=False) itself uses (C): '"' + escaped + '"', non-ASCII kept.
+_esc = json.encoder.encode_basestring
+
+_flag_json: dict = {}       # flags int -> '"PSH,ACK"', memoised (a handful of distinct values per capture)
+
+
+def _opt(x) -> str:
+    """JSON for an optional scalar (None, bool, int, str): the encoder's own spelling of each."""
+    if x is None:
+        return "null"
+    if x is True:
+        return "true"
+    if x is False:
+        return "false"
+    if type(x) is str:
+        return _esc(x)
+    return _dumps(x)
+
 
 class JsonLinesWriter:
+    """One write per packet: the packet's record and every record it completed, joined.
+
+    Packet, frame and message records are the hot path of `read --json` (one dict plus the generic
+    JSONEncoder per record was ~40 % of the run, bench/README.md): they are spelled out with f-strings, the
+    strings escaped by json's own C escaper, so each line is byte-identical to `_dumps(packet_record(row))`
+    (tests/test_cli.py checks it). The *_record() dict builders stay the definition of the contract."""
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
     def _write(self, obj: dict) -> None:
-        self.out.write(_dumps(obj))
-        self.out.write("\n")
+        self.out.write(_dumps(obj) + "\n")
 
     def row(self, row: Row, conn: Optional[Connection] = None) -> None:
-        w = self._write
-        w(packet_record(row))
-        for f in row.frames:
-            w(frame_record(f))
-        for m in row.messages:
-            w(message_record(m))
-        for n in row.notes:
-            w(note_record(n))
+        if not (row.frames or row.messages or row.notes):
+            self.out.write(packet_line(row) + "\n")
+            return
+        lines = [packet_line(row)]
+        lines.extend(frame_line(f) for f in row.frames)
+        lines.extend(message_line(m) for m in row.messages)
+        lines.extend(_dumps(note_record(n)) for n in row.notes)
+        lines.append("")
+        self.out.write("\n".join(lines))
 
     def end(self, frames: list, messages: list, notes: list) -> None:
         """Records settled only by the end of the capture, in the order a packet's would come."""
         for f in frames:
-            self._write(frame_record(f))
+            self.out.write(frame_line(f) + "\n")
         for m in messages:
-            self._write(message_record(m))
+            self.out.write(message_line(m) + "\n")
         for n in notes:
             self._write(note_record(n))
 
@@ -57,6 +82,56 @@ def packet_record(row: Row) -> dict:
             "src": row.src, "dst": row.dst, "flags": flag_names(row.flags), "seq": row.seq, "ack": row.ack,
             "len": row.length, "frame_len": row.frame_len, "protocol": row.protocol, "role": row.role,
             "label": row.label, "info": row.info, "notes": [n.code for n in row.notes]}
+
+
+def packet_line(row: Row) -> str:
+    """_dumps(packet_record(row)), built directly (the hot path; see JsonLinesWriter)."""
+    if row.conn is None or row.direction is None or type(row.ts) is not float:
+        return _dumps(packet_record(row))          # malformed rows: rare, take the generic path
+    flags = _flag_json.get(row.flags)
+    if flags is None:
+        flags = _flag_json[row.flags] = _esc(flag_names(row.flags))
+    notes = row.notes
+    esc = _esc
+    return (f'{{"type":"packet","no":{row.no:d},"ts":{row.ts!r},"conn":{row.conn:d},"dir":{esc(row.direction)},'
+            f'"src":{esc(row.src)},"dst":{esc(row.dst)},"flags":{flags},"seq":{row.seq:d},"ack":{row.ack:d},'
+            f'"len":{row.length:d},"frame_len":{row.frame_len:d},"protocol":{esc(row.protocol)},'
+            f'"role":{esc(row.role)},"label":{esc(row.label)},"info":{esc(row.info)},'
+            f'"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]}}')
+
+
+def frame_line(f: Frame) -> str:
+    """_dumps(frame_record(f)), built directly."""
+    if f.conn is None:
+        return _dumps(frame_record(f))
+    key = f.mask_key
+    return (f'{{"type":"frame","no":{f.no:d},"first_no":{f.first_no:d},"conn":{f.conn:d},'
+            f'"dir":{_esc(f.direction)},"fin":{"true" if f.fin else "false"},"rsv":{f.rsv:d},'
+            f'"opcode":{f.opcode:d},"opcode_name":{_esc(opcode_name(f.opcode))},'
+            f'"masked":{"true" if f.masked else "false"},"mask_key":{_esc(key.hex()) if key else "null"},'
+            f'"length":{f.length:d},"header_len":{f.header_len:d},"payload_missing":{f.payload_missing:d},'
+            f'"close_code":{_opt(f.close_code)},"close_reason":{_opt(f.close_reason)}}}')
+
+
+def message_line(m: Message) -> str:
+    """_dumps(message_record(m)), built directly."""
+    if m.conn is None:
+        return _dumps(message_record(m))
+    truncated = m.truncated
+    if m.text is not None:
+        text = m.text
+        if len(text) > JSON_DATA_LIMIT:
+            text, truncated = text[:JSON_DATA_LIMIT], True
+        body = f'"text":{_esc(text)}'
+    else:
+        data = m.data
+        if len(data) > JSON_DATA_LIMIT:
+            data, truncated = data[:JSON_DATA_LIMIT], True
+        body = f'"data_b64":"{base64.b64encode(data).decode("ascii")}"'
+    return (f'{{"type":"message","conn":{m.conn:d},"dir":{_esc(m.direction)},"opcode":{m.opcode:d},'
+            f'"opcode_name":{_esc(opcode_name(m.opcode))},"frames":{m.frames:d},"first_no":{m.first_no:d},'
+            f'"last_no":{m.last_no:d},"compressed":{"true" if m.compressed else "false"},"length":{m.length:d},'
+            f'"wire_length":{m.wire_length:d},{body},"truncated":{"true" if truncated else "false"}}}')
 
 
 def frame_record(f: Frame) -> dict:

@@ -114,8 +114,18 @@ def clean_ascii(s: str) -> str:
     return "".join(ch if ch < "\x80" else _escape_char(ch) for ch in s)
 
 
+# Characters one terminal cell wide, checked against rich's own measure at import: Latin-1 and Latin Extended,
+# Greek, Cyrillic, and the glyphs and punctuation our lines and the analyzer's labels use (↳ ⇒ → — …). A line
+# made only of these is as wide as it is long. Every frame and message line starts with ↳ or ⇒, so without
+# this set rich's cell_len measured them character by character: 17 % of a timeline run (bench/README.md).
+_ONE_CELL = frozenset(ch for ch in (
+    [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x300) if c != 0xAD]
+    + [chr(c) for c in range(0x370, 0x483)] + list("→←↔↳⇒✖⚠•·✓✗…—–×‘’“”")) if cell_len(ch) == 1)
+_one_cell_only = _ONE_CELL.issuperset
+
+
 def _cells(s: str) -> int:
-    return len(s) if s.isascii() else cell_len(s)
+    return len(s) if s.isascii() or _one_cell_only(s) else cell_len(s)
 
 
 def _fit(s: str, width: int, ellipsis: str) -> str:
@@ -127,10 +137,10 @@ def _fit(s: str, width: int, ellipsis: str) -> str:
             return s
         keep = width - len(ellipsis)
         return s[:keep] + ellipsis if keep > 0 else s[:width]
-    cells = cell_len(s)
+    cells = _cells(s)
     if cells <= width:
         return s
-    keep = width - cell_len(ellipsis)
+    keep = width - _cells(ellipsis)
     if cells == len(s):          # one cell per character (arrows, accents): slicing is exact and much cheaper
         return s[:keep] + ellipsis if keep > 0 else s[:width]
     return set_cell_size(s, keep) + ellipsis if keep > 0 else set_cell_size(s, width)
@@ -141,15 +151,16 @@ def _pad(s: str, width: int) -> str:
     return s + " " * (width - n) if n < width else s
 
 
-def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ") -> list[str]:
+def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ", cells=_cells) -> list[str]:
     """Lay `parts` out on lines of at most `width` cells: the first line starts with `first`, the others with
     `rest`. A part too long for a line of its own is word-wrapped, and a word too long is cut into pieces.
-    With sep=" " and parts = words this is a plain word wrap."""
+    With sep=" " and parts = words this is a plain word wrap. `cells` measures a part: `len` when the caller
+    knows every character is one cell wide (_wrap checks the whole text once instead of word by word)."""
     lines: list[str] = []
-    rest_w, sep_w = _cells(rest), len(sep)
-    cur, cur_w, empty = first, _cells(first), True     # widths kept as numbers: cell_len is not free
+    rest_w, sep_w = cells(rest), len(sep)
+    cur, cur_w, empty = first, cells(first), True     # widths kept as numbers: cell_len is not free
     for part in parts:
-        part_w = _cells(part)
+        part_w = cells(part)
         if not empty and cur_w + sep_w + part_w <= width:
             cur, cur_w = cur + sep + part, cur_w + sep_w + part_w
             continue
@@ -162,13 +173,13 @@ def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ") 
         # The part does not fit even on a fresh line.
         avail = max(width - cur_w, 8)
         if sep != " " and " " in part:
-            sub = _pack(part.split(" "), cur_w + avail, cur, rest, " ")
+            sub = _pack(part.split(" "), cur_w + avail, cur, rest, " ", cells)
         else:
             pieces = chop_cells(part, avail)
             sub = [cur + pieces[0]] + [rest + p for p in pieces[1:]]
         lines.extend(sub[:-1])
         cur, empty = sub[-1], False
-        cur_w = _cells(cur)
+        cur_w = cells(cur)
     if not empty:
         lines.append(cur)
     return lines
@@ -179,7 +190,9 @@ def _wrap(text: str, width: int, first: str, rest: str, first_w: Optional[int] =
     fits, costs one width check."""
     if (_cells(first) if first_w is None else first_w) + _cells(text) <= width:
         return [first + text]
-    return _pack(text.split(" "), width, first, rest, " ")
+    narrow = (text.isascii() or _one_cell_only(text)) and (rest.isascii() or _one_cell_only(rest)) \
+        and (first.isascii() or _one_cell_only(first))
+    return _pack(text.split(" "), width, first, rest, " ", len if narrow else _cells)
 
 
 def _plural(n: int, word: str) -> str:

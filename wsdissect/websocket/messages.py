@@ -117,6 +117,26 @@ class WebSocketDirection:
         out.append(f)
         no = f.no
         op = f.opcode
+        if (f.fin and (op == TEXT or op == BINARY) and not f.rsv and self._msg is None and f.masked == self.client
+                and self.close_frame is None and not f.payload_missing and f.length <= self.cap):
+            # The common case, a whole uncompressed message in one valid frame, without the _Assembly round
+            # trip; what it returns is exactly what _add_plain + _message would (tests/test_websocket_*).
+            data = f.payload
+            text = None
+            note = None
+            if op == TEXT:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    note = Note(no, None, "error", "invalid-utf8",
+                                f"{self._side} text message is not valid UTF-8 (byte {exc.start} of "
+                                f"{len(data)}) (RFC 6455 8.1)")
+            self.messages += 1
+            out.append(Message(None, self.direction, op, 1, f.first_no, no, False, f.length, f.length, data,
+                               text, False))
+            if note is not None:
+                out.append(note)
+            return
         if f.masked != self.client:
             if self.client:
                 out.append(Note(no, None, "error", "unmasked-client-frame",

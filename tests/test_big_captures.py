@@ -1,0 +1,129 @@
+"""Issue 5's fast paths keep their meaning: the hand-built JSON lines are byte-identical to the dict records
+through json, the timeline's width shortcut agrees with rich, and a finished connection leaves the tracker
+(flat memory) without changing what is reported."""
+import io
+import json
+
+import pytest
+from rich.cells import cell_len
+
+from conftest import BUNDLED
+from sessionbuild import Session, analyze, raw_frame
+from wsdissect.analyzer import Analyzer
+from wsdissect.cli import common
+from wsdissect.model import C2S, S2C, Frame, Message, Row
+from wsdissect.render import jsonl
+from wsdissect.render.timeline import _cells
+from wsdissect.sources.pcap import iter_capture
+
+
+def _rows(path):
+    a = Analyzer()
+    with open(path, "rb") as f:
+        rows = [r for r in (a.feed(p) for p in iter_capture(f)) if r is not None]
+    a.finish()
+    return rows + [None], a
+
+
+@pytest.mark.parametrize("path", BUNDLED)
+def test_json_fast_lines_equal_the_generic_encoding(path):
+    rows, a = _rows(path)
+    dumps = jsonl._dumps
+    for row in rows[:-1]:
+        assert jsonl.packet_line(row) == dumps(jsonl.packet_record(row))
+        for f in row.frames:
+            assert jsonl.frame_line(f) == dumps(jsonl.frame_record(f))
+        for m in row.messages:
+            assert jsonl.message_line(m) == dumps(jsonl.message_record(m))
+
+
+def test_json_fast_lines_escape_and_null_like_json():
+    odd = 'quote " backslash \\ tab \t nl \n bell \x07 bidi \u202e 你好 ✓'
+    row = Row(7, 1700000000.25, 3, S2C, "[::1]:80", "[::1]:5000", 0x18, 1, 2, 3, 57, 512, "ws-data", odd, odd,
+              protocol="WebSocket")
+    assert jsonl.packet_line(row) == jsonl._dumps(jsonl.packet_record(row))
+    json.loads(jsonl.packet_line(row))
+    malformed = Row(8, 1.0, None, None, "?", "?", 0, 0, 0, 0, 60, 0, "malformed", "x", "x", protocol="?")
+    assert jsonl.packet_line(malformed) == jsonl._dumps(jsonl.packet_record(malformed))
+    f = Frame(9, 8, 3, C2S, False, 4, 8, True, b"\x01\x02\x03\x04", 5, close_code=1000, close_reason=odd)
+    assert jsonl.frame_line(f) == jsonl._dumps(jsonl.frame_record(f))
+    f = Frame(9, 9, 3, S2C, True, 0, 1, False, None, 0)
+    assert jsonl.frame_line(f) == jsonl._dumps(jsonl.frame_record(f))
+    big = "é" * (jsonl.JSON_DATA_LIMIT + 3)
+    for m in (Message(3, C2S, 1, 2, 5, 9, True, 7, 5, b"", odd),
+              Message(3, C2S, 1, 1, 5, 5, False, len(big), len(big), b"", big),
+              Message(3, S2C, 2, 1, 5, 5, False, 70000, 70000, bytes(range(256)) * 300, None, True)):
+        assert jsonl.message_line(m) == jsonl._dumps(jsonl.message_record(m))
+
+
+def test_json_writer_one_line_per_record():
+    rows, a = _rows(BUNDLED[0])
+    out = io.StringIO()
+    w = jsonl.JsonLinesWriter(out)
+    for r in rows[:-1]:
+        w.row(r)
+    lines = out.getvalue().splitlines()
+    assert all(json.loads(line)["type"] for line in lines)
+    assert len(lines) == sum(1 + len(r.frames) + len(r.messages) + len(r.notes) for r in rows[:-1])
+
+
+@pytest.mark.parametrize("text", ["plain ascii", "↳ Text [FIN] 5 bytes", "⇒ inflated 9 → 12 bytes — ok …",
+                                  "你好 wide", "é à ü ñ ×", "emoji 😀", "flag ⚠ ✓ ✗ • ·", "zero\u200bwidth",
+                                  "combining e\u0301", "mixed → 你"])
+def test_cells_agrees_with_rich(text):
+    assert _cells(text) == cell_len(text)
+
+
+# -- finished connections leave the tracker ---------------------------------------------------------------
+
+def _short_session(i: int) -> Session:
+    s = Session(client=("10.0.0.1", 40000 + i), server=("10.0.0.2", 80), t0=1700000000.0 + i)
+    s.websocket_handshake()
+    s.send(C2S, raw_frame(b"hi", mask=b"abcd"))
+    s.teardown()
+    return s
+
+
+def _run_json(packets, linger=None):
+    a = Analyzer()
+    if linger is not None:
+        a.tracker.linger_packets = linger
+    out = io.StringIO()
+    common.run(a, iter(packets), out=jsonl.JsonLinesWriter(out))
+    return a, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def _renumber(packets):
+    from wsdissect.model import RawPacket
+    return [RawPacket(i + 1, p.ts, p.linktype, p.data, p.wirelen) for i, p in enumerate(packets)]
+
+
+def test_done_connections_are_released_and_output_is_unchanged():
+    packets = _renumber([p for i in range(40) for p in _short_session(i).packets()])
+    kept, recs_kept = _run_json(packets, linger=10 ** 9)
+    released, recs_released = _run_json(packets, linger=1)
+    assert recs_released == recs_kept
+    assert len(kept.tracker.conns) == 40
+    assert len(released.tracker.conns) < 5          # released every 256 packets: only the last ones remain
+    assert len(released.summary.connections) == 40  # the summary still lists every connection
+    # Finishing a done connection is not the --max-connections cap.
+    assert not [r for r in recs_released if r["type"] == "note" and r["code"] == "cap-connections"]
+
+
+def test_late_packet_within_the_linger_stays_in_its_connection():
+    s = _short_session(0)
+    s.seg(C2S, "A", seq=s.seq[C2S] - 1)              # the last ACK sent again after the teardown
+    a = Analyzer()
+    rows = [a.feed(p) for p in s.packets()]
+    assert {r.conn for r in rows} == {0}
+    assert a.tracker.finished and a.tracker.release(len(rows)) == []
+    assert a.tracker.release(len(rows) + a.tracker.linger_packets)[0].id == 0
+    assert not a.tracker.conns
+
+
+def test_rst_makes_a_connection_done():
+    s = Session()
+    s.websocket_handshake()
+    s.seg(C2S, "R")
+    r = analyze(s.packets())
+    assert r.analyzer.tracker.finished and r.analyzer.tracker.finished[0][1].done
