@@ -81,6 +81,7 @@ class Analyzer:
         # finish() returns notes only, so they are kept here rather than dropped; their `no` is the packet that
         # carried their last byte.
         self.end_frames: list[Frame] = []
+        self._released_notes: list[Note] = []   # from connections finished early (_release)
         self.end_messages: list[Message] = []
 
     # -- per packet ------------------------------------------------------------------------------------------
@@ -100,11 +101,21 @@ class Analyzer:
             s.other_packets += 1
             return None
         s.tcp_packets += 1
+        if not raw.no & 255 and self.tracker.finished:
+            self._release(raw.no)
         try:
             return self._segment(seg)
         except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis (issue 6)
             return self._malformed_row(raw, self._t["malformed.internal"].format(
                 error=f"{type(e).__name__}: {e}"))
+
+    def _release(self, no: int) -> None:
+        """Memory flat in the capture's length (issue 5): connections done for a while (tcp.LINGER_PACKETS)
+        leave the tracker and are finished as the end of the capture would finish them, so their buffers,
+        parsers and inflaters go; only the light Connection record stays, for the summary. What finishing
+        them reports comes out with the end-of-capture notes."""
+        for tc in self.tracker.release(no):
+            self._released_notes.extend(self._finish_conn(tc))
 
     def _malformed_row(self, raw: RawPacket, text: str) -> Row:
         note = Note(raw.no, None, "error", "malformed", text)
@@ -525,7 +536,8 @@ class Analyzer:
         if self._finished:
             return []
         self._finished = True
-        notes: list[Note] = []
+        notes: list[Note] = self._released_notes
+        self._released_notes = []
         for tc in list(self.tracker.conns.values()):
             notes.extend(self._finish_conn(tc))
         return notes

@@ -375,7 +375,7 @@ class Tracker:
 
     def release(self, no: int) -> list:
         """Forget done connections idle for `linger_packets` packets up to packet `no`, and return them: the
-        caller finishes each (Analyzer._finish_conn) so its buffers, parsers and inflaters go too. A connection
+        caller (Analyzer._release) finishes each so its buffers, parsers and inflaters go too. A connection
         that saw packets after it was done goes back in the queue; one already dropped (port reuse, the
         --max-connections cap) is skipped: it was finished then."""
         out = []

@@ -82,13 +82,6 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
             write_json_row(row, conn)
             sys.stdout.flush()
     conns = analyzer.connections
-    # Memory flat in the capture's length (issue 5): connections done for tcp.LINGER_PACKETS packets leave the
-    # tracker and are finished here, as the end of the capture would (their end-of-connection notes, frames and
-    # messages still come out at the end, with the others), so their reassembly buffers, parsers and inflaters
-    # go. Only the light Connection record stays, for the summary.
-    finished = analyzer.tracker.finished
-    release = analyzer.tracker.release
-    released_notes: list = []
     it = iter(packets)
     truncated: Optional[CaptureTruncated] = None
     try:
@@ -101,16 +94,13 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
                 row = feed(raw)
                 if row is not None and (keep is None or keep(row)):
                     write_row(row, conns.get(row.conn) if row.conn is not None else None)
-                if finished and not raw.no & 255:
-                    for tc in release(raw.no):
-                        released_notes.extend(_finish_released(analyzer, tc))
         except CaptureTruncated as e:
             # Damage inside a readable file: everything before it was shown; say where it stopped.
             truncated = e
             analyzer.summary.capture_notes.append(
                 Note(None, None, "error", "capture-truncated", f"{source}: {e}"))
         end_notes = analyzer.finish()
-        out.end(analyzer.end_frames, analyzer.end_messages, released_notes + end_notes)
+        out.end(analyzer.end_frames, analyzer.end_messages, end_notes)
         out.summary(analyzer.summary)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -119,12 +109,6 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         return
     if truncated is not None:
         click.echo(f"wsdissect: warning: {source}: {truncated} (packets before it were analysed)", err=True)
-
-
-def _finish_released(analyzer: Analyzer, tc) -> list:
-    """Finish a connection the tracker released (tcp.Tracker.release) the way Analyzer.finish() would at the
-    end of the capture. (Analyzer has no public hook for this yet; _finish_conn is the one it uses itself.)"""
-    return analyzer._finish_conn(tc)
 
 
 def primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
