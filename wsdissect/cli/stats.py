@@ -31,7 +31,9 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, **cap
         everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
         total = total_stats(analyzer.summary, everyone)
         conns = pick(analyzer, conn, capture)
-        chosen = [everyone[analyzer.summary.connections.index(c)] for c in conns]
+        # By id: list.index() compared whole Connection records, quadratic in the number of connections.
+        by_id = {c.id: st for c, st in zip(analyzer.summary.connections, everyone)}
+        chosen = [by_id[c.id] for c in conns]
         if as_json:
             out = sys.stdout
             for rec in chosen + [total]:
