@@ -120,12 +120,12 @@ def test_session_fits_80_columns_and_reads_as_a_timeline():
     assert_fits(text, 80)
     lines = text.splitlines()
     assert lines[0] == "conn 0  127.0.0.1:57812 → 127.0.0.1:9002"
-    assert lines[1].split() == ["No.", "Time", "Client↔Server", "Flags", "Len", "Info"]
+    assert lines[1].split() == ["No.", "Time", "Client↔Server", "Flags", "Proto", "Len", "Info"]
     # The row: number, time relative to the first packet, client port on the left and a turning arrow.
     row1 = next(line for line in lines if line.lstrip().startswith("1 "))
     assert row1.split()[:6] == ["1", "0.000000", "57812", "→", "9002", "SYN"]
     row2 = next(line for line in lines if line.lstrip().startswith("2 "))
-    assert row2.split()[:6] == ["2", "0.000021", "57812", "←", "9002", "SYN,ACK"]
+    assert row2.split()[:7] == ["2", "0.000021", "57812", "←", "9002", "SYN,ACK", "TCP"]
     # At 80 columns the label has its own indented line right under the row.
     assert lines[lines.index(row1) + 1].strip() == "TCP handshake 1/3: client asks to connect (SYN)"
     assert lines[lines.index(row1) + 1].startswith(" " * 10)
@@ -492,3 +492,21 @@ def test_rows_go_through_rich_while_a_live_display_runs():
     con.print = spy
     printer.row(handshake_rows(conn)[1], conn)               # no display any more: straight to the file
     assert printed == [] and "server accepts" in output(con)
+
+
+def test_protocol_column_as_tshark_names_it_and_info_without_a_repeated_prefix():
+    from wsdissect.analyzer import Analyzer
+    from wsdissect.sources.pcap import open_capture
+    from conftest import ROOT
+    import os
+    con = console()
+    printer = TimelinePrinter(con)
+    a = Analyzer()
+    for raw in open_capture(os.path.join(ROOT, "captures", "echo.pcap")):
+        row = a.feed(raw)
+        printer.row(row, a.connections[row.conn])
+    rows = {int(line.split()[0]): line for line in output(con).splitlines() if line[:5].strip().isdigit()}
+    # No. Time client-port arrow server-port Flags Proto Len Info
+    assert rows[1].split()[6] == "TCP" and rows[4].split()[6] == "HTTP" and rows[6].split()[6] == "HTTP"
+    assert rows[8].split()[6] == "WS"
+    assert " Text [FIN] [MASKED]" in rows[8] and "WebSocket Text" not in rows[8]

@@ -35,7 +35,9 @@ _MIN_PREVIEW = 20           # a preview cut shorter than this moves to its own l
 _WIDTH_REFRESH = 256        # re-read console.width every this many rows (it may query the terminal each time)
 
 # Column widths (right-aligned numbers grow past them rather than lose digits).
-_NO_W, _TIME_W, _PORT_W, _FLAGS_W, _LEN_W = 5, 10, 5, 7, 5
+_NO_W, _TIME_W, _PORT_W, _FLAGS_W, _PROTO_W, _LEN_W = 5, 10, 5, 7, 4, 5
+# tshark's Protocol column, in four cells; the Info text then needs no "WebSocket " prefix of its own.
+_PROTO_SHORT = {"WebSocket": "WS"}
 
 
 class _Glyphs(NamedTuple):
@@ -231,7 +233,7 @@ class TimelinePrinter:
         self._ports_w = 2 * _PORT_W + 2 + len(self.g.to)
         self._arrows = {C2S: self.g.to, S2C: self.g.back}
         self._head_fmt = (f"%{_NO_W}d %{_TIME_W}.6f %{_PORT_W}d %s %-{_PORT_W}d %-{_FLAGS_W}s "
-                          f"%{_LEN_W}d ")
+                          f"%-{_PROTO_W}s %{_LEN_W}d ")
 
     # -- public API --
 
@@ -351,7 +353,7 @@ class TimelinePrinter:
 
     def _column_header(self, width: int) -> str:
         head = (f"{'No.':>{_NO_W}} {'Time':>{_TIME_W}} {_pad('Client' + self.g.both + 'Server', self._ports_w)} "
-                f"{'Flags':<{_FLAGS_W}} {'Len':>{_LEN_W}} Info")
+                f"{'Flags':<{_FLAGS_W}} {'Proto':<{_PROTO_W}} {'Len':>{_LEN_W}} Info")
         if width >= WIDE_WIDTH:
             info_w, _ = self._wide_columns(len(head) - 4, width)
             head = _pad(head, len(head) - 4 + info_w) + "  Meaning"
@@ -369,20 +371,23 @@ class TimelinePrinter:
         if flags is None:
             flags = self._flag_text[row.flags] = flag_names(row.flags) or "-"
         direction = row.direction
+        proto = _PROTO_SHORT.get(row.protocol, row.protocol)[:_PROTO_W]
         if conn is not None and (direction == C2S or direction == S2C):
             # Within a connection the client's port is always on the left and the arrow turns, like a ladder
             # diagram: the direction reads at a glance and the columns never jump. Arrows are one cell ("->"
             # two, in ASCII), so len() is the width.
             head = self._head_fmt % (row.no, row.ts - self._first_ts, conn.client.port,
-                                     self._arrows[direction], conn.server.port, flags, row.length)
+                                     self._arrows[direction], conn.server.port, flags, proto, row.length)
             head_w = len(head)
         else:
             ports = _pad(f"{self._clean(row.src or '?')} {self.g.to} {self._clean(row.dst or '?')}", self._ports_w)
-            head = "%*d %*.6f %s %-*s %*d " % (_NO_W, row.no, _TIME_W, row.ts - self._first_ts, ports,
-                                               _FLAGS_W, flags, _LEN_W, row.length)
+            head = "%*d %*.6f %s %-*s %-*s %*d " % (_NO_W, row.no, _TIME_W, row.ts - self._first_ts, ports,
+                                                    _FLAGS_W, flags, _PROTO_W, proto, _LEN_W, row.length)
             head_w = _cells(head)
         clean_text = self._clean
         info = clean_text(row.info)
+        if proto == "WS" and info.startswith("WebSocket "):
+            info = info[10:]
         label = clean_text(row.label)
         ell = self.g.ellipsis
 
