@@ -25,6 +25,7 @@ from rich.text import Text
 
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
+from .words import conn_title
 from .styles import LEGEND, ROLE_STYLES, severity_style
 
 # At this width the label gets its own column on the row's line; below it, its own line under the row.
@@ -563,13 +564,7 @@ class TimelinePrinter:
 
     def _conn_summary(self, lines: list, c: Connection, width: int) -> None:
         g, cl = self.g, self._clean
-        title = f"conn {c.id}  {cl(str(c.client))} {g.to} {cl(str(c.server))}"
-        if c.is_websocket:
-            title += f"  {cl(c.method or 'GET')} {cl(c.uri)}" if c.uri else "  WebSocket (no handshake seen)"
-        elif c.status is not None:
-            title += f"  not upgraded (HTTP {c.status})"
-        else:
-            title += "  not WebSocket"
+        title = conn_title(c, cl, g.to)
         lines.extend((t, "bold") for t in _pack(title.split("  "), width, "", "    "))
 
         traffic = []
