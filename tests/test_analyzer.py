@@ -494,6 +494,7 @@ def test_port_reuse_starts_a_new_connection(end):
     assert r[first_new].role == "tcp-syn" and r[first_new].conn == 1 and r[first_new].seq == 0
     assert [(m.conn, m.text) for m in r.messages()] == [(0, "one"), (1, "two")]
     assert len(r.analyzer.summary.connections) == 2
+    assert not r.notes("cap-connections")         # reusing a port is no sign of the connection cap
 
 
 def test_one_ack_over_two_holes_declares_both():

@@ -125,7 +125,7 @@ class Analyzer:
 
     def _segment(self, seg) -> Row:
         r = self.tracker.feed(seg)
-        evicted_notes = [n for old in r.evicted for n in self._finish_conn(old, evicted=True)]
+        evicted_notes = [n for old in r.evicted for n in self._finish_conn(old, evicted=old.capped)]
         tc = r.conn
         if r.new:
             self._open(tc, seg)

@@ -91,7 +91,7 @@ LINGER_PACKETS = 10_000
 
 class TcpConnection:
     __slots__ = ("id", "client", "server", "ckey", "key", "dirs", "first_no", "first_ts", "last_ts", "last_no",
-                 "saw_syn", "state", "rst_by", "closed", "done", "extra")
+                 "saw_syn", "state", "rst_by", "closed", "done", "extra", "capped")
 
     def __init__(self, cid: int, client: Endpoint, server: Endpoint, ckey: tuple, no: int, ts: float):
         self.id = cid
@@ -110,6 +110,7 @@ class TcpConnection:
         self.closed = False                 # both FINs sent, or RST: a new SYN on the 4-tuple is a new connection
         self.done = False                   # both FINs acknowledged, or RST: queued in Tracker.finished
         self.extra = None                   # the analyzer's per-connection state
+        self.capped = False                 # dropped to respect Limits.max_connections (not a port reuse)
 
 
 _EMPTY: tuple = ()
@@ -184,6 +185,7 @@ class Tracker:
     def _new_conn(self, seg: TcpSegment, evicted: list) -> tuple[TcpConnection, str]:
         if len(self.conns) >= self.limits.max_connections:
             _, old = self.conns.popitem(last=False)
+            old.capped = True
             evicted.append(old)
         if _guess_client_is_src(seg, self.server_ports):
             ckey = (seg.src, seg.sport, seg.dst, seg.dport)
