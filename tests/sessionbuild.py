@@ -177,19 +177,23 @@ def analyze(packets, **kw) -> Result:
     return Result(a, rows, a.finish())
 
 
+def frame_header(length: int, opcode: int = 1, fin: bool = True, rsv1: bool = False,
+                 mask: bytes | None = None) -> bytes:
+    """A frame header claiming `length` payload bytes (any length: the caps tests claim 2^63-1), mask key last."""
+    b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
+    m = 0x80 if mask else 0
+    if length < 126:
+        head = bytes([b0, m | length])
+    elif length < 65536:
+        head = bytes([b0, m | 126]) + length.to_bytes(2, "big")
+    else:
+        head = bytes([b0, m | 127]) + length.to_bytes(8, "big")
+    return head + (mask or b"")
+
+
 def raw_frame(payload: bytes, opcode: int = 1, fin: bool = True, rsv1: bool = False,
               mask: bytes | None = None) -> bytes:
     """A frame built by hand, for what FrameProtocol(extensions=[]) will not send (RSV1 for deflate)."""
-    b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
-    n = len(payload)
-    m = 0x80 if mask else 0
-    if n < 126:
-        head = bytes([b0, m | n])
-    elif n < 65536:
-        head = bytes([b0, m | 126]) + n.to_bytes(2, "big")
-    else:
-        head = bytes([b0, m | 127]) + n.to_bytes(8, "big")
     if mask:
         payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        head += mask
-    return head + payload
+    return frame_header(len(payload), opcode, fin, rsv1, mask) + payload

@@ -9,7 +9,7 @@ import zlib
 
 from click.testing import CliRunner
 
-from sessionbuild import Session, analyze, raw_frame
+from sessionbuild import Session, analyze, frame_header, raw_frame
 from wsdissect.analyzer import Analyzer
 from wsdissect.cli import main
 from wsdissect.http import HttpStream
@@ -47,15 +47,7 @@ def feed_traced(packets, limits: Limits, during=None):
 
 
 def header(length: int, opcode: int = 2, fin: bool = True, rsv1: bool = False, mask: bytes | None = None) -> bytes:
-    b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
-    m = 0x80 if mask else 0
-    if length < 126:
-        h = bytes([b0, m | length])
-    elif length < 65536:
-        h = bytes([b0, m | 126]) + length.to_bytes(2, "big")
-    else:
-        h = bytes([b0, m | 127]) + length.to_bytes(8, "big")
-    return h + (mask or b"")
+    return frame_header(length, opcode, fin, rsv1, mask)      # binary by default, unlike sessionbuild
 
 
 def pieces(n: int, size: int = SEG) -> list:
