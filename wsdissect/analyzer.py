@@ -45,7 +45,7 @@ IDLE_WORTH_SAYING = 1.0
 class _ConnState:
     """The analyzer's per-connection state, hung on TcpConnection.extra."""
     __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
-                 "close_sent", "header_shown", "decided", "hinted")
+                 "close_sent", "decided", "hinted", "addrs")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
@@ -60,6 +60,8 @@ class _ConnState:
         self.close_sent = {C2S: None, S2C: None}              # first Close frame per side
         self.decided = {C2S: False, S2C: False}               # --decode-as: first bytes looked at
         self.hinted = False                                   # told how to decode a stream that is not HTTP
+        client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
+        self.addrs = {C2S: (client, server), S2C: (server, client)}
 
 
 class Analyzer:
@@ -135,10 +137,9 @@ class Analyzer:
         rec.last_ts = seg.ts
         plen = len(seg.payload) + seg.missing
         rec.bytes[d] += plen if r.kind not in (K_RETRANSMISSION, K_KEEPALIVE) else 0
-        row = Row(seg.no, seg.ts, tc.id, d, f"{seg.src}:{seg.sport}" if ":" not in seg.src else
-                  f"[{seg.src}]:{seg.sport}", f"{seg.dst}:{seg.dport}" if ":" not in seg.dst else
-                  f"[{seg.dst}]:{seg.dport}", seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len, r.window,
-                  r.kind, "", "")
+        src, dst = st.addrs[d]
+        row = Row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
+                  r.window, r.kind, "", "")
         for sev, code, text in r.notes:
             self._note(row, tc, sev, code, text)
         for note in evicted_notes:

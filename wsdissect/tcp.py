@@ -44,7 +44,7 @@ class Direction:
     """One direction of a connection: its sequence space and the reassembly buffer."""
 
     __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_at", "pending_bytes", "syn", "fin_off", "fin_no",
-                 "last_ack", "last_win", "unacked", "bytes", "max_end", "seen_ack_abs", "wscale",
+                 "last_ack", "last_win", "unacked", "bytes", "max_end", "wscale",
                  "fin_acked")
 
     def __init__(self) -> None:
@@ -64,7 +64,6 @@ class Direction:
         self.unacked: deque = deque()       # (end_offset, no) of segments sent, to name the packet an ACK acks
         self.bytes = 0                      # payload bytes carried, retransmissions excluded
         self.max_end = 0                    # highest stream offset seen (delivered or buffered)
-        self.seen_ack_abs: Optional[int] = None
         self.fin_acked = False              # the peer has acknowledged this direction's FIN
         self.wscale = -1                    # window-scale shift from this side's SYN; -1 unknown or none
 
