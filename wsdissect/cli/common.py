@@ -108,7 +108,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         _silence_stdout()
         return
     if truncated is not None:
-        click.echo(f"wsdissect: warning: {source}: {truncated} (packets before it were analysed)", err=True)
+        warn_truncated(source, [truncated])
 
 
 def primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
