@@ -35,11 +35,6 @@ K_KEEPALIVE = "tcp-keepalive"
 K_WINDOW_UPDATE = "tcp-window-update"
 
 
-def _signed32(x: int) -> int:
-    x &= 0xFFFFFFFF
-    return x - 0x100000000 if x & 0x80000000 else x
-
-
 class Direction:
     """One direction of a connection: its sequence space and the reassembly buffer."""
 
@@ -71,13 +66,6 @@ class Direction:
         self.base = isn
         self.nxt_abs = (isn + 1) & 0xFFFFFFFF
         self.nxt_off = 0
-
-    def offset_of(self, seq: int) -> int:
-        """Stream offset of absolute `seq`, measured from the next expected byte so wraps don't matter."""
-        return self.nxt_off + _signed32(seq - self.nxt_abs)
-
-    def rel(self, seq: int) -> int:
-        return (seq - self.base) & 0xFFFFFFFF if self.base is not None else seq
 
 
 # A finished connection (both FINs acknowledged, or an RST) is forgotten once this many packets of the capture
@@ -253,13 +241,14 @@ class Tracker:
         else:
             result.window = seg.window
         seq = seg.seq
-        # Both bases are set by now (above): Direction.rel() inlined.
+        # Both bases are set by now (above).
         result.rel_seq = (seq - me.base) & 0xFFFFFFFF
         result.rel_ack = (seg.ack - peer.base) & 0xFFFFFFFF if flags & ACK else 0
 
         payload = seg.payload
         plen = len(payload) + seg.missing
-        # Direction.offset_of() inlined: the distance from the next expected byte, as a signed 32-bit number.
+        # A stream offset: the distance from the next expected byte as a signed 32-bit number, so the sequence
+        # wrap never matters. Written out here and for the ACK below instead of a helper: this runs per packet.
         delta = ((seq + 1 if flags & SYN else seq) - me.nxt_abs) & 0xFFFFFFFF
         off = me.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
         end = off + plen
@@ -303,7 +292,7 @@ class Tracker:
 
         # What this segment acknowledges of the peer's data.
         if flags & ACK:
-            delta = (seg.ack - peer.nxt_abs) & 0xFFFFFFFF          # peer.offset_of(seg.ack), inlined
+            delta = (seg.ack - peer.nxt_abs) & 0xFFFFFFFF          # the ACK's offset in the peer's stream
             ack_off = peer.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
             q = peer.unacked
             acked = None
@@ -319,8 +308,7 @@ class Tracker:
             # The FIN takes a sequence number but is no byte: an ACK of it vouches for the stream up to fin_off
             # only. (This used to be a `fin_off is None` guard, which left a hole right before a FIN undeclared.)
             limit = ack_off if peer.fin_off is None else min(ack_off, peer.fin_off)
-            if (peer.pending and limit > peer.nxt_off) or (limit > peer.max_end and peer.max_end >= peer.nxt_off
-                                                           and limit > peer.nxt_off):
+            if (peer.pending and limit > peer.nxt_off) or (limit > peer.max_end >= peer.nxt_off):
                 # The receiver has bytes the capture never saw: declare missing every hole below the ACK, not
                 # just the first one (data held behind a second hole would otherwise wait for another ACK).
                 result.peer_delivered = peer_delivered = []
