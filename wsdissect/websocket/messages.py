@@ -111,6 +111,10 @@ class WebSocketDirection:
                 self.inflater.end_message(complete=False)
         return out
 
+    def _utf8_note(self, no: int, exc: UnicodeDecodeError, size: int) -> Note:
+        return Note(no, None, "error", "invalid-utf8",
+                    f"{self._side} text message is not valid UTF-8 (byte {exc.start} of {size}) (RFC 6455 8.1)")
+
     # -- frames ----------------------------------------------------------------------------------------------
 
     def _frame(self, f: Frame, out: List[Record]) -> None:
@@ -128,9 +132,7 @@ class WebSocketDirection:
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    note = Note(no, None, "error", "invalid-utf8",
-                                f"{self._side} text message is not valid UTF-8 (byte {exc.start} of "
-                                f"{len(data)}) (RFC 6455 8.1)")
+                    note = self._utf8_note(no, exc, len(data))
             self.messages += 1
             out.append(Message(None, self.direction, op, 1, f.first_no, no, False, f.length, f.length, data,
                                text, False))
@@ -329,9 +331,7 @@ class WebSocketDirection:
                     text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
                 if not m.failed:
-                    notes.append(Note(f.no, None, "error", "invalid-utf8",
-                                      f"{self._side} text message is not valid UTF-8 (byte {exc.start} of "
-                                      f"{len(data)}) (RFC 6455 8.1)"))
+                    notes.append(self._utf8_note(f.no, exc, len(data)))
         self.messages += 1
         out.append(Message(None, self.direction, m.opcode, m.frames, m.first_no, f.no, m.compressed, length,
                            m.wire_length, data, text, truncated))
