@@ -11,10 +11,10 @@ from .common import capture_errors, fail, limit_options, make_console, make_limi
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list) -> Analyzer:
     """Run a whole capture through the analyzer, handing each row to `on_row(row, conn)`."""
-    from ..sources.pcap import open_capture
+    from .progress import open_tracked
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
     conns = analyzer.connections
-    for raw in until_damage(primed(open_capture(capture)), capture, damage):
+    for raw in until_damage(primed(open_tracked(capture)), capture, damage):
         row = analyzer.feed(raw)
         if row is not None:
             on_row(row, conns.get(row.conn) if row.conn is not None else None)

@@ -11,7 +11,7 @@ from rich.console import Console
 from ..analyzer import Analyzer
 from ..filters import RowFilter, parse_roles
 from ..i18n import DEFAULT_LANG, LANGS
-from ..sources.pcap import open_capture
+from .progress import open_tracked
 from .common import EXIT_STRICT, QuietConsole, capture_errors, fail, limit_options, make_limits, primed, run
 
 
@@ -54,7 +54,7 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
         fail(f"--export {export}: the name must end in .svg, .html or .txt")
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
     with capture_errors(capture):
-        packets = primed(open_capture(capture))
+        packets = primed(open_tracked(capture, streaming_to_terminal=True))
         console, out = _view(view, fmt, as_json, export, width, lang)
         if explain:
             from ..explain import ExplainWriter

@@ -20,12 +20,12 @@ def show(capture: str, number: int, field: str, decode_as: tuple, **caps) -> Non
     """Show packet N of a capture in detail: link, IP, TCP, HTTP handshake headers and WebSocket frame bits,
     each explained, then a hex dump with the selected field's bytes marked."""
     from ..render.details import PacketOutOfRange, UnknownField, render_details
-    from ..sources.pcap import open_capture
+    from .progress import open_tracked
     from .common import primed
 
     damage: list = []
     with capture_errors(capture):
-        packets = until_damage(primed(open_capture(capture)), capture, damage)
+        packets = until_damage(primed(open_tracked(capture)), capture, damage)
         try:
             render_details(make_console(), capture, number, field=field, limits=make_limits(**caps),
                            decode_as=decode_as, packets=packets)
