@@ -324,7 +324,10 @@ class Analyzer:
         side, peer = self._side[d], self._side[OTHER[d]]
         kind = r.kind
         flags = seg.flags
-        info = _tcp_info(row)
+        info = None          # tshark-like Info; the TCP one (_tcp_info) unless the content names a better one
+        # The frames of this row's own direction, once: a row may also list frames of the other direction that
+        # its ACK completed (TcpResult.peer_delivered); those must not name the row's role, label or Info.
+        own = [f for f in row.frames if f.direction == d] if row.frames else _NO_FRAMES
         name = None          # how a later "ACK of #N" refers to this packet
         role, label = kind, ""
         rec = st.rec
@@ -356,13 +359,13 @@ class Analyzer:
             role = "ack"
 
         # What the stream bytes of this packet were.
-        content_role, content_label, proto = self._content(tc, st, d, row, http_recs)
+        content_role, content_label, proto = self._content(tc, st, d, row, http_recs, own)
         if content_role is not None and kind in (K_DATA, K_FIN, K_ACK):
             role, label = content_role, content_label
-            name = _short_name(row, http_recs, t) or name
+            name = _short_name(http_recs, t, own) or name
         if proto:
             row.protocol = proto
-            info = _content_info(row, http_recs) or info
+            info = _content_info(http_recs, own) or None
 
         if flags & FIN and kind != K_RETRANSMISSION:
             fin_label = self._fin(tc, st, d, r, seg, row)
@@ -392,9 +395,9 @@ class Analyzer:
 
         if name and (row.length or flags & (SYN | FIN)):
             st.names[d].append((seg.no, name))
-        row.role, row.label, row.info = role, label, info
+        row.role, row.label, row.info = role, label, info if info is not None else _tcp_info(row)
 
-    def _content(self, tc, st: _ConnState, d: str, row: Row, http_recs: list):
+    def _content(self, tc, st: _ConnState, d: str, row: Row, http_recs: list, own: list):
         """(role, label, protocol) from what the packet's bytes completed, or (None, None, None)."""
         t = self._t
         side = self._side[d]
@@ -433,8 +436,8 @@ class Analyzer:
                     return ("ws-upgrade-response",
                             t["upgrade.refused"].format(status=f"{rec.status} {rec.reason}".rstrip()), "HTTP")
                 return "http", t["http.response"].format(side=side, summary=rec.summary()), "HTTP"
-        if _own_frames(row):
-            return self._frames_label(st, d, row) + ("WebSocket",)
+        if own:
+            return self._frames_label(st, d, row, own) + ("WebSocket",)
         # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
         if row.length and st.mode[d] == M_WS and not st.ws[d].stopped and \
                 not any(n.code.startswith("tcp-") for n in row.notes):
@@ -450,10 +453,9 @@ class Analyzer:
         key = _CLOSE_NAME_KEYS.get(name)
         return self._t.get(f"closecode.{code}") or (self._t[key] if key else name)
 
-    def _frames_label(self, st: _ConnState, d: str, row: Row) -> tuple:
+    def _frames_label(self, st: _ConnState, d: str, row: Row, frames: list) -> tuple:
         t = self._t
         side = self._side[d]
-        frames = _own_frames(row)
         closes = [f for f in frames if f.opcode == CLOSE]
         data = [f for f in frames if f.opcode < 8]
         if closes:
@@ -595,20 +597,18 @@ def _deflate_from(ext: Optional[str]):
     return None
 
 
+_NO_FRAMES: list = []          # shared, never appended to
+_info_flags: dict = {}         # flags -> "[PSH, ACK]": a handful of distinct values per capture
+
+
 def _tcp_info(row: Row) -> str:
-    flags = flag_names(row.flags).replace(",", ", ")
-    parts = [f"[{flags}]", f"Seq={row.seq}"]
-    if row.flags & ACK:
-        parts.append(f"Ack={row.ack}")
-    parts.append(f"Win={row.window}")
-    parts.append(f"Len={row.length}")
-    return " ".join(parts)
-
-
-def _own_frames(row: Row) -> list:
-    """The frames of the row's own direction. A row may also list frames of the other direction that its ACK
-    completed (see TcpResult.peer_delivered); those must not name the row's role, label or Info."""
-    return [f for f in row.frames if f.direction == row.direction]
+    flags = row.flags
+    head = _info_flags.get(flags)
+    if head is None:
+        head = _info_flags[flags] = "[" + flag_names(flags).replace(",", ", ") + "]"
+    if flags & ACK:
+        return f"{head} Seq={row.seq} Ack={row.ack} Win={row.window} Len={row.length}"
+    return f"{head} Seq={row.seq} Win={row.window} Len={row.length}"
 
 
 def _frame_info(f: Frame) -> str:
@@ -623,23 +623,21 @@ def _frame_info(f: Frame) -> str:
     return s
 
 
-def _content_info(row: Row, http_recs: list) -> str:
+def _content_info(http_recs: list, frames: list) -> str:
     for rec in http_recs:
         if type(rec) in (HttpRequest, HttpResponse):
             return rec.summary()
-    frames = _own_frames(row)
     if frames:
         return "WebSocket " + ", ".join(_frame_info(f) for f in frames)
     return ""
 
 
-def _short_name(row: Row, http_recs: list, t: dict) -> Optional[str]:
+def _short_name(http_recs: list, t: dict, frames: list) -> Optional[str]:
     for rec in http_recs:
         if type(rec) is HttpRequest:
             return t["name.upgrade_request"] if rec.is_websocket_upgrade else t["name.http_request"]
         if type(rec) is HttpResponse:
             return t["name.reply"].format(status=rec.status)
-    frames = _own_frames(row)
     if frames:
         names = [_opcode_word(f.opcode, t) for f in frames]
         return t["name.frames" if len(names) > 1 else "name.frame"].format(
