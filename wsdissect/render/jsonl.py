@@ -22,6 +22,9 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _esc = json.encoder.encode_basestring
 
 _flag_json: dict = {}       # flags int -> '"PSH,ACK"', memoised (a handful of distinct values per capture)
+_kind_json: dict = {}       # (protocol, role) -> their JSON: a few dozen pairs, from fixed vocabularies
+_ends_json: dict = {}       # (dir, src, dst) -> their JSON: one per connection direction, so bounded:
+_ENDS_KEPT = 4096           # cleared when full (cheap to rebuild; ~200 bytes each)
 
 
 def _opt(x) -> str:
@@ -91,12 +94,22 @@ def packet_line(row: Row) -> str:
     flags = _flag_json.get(row.flags)
     if flags is None:
         flags = _flag_json[row.flags] = _esc(flag_names(row.flags))
+    # A direction's addresses, a row's protocol and role repeat on packet after packet: escaped once each.
+    ends = _ends_json.get((row.direction, row.src, row.dst))
+    if ends is None:
+        if len(_ends_json) >= _ENDS_KEPT:
+            _ends_json.clear()
+        ends = _ends_json[(row.direction, row.src, row.dst)] = \
+            f'"dir":{_esc(row.direction)},"src":{_esc(row.src)},"dst":{_esc(row.dst)}'
+    kind = _kind_json.get((row.protocol, row.role))
+    if kind is None:
+        kind = _kind_json[(row.protocol, row.role)] = f'"protocol":{_esc(row.protocol)},"role":{_esc(row.role)}'
     notes = row.notes
     esc = _esc
-    return (f'{{"type":"packet","no":{row.no:d},"ts":{row.ts!r},"conn":{row.conn:d},"dir":{esc(row.direction)},'
-            f'"src":{esc(row.src)},"dst":{esc(row.dst)},"flags":{flags},"seq":{row.seq:d},"ack":{row.ack:d},'
-            f'"len":{row.length:d},"frame_len":{row.frame_len:d},"protocol":{esc(row.protocol)},'
-            f'"role":{esc(row.role)},"label":{esc(row.label)},"info":{esc(row.info)},'
+    return (f'{{"type":"packet","no":{row.no:d},"ts":{row.ts!r},"conn":{row.conn:d},{ends},'
+            f'"flags":{flags},"seq":{row.seq:d},"ack":{row.ack:d},'
+            f'"len":{row.length:d},"frame_len":{row.frame_len:d},{kind},'
+            f'"label":{esc(row.label)},"info":{esc(row.info)},'
             f'"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]}}')
 
 
