@@ -13,7 +13,7 @@ from collections import deque
 from typing import Iterable, Optional
 
 from .decode import DecodeError, decode_packet
-from .i18n import DEFAULT_LANG, catalog
+from .i18n import DEFAULT_LANG, catalog, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
@@ -73,6 +73,7 @@ class Analyzer:
         self.lang = lang
         self._t = t = catalog(lang)                           # id -> template: one lookup + format per label
         self._side = {C2S: t["side.client"], S2C: t["side.server"]}
+        self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
         self.tracker = Tracker(limits, server_ports=self.decode_as)
         self.summary = CaptureSummary()
@@ -140,8 +141,8 @@ class Analyzer:
         src, dst = st.addrs[d]
         row = Row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
                   r.window, r.kind, "", "")
-        for sev, code, text in r.notes:
-            self._note(row, tc, sev, code, text)
+        for sev, code, text, args in r.notes:
+            self._note(row, tc, sev, code, text, args)
         for note in evicted_notes:
             # A connection finished early to make room is reported on the packet that needed the room.
             note.no = row.no
@@ -197,15 +198,14 @@ class Analyzer:
             if type(rec) is HttpError:
                 st.mode[d] = M_OPAQUE
                 if rec.code != "not-http":
-                    self._note(row, tc, "warning", f"http-{rec.code}", f"HTTP: {rec.reason}")
+                    self._note(row, tc, "warning", f"http-{rec.code}", f"HTTP: {rec.reason}", rec.args)
                 elif rec.offset == 0 and not st.hinted and not st.rec.is_websocket:
                     # The stream never was HTTP: say what a reader can do about it, once per connection.
                     st.hinted = True
                     if rec.data[:1] in (b"\x16", b"\x17") and rec.data[1:2] == b"\x03":
-                        self._note(row, tc, "note", "tls", self._t["note.tls"].format(port=tc.server.port))
+                        self._note(row, tc, "note", "tls", None, {"port": tc.server.port})
                     else:
-                        self._note(row, tc, "note", "no-handshake",
-                                   self._t["note.try_decode_as"].format(port=tc.server.port))
+                        self._note(row, tc, "note", "no-handshake", None, {"port": tc.server.port})
             elif type(rec) is HttpRequest:
                 if rec.is_websocket_upgrade:
                     st.request = rec
@@ -231,8 +231,8 @@ class Analyzer:
         r.status = resp.status
         if req is not None:
             hs = check_handshake(req, resp)
-            for sev, code, text in hs.notes:
-                self._note(row, tc, sev, code, text)
+            for sev, code, text, args in hs.notes:
+                self._note(row, tc, sev, code, text, args)
             r.accept, r.expected_accept, r.accept_ok = hs.accept, hs.expected_accept, hs.accept_ok
             r.subprotocol, r.extensions, r.deflate = hs.subprotocol, hs.extensions, hs.deflate
             accepted = hs.accepted
@@ -242,7 +242,7 @@ class Analyzer:
             r.subprotocol, r.extensions = resp.get("Sec-WebSocket-Protocol"), resp.get("Sec-WebSocket-Extensions")
             r.deflate = _deflate_from(r.extensions)
             accepted = True
-            self._note(row, tc, "note", "request-not-captured", self._t["note.request_not_captured"])
+            self._note(row, tc, "note", "request-not-captured", None, {})
         st.request = None
         if resp.status == 101 and accepted:
             self._start_ws(tc, st, r.deflate, row)
@@ -267,7 +267,7 @@ class Analyzer:
             st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
             st.mode[d] = M_WS
         if forced:
-            self._note(row, tc, "note", "decode-as", self._t["note.decode_as"].format(port=tc.server.port))
+            self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
         waiting, st.waiting = st.waiting, []
         for origin, data in waiting:
             ws = st.ws[C2S]
@@ -299,11 +299,17 @@ class Analyzer:
                 row.messages.append(rec)
                 r.messages[d] += 1
             else:
-                self._note(row, tc, rec.severity, rec.code, rec.text)
+                self._note(row, tc, rec.severity, rec.code, rec.text, rec.args)
 
     # -- notes -----------------------------------------------------------------------------------------------
-    def _note(self, row: Row, tc: TcpConnection, severity: str, code: str, text: str) -> None:
-        note = Note(row.no, tc.id, severity, code, text)
+    def _note(self, row: Row, tc: TcpConnection, severity: str, code: str, text: Optional[str], args: dict) -> None:
+        """Every note of a connection passes here. `text` is the English text a core wrote, `args` the
+        parameters of its sentence in the catalog (model.Note, i18n.note_text): in another language the text
+        is rewritten from them here (English costs nothing). The analyzer's own notes pass text None and are
+        written from args in the analyzer's language."""
+        if text is None or self._note_lang:
+            text = note_text(code, args, self.lang, text)
+        note = Note(row.no, tc.id, severity, code, text, args)
         row.notes.append(note)
         tc.extra.rec.notes += 1
         self._count_note(note)
@@ -346,8 +352,8 @@ class Analyzer:
             rec.state = "reset"
             if rec.is_websocket and rec.closed_by is None:
                 label += t["tcp.no_close_frame"]
-                self._note(row, tc, "warning", "close-without-close-frame",
-                           t["note.rst_without_close"].format(side=side))
+                self._note(row, tc, "warning", "close-without-close-frame", None,
+                           {"variant": "rst", "side": SIDE[d]})
         elif kind == K_RETRANSMISSION:
             label = t["tcp.retransmission"].format(side=side)
         elif kind == K_KEEPALIVE:
@@ -511,9 +517,9 @@ class Analyzer:
                     text += t["tcp.no_close_frame"] + t["teardown.idle"].format(side=side, idle=f"{idle:.1f}")
                 else:
                     text += t["tcp.no_close_frame"]
-                why = t["note.idle_drop"].format(idle=f"{idle:.1f}", side=side) if quiet else ""
-                self._note(row, tc, "warning", "close-without-close-frame",
-                           t["note.fin_without_close"].format(side=side, why=why))
+                why = {"id": "note_part.idle_drop", "idle": f"{idle:.1f}", "side": SIDE[d]} if quiet else ""
+                self._note(row, tc, "warning", "close-without-close-frame", None,
+                           {"variant": "fin", "side": SIDE[d], "why": why})
             return text
         if st.fin_seen[OTHER[d]] and r.fin_acked:
             return t["teardown.ack_and_fin"].format(side=side, peer=peer)
@@ -559,8 +565,8 @@ class Analyzer:
             if ws is not None:
                 self._ws_records(tc, st, d, ws.finish(), tail)
         if evicted:
-            self._note(tail, tc, "warning", "cap-connections", self._t["note.cap_connections"].format(
-                max=self.limits.max_connections, conn=tc.id))
+            self._note(tail, tc, "warning", "cap-connections", None,
+                       {"max": self.limits.max_connections, "conn": tc.id})
         self.end_frames.extend(tail.frames)
         self.end_messages.extend(tail.messages)
         notes = tail.notes

@@ -186,12 +186,14 @@ class HttpError:
     code: not-http (the message does not start like HTTP/1.x at all), unsupported-version, header-too-large,
     bad-header, bad-content-length, bad-transfer-encoding, bad-chunk, truncated (stream ended mid-message),
     gap (bytes lost where the framing needed them). `offset` is where the offending message (or chunk line)
-    began; `data` holds up to 16 bytes from there, as evidence.
+    began; `data` holds up to 16 bytes from there, as evidence. `args`: the parameters of `reason` for the
+    analyzer's note http-<code> (model.Note.args).
     """
     reason: str
     code: str = "error"
     offset: int = 0
     data: bytes = b""
+    args: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         return self.reason
@@ -322,7 +324,7 @@ class HttpStream:
             return self._run()
         out: list[HttpRecord] = []
         self._fail(out, f"{n} bytes missing from the stream in the {self._state} state; "
-                        "HTTP parsing cannot resynchronise", "gap", self._pos)
+                        "HTTP parsing cannot resynchronise", "gap", self._pos, {"n": n, "state": self._state})
         return out
 
     def close(self) -> list[HttpRecord]:
@@ -338,12 +340,12 @@ class HttpStream:
             self._msg.body_len = self._body
         elif st == _HEAD and self._buf.strip(b"\r\n"):
             self._fail(out, f"stream ended inside a message header ({len(self._buf)} bytes)", "truncated",
-                       self._pos)
+                       self._pos, {"variant": "header", "n": len(self._buf)})
         elif st == _LENGTH:
             self._fail(out, f"stream ended {self._remaining} bytes before the end of the body", "truncated",
-                       self._pos)
+                       self._pos, {"variant": "body", "n": self._remaining})
         elif st in (_CHUNK_SIZE_LINE, _CHUNK_DATA, _CHUNK_END, _TRAILERS):
-            self._fail(out, "stream ended inside a chunked body", "truncated", self._pos)
+            self._fail(out, "stream ended inside a chunked body", "truncated", self._pos, {"variant": "chunked"})
         return out
 
     # -- machinery ----------------------------------------------------------------------------------------
@@ -353,9 +355,9 @@ class HttpStream:
         self._pos += n
         self._scan = 0
 
-    def _fail(self, out: list, reason: str, code: str, offset: int) -> bool:
+    def _fail(self, out: list, reason: str, code: str, offset: int, args: Optional[dict] = None) -> bool:
         data = bytes(self._buf[:16]) if offset == self._pos else b""
-        self.error = HttpError(reason, code, offset, data)
+        self.error = HttpError(reason, code, offset, data, {} if args is None else args)
         out.append(self.error)
         self._state = _DEAD
         self._buf = bytearray()   # nothing will read it again; free it
@@ -426,14 +428,14 @@ class HttpStream:
         end = self._find_blank_line()
         if end < 0 and len(buf) > self.max_header or end > self.max_header:
             return self._fail(out, f"header larger than {self.max_header} bytes (max_header)", "header-too-large",
-                              self._pos)
+                              self._pos, {"variant": "header", "max": self.max_header})
         if end < 0:
             return False
         offset = self._pos
         head = bytes(buf[:end])
         parsed = self._parse_head(head, offset)
         if isinstance(parsed, HttpError):
-            return self._fail(out, parsed.reason, parsed.code, offset)
+            return self._fail(out, parsed.reason, parsed.code, offset, parsed.args)
         self._consume(end)
         self.messages += 1
         out.append(parsed)
@@ -453,8 +455,8 @@ class HttpStream:
         lines.pop()          # the empty line that ends the head
         first = lines[0]
         headers = _parse_fields(lines[1:])
-        if isinstance(headers, str):
-            return HttpError(headers, "bad-header", offset)
+        if isinstance(headers, tuple):
+            return HttpError(headers[0], "bad-header", offset, args=headers[1])
         first_text = _text(first)
         if self.kind == "request":
             m = _REQUEST_LINE.fullmatch(first)
@@ -462,7 +464,8 @@ class HttpStream:
                 return HttpError(f"not HTTP: request line {_short(first_text)}", "not-http", offset)
             major, minor = m.group(3).decode(), m.group(4).decode()
             if major != "1":
-                return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset)
+                return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset,
+                                 args={"major": major, "minor": minor})
             return HttpRequest(_text(m.group(1)), _text(m.group(2)), f"HTTP/{major}.{minor}", headers, len(head),
                                None, first_text, offset, bare_lf=bare_lf)
         m = _STATUS_LINE.fullmatch(first)
@@ -470,7 +473,8 @@ class HttpStream:
             return HttpError(f"not HTTP: status line {_short(first_text)}", "not-http", offset)
         major, minor = m.group(1).decode(), m.group(2).decode()
         if major != "1":
-            return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset)
+            return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset,
+                             args={"major": major, "minor": minor})
         return HttpResponse(f"HTTP/{major}.{minor}", int(m.group(3)), _text(m.group(4) or b"").strip(), headers,
                             len(head), None, first_text, offset, bare_lf=bare_lf)
 
@@ -500,7 +504,7 @@ class HttpStream:
             if isinstance(msg, HttpRequest):
                 # RFC 9112 6.3 rule 4: a server cannot tell where such a request ends; neither can we.
                 return self._fail(out, f"request with Transfer-Encoding {te!r} not ending in chunked",
-                                  "bad-transfer-encoding", msg.offset)
+                                  "bad-transfer-encoding", msg.offset, {"te": te})
             return self._until_close(msg)
         cl = msg.get("Content-Length")
         if cl is not None:
@@ -508,7 +512,8 @@ class HttpStream:
             values = {v.strip() for v in cl.split(",")}
             value = values.pop() if len(values) == 1 else ""
             if not _DIGITS.fullmatch(value):
-                return self._fail(out, f"bad Content-Length {cl!r}", "bad-content-length", msg.offset)
+                return self._fail(out, f"bad Content-Length {cl!r}", "bad-content-length", msg.offset,
+                                  {"value": cl})
             n = int(value)
             msg.body_len = n
             if n == 0:
@@ -547,14 +552,16 @@ class HttpStream:
         buf = self._buf
         lf = buf.find(b"\n", self._scan)
         if lf < 0 and len(buf) > self.max_header or lf > self.max_header:
-            return self._fail(out, f"chunk-size line larger than {self.max_header} bytes", "bad-chunk", self._pos)
+            return self._fail(out, f"chunk-size line larger than {self.max_header} bytes", "bad-chunk", self._pos,
+                              {"variant": "line", "max": self.max_header})
         if lf < 0:
             self._scan = len(buf)
             return False
         line = bytes(buf[:lf]).removesuffix(b"\r")
         size = line.split(b";", 1)[0].strip(b" \t")   # chunk extensions are allowed and meaningless here
         if not _CHUNK_SIZE.fullmatch(size):
-            return self._fail(out, f"bad chunk size {_short(_text(line))}", "bad-chunk", self._pos)
+            return self._fail(out, f"bad chunk size {_short(_text(line))}", "bad-chunk", self._pos,
+                              {"variant": "size", "line": _short(_text(line))})
         self._consume(lf + 1)
         n = int(size, 16)
         if n == 0:
@@ -584,7 +591,8 @@ class HttpStream:
         elif not buf or buf == b"\r":
             return False
         else:
-            return self._fail(out, "chunk data not followed by CRLF (chunk size wrong?)", "bad-chunk", self._pos)
+            return self._fail(out, "chunk data not followed by CRLF (chunk size wrong?)", "bad-chunk", self._pos,
+                              {"variant": "crlf"})
         self._state = _CHUNK_SIZE_LINE
         return True
 
@@ -592,7 +600,7 @@ class HttpStream:
         end = self._find_blank_line()
         if end < 0 and len(self._buf) > self.max_header or end > self.max_header:
             return self._fail(out, f"trailer section larger than {self.max_header} bytes", "header-too-large",
-                              self._pos)
+                              self._pos, {"variant": "trailer", "max": self.max_header})
         if end < 0:
             return False
         self._consume(end)
@@ -600,23 +608,24 @@ class HttpStream:
         return self._end_message()
 
 
-def _parse_fields(lines: list[bytes]) -> Union[list[tuple[str, str]], str]:
-    """Header field lines to (name, value) pairs in order, or a string saying what is wrong."""
+def _parse_fields(lines: list[bytes]) -> Union[list[tuple[str, str]], tuple[str, dict]]:
+    """Header field lines to (name, value) pairs in order, or a tuple (what is wrong, its HttpError.args)."""
     headers: list[tuple[str, str]] = []
     for ln in lines:
         if ln[:1] in (b" ", b"\t"):
             if not headers:
-                return f"continuation line before any header: {_short(_text(ln))}"
+                return (f"continuation line before any header: {_short(_text(ln))}",
+                        {"variant": "continuation", "line": _short(_text(ln))})
             name, value = headers[-1]
             folded = _text(ln.strip(b" \t"))
             headers[-1] = (name, f"{value} {folded}".strip())
             continue
         name, sep, value = ln.partition(b":")
         if not sep:
-            return f"header line without ':': {_short(_text(ln))}"
+            return f"header line without ':': {_short(_text(ln))}", {"variant": "no_colon", "line": _short(_text(ln))}
         if not _TOKEN.fullmatch(name):
             # RFC 9112 5.1: "Name : value" must be rejected; it is how request smuggling starts.
-            return f"bad header name {_short(_text(name))}"
+            return f"bad header name {_short(_text(name))}", {"variant": "name", "name": _short(_text(name))}
         headers.append((_text(name), _text(value.strip(b" \t"))))
     return headers
 
@@ -740,7 +749,8 @@ class Handshake:
     """What the upgrade request and its response negotiated, and what is wrong with them.
 
     `accepted`: status 101 with Upgrade: websocket and Connection: upgrade (the accept key is judged apart, in
-    `accept_ok`: None when there is no key or no accept to compare). `notes`: (severity, code, text).
+    `accept_ok`: None when there is no key or no accept to compare). `notes`: (severity, code, English text,
+    args), args being the parameters of the text's sentence in the i18n catalog (model.Note.args).
     """
     accepted: bool
     status: int
@@ -755,12 +765,12 @@ class Handshake:
     extensions: Optional[str] = None
     offered_extensions: Optional[str] = None
     deflate: Optional[DeflateParams] = None
-    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str, str, dict]] = field(default_factory=list)
 
 
 def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:
     """Judge a WebSocket opening handshake (RFC 6455 4, RFC 7692 5) as a client would."""
-    notes: list[tuple[str, str, str]] = []
+    notes: list[tuple[str, str, str, dict]] = []
     key = req.get("Sec-WebSocket-Key")
     version = req.get("Sec-WebSocket-Version")
     offered_sub = req.get("Sec-WebSocket-Protocol") or None
@@ -772,23 +782,26 @@ def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:
     if not req.is_websocket_upgrade:
         notes.append(("warning", "not-websocket-request",
                       f"{req.summary()} is not a WebSocket upgrade request (needs GET, Upgrade: websocket and "
-                      "Connection: Upgrade)"))
+                      "Connection: Upgrade)", {"request": req.summary()}))
     if key is None:
-        notes.append(("error", "missing-key", "the request has no Sec-WebSocket-Key"))
+        notes.append(("error", "missing-key", "the request has no Sec-WebSocket-Key", {}))
     elif not _is_16_byte_base64(key):
         notes.append(("warning", "bad-key",
-                      f"Sec-WebSocket-Key {key!r} is not 16 random bytes in base64 (RFC 6455 4.1)"))
+                      f"Sec-WebSocket-Key {key!r} is not 16 random bytes in base64 (RFC 6455 4.1)", {"key": key}))
     if version != "13":
         got = "missing" if version is None else f"{version!r}"
-        notes.append(("warning", "bad-websocket-version", f"Sec-WebSocket-Version is {got}; RFC 6455 is 13"))
+        notes.append(("warning", "bad-websocket-version", f"Sec-WebSocket-Version is {got}; RFC 6455 is 13",
+                      {"variant": "missing"} if version is None else {"variant": "value", "version": version}))
 
     if resp.status != 101:
         severity = "warning" if resp.status >= 400 else "chat"
         text = f"the server refused the upgrade: {resp.status} {resp.reason}".rstrip()
+        args = {"status": f"{resp.status} {resp.reason}".rstrip()}
         server_versions = resp.get("Sec-WebSocket-Version")
         if server_versions:
             text += f" (it speaks Sec-WebSocket-Version {server_versions})"
-        notes.append((severity, "upgrade-refused", text))
+            args.update(variant="versions", versions=server_versions)
+        notes.append((severity, "upgrade-refused", text, args))
         hs.notes = notes
         return hs
 
@@ -796,22 +809,25 @@ def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:
     connection_ok = resp.has_token("Connection", "upgrade")
     if not upgrade_ok:
         notes.append(("error", "missing-upgrade-header",
-                      f"101 without Upgrade: websocket (Upgrade is {resp.get('Upgrade')!r})"))
+                      f"101 without Upgrade: websocket (Upgrade is {resp.get('Upgrade')!r})",
+                      {"value": resp.get("Upgrade")}))
     if not connection_ok:
         notes.append(("error", "missing-connection-header",
-                      f"101 without Connection: upgrade (Connection is {resp.get('Connection')!r})"))
+                      f"101 without Connection: upgrade (Connection is {resp.get('Connection')!r})",
+                      {"value": resp.get("Connection")}))
     hs.accepted = upgrade_ok and connection_ok
 
     hs.accept = resp.get("Sec-WebSocket-Accept")
     if hs.accept is None:
         notes.append(("error", "missing-accept", "the 101 has no Sec-WebSocket-Accept; a client must fail the "
-                                                 "connection"))
+                                                 "connection", {}))
     elif hs.expected_accept is not None:
         hs.accept_ok = hs.accept == hs.expected_accept
         if not hs.accept_ok:
             notes.append(("error", "bad-accept",
                           f"Sec-WebSocket-Accept is {hs.accept}, expected {hs.expected_accept} "
-                          f"(base64 of SHA-1 of the key {key} + {WS_GUID})"))
+                          f"(base64 of SHA-1 of the key {key} + {WS_GUID})",
+                          {"accept": hs.accept, "expected": hs.expected_accept, "key": key, "guid": WS_GUID}))
 
     sub = resp.get("Sec-WebSocket-Protocol") or None
     hs.subprotocol = sub
@@ -820,10 +836,13 @@ def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:
         what = "several subprotocols" if "," in sub else "a subprotocol"
         notes.append(("error", "subprotocol-not-offered",
                       f"the server chose {what} {sub!r} the client did not offer "
-                      f"(offered: {offered_sub or 'none'})"))
+                      f"(offered: {offered_sub or 'none'})",
+                      {"variant": ("several" if "," in sub else "one") + ("" if offered_sub else "_none"),
+                       "sub": sub, "offered": offered_sub}))
     elif sub is None and offered:
         notes.append(("chat", "subprotocol-declined",
-                      f"the client offered subprotocols {offered_sub}; the server chose none"))
+                      f"the client offered subprotocols {offered_sub}; the server chose none",
+                      {"offered": offered_sub}))
 
     _check_extensions(hs, resp.get("Sec-WebSocket-Extensions") or None, notes)
     hs.notes = notes
@@ -837,28 +856,31 @@ def _check_extensions(hs: Handshake, ext: Optional[str], notes: list) -> None:
         try:
             offers = parse_extensions(hs.offered_extensions)
         except ExtensionSyntaxError as e:
-            notes.append(("warning", "bad-extensions", f"offered Sec-WebSocket-Extensions: {e}"))
+            notes.append(("warning", "bad-extensions", f"offered Sec-WebSocket-Extensions: {e}",
+                          {"variant": "offered", "error": str(e)}))
     offered_names = {name.lower() for name, _ in offers}
     if ext is None:
         if offered_names:
             notes.append(("chat", "extensions-declined",
                           f"the client offered {', '.join(sorted(offered_names))}; the server accepted none, "
-                          "so frames are not compressed or otherwise transformed"))
+                          "so frames are not compressed or otherwise transformed",
+                          {"names": ", ".join(sorted(offered_names))}))
         return
     try:
         accepted = parse_extensions(ext)
     except ExtensionSyntaxError as e:
-        notes.append(("error", "bad-extensions", f"Sec-WebSocket-Extensions: {e}"))
+        notes.append(("error", "bad-extensions", f"Sec-WebSocket-Extensions: {e}",
+                      {"variant": "accepted", "error": str(e)}))
         return
     for name, params in accepted:
         lname = name.lower()
         if lname not in offered_names:
             notes.append(("error", "extension-not-offered",
-                          f"the server enabled extension {name!r}, which the client did not offer"))
+                          f"the server enabled extension {name!r}, which the client did not offer", {"name": name}))
         if lname != "permessage-deflate":
             continue
         if hs.deflate is not None:
-            notes.append(("error", "bad-deflate-params", "permessage-deflate accepted twice"))
+            notes.append(("error", "bad-deflate-params", "permessage-deflate accepted twice", {"variant": "twice"}))
             continue
         hs.deflate, problems = parse_deflate_params(params, response=True)
         client_bits_offered = any(n.lower() == "permessage-deflate" and
@@ -867,7 +889,8 @@ def _check_extensions(hs: Handshake, ext: Optional[str], notes: list) -> None:
             # RFC 7692 7.1.2.2: a client that did not offer it may not be able to limit its window.
             problems.append("client_max_window_bits in the response, but the client did not offer it")
         for p in problems:
-            notes.append(("error", "bad-deflate-params", f"permessage-deflate: {p}"))
+            notes.append(("error", "bad-deflate-params", f"permessage-deflate: {p}",
+                          {"variant": "problem", "problem": p}))
 
 
 def _is_16_byte_base64(key: str) -> bool:

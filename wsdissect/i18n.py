@@ -154,19 +154,19 @@ CATALOG: dict[str, tuple[str, str]] = {
     "closecode.invalid": ("Invalid", "无效"),
     "closecode.unassigned": ("Unassigned", "未分配"),
 
-    # -- notes the analyzer itself writes (their codes never change) --------------------------------------
-    "note.rst_without_close": ("{side} aborted TCP (RST) without a WebSocket Close frame",
-                               "{side}没有发送 WebSocket Close 帧就中止了 TCP（RST）"),
-    "note.fin_without_close": ("{side} closed TCP without a WebSocket Close frame{why}",
-                               "{side}没有发送 WebSocket Close 帧就关闭了 TCP{why}"),
-    "note.idle_drop": (" after {idle} s of silence: the {side} dropped an idle connection",
-                       "（静默 {idle} 秒之后：{side}断开了空闲连接）"),
+    # -- notes the analyzer itself writes (ids: see note_id below; note_part.*: pieces of a note) ----------
+    "note.close_without_close_frame.rst": ("{side} aborted TCP (RST) without a WebSocket Close frame",
+                                           "{side}没有发送 WebSocket Close 帧就中止了 TCP（RST）"),
+    "note.close_without_close_frame.fin": ("{side} closed TCP without a WebSocket Close frame{why}",
+                                           "{side}没有发送 WebSocket Close 帧就关闭了 TCP{why}"),
+    "note_part.idle_drop": (" after {idle} s of silence: the {side} dropped an idle connection",
+                            "（静默 {idle} 秒之后：{side}断开了空闲连接）"),
     "note.request_not_captured": ("the upgrade request is not in the capture; the 101 is taken as it stands",
                                   "抓包里没有升级请求；按原样采信这个 101 响应"),
-    "note.try_decode_as": ("no HTTP handshake in this stream (the capture may have begun after it); if port {port} "
-                           "carries WebSocket, --decode-as {port} decodes its frames",
-                           "这条流里没有 HTTP 握手（抓包可能在握手之后才开始）；如果端口 {port} 上是 WebSocket，"
-                           "用 --decode-as {port} 解码它的帧"),
+    "note.no_handshake": ("no HTTP handshake in this stream (the capture may have begun after it); if port {port} "
+                          "carries WebSocket, --decode-as {port} decodes its frames",
+                          "这条流里没有 HTTP 握手（抓包可能在握手之后才开始）；如果端口 {port} 上是 WebSocket，"
+                          "用 --decode-as {port} 解码它的帧"),
     "note.tls": ("this stream is TLS (wss:// or https://): its WebSocket frames are encrypted and cannot be shown "
                  "without the session keys",
                  "这条流是 TLS（wss:// 或 https://）：其中的 WebSocket 帧是加密的，没有会话密钥就无法显示"),
@@ -174,6 +174,206 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),
     "note.cap_connections": ("more than {max} connections open at once (--max-connections): connection {conn} "
                              "finished early", "同时打开的连接超过 {max} 个（--max-connections）：连接 {conn} 被提前结束"),
+
+    # -- notes (expert info) ------------------------------------------------------------------------------
+    # The notes of the language-free cores (tcp, http, websocket) and of the capture sources, by code: id
+    # note.<code> (with "_" for "-"), or note.<code>.<variant> when one code has several sentences. The
+    # English template gives exactly the text the core writes; Note.args fills it (see note_text below).
+    # note_part.*: a piece of a note's sentence ({"id": ..., params} in args). Parameters that carry an error
+    # message from elsewhere (zlib, a parser, the capture file) stay in English inside the Chinese sentence.
+    # TCP (tcp.py)
+    "note.tcp_retransmission.syn": ("SYN sent again", "SYN 被再次发送（重传）"),
+    "note.tcp_retransmission.data": ("retransmission of {n} bytes already seen", "重传：这 {n} 字节之前已经出现过"),
+    "note.tcp_retransmission.fin": ("FIN sent again", "FIN 被再次发送（重传）"),
+    "note.tcp_retransmission.out_of_order": ("retransmission of an out-of-order segment", "重传了一个乱序到达的报文段"),
+    "note.tcp_overlap": ("{n} bytes overlap data already seen", "有 {n} 字节与已经收到的数据重叠"),
+    "note.tcp_out_of_order": ("out of order: {n} bytes before it not yet seen; held until they arrive",
+                              "乱序：它前面还有 {n} 字节没有收到；先暂存，等它们到达"),
+    "note.cap_reorder": ("more than {max} bytes waiting behind a hole (--max-reorder); treating the hole as missing",
+                         "缺口后面等待的数据超过 {max} 字节（--max-reorder）：把这个缺口当作丢失处理"),
+    "note.tcp_missing_bytes.acked": ("{n} bytes missing (acknowledged by the receiver but not in the capture)",
+                                     "缺少 {n} 字节（接收方已确认收到，但抓包里没有）"),
+    "note.tcp_missing_bytes.lost": ("{n} bytes missing (not in the capture)", "缺少 {n} 字节（抓包里没有）"),
+    # the opening handshake (http.check_handshake)
+    "note.not_websocket_request": ("{request} is not a WebSocket upgrade request (needs GET, Upgrade: websocket and "
+                                   "Connection: Upgrade)",
+                                   "{request} 不是 WebSocket 升级请求（需要 GET、Upgrade: websocket 和 "
+                                   "Connection: Upgrade）"),
+    "note.missing_key": ("the request has no Sec-WebSocket-Key", "请求里没有 Sec-WebSocket-Key"),
+    "note.bad_key": ("Sec-WebSocket-Key {key!r} is not 16 random bytes in base64 (RFC 6455 4.1)",
+                     "Sec-WebSocket-Key {key!r} 不是 16 个随机字节的 base64 编码（RFC 6455 4.1）"),
+    "note.bad_websocket_version.missing": ("Sec-WebSocket-Version is missing; RFC 6455 is 13",
+                                           "缺少 Sec-WebSocket-Version；RFC 6455 的版本是 13"),
+    "note.bad_websocket_version.value": ("Sec-WebSocket-Version is {version!r}; RFC 6455 is 13",
+                                         "Sec-WebSocket-Version 是 {version!r}；RFC 6455 的版本是 13"),
+    "note.upgrade_refused": ("the server refused the upgrade: {status}", "服务端拒绝了升级：{status}"),
+    "note.upgrade_refused.versions": ("the server refused the upgrade: {status} (it speaks Sec-WebSocket-Version "
+                                      "{versions})",
+                                      "服务端拒绝了升级：{status}（它支持的 Sec-WebSocket-Version 是 {versions}）"),
+    "note.missing_upgrade_header": ("101 without Upgrade: websocket (Upgrade is {value!r})",
+                                    "101 响应缺少 Upgrade: websocket（Upgrade 是 {value!r}）"),
+    "note.missing_connection_header": ("101 without Connection: upgrade (Connection is {value!r})",
+                                       "101 响应缺少 Connection: upgrade（Connection 是 {value!r}）"),
+    "note.missing_accept": ("the 101 has no Sec-WebSocket-Accept; a client must fail the connection",
+                            "101 响应里没有 Sec-WebSocket-Accept；客户端必须让连接失败"),
+    "note.bad_accept": ("Sec-WebSocket-Accept is {accept}, expected {expected} (base64 of SHA-1 of the key {key} + "
+                        "{guid})",
+                        "Sec-WebSocket-Accept 是 {accept}，应当是 {expected}（密钥 {key} + {guid} 的 SHA-1 再做 "
+                        "base64）"),
+    "note.subprotocol_not_offered.one": ("the server chose a subprotocol {sub!r} the client did not offer (offered: "
+                                         "{offered})",
+                                         "服务端选择了客户端没有提议的子协议 {sub!r}（客户端提议的是：{offered}）"),
+    "note.subprotocol_not_offered.several": ("the server chose several subprotocols {sub!r} the client did not "
+                                             "offer (offered: {offered})",
+                                             "服务端选择了客户端没有提议的多个子协议 {sub!r}（客户端提议的是："
+                                             "{offered}）"),
+    "note.subprotocol_not_offered.one_none": ("the server chose a subprotocol {sub!r} the client did not offer "
+                                              "(offered: none)",
+                                              "服务端选择了子协议 {sub!r}，但客户端没有提议任何子协议"),
+    "note.subprotocol_not_offered.several_none": ("the server chose several subprotocols {sub!r} the client did "
+                                                  "not offer (offered: none)",
+                                                  "服务端选择了多个子协议 {sub!r}，但客户端没有提议任何子协议"),
+    "note.subprotocol_declined": ("the client offered subprotocols {offered}; the server chose none",
+                                  "客户端提议了子协议 {offered}；服务端一个也没有选"),
+    "note.bad_extensions.offered": ("offered Sec-WebSocket-Extensions: {error}",
+                                    "客户端提议的 Sec-WebSocket-Extensions 有语法错误：{error}"),
+    "note.bad_extensions.accepted": ("Sec-WebSocket-Extensions: {error}", "Sec-WebSocket-Extensions 有语法错误：{error}"),
+    "note.extensions_declined": ("the client offered {names}; the server accepted none, so frames are not "
+                                 "compressed or otherwise transformed",
+                                 "客户端提议了 {names}；服务端一个也没有接受，所以帧不会被压缩，也不会做其他变换"),
+    "note.extension_not_offered": ("the server enabled extension {name!r}, which the client did not offer",
+                                   "服务端启用了客户端没有提议的扩展 {name!r}"),
+    "note.bad_deflate_params.twice": ("permessage-deflate accepted twice", "permessage-deflate 被接受了两次"),
+    "note.bad_deflate_params.problem": ("permessage-deflate: {problem}", "permessage-deflate 参数有误：{problem}"),
+    # an HTTP stream that stopped making sense (http.HttpError, note code http-<its code>)
+    "note.http_gap": ("HTTP: {n} bytes missing from the stream in the {state} state; HTTP parsing cannot "
+                      "resynchronise", "HTTP：数据流在 {state} 状态下缺少 {n} 字节；HTTP 解析无法重新同步"),
+    "note.http_truncated.header": ("HTTP: stream ended inside a message header ({n} bytes)",
+                                   "HTTP：数据流在消息头中间结束（{n} 字节）"),
+    "note.http_truncated.body": ("HTTP: stream ended {n} bytes before the end of the body",
+                                 "HTTP：数据流在离消息体结尾还有 {n} 字节时结束"),
+    "note.http_truncated.chunked": ("HTTP: stream ended inside a chunked body", "HTTP：数据流在分块（chunked）消息体中间结束"),
+    "note.http_header_too_large.header": ("HTTP: header larger than {max} bytes (max_header)",
+                                          "HTTP：消息头超过 {max} 字节（max_header）"),
+    "note.http_header_too_large.trailer": ("HTTP: trailer section larger than {max} bytes",
+                                           "HTTP：trailer 部分超过 {max} 字节"),
+    "note.http_bad_transfer_encoding": ("HTTP: request with Transfer-Encoding {te!r} not ending in chunked",
+                                        "HTTP：请求的 Transfer-Encoding {te!r} 不是以 chunked 结尾"),
+    "note.http_bad_content_length": ("HTTP: bad Content-Length {value!r}", "HTTP：无效的 Content-Length {value!r}"),
+    "note.http_bad_chunk.line": ("HTTP: chunk-size line larger than {max} bytes", "HTTP：chunk-size 行超过 {max} 字节"),
+    "note.http_bad_chunk.size": ("HTTP: bad chunk size {line}", "HTTP：无效的分块大小 {line}"),
+    "note.http_bad_chunk.crlf": ("HTTP: chunk data not followed by CRLF (chunk size wrong?)",
+                                 "HTTP：分块数据后面没有 CRLF（分块大小不对？）"),
+    "note.http_bad_header.continuation": ("HTTP: continuation line before any header: {line}",
+                                          "HTTP：在任何头部字段之前出现了续行：{line}"),
+    "note.http_bad_header.no_colon": ("HTTP: header line without ':': {line}", "HTTP：头部行里没有 ':'：{line}"),
+    "note.http_bad_header.name": ("HTTP: bad header name {name}", "HTTP：无效的头部字段名 {name}"),
+    "note.http_unsupported_version": ("HTTP: HTTP/{major}.{minor} is not HTTP/1.x",
+                                      "HTTP：HTTP/{major}.{minor} 不是 HTTP/1.x"),
+    # WebSocket framing (websocket/frames.py)
+    "note.gap_in_payload": ("{n} bytes missing from the capture inside the payload of a {opcode} frame ({length} "
+                            "bytes); skipped, framing continues after this frame",
+                            "抓包里缺少 {n} 字节，位于一个{opcode}帧（{length} 字节）的载荷中间；已跳过，"
+                            "帧边界在这个帧之后继续"),
+    "note.gap_in_header.past_frame": ("{n} bytes missing from the capture: the end of a {opcode} frame's payload "
+                                      "and {rest} bytes after it, where at least one frame header was: stopped "
+                                      "parsing this direction",
+                                      "抓包里缺少 {n} 字节：一个{opcode}帧载荷的末尾，以及其后的 {rest} 字节，"
+                                      "其中至少有一个帧头：停止解析这个方向"),
+    "note.gap_in_header.in_header": ("{n} bytes missing from the capture inside a frame header: stopped parsing "
+                                     "this direction", "抓包里缺少 {n} 字节，位于一个帧头中间：停止解析这个方向"),
+    "note.gap_in_header.at_header": ("{n} bytes missing from the capture where a frame header was due: stopped "
+                                     "parsing this direction",
+                                     "抓包里缺少 {n} 字节，正好在应当出现帧头的位置：停止解析这个方向"),
+    "note.incomplete_frame.payload": ("capture ended inside a {opcode} frame: {got} of {length} payload bytes seen",
+                                      "抓包在一个{opcode}帧中间结束：{length} 字节的载荷只看到了 {got} 字节"),
+    "note.incomplete_frame.header": ("capture ended inside a frame header ({n} bytes seen)",
+                                     "抓包在一个帧头中间结束（看到了 {n} 字节）"),
+    "note.non_minimal_length.form16": ("payload length {length} sent in the 16-bit form; RFC 6455 5.2 requires the "
+                                       "shortest form (7-bit)",
+                                       "载荷长度 {length} 用 16 位的形式发送；RFC 6455 5.2 要求用最短的形式（7 位）"),
+    "note.non_minimal_length.form64": ("payload length {length} sent in the 64-bit form; RFC 6455 5.2 requires the "
+                                       "shortest form ({bits}-bit)",
+                                       "载荷长度 {length} 用 64 位的形式发送；RFC 6455 5.2 要求用最短的形式"
+                                       "（{bits} 位）"),
+    "note.invalid_length": ("64-bit payload length 0x{length:016x} has its most significant bit set (RFC 6455 "
+                            "5.2): stopped parsing this direction",
+                            "64 位载荷长度 0x{length:016x} 的最高位是 1（RFC 6455 5.2）：停止解析这个方向"),
+    "note.frame_truncated": ("{opcode} frame payload of {length} bytes is longer than the --max-message cap ({cap} "
+                             "bytes): keeping only the first {cap}",
+                             "{opcode}帧的载荷有 {length} 字节，超过了 --max-message 上限（{cap} 字节）：只保留前 "
+                             "{cap} 字节"),
+    # WebSocket messages (websocket/messages.py)
+    "note.incomplete_message": ("{side} {opcode} message unfinished at end of capture: {frames} frame(s), {bytes} "
+                                "payload bytes, no final frame",
+                                "{side}的{opcode}消息在抓包结束时还没有完成：{frames} 个帧，{bytes} 字节载荷，"
+                                "没有最后一帧"),
+    "note.invalid_utf8.message": ("{side} text message is not valid UTF-8 (byte {pos} of {size}) (RFC 6455 8.1)",
+                                  "{side}的文本消息不是有效的 UTF-8（{size} 字节中的第 {pos} 字节，从 0 数起）"
+                                  "（RFC 6455 8.1）"),
+    "note.invalid_utf8.close_reason": ("Close frame reason is not valid UTF-8 (byte {pos}) (RFC 6455 5.5.1)",
+                                       "Close 帧的原因不是有效的 UTF-8（第 {pos} 字节，从 0 数起）（RFC 6455 5.5.1）"),
+    "note.unmasked_client_frame": ("client {opcode} frame is not masked (RFC 6455 5.1)",
+                                   "客户端的{opcode}帧没有加掩码（RFC 6455 5.1）"),
+    "note.masked_server_frame": ("server {opcode} frame is masked (RFC 6455 5.1)",
+                                 "服务端的{opcode}帧加了掩码（RFC 6455 5.1）"),
+    "note.data_after_close": ("{side} sent a {opcode} frame after its Close frame (#{close_no}) (RFC 6455 5.5.1)",
+                              "{side}在自己的 Close 帧（#{close_no}）之后又发送了{opcode}帧（RFC 6455 5.5.1）"),
+    "note.reserved_opcode.control": ("{side} frame uses reserved opcode 0x{op:x} (control); no extension defines it",
+                                     "{side}的帧使用了保留的操作码 0x{op:x}（控制帧）；没有扩展定义它"),
+    "note.reserved_opcode.non_control": ("{side} frame uses reserved opcode 0x{op:x} (non-control); no extension "
+                                         "defines it", "{side}的帧使用了保留的操作码 0x{op:x}（非控制帧）；没有扩展定义它"),
+    "note.control_frame_too_long": ("{opcode} frame carries {n} payload bytes; control frames allow at most 125 "
+                                    "(RFC 6455 5.5)",
+                                    "{opcode}帧携带了 {n} 字节载荷；控制帧最多只允许 125 字节（RFC 6455 5.5）"),
+    "note.fragmented_control_frame": ("{opcode} frame has FIN=0; control frames must not be fragmented (RFC 6455 "
+                                      "5.5)", "{opcode}帧的 FIN=0；控制帧不能分片（RFC 6455 5.5）"),
+    "note.unexpected_continuation": ("{side} continuation frame with no fragmented message in progress",
+                                     "{side}发送了后续帧，但当前没有正在进行的分片消息"),
+    "note.interleaved_data_frame": ("{side} {opcode} frame starts a new message while a fragmented {prev_opcode} "
+                                    "message ({frames} frame(s) so far) is unfinished; the unfinished one is dropped",
+                                    "{side}的{opcode}帧开始了一条新消息，而之前分片的{prev_opcode}消息（目前 {frames} "
+                                    "个帧）还没有结束；没有结束的那条被丢弃"),
+    "note.rsv_not_negotiated": ("{side} {opcode} frame sets {bits}; no negotiated extension defines it (RFC 6455 "
+                                "5.2)", "{side}的{opcode}帧设置了 {bits}；没有哪个协商过的扩展定义了它（RFC 6455 5.2）"),
+    "note_part.rsv1_no_extension": ("RSV1 (no extension negotiated)", "RSV1（没有协商任何扩展）"),
+    "note_part.rsv1_not_first": ("RSV1 (permessage-deflate allows it only on the first frame of a data message)",
+                                 "RSV1（permessage-deflate 只允许它出现在数据消息的第一帧上）"),
+    "note.bad_close_payload": ("Close frame payload is 1 byte; it must be empty or start with a 2-byte status code "
+                               "(RFC 6455 5.5.1)",
+                               "Close 帧的载荷只有 1 字节；它必须为空，或者以 2 字节的状态码开头（RFC 6455 5.5.1）"),
+    "note.close_payload_missing": ("{n} bytes of this Close frame are missing from the capture: its status code "
+                                   "and reason are unknown", "抓包里缺少这个 Close 帧的 {n} 字节：无从得知它的状态码和原因"),
+    "note.bad_close_code": ("close status code {code} ({close_name}) may not be sent in a Close frame (RFC 6455 7.4)",
+                            "关闭状态码 {code}（{close_name}）不允许出现在 Close 帧里（RFC 6455 7.4）"),
+    "note.inflate_gap": ("{n} bytes of a compressed {side} message are missing from the capture: the rest of the "
+                         "message cannot be inflated",
+                         "抓包里缺少{side}一条压缩消息的 {n} 字节：这条消息的其余部分无法解压"),
+    "note.inflate_error": ("compressed {side} message cannot be inflated: {error}", "{side}的压缩消息无法解压：{error}"),
+    "note.message_truncated": ("{side} {opcode} message is longer than the --max-message cap ({cap} bytes): keeping "
+                               "only the first {cap}",
+                               "{side}的{opcode}消息超过了 --max-message 上限（{cap} 字节）：只保留前 {cap} 字节"),
+    "note.message_truncated.compressed": ("{side} {opcode} message is longer than the --max-message cap ({cap} "
+                                          "bytes): keeping only the first {cap} and not inflating the rest",
+                                          "{side}的{opcode}消息超过了 --max-message 上限（{cap} 字节）：只保留前 "
+                                          "{cap} 字节，其余部分不再解压"),
+    "note.inflate_context_lost": ("a compressed {side} message was not fully inflated and the window is shared "
+                                  "(context takeover): later messages that refer back to it cannot be inflated and "
+                                  "will be marked truncated",
+                                  "{side}的一条压缩消息没有完全解压，而压缩窗口是共享的（context takeover）：之后引用"
+                                  "它的消息都无法解压，会被标记为截断"),
+    # the capture itself (cli/common.py, sources/live.py)
+    "note.capture_truncated": ("{source}: {error}", "{source}：文件在这里损坏或中断，之前的数据包都已分析：{error}"),
+    "note.capture_stats": ("{where}: {shown}, none dropped by the kernel", "{where}：{shown}，内核没有丢弃任何数据包"),
+    "note.capture_stats.unknown": ("{where}: {shown}; this platform does not say how many the kernel dropped",
+                                   "{where}：{shown}；这个平台不报告内核丢弃了多少数据包"),
+    "note.capture_drops": ("{where}: {shown}, {dropped} dropped by the kernel (capture buffer full): the timeline "
+                           "has gaps", "{where}：{shown}，内核丢弃了 {dropped} 个（抓包缓冲区已满）：时间线上有缺口"),
+    "note_part.live_capture": ("live capture on {iface}", "在 {iface} 上实时抓包"),
+    "note_part.live_capture_filter": ("live capture on {iface} (filter {filter!r})",
+                                      "在 {iface} 上实时抓包（过滤器 {filter!r}）"),
+    "note_part.packets_captured.one": ("{n} packet captured", "抓到 {n} 个数据包"),
+    "note_part.packets_captured.many": ("{n} packets captured", "抓到 {n} 个数据包"),
 
     # -- phases (render/flow.py's PHASES, in order) -------------------------------------------------------
     "phase.0": ("TCP handshake", "TCP 三次握手"),
@@ -187,6 +387,480 @@ CATALOG: dict[str, tuple[str, str]] = {
     "flow.retransmission": ("retransmission ({n} bytes)", "重传（{n} 字节）"),
     "flow.data": ("{flags} {n} bytes", "{flags} {n} 字节"),
     "flow.silence": ("{seconds} s of silence", "静默 {seconds} 秒"),
+
+    # -- words several views share (render/words.py; timeline, show, follow, stats) ----------------------
+    "view.conn": ("conn {id}", "连接 {id}"),
+    "view.no_handshake": ("WebSocket (no handshake seen)", "WebSocket（未看到握手）"),
+    "view.not_upgraded": ("not upgraded (HTTP {status})", "未升级（HTTP {status}）"),
+    "view.not_websocket": ("not WebSocket", "不是 WebSocket"),
+    "view.dir": ("client {arrow} server", "客户端 {arrow} 服务端"),
+    "view.dir_back": ("server {arrow} client", "服务端 {arrow} 客户端"),
+    "view.subprotocol": ("subprotocol: {name}", "子协议：{name}"),
+    "view.extensions": ("extensions: {ext}", "扩展：{ext}"),
+    "view.no_extensions": ("no extensions", "没有扩展"),
+    "view.none": ("none", "无"),
+    "view.unknown": ("unknown", "未知"),
+    "view.other": ("other", "其他"),
+    "view.messages.one": ("{n} message", "{n} 条消息"),
+    "view.messages.many": ("{n} messages", "{n} 条消息"),
+    "view.frames.one": ("{n} frame", "{n} 个帧"),
+    "view.frames.many": ("{n} frames", "{n} 个帧"),
+    "view.packets.one": ("{n} packet", "{n} 个数据包"),
+    "view.packets.many": ("{n} packets", "{n} 个数据包"),
+    "view.connections.one": ("{n} connection", "{n} 条连接"),
+    "view.connections.many": ("{n} connections", "{n} 条连接"),
+    "view.notes.one": ("{n} note", "{n} 条提示"),
+    "view.notes.many": ("{n} notes", "{n} 条提示"),
+
+    # -- note severities (Wireshark's expert info levels) ---------------------------------------------------
+    "sev.error": ("error", "错误"),
+    "sev.warning": ("warning", "警告"),
+    "sev.note": ("note", "注意"),
+    "sev.chat": ("chat", "信息"),
+
+    # -- what a close status code means (show) --------------------------------------------------------------
+    "closemeaning.1000": ("the purpose of the connection has been fulfilled", "连接的目的已经达成"),
+    "closemeaning.1001": ("the endpoint is going away (server shutdown, page navigated away)",
+                          "端点要离开了（服务端关闭，或浏览器离开了页面）"),
+    "closemeaning.1002": ("the endpoint received something that violates the protocol", "端点收到了违反协议的内容"),
+    "closemeaning.1003": ("the endpoint received a type of data it cannot accept", "端点收到了它无法接受的数据类型"),
+    "closemeaning.1004": ("reserved; meaning might be defined in the future", "保留；含义可能在将来定义"),
+    "closemeaning.1005": ("placeholder for 'no status code present'; never sent on the wire",
+                          "表示“没有状态码”的占位值；从不在线路上发送"),
+    "closemeaning.1006": ("placeholder for 'closed without a Close frame'; never sent on the wire",
+                          "表示“没有 Close 帧就关闭了”的占位值；从不在线路上发送"),
+    "closemeaning.1007": ("message data inconsistent with its type (e.g. bad UTF-8 in text)",
+                          "消息数据与其类型不符（例如文本里有非法的 UTF-8）"),
+    "closemeaning.1008": ("the endpoint received a message that violates its policy", "端点收到了违反其策略的消息"),
+    "closemeaning.1009": ("the endpoint received a message too big to process", "端点收到的消息太大，无法处理"),
+    "closemeaning.1010": ("the client needed an extension the server did not negotiate",
+                          "客户端需要的扩展服务端没有协商"),
+    "closemeaning.1011": ("the server hit an unexpected condition", "服务端遇到了意外情况"),
+    "closemeaning.1012": ("the service is restarting", "服务正在重启"),
+    "closemeaning.1013": ("temporary condition (e.g. overload); try again later", "临时状况（例如过载）；请稍后重试"),
+    "closemeaning.1014": ("a gateway or proxy received an invalid response from upstream",
+                          "网关或代理从上游收到了无效的响应"),
+    "closemeaning.1015": ("placeholder for 'TLS handshake failed'; never sent on the wire",
+                          "表示“TLS 握手失败”的占位值；从不在线路上发送"),
+    "closemeaning.3000": ("the endpoint is not authorized (registered, library/framework range)",
+                          "端点未获授权（已注册，库和框架使用的范围）"),
+    "closemeaning.3003": ("the endpoint is authenticated but not allowed (registered, library/framework range)",
+                          "端点已通过认证但不被允许（已注册，库和框架使用的范围）"),
+    "closemeaning.3008": ("a timeout occurred (registered, library/framework range)",
+                          "发生了超时（已注册，库和框架使用的范围）"),
+    "closemeaning.registered": ("registered with IANA for libraries, frameworks and applications",
+                                "在 IANA 注册，供库、框架和应用使用"),
+    "closemeaning.private": ("private use, agreed between the application's endpoints", "私有用途，由应用的两端自行约定"),
+    "closemeaning.invalid": ("not used by RFC 6455; may not be sent", "RFC 6455 不使用；不得发送"),
+    "closemeaning.reserved": ("reserved for RFC 6455, its revisions and extensions; unassigned, may not be sent",
+                              "保留给 RFC 6455 及其修订和扩展；尚未分配，不得发送"),
+    "closemeaning.outside": ("outside every range RFC 6455 defines; may not be sent",
+                             "不在 RFC 6455 定义的任何范围内；不得发送"),
+
+    # -- the timeline (render/timeline.py): column heads, headings, frame lines, summary --------------------
+    "tl.col.no": ("No.", "序号"),
+    "tl.col.time": ("Time", "时间"),
+    "tl.col.ports": ("Client{both}Server", "客户端{both}服务端"),
+    "tl.col.flags": ("Flags", "标志"),
+    "tl.col.proto": ("Proto", "协议"),
+    "tl.col.len": ("Len", "长度"),
+    "tl.col.info": ("Info", "信息"),
+    "tl.col.meaning": ("Meaning", "含义"),
+    "tl.mid_connection": ("(no SYN seen: the capture began mid-connection)",
+                          "（未看到 SYN：抓包开始时连接已经建立）"),
+    "tl.decode_as": ("(no handshake seen: WebSocket framing assumed by --decode-as)",
+                     "（未看到握手：按 --decode-as 假定为 WebSocket 帧）"),
+    "tl.not_upgraded": ("{glyph} not upgraded: the server answered HTTP {status}",
+                        "{glyph} 未升级：服务端回复了 HTTP {status}"),
+    "tl.ws_open": ("{glyph} WebSocket open: {method} {uri}", "{glyph} WebSocket 已打开：{method} {uri}"),
+    "tl.subprotocol_none": ("subprotocol: none (offered: {offered})", "子协议：无（客户端提议了 {offered}）"),
+    "tl.deflate_declined": ("deflate offered, declined", "提议了 deflate，被拒绝"),
+    "tl.extensions_declined": ("extensions offered ({ext}), declined", "提议了扩展（{ext}），被拒绝"),
+    "tl.accept_ok": ("accept key {ok}", "accept 密钥 {ok}"),
+    "tl.accept_bad": ("{glyph} accept key {bad}: expected {expected}, got {got}",
+                      "{glyph} accept 密钥 {bad}：应为 {expected}，实际为 {got}"),
+    "tl.frame.continuation": ("Continuation", "后续帧"),
+    "tl.frame.text": ("Text", "文本帧"),
+    "tl.frame.binary": ("Binary", "二进制帧"),
+    "tl.frame.close": ("Close", "Close 帧"),
+    "tl.frame.ping": ("Ping", "Ping 帧"),
+    "tl.frame.pong": ("Pong", "Pong 帧"),
+    "tl.frame.reserved": ("Reserved opcode 0x{opcode}", "保留操作码 0x{opcode} 的帧"),
+    "tl.tag.no_fin": ("[no FIN]", "[无 FIN]"),
+    "tl.tag.compressed": ("[COMPRESSED]", "[已压缩]"),
+    "tl.tag.masked": ("[MASKED]", "[已掩码]"),
+    "tl.tag.masked_key": ("[MASKED key {key}]", "[掩码密钥 {key}]"),
+    "tl.tag.missing": ("[{n} missing]", "[缺失 {n} 字节]"),
+    "tl.no_status": ("(no status code)", "（无状态码）"),
+    "tl.deflated": ("(deflated payload)", "（压缩的载荷）"),
+    "tl.inflated": ("inflated {wire} {arrow} {size}", "解压 {wire} {arrow} {size}"),
+    "tl.msg_complete": ("message complete: {kind}, {frames} frames, {size}", "完整消息：{kind}，{frames} 个帧，{size}"),
+    "tl.msg": ("{kind} message {size}", "{kind}消息，{size}"),
+    "tl.colon": (":", "："),
+    "tl.at_end": ("at the end of the capture:", "抓包结束时："),
+    "tl.end_frame": ("{head} (conn {conn}, from #{no})", "{head}（连接 {conn}，从 #{no} 开始）"),
+    "tl.end_note": ("conn {conn}: {text}", "连接 {conn}：{text}"),
+    "tl.summary": ("Summary: {packets} {span}: {tcp} TCP, {other} other (not shown), {malformed} malformed; "
+                   "{connections}",
+                   "摘要：{packets}，{span}：TCP {tcp} 个，其他 {other} 个（未显示），畸形 {malformed} 个；{connections}"),
+    "tl.over": ("over {seconds} s", "历时 {seconds} 秒"),
+    "tl.empty": ("(empty capture)", "（空抓包）"),
+    "tl.notes": ("notes: ", "提示："),
+    "tl.sev_count.one": ("{n} {severity}", "{n} 条{severity}"),
+    "tl.sev_count.many": ("{n} {severity}s", "{n} 条{severity}"),
+    "tl.traffic_ws": ("{dir}: {messages}, {bytes}", "{dir}：{messages}，{bytes}"),
+    "tl.traffic": ("{dir}: {bytes}", "{dir}：{bytes}"),
+    "tl.closed_by": ("closed by {side}: {code} {name}", "{side}发起关闭：{code} {name}"),
+    "tl.close_no_code": ("Close frame from the {side} without a status code", "{side}发送的 Close 帧没有状态码"),
+    "tl.no_close_frame": ("closed without a WebSocket Close frame", "关闭时没有 WebSocket Close 帧"),
+    "tl.end.fin": ("TCP ended with FIN", "TCP 以 FIN 结束"),
+    "tl.end.rst": ("TCP ended with RST (reset)", "TCP 以 RST 结束（重置）"),
+    "tl.end.open": ("TCP still open at the end of the capture", "抓包结束时 TCP 仍然打开"),
+    "tl.end.other": ("TCP ended: {end}", "TCP 结束：{end}"),
+    "tl.first_from": (" (first from the {side})", "（{side}先发送）"),
+    "tl.notes_by_code": ("notes by code:", "按代码统计的提示："),
+    "tl.caps": ("limits reached (some data was not kept):", "达到了上限（有些数据没有保留）："),
+    "tl.capture_file": ("about the capture file:", "关于抓包文件："),
+    "tl.colours": ("colours:", "颜色："),
+    "tl.legend.0": ("TCP handshake/teardown", "TCP 握手/挥手"),
+    "tl.legend.1": ("WebSocket handshake", "WebSocket 握手"),
+    "tl.legend.2": ("data", "数据"),
+    "tl.legend.3": ("ping/pong", "Ping/Pong 帧"),
+    "tl.legend.4": ("close", "关闭"),
+    "tl.legend.5": ("reset", "重置"),
+    "tl.legend.6": ("bare ACK", "纯 ACK"),
+
+    # -- the flow view: frame words on the arrows, Mermaid names (render/flow.py) ---------------------------
+    "flow.frame.continuation": ("Continuation", "后续"),
+    "flow.frame.text": ("Text", "文本"),
+    "flow.frame.binary": ("Binary", "二进制"),
+    "flow.frame.reserved": ("Reserved", "保留"),
+    "flow.fragment": (" (fragment)", "（分片）"),
+    "flow.deflated": (" [deflated {n} B]", " [压缩 {n} B]"),
+    "flow.mm_connection": ("connection {id}", "连接 {id}"),
+    "flow.mm_client": ("Client", "客户端"),
+    "flow.mm_server": ("Server", "服务端"),
+
+    # -- `show`: the details tree of one packet (render/details.py) -----------------------------------------
+    "show.frame": ("Frame {no}: {wirelen} bytes on the wire, {n} captured", "帧 {no}：线路上 {wirelen} 字节，捕获 {n} 字节"),
+    "show.time": ("Time: {ts} (epoch), {rel} s since the first packet", "时间：{ts}（Unix 纪元时间），距第一个数据包 {rel} 秒"),
+    "show.connection": ("Connection {id}: {client} (client) {arrow} {server} (server), {rel} s since its first packet",
+                        "连接 {id}：{client}（客户端）{arrow} {server}（服务端），距该连接的第一个数据包 {rel} 秒"),
+    "show.snaplen": ("only {n} of {wirelen} bytes were captured (snaplen)", "{wirelen} 字节中只捕获了 {n} 字节（snaplen）"),
+    "show.not_ip": ("not IP: wsdissect counts this packet and does not analyse it",
+                    "不是 IP：wsdissect 只统计这个数据包，不分析它"),
+    "show.not_tcp": ("not TCP ({proto}): counted, not analysed", "不是 TCP（{proto}）：只统计，不分析"),
+    "show.resent": ("Payload ({n} bytes): already sent in an earlier packet, not analysed again",
+                    "载荷（{n} 字节）：之前的数据包已经发送过，不再重复分析"),
+    "show.short_header": ("{what}: short header ({n} of {need} bytes)", "{what}：首部不完整（只有 {n} 字节，应为 {need} 字节）"),
+    "show.loopback": ("Loopback", "环回"),
+    "show.eth": ("Ethernet II: {src} {arrow} {dst}", "以太网 Ethernet II：{src} {arrow} {dst}"),
+    "show.eth_dst": ("Destination: {mac}", "目的地址：{mac}"),
+    "show.eth_src": ("Source: {mac}", "源地址：{mac}"),
+    "show.vlan": ("VLAN tag ({kind}): ID {id}, priority {prio}", "VLAN 标签（{kind}）：ID {id}，优先级 {prio}"),
+    "show.eth_type": ("Type: {etype} ({name})", "类型：{etype}（{name}）"),
+    "show.sll": ("Linux cooked capture (SLL): the capture was taken on 'any' interface",
+                 "Linux cooked capture（SLL）：在 “any” 接口上抓取"),
+    "show.sll2": ("Linux cooked capture v2 (SLL2)", "Linux cooked capture v2（SLL2）"),
+    "show.pkttype": ("Packet type: {ptype} ({name})", "包类型：{ptype}（{name}）"),
+    "show.pkttype.0": ("to us", "发给本机"),
+    "show.pkttype.1": ("broadcast", "广播"),
+    "show.pkttype.2": ("multicast", "组播"),
+    "show.pkttype.3": ("to another host", "发给其他主机"),
+    "show.pkttype.4": ("sent by us", "本机发出"),
+    "show.lladdr": ("Link-layer address: {mac}", "链路层地址：{mac}"),
+    "show.protocol": ("Protocol: {proto} ({name})", "协议：{proto}（{name}）"),
+    "show.ifindex": ("Interface index: {i}", "接口索引：{i}"),
+    "show.bsd_loop": ("BSD loopback ({kind}): family {fam} ({name})", "BSD 环回（{kind}）：地址族 {fam}（{name}）"),
+    "show.raw_ip": ("Raw IP: no link-layer header in this capture", "原始 IP：这个抓包没有链路层首部"),
+    "show.linktype": ("Link type {lt}: not supported by wsdissect", "链路类型 {lt}：wsdissect 不支持"),
+    "show.ipv4": ("Internet Protocol version 4: {src} {arrow} {dst}", "网际协议 IPv4：{src} {arrow} {dst}"),
+    "show.ipv4_version": ("Version: 4, header length: {n} bytes", "版本：4，首部长度：{n} 字节"),
+    "show.ip_len": ("Total length: {n} bytes (header + TCP segment)", "总长度：{n} 字节（首部 + TCP 报文段）"),
+    "show.ip_id": ("Identification: {id}", "标识：{id}"),
+    "show.ip_df": ("Don't Fragment", "不分片（DF）"),
+    "show.ip_mf": ("More Fragments", "还有分片（MF）"),
+    "show.ip_flags": ("Flags: {flags}; fragment offset {off}", "标志：{flags}；片偏移 {off}"),
+    "show.ttl": ("Time to live: {ttl} (routers left before the packet is dropped)",
+                 "生存时间（TTL）：{ttl}（数据包被丢弃之前还能经过的路由器数）"),
+    "show.ip_checksum": ("Header checksum: {sum}", "首部校验和：{sum}"),
+    "show.src_addr": ("Source address: {addr}", "源地址：{addr}"),
+    "show.dst_addr": ("Destination address: {addr}", "目的地址：{addr}"),
+    "show.bad_hlen": ("bad header length {n}", "首部长度 {n} 无效"),
+    "show.ip_fragment": ("an IP fragment: wsdissect does not reassemble IP fragments",
+                         "这是一个 IP 分片：wsdissect 不重组 IP 分片"),
+    "show.ipv6": ("Internet Protocol version 6: {src} {arrow} {dst}", "网际协议 IPv6：{src} {arrow} {dst}"),
+    "show.ipv6_version": ("Version: 6, traffic class {tc}, flow label {fl}", "版本：6，流量类别 {tc}，流标签 {fl}"),
+    "show.ipv6_plen": ("Payload length: {n} bytes", "载荷长度：{n} 字节"),
+    "show.ipv6_next": ("Next header: {nxt} ({name})", "下一个首部：{nxt}（{name}）"),
+    "show.ipv6_ext_name": ("extension header", "扩展首部"),
+    "show.hop_limit": ("Hop limit: {hop} (routers left before the packet is dropped)",
+                       "跳数限制：{hop}（数据包被丢弃之前还能经过的路由器数）"),
+    "show.ipv6_ext": ("Extension header {nxt}: {n} bytes", "扩展首部 {nxt}：{n} 字节"),
+    "show.tcp": ("Transmission Control Protocol: port {sport} {arrow} {dport}",
+                 "传输控制协议 TCP：端口 {sport} {arrow} {dport}"),
+    "show.sport": ("Source port: {port}", "源端口：{port}"),
+    "show.dport": ("Destination port: {port}", "目的端口：{port}"),
+    "show.seq_rel": ("Sequence number: {seq} (relative), raw {raw}: counts the bytes this side sent; the SYN counts "
+                     "as one, so data starts at 1",
+                     "序列号：{seq}（相对值），原始值 {raw}：为这一方发送的字节编号；SYN 本身占一个序号，所以数据从 1 开始"),
+    "show.next_seq": ("next sequence number: {n} (relative): what the peer will acknowledge",
+                      "下一个序列号：{n}（相对值）：对方将要确认的值"),
+    "show.ack_rel": ("Acknowledgment number: {ack} (relative), raw {raw}: the next byte expected from the other side",
+                     "确认号：{ack}（相对值），原始值 {raw}：期望从对方收到的下一个字节"),
+    "show.ack_invalid": ("Acknowledgment number: raw {raw} (not valid: ACK not set)",
+                         "确认号：原始值 {raw}（无效：没有设置 ACK）"),
+    "show.seq_raw": ("Sequence number: {seq} (raw)", "序列号：{seq}（原始值）"),
+    "show.ack_raw": ("Acknowledgment number: {ack} (raw)", "确认号：{ack}（原始值）"),
+    "show.tcp_hlen": ("Header length: {n} bytes ({words} × 4)", "首部长度：{n} 字节（{words} × 4）"),
+    "show.tcp_flags": ("Flags: {hex} ({names})", "标志：{hex}（{names}）"),
+    "show.flag_set": ("{bits} = {name}: set — {meaning}", "{bits} = {name}：已设置——{meaning}"),
+    "show.flag_unset": ("{bits} = {name}: not set", "{bits} = {name}：未设置"),
+    "show.flag.cwr": ("congestion window reduced (ECN)", "拥塞窗口已减小（ECN）"),
+    "show.flag.ece": ("ECN echo: congestion seen on the path", "ECN 回显：路径上出现了拥塞"),
+    "show.flag.urg": ("urgent pointer is significant", "紧急指针有效"),
+    "show.flag.ack": ("the acknowledgment number is valid", "确认号有效"),
+    "show.flag.psh": ("push: hand the data to the application now", "推送：立即把数据交给应用程序"),
+    "show.flag.rst": ("reset: abort the connection", "复位：中止连接"),
+    "show.flag.syn": ("synchronize sequence numbers: open a connection", "同步序列号：建立连接"),
+    "show.flag.fin": ("finished: the sender will send no more data", "结束：发送方不会再发送数据"),
+    "show.window_scaled": ("Window: {win} (raw); {scaled} bytes after window scaling: how much more the sender can "
+                           "receive", "窗口：{win}（原始值）；按窗口扩大因子换算后为 {scaled} 字节：发送方还能接收多少数据"),
+    "show.window": ("Window: {win} bytes: how much more the sender can receive",
+                    "窗口：{win} 字节：发送方还能接收多少数据"),
+    "show.window_syn": (" (never scaled in a SYN)", "（SYN 中的窗口从不缩放）"),
+    "show.checksum": ("Checksum: {sum}", "校验和：{sum}"),
+    "show.urgent": ("Urgent pointer: {n}", "紧急指针：{n}"),
+    "show.not_captured": (" ({n} more not captured)", "（另有 {n} 字节未捕获）"),
+    "show.payload": ("Payload: {n} bytes{more}", "载荷：{n} 字节{more}"),
+    "show.role": ("Role: {role}", "角色：{role}"),
+    "show.note": ("[{severity}] {text} ({code})", "[{severity}] {text}（{code}）"),
+    "show.options": ("Options: {n} bytes", "选项：{n} 字节"),
+    "show.opt_end": ("End of options", "选项结束"),
+    "show.opt_bad": ("malformed option", "畸形选项"),
+    "show.opt_mss": ("Maximum segment size: {n} bytes", "最大报文段长度（MSS）：{n} 字节"),
+    "show.opt_wscale": ("Window scale: shift {shift} (multiply windows by {factor})",
+                        "窗口扩大因子：左移 {shift} 位（窗口值乘以 {factor}）"),
+    "show.opt_sack_perm": ("SACK permitted", "允许 SACK"),
+    "show.opt_sack": ("SACK: {n} block(s)", "SACK：{n} 个块"),
+    "show.opt_ts": ("Timestamps: TSval {tsval}, TSecr {tsecr}", "时间戳：TSval {tsval}，TSecr {tsecr}"),
+    "show.opt_other": ("Option {kind}: {n} bytes", "选项 {kind}：{n} 字节"),
+    "show.http_request": ("Hypertext Transfer Protocol: request", "超文本传输协议 HTTP：请求"),
+    "show.http_response": ("Hypertext Transfer Protocol: response", "超文本传输协议 HTTP：响应"),
+    "show.http_continues": (" (head continues in the next packet)", "（首部在下一个数据包中继续）"),
+    "show.http_get": ("GET {target}: the resource (path and query) the WebSocket is opened on",
+                      "GET {target}：WebSocket 要打开的资源（path 和 query）"),
+    "show.http_101": ("101 Switching Protocols: from the next byte on, this connection speaks WebSocket",
+                      "101 Switching Protocols：从下一个字节起，这条连接改说 WebSocket"),
+    "show.http_refused": ("status {code}: the upgrade was refused; no WebSocket frames will follow",
+                          "状态码 {code}：升级被拒绝；之后不会有 WebSocket 帧"),
+    "show.hdr.host": ("the server's name and port, as the client addressed it (required in HTTP/1.1)",
+                      "服务端的名字和端口，按客户端访问时写的那样（HTTP/1.1 要求必须有）"),
+    "show.hdr.upgrade": ("asks to switch this TCP connection from HTTP to another protocol: websocket",
+                         "请求把这条 TCP 连接从 HTTP 切换到另一个协议：websocket"),
+    "show.hdr.connection": ("'Upgrade' marks the Upgrade header as meant for this hop: the switch is requested",
+                            "“Upgrade” 表示 Upgrade 头是给这一跳的：请求切换协议"),
+    "show.hdr.sec-websocket-key": ("16 random bytes, base64; the server proves it read the request by hashing it",
+                                   "16 个随机字节的 base64 编码；服务端对它做哈希，以证明自己读过这个请求"),
+    "show.hdr.sec-websocket-accept": ("base64(SHA-1(key + {guid})): the server's proof it understood",
+                                      "base64(SHA-1(key + {guid}))：服务端证明自己理解了请求"),
+    "show.hdr.sec-websocket-version": ("the WebSocket protocol version; 13 is RFC 6455, the only one in use",
+                                       "WebSocket 协议版本；13 即 RFC 6455，也是唯一在用的版本"),
+    "show.hdr.sec-websocket-extensions": ("extensions offered (request) or accepted (response), e.g. "
+                                          "permessage-deflate",
+                                          "提议的扩展（请求）或接受的扩展（响应），例如 permessage-deflate"),
+    "show.hdr.sec-websocket-protocol": ("application subprotocols offered (request) or the one chosen (response)",
+                                        "提议的应用层子协议（请求）或选定的那一个（响应）"),
+    "show.hdr.origin": ("the web page's origin, sent by browsers so the server can refuse foreign sites",
+                        "网页的源，由浏览器发送，以便服务端拒绝外来的网站"),
+    "show.hdr.user-agent": ("the client software", "客户端软件"),
+    "show.hdr.server": ("the server software", "服务端软件"),
+    "show.hdr.date": ("when the server answered", "服务端应答的时间"),
+    "show.hdr.content-length": ("bytes of body after the header", "首部之后的正文字节数"),
+    "show.hdr.cookie": ("cookies the client holds for this site", "客户端为这个网站保存的 cookie"),
+    "show.hdr.authorization": ("credentials sent with the request", "随请求发送的身份凭据"),
+    "show.hdr_resp.upgrade": ("the protocol the connection switches to: websocket", "连接要切换到的协议：websocket"),
+    "show.hdr_resp.connection": ("'Upgrade' confirms that this hop switches protocols",
+                                 "“Upgrade” 确认这一跳切换协议"),
+    "show.bad_version": ("version {v} is not 13: RFC 6455 servers refuse it", "版本 {v} 不是 13：RFC 6455 服务端会拒绝"),
+    "show.key_decodes": ("decodes to {n} bytes: {hex}", "解码后为 {n} 字节：{hex}"),
+    "show.key_bad": ("not valid base64", "不是合法的 base64"),
+    "show.key_answer": ("the server must answer: {accept}", "服务端必须回复：{accept}"),
+    "show.accept_no_key": ("the request's key is not in the capture: cannot check it", "抓包里没有请求的密钥：无法校验"),
+    "show.accept_key": ("key from the request:  {key}", "请求中的密钥：  {key}"),
+    "show.accept_key_guid": ("key + GUID:  {key}{guid}", "密钥 + GUID：  {key}{guid}"),
+    "show.accept_match": ("{ok} matches: the server read this very handshake", "{ok} 匹配：服务端确实读过这次握手"),
+    "show.accept_mismatch": ("{bad} does NOT match: a client must fail the connection (RFC 6455 4.1)",
+                             "{bad} 不匹配：客户端必须让连接失败（RFC 6455 4.1）"),
+    "show.ws_unknown": ("WebSocket: frames completed here (their byte positions are unknown)",
+                        "WebSocket：在这里完成的帧（它们的字节位置未知）"),
+    "show.ws_parts": ("WebSocket ({n} frames or parts in this packet, {dir})",
+                      "WebSocket（这个数据包里有 {n} 个帧或帧的片段，{dir}）"),
+    "show.ws_dir": ("WebSocket ({dir})", "WebSocket（{dir}）"),
+    "show.ws_dir.c2s": ("client {arrow} server", "客户端 {arrow} 服务端"),
+    "show.ws_dir.s2c": ("server {arrow} client", "服务端 {arrow} 客户端"),
+    "show.partial_header": ("start of a frame header ({n} bytes): it continues in the next packet",
+                            "帧头的开头（{n} 字节）：在下一个数据包中继续"),
+    "show.frame.continuation": ("Continuation frame", "后续帧"),
+    "show.frame.text": ("Text frame", "文本帧"),
+    "show.frame.binary": ("Binary frame", "二进制帧"),
+    "show.frame.close": ("Close frame", "Close 帧"),
+    "show.frame.ping": ("Ping frame", "Ping 帧"),
+    "show.frame.pong": ("Pong frame", "Pong 帧"),
+    "show.frame.reserved": ("Reserved frame", "保留操作码的帧"),
+    "show.frame_title": ("{frame} ({tags}), payload {n} bytes", "{frame}（{tags}），载荷 {n} 字节"),
+    "show.not_fin": ("not FIN", "无 FIN"),
+    "show.rsv1_compressed": ("RSV1=compressed", "RSV1=已压缩"),
+    "show.masked": ("masked", "已掩码"),
+    "show.ws_header": ("Header: {n} bytes", "帧头：{n} 字节"),
+    "show.fin": ("{bits} = FIN: {fin} — {meaning}", "{bits} = FIN：{fin}——{meaning}"),
+    "show.fin_last": ("the last (or only) frame of its message", "这是消息的最后一帧（或唯一的一帧）"),
+    "show.fin_more": ("more fragments of this message follow", "这条消息后面还有分片"),
+    "show.rsv": ("{bits} = RSV1-3: {bits3} — {meaning}", "{bits} = RSV1-3：{bits3}——{meaning}"),
+    "show.rsv_compressed": ("RSV1 set: the payload is compressed (permessage-deflate)",
+                            "RSV1 置位：载荷经过压缩（permessage-deflate）"),
+    "show.rsv_bad": ("reserved bits set without an extension that defines them: a protocol error",
+                     "保留位被置位，却没有定义它们的扩展：这是协议错误"),
+    "show.rsv_none": ("no extension bits", "没有扩展位"),
+    "show.opcode": ("{bits} = Opcode: {op} ({name}, {kind})", "{bits} = 操作码：{op}（{name}，{kind}）"),
+    "show.control_frame": ("control frame", "控制帧"),
+    "show.data_frame": ("data frame", "数据帧"),
+    "show.mask_1": ("MASK: 1 — payload XORed with the masking key (clients must mask)",
+                    "MASK：1——载荷与掩码密钥做了异或（客户端必须掩码）"),
+    "show.mask_0_server": ("MASK: 0 — payload sent as is (servers never mask)", "MASK：0——载荷按原样发送（服务端从不掩码）"),
+    "show.mask_0_client": ("MASK: 0 — payload sent as is: a client must mask every frame!",
+                           "MASK：0——载荷按原样发送：客户端必须对每个帧掩码！"),
+    "show.len7": ("{bits} = Payload length: {n} (7-bit form: 0-125 fit in these 7 bits)",
+                  "{bits} = 载荷长度：{n}（7 位形式：0-125 直接放在这 7 位里）"),
+    "show.len_ext": ("{bits} = Payload length: {n}, meaning: the real length follows in {size} bytes",
+                     "{bits} = 载荷长度：{n}，表示真正的长度在后面的 {size} 字节里"),
+    "show.len16": ("Extended payload length: {n} (16-bit extended form: 126-65535 bytes)",
+                   "扩展载荷长度：{n}（16 位扩展形式：126-65535 字节）"),
+    "show.len64": ("Extended payload length: {n} (64-bit extended form: 65536 bytes and more)",
+                   "扩展载荷长度：{n}（64 位扩展形式：65536 字节及以上）"),
+    "show.mask_key": ("Masking key: {key}", "掩码密钥：{key}"),
+    "show.payload_empty": ("Payload: empty", "载荷：空"),
+    "show.payload_later": (" ({here} of {n} in this packet; the rest comes later)",
+                           "（{n} 字节中有 {here} 字节在这个数据包里，其余的在后面）"),
+    "show.masked_wire": ("masked (as sent):  {hex}", "掩码后（线路上发送的）：  {hex}"),
+    "show.unmasked_how": ("unmasked (byte i XOR key[i mod 4]):  {hex}", "解掩码后（第 i 字节 XOR key[i mod 4]）：  {hex}"),
+    "show.unmasked": ("unmasked:  {hex}", "解掩码后：  {hex}"),
+    "show.not_masked": ("bytes (not masked):  {hex}", "字节（未掩码）：  {hex}"),
+    "show.earlier_packet": ("an earlier packet", "更早的数据包"),
+    "show.continuation": ("Continuation of a frame that began in {began} ({n} bytes here)",
+                          "从 {began} 开始的帧的延续（这里有 {n} 字节）"),
+    "show.began_in": (" — frame began in {began}", "——帧从 {began} 开始"),
+    "show.header_tail": ("Header: its last {n} bytes are here", "帧头：它的最后 {n} 字节在这里"),
+    "show.payload_part": ("Payload bytes {a}-{b} of {n} are in this packet", "载荷（共 {n} 字节）的第 {a}-{b} 字节在这个数据包里"),
+    "show.whole_payload": ("whole payload: ", "完整载荷："),
+    "show.close_code": ("Close code: {code} {name} — {meaning}", "关闭状态码：{code} {name}——{meaning}"),
+    "show.reason": ("Reason: \"{reason}\"", "原因：\"{reason}\""),
+    "show.deflate_bytes": ("compressed bytes (DEFLATE): the message below shows them inflated",
+                           "压缩的字节（DEFLATE）：下面的消息显示解压后的内容"),
+    "show.as_text": ("{pre}as text: \"{text}\"", "{pre}按文本：\"{text}\""),
+    "show.unmasked_payload": ("unmasked payload: {hex}", "解掩码后的载荷：{hex}"),
+    "show.msg_fragments": ("{n} fragments, #{first}-#{last}", "{n} 个分片，#{first}-#{last}"),
+    "show.msg_compressed": ("compressed {wire} {arrow} {n} bytes", "压缩 {wire} {arrow} {n} 字节"),
+    "show.msg_complete": ("Message complete: {kind}, {n} bytes{extra}", "完整消息：{kind}，{n} 字节{extra}"),
+    "show.msg_cut": ("cut: the message was not kept whole (cap or missing bytes)",
+                     "已截断：消息没有完整保留（达到上限或缺少字节）"),
+    "show.ws_header_field": ("ws.header (the WebSocket frame headers)", "ws.header（WebSocket 帧头）"),
+    "show.bytes": ("Bytes ({n})", "字节（{n}）"),
+    "show.marked_colour": (", marked in colour: {what}", "，用颜色标出：{what}"),
+    "show.marked_caret": (", marked with ^: {what}", "，用 ^ 标出：{what}"),
+    "show.fields": ("Fields for --field: ", "--field 可用的字段："),
+
+    # -- `follow`: a connection's messages as a transcript (render/follow.py, cli/follow.py) ----------------
+    "follow.none": ("{capture}: no WebSocket connection found ({n} TCP connections)",
+                    "{capture}：没有找到 WebSocket 连接（共 {n} 条 TCP 连接）"),
+    "follow.never_ws": ("    no WebSocket messages: this connection never switched to WebSocket",
+                        "    没有 WebSocket 消息：这条连接从未切换到 WebSocket"),
+    "follow.fin": ("TCP FIN from the {side}: it will send no more data", "{side}发送 TCP FIN：它不会再发送数据"),
+    "follow.rst": ("TCP RST from the {side}: the connection is aborted", "{side}发送 TCP RST：连接被中止"),
+    "follow.close_no_code": ("close (no status code)", "Close（无状态码）"),
+    "follow.close": ("close {code} {name}", "Close {code}（{name}）"),
+    "follow.empty_control": (" (empty)", "（空）"),
+    "follow.reserved": ("reserved control frame 0x{opcode}, {size}", "保留的控制帧 0x{opcode}，{size}"),
+    "follow.fragments": ("{n} fragments, from #{no}", "{n} 个分片，从 #{no} 开始"),
+    "follow.compressed": ("compressed {wire} {arrow} {n}", "压缩 {wire} {arrow} {n}"),
+    "follow.cut": ("cut: {n} bytes kept", "已截断：保留了 {n} 字节"),
+    "follow.message": ("{kind}, {size}{more}", "{kind}，{size}{more}"),
+    "follow.empty_text": ("(empty text)", "（空文本）"),
+    "follow.bad_utf8": ("(not valid UTF-8; shown with \\x escapes)", "（不是合法的 UTF-8；用 \\x 转义显示）"),
+    "follow.empty": ("(empty)", "（空）"),
+    "follow.no_messages": ("    (no messages)", "    （没有消息）"),
+    "follow.more_bytes": ("{ell} {n} more bytes", "{ell} 还有 {n} 字节"),
+    "follow.end.fin": ("the TCP connection ended (FIN)", "TCP 连接已结束（FIN）"),
+    "follow.end.rst": ("the TCP connection was reset (RST)", "TCP 连接被重置（RST）"),
+    "follow.end.open": ("the capture ends with the connection still open", "抓包结束时连接仍然打开"),
+    "follow.no_close_frame": (" without a WebSocket Close frame", "，没有 WebSocket Close 帧"),
+
+    # -- `stats`: numbers per connection and totals (render/stats.py) ---------------------------------------
+    "stats.duration": ("duration", "时长"),
+    "stats.duration_value": ("{seconds} s, {n} packets (#{first} to #{last})",
+                             "{seconds} 秒，{n} 个数据包（#{first} 到 #{last}）"),
+    "stats.handshake": ("handshake", "握手"),
+    "stats.request_101": ("request {arrow} 101: {time} (#{a} {arrow} #{b})",
+                          "请求 {arrow} 101：{time}（#{a} {arrow} #{b}）"),
+    "stats.syn_101": ("SYN {arrow} 101: {time} (#{a} {arrow} #{b})", "SYN {arrow} 101：{time}（#{a} {arrow} #{b}）"),
+    "stats.not_captured": ("not in the capture", "不在抓包里"),
+    "stats.extensions": ("extensions", "扩展"),
+    "stats.kind.text": ("text", "文本"),
+    "stats.kind.binary": ("binary", "二进制"),
+    "stats.kind.ping": ("ping", "Ping 帧"),
+    "stats.kind.pong": ("pong", "Pong 帧"),
+    "stats.kind.close": ("close", "Close 帧"),
+    "stats.count": ("{count}, {size}", "{count}，{size}"),
+    "stats.all_messages": ("all messages", "全部消息"),
+    "stats.tcp_payload": ("TCP payload", "TCP 载荷"),
+    "stats.compression": ("compression", "压缩"),
+    "stats.compression_value": ("{sent} {arrow} {inflated} B, {ratio}x smaller",
+                                "{sent} {arrow} {inflated} B，缩小到 1/{ratio}"),
+    "stats.largest": ("largest message", "最大消息"),
+    "stats.largest_value": ("{n} B {kind}, {dir} ({where})", "{n} B {kind}，{dir}（{where}）"),
+    "stats.rtt": ("ping → pong RTT", "Ping 往返时间"),
+    "stats.rtt_value": ("{time}: {side} ping #{ping} {arrow} pong #{pong}{how}",
+                        "{time}：{side}的 Ping #{ping} {arrow} Pong #{pong}{how}"),
+    "stats.rtt_next": (" (matched: next pong)", "（匹配方式：下一个 Pong）"),
+    "stats.rtt_none": ("no ping answered", "没有得到回复的 Ping"),
+    "stats.unanswered": ("{n} ping(s) never answered", "{n} 个 Ping 始终没有回复"),
+    "stats.close": ("close", "关闭"),
+    "stats.close_value": ("{code} {name}{reason}, sent first by the {side} (#{no})",
+                          "{code} {name}{reason}，由{side}先发送（#{no}）"),
+    "stats.close_no_code": ("Close frame without a status code, from the {side} (#{no})",
+                            "{side}发送的 Close 帧没有状态码（#{no}）"),
+    "stats.no_close": ("no WebSocket Close frame", "没有 WebSocket Close 帧"),
+    "stats.tcp_end": ("TCP end", "TCP 结束"),
+    "stats.end_fin": ("FIN, first from the {side} (#{no})", "FIN，{side}先发送（#{no}）"),
+    "stats.end_rst": ("RST from the {side}: aborted", "{side}发送 RST：连接中止"),
+    "stats.end_open": ("still open at the end of the capture", "抓包结束时仍然打开"),
+    "stats.longest_gap": ("longest silence", "最长静默"),
+    "stats.gap_value": ("{time} (#{a} {arrow} #{b})", "{time}（#{a} {arrow} #{b}）"),
+    "stats.gap_item": ("{seconds} s (#{a} {arrow} #{b})", "{seconds} 秒（#{a} {arrow} #{b}）"),
+    "stats.gaps": ("silences ≥ {seconds} s", "静默 ≥ {seconds} 秒"),
+    "stats.notes": ("notes", "提示"),
+    "stats.sev_count": ("{n} {severity}", "{n} 条{severity}"),
+    "stats.totals": ("Totals", "总计"),
+    "stats.capture": ("capture", "抓包"),
+    "stats.capture_value": ("{packets} packets ({tcp} TCP, {other} other, {malformed} malformed) over {span}",
+                            "{packets} 个数据包（TCP {tcp} 个，其他 {other} 个，畸形 {malformed} 个），历时 {span}"),
+    "stats.span": ("{seconds} s", "{seconds} 秒"),
+    "stats.empty": ("empty capture", "空抓包"),
+    "stats.connections": ("connections", "连接"),
+    "stats.connections_value": ("{tcp} TCP, {ws} WebSocket", "TCP {tcp} 条，WebSocket {ws} 条"),
+    "stats.messages": ("messages", "消息"),
+    "stats.by_opcode": ("by opcode", "按操作码"),
+    "stats.rtt_total": ("{n} answered: min {min}, mean {mean}, max {max}", "{n} 次有回复：最小 {min}，平均 {mean}，最大 {max}"),
+    "stats.endings": ("endings", "结束方式"),
+    "stats.endings_value": ("{close} with a Close frame; TCP: {fin} FIN, {rst} RST, {open} still open",
+                            "{close} 条有 Close 帧；TCP：{fin} 条 FIN，{rst} 条 RST，{open} 条仍然打开"),
+    "stats.na": ("n/a", "无"),
+
+    # -- the flow view: one arrow for a packet carrying several frames (render/flow.py, frames_summary) ------
+    "flow.frames.message": ("{kind} message, {n} fragments, {size}", "{kind}消息，{n} 个分片，{size}"),
+    "flow.frames.part": ("{n} fragments of a {kind} message, {size}", "{kind}消息的 {n} 个分片，{size}"),
+    "flow.frames.more": ("{n} continuation fragments, {size}", "{n} 个后续分片，{size}"),
+    "flow.frames.list": ("{n} frames: {list}", "{n} 个帧：{list}"),
 
     # -- --explain: paragraphs before each phase (explain.py) --------------------------------------------
     "explain.heading": ("conn {conn} · {title}", "连接 {conn} · {title}"),
@@ -436,3 +1110,63 @@ def T(key: str, lang: str = DEFAULT_LANG, /, **params) -> str:
 def fields(template: str) -> set[str]:
     """The parameter names a template takes ({side} -> 'side')."""
     return {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+
+
+# -- notes (expert info) ------------------------------------------------------------------------------------
+# Note.args values that are data words (the English values of the model) and are shown translated:
+# arg name -> catalog id prefix ("side": "client" -> side.client).
+_NOTE_WORDS = {"side": "side.", "opcode": "opcode.", "prev_opcode": "opcode."}
+
+
+def note_id(code: str, args: dict) -> str:
+    """The catalog id of a note's sentence: note.<code> ('-' written '_'), plus .<variant> if args has one."""
+    key = "note." + code.replace("-", "_")
+    variant = args.get("variant")
+    return f"{key}.{variant}" if variant else key
+
+
+def note_text(code: str, args: dict, lang: str = DEFAULT_LANG, default: str | None = None) -> str:
+    """A note's text in `lang` from its code and Note.args (see model.Note); in English exactly the text the
+    core wrote. Values of args: a number or string is used as it is, except the data words of _NOTE_WORDS
+    (side, opcode...) and a close code's name, which are translated; a dict {"id": note_part id, ...} is a
+    piece of the sentence with parameters of its own; a list is pieces (or tokens) joined as a list.
+    `default` is returned when the catalog has no sentence for the note (None: KeyError)."""
+    t = catalog(lang)
+    template = t.get(note_id(code, args))
+    if template is None:
+        if default is None:
+            raise KeyError(note_id(code, args))
+        return default
+    return template.format(**_note_params(args, t))
+
+
+def localize_note(note, lang: str):
+    """A model.Note written in English outside the analyzer (the capture's own notes), with its text in
+    `lang`; the same note for English, or when the catalog has no sentence for it."""
+    if lang != DEFAULT_LANG:
+        note.text = note_text(note.code, note.args, lang, note.text)
+    return note
+
+
+def _note_params(args: dict, t: dict) -> dict:
+    params = dict(args)
+    for name, value in args.items():
+        kind = type(value)
+        if kind is dict:
+            params[name] = t[value["id"]].format(**_note_params(value, t))
+        elif kind is list:
+            params[name] = t["sep.list"].join(
+                t[v["id"]].format(**_note_params(v, t)) if type(v) is dict else str(v) for v in value)
+        elif name in _NOTE_WORDS:
+            params[name] = t.get(_NOTE_WORDS[name] + value, value)
+        elif name == "close_name":
+            key = _close_name_ids().get(value)
+            if key is not None:
+                params[name] = t[key]
+    return params
+
+
+@lru_cache(maxsize=None)
+def _close_name_ids() -> dict[str, str]:
+    """English close-code name ('Going Away', 'Private Use') -> its catalog id."""
+    return {en: key for key, (en, _) in CATALOG.items() if key.startswith("closecode.")}

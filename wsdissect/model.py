@@ -64,12 +64,17 @@ class Note:
 
     severity: "chat" (normal protocol events worth knowing), "note", "warning" or "error" (malformed data or a
     protocol violation). `code` is a stable kebab-case identifier for scripts.
+
+    `args` are the parameters of the note's sentence in the i18n catalog (id `note.<code>`, or
+    `note.<code>.<variant>` when args["variant"] is set; see i18n.note_text): the language-free cores write
+    `text` in English and the analyzer rewrites it from `args` in its language.
     """
     no: Optional[int]
     conn: Optional[int]
     severity: str
     code: str
     text: str
+    args: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)

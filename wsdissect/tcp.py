@@ -126,7 +126,7 @@ class TcpResult:
         self.peer_delivered = _EMPTY
         self.acked_no: Optional[int] = None  # the packet of the other side that this ACK newly acknowledges
         self.fin_acked = False              # this ACK is the first to acknowledge the other side's FIN
-        self.notes = _EMPTY                 # (severity, code, text)
+        self.notes = _EMPTY                 # (severity, code, English text, args: see model.Note)
         self.evicted = evicted              # connections dropped (port reuse, Limits.max_connections)
 
 
@@ -263,18 +263,18 @@ class Tracker:
             if plen == 0 and me.unacked and me.unacked[-1][0] == 0 and me.unacked[-1][1] != seg.no:
                 if conn.first_no != seg.no:
                     kind = K_RETRANSMISSION
-                    notes.append(("note", "tcp-retransmission", "SYN sent again"))
+                    notes.append(("note", "tcp-retransmission", "SYN sent again", {"variant": "syn"}))
         elif plen and end <= me.nxt_off and not flags & FIN:
             if plen == 1 and end == me.nxt_off:
                 kind = K_KEEPALIVE
             else:
                 kind = K_RETRANSMISSION
                 notes.append(("note", "tcp-retransmission",
-                              f"retransmission of {plen} bytes already seen"))
+                              f"retransmission of {plen} bytes already seen", {"variant": "data", "n": plen}))
         elif flags & FIN:
             if me.fin_off is not None and me.fin_no != seg.no:
                 kind = K_RETRANSMISSION
-                notes.append(("note", "tcp-retransmission", "FIN sent again"))
+                notes.append(("note", "tcp-retransmission", "FIN sent again", {"variant": "fin"}))
             else:
                 kind = K_FIN
         elif plen:
@@ -327,7 +327,7 @@ class Tracker:
             if off < me.nxt_off:
                 # Overlap: the segment starts with bytes already delivered; keep only the new tail.
                 skip = me.nxt_off - off
-                notes.append(("note", "tcp-overlap", f"{skip} bytes overlap data already seen"))
+                notes.append(("note", "tcp-overlap", f"{skip} bytes overlap data already seen", {"n": skip}))
                 if skip < len(payload):
                     payload = payload[skip:]
                 else:
@@ -416,19 +416,21 @@ class Tracker:
         total = len(payload) + missing
         if d.pending_at.get(off, -1) >= total:
             result.kind = K_RETRANSMISSION
-            notes.append(("note", "tcp-retransmission", "retransmission of an out-of-order segment"))
+            notes.append(("note", "tcp-retransmission", "retransmission of an out-of-order segment",
+                          {"variant": "out_of_order"}))
             return
         heapq.heappush(d.pending, (off, no, payload, missing))
         if total > d.pending_at.get(off, -1):
             d.pending_at[off] = total
         d.pending_bytes += len(payload)
         notes.append(("note", "tcp-out-of-order",
-                      f"out of order: {off - d.nxt_off} bytes before it not yet seen; held until they arrive"))
+                      f"out of order: {off - d.nxt_off} bytes before it not yet seen; held until they arrive",
+                      {"n": off - d.nxt_off}))
         while d.pending_bytes > self.limits.max_reorder and d.pending:
             # Cap reached: stop waiting for the hole and move on past it.
             notes.append(("warning", "cap-reorder",
                           f"more than {self.limits.max_reorder} bytes waiting behind a hole (--max-reorder); "
-                          "treating the hole as missing"))
+                          "treating the hole as missing", {"max": self.limits.max_reorder}))
             result.delivered.extend(self._gap(d, d.pending[0][0], no, notes, acked=False))
             result.delivered.extend(self._drain(d))
 
@@ -438,7 +440,8 @@ class Tracker:
         if n <= 0:
             return []
         why = "acknowledged by the receiver but not in the capture" if acked else "not in the capture"
-        notes.append(("warning", "tcp-missing-bytes", f"{n} bytes missing ({why})"))
+        notes.append(("warning", "tcp-missing-bytes", f"{n} bytes missing ({why})",
+                      {"variant": "acked" if acked else "lost", "n": n}))
         d.nxt_off = upto
         d.nxt_abs = (d.nxt_abs + n) & 0xFFFFFFFF
         return [(no, n)]

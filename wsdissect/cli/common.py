@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from ..analyzer import Analyzer
+from ..i18n import DEFAULT_LANG, localize_note
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
 from ..sources.pcap import CaptureError, CaptureTruncated
@@ -70,9 +71,10 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None) -> None:
     """Feed packets through the analyzer and a renderer; the one loop `read` and `live` share.
 
-    live=True flushes the output after every row, so rows show as the packets arrive (even through a pipe)."""
+    live=True flushes the output after every row, so rows show as the packets arrive (even through a pipe).
+    The timeline speaks the analyzer's language (its `lang`)."""
     if out is None:
-        out = _writer(as_json, show_acks, live)
+        out = _writer(as_json, show_acks, live, getattr(analyzer, "lang", DEFAULT_LANG))
     feed = analyzer.feed
     write_row = out.row
     if live and as_json:
@@ -97,8 +99,9 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         except CaptureTruncated as e:
             # Damage inside a readable file: everything before it was shown; say where it stopped.
             truncated = e
-            analyzer.summary.capture_notes.append(
-                Note(None, None, "error", "capture-truncated", f"{source}: {e}"))
+            analyzer.summary.capture_notes.append(localize_note(
+                Note(None, None, "error", "capture-truncated", f"{source}: {e}", {"source": source, "error": str(e)}),
+                getattr(analyzer, "lang", DEFAULT_LANG)))
         end_notes = analyzer.finish()
         out.end(analyzer.end_frames, analyzer.end_messages, end_notes)
         out.summary(analyzer.summary)
@@ -142,12 +145,13 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _writer(as_json: bool, show_acks: bool, live: bool = False):
+def _writer(as_json: bool, show_acks: bool, live: bool = False, lang: str = DEFAULT_LANG):
     if as_json:
         from ..render.jsonl import JsonLinesWriter
         return JsonLinesWriter(sys.stdout)
     from ..render.timeline import TimelinePrinter
-    return TimelinePrinter(QuietConsole(highlight=False, soft_wrap=False), show_acks=show_acks, live=live)
+    return TimelinePrinter(QuietConsole(highlight=False, soft_wrap=False), show_acks=show_acks, live=live,
+                           lang=lang)
 
 
 @contextlib.contextmanager
@@ -191,3 +195,111 @@ def warn_truncated(capture: str, damage: list) -> None:
 
 def make_console() -> "QuietConsole":
     return QuietConsole(highlight=False, soft_wrap=False)
+
+
+# --- --export: a view saved as a terminal shows it (read, show, follow, stats share this) -------------------
+
+EXPORT_EXTENSIONS = (".svg", ".html", ".htm", ".txt")
+
+
+def export_options(f):
+    """--export FILE and --width N, the same on every command that draws a view."""
+    opts = [
+        click.option("--export", type=click.Path(dir_okay=False, writable=True, path_type=str), metavar="FILE",
+                     help="Write the view as it looks in a terminal, colours included, to FILE.svg, .html or "
+                          ".txt (instead of printing it)."),
+        click.option("--width", type=click.IntRange(60, 400), help="Columns to lay the view out for (default: "
+                     "the terminal's; 100 for --export)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def check_export(path: Optional[str]) -> None:
+    """Exit 2 with one line unless `path` (when given) names a format --export writes."""
+    if path and os.path.splitext(path)[1].lower() not in EXPORT_EXTENSIONS:
+        fail(f"--export {path}: the name must end in .svg, .html or .txt")
+
+
+def view_console(export: Optional[str] = None, width: Optional[int] = None) -> Console:
+    """The console a view is drawn on: the terminal (stdout), or, with --export, a recording one that lays the
+    view out as a colour terminal `width` columns wide (100 by default) whatever stdout is."""
+    if export:
+        import io
+        return Console(record=True, file=io.StringIO(), width=width or 100, force_terminal=True,
+                       color_system="truecolor", highlight=False, soft_wrap=False)
+    return QuietConsole(highlight=False, soft_wrap=False, width=width)
+
+
+_SVG_TEXT = re.compile(r'<text ([^>]*?)x="([0-9.]+)" y="([0-9.]+)" textLength="([0-9.]+)"([^>]*)>([^<]*)</text>')
+
+
+def svg_fixups(svg: str) -> str:
+    """Rich's SVG, made to lay out as the terminal does in more renderers.
+
+    Leading spaces carry the layout; renderers outside browsers (librsvg, hence many document tools) collapse
+    them unless told to preserve whitespace. And rich gives a text run `textLength` = characters × cell
+    width, so a run holding wide characters (Chinese, two cells each) is squeezed into too few cells even in a
+    browser, and renderers that ignore textLength draw the wide glyphs 1 em wide instead of 2 cells. Glyphs a
+    monospace font may lack (▶, ✓...) come from a proportional fallback font and push the rest of their run
+    off its cells in those renderers. Such runs are split here, each of those characters placed in its own
+    cells (box-drawing lines stay in their runs: monospace fonts have them)."""
+    import html
+
+    from rich.cells import cell_len
+
+    def alone(ch: str) -> bool:
+        return ch > "\x7e" and ch != "\xa0" and not "\u2500" <= ch <= "\u257f"
+
+    def split(m: re.Match) -> str:
+        pre, x, y, length, post, body = m.groups()
+        text = html.unescape(body)
+        if text.isascii() or not any(alone(ch) for ch in text):
+            return m.group(0)
+        cw = float(length) / len(text)            # rich's cell width
+        out, run, at, run_at = [], "", 0, 0
+
+        def tag(s: str, cells_at: int, cells: int) -> None:
+            body = html.escape(s).replace(" ", "&#160;").replace("\xa0", "&#160;")
+            out.append(f'<text {pre}x="{float(x) + cells_at * cw:g}" y="{y}" textLength="{cells * cw:g}"{post}>'
+                       f'{body}</text>')
+
+        for ch in text:
+            w = cell_len(ch)
+            if w and alone(ch):
+                if run:
+                    tag(run, run_at, at - run_at)
+                    run = ""
+                tag(ch, at, w)
+            else:
+                if not run:
+                    run_at = at
+                run += ch
+            at += w
+        if run:
+            tag(run, run_at, at - run_at)
+        return "".join(out)
+
+    svg = _SVG_TEXT.sub(split, svg)
+    return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
+
+
+def save_export(console: Console, path: str, title: str) -> None:
+    """Write what the recording `console` (from view_console) received to `path` (.svg, .html or .txt), then
+    say so on stderr. Nothing of the view goes to stdout."""
+    ext = os.path.splitext(path)[1].lower()
+    try:
+        if ext == ".svg":
+            # Cells 0.6 em wide, the advance of common monospace fonts (Fira Code, DejaVu Sans Mono, Liberation
+            # Mono): renderers that ignore textLength (librsvg) then keep long lines in their columns.
+            svg = svg_fixups(console.export_svg(title=title, font_aspect_ratio=0.6))
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(svg)
+        elif ext in (".html", ".htm"):
+            console.save_html(path)
+        else:
+            console.save_text(path)
+    except OSError as e:
+        fail(f"cannot write {path}: {e.strerror or e}")
+    click.echo(f"wsdissect: wrote {path}", err=True)

@@ -1,18 +1,22 @@
 """`wsdissect follow FILE`: the messages of each WebSocket connection as a transcript."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from ..analyzer import Analyzer
-from .common import capture_errors, fail, limit_options, make_console, make_limits, primed, until_damage, warn_truncated
+from ..i18n import DEFAULT_LANG, LANGS, catalog
+from .common import capture_errors, check_export, export_options, fail, limit_options, make_limits, primed, \
+    save_export, until_damage, view_console, warn_truncated
 
 
-def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list) -> Analyzer:
-    """Run a whole capture through the analyzer, handing each row to `on_row(row, conn)`."""
+def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
+            lang: str = DEFAULT_LANG) -> Analyzer:
+    """Run a whole capture through the analyzer (labels in `lang`), handing each row to `on_row(row, conn)`."""
     from .progress import open_tracked
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
     conns = analyzer.connections
     for raw in until_damage(primed(open_tracked(capture)), capture, damage):
         row = analyzer.feed(raw)
@@ -48,8 +52,12 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
               help="With --raw: whose messages to write (client: client → server; server: server → client).")
 @click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
               help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@export_options
+@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+              help="Language of the view's words and labels: en (English) or zh (Chinese, 中文).")
 @limit_options
-def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, **caps) -> None:
+def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, export: str,
+           width: int, lang: str, **caps) -> None:
     """Show the messages of WebSocket connections as a transcript: direction, time since the connection
     began, text (JSON pretty-printed), binary as hex, fragmented and compressed messages whole, control
     frames and the TCP end."""
@@ -59,17 +67,27 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
         fail("--raw needs --side client or --side server")
     if side is not None and raw is None:
         fail("--side goes with --raw FILE")
+    if export and raw is not None:
+        fail("--export draws the transcript; it does not go with --raw")
+    check_export(export)
     damage: list = []
     with capture_errors(capture):
         collector = FollowCollector()
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage)
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang)
         conns = pick(analyzer, conn, capture)
         if raw is None:
+            console = view_console(export, width)
             if not conns:
-                click.echo(f"{capture}: no WebSocket connection found "
-                           f"({len(analyzer.summary.connections)} TCP connections)")
+                none = catalog(lang)["follow.none"].format(capture=capture, n=len(analyzer.summary.connections))
+                if export:
+                    from rich.text import Text
+                    console.print(Text(none), soft_wrap=True)
+                else:
+                    click.echo(none)
             else:
-                render_follow(make_console(), collector, conns)
+                render_follow(console, collector, conns, lang)
+            if export:
+                save_export(console, export, f"wsdissect follow {os.path.basename(capture)}")
         else:
             if len(conns) != 1:
                 fail(f"{capture}: --raw writes one connection; " +

@@ -16,6 +16,8 @@ from typing import Callable, Iterator, Optional
 import click
 
 from ..analyzer import Analyzer
+from ..i18n import DEFAULT_LANG, LANGS
+from ..i18n import localize_note
 from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter
 from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, fail, limit_options, make_limits, run
@@ -69,7 +71,7 @@ def captured(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter],
         cap.close()
         if writer is not None:
             writer.out.close()
-    analyzer.summary.capture_notes.append(cap.stats_note())
+    analyzer.summary.capture_notes.append(localize_note(cap.stats_note(), analyzer.lang))
 
 
 def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter], *, as_json: bool,
@@ -108,9 +110,11 @@ def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWrit
               help="Decode TCP port PORT as WebSocket even without the handshake (joined mid-connection).")
 @click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
 @click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
+@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+              help="Language of the timeline and its row labels: en (English) or zh (Chinese, 中文).")
 @limit_options
 def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[str], count: Optional[int],
-         duration: Optional[float], as_json: bool, decode_as: tuple, hide_acks: bool, strict: bool,
+         duration: Optional[float], as_json: bool, decode_as: tuple, hide_acks: bool, strict: bool, lang: str,
          **caps) -> None:
     """Capture live (loopback by default) and explain each packet as it arrives.
 
@@ -118,7 +122,7 @@ def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[st
     Capturing needs root or the CAP_NET_RAW capability.
     """
     bpf = bpf if bpf is not None else f"tcp port {port}"
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as)
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
     cap = open_capture_or_fail(iface, bpf)
     writer = open_writer(write, cap)
     click.echo(f"wsdissect: capturing on {cap.iface}, filter {bpf!r}"

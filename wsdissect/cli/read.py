@@ -1,18 +1,17 @@
 """`wsdissect read FILE`: a capture file in, every packet of its WebSocket conversations explained."""
 from __future__ import annotations
 
-import io
 import os
 import sys
 
 import click
-from rich.console import Console
 
 from ..analyzer import Analyzer
 from ..filters import RowFilter, parse_roles
 from ..i18n import DEFAULT_LANG, LANGS
 from .progress import open_tracked
-from .common import EXIT_STRICT, QuietConsole, capture_errors, fail, limit_options, make_limits, primed, run
+from .common import EXIT_STRICT, capture_errors, check_export, export_options, fail, limit_options, make_limits, \
+    primed, run, save_export, view_console
 
 
 @click.command()
@@ -24,10 +23,9 @@ from .common import EXIT_STRICT, QuietConsole, capture_errors, fail, limit_optio
               help="timeline: one explained row per packet. flow: a ladder diagram per connection.")
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True,
               help="With --view flow: mermaid writes Mermaid sequence-diagram text for documents.")
-@click.option("--export", type=click.Path(dir_okay=False, writable=True, path_type=str), metavar="FILE",
-              help="Write the view as it looks in a terminal, colours included, to FILE.svg, .html or .txt.")
-@click.option("--width", type=click.IntRange(60, 400), help="Columns to lay the view out for (default: the "
-              "terminal's; 100 for --export).")
+@export_options
+@click.option("--details", is_flag=True, help="Each packet shown as its details tree (what `show` prints for one "
+              "packet, without the hex dump), like tshark -V.")
 @click.option("--conn", "conns", type=click.IntRange(0), multiple=True, metavar="N",
               help="Show only connection N (repeatable). The summary still covers the whole capture.")
 @click.option("--role", "roles", metavar="ROLE[,ROLE]", help="Show only rows with these roles, e.g. ws-data,ws-close.")
@@ -40,8 +38,8 @@ from .common import EXIT_STRICT, QuietConsole, capture_errors, fail, limit_optio
               help="Language of the row labels and explanations: en (English) or zh (Chinese, 中文).")
 @limit_options
 def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, export: str, width: int,
-         conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool, lang: str,
-         **caps) -> None:
+         details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,
+         lang: str, **caps) -> None:
     """Read a pcap or pcapng file and explain every packet of its WebSocket connections."""
     keep = _row_filter(conns, roles, grep, hide_acks)
     if explain and (as_json or view != "timeline"):
@@ -50,19 +48,25 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
         fail("--export draws a terminal view; it does not go with --json or --format mermaid")
     if fmt == "mermaid" and view != "flow":
         fail("--format mermaid needs --view flow")
-    if export and os.path.splitext(export)[1].lower() not in (".svg", ".html", ".htm", ".txt"):
-        fail(f"--export {export}: the name must end in .svg, .html or .txt")
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
+    if details and (as_json or view != "timeline"):
+        fail("--details prints each packet's tree; it does not go with --json or --view flow")
+    check_export(export)
+    limits = make_limits(**caps)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
     with capture_errors(capture):
         packets = primed(open_tracked(capture, streaming_to_terminal=True))
         console, out = _view(view, fmt, as_json, export, width, lang)
+        source = analyzer
+        if details:
+            from ..render.details_stream import DetailsTap, DetailsWriter
+            source = DetailsTap(analyzer, limits)       # one pass: the trees come from the run loop's analysis
+            out = DetailsWriter(console, source, closing=out, lang=lang)
         if explain:
             from ..explain import ExplainWriter
             out = ExplainWriter(out, console, lang)
-        run(analyzer, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture)
+        run(source, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture)
         if export:
-            _save(console, export, f"wsdissect read {os.path.basename(capture)}")
-            click.echo(f"wsdissect: wrote {export}", err=True)
+            save_export(console, export, f"wsdissect read {os.path.basename(capture)}")
     if strict and analyzer.summary.notes_by_severity.get("error"):
         sys.exit(EXIT_STRICT)
 
@@ -81,34 +85,11 @@ def _view(view: str, fmt: str, as_json: bool, export: str, width: int, lang: str
     if as_json:
         from ..render.jsonl import JsonLinesWriter
         return None, JsonLinesWriter(sys.stdout)
-    if export:
-        # Recorded as a colour terminal would show it, whatever stdout is.
-        console = Console(record=True, file=io.StringIO(), width=width or 100, force_terminal=True,
-                          color_system="truecolor", highlight=False, soft_wrap=False)
-    else:
-        console = QuietConsole(highlight=False, soft_wrap=False, width=width)
+    console = view_console(export, width)
     if view == "flow":
         from ..render.flow import FlowPrinter, MermaidPrinter
         if fmt == "mermaid":
             return None, MermaidPrinter(sys.stdout, lang=lang)
         return console, FlowPrinter(console, lang=lang)
     from ..render.timeline import TimelinePrinter
-    return console, TimelinePrinter(console)
-
-
-def _save(console: Console, path: str, title: str) -> None:
-    ext = os.path.splitext(path)[1].lower()
-    try:
-        if ext == ".svg":
-            svg = console.export_svg(title=title)
-            # Leading spaces carry the layout; renderers outside browsers (librsvg, hence many document
-            # tools) collapse them unless told to preserve whitespace.
-            svg = svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(svg)
-        elif ext in (".html", ".htm"):
-            console.save_html(path)
-        else:
-            console.save_text(path)
-    except OSError as e:
-        fail(f"cannot write {path}: {e.strerror or e}")
+    return console, TimelinePrinter(console, lang=lang)

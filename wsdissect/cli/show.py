@@ -1,9 +1,13 @@
 """`wsdissect show FILE N`: one packet in detail, a tree of its headers and a hex dump with a field marked."""
 from __future__ import annotations
 
+import os
+
 import click
 
-from .common import capture_errors, fail, limit_options, make_console, make_limits, until_damage
+from ..i18n import DEFAULT_LANG, LANGS
+from .common import capture_errors, check_export, export_options, fail, limit_options, make_limits, save_export, \
+    until_damage, view_console
 
 
 @click.command()
@@ -15,23 +19,31 @@ from .common import capture_errors, fail, limit_options, make_console, make_limi
                    "Default: the WebSocket frame headers.")
 @click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
               help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@export_options
+@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+              help="Language of the tree's words and explanations: en (English) or zh (Chinese, 中文).")
 @limit_options
-def show(capture: str, number: int, field: str, decode_as: tuple, **caps) -> None:
+def show(capture: str, number: int, field: str, decode_as: tuple, export: str, width: int, lang: str,
+         **caps) -> None:
     """Show packet N of a capture in detail: link, IP, TCP, HTTP handshake headers and WebSocket frame bits,
     each explained, then a hex dump with the selected field's bytes marked."""
     from ..render.details import PacketOutOfRange, UnknownField, render_details
     from .progress import open_tracked
     from .common import primed
 
+    check_export(export)
     damage: list = []
     with capture_errors(capture):
         packets = until_damage(primed(open_tracked(capture)), capture, damage)
+        console = view_console(export, width)
         try:
-            render_details(make_console(), capture, number, field=field, limits=make_limits(**caps),
-                           decode_as=decode_as, packets=packets)
+            render_details(console, capture, number, field=field, limits=make_limits(**caps),
+                           decode_as=decode_as, packets=packets, lang=lang)
         except PacketOutOfRange as e:
             if damage:
                 fail(f"{capture}: {e} before the damage ({damage[0]})")
             fail(f"{capture}: {e}")
         except UnknownField as e:
             fail(str(e))
+        if export:
+            save_export(console, export, f"wsdissect show {os.path.basename(capture)} {number}")

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
 
-from .common import capture_errors, limit_options, make_console, warn_truncated
+from ..i18n import DEFAULT_LANG, LANGS
+from .common import capture_errors, check_export, export_options, fail, limit_options, save_export, view_console, \
+    warn_truncated
 from .follow import analyse, pick
 
 
@@ -18,16 +21,23 @@ from .follow import analyse, pick
               help='JSON Lines: one "type":"stats" object per connection, then one "type":"stats-total".')
 @click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
               help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@export_options
+@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+              help="Language of the view's words and labels: en (English) or zh (Chinese, 中文); --json stays English.")
 @limit_options
-def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, **caps) -> None:
+def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, export: str, width: int, lang: str,
+          **caps) -> None:
     """Per connection: duration, handshake latency, messages and bytes each way by opcode, compression,
     ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture."""
     from ..render.stats import StatsCollector, conn_stats, render_stats, total_stats
 
+    if export and as_json:
+        fail("--export draws a terminal view; it does not go with --json")
+    check_export(export)
     damage: list = []
     with capture_errors(capture):
         collector = StatsCollector()
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage)
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang)
         everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
         total = total_stats(analyzer.summary, everyone)
         conns = pick(analyzer, conn, capture)
@@ -40,5 +50,8 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, **cap
                 out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
             out.flush()
         else:
-            render_stats(make_console(), conns, chosen, total)
+            console = view_console(export, width)
+            render_stats(console, conns, chosen, total, lang)
+            if export:
+                save_export(console, export, f"wsdissect stats {os.path.basename(capture)}")
     warn_truncated(capture, damage)

@@ -29,18 +29,20 @@ from rich.text import Text
 from ..analyzer import Analyzer
 from ..decode import DecodeError, decode_packet
 from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, compute_accept
+from ..i18n import DEFAULT_LANG, catalog
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, \
     Row, flag_names
-from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, close_code_meaning, \
-    close_code_name, opcode_name
+from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, opcode_name
 from ..websocket.frames import unmask
 from .timeline import clean, clean_ascii
+from .words import close_meaning, close_name
 
 __all__ = ["render_details", "details_lines", "PacketOutOfRange", "UnknownField", "emit", "wrap", "View"]
 
 SIDE = {C2S: "client", S2C: "server"}
 OTHER = {C2S: S2C, S2C: C2S}
+_DIR_KEY = {C2S: "show.ws_dir.c2s", S2C: "show.ws_dir.s2c"}
 PREVIEW_BYTES = 32          # bytes of a payload shown in hex in the tree
 PREVIEW_CHARS = 64          # characters of a text payload shown in the tree
 INDENT = "  "
@@ -57,10 +59,13 @@ class UnknownField(ValueError):
 # ----------------------------------------------------------------------------------------------- output helpers
 
 class View:
-    """Console facts every view needs: plain or colour, Unicode or ASCII, width."""
+    """Console facts every view needs: plain or colour, Unicode or ASCII, width; and its language: `t` is the
+    i18n catalog (id -> template) the view's fixed words come from."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, lang: str = DEFAULT_LANG) -> None:
         self.console = console
+        self.lang = lang
+        self.t = catalog(lang)
         encoding = (console.encoding or "").lower().replace("_", "-")
         self.ascii = encoding not in ("utf-8", "utf8")
         self.plain = console.color_system is None or console.no_color
@@ -173,43 +178,20 @@ def _mac(b: bytes) -> str:
 
 _ETHERTYPES = {0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8100: "802.1Q VLAN", 0x88A8: "802.1ad QinQ",
                0x9100: "QinQ"}
-_SLL_TYPES = {0: "to us", 1: "broadcast", 2: "multicast", 3: "to another host", 4: "sent by us"}
 _IP_PROTOS = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMPv6"}
 
-_FLAG_TEXT = (
-    (CWR, "CWR", "congestion window reduced (ECN)"),
-    (ECE, "ECE", "ECN echo: congestion seen on the path"),
-    (URG, "URG", "urgent pointer is significant"),
-    (ACK, "ACK", "the acknowledgment number is valid"),
-    (PSH, "PSH", "push: hand the data to the application now"),
-    (RST, "RST", "reset: abort the connection"),
-    (SYN, "SYN", "synchronize sequence numbers: open a connection"),
-    (FIN, "FIN", "finished: the sender will send no more data"),
-)
+# Each flag and what it means when set (ids show.flag.<name> in the i18n catalog).
+_FLAG_TEXT = ((CWR, "CWR"), (ECE, "ECE"), (URG, "URG"), (ACK, "ACK"), (PSH, "PSH"), (RST, "RST"), (SYN, "SYN"),
+              (FIN, "FIN"))
 
-# One line per handshake header: what it is for.
-_HEADER_TEXT = {
-    "host": "the server's name and port, as the client addressed it (required in HTTP/1.1)",
-    "upgrade": "asks to switch this TCP connection from HTTP to another protocol: websocket",
-    "connection": "'Upgrade' marks the Upgrade header as meant for this hop: the switch is requested",
-    "sec-websocket-key": "16 random bytes, base64; the server proves it read the request by hashing it",
-    "sec-websocket-accept": "base64(SHA-1(key + " + WS_GUID + ")): the server's proof it understood",
-    "sec-websocket-version": "the WebSocket protocol version; 13 is RFC 6455, the only one in use",
-    "sec-websocket-extensions": "extensions offered (request) or accepted (response), e.g. permessage-deflate",
-    "sec-websocket-protocol": "application subprotocols offered (request) or the one chosen (response)",
-    "origin": "the web page's origin, sent by browsers so the server can refuse foreign sites",
-    "user-agent": "the client software",
-    "server": "the server software",
-    "date": "when the server answered",
-    "content-length": "bytes of body after the header",
-    "cookie": "cookies the client holds for this site",
-    "authorization": "credentials sent with the request",
-}
+# One line per handshake header: what it is for (ids show.hdr.<name>, and show.hdr_resp.<name> where a
+# response's header means something else).
+_HEADER_TEXT = frozenset((
+    "host", "upgrade", "connection", "sec-websocket-key", "sec-websocket-accept", "sec-websocket-version",
+    "sec-websocket-extensions", "sec-websocket-protocol", "origin", "user-agent", "server", "date",
+    "content-length", "cookie", "authorization"))
 
-_RESPONSE_TEXT = {
-    "upgrade": "the protocol the connection switches to: websocket",
-    "connection": "'Upgrade' confirms that this hop switches protocols",
-}
+_RESPONSE_TEXT = frozenset(("upgrade", "connection"))
 
 
 def _parse_ws_header(b: bytes) -> Optional[dict]:
@@ -306,6 +288,19 @@ class _Tracker:
                 st.http = None
                 break
 
+    def enter(self, row: Row, payload: bytes) -> Optional[tuple]:
+        """`before()` for the packet about to be dissected; returns where its direction's frames stood as the
+        packet began, (next_start, began_no, head, ws_start), or None for a packet of no connection."""
+        if row.conn is None or row.direction is None:
+            self.before(row, payload)
+            return None
+        st = self.get(row.conn, row.direction)
+        pre = (st.next_start, st.began_no, st.head, st.ws_start)
+        self.before(row, payload)
+        if pre[0] is None and st.next_start is not None:      # the upgrade ended in this very packet
+            pre = (st.next_start, None, b"", st.ws_start)
+        return pre
+
     def after(self, row: Row, payload: bytes) -> None:
         """Account for the frames the row completed, then note where the next frame begins."""
         if row.conn is None:
@@ -332,11 +327,12 @@ class _Tracker:
 
 # -------------------------------------------------------------------------------------------------- reading
 
-def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: Iterable[int]):
+def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: Iterable[int],
+             lang: str = DEFAULT_LANG):
     """Run the analyzer up to packet `no`; (raw, row, analyzer, tracker state for its direction)."""
     if no < 1:
         raise PacketOutOfRange(f"packet numbers start at 1 (got {no})")
-    analyzer = Analyzer(limits, decode_as=decode_as)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
@@ -352,13 +348,7 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
                 tracker.before(row, payload)
                 tracker.after(row, payload)
             continue
-        pre = None
-        if row is not None and row.conn is not None and row.direction is not None:
-            st = tracker.get(row.conn, row.direction)
-            pre = (st.next_start, st.began_no, st.head, st.ws_start)
-            tracker.before(row, payload)
-            if pre[0] is None and st.next_start is not None:      # the upgrade ended in this very packet
-                pre = (st.next_start, None, b"", st.ws_start)
+        pre = tracker.enter(row, payload) if row is not None else None
         return raw, row, analyzer, pre
     raise PacketOutOfRange(f"packet {no} is out of range: the capture has "
                            f"{count} packet{'s' if count != 1 else ''}")
@@ -369,17 +359,17 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
 def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre, analyzer: Analyzer,
              view: View) -> _Dissection:
     D = _Dissection()
-    cl = view.clean
+    cl, t = view.clean, view.t
     data = raw.data
     n = len(data)
     t0 = analyzer.summary.first_ts if analyzer.summary.first_ts is not None else raw.ts
-    D.add(0, f"Frame {raw.no}: {raw.wirelen} bytes on the wire, {n} captured", "bold", "frame", (0, n))
-    D.add(1, f"Time: {raw.ts:.6f} (epoch), {raw.ts - t0:.6f} s since the first packet")
+    D.add(0, t["show.frame"].format(no=raw.no, wirelen=raw.wirelen, n=n), "bold", "frame", (0, n))
+    D.add(1, t["show.time"].format(ts=f"{raw.ts:.6f}", rel=f"{raw.ts - t0:.6f}"))
     if conn is not None:
-        D.add(1, f"Connection {conn.id}: {cl(str(conn.client))} (client) {view.to} {cl(str(conn.server))} "
-                 f"(server), {raw.ts - conn.first_ts:.6f} s since its first packet")
+        D.add(1, t["show.connection"].format(id=conn.id, client=cl(str(conn.client)), arrow=view.to,
+                                             server=cl(str(conn.server)), rel=f"{raw.ts - conn.first_ts:.6f}"))
     if n < raw.wirelen:
-        D.add(1, f"only {n} of {raw.wirelen} bytes were captured (snaplen)", "yellow")
+        D.add(1, t["show.snaplen"].format(n=n, wirelen=raw.wirelen), "yellow")
 
     off, etype, ok = _link(D, raw, view)
     if not ok:
@@ -391,14 +381,14 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
     elif etype == 0x86DD:
         t, ip_end, proto = _ipv6(D, data, off, view)
     else:
-        D.add(0, "not IP: wsdissect counts this packet and does not analyse it", "dim")
+        D.add(0, t["show.not_ip"], "dim")
         return D
     if t is None:
         if row is not None and row.role == "malformed":
             D.add(0, cl(row.label), "bold red")
         return D
     if proto != 6:
-        D.add(0, f"not TCP ({_IP_PROTOS.get(proto, proto)}): counted, not analysed", "dim")
+        D.add(0, t["show.not_tcp"].format(proto=_IP_PROTOS.get(proto, proto)), "dim")
         return D
     pay = _tcp(D, data, t, ip_end, row, conn, view)
     if pay is None:
@@ -410,8 +400,7 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
     if not payload or row is None or conn is None:
         return D
     if row.role in ("tcp-retransmission", "tcp-keepalive"):
-        D.add(0, f"Payload ({len(payload)} bytes): already sent in an earlier packet, not analysed again",
-              "dim", "tcp.payload", (p_start, p_end))
+        D.add(0, t["show.resent"].format(n=len(payload)), "dim", "tcp.payload", (p_start, p_end))
         return D
     ws_at = _http(D, data, p_start, p_end, row, conn, pre, view)
     _websocket(D, data, p_start, p_end, row, conn, pre, ws_at, view)
@@ -420,98 +409,109 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
 
 def _link(D: _Dissection, raw: RawPacket, view: View) -> tuple:
     data, lt, n = raw.data, raw.linktype, len(raw.data)
+    t = view.t
+    short = t["show.short_header"]
+    other = t["view.other"]
     if lt == 1:
         if n < 14:
-            D.add(0, f"Ethernet II: short header ({n} of 14 bytes)", "bold red")
+            D.add(0, short.format(what="Ethernet II", n=n, need=14), "bold red")
             return 0, None, False
-        D.add(0, f"Ethernet II: {_mac(data[6:12])} {view.to} {_mac(data[0:6])}", "bold", "eth", (0, 14))
-        D.add(1, f"Destination: {_mac(data[0:6])}", "", "eth.dst", (0, 6))
-        D.add(1, f"Source: {_mac(data[6:12])}", "", "eth.src", (6, 12))
+        D.add(0, t["show.eth"].format(src=_mac(data[6:12]), arrow=view.to, dst=_mac(data[0:6])), "bold", "eth",
+              (0, 14))
+        D.add(1, t["show.eth_dst"].format(mac=_mac(data[0:6])), "", "eth.dst", (0, 6))
+        D.add(1, t["show.eth_src"].format(mac=_mac(data[6:12])), "", "eth.src", (6, 12))
         off = 12
         etype = struct.unpack_from("!H", data, off)[0]
         while etype in (0x8100, 0x88A8, 0x9100) and n >= off + 6:
             tci = struct.unpack_from("!H", data, off + 2)[0]
-            D.add(1, f"VLAN tag ({_ETHERTYPES[etype]}): ID {tci & 0xFFF}, priority {tci >> 13}", "", "eth.vlan",
+            D.add(1, t["show.vlan"].format(kind=_ETHERTYPES[etype], id=tci & 0xFFF, prio=tci >> 13), "", "eth.vlan",
                   (off, off + 4))
             off += 4
             etype = struct.unpack_from("!H", data, off)[0]
-        D.add(1, f"Type: 0x{etype:04x} ({_ETHERTYPES.get(etype, 'other')})", "", "eth.type", (off, off + 2))
+        D.add(1, t["show.eth_type"].format(etype=f"0x{etype:04x}", name=_ETHERTYPES.get(etype, other)), "",
+              "eth.type", (off, off + 2))
         return off + 2, etype, True
     if lt == 113:
         if n < 16:
-            D.add(0, f"Linux cooked capture: short header ({n} of 16 bytes)", "bold red")
+            D.add(0, short.format(what="Linux cooked capture", n=n, need=16), "bold red")
             return 0, None, False
         ptype = struct.unpack_from("!H", data, 0)[0]
         alen = struct.unpack_from("!H", data, 4)[0]
         etype = struct.unpack_from("!H", data, 14)[0]
-        D.add(0, "Linux cooked capture (SLL): the capture was taken on 'any' interface", "bold", "sll", (0, 16))
-        D.add(1, f"Packet type: {ptype} ({_SLL_TYPES.get(ptype, 'other')})", "", "sll.pkttype", (0, 2))
-        D.add(1, f"Link-layer address: {_mac(data[6:6 + min(alen, 8)])}", "", "sll.src", (6, 14))
-        D.add(1, f"Protocol: 0x{etype:04x} ({_ETHERTYPES.get(etype, 'other')})", "", "sll.etype", (14, 16))
+        D.add(0, t["show.sll"], "bold", "sll", (0, 16))
+        D.add(1, t["show.pkttype"].format(ptype=ptype, name=t.get(f"show.pkttype.{ptype}", other)), "",
+              "sll.pkttype", (0, 2))
+        D.add(1, t["show.lladdr"].format(mac=_mac(data[6:6 + min(alen, 8)])), "", "sll.src", (6, 14))
+        D.add(1, t["show.protocol"].format(proto=f"0x{etype:04x}", name=_ETHERTYPES.get(etype, other)), "",
+              "sll.etype", (14, 16))
         return 16, etype, True
     if lt == 276:
         if n < 20:
-            D.add(0, f"Linux cooked capture v2: short header ({n} of 20 bytes)", "bold red")
+            D.add(0, short.format(what="Linux cooked capture v2", n=n, need=20), "bold red")
             return 0, None, False
         etype = struct.unpack_from("!H", data, 0)[0]
         ifindex = struct.unpack_from("!I", data, 4)[0]
         ptype, alen = data[10], data[11]
-        D.add(0, "Linux cooked capture v2 (SLL2)", "bold", "sll2", (0, 20))
-        D.add(1, f"Protocol: 0x{etype:04x} ({_ETHERTYPES.get(etype, 'other')})", "", "sll2.etype", (0, 2))
-        D.add(1, f"Interface index: {ifindex}", "", "sll2.ifindex", (4, 8))
-        D.add(1, f"Packet type: {ptype} ({_SLL_TYPES.get(ptype, 'other')})", "", "sll2.pkttype", (10, 11))
-        D.add(1, f"Link-layer address: {_mac(data[12:12 + min(alen, 8)])}", "", "sll2.src", (12, 20))
+        D.add(0, t["show.sll2"], "bold", "sll2", (0, 20))
+        D.add(1, t["show.protocol"].format(proto=f"0x{etype:04x}", name=_ETHERTYPES.get(etype, other)), "",
+              "sll2.etype", (0, 2))
+        D.add(1, t["show.ifindex"].format(i=ifindex), "", "sll2.ifindex", (4, 8))
+        D.add(1, t["show.pkttype"].format(ptype=ptype, name=t.get(f"show.pkttype.{ptype}", other)), "",
+              "sll2.pkttype", (10, 11))
+        D.add(1, t["show.lladdr"].format(mac=_mac(data[12:12 + min(alen, 8)])), "", "sll2.src", (12, 20))
         return 20, etype, True
     if lt in (0, 108):
         if n < 4:
-            D.add(0, f"Loopback: short header ({n} of 4 bytes)", "bold red")
+            D.add(0, short.format(what=t["show.loopback"], n=n, need=4), "bold red")
             return 0, None, False
         fam = struct.unpack_from("!I" if lt == 108 else "<I", data, 0)[0]
         if lt == 0 and fam > 0xFFFF:
             fam = struct.unpack_from("!I", data, 0)[0]
         what = "IPv4" if fam == 2 else "IPv6" if fam in (24, 28, 30) else "other"
-        D.add(0, f"BSD loopback ({'LOOP' if lt == 108 else 'NULL'}): family {fam} ({what})", "bold", "loop.family",
-              (0, 4))
+        D.add(0, t["show.bsd_loop"].format(kind="LOOP" if lt == 108 else "NULL", fam=fam,
+                                           name=other if what == "other" else what), "bold", "loop.family", (0, 4))
         return 4, {"IPv4": 0x0800, "IPv6": 0x86DD}.get(what), True
     if lt in (101, 12, 14, 228, 229):
-        D.add(0, "Raw IP: no link-layer header in this capture", "bold")
+        D.add(0, t["show.raw_ip"], "bold")
         if not n:
             return 0, None, False
         v = data[0] >> 4
         return 0, {4: 0x0800, 6: 0x86DD}.get(v), True
-    D.add(0, f"Link type {lt}: not supported by wsdissect", "dim")
+    D.add(0, t["show.linktype"].format(lt=lt), "dim")
     return 0, None, False
 
 
 def _ipv4(D: _Dissection, data: bytes, off: int, view: View) -> tuple:
     n = len(data)
+    t = view.t
     if n - off < 20:
-        D.add(0, f"IPv4: short header ({n - off} of 20 bytes)", "bold red")
+        D.add(0, t["show.short_header"].format(what="IPv4", n=n - off, need=20), "bold red")
         return None, None, None
     vihl, tos, total, ident, frag, ttl, proto, csum = struct.unpack_from("!BBHHHBBH", data, off)
     src, dst = _ip(data[off + 12:off + 16]), _ip(data[off + 16:off + 20])
     ihl = (vihl & 15) * 4
-    D.add(0, f"Internet Protocol version 4: {src} {view.to} {dst}", "bold", "ip", (off, off + max(ihl, 20)))
-    D.add(1, f"Version: 4, header length: {ihl} bytes", "", "ip.hdr_len", (off, off + 1))
-    D.add(1, f"Total length: {total} bytes (header + TCP segment)", "", "ip.len", (off + 2, off + 4))
-    D.add(1, f"Identification: 0x{ident:04x}", "", "ip.id", (off + 4, off + 6))
+    D.add(0, t["show.ipv4"].format(src=src, arrow=view.to, dst=dst), "bold", "ip", (off, off + max(ihl, 20)))
+    D.add(1, t["show.ipv4_version"].format(n=ihl), "", "ip.hdr_len", (off, off + 1))
+    D.add(1, t["show.ip_len"].format(n=total), "", "ip.len", (off + 2, off + 4))
+    D.add(1, t["show.ip_id"].format(id=f"0x{ident:04x}"), "", "ip.id", (off + 4, off + 6))
     flags = []
     if frag & 0x4000:
-        flags.append("Don't Fragment")
+        flags.append(t["show.ip_df"])
     if frag & 0x2000:
-        flags.append("More Fragments")
-    D.add(1, f"Flags: {', '.join(flags) or 'none'}; fragment offset {frag & 0x1FFF}", "", "ip.flags",
-          (off + 6, off + 8))
-    D.add(1, f"Time to live: {ttl} (routers left before the packet is dropped)", "", "ip.ttl", (off + 8, off + 9))
-    D.add(1, f"Protocol: {proto} ({_IP_PROTOS.get(proto, 'other')})", "", "ip.proto", (off + 9, off + 10))
-    D.add(1, f"Header checksum: 0x{csum:04x}", "", "ip.checksum", (off + 10, off + 12))
-    D.add(1, f"Source address: {src}", "", "ip.src", (off + 12, off + 16))
-    D.add(1, f"Destination address: {dst}", "", "ip.dst", (off + 16, off + 20))
+        flags.append(t["show.ip_mf"])
+    D.add(1, t["show.ip_flags"].format(flags=t["sep.list"].join(flags) or t["view.none"], off=frag & 0x1FFF), "",
+          "ip.flags", (off + 6, off + 8))
+    D.add(1, t["show.ttl"].format(ttl=ttl), "", "ip.ttl", (off + 8, off + 9))
+    D.add(1, t["show.protocol"].format(proto=proto, name=_IP_PROTOS.get(proto, t["view.other"])), "", "ip.proto",
+          (off + 9, off + 10))
+    D.add(1, t["show.ip_checksum"].format(sum=f"0x{csum:04x}"), "", "ip.checksum", (off + 10, off + 12))
+    D.add(1, t["show.src_addr"].format(addr=src), "", "ip.src", (off + 12, off + 16))
+    D.add(1, t["show.dst_addr"].format(addr=dst), "", "ip.dst", (off + 16, off + 20))
     if ihl < 20 or n - off < ihl:
-        D.add(1, f"bad header length {ihl}", "bold red")
+        D.add(1, t["show.bad_hlen"].format(n=ihl), "bold red")
         return None, None, None
     if frag & 0x3FFF:
-        D.add(1, "an IP fragment: wsdissect does not reassemble IP fragments", "yellow")
+        D.add(1, t["show.ip_fragment"], "yellow")
         return None, None, None
     end = off + (total if total else n - off)
     return off + ihl, end, proto
@@ -519,20 +519,21 @@ def _ipv4(D: _Dissection, data: bytes, off: int, view: View) -> tuple:
 
 def _ipv6(D: _Dissection, data: bytes, off: int, view: View) -> tuple:
     n = len(data)
+    w = view.t          # the words (t is the offset of the next header below)
     if n - off < 40:
-        D.add(0, f"IPv6: short header ({n - off} of 40 bytes)", "bold red")
+        D.add(0, w["show.short_header"].format(what="IPv6", n=n - off, need=40), "bold red")
         return None, None, None
     vcf, plen, nxt, hop = struct.unpack_from("!IHBB", data, off)
     src, dst = _ip(data[off + 8:off + 24]), _ip(data[off + 24:off + 40])
-    D.add(0, f"Internet Protocol version 6: {src} {view.to} {dst}", "bold", "ipv6", (off, off + 40))
-    D.add(1, f"Version: 6, traffic class 0x{(vcf >> 20) & 0xFF:02x}, flow label 0x{vcf & 0xFFFFF:05x}", "",
+    D.add(0, w["show.ipv6"].format(src=src, arrow=view.to, dst=dst), "bold", "ipv6", (off, off + 40))
+    D.add(1, w["show.ipv6_version"].format(tc=f"0x{(vcf >> 20) & 0xFF:02x}", fl=f"0x{vcf & 0xFFFFF:05x}"), "",
           "ipv6.flow", (off, off + 4))
-    D.add(1, f"Payload length: {plen} bytes", "", "ipv6.plen", (off + 4, off + 6))
-    D.add(1, f"Next header: {nxt} ({_IP_PROTOS.get(nxt, 'extension header' if nxt in (0, 43, 44, 51, 60) else 'other')})",
-          "", "ipv6.nxt", (off + 6, off + 7))
-    D.add(1, f"Hop limit: {hop} (routers left before the packet is dropped)", "", "ipv6.hlim", (off + 7, off + 8))
-    D.add(1, f"Source address: {src}", "", "ipv6.src", (off + 8, off + 24))
-    D.add(1, f"Destination address: {dst}", "", "ipv6.dst", (off + 24, off + 40))
+    D.add(1, w["show.ipv6_plen"].format(n=plen), "", "ipv6.plen", (off + 4, off + 6))
+    nxt_name = _IP_PROTOS.get(nxt) or (w["show.ipv6_ext_name"] if nxt in (0, 43, 44, 51, 60) else w["view.other"])
+    D.add(1, w["show.ipv6_next"].format(nxt=nxt, name=nxt_name), "", "ipv6.nxt", (off + 6, off + 7))
+    D.add(1, w["show.hop_limit"].format(hop=hop), "", "ipv6.hlim", (off + 7, off + 8))
+    D.add(1, w["show.src_addr"].format(addr=src), "", "ipv6.src", (off + 8, off + 24))
+    D.add(1, w["show.dst_addr"].format(addr=dst), "", "ipv6.dst", (off + 24, off + 40))
     t = off + 40
     end = t + plen if plen else n
     while nxt != 6:
@@ -542,7 +543,7 @@ def _ipv6(D: _Dissection, data: bytes, off: int, view: View) -> tuple:
             hlen = 8
         else:
             return None, None, nxt
-        D.add(1, f"Extension header {nxt}: {hlen} bytes", "", "ipv6.ext", (t, min(t + hlen, n)))
+        D.add(1, w["show.ipv6_ext"].format(nxt=nxt, n=hlen), "", "ipv6.ext", (t, min(t + hlen, n)))
         nxt = data[t]
         t += hlen
     return t, end, 6
@@ -557,101 +558,105 @@ def _tcp(D: _Dissection, data: bytes, t: int, ip_end: int, row: Optional[Row], c
          view: View) -> Optional[tuple]:
     n = len(data)
     end = min(ip_end, n)
+    w = view.t          # the words (t is the TCP header's offset)
     if end - t < 20:
-        D.add(0, f"TCP: short header ({max(end - t, 0)} of 20 bytes)", "bold red")
+        D.add(0, w["show.short_header"].format(what="TCP", n=max(end - t, 0), need=20), "bold red")
         return None
     sport, dport, seq, ack, doff, flags, win, csum, urg = struct.unpack_from("!HHIIBBHHH", data, t)
     hl = (doff >> 4) * 4
     p_start = min(t + hl, end)
     plen = max(end - p_start, 0)
     rel = row is not None and row.conn is not None
-    head = f"Transmission Control Protocol: port {sport} {view.to} {dport}"
+    head = w["show.tcp"].format(sport=sport, arrow=view.to, dport=dport)
     if rel:
         head += f", Seq={row.seq}"
         if flags & ACK:
             head += f" Ack={row.ack}"
     head += f", Len={plen}"
     D.add(0, head, "bold", "tcp", (t, min(t + hl, end)))
-    side = {C2S: "client", S2C: "server"}
-    sd = side.get(row.direction) if rel else None
-    D.add(1, f"Source port: {sport}" + (f" ({sd})" if sd else ""), "", "tcp.srcport", (t, t + 2))
-    D.add(1, f"Destination port: {dport}" + (f" ({side[OTHER[row.direction]]})" if sd else ""), "", "tcp.dstport",
-          (t + 2, t + 4))
+    sd = SIDE.get(row.direction) if rel else None
+    paren = w["paren"]
+    D.add(1, w["show.sport"].format(port=sport) + (paren.format(text=w[f"side.{sd}"]) if sd else ""), "",
+          "tcp.srcport", (t, t + 2))
+    D.add(1, w["show.dport"].format(port=dport) + (paren.format(text=w[f"side.{SIDE[OTHER[row.direction]]}"])
+                                                   if sd else ""), "", "tcp.dstport", (t + 2, t + 4))
     nxt = (row.seq if rel else seq) + plen + (1 if flags & (SYN | FIN) else 0)
     if rel:
-        D.add(1, f"Sequence number: {row.seq} (relative), raw {seq}: counts the bytes this side sent; the SYN "
-                 "counts as one, so data starts at 1", "", "tcp.seq", (t + 4, t + 8))
-        D.add(2, f"next sequence number: {nxt} (relative): what the peer will acknowledge", "dim")
+        D.add(1, w["show.seq_rel"].format(seq=row.seq, raw=seq), "", "tcp.seq", (t + 4, t + 8))
+        D.add(2, w["show.next_seq"].format(n=nxt), "dim")
         if flags & ACK:
-            D.add(1, f"Acknowledgment number: {row.ack} (relative), raw {ack}: the next byte expected from the other side",
-                  "", "tcp.ack", (t + 8, t + 12))
+            D.add(1, w["show.ack_rel"].format(ack=row.ack, raw=ack), "", "tcp.ack", (t + 8, t + 12))
         else:
-            D.add(1, f"Acknowledgment number: raw {ack} (not valid: ACK not set)", "", "tcp.ack", (t + 8, t + 12))
+            D.add(1, w["show.ack_invalid"].format(raw=ack), "", "tcp.ack", (t + 8, t + 12))
     else:
-        D.add(1, f"Sequence number: {seq} (raw)", "", "tcp.seq", (t + 4, t + 8))
-        D.add(1, f"Acknowledgment number: {ack} (raw)", "", "tcp.ack", (t + 8, t + 12))
-    D.add(1, f"Header length: {hl} bytes ({hl // 4} × 4)", "", "tcp.hdr_len", (t + 12, t + 13))
-    names = flag_names(flags) or "none"
-    D.add(1, f"Flags: 0x{flags:02x} ({names.replace(',', ', ')})", "", "tcp.flags", (t + 13, t + 14))
-    for bit, name, meaning in _FLAG_TEXT:
-        on = bool(flags & bit)
-        D.add(2, f"{_bits(flags, bit)} = {name}: {'set' if on else 'not set'}" + (f" — {meaning}" if on else ""),
-              "" if on else "dim")
+        D.add(1, w["show.seq_raw"].format(seq=seq), "", "tcp.seq", (t + 4, t + 8))
+        D.add(1, w["show.ack_raw"].format(ack=ack), "", "tcp.ack", (t + 8, t + 12))
+    D.add(1, w["show.tcp_hlen"].format(n=hl, words=hl // 4), "", "tcp.hdr_len", (t + 12, t + 13))
+    names = flag_names(flags).replace(",", ", ") or w["view.none"]
+    D.add(1, w["show.tcp_flags"].format(hex=f"0x{flags:02x}", names=names), "", "tcp.flags", (t + 13, t + 14))
+    for bit, name in _FLAG_TEXT:
+        if flags & bit:
+            D.add(2, w["show.flag_set"].format(bits=_bits(flags, bit), name=name,
+                                               meaning=w[f"show.flag.{name.lower()}"]), "")
+        else:
+            D.add(2, w["show.flag_unset"].format(bits=_bits(flags, bit), name=name), "dim")
     if rel and row.window != win:
-        D.add(1, f"Window: {win} (raw); {row.window} bytes after window scaling: how much more the sender can "
-                 "receive", "", "tcp.window", (t + 14, t + 16))
+        D.add(1, w["show.window_scaled"].format(win=win, scaled=row.window), "", "tcp.window", (t + 14, t + 16))
     else:
-        D.add(1, f"Window: {win} bytes: how much more the sender can receive" +
-              ("" if not flags & SYN else " (never scaled in a SYN)"), "", "tcp.window", (t + 14, t + 16))
-    D.add(1, f"Checksum: 0x{csum:04x}", "", "tcp.checksum", (t + 16, t + 18))
+        D.add(1, w["show.window"].format(win=win) + ("" if not flags & SYN else w["show.window_syn"]), "",
+              "tcp.window", (t + 14, t + 16))
+    D.add(1, w["show.checksum"].format(sum=f"0x{csum:04x}"), "", "tcp.checksum", (t + 16, t + 18))
     if flags & URG or urg:
-        D.add(1, f"Urgent pointer: {urg}", "", "tcp.urgent", (t + 18, t + 20))
+        D.add(1, w["show.urgent"].format(n=urg), "", "tcp.urgent", (t + 18, t + 20))
     if hl > 20:
-        _tcp_options(D, data, t + 20, min(t + hl, end))
+        _tcp_options(D, data, t + 20, min(t + hl, end), w)
     if hl < 20:
-        D.add(1, f"bad header length {hl}", "bold red")
+        D.add(1, w["show.bad_hlen"].format(n=hl), "bold red")
         return None
     if plen or ip_end > n:
-        more = f" ({ip_end - n} more not captured)" if ip_end > n else ""
-        D.add(1, f"Payload: {plen} bytes{more}", "", "tcp.payload", (p_start, p_start + plen))
+        more = w["show.not_captured"].format(n=ip_end - n) if ip_end > n else ""
+        D.add(1, w["show.payload"].format(n=plen, more=more), "", "tcp.payload", (p_start, p_start + plen))
     if rel:
-        D.add(1, f"Role: {row.role}", "cyan")
+        D.add(1, w["show.role"].format(role=row.role), "cyan")
         for text in [row.label]:
             D.add(2, view.clean(text), "cyan")
         for note in row.notes:
-            D.add(2, f"[{note.severity}] {view.clean(note.text)} ({note.code})",
+            D.add(2, w["show.note"].format(severity=w.get(f"sev.{note.severity}", note.severity),
+                                           text=view.clean(note.text), code=note.code),
                   {"error": "bold red", "warning": "yellow"}.get(note.severity, ""))
     return p_start, p_start + plen
 
 
-def _tcp_options(D: _Dissection, data: bytes, i: int, end: int) -> None:
-    D.add(1, f"Options: {end - i} bytes", "", "tcp.options", (i, end))
+def _tcp_options(D: _Dissection, data: bytes, i: int, end: int, w: Optional[dict] = None) -> None:
+    if w is None:
+        w = catalog(DEFAULT_LANG)
+    D.add(1, w["show.options"].format(n=end - i), "", "tcp.options", (i, end))
     while i < end:
         kind = data[i]
         if kind == 0:
-            D.add(2, "End of options", "dim")
+            D.add(2, w["show.opt_end"], "dim")
             break
         if kind == 1:
             i += 1
             continue
         if i + 1 >= end or data[i + 1] < 2:
-            D.add(2, "malformed option", "yellow")
+            D.add(2, w["show.opt_bad"], "yellow")
             break
         size = data[i + 1]
         body = data[i + 2:i + size]
         if kind == 2 and len(body) == 2:
-            text = f"Maximum segment size: {struct.unpack('!H', body)[0]} bytes"
+            text = w["show.opt_mss"].format(n=struct.unpack('!H', body)[0])
         elif kind == 3 and len(body) == 1:
-            text = f"Window scale: shift {body[0]} (multiply windows by {1 << min(body[0], 14)})"
+            text = w["show.opt_wscale"].format(shift=body[0], factor=1 << min(body[0], 14))
         elif kind == 4:
-            text = "SACK permitted"
+            text = w["show.opt_sack_perm"]
         elif kind == 5:
-            text = f"SACK: {len(body) // 8} block(s)"
+            text = w["show.opt_sack"].format(n=len(body) // 8)
         elif kind == 8 and len(body) == 8:
             tsv, tse = struct.unpack("!II", body)
-            text = f"Timestamps: TSval {tsv}, TSecr {tse}"
+            text = w["show.opt_ts"].format(tsval=tsv, tsecr=tse)
         else:
-            text = f"Option {kind}: {size} bytes"
+            text = w["show.opt_other"].format(kind=kind, n=size)
         D.add(2, text, "", f"tcp.option.{ {2: 'mss', 3: 'wscale', 4: 'sack_perm', 5: 'sack', 8: 'timestamps'}.get(kind, str(kind))}",
               (i, min(i + size, end)))
         i += size
@@ -667,7 +672,7 @@ def _http(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, conn:
     if not (payload.startswith(b"HTTP/") or payload.split(b" ", 1)[0] in
             (b"GET", b"POST", b"PUT", b"HEAD", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT")):
         return None
-    cl = view.clean
+    cl, t = view.clean, view.t
     head_end = payload.find(b"\r\n\r\n")
     sep = 4
     if head_end < 0:
@@ -677,8 +682,8 @@ def _http(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, conn:
     head = payload[:head_end] if complete else payload
     lines = head.split(b"\n")
     is_req = not payload.startswith(b"HTTP/")
-    title = "Hypertext Transfer Protocol: " + ("request" if is_req else "response")
-    D.add(0, title if complete else title + " (head continues in the next packet)", "bold magenta", "http",
+    title = t["show.http_request" if is_req else "show.http_response"]
+    D.add(0, title if complete else title + t["show.http_continues"], "bold magenta", "http",
           (p_start, p_start + (head_end + sep if complete else len(payload))))
     at = p_start
     first = True
@@ -692,28 +697,28 @@ def _http(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, conn:
             if is_req and text.startswith("GET "):
                 parts = text.split(" ")
                 if len(parts) >= 2:
-                    D.add(2, f"GET {cl(parts[1])}: the resource (path and query) the WebSocket is opened on", "dim")
+                    D.add(2, t["show.http_get"].format(target=cl(parts[1])), "dim")
             elif not is_req:
                 code = text.split(" ")[1] if len(text.split(" ")) > 1 else ""
                 if code == "101":
-                    D.add(2, "101 Switching Protocols: from the next byte on, this connection speaks WebSocket",
-                          "dim")
+                    D.add(2, t["show.http_101"], "dim")
                 elif code:
-                    D.add(2, f"status {code}: the upgrade was refused; no WebSocket frames will follow", "dim")
+                    D.add(2, t["show.http_refused"].format(code=code), "dim")
         elif text:
             name, _, value = text.partition(":")
             value = value.strip()
             lname = name.strip().lower()
             D.add(1, cl(f"{name.strip()}: {value}"), "", f"http.header.{lname}", span)
-            explain = (_RESPONSE_TEXT.get(lname) if not is_req else None) or _HEADER_TEXT.get(lname)
-            if explain:
-                D.add(2, explain, "dim")
+            if not is_req and lname in _RESPONSE_TEXT:
+                D.add(2, t[f"show.hdr_resp.{lname}"], "dim")
+            elif lname in _HEADER_TEXT:
+                D.add(2, t[f"show.hdr.{lname}"].format(guid=WS_GUID), "dim")
             if lname == "sec-websocket-key":
                 _key_lines(D, value, view)
             elif lname == "sec-websocket-accept":
                 _accept_lines(D, value, conn, view)
             elif lname == "sec-websocket-version" and value != "13":
-                D.add(2, f"version {cl(value)} is not 13: RFC 6455 servers refuse it", "yellow")
+                D.add(2, t["show.bad_version"].format(v=cl(value)), "yellow")
         at += line_len
     if complete and not is_req and payload[head_end + sep:]:
         return p_start + head_end + sep
@@ -721,29 +726,31 @@ def _http(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, conn:
 
 
 def _key_lines(D: _Dissection, key: str, view: View) -> None:
+    t = view.t
     try:
         raw = base64.b64decode(key, validate=True)
-        D.add(2, f"decodes to {len(raw)} bytes: {raw.hex(' ')}", "dim")
+        D.add(2, t["show.key_decodes"].format(n=len(raw), hex=raw.hex(' ')), "dim")
     except (binascii.Error, ValueError):
-        D.add(2, "not valid base64", "yellow")
-    D.add(2, f"the server must answer: {compute_accept(key)}", "dim")
+        D.add(2, t["show.key_bad"], "yellow")
+    D.add(2, t["show.key_answer"].format(accept=compute_accept(key)), "dim")
 
 
 def _accept_lines(D: _Dissection, accept: str, conn: Connection, view: View) -> None:
+    t = view.t
     key = conn.key
     if not key:
-        D.add(2, "the request's key is not in the capture: cannot check it", "yellow")
+        D.add(2, t["show.accept_no_key"], "yellow")
         return
     digest = hashlib.sha1((key.strip() + WS_GUID).encode("utf-8")).digest()
     expected = base64.b64encode(digest).decode("ascii")
-    D.add(2, f"key from the request:  {view.clean(key)}", "dim")
-    D.add(2, f"key + GUID:  {view.clean(key.strip())}{WS_GUID}", "dim")
+    D.add(2, t["show.accept_key"].format(key=view.clean(key)), "dim")
+    D.add(2, t["show.accept_key_guid"].format(key=view.clean(key.strip()), guid=WS_GUID), "dim")
     D.add(2, f"SHA-1:  {digest.hex()}", "dim")
     D.add(2, f"base64:  {expected}", "dim")
     if accept.strip() == expected:
-        D.add(2, f"{view.ok} matches: the server read this very handshake", "green")
+        D.add(2, t["show.accept_match"].format(ok=view.ok), "green")
     else:
-        D.add(2, f"{view.bad} does NOT match: a client must fail the connection (RFC 6455 4.1)", "bold red")
+        D.add(2, t["show.accept_mismatch"].format(bad=view.bad), "bold red")
 
 
 # ------------------------------------------------------------------------------------------------ WebSocket
@@ -755,7 +762,7 @@ def _websocket(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, 
     msgs = [m for m in row.messages if m.direction == d]
     if pre is None or (pre[0] is None and ws_at is None):
         if own:
-            D.add(0, "WebSocket: frames completed here (their byte positions are unknown)", "bold green")
+            D.add(0, view.t["show.ws_unknown"], "bold green")
             for i, f in enumerate(own):
                 _frame_from_record(D, f, i, len(own), view)
             _messages(D, msgs, view)
@@ -799,14 +806,14 @@ def _websocket(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, 
         blocks.append(("frame", hdr, rec, pos, min(pos + size, plen), None))
         pos += size
     count = len(blocks)
-    D.add(0, f"WebSocket ({count} frame{'s' if count != 1 else ''} or part{'s' if count != 1 else ''} in this "
-             f"packet, {SIDE[d]} {view.to} {SIDE[OTHER[d]]})" if count > 1 else
-          f"WebSocket ({SIDE[d]} {view.to} {SIDE[OTHER[d]]})", "bold green")
+    t = view.t
+    way = t[_DIR_KEY[d]].format(arrow=view.to)
+    D.add(0, t["show.ws_parts"].format(n=count, dir=way) if count > 1 else t["show.ws_dir"].format(dir=way),
+          "bold green")
     for i, (kind, info, rec, start, end, first_no) in enumerate(blocks):
         a, b = p_start + start, p_start + end
         if kind == "partial-header":
-            D.add(1, f"start of a frame header ({end - start} bytes): it continues in the next packet", "green",
-                  "ws.header", (a, b))
+            D.add(1, t["show.partial_header"].format(n=end - start), "green", "ws.header", (a, b))
             continue
         if kind == "cont":
             _continued(D, data, info, rec, start, a, b, p_start, first_no, view)
@@ -815,97 +822,98 @@ def _websocket(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, 
     _messages(D, msgs, view)
 
 
-def _frame_title(info: dict, length_here: Optional[int] = None) -> str:
-    name = opcode_name(info["opcode"])
-    tags = ["FIN" if info["fin"] else "not FIN"]
+def _frame_title(info: dict, length_here: Optional[int] = None, t: Optional[dict] = None) -> str:
+    if t is None:
+        t = catalog(DEFAULT_LANG)
+    tags = ["FIN" if info["fin"] else t["show.not_fin"]]
     if info["rsv"] & 4:
-        tags.append("RSV1=compressed")
+        tags.append(t["show.rsv1_compressed"])
     if info["masked"]:
-        tags.append("masked")
-    return f"{name.capitalize()} frame ({', '.join(tags)}), payload {info['length']} bytes"
+        tags.append(t["show.masked"])
+    return t["show.frame_title"].format(frame=t["show.frame." + opcode_name(info["opcode"])],
+                                        tags=t["sep.list"].join(tags), n=info["length"])
 
 
 def _frame(D: _Dissection, data: bytes, h: dict, rec: Optional[Frame], a: int, b: int, conn: Connection, d: str,
            view: View) -> None:
     b0, b1 = data[a], data[a + 1]
     hl = h["header_len"]
-    D.add(1, _frame_title(h), "green", "ws.frame", (a, b))
-    D.add(2, f"Header: {hl} bytes", "", "ws.header", (a, a + hl))
-    D.add(3, f"{_bits(b0, 0x80)} = FIN: {int(h['fin'])} — " +
-          ("the last (or only) frame of its message" if h["fin"] else "more fragments of this message follow"),
+    t = view.t
+    D.add(1, _frame_title(h, t=t), "green", "ws.frame", (a, b))
+    D.add(2, t["show.ws_header"].format(n=hl), "", "ws.header", (a, a + hl))
+    D.add(3, t["show.fin"].format(bits=_bits(b0, 0x80), fin=int(h['fin']),
+                                  meaning=t["show.fin_last" if h["fin"] else "show.fin_more"]),
           "", "ws.fin", (a, a + 1))
     rsv = h["rsv"]
     if rsv & 4:
-        rtext = "RSV1 set: the payload is compressed (permessage-deflate)"
+        rtext = t["show.rsv_compressed"]
     elif rsv:
-        rtext = "reserved bits set without an extension that defines them: a protocol error"
+        rtext = t["show.rsv_bad"]
     else:
-        rtext = "no extension bits"
-    D.add(3, f"{_bits(b0, 0x70)} = RSV1-3: {(rsv >> 2) & 1} {(rsv >> 1) & 1} {rsv & 1} — {rtext}",
-          "" if not rsv & 3 else "yellow", "ws.rsv", (a, a + 1))
+        rtext = t["show.rsv_none"]
+    D.add(3, t["show.rsv"].format(bits=_bits(b0, 0x70), bits3=f"{(rsv >> 2) & 1} {(rsv >> 1) & 1} {rsv & 1}",
+                                  meaning=rtext), "" if not rsv & 3 else "yellow", "ws.rsv", (a, a + 1))
     op = h["opcode"]
-    kind = ("control frame" if op >= 8 else "data frame")
-    D.add(3, f"{_bits(b0, 0x0F)} = Opcode: {op} ({opcode_name(op)}, {kind})", "", "ws.opcode", (a, a + 1))
+    kind = t["show.control_frame" if op >= 8 else "show.data_frame"]
+    D.add(3, t["show.opcode"].format(bits=_bits(b0, 0x0F), op=op, name=t["opcode." + opcode_name(op)], kind=kind),
+          "", "ws.opcode", (a, a + 1))
     if h["masked"]:
-        mtext = "MASK: 1 — payload XORed with the masking key (clients must mask)"
+        mtext = t["show.mask_1"]
     else:
-        mtext = "MASK: 0 — payload sent as is" + (" (servers never mask)" if d == S2C else
-                                                  ": a client must mask every frame!")
+        mtext = t["show.mask_0_server" if d == S2C else "show.mask_0_client"]
     D.add(3, f"{_bits(b1, 0x80)} = {mtext}", "" if h["masked"] or d == S2C else "bold red", "ws.mask", (a + 1, a + 2))
     n7 = h["len7"]
     if h["ext"] is None:
-        D.add(3, f"{_bits(b1, 0x7F)} = Payload length: {n7} (7-bit form: 0-125 fit in these 7 bits)", "",
-              "ws.payload_len", (a + 1, a + 2))
+        D.add(3, t["show.len7"].format(bits=_bits(b1, 0x7F), n=n7), "", "ws.payload_len", (a + 1, a + 2))
     else:
         e0, e1 = h["ext"]
-        D.add(3, f"{_bits(b1, 0x7F)} = Payload length: {n7}, meaning: the real length follows in "
-                 f"{e1 - e0} bytes", "", "ws.payload_len", (a + 1, a + 2))
-        D.add(3, f"Extended payload length: {h['length']} ({h['form']} form: "
-                 + ("126-65535 bytes)" if n7 == 126 else "65536 bytes and more)"), "", "ws.payload_len",
+        D.add(3, t["show.len_ext"].format(bits=_bits(b1, 0x7F), n=n7, size=e1 - e0), "", "ws.payload_len",
+              (a + 1, a + 2))
+        D.add(3, t["show.len16" if n7 == 126 else "show.len64"].format(n=h['length']), "", "ws.payload_len",
               (a + e0, a + e1))
     if h["masked"]:
         k0, k1 = h["key_span"]
-        D.add(3, f"Masking key: {h['key'].hex(' ')}", "", "ws.mask_key", (a + k0, a + k1))
+        D.add(3, t["show.mask_key"].format(key=h['key'].hex(' ')), "", "ws.mask_key", (a + k0, a + k1))
     ps, pe = a + hl, b
     here = pe - ps
     if h["length"] == 0:
-        D.add(2, "Payload: empty", "dim")
+        D.add(2, t["show.payload_empty"], "dim")
         return
-    more = f" ({here} of {h['length']} in this packet; the rest comes later)" if here < h["length"] else ""
-    D.add(2, f"Payload: {h['length']} bytes{more}", "", "ws.payload", (ps, pe))
+    more = t["show.payload_later"].format(here=here, n=h['length']) if here < h["length"] else ""
+    D.add(2, t["show.payload"].format(n=h['length'], more=more), "", "ws.payload", (ps, pe))
     wire = data[ps:pe]
     plain = unmask(wire, h["key"]) if h["masked"] else wire
     if h["masked"]:
-        D.add(3, f"masked (as sent):  {_hex(wire, ell=view.ell)}", "dim")
-        D.add(3, f"unmasked (byte i XOR key[i mod 4]):  {_hex(plain, ell=view.ell)}")
+        D.add(3, t["show.masked_wire"].format(hex=_hex(wire, ell=view.ell)), "dim")
+        D.add(3, t["show.unmasked_how"].format(hex=_hex(plain, ell=view.ell)))
     elif op not in (TEXT, CLOSE) and not (h["rsv"] & 4):
-        D.add(3, f"bytes (not masked):  {_hex(plain, 16, ell=view.ell)}")
+        D.add(3, t["show.not_masked"].format(hex=_hex(plain, 16, ell=view.ell)))
     _payload_meaning(D, h, rec, plain, view, span=(ps, min(ps + 2, pe)))
 
 
 def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[Frame], start: int, a: int, b: int,
                p_start: int, first_no: Optional[int], view: View) -> None:
-    began = f"#{first_no}" if first_no else "an earlier packet"
+    t = view.t
+    began = f"#{first_no}" if first_no else t["show.earlier_packet"]
     if info is None:
-        D.add(1, f"Continuation of a frame that began in {began} ({b - a} bytes here)", "green", "ws.payload",
-              (a, b))
+        D.add(1, t["show.continuation"].format(began=began, n=b - a), "green", "ws.payload", (a, b))
         return
-    D.add(1, _frame_title(info) + f" — frame began in {began}", "green", "ws.frame", (a, b))
+    D.add(1, _frame_title(info, t=t) + t["show.began_in"].format(began=began), "green", "ws.frame", (a, b))
     hl = info["header_len"]
     hdr_end = start + hl          # relative to the payload start; >0 when the header's tail is in this packet
     if hdr_end > 0:
-        D.add(2, f"Header: its last {hdr_end} bytes are here", "", "ws.header", (p_start, p_start + hdr_end))
+        D.add(2, t["show.header_tail"].format(n=hdr_end), "", "ws.header", (p_start, p_start + hdr_end))
     ps = p_start + max(hdr_end, 0)
     if b > ps:
         offset = max(-hdr_end, 0)           # payload bytes that came in earlier packets
-        D.add(2, f"Payload bytes {offset}-{offset + b - ps - 1} of {info['length']} are in this packet",
+        D.add(2, t["show.payload_part"].format(a=offset, b=offset + b - ps - 1, n=info['length']),
               "", "ws.payload", (ps, b))
         wire = data[ps:b]
         key = info.get("key")
         plain = unmask(wire, key, offset % 4) if info["masked"] and key else wire
         if info["masked"] and key:
-            D.add(3, f"masked (as sent):  {_hex(wire, ell=view.ell)}", "dim")
-            D.add(3, f"unmasked:  {_hex(plain, ell=view.ell)}")
+            D.add(3, t["show.masked_wire"].format(hex=_hex(wire, ell=view.ell)), "dim")
+            D.add(3, t["show.unmasked"].format(hex=_hex(plain, ell=view.ell)))
         if rec is not None:
             _payload_meaning(D, info, rec, rec.payload, view, whole=True)
 
@@ -913,25 +921,26 @@ def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[
 def _payload_meaning(D: _Dissection, h: dict, rec: Optional[Frame], plain: bytes, view: View,
                      whole: bool = False, span: Optional[tuple] = None) -> None:
     op = h["opcode"]
-    pre = "whole payload: " if whole else ""
+    t = view.t
+    pre = t["show.whole_payload"] if whole else ""
     if op == CLOSE:
         if rec is not None and rec.close_code is not None:
             code = rec.close_code
-            D.add(3, f"Close code: {code} {close_code_name(code)} — {close_code_meaning(code)}", "dark_orange",
-                  "ws.close_code", span)
+            D.add(3, t["show.close_code"].format(code=code, name=close_name(code, t), meaning=close_meaning(code, t)),
+                  "dark_orange", "ws.close_code", span)
             if rec.close_reason:
-                D.add(3, f'Reason: "{view.clean(rec.close_reason)}"', "dark_orange")
+                D.add(3, t["show.reason"].format(reason=view.clean(rec.close_reason)), "dark_orange")
         elif len(plain) >= 2:
             code = struct.unpack("!H", plain[:2])[0]
-            D.add(3, f"Close code: {code} {close_code_name(code)} — {close_code_meaning(code)}", "dark_orange",
-                  "ws.close_code", span)
+            D.add(3, t["show.close_code"].format(code=code, name=close_name(code, t), meaning=close_meaning(code, t)),
+                  "dark_orange", "ws.close_code", span)
         return
     if h["rsv"] & 4 and op in (TEXT, BINARY, CONTINUATION):
-        D.add(3, "compressed bytes (DEFLATE): the message below shows them inflated", "dim")
+        D.add(3, t["show.deflate_bytes"], "dim")
         return
     if op == TEXT or (op in (PING, PONG, CONTINUATION) and _texty(plain)):
         text = plain.decode("utf-8", "backslashreplace")
-        D.add(3, f'{pre}as text: "{view.clean(_cut(text, PREVIEW_CHARS, view.ell))}"')
+        D.add(3, t["show.as_text"].format(pre=pre, text=view.clean(_cut(text, PREVIEW_CHARS, view.ell))))
 
 
 def _texty(b: bytes) -> bool:
@@ -947,39 +956,41 @@ def _cut(s: str, n: int, ell: str) -> str:
 
 
 def _frame_from_record(D: _Dissection, f: Frame, i: int, count: int, view: View) -> None:
+    t = view.t
     info = {"fin": f.fin, "rsv": f.rsv, "opcode": f.opcode, "masked": f.masked, "length": f.length}
-    began = f" — frame began in #{f.first_no}" if f.first_no != f.no else ""
-    D.add(1, _frame_title(info) + began, "green")
+    began = t["show.began_in"].format(began=f"#{f.first_no}") if f.first_no != f.no else ""
+    D.add(1, _frame_title(info, t=t) + began, "green")
     if f.masked and f.mask_key:
-        D.add(2, f"Masking key: {f.mask_key.hex(' ')}")
+        D.add(2, t["show.mask_key"].format(key=f.mask_key.hex(' ')))
     if f.payload:
-        D.add(2, f"unmasked payload: {_hex(f.payload, ell=view.ell)}")
+        D.add(2, t["show.unmasked_payload"].format(hex=_hex(f.payload, ell=view.ell)))
     _payload_meaning(D, info, f, f.payload, view, whole=True)
 
 
 def _messages(D: _Dissection, msgs: list, view: View) -> None:
+    t = view.t
     for m in msgs:
-        kind = opcode_name(m.opcode)
+        kind = t["opcode." + opcode_name(m.opcode)]
         how = []
         if m.frames > 1:
-            how.append(f"{m.frames} fragments, #{m.first_no}-#{m.last_no}")
+            how.append(t["show.msg_fragments"].format(n=m.frames, first=m.first_no, last=m.last_no))
         if m.compressed:
-            how.append(f"compressed {m.wire_length} {view.to} {m.length} bytes")
-        extra = f" ({'; '.join(how)})" if how else ""
-        D.add(1, f"Message complete: {kind}, {m.length} bytes{extra}", "bold green")
+            how.append(t["show.msg_compressed"].format(wire=m.wire_length, arrow=view.to, n=m.length))
+        extra = t["paren"].format(text=t["sep.items"].join(how)) if how else ""
+        D.add(1, t["show.msg_complete"].format(kind=kind, n=m.length, extra=extra), "bold green")
         if m.text is not None:
             D.add(2, f'"{view.clean(_cut(m.text, PREVIEW_CHARS, view.ell))}"')
         elif m.data:
             D.add(2, _hex(m.data, 16, ell=view.ell))
         if m.truncated:
-            D.add(2, "cut: the message was not kept whole (cap or missing bytes)", "yellow")
+            D.add(2, t["show.msg_cut"], "yellow")
 
 
 # ------------------------------------------------------------------------------------------------ rendering
 
 def details_lines(view: View, raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre,
-                  analyzer: Analyzer, field: Optional[str] = None) -> list:
-    """The (text, style) lines of the tree and the hex dump."""
+                  analyzer: Analyzer, field: Optional[str] = None, hexdump: bool = True) -> list:
+    """The (text, style) lines of the tree and (unless hexdump=False) the hex dump and the field names."""
     D = _dissect(raw, row, conn, pre, analyzer, view)
     width = view.width
     if field is not None:
@@ -990,7 +1001,7 @@ def details_lines(view: View, raw: RawPacket, row: Optional[Row], conn: Optional
         what = key
     else:
         marks = D.fields.get("ws.header", [])
-        what = "ws.header (the WebSocket frame headers)" if marks else None
+        what = view.t["show.ws_header_field"] if marks else None
     out: list = []
     for ln in D.lines:
         lead = INDENT * ln.depth
@@ -1000,14 +1011,16 @@ def details_lines(view: View, raw: RawPacket, row: Optional[Row], conn: Optional
             lead = lead[:-2] + "> " if ln.depth else "> "
         for text in wrap(ln.text, width, lead, INDENT * ln.depth + "    "):
             out.append((text, style))
+    if not hexdump:
+        return out
     out.append(("", ""))
-    title = f"Bytes ({len(raw.data)})"
+    title = view.t["show.bytes"].format(n=len(raw.data))
     if what:
-        title += f", marked {'in colour' if not view.plain else 'with ^'}: {what}"
+        title += view.t["show.marked_caret" if view.plain else "show.marked_colour"].format(what=what)
     out.extend((t, "bold") for t in wrap(title, width))
     out.extend(_hexdump(raw.data, marks, view))
     out.append(("", ""))
-    names = "Fields for --field: " + " ".join(D.order)
+    names = view.t["show.fields"] + " ".join(D.order)
     out.extend((t, "dim") for t in wrap(names, width, "", "  "))
     return out
 
@@ -1045,13 +1058,14 @@ def _hexdump(data: bytes, marks: list, view: View) -> list:
 
 def render_details(console: Console, capture_path: str, no: int, *, field: Optional[str] = None,
                    limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
-                   packets: Optional[Iterator[RawPacket]] = None) -> None:
+                   packets: Optional[Iterator[RawPacket]] = None, lang: str = DEFAULT_LANG) -> None:
     """Print the details of packet `no` of a capture. `packets` may be given (already opened and primed);
-    otherwise the file is opened here. Raises PacketOutOfRange, UnknownField, and the capture's own errors."""
+    otherwise the file is opened here. `lang`: the language of the tree's words (and of the analyzer's label).
+    Raises PacketOutOfRange, UnknownField, and the capture's own errors."""
     if packets is None:
         from ..sources.pcap import open_capture
         packets = open_capture(capture_path)
-    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as)
+    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang)
     conn = analyzer.connections.get(row.conn) if row is not None and row.conn is not None else None
-    view = View(console)
+    view = View(console, lang)
     emit(view, details_lines(view, raw, row, conn, pre, analyzer, field))

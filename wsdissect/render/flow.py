@@ -18,9 +18,10 @@ from rich.text import Text
 
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, CaptureSummary, Connection, Frame, Row, flag_names
-from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
+from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
 from .styles import role_style
 from .timeline import clean
+from .words import close_name
 
 # Phases in the order a connection lives them; a row never moves its connection back to an earlier phase
 # (a late ACK of the 101 still belongs to the WebSocket handshake, but a stray ACK after data does not reopen it).
@@ -60,7 +61,9 @@ def arrow_text(row: Row, t: Optional[dict] = None) -> str:
     if t is None:
         t = catalog(DEFAULT_LANG)
     if row.frames:
-        return ", ".join(_frame_words(f) for f in row.frames) + (" +FIN" if row.flags & 0x01 else "")
+        words = _frame_words(row.frames[0], t) if len(row.frames) == 1 else frames_summary(row.frames,
+                                                                                           row.messages, t)
+        return words + (" +FIN" if row.flags & 0x01 else "")
     role = row.role
     if role in ("ws-upgrade-request", "ws-upgrade-response", "http"):
         return row.info
@@ -78,18 +81,18 @@ def arrow_text(row: Row, t: Optional[dict] = None) -> str:
     return flags
 
 
-def _frame_words(f: Frame) -> str:
+def _frame_words(f: Frame, t: dict) -> str:
     if f.opcode == CLOSE:
-        return "Close" + (f" {f.close_code} {close_code_name(f.close_code)}" if f.close_code is not None else "")
+        return "Close" + (f" {f.close_code} {close_name(f.close_code, t)}" if f.close_code is not None else "")
     if f.opcode in (PING, PONG):
         return opcode_name(f.opcode).capitalize()
-    name = "Continuation" if f.opcode == CONTINUATION else opcode_name(f.opcode).capitalize()
-    words = name + ("" if f.fin else " (fragment)")
+    name = t["flow.frame." + ("continuation" if f.opcode == CONTINUATION else opcode_name(f.opcode))]
+    words = name + ("" if f.fin else t["flow.fragment"])
     if f.opcode in (1, 0) and f.payload and not f.rsv & 4:
         preview = f.payload[:24].decode("utf-8", "replace")
         words += f' "{clean(preview)}{"…" if f.length > 24 else ""}"'
     elif f.rsv & 4:
-        words += f" [deflated {f.length} B]"
+        words += t["flow.deflated"].format(n=f.length)
     else:
         words += f" {f.length} B"
     return words
@@ -157,9 +160,9 @@ class FlowPrinter(_LadderWriter):
         h, left, right = ("-", "<", ">") if self.ascii else ("─", "◀", "▶")
         gutter = 22                         # "  12.345678  #1234  " before the client's lifeline
         lane = width - gutter - 2           # between the two lifelines
-        client = str(conn.client) if conn else "client"
-        server = str(conn.server) if conn else "server"
-        title = f"conn {cid}"
+        client = str(conn.client) if conn else self.t["side.client"]
+        server = str(conn.server) if conn else self.t["side.server"]
+        title = self.t["view.conn"].format(id=cid)
         if conn is not None and conn.uri:
             title += f"  {conn.method or 'GET'} {conn.uri}"
         out.print(Text(title, style="bold"), highlight=False)
@@ -218,10 +221,10 @@ class MermaidPrinter(_LadderWriter):
             conn = conns.get(cid)
             if i:
                 w("\n")
-            w(f"%% wsdissect: connection {cid}\n")
+            w(f"%% wsdissect: {self.t['flow.mm_connection'].format(id=cid)}\n")
             w("sequenceDiagram\n")
-            w(f"    participant C as Client {_mm(str(conn.client)) if conn else ''}\n")
-            w(f"    participant S as Server {_mm(str(conn.server)) if conn else ''}\n")
+            w(f"    participant C as {self.t['flow.mm_client']} {_mm(str(conn.client)) if conn else ''}\n")
+            w(f"    participant S as {self.t['flow.mm_server']} {_mm(str(conn.server)) if conn else ''}\n")
             phase = -1
             for a in arrows:
                 if a.phase != phase:
@@ -253,3 +256,39 @@ def _crop(text: str, cells: int) -> str:
 def _mm(s: str) -> str:
     """Mermaid message text: one line, and no ';' (Mermaid reads '#…;' as an entity code)."""
     return clean(s).replace(";", ",")[:120]
+
+
+# --- a packet carrying several frames: one summary on its arrow, not a list cut short with "…" -------------
+
+_DATA_OPCODES = (CONTINUATION, 0x1, 0x2)         # continuation, text, binary
+
+
+def frames_summary(frames: list, messages: list, t: dict) -> str:
+    """The arrow of a packet carrying several WebSocket frames: fragments of one message are summed up
+    ("binary message, 5 fragments, 40 bytes"; "2 fragments of a text message, 9 bytes" when the message begins
+    or ends in another packet), other mixes list the frames' kinds in order, repeats counted
+    ("4 frames: text ×2, ping, close 1000"). `t` is the i18n catalog."""
+    n = len(frames)
+    first = frames[0]
+    if (all(f.opcode in _DATA_OPCODES for f in frames) and all(f.opcode == CONTINUATION for f in frames[1:])
+            and not any(f.fin for f in frames[:-1])):
+        total = sum(f.length for f in frames)
+        size = t["bytes.one"] if total == 1 else t["bytes.many"].format(n=total)
+        opcode = first.opcode
+        if opcode == CONTINUATION:      # begun in an earlier packet: a message completed here tells its kind
+            opcode = next((m.opcode for m in messages if m.direction == first.direction), CONTINUATION)
+        if opcode == CONTINUATION:
+            return t["flow.frames.more"].format(n=n, size=size)
+        key = "flow.frames.message" if first.opcode != CONTINUATION and frames[-1].fin else "flow.frames.part"
+        return t[key].format(kind=t["opcode." + opcode_name(opcode)], n=n, size=size)
+    runs: list = []                     # [name, count] for runs of frames of the same kind
+    for f in frames:
+        name = t["opcode." + opcode_name(f.opcode)]
+        if f.opcode == CLOSE and f.close_code is not None:
+            name += f" {f.close_code}"
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    kinds = t["sep.list"].join(name if k == 1 else f"{name} ×{k}" for name, k in runs)
+    return t["flow.frames.list"].format(n=n, list=kinds)

@@ -15,10 +15,11 @@ from typing import Optional
 
 from rich.console import Console
 
+from ..i18n import DEFAULT_LANG
 from ..model import C2S, FIN, RST, S2C, Connection, Frame, Message, Row
-from ..websocket.codes import CLOSE, PING, PONG, TEXT, close_code_name, opcode_name
+from ..websocket.codes import CLOSE, PING, PONG, TEXT, opcode_name
 from .details import View, emit, fit, wrap
-from .words import conn_title
+from .words import close_name, conn_title, side_word
 
 __all__ = ["FollowCollector", "render_follow", "raw_bytes", "follow_lines"]
 
@@ -91,52 +92,52 @@ def _hexrows(data: bytes, limit: int, total: int, view: View) -> list:
         text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
         out.append(f"{TEXT_INDENT}{at:04x}  {hexed:<48}  {text}")
     if total > limit:
-        out.append(f"{TEXT_INDENT}{view.ell} {total - limit} more bytes")
+        out.append(TEXT_INDENT + view.t["follow.more_bytes"].format(ell=view.ell, n=total - limit))
     return out
 
 
 def _conn_title(c: Connection, view: View) -> list:
-    cl = view.clean
-    title = conn_title(c, cl, view.to)
+    cl, w = view.clean, view.t
+    title = conn_title(c, cl, view.to, w)
     lines = [(t, "bold") for t in wrap(title, view.width, "", "    ")]
     facts = []
     if c.host:
         facts.append(f"Host: {cl(c.host)}")
     if c.subprotocol:
-        facts.append(f"subprotocol: {cl(c.subprotocol)}")
+        facts.append(w["view.subprotocol"].format(name=cl(c.subprotocol)))
     if c.extensions:
-        facts.append(f"extensions: {cl(c.extensions)}")
+        facts.append(w["view.extensions"].format(ext=cl(c.extensions)))
     elif c.is_websocket:
-        facts.append("no extensions")
+        facts.append(w["view.no_extensions"])
     if facts:
-        lines.extend((t, "dim") for t in wrap("; ".join(facts), view.width, "    "))
+        lines.extend((t, "dim") for t in wrap(w["sep.items"].join(facts), view.width, "    "))
     return lines
 
 
 def follow_lines(view: View, c: Connection, events: list) -> list:
     """The transcript of one connection as (text, style) lines."""
-    cl = view.clean
+    cl, w = view.clean, view.t
     lines = _conn_title(c, view)
     if not (c.is_websocket or c.decode_as):
-        lines.append(("    no WebSocket messages: this connection never switched to WebSocket", "dim"))
+        lines.append((w["follow.never_ws"], "dim"))
     t0 = c.first_ts
+    to_server, to_client = w["view.dir"].format(arrow=view.to), w["view.dir"].format(arrow=view.back)
     for e in events:
-        arrow = f"client {view.to} server" if e.direction == C2S else f"client {view.back} server"
+        arrow = to_server if e.direction == C2S else to_client
         head = f"{e.ts - t0:10.6f}  #{e.no:<4} "
         if e.kind in ("fin", "rst"):
-            who = SIDE.get(e.direction, "?")
-            text = (f"TCP FIN from the {who}: it will send no more data" if e.kind == "fin"
-                    else f"TCP RST from the {who}: the connection is aborted")
+            who = side_word(w, SIDE.get(e.direction, "?"))
+            text = w["follow.fin" if e.kind == "fin" else "follow.rst"].format(side=who)
             lines.extend((t, "dim" if e.kind == "fin" else "red") for t in wrap(head + text, view.width))
             continue
         if e.kind == "control":
             f: Frame = e.obj
-            name = opcode_name(f.opcode)
+            name = w["opcode." + opcode_name(f.opcode)]
             if f.opcode == CLOSE:
                 if f.close_code is None:
-                    what = "close (no status code)"
+                    what = w["follow.close_no_code"]
                 else:
-                    what = f"close {f.close_code} {close_code_name(f.close_code)}"
+                    what = w["follow.close"].format(code=f.close_code, name=close_name(f.close_code, w))
                     if f.close_reason:
                         what += f' "{cl(f.close_reason)}"'
             elif f.opcode in (PING, PONG):
@@ -147,55 +148,58 @@ def follow_lines(view: View, c: Connection, events: list) -> list:
                     except UnicodeDecodeError:
                         what += " " + f.payload[:16].hex(" ")
                 else:
-                    what += " (empty)"
+                    what += w["follow.empty_control"]
             else:
-                what = f"reserved control frame 0x{f.opcode:X}, {f.length} bytes"
+                what = w["follow.reserved"].format(opcode=f"{f.opcode:X}", size=_bytes(f.length, w))
             lines.extend((t, "dim") for t in wrap(f"{head}{arrow}  {what}", view.width, "", " " * 19))
             continue
         m: Message = e.obj
-        kind = opcode_name(m.opcode)
-        size = f"{m.length} byte{'s' if m.length != 1 else ''}"
+        kind = w["opcode." + opcode_name(m.opcode)]
+        size = _bytes(m.length, w)
         extra = []
         if m.frames > 1:
-            extra.append(f"{m.frames} fragments, from #{m.first_no}")
+            extra.append(w["follow.fragments"].format(n=m.frames, no=m.first_no))
         if m.compressed:
-            extra.append(f"compressed {m.wire_length} {view.to} {m.length}")
+            extra.append(w["follow.compressed"].format(wire=m.wire_length, arrow=view.to, n=m.length))
         if m.truncated:
-            extra.append(f"cut: {len(m.data)} bytes kept")
-        more = "".join(f" ({x})" for x in extra)
+            extra.append(w["follow.cut"].format(n=len(m.data)))
+        more = "".join(w["paren"].format(text=x) for x in extra)
         style = "green" if e.direction == C2S else "cyan"
-        lines.extend((t, "bold " + style) for t in wrap(f"{head}{arrow}  {kind}, {size}{more}", view.width, "",
-                                                        " " * 19))
+        what = w["follow.message"].format(kind=kind, size=size, more=more)
+        lines.extend((t, "bold " + style) for t in wrap(f"{head}{arrow}  {what}", view.width, "", " " * 19))
         if m.opcode == TEXT and m.text is not None:
             body = _pretty_json(m.text) or m.text
             for part in body.split("\n"):
                 for t in wrap(cl(part.rstrip("\r")), view.width, TEXT_INDENT, TEXT_INDENT):
                     lines.append((t, ""))
             if not m.text:
-                lines.append((TEXT_INDENT + "(empty text)", "dim"))
+                lines.append((TEXT_INDENT + w["follow.empty_text"], "dim"))
         elif m.opcode == TEXT:
             text = m.data.decode("utf-8", "backslashreplace")
-            lines.append((TEXT_INDENT + "(not valid UTF-8; shown with \\x escapes)", "yellow"))
+            lines.append((TEXT_INDENT + w["follow.bad_utf8"], "yellow"))
             for t in wrap(cl(text), view.width, TEXT_INDENT, TEXT_INDENT):
                 lines.append((t, ""))
         else:
             if m.data:
                 lines.extend((t, "") for t in _hexrows(m.data, HEX_PREVIEW, m.length, view))
             else:
-                lines.append((TEXT_INDENT + "(empty)", "dim"))
+                lines.append((TEXT_INDENT + w["follow.empty"], "dim"))
     if not events:
-        lines.append(("    (no messages)", "dim"))
-    end = {"fin": "the TCP connection ended (FIN)", "rst": "the TCP connection was reset (RST)"}.get(
-        c.end, "the capture ends with the connection still open")
+        lines.append((w["follow.no_messages"], "dim"))
+    end = w[f"follow.end.{c.end}" if c.end in ("fin", "rst") else "follow.end.open"]
     if c.end and c.is_websocket and c.closed_by is None:
-        end += " without a WebSocket Close frame"
+        end += w["follow.no_close_frame"]
     lines.append((fit(f"    {end}", view.width, view.ell), "dim"))
     return lines
 
 
-def render_follow(console: Console, collector: FollowCollector, conns: list) -> None:
-    """Print the transcripts of `conns` (Connection records), one after another."""
-    view = View(console)
+def _bytes(n: int, w: dict) -> str:
+    return w["bytes.one"] if n == 1 else w["bytes.many"].format(n=n)
+
+
+def render_follow(console: Console, collector: FollowCollector, conns: list, lang: str = DEFAULT_LANG) -> None:
+    """Print the transcripts of `conns` (Connection records), one after another, in `lang`."""
+    view = View(console, lang)
     out: list = []
     for i, c in enumerate(conns):
         if i:

@@ -12,10 +12,11 @@ from typing import Optional
 
 from rich.console import Console
 
+from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, FIN, RST, S2C, CaptureSummary, Connection, Row
 from ..websocket.codes import CLOSE, PING, PONG, close_code_name, opcode_name
-from .details import View, emit, wrap
-from .words import conn_title
+from .details import View, cells, emit, wrap
+from .words import close_name, conn_title, plural, side_word
 
 __all__ = ["StatsCollector", "conn_stats", "total_stats", "render_stats", "GAP_WORTH_LISTING"]
 
@@ -185,17 +186,13 @@ def total_stats(s: CaptureSummary, per_conn: list) -> dict:
 
 # ------------------------------------------------------------------------------------------------ text
 
-def dur(x: Optional[float]) -> str:
-    """0.000268 s as '0.268 ms', 3.2 s as '3.200 s'."""
+def dur(x: Optional[float], t: Optional[dict] = None) -> str:
+    """0.000268 s as '0.268 ms', 3.2 s as '3.200 s'; `t`: the catalog whose word says there is no value."""
     if x is None:
-        return "n/a"
+        return (t or catalog(DEFAULT_LANG))["stats.na"]
     if abs(x) < 1:
         return f"{x * 1000:.3f} ms"
     return f"{x:.3f} s"
-
-
-def _n(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _size(n: int) -> str:
@@ -207,127 +204,156 @@ _COL_W = 28
 
 
 def _field(view: View, label: str, text: str, style: str = "") -> list:
-    first = f"  {label:<{_LABEL_W}}"
+    first = "  " + _ljust(label, _LABEL_W)
     return [(t, style) for t in wrap(text, view.width, first, " " * (_LABEL_W + 2))]
 
 
+def _ljust(s: str, width: int) -> str:
+    """str.ljust by terminal cells: a Chinese label is two cells a character."""
+    n = cells(s)
+    return s + " " * (width - n) if n < width else s
+
+
+def _row(label: str, left: str, right: str) -> str:
+    """A line of the two-column table: label, client → server, server → client."""
+    return f"  {_ljust(label, _LABEL_W)}{_ljust(left, _COL_W)}{right}"
+
+
+def _dirs(view: View) -> tuple:
+    """The two column heads: 'client → server', 'server → client'."""
+    return view.t["view.dir"].format(arrow=view.to), view.t["view.dir_back"].format(arrow=view.to)
+
+
 def stats_lines(view: View, c: Connection, p: dict) -> list:
-    cl = view.clean
-    title = conn_title(c, cl, view.to)
+    cl, w = view.clean, view.t
+    title = conn_title(c, cl, view.to, w)
     out = [(t, "bold") for t in wrap(title, view.width, "", "    ")]
-    out += _field(view, "duration", f"{p['duration']:.6f} s, {p['packets']} packets (#{p['first_no']} to "
-                                    f"#{p['last_no']})")
+    out += _field(view, w["stats.duration"], w["stats.duration_value"].format(
+        seconds=f"{p['duration']:.6f}", n=p['packets'], first=p['first_no'], last=p['last_no']))
     hs = p["handshake"]
     if c.is_websocket or hs["request_no"]:
         parts = []
         if hs["syn_to_101"] is not None:
-            parts.append(f"SYN {view.to} 101: {dur(hs['syn_to_101'])} (#{hs['syn_no']} {view.to} "
-                         f"#{hs['response_no']})")
+            parts.append(w["stats.syn_101"].format(arrow=view.to, time=dur(hs['syn_to_101'], w), a=hs['syn_no'],
+                                                   b=hs['response_no']))
         if hs["request_to_101"] is not None:
-            parts.append(f"request {view.to} 101: {dur(hs['request_to_101'])} (#{hs['request_no']} {view.to} "
-                         f"#{hs['response_no']})")
-        for i, part in enumerate(parts or ["not in the capture"]):
-            out += _field(view, "handshake" if i == 0 else "", part)
+            parts.append(w["stats.request_101"].format(arrow=view.to, time=dur(hs['request_to_101'], w),
+                                                       a=hs['request_no'], b=hs['response_no']))
+        for i, part in enumerate(parts or [w["stats.not_captured"]]):
+            out += _field(view, w["stats.handshake"] if i == 0 else "", part)
+    to_server, to_client = _dirs(view)
     if c.is_websocket:
-        out += _field(view, "extensions", cl(c.extensions) if c.extensions else "none")
-        head = f"  {'':<{_LABEL_W}}{'client ' + view.to + ' server':<{_COL_W}}{'server ' + view.to + ' client'}"
-        out.append((head, "dim"))
+        out += _field(view, w["stats.extensions"], cl(c.extensions) if c.extensions else w["view.none"])
+        out.append((_row("", to_server, to_client), "dim"))
         for kind in _KINDS:
-            cells = []
+            cols = []
             for d in (C2S, S2C):
                 k = p[d][kind]
-                word = "message" if kind in ("text", "binary") else "frame"
-                cells.append(f"{k['count']} {word}{'s' if k['count'] != 1 else ''}, {_size(k['bytes'])}"
-                             if k["count"] else "-")
-            out.append((f"  {kind:<{_LABEL_W}}{cells[0]:<{_COL_W}}{cells[1]}", ""))
-        cells = [f"{_n(p[d]['messages'], 'message')}, {_size(p[d]['message_bytes'])}" for d in (C2S, S2C)]
-        out.append((f"  {'all messages':<{_LABEL_W}}{cells[0]:<{_COL_W}}{cells[1]}", "bold"))
-    cells = [f"{p[d]['tcp_bytes']} B" for d in (C2S, S2C)]
+                what = "view.messages" if kind in ("text", "binary") else "view.frames"
+                cols.append(w["stats.count"].format(count=plural(w, what, k['count']), size=_size(k['bytes']))
+                            if k["count"] else "-")
+            out.append((_row(w[f"stats.kind.{kind}"], cols[0], cols[1]), ""))
+        cols = [w["stats.count"].format(count=plural(w, "view.messages", p[d]['messages']),
+                                        size=_size(p[d]['message_bytes'])) for d in (C2S, S2C)]
+        out.append((_row(w["stats.all_messages"], cols[0], cols[1]), "bold"))
+    cols = [f"{p[d]['tcp_bytes']} B" for d in (C2S, S2C)]
     if not c.is_websocket:
-        out.append((f"  {'':<{_LABEL_W}}{'client ' + view.to + ' server':<{_COL_W}}{'server ' + view.to + ' client'}",
-                    "dim"))
-    out.append((f"  {'TCP payload':<{_LABEL_W}}{cells[0]:<{_COL_W}}{cells[1]}", ""))
+        out.append((_row("", to_server, to_client), "dim"))
+    out.append((_row(w["stats.tcp_payload"], cols[0], cols[1]), ""))
     if c.is_websocket:
         comp = [p[d]["compression"] for d in (C2S, S2C)]
         if any(comp):
-            cells = [f"{x['sent']} {view.to} {x['inflated']} B, {x['inflated'] / x['sent']:.1f}x smaller"
-                     if x and x["sent"] else "-" for x in comp]
-            out.append((f"  {'compression':<{_LABEL_W}}{cells[0]:<{_COL_W}}{cells[1]}", ""))
+            cols = [w["stats.compression_value"].format(sent=x['sent'], arrow=view.to, inflated=x['inflated'],
+                                                        ratio=f"{x['inflated'] / x['sent']:.1f}")
+                    if x and x["sent"] else "-" for x in comp]
+            out.append((_row(w["stats.compression"], cols[0], cols[1]), ""))
         big = p["largest_message"]
         if big:
             where = f"#{big['last_no']}" if big["first_no"] == big["last_no"] else \
                 f"#{big['first_no']}-#{big['last_no']}"
-            out += _field(view, "largest message", f"{big['length']} B {big['opcode_name']}, "
-                                                   f"{SIDE[big['dir']]} {view.to} {SIDE[OTHER[big['dir']]]} ({where})")
+            way = to_server if big["dir"] == C2S else to_client
+            out += _field(view, w["stats.largest"], w["stats.largest_value"].format(
+                n=big['length'], kind=w["opcode." + big['opcode_name']], dir=way, where=where))
         if p["pings"]:
             for i, r in enumerate(p["pings"]):
-                how = "" if r["matched"] == "payload" else " (matched: next pong)"
-                out += _field(view, "ping → pong RTT" if i == 0 else "",
-                              f"{dur(r['rtt'])}: {r['from']} ping #{r['ping_no']} {view.to} pong "
-                              f"#{r['pong_no']}{how}")
+                how = "" if r["matched"] == "payload" else w["stats.rtt_next"]
+                out += _field(view, w["stats.rtt"] if i == 0 else "", w["stats.rtt_value"].format(
+                    time=dur(r['rtt'], w), side=side_word(w, r['from']), ping=r['ping_no'], arrow=view.to,
+                    pong=r['pong_no'], how=how))
         else:
-            out += _field(view, "ping → pong RTT", "no ping answered")
+            out += _field(view, w["stats.rtt"], w["stats.rtt_none"])
         lost = sum(p["unanswered_pings"].values())
         if lost:
-            out += _field(view, "", f"{lost} ping(s) never answered", "yellow")
+            out += _field(view, "", w["stats.unanswered"].format(n=lost), "yellow")
         if p["close_code"] is not None:
             reason = f' "{cl(p["close_reason"])}"' if p["close_reason"] else ""
-            out += _field(view, "close", f"{p['close_code']} {p['close_name']}{reason}, sent first by the "
-                                         f"{p['closed_by']} (#{p['close_no']})")
+            out += _field(view, w["stats.close"], w["stats.close_value"].format(
+                code=p['close_code'], name=close_name(p['close_code'], w), reason=reason,
+                side=side_word(w, p['closed_by']), no=p['close_no']))
         elif p["closed_by"]:
-            out += _field(view, "close", f"Close frame without a status code, from the {p['closed_by']} "
-                                         f"(#{p['close_no']})")
+            out += _field(view, w["stats.close"], w["stats.close_no_code"].format(side=side_word(w, p['closed_by']),
+                                                                                  no=p['close_no']))
         else:
-            out += _field(view, "close", "no WebSocket Close frame", "yellow" if c.end else "")
+            out += _field(view, w["stats.close"], w["stats.no_close"], "yellow" if c.end else "")
     if c.end == "fin":
-        end = f"FIN, first from the {p['fin_by']} (#{p['fin_no']})"
+        end = w["stats.end_fin"].format(side=side_word(w, p['fin_by']), no=p['fin_no'])
     elif c.end == "rst":
-        end = f"RST from the {p['rst_by'] or '?'}: aborted"
+        end = w["stats.end_rst"].format(side=side_word(w, p['rst_by'] or '?'))
     else:
-        end = "still open at the end of the capture"
-    out += _field(view, "TCP end", end, "red" if c.end == "rst" else "")
+        end = w["stats.end_open"]
+    out += _field(view, w["stats.tcp_end"], end, "red" if c.end == "rst" else "")
     g = p["longest_gap"]
     if g:
-        out += _field(view, "longest silence", f"{dur(g['seconds'])} (#{g['from_no']} {view.to} #{g['to_no']})")
+        out += _field(view, w["stats.longest_gap"], w["stats.gap_value"].format(
+            time=dur(g['seconds'], w), a=g['from_no'], arrow=view.to, b=g['to_no']))
     gaps = p["gaps"]
-    out += _field(view, f"silences ≥ {GAP_WORTH_LISTING:g} s",
-                  ", ".join(f"{x['seconds']:.3f} s (#{x['from_no']} {view.to} #{x['to_no']})" for x in gaps)
-                  if gaps else "none", "yellow" if gaps else "")
-    sev = p["notes_by_severity"]
-    detail = ", ".join(f"{n} {s}" for s, n in sorted(sev.items())) if sev else ""
-    out += _field(view, "notes", f"{p['notes']}" + (f" ({detail})" if detail else ""))
+    out += _field(view, w["stats.gaps"].format(seconds=f"{GAP_WORTH_LISTING:g}"),
+                  w["sep.list"].join(w["stats.gap_item"].format(seconds=f"{x['seconds']:.3f}", a=x['from_no'],
+                                                                arrow=view.to, b=x['to_no']) for x in gaps)
+                  if gaps else w["view.none"], "yellow" if gaps else "")
+    out += _field(view, w["stats.notes"], _notes(p["notes"], p["notes_by_severity"], w))
     return out
+
+
+def _notes(count: int, by_severity: dict, w: dict) -> str:
+    """'2 (1 note, 1 warning)': the number of notes, then how many of each severity."""
+    if not by_severity:
+        return f"{count}"
+    detail = w["sep.list"].join(w["stats.sev_count"].format(n=n, severity=w.get(f"sev.{s}", s))
+                                for s, n in sorted(by_severity.items()))
+    return f"{count}" + w["paren"].format(text=detail)
 
 
 def total_lines(view: View, t: dict) -> list:
-    out = [("Totals", "bold")]
-    span = f"{t['duration']:.6f} s" if t["duration"] is not None else "empty capture"
-    out += _field(view, "capture", f"{t['packets']} packets ({t['tcp_packets']} TCP, {t['other_packets']} other, "
-                                   f"{t['malformed']} malformed) over {span}")
-    out += _field(view, "connections", f"{t['connections']} TCP, {t['websocket_connections']} WebSocket")
-    out.append((f"  {'':<{_LABEL_W}}{'client ' + view.to + ' server':<{_COL_W}}{'server ' + view.to + ' client'}",
-                "dim"))
-    cells = [f"{_n(t['messages'][d], 'message')}, {t['message_bytes'][d]} B" for d in (C2S, S2C)]
-    out.append((f"  {'messages':<{_LABEL_W}}{cells[0]:<{_COL_W}}{cells[1]}", ""))
-    cells = [f"{t['tcp_bytes'][d]} B" for d in (C2S, S2C)]
-    out.append((f"  {'TCP payload':<{_LABEL_W}}{cells[0]:<{_COL_W}}{cells[1]}", ""))
-    ops = ", ".join(f"{k} {v['count']}" for k, v in t["by_opcode"].items() if v["count"])
-    out += _field(view, "by opcode", ops or "none")
+    w = view.t
+    out = [(w["stats.totals"], "bold")]
+    span = w["stats.span"].format(seconds=f"{t['duration']:.6f}") if t["duration"] is not None else w["stats.empty"]
+    out += _field(view, w["stats.capture"], w["stats.capture_value"].format(
+        packets=t['packets'], tcp=t['tcp_packets'], other=t['other_packets'], malformed=t['malformed'], span=span))
+    out += _field(view, w["stats.connections"], w["stats.connections_value"].format(tcp=t['connections'],
+                                                                                    ws=t['websocket_connections']))
+    to_server, to_client = _dirs(view)
+    out.append((_row("", to_server, to_client), "dim"))
+    cols = [w["stats.count"].format(count=plural(w, "view.messages", t['messages'][d]),
+                                    size=_size(t['message_bytes'][d])) for d in (C2S, S2C)]
+    out.append((_row(w["stats.messages"], cols[0], cols[1]), ""))
+    cols = [f"{t['tcp_bytes'][d]} B" for d in (C2S, S2C)]
+    out.append((_row(w["stats.tcp_payload"], cols[0], cols[1]), ""))
+    ops = w["sep.list"].join(f"{w['opcode.' + k]} {v['count']}" for k, v in t["by_opcode"].items() if v["count"])
+    out += _field(view, w["stats.by_opcode"], ops or w["view.none"])
     r = t["ping_rtt"]
     if r:
-        out += _field(view, "ping → pong RTT", f"{r['count']} answered: min {dur(r['min'])}, mean {dur(r['mean'])}, "
-                                              f"max {dur(r['max'])}")
+        out += _field(view, w["stats.rtt"], w["stats.rtt_total"].format(n=r['count'], min=dur(r['min'], w),
+                                                                       mean=dur(r['mean'], w), max=dur(r['max'], w)))
     e = t["ended_by"]
-    out += _field(view, "endings", f"{t['closed_with_close_frame']} with a Close frame; TCP: {e['fin']} FIN, "
-                                   f"{e['rst']} RST, {e['open']} still open")
-    sev = t["notes_by_severity"]
-    detail = ", ".join(f"{n} {s}" for s, n in sorted(sev.items())) if sev else ""
-    out += _field(view, "notes", f"{t['notes']}" + (f" ({detail})" if detail else ""))
+    out += _field(view, w["stats.endings"], w["stats.endings_value"].format(
+        close=t['closed_with_close_frame'], fin=e['fin'], rst=e['rst'], open=e['open']))
+    out += _field(view, w["stats.notes"], _notes(t["notes"], t["notes_by_severity"], w))
     return out
 
 
-def render_stats(console: Console, conns: list, per_conn: list, total: dict) -> None:
-    view = View(console)
+def render_stats(console: Console, conns: list, per_conn: list, total: dict, lang: str = DEFAULT_LANG) -> None:
+    view = View(console, lang)
     out: list = []
     for c, p in zip(conns, per_conn):
         out.extend(stats_lines(view, c, p))

@@ -23,9 +23,10 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
+from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
-from .words import conn_title
+from .words import close_name, conn_title, plural, side_word
 from .styles import LEGEND, ROLE_STYLES, severity_style
 
 # At this width the label gets its own column on the row's line; below it, its own line under the row.
@@ -67,8 +68,7 @@ _ASCII_SUBST = str.maketrans({
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
-_FRAME_NAMES = {CONTINUATION: "Continuation", TEXT: "Text", BINARY: "Binary", CLOSE: "Close",
-                0x9: "Ping", 0xA: "Pong"}
+_FRAME_OPCODES = (CONTINUATION, TEXT, BINARY, CLOSE, 0x9, 0xA)     # named on frame lines (tl.frame.*)
 
 _SEVERITY_ORDER = ("error", "warning", "note", "chat")
 
@@ -79,9 +79,6 @@ _ANSI_SYSTEMS = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
 # Lines beneath a row start past the No. and Time columns on a narrow terminal.
 _NARROW_INDENT_W = _NO_W + _TIME_W + 2
 _NARROW_INDENT = " " * _NARROW_INDENT_W
-
-_END_TEXT = {"fin": "TCP ended with FIN", "rst": "TCP ended with RST (reset)",
-             None: "TCP still open at the end of the capture"}
 
 
 # --- text helpers -------------------------------------------------------------------------------------------
@@ -154,13 +151,19 @@ def _pad(s: str, width: int) -> str:
     return s + " " * (width - n) if n < width else s
 
 
+def _rpad(s: str, width: int) -> str:
+    """Right-aligned in `width` terminal cells (str.rjust counts characters, and a CJK one is two cells)."""
+    n = _cells(s)
+    return " " * (width - n) + s if n < width else s
+
+
 def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ", cells=_cells) -> list[str]:
     """Lay `parts` out on lines of at most `width` cells: the first line starts with `first`, the others with
     `rest`. A part too long for a line of its own is word-wrapped, and a word too long is cut into pieces.
     With sep=" " and parts = words this is a plain word wrap. `cells` measures a part: `len` when the caller
     knows every character is one cell wide (_wrap checks the whole text once instead of word by word)."""
     lines: list[str] = []
-    rest_w, sep_w = cells(rest), len(sep)
+    rest_w, sep_w = cells(rest), (len(sep) if sep.isascii() else cell_len(sep))
     cur, cur_w, empty = first, cells(first), True     # widths kept as numbers: cell_len is not free
     for part in parts:
         part_w = cells(part)
@@ -198,10 +201,6 @@ def _wrap(text: str, width: int, first: str, rest: str, first_w: Optional[int] =
     return _pack(text.split(" "), width, first, rest, " ", len if narrow else _cells)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 # --- the printer ------------------------------------------------------------------------------------------
 
 class TimelinePrinter:
@@ -210,9 +209,12 @@ class TimelinePrinter:
     show_acks=False drops rows that are bare ACKs and say nothing else (no frames, no notes).
     live=True flushes the output after every row, so a piped `live` session shows packets as they arrive
     (per-row flushing would slow a big `read`, so it is off by default).
+    lang is the language of the view's own words (column heads, headings, frame lines, summary); the row labels
+    come from the analyzer, in its own language.
     """
 
-    def __init__(self, console: Console, *, show_acks: bool = True, live: bool = False) -> None:
+    def __init__(self, console: Console, *, show_acks: bool = True, live: bool = False,
+                 lang: str = DEFAULT_LANG) -> None:
         self.console = console
         self.show_acks = show_acks
         self.live = live
@@ -235,6 +237,35 @@ class TimelinePrinter:
         self._arrows = {C2S: self.g.to, S2C: self.g.back}
         self._head_fmt = (f"%{_NO_W}d %{_TIME_W}.6f %{_PORT_W}d %s %-{_PORT_W}d %-{_FLAGS_W}s "
                           f"%-{_PROTO_W}s %{_LEN_W}d ")
+        self._words(lang)
+
+    def _words(self, lang: str) -> None:
+        """The view's fixed words in `lang` (i18n catalog, ids tl.* and view.*), looked up once here: the lines
+        beneath a row only paste these strings, never look anything up."""
+        self._t = t = catalog(lang)
+        self._frame_names = {op: t[f"tl.frame.{opcode_name(op)}"] for op in _FRAME_OPCODES}
+        self._reserved_frame = t["tl.frame.reserved"]
+        self._no_fin = t["tl.tag.no_fin"]
+        self._compressed = " " + t["tl.tag.compressed"]
+        self._masked = " " + t["tl.tag.masked"]
+        self._masked_key, self._masked_key_end = (" " + t["tl.tag.masked_key"]).split("{key}")  # around the key
+        self._missing = " " + t["tl.tag.missing"]
+        one, many = t["bytes.one"], t["bytes.many"]
+        assert one.startswith("1") and many.startswith("{n}")
+        self._byte, self._bytes = one[1:], many[3:]               # " byte", " bytes": what follows the number
+        self._no_status, self._deflated = t["tl.no_status"], t["tl.deflated"]
+        self._close_name = close_code_name if lang == DEFAULT_LANG else (lambda code: close_name(code, t))
+        self._kinds = {op: t["opcode." + opcode_name(op)] for op in range(16)}
+        self._inflated, self._msg_complete, self._msg = t["tl.inflated"], t["tl.msg_complete"], t["tl.msg"]
+        self._colon = t["tl.colon"]
+        self._severity = {sev: t["sev." + sev] for sev in _SEVERITY_ORDER}
+        self._severity_tag = {sev: f"[{word}]" for sev, word in self._severity.items()}
+        self._code_paren = tuple(t["paren"].split("{text}"))        # " (" and ")" around a note's code
+        self._conn_word = t["view.conn"]
+        self._mid_connection, self._by_decode_as = t["tl.mid_connection"], t["tl.decode_as"]
+
+    def _size(self, n: int) -> str:
+        return f"{n}{self._byte if n == 1 else self._bytes}"
 
     # -- public API --
 
@@ -287,62 +318,67 @@ class TimelinePrinter:
         if not (frames or messages or notes):
             return
         width = self._width = self.console.width
-        lines: list[tuple] = [("", ""), ("at the end of the capture:", "bold")]
+        t = self._t
+        lines: list[tuple] = [("", ""), (t["tl.at_end"], "bold")]
         for frame in frames:
             head, preview = self._frame_text(frame, "  ")
-            self._with_preview(lines, f"{head} (conn {frame.conn}, from #{frame.first_no})", preview, "  ", width,
-                               "", frame.opcode == CLOSE)
+            self._with_preview(lines, t["tl.end_frame"].format(head=head, conn=frame.conn, no=frame.first_no),
+                               preview, "  ", width, "", frame.opcode == CLOSE)
         for message in messages:
             text = self._message_text(message, "  ")
             if text is not None:
                 self._with_preview(lines, text[0], text[1], "  ", width, "bold green", False)
         for note in notes:
-            where = f"conn {note.conn}: " if note.conn is not None else ""
-            self._note_lines(lines, Note(note.no, note.conn, note.severity, note.code, where + note.text), "  ",
-                             width)
+            text = t["tl.end_note"].format(conn=note.conn, text=note.text) if note.conn is not None else note.text
+            self._note_lines(lines, Note(note.no, note.conn, note.severity, note.code, text), "  ", width)
         self._emit(lines, self.live)
 
     def summary(self, s: CaptureSummary) -> None:
         """The closing block: capture totals, one entry per connection, notes by code, limits reached."""
         width = self._width = self.console.width
-        g, cl = self.g, self._clean
+        g, cl, t = self.g, self._clean, self._t
         lines: list[tuple] = [("", "")] if self._printed_any else []
         if s.first_ts is not None and s.last_ts is not None:
-            span = f"over {s.last_ts - s.first_ts:.6f} s"
+            span = t["tl.over"].format(seconds=f"{s.last_ts - s.first_ts:.6f}")
         else:
-            span = "(empty capture)"
-        head = (f"Summary: {_plural(s.packets, 'packet')} {span}: {s.tcp_packets} TCP, "
-                f"{s.other_packets} other (not shown), {s.malformed} malformed; "
-                f"{_plural(len(s.connections), 'connection')}")
-        lines.extend((t, "bold") for t in _pack(head.split(" "), width, "", "  ", " "))
+            span = t["tl.empty"]
+        head = t["tl.summary"].format(packets=plural(t, "view.packets", s.packets), span=span, tcp=s.tcp_packets,
+                                      other=s.other_packets, malformed=s.malformed,
+                                      connections=plural(t, "view.connections", len(s.connections)))
+        lines.extend((x, "bold") for x in _pack(head.split(" "), width, "", "  ", " "))
 
         if s.notes_by_severity:
-            counts = [_plural(s.notes_by_severity[sev], sev) for sev in _SEVERITY_ORDER
+            counts = [self._severity_count(s.notes_by_severity[sev], sev) for sev in _SEVERITY_ORDER
                       if s.notes_by_severity.get(sev)]
-            counts += [_plural(n, sev) for sev, n in s.notes_by_severity.items()
+            counts += [self._severity_count(n, sev) for sev, n in s.notes_by_severity.items()
                        if sev not in _SEVERITY_ORDER and n]
             style = ("bold red" if s.notes_by_severity.get("error")
                      else "yellow" if s.notes_by_severity.get("warning") else "")
-            lines.extend((t, style) for t in _pack(counts, width, "notes: ", "  ", ", "))
+            lines.extend((x, style) for x in _pack(counts, width, t["tl.notes"], "  ", t["sep.list"]))
 
         for conn in s.connections:
             self._conn_summary(lines, conn, width)
 
         if s.notes_by_code:
-            lines.append(("notes by code:", "bold"))
+            lines.append((t["tl.notes_by_code"], "bold"))
             for code, n in sorted(s.notes_by_code.items(), key=lambda kv: (-kv[1], kv[0])):
                 lines.append((_fit(f"  {n:>6}  {cl(str(code))}", width, g.ellipsis), ""))
         if s.caps:
-            lines.append(("limits reached (some data was not kept):", "yellow"))
+            lines.append((t["tl.caps"], "yellow"))
             for cap in s.caps:
-                lines.extend((t, "yellow") for t in _pack(cl(str(cap)).split(" "), width, "  ", "    ", " "))
+                lines.extend((x, "yellow") for x in _pack(cl(str(cap)).split(" "), width, "  ", "    ", " "))
         if s.capture_notes:
-            lines.append(("about the capture file:", "bold"))
+            lines.append((t["tl.capture_file"], "bold"))
             for note in s.capture_notes:
                 self._note_lines(lines, note, "  ", width)
         if not self._plain:
             self._legend_lines(lines, width)
         self._emit(lines, True)
+
+    def _severity_count(self, n: int, severity: str) -> str:
+        """'2 warnings' ('2 条警告'); a severity the catalog does not know keeps its own word."""
+        word = self._severity.get(severity, severity)
+        return self._t["tl.sev_count.one" if n == 1 else "tl.sev_count.many"].format(n=n, severity=word)
 
     def flush(self) -> None:
         try:
@@ -353,12 +389,17 @@ class TimelinePrinter:
     # -- the packet row --
 
     def _column_header(self, width: int) -> str:
-        head = (f"{'No.':>{_NO_W}} {'Time':>{_TIME_W}} {_pad('Client' + self.g.both + 'Server', self._ports_w)} "
-                f"{'Flags':<{_FLAGS_W}} {'Proto':<{_PROTO_W}} {'Len':>{_LEN_W}} Info")
+        t = self._t
+        # Padded by terminal cells: a Chinese head is two cells a character.
+        head = (f"{_rpad(t['tl.col.no'], _NO_W)} {_rpad(t['tl.col.time'], _TIME_W)} "
+                f"{_pad(t['tl.col.ports'].format(both=self.g.both), self._ports_w)} "
+                f"{_pad(t['tl.col.flags'], _FLAGS_W)} {_pad(t['tl.col.proto'], _PROTO_W)} "
+                f"{_rpad(t['tl.col.len'], _LEN_W)} ")
+        info = t["tl.col.info"]
         if width >= WIDE_WIDTH:
-            info_w, _ = self._wide_columns(len(head) - 4, width)
-            head = _pad(head, len(head) - 4 + info_w) + "  Meaning"
-        return _fit(head, width, self.g.ellipsis)
+            info_w, _ = self._wide_columns(_cells(head), width)
+            return _fit(head + _pad(info, info_w) + "  " + t["tl.col.meaning"], width, self.g.ellipsis)
+        return _fit(head + info, width, self.g.ellipsis)
 
     def _wide_columns(self, head_w: int, width: int) -> tuple[int, int]:
         """(info width, label width) on a wide terminal: Info gets 45% of what is left, 30 to 60 cells."""
@@ -417,75 +458,75 @@ class TimelinePrinter:
 
     def _conn_header(self, conn: Connection, row: Row, width: int) -> list[str]:
         cl = self._clean
-        parts = [f"conn {conn.id}  {cl(str(conn.client))} {self.g.to} {cl(str(conn.server))}"]
+        parts = [f"{self._conn_word.format(id=conn.id)}  {cl(str(conn.client))} {self.g.to} {cl(str(conn.server))}"]
         # saw_syn is trusted only once the SYN could not be this very row.
         if not conn.saw_syn and row.role not in ("tcp-syn", "tcp-syn-ack"):
-            parts.append("(no SYN seen: the capture began mid-connection)")
+            parts.append(self._mid_connection)
         if conn.decode_as:
-            parts.append("(no handshake seen: WebSocket framing assumed by --decode-as)")
+            parts.append(self._by_decode_as)
         return _pack(parts, width, "", "        ")
 
     def _handshake_lines(self, lines: list, conn: Connection, indent: str, width: int) -> None:
         """What the upgrade settled, from the Connection as the analyzer knows it right after the 101."""
-        g, cl = self.g, self._clean
+        g, cl, t = self.g, self._clean, self._t
         if not conn.is_websocket:
             if conn.status is not None and conn.status != 101:
-                lines.append((_fit(f"{indent}{g.error} not upgraded: the server answered HTTP {conn.status}",
+                lines.append((_fit(indent + t["tl.not_upgraded"].format(glyph=g.error, status=conn.status),
                                    width, g.ellipsis), "bold red"))
             return
-        parts = [f"{g.message} WebSocket open: {cl(conn.method or 'GET')} {cl(conn.uri or '?')}"]
+        parts = [t["tl.ws_open"].format(glyph=g.message, method=cl(conn.method or 'GET'), uri=cl(conn.uri or '?'))]
         if conn.host:
             parts.append(f"Host: {cl(conn.host)}")
         if conn.origin:
             parts.append(f"Origin: {cl(conn.origin)}")
         if conn.subprotocol:
-            parts.append(f"subprotocol: {cl(conn.subprotocol)}")
+            parts.append(t["view.subprotocol"].format(name=cl(conn.subprotocol)))
         elif conn.offered_subprotocols:
-            parts.append(f"subprotocol: none (offered: {cl(conn.offered_subprotocols)})")
+            parts.append(t["tl.subprotocol_none"].format(offered=cl(conn.offered_subprotocols)))
         if conn.extensions:
-            parts.append(f"extensions: {cl(conn.extensions)}")
+            parts.append(t["view.extensions"].format(ext=cl(conn.extensions)))
         elif conn.offered_extensions:
             if "permessage-deflate" in conn.offered_extensions.lower():
-                parts.append("deflate offered, declined")
+                parts.append(t["tl.deflate_declined"])
             else:
-                parts.append(f"extensions offered ({cl(conn.offered_extensions)}), declined")
+                parts.append(t["tl.extensions_declined"].format(ext=cl(conn.offered_extensions)))
         else:
-            parts.append("no extensions")
+            parts.append(t["view.no_extensions"])
         if conn.accept_ok:
-            parts.append(f"accept key {g.ok}")
-        lines.extend((t, "magenta") for t in _pack(parts, width, indent, indent + "  "))
+            parts.append(t["tl.accept_ok"].format(ok=g.ok))
+        lines.extend((x, "magenta") for x in _pack(parts, width, indent, indent + "  "))
         if conn.accept_ok is False:
-            bad = (f"{g.error} accept key {g.bad}: expected {cl(conn.expected_accept or '?')}, "
-                   f"got {cl(conn.accept or 'none')}")
-            lines.extend((t, "bold red") for t in _pack(bad.split(" "), width, indent, indent + "  ", " "))
+            bad = t["tl.accept_bad"].format(glyph=g.error, bad=g.bad, expected=cl(conn.expected_accept or '?'),
+                                            got=cl(conn.accept or t["view.none"]))
+            lines.extend((x, "bold red") for x in _pack(bad.split(" "), width, indent, indent + "  ", " "))
 
     # -- lines beneath a row --
 
     def _frame_text(self, f: Frame, indent: str) -> tuple[str, str]:
         """(the frame's line without its preview, the preview)."""
-        name = _FRAME_NAMES.get(f.opcode) or f"Reserved opcode 0x{f.opcode:X}"
-        tags = "[FIN]" if f.fin else "[no FIN]"
+        name = self._frame_names.get(f.opcode) or self._reserved_frame.format(opcode=f"{f.opcode:X}")
+        tags = "[FIN]" if f.fin else self._no_fin
         if f.rsv:
-            tags += ((" [COMPRESSED]" if f.rsv & 4 else "") + (" [RSV2]" if f.rsv & 2 else "")
+            tags += ((self._compressed if f.rsv & 4 else "") + (" [RSV2]" if f.rsv & 2 else "")
                      + (" [RSV3]" if f.rsv & 1 else ""))
         if f.masked:
-            tags += f" [MASKED key {f.mask_key.hex()}]" if f.mask_key else " [MASKED]"
-        text = f"{indent}{self.g.frame} {name} {tags} {f.length} {'byte' if f.length == 1 else 'bytes'}"
+            tags += f"{self._masked_key}{f.mask_key.hex()}{self._masked_key_end}" if f.mask_key else self._masked
+        text = f"{indent}{self.g.frame} {name} {tags} {f.length}{self._byte if f.length == 1 else self._bytes}"
         if f.payload_missing:
-            text += f" [{f.payload_missing} missing]"
+            text += self._missing.format(n=f.payload_missing)
         return text, self._frame_preview(f)
 
     def _frame_preview(self, f: Frame) -> str:
         cut = f.length > len(f.payload)
         if f.opcode == CLOSE:
             if f.close_code is None:
-                return "(no status code)" if f.length == 0 else ""
-            text = f"{f.close_code} {close_code_name(f.close_code)}"
+                return self._no_status if f.length == 0 else ""
+            text = f"{f.close_code} {self._close_name(f.close_code)}"
             if f.close_reason:
                 text += " " + self._quote(f.close_reason, False)
             return text
         if f.rsv & 4 and f.opcode in (TEXT, BINARY):
-            return "(deflated payload)"
+            return self._deflated
         if not f.payload:
             return ""
         if f.opcode == TEXT:
@@ -501,15 +542,15 @@ class TimelinePrinter:
         """(line, preview) for a message, only when its frame line did not already say it all."""
         if m.frames <= 1 and not m.compressed:
             return None
-        kind = opcode_name(m.opcode)
+        kind = self._kinds[m.opcode & 0xF]
         if m.compressed:
-            size = f"inflated {m.wire_length} {self.g.to} {_plural(m.length, 'byte')}"
+            size = self._inflated.format(wire=m.wire_length, arrow=self.g.to, size=self._size(m.length))
         else:
-            size = _plural(m.length, "byte")
+            size = self._size(m.length)
         if m.frames > 1:
-            head = f"message complete: {kind}, {m.frames} frames, {size}"
+            head = self._msg_complete.format(kind=kind, frames=m.frames, size=size)
         else:
-            head = f"{kind} message {size}"
+            head = self._msg.format(kind=kind, size=size)
         if m.text is not None:
             preview = self._quote(m.text[:PREVIEW_CHARS + 1], m.truncated)
         elif m.opcode == TEXT and m.data:
@@ -520,7 +561,7 @@ class TimelinePrinter:
         else:
             preview = ""
         line = f"{indent}{self.g.message} {head}"
-        return (f"{line}:" if preview else line), preview
+        return (f"{line}{self._colon}" if preview else line), preview
 
     def _with_preview(self, lines: list, head: str, preview: str, indent: str, width: int, style: str,
                       whole: bool) -> None:
@@ -542,7 +583,9 @@ class TimelinePrinter:
     def _note_lines(self, lines: list, note: Note, indent: str, width: int) -> None:
         g = self.g
         glyph = {"error": g.error, "warning": g.warning, "note": g.note}.get(note.severity, g.chat)
-        text = f"{glyph} [{self._clean(note.severity)}] {self._clean(note.text)} ({self._clean(note.code)})"
+        tag = self._severity_tag.get(note.severity) or f"[{self._clean(note.severity)}]"
+        before, after = self._code_paren
+        text = f"{glyph} {tag} {self._clean(note.text)}{before}{self._clean(note.code)}{after}"
         style = severity_style(note.severity)
         cont = indent + " " * (_cells(glyph) + 1)
         for t in _wrap(text, width, indent, cont, len(indent)):
@@ -563,49 +606,59 @@ class TimelinePrinter:
     # -- the summary --
 
     def _conn_summary(self, lines: list, c: Connection, width: int) -> None:
-        g, cl = self.g, self._clean
-        title = conn_title(c, cl, g.to)
-        lines.extend((t, "bold") for t in _pack(title.split("  "), width, "", "    "))
+        g, cl, t = self.g, self._clean, self._t
+        title = conn_title(c, cl, g.to, t)
+        lines.extend((x, "bold") for x in _pack(title.split("  "), width, "", "    "))
 
         traffic = []
-        for direction, name in ((C2S, f"client {g.to} server"), (S2C, f"server {g.to} client")):
-            msgs = c.messages.get(direction, 0)
-            volume = _plural(c.bytes.get(direction, 0), "byte")
-            traffic.append(f"{name}: {_plural(msgs, 'message')}, {volume}" if c.is_websocket
-                           else f"{name}: {volume}")
-        lines.extend((t, "") for t in _pack(traffic, width, "    ", "    ", "   "))
+        for direction, name in ((C2S, t["view.dir"].format(arrow=g.to)), (S2C, t["view.dir_back"].format(arrow=g.to))):
+            volume = self._size(c.bytes.get(direction, 0))
+            if c.is_websocket:
+                msgs = plural(t, "view.messages", c.messages.get(direction, 0))
+                traffic.append(t["tl.traffic_ws"].format(dir=name, messages=msgs, bytes=volume))
+            else:
+                traffic.append(t["tl.traffic"].format(dir=name, bytes=volume))
+        lines.extend((x, "") for x in _pack(traffic, width, "    ", "    ", "   "))
 
         ending, style = [], ""
         if c.close_code is not None:
-            text = f"closed by {c.closed_by or 'unknown'}: {c.close_code} {close_code_name(c.close_code)}"
+            who = side_word(t, c.closed_by) if c.closed_by else t["view.unknown"]
+            text = t["tl.closed_by"].format(side=who, code=c.close_code, name=self._close_name(c.close_code))
             if c.close_reason:
                 text += " " + self._quote(c.close_reason, False)
             ending.append(text)
         elif c.closed_by:
-            ending.append(f"Close frame from the {c.closed_by} without a status code")
+            ending.append(t["tl.close_no_code"].format(side=side_word(t, c.closed_by)))
         elif c.end and (c.is_websocket or c.decode_as):
-            ending.append("closed without a WebSocket Close frame")
+            ending.append(t["tl.no_close_frame"])
             style = "yellow"
-        end = _END_TEXT.get(c.end, f"TCP ended: {cl(str(c.end))}")
+        if c.end == "fin" or c.end == "rst" or c.end is None:
+            end = t[f"tl.end.{c.end or 'open'}"]
+        else:
+            end = t["tl.end.other"].format(end=cl(str(c.end)))
         if c.end == "fin" and c.fin_by:
-            end += f" (first from the {c.fin_by})"
+            end += t["tl.first_from"].format(side=side_word(t, c.fin_by))
         if c.end == "rst":
             style = "red"
         ending.append(end)
         if c.notes:
-            ending.append(_plural(c.notes, "note"))
-        lines.extend((t, style) for t in _pack(ending, width, "    ", "    ", "; "))
+            ending.append(plural(t, "view.notes", c.notes))
+        lines.extend((x, style) for x in _pack(ending, width, "    ", "    ", t["sep.items"]))
 
     def _legend_lines(self, lines: list, width: int) -> None:
         """What the colours mean (coloured output only), as many lines as the width needs."""
-        spans, used = [("colours:", "dim")], len("colours:")
-        for what, style in LEGEND:
-            if used + 2 + len(what) > width and len(spans) > 1:
+        heading = self._t["tl.colours"]
+        indent = _cells(heading)
+        spans, used = [(heading, "dim")], indent
+        for i, (_, style) in enumerate(LEGEND):
+            what = self._t[f"tl.legend.{i}"]          # LEGEND's words, in order, in the view's language
+            w = _cells(what)
+            if used + 2 + w > width and len(spans) > 1:
                 lines.append((spans, ""))
-                spans, used = [("        ", "")], 8
+                spans, used = [(" " * indent, "")], indent
             spans.append(("  ", ""))
             spans.append((what, style))
-            used += 2 + len(what)
+            used += 2 + w
         lines.append((spans, ""))
 
     # -- output --

@@ -123,7 +123,8 @@ class FrameParser:
             out.append(Note(no, None, "warning", "gap-in-payload",
                             f"{nbytes} bytes missing from the capture inside the payload of a "
                             f"{opcode_name(frame.opcode)} frame ({frame.length} bytes); skipped, "
-                            f"framing continues after this frame"))
+                            f"framing continues after this frame",
+                            {"n": nbytes, "opcode": opcode_name(frame.opcode), "length": frame.length}))
             if self._remaining == 0:
                 self._complete(no, out)
             return out
@@ -136,13 +137,16 @@ class FrameParser:
             text = (f"{nbytes} bytes missing from the capture: the end of a {opcode_name(frame.opcode)} frame's "
                     f"payload and {rest} bytes after it, where at least one frame header was: "
                     f"stopped parsing this direction")
+            args = {"variant": "past_frame", "n": nbytes, "opcode": opcode_name(frame.opcode), "rest": rest}
         elif self._hdr:
             text = (f"{nbytes} bytes missing from the capture inside a frame header: "
                     f"stopped parsing this direction")
+            args = {"variant": "in_header", "n": nbytes}
         else:
             text = (f"{nbytes} bytes missing from the capture where a frame header was due: "
                     f"stopped parsing this direction")
-        out.append(Note(no, None, "error", "gap-in-header", text))
+            args = {"variant": "at_header", "n": nbytes}
+        out.append(Note(no, None, "error", "gap-in-header", text, args))
         self._stop(nbytes if frame is None else rest)
         return out
 
@@ -156,10 +160,12 @@ class FrameParser:
             got = f.length - self._remaining
             return [Note(no, None, "warning", "incomplete-frame",
                          f"capture ended inside a {opcode_name(f.opcode)} frame: {got} of {f.length} payload "
-                         f"bytes seen")]
+                         f"bytes seen",
+                         {"variant": "payload", "opcode": opcode_name(f.opcode), "got": got, "length": f.length})]
         if self._hdr:
             return [Note(no, None, "warning", "incomplete-frame",
-                         f"capture ended inside a frame header ({len(self._hdr)} bytes seen)")]
+                         f"capture ended inside a frame header ({len(self._hdr)} bytes seen)",
+                         {"variant": "header", "n": len(self._hdr)})]
         return []
 
     # -- internals -------------------------------------------------------------------------------------------
@@ -203,20 +209,21 @@ class FrameParser:
             if length < 126:
                 out.append(Note(no, None, "warning", "non-minimal-length",
                                 f"payload length {length} sent in the 16-bit form; RFC 6455 5.2 requires the "
-                                f"shortest form (7-bit)"))
+                                f"shortest form (7-bit)", {"variant": "form16", "length": length}))
         elif ln == 127:
             length = _U64.unpack_from(buf, base + 2)[0]
             if length >> 63:
                 out.append(Note(no, None, "error", "invalid-length",
                                 f"64-bit payload length 0x{length:016x} has its most significant bit set "
-                                f"(RFC 6455 5.2): stopped parsing this direction"))
+                                f"(RFC 6455 5.2): stopped parsing this direction", {"length": length}))
                 self._stop(0)
                 return -1
             if length < 65536:
                 form = "7-bit" if length < 126 else "16-bit"
                 out.append(Note(no, None, "warning", "non-minimal-length",
                                 f"payload length {length} sent in the 64-bit form; RFC 6455 5.2 requires the "
-                                f"shortest form ({form})"))
+                                f"shortest form ({form})",
+                                {"variant": "form64", "length": length, "bits": 7 if length < 126 else 16}))
         else:
             length = ln
         key = bytes(buf[base + size - 4:base + size]) if masked else None
@@ -255,7 +262,8 @@ class FrameParser:
             out.append(Note(no, None, "warning", "frame-truncated",
                             f"{opcode_name(f.opcode)} frame payload of {f.length} bytes is longer than the "
                             f"--max-message cap ({self.max_payload} bytes): keeping only the first "
-                            f"{self.max_payload}"))
+                            f"{self.max_payload}",
+                            {"opcode": opcode_name(f.opcode), "length": f.length, "cap": self.max_payload}))
         self._phase = (self._phase + take) & 3
         self._remaining -= take
 

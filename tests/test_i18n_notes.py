@@ -1,0 +1,454 @@
+"""--lang for notes (Wireshark's expert info): every note the code base can write has a sentence in the i18n catalog
+(note.<code>[.<variant>]), the English template gives exactly the text the language-free cores write, and with
+--lang zh the notes come out in Chinese (timeline, JSON and summary), codes unchanged."""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import zlib
+
+import pytest
+
+from conftest import BUNDLED, ROOT, SHARED, SHARED_DIR
+from sessionbuild import Session, analyze, raw_frame, upgrade_response
+from wsdissect.analyzer import Analyzer
+from wsdissect.http import HttpStream, check_handshake
+from wsdissect.i18n import CATALOG, catalog, localize_note, note_id, note_text
+from wsdissect.limits import Limits
+from wsdissect.model import C2S, S2C, DeflateParams, Note
+from wsdissect.sources.live import LiveCapture
+from wsdissect.sources.pcap import open_capture
+from wsdissect.websocket import WebSocketDirection
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+PKG = os.path.join(ROOT, "wsdissect")
+MASK = b"\x11\x22\x33\x44"
+
+# Codes that have no note.* sentence, on purpose: "malformed" is the row's label too and comes from the
+# malformed.* ids; an HttpError "not-http" never becomes a note (the analyzer gives the tls / no-handshake hint).
+NOT_NOTE_SENTENCES = {"malformed", "not-http"}
+
+
+# -- every code the source can write --------------------------------------------------------------------------
+def _codes_in_source() -> set:
+    codes = set()
+    for path in glob.glob(os.path.join(PKG, "**", "*.py"), recursive=True):
+        if path.endswith(os.sep + "i18n.py") or os.sep + "render" + os.sep in path:
+            continue            # the catalog and the renderers write no notes (and name severities as words)
+        src = open(path, encoding="utf-8").read()
+        # Note(..., "severity", "code", ...), (severity, "code", text, args) tuples, self._note(..., "sev", "code"
+        codes |= set(re.findall(r'"(?:chat|note|warning|error)",\s*"([a-z0-9]+(?:-[a-z0-9]+)*)"', src))
+        codes |= set(re.findall(r'\(severity,\s*"([a-z0-9]+(?:-[a-z0-9]+)*)"', src))
+        if path.endswith(os.sep + "http.py"):
+            # HttpError codes (note http-<code>): _fail(out, reason, "code", offset...) and HttpError(reason, "code"
+            codes |= {"http-" + c for c in re.findall(
+                r',\s*"([a-z]+(?:-[a-z]+)*)",\s*(?:self\._pos|msg\.offset|offset)\b', src)}
+    return codes - {"chat", "note", "warning", "error"}      # severities in tuples of them
+
+
+def _note_ids() -> set:
+    return {k for k in CATALOG if k.startswith("note.")}
+
+
+def test_every_note_code_in_the_source_has_a_sentence():
+    codes = _codes_in_source()
+    # The scan itself works: codes from each kind of creation site are found.
+    assert {"tcp-missing-bytes", "upgrade-refused", "bad-accept", "unmasked-client-frame", "gap-in-header",
+            "close-without-close-frame", "tls", "cap-connections", "capture-truncated", "capture-drops",
+            "http-gap", "http-bad-header", "http-not-http", "malformed"} <= codes, codes
+    ids = _note_ids()
+    for code in codes - NOT_NOTE_SENTENCES - {"http-not-http"}:
+        key = "note." + code.replace("-", "_")
+        assert key in ids or any(i.startswith(key + ".") for i in ids), f"{code}: no {key} in the i18n catalog"
+    # ...and no sentence is left over for a code nothing writes.
+    written = {"note." + c.replace("-", "_") for c in codes}
+    for key in ids:
+        assert key in written or key.rsplit(".", 1)[0] in written, f"{key}: no note has this code"
+
+
+# -- crafted notes from each core -----------------------------------------------------------------------------
+def _ws(direction, chunks, *, deflate=None, limits=Limits(), finish=True):
+    """Notes of a WebSocketDirection fed `chunks` (bytes, or an int for a gap)."""
+    ws = WebSocketDirection(direction, deflate=deflate, limits=limits)
+    out = []
+    for i, c in enumerate(chunks, 1):
+        out += ws.gap(c, i) if isinstance(c, int) else ws.feed(c, i)
+    if finish:
+        out += ws.finish()
+    return [r for r in out if type(r) is Note]
+
+
+def _deflated(data: bytes, comp=None) -> bytes:
+    comp = comp or zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = comp.compress(data) + comp.flush(zlib.Z_SYNC_FLUSH)
+    assert body.endswith(b"\x00\x00\xff\xff")
+    return body[:-4]
+
+
+def _head(kind, data, max_header=64 * 1024):
+    [rec] = HttpStream(kind, max_header).feed(data)
+    return rec
+
+
+def _http(kind, data, *, gap=None, close=False, max_header=64 * 1024):
+    s = HttpStream(kind, max_header)
+    recs = s.feed(data)
+    if gap:
+        recs += s.gap(gap)
+    if close:
+        recs += s.close()
+    return [Note(None, None, "warning", "http-" + r.code, f"HTTP: {r.reason}", r.args)
+            for r in recs if type(r).__name__ == "HttpError"]
+
+
+def _hs(req: bytes, resp: bytes):
+    hs = check_handshake(_head("request", req), _head("response", resp))
+    return [Note(None, None, sev, code, text, args) for sev, code, text, args in hs.notes]
+
+
+def _req(*lines, method="GET", version="13", key="dGhlIHNhbXBsZSBub25jZQ==", upgrade=True):
+    head = [f"{method} /chat HTTP/1.1", "Host: x"]
+    if upgrade:
+        head += ["Upgrade: websocket", "Connection: Upgrade"]
+    if key is not None:
+        head.append(f"Sec-WebSocket-Key: {key}")
+    if version is not None:
+        head.append(f"Sec-WebSocket-Version: {version}")
+    return ("\r\n".join(head + list(lines)) + "\r\n\r\n").encode()
+
+
+def _resp(*lines, status="101 Switching Protocols", upgrade=True, connection=True,
+          accept="s3pPLMBiTxaQ9kYGzzhZRbK+xOo="):
+    head = [f"HTTP/1.1 {status}"]
+    if upgrade:
+        head.append("Upgrade: websocket")
+    if connection:
+        head.append("Connection: Upgrade")
+    if accept is not None:
+        head.append(f"Sec-WebSocket-Accept: {accept}")
+    return ("\r\n".join(head + list(lines)) + "\r\n\r\n").encode()
+
+
+def _websocket_notes() -> list:
+    deflate = DeflateParams()
+    big = b"x" * 40
+    notes = []
+    notes += _ws(C2S, [raw_frame(b"hi")])                                                  # unmasked client
+    notes += _ws(S2C, [raw_frame(b"hi", mask=MASK)])                                       # masked server
+    notes += _ws(C2S, [raw_frame(b"\x03\xe8", opcode=8, mask=MASK), raw_frame(b"x", mask=MASK)])
+    notes += _ws(C2S, [raw_frame(b"", opcode=0xB, mask=MASK), raw_frame(b"", opcode=0x3, mask=MASK)])
+    notes += _ws(C2S, [raw_frame(b"p" * 126, opcode=9, mask=MASK), raw_frame(b"", opcode=9, fin=False, mask=MASK)])
+    notes += _ws(S2C, [raw_frame(b"\x03", opcode=8)])                                      # 1-byte close
+    notes += _ws(S2C, [raw_frame(b"\x03\xed", opcode=8)])                                  # 1005 sent
+    notes += _ws(S2C, [raw_frame(b"\x03\xe8\xff", opcode=8)])                              # reason not UTF-8
+    close = raw_frame(b"\x03\xe8bye", opcode=8)
+    notes += _ws(S2C, [close[:4], 2, close[6:]])                                           # close bytes lost
+    notes += _ws(S2C, [raw_frame(b"more", opcode=0)])                                      # continuation
+    notes += _ws(S2C, [raw_frame(b"a", fin=False), raw_frame(b"b", opcode=2)])             # interleaved
+    notes += _ws(S2C, [raw_frame(b"a", rsv1=True)])                                        # RSV1, no extension
+    notes += _ws(S2C, [raw_frame(b"", opcode=9, rsv1=True)], deflate=deflate)              # RSV1 on a ping
+    notes += _ws(S2C, [bytes([0x80 | 0x20 | 0x10 | 1, 0])])                                # RSV2 + RSV3
+    notes += _ws(S2C, [raw_frame(b"\xff")])                                                # text not UTF-8
+    notes += _ws(S2C, [raw_frame(b"a", fin=False)])                                        # unfinished message
+    frame = raw_frame(b"0123456789", opcode=2)
+    notes += _ws(S2C, [frame[:4], 3, frame[7:]])                                           # gap in a payload
+    notes += _ws(S2C, [frame[:4], 30])                                                     # past the frame
+    notes += _ws(S2C, [frame[:1], 5])                                                      # inside a header
+    notes += _ws(S2C, [5])                                                                 # where one was due
+    notes += _ws(S2C, [frame[:5]])                                                         # ends in a payload
+    notes += _ws(S2C, [frame[:1]])                                                         # ends in a header
+    notes += _ws(S2C, [bytes([0x82, 126, 0, 5]) + b"12345"])                               # 16-bit form for 5
+    notes += _ws(S2C, [bytes([0x82, 127]) + (5).to_bytes(8, "big") + b"12345",
+                       bytes([0x82, 127]) + (200).to_bytes(8, "big") + b"y" * 200])        # 64-bit forms
+    notes += _ws(S2C, [bytes([0x82, 127]) + (1 << 63).to_bytes(8, "big")])                 # MSB set
+    notes += _ws(S2C, [raw_frame(big)], limits=Limits(max_message=16))                     # frame + message cap
+    notes += _ws(S2C, [raw_frame(_deflated(big * 4), rsv1=True)], deflate=deflate,
+                 limits=Limits(max_message=16))                                            # compressed, capped
+    squeezed = raw_frame(_deflated(b"hello hello hello"), rsv1=True)
+    notes += _ws(S2C, [squeezed[:3], 2, squeezed[5:]], deflate=deflate)                    # gap, context lost
+    notes += _ws(S2C, [raw_frame(b"\xff\xff\xff\xff", rsv1=True)], deflate=deflate)       # zlib says no
+    return notes
+
+
+def _http_notes() -> list:
+    notes = []
+    notes += _http("request", b"GET / HTTP/1.1\r\nHo", gap=5)
+    notes += _http("request", b"GET / HTTP/1.1\r\nHo", close=True)
+    notes += _http("response", b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", close=True)
+    notes += _http("response", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab", close=True)
+    notes += _http("request", b"GET / HTTP/1.1\r\nX: " + b"y" * 200, max_header=64)
+    notes += _http("response", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + b"y" * 200,
+                   max_header=64)
+    notes += _http("request", b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n")
+    notes += _http("request", b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")
+    notes += _http("response", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 100,
+                   max_header=64)
+    notes += _http("response", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+    notes += _http("response", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX")
+    notes += _http("request", b"GET / HTTP/1.1\r\n folded\r\n\r\n")
+    notes += _http("request", b"GET / HTTP/1.1\r\nNoColon\r\n\r\n")
+    notes += _http("request", b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n")
+    notes += _http("request", b"GET / HTTP/2.0\r\n\r\n")
+    notes += _http("response", b"HTTP/3.0 200 OK\r\n\r\n")
+    return notes
+
+
+def _handshake_notes() -> list:
+    notes = []
+    notes += _hs(_req(method="POST", key=None, version=None), _resp(status="400 Bad Request"))
+    notes += _hs(_req(key="short", version="8"), _resp("Sec-WebSocket-Version: 13", status="426 Upgrade Required"))
+    notes += _hs(_req(), _resp(upgrade=False, connection=False, accept=None))
+    notes += _hs(_req(), _resp(accept="AAAA"))
+    notes += _hs(_req(), _resp("Sec-WebSocket-Protocol: chat"))
+    notes += _hs(_req(), _resp("Sec-WebSocket-Protocol: a, b"))
+    notes += _hs(_req("Sec-WebSocket-Protocol: x"), _resp("Sec-WebSocket-Protocol: chat"))
+    notes += _hs(_req("Sec-WebSocket-Protocol: x, y"), _resp("Sec-WebSocket-Protocol: a, b"))
+    notes += _hs(_req("Sec-WebSocket-Protocol: x, y"), _resp())
+    notes += _hs(_req("Sec-WebSocket-Extensions: permessage-deflate; ="), _resp())
+    notes += _hs(_req("Sec-WebSocket-Extensions: permessage-deflate"), _resp())
+    notes += _hs(_req(), _resp("Sec-WebSocket-Extensions: x-foo; ;"))
+    notes += _hs(_req("Sec-WebSocket-Extensions: permessage-deflate"),
+                 _resp("Sec-WebSocket-Extensions: x-foo, permessage-deflate; client_max_window_bits=99, "
+                       "permessage-deflate"))
+    return notes
+
+
+def _capture_notes() -> list:
+    notes = []
+    for bpf, captured, dropped, known in (("tcp port 9002", 1, 0, True), (None, 7, 0, False), (None, 9, 3, True)):
+        cap = LiveCapture("lo", bpf)
+        cap.captured, cap.dropped, cap.dropped_known = captured, dropped, known
+        notes.append(cap.stats_note())
+    return notes
+
+
+def _core_notes() -> list:
+    return _websocket_notes() + _http_notes() + _handshake_notes() + _capture_notes()
+
+
+def _session_notes(lang="en") -> list:
+    """Notes the analyzer writes or passes on: TCP reassembly, its own hints, the end of the capture."""
+    out = []
+
+    def run(s, **kw):
+        r = analyze(s.packets(), lang=lang, **kw)
+        out.extend(r.notes())
+        return r
+
+    s = Session()                               # retransmissions of SYN, data and FIN; overlap; teardown
+    s.seg(C2S, "S")
+    s.seg(C2S, "S", seq=s.isn[C2S])
+    s.seg(S2C, "SA")
+    s.seg(C2S, "A")
+    s.send(C2S, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", ack=False)
+    s.seg(C2S, "PA", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", seq=s.isn[C2S] + 1)
+    s.seg(C2S, "PA", b"\r\nmore", seq=s.seq[C2S] - 2)
+    s.seq[C2S] += 4
+    s.seg(C2S, "FA")
+    s.seg(C2S, "FA", seq=s.seq[C2S] - 1)
+    run(s)
+
+    s = Session()                               # out of order, twice; a hole acknowledged; a hole at the end
+    s.websocket_handshake()
+    a, b = raw_frame(b"first", mask=MASK), raw_frame(b"second", mask=MASK)
+    base = s.seq[C2S]
+    s.seg(C2S, "PA", b, seq=base + len(a))
+    s.seg(C2S, "PA", b, seq=base + len(a))
+    s.seg(S2C, "A", ack=base + len(a) + len(b))
+    s.seg(C2S, "PA", raw_frame(b"late", mask=MASK), seq=base + len(a) + len(b) + 10)
+    run(s)
+
+    s = Session()                               # --max-reorder reached
+    s.websocket_handshake()
+    s.seg(C2S, "PA", raw_frame(b"z" * 64, mask=MASK), seq=s.seq[C2S] + 5)
+    run(s, limits=Limits(max_reorder=16))
+
+    s = Session(server=("10.0.0.2", 443))        # TLS
+    s.handshake()
+    s.send(C2S, b"\x16\x03\x01\x00\x05hello")
+    run(s)
+    s = Session(server=("10.0.0.2", 8888))       # no handshake, then the same with --decode-as
+    s.handshake()
+    s.send(C2S, raw_frame(b"hi", mask=MASK))
+    run(s)
+    run(s, decode_as=[8888])
+
+    s = Session()                               # the 101 without its request; RST without a Close frame
+    s.handshake()
+    s.send(S2C, upgrade_response())
+    s.seg(C2S, "R")
+    run(s)
+
+    s = Session()                               # an idle server drops the client: FIN without a Close frame
+    s.websocket_handshake()
+    s.send(C2S, raw_frame(b"hi", mask=MASK))
+    s.teardown(first=S2C, dt=5.0)
+    run(s)
+
+    s1, s2 = Session(client=("10.0.0.1", 1111)), Session(client=("10.0.0.1", 2222))   # --max-connections 1
+    s1.handshake()
+    s2.handshake()
+    packets = [p for p in s1.packets()] + [p for p in s2.packets()]
+    for i, p in enumerate(packets, 1):
+        p.no = i
+    r = analyze(packets, lang=lang, limits=Limits(max_connections=1))
+    out.extend(r.notes())
+    return out
+
+
+def test_the_crafted_notes_use_every_sentence():
+    used = {note_id(n.code, n.args) for n in _core_notes() + _session_notes()}
+    assert _note_ids() <= used | {"note.capture_truncated"}, sorted(_note_ids() - used)  # see the CLI test below
+
+
+def test_english_templates_give_the_texts_the_cores_write():
+    for n in _core_notes() + _session_notes():
+        assert note_text(n.code, n.args) == n.text, (n.code, n.args)
+
+
+@pytest.mark.parametrize("path", BUNDLED + SHARED, ids=os.path.basename)
+def test_english_templates_give_the_texts_of_real_captures(path):
+    a = Analyzer()
+    notes = [n for row in map(a.feed, open_capture(path)) if row is not None for n in row.notes] + a.finish()
+    for n in notes:
+        assert note_text(n.code, n.args) == n.text
+
+
+def test_chinese_notes_are_chinese_with_the_same_parameters():
+    zh = catalog("zh")
+    for n in _core_notes():
+        text = note_text(n.code, n.args, "zh")
+        assert CJK.search(text) and text != n.text, (n.code, text)
+        assert "{" not in text.replace(n.text, "")
+        for word in ("client", "server", "frame", "message", "bytes", "missing"):
+            # English words of the sentence are gone (only parameters such as a zlib error may keep some).
+            if re.search(rf"(?<![-\w]){word}(?![-\w])", text):      # not in --max-message
+                assert any(word in str(v) for v in n.args.values()), (n.code, text)
+    assert zh["side.client"] in note_text("unexpected-continuation", {"side": "client"}, "zh")
+    assert note_text("bad-close-code", {"code": 1005, "close_name": "No Status Rcvd"}, "zh") == \
+        "关闭状态码 1005（未收到状态码）不允许出现在 Close 帧里（RFC 6455 7.4）"
+    # A parameter that is someone else's error message stays as it came, inside the Chinese sentence.
+    assert note_text("inflate-error", {"side": "server", "error": "invalid stored block lengths"}, "zh") == \
+        "服务端的压缩消息无法解压：invalid stored block lengths"
+
+
+def test_analyzer_in_chinese_rewrites_every_note_and_keeps_codes():
+    en, zh = _session_notes("en"), _session_notes("zh")
+    assert [(n.no, n.code, n.args) for n in en] == [(n.no, n.code, n.args) for n in zh]
+    assert {n.code for n in en} >= {"tcp-retransmission", "tcp-overlap", "tcp-out-of-order", "tcp-missing-bytes",
+                                    "cap-reorder", "tls", "no-handshake", "decode-as", "request-not-captured",
+                                    "close-without-close-frame", "cap-connections"}
+    for e, z in zip(en, zh):
+        assert z.text == note_text(z.code, z.args, "zh") != e.text
+        assert CJK.search(z.text)
+    # The notes of the cores reach the analyzer from rows, from the end of the capture and from evicted
+    # connections; all of them are rewritten.
+    s = Session()
+    s.websocket_handshake(extensions_offer="permessage-deflate")
+    s.send(C2S, raw_frame(b"\xff", mask=MASK))
+    s.send(S2C, raw_frame(b"a", fin=False))
+    r = analyze(s.packets(), lang="zh")
+    texts = {n.code: n.text for n in r.notes()}
+    assert texts["extensions-declined"].startswith("客户端提议了 permessage-deflate")
+    assert texts["invalid-utf8"].startswith("客户端的文本消息不是有效的 UTF-8")
+    assert texts["incomplete-message"].startswith("服务端的文本消息在抓包结束时还没有完成") and r.end_notes
+
+
+def test_english_is_not_rewritten():
+    # In English the analyzer keeps the core's text as it is (no second formatting per note).
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, raw_frame(b"hi"))
+    [note] = analyze(s.packets()).notes("unmasked-client-frame")
+    assert note.text == "client text frame is not masked (RFC 6455 5.1)" and note.args == {"opcode": "text"}
+
+
+def test_localize_note_for_notes_made_outside_the_analyzer():
+    cap = LiveCapture("lo", "tcp port 9002")
+    cap.captured, cap.dropped, cap.dropped_known = 12, 2, True
+    note = cap.stats_note()
+    english = note.text
+    assert english == ("live capture on lo (filter 'tcp port 9002'): 12 packets captured, 2 dropped by the kernel "
+                       "(capture buffer full): the timeline has gaps")
+    assert localize_note(note, "en").text == english
+    assert localize_note(note, "zh").text == \
+        "在 lo 上实时抓包（过滤器 'tcp port 9002'）：抓到 12 个数据包，内核丢弃了 2 个（抓包缓冲区已满）：时间线上有缺口"
+    # A note with no sentence in the catalog stays as it is.
+    odd = Note(None, None, "note", "made-up", "as it was")
+    assert localize_note(odd, "zh").text == "as it was"
+
+
+# -- the command line -----------------------------------------------------------------------------------------
+def _read(*args):
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="200")
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", "read", *args], capture_output=True, text=True,
+                          env=env)
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def _json_notes(out: str) -> list:
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{"type":"note"')]
+
+
+@pytest.mark.parametrize("name", ["suricata-ping-sll.pcap", "zeek-wstunnel-unmasked-client.pcap",
+                                  "zeek-close-1009.pcap"])
+def test_read_lang_zh_shows_no_english_note_text(name):
+    path = os.path.join(SHARED_DIR, name)
+    if not os.path.exists(path):
+        pytest.skip("../shared/captures is not here")
+    en = _json_notes(_read(path, "--json").stdout)
+    zh = _json_notes(_read(path, "--json", "--lang", "zh").stdout)
+    assert en and [n["code"] for n in en] == [n["code"] for n in zh]   # JSON: code is the key, text follows --lang
+    timeline = _read(path, "--lang", "zh").stdout
+    for e, z in zip(en, zh):
+        assert CJK.search(z["text"]) and e["text"] not in timeline, e["text"]
+        assert z["text"] in timeline
+
+
+def test_read_lang_zh_summary_capture_note(tmp_path):
+    # A capture cut short: the summary's capture note is in Chinese; the damage itself is the reader's words.
+    with open(os.path.join(ROOT, "captures", "echo.pcap"), "rb") as f:
+        data = f.read()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(data[:-7])
+    en = json.loads(_read(str(cut), "--json").stdout.splitlines()[-1])
+    zh = json.loads(_read(str(cut), "--json", "--lang", "zh").stdout.splitlines()[-1])
+    [en_note], [zh_note] = en["capture_notes"], zh["capture_notes"]
+    assert en_note.startswith(f"{cut}: capture cut short")
+    error = en_note[len(f"{cut}: "):]
+    assert zh_note == note_text("capture-truncated", {"source": str(cut), "error": error}, "zh")
+    assert zh_note.endswith(error) and CJK.search(zh_note)
+    assert note_text("capture-truncated", {"source": str(cut), "error": error}) == en_note
+
+
+def test_fuzz_corpus_notes_in_both_languages():
+    # The pipeline corpus (tests/fuzz) is hostile captures that raise most notes there are, with odd parameters.
+    import io
+    from wsdissect.sources.pcap import CaptureError, iter_capture
+
+    def notes(data, lang):
+        a = Analyzer(lang=lang)
+        rows = []
+        try:
+            for raw in iter_capture(io.BytesIO(data)):
+                rows.append(a.feed(raw))
+        except CaptureError:       # damaged past some point: the packets before it count
+            pass
+        rows = [r for r in rows if r is not None]
+        return [n for r in rows for n in r.notes] + a.finish()
+
+    codes = set()
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fuzz", "corpus", "pipeline", "*"))):
+        with open(path, "rb") as f:
+            data = f.read()
+        en, zh = notes(data, "en"), notes(data, "zh")
+        assert [(n.no, n.code) for n in en] == [(n.no, n.code) for n in zh], path
+        for e, z in zip(en, zh):
+            codes.add(e.code)
+            if e.code != "malformed":
+                assert note_text(e.code, e.args) == e.text, (path, e.code)
+            assert CJK.search(z.text), (path, z.code, z.text)
+    assert len(codes) > 30

@@ -1,0 +1,204 @@
+"""Views that teach: `--export` on show/follow/stats (one implementation with read's), `read --details`, and
+the flow view's summary of a packet carrying several frames."""
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ROOT, SHARED_DIR
+
+from wsdissect.cli.common import svg_fixups
+from wsdissect.i18n import catalog
+from wsdissect.model import S2C, Frame, Message
+from wsdissect.render.flow import frames_summary
+
+CAP = os.path.join(ROOT, "captures")
+FRAGMENTED = os.path.join(SHARED_DIR, "zeek-fragmented-http-reply.pcap")
+
+
+def wsdissect(*args):
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True, env=env)
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def svg_text(path) -> str:
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    assert root.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
+    return "".join(root.itertext()).replace("\xa0", " ")
+
+
+# --- --export on show, follow, stats ---------------------------------------------------------------------
+
+VIEWS = [
+    (("show", os.path.join(CAP, "echo.pcap"), "6"), "Sec-WebSocket-Accept"),
+    (("follow", os.path.join(CAP, "echo.pcap")), "hello 你好"),
+    (("stats", os.path.join(CAP, "fragments-ping.pcap")), "ping → pong RTT"),
+]
+
+
+@pytest.mark.parametrize("args,needle", VIEWS, ids=[v[0][0] for v in VIEWS])
+def test_export_svg_html_txt(tmp_path, args, needle):
+    for ext in ("svg", "html", "txt"):
+        path = tmp_path / f"view.{ext}"
+        proc = wsdissect(*args, "--export", str(path))
+        assert proc.returncode == 0, proc.stderr
+        assert not proc.stdout                                  # as `read --export`: the view goes to the file
+        assert proc.stderr.strip() == f"wsdissect: wrote {path}"
+        if ext == "svg":
+            text = svg_text(path)
+            assert needle.replace(" ", "") in text.replace(" ", "")
+            assert f"wsdissect {args[0]} " in text               # the window title names the command
+        else:
+            assert needle in path.read_text(encoding="utf-8")
+    html = (tmp_path / "view.html").read_text(encoding="utf-8")
+    assert "color:" in html or "color: " in html                 # colours included, whatever stdout is
+
+
+@pytest.mark.parametrize("args,needle", VIEWS, ids=[v[0][0] for v in VIEWS])
+def test_export_txt_is_what_the_terminal_shows(tmp_path, args, needle):
+    path = tmp_path / "view.txt"
+    assert wsdissect(*args, "--export", str(path), "--width", "100").returncode == 0
+    assert path.read_text(encoding="utf-8") == wsdissect(*args, "--width", "100").stdout
+
+
+@pytest.mark.parametrize("command", ["show", "follow", "stats"])
+def test_export_rejects_unknown_extension(tmp_path, command):
+    args = [command, os.path.join(CAP, "echo.pcap")] + (["6"] if command == "show" else [])
+    proc = wsdissect(*args, "--export", str(tmp_path / "x.png"))
+    assert proc.returncode == 2 and not proc.stdout
+    assert proc.stderr.count("\n") == 1 and ".svg, .html or .txt" in proc.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_export_does_not_go_with_json_or_raw(tmp_path):
+    proc = wsdissect("stats", os.path.join(CAP, "echo.pcap"), "--json", "--export", str(tmp_path / "s.svg"))
+    assert proc.returncode == 2 and "--json" in proc.stderr
+    proc = wsdissect("follow", os.path.join(CAP, "echo.pcap"), "--raw", str(tmp_path / "r.bin"), "--side",
+                     "client", "--export", str(tmp_path / "f.svg"))
+    assert proc.returncode == 2 and "--raw" in proc.stderr
+
+
+def test_export_to_an_unwritable_place_is_one_line(tmp_path):
+    proc = wsdissect("stats", os.path.join(CAP, "echo.pcap"), "--export", str(tmp_path / "no" / "s.svg"))
+    assert proc.returncode == 2 and proc.stderr.startswith("wsdissect: error: cannot write")
+
+
+def test_svg_wide_characters_get_two_cells_each():
+    # rich gives a run textLength = characters x cell width; a run with wide characters is split so each
+    # piece has the cells it takes in the terminal.
+    svg = ('<svg class="x"><text class="r1" x="12" y="20" textLength="60" clip-path="url(#l1)">'
+           'ab&#160;你好</text></svg>')
+    out = svg_fixups(svg)
+    assert out.startswith('<svg xml:space="preserve" ')
+    parts = re.findall(r'x="([0-9.]+)" y="20" textLength="([0-9.]+)" clip-path="url\(#l1\)">([^<]*)<', out)
+    assert parts == [("12", "36", "ab&#160;"), ("48", "24", "你"), ("72", "24", "好")]
+    plain = '<svg ><text class="r1" x="0" y="20" textLength="24" clip-path="url(#l1)">a─b&#160;</text></svg>'
+    assert svg_fixups(plain).count("<text ") == 1
+
+
+# --- read --details ----------------------------------------------------------------------------------------
+
+def _trees(out: str) -> dict:
+    """{packet number: its tree lines} from `read --details` output."""
+    trees, cur = {}, None
+    for line in out.splitlines():
+        m = re.match(r"Frame (\d+): ", line)
+        if m:
+            cur = trees[int(m.group(1))] = []
+        elif line.startswith(("Summary:", "at the end of the capture")):
+            cur = None
+        if cur is not None:
+            cur.append(line)
+    for lines in trees.values():
+        while lines and not lines[-1]:
+            lines.pop()
+    return trees
+
+
+@pytest.mark.parametrize("name", ["echo.pcap", "fragments-ping.pcap", "deflate.pcap", "idle-timeout.pcap"])
+def test_details_gives_every_packet_its_tree(name):
+    path = os.path.join(CAP, name)
+    proc = wsdissect("read", path, "--details")
+    assert proc.returncode == 0
+    trees = _trees(proc.stdout)
+    count = int(re.search(r"Summary: (\d+) packets", proc.stdout).group(1))
+    assert sorted(trees) == list(range(1, count + 1))
+    for no, lines in trees.items():
+        assert any(line.startswith("Transmission Control Protocol: ") for line in lines), no
+        assert not any(line.startswith("Bytes (") for line in lines)      # the tree, not the hex dump
+
+
+def test_details_trees_are_shows_trees():
+    # One pass over the capture gives the same tree `show N` gives after analysing up to N.
+    path = os.path.join(CAP, "fragments-ping.pcap")
+    trees = _trees(wsdissect("read", path, "--details").stdout)
+    for no in (1, 6, 8, 11, 14, 25, 34, 39):
+        shown = wsdissect("show", path, str(no)).stdout.split("\nBytes (")[0].rstrip("\n").splitlines()
+        assert trees[no] == shown, no
+
+
+def test_details_follows_the_filters():
+    path = os.path.join(CAP, "fragments-ping.pcap")
+    out = wsdissect("read", path, "--details", "--role", "ws-control").stdout
+    trees = _trees(out)
+    assert len(trees) == 4 and all(any("Opcode: 9" in ln or "Opcode: 10" in ln for ln in t) for t in trees.values())
+    assert "Summary: 39 packets" in out                     # the summary still covers the whole capture
+    grep = _trees(wsdissect("read", os.path.join(CAP, "echo.pcap"), "--details", "--grep", "你好").stdout)
+    assert sorted(grep) == [11, 12]
+    acks = _trees(wsdissect("read", os.path.join(CAP, "echo.pcap"), "--details", "--hide-acks").stdout)
+    assert 5 not in acks and 6 in acks
+    assert not _trees(wsdissect("read", os.path.join(CAP, "echo.pcap"), "--details", "--conn", "3").stdout)
+
+
+def test_details_usage_errors_and_export(tmp_path):
+    path = os.path.join(CAP, "echo.pcap")
+    for extra in (["--json"], ["--view", "flow"]):
+        proc = wsdissect("read", path, "--details", *extra)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--details" in proc.stderr
+    svg = tmp_path / "d.svg"
+    assert wsdissect("read", path, "--details", "--role", "ws-close", "--export", str(svg)).returncode == 0
+    text = svg_text(svg)
+    assert "Frame 17:" in text and "Frame 18:" in text and "Frame 8:" not in text
+
+
+# --- flow: a packet carrying several frames ------------------------------------------------------------------
+
+def _frame(opcode, fin, length=4, direction=S2C, close_code=None):
+    return Frame(13, 13, 0, direction, fin, 0, opcode, False, None, length, close_code=close_code)
+
+
+def test_frames_summary_wording():
+    en, zh = catalog("en"), catalog("zh")
+    one = [_frame(2, False, 1)] + [_frame(0, False, 10)] * 3 + [_frame(0, True, 5)]
+    assert frames_summary(one, [], en) == "binary message, 5 fragments, 36 bytes"
+    assert frames_summary(one, [], zh) == "二进制消息，5 个分片，36 字节"
+    start = [_frame(1, False), _frame(0, False)]
+    assert frames_summary(start, [], en) == "2 fragments of a text message, 8 bytes"
+    ending = [_frame(0, False), _frame(0, True)]
+    done = Message(0, S2C, 1, 4, 10, 13, False, 16, 16)
+    assert frames_summary(ending, [done], en) == "2 fragments of a text message, 8 bytes"
+    assert frames_summary(ending, [], en) == "2 continuation fragments, 8 bytes"
+    mixed = [_frame(1, True), _frame(1, True), _frame(9, True), _frame(8, True, 2, close_code=1000)]
+    assert frames_summary(mixed, [], en) == "4 frames: text ×2, ping, close 1000"
+    assert frames_summary(mixed, [], zh) == "4 个帧：文本 ×2，Ping，Close 1000"
+    interleaved = [_frame(1, False), _frame(9, True), _frame(0, True)]
+    assert frames_summary(interleaved, [], en) == "3 frames: text, ping, continuation"
+
+
+@pytest.mark.skipif(not os.path.exists(FRAGMENTED), reason="../shared/captures is not present")
+def test_flow_sums_up_a_packet_of_five_fragments(tmp_path):
+    out = wsdissect("read", FRAGMENTED, "--view", "flow").stdout
+    line = next(ln for ln in out.splitlines() if "#13 " in ln)
+    assert "binary message, 5 fragments, 56 bytes" in line and "…" not in line
+    assert "二进制消息，5 个分片，56 字节" in wsdissect("read", FRAGMENTED, "--view", "flow", "--lang", "zh").stdout
+    mermaid = wsdissect("read", FRAGMENTED, "--view", "flow", "--format", "mermaid").stdout
+    assert "S->>C: #13 binary message, 5 fragments, 56 bytes (" in mermaid
+    svg = tmp_path / "flow.svg"
+    assert wsdissect("read", FRAGMENTED, "--view", "flow", "--export", str(svg)).returncode == 0
+    assert "binary message, 5 fragments, 56 bytes" in svg_text(svg)
