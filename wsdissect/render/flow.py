@@ -81,6 +81,19 @@ def arrow_text(row: Row, t: Optional[dict] = None) -> str:
     return flags
 
 
+def _looks_like_text(payload: bytes) -> bool:
+    """A continuation frame does not say whether its message is text or binary: quote it only when it reads as
+    text (a binary fragment shown as escapes teaches nothing; its size does)."""
+    head = payload[:24]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if len(payload) <= 24 or e.start < len(head) - 3:    # a byte that is no UTF-8, not a character cut at 24
+            return False
+        text = head[:e.start].decode("utf-8")
+    return all(c.isprintable() or c in "\t\r\n" for c in text)
+
+
 def _frame_words(f: Frame, t: dict) -> str:
     if f.opcode == CLOSE:
         return "Close" + (f" {f.close_code} {close_name(f.close_code, t)}" if f.close_code is not None else "")
@@ -88,7 +101,7 @@ def _frame_words(f: Frame, t: dict) -> str:
         return opcode_name(f.opcode).capitalize()
     name = t["flow.frame." + ("continuation" if f.opcode == CONTINUATION else opcode_name(f.opcode))]
     words = name + ("" if f.fin else t["flow.fragment"])
-    if f.opcode in (1, 0) and f.payload and not f.rsv & 4:
+    if f.opcode in (1, 0) and f.payload and not f.rsv & 4 and (f.opcode == 1 or _looks_like_text(f.payload)):
         preview = f.payload[:24].decode("utf-8", "replace")
         words += f' "{clean(preview)}{"…" if f.length > 24 else ""}"'
     elif f.rsv & 4:
