@@ -73,6 +73,7 @@ class Analyzer:
         self.lang = lang
         self._t = t = catalog(lang)                           # id -> template: one lookup + format per label
         self._side = {C2S: t["side.client"], S2C: t["side.server"]}
+        self._frame_names: dict = {}                          # for _short_name
         self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
         self.tracker = Tracker(limits, server_ports=self.decode_as)
@@ -368,7 +369,7 @@ class Analyzer:
         content_role, content_label, proto = self._content(tc, st, d, row, http_recs, own)
         if content_role is not None and kind in (K_DATA, K_FIN, K_ACK):
             role, label = content_role, content_label
-            name = _short_name(http_recs, t, own) or name
+            name = _short_name(http_recs, t, own, self._frame_names) or name
         if proto:
             row.protocol = proto
             info = _content_info(http_recs, own) or None
@@ -617,15 +618,22 @@ def _tcp_info(row: Row) -> str:
     return f"{head} Seq={row.seq} Win={row.window} Len={row.length}"
 
 
+_INFO_NAMES = {0: "Continuation", 1: "Text", 2: "Binary", 8: "Connection Close", 9: "Ping", 10: "Pong"}
+_frame_infos: dict = {}        # (opcode, fin, rsv1, masked) -> tshark's words: at most 128 distinct
+
+
 def _frame_info(f: Frame) -> str:
-    names = {0: "Continuation", 1: "Text", 2: "Binary", 8: "Connection Close", 9: "Ping", 10: "Pong"}
-    s = names.get(f.opcode, f"Unknown {f.opcode}")
-    if f.fin:
-        s += " [FIN]"
-    if f.rsv & 4:
-        s += " [COMPRESSED]"
-    if f.masked:
-        s += " [MASKED]"
+    key = (f.opcode, f.fin, f.rsv & 4, f.masked)
+    s = _frame_infos.get(key)
+    if s is None:
+        s = _INFO_NAMES.get(f.opcode, f"Unknown {f.opcode}")
+        if f.fin:
+            s += " [FIN]"
+        if f.rsv & 4:
+            s += " [COMPRESSED]"
+        if f.masked:
+            s += " [MASKED]"
+        _frame_infos[key] = s
     return s
 
 
@@ -633,19 +641,29 @@ def _content_info(http_recs: list, frames: list) -> str:
     for rec in http_recs:
         if type(rec) in (HttpRequest, HttpResponse):
             return rec.summary()
+    if len(frames) == 1:
+        return "WebSocket " + _frame_info(frames[0])
     if frames:
-        return "WebSocket " + ", ".join(_frame_info(f) for f in frames)
+        return "WebSocket " + ", ".join([_frame_info(f) for f in frames])
     return ""
 
 
-def _short_name(http_recs: list, t: dict, frames: list) -> Optional[str]:
+def _short_name(http_recs: list, t: dict, frames: list, memo: dict) -> Optional[str]:
+    """How a later "ACK of #N (...)" names this packet. `memo`: opcodes -> name, in the analyzer's language
+    (nearly every data packet needs one, and a capture has few distinct opcode sequences)."""
     for rec in http_recs:
         if type(rec) is HttpRequest:
             return t["name.upgrade_request"] if rec.is_websocket_upgrade else t["name.http_request"]
         if type(rec) is HttpResponse:
             return t["name.reply"].format(status=rec.status)
     if frames:
-        names = [_opcode_word(f.opcode, t) for f in frames]
-        return t["name.frames" if len(names) > 1 else "name.frame"].format(
-            names=t["sep.list"].join(dict.fromkeys(names)))
+        key = frames[0].opcode if len(frames) == 1 else tuple([f.opcode for f in frames])
+        name = memo.get(key)
+        if name is None:
+            if len(memo) > 1024:       # hostile input can make many sequences; keep it bounded
+                memo.clear()
+            names = [_opcode_word(f.opcode, t) for f in frames]
+            name = memo[key] = t["name.frames" if len(names) > 1 else "name.frame"].format(
+                names=t["sep.list"].join(dict.fromkeys(names)))
+        return name
     return None
