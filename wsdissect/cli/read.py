@@ -9,6 +9,7 @@ import click
 from ..analyzer import Analyzer
 from ..filters import RowFilter, parse_roles
 from ..i18n import DEFAULT_LANG, LANGS
+from .output import block_buffered_stdout
 from .progress import open_tracked
 from .common import EXIT_STRICT, capture_errors, check_export, export_options, fail, limit_options, make_limits, \
     primed, run, save_export, view_console
@@ -53,7 +54,7 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
     check_export(export)
     limits = make_limits(**caps)
     analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
-    with capture_errors(capture):
+    with capture_errors(capture), block_buffered_stdout():
         packets = primed(open_tracked(capture, streaming_to_terminal=True))
         console, out = _view(view, fmt, as_json, export, width, lang)
         source = analyzer
