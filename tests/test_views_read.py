@@ -96,3 +96,88 @@ def test_export_html_and_flow_svg(tmp_path):
 def test_export_rejects_unknown_extension(tmp_path):
     proc = wsdissect("read", os.path.join(CAP, "echo.pcap"), "--export", str(tmp_path / "x.png"))
     assert proc.returncode == 2 and ".svg" in proc.stderr
+
+
+# --- a packet carrying the 101 reply and a WebSocket frame: its arrow says both ------------------------------
+
+def _flow_rows(packets, lang="en", width=80, mermaid=False):
+    import io
+
+    from rich.console import Console
+
+    from wsdissect.analyzer import Analyzer
+    from wsdissect.cli.common import run
+    from wsdissect.render.flow import FlowPrinter, MermaidPrinter
+    buf = io.StringIO()
+    out = MermaidPrinter(buf, lang=lang) if mermaid else \
+        FlowPrinter(Console(file=buf, width=width, color_system=None), lang=lang)
+    run(Analyzer(lang=lang), packets, out=out)
+    return buf.getvalue()
+
+
+def _reply_and_ping():
+    """The handshake with the server's first Ping in the 101's segment, then the client's Pong."""
+    from sessionbuild import C2S, KEY, S2C, Session, accept_for, raw_frame, upgrade_request, upgrade_response
+    s = Session()
+    s.handshake()
+    s.send(C2S, upgrade_request(KEY))
+    s.send(S2C, upgrade_response(accept_for(KEY)) + raw_frame(b"Zeek", opcode=9))       # #6, ACKed by #7
+    s.send(C2S, raw_frame(b"Zeek", opcode=10, mask=b"\x01\x02\x03\x04"))                 # #8 Pong
+    return s.packets()
+
+
+def test_flow_arrow_of_the_101_says_its_coalesced_ping_too():
+    out = _flow_rows(_reply_and_ping())
+    lines = out.splitlines()
+    six = next(line for line in lines if "#6 " in line)
+    assert "HTTP/1.1 101 Switching Protocols + Ping" in six and "◀" in six
+    # The 101 ends the WebSocket handshake: #6 and the ACK of it sit in that phase, data transfer follows.
+    at = {name: next(i for i, line in enumerate(lines) if name in line)
+          for name in ("WebSocket handshake", "#6 ", "#7 ", "data transfer", "#8 ")}
+    assert at["WebSocket handshake"] < at["#6 "] < at["#7 "] < at["data transfer"] < at["#8 "]
+    zh = _flow_rows(_reply_and_ping(), lang="zh")
+    assert "HTTP/1.1 101 Switching Protocols，附带 Ping" in zh
+    # Too narrow for all of it: the HTTP line is cut, the frame stays.
+    narrow = next(line for line in _flow_rows(_reply_and_ping(), width=60).splitlines() if "#6 " in line)
+    assert "… + Ping ──" in narrow and len(narrow) <= 60
+    mermaid = _flow_rows(_reply_and_ping(), mermaid=True)
+    assert "S->>C: #6 HTTP/1.1 101 Switching Protocols + Ping (" in mermaid
+    assert "S->>C: #6 HTTP/1.1 101 Switching Protocols，附带 Ping (" in _flow_rows(_reply_and_ping(), "zh",
+                                                                                   mermaid=True)
+
+
+def test_flow_of_the_zeek_reply_ping_capture():
+    from conftest import SHARED_DIR
+    path = os.path.join(SHARED_DIR, "zeek-reply-ping-coalesced.pcap")
+    if not os.path.exists(path):
+        import pytest
+        pytest.skip("../shared/captures is not present")
+    # The timeline shows the 101 and, under it, the Ping frame; the flow arrow names both.
+    timeline = wsdissect("read", path).stdout
+    assert re.search(r"\n +6 .*HTTP/1\.1 101", timeline) and '↳ Ping [FIN] 4 bytes "Zeek"' in timeline
+    flow = wsdissect("read", path, "--view", "flow").stdout
+    assert "HTTP/1.1 101 Switching Protocols + Ping" in next(line for line in flow.splitlines() if "#6 " in line)
+    mermaid = wsdissect("read", path, "--view", "flow", "--format", "mermaid").stdout
+    assert "S->>C: #6 HTTP/1.1 101 Switching Protocols + Ping (" in mermaid
+
+
+def test_flow_ends_with_what_the_diagram_cannot_show_caps_and_a_damaged_file(tmp_path):
+    cut = tmp_path / "cut.pcap"
+    with open(os.path.join(CAP, "echo.pcap"), "rb") as f:
+        cut.write_bytes(f.read()[:-20])
+    out = wsdissect("read", str(cut), "--view", "flow", "--max-message", "3").stdout
+    tail = out[out.rindex("#21"):]
+    assert "limits reached" in tail and "--max-message cap (3 bytes)" in tail
+    assert "about the capture file:" in tail and "[error]" in tail and "cut short inside packet 22" in tail
+    mermaid = wsdissect("read", str(cut), "--view", "flow", "--format", "mermaid").stdout
+    assert mermaid.rstrip().splitlines()[-1].startswith("%% [error]")
+    clean = wsdissect("read", os.path.join(CAP, "echo.pcap"), "--view", "flow").stdout
+    assert "limits reached" not in clean and "about the capture file" not in clean
+
+
+def test_each_cap_is_listed_once_in_the_summary_however_often_it_is_hit():
+    import json
+    out = wsdissect("read", os.path.join(CAP, "echo.pcap"), "--json", "--max-message", "3").stdout
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["notes_by_code"]["message-truncated"] > 1
+    assert len(summary["caps"]) == len({"message-truncated", "frame-truncated"} & set(summary["notes_by_code"]))

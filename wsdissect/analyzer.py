@@ -319,7 +319,8 @@ class Analyzer:
         s = self.summary
         s.notes_by_code[note.code] = s.notes_by_code.get(note.code, 0) + 1
         s.notes_by_severity[note.severity] = s.notes_by_severity.get(note.severity, 0) + 1
-        if note.code in CAP_NOTE_CODES:
+        if note.code in CAP_NOTE_CODES and s.notes_by_code[note.code] == 1:
+            # The first of each: a capture of big messages can hit a cap a million times (notes_by_code counts).
             s.caps.append(note.text)
 
     # -- roles and labels ------------------------------------------------------------------------------------

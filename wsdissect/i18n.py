@@ -862,6 +862,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "flow.frames.more": ("{n} continuation fragments, {size}", "{n} 个后续分片，{size}"),
     "flow.frames.list": ("{n} frames: {list}", "{n} 个帧：{list}"),
 
+    # -- the flow view: an HTTP packet that also carries frames; live's arrows as they come (render/flow.py) --
+    "flow.http_and_frames": ("{http} + {frames}", "{http}，附带 {frames}"),
+    "flow.continued": ("{conn} (continued): {phase}", "{conn}（续）：{phase}"),
+
     # -- --explain: paragraphs before each phase (explain.py) --------------------------------------------
     "explain.heading": ("conn {conn} · {title}", "连接 {conn} · {title}"),
     "explain.seen": ("conn {conn} · {title}: as explained above for conn {first}",

@@ -219,5 +219,5 @@ class CaptureSummary:
     connections: list = field(default_factory=list)       # Connection records, by id
     notes_by_code: dict = field(default_factory=dict)      # code -> count
     notes_by_severity: dict = field(default_factory=dict)  # severity -> count
-    caps: list = field(default_factory=list)               # texts of caps reached (limits.py)
+    caps: list = field(default_factory=list)               # caps reached (limits.py): each one's first note text
     capture_notes: list = field(default_factory=list)      # Notes about the file itself (truncated...)

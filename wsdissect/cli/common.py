@@ -202,12 +202,15 @@ def make_console() -> "QuietConsole":
 EXPORT_EXTENSIONS = (".svg", ".html", ".htm", ".txt")
 
 
-def export_options(f):
-    """--export FILE and --width N, the same on every command that draws a view."""
+def export_options(f=None, *, export_help: Optional[str] = None):
+    """--export FILE and --width N, the same on every command that draws a view (`@export_options`;
+    `@export_options(export_help=...)` where --export does something else than replace the output)."""
+    if f is None:
+        return lambda f: export_options(f, export_help=export_help)
     opts = [
         click.option("--export", type=click.Path(dir_okay=False, writable=True, path_type=str), metavar="FILE",
-                     help="Write the view as it looks in a terminal, colours included, to FILE.svg, .html or "
-                          ".txt (instead of printing it)."),
+                     help=export_help or "Write the view as it looks in a terminal, colours included, to FILE.svg, "
+                          ".html or .txt (instead of printing it)."),
         click.option("--width", type=click.IntRange(60, 400), help="Columns to lay the view out for (default: "
                      "the terminal's; 100 for --export)."),
     ]
@@ -303,3 +306,63 @@ def save_export(console: Console, path: str, title: str) -> None:
     except OSError as e:
         fail(f"cannot write {path}: {e.strerror or e}")
     click.echo(f"wsdissect: wrote {path}", err=True)
+
+
+# --- views and display filters: `read` and `live` share these ------------------------------------------------
+
+def filter_options(f):
+    """--conn, --role, --grep and --hide-acks: which rows a view shows (the analysis sees every packet)."""
+    opts = [
+        click.option("--conn", "conns", type=click.IntRange(0), multiple=True, metavar="N",
+                     help="Show only connection N (repeatable). The summary still covers the whole capture."),
+        click.option("--role", "roles", metavar="ROLE[,ROLE]",
+                     help="Show only rows with these roles, e.g. ws-data,ws-close."),
+        click.option("--grep", metavar="REGEX",
+                     help="Show only rows carrying a message (or frame) whose text matches."),
+        click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def row_filter(conns: tuple, roles: Optional[str], grep: Optional[str], hide_acks: bool):
+    """The RowFilter of filter_options' values; a bad role or pattern is a usage error (one line, exit 2)."""
+    from ..filters import RowFilter, parse_roles
+    try:
+        return RowFilter(conns, parse_roles(roles) if roles else (), grep, hide_acks)
+    except ValueError as e:
+        fail(str(e))
+    except Exception as e:  # re.error: a bad --grep pattern
+        fail(f"--grep {grep!r} is not a valid regular expression: {e}")
+
+
+def check_views(*, as_json: bool, view: str = "timeline", fmt: str = "text", explain: bool = False,
+                export: Optional[str] = None, details: bool = False) -> None:
+    """The options that do not go together, each refused with one line (exit 2)."""
+    if explain and (as_json or view != "timeline"):
+        fail("--explain goes with the timeline view; it does not go with --json or --view flow")
+    if export and (as_json or fmt == "mermaid"):
+        fail("--export draws a terminal view; it does not go with --json or --format mermaid")
+    if fmt == "mermaid" and view != "flow":
+        fail("--format mermaid needs --view flow")
+    if details and (as_json or view != "timeline"):
+        fail("--details prints each packet's tree; it does not go with --json or --view flow")
+    check_export(export)
+
+
+def view_writer(view: str, fmt: str, as_json: bool, export: Optional[str], width: Optional[int],
+                lang: str = DEFAULT_LANG, live: bool = False):
+    """(console or None, writer) for the chosen view. live=True: rows and arrows are drawn (and flushed) as
+    they come, for a live capture."""
+    if as_json:
+        from ..render.jsonl import JsonLinesWriter
+        return None, JsonLinesWriter(sys.stdout)
+    console = view_console(export, width)
+    if view == "flow":
+        from ..render.flow import FlowPrinter, MermaidPrinter
+        if fmt == "mermaid":
+            return None, MermaidPrinter(sys.stdout, lang=lang)
+        return console, FlowPrinter(console, lang=lang, live=live)
+    from ..render.timeline import TimelinePrinter
+    return console, TimelinePrinter(console, lang=lang, live=live)

@@ -20,7 +20,8 @@ from ..i18n import DEFAULT_LANG, LANGS
 from ..i18n import localize_note
 from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, fail, limit_options, make_limits, run
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, check_views, export_options, fail, \
+    filter_options, limit_options, make_limits, row_filter, run, save_export, view_writer
 
 
 @contextmanager
@@ -76,11 +77,16 @@ def captured(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter],
 
 def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter], *, as_json: bool,
                  show_acks: bool, strict: bool, count: Optional[int] = None, duration: Optional[float] = None,
-                 drain: Optional[Callable[[], bool]] = None, stop: Optional[Callable[[], bool]] = None) -> None:
-    """run() over a live capture with the usual error mapping; returns only when the exit code is 0."""
+                 drain: Optional[Callable[[], bool]] = None, stop: Optional[Callable[[], bool]] = None,
+                 out=None, keep: Optional[Callable] = None, finished: Optional[Callable[[], None]] = None) -> None:
+    """run() over a live capture with the usual error mapping; returns only when the exit code is 0.
+    `out` and `keep` are run()'s writer and row filter (default: the timeline); `finished` is called once the
+    summary is out (live --export writes its file then), before --strict decides the exit code."""
     try:
         run(analyzer, captured(analyzer, cap, writer, count=count, duration=duration, stop=stop, drain=drain),
-            as_json=as_json, show_acks=show_acks, source=cap.iface, live=True)
+            as_json=as_json, show_acks=show_acks, source=cap.iface, live=True, out=out, keep=keep)
+        if finished is not None:
+            finished()
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     except Exception as e:  # noqa: BLE001 -- a bug of ours still gets one line, not a traceback
@@ -106,27 +112,89 @@ def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWrit
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Stop after this many seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Stream JSON Lines instead of the timeline.")
+@click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,
+              help="timeline: one explained row per packet. flow: the ladder diagram, an arrow per packet.")
+@export_options(export_help="Also write the view, as it looks in a terminal with colours, to FILE.svg, .html or "
+                ".txt when the session ends (Ctrl-C, --count, --duration): a handout of the lab.")
 @click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
               help="Decode TCP port PORT as WebSocket even without the handshake (joined mid-connection).")
-@click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
+@filter_options
 @click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
+@click.option("--explain", is_flag=True, help="Before each phase of a connection (TCP handshake, WebSocket "
+              "handshake, data transfer, closing), print a paragraph explaining it, citing RFC 6455.")
 @click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
-              help="Language of the timeline and its row labels: en (English) or zh (Chinese, 中文).")
+              help="Language of the view, its row labels and explanations: en (English) or zh (Chinese, 中文).")
 @limit_options
 def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[str], count: Optional[int],
-         duration: Optional[float], as_json: bool, decode_as: tuple, hide_acks: bool, strict: bool, lang: str,
-         **caps) -> None:
+         duration: Optional[float], as_json: bool, view: str, export: Optional[str], width: Optional[int],
+         decode_as: tuple, conns: tuple, roles: Optional[str], grep: Optional[str], hide_acks: bool,
+         strict: bool, explain: bool, lang: str, **caps) -> None:
     """Capture live (loopback by default) and explain each packet as it arrives.
 
     Stops after --count packets, after --duration seconds, or on Ctrl-C, which prints the summary and exits 0.
+    With --export FILE the view is shown as usual and also written to FILE when the session ends.
     Capturing needs root or the CAP_NET_RAW capability.
     """
+    keep = row_filter(conns, roles, grep, hide_acks)
+    check_views(as_json=as_json, view=view, explain=explain, export=export)
+    if export:
+        check_writable(export)
     bpf = bpf if bpf is not None else f"tcp port {port}"
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
     cap = open_capture_or_fail(iface, bpf)
     writer = open_writer(write, cap)
+    out = explained(*view_writer(view, "text", as_json, None, width, lang, live=True), explain, lang)
+    finished = None
+    if export:
+        # The terminal shows the view as it happens; a recording console draws it too, saved at the end.
+        record, copy = view_writer(view, "text", False, export, width, lang, live=True)
+        out = Tee(out, explained(record, copy, explain, lang))
+        finished = lambda: save_export(record, export, f"wsdissect live {cap.iface} {bpf}")  # noqa: E731
     click.echo(f"wsdissect: capturing on {cap.iface}, filter {bpf!r}"
                + (f", saving to {write}" if write else "") + " (Ctrl-C stops)", err=True)
     with first_sigint_stops() as stop:
-        analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=not hide_acks, strict=strict,
-                     count=count, duration=duration, stop=stop.is_set)
+        analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=strict,
+                     count=count, duration=duration, stop=stop.is_set, out=out,
+                     keep=keep if keep.active else None, finished=finished)
+
+
+def explained(console, out, explain: bool, lang: str):
+    """`out`, with --explain's paragraphs printed on `console` before the rows they introduce."""
+    if not explain:
+        return out
+    from ..explain import ExplainWriter
+    return ExplainWriter(out, console, lang)
+
+
+def check_writable(path: str) -> None:
+    """--export writes its file when the session ends: a path that cannot be written fails now (exit 2)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        fail(f"cannot write {path}: no such directory")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        fail(f"cannot write {path}: permission denied")
+
+
+class Tee:
+    """A writer handing every row to several writers (live --export: the terminal's and the recording one)."""
+
+    def __init__(self, *writers) -> None:
+        self.writers = writers
+
+    def origin(self, ts: float) -> None:
+        for w in self.writers:
+            origin = getattr(w, "origin", None)
+            if origin is not None:
+                origin(ts)
+
+    def row(self, row, conn) -> None:
+        for w in self.writers:
+            w.row(row, conn)
+
+    def end(self, frames: list, messages: list, notes: list) -> None:
+        for w in self.writers:
+            w.end(frames, messages, notes)
+
+    def summary(self, s) -> None:
+        for w in self.writers:
+            w.summary(s)

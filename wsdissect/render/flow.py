@@ -5,7 +5,8 @@ then the close handshake and the FIN teardown, with the phases set apart. `FlowP
 terminal; `MermaidPrinter` writes the same ladder as Mermaid sequence-diagram text for documents.
 
 Rows are collected per connection (a few short strings each) and each diagram is drawn when the capture ends,
-so connections that overlap in time still get a diagram of their own.
+so connections that overlap in time still get a diagram of their own. `live` draws each arrow as its packet
+arrives instead (FlowPrinter(live=True)): nothing is kept but each connection's phase and last time.
 """
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ def phase_after(phase: int, role: str) -> int:
 SILENCE_WORTH_SHOWING = 1.0
 
 
+_HTTP_ROLES = ("ws-upgrade-request", "ws-upgrade-response", "http")
+
+
 @dataclass(slots=True)
 class Arrow:
     no: int
@@ -53,6 +57,7 @@ class Arrow:
     text: str
     role: str
     phase: int
+    head: int = 0       # an HTTP line opening `text` (before the frames it carries): cut first when too long
 
 
 def arrow_text(row: Row, t: Optional[dict] = None) -> str:
@@ -60,12 +65,14 @@ def arrow_text(row: Row, t: Optional[dict] = None) -> str:
     i18n catalog of the labels' language (English by default)."""
     if t is None:
         t = catalog(DEFAULT_LANG)
+    role = row.role
     if row.frames:
         words = _frame_words(row.frames[0], t) if len(row.frames) == 1 else frames_summary(row.frames,
                                                                                            row.messages, t)
+        if role in _HTTP_ROLES and row.info:   # the 101 and the server's first frame in one segment: say both
+            words = t["flow.http_and_frames"].format(http=row.info, frames=words)
         return words + (" +FIN" if row.flags & 0x01 else "")
-    role = row.role
-    if role in ("ws-upgrade-request", "ws-upgrade-response", "http"):
+    if role in _HTTP_ROLES:
         return row.info
     flags = flag_names(row.flags).replace(",", ", ")
     if role == "ack" and "#" in row.label:           # "ACK of #4 (upgrade request): server got it"
@@ -121,13 +128,17 @@ class _Collector:
         self.first_ts: Optional[float] = None
 
     def add(self, row: Row) -> None:
-        if row.conn is None:
-            return
+        if row.conn is not None:
+            self.arrows.setdefault(row.conn, []).append(self.arrow(row))
+
+    def arrow(self, row: Row) -> Arrow:
+        """`row` (of a connection) as an arrow, in its connection's phase; nothing is kept but that phase."""
         if self.first_ts is None:
             self.first_ts = row.ts
         phase = self.phase[row.conn] = phase_after(self.phase.get(row.conn, 0), row.role)
-        self.arrows.setdefault(row.conn, []).append(
-            Arrow(row.no, row.ts, row.direction == C2S, arrow_text(row, self.t), row.role, phase))
+        text = arrow_text(row, self.t)
+        head = len(row.info) if row.frames and row.role in _HTTP_ROLES and text.startswith(row.info) else 0
+        return Arrow(row.no, row.ts, row.direction == C2S, text, row.role, phase, head)
 
 
 class _LadderWriter:
@@ -152,27 +163,107 @@ class _LadderWriter:
         pass
 
 
-class FlowPrinter(_LadderWriter):
-    """Ladder diagrams in the terminal, one per connection, drawn when the capture ends."""
+class _Pen:
+    """Where a connection's ladder stands while it is drawn: the phase of its last rule, its last time."""
+    __slots__ = ("phase", "prev_ts")
 
-    def __init__(self, console: Console, *, show_acks: bool = True, lang: str = DEFAULT_LANG) -> None:
+    def __init__(self) -> None:
+        self.phase = -1
+        self.prev_ts: Optional[float] = None
+
+
+def _footnotes(s: CaptureSummary, t: dict, width: Optional[int] = None) -> list:
+    """The summary's caps and capture notes (the timeline prints them in its summary), as plain lines,
+    word-wrapped to `width` cells when given."""
+    items = []
+    if s.caps:
+        items.append((t["tl.caps"], []))
+        items[-1][1].extend(s.caps)
+    if s.capture_notes:
+        items.append((t["tl.capture_file"], [f"[{t.get('sev.' + n.severity, n.severity)}] {n.text}"
+                                             for n in s.capture_notes]))
+    lines = []
+    for head, texts in items:
+        lines.append(head)
+        for text in texts:
+            if width is None:
+                lines.append("  " + text)
+            else:
+                from .details import wrap
+                lines.extend(wrap(text, width, "  ", "    "))
+    return lines
+
+
+class FlowPrinter(_LadderWriter):
+    """Ladder diagrams in the terminal, one per connection, drawn when the capture ends.
+
+    live=True (the `live` command) draws each arrow as its packet arrives instead, keeping no arrows: a
+    connection's heading comes with its first arrow, and when the arrows of connections that overlap in time
+    alternate, a rule "conn N (continued): phase" says whose the next arrows are. The heading then names the
+    connection's addresses but not yet its URI (the request comes later)."""
+
+    def __init__(self, console: Console, *, show_acks: bool = True, lang: str = DEFAULT_LANG,
+                 live: bool = False) -> None:
         super().__init__(show_acks, lang)
         self.console = console
         self.ascii = not (console.encoding or "").lower().startswith("utf")
+        self.live = live
+        self._pens: dict[int, _Pen] = {}        # live: per connection drawn so far
+        self._last: Optional[int] = None        # live: the connection of the last arrow drawn
 
+    def row(self, row: Row, conn: Optional[Connection]) -> None:
+        if not self.live:
+            super().row(row, conn)
+            return
+        if row.conn is None or (not self.show_acks and row.role == "ack" and not row.notes):
+            return
+        cid = row.conn
+        pen = self._pens.get(cid)
+        arrow = self.rows.arrow(row)
+        if pen is None:
+            if self._last is not None:
+                self.console.print()
+            pen = self._pens[cid] = _Pen()
+            self._heading(conn, cid)
+        elif cid != self._last:
+            # Back to a connection after another's arrows: its rule, naming it, in the phase it is now in.
+            gutter, lane = self._layout()
+            name = self.t["flow.continued"].format(conn=self.t["view.conn"].format(id=cid),
+                                                   phase=self.phases[arrow.phase])
+            h = "-" if self.ascii else "─"
+            self.console.print(Text(" " * gutter + "|" + _center(f" {name} ", lane, h) + "|", style="bold"),
+                               highlight=False)
+            pen.phase = arrow.phase
+        self._last = cid
+        self._draw(arrow, pen)
 
     def summary(self, s: CaptureSummary) -> None:
-        conns = {c.id: c for c in s.connections}
-        for cid, arrows in self.rows.arrows.items():
-            self._diagram(conns.get(cid), cid, arrows)
+        if self.live:
+            if self._last is not None:
+                self.console.print()
+        else:
+            conns = {c.id: c for c in s.connections}
+            for cid, arrows in self.rows.arrows.items():
+                self._heading(conns.get(cid), cid)
+                pen = _Pen()
+                for a in arrows:
+                    self._draw(a, pen)
+                self.console.print()
+        for line in _footnotes(s, self.t, self.console.width):
+            # What the diagram cannot show but a reader must know: caps reached, a damaged file, kernel drops.
+            self.console.print(Text(line, style="yellow"), highlight=False)
         self.console.file.flush()
 
-    def _diagram(self, conn: Optional[Connection], cid: int, arrows: list[Arrow]) -> None:
+    def _layout(self) -> tuple[int, int]:
+        """(gutter, lane): the columns before the client's lifeline ("  12.345678  #1234  ") and between the
+        two lifelines."""
+        width = max(60, min(self.console.width, 120))
+        gutter = 22
+        return gutter, width - gutter - 2
+
+    def _heading(self, conn: Optional[Connection], cid: int) -> None:
         out = self.console
-        width = max(60, min(out.width, 120))
-        h, left, right = ("-", "<", ">") if self.ascii else ("─", "◀", "▶")
-        gutter = 22                         # "  12.345678  #1234  " before the client's lifeline
-        lane = width - gutter - 2           # between the two lifelines
+        gutter, lane = self._layout()
         client = str(conn.client) if conn else self.t["side.client"]
         server = str(conn.server) if conn else self.t["side.server"]
         title = self.t["view.conn"].format(id=cid)
@@ -185,37 +276,45 @@ class FlowPrinter(_LadderWriter):
         out.print(Text(head, style="bold"), highlight=False)
         out.print(Text(" " * gutter + client.ljust(lane // 2) + server.rjust(lane - lane // 2 + 1)),
                   highlight=False)
-        t0 = self.rows.first_ts or 0.0
-        phase = -1
-        prev_ts = None
-        for a in arrows:
-            if prev_ts is not None and a.ts - prev_ts >= SILENCE_WORTH_SHOWING:
-                gap = self.t["flow.silence"].format(seconds=f"{a.ts - prev_ts:.1f}")
-                out.print(Text(" " * gutter + (":" if self.ascii else "┆") + _center(gap, lane, " ") +
-                               (":" if self.ascii else "┆"), style="dim italic"), highlight=False)
-            prev_ts = a.ts
-            if a.phase != phase:
-                phase = a.phase
-                name = f" {self.phases[phase]} "
-                out.print(Text(" " * gutter + "|" + _center(name, lane, h if not self.ascii else "-") + "|",
-                               style="bold"), highlight=False)
-            text = a.text
-            room = lane - 6
-            if cell_len(text) > room:
-                text = _crop(text, room - 1) + ("..." if self.ascii else "…")[: 3 if self.ascii else 1]
-            body = f" {text} "
-            fill = lane - 1 - cell_len(body)
-            if a.to_server:
-                line = h * 2 + body + h * max(fill - 2, 0) + right
+
+    def _draw(self, a: Arrow, pen: _Pen) -> None:
+        """One arrow, after the silence before it and the rule of the phase it opens, if any."""
+        out = self.console
+        gutter, lane = self._layout()
+        h, left, right = ("-", "<", ">") if self.ascii else ("─", "◀", "▶")
+        if pen.prev_ts is not None and a.ts - pen.prev_ts >= SILENCE_WORTH_SHOWING:
+            gap = self.t["flow.silence"].format(seconds=f"{a.ts - pen.prev_ts:.1f}")
+            out.print(Text(" " * gutter + (":" if self.ascii else "┆") + _center(gap, lane, " ") +
+                           (":" if self.ascii else "┆"), style="dim italic"), highlight=False)
+        pen.prev_ts = a.ts
+        if a.phase != pen.phase:
+            pen.phase = a.phase
+            name = f" {self.phases[a.phase]} "
+            out.print(Text(" " * gutter + "|" + _center(name, lane, h if not self.ascii else "-") + "|",
+                           style="bold"), highlight=False)
+        text = a.text
+        room = lane - 6
+        if cell_len(text) > room:
+            ellipsis = "..." if self.ascii else "…"
+            tail = text[a.head:] if a.head else ""
+            if tail and cell_len(tail) + len(ellipsis) + 8 <= room:
+                # An HTTP line and the frames its packet also carries: cut the HTTP line, keep the frames.
+                text = _crop(text[:a.head], room - cell_len(tail) - len(ellipsis)) + ellipsis + tail
             else:
-                line = left + h * max(fill - 2, 0) + body + h * 2
-            stamp = f"{a.ts - t0:10.6f}  #{a.no:<6}"[:gutter].ljust(gutter)
-            t = Text(stamp)
-            t.append("|")
-            t.append(line[:lane], style=role_style(a.role))
-            t.append("|")
-            out.print(t, highlight=False, no_wrap=True, overflow="crop")
-        out.print()
+                text = _crop(text, room - 1) + ellipsis
+        body = f" {text} "
+        fill = lane - 1 - cell_len(body)
+        if a.to_server:
+            line = h * 2 + body + h * max(fill - 2, 0) + right
+        else:
+            line = left + h * max(fill - 2, 0) + body + h * 2
+        t0 = self.rows.first_ts or 0.0
+        stamp = f"{a.ts - t0:10.6f}  #{a.no:<6}"[:gutter].ljust(gutter)
+        t = Text(stamp)
+        t.append("|")
+        t.append(line[:lane], style=role_style(a.role))
+        t.append("|")
+        out.print(t, highlight=False, no_wrap=True, overflow="crop")
 
 
 class MermaidPrinter(_LadderWriter):
@@ -245,6 +344,8 @@ class MermaidPrinter(_LadderWriter):
                     w(f"    Note over C,S: {self.phases[phase]}\n")
                 src, dst = ("C", "S") if a.to_server else ("S", "C")
                 w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)} ({a.ts - t0:.6f} s)\n")
+        for line in _footnotes(s, self.t):
+            w(f"%% {line.strip()}\n")
         self.out.flush()
 
 
