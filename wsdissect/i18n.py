@@ -822,7 +822,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "stats.rtt_value": ("{time}: {side} ping #{ping} {arrow} pong #{pong}{how}",
                         "{time}：{side}的 Ping #{ping} {arrow} Pong #{pong}{how}"),
     "stats.rtt_next": (" (matched: next pong)", "（匹配方式：下一个 Pong）"),
-    "stats.rtt_none": ("no ping answered", "没有得到回复的 Ping"),
+    "stats.rtt_none": ("no ping answered", "没有 Ping 得到回复"),
     "stats.unanswered": ("{n} ping(s) never answered", "{n} 个 Ping 始终没有回复"),
     "stats.close": ("close", "关闭"),
     "stats.close_value": ("{code} {name}{reason}, sent first by the {side} (#{no})",
