@@ -193,10 +193,6 @@ def warn_truncated(capture: str, damage: list) -> None:
         click.echo(f"wsdissect: warning: {capture}: {damage[0]} (packets before it were analysed)", err=True)
 
 
-def make_console() -> "QuietConsole":
-    return QuietConsole(highlight=False, soft_wrap=False)
-
-
 # --- --export: a view saved as a terminal shows it (read, show, follow, stats share this) -------------------
 
 EXPORT_EXTENSIONS = (".svg", ".html", ".htm", ".txt")
