@@ -7,8 +7,10 @@ layers on the path; `decode` does the work for `live` just as for `read`).
 On Linux the packets come from an AF_PACKET socket opened by Scapy's `L2ListenSocket` (which also compiles and
 attaches the BPF filter). A packet socket bound to the loopback interface sees every packet twice, once going out
 and once coming in; like libpcap (and so tcpdump and Wireshark) the outgoing copy is dropped on loopback
-interfaces. Kernel drops are read with PACKET_STATISTICS. Elsewhere (macOS, BSD) Scapy's own listening socket
-(BPF) is used, which has no duplicates.
+interfaces, by the socket's BPF filter itself (so it costs neither buffer space nor a read). The capture buffer
+is raised to CAPTURE_BUFFER, and packets are read into one reused buffer, waiting only when none is queued
+(`bench/live.py` measures what this keeps up with). Kernel drops are read with PACKET_STATISTICS. Elsewhere
+(macOS, BSD) Scapy's own listening socket (BPF) is used, which has no duplicates.
 
 `PcapWriter` saves exactly the packets handed over, so `wsdissect read` of that file gives what `live` showed.
 """
@@ -34,6 +36,9 @@ _ARPHRD_ETHER, _ARPHRD_LOOPBACK, _ARPHRD_NONE = 1, 772, 0xFFFE
 _LINKTYPES = {_ARPHRD_ETHER: 1, _ARPHRD_LOOPBACK: 1, _ARPHRD_NONE: 101}
 
 _SOL_PACKET = 263
+_SO_ATTACH_FILTER = 26
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+_SKF_AD_PKTTYPE = 0xFFFFF000 + 4       # SKF_AD_OFF + SKF_AD_PKTTYPE: a BPF load of the packet's direction
 _PACKET_AUXDATA = 8
 _PACKET_STATISTICS = 6
 _PACKET_OUTGOING = 4
@@ -45,6 +50,8 @@ _TIMESPEC = struct.Struct("=qq")
 _STATS = struct.Struct("=II")          # tp_packets, tp_drops (reset by each read)
 
 POLL = 0.1                    # seconds between checks of the stop conditions while no packet arrives
+CAPTURE_BUFFER = 32 << 20     # bytes the kernel may queue for us (SO_RCVBUF): bursts, or this process not
+                              # being scheduled for a while on a busy machine, must not become drops
 
 
 class CaptureUnavailable(Exception):
@@ -106,6 +113,8 @@ class LiveCapture:
         self._sock = None          # the Scapy SuperSocket
         self._fd: Optional[socket.socket] = None
         self._probe: Optional[socket.socket] = None   # keeps the kernel's packet time-stamping on
+        self._buf: Optional[bytearray] = None          # recvmsg_into's buffer, reused for every packet
+        self._view: Optional[memoryview] = None
         self._linux = sys.platform.startswith("linux")
         self._loopback = False
         self._t0 = 0.0
@@ -162,6 +171,9 @@ class LiveCapture:
                     f"decodes (Ethernet, loopback, raw IP)")
             self.linktype = _LINKTYPES[hatype]
             self._loopback = hatype == _ARPHRD_LOOPBACK
+            self._tune_linux()
+            self._buf = bytearray(self.snaplen)
+            self._view = memoryview(self._buf)
             self.dropped_known = True
             self._read_stats()          # start counting from now
             self.dropped = 0
@@ -169,6 +181,34 @@ class LiveCapture:
             from scapy.config import conf
             ll = getattr(self._sock, "LL", None)
             self.linktype = conf.l2types.layer2num.get(ll, 1) if ll is not None else 1
+
+    def _tune_linux(self) -> None:
+        """Let the kernel take what work it can (best effort: the capture works the same without either).
+
+        A capture buffer of CAPTURE_BUFFER bytes (~77,000 small loopback packets) instead of Scapy's 64 KB (~80,
+        next to their outgoing copies: a connection storm, or a few milliseconds without the CPU, and the kernel
+        dropped). SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it SO_RCVBUF is capped at net.core.rmem_max.
+
+        On loopback, the filter itself rejects the outgoing copies, so they are neither queued (half the buffer)
+        nor read one system call each only to be thrown away; the copies already queued are still skipped in
+        `_recv_linux`. The program is the one Scapy attached (libpcap's, compiled again), behind three
+        instructions: `ld [pkttype]; jeq #PACKET_OUTGOING -> ret #0; ld #0`. Its accept values become the
+        snapshot length (Scapy compiles with 65535, which cut the largest loopback frames short).
+        """
+        fd = self._fd
+        for opt in (_SO_RCVBUFFORCE, socket.SO_RCVBUF):
+            try:
+                fd.setsockopt(socket.SOL_SOCKET, opt, CAPTURE_BUFFER)
+                break
+            except OSError:
+                continue
+        if not self._loopback:
+            return
+        try:
+            prog = _compile(self.bpf, self.iface) if self.bpf else [(0x06, 0, 0, self.snaplen)]
+            _attach(fd, _reject_outgoing(prog, self.snaplen))
+        except Exception:  # noqa: BLE001 -- keep Scapy's filter; the outgoing copies are skipped one by one
+            pass
 
     def _check_iface_linux(self) -> None:
         try:
@@ -211,18 +251,24 @@ class LiveCapture:
                 return
 
     def _recv_linux(self, timeout: float):
+        # Read first, wait only when nothing is queued: under load that is one system call per packet, not two.
+        # Into one reused buffer: recvmsg(262144) would allocate (and shrink) a 256 KB bytes object per packet.
         fd = self._fd
-        ready, _, _ = select.select([fd], [], [], timeout)
-        if not ready:
-            return None
         try:
-            data, ancdata, _flags, addr = fd.recvmsg(self.snaplen, 1024, socket.MSG_DONTWAIT)
+            n, ancdata, _flags, addr = fd.recvmsg_into((self._buf,), 1024, socket.MSG_DONTWAIT)
         except BlockingIOError:
-            return None
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                return None
+            try:
+                n, ancdata, _flags, addr = fd.recvmsg_into((self._buf,), 1024, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return None
         if self._loopback and addr[2] == _PACKET_OUTGOING:
             self.outgoing_skipped += 1
             return False
-        wirelen = len(data)
+        data = bytes(self._view[:n])
+        wirelen = n
         sec = nsec = None
         for level, kind, cdata in ancdata:
             if level == _SOL_PACKET and kind == _PACKET_AUXDATA and len(cdata) >= _AUXDATA.size:
@@ -289,6 +335,7 @@ class LiveCapture:
     def close(self) -> None:
         if self._fd is not None and self._fd.fileno() != -1:
             self._read_stats()
+        self._view = self._buf = None
         if self._sock is not None:
             try:
                 self._sock.close()
@@ -338,6 +385,33 @@ def _hold_kernel_timestamps(limit: float = 1.0) -> Optional[socket.socket]:
     except OSError:
         pass
     return probe
+
+
+def _compile(bpf: str, iface: str) -> list:
+    """`bpf` compiled by libpcap for `iface`, as Scapy does it: [(code, jt, jf, k)]."""
+    from scapy.arch.common import compile_filter, free_filter
+    prog = compile_filter(bpf, iface)
+    try:
+        return [(i.code, i.jt, i.jf, i.k & 0xFFFFFFFF) for i in prog.bf_insns[:prog.bf_len]]
+    finally:
+        free_filter(prog)
+
+
+def _reject_outgoing(prog: list, snaplen: int) -> list:
+    """`prog` behind a test that rejects loopback's outgoing copies; its accept values raised to `snaplen`."""
+    ret_k = 0x06                                            # BPF_RET | BPF_K
+    return [(0x20, 0, 0, _SKF_AD_PKTTYPE),                  # ld  [pkttype]      (BPF_LD | BPF_W | BPF_ABS)
+            (0x15, 0, 1, _PACKET_OUTGOING),                 # jeq #4, next, skip (BPF_JMP | BPF_JEQ | BPF_K)
+            (ret_k, 0, 0, 0),                               # ret #0: not captured
+            (0x00, 0, 0, 0)] + [                            # ld  #0: A as a program finds it at its start
+        (code, jt, jf, max(k, snaplen)) if code == ret_k and k else (code, jt, jf, k) for code, jt, jf, k in prog]
+
+
+def _attach(fd: socket.socket, prog: list) -> None:
+    """SO_ATTACH_FILTER: replaces the socket's filter at once (the kernel copies the program)."""
+    import ctypes
+    insns = ctypes.create_string_buffer(b"".join(struct.pack("=HBBI", *i) for i in prog))
+    fd.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, struct.pack("HP", len(prog), ctypes.addressof(insns)))
 
 
 def _ifaces_hint() -> str:
