@@ -78,7 +78,7 @@ def test_live_flow_streams_the_ladder_that_read_draws(tmp_path, monkeypatch):
     # heads a connection at its SYN, before its request says which URI it is for.
     read = read_view(pcap, "--view", "flow")
     # After the ladder, live says what the kernel did with the packets (a file has no such note).
-    live, footnote = live.split("about the capture file:\n")
+    live, footnote = live.split("about the capture:\n")
     assert "packets captured" in footnote and "dropped by the" in " ".join(footnote.split())
     assert re.sub(r"(?m)^(conn \d+)  GET .*$", r"\1", read) == live
     assert live.count("TCP handshake") == 2 and "no Close frame" in live and "s of silence" in live

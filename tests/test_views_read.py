@@ -168,11 +168,11 @@ def test_flow_ends_with_what_the_diagram_cannot_show_caps_and_a_damaged_file(tmp
     out = wsdissect("read", str(cut), "--view", "flow", "--max-message", "3").stdout
     tail = out[out.rindex("#21"):]
     assert "limits reached" in tail and "--max-message cap (3 bytes)" in tail
-    assert "about the capture file:" in tail and "[error]" in tail and "cut short inside packet 22" in tail
+    assert "about the capture:" in tail and "[error]" in tail and "cut short inside packet 22" in tail
     mermaid = wsdissect("read", str(cut), "--view", "flow", "--format", "mermaid").stdout
     assert mermaid.rstrip().splitlines()[-1].startswith("%% [error]")
     clean = wsdissect("read", os.path.join(CAP, "echo.pcap"), "--view", "flow").stdout
-    assert "limits reached" not in clean and "about the capture file" not in clean
+    assert "limits reached" not in clean and "about the capture" not in clean
 
 
 def test_each_cap_is_listed_once_in_the_summary_however_often_it_is_hit():

@@ -520,7 +520,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tl.first_from": (" (first from the {side})", "（{side}先发送）"),
     "tl.notes_by_code": ("notes by code:", "按代码统计的提示："),
     "tl.caps": ("limits reached (some data was not kept):", "达到了上限（有些数据没有保留）："),
-    "tl.capture_file": ("about the capture file:", "关于抓包文件："),
+    "tl.capture_file": ("about the capture:", "关于这次抓包："),
     "tl.colours": ("colours:", "颜色："),
     "tl.legend.0": ("TCP handshake/teardown", "TCP 握手/挥手"),
     "tl.legend.1": ("WebSocket handshake", "WebSocket 握手"),
