@@ -2,6 +2,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -15,3 +16,11 @@ needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark
 
 def tshark(args: list) -> str:
     return subprocess.run(["tshark", *args], capture_output=True, text=True, check=True).stdout
+
+
+def run_wsdissect(*args, columns: int = 80) -> subprocess.CompletedProcess:
+    """`python -m wsdissect ARGS` as a user runs it, plain text, `columns` wide; never a traceback."""
+    env = dict(os.environ, NO_COLOR="1", COLUMNS=str(columns))
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True, env=env)
+    assert "Traceback" not in proc.stderr
+    return proc

@@ -77,6 +77,20 @@ class Proc:
         time.sleep(0.05)          # let the reader threads take the last lines
         return rc
 
+    def exit_after(self, traffic, timeout=5.0) -> int:
+        """Once capturing, run `traffic()`; the exit code of a process meant to stop by itself (--count),
+        killed if it does not."""
+        try:
+            self.wait_for("capturing on")
+            traffic()
+            rc = self.p.wait(timeout)
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+                self.p.wait()
+        time.sleep(0.05)          # let the reader threads take the last lines
+        return rc
+
     def stderr_text(self):
         return "".join(line for line in self.err if line is not None)
 
@@ -221,14 +235,7 @@ def test_each_packet_once_as_tcpdump_sees_it(session):
 def test_count_stops_after_n_packets(tmp_path):
     port = free_port()
     live = Proc(wsdissect_args("live", "--port", str(port), "--json", "--count", "3"))
-    try:
-        live.wait_for("capturing on")
-        asyncio.run(demo_traffic(port, IDLE, step=0.02))
-        rc = live.p.wait(5)
-    finally:
-        if live.p.poll() is None:
-            live.p.kill()
-    time.sleep(0.05)
+    rc = live.exit_after(lambda: asyncio.run(demo_traffic(port, IDLE, step=0.02)))
     assert rc == 0, live.stderr_text()
     recs = live.records()
     assert [p["role"] for p in packets(recs)] == HANDSHAKE_ROLES[:3]

@@ -175,15 +175,7 @@ def test_live_export_after_count(tmp_path):
     html = tmp_path / "count.html"
     port = free_port()
     live = Proc(wsdissect_args("live", "--port", str(port), "--count", "3", "--export", str(html)))
-    try:
-        live.wait_for("capturing on")
-        asyncio.run(demo_traffic(port, IDLE, step=0.02))
-        rc = live.p.wait(5)
-    finally:
-        if live.p.poll() is None:
-            live.p.kill()
-            live.p.wait()
-    time.sleep(0.05)
+    rc = live.exit_after(lambda: asyncio.run(demo_traffic(port, IDLE, step=0.02)))
     assert rc == 0, live.stderr_text()
     assert "TCP handshake 3/3" in html.read_text() and "Summary: 3 packets" in text_of(live.out)
 

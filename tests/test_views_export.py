@@ -2,13 +2,11 @@
 the flow view's summary of a packet carrying several frames."""
 import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ROOT, SHARED_DIR
+from conftest import ROOT, SHARED_DIR, run_wsdissect
 
 from wsdissect.cli.common import svg_fixups
 from wsdissect.i18n import catalog
@@ -20,10 +18,7 @@ FRAGMENTED = os.path.join(SHARED_DIR, "zeek-fragmented-http-reply.pcap")
 
 
 def wsdissect(*args):
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
-    proc = subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True, env=env)
-    assert "Traceback" not in proc.stderr
-    return proc
+    return run_wsdissect(*args, columns=100)
 
 
 def svg_text(path) -> str:

@@ -1,20 +1,15 @@
 """`read --view flow`, `--format mermaid`, `--export`, and the row filters, as a user runs them."""
 import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
-from conftest import ROOT
+from conftest import ROOT, run_wsdissect
 
 CAP = os.path.join(ROOT, "captures")
 
 
 def wsdissect(*args):
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="80")
-    proc = subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True, env=env)
-    assert "Traceback" not in proc.stderr
-    return proc
+    return run_wsdissect(*args, columns=80)
 
 
 def test_flow_draws_phases_in_order_and_the_idle_silence():
