@@ -17,7 +17,8 @@ def _packets(n):
 
 def _console():
     buf = io.StringIO()
-    return buf, Console(file=buf, force_terminal=True, width=120)
+    # A terminal that can redraw: on TERM=dumb (which CI may have) rich draws no transient display at all.
+    return buf, Console(file=buf, force_terminal=True, width=120, height=25, _environ={"TERM": "xterm"})
 
 
 def test_a_slow_read_shows_packets_bytes_and_rate_then_clears():

@@ -197,3 +197,25 @@ def test_flow_sums_up_a_packet_of_five_fragments(tmp_path):
     svg = tmp_path / "flow.svg"
     assert wsdissect("read", FRAGMENTED, "--view", "flow", "--export", str(svg)).returncode == 0
     assert "binary message, 5 fragments, 56 bytes" in svg_text(svg)
+
+
+@pytest.mark.parametrize("how", ["--width", "COLUMNS", "--export"])
+def test_width_holds_on_a_dumb_terminal(tmp_path, how):
+    # rich lays out 80 columns on TERM=dumb (Emacs, some CI runners) whatever width it is told, unless it is
+    # told a height too; --width, COLUMNS and the export's 100 columns must hold there all the same.
+    import subprocess
+    import sys
+    env = dict(os.environ, TERM="dumb", NO_COLOR="1")
+    env.pop("COLUMNS", None)
+    args = [sys.executable, "-m", "wsdissect", "show", os.path.join(CAP, "echo.pcap"), "6"]
+    if how == "--width":
+        args += ["--width", "120"]
+    elif how == "COLUMNS":
+        env["COLUMNS"] = "120"
+    else:
+        args += ["--export", str(tmp_path / "v.txt")]
+    out = subprocess.run(args, capture_output=True, text=True, env=env).stdout
+    if how == "--export":
+        out = (tmp_path / "v.txt").read_text(encoding="utf-8")
+    widest = max(len(line) for line in out.splitlines())
+    assert 80 < widest <= (100 if how == "--export" else 120)

@@ -133,7 +133,18 @@ def _raising(error: Exception) -> Iterator[RawPacket]:
 
 class QuietConsole(Console):
     """A rich Console whose broken pipe (`| head`) reaches our run loop, which ends with exit 0; rich's
-    default handler exits 1, and 1 means "--strict found violations" here."""
+    default handler exits 1, and 1 means "--strict found violations" here.
+
+    On a "dumb" terminal (TERM=dumb: Emacs, some CI runners) rich lays out 80 columns whatever the width it is
+    given, and ignores COLUMNS, unless it is given a height too: so --width and COLUMNS get one here."""
+
+    def __init__(self, *args, width: Optional[int] = None, **kwargs) -> None:
+        if width is None:
+            columns = os.environ.get("COLUMNS", "")
+            width = int(columns) if columns.isdigit() and int(columns) > 0 else None
+        if width is not None:
+            kwargs.setdefault("height", 25)
+        super().__init__(*args, width=width, **kwargs)
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
@@ -226,7 +237,7 @@ def view_console(export: Optional[str] = None, width: Optional[int] = None) -> C
     view out as a colour terminal `width` columns wide (100 by default) whatever stdout is."""
     if export:
         import io
-        return Console(record=True, file=io.StringIO(), width=width or 100, force_terminal=True,
+        return Console(record=True, file=io.StringIO(), width=width or 100, height=25, force_terminal=True,
                        color_system="truecolor", highlight=False, soft_wrap=False)
     return QuietConsole(highlight=False, soft_wrap=False, width=width)
 
