@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 
 from ..analyzer import Analyzer
-from ..i18n import DEFAULT_LANG, localize_note
+from ..i18n import DEFAULT_LANG, LANGS, localize_note
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
 from ..sources.pcap import CaptureError, CaptureTruncated
@@ -38,6 +38,28 @@ class Size(click.ParamType):
         if not m:
             self.fail(f"{value!r} is not a size (examples: 65536, 64k, 16M)", param, ctx)
         return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()[:1]]
+
+
+def decode_as_option(f):
+    """--decode-as PORT, for every command that analyses packets."""
+    return click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
+                        help="Decode TCP port PORT as WebSocket even without the handshake (a capture begun "
+                             "mid-connection). Repeatable.")(f)
+
+
+def lang_option(what: str, also: str = ""):
+    """--lang en|zh; `what` says what it translates on this command, `also` anything to add."""
+    return click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+                        help=f"Language of {what}: en (English) or zh (Chinese, 中文).{also}")
+
+
+def row_options(f):
+    """--strict and --explain: what read and live say about the rows they show."""
+    f = click.option("--explain", is_flag=True, help="Before each phase of a connection (TCP handshake, "
+                     "WebSocket handshake, data transfer, closing), print a paragraph explaining it, citing "
+                     "RFC 6455.")(f)
+    return click.option("--strict", is_flag=True,
+                        help="Exit 1 when a protocol violation (an error note) was found.")(f)
 
 
 def limit_options(f):

@@ -7,9 +7,9 @@ import sys
 import click
 
 from ..analyzer import Analyzer
-from ..i18n import DEFAULT_LANG, LANGS, catalog
-from .common import capture_errors, check_export, export_options, fail, limit_options, make_limits, primed, \
-    save_export, until_damage, view_console, warn_truncated
+from ..i18n import DEFAULT_LANG, catalog
+from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
+    limit_options, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
@@ -50,11 +50,9 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
                    "the transcript. Needs --side.")
 @click.option("--side", type=click.Choice(["client", "server"]),
               help="With --raw: whose messages to write (client: client → server; server: server → client).")
-@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
-              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@decode_as_option
 @export_options
-@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
-              help="Language of the view's words and labels: en (English) or zh (Chinese, 中文).")
+@lang_option("the view's words and labels")
 @limit_options
 def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, export: str,
            width: int, lang: str, **caps) -> None:

@@ -16,12 +16,12 @@ from typing import Callable, Iterator, Optional
 import click
 
 from ..analyzer import Analyzer
-from ..i18n import DEFAULT_LANG, LANGS
 from ..i18n import localize_note
 from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, check_views, export_options, fail, \
-    filter_options, limit_options, make_limits, row_filter, run, save_export, view_writer
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, check_views, decode_as_option, export_options, \
+    fail, filter_options, lang_option, limit_options, make_limits, row_filter, row_options, run, save_export, \
+    view_writer
 
 
 @contextmanager
@@ -116,14 +116,10 @@ def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWrit
               help="timeline: one explained row per packet. flow: the ladder diagram, an arrow per packet.")
 @export_options(export_help="Also write the view, as it looks in a terminal with colours, to FILE.svg, .html or "
                 ".txt when the session ends (Ctrl-C, --count, --duration): a handout of the lab.")
-@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
-              help="Decode TCP port PORT as WebSocket even without the handshake (joined mid-connection).")
+@decode_as_option
 @filter_options
-@click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
-@click.option("--explain", is_flag=True, help="Before each phase of a connection (TCP handshake, WebSocket "
-              "handshake, data transfer, closing), print a paragraph explaining it, citing RFC 6455.")
-@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
-              help="Language of the view, its row labels and explanations: en (English) or zh (Chinese, 中文).")
+@row_options
+@lang_option("the view, its row labels and explanations")
 @limit_options
 def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[str], count: Optional[int],
          duration: Optional[float], as_json: bool, view: str, export: Optional[str], width: Optional[int],

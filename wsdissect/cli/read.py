@@ -7,18 +7,16 @@ import sys
 import click
 
 from ..analyzer import Analyzer
-from ..i18n import DEFAULT_LANG, LANGS
 from .output import block_buffered_stdout
 from .progress import open_tracked
-from .common import EXIT_STRICT, capture_errors, check_views, export_options, filter_options, limit_options, \
-    make_limits, primed, row_filter, run, save_export, view_writer
+from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
+    lang_option, limit_options, make_limits, primed, row_filter, row_options, run, save_export, view_writer
 
 
 @click.command()
 @click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
-@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
-              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@decode_as_option
 @click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,
               help="timeline: one explained row per packet. flow: a ladder diagram per connection.")
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True,
@@ -27,11 +25,8 @@ from .common import EXIT_STRICT, capture_errors, check_views, export_options, fi
 @click.option("--details", is_flag=True, help="Each packet shown as its details tree (what `show` prints for one "
               "packet, without the hex dump), like tshark -V.")
 @filter_options
-@click.option("--strict", is_flag=True, help="Exit 1 when a protocol violation (an error note) was found.")
-@click.option("--explain", is_flag=True, help="Before each phase of a connection (TCP handshake, WebSocket "
-              "handshake, data transfer, closing), print a paragraph explaining it, citing RFC 6455.")
-@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
-              help="Language of the row labels and explanations: en (English) or zh (Chinese, 中文).")
+@row_options
+@lang_option("the row labels and explanations")
 @limit_options
 def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, export: str, width: int,
          details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,

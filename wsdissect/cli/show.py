@@ -5,9 +5,8 @@ import os
 
 import click
 
-from ..i18n import DEFAULT_LANG, LANGS
-from .common import capture_errors, check_export, export_options, fail, limit_options, make_limits, save_export, \
-    until_damage, view_console
+from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
+    limit_options, make_limits, save_export, until_damage, view_console
 
 
 @click.command()
@@ -17,11 +16,9 @@ from .common import capture_errors, check_export, export_options, fail, limit_op
               help="Mark this field's bytes in the hex dump, e.g. tcp.flags, ws.mask_key, ws.payload, "
                    "http.header.sec-websocket-key (the packet's fields are listed under the dump). "
                    "Default: the WebSocket frame headers.")
-@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
-              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@decode_as_option
 @export_options
-@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
-              help="Language of the tree's words and explanations: en (English) or zh (Chinese, 中文).")
+@lang_option("the tree's words and explanations")
 @limit_options
 def show(capture: str, number: int, field: str, decode_as: tuple, export: str, width: int, lang: str,
          **caps) -> None:

@@ -7,9 +7,8 @@ import sys
 
 import click
 
-from ..i18n import DEFAULT_LANG, LANGS
-from .common import capture_errors, check_export, export_options, fail, limit_options, save_export, view_console, \
-    warn_truncated
+from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
+    limit_options, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
 
@@ -19,11 +18,9 @@ from .follow import analyse, pick
               help="Only connection N (the number `read` shows). Default: every WebSocket connection.")
 @click.option("--json", "as_json", is_flag=True,
               help='JSON Lines: one "type":"stats" object per connection, then one "type":"stats-total".')
-@click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
-              help="Decode TCP port PORT as WebSocket even when the capture lacks the handshake. Repeatable.")
+@decode_as_option
 @export_options
-@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
-              help="Language of the view's words and labels: en (English) or zh (Chinese, 中文); --json stays English.")
+@lang_option("the view's words and labels", " --json stays English.")
 @limit_options
 def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, export: str, width: int, lang: str,
           **caps) -> None:
