@@ -166,3 +166,17 @@ def test_bundled_copies_match_captures():
         if os.path.exists(original):
             with open(original, "rb") as f:
                 assert (data / name).read_bytes() == f.read(), f"wsdissect/data/{name} differs from captures/"
+
+
+def test_demo_in_chinese_without_capture(monkeypatch):
+    # The lab is Chinese first: demo takes --lang like read and live (here through the bundled fallback).
+    from wsdissect.sources import live
+
+    def refuse(self):
+        raise live.CaptureUnavailable("capturing on lo needs the CAP_NET_RAW privilege (or root): run it with sudo")
+
+    monkeypatch.setattr(live.LiveCapture, "open", refuse)
+    result = CliRunner().invoke(main, ["demo", "--lang", "zh"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert "TCP 三次握手 1/3" in result.stdout and "没有发送 WebSocket Close 帧" in result.stdout
+    assert "TCP handshake" not in result.stdout

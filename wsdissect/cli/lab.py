@@ -17,7 +17,7 @@ from ..limits import DEFAULT_LIMITS
 from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter, loopback_name
 from ..sources.pcap import open_capture
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, fail, run
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, fail, lang_option, run
 from .live import analyse_live, open_writer
 
 # Shown by `demo` when it may not capture: recorded by captures/record.py, shipped inside the package.
@@ -84,7 +84,8 @@ def _uri(host: str, port: int) -> str:
               help="Save the capture to a pcap file.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of the timeline.")
 @click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
-def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bool) -> None:
+@lang_option("the timeline, its row labels and notes")
+def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bool, lang: str) -> None:
     """Run the whole lab in one go and explain it: an echo server on an unused loopback port, a live capture,
     and a scripted client (handshake, text, binary, a fragmented message, a ping, a close handshake, then a
     second connection that stays silent until the server drops it without a Close frame).
@@ -97,7 +98,7 @@ def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bo
     except ImportError:
         fail("demo needs the websockets library: pip install websockets")
     port = free_port(HOST)
-    analyzer = Analyzer(DEFAULT_LIMITS)
+    analyzer = Analyzer(DEFAULT_LIMITS, lang=lang)
     try:
         cap = LiveCapture(loopback_name(), f"tcp port {port}").open()
     except CaptureUnavailable as e:
