@@ -158,17 +158,6 @@ class Tracker:
         self.linger_packets = LINGER_PACKETS
 
     # -- connection lookup -------------------------------------------------------------------------------
-    def _lookup(self, seg: TcpSegment) -> tuple[Optional[TcpConnection], str, tuple]:
-        key = (seg.src, seg.sport, seg.dst, seg.dport)
-        conn = self.conns.get(key)
-        if conn is not None:
-            return conn, (C2S if conn.ckey == key else S2C), key
-        rkey = (seg.dst, seg.dport, seg.src, seg.sport)
-        conn = self.conns.get(rkey)
-        if conn is not None:
-            return conn, (C2S if conn.ckey == key else S2C), rkey
-        return None, C2S, key
-
     def _new_conn(self, seg: TcpSegment, evicted: list) -> tuple[TcpConnection, str]:
         if len(self.conns) >= self.limits.max_connections:
             _, old = self.conns.popitem(last=False)
@@ -194,10 +183,18 @@ class Tracker:
         conns = self.conns
         key = (seg.src, seg.sport, seg.dst, seg.dport)
         conn = conns.get(key)
-        if conn is None:
-            conn, direction, key = self._lookup(seg)
-        else:
+        if conn is not None:
             direction = C2S if conn.ckey == key else S2C
+        else:
+            # A connection is kept under its first segment's 4-tuple, so every packet of the other side (half
+            # of them) looks it up reversed.
+            rkey = (seg.dst, seg.dport, seg.src, seg.sport)
+            conn = conns.get(rkey)
+            if conn is not None:
+                direction = C2S if conn.ckey == key else S2C
+                key = rkey
+            else:
+                direction = C2S
         flags = seg.flags
         new = False
         if conn is not None and flags & SYN and not flags & ACK and conn.closed:
@@ -336,7 +333,14 @@ class Tracker:
                 off = me.nxt_off
             result.delivered = delivered = []
             if off == me.nxt_off:
-                self._accept(me, seg.no, payload, missing, delivered)
+                # _accept, written out for the in-order segment nearly every packet is.
+                if payload:
+                    delivered.append((no, payload))
+                if missing:
+                    delivered.append((no, missing))
+                n = len(payload) + missing
+                me.nxt_off += n
+                me.nxt_abs = (me.nxt_abs + n) & 0xFFFFFFFF
                 if me.pending:
                     delivered.extend(self._drain(me))
             else:

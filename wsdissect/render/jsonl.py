@@ -59,9 +59,14 @@ class JsonLinesWriter:
             self.out.write(packet_line(row) + "\n")
             return
         lines = [packet_line(row)]
-        lines.extend(frame_line(f) for f in row.frames)
-        lines.extend(message_line(m) for m in row.messages)
-        lines.extend(_dumps(note_record(n)) for n in row.notes)
+        # Plain loops: a row completes one frame and one message far more often than more, and a generator
+        # per kind cost more than the appends.
+        for f in row.frames:
+            lines.append(frame_line(f))
+        for m in row.messages:
+            lines.append(message_line(m))
+        for n in row.notes:
+            lines.append(_dumps(note_record(n)))
         lines.append("")
         self.out.write("\n".join(lines))
 
@@ -106,24 +111,38 @@ def packet_line(row: Row) -> str:
         kind = _kind_json[(row.protocol, row.role)] = f'"protocol":{_esc(row.protocol)},"role":{_esc(row.role)}'
     notes = row.notes
     esc = _esc
-    return (f'{{"type":"packet","no":{row.no:d},"ts":{row.ts!r},"conn":{row.conn:d},{ends},'
-            f'"flags":{flags},"seq":{row.seq:d},"ack":{row.ack:d},'
-            f'"len":{row.length:d},"frame_len":{row.frame_len:d},{kind},'
+    # Integers as {x}, not {x:d}: the same digits for an int (what every one of these fields is), in half the
+    # time (format() has a fast path for an empty spec; ~50 ns a field, ~0.1 s per million packets).
+    return (f'{{"type":"packet","no":{row.no},"ts":{row.ts!r},"conn":{row.conn},{ends},'
+            f'"flags":{flags},"seq":{row.seq},"ack":{row.ack},'
+            f'"len":{row.length},"frame_len":{row.frame_len},{kind},'
             f'"label":{esc(row.label)},"info":{esc(row.info)},'
             f'"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]}}')
+
+
+# A frame's "dir" to "masked" and a message's "dir" to "opcode_name", memoised: bounded by the few values each
+# field takes (at most 2 * 2 * 8 * 16 * 2 frame keys).
+_frame_mid_json: dict = {}
+_message_mid_json: dict = {}
+_NO_CLOSE_JSON = '"close_code":null,"close_reason":null'
 
 
 def frame_line(f: Frame) -> str:
     """_dumps(frame_record(f)), built directly."""
     if f.conn is None:
         return _dumps(frame_record(f))
-    key = f.mask_key
-    return (f'{{"type":"frame","no":{f.no:d},"first_no":{f.first_no:d},"conn":{f.conn:d},'
+    mid = _frame_mid_json.get((f.direction, f.fin, f.rsv, f.opcode, f.masked))
+    if mid is None:
+        mid = _frame_mid_json[(f.direction, f.fin, f.rsv, f.opcode, f.masked)] = (
             f'"dir":{_esc(f.direction)},"fin":{"true" if f.fin else "false"},"rsv":{f.rsv:d},'
             f'"opcode":{f.opcode:d},"opcode_name":{_esc(opcode_name(f.opcode))},'
-            f'"masked":{"true" if f.masked else "false"},"mask_key":{_esc(key.hex()) if key else "null"},'
-            f'"length":{f.length:d},"header_len":{f.header_len:d},"payload_missing":{f.payload_missing:d},'
-            f'"close_code":{_opt(f.close_code)},"close_reason":{_opt(f.close_reason)}}}')
+            f'"masked":{"true" if f.masked else "false"}')
+    key = f.mask_key
+    key = f'"{key.hex()}"' if key else "null"        # hex digits need no escaping: what _esc would return
+    close = _NO_CLOSE_JSON if f.close_code is None and f.close_reason is None else \
+        f'"close_code":{_opt(f.close_code)},"close_reason":{_opt(f.close_reason)}'
+    return (f'{{"type":"frame","no":{f.no},"first_no":{f.first_no},"conn":{f.conn},{mid},"mask_key":{key},'
+            f'"length":{f.length},"header_len":{f.header_len},"payload_missing":{f.payload_missing},{close}}}')
 
 
 def message_line(m: Message) -> str:
@@ -141,10 +160,13 @@ def message_line(m: Message) -> str:
         if len(data) > JSON_DATA_LIMIT:
             data, truncated = data[:JSON_DATA_LIMIT], True
         body = f'"data_b64":"{base64.b64encode(data).decode("ascii")}"'
-    return (f'{{"type":"message","conn":{m.conn:d},"dir":{_esc(m.direction)},"opcode":{m.opcode:d},'
-            f'"opcode_name":{_esc(opcode_name(m.opcode))},"frames":{m.frames:d},"first_no":{m.first_no:d},'
-            f'"last_no":{m.last_no:d},"compressed":{"true" if m.compressed else "false"},"length":{m.length:d},'
-            f'"wire_length":{m.wire_length:d},{body},"truncated":{"true" if truncated else "false"}}}')
+    mid = _message_mid_json.get((m.direction, m.opcode))
+    if mid is None:
+        mid = _message_mid_json[(m.direction, m.opcode)] = \
+            f'"dir":{_esc(m.direction)},"opcode":{m.opcode:d},"opcode_name":{_esc(opcode_name(m.opcode))}'
+    return (f'{{"type":"message","conn":{m.conn},{mid},"frames":{m.frames},"first_no":{m.first_no},'
+            f'"last_no":{m.last_no},"compressed":{"true" if m.compressed else "false"},"length":{m.length},'
+            f'"wire_length":{m.wire_length},{body},"truncated":{"true" if truncated else "false"}}}')
 
 
 def frame_record(f: Frame) -> dict:

@@ -232,6 +232,15 @@ class FrameParser:
         if length == 0:
             self.frames += 1
             out.append(frame)
+        elif not held and length <= self.max_payload and avail - size >= length:
+            # The whole frame is in this chunk (most frames of a capture): take its payload at once, the same
+            # record _payload + _complete would build, without their per-frame state (~1 µs a frame).
+            start = base + size
+            payload = buf[start:start + length]
+            frame.payload = unmask(payload, key) if key is not None else payload
+            self.frames += 1
+            out.append(frame)
+            return size + length
         else:
             self._frame = frame
             self._remaining = length

@@ -1,0 +1,66 @@
+"""Analyzer(labels=False), for consumers that never show a row's sentence (issue 5): every row, frame, message,
+note and summary figure is the one Analyzer() gives; only Row.label and Row.info are left empty."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+
+import pytest
+
+from conftest import BUNDLED, SHARED
+from wsdissect.analyzer import Analyzer
+from wsdissect.model import Row
+from wsdissect.sources.pcap import CaptureError, iter_capture
+
+_FIELDS = [f.name for f in dataclasses.fields(Row)]
+ROLE, LABEL, INFO = _FIELDS.index("role"), _FIELDS.index("label"), _FIELDS.index("info")
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz", "corpus", "pipeline")
+
+
+def _run(data: bytes, **kw) -> tuple:
+    a = Analyzer(**kw)
+    rows = []
+    try:
+        for raw in iter_capture(io.BytesIO(data)):
+            row = a.feed(raw)
+            rows.append(None if row is None else dataclasses.astuple(row))
+    except CaptureError:
+        pass
+    notes = [dataclasses.astuple(n) for n in a.finish()]
+    s = a.summary
+    rest = ([dataclasses.astuple(f) for f in a.end_frames], [dataclasses.astuple(m) for m in a.end_messages],
+            [dataclasses.astuple(c) for c in s.connections], s.notes_by_code, s.notes_by_severity, s.caps)
+    return rows, notes, rest
+
+
+def _blank(row: tuple | None) -> tuple | None:
+    if row is None or row[ROLE] == "malformed":     # a malformed packet's row keeps its text (its note's)
+        return row
+    row = list(row)
+    row[LABEL] = ""
+    row[INFO] = ""
+    return tuple(row)
+
+
+def _check(data: bytes, **kw) -> None:
+    rows, notes, rest = _run(data, **kw)
+    bare_rows, bare_notes, bare_rest = _run(data, labels=False, **kw)
+    assert bare_rows == [_blank(r) for r in rows]
+    assert bare_notes == notes
+    assert bare_rest == rest
+
+
+@pytest.mark.parametrize("path", BUNDLED + SHARED, ids=os.path.basename)
+@pytest.mark.parametrize("kw", [{}, {"lang": "zh"}, {"decode_as": (80, 8080, 9002)}], ids=["en", "zh", "decode-as"])
+def test_labels_false_changes_only_label_and_info(path, kw):
+    with open(path, "rb") as f:
+        _check(f.read(), **kw)
+
+
+def test_labels_false_on_the_fuzz_corpus():
+    if not os.path.isdir(CORPUS):
+        pytest.skip("no fuzz corpus")
+    for name in sorted(os.listdir(CORPUS)):
+        with open(os.path.join(CORPUS, name), "rb") as f:
+            _check(f.read())
