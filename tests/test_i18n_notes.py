@@ -295,6 +295,8 @@ def _session_notes(lang="en") -> list:
         p.no = i
     r = analyze(packets, lang=lang, limits=Limits(max_connections=1))
     out.extend(r.notes())
+    r = analyze(packets, lang=lang, limits=Limits(summary_connections=1))   # --max-summary-connections 1
+    out.extend(r.notes())
     return out
 
 

@@ -9,16 +9,17 @@ Both `read` (files) and `live` (sniffing) drive this same object.
 """
 from __future__ import annotations
 
+import sys
 from collections import deque
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from .decode import DecodeError, decode_packet
 from .i18n import DEFAULT_LANG, catalog, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
-from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Frame, Message, Note, RawPacket, \
-    Row, flag_names
+from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, \
+    RawPacket, Row, flag_names
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_RETRANSMISSION, K_RST,
                   K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
 from .websocket import WebSocketDirection
@@ -95,6 +96,11 @@ class Analyzer:
         self.end_frames: list[Frame] = []
         self._released_notes: list[Note] = []   # from connections finished early (_release)
         self.end_messages: list[Message] = []
+        # Limits.summary_connections: a finished connection numbered this or more is folded into
+        # summary.folded and its record dropped; `on_fold(record)`, when set, hears of each just before.
+        keep = limits.summary_connections
+        self._summary_keep = sys.maxsize if keep is None else max(0, keep)
+        self.on_fold: Optional[Callable[[Connection], None]] = None
 
     # -- per packet ------------------------------------------------------------------------------------------
     def feed(self, raw: RawPacket) -> Optional[Row]:
@@ -178,7 +184,9 @@ class Analyzer:
                          saw_syn=bool(seg.flags & SYN))
         tc.extra = _ConnState(rec)
         self.connections[tc.id] = rec
-        self.summary.connections.append(rec)
+        self.summary.connections_total += 1
+        if tc.id < self._summary_keep:
+            self.summary.connections.append(rec)
 
     # -- stream bytes ----------------------------------------------------------------------------------------
     def _deliver(self, tc: TcpConnection, st: _ConnState, d: str, chunks: list, row: Row, http_recs: list) -> None:
@@ -616,7 +624,26 @@ class Analyzer:
             if n.no == 0:
                 n.no = None
         tc.extra = None
+        if tc.id >= self._summary_keep:
+            self._fold(st.rec, notes)
         return notes
+
+    def _fold(self, rec: Connection, notes: list) -> None:
+        """A finished connection past Limits.summary_connections: counted in summary.folded, its record handed
+        to on_fold and dropped (issue 5: memory follows the open connections, not the capture's length)."""
+        s = self.summary
+        if s.folded is None:
+            s.folded = FoldedConnections(self._summary_keep)
+            keep = self._summary_keep
+            note = Note(None, None, "note", "cap-summary-connections",
+                        note_text("cap-summary-connections", {"max": keep}, self.lang), {"max": keep})
+            self._count_note(note)
+            s.caps.append(note.text)
+            notes.append(note)
+        s.folded.add(rec)
+        self.connections.pop(rec.id, None)
+        if self.on_fold is not None:
+            self.on_fold(rec)
 
 
 def _bytes(n: int, t: dict) -> str:

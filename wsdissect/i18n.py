@@ -174,6 +174,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),
     "note.cap_connections": ("more than {max} connections open at once (--max-connections): connection {conn} "
                              "finished early", "同时打开的连接超过 {max} 个（--max-connections）：连接 {conn} 被提前结束"),
+    "note.cap_summary_connections": ("more than {max} connections in the capture (--max-summary-connections): the "
+                                     "summary lists the first {max}; the others are counted once finished",
+                                     "抓包里的连接超过 {max} 条（--max-summary-connections）：摘要只列出前 {max} 条，"
+                                     "其余的连接结束后只计入总数"),
 
     # -- notes (expert info) ------------------------------------------------------------------------------
     # The notes of the language-free cores (tcp, http, websocket) and of the capture sources, by code: id
@@ -520,6 +524,17 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tl.first_from": (" (first from the {side})", "（{side}先发送）"),
     "tl.notes_by_code": ("notes by code:", "按代码统计的提示："),
     "tl.caps": ("limits reached (some data was not kept):", "达到了上限（有些数据没有保留）："),
+    # The connections past --max-summary-connections, in one entry after the listed ones (CaptureSummary.folded).
+    "tl.folded.one": ("… and {n} more connection ({ws} WebSocket), counted but not listed "
+                      "(see --max-summary-connections)",
+                      "……另有 {n} 条连接（其中 WebSocket {ws} 条）只计数、不逐条列出（见 --max-summary-connections）"),
+    "tl.folded.many": ("… and {n} more connections ({ws} WebSocket), counted but not listed "
+                       "(see --max-summary-connections)",
+                       "……另有 {n} 条连接（其中 WebSocket {ws} 条）只计数、不逐条列出（见 --max-summary-connections）"),
+    "tl.folded_ended": ("TCP ended: {fin} FIN, {rst} RST, {open} still open",
+                        "TCP 结束方式：FIN {fin} 条，RST {rst} 条，仍然打开 {open} 条"),
+    "tl.folded_closes": ("Close codes: {codes}", "关闭状态码：{codes}"),
+    "tl.folded_other": ("other", "其他"),
     "tl.capture_file": ("about the capture:", "关于这次抓包："),
     "tl.colours": ("colours:", "颜色："),
     "tl.legend.0": ("TCP handshake/teardown", "TCP 握手/挥手"),
@@ -848,6 +863,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "stats.empty": ("empty capture", "空抓包"),
     "stats.connections": ("connections", "连接"),
     "stats.connections_value": ("{tcp} TCP, {ws} WebSocket", "TCP {tcp} 条，WebSocket {ws} 条"),
+    "stats.counted_only.one": ("… and {n} more connection ({ws} WebSocket): counted in the totals, not listed "
+                               "(see --max-summary-connections)",
+                               "……另有 {n} 条连接（其中 WebSocket {ws} 条）计入总计，但不逐条列出"
+                               "（见 --max-summary-connections）"),
+    "stats.counted_only.many": ("… and {n} more connections ({ws} WebSocket): counted in the totals, not listed "
+                                "(see --max-summary-connections)",
+                                "……另有 {n} 条连接（其中 WebSocket {ws} 条）计入总计，但不逐条列出"
+                                "（见 --max-summary-connections）"),
     "stats.messages": ("messages", "消息"),
     "stats.by_opcode": ("by opcode", "按操作码"),
     "stats.rtt_total": ("{n} answered: min {min}, mean {mean}, max {max}", "{n} 次有回复：最小 {min}，平均 {mean}，最大 {max}"),

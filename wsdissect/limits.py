@@ -6,6 +6,7 @@ Each cap is named, has a documented default and a command-line option. Reaching 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 MiB = 1024 * 1024
 
@@ -22,6 +23,11 @@ class Limits:
     max_header: int = 64 * 1024
     # Connections tracked at once (--max-connections); the oldest idle one is finished when a new one comes.
     max_connections: int = 10_000
+    # Connections whose full record the summary keeps (--max-summary-connections): those numbered 0..N-1. A
+    # connection numbered N or more is, once finished, only counted (CaptureSummary.folded) and its record
+    # dropped (written to --json when it is folded), so memory follows the open connections, not the capture's
+    # length. None: no cap (follow and the flow view, which show every connection's record, run so).
+    summary_connections: Optional[int] = 10_000
 
 
 DEFAULT_LIMITS = Limits()

@@ -221,3 +221,43 @@ class CaptureSummary:
     notes_by_severity: dict = field(default_factory=dict)  # severity -> count
     caps: list = field(default_factory=list)               # caps reached (limits.py): each one's first note text
     capture_notes: list = field(default_factory=list)      # Notes about the file itself (truncated...)
+    connections_total: int = 0      # every connection seen; `connections` keeps the first N (summary_connections)
+    folded: Optional["FoldedConnections"] = None           # the finished connections past that cap, counted
+
+    def connection_count(self) -> int:
+        """Connections in the capture: those listed plus those only counted."""
+        return max(self.connections_total, len(self.connections))
+
+
+# Distinct close codes FoldedConnections counts one by one; the rest are counted under "other".
+FOLDED_CLOSE_CODES = 32
+
+
+@dataclass(slots=True)
+class FoldedConnections:
+    """What the summary keeps of the connections past Limits.summary_connections: totals of a fixed size."""
+    cap: int                        # the cap that folded them (--max-summary-connections)
+    connections: int = 0
+    websocket: int = 0
+    messages: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
+    frames: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
+    bytes: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
+    ended: dict = field(default_factory=lambda: {"fin": 0, "rst": 0, "open": 0})
+    close_codes: dict = field(default_factory=dict)         # code (int) or "other" -> connections
+    notes: int = 0
+
+    def add(self, c: Connection) -> None:
+        self.connections += 1
+        if c.is_websocket:
+            self.websocket += 1
+        for d in (C2S, S2C):
+            self.messages[d] += c.messages.get(d, 0)
+            self.frames[d] += c.frames.get(d, 0)
+            self.bytes[d] += c.bytes.get(d, 0)
+        end = c.end if c.end in ("fin", "rst") else "open" if c.end is None else "other"
+        self.ended[end] = self.ended.get(end, 0) + 1
+        if c.close_code is not None:
+            codes = self.close_codes
+            key = c.close_code if c.close_code in codes or len(codes) < FOLDED_CLOSE_CODES else "other"
+            codes[key] = codes.get(key, 0) + 1
+        self.notes += c.notes

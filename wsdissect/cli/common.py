@@ -73,15 +73,23 @@ def limit_options(f):
                      help="Bytes of one HTTP header accepted."),
         click.option("--max-connections", type=int, default=DEFAULT_LIMITS.max_connections, show_default=True,
                      help="Connections tracked at once; the least recently active is finished past it."),
+        click.option("--max-summary-connections", type=click.IntRange(min=0),
+                     default=DEFAULT_LIMITS.summary_connections, show_default=True,
+                     help="Connections the summary lists in full (the first N); later ones are only counted once "
+                          "finished (their --json records come as they finish), so memory stays flat. follow and "
+                          "--view flow list every connection."),
     ]
     for opt in reversed(opts):
         f = opt(f)
     return f
 
 
-def make_limits(max_message: int, max_reorder: int, max_header: int, max_connections: int) -> Limits:
+def make_limits(max_message: int, max_reorder: int, max_header: int, max_connections: int,
+                max_summary_connections: Optional[int] = DEFAULT_LIMITS.summary_connections) -> Limits:
+    """The Limits of limit_options' values; max_summary_connections None: no cap (every record kept)."""
     return Limits(max_message=max_message, max_reorder=max_reorder, max_header=max_header,
-                  max_connections=max(1, max_connections))
+                  max_connections=max(1, max_connections),
+                  summary_connections=None if max_summary_connections is None else max(0, max_summary_connections))
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -106,6 +114,12 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
             write_json_row(row, conn)
             sys.stdout.flush()
     conns = analyzer.connections
+    # Records of connections folded into the summary's counts (Limits.summary_connections) go to a writer that
+    # takes them (JSON) after the row of the packet that finished them; the others need only the counts.
+    write_folded = getattr(out, "folded", None)
+    folded: list = []
+    if write_folded is not None:
+        getattr(analyzer, "analyzer", analyzer).on_fold = folded.append     # a DetailsTap wraps the Analyzer
     it = iter(packets)
     truncated: Optional[CaptureTruncated] = None
     try:
@@ -118,6 +132,12 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
                 row = feed(raw)
                 if row is not None and (keep is None or keep(row)):
                     write_row(row, conns.get(row.conn) if row.conn is not None else None)
+                if folded:
+                    for c in folded:
+                        write_folded(c)
+                    folded.clear()
+                    if live:
+                        sys.stdout.flush()
         except CaptureTruncated as e:
             # Damage inside a readable file: everything before it was shown; say where it stopped.
             truncated = e
@@ -126,6 +146,9 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
                 getattr(analyzer, "lang", DEFAULT_LANG)))
         end_notes = analyzer.finish()
         out.end(analyzer.end_frames, analyzer.end_messages, end_notes)
+        for c in folded:
+            write_folded(c, at_end=True)
+        folded.clear()
         out.summary(analyzer.summary)
         sys.stdout.flush()
     except BrokenPipeError:

@@ -34,9 +34,14 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
     damage: list = []
     with capture_errors(capture):
         collector = StatsCollector()
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang)
+        keep = caps.get("max_summary_connections")
+        if conn is not None and keep is not None:
+            caps["max_summary_connections"] = max(keep, conn + 1)     # connection N keeps its record
+        # Connections past --max-summary-connections are counted in the totals when they finish
+        # (collector.fold), and not listed.
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold)
         everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
-        total = total_stats(analyzer.summary, everyone)
+        total = total_stats(analyzer.summary, everyone, collector.folded)
         conns = pick(analyzer, conn, capture)
         # By id: list.index() compared whole Connection records, quadratic in the number of connections.
         by_id = {c.id: st for c, st in zip(analyzer.summary.connections, everyone)}

@@ -9,7 +9,7 @@ import base64
 import json
 from typing import Optional, TextIO
 
-from ..model import CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
+from ..model import CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import opcode_name
 
 # Message bodies beyond this many bytes are cut in the JSON (the record says "truncated": true); the full
@@ -50,6 +50,7 @@ class JsonLinesWriter:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self._late: list = []       # records of connections folded by the end of the capture (see folded())
 
     def _write(self, obj: dict) -> None:
         self.out.write(_dumps(obj) + "\n")
@@ -79,9 +80,22 @@ class JsonLinesWriter:
         for n in notes:
             self._write(note_record(n))
 
+    def folded(self, c: Connection, at_end: bool = False) -> None:
+        """The record of a connection folded into the summary's counts (Limits.summary_connections), which
+        the summary will not hold: written now, after the row of the packet that finished it, or, when the end
+        of the capture finished it, with the other connection records."""
+        if at_end:
+            self._late.append(c)
+        else:
+            self._write(connection_record(c))
+
     def summary(self, s: CaptureSummary) -> None:
         for c in s.connections:
             self._write(connection_record(c))
+        if self._late:
+            for c in sorted(self._late, key=lambda c: c.id):
+                self._write(connection_record(c))
+            self._late = []
         self._write(summary_record(s))
 
 
@@ -215,6 +229,15 @@ def connection_record(c: Connection) -> dict:
 def summary_record(s: CaptureSummary) -> dict:
     return {"type": "summary", "packets": s.packets, "tcp_packets": s.tcp_packets,
             "other_packets": s.other_packets, "malformed": s.malformed, "first_ts": s.first_ts,
-            "last_ts": s.last_ts, "connections": len(s.connections), "notes_by_code": s.notes_by_code,
+            "last_ts": s.last_ts, "connections": s.connection_count(), "notes_by_code": s.notes_by_code,
             "notes_by_severity": s.notes_by_severity, "caps": s.caps,
-            "capture_notes": [n.text for n in s.capture_notes]}
+            "capture_notes": [n.text for n in s.capture_notes],
+            **({"folded_connections": folded_record(s.folded)} if s.folded is not None else {})}
+
+
+def folded_record(f: FoldedConnections) -> dict:
+    """The summary's "folded_connections": totals of the connections past --max-summary-connections."""
+    codes = sorted(f.close_codes.items(), key=lambda kv: (kv[0] == "other", kv[0] if kv[0] != "other" else 0))
+    return {"connections": f.connections, "websocket": f.websocket, "messages": dict(f.messages),
+            "frames": dict(f.frames), "bytes": dict(f.bytes), "ended": dict(f.ended),
+            "close_codes": {str(k): n for k, n in codes}, "notes": f.notes, "max": f.cap}

@@ -59,6 +59,39 @@ class _ConnAcc:
 class StatsCollector:
     def __init__(self) -> None:
         self.acc: dict[int, _ConnAcc] = {}
+        # Running totals of the connections folded into the summary's counts (Limits.summary_connections):
+        # their stats are computed when they are folded and their accumulators dropped (see fold()).
+        self.folded: Optional[dict] = None
+
+    def fold(self, c: Connection) -> None:
+        """Analyzer.on_fold: connection `c` is finished and its record about to be dropped; its numbers go
+        into the running totals (total_stats adds them) and its accumulator goes."""
+        p = conn_stats(c, self.acc.pop(c.id, None))
+        f = self.folded
+        if f is None:
+            f = self.folded = {key: {C2S: 0, S2C: 0} for key in ("messages", "message_bytes", "tcp_bytes")}
+            f["by_opcode"] = {k: {"count": 0, "bytes": 0} for k in _KINDS}
+            f["rtt"] = [0, None, None, 0.0]        # count, min, max, sum
+            f["closed_with_close_frame"] = 0
+            f["ended_by"] = {"fin": 0, "rst": 0, "open": 0}
+        for d in (C2S, S2C):
+            for key in ("messages", "message_bytes", "tcp_bytes"):
+                f[key][d] += p[d][key]
+            for k in _KINDS:
+                f["by_opcode"][k]["count"] += p[d][k]["count"]
+                f["by_opcode"][k]["bytes"] += p[d][k]["bytes"]
+        rtt = f["rtt"]
+        for r in p["pings"]:
+            x = r["rtt"]
+            rtt[0] += 1
+            rtt[1] = x if rtt[1] is None else min(rtt[1], x)
+            rtt[2] = x if rtt[2] is None else max(rtt[2], x)
+            rtt[3] += x
+        if p["close_code"] is not None or p["closed_by"]:
+            f["closed_with_close_frame"] += 1
+        end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
+        if end is not None:
+            f["ended_by"][end] += 1
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
         if row.conn is None:
@@ -163,25 +196,47 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
     }
 
 
-def total_stats(s: CaptureSummary, per_conn: list) -> dict:
+def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[dict] = None) -> dict:
+    """The capture's totals from the listed connections' stats (`per_conn`) and, when connections were folded
+    into the summary's counts, StatsCollector.folded's running totals of the others."""
+    f = folded or _NO_FOLDED
+    ws_folded = s.folded.websocket if s.folded is not None else 0
     tot = {"type": "stats-total", "packets": s.packets, "tcp_packets": s.tcp_packets,
            "other_packets": s.other_packets, "malformed": s.malformed,
            "duration": _r(s.last_ts - s.first_ts) if s.first_ts is not None else None,
-           "connections": len(s.connections), "websocket_connections": sum(1 for c in s.connections if c.is_websocket)}
+           "connections": s.connection_count(),
+           "websocket_connections": sum(1 for c in s.connections if c.is_websocket) + ws_folded}
     for key in ("messages", "message_bytes", "tcp_bytes"):
-        tot[key] = {d: sum(p[d][key] for p in per_conn) for d in (C2S, S2C)}
-    tot["by_opcode"] = {k: {"count": sum(p[d][k]["count"] for p in per_conn for d in (C2S, S2C)),
-                            "bytes": sum(p[d][k]["bytes"] for p in per_conn for d in (C2S, S2C))} for k in _KINDS}
+        tot[key] = {d: sum(p[d][key] for p in per_conn) + f[key][d] for d in (C2S, S2C)}
+    tot["by_opcode"] = {k: {"count": sum(p[d][k]["count"] for p in per_conn for d in (C2S, S2C))
+                            + f["by_opcode"][k]["count"],
+                            "bytes": sum(p[d][k]["bytes"] for p in per_conn for d in (C2S, S2C))
+                            + f["by_opcode"][k]["bytes"]} for k in _KINDS}
     rtts = [r["rtt"] for p in per_conn for r in p["pings"]]
-    tot["ping_rtt"] = ({"count": len(rtts), "min": min(rtts), "max": max(rtts),
-                        "mean": _r(sum(rtts) / len(rtts))} if rtts else None)
-    tot["closed_with_close_frame"] = sum(1 for p in per_conn if p["close_code"] is not None or p["closed_by"])
-    tot["ended_by"] = {"fin": sum(1 for p in per_conn if p["end"] == "fin"),
-                       "rst": sum(1 for p in per_conn if p["end"] == "rst"),
-                       "open": sum(1 for p in per_conn if p["end"] is None)}
+    n, lo, hi, total = f["rtt"]
+    if n:
+        count = len(rtts) + n
+        tot["ping_rtt"] = {"count": count, "min": min(rtts + [lo]), "max": max(rtts + [hi]),
+                           "mean": _r((total + sum(rtts)) / count)}
+    else:
+        tot["ping_rtt"] = ({"count": len(rtts), "min": min(rtts), "max": max(rtts),
+                            "mean": _r(sum(rtts) / len(rtts))} if rtts else None)
+    tot["closed_with_close_frame"] = (sum(1 for p in per_conn if p["close_code"] is not None or p["closed_by"])
+                                      + f["closed_with_close_frame"])
+    tot["ended_by"] = {"fin": sum(1 for p in per_conn if p["end"] == "fin") + f["ended_by"]["fin"],
+                       "rst": sum(1 for p in per_conn if p["end"] == "rst") + f["ended_by"]["rst"],
+                       "open": sum(1 for p in per_conn if p["end"] is None) + f["ended_by"]["open"]}
     tot["notes"] = sum(s.notes_by_severity.values())
     tot["notes_by_severity"] = dict(s.notes_by_severity)
+    if s.folded is not None:
+        # Connections in these totals without a "stats" object of their own (--max-summary-connections).
+        tot["counted_only"] = {"connections": s.folded.connections, "websocket_connections": ws_folded}
     return tot
+
+
+_NO_FOLDED = {"messages": {C2S: 0, S2C: 0}, "message_bytes": {C2S: 0, S2C: 0}, "tcp_bytes": {C2S: 0, S2C: 0},
+              "by_opcode": {k: {"count": 0, "bytes": 0} for k in _KINDS}, "rtt": [0, None, None, 0.0],
+              "closed_with_close_frame": 0, "ended_by": {"fin": 0, "rst": 0, "open": 0}}
 
 
 # ------------------------------------------------------------------------------------------------ text
@@ -358,4 +413,10 @@ def render_stats(console: Console, conns: list, per_conn: list, total: dict, lan
     # at once (a peak RSS of 119 MB instead of 62 MB for the 1,753 connections of bench/out/ws-1000000.pcap).
     for c, p in zip(conns, per_conn):
         emit(view, [*stats_lines(view, c, p), ("", "")])
+    more = total.get("counted_only")
+    if more and more["connections"]:
+        w = view.t
+        text = w["stats.counted_only.one" if more["connections"] == 1 else "stats.counted_only.many"].format(
+            n=more["connections"], ws=more["websocket_connections"])
+        emit(view, [*((x, "yellow") for x in wrap(view.clean(text), view.width, "", "    ")), ("", "")])
     emit(view, total_lines(view, total))

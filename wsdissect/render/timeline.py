@@ -344,7 +344,7 @@ class TimelinePrinter:
             span = t["tl.empty"]
         head = t["tl.summary"].format(packets=plural(t, "view.packets", s.packets), span=span, tcp=s.tcp_packets,
                                       other=s.other_packets, malformed=s.malformed,
-                                      connections=plural(t, "view.connections", len(s.connections)))
+                                      connections=plural(t, "view.connections", s.connection_count()))
         lines.extend((x, "bold") for x in _pack(head.split(" "), width, "", "  ", " "))
 
         if s.notes_by_severity:
@@ -358,6 +358,8 @@ class TimelinePrinter:
 
         for conn in s.connections:
             self._conn_summary(lines, conn, width)
+        if s.folded is not None and s.folded.connections:
+            self._folded_summary(lines, s.folded, width)
 
         if s.notes_by_code:
             lines.append((t["tl.notes_by_code"], "bold"))
@@ -715,6 +717,28 @@ class TimelinePrinter:
             before, _, after = Style.parse(style).render("\x00", color_system=self._ansi_system).partition("\x00")
             sgr = self._sgr[style] = (before, after)
         return sgr[0] + text + sgr[1]
+
+    def _folded_summary(self, lines: list, f, width: int) -> None:
+        """The one entry for the connections past --max-summary-connections (CaptureSummary.folded)."""
+        g, cl, t = self.g, self._clean, self._t
+        title = t["tl.folded.one" if f.connections == 1 else "tl.folded.many"].format(n=f.connections,
+                                                                                      ws=f.websocket)
+        lines.extend((x, "bold") for x in _pack(cl(title).split(" "), width, "", "    ", " "))
+        traffic = []
+        for d, name in ((C2S, t["view.dir"].format(arrow=g.to)), (S2C, t["view.dir_back"].format(arrow=g.to))):
+            msgs = plural(t, "view.messages", f.messages.get(d, 0))
+            traffic.append(t["tl.traffic_ws"].format(dir=name, messages=msgs, bytes=self._size(f.bytes.get(d, 0))))
+        lines.extend((x, "") for x in _pack(traffic, width, "    ", "    ", "   "))
+        e = f.ended
+        ending = [t["tl.folded_ended"].format(fin=e.get("fin", 0), rst=e.get("rst", 0),
+                                              open=sum(n for k, n in e.items() if k not in ("fin", "rst")))]
+        if f.close_codes:
+            codes = sorted(f.close_codes.items(), key=lambda kv: (kv[0] == "other", -kv[1], str(kv[0])))
+            ending.append(t["tl.folded_closes"].format(codes=t["sep.list"].join(
+                cl(f"{t['tl.folded_other'] if k == 'other' else k} ×{n}") for k, n in codes)))
+        if f.notes:
+            ending.append(plural(t, "view.notes", f.notes))
+        lines.extend((x, "") for x in _pack(ending, width, "    ", "    ", t["sep.items"]))
 
 
 def _as_text(data: bytes) -> Optional[str]:
