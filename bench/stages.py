@@ -24,11 +24,11 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen  # noqa: E402
+from floor import best_of  # noqa: E402
 
 from wsdissect.analyzer import Analyzer  # noqa: E402
 from wsdissect.decode import decode_packet  # noqa: E402
@@ -84,15 +84,6 @@ def _timeline(path: str) -> None:
 
 STAGES = [("read", _read), ("decode", _decode), ("tcp", _tcp), ("analyzer", _analyzer), ("json", _json),
           ("timeline", _timeline)]
-
-
-def best_of(rounds: int, fn, *args) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn(*args)
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def _tshark(path: str) -> None:

@@ -123,6 +123,20 @@ class WebSocketDirection:
 
     # -- frames ----------------------------------------------------------------------------------------------
 
+    def _whole_message(self, f: Frame, data: bytes, compressed: bool, out: List[Record]) -> None:
+        """The Message of one whole, valid, final data frame `f` whose payload is (or inflated to) `data`."""
+        text = note = None
+        if f.opcode == TEXT:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                note = self._utf8_note(f.no, exc, len(data))
+        self.messages += 1
+        out.append(Message(None, self.direction, f.opcode, 1, f.first_no, f.no, compressed, len(data), f.length,
+                           data, text, False))
+        if note is not None:
+            out.append(note)
+
     def _frame(self, f: Frame, out: List[Record]) -> None:
         out.append(f)
         no = f.no
@@ -131,19 +145,7 @@ class WebSocketDirection:
                 and self.close_frame is None and not f.payload_missing and f.length <= self.cap):
             # The common case, a whole uncompressed message in one valid frame, without the _Assembly round
             # trip; what it returns is exactly what _add_plain + _message would (tests/test_websocket_*).
-            data = f.payload
-            text = None
-            note = None
-            if op == TEXT:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    note = self._utf8_note(no, exc, len(data))
-            self.messages += 1
-            out.append(Message(None, self.direction, op, 1, f.first_no, no, False, f.length, f.length, data,
-                               text, False))
-            if note is not None:
-                out.append(note)
+            self._whole_message(f, f.payload, False, out)
             return
         inf = self.inflater
         if (f.rsv == 4 and inf is not None and f.fin and (op == TEXT or op == BINARY) and self._msg is None
@@ -162,18 +164,7 @@ class WebSocketDirection:
                 self._message(m, f, out)
                 return
             inf.end_message()        # a whole message cannot lose the context: no inflate-context-lost note
-            text = None
-            note = None
-            if op == TEXT:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    note = self._utf8_note(no, exc, len(data))
-            self.messages += 1
-            out.append(Message(None, self.direction, op, 1, f.first_no, no, True, len(data), f.length, data,
-                               text, False))
-            if note is not None:
-                out.append(note)
+            self._whole_message(f, data, True, out)
             return
         if f.masked != self.client:
             if self.client:
