@@ -443,7 +443,8 @@ def test_fuzz_corpus_notes_in_both_languages():
         return [n for r in rows for n in r.notes] + a.finish()
 
     codes = set()
-    for path, data in _hostile_captures():
+    from fuzz.harness import hostile_captures
+    for path, data in hostile_captures():
         en, zh = notes(data, "en"), notes(data, "zh")
         assert [(n.no, n.code) for n in en] == [(n.no, n.code) for n in zh], path
         for e, z in zip(en, zh):
@@ -452,22 +453,3 @@ def test_fuzz_corpus_notes_in_both_languages():
                 assert note_text(e.code, e.args) == e.text, (path, e.code)
             assert CJK.search(z.text), (path, z.code, z.text)
     assert len(codes) > 30
-
-
-def _hostile_captures(count: int = 3000):
-    """The fuzz harness's seeds and `count` mutations of them, made here (a fresh clone has no corpus), then
-    whatever a long fuzz run left in tests/fuzz/corpus/pipeline (gitignored) on this machine."""
-    import random
-    from fuzz.harness import mutate_capture, pipeline_seeds
-    rng = random.Random(11)
-    seeds = pipeline_seeds()
-    for i, data in enumerate(seeds):
-        yield f"seed {i}", data
-    for i in range(count):
-        data = rng.choice(seeds)
-        for _ in range(rng.choice((1, 2, 3))):
-            data = mutate_capture(data, rng, seeds)
-        yield f"mutation {i}", data
-    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fuzz", "corpus", "pipeline", "*"))):
-        with open(path, "rb") as f:
-            yield path, f.read()

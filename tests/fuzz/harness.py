@@ -645,6 +645,23 @@ def mutate_capture(data: bytes, rng: random.Random, pool: List[bytes]) -> bytes:
     return out
 
 
+def hostile_captures(count: int = 3000, seed: int = 11) -> Iterator[tuple]:
+    """(name, capture bytes): the pipeline seeds and `count` mutations of them, made here (a fresh clone has no
+    corpus), then whatever a long fuzz run left in tests/fuzz/corpus/pipeline (gitignored) on this machine. For
+    tests that compare two ways of analysing the same hostile input."""
+    rng = random.Random(seed)
+    seeds = pipeline_seeds()
+    for i, data in enumerate(seeds):
+        yield f"seed {i}", data
+    for i in range(count):
+        data = rng.choice(seeds)
+        for _ in range(rng.choice((1, 2, 3))):
+            data = mutate_capture(data, rng, seeds)
+        yield f"mutation {i}", data
+    for path in sorted((HERE / "corpus" / "pipeline").glob("*")):
+        yield str(path), path.read_bytes()
+
+
 # ------------------------------------------------------------------------------------------------ the loop
 
 TARGETS = {
@@ -720,5 +737,5 @@ def replay_pipeline_unguarded(data: bytes, limits: Optional[Limits] = None, deco
 
 
 __all__ = ["TARGETS", "target_ws", "target_http", "target_pipeline", "run_loop", "inputs", "mutate_bytes",
-           "mutate_capture", "split_capture", "pipeline_seeds", "ws_seeds", "http_seeds", "FuzzFailure",
+           "mutate_capture", "split_capture", "pipeline_seeds", "hostile_captures", "ws_seeds", "http_seeds", "FuzzFailure",
            "replay_pipeline_unguarded", "capture_files", "check_row", "SMALL_LIMITS", "replace"]
