@@ -7,6 +7,7 @@ and bytes each way by opcode, ping→pong round trips, the largest message, sile
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -61,37 +62,14 @@ class StatsCollector:
         self.acc: dict[int, _ConnAcc] = {}
         # Running totals of the connections folded into the summary's counts (Limits.summary_connections):
         # their stats are computed when they are folded and their accumulators dropped (see fold()).
-        self.folded: Optional[dict] = None
+        self.folded: Optional[_Totals] = None
 
     def fold(self, c: Connection) -> None:
         """Analyzer.on_fold: connection `c` is finished and its record about to be dropped; its numbers go
-        into the running totals (total_stats adds them) and its accumulator goes."""
-        p = conn_stats(c, self.acc.pop(c.id, None))
-        f = self.folded
-        if f is None:
-            f = self.folded = {key: {C2S: 0, S2C: 0} for key in ("messages", "message_bytes", "tcp_bytes")}
-            f["by_opcode"] = {k: {"count": 0, "bytes": 0} for k in _KINDS}
-            f["rtt"] = [0, None, None, 0.0]        # count, min, max, sum
-            f["closed_with_close_frame"] = 0
-            f["ended_by"] = {"fin": 0, "rst": 0, "open": 0}
-        for d in (C2S, S2C):
-            for key in ("messages", "message_bytes", "tcp_bytes"):
-                f[key][d] += p[d][key]
-            for k in _KINDS:
-                f["by_opcode"][k]["count"] += p[d][k]["count"]
-                f["by_opcode"][k]["bytes"] += p[d][k]["bytes"]
-        rtt = f["rtt"]
-        for r in p["pings"]:
-            x = r["rtt"]
-            rtt[0] += 1
-            rtt[1] = x if rtt[1] is None else min(rtt[1], x)
-            rtt[2] = x if rtt[2] is None else max(rtt[2], x)
-            rtt[3] += x
-        if p["close_code"] is not None or p["closed_by"]:
-            f["closed_with_close_frame"] += 1
-        end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
-        if end is not None:
-            f["ended_by"][end] += 1
+        into the running totals (total_stats starts from them) and its accumulator goes."""
+        if self.folded is None:
+            self.folded = _Totals()
+        self.folded.add(conn_stats(c, self.acc.pop(c.id, None)))
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
         if row.conn is None:
@@ -196,47 +174,62 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
     }
 
 
-def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[dict] = None) -> dict:
-    """The capture's totals from the listed connections' stats (`per_conn`) and, when connections were folded
-    into the summary's counts, StatsCollector.folded's running totals of the others."""
-    f = folded or _NO_FOLDED
+class _Totals:
+    """The sums total_stats reports, added up one connection's stats (conn_stats) at a time: the same for the
+    connections listed and for those folded into the summary's counts, which are added as they fold."""
+
+    def __init__(self) -> None:
+        self.sums = {key: {C2S: 0, S2C: 0} for key in ("messages", "message_bytes", "tcp_bytes")}
+        self.by_opcode = {k: {"count": 0, "bytes": 0} for k in _KINDS}
+        self.rtt: list = [0, None, None, 0]          # count, min, max, sum
+        self.closed_with_close_frame = 0
+        self.ended_by = {"fin": 0, "rst": 0, "open": 0}
+
+    def add(self, p: dict) -> None:
+        for d in (C2S, S2C):
+            for key, per_dir in self.sums.items():
+                per_dir[d] += p[d][key]
+            for k, c in self.by_opcode.items():
+                c["count"] += p[d][k]["count"]
+                c["bytes"] += p[d][k]["bytes"]
+        rtt = self.rtt
+        for r in p["pings"]:
+            x = r["rtt"]
+            rtt[0] += 1
+            rtt[1] = x if rtt[1] is None else min(rtt[1], x)
+            rtt[2] = x if rtt[2] is None else max(rtt[2], x)
+            rtt[3] += x
+        if p["close_code"] is not None or p["closed_by"]:
+            self.closed_with_close_frame += 1
+        end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
+        if end is not None:
+            self.ended_by[end] += 1
+
+
+def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = None) -> dict:
+    """The capture's totals: the listed connections' stats (`per_conn`) added to StatsCollector.folded, the
+    running totals of the connections folded into the summary's counts (if any)."""
+    t = copy.deepcopy(folded) if folded is not None else _Totals()
+    for p in per_conn:
+        t.add(p)
     ws_folded = s.folded.websocket if s.folded is not None else 0
     tot = {"type": "stats-total", "packets": s.packets, "tcp_packets": s.tcp_packets,
            "other_packets": s.other_packets, "malformed": s.malformed,
            "duration": _r(s.last_ts - s.first_ts) if s.first_ts is not None else None,
            "connections": s.connection_count(),
            "websocket_connections": sum(1 for c in s.connections if c.is_websocket) + ws_folded}
-    for key in ("messages", "message_bytes", "tcp_bytes"):
-        tot[key] = {d: sum(p[d][key] for p in per_conn) + f[key][d] for d in (C2S, S2C)}
-    tot["by_opcode"] = {k: {"count": sum(p[d][k]["count"] for p in per_conn for d in (C2S, S2C))
-                            + f["by_opcode"][k]["count"],
-                            "bytes": sum(p[d][k]["bytes"] for p in per_conn for d in (C2S, S2C))
-                            + f["by_opcode"][k]["bytes"]} for k in _KINDS}
-    rtts = [r["rtt"] for p in per_conn for r in p["pings"]]
-    n, lo, hi, total = f["rtt"]
-    if n:
-        count = len(rtts) + n
-        tot["ping_rtt"] = {"count": count, "min": min(rtts + [lo]), "max": max(rtts + [hi]),
-                           "mean": _r((total + sum(rtts)) / count)}
-    else:
-        tot["ping_rtt"] = ({"count": len(rtts), "min": min(rtts), "max": max(rtts),
-                            "mean": _r(sum(rtts) / len(rtts))} if rtts else None)
-    tot["closed_with_close_frame"] = (sum(1 for p in per_conn if p["close_code"] is not None or p["closed_by"])
-                                      + f["closed_with_close_frame"])
-    tot["ended_by"] = {"fin": sum(1 for p in per_conn if p["end"] == "fin") + f["ended_by"]["fin"],
-                       "rst": sum(1 for p in per_conn if p["end"] == "rst") + f["ended_by"]["rst"],
-                       "open": sum(1 for p in per_conn if p["end"] is None) + f["ended_by"]["open"]}
+    tot.update(t.sums)
+    tot["by_opcode"] = t.by_opcode
+    n, lo, hi, total = t.rtt
+    tot["ping_rtt"] = {"count": n, "min": lo, "max": hi, "mean": _r(total / n)} if n else None
+    tot["closed_with_close_frame"] = t.closed_with_close_frame
+    tot["ended_by"] = t.ended_by
     tot["notes"] = sum(s.notes_by_severity.values())
     tot["notes_by_severity"] = dict(s.notes_by_severity)
     if s.folded is not None:
         # Connections in these totals without a "stats" object of their own (--max-summary-connections).
         tot["counted_only"] = {"connections": s.folded.connections, "websocket_connections": ws_folded}
     return tot
-
-
-_NO_FOLDED = {"messages": {C2S: 0, S2C: 0}, "message_bytes": {C2S: 0, S2C: 0}, "tcp_bytes": {C2S: 0, S2C: 0},
-              "by_opcode": {k: {"count": 0, "bytes": 0} for k in _KINDS}, "rtt": [0, None, None, 0.0],
-              "closed_with_close_frame": 0, "ended_by": {"fin": 0, "rst": 0, "open": 0}}
 
 
 # ------------------------------------------------------------------------------------------------ text
