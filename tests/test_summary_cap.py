@@ -192,3 +192,53 @@ def test_stats_totals_count_every_connection(capture):
 def test_follow_and_flow_ignore_the_cap(capture):
     for args in (("follow", capture), ("read", capture, "--view", "flow")):
         assert run_wsdissect(*args, "--max-summary-connections", "1").stdout == run_wsdissect(*args).stdout
+
+
+def test_follow_prints_each_transcript_when_its_connection_finishes_and_keeps_only_open_ones():
+    # follow without --conn: every connection folds as it finishes (cap 0) and FollowPrinter prints it then,
+    # in connection order; the collector never holds the messages of many finished connections.
+    from rich.console import Console
+    from wsdissect.render.follow import FollowCollector, FollowPrinter, render_follow
+
+    def console(buf):
+        return Console(file=buf, width=100, height=25, color_system=None, highlight=False)
+
+    whole_out, streamed_out = io.StringIO(), io.StringIO()
+    a = Analyzer(Limits(summary_connections=None))
+    collector = FollowCollector()
+    for raw in _packets():
+        row = a.feed(raw)
+        if row is not None:
+            collector.row(row, a.connections.get(row.conn))
+    a.finish()
+    render_follow(console(whole_out), collector, [c for c in a.summary.connections if c.is_websocket])
+
+    a = Analyzer(Limits(summary_connections=0))
+    a.tracker.linger_packets = 1
+    collector = FollowCollector()
+    printer = FollowPrinter(console(streamed_out), collector)
+    a.on_fold = printer.finished
+    held = 0
+    for raw in _packets():
+        row = a.feed(raw)
+        if row is not None:
+            collector.row(row, a.connections.get(row.conn))
+        held = max(held, len(collector.events))
+    a.finish()
+    printer.flush()
+    assert streamed_out.getvalue() == whole_out.getvalue()
+    assert printer.printed == CONNS
+    assert collector.events == {}
+    # Released every 256 packets, ~17 of these short connections: without the streaming all 60 were held.
+    assert held < CONNS // 2
+
+
+def test_follow_conn_keeps_only_that_connections_events():
+    from wsdissect.render.follow import FollowCollector
+    a = Analyzer()
+    collector = FollowCollector(only=3)
+    for raw in _packets():
+        row = a.feed(raw)
+        if row is not None:
+            collector.row(row, a.connections.get(row.conn))
+    assert list(collector.events) == [3] and collector.events[3]

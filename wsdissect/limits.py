@@ -26,7 +26,7 @@ class Limits:
     # Connections whose full record the summary keeps (--max-summary-connections): those numbered 0..N-1. A
     # connection numbered N or more is, once finished, only counted (CaptureSummary.folded) and its record
     # dropped (written to --json when it is folded), so memory follows the open connections, not the capture's
-    # length. None: no cap (follow and the flow view, which show every connection's record, run so).
+    # length. None: no cap (the flow view, which draws every connection under its record, runs so).
     summary_connections: Optional[int] = 10_000
 
 

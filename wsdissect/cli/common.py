@@ -76,8 +76,8 @@ def limit_options(f):
         click.option("--max-summary-connections", type=click.IntRange(min=0),
                      default=DEFAULT_LIMITS.summary_connections, show_default=True,
                      help="Connections the summary lists in full (the first N); later ones are only counted once "
-                          "finished (their --json records come as they finish), so memory stays flat. follow and "
-                          "--view flow list every connection."),
+                          "finished (their --json records come as they finish), so memory stays flat. --view flow "
+                          "lists every connection; follow prints each as it finishes."),
     ]
     for opt in reversed(opts):
         f = opt(f)

@@ -13,17 +13,17 @@ from .common import capture_errors, check_export, decode_as_option, export_optio
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
-            lang: str = DEFAULT_LANG, on_fold=None) -> Analyzer:
+            lang: str = DEFAULT_LANG, on_fold=None, streaming: bool = False) -> Analyzer:
     """Run a whole capture through the analyzer (notes in `lang`; rows without label or Info), handing each row
     to `on_row(row, conn)` and each connection folded into the summary's counts (--max-summary-connections) to
-    `on_fold(conn)`."""
+    `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it)."""
     from .progress import open_tracked
     # follow and stats print messages and numbers, never a row's label or Info: not building them saves ~16 %
     # of the analyzer's time (bench/README.md).
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, labels=False)
     analyzer.on_fold = on_fold
     conns = analyzer.connections
-    for raw in until_damage(primed(open_tracked(capture)), capture, damage):
+    for raw in until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming)), capture, damage):
         row = analyzer.feed(raw)
         if row is not None:
             on_row(row, conns.get(row.conn) if row.conn is not None else None)
@@ -64,7 +64,7 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
     """Show the messages of WebSocket connections as a transcript: direction, time since the connection
     began, text (JSON pretty-printed), binary as hex, fragmented and compressed messages whole, control
     frames and the TCP end."""
-    from ..render.follow import FollowCollector, raw_bytes, render_follow
+    from ..render.follow import FollowCollector, FollowPrinter, raw_bytes, render_follow
 
     if raw is not None and side is None:
         fail("--raw needs --side client or --side server")
@@ -75,21 +75,33 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
     check_export(export)
     damage: list = []
     with capture_errors(capture):
-        collector = FollowCollector()
-        # The transcript shows each connection under its record, and keeps every message anyway: no cap on the
-        # records (--max-summary-connections does not apply), except that --conn N needs only 0..N.
+        collector = FollowCollector(only=conn)
+        if raw is None and conn is None:
+            # Every connection: each transcript is printed once its connection has finished (every record
+            # folds as it finishes, --max-summary-connections 0), so memory follows the open connections.
+            console = view_console(export, width)
+            printer = FollowPrinter(console, collector, lang)
+            caps["max_summary_connections"] = 0
+            analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=printer.finished,
+                               streaming=True)
+            printer.flush()
+            if not printer.printed:
+                _say_none(console, export, catalog(lang)["follow.none"].format(
+                    capture=capture, n=analyzer.summary.connection_count()))
+            if export:
+                save_export(console, export, f"wsdissect follow {os.path.basename(capture)}")
+            warn_truncated(capture, damage)
+            return
+        # One connection: --conn N keeps the records of 0..N (pick finds N among them) and N's events only;
+        # --raw without --conn needs the one WebSocket connection of the capture, so it keeps everything.
         caps["max_summary_connections"] = None if conn is None else conn + 1
         analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang)
         conns = pick(analyzer, conn, capture)
         if raw is None:
             console = view_console(export, width)
             if not conns:
-                none = catalog(lang)["follow.none"].format(capture=capture, n=len(analyzer.summary.connections))
-                if export:
-                    from rich.text import Text
-                    console.print(Text(none), soft_wrap=True)
-                else:
-                    click.echo(none)
+                _say_none(console, export, catalog(lang)["follow.none"].format(
+                    capture=capture, n=analyzer.summary.connection_count()))
             else:
                 render_follow(console, collector, conns, lang)
             if export:
@@ -116,3 +128,12 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
                 click.echo(f"wsdissect: warning: {cut} message(s) were cut (--max-message or bytes missing "
                            "from the capture): the file holds what was kept", err=True)
     warn_truncated(capture, damage)
+
+
+def _say_none(console, export: str, text: str) -> None:
+    """'No WebSocket connection in ...': into the export when there is one, else a plain line."""
+    if export:
+        from rich.text import Text
+        console.print(Text(text), soft_wrap=True)
+    else:
+        click.echo(text)

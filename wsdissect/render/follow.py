@@ -21,7 +21,7 @@ from ..websocket.codes import CLOSE, PING, PONG, TEXT, opcode_name
 from .details import View, emit, fit, wrap
 from .words import close_name, conn_title, side_word
 
-__all__ = ["FollowCollector", "render_follow", "raw_bytes", "follow_lines"]
+__all__ = ["FollowCollector", "FollowPrinter", "render_follow", "raw_bytes", "follow_lines"]
 
 SIDE = {C2S: "client", S2C: "server"}
 HEX_PREVIEW = 64           # bytes of a binary message shown, 16 a line
@@ -38,13 +38,15 @@ class _Event:
 
 
 class FollowCollector:
-    """Keeps what a transcript shows, per connection id, as rows arrive."""
+    """Keeps what a transcript shows, per connection id, as rows arrive; with `only`, of that connection
+    alone (`follow --conn N` on a big capture keeps one connection's messages, not all of them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, only: Optional[int] = None) -> None:
         self.events: dict[int, list] = {}
+        self.only = only
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
-        if row.conn is None:
+        if row.conn is None or (self.only is not None and row.conn != self.only):
             return
         ev = self.events.setdefault(row.conn, [])
         for f in row.frames:
@@ -197,12 +199,48 @@ def _bytes(n: int, w: dict) -> str:
     return w["bytes.one"] if n == 1 else w["bytes.many"].format(n=n)
 
 
+class FollowPrinter:
+    """Prints transcripts one connection at a time (never one rich Text of them all), separated by a blank line.
+
+    `finished(record)` is the Analyzer's on_fold when every connection is folded as it finishes
+    (--max-summary-connections 0): a WebSocket connection's transcript is printed as soon as it and every
+    lower-numbered connection are finished, and its events are dropped. So transcripts come out in connection
+    order, as render_follow prints them, while memory holds the open connections' messages only (issue 5:
+    `follow` kept every message of the capture, 3.9 GB for bench/out/ws-200000.pcap)."""
+
+    def __init__(self, console: Console, collector: FollowCollector, lang: str = DEFAULT_LANG) -> None:
+        self.view = View(console, lang)
+        self.collector = collector
+        self.printed = 0
+        self._next = 0                      # the lowest connection id not yet printed (or skipped)
+        self._waiting: dict = {}            # id -> record: finished, waiting for a lower id to finish
+
+    def print(self, c: Connection, events: list) -> None:
+        lines = [("", "")] if self.printed else []
+        lines.extend(follow_lines(self.view, c, events))
+        emit(self.view, lines)
+        self.printed += 1
+
+    def finished(self, c: Connection) -> None:
+        self._waiting[c.id] = c
+        while self._next in self._waiting:
+            self._take(self._waiting.pop(self._next))
+            self._next += 1
+
+    def flush(self) -> None:
+        """After the analyzer's finish(): what still waits (a connection that never finished would have held
+        back every later one), in id order."""
+        for cid in sorted(self._waiting):
+            self._take(self._waiting.pop(cid))
+
+    def _take(self, c: Connection) -> None:
+        events = self.collector.events.pop(c.id, [])
+        if c.is_websocket or c.decode_as:          # the connections follow shows (cli.follow.pick)
+            self.print(c, events)
+
+
 def render_follow(console: Console, collector: FollowCollector, conns: list, lang: str = DEFAULT_LANG) -> None:
     """Print the transcripts of `conns` (Connection records), one after another, in `lang`."""
-    view = View(console, lang)
-    out: list = []
-    for i, c in enumerate(conns):
-        if i:
-            out.append(("", ""))
-        out.extend(follow_lines(view, c, collector.events.get(c.id, [])))
-    emit(view, out)
+    printer = FollowPrinter(console, collector, lang)
+    for c in conns:
+        printer.print(c, collector.events.get(c.id, []))
