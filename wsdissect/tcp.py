@@ -333,14 +333,7 @@ class Tracker:
                 off = me.nxt_off
             result.delivered = delivered = []
             if off == me.nxt_off:
-                # _accept, written out for the in-order segment nearly every packet is.
-                if payload:
-                    delivered.append((no, payload))
-                if missing:
-                    delivered.append((no, missing))
-                n = len(payload) + missing
-                me.nxt_off += n
-                me.nxt_abs = (me.nxt_abs + n) & 0xFFFFFFFF
+                self._accept(me, no, payload, missing, delivered)
                 if me.pending:
                     delivered.extend(self._drain(me))
             else:
