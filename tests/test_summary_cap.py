@@ -242,3 +242,33 @@ def test_follow_conn_keeps_only_that_connections_events():
         if row is not None:
             collector.row(row, a.connections.get(row.conn))
     assert list(collector.events) == [3] and collector.events[3]
+
+
+def test_flow_draws_each_ladder_when_its_connection_finishes_with_the_same_output():
+    # read --view flow / mermaid: a finished connection's ladder is drawn (and its arrows dropped) once every
+    # connection with earlier arrows is drawn; the output is the one drawing everything at the end gives.
+    from rich.console import Console
+    from wsdissect.render.flow import FlowPrinter, MermaidPrinter
+
+    def run(linger, make):
+        out = io.StringIO()
+        writer = make(out)
+        held = []
+        drawn_at_finish = writer.finished
+
+        def finished(c):
+            held.append(len(writer.rows.arrows))
+            drawn_at_finish(c)
+        writer.finished = finished
+        a = Analyzer(Limits(summary_connections=None))
+        a.tracker.linger_packets = linger
+        common.run(a, iter(_packets()), out=writer)
+        return out.getvalue(), held
+
+    for make in (lambda out: FlowPrinter(Console(file=out, width=100, height=25, color_system=None)),
+                 lambda out: MermaidPrinter(out)):
+        at_end, held_none = run(10_000, make)       # nothing is released before the end: drawn at the end
+        streamed, held = run(1, make)               # released every 256 packets: drawn along the way
+        assert streamed == at_end
+        assert "conn 59" in at_end or "connection 59" in at_end       # every ladder is there
+        assert held_none == [] and held and max(held) < CONNS // 2

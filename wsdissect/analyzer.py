@@ -101,6 +101,9 @@ class Analyzer:
         keep = limits.summary_connections
         self._summary_keep = sys.maxsize if keep is None else max(0, keep)
         self.on_fold: Optional[Callable[[Connection], None]] = None
+        # `on_finish(record)`, when set, hears of every connection finished while the capture is read (released
+        # after tcp.LINGER_PACKETS, or evicted): a view that draws connection by connection can draw it then.
+        self.on_finish: Optional[Callable[[Connection], None]] = None
 
     # -- per packet ------------------------------------------------------------------------------------------
     def feed(self, raw: RawPacket) -> Optional[Row]:
@@ -624,6 +627,8 @@ class Analyzer:
             if n.no == 0:
                 n.no = None
         tc.extra = None
+        if self.on_finish is not None and not self._finished:
+            self.on_finish(st.rec)
         if tc.id >= self._summary_keep:
             self._fold(st.rec, notes)
         return notes

@@ -120,6 +120,12 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
     folded: list = []
     if write_folded is not None:
         getattr(analyzer, "analyzer", analyzer).on_fold = folded.append     # a DetailsTap wraps the Analyzer
+    # Connections finished while the capture is read go to a writer that draws connection by connection (the
+    # flow view), after the row of the packet that finished them.
+    write_finished = getattr(out, "finished", None)
+    finished: list = []
+    if write_finished is not None:
+        getattr(analyzer, "analyzer", analyzer).on_finish = finished.append
     it = iter(packets)
     truncated: Optional[CaptureTruncated] = None
     try:
@@ -138,6 +144,10 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
                     folded.clear()
                     if live:
                         sys.stdout.flush()
+                if finished:
+                    for c in finished:
+                        write_finished(c)
+                    finished.clear()
         except CaptureTruncated as e:
             # Damage inside a readable file: everything before it was shown; say where it stopped.
             truncated = e

@@ -142,13 +142,42 @@ class _Collector:
 
 
 class _LadderWriter:
-    """What both ladder writers do with rows: collect arrows per connection until the capture ends."""
+    """What both ladder writers do with rows: collect arrows per connection, and draw each connection's ladder
+    once it has finished and every connection with earlier arrows has been drawn (`finished`, from
+    Analyzer.on_finish), the rest when the capture ends. So ladders come in the order of their first arrows,
+    while only the open connections' arrows are kept (issue 5)."""
 
     def __init__(self, show_acks: bool, lang: str = DEFAULT_LANG) -> None:
         self.show_acks = show_acks
         self.t = catalog(lang)
         self.phases = [self.t[f"phase.{i}"] for i in range(len(PHASES))]
         self.rows = _Collector(lang)
+        self.drawn = 0                              # ladders drawn so far
+        self._done: dict[int, Connection] = {}     # finished connections whose ladder waits for an earlier one
+
+    def finished(self, c: Connection) -> None:
+        self._done[c.id] = c
+        arrows = self.rows.arrows
+        while arrows:
+            cid = next(iter(arrows))
+            conn = self._done.pop(cid, None)
+            if conn is None:
+                break
+            self._ladder(cid, arrows.pop(cid), conn)
+            self.rows.phase.pop(cid, None)
+        if not arrows:
+            self._done.clear()                      # finished connections that drew no arrow at all
+
+    def _remaining(self, s: CaptureSummary) -> None:
+        """At the end: the ladders not drawn yet, in order."""
+        conns = {c.id: c for c in s.connections}
+        conns.update(self._done)
+        for cid, arrows in self.rows.arrows.items():
+            self._ladder(cid, arrows, conns.get(cid))
+        self.rows.arrows.clear()
+
+    def _ladder(self, cid: int, arrows: list, conn: Optional[Connection]) -> None:
+        raise NotImplementedError
 
     def origin(self, ts: float) -> None:
         if self.rows.first_ts is None:
@@ -237,18 +266,24 @@ class FlowPrinter(_LadderWriter):
         self._last = cid
         self._draw(arrow, pen)
 
+    def finished(self, c: Connection) -> None:
+        if not self.live:                           # live draws every arrow as it comes and keeps none
+            super().finished(c)
+
+    def _ladder(self, cid: int, arrows: list, conn: Optional[Connection]) -> None:
+        self._heading(conn, cid)
+        pen = _Pen()
+        for a in arrows:
+            self._draw(a, pen)
+        self.console.print()
+        self.drawn += 1
+
     def summary(self, s: CaptureSummary) -> None:
         if self.live:
             if self._last is not None:
                 self.console.print()
         else:
-            conns = {c.id: c for c in s.connections}
-            for cid, arrows in self.rows.arrows.items():
-                self._heading(conns.get(cid), cid)
-                pen = _Pen()
-                for a in arrows:
-                    self._draw(a, pen)
-                self.console.print()
+            self._remaining(s)
         for line in _footnotes(s, self.t, self.console.width):
             # What the diagram cannot show but a reader must know: caps reached, a damaged file, kernel drops.
             self.console.print(Text(line, style="yellow"), highlight=False)
@@ -324,29 +359,29 @@ class MermaidPrinter(_LadderWriter):
         super().__init__(show_acks, lang)
         self.out = out
 
-
     def summary(self, s: CaptureSummary) -> None:
-        conns = {c.id: c for c in s.connections}
+        self._remaining(s)
+        for line in _footnotes(s, self.t):
+            self.out.write(f"%% {line.strip()}\n")
+        self.out.flush()
+
+    def _ladder(self, cid: int, arrows: list, conn: Optional[Connection]) -> None:
         w = self.out.write
         t0 = self.rows.first_ts or 0.0
-        for i, (cid, arrows) in enumerate(self.rows.arrows.items()):
-            conn = conns.get(cid)
-            if i:
-                w("\n")
-            w(f"%% wsdissect: {self.t['flow.mm_connection'].format(id=cid)}\n")
-            w("sequenceDiagram\n")
-            w(f"    participant C as {self.t['flow.mm_client']} {_mm(str(conn.client)) if conn else ''}\n")
-            w(f"    participant S as {self.t['flow.mm_server']} {_mm(str(conn.server)) if conn else ''}\n")
-            phase = -1
-            for a in arrows:
-                if a.phase != phase:
-                    phase = a.phase
-                    w(f"    Note over C,S: {self.phases[phase]}\n")
-                src, dst = ("C", "S") if a.to_server else ("S", "C")
-                w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)} ({a.ts - t0:.6f} s)\n")
-        for line in _footnotes(s, self.t):
-            w(f"%% {line.strip()}\n")
-        self.out.flush()
+        if self.drawn:
+            w("\n")
+        self.drawn += 1
+        w(f"%% wsdissect: {self.t['flow.mm_connection'].format(id=cid)}\n")
+        w("sequenceDiagram\n")
+        w(f"    participant C as {self.t['flow.mm_client']} {_mm(str(conn.client)) if conn else ''}\n")
+        w(f"    participant S as {self.t['flow.mm_server']} {_mm(str(conn.server)) if conn else ''}\n")
+        phase = -1
+        for a in arrows:
+            if a.phase != phase:
+                phase = a.phase
+                w(f"    Note over C,S: {self.phases[phase]}\n")
+            src, dst = ("C", "S") if a.to_server else ("S", "C")
+            w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)} ({a.ts - t0:.6f} s)\n")
 
 
 def _center(text: str, width: int, fill: str) -> str:
