@@ -156,8 +156,10 @@ class _LadderWriter:
         self._done: dict[int, Connection] = {}     # finished connections whose ladder waits for an earlier one
 
     def finished(self, c: Connection) -> None:
-        self._done[c.id] = c
         arrows = self.rows.arrows
+        if c.id not in arrows:
+            return              # no arrow (all its rows filtered out), and a finished connection gets no more
+        self._done[c.id] = c
         while arrows:
             cid = next(iter(arrows))
             conn = self._done.pop(cid, None)
@@ -165,8 +167,6 @@ class _LadderWriter:
                 break
             self._ladder(cid, arrows.pop(cid), conn)
             self.rows.phase.pop(cid, None)
-        if not arrows:
-            self._done.clear()                      # finished connections that drew no arrow at all
 
     def _remaining(self, s: CaptureSummary) -> None:
         """At the end: the ladders not drawn yet, in order."""
