@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from ..analyzer import Analyzer
+from ..fastlane import json_lane
 from ..i18n import DEFAULT_LANG, LANGS, localize_note
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
@@ -128,8 +129,13 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         getattr(analyzer, "analyzer", analyzer).on_finish = finished.append
     it = iter(packets)
     truncated: Optional[CaptureTruncated] = None
+    # The C fast lane (fastlane.py) analyses and writes the common packet itself; it writes what it has before
+    # it hands a packet back, so rows stay in order.
+    lane = None if live or keep is not None else json_lane(analyzer, out)
     try:
         try:
+            if lane is not None:
+                it = _lane_rest(lane, it)
             set_origin = getattr(out, "origin", None)
             for raw in it:
                 if set_origin is not None:
@@ -154,6 +160,8 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
             analyzer.summary.capture_notes.append(localize_note(
                 Note(None, None, "error", "capture-truncated", f"{source}: {e}", {"source": source, "error": str(e)}),
                 getattr(analyzer, "lang", DEFAULT_LANG)))
+        if lane is not None:
+            lane.flush()
         end_notes = analyzer.finish()
         out.end(analyzer.end_frames, analyzer.end_messages, end_notes)
         for c in folded:
@@ -167,6 +175,14 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         return
     if truncated is not None:
         warn_truncated(source, [truncated])
+
+
+def _lane_rest(lane, packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
+    """The packets the fast lane leaves to the Python path."""
+    feed = lane.feed
+    for raw in packets:
+        if not feed(raw):
+            yield raw
 
 
 def primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:

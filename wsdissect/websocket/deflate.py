@@ -23,6 +23,9 @@ _TAIL = b"\x00\x00\xff\xff"
 
 
 class Inflater:
+    __slots__ = ("max_output", "context_takeover", "window", "produced", "capped", "lost", "error", "_history",
+                 "_d")
+
     def __init__(self, *, max_output: int, context_takeover: bool = True, window_bits: int = 15) -> None:
         self.max_output = max_output
         self.context_takeover = context_takeover

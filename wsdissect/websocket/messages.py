@@ -52,6 +52,10 @@ class _Assembly:
 
 
 class WebSocketDirection:
+    # Slots: the C fast lane (wsdissect/_fastlane.c) reads this state by slot offset.
+    __slots__ = ("direction", "client", "deflate", "limits", "cap", "parser", "inflater", "close_frame",
+                 "messages", "_msg", "_side")
+
     def __init__(self, direction: str, *, deflate: Optional[DeflateParams] = None,
                  limits: Limits = DEFAULT_LIMITS) -> None:
         self.direction = direction
@@ -137,6 +141,24 @@ class WebSocketDirection:
         if note is not None:
             out.append(note)
 
+    def _whole_compressed(self, f: Frame, out: List[Record]) -> None:
+        """The records of one whole compressed message in one valid final data frame (the conditions are
+        _frame's; the C fast lane checks the same ones and calls this). Inflated as _add_compressed would; only
+        a message that inflated cleanly skips the _Assembly round trip (~2 µs a message), the others take the
+        long way from here."""
+        inf = self.inflater
+        context_missing = inf.lost
+        data = inf.inflate(f.payload, final=True)
+        if inf.capped or inf.error is not None:
+            m = _Assembly(f.opcode, f.first_no, True, context_missing)
+            m.frames = 1
+            m.wire_length = f.length
+            self._inflated(m, f, data, False, out)
+            self._message(m, f, out)
+            return
+        inf.end_message()        # a whole message cannot lose the context: no inflate-context-lost note
+        self._whole_message(f, data, True, out)
+
     def _frame(self, f: Frame, out: List[Record]) -> None:
         out.append(f)
         no = f.no
@@ -152,19 +174,8 @@ class WebSocketDirection:
                 and f.masked == self.client and self.close_frame is None and not f.payload_missing
                 and len(f.payload) == f.length):
             # The other common case (half the messages of bench/gen.py's capture): a whole compressed message in
-            # one valid frame. Inflated as _add_compressed would; only a message that inflated cleanly skips
-            # the _Assembly round trip (~2 µs a message), the others take the long way from here.
-            context_missing = inf.lost
-            data = inf.inflate(f.payload, final=True)
-            if inf.capped or inf.error is not None:
-                m = _Assembly(op, f.first_no, True, context_missing)
-                m.frames = 1
-                m.wire_length = f.length
-                self._inflated(m, f, data, False, out)
-                self._message(m, f, out)
-                return
-            inf.end_message()        # a whole message cannot lose the context: no inflate-context-lost note
-            self._whole_message(f, data, True, out)
+            # one valid frame.
+            self._whole_compressed(f, out)
             return
         if f.masked != self.client:
             if self.client:

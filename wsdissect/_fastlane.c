@@ -1,0 +1,1541 @@
+/* wsdissect._fastlane: the common packet of a busy capture, analysed and written as JSON in C.
+ *
+ * Why: issue 5 asks `read --json` to run at a quarter of tshark's time. bench/floor.py measured that no
+ * pure-CPython design gets there (writing one line per packet alone costs 0.35x tshark), so the packets that
+ * make up nearly all of a busy WebSocket capture take this lane instead:
+ *
+ *   an in-order TCP segment with payload, ACK set, no SYN/FIN/RST, of a connection whose both directions are
+ *   WebSocket frames, whose bytes carry on a frame in progress, complete at most one whole data message
+ *   (text/binary, FIN, compressed or not, masked as its side must be) and/or start the next frame.
+ *
+ * The lane keeps no state of its own. It reads and updates the very objects the Python analyzer uses
+ * (tcp.Direction, tcp.TcpConnection, analyzer._ConnState, websocket FrameParser...), by slot offset, exactly as
+ * Analyzer.feed + JsonLinesWriter.row would, and writes the same bytes. Every packet is first checked without
+ * changing anything; one the lane does not take (a handshake, a ping, a gap, a note...) is left untouched for
+ * the Python path (`feed` returns False). A whole compressed message is inflated by the Python code
+ * (WebSocketDirection._whole_compressed), so deflate and its rare failures stay in one place.
+ *
+ * The Python path is the reference: WSDISSECT_PURE=1 turns this lane off, and tests/test_fastlane.py and
+ * tests/fuzz/differential.py --pure-vs-fast check the two give byte-identical output.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Output buffer
+ */
+typedef struct {
+    char *p;
+    Py_ssize_t n, cap;
+} Buf;
+
+static int buf_reserve(Buf *b, Py_ssize_t extra) {
+    if (b->n + extra <= b->cap)
+        return 0;
+    Py_ssize_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap < b->n + extra)
+        cap *= 2;
+    char *p = PyMem_Realloc(b->p, cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static inline int put(Buf *b, const char *s, Py_ssize_t n) {
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return 0;
+}
+
+#define PUTS(b, lit) put((b), (lit), (Py_ssize_t)sizeof(lit) - 1)
+
+static int put_i64(Buf *b, long long v) {
+    char tmp[24];
+    int i = 24;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[--i] = '-';
+    return put(b, tmp + i, 24 - i);
+}
+
+/* The bytes of a UTF-8 string as json.encoder.encode_basestring (ensure_ascii=False) escapes them: '"', '\\'
+ * and the C0 controls; everything else, non-ASCII included, is copied. Byte-wise is the same thing because
+ * every byte of a multi-byte UTF-8 sequence is >= 0x80. No quotes added. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* Nonzero when one of the 8 bytes of x needs escaping (< 0x20, '"' or '\\'): the usual has-zero-byte and
+ * has-less-than word tricks, so plain text (nearly all of it) is skipped 8 bytes at a time. */
+static inline uint64_t needs_escape(uint64_t x) {
+    uint64_t q = x ^ (ONES * '"'), bs = x ^ (ONES * '\\');
+    return ((x - ONES * 0x20) | (q - ONES) | (bs - ONES)) & ~x & HIGHS;
+}
+
+static int put_escaped(Buf *b, const char *s, Py_ssize_t n) {
+    static const char hex[] = "0123456789abcdef";
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    Py_ssize_t run = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (needs_escape(x))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (put(b, s + run, i - run) < 0)
+            return -1;
+        run = i + 1;
+        char e[6];
+        int k = 2;
+        e[0] = '\\';
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15];
+            k = 6;
+        }
+        if (put(b, e, k) < 0)
+            return -1;
+    }
+    return put(b, s + run, n - run);
+}
+
+/* A str, escaped (no quotes). */
+static int put_escaped_str(Buf *b, PyObject *s) {
+    Py_ssize_t n;
+    const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+    if (u == NULL)
+        return -1;
+    return put_escaped(b, u, n);
+}
+
+static int put_bytes_obj(Buf *b, PyObject *bytes) {
+    return put(b, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes));
+}
+
+static int put_b64(Buf *b, const unsigned char *s, Py_ssize_t n) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (buf_reserve(b, (n + 2) / 3 * 4) < 0)
+        return -1;
+    char *o = b->p + b->n;
+    Py_ssize_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        unsigned v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8 | s[i + 2];
+        *o++ = tab[v >> 18]; *o++ = tab[(v >> 12) & 63]; *o++ = tab[(v >> 6) & 63]; *o++ = tab[v & 63];
+    }
+    if (n - i == 1) {
+        unsigned v = (unsigned)s[i] << 16;
+        *o++ = tab[v >> 18]; *o++ = tab[(v >> 12) & 63]; *o++ = '='; *o++ = '=';
+    } else if (n - i == 2) {
+        unsigned v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8;
+        *o++ = tab[v >> 18]; *o++ = tab[(v >> 12) & 63]; *o++ = tab[(v >> 6) & 63]; *o++ = '=';
+    }
+    b->n = o - b->p;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Slots of the Python objects, by offset. Each class's __slots__ member descriptors give the offsets once; an
+ * object is only read this way after an exact type check. A slot never set holds NULL.
+ */
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+
+static void slot_set(PyObject *obj, Py_ssize_t off, PyObject *v) /* steals v */
+{
+    PyObject **p = (PyObject **)((char *)obj + off);
+    PyObject *old = *p;
+    *p = v;
+    Py_XDECREF(old);
+}
+
+static int slot_offset(PyObject *cls, const char *name, Py_ssize_t *out) {
+    PyObject *descr = PyObject_GetAttrString(cls, name);
+    if (descr == NULL)
+        return -1;
+    if (!Py_IS_TYPE(descr, &PyMemberDescr_Type) || ((PyMemberDescrObject *)descr)->d_member->type != T_OBJECT_EX) {
+        PyErr_Format(PyExc_TypeError, "%R.%s is not a __slots__ member", cls, name);
+        Py_DECREF(descr);
+        return -1;
+    }
+    *out = ((PyMemberDescrObject *)descr)->d_member->offset;
+    Py_DECREF(descr);
+    return 0;
+}
+
+/* long long of an int slot; 0 with *ok cleared when it is not a small enough int. */
+static inline long long slot_i64(PyObject *obj, Py_ssize_t off, int *ok) {
+    PyObject *v = SLOT(obj, off);
+    if (v == NULL || !PyLong_CheckExact(v)) {
+        *ok = 0;
+        return 0;
+    }
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow || (x == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        *ok = 0;
+        return 0;
+    }
+    return x;
+}
+
+static inline int slot_set_i64(PyObject *obj, Py_ssize_t off, long long v) {
+    PyObject *x = PyLong_FromLongLong(v);
+    if (x == NULL)
+        return -1;
+    slot_set(obj, off, x);
+    return 0;
+}
+
+/* The classes whose objects the lane touches, and the offsets of the slots it uses. */
+enum {
+    RAW_NO, RAW_TS, RAW_LINKTYPE, RAW_DATA, RAW_WIRELEN,
+    TC_ID, TC_CKEY, TC_KEY, TC_DIRS, TC_LAST_TS, TC_LAST_NO, TC_EXTRA,
+    DIR_BASE, DIR_NXT_ABS, DIR_NXT_OFF, DIR_PENDING, DIR_FIN_OFF, DIR_LAST_ACK, DIR_LAST_WIN, DIR_UNACKED,
+    DIR_BYTES, DIR_MAX_END, DIR_WSCALE,
+    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_ADDRS,
+    REC_LAST_TS, REC_BYTES, REC_FRAMES, REC_MESSAGES,
+    SUM_PACKETS, SUM_TCP_PACKETS, SUM_FIRST_TS, SUM_LAST_TS,
+    WS_CLIENT, WS_CAP, WS_PARSER, WS_INFLATER, WS_CLOSE_FRAME, WS_MESSAGES, WS_MSG,
+    FP_STOPPED, FP_MAX_PAYLOAD, FP_FRAMES, FP_LAST_NO, FP_HDR, FP_FRAME, FP_REMAINING, FP_MASK, FP_PHASE,
+    FP_PARTS, FP_ROOM, FP_CUT,
+    FR_NO, FR_FIRST_NO, FR_FIN, FR_RSV, FR_OPCODE, FR_MASKED, FR_MASK_KEY, FR_LENGTH, FR_HEADER_LEN,
+    FR_PAYLOAD, FR_PAYLOAD_MISSING,
+    MS_CONN, MS_OPCODE, MS_FRAMES, MS_FIRST_NO, MS_LAST_NO, MS_COMPRESSED, MS_LENGTH, MS_WIRE_LENGTH, MS_DATA,
+    MS_TEXT, MS_TRUNCATED,
+    N_SLOTS
+};
+
+enum { T_RAW, T_TC, T_DIR, T_ST, T_REC, T_SUM, T_WS, T_FP, T_FRAME, T_MESSAGE, N_TYPES };
+
+static const struct {
+    int type;
+    const char *name;
+} SLOT_NAMES[N_SLOTS] = {
+    [RAW_NO] = {T_RAW, "no"}, [RAW_TS] = {T_RAW, "ts"}, [RAW_LINKTYPE] = {T_RAW, "linktype"},
+    [RAW_DATA] = {T_RAW, "data"}, [RAW_WIRELEN] = {T_RAW, "wirelen"},
+    [TC_ID] = {T_TC, "id"}, [TC_CKEY] = {T_TC, "ckey"}, [TC_KEY] = {T_TC, "key"}, [TC_DIRS] = {T_TC, "dirs"},
+    [TC_LAST_TS] = {T_TC, "last_ts"}, [TC_LAST_NO] = {T_TC, "last_no"}, [TC_EXTRA] = {T_TC, "extra"},
+    [DIR_BASE] = {T_DIR, "base"}, [DIR_NXT_ABS] = {T_DIR, "nxt_abs"}, [DIR_NXT_OFF] = {T_DIR, "nxt_off"},
+    [DIR_PENDING] = {T_DIR, "pending"}, [DIR_FIN_OFF] = {T_DIR, "fin_off"}, [DIR_LAST_ACK] = {T_DIR, "last_ack"},
+    [DIR_LAST_WIN] = {T_DIR, "last_win"}, [DIR_UNACKED] = {T_DIR, "unacked"}, [DIR_BYTES] = {T_DIR, "bytes"},
+    [DIR_MAX_END] = {T_DIR, "max_end"}, [DIR_WSCALE] = {T_DIR, "wscale"},
+    [ST_REC] = {T_ST, "rec"}, [ST_MODE] = {T_ST, "mode"}, [ST_WS] = {T_ST, "ws"}, [ST_NAMES] = {T_ST, "names"},
+    [ST_LAST_PAYLOAD_TS] = {T_ST, "last_payload_ts"}, [ST_ADDRS] = {T_ST, "addrs"},
+    [REC_LAST_TS] = {T_REC, "last_ts"}, [REC_BYTES] = {T_REC, "bytes"}, [REC_FRAMES] = {T_REC, "frames"},
+    [REC_MESSAGES] = {T_REC, "messages"},
+    [SUM_PACKETS] = {T_SUM, "packets"}, [SUM_TCP_PACKETS] = {T_SUM, "tcp_packets"},
+    [SUM_FIRST_TS] = {T_SUM, "first_ts"}, [SUM_LAST_TS] = {T_SUM, "last_ts"},
+    [WS_CLIENT] = {T_WS, "client"}, [WS_CAP] = {T_WS, "cap"}, [WS_PARSER] = {T_WS, "parser"},
+    [WS_INFLATER] = {T_WS, "inflater"}, [WS_CLOSE_FRAME] = {T_WS, "close_frame"},
+    [WS_MESSAGES] = {T_WS, "messages"}, [WS_MSG] = {T_WS, "_msg"},
+    [FP_STOPPED] = {T_FP, "stopped"}, [FP_MAX_PAYLOAD] = {T_FP, "max_payload"}, [FP_FRAMES] = {T_FP, "frames"},
+    [FP_LAST_NO] = {T_FP, "_last_no"}, [FP_HDR] = {T_FP, "_hdr"}, [FP_FRAME] = {T_FP, "_frame"},
+    [FP_REMAINING] = {T_FP, "_remaining"}, [FP_MASK] = {T_FP, "_mask"}, [FP_PHASE] = {T_FP, "_phase"},
+    [FP_PARTS] = {T_FP, "_parts"}, [FP_ROOM] = {T_FP, "_room"}, [FP_CUT] = {T_FP, "_cut"},
+    [FR_NO] = {T_FRAME, "no"}, [FR_FIRST_NO] = {T_FRAME, "first_no"}, [FR_FIN] = {T_FRAME, "fin"},
+    [FR_RSV] = {T_FRAME, "rsv"}, [FR_OPCODE] = {T_FRAME, "opcode"}, [FR_MASKED] = {T_FRAME, "masked"},
+    [FR_MASK_KEY] = {T_FRAME, "mask_key"}, [FR_LENGTH] = {T_FRAME, "length"},
+    [FR_HEADER_LEN] = {T_FRAME, "header_len"}, [FR_PAYLOAD] = {T_FRAME, "payload"},
+    [FR_PAYLOAD_MISSING] = {T_FRAME, "payload_missing"},
+    [MS_CONN] = {T_MESSAGE, "conn"}, [MS_OPCODE] = {T_MESSAGE, "opcode"}, [MS_FRAMES] = {T_MESSAGE, "frames"},
+    [MS_FIRST_NO] = {T_MESSAGE, "first_no"}, [MS_LAST_NO] = {T_MESSAGE, "last_no"},
+    [MS_COMPRESSED] = {T_MESSAGE, "compressed"}, [MS_LENGTH] = {T_MESSAGE, "length"},
+    [MS_WIRE_LENGTH] = {T_MESSAGE, "wire_length"}, [MS_DATA] = {T_MESSAGE, "data"},
+    [MS_TEXT] = {T_MESSAGE, "text"}, [MS_TRUNCATED] = {T_MESSAGE, "truncated"},
+};
+
+static const char *TYPE_NAMES[N_TYPES] = {
+    [T_RAW] = "RawPacket", [T_TC] = "TcpConnection", [T_DIR] = "Direction", [T_ST] = "ConnState",
+    [T_REC] = "Connection", [T_SUM] = "CaptureSummary", [T_WS] = "WebSocketDirection", [T_FP] = "FrameParser",
+    [T_FRAME] = "Frame", [T_MESSAGE] = "Message",
+};
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Entry: what the lane needs of one direction of one connection, found once (by the packet's address bytes)
+ * and valid while the connection's analyzer state is the same object (TcpConnection.extra).
+ */
+typedef struct {
+    PyObject_HEAD
+    PyObject *conn, *st, *rec, *me, *peer, *ws, *parser, *names, *dir, *key;
+    PyObject *ends;         /* bytes: "dir":"c2s","src":"...","dst":"..." */
+    int d;                  /* 0 = c2s, 1 = s2c */
+    int client;             /* ws.client: frames of this direction must be masked */
+    int has_inflater;
+    long long cid;
+} Entry;
+
+static void Entry_dealloc(Entry *e) {
+    Py_XDECREF(e->conn); Py_XDECREF(e->st); Py_XDECREF(e->rec); Py_XDECREF(e->me); Py_XDECREF(e->peer);
+    Py_XDECREF(e->ws); Py_XDECREF(e->parser); Py_XDECREF(e->names); Py_XDECREF(e->dir); Py_XDECREF(e->key);
+    Py_XDECREF(e->ends);
+    Py_TYPE(e)->tp_free((PyObject *)e);
+}
+
+static PyTypeObject EntryType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "wsdissect._fastlane.Entry",
+    .tp_basicsize = sizeof(Entry),
+    .tp_dealloc = (destructor)Entry_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+};
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Lane
+ */
+#define ENTRIES_MAX 65536          /* address bytes -> Entry; cleared when full (entries are found again) */
+#define FLUSH_AT (256 * 1024)      /* output is handed to `write` in chunks of about this size */
+#define JSON_DATA_LIMIT 65536      /* render/jsonl.py's: message bodies past it are cut in the JSON */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *write;               /* out.write */
+    Buf out;
+    PyObject *entries;             /* dict: address bytes -> Entry */
+    PyObject *conns;               /* Tracker.conns */
+    PyObject *finished;            /* Tracker.finished */
+    PyObject *summary;
+    PyObject *types[N_TYPES];
+    Py_ssize_t off[N_SLOTS];
+    PyObject *c2s, *s2c, *m_ws;
+    PyObject *note;                /* note(tc, no, record) -> (code, JSON line) */
+    PyObject *s_move_to_end, *s_append, *s_popleft, *s_whole_compressed;
+    PyObject *empty_bytes;
+    /* label pieces, UTF-8 bytes, [direction] or [direction][text?][head, tail] */
+    PyObject *partial[2], *one[2][2][2], *bytes_one, *bytes_many[2], *compressed[2], *sep_list;
+    PyObject *name_frame[3];       /* str, by opcode (1 text, 2 binary) */
+} Lane;
+
+#define OFF(lane, slot) ((lane)->off[slot])
+#define GET(lane, obj, slot) SLOT((obj), OFF(lane, slot))
+#define IS(lane, obj, t) ((obj) != NULL && Py_TYPE(obj) == (PyTypeObject *)(lane)->types[t])
+
+static int Lane_traverse(Lane *self, visitproc visit, void *arg) {
+    Py_VISIT(self->write); Py_VISIT(self->entries); Py_VISIT(self->conns); Py_VISIT(self->finished);
+    Py_VISIT(self->summary); Py_VISIT(self->note);
+    return 0;
+}
+
+static int Lane_clear(Lane *self) {
+    Py_CLEAR(self->write); Py_CLEAR(self->entries); Py_CLEAR(self->conns); Py_CLEAR(self->finished);
+    Py_CLEAR(self->summary); Py_CLEAR(self->note);
+    return 0;
+}
+
+static void Lane_dealloc(Lane *self) {
+    PyObject_GC_UnTrack(self);
+    Lane_clear(self);
+    for (int i = 0; i < N_TYPES; i++)
+        Py_XDECREF(self->types[i]);
+    Py_XDECREF(self->c2s); Py_XDECREF(self->s2c); Py_XDECREF(self->m_ws);
+    Py_XDECREF(self->s_move_to_end); Py_XDECREF(self->s_append); Py_XDECREF(self->s_popleft);
+    Py_XDECREF(self->s_whole_compressed); Py_XDECREF(self->empty_bytes);
+    for (int d = 0; d < 2; d++) {
+        Py_XDECREF(self->partial[d]); Py_XDECREF(self->bytes_many[d]); Py_XDECREF(self->compressed[d]);
+        for (int t = 0; t < 2; t++)
+            for (int k = 0; k < 2; k++)
+                Py_XDECREF(self->one[d][t][k]);
+    }
+    Py_XDECREF(self->bytes_one); Py_XDECREF(self->sep_list);
+    for (int i = 0; i < 3; i++)
+        Py_XDECREF(self->name_frame[i]);
+    PyMem_Free(self->out.p);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* spec[key] as UTF-8 bytes (spec values are str). */
+static PyObject *spec_utf8(PyObject *spec, const char *key) {
+    PyObject *v = PyDict_GetItemString(spec, key);
+    if (v == NULL || !PyUnicode_Check(v)) {
+        PyErr_Format(PyExc_KeyError, "fast lane spec lacks the string %s", key);
+        return NULL;
+    }
+    return PyUnicode_AsUTF8String(v);
+}
+
+static PyObject *spec_obj(PyObject *spec, const char *key) {
+    PyObject *v = PyDict_GetItemString(spec, key);
+    if (v == NULL)
+        PyErr_Format(PyExc_KeyError, "fast lane spec lacks %s", key);
+    else
+        Py_INCREF(v);
+    return v;
+}
+
+/* Lane(spec): spec is the dict wsdissect/fastlane.py builds (objects, classes and label pieces). */
+static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
+    PyObject *spec;
+    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &spec))
+        return -1;
+    if (!(self->write = spec_obj(spec, "write")) || !(self->conns = spec_obj(spec, "conns"))
+        || !(self->finished = spec_obj(spec, "finished")) || !(self->summary = spec_obj(spec, "summary"))
+        || !(self->note = spec_obj(spec, "note")) || !(self->c2s = spec_obj(spec, "c2s"))
+        || !(self->s2c = spec_obj(spec, "s2c")) || !(self->m_ws = spec_obj(spec, "m_ws")))
+        return -1;
+    if (!PyDict_Check(self->conns)) {
+        PyErr_SetString(PyExc_TypeError, "conns must be a dict");
+        return -1;
+    }
+    for (int t = 0; t < N_TYPES; t++) {
+        self->types[t] = spec_obj(spec, TYPE_NAMES[t]);
+        if (self->types[t] == NULL)
+            return -1;
+        if (!PyType_Check(self->types[t])) {
+            PyErr_Format(PyExc_TypeError, "%s is not a class", TYPE_NAMES[t]);
+            return -1;
+        }
+    }
+    for (int s = 0; s < N_SLOTS; s++)
+        if (slot_offset(self->types[SLOT_NAMES[s].type], SLOT_NAMES[s].name, &self->off[s]) < 0)
+            return -1;
+    if (!(self->entries = PyDict_New()) || !(self->s_move_to_end = PyUnicode_InternFromString("move_to_end"))
+        || !(self->s_append = PyUnicode_InternFromString("append"))
+        || !(self->s_popleft = PyUnicode_InternFromString("popleft"))
+        || !(self->s_whole_compressed = PyUnicode_InternFromString("_whole_compressed"))
+        || !(self->empty_bytes = PyBytes_FromStringAndSize(NULL, 0)))
+        return -1;
+    static const char *dirs[2] = {"c2s", "s2c"};
+    char key[64];
+    for (int d = 0; d < 2; d++) {
+        snprintf(key, sizeof key, "partial.%s", dirs[d]);
+        if (!(self->partial[d] = spec_utf8(spec, key)))
+            return -1;
+        for (int t = 0; t < 2; t++)
+            for (int k = 0; k < 2; k++) {
+                snprintf(key, sizeof key, "one.%s.%s.%d", dirs[d], t ? "text" : "binary", k);
+                if (!(self->one[d][t][k] = spec_utf8(spec, key)))
+                    return -1;
+            }
+        snprintf(key, sizeof key, "bytes.many.%d", d);
+        if (!(self->bytes_many[d] = spec_utf8(spec, key)))
+            return -1;
+        snprintf(key, sizeof key, "compressed.%d", d);
+        if (!(self->compressed[d] = spec_utf8(spec, key)))
+            return -1;
+    }
+    if (!(self->bytes_one = spec_utf8(spec, "bytes.one")) || !(self->sep_list = spec_utf8(spec, "sep.list"))
+        || !(self->name_frame[1] = spec_obj(spec, "name.1")) || !(self->name_frame[2] = spec_obj(spec, "name.2")))
+        return -1;
+    return 0;
+}
+
+static int flush_out(Lane *self) {
+    if (!self->out.n)
+        return 0;
+    PyObject *s = PyBytes_FromStringAndSize(self->out.p, self->out.n);   /* UTF-8: write() takes bytes */
+    self->out.n = 0;
+    if (s == NULL)
+        return -1;
+    PyObject *r = PyObject_CallOneArg(self->write, s);
+    Py_DECREF(s);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Decoding (decode.py's decode_packet, for the packets the lane takes: anything else it declines, and the
+ * Python decoder says what it is).
+ */
+typedef struct {
+    const unsigned char *data;
+    int version;
+    const unsigned char *src, *dst;   /* 4 or 16 bytes */
+    unsigned sport, dport, flags, window;
+    uint32_t seq, ack;
+    Py_ssize_t start, plen;           /* payload at data[start:start + plen] */
+} Seg;
+
+static inline unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static inline uint32_t be32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint32_t le32(const unsigned char *p) {
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* 1: a whole TCP segment with payload, 0: anything else (left to decode.py). */
+static int decode(const unsigned char *p, Py_ssize_t n, long linktype, Seg *s) {
+    Py_ssize_t off;
+    int version;
+    if (linktype == 1 || linktype == 113 || linktype == 276) {
+        Py_ssize_t at = linktype == 1 ? 12 : linktype == 113 ? 14 : 0;
+        off = linktype == 1 ? 14 : linktype == 113 ? 16 : 20;
+        if (n < off)
+            return 0;
+        unsigned etype = be16(p + at);
+        while (etype == 0x8100 || etype == 0x88A8 || etype == 0x9100) {
+            if (n < off + 4)
+                return 0;
+            etype = be16(p + off + 2);
+            off += 4;
+        }
+        if (etype == 0x0800)
+            version = 4;
+        else if (etype == 0x86DD)
+            version = 6;
+        else
+            return 0;
+    } else {
+        if (linktype == 101 || linktype == 12 || linktype == 14 || linktype == 228 || linktype == 229)
+            off = 0;
+        else if (linktype == 0 || linktype == 108) {
+            if (n < 4)
+                return 0;
+            uint32_t family;
+            if (linktype == 108)
+                family = be32(p);
+            else {
+                family = le32(p);
+                if (family > 0xFFFF)
+                    family = be32(p);
+            }
+            if (family != 2 && family != 24 && family != 28 && family != 30)
+                return 0;
+            off = 4;
+        } else
+            return 0;
+        if (n <= off)
+            return 0;
+        version = p[off] >> 4;
+        if (version != 4 && version != 6)
+            return 0;
+    }
+    Py_ssize_t t, ip_end;
+    if (version == 4) {
+        if (n - off < 20 || p[off] >> 4 != 4)
+            return 0;
+        Py_ssize_t ihl = (p[off] & 15) << 2;
+        if (ihl < 20 || n - off < ihl)
+            return 0;
+        unsigned total = be16(p + off + 2), frag = be16(p + off + 6);
+        if (p[off + 9] != 6 || (frag & 0x3FFF))
+            return 0;
+        if (total == 0)
+            total = (unsigned)(n - off);
+        else if (total < ihl)
+            return 0;
+        t = off + ihl;
+        ip_end = off + total;
+        s->src = p + off + 12;
+        s->dst = p + off + 16;
+    } else {
+        if (n - off < 40 || p[off] >> 4 != 6)
+            return 0;
+        unsigned plen = be16(p + off + 4);
+        if (p[off + 6] != 6)           /* extension headers: decode.py */
+            return 0;
+        t = off + 40;
+        ip_end = plen ? t + plen : n;
+        s->src = p + off + 8;
+        s->dst = p + off + 24;
+    }
+    if (ip_end > n || ip_end - t < 20)  /* snaplen cut (bytes missing) or a short header */
+        return 0;
+    Py_ssize_t hl = (p[t + 12] >> 4) << 2;
+    if (hl < 20 || t + hl > ip_end)
+        return 0;
+    s->data = p;
+    s->version = version;
+    s->sport = be16(p + t);
+    s->dport = be16(p + t + 2);
+    s->seq = be32(p + t + 4);
+    s->ack = be32(p + t + 8);
+    s->flags = p[t + 13];
+    s->window = be16(p + t + 14);
+    s->start = t + hl;
+    s->plen = ip_end - s->start;
+    return s->plen > 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Finding the connection: tcp.Tracker.feed's lookup, for a connection the tracker already holds.
+ */
+static PyObject *addr_str(const unsigned char *a, int version) {
+    char text[INET6_ADDRSTRLEN];
+    if (inet_ntop(version == 4 ? AF_INET : AF_INET6, a, text, sizeof text) == NULL) {
+        PyErr_SetString(PyExc_ValueError, "inet_ntop failed");
+        return NULL;
+    }
+    return PyUnicode_FromString(text);
+}
+
+static PyObject *make_ends(PyObject *dir, PyObject *addrs) {
+    /* '"dir":"c2s","src":"A","dst":"B"', as render/jsonl.py writes a row's ends */
+    Buf b = {0};
+    PyObject *out = NULL;
+    if (!PyTuple_Check(addrs) || PyTuple_GET_SIZE(addrs) != 2)
+        goto done;
+    if (PUTS(&b, "\"dir\":\"") < 0 || put_escaped_str(&b, dir) < 0 || PUTS(&b, "\",\"src\":\"") < 0
+        || put_escaped_str(&b, PyTuple_GET_ITEM(addrs, 0)) < 0 || PUTS(&b, "\",\"dst\":\"") < 0
+        || put_escaped_str(&b, PyTuple_GET_ITEM(addrs, 1)) < 0 || PUTS(&b, "\"") < 0)
+        goto done;
+    out = PyBytes_FromStringAndSize(b.p, b.n);
+done:
+    PyMem_Free(b.p);
+    return out;
+}
+
+/* The Entry for this packet's direction, made when the connection is a WebSocket one in both directions;
+ * NULL without an exception when the lane cannot take the packet. */
+static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
+    PyObject *e = PyDict_GetItemWithError(self->entries, binkey);
+    if (e != NULL) {
+        Entry *en = (Entry *)e;
+        if (GET(self, en->conn, TC_EXTRA) == en->st)
+            return en;
+        if (PyDict_DelItem(self->entries, binkey) < 0)
+            return NULL;
+    } else if (PyErr_Occurred())
+        return NULL;
+
+    Entry *en = NULL;
+    PyObject *src = NULL, *dst = NULL, *key = NULL, *rkey = NULL, *ports = NULL, *portd = NULL;
+    if (!(src = addr_str(s->src, s->version)) || !(dst = addr_str(s->dst, s->version))
+        || !(ports = PyLong_FromLong(s->sport)) || !(portd = PyLong_FromLong(s->dport))
+        || !(key = PyTuple_Pack(4, src, ports, dst, portd)) || !(rkey = PyTuple_Pack(4, dst, portd, src, ports)))
+        goto done;
+    PyObject *conn = PyDict_GetItemWithError(self->conns, key);
+    if (conn == NULL) {
+        if (PyErr_Occurred())
+            goto done;
+        conn = PyDict_GetItemWithError(self->conns, rkey);
+        if (conn == NULL)
+            goto done;
+    }
+    if (!IS(self, conn, T_TC))
+        goto done;
+    PyObject *st = GET(self, conn, TC_EXTRA);
+    if (!IS(self, st, T_ST))
+        goto done;
+    PyObject *ckey = GET(self, conn, TC_CKEY);
+    if (ckey == NULL)
+        goto done;
+    int c2s = PyObject_RichCompareBool(ckey, key, Py_EQ);
+    if (c2s < 0)
+        goto done;
+    PyObject *dir = c2s ? self->c2s : self->s2c, *other = c2s ? self->s2c : self->c2s;
+    PyObject *mode = GET(self, st, ST_MODE), *wsd = GET(self, st, ST_WS), *names = GET(self, st, ST_NAMES);
+    PyObject *dirs = GET(self, conn, TC_DIRS), *rec = GET(self, st, ST_REC), *addrs = GET(self, st, ST_ADDRS);
+    if (!mode || !wsd || !names || !dirs || !rec || !addrs || !PyDict_Check(mode) || !PyDict_Check(wsd)
+        || !PyDict_Check(names) || !PyDict_Check(dirs) || !PyDict_Check(addrs) || !IS(self, rec, T_REC))
+        goto done;
+    for (int k = 0; k < 2; k++) {
+        PyObject *m = PyDict_GetItemWithError(mode, k ? self->s2c : self->c2s);
+        if (m == NULL)
+            goto done;
+        int eq = PyObject_RichCompareBool(m, self->m_ws, Py_EQ);
+        if (eq <= 0)
+            goto done;
+    }
+    PyObject *ws = PyDict_GetItemWithError(wsd, dir), *me = PyDict_GetItemWithError(dirs, dir);
+    PyObject *peer = PyDict_GetItemWithError(dirs, other), *q = PyDict_GetItemWithError(names, dir);
+    PyObject *ends_addrs = PyDict_GetItemWithError(addrs, dir);
+    if (!IS(self, ws, T_WS) || !IS(self, me, T_DIR) || !IS(self, peer, T_DIR) || q == NULL || ends_addrs == NULL)
+        goto done;
+    PyObject *parser = GET(self, ws, WS_PARSER), *client = GET(self, ws, WS_CLIENT);
+    PyObject *inflater = GET(self, ws, WS_INFLATER), *tckey = GET(self, conn, TC_KEY), *cid = GET(self, conn, TC_ID);
+    if (!IS(self, parser, T_FP) || client == NULL || inflater == NULL || tckey == NULL || cid == NULL
+        || !PyLong_CheckExact(cid))
+        goto done;
+    en = PyObject_New(Entry, &EntryType);
+    if (en == NULL)
+        goto done;
+    en->conn = Py_NewRef(conn); en->st = Py_NewRef(st); en->rec = Py_NewRef(rec); en->me = Py_NewRef(me);
+    en->peer = Py_NewRef(peer); en->ws = Py_NewRef(ws); en->parser = Py_NewRef(parser); en->names = Py_NewRef(q);
+    en->dir = Py_NewRef(dir); en->key = Py_NewRef(tckey);
+    en->d = c2s ? 0 : 1;
+    en->client = client == Py_True;
+    en->has_inflater = inflater != Py_None;
+    en->cid = PyLong_AsLongLong(cid);
+    en->ends = make_ends(dir, ends_addrs);
+    if (en->ends == NULL) {
+        Py_CLEAR(en);
+        goto done;
+    }
+    if (PyDict_GET_SIZE(self->entries) >= ENTRIES_MAX)
+        PyDict_Clear(self->entries);
+    if (PyDict_SetItem(self->entries, binkey, (PyObject *)en) < 0) {
+        Py_CLEAR(en);
+        goto done;
+    }
+    Py_DECREF(en);               /* the dict holds it */
+done:
+    Py_XDECREF(src); Py_XDECREF(dst); Py_XDECREF(key); Py_XDECREF(rkey); Py_XDECREF(ports); Py_XDECREF(portd);
+    return en;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The WebSocket bytes of the packet: a plan made without changing anything, carried out once the whole packet
+ * is known to be the lane's.
+ */
+typedef struct {
+    int fin, rsv, opcode, masked, header_len;
+    long long length, first_no;
+    unsigned char key[4];
+    Py_ssize_t pos, take;          /* its payload bytes in this packet */
+} Hdr;
+
+typedef struct {
+    /* the frame in progress (FrameParser._frame) goes on */
+    int mid;
+    Py_ssize_t mid_take;
+    long long mid_phase, mid_room, mid_remaining;
+    /* the one frame this packet completes */
+    int done;                      /* 0 none, 1 the frame in progress, 2 a whole frame of this packet */
+    Hdr whole;                     /* done == 2 */
+    PyObject *payload;             /* its unmasked payload (new ref) */
+    PyObject *text;                /* its text when uncompressed text (new ref) */
+    int compressed;
+    int d_fin, d_rsv, d_opcode, d_masked, d_header_len;
+    long long d_length, d_first_no;
+    PyObject *d_key;               /* mask key bytes or None (borrowed or new: see plan_clear) */
+    /* a frame that starts here and ends in a later packet */
+    int start;
+    Hdr next;
+} Plan;
+
+static void plan_clear(Plan *pl) {
+    Py_CLEAR(pl->payload);
+    Py_CLEAR(pl->text);
+    Py_CLEAR(pl->d_key);
+}
+
+static PyObject *unmasked(const unsigned char *p, Py_ssize_t n, const unsigned char *key, long long phase) {
+    PyObject *b = PyBytes_FromStringAndSize(NULL, n);
+    if (b == NULL)
+        return NULL;
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(b);
+    if (key == NULL)
+        memcpy(o, p, n);
+    else
+        for (Py_ssize_t i = 0; i < n; i++)
+            o[i] = p[i] ^ key[(i + phase) & 3];
+    return b;
+}
+
+/* A frame the lane may complete: messages.py's two fast paths (a whole valid message in one frame). */
+static int completable(Entry *en, Lane *self, int fin, int rsv, int opcode, int masked, long long length,
+                       long long cap) {
+    if (!fin || (opcode != 1 && opcode != 2) || masked != en->client || length > cap)
+        return 0;
+    return rsv == 0 || (rsv == 4 && en->has_inflater);
+}
+
+/* 1: the lane takes these bytes (plan made), 0: it does not, -1: error. */
+static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, long long no, Plan *pl) {
+    PyObject *parser = en->parser, *ws = en->ws;
+    if (GET(self, parser, FP_STOPPED) != Py_False || GET(self, ws, WS_MSG) != Py_None
+        || GET(self, ws, WS_CLOSE_FRAME) != Py_None)
+        return 0;
+    PyObject *hdr = GET(self, parser, FP_HDR);
+    if (hdr == NULL || !PyBytes_CheckExact(hdr) || PyBytes_GET_SIZE(hdr) != 0)
+        return 0;
+    int ok = 1;
+    long long cap = slot_i64(ws, OFF(self, WS_CAP), &ok);
+    long long max_payload = slot_i64(parser, OFF(self, FP_MAX_PAYLOAD), &ok);
+    if (!ok)
+        return 0;
+    Py_ssize_t pos = 0;
+    PyObject *f = GET(self, parser, FP_FRAME);
+    if (f == NULL)
+        return 0;
+    if (f != Py_None) {
+        if (!IS(self, f, T_FRAME) || GET(self, parser, FP_CUT) != Py_False)
+            return 0;
+        long long remaining = slot_i64(parser, OFF(self, FP_REMAINING), &ok);
+        long long room = slot_i64(parser, OFF(self, FP_ROOM), &ok);
+        long long phase = slot_i64(parser, OFF(self, FP_PHASE), &ok);
+        PyObject *parts = GET(self, parser, FP_PARTS), *mask = GET(self, parser, FP_MASK);
+        if (!ok || remaining <= 0 || parts == NULL || !PyList_CheckExact(parts) || mask == NULL)
+            return 0;
+        if (mask != Py_None && (!PyBytes_CheckExact(mask) || PyBytes_GET_SIZE(mask) != 4))
+            return 0;
+        Py_ssize_t take = remaining < n ? (Py_ssize_t)remaining : n;
+        if (take > room)           /* the --max-message cap cuts it: a note (Python) */
+            return 0;
+        pl->mid = 1;
+        pl->mid_take = take;
+        pl->mid_phase = phase;
+        pl->mid_room = room;
+        pl->mid_remaining = remaining;
+        pos = take;
+        if (take == remaining) {
+            long long length = slot_i64(f, OFF(self, FR_LENGTH), &ok);
+            long long rsv = slot_i64(f, OFF(self, FR_RSV), &ok), op = slot_i64(f, OFF(self, FR_OPCODE), &ok);
+            long long missing = slot_i64(f, OFF(self, FR_PAYLOAD_MISSING), &ok);
+            long long first_no = slot_i64(f, OFF(self, FR_FIRST_NO), &ok);
+            long long header_len = slot_i64(f, OFF(self, FR_HEADER_LEN), &ok);
+            PyObject *fin = GET(self, f, FR_FIN), *masked = GET(self, f, FR_MASKED), *key = GET(self, f, FR_MASK_KEY);
+            if (!ok || missing || fin == NULL || masked == NULL || key == NULL
+                || !completable(en, self, fin == Py_True, (int)rsv, (int)op, masked == Py_True, length, cap))
+                return 0;
+            /* the payload: the kept parts and this packet's tail of it */
+            Py_ssize_t np = PyList_GET_SIZE(parts), total = take;
+            for (Py_ssize_t i = 0; i < np; i++) {
+                PyObject *part = PyList_GET_ITEM(parts, i);
+                if (!PyBytes_CheckExact(part))
+                    return 0;
+                total += PyBytes_GET_SIZE(part);
+            }
+            if (total != length)
+                return 0;
+            PyObject *payload = PyBytes_FromStringAndSize(NULL, total);
+            if (payload == NULL)
+                return -1;
+            char *o = PyBytes_AS_STRING(payload);
+            for (Py_ssize_t i = 0; i < np; i++) {
+                PyObject *part = PyList_GET_ITEM(parts, i);
+                memcpy(o, PyBytes_AS_STRING(part), PyBytes_GET_SIZE(part));
+                o += PyBytes_GET_SIZE(part);
+            }
+            const unsigned char *k = mask == Py_None ? NULL : (const unsigned char *)PyBytes_AS_STRING(mask);
+            for (Py_ssize_t i = 0; i < take; i++)
+                o[i] = k ? p[i] ^ k[(i + phase) & 3] : p[i];
+            pl->payload = payload;
+            pl->done = 1;
+            pl->compressed = rsv == 4;
+            pl->d_fin = 1; pl->d_rsv = (int)rsv; pl->d_opcode = (int)op; pl->d_masked = masked == Py_True;
+            pl->d_header_len = (int)header_len; pl->d_length = length; pl->d_first_no = first_no;
+            pl->d_key = Py_NewRef(key);
+        }
+    }
+    while (pos < n) {
+        Py_ssize_t avail = n - pos;
+        if (avail < 2)
+            return 0;
+        const unsigned char *h = p + pos;
+        int ln = h[1] & 0x7F, masked = (h[1] & 0x80) != 0;
+        Py_ssize_t size = 2 + (ln == 126 ? 2 : ln == 127 ? 8 : 0) + (masked ? 4 : 0);
+        if (avail < size)
+            return 0;              /* a header split across packets */
+        unsigned long long length;
+        if (ln == 126) {
+            length = be16(h + 2);
+            if (length < 126)
+                return 0;          /* non-minimal: a note */
+        } else if (ln == 127) {
+            length = (unsigned long long)be32(h + 2) << 32 | be32(h + 6);
+            if (length >> 63 || length < 65536)
+                return 0;
+        } else
+            length = ln;
+        Hdr hd;
+        hd.fin = (h[0] & 0x80) != 0;
+        hd.rsv = (h[0] >> 4) & 7;
+        hd.opcode = h[0] & 0x0F;
+        hd.masked = masked;
+        hd.header_len = (int)size;
+        hd.length = (long long)length;
+        hd.first_no = no;
+        if (masked)
+            memcpy(hd.key, h + size - 4, 4);
+        hd.pos = pos + size;
+        if ((unsigned long long)(avail - size) >= length) {
+            /* whole in this packet */
+            if (pl->done || !completable(en, self, hd.fin, hd.rsv, hd.opcode, masked, hd.length, cap)
+                || hd.length > max_payload)
+                return 0;
+            hd.take = (Py_ssize_t)length;
+            pl->payload = unmasked(p + hd.pos, hd.take, masked ? hd.key : NULL, 0);
+            if (pl->payload == NULL)
+                return -1;
+            pl->whole = hd;
+            pl->done = 2;
+            pl->compressed = hd.rsv == 4;
+            pl->d_fin = hd.fin; pl->d_rsv = hd.rsv; pl->d_opcode = hd.opcode; pl->d_masked = masked;
+            pl->d_header_len = hd.header_len; pl->d_length = hd.length; pl->d_first_no = no;
+            pl->d_key = masked ? PyBytes_FromStringAndSize((const char *)hd.key, 4) : Py_NewRef(Py_None);
+            if (pl->d_key == NULL)
+                return -1;
+            pos = hd.pos + hd.take;
+        } else {
+            /* starts here, ends later */
+            hd.take = avail - size;
+            if (hd.take > max_payload)
+                return 0;
+            pl->start = 1;
+            pl->next = hd;
+            pos = n;
+        }
+    }
+    if (pl->done && !pl->compressed && pl->d_opcode == 1) {
+        pl->text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload), "strict");
+        if (pl->text == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
+                return -1;
+            PyErr_Clear();         /* invalid UTF-8: a note (Python) */
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * JSON lines (render/jsonl.py's packet_line, frame_line, message_line)
+ */
+static int put_bool(Buf *b, int v) { return v ? PUTS(b, "true") : PUTS(b, "false"); }
+
+static int put_flags(Buf *b, unsigned flags, const char *sep, Py_ssize_t seplen) {
+    static const struct { unsigned bit; const char *name; } names[] = {
+        {0x02, "SYN"}, {0x01, "FIN"}, {0x04, "RST"}, {0x08, "PSH"}, {0x10, "ACK"}, {0x20, "URG"},
+        {0x40, "ECE"}, {0x80, "CWR"}};
+    int first = 1;
+    for (int i = 0; i < 8; i++) {
+        if (!(flags & names[i].bit))
+            continue;
+        if (!first && put(b, sep, seplen) < 0)
+            return -1;
+        if (put(b, names[i].name, (Py_ssize_t)strlen(names[i].name)) < 0)
+            return -1;
+        first = 0;
+    }
+    return 0;
+}
+
+static const char *OPCODE_NAMES[3] = {"continuation", "text", "binary"};
+
+static int put_frame_info(Buf *b, int opcode, int fin, int rsv, int masked) {
+    if (PUTS(b, "WebSocket ") < 0 || (opcode == 1 ? PUTS(b, "Text") : PUTS(b, "Binary")) < 0)
+        return -1;
+    if (fin && PUTS(b, " [FIN]") < 0)
+        return -1;
+    if ((rsv & 4) && PUTS(b, " [COMPRESSED]") < 0)
+        return -1;
+    if (masked && PUTS(b, " [MASKED]") < 0)
+        return -1;
+    return 0;
+}
+
+/* _msg_detail: "210 bytes, compressed to 147" */
+static int put_detail(Lane *self, Buf *b, long long length, long long frames, int compressed, long long wire) {
+    if (length == 1) {
+        if (put_escaped(b, PyBytes_AS_STRING(self->bytes_one), PyBytes_GET_SIZE(self->bytes_one)) < 0)
+            return -1;
+    } else {
+        char num[24];
+        int k = snprintf(num, sizeof num, "%lld", length);
+        if (put_escaped(b, PyBytes_AS_STRING(self->bytes_many[0]), PyBytes_GET_SIZE(self->bytes_many[0])) < 0
+            || put(b, num, k) < 0
+            || put_escaped(b, PyBytes_AS_STRING(self->bytes_many[1]), PyBytes_GET_SIZE(self->bytes_many[1])) < 0)
+            return -1;
+    }
+    if (frames != 1)               /* never here: the lane's messages are one frame each */
+        return -1;
+    if (compressed) {
+        char num[24];
+        int k = snprintf(num, sizeof num, "%lld", wire);
+        if (put_escaped(b, PyBytes_AS_STRING(self->sep_list), PyBytes_GET_SIZE(self->sep_list)) < 0
+            || put_escaped(b, PyBytes_AS_STRING(self->compressed[0]), PyBytes_GET_SIZE(self->compressed[0])) < 0
+            || put(b, num, k) < 0
+            || put_escaped(b, PyBytes_AS_STRING(self->compressed[1]), PyBytes_GET_SIZE(self->compressed[1])) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One message's JSON line (without its newline). text: str or None/NULL; data: bytes. */
+static int put_message(Lane *self, Buf *b, Entry *en, int opcode, long long frames, long long first_no,
+                       long long last_no, int compressed, long long length, long long wire, PyObject *data,
+                       PyObject *text, int truncated) {
+    if (PUTS(b, "{\"type\":\"message\",\"conn\":") < 0 || put_i64(b, en->cid) < 0
+        || PUTS(b, ",\"dir\":\"") < 0 || put_escaped_str(b, en->dir) < 0 || PUTS(b, "\",\"opcode\":") < 0
+        || put_i64(b, opcode) < 0 || PUTS(b, ",\"opcode_name\":\"") < 0
+        || put(b, OPCODE_NAMES[opcode], (Py_ssize_t)strlen(OPCODE_NAMES[opcode])) < 0
+        || PUTS(b, "\",\"frames\":") < 0 || put_i64(b, frames) < 0 || PUTS(b, ",\"first_no\":") < 0
+        || put_i64(b, first_no) < 0 || PUTS(b, ",\"last_no\":") < 0 || put_i64(b, last_no) < 0
+        || PUTS(b, ",\"compressed\":") < 0 || put_bool(b, compressed) < 0 || PUTS(b, ",\"length\":") < 0
+        || put_i64(b, length) < 0 || PUTS(b, ",\"wire_length\":") < 0 || put_i64(b, wire) < 0)
+        return -1;
+    if (text != NULL && text != Py_None) {
+        PyObject *cut = NULL;
+        if (PyUnicode_GET_LENGTH(text) > JSON_DATA_LIMIT) {
+            cut = PyUnicode_Substring(text, 0, JSON_DATA_LIMIT);
+            if (cut == NULL)
+                return -1;
+            text = cut;
+            truncated = 1;
+        }
+        int r = PUTS(b, ",\"text\":\"") < 0 || put_escaped_str(b, text) < 0 || PUTS(b, "\"") < 0;
+        Py_XDECREF(cut);
+        if (r)
+            return -1;
+    } else {
+        Py_ssize_t n = PyBytes_GET_SIZE(data);
+        if (n > JSON_DATA_LIMIT) {
+            n = JSON_DATA_LIMIT;
+            truncated = 1;
+        }
+        if (PUTS(b, ",\"data_b64\":\"") < 0 || put_b64(b, (const unsigned char *)PyBytes_AS_STRING(data), n) < 0
+            || PUTS(b, "\"") < 0)
+            return -1;
+    }
+    return PUTS(b, ",\"truncated\":") < 0 || put_bool(b, truncated) < 0 || PUTS(b, "}") < 0 ? -1 : 0;
+}
+
+static int put_frame(Buf *b, Entry *en, long long no, long long first_no, int fin, int rsv, int opcode,
+                     int masked, PyObject *key, long long length, int header_len) {
+    static const char hex[] = "0123456789abcdef";
+    if (PUTS(b, "{\"type\":\"frame\",\"no\":") < 0 || put_i64(b, no) < 0 || PUTS(b, ",\"first_no\":") < 0
+        || put_i64(b, first_no) < 0 || PUTS(b, ",\"conn\":") < 0 || put_i64(b, en->cid) < 0
+        || PUTS(b, ",\"dir\":\"") < 0 || put_escaped_str(b, en->dir) < 0 || PUTS(b, "\",\"fin\":") < 0
+        || put_bool(b, fin) < 0 || PUTS(b, ",\"rsv\":") < 0 || put_i64(b, rsv) < 0
+        || PUTS(b, ",\"opcode\":") < 0 || put_i64(b, opcode) < 0 || PUTS(b, ",\"opcode_name\":\"") < 0
+        || put(b, OPCODE_NAMES[opcode], (Py_ssize_t)strlen(OPCODE_NAMES[opcode])) < 0
+        || PUTS(b, "\",\"masked\":") < 0 || put_bool(b, masked) < 0 || PUTS(b, ",\"mask_key\":") < 0)
+        return -1;
+    if (key != Py_None && PyBytes_GET_SIZE(key) > 0) {
+        Py_ssize_t n = PyBytes_GET_SIZE(key);
+        const unsigned char *k = (const unsigned char *)PyBytes_AS_STRING(key);
+        if (PUTS(b, "\"") < 0)
+            return -1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            char two[2] = {hex[k[i] >> 4], hex[k[i] & 15]};
+            if (put(b, two, 2) < 0)
+                return -1;
+        }
+        if (PUTS(b, "\"") < 0)
+            return -1;
+    } else if (PUTS(b, "null") < 0)
+        return -1;
+    return PUTS(b, ",\"length\":") < 0 || put_i64(b, length) < 0 || PUTS(b, ",\"header_len\":") < 0
+           || put_i64(b, header_len) < 0
+           || PUTS(b, ",\"payload_missing\":0,\"close_code\":null,\"close_reason\":null}") < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The packet
+ */
+static inline long long signed32(uint32_t delta) {
+    return delta & 0x80000000u ? (long long)delta - 0x100000000LL : (long long)delta;
+}
+
+static int dict_add(PyObject *d, PyObject *key, long long n) {
+    PyObject *v = PyDict_GetItemWithError(d, key);
+    if (v == NULL)
+        return -1;                 /* checked present before (Connection's counters hold both directions) */
+    long long x = PyLong_AsLongLong(v);
+    if (x == -1 && PyErr_Occurred())
+        return -1;
+    PyObject *nv = PyLong_FromLongLong(x + n);
+    if (nv == NULL)
+        return -1;
+    int r = PyDict_SetItem(d, key, nv);
+    Py_DECREF(nv);
+    return r;
+}
+
+static int counters_ok(Lane *self, Entry *en) {
+    PyObject *rec = en->rec;
+    PyObject *ds[3] = {GET(self, rec, REC_BYTES), GET(self, rec, REC_FRAMES), GET(self, rec, REC_MESSAGES)};
+    for (int i = 0; i < 3; i++) {
+        if (ds[i] == NULL || !PyDict_CheckExact(ds[i]))
+            return 0;
+        PyObject *v = PyDict_GetItemWithError(ds[i], en->dir);
+        if (v == NULL || !PyLong_CheckExact(v)) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* 1 handled (row written), 0 declined (nothing changed), -1 error. */
+static int try_fast(Lane *self, PyObject *raw) {
+    if (!IS(self, raw, T_RAW))
+        return 0;
+    PyObject *data = GET(self, raw, RAW_DATA), *tsobj = GET(self, raw, RAW_TS), *noobj = GET(self, raw, RAW_NO);
+    if (data == NULL || !PyBytes_CheckExact(data) || tsobj == NULL || !PyFloat_CheckExact(tsobj) || noobj == NULL)
+        return 0;
+    int ok = 1;
+    long long no = slot_i64(raw, OFF(self, RAW_NO), &ok);
+    long long linktype = slot_i64(raw, OFF(self, RAW_LINKTYPE), &ok);
+    long long wirelen = slot_i64(raw, OFF(self, RAW_WIRELEN), &ok);
+    if (!ok)
+        return 0;
+    Seg s;
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(data);
+    if (!decode(p, PyBytes_GET_SIZE(data), (long)linktype, &s))
+        return 0;
+    /* ACK and nothing of SYN, FIN, RST */
+    if ((s.flags & 0x17) != 0x10)
+        return 0;
+    /* Analyzer._release's turn (every 256 packets) */
+    if (!(no & 255)) {
+        Py_ssize_t q = PyObject_Length(self->finished);
+        if (q != 0)
+            return q < 0 ? -1 : 0;
+    }
+    PyObject *sum = self->summary;
+    if (!IS(self, sum, T_SUM) || GET(self, sum, SUM_FIRST_TS) == Py_None)
+        return 0;
+
+    unsigned char kb[36];
+    int al = s.version == 4 ? 4 : 16;
+    memcpy(kb, s.src, al);
+    memcpy(kb + al, s.dst, al);
+    kb[2 * al] = (unsigned char)(s.sport >> 8); kb[2 * al + 1] = (unsigned char)s.sport;
+    kb[2 * al + 2] = (unsigned char)(s.dport >> 8); kb[2 * al + 3] = (unsigned char)s.dport;
+    PyObject *binkey = PyBytes_FromStringAndSize((const char *)kb, 2 * al + 4);
+    if (binkey == NULL)
+        return -1;
+    Entry *en = find_entry(self, &s, binkey);
+    Py_DECREF(binkey);
+    if (en == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    Py_INCREF(en);                 /* the dict may drop it (cleared when full) while the packet is handled */
+    int result = 0;
+    Plan pl;
+    memset(&pl, 0, sizeof pl);
+
+    /* --- TCP: tcp.Tracker.feed for an in-order data segment of a known connection --- */
+    PyObject *me = en->me, *peer = en->peer;
+    long long me_base = slot_i64(me, OFF(self, DIR_BASE), &ok), me_abs = slot_i64(me, OFF(self, DIR_NXT_ABS), &ok);
+    long long me_off = slot_i64(me, OFF(self, DIR_NXT_OFF), &ok), me_bytes = slot_i64(me, OFF(self, DIR_BYTES), &ok);
+    long long me_max = slot_i64(me, OFF(self, DIR_MAX_END), &ok), me_ws = slot_i64(me, OFF(self, DIR_WSCALE), &ok);
+    long long pe_base = slot_i64(peer, OFF(self, DIR_BASE), &ok), pe_abs = slot_i64(peer, OFF(self, DIR_NXT_ABS), &ok);
+    long long pe_off = slot_i64(peer, OFF(self, DIR_NXT_OFF), &ok), pe_max = slot_i64(peer, OFF(self, DIR_MAX_END), &ok);
+    long long pe_ws = slot_i64(peer, OFF(self, DIR_WSCALE), &ok);
+    PyObject *me_pending = GET(self, me, DIR_PENDING), *pe_pending = GET(self, peer, DIR_PENDING);
+    PyObject *me_unacked = GET(self, me, DIR_UNACKED), *pe_unacked = GET(self, peer, DIR_UNACKED);
+    if (!ok || me_pending == NULL || !PyList_CheckExact(me_pending) || PyList_GET_SIZE(me_pending)
+        || pe_pending == NULL || !PyList_CheckExact(pe_pending) || me_unacked == NULL || pe_unacked == NULL
+        || GET(self, me, DIR_FIN_OFF) != Py_None || GET(self, peer, DIR_FIN_OFF) != Py_None)
+        goto out;
+    if (s.seq != (uint32_t)me_abs)  /* out of order, a retransmission, an overlap: tcp.py */
+        goto out;
+    long long ack_off = pe_off + signed32(s.ack - (uint32_t)pe_abs);
+    if ((PyList_GET_SIZE(pe_pending) && ack_off > pe_off) || (ack_off > pe_max && pe_max >= pe_off))
+        goto out;                  /* the ACK declares bytes missing: notes (Python) */
+    if (me_off > (1LL << 60) || !counters_ok(self, en))
+        goto out;
+    long long window = me_ws >= 0 && pe_ws >= 0 ? (long long)s.window << me_ws : s.window;
+    uint32_t rel_seq = s.seq - (uint32_t)me_base, rel_ack = s.ack - (uint32_t)pe_base;
+    long long plen = s.plen;
+
+    /* --- WebSocket bytes --- */
+    int r = plan_ws(self, en, p + s.start, s.plen, no, &pl);
+    if (r <= 0) {
+        result = r;
+        goto out;
+    }
+
+    /* ======== from here on the packet is the lane's: change the state as the Python path would ======== */
+    result = -1;
+    /* Analyzer.feed: the summary */
+    if (slot_set_i64(sum, OFF(self, SUM_PACKETS), slot_i64(sum, OFF(self, SUM_PACKETS), &ok) + 1) < 0
+        || slot_set_i64(sum, OFF(self, SUM_TCP_PACKETS), slot_i64(sum, OFF(self, SUM_TCP_PACKETS), &ok) + 1) < 0)
+        goto out;
+    slot_set(sum, OFF(self, SUM_LAST_TS), Py_NewRef(tsobj));
+    /* Tracker.feed */
+    {
+        PyObject *conn = en->conn;
+        PyObject *rr = PyObject_CallMethodOneArg(self->conns, self->s_move_to_end, en->key);
+        if (rr == NULL)
+            goto out;
+        Py_DECREF(rr);
+        slot_set(conn, OFF(self, TC_LAST_TS), Py_NewRef(tsobj));
+        slot_set(conn, OFF(self, TC_LAST_NO), Py_NewRef(noobj));
+        /* what this ACK acknowledges of the peer's data */
+        for (;;) {
+            Py_ssize_t qn = PyObject_Length(pe_unacked);
+            if (qn < 0)
+                goto out;
+            if (!qn)
+                break;
+            PyObject *head = PySequence_GetItem(pe_unacked, 0);
+            if (head == NULL)
+                goto out;
+            long long end_off = PyTuple_Check(head) && PyTuple_GET_SIZE(head) == 2 ?
+                PyLong_AsLongLong(PyTuple_GET_ITEM(head, 0)) : -1;
+            Py_DECREF(head);
+            if (end_off == -1 && PyErr_Occurred())
+                goto out;
+            if (end_off > ack_off)
+                break;
+            PyObject *x = PyObject_CallMethodNoArgs(pe_unacked, self->s_popleft);
+            if (x == NULL)
+                goto out;
+            Py_DECREF(x);
+        }
+        PyObject *ackv = PyLong_FromUnsignedLong(s.ack), *winv = PyLong_FromLong((long)s.window);
+        if (ackv == NULL || winv == NULL) {
+            Py_XDECREF(ackv);
+            Py_XDECREF(winv);
+            goto out;
+        }
+        slot_set(me, OFF(self, DIR_LAST_ACK), ackv);
+        slot_set(me, OFF(self, DIR_LAST_WIN), winv);
+        /* reassembly: in order, so accepted at once */
+        long long end = me_off + plen;
+        if (slot_set_i64(me, OFF(self, DIR_NXT_OFF), end) < 0
+            || slot_set_i64(me, OFF(self, DIR_NXT_ABS), (me_abs + plen) & 0xFFFFFFFFLL) < 0
+            || slot_set_i64(me, OFF(self, DIR_BYTES), me_bytes + plen) < 0
+            || (end > me_max && slot_set_i64(me, OFF(self, DIR_MAX_END), end) < 0))
+            goto out;
+        PyObject *endv = PyLong_FromLongLong(end);
+        if (endv == NULL)
+            goto out;
+        PyObject *item = PyTuple_Pack(2, endv, noobj);
+        Py_DECREF(endv);
+        if (item == NULL)
+            goto out;
+        rr = PyObject_CallMethodOneArg(me_unacked, self->s_append, item);
+        Py_DECREF(item);
+        if (rr == NULL)
+            goto out;
+        Py_DECREF(rr);
+    }
+    /* Analyzer._segment */
+    slot_set(en->rec, OFF(self, REC_LAST_TS), Py_NewRef(tsobj));
+    if (dict_add(GET(self, en->rec, REC_BYTES), en->dir, plen) < 0)
+        goto out;
+
+    /* FrameParser.feed + WebSocketDirection._frame */
+    PyObject *parser = en->parser, *ws = en->ws;
+    slot_set(parser, OFF(self, FP_LAST_NO), Py_NewRef(noobj));
+    long long parser_frames = slot_i64(parser, OFF(self, FP_FRAMES), &ok);
+    if (pl.mid) {
+        PyObject *f = GET(self, parser, FP_FRAME), *mask = GET(self, parser, FP_MASK);
+        PyObject *parts = GET(self, parser, FP_PARTS);
+        if (pl.done == 1) {
+            /* _complete */
+            Py_INCREF(f);
+            slot_set(f, OFF(self, FR_PAYLOAD), Py_NewRef(pl.payload));
+            slot_set(f, OFF(self, FR_NO), Py_NewRef(noobj));
+            slot_set(parser, OFF(self, FP_FRAME), Py_NewRef(Py_None));
+            PyObject *np = PyList_New(0);
+            if (np == NULL) {
+                Py_DECREF(f);
+                goto out;
+            }
+            slot_set(parser, OFF(self, FP_PARTS), np);
+            slot_set(parser, OFF(self, FP_MASK), Py_NewRef(Py_None));
+            slot_set(parser, OFF(self, FP_ROOM), PyLong_FromLongLong(pl.mid_room - pl.mid_take));
+            slot_set(parser, OFF(self, FP_PHASE), PyLong_FromLongLong((pl.mid_phase + pl.mid_take) & 3));
+            slot_set(parser, OFF(self, FP_REMAINING), PyLong_FromLongLong(0));
+            parser_frames++;
+            Py_DECREF(f);
+        } else {
+            /* _payload */
+            if (pl.mid_take) {
+                PyObject *chunk = unmasked(p + s.start, pl.mid_take,
+                                           mask == Py_None ? NULL : (const unsigned char *)PyBytes_AS_STRING(mask),
+                                           pl.mid_phase);
+                if (chunk == NULL)
+                    goto out;
+                int ar = PyList_Append(parts, chunk);
+                Py_DECREF(chunk);
+                if (ar < 0)
+                    goto out;
+            }
+            slot_set(parser, OFF(self, FP_ROOM), PyLong_FromLongLong(pl.mid_room - pl.mid_take));
+            slot_set(parser, OFF(self, FP_PHASE), PyLong_FromLongLong((pl.mid_phase + pl.mid_take) & 3));
+            slot_set(parser, OFF(self, FP_REMAINING), PyLong_FromLongLong(pl.mid_remaining - pl.mid_take));
+        }
+    }
+    if (pl.done == 2)
+        parser_frames++;
+    if (pl.start) {
+        /* _header (a frame that ends in a later packet), then _payload for the rest of this packet */
+        Hdr *h = &pl.next;
+        PyObject *key = h->masked ? PyBytes_FromStringAndSize((const char *)h->key, 4) : Py_NewRef(Py_None);
+        if (key == NULL)
+            goto out;
+        PyObject *f = PyObject_CallFunction(self->types[T_FRAME], "LLOOOiiOOLi", no, no, Py_None, en->dir,
+                                            h->fin ? Py_True : Py_False, h->rsv, h->opcode,
+                                            h->masked ? Py_True : Py_False, key, h->length, h->header_len);
+        if (f == NULL) {
+            Py_DECREF(key);
+            goto out;
+        }
+        long long max_payload = slot_i64(parser, OFF(self, FP_MAX_PAYLOAD), &ok);
+        PyObject *parts = PyList_New(0);
+        if (parts == NULL) {
+            Py_DECREF(key);
+            Py_DECREF(f);
+            goto out;
+        }
+        if (h->take) {
+            PyObject *chunk = unmasked(p + s.start + h->pos, h->take, h->masked ? h->key : NULL, 0);
+            if (chunk == NULL || PyList_Append(parts, chunk) < 0) {
+                Py_XDECREF(chunk);
+                Py_DECREF(parts);
+                Py_DECREF(key);
+                Py_DECREF(f);
+                goto out;
+            }
+            Py_DECREF(chunk);
+        }
+        slot_set(parser, OFF(self, FP_FRAME), f);
+        slot_set(parser, OFF(self, FP_MASK), key);
+        slot_set(parser, OFF(self, FP_PARTS), parts);
+        slot_set(parser, OFF(self, FP_REMAINING), PyLong_FromLongLong(h->length - h->take));
+        slot_set(parser, OFF(self, FP_PHASE), PyLong_FromLongLong(h->take & 3));
+        slot_set(parser, OFF(self, FP_ROOM), PyLong_FromLongLong(max_payload - h->take));
+        slot_set(parser, OFF(self, FP_CUT), Py_NewRef(Py_False));
+    }
+    if (slot_set_i64(parser, OFF(self, FP_FRAMES), parser_frames) < 0)
+        goto out;
+
+    /* The message, and the records the row lists */
+    Buf *b = &self->out;
+    PyObject *notes = NULL;        /* list of (code, JSON line) from the Python notes */
+    PyObject *msg = NULL;          /* Message of the compressed path */
+    long long m_length = 0, m_wire = 0, m_frames = 1;
+    int m_compressed = 0;
+    if (pl.done) {
+        if (dict_add(GET(self, en->rec, REC_FRAMES), en->dir, 1) < 0)
+            goto out;
+        if (pl.compressed) {
+            /* WebSocketDirection._whole_compressed, with a Frame as FrameParser would have made it */
+            PyObject *f = PyObject_CallFunction(self->types[T_FRAME], "LLOOOiiOOLi", no, pl.d_first_no, Py_None,
+                                                en->dir, pl.d_fin ? Py_True : Py_False, pl.d_rsv, pl.d_opcode,
+                                                pl.d_masked ? Py_True : Py_False, pl.d_key, pl.d_length,
+                                                pl.d_header_len);
+            if (f == NULL)
+                goto out;
+            slot_set(f, OFF(self, FR_PAYLOAD), Py_NewRef(pl.payload));
+            PyObject *recs = PyList_New(0);
+            if (recs == NULL) {
+                Py_DECREF(f);
+                goto out;
+            }
+            PyObject *rr = PyObject_CallMethodObjArgs(ws, self->s_whole_compressed, f, recs, NULL);
+            Py_DECREF(f);
+            if (rr == NULL) {
+                Py_DECREF(recs);
+                goto out;
+            }
+            Py_DECREF(rr);
+            notes = PyList_New(0);
+            if (notes == NULL) {
+                Py_DECREF(recs);
+                goto out;
+            }
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(recs); i++) {
+                PyObject *rec = PyList_GET_ITEM(recs, i);
+                if (IS(self, rec, T_MESSAGE)) {
+                    if (msg != NULL) {
+                        PyErr_SetString(PyExc_RuntimeError, "fast lane: two messages from one frame");
+                        Py_DECREF(recs);
+                        goto out_msg;
+                    }
+                    msg = Py_NewRef(rec);
+                    slot_set(rec, OFF(self, MS_CONN), PyLong_FromLongLong(en->cid));
+                    slot_set(rec, OFF(self, MS_LAST_NO), Py_NewRef(noobj));
+                } else {
+                    PyObject *nl = PyObject_CallFunction(self->note, "OLO", en->conn, no, rec);
+                    if (nl == NULL || PyList_Append(notes, nl) < 0) {
+                        Py_XDECREF(nl);
+                        Py_DECREF(recs);
+                        goto out_msg;
+                    }
+                    Py_DECREF(nl);
+                }
+            }
+            Py_DECREF(recs);
+            if (msg == NULL) {
+                PyErr_SetString(PyExc_RuntimeError, "fast lane: a compressed frame made no message");
+                goto out_msg;
+            }
+            m_length = slot_i64(msg, OFF(self, MS_LENGTH), &ok);
+            m_wire = slot_i64(msg, OFF(self, MS_WIRE_LENGTH), &ok);
+            m_frames = slot_i64(msg, OFF(self, MS_FRAMES), &ok);
+            m_compressed = GET(self, msg, MS_COMPRESSED) == Py_True;
+            if (!ok) {
+                PyErr_SetString(PyExc_RuntimeError, "fast lane: a message with odd counts");
+                goto out_msg;
+            }
+        } else {
+            /* WebSocketDirection._whole_message */
+            if (slot_set_i64(ws, OFF(self, WS_MESSAGES), slot_i64(ws, OFF(self, WS_MESSAGES), &ok) + 1) < 0)
+                goto out_msg;
+            m_length = m_wire = pl.d_length;
+        }
+        if (dict_add(GET(self, en->rec, REC_MESSAGES), en->dir, 1) < 0)
+            goto out_msg;
+        /* the name a later "ACK of #N (...)" gives this packet */
+        PyObject *name = self->name_frame[pl.d_opcode];
+        PyObject *item = PyTuple_Pack(2, noobj, name);
+        if (item == NULL)
+            goto out_msg;
+        PyObject *rr = PyObject_CallMethodOneArg(en->names, self->s_append, item);
+        Py_DECREF(item);
+        if (rr == NULL)
+            goto out_msg;
+        Py_DECREF(rr);
+    }
+    slot_set(en->st, OFF(self, ST_LAST_PAYLOAD_TS), Py_NewRef(tsobj));
+
+    /* The JSON lines: the packet, its frame, its message, its notes */
+    {
+        char *tsrepr = PyOS_double_to_string(PyFloat_AS_DOUBLE(tsobj), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (tsrepr == NULL)
+            goto out_msg;
+        int w = PUTS(b, "{\"type\":\"packet\",\"no\":") < 0 || put_i64(b, no) < 0 || PUTS(b, ",\"ts\":") < 0
+                || put(b, tsrepr, (Py_ssize_t)strlen(tsrepr)) < 0;
+        PyMem_Free(tsrepr);
+        if (w || PUTS(b, ",\"conn\":") < 0 || put_i64(b, en->cid) < 0 || PUTS(b, ",") < 0
+            || put_bytes_obj(b, en->ends) < 0 || PUTS(b, ",\"flags\":\"") < 0 || put_flags(b, s.flags, ",", 1) < 0
+            || PUTS(b, "\",\"seq\":") < 0 || put_i64(b, rel_seq) < 0 || PUTS(b, ",\"ack\":") < 0
+            || put_i64(b, rel_ack) < 0 || PUTS(b, ",\"len\":") < 0 || put_i64(b, plen) < 0
+            || PUTS(b, ",\"frame_len\":") < 0 || put_i64(b, wirelen) < 0
+            || PUTS(b, ",\"protocol\":\"WebSocket\",\"role\":\"ws-data\",\"label\":\"") < 0)
+            goto out_msg;
+        if (pl.done) {
+            int text = pl.d_opcode == 1;
+            PyObject *head = self->one[en->d][text][0], *tail = self->one[en->d][text][1];
+            if (put_escaped(b, PyBytes_AS_STRING(head), PyBytes_GET_SIZE(head)) < 0
+                || put_detail(self, b, m_length, m_frames, m_compressed, m_wire) < 0
+                || put_escaped(b, PyBytes_AS_STRING(tail), PyBytes_GET_SIZE(tail)) < 0
+                || PUTS(b, "\",\"info\":\"") < 0
+                || put_frame_info(b, pl.d_opcode, pl.d_fin, pl.d_rsv, pl.d_masked) < 0)
+                goto out_msg;
+        } else {
+            PyObject *lab = self->partial[en->d];
+            if (put_escaped(b, PyBytes_AS_STRING(lab), PyBytes_GET_SIZE(lab)) < 0 || PUTS(b, "\",\"info\":\"[") < 0
+                || put_flags(b, s.flags, ", ", 2) < 0 || PUTS(b, "] Seq=") < 0 || put_i64(b, rel_seq) < 0
+                || PUTS(b, " Ack=") < 0 || put_i64(b, rel_ack) < 0 || PUTS(b, " Win=") < 0
+                || put_i64(b, window) < 0 || PUTS(b, " Len=") < 0 || put_i64(b, plen) < 0)
+                goto out_msg;
+        }
+        if (PUTS(b, "\",\"notes\":[") < 0)
+            goto out_msg;
+        Py_ssize_t nn = notes ? PyList_GET_SIZE(notes) : 0;
+        for (Py_ssize_t i = 0; i < nn; i++) {
+            PyObject *pair = PyList_GET_ITEM(notes, i);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                PyErr_SetString(PyExc_TypeError, "fast lane: note() must return (code, line)");
+                goto out_msg;
+            }
+            if ((i && PUTS(b, ",") < 0) || PUTS(b, "\"") < 0 || put_escaped_str(b, PyTuple_GET_ITEM(pair, 0)) < 0
+                || PUTS(b, "\"") < 0)
+                goto out_msg;
+        }
+        if (PUTS(b, "]}\n") < 0)
+            goto out_msg;
+        if (pl.done) {
+            if (put_frame(b, en, no, pl.d_first_no, pl.d_fin, pl.d_rsv, pl.d_opcode, pl.d_masked, pl.d_key,
+                          pl.d_length, pl.d_header_len) < 0 || PUTS(b, "\n") < 0)
+                goto out_msg;
+            if (msg != NULL) {
+                PyObject *mdata = GET(self, msg, MS_DATA), *mtext = GET(self, msg, MS_TEXT);
+                long long first_no = slot_i64(msg, OFF(self, MS_FIRST_NO), &ok);
+                if (mdata == NULL || !PyBytes_Check(mdata) || mtext == NULL || !ok) {
+                    PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd message");
+                    goto out_msg;
+                }
+                if (put_message(self, b, en, pl.d_opcode, m_frames, first_no, no, m_compressed, m_length, m_wire,
+                                mdata, mtext, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
+                    goto out_msg;
+            } else if (put_message(self, b, en, pl.d_opcode, 1, pl.d_first_no, no, 0, m_length, m_wire, pl.payload,
+                                   pl.text, 0) < 0)
+                goto out_msg;
+            if (PUTS(b, "\n") < 0)
+                goto out_msg;
+            for (Py_ssize_t i = 0; i < nn; i++) {
+                PyObject *line = PyTuple_GET_ITEM(PyList_GET_ITEM(notes, i), 1);
+                if (!PyUnicode_Check(line))
+                    goto out_msg;
+                Py_ssize_t ln;
+                const char *u = PyUnicode_AsUTF8AndSize(line, &ln);
+                if (u == NULL || put(b, u, ln) < 0 || PUTS(b, "\n") < 0)
+                    goto out_msg;
+            }
+        }
+    }
+    result = 1;
+out_msg:
+    Py_XDECREF(msg);
+    Py_XDECREF(notes);
+out:
+    plan_clear(&pl);
+    Py_DECREF(en);
+    return result;
+}
+
+static PyObject *Lane_feed(Lane *self, PyObject *raw) {
+    int r = try_fast(self, raw);
+    if (r < 0)
+        return NULL;
+    if (r == 1) {
+        if (self->out.n >= FLUSH_AT && flush_out(self) < 0)
+            return NULL;
+        Py_RETURN_TRUE;
+    }
+    if (flush_out(self) < 0)       /* the Python path writes next: what came before goes first */
+        return NULL;
+    Py_RETURN_FALSE;
+}
+
+static PyObject *Lane_flush(Lane *self, PyObject *unused) {
+    if (flush_out(self) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Lane_methods[] = {
+    {"feed", (PyCFunction)Lane_feed, METH_O,
+     "feed(raw) -> True when the lane analysed the packet and wrote its JSON row; False when it changed nothing "
+     "and the Python path must take it (pending output is written first)."},
+    {"flush", (PyCFunction)Lane_flush, METH_NOARGS, "Write the pending output."},
+    {NULL}};
+
+static PyTypeObject LaneType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "wsdissect._fastlane.Lane",
+    .tp_basicsize = sizeof(Lane),
+    .tp_dealloc = (destructor)Lane_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = (traverseproc)Lane_traverse,
+    .tp_clear = (inquiry)Lane_clear,
+    .tp_methods = Lane_methods,
+    .tp_init = (initproc)Lane_init,
+    .tp_new = PyType_GenericNew,
+    .tp_doc = "Lane(spec): the C fast lane of `read --json` (see wsdissect/fastlane.py).",
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastlane",
+                                    "The common packet of a busy capture, analysed and written as JSON in C.", -1,
+                                    NULL};
+
+PyMODINIT_FUNC PyInit__fastlane(void) {
+    if (PyType_Ready(&LaneType) < 0 || PyType_Ready(&EntryType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(m, "Lane", (PyObject *)&LaneType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

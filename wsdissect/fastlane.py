@@ -1,0 +1,108 @@
+"""The C fast lane of `read --json` (wsdissect/_fastlane.c), and when it is used.
+
+The lane takes the common packet of a busy capture (in-order WebSocket data of an established connection) and
+does in C what Analyzer.feed and JsonLinesWriter.row would do with it, on the same objects and to the same
+bytes; every other packet goes the Python way. It is optional: without a C compiler at install time, or with
+WSDISSECT_PURE=1 in the environment, everything runs in Python, which stays the reference.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from . import analyzer as _analyzer
+from . import model
+from .analyzer import Analyzer, _opcode_word
+from .render.jsonl import JsonLinesWriter, _dumps, note_record
+from .tcp import Direction, TcpConnection
+from .websocket.frames import FrameParser
+from .websocket.messages import WebSocketDirection
+
+try:
+    from . import _fastlane
+except ImportError:          # not built (no compiler at install time): the Python path does everything
+    _fastlane = None
+
+PURE_ENV = "WSDISSECT_PURE"
+
+
+def available() -> bool:
+    """True when the lane is built and not turned off by WSDISSECT_PURE=1."""
+    return _fastlane is not None and os.environ.get(PURE_ENV, "") in ("", "0")
+
+
+class _NoteRow:
+    """What Analyzer._note needs of a row: its number and its list of notes."""
+    __slots__ = ("no", "notes")
+
+    def __init__(self, no: int) -> None:
+        self.no = no
+        self.notes: list = []
+
+
+def _split(template: str, **fields) -> list:
+    """A catalog template with one field left open: the text before it and after it."""
+    parts = template.format(**{k: "\0" for k in fields}).split("\0")
+    if len(parts) != 2:
+        raise ValueError("template")
+    return parts
+
+
+def _bytes_writer(out):
+    """write(bytes) for the lane's UTF-8 output: straight to the binary buffer under a UTF-8 text stream
+    (after what the Python path wrote to the text layer), else decoded and written as text."""
+    buffer = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if buffer is not None and encoding == "utf8":
+        flush = out.flush
+        put = buffer.write
+
+        def write(data: bytes) -> None:
+            flush()
+            put(data)
+        return write
+    text_write = out.write
+    return lambda data: text_write(data.decode("utf-8"))
+
+
+def json_lane(analyzer: Analyzer, writer) -> Optional[object]:
+    """A lane for `run` to try each packet on, or None: only `read --json` of a plain Analyzer (with labels)
+    into a JsonLinesWriter has one."""
+    if not available() or type(analyzer) is not Analyzer or type(writer) is not JsonLinesWriter \
+            or not analyzer._labels:
+        return None
+    t = analyzer._t
+    side = analyzer._side
+
+    def note(tc, no: int, rec) -> tuple:
+        row = _NoteRow(no)
+        analyzer._note(row, tc, rec.severity, rec.code, rec.text, rec.args)
+        n = row.notes[0]
+        return n.code, _dumps(note_record(n))
+
+    spec = {
+        "write": _bytes_writer(writer.out), "conns": analyzer.tracker.conns, "finished": analyzer.tracker.finished,
+        "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
+        "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,
+        "ConnState": _analyzer._ConnState, "Connection": model.Connection, "CaptureSummary": model.CaptureSummary,
+        "WebSocketDirection": WebSocketDirection, "FrameParser": FrameParser, "Frame": model.Frame,
+        "Message": model.Message,
+        "bytes.one": t["bytes.one"], "sep.list": t["sep.list"],
+        "name.1": t["name.frame"].format(names=_opcode_word(1, t)),
+        "name.2": t["name.frame"].format(names=_opcode_word(2, t)),
+    }
+    try:
+        for k, part in enumerate(_split(t["bytes.many"], n=None)):
+            spec[f"bytes.many.{k}"] = part
+        for k, part in enumerate(_split(t["msg.compressed"], n=None)):
+            spec[f"compressed.{k}"] = part
+        for d in (model.C2S, model.S2C):
+            spec[f"partial.{d}"] = analyzer._ws_partial[d]
+            for kind in ("text", "binary"):
+                # Analyzer._frames_label's one-message sentence, split the same way around its detail.
+                head, tail = t["data.one"].format(side=side[d], message=t["msg." + kind].format(
+                    detail="\0")).split("\0")
+                spec[f"one.{d}.{kind}.0"], spec[f"one.{d}.{kind}.1"] = head, tail
+    except (ValueError, KeyError, IndexError):
+        return None               # a catalog whose sentences do not split this way: Python does it all
+    return _fastlane.Lane(spec)
