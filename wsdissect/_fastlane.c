@@ -330,6 +330,7 @@ typedef struct {
     /* label pieces, UTF-8 bytes, [direction] or [direction][text?][head, tail] */
     PyObject *partial[2], *one[2][2][2], *bytes_one, *bytes_many[2], *compressed[2], *sep_list;
     PyObject *name_frame[3];       /* str, by opcode (1 text, 2 binary) */
+    long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
 } Lane;
 
 #define OFF(lane, slot) ((lane)->off[slot])
@@ -1067,22 +1068,31 @@ static int counters_ok(Lane *self, Entry *en) {
     return 1;
 }
 
-/* 1 handled (row written), 0 declined (nothing changed), -1 error. */
-static int try_fast(Lane *self, PyObject *raw) {
-    if (!IS(self, raw, T_RAW))
-        return 0;
-    PyObject *data = GET(self, raw, RAW_DATA), *tsobj = GET(self, raw, RAW_TS), *noobj = GET(self, raw, RAW_NO);
-    if (data == NULL || !PyBytes_CheckExact(data) || tsobj == NULL || !PyFloat_CheckExact(tsobj) || noobj == NULL)
-        return 0;
+/* One captured packet, from a RawPacket or straight from a pcap record. */
+typedef struct {
+    long long no, wirelen;
+    long linktype;
+    double ts;
+    const unsigned char *p;
+    Py_ssize_t n;
+    PyObject *noobj, *tsobj;       /* its number and time as Python objects, made when first needed */
+} Packet;
+
+static int packet_objects(Packet *k) {
+    if (k->noobj == NULL && (k->noobj = PyLong_FromLongLong(k->no)) == NULL)
+        return -1;
+    if (k->tsobj == NULL && (k->tsobj = PyFloat_FromDouble(k->ts)) == NULL)
+        return -1;
+    return 0;
+}
+
+/* 1 handled (row written), 0 declined (nothing changed), -1 error. The caller owns k's objects. */
+static int try_fast(Lane *self, Packet *k) {
     int ok = 1;
-    long long no = slot_i64(raw, OFF(self, RAW_NO), &ok);
-    long long linktype = slot_i64(raw, OFF(self, RAW_LINKTYPE), &ok);
-    long long wirelen = slot_i64(raw, OFF(self, RAW_WIRELEN), &ok);
-    if (!ok)
-        return 0;
+    long long no = k->no, wirelen = k->wirelen;
     Seg s;
-    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(data);
-    if (!decode(p, PyBytes_GET_SIZE(data), (long)linktype, &s))
+    const unsigned char *p = k->p;
+    if (!decode(p, k->n, k->linktype, &s))
         return 0;
     /* ACK and nothing of SYN, FIN, RST */
     if ((s.flags & 0x17) != 0x10)
@@ -1110,6 +1120,9 @@ static int try_fast(Lane *self, PyObject *raw) {
     Py_DECREF(binkey);
     if (en == NULL)
         return PyErr_Occurred() ? -1 : 0;
+    if (packet_objects(k) < 0)
+        return -1;
+    PyObject *noobj = k->noobj, *tsobj = k->tsobj;
     Py_INCREF(en);                 /* the dict may drop it (cleared when full) while the packet is handled */
     int result = 0;
     Plan pl;
@@ -1483,7 +1496,23 @@ out:
 }
 
 static PyObject *Lane_feed(Lane *self, PyObject *raw) {
-    int r = try_fast(self, raw);
+    if (!IS(self, raw, T_RAW))
+        Py_RETURN_FALSE;
+    PyObject *data = GET(self, raw, RAW_DATA), *tsobj = GET(self, raw, RAW_TS), *noobj = GET(self, raw, RAW_NO);
+    int ok = 1, r = 0;
+    Packet k = {0};
+    k.no = slot_i64(raw, OFF(self, RAW_NO), &ok);
+    k.linktype = (long)slot_i64(raw, OFF(self, RAW_LINKTYPE), &ok);
+    k.wirelen = slot_i64(raw, OFF(self, RAW_WIRELEN), &ok);
+    if (ok && data != NULL && PyBytes_CheckExact(data) && tsobj != NULL && PyFloat_CheckExact(tsobj)
+        && noobj != NULL && k.no != self->declined) {
+        k.ts = PyFloat_AS_DOUBLE(tsobj);
+        k.p = (const unsigned char *)PyBytes_AS_STRING(data);
+        k.n = PyBytes_GET_SIZE(data);
+        k.noobj = noobj;
+        k.tsobj = tsobj;
+        r = try_fast(self, &k);
+    }
     if (r < 0)
         return NULL;
     if (r == 1) {
@@ -1496,6 +1525,61 @@ static PyObject *Lane_feed(Lane *self, PyObject *raw) {
     Py_RETURN_FALSE;
 }
 
+#define MAX_RECORD (256LL * 1024 * 1024)   /* sources/pcap.py's: a longer record is damage, reported there */
+
+static inline uint32_t u32(const unsigned char *p, int big) { return big ? be32(p) : le32(p); }
+
+/* scan(buf, pos, end, no, linktype, div, big_endian, rec_len) -> (pos, no): the classic pcap records of
+ * buf[pos:end] the lane takes, one after the other, without making a RawPacket of them; it stops at the first
+ * record it does not take, or that is damaged or incomplete, and leaves that one to sources/pcap.py. */
+static PyObject *Lane_scan(Lane *self, PyObject *args) {
+    Py_buffer buf;
+    Py_ssize_t pos, end, rec_len;
+    long long no, div;
+    long linktype;
+    int big;
+    if (!PyArg_ParseTuple(args, "y*nnLlLpn", &buf, &pos, &end, &no, &linktype, &div, &big, &rec_len))
+        return NULL;
+    const unsigned char *base = buf.buf;
+    if (end > buf.len || pos < 0 || rec_len < 16 || div <= 0) {
+        PyBuffer_Release(&buf);
+        PyErr_SetString(PyExc_ValueError, "scan: bad arguments");
+        return NULL;
+    }
+    int r = 0;
+    while (end - pos >= rec_len) {
+        const unsigned char *h = base + pos;
+        long long caplen = u32(h + 8, big);
+        if (caplen > MAX_RECORD || pos + rec_len + caplen > end)
+            break;
+        Packet k = {0};
+        k.no = no + 1;
+        k.ts = (double)u32(h, big) + (double)u32(h + 4, big) / (double)div;
+        k.wirelen = u32(h + 12, big);
+        k.linktype = linktype;
+        k.p = h + rec_len;
+        k.n = (Py_ssize_t)caplen;
+        r = try_fast(self, &k);
+        Py_XDECREF(k.noobj);
+        Py_XDECREF(k.tsobj);
+        if (r <= 0) {
+            if (r == 0)
+                self->declined = k.no;
+            break;
+        }
+        no++;
+        pos += rec_len + (Py_ssize_t)caplen;
+        if (self->out.n >= FLUSH_AT && flush_out(self) < 0) {
+            r = -1;
+            break;
+        }
+    }
+    PyBuffer_Release(&buf);
+    if (r < 0 || flush_out(self) < 0)
+        return NULL;
+    return Py_BuildValue("nL", pos, no);
+}
+
 static PyObject *Lane_flush(Lane *self, PyObject *unused) {
     if (flush_out(self) < 0)
         return NULL;
@@ -1506,6 +1590,9 @@ static PyMethodDef Lane_methods[] = {
     {"feed", (PyCFunction)Lane_feed, METH_O,
      "feed(raw) -> True when the lane analysed the packet and wrote its JSON row; False when it changed nothing "
      "and the Python path must take it (pending output is written first)."},
+    {"scan", (PyCFunction)Lane_scan, METH_VARARGS,
+     "scan(buf, pos, end, no, linktype, div, big_endian, rec_len) -> (pos, no): take the classic pcap records of "
+     "buf[pos:end] the lane can, up to the first it cannot (left for the Python path)."},
     {"flush", (PyCFunction)Lane_flush, METH_NOARGS, "Write the pending output."},
     {NULL}};
 

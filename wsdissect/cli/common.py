@@ -20,7 +20,7 @@ from ..fastlane import json_lane
 from ..i18n import DEFAULT_LANG, LANGS, localize_note
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
-from ..sources.pcap import CaptureError, CaptureTruncated
+from ..sources.pcap import CaptureError, CaptureTruncated, Shortcut
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -99,7 +99,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = False, show_acks: bool = True,
-        source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None) -> None:
+        source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None,
+        shortcut: Optional[Shortcut] = None) -> None:
     """Feed packets through the analyzer and a renderer; the one loop `read` and `live` share.
 
     live=True flushes the output after every row, so rows show as the packets arrive (even through a pipe).
@@ -136,6 +137,8 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         try:
             if lane is not None:
                 it = _lane_rest(lane, it)
+                if shortcut is not None:
+                    shortcut.scan = lane.scan     # and whole pcap records before they become RawPackets
             set_origin = getattr(out, "origin", None)
             for raw in it:
                 if set_origin is not None:

@@ -15,17 +15,19 @@ import time
 from typing import Callable, Iterator, Optional
 
 from ..model import RawPacket
-from ..sources.pcap import iter_capture
+from ..sources.pcap import Shortcut, iter_capture
 
 PROGRESS_AFTER = 1.0        # seconds before a bar appears
 CHECK_EVERY = 4096          # packets between two looks at the clock (a clock read per packet costs ~3 %)
 
 
-def open_tracked(path: str, streaming_to_terminal: bool = False) -> Iterator[RawPacket]:
+def open_tracked(path: str, streaming_to_terminal: bool = False,
+                 shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
     """The packets of the capture at `path`, as `sources.pcap.open_capture` yields them, with a progress bar
-    on stderr when `wants_progress(...)` says a person would see it. Errors surface on the first `next()`."""
+    on stderr when `wants_progress(...)` says a person would see it. Errors surface on the first `next()`.
+    `shortcut`: see sources.pcap.Shortcut; the records it takes count in the bar too."""
     with open(path, "rb") as f:
-        packets = iter_capture(f)
+        packets = iter_capture(f, shortcut)
         if not wants_progress(streaming_to_terminal):
             yield from packets
             return
@@ -33,7 +35,8 @@ def open_tracked(path: str, streaming_to_terminal: bool = False) -> Iterator[Raw
             size = os.fstat(f.fileno()).st_size
         except OSError:
             size = 0
-        yield from tracked(packets, f.tell, size, os.path.basename(path))
+        yield from tracked(packets, f.tell, size, os.path.basename(path),
+                           taken=(lambda: shortcut.taken) if shortcut is not None else None)
 
 
 def wants_progress(streaming_to_terminal: bool) -> bool:
@@ -49,10 +52,11 @@ def wants_progress(streaming_to_terminal: bool) -> bool:
 
 
 def tracked(packets: Iterator[RawPacket], position: Callable[[], int], size: int, name: str,
-            clock: Callable[[], float] = time.monotonic, console=None) -> Iterator[RawPacket]:
+            clock: Callable[[], float] = time.monotonic, console=None,
+            taken: Optional[Callable[[], int]] = None) -> Iterator[RawPacket]:
     """Yield `packets` unchanged; once PROGRESS_AFTER seconds have passed, show a rich progress bar of
-    `position()` bytes out of `size` (the ETA comes from the file size) and the packet count. `clock` and
-    `console` are for tests."""
+    `position()` bytes out of `size` (the ETA comes from the file size) and the packet count (`taken()` more
+    packets were read but not yielded: see sources.pcap.Shortcut). `clock` and `console` are for tests."""
     start = clock()
     bar: Optional[_Bar] = None
     n = 0
@@ -66,7 +70,7 @@ def tracked(packets: Iterator[RawPacket], position: Callable[[], int], size: int
                 if clock() - start < PROGRESS_AFTER:
                     continue
                 bar = _Bar(name, size, console)
-            bar.update(n, _safe(position), clock() - start)
+            bar.update(n + (taken() if taken is not None else 0), _safe(position), clock() - start)
     finally:
         if bar is not None:
             bar.close()

@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..analyzer import Analyzer
+from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
 from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
@@ -41,7 +42,8 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
     limits = make_limits(**caps)
     analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
     with capture_errors(capture), block_buffered_stdout():
-        packets = primed(open_tracked(capture, streaming_to_terminal=True))
+        shortcut = Shortcut()
+        packets = primed(open_tracked(capture, streaming_to_terminal=True, shortcut=shortcut))
         console, out = view_writer(view, fmt, as_json, export, width, lang)
         source = analyzer
         if details:
@@ -51,7 +53,8 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
         if explain:
             from ..explain import ExplainWriter
             out = ExplainWriter(out, console, lang)
-        run(source, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture)
+        run(source, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture,
+            shortcut=shortcut)
         if export:
             save_export(console, export, f"wsdissect read {os.path.basename(capture)}")
     if strict and analyzer.summary.notes_by_severity.get("error"):
