@@ -229,10 +229,13 @@ enum {
     FR_PAYLOAD, FR_PAYLOAD_MISSING,
     MS_CONN, MS_OPCODE, MS_FRAMES, MS_FIRST_NO, MS_LAST_NO, MS_COMPRESSED, MS_LENGTH, MS_WIRE_LENGTH, MS_DATA,
     MS_TEXT, MS_TRUNCATED,
+    FR_CONN, FR_DIRECTION, FR_CLOSE_CODE, FR_CLOSE_REASON, MS_DIRECTION,
+    ROW_NO, ROW_TS, ROW_CONN, ROW_DIRECTION, ROW_SRC, ROW_DST, ROW_FLAGS, ROW_SEQ, ROW_ACK, ROW_LENGTH,
+    ROW_FRAME_LEN, ROW_WINDOW, ROW_ROLE, ROW_LABEL, ROW_INFO, ROW_PROTOCOL, ROW_FRAMES, ROW_MESSAGES, ROW_NOTES,
     N_SLOTS
 };
 
-enum { T_RAW, T_TC, T_DIR, T_ST, T_REC, T_SUM, T_WS, T_FP, T_FRAME, T_MESSAGE, N_TYPES };
+enum { T_RAW, T_TC, T_DIR, T_ST, T_REC, T_SUM, T_WS, T_FP, T_FRAME, T_MESSAGE, T_ROW, N_TYPES };
 
 static const struct {
     int type;
@@ -269,12 +272,22 @@ static const struct {
     [MS_COMPRESSED] = {T_MESSAGE, "compressed"}, [MS_LENGTH] = {T_MESSAGE, "length"},
     [MS_WIRE_LENGTH] = {T_MESSAGE, "wire_length"}, [MS_DATA] = {T_MESSAGE, "data"},
     [MS_TEXT] = {T_MESSAGE, "text"}, [MS_TRUNCATED] = {T_MESSAGE, "truncated"},
+    [FR_CONN] = {T_FRAME, "conn"}, [FR_DIRECTION] = {T_FRAME, "direction"},
+    [FR_CLOSE_CODE] = {T_FRAME, "close_code"}, [FR_CLOSE_REASON] = {T_FRAME, "close_reason"},
+    [MS_DIRECTION] = {T_MESSAGE, "direction"},
+    [ROW_NO] = {T_ROW, "no"}, [ROW_TS] = {T_ROW, "ts"}, [ROW_CONN] = {T_ROW, "conn"},
+    [ROW_DIRECTION] = {T_ROW, "direction"}, [ROW_SRC] = {T_ROW, "src"}, [ROW_DST] = {T_ROW, "dst"},
+    [ROW_FLAGS] = {T_ROW, "flags"}, [ROW_SEQ] = {T_ROW, "seq"}, [ROW_ACK] = {T_ROW, "ack"},
+    [ROW_LENGTH] = {T_ROW, "length"}, [ROW_FRAME_LEN] = {T_ROW, "frame_len"}, [ROW_WINDOW] = {T_ROW, "window"},
+    [ROW_ROLE] = {T_ROW, "role"}, [ROW_LABEL] = {T_ROW, "label"}, [ROW_INFO] = {T_ROW, "info"},
+    [ROW_PROTOCOL] = {T_ROW, "protocol"}, [ROW_FRAMES] = {T_ROW, "frames"}, [ROW_MESSAGES] = {T_ROW, "messages"},
+    [ROW_NOTES] = {T_ROW, "notes"},
 };
 
 static const char *TYPE_NAMES[N_TYPES] = {
     [T_RAW] = "RawPacket", [T_TC] = "TcpConnection", [T_DIR] = "Direction", [T_ST] = "ConnState",
     [T_REC] = "Connection", [T_SUM] = "CaptureSummary", [T_WS] = "WebSocketDirection", [T_FP] = "FrameParser",
-    [T_FRAME] = "Frame", [T_MESSAGE] = "Message",
+    [T_FRAME] = "Frame", [T_MESSAGE] = "Message", [T_ROW] = "Row",
 };
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -285,6 +298,8 @@ typedef struct {
     PyObject_HEAD
     PyObject *conn, *st, *rec, *me, *peer, *ws, *parser, *names, *dir, *key;
     PyObject *ends;         /* bytes: "dir":"c2s","src":"...","dst":"..." */
+    PyObject *src, *dst;    /* a row's src and dst (str) */
+    PyObject *cidobj;       /* the connection's number */
     int d;                  /* 0 = c2s, 1 = s2c */
     int client;             /* ws.client: frames of this direction must be masked */
     int has_inflater;
@@ -294,7 +309,7 @@ typedef struct {
 static void Entry_dealloc(Entry *e) {
     Py_XDECREF(e->conn); Py_XDECREF(e->st); Py_XDECREF(e->rec); Py_XDECREF(e->me); Py_XDECREF(e->peer);
     Py_XDECREF(e->ws); Py_XDECREF(e->parser); Py_XDECREF(e->names); Py_XDECREF(e->dir); Py_XDECREF(e->key);
-    Py_XDECREF(e->ends);
+    Py_XDECREF(e->ends); Py_XDECREF(e->src); Py_XDECREF(e->dst); Py_XDECREF(e->cidobj);
     Py_TYPE(e)->tp_free((PyObject *)e);
 }
 
@@ -331,6 +346,11 @@ typedef struct {
     PyObject *partial[2], *one[2][2][2], *bytes_one, *bytes_many[2], *compressed[2], *sep_list;
     PyObject *name_frame[3];       /* str, by opcode (1 text, 2 binary) */
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
+    int rows;                      /* 1: each row goes to `sink` as a model.Row; 0: written as JSON */
+    int labels;                    /* Analyzer(labels=...) */
+    PyObject *sink;                /* sink(row, connection record), in rows mode */
+    Buf tmp, tmp2;                 /* a row's label and Info, being built */
+    PyObject *s_ws_data, *s_websocket, *s_empty;
 } Lane;
 
 #define OFF(lane, slot) ((lane)->off[slot])
@@ -339,13 +359,13 @@ typedef struct {
 
 static int Lane_traverse(Lane *self, visitproc visit, void *arg) {
     Py_VISIT(self->write); Py_VISIT(self->entries); Py_VISIT(self->conns); Py_VISIT(self->finished);
-    Py_VISIT(self->summary); Py_VISIT(self->note);
+    Py_VISIT(self->summary); Py_VISIT(self->note); Py_VISIT(self->sink);
     return 0;
 }
 
 static int Lane_clear(Lane *self) {
     Py_CLEAR(self->write); Py_CLEAR(self->entries); Py_CLEAR(self->conns); Py_CLEAR(self->finished);
-    Py_CLEAR(self->summary); Py_CLEAR(self->note);
+    Py_CLEAR(self->summary); Py_CLEAR(self->note); Py_CLEAR(self->sink);
     return 0;
 }
 
@@ -366,7 +386,10 @@ static void Lane_dealloc(Lane *self) {
     Py_XDECREF(self->bytes_one); Py_XDECREF(self->sep_list);
     for (int i = 0; i < 3; i++)
         Py_XDECREF(self->name_frame[i]);
+    Py_XDECREF(self->s_ws_data); Py_XDECREF(self->s_websocket); Py_XDECREF(self->s_empty);
     PyMem_Free(self->out.p);
+    PyMem_Free(self->tmp.p);
+    PyMem_Free(self->tmp2.p);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -441,8 +464,20 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
             return -1;
     }
     if (!(self->bytes_one = spec_utf8(spec, "bytes.one")) || !(self->sep_list = spec_utf8(spec, "sep.list"))
-        || !(self->name_frame[1] = spec_obj(spec, "name.1")) || !(self->name_frame[2] = spec_obj(spec, "name.2")))
+        || !(self->name_frame[1] = spec_obj(spec, "name.1")) || !(self->name_frame[2] = spec_obj(spec, "name.2"))
+        || !(self->s_ws_data = PyUnicode_InternFromString("ws-data"))
+        || !(self->s_websocket = PyUnicode_InternFromString("WebSocket"))
+        || !(self->s_empty = PyUnicode_FromString("")))
         return -1;
+    PyObject *labels = PyDict_GetItemString(spec, "labels"), *sink = PyDict_GetItemString(spec, "sink");
+    self->labels = labels == NULL || PyObject_IsTrue(labels);
+    self->rows = sink != NULL && sink != Py_None;
+    if (self->rows)
+        self->sink = Py_NewRef(sink);
+    else if (!self->labels) {
+        PyErr_SetString(PyExc_ValueError, "the JSON lane needs labels");
+        return -1;
+    }
     return 0;
 }
 
@@ -676,8 +711,14 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
     en->client = client == Py_True;
     en->has_inflater = inflater != Py_None;
     en->cid = PyLong_AsLongLong(cid);
+    en->cidobj = Py_NewRef(cid);
+    en->src = en->dst = NULL;
+    if (PyTuple_Check(ends_addrs) && PyTuple_GET_SIZE(ends_addrs) == 2) {
+        en->src = Py_NewRef(PyTuple_GET_ITEM(ends_addrs, 0));
+        en->dst = Py_NewRef(PyTuple_GET_ITEM(ends_addrs, 1));
+    }
     en->ends = make_ends(dir, ends_addrs);
-    if (en->ends == NULL) {
+    if (en->ends == NULL || en->src == NULL) {
         Py_CLEAR(en);
         goto done;
     }
@@ -936,29 +977,17 @@ static int put_frame_info(Buf *b, int opcode, int fin, int rsv, int masked) {
 }
 
 /* _msg_detail: "210 bytes, compressed to 147" */
-static int put_detail(Lane *self, Buf *b, long long length, long long frames, int compressed, long long wire) {
+/* _msg_detail of a one-frame message: "210 bytes, compressed to 147" (unescaped UTF-8) */
+static int put_detail(Lane *self, Buf *b, long long length, int compressed, long long wire) {
     if (length == 1) {
-        if (put_escaped(b, PyBytes_AS_STRING(self->bytes_one), PyBytes_GET_SIZE(self->bytes_one)) < 0)
+        if (put_bytes_obj(b, self->bytes_one) < 0)
             return -1;
-    } else {
-        char num[24];
-        int k = snprintf(num, sizeof num, "%lld", length);
-        if (put_escaped(b, PyBytes_AS_STRING(self->bytes_many[0]), PyBytes_GET_SIZE(self->bytes_many[0])) < 0
-            || put(b, num, k) < 0
-            || put_escaped(b, PyBytes_AS_STRING(self->bytes_many[1]), PyBytes_GET_SIZE(self->bytes_many[1])) < 0)
-            return -1;
-    }
-    if (frames != 1)               /* never here: the lane's messages are one frame each */
+    } else if (put_bytes_obj(b, self->bytes_many[0]) < 0 || put_i64(b, length) < 0
+               || put_bytes_obj(b, self->bytes_many[1]) < 0)
         return -1;
-    if (compressed) {
-        char num[24];
-        int k = snprintf(num, sizeof num, "%lld", wire);
-        if (put_escaped(b, PyBytes_AS_STRING(self->sep_list), PyBytes_GET_SIZE(self->sep_list)) < 0
-            || put_escaped(b, PyBytes_AS_STRING(self->compressed[0]), PyBytes_GET_SIZE(self->compressed[0])) < 0
-            || put(b, num, k) < 0
-            || put_escaped(b, PyBytes_AS_STRING(self->compressed[1]), PyBytes_GET_SIZE(self->compressed[1])) < 0)
-            return -1;
-    }
+    if (compressed && (put_bytes_obj(b, self->sep_list) < 0 || put_bytes_obj(b, self->compressed[0]) < 0
+                       || put_i64(b, wire) < 0 || put_bytes_obj(b, self->compressed[1]) < 0))
+        return -1;
     return 0;
 }
 
@@ -1086,6 +1115,204 @@ static int packet_objects(Packet *k) {
     return 0;
 }
 
+/* An object of a __slots__ class made without its __init__: every slot is set by the caller. */
+static PyObject *bare(Lane *self, int t) {
+    PyTypeObject *type = (PyTypeObject *)self->types[t];
+    return type->tp_alloc(type, 0);
+}
+
+/* model.Frame(no, first_no, conn, direction, fin, rsv, opcode, masked, mask_key, length, header_len, payload) */
+static PyObject *new_frame(Lane *self, PyObject *noobj, long long first_no, Entry *en, int fin, int rsv, int opcode,
+                           int masked, PyObject *key, long long length, int header_len, PyObject *payload) {
+    PyObject *f = bare(self, T_FRAME);
+    if (f == NULL)
+        return NULL;
+    PyObject *v[6] = {PyLong_FromLongLong(first_no), PyLong_FromLong(rsv), PyLong_FromLong(opcode),
+                      PyLong_FromLongLong(length), PyLong_FromLong(header_len), PyLong_FromLong(0)};
+    for (int i = 0; i < 6; i++)
+        if (v[i] == NULL) {
+            for (int j = 0; j < 6; j++)
+                Py_XDECREF(v[j]);
+            Py_DECREF(f);
+            return NULL;
+        }
+    slot_set(f, OFF(self, FR_NO), Py_NewRef(noobj));
+    slot_set(f, OFF(self, FR_FIRST_NO), v[0]);
+    slot_set(f, OFF(self, FR_CONN), Py_NewRef(Py_None));
+    slot_set(f, OFF(self, FR_DIRECTION), Py_NewRef(en->dir));
+    slot_set(f, OFF(self, FR_FIN), Py_NewRef(fin ? Py_True : Py_False));
+    slot_set(f, OFF(self, FR_RSV), v[1]);
+    slot_set(f, OFF(self, FR_OPCODE), v[2]);
+    slot_set(f, OFF(self, FR_MASKED), Py_NewRef(masked ? Py_True : Py_False));
+    slot_set(f, OFF(self, FR_MASK_KEY), Py_NewRef(key));
+    slot_set(f, OFF(self, FR_LENGTH), v[3]);
+    slot_set(f, OFF(self, FR_HEADER_LEN), v[4]);
+    slot_set(f, OFF(self, FR_PAYLOAD), Py_NewRef(payload));
+    slot_set(f, OFF(self, FR_PAYLOAD_MISSING), v[5]);
+    slot_set(f, OFF(self, FR_CLOSE_CODE), Py_NewRef(Py_None));
+    slot_set(f, OFF(self, FR_CLOSE_REASON), Py_NewRef(Py_None));
+    return f;
+}
+
+/* The Message WebSocketDirection._whole_message makes of an uncompressed frame, as the analyzer lists it. */
+static PyObject *new_message(Lane *self, Entry *en, int opcode, long long first_no, PyObject *noobj,
+                             long long length, PyObject *payload, PyObject *text) {
+    PyObject *m = bare(self, T_MESSAGE);
+    if (m == NULL)
+        return NULL;
+    PyObject *v[4] = {PyLong_FromLong(opcode), PyLong_FromLong(1), PyLong_FromLongLong(first_no),
+                      PyLong_FromLongLong(length)};
+    for (int i = 0; i < 4; i++)
+        if (v[i] == NULL) {
+            for (int j = 0; j < 4; j++)
+                Py_XDECREF(v[j]);
+            Py_DECREF(m);
+            return NULL;
+        }
+    slot_set(m, OFF(self, MS_CONN), Py_NewRef(en->cidobj));
+    slot_set(m, OFF(self, MS_DIRECTION), Py_NewRef(en->dir));
+    slot_set(m, OFF(self, MS_OPCODE), v[0]);
+    slot_set(m, OFF(self, MS_FRAMES), v[1]);
+    slot_set(m, OFF(self, MS_FIRST_NO), v[2]);
+    slot_set(m, OFF(self, MS_LAST_NO), Py_NewRef(noobj));
+    slot_set(m, OFF(self, MS_COMPRESSED), Py_NewRef(Py_False));
+    slot_set(m, OFF(self, MS_LENGTH), Py_NewRef(v[3]));
+    slot_set(m, OFF(self, MS_WIRE_LENGTH), v[3]);
+    slot_set(m, OFF(self, MS_DATA), Py_NewRef(payload));
+    slot_set(m, OFF(self, MS_TEXT), Py_NewRef(text ? text : Py_None));
+    slot_set(m, OFF(self, MS_TRUNCATED), Py_NewRef(Py_False));
+    return m;
+}
+
+static PyObject *list_of(PyObject *x) {
+    PyObject *l = PyList_New(x == NULL ? 0 : 1);
+    if (l != NULL && x != NULL)
+        PyList_SET_ITEM(l, 0, Py_NewRef(x));
+    return l;
+}
+
+/* The packet's model.Row, handed to sink(row, record). */
+static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tsobj, uint32_t rel_seq,
+                    uint32_t rel_ack, long long plen, long long wirelen, long long window, PyObject *frame,
+                    PyObject *msg, PyObject *notes) {
+    PyObject *row = bare(self, T_ROW);
+    if (row == NULL)
+        return -1;
+    PyObject *v[10];
+    v[0] = PyLong_FromLong((long)s->flags);
+    v[1] = PyLong_FromUnsignedLong(rel_seq);
+    v[2] = PyLong_FromUnsignedLong(rel_ack);
+    v[3] = PyLong_FromLongLong(plen);
+    v[4] = PyLong_FromLongLong(wirelen);
+    v[5] = PyLong_FromLongLong(window);
+    v[6] = self->labels ? PyUnicode_DecodeUTF8(self->tmp.p, self->tmp.n, "strict") : Py_NewRef(self->s_empty);
+    v[7] = self->labels ? PyUnicode_DecodeUTF8(self->tmp2.p, self->tmp2.n, "strict") : Py_NewRef(self->s_empty);
+    v[8] = list_of(frame);
+    v[9] = list_of(msg);
+    PyObject *nl = PyList_New(0);
+    int bad = nl == NULL;
+    for (int i = 0; i < 10; i++)
+        bad |= v[i] == NULL;
+    for (Py_ssize_t i = 0; !bad && notes != NULL && i < PyList_GET_SIZE(notes); i++)
+        bad |= PyList_Append(nl, PyTuple_GET_ITEM(PyList_GET_ITEM(notes, i), 0)) < 0;
+    if (bad) {
+        for (int i = 0; i < 10; i++)
+            Py_XDECREF(v[i]);
+        Py_XDECREF(nl);
+        Py_DECREF(row);
+        return -1;
+    }
+    slot_set(row, OFF(self, ROW_NO), Py_NewRef(noobj));
+    slot_set(row, OFF(self, ROW_TS), Py_NewRef(tsobj));
+    slot_set(row, OFF(self, ROW_CONN), Py_NewRef(en->cidobj));
+    slot_set(row, OFF(self, ROW_DIRECTION), Py_NewRef(en->dir));
+    slot_set(row, OFF(self, ROW_SRC), Py_NewRef(en->src));
+    slot_set(row, OFF(self, ROW_DST), Py_NewRef(en->dst));
+    slot_set(row, OFF(self, ROW_FLAGS), v[0]);
+    slot_set(row, OFF(self, ROW_SEQ), v[1]);
+    slot_set(row, OFF(self, ROW_ACK), v[2]);
+    slot_set(row, OFF(self, ROW_LENGTH), v[3]);
+    slot_set(row, OFF(self, ROW_FRAME_LEN), v[4]);
+    slot_set(row, OFF(self, ROW_WINDOW), v[5]);
+    slot_set(row, OFF(self, ROW_ROLE), Py_NewRef(self->s_ws_data));
+    slot_set(row, OFF(self, ROW_LABEL), v[6]);
+    slot_set(row, OFF(self, ROW_INFO), v[7]);
+    slot_set(row, OFF(self, ROW_PROTOCOL), Py_NewRef(self->s_websocket));
+    slot_set(row, OFF(self, ROW_FRAMES), v[8]);
+    slot_set(row, OFF(self, ROW_MESSAGES), v[9]);
+    slot_set(row, OFF(self, ROW_NOTES), nl);
+    PyObject *r = PyObject_CallFunctionObjArgs(self->sink, row, en->rec, NULL);
+    Py_DECREF(row);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+/* The packet's JSON lines (render/jsonl.py's packet_line, frame_line, message_line, note lines). */
+static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsobj, uint32_t rel_seq,
+                     uint32_t rel_ack, long long plen, long long wirelen, Plan *pl, PyObject *frame,
+                     PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
+                     int m_compressed) {
+    Buf *b = &self->out;
+    int ok = 1;
+    char *tsrepr = PyOS_double_to_string(PyFloat_AS_DOUBLE(tsobj), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (tsrepr == NULL)
+        return -1;
+    int w = PUTS(b, "{\"type\":\"packet\",\"no\":") < 0 || put_i64(b, no) < 0 || PUTS(b, ",\"ts\":") < 0
+            || put(b, tsrepr, (Py_ssize_t)strlen(tsrepr)) < 0;
+    PyMem_Free(tsrepr);
+    if (w || PUTS(b, ",\"conn\":") < 0 || put_i64(b, en->cid) < 0 || PUTS(b, ",") < 0
+        || put_bytes_obj(b, en->ends) < 0 || PUTS(b, ",\"flags\":\"") < 0 || put_flags(b, s->flags, ",", 1) < 0
+        || PUTS(b, "\",\"seq\":") < 0 || put_i64(b, rel_seq) < 0 || PUTS(b, ",\"ack\":") < 0
+        || put_i64(b, rel_ack) < 0 || PUTS(b, ",\"len\":") < 0 || put_i64(b, plen) < 0
+        || PUTS(b, ",\"frame_len\":") < 0 || put_i64(b, wirelen) < 0
+        || PUTS(b, ",\"protocol\":\"WebSocket\",\"role\":\"ws-data\",\"label\":\"") < 0
+        || put_escaped(b, self->tmp.p, self->tmp.n) < 0 || PUTS(b, "\",\"info\":\"") < 0
+        || put_escaped(b, self->tmp2.p, self->tmp2.n) < 0 || PUTS(b, "\",\"notes\":[") < 0)
+        return -1;
+    Py_ssize_t nn = notes ? PyList_GET_SIZE(notes) : 0;
+    for (Py_ssize_t i = 0; i < nn; i++) {
+        PyObject *code = PyTuple_GET_ITEM(PyList_GET_ITEM(notes, i), 1);
+        if (!PyUnicode_Check(code) || (i && PUTS(b, ",") < 0) || PUTS(b, "\"") < 0
+            || put_escaped_str(b, code) < 0 || PUTS(b, "\"") < 0)
+            return -1;
+    }
+    if (PUTS(b, "]}\n") < 0)
+        return -1;
+    if (!pl->done)
+        return 0;
+    if (put_frame(b, en, no, pl->d_first_no, pl->d_fin, pl->d_rsv, pl->d_opcode, pl->d_masked, pl->d_key,
+                  pl->d_length, pl->d_header_len) < 0 || PUTS(b, "\n") < 0)
+        return -1;
+    if (pl->compressed) {
+        PyObject *mdata = GET(self, msg, MS_DATA), *mtext = GET(self, msg, MS_TEXT);
+        long long first_no = slot_i64(msg, OFF(self, MS_FIRST_NO), &ok);
+        if (mdata == NULL || !PyBytes_Check(mdata) || mtext == NULL || !ok) {
+            PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd message");
+            return -1;
+        }
+        if (put_message(self, b, en, pl->d_opcode, m_frames, first_no, no, m_compressed, m_length, m_wire, mdata,
+                        mtext, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
+            return -1;
+    } else if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 0, m_length, m_wire, pl->payload,
+                           pl->text, 0) < 0)
+        return -1;
+    if (PUTS(b, "\n") < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < nn; i++) {
+        PyObject *line = PyTuple_GET_ITEM(PyList_GET_ITEM(notes, i), 2);
+        Py_ssize_t ln;
+        const char *u = PyUnicode_Check(line) ? PyUnicode_AsUTF8AndSize(line, &ln) : NULL;
+        if (u == NULL || put(b, u, ln) < 0 || PUTS(b, "\n") < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "fast lane: a note line must be a str");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* 1 handled (row written), 0 declined (nothing changed), -1 error. The caller owns k's objects. */
 static int try_fast(Lane *self, Packet *k) {
     int ok = 1;
@@ -1127,6 +1354,9 @@ static int try_fast(Lane *self, Packet *k) {
     int result = 0;
     Plan pl;
     memset(&pl, 0, sizeof pl);
+    PyObject *frame_obj = NULL;    /* the completed frame's Frame, when one is needed */
+    PyObject *notes = NULL;        /* list of (Note, code, JSON line) from the Python notes */
+    PyObject *msg = NULL;          /* the Message, when one is needed */
 
     /* --- TCP: tcp.Tracker.feed for an in-order data segment of a known connection --- */
     PyObject *me = en->me, *peer = en->peer;
@@ -1240,22 +1470,19 @@ static int try_fast(Lane *self, Packet *k) {
         PyObject *parts = GET(self, parser, FP_PARTS);
         if (pl.done == 1) {
             /* _complete */
-            Py_INCREF(f);
+            frame_obj = Py_NewRef(f);
             slot_set(f, OFF(self, FR_PAYLOAD), Py_NewRef(pl.payload));
             slot_set(f, OFF(self, FR_NO), Py_NewRef(noobj));
             slot_set(parser, OFF(self, FP_FRAME), Py_NewRef(Py_None));
             PyObject *np = PyList_New(0);
-            if (np == NULL) {
-                Py_DECREF(f);
+            if (np == NULL)
                 goto out;
-            }
             slot_set(parser, OFF(self, FP_PARTS), np);
             slot_set(parser, OFF(self, FP_MASK), Py_NewRef(Py_None));
             slot_set(parser, OFF(self, FP_ROOM), PyLong_FromLongLong(pl.mid_room - pl.mid_take));
             slot_set(parser, OFF(self, FP_PHASE), PyLong_FromLongLong((pl.mid_phase + pl.mid_take) & 3));
             slot_set(parser, OFF(self, FP_REMAINING), PyLong_FromLongLong(0));
             parser_frames++;
-            Py_DECREF(f);
         } else {
             /* _payload */
             if (pl.mid_take) {
@@ -1319,30 +1546,26 @@ static int try_fast(Lane *self, Packet *k) {
         goto out;
 
     /* The message, and the records the row lists */
-    Buf *b = &self->out;
-    PyObject *notes = NULL;        /* list of (code, JSON line) from the Python notes */
-    PyObject *msg = NULL;          /* Message of the compressed path */
     long long m_length = 0, m_wire = 0, m_frames = 1;
     int m_compressed = 0;
     if (pl.done) {
         if (dict_add(GET(self, en->rec, REC_FRAMES), en->dir, 1) < 0)
             goto out;
+        if (frame_obj == NULL && (pl.compressed || self->rows)) {
+            /* the Frame FrameParser._header would have made of a frame whole in this packet */
+            frame_obj = new_frame(self, noobj, pl.d_first_no, en, pl.d_fin, pl.d_rsv, pl.d_opcode, pl.d_masked,
+                                  pl.d_key, pl.d_length, pl.d_header_len, pl.payload);
+            if (frame_obj == NULL)
+                goto out;
+        }
+        if (frame_obj != NULL)     /* Analyzer._ws_records */
+            slot_set(frame_obj, OFF(self, FR_CONN), Py_NewRef(en->cidobj));
         if (pl.compressed) {
-            /* WebSocketDirection._whole_compressed, with a Frame as FrameParser would have made it */
-            PyObject *f = PyObject_CallFunction(self->types[T_FRAME], "LLOOOiiOOLi", no, pl.d_first_no, Py_None,
-                                                en->dir, pl.d_fin ? Py_True : Py_False, pl.d_rsv, pl.d_opcode,
-                                                pl.d_masked ? Py_True : Py_False, pl.d_key, pl.d_length,
-                                                pl.d_header_len);
-            if (f == NULL)
-                goto out;
-            slot_set(f, OFF(self, FR_PAYLOAD), Py_NewRef(pl.payload));
+            /* WebSocketDirection._whole_compressed */
             PyObject *recs = PyList_New(0);
-            if (recs == NULL) {
-                Py_DECREF(f);
+            if (recs == NULL)
                 goto out;
-            }
-            PyObject *rr = PyObject_CallMethodObjArgs(ws, self->s_whole_compressed, f, recs, NULL);
-            Py_DECREF(f);
+            PyObject *rr = PyObject_CallMethodObjArgs(ws, self->s_whole_compressed, frame_obj, recs, NULL);
             if (rr == NULL) {
                 Py_DECREF(recs);
                 goto out;
@@ -1359,17 +1582,19 @@ static int try_fast(Lane *self, Packet *k) {
                     if (msg != NULL) {
                         PyErr_SetString(PyExc_RuntimeError, "fast lane: two messages from one frame");
                         Py_DECREF(recs);
-                        goto out_msg;
+                        goto out;
                     }
                     msg = Py_NewRef(rec);
-                    slot_set(rec, OFF(self, MS_CONN), PyLong_FromLongLong(en->cid));
+                    slot_set(rec, OFF(self, MS_CONN), Py_NewRef(en->cidobj));
                     slot_set(rec, OFF(self, MS_LAST_NO), Py_NewRef(noobj));
                 } else {
                     PyObject *nl = PyObject_CallFunction(self->note, "OLO", en->conn, no, rec);
-                    if (nl == NULL || PyList_Append(notes, nl) < 0) {
+                    if (nl == NULL || !PyTuple_Check(nl) || PyTuple_GET_SIZE(nl) != 3 || PyList_Append(notes, nl) < 0) {
+                        if (nl != NULL && !PyErr_Occurred())
+                            PyErr_SetString(PyExc_TypeError, "fast lane: note() must return (note, code, line)");
                         Py_XDECREF(nl);
                         Py_DECREF(recs);
-                        goto out_msg;
+                        goto out;
                     }
                     Py_DECREF(nl);
                 }
@@ -1377,119 +1602,71 @@ static int try_fast(Lane *self, Packet *k) {
             Py_DECREF(recs);
             if (msg == NULL) {
                 PyErr_SetString(PyExc_RuntimeError, "fast lane: a compressed frame made no message");
-                goto out_msg;
+                goto out;
             }
             m_length = slot_i64(msg, OFF(self, MS_LENGTH), &ok);
             m_wire = slot_i64(msg, OFF(self, MS_WIRE_LENGTH), &ok);
             m_frames = slot_i64(msg, OFF(self, MS_FRAMES), &ok);
             m_compressed = GET(self, msg, MS_COMPRESSED) == Py_True;
-            if (!ok) {
+            if (!ok || m_frames != 1) {
                 PyErr_SetString(PyExc_RuntimeError, "fast lane: a message with odd counts");
-                goto out_msg;
+                goto out;
             }
         } else {
             /* WebSocketDirection._whole_message */
             if (slot_set_i64(ws, OFF(self, WS_MESSAGES), slot_i64(ws, OFF(self, WS_MESSAGES), &ok) + 1) < 0)
-                goto out_msg;
+                goto out;
             m_length = m_wire = pl.d_length;
+            if (self->rows) {
+                msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, pl.payload, pl.text);
+                if (msg == NULL)
+                    goto out;
+            }
         }
         if (dict_add(GET(self, en->rec, REC_MESSAGES), en->dir, 1) < 0)
-            goto out_msg;
-        /* the name a later "ACK of #N (...)" gives this packet */
-        PyObject *name = self->name_frame[pl.d_opcode];
-        PyObject *item = PyTuple_Pack(2, noobj, name);
-        if (item == NULL)
-            goto out_msg;
-        PyObject *rr = PyObject_CallMethodOneArg(en->names, self->s_append, item);
-        Py_DECREF(item);
-        if (rr == NULL)
-            goto out_msg;
-        Py_DECREF(rr);
+            goto out;
+        if (self->labels) {
+            /* the name a later "ACK of #N (...)" gives this packet */
+            PyObject *item = PyTuple_Pack(2, noobj, self->name_frame[pl.d_opcode]);
+            if (item == NULL)
+                goto out;
+            PyObject *rr = PyObject_CallMethodOneArg(en->names, self->s_append, item);
+            Py_DECREF(item);
+            if (rr == NULL)
+                goto out;
+            Py_DECREF(rr);
+        }
     }
     slot_set(en->st, OFF(self, ST_LAST_PAYLOAD_TS), Py_NewRef(tsobj));
 
-    /* The JSON lines: the packet, its frame, its message, its notes */
-    {
-        char *tsrepr = PyOS_double_to_string(PyFloat_AS_DOUBLE(tsobj), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-        if (tsrepr == NULL)
-            goto out_msg;
-        int w = PUTS(b, "{\"type\":\"packet\",\"no\":") < 0 || put_i64(b, no) < 0 || PUTS(b, ",\"ts\":") < 0
-                || put(b, tsrepr, (Py_ssize_t)strlen(tsrepr)) < 0;
-        PyMem_Free(tsrepr);
-        if (w || PUTS(b, ",\"conn\":") < 0 || put_i64(b, en->cid) < 0 || PUTS(b, ",") < 0
-            || put_bytes_obj(b, en->ends) < 0 || PUTS(b, ",\"flags\":\"") < 0 || put_flags(b, s.flags, ",", 1) < 0
-            || PUTS(b, "\",\"seq\":") < 0 || put_i64(b, rel_seq) < 0 || PUTS(b, ",\"ack\":") < 0
-            || put_i64(b, rel_ack) < 0 || PUTS(b, ",\"len\":") < 0 || put_i64(b, plen) < 0
-            || PUTS(b, ",\"frame_len\":") < 0 || put_i64(b, wirelen) < 0
-            || PUTS(b, ",\"protocol\":\"WebSocket\",\"role\":\"ws-data\",\"label\":\"") < 0)
-            goto out_msg;
+    /* The row's words: label and Info (Analyzer._label) */
+    Buf *lab = &self->tmp, *inf = &self->tmp2;
+    lab->n = inf->n = 0;
+    if (self->labels) {
         if (pl.done) {
             int text = pl.d_opcode == 1;
-            PyObject *head = self->one[en->d][text][0], *tail = self->one[en->d][text][1];
-            if (put_escaped(b, PyBytes_AS_STRING(head), PyBytes_GET_SIZE(head)) < 0
-                || put_detail(self, b, m_length, m_frames, m_compressed, m_wire) < 0
-                || put_escaped(b, PyBytes_AS_STRING(tail), PyBytes_GET_SIZE(tail)) < 0
-                || PUTS(b, "\",\"info\":\"") < 0
-                || put_frame_info(b, pl.d_opcode, pl.d_fin, pl.d_rsv, pl.d_masked) < 0)
-                goto out_msg;
-        } else {
-            PyObject *lab = self->partial[en->d];
-            if (put_escaped(b, PyBytes_AS_STRING(lab), PyBytes_GET_SIZE(lab)) < 0 || PUTS(b, "\",\"info\":\"[") < 0
-                || put_flags(b, s.flags, ", ", 2) < 0 || PUTS(b, "] Seq=") < 0 || put_i64(b, rel_seq) < 0
-                || PUTS(b, " Ack=") < 0 || put_i64(b, rel_ack) < 0 || PUTS(b, " Win=") < 0
-                || put_i64(b, window) < 0 || PUTS(b, " Len=") < 0 || put_i64(b, plen) < 0)
-                goto out_msg;
-        }
-        if (PUTS(b, "\",\"notes\":[") < 0)
-            goto out_msg;
-        Py_ssize_t nn = notes ? PyList_GET_SIZE(notes) : 0;
-        for (Py_ssize_t i = 0; i < nn; i++) {
-            PyObject *pair = PyList_GET_ITEM(notes, i);
-            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-                PyErr_SetString(PyExc_TypeError, "fast lane: note() must return (code, line)");
-                goto out_msg;
-            }
-            if ((i && PUTS(b, ",") < 0) || PUTS(b, "\"") < 0 || put_escaped_str(b, PyTuple_GET_ITEM(pair, 0)) < 0
-                || PUTS(b, "\"") < 0)
-                goto out_msg;
-        }
-        if (PUTS(b, "]}\n") < 0)
-            goto out_msg;
-        if (pl.done) {
-            if (put_frame(b, en, no, pl.d_first_no, pl.d_fin, pl.d_rsv, pl.d_opcode, pl.d_masked, pl.d_key,
-                          pl.d_length, pl.d_header_len) < 0 || PUTS(b, "\n") < 0)
-                goto out_msg;
-            if (msg != NULL) {
-                PyObject *mdata = GET(self, msg, MS_DATA), *mtext = GET(self, msg, MS_TEXT);
-                long long first_no = slot_i64(msg, OFF(self, MS_FIRST_NO), &ok);
-                if (mdata == NULL || !PyBytes_Check(mdata) || mtext == NULL || !ok) {
-                    PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd message");
-                    goto out_msg;
-                }
-                if (put_message(self, b, en, pl.d_opcode, m_frames, first_no, no, m_compressed, m_length, m_wire,
-                                mdata, mtext, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
-                    goto out_msg;
-            } else if (put_message(self, b, en, pl.d_opcode, 1, pl.d_first_no, no, 0, m_length, m_wire, pl.payload,
-                                   pl.text, 0) < 0)
-                goto out_msg;
-            if (PUTS(b, "\n") < 0)
-                goto out_msg;
-            for (Py_ssize_t i = 0; i < nn; i++) {
-                PyObject *line = PyTuple_GET_ITEM(PyList_GET_ITEM(notes, i), 1);
-                if (!PyUnicode_Check(line))
-                    goto out_msg;
-                Py_ssize_t ln;
-                const char *u = PyUnicode_AsUTF8AndSize(line, &ln);
-                if (u == NULL || put(b, u, ln) < 0 || PUTS(b, "\n") < 0)
-                    goto out_msg;
-            }
-        }
+            if (put_bytes_obj(lab, self->one[en->d][text][0]) < 0
+                || put_detail(self, lab, m_length, m_compressed, m_wire) < 0
+                || put_bytes_obj(lab, self->one[en->d][text][1]) < 0
+                || put_frame_info(inf, pl.d_opcode, pl.d_fin, pl.d_rsv, pl.d_masked) < 0)
+                goto out;
+        } else if (put_bytes_obj(lab, self->partial[en->d]) < 0 || PUTS(inf, "[") < 0
+                   || put_flags(inf, s.flags, ", ", 2) < 0 || PUTS(inf, "] Seq=") < 0 || put_i64(inf, rel_seq) < 0
+                   || PUTS(inf, " Ack=") < 0 || put_i64(inf, rel_ack) < 0 || PUTS(inf, " Win=") < 0
+                   || put_i64(inf, window) < 0 || PUTS(inf, " Len=") < 0 || put_i64(inf, plen) < 0)
+            goto out;
     }
+    if (self->rows) {
+        if (emit_row(self, en, &s, noobj, tsobj, rel_seq, rel_ack, plen, wirelen, window, frame_obj, msg, notes) < 0)
+            goto out;
+    } else if (emit_json(self, en, &s, no, tsobj, rel_seq, rel_ack, plen, wirelen, &pl, frame_obj, msg, notes,
+                         m_length, m_wire, m_frames, m_compressed) < 0)
+        goto out;
     result = 1;
-out_msg:
+out:
+    Py_XDECREF(frame_obj);
     Py_XDECREF(msg);
     Py_XDECREF(notes);
-out:
     plan_clear(&pl);
     Py_DECREF(en);
     return result;

@@ -8,7 +8,7 @@ WSDISSECT_PURE=1 in the environment, everything runs in Python, which stays the 
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Callable, Optional
 
 from . import analyzer as _analyzer
 from . import model
@@ -66,27 +66,40 @@ def _bytes_writer(out):
 
 
 def json_lane(analyzer: Analyzer, writer) -> Optional[object]:
-    """A lane for `run` to try each packet on, or None: only `read --json` of a plain Analyzer (with labels)
-    into a JsonLinesWriter has one."""
-    if not available() or type(analyzer) is not Analyzer or type(writer) is not JsonLinesWriter \
-            or not analyzer._labels:
+    """A lane that writes the JSON rows of the packets it takes, for `run` to try each packet on; or None: only
+    `read --json` of a plain Analyzer (with labels) into a JsonLinesWriter has one."""
+    if type(writer) is not JsonLinesWriter or not analyzer._labels:
+        return None
+    return _lane(analyzer, write=_bytes_writer(writer.out))
+
+
+def row_lane(analyzer: Analyzer, sink: Callable) -> Optional[object]:
+    """A lane that hands the model.Row of each packet it takes to sink(row, connection record), as the Python
+    path would after Analyzer.feed; or None."""
+    return _lane(analyzer, sink=sink)
+
+
+def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[Callable] = None) -> Optional[object]:
+    if not available() or type(analyzer) is not Analyzer:
         return None
     t = analyzer._t
     side = analyzer._side
+    json_notes = write is not None
 
     def note(tc, no: int, rec) -> tuple:
         row = _NoteRow(no)
         analyzer._note(row, tc, rec.severity, rec.code, rec.text, rec.args)
         n = row.notes[0]
-        return n.code, _dumps(note_record(n))
+        return n, n.code, _dumps(note_record(n)) if json_notes else None
 
     spec = {
-        "write": _bytes_writer(writer.out), "conns": analyzer.tracker.conns, "finished": analyzer.tracker.finished,
+        "write": write, "sink": sink, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
+        "finished": analyzer.tracker.finished,
         "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,
         "ConnState": _analyzer._ConnState, "Connection": model.Connection, "CaptureSummary": model.CaptureSummary,
         "WebSocketDirection": WebSocketDirection, "FrameParser": FrameParser, "Frame": model.Frame,
-        "Message": model.Message,
+        "Message": model.Message, "Row": model.Row,
         "bytes.one": t["bytes.one"], "sep.list": t["sep.list"],
         "name.1": t["name.frame"].format(names=_opcode_word(1, t)),
         "name.2": t["name.frame"].format(names=_opcode_word(2, t)),

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 
 from ..analyzer import Analyzer
-from ..fastlane import json_lane
+from ..fastlane import json_lane, row_lane
 from ..i18n import DEFAULT_LANG, LANGS, localize_note
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
@@ -132,7 +132,12 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
     truncated: Optional[CaptureTruncated] = None
     # The C fast lane (fastlane.py) analyses and writes the common packet itself; it writes what it has before
     # it hands a packet back, so rows stay in order.
-    lane = None if live or keep is not None else json_lane(analyzer, out)
+    lane = None
+    if not live:
+        lane = json_lane(analyzer, out) if keep is None else None
+        if lane is None:
+            lane = row_lane(analyzer, write_row if keep is None else
+                            (lambda row, conn: write_row(row, conn) if keep(row) else None))
     try:
         try:
             if lane is not None:

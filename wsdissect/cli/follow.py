@@ -7,7 +7,9 @@ import sys
 import click
 
 from ..analyzer import Analyzer
+from ..fastlane import row_lane
 from ..i18n import DEFAULT_LANG, catalog
+from ..sources.pcap import Shortcut
 from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
     limit_options, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
@@ -23,7 +25,16 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, labels=False)
     analyzer.on_fold = on_fold
     conns = analyzer.connections
-    for raw in until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming)), capture, damage):
+    shortcut = Shortcut()
+    packets = until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming, shortcut=shortcut)),
+                           capture, damage)
+    # The C fast lane (fastlane.py) analyses the common packet itself and hands its row to on_row.
+    lane = row_lane(analyzer, on_row)
+    if lane is not None:
+        shortcut.scan = lane.scan
+        feed = lane.feed
+        packets = (raw for raw in packets if not feed(raw))
+    for raw in packets:
         row = analyzer.feed(raw)
         if row is not None:
             on_row(row, conns.get(row.conn) if row.conn is not None else None)
