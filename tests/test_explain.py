@@ -52,7 +52,8 @@ def test_each_phase_paragraph_comes_before_the_first_row_of_its_phase(path):
         phase[r.conn] = p
     got = {(p.conn, int(p.key.split(".")[1])): no for no, p in paras if p.key.startswith("phase.")}
     assert got == first_of_phase
-    assert sorted({k[1] for k in got}) == [0, 1, 2, 3]
+    # busy.pcap is cut from a longer capture before any of its connections closes: it has no closing phase.
+    assert sorted({k[1] for k in got}) == ([0, 1, 2] if os.path.basename(path) == "busy.pcap" else [0, 1, 2, 3])
 
 
 def test_timeline_prints_each_paragraph_just_before_its_row():

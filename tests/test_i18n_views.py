@@ -91,7 +91,15 @@ def test_views_in_chinese_have_no_english_ui_text(path, view):
 @pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
 def test_show_in_chinese_has_no_english_ui_text_for_any_packet(path):
     count = sum(1 for _ in open_capture(path))
-    for no in range(1, count + 1):
+    nos = range(1, count + 1)
+    if os.path.basename(path) == "busy.pcap":
+        # render_details reads the capture up to the packet it shows: all 1,500 would take minutes. The first
+        # connections' handshakes, every 100th packet and the last packet of each message spanning segments.
+        a = Analyzer()
+        rows = [r for r in map(a.feed, open_capture(path)) if r is not None]
+        nos = sorted({*range(1, 41), *range(100, count + 1, 100),
+                      *(r.no for r in rows for m in r.messages if m.first_no != m.last_no)})
+    for no in nos:
         con = Console(file=io.StringIO(), width=100, color_system=None)
         render_details(con, path, no, lang="zh")
         assert_no_english_ui(con.file.getvalue(), f"show {os.path.basename(path)} {no}")

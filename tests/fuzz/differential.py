@@ -2,6 +2,7 @@
 
   python tests/fuzz/differential.py /path/to/other/tree              # this tree against that one
   python tests/fuzz/differential.py OLD NEW --count 30000 --view timeline
+  python tests/fuzz/differential.py --pure-vs-fast --count 30000     # C extension against WSDISSECT_PURE=1
 
 For a change that must not change any output (a speed-up, a refactor, a compiled twin of a Python path): check
 out the reference (`git worktree add /tmp/ref HEAD`) and run this. The inputs are this tree's fuzz seeds and
@@ -9,6 +10,12 @@ out the reference (`git worktree add /tmp/ref HEAD`) and run this. The inputs ar
 each tree then analyses every file in a child process of its own (PYTHONPATH = that tree) with the options the
 pipeline fuzz target picks from the input (tiny limits, --decode-as, Chinese), renders it as JSON Lines or as the
 timeline, and prints a hash per file. Files whose outputs differ are listed and kept for a look. Exit 1 if any.
+
+--pure-vs-fast compares one tree (default: this one) with itself: once as built, with its C extension
+(wsdissect._fastlane, which must be importable: `pip install -e .` builds it in place), and once with
+WSDISSECT_PURE=1 (the pure-Python path). The fast path is taken by the `read` command only, so in this mode each
+file goes through the command itself (click's CliRunner, in the child), with the same choices as options
+(--max-message 100 ..., --decode-as, --lang zh), and its stdout, stderr and exit status are hashed.
 """
 from __future__ import annotations
 
@@ -23,6 +30,29 @@ import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DECODE_AS = (80, 8080, 9002, 8000, 8765, 5000)
+# What the command sees in --pure-vs-fast mode: a 120-column terminal with no colour.
+CLI_ENV = {"COLUMNS": "120", "LINES": "25", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def cli_options(data: bytes) -> list:
+    """The choices `_worker` makes for a capture (the pipeline fuzz target's), as options of `wsdissect read`."""
+    h = zlib.crc32(data)
+    args = ["--max-message", "100", "--max-reorder", "300", "--max-header", "200", "--max-connections", "2"] \
+        if h & 1 else []
+    if h & 6 == 6:
+        for port in DECODE_AS:
+            args += ["--decode-as", str(port)]
+    return args + (["--lang", "zh"] if h & 8 else [])
+
+
+def cli_runner():
+    """click's CliRunner with stdout and stderr apart (click 8.1 mixes them unless told; 8.2 has no switch)."""
+    from click.testing import CliRunner
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
 
 
 def _worker(folder: str, view: str) -> None:
@@ -35,7 +65,7 @@ def _worker(folder: str, view: str) -> None:
     for name in sorted(os.listdir(folder)):
         data = Path(folder, name).read_bytes()
         h = zlib.crc32(data)           # the choices of tests/fuzz/harness.py's pipeline_options, and its language
-        a = Analyzer(small if h & 1 else Limits(), decode_as=(80, 8080, 9002, 8000, 8765, 5000) if h & 6 == 6 else (),
+        a = Analyzer(small if h & 1 else Limits(), decode_as=DECODE_AS if h & 6 == 6 else (),
                      lang="zh" if h & 8 else "en")
         buf = io.StringIO()
         if view == "timeline":
@@ -58,24 +88,70 @@ def _worker(folder: str, view: str) -> None:
         print(name, hashlib.sha1(buf.getvalue().encode()).hexdigest())
 
 
-def _hashes(tree: Path, folder: str, view: str) -> dict:
-    code = (f"import sys; sys.path.insert(0, {str(tree)!r}); import wsdissect; "
+def _cli_worker(folder: str, view: str) -> None:
+    """In the child, for --pure-vs-fast: every file of `folder` through `wsdissect read` itself."""
+    from wsdissect.cli import main
+    runner = cli_runner()
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        args = ["read", path, *cli_options(Path(path).read_bytes())] + (["--json"] if view == "json" else [])
+        res = runner.invoke(main, args, env=CLI_ENV)
+        h = hashlib.sha1(res.stdout_bytes)
+        h.update(b"\0" + (res.stderr_bytes or b"") + f"\0{res.exit_code}".encode())
+        if res.exception is not None and not isinstance(res.exception, SystemExit):
+            h.update(f"\0{type(res.exception).__name__}: {res.exception}".encode())
+        print(name, h.hexdigest())
+
+
+# Child processes import one tree only: an editable install's import hook (setuptools' __editable__ finder) would
+# otherwise lend the installed tree's modules that `tree` lacks, e.g. a built wsdissect/_fastlane*.so.
+_ONE_TREE = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
+             "if not getattr(f, '__module__', '').startswith('__editable__')]; ")
+
+
+def _hashes(tree: Path, folder: str, view: str, worker: str = "_worker", pure=None) -> dict:
+    """Run `worker` on `folder` in a child importing `tree`'s wsdissect; pure=True/False sets/unsets WSDISSECT_PURE
+    (None: as in this environment)."""
+    code = (_ONE_TREE + f"sys.path.insert(0, {str(tree)!r}); import wsdissect; "
             f"assert wsdissect.__file__.startswith({str(tree)!r}), wsdissect.__file__; "
-            f"sys.path.insert(0, {str(HERE)!r}); import differential; differential._worker({folder!r}, {view!r})")
+            f"sys.path.insert(0, {str(HERE)!r}); import differential; differential.{worker}({folder!r}, {view!r})")
     env = dict(os.environ, PYTHONPATH=str(tree))
+    if pure is not None:
+        env.pop("WSDISSECT_PURE", None)
+        if pure:
+            env["WSDISSECT_PURE"] = "1"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     return dict(line.split() for line in out.splitlines())
+
+
+def _extension_error(tree: Path):
+    """None when `tree`'s wsdissect._fastlane imports, else why not."""
+    code = (_ONE_TREE + f"sys.path.insert(0, {str(tree)!r}); import wsdissect._fastlane as f; "
+            f"assert f.__file__.startswith({str(tree)!r}), f.__file__")
+    proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(tree)),
+                          capture_output=True, text=True)
+    return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["?"])[-1]
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("old", type=Path, help="the reference tree (its wsdissect/ package is imported)")
+    ap.add_argument("old", type=Path, nargs="?", help="the reference tree (its wsdissect/ package is imported)")
     ap.add_argument("new", type=Path, nargs="?", default=HERE.parent.parent, help="default: this tree")
+    ap.add_argument("--pure-vs-fast", action="store_true",
+                    help="one tree (OLD if given, else this one) with its C extension against WSDISSECT_PURE=1")
     ap.add_argument("--count", type=int, default=10_000, help="mutated captures (default 10,000)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--view", choices=("json", "timeline"), default="json")
     a = ap.parse_args(argv)
+    if a.pure_vs_fast:
+        tree = (a.old or a.new).resolve()
+        why = _extension_error(tree)
+        if why is not None:
+            ap.exit(2, f"{ap.prog}: {tree}: wsdissect._fastlane does not import ({why}); "
+                       f"`pip install -e .` there builds it\n")
+    elif a.old is None:
+        ap.error("give the reference tree (OLD), or --pure-vs-fast")
     sys.path.insert(0, str(HERE.parent))
     from fuzz.harness import hostile_captures
     folder = tempfile.mkdtemp(prefix="wsdissect-differential-")
@@ -83,10 +159,14 @@ def main(argv=None) -> int:
     for i, (_, data) in enumerate(hostile_captures(count=a.count, seed=a.seed)):
         Path(folder, f"{i:06d}.pcap").write_bytes(data)
         n += 1
-    old, new = (_hashes(t.resolve(), folder, a.view) for t in (a.old, a.new))
+    if a.pure_vs_fast:
+        old, new = (_hashes(tree, folder, a.view, "_cli_worker", pure=pure) for pure in (True, False))
+        what = f"WSDISSECT_PURE=1 and the C extension ({tree})"
+    else:
+        old, new = (_hashes(t.resolve(), folder, a.view) for t in (a.old, a.new))
+        what = f"{a.old} and {a.new}"
     differ = sorted(name for name in old if old[name] != new.get(name))
-    print(f"{n} captures, {len(set(old.values()))} distinct outputs ({a.view}): "
-          f"{len(differ)} differ between {a.old} and {a.new}")
+    print(f"{n} captures, {len(set(old.values()))} distinct outputs ({a.view}): {len(differ)} differ between {what}")
     for name in differ[:20]:
         print(f"  {Path(folder, name)}")
     if not differ:

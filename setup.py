@@ -1,0 +1,12 @@
+"""Build script for the optional C speed-up `wsdissect._fastlane`; the metadata lives in pyproject.toml.
+
+The extension is optional: without a C compiler (or Python headers), or if it fails to compile, setuptools
+prints a warning and wsdissect installs as pure Python, which gives the very same output (only slower).
+"""
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension("wsdissect._fastlane", ["wsdissect/_fastlane.c"], optional=True, extra_compile_args=["-O2"]),
+    ],
+)

@@ -1,0 +1,128 @@
+"""The optional C extension (wsdissect._fastlane) is a speed-up only: every command prints the very same bytes with
+it and without it (WSDISSECT_PURE=1, read each time a command runs).
+
+Each command runs twice in-process (click's CliRunner sets the environment for the call): stdout, stderr and the
+exit status must be identical. On the bundled captures (captures/busy.pcap is the busy one: 30 concurrent
+connections, permessage-deflate, messages of up to ~70 segments), on ../shared/captures, and on 300 hostile
+captures of the fuzz harness. `python tests/fuzz/differential.py --pure-vs-fast` is the long run.
+
+CI sets WSDISSECT_REQUIRE_FASTLANE=1: there a missing extension is a failure, elsewhere a skip.
+"""
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+
+from conftest import ROOT, SHARED_DIR
+from fuzz.differential import CLI_ENV, cli_options, cli_runner
+from wsdissect.cli import main
+
+try:
+    import wsdissect._fastlane as _fastlane
+    IMPORT_ERROR = None
+except ImportError as e:
+    _fastlane, IMPORT_ERROR = None, e
+
+NG_MAGIC = b"\x0a\x0d\x0d\x0a"
+NOT_BUILT = "C extension not built; pure-Python path only"
+needs_fastlane = pytest.mark.skipif(_fastlane is None, reason=NOT_BUILT)
+
+
+def _captures(folder: str) -> list:
+    return sorted(glob.glob(os.path.join(folder, "*.pcap")) + glob.glob(os.path.join(folder, "*.pcapng")))
+
+
+CAPTURES = _captures(os.path.join(ROOT, "captures")) + (_captures(SHARED_DIR) if os.path.isdir(SHARED_DIR) else [])
+COMMANDS = {
+    "read-json": ["read", "{}", "--json"],
+    "read-json-zh": ["read", "{}", "--json", "--lang", "zh"],
+    "read": ["read", "{}"],                       # the timeline, 120 columns, no colour
+    "stats": ["stats", "{}"],
+    "follow": ["follow", "{}"],
+    "flow": ["read", "{}", "--view", "flow"],
+    "filtered": ["read", "{}", "--json", "--hide-acks"],     # rows mode into the JSON writer
+}
+
+
+def test_extension_built():
+    if _fastlane is not None:
+        return
+    if os.environ.get("WSDISSECT_REQUIRE_FASTLANE") == "1":
+        pytest.fail(f"WSDISSECT_REQUIRE_FASTLANE=1 but wsdissect._fastlane does not import: {IMPORT_ERROR}")
+    if not isinstance(IMPORT_ERROR, ModuleNotFoundError):
+        pytest.fail(f"wsdissect._fastlane is there but does not import: {IMPORT_ERROR}")   # e.g. a broken .so
+    pytest.skip(NOT_BUILT)
+
+
+def _invoke(args: list, pure: bool) -> tuple:
+    """(stdout, stderr, exit status, escaped exception) of one in-process run, the extension on or off."""
+    res = cli_runner().invoke(main, args, env=dict(CLI_ENV, WSDISSECT_PURE="1" if pure else None))
+    exc = None if res.exception is None or isinstance(res.exception, SystemExit) else repr(res.exception)
+    return res.stdout_bytes, res.stderr_bytes or b"", res.exit_code, exc
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    la, lb = a.splitlines(), b.splitlines()
+    for i, (x, y) in enumerate(zip(la, lb)):
+        if x != y:
+            return f"line {i + 1}:\n  pure: {x[:300]!r}\n  fast: {y[:300]!r}"
+    return f"{len(la)} lines (pure) against {len(lb)} (fast)"
+
+
+def assert_same(args: list) -> None:
+    pure, fast = _invoke(args, pure=True), _invoke(args, pure=False)
+    what = "wsdissect " + " ".join(args)
+    assert fast[3] is None and pure[3] is None, f"{what}: exception (pure {pure[3]}, fast {fast[3]})"
+    assert fast[2] == pure[2], f"{what}: exit {pure[2]} pure, {fast[2]} fast"
+    assert fast[0] == pure[0], f"{what}: stdout differs at {_first_difference(pure[0], fast[0])}"
+    assert fast[1] == pure[1], f"{what}: stderr differs at {_first_difference(pure[1], fast[1])}"
+
+
+@needs_fastlane
+def test_pure_env_is_read_at_run_time(monkeypatch):
+    from wsdissect import fastlane
+    if not hasattr(fastlane, "available"):
+        pytest.skip("wsdissect.fastlane has no available()")
+    monkeypatch.delenv("WSDISSECT_PURE", raising=False)
+    assert fastlane.available()
+    monkeypatch.setenv("WSDISSECT_PURE", "1")
+    assert not fastlane.available()
+
+
+@needs_fastlane
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda p: os.path.relpath(p, os.path.dirname(ROOT)))
+def test_same_output_with_and_without_the_extension(path, command):
+    assert_same([a.format(path) for a in COMMANDS[command]])
+
+
+def test_busy_capture_is_busy():
+    """busy.pcap is there for this file: several connections, compressed messages, messages over many packets."""
+    import json
+    res = cli_runner().invoke(main, ["read", os.path.join(ROOT, "captures", "busy.pcap"), "--json"],
+                              env=dict(CLI_ENV, WSDISSECT_PURE="1"))
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(line) for line in res.stdout.splitlines()]
+    msgs = [r for r in recs if r["type"] == "message"]
+    assert sum(r["type"] == "connection" for r in recs) >= 10
+    assert sum(m["compressed"] for m in msgs) >= 100
+    assert max(m["last_no"] - m["first_no"] for m in msgs) >= 50
+
+
+@needs_fastlane
+def test_same_json_on_hostile_captures(tmp_path):
+    """The fuzz harness's seeds and 300 mutations of them, each with the options the pipeline target would pick
+    (tiny limits, --decode-as, --lang zh): `read --json` gives the same bytes either way."""
+    from fuzz.harness import hostile_captures
+    files = []
+    for i, (name, data) in enumerate(hostile_captures(count=300, seed=23)):
+        if not name.startswith(("seed ", "mutation ")):
+            break                            # the rest is this machine's fuzz corpus (gitignored): not here
+        p = tmp_path / (f"{i:04d}.pcapng" if data[:4] == NG_MAGIC else f"{i:04d}.pcap")
+        p.write_bytes(data)
+        files.append((p, data))
+    assert len(files) >= 300
+    for p, data in files:
+        assert_same(["read", str(p), "--json", *cli_options(data)])
