@@ -113,3 +113,24 @@ def test_rendering_many_connections_holds_one_connection_at_a_time():
         return got
 
     assert peak(400) < 5 * peak(20)      # rich's own caches grow a little; one Text of all grew 19-fold
+
+
+def test_a_value_too_wide_for_its_column_goes_on_its_own_line():
+    # A compression value of big numbers (31 cells in busy.pcap) is wider than the 28-cell column: each value goes
+    # after its direction instead of running into the other ("...3.1x smaller25622 -> ...").
+    import io
+    import re
+
+    from rich.console import Console
+
+    from wsdissect.render.details import View
+    from wsdissect.render.stats import _COL_W, _pair
+    view = View(Console(file=io.StringIO(), width=80, color_system=None))
+    lines = [text for text, _ in _pair(view, "compression", "x" * _COL_W, "y" * 5)]
+    assert len(lines) == 2
+    assert lines[0].endswith("client → server: " + "x" * _COL_W)
+    assert lines[1].endswith("server → client: " + "y" * 5)
+    assert [text for text, _ in _pair(view, "compression", "x" * (_COL_W - 1), "y")] == \
+        ["  compression        " + "x" * (_COL_W - 1) + " y"]
+    out = cli("stats", os.path.join(os.path.dirname(BUNDLED[0]), "busy.pcap")).output
+    assert "smaller" in out and not re.search(r"smaller\S", out)

@@ -829,6 +829,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "stats.all_messages": ("all messages", "全部消息"),
     "stats.tcp_payload": ("TCP payload", "TCP 载荷"),
     "stats.compression": ("compression", "压缩"),
+    "stats.dir_value": ("{dir}: {value}", "{dir}：{value}"),      # a table value too wide for its column
     "stats.compression_value": ("{sent} {arrow} {inflated} B, {ratio}x smaller",
                                 "{sent} {arrow} {inflated} B，缩小到 1/{ratio}"),
     "stats.largest": ("largest message", "最大消息"),

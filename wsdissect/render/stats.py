@@ -267,6 +267,18 @@ def _row(label: str, left: str, right: str) -> str:
     return f"  {_ljust(label, _LABEL_W)}{_ljust(left, _COL_W)}{right}"
 
 
+def _pair(view: View, label: str, left: str, right: str, style: str = "") -> list:
+    """A row of the two-column table; when the client's value is too wide for its column (a compression line of
+    big numbers), each value goes on a line of its own after its direction, rather than running into the
+    other value."""
+    if cells(left) < _COL_W:
+        return [(_row(label, left, right), style)]
+    to_server, to_client = _dirs(view)
+    both = view.t["stats.dir_value"]
+    return [("  " + _ljust(label, _LABEL_W) + both.format(dir=to_server, value=left), style),
+            ("  " + " " * _LABEL_W + both.format(dir=to_client, value=right), style)]
+
+
 def _dirs(view: View) -> tuple:
     """The two column heads: 'client → server', 'server → client'."""
     return view.t["view.dir"].format(arrow=view.to), view.t["view.dir_back"].format(arrow=view.to)
@@ -300,21 +312,21 @@ def stats_lines(view: View, c: Connection, p: dict) -> list:
                 what = "view.messages" if kind in ("text", "binary") else "view.frames"
                 cols.append(w["stats.count"].format(count=plural(w, what, k['count']), size=_size(k['bytes']))
                             if k["count"] else "-")
-            out.append((_row(w[f"stats.kind.{kind}"], cols[0], cols[1]), ""))
+            out += _pair(view, w[f"stats.kind.{kind}"], cols[0], cols[1])
         cols = [w["stats.count"].format(count=plural(w, "view.messages", p[d]['messages']),
                                         size=_size(p[d]['message_bytes'])) for d in (C2S, S2C)]
-        out.append((_row(w["stats.all_messages"], cols[0], cols[1]), "bold"))
+        out += _pair(view, w["stats.all_messages"], cols[0], cols[1], "bold")
     cols = [f"{p[d]['tcp_bytes']} B" for d in (C2S, S2C)]
     if not c.is_websocket:
         out.append((_row("", to_server, to_client), "dim"))
-    out.append((_row(w["stats.tcp_payload"], cols[0], cols[1]), ""))
+    out += _pair(view, w["stats.tcp_payload"], cols[0], cols[1])
     if c.is_websocket:
         comp = [p[d]["compression"] for d in (C2S, S2C)]
         if any(comp):
             cols = [w["stats.compression_value"].format(sent=x['sent'], arrow=view.to, inflated=x['inflated'],
                                                         ratio=f"{x['inflated'] / x['sent']:.1f}")
                     if x and x["sent"] else "-" for x in comp]
-            out.append((_row(w["stats.compression"], cols[0], cols[1]), ""))
+            out += _pair(view, w["stats.compression"], cols[0], cols[1])
         big = p["largest_message"]
         if big:
             where = f"#{big['last_no']}" if big["first_no"] == big["last_no"] else \
@@ -384,9 +396,9 @@ def total_lines(view: View, t: dict) -> list:
     out.append((_row("", to_server, to_client), "dim"))
     cols = [w["stats.count"].format(count=plural(w, "view.messages", t['messages'][d]),
                                     size=_size(t['message_bytes'][d])) for d in (C2S, S2C)]
-    out.append((_row(w["stats.messages"], cols[0], cols[1]), ""))
+    out += _pair(view, w["stats.messages"], cols[0], cols[1])
     cols = [f"{t['tcp_bytes'][d]} B" for d in (C2S, S2C)]
-    out.append((_row(w["stats.tcp_payload"], cols[0], cols[1]), ""))
+    out += _pair(view, w["stats.tcp_payload"], cols[0], cols[1])
     ops = w["sep.list"].join(f"{w['opcode.' + k]} {v['count']}" for k, v in t["by_opcode"].items() if v["count"])
     out += _field(view, w["stats.by_opcode"], ops or w["view.none"])
     r = t["ping_rtt"]
