@@ -230,12 +230,14 @@ enum {
     MS_CONN, MS_OPCODE, MS_FRAMES, MS_FIRST_NO, MS_LAST_NO, MS_COMPRESSED, MS_LENGTH, MS_WIRE_LENGTH, MS_DATA,
     MS_TEXT, MS_TRUNCATED,
     FR_CONN, FR_DIRECTION, FR_CLOSE_CODE, FR_CLOSE_REASON, MS_DIRECTION,
+    INF_MAX_OUTPUT, INF_CONTEXT_TAKEOVER, INF_WINDOW, INF_PRODUCED, INF_CAPPED, INF_LOST, INF_ERROR, INF_HISTORY,
+    INF_D,
     ROW_NO, ROW_TS, ROW_CONN, ROW_DIRECTION, ROW_SRC, ROW_DST, ROW_FLAGS, ROW_SEQ, ROW_ACK, ROW_LENGTH,
     ROW_FRAME_LEN, ROW_WINDOW, ROW_ROLE, ROW_LABEL, ROW_INFO, ROW_PROTOCOL, ROW_FRAMES, ROW_MESSAGES, ROW_NOTES,
     N_SLOTS
 };
 
-enum { T_RAW, T_TC, T_DIR, T_ST, T_REC, T_SUM, T_WS, T_FP, T_FRAME, T_MESSAGE, T_ROW, N_TYPES };
+enum { T_RAW, T_TC, T_DIR, T_ST, T_REC, T_SUM, T_WS, T_FP, T_FRAME, T_MESSAGE, T_ROW, T_INF, N_TYPES };
 
 static const struct {
     int type;
@@ -275,6 +277,10 @@ static const struct {
     [FR_CONN] = {T_FRAME, "conn"}, [FR_DIRECTION] = {T_FRAME, "direction"},
     [FR_CLOSE_CODE] = {T_FRAME, "close_code"}, [FR_CLOSE_REASON] = {T_FRAME, "close_reason"},
     [MS_DIRECTION] = {T_MESSAGE, "direction"},
+    [INF_MAX_OUTPUT] = {T_INF, "max_output"}, [INF_CONTEXT_TAKEOVER] = {T_INF, "context_takeover"},
+    [INF_WINDOW] = {T_INF, "window"}, [INF_PRODUCED] = {T_INF, "produced"}, [INF_CAPPED] = {T_INF, "capped"},
+    [INF_LOST] = {T_INF, "lost"}, [INF_ERROR] = {T_INF, "error"}, [INF_HISTORY] = {T_INF, "_history"},
+    [INF_D] = {T_INF, "_d"},
     [ROW_NO] = {T_ROW, "no"}, [ROW_TS] = {T_ROW, "ts"}, [ROW_CONN] = {T_ROW, "conn"},
     [ROW_DIRECTION] = {T_ROW, "direction"}, [ROW_SRC] = {T_ROW, "src"}, [ROW_DST] = {T_ROW, "dst"},
     [ROW_FLAGS] = {T_ROW, "flags"}, [ROW_SEQ] = {T_ROW, "seq"}, [ROW_ACK] = {T_ROW, "ack"},
@@ -287,7 +293,7 @@ static const struct {
 static const char *TYPE_NAMES[N_TYPES] = {
     [T_RAW] = "RawPacket", [T_TC] = "TcpConnection", [T_DIR] = "Direction", [T_ST] = "ConnState",
     [T_REC] = "Connection", [T_SUM] = "CaptureSummary", [T_WS] = "WebSocketDirection", [T_FP] = "FrameParser",
-    [T_FRAME] = "Frame", [T_MESSAGE] = "Message", [T_ROW] = "Row",
+    [T_FRAME] = "Frame", [T_MESSAGE] = "Message", [T_ROW] = "Row", [T_INF] = "Inflater",
 };
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -341,6 +347,7 @@ typedef struct {
     PyObject *c2s, *s2c, *m_ws;
     PyObject *note;                /* note(tc, no, record) -> (code, JSON line) */
     PyObject *s_move_to_end, *s_append, *s_popleft, *s_whole_compressed;
+    PyObject *move_to_end;         /* conns.move_to_end */
     PyObject *empty_bytes;
     /* label pieces, UTF-8 bytes, [direction] or [direction][text?][head, tail] */
     PyObject *partial[2], *one[2][2][2], *bytes_one, *bytes_many[2], *compressed[2], *sep_list;
@@ -351,6 +358,8 @@ typedef struct {
     PyObject *sink;                /* sink(row, connection record), in rows mode */
     Buf tmp, tmp2;                 /* a row's label and Info, being built */
     PyObject *s_ws_data, *s_websocket, *s_empty;
+    PyObject *zlib_error, *decompressobj, *tail, *s_decompress, *s_unconsumed_tail, *s_eof;
+    PyObject *s_inflated_whole, *s_whole_message;
 } Lane;
 
 #define OFF(lane, slot) ((lane)->off[slot])
@@ -376,6 +385,7 @@ static void Lane_dealloc(Lane *self) {
         Py_XDECREF(self->types[i]);
     Py_XDECREF(self->c2s); Py_XDECREF(self->s2c); Py_XDECREF(self->m_ws);
     Py_XDECREF(self->s_move_to_end); Py_XDECREF(self->s_append); Py_XDECREF(self->s_popleft);
+    Py_XDECREF(self->move_to_end);
     Py_XDECREF(self->s_whole_compressed); Py_XDECREF(self->empty_bytes);
     for (int d = 0; d < 2; d++) {
         Py_XDECREF(self->partial[d]); Py_XDECREF(self->bytes_many[d]); Py_XDECREF(self->compressed[d]);
@@ -387,6 +397,9 @@ static void Lane_dealloc(Lane *self) {
     for (int i = 0; i < 3; i++)
         Py_XDECREF(self->name_frame[i]);
     Py_XDECREF(self->s_ws_data); Py_XDECREF(self->s_websocket); Py_XDECREF(self->s_empty);
+    Py_XDECREF(self->zlib_error); Py_XDECREF(self->decompressobj); Py_XDECREF(self->tail);
+    Py_XDECREF(self->s_decompress); Py_XDECREF(self->s_unconsumed_tail); Py_XDECREF(self->s_eof);
+    Py_XDECREF(self->s_inflated_whole); Py_XDECREF(self->s_whole_message);
     PyMem_Free(self->out.p);
     PyMem_Free(self->tmp.p);
     PyMem_Free(self->tmp2.p);
@@ -439,6 +452,7 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         if (slot_offset(self->types[SLOT_NAMES[s].type], SLOT_NAMES[s].name, &self->off[s]) < 0)
             return -1;
     if (!(self->entries = PyDict_New()) || !(self->s_move_to_end = PyUnicode_InternFromString("move_to_end"))
+        || !(self->move_to_end = PyObject_GetAttr(self->conns, self->s_move_to_end))
         || !(self->s_append = PyUnicode_InternFromString("append"))
         || !(self->s_popleft = PyUnicode_InternFromString("popleft"))
         || !(self->s_whole_compressed = PyUnicode_InternFromString("_whole_compressed"))
@@ -467,7 +481,14 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         || !(self->name_frame[1] = spec_obj(spec, "name.1")) || !(self->name_frame[2] = spec_obj(spec, "name.2"))
         || !(self->s_ws_data = PyUnicode_InternFromString("ws-data"))
         || !(self->s_websocket = PyUnicode_InternFromString("WebSocket"))
-        || !(self->s_empty = PyUnicode_FromString("")))
+        || !(self->s_empty = PyUnicode_FromString(""))
+        || !(self->zlib_error = spec_obj(spec, "zlib.error")) || !(self->decompressobj = spec_obj(spec, "decompressobj"))
+        || !(self->tail = PyBytes_FromStringAndSize("\x00\x00\xff\xff", 4))
+        || !(self->s_decompress = PyUnicode_InternFromString("decompress"))
+        || !(self->s_unconsumed_tail = PyUnicode_InternFromString("unconsumed_tail"))
+        || !(self->s_eof = PyUnicode_InternFromString("eof"))
+        || !(self->s_inflated_whole = PyUnicode_InternFromString("_inflated_whole"))
+        || !(self->s_whole_message = PyUnicode_InternFromString("_whole_message")))
         return -1;
     PyObject *labels = PyDict_GetItemString(spec, "labels"), *sink = PyDict_GetItemString(spec, "sink");
     self->labels = labels == NULL || PyObject_IsTrue(labels);
@@ -758,7 +779,8 @@ typedef struct {
     int compressed;
     int d_fin, d_rsv, d_opcode, d_masked, d_header_len;
     long long d_length, d_first_no;
-    PyObject *d_key;               /* mask key bytes or None (borrowed or new: see plan_clear) */
+    PyObject *d_key;               /* mask key bytes or None (new ref) */
+    PyObject *mdata, *mtext;       /* a compressed message inflated here: its data and text (new refs) */
     /* a frame that starts here and ends in a later packet */
     int start;
     Hdr next;
@@ -768,18 +790,38 @@ static void plan_clear(Plan *pl) {
     Py_CLEAR(pl->payload);
     Py_CLEAR(pl->text);
     Py_CLEAR(pl->d_key);
+    Py_CLEAR(pl->mdata);
+    Py_CLEAR(pl->mtext);
+}
+
+/* o[i] = p[i] ^ key[(i + phase) % 4], or a copy without a key; 8 bytes a step (payloads run to megabytes). */
+static void unmask_into(unsigned char *o, const unsigned char *p, Py_ssize_t n, const unsigned char *key,
+                        long long phase) {
+    if (key == NULL) {
+        memcpy(o, p, n);
+        return;
+    }
+    unsigned char k8[8];
+    for (int i = 0; i < 8; i++)
+        k8[i] = key[(i + phase) & 3];
+    uint64_t k;
+    memcpy(&k, k8, 8);
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        x ^= k;
+        memcpy(o + i, &x, 8);
+    }
+    for (; i < n; i++)
+        o[i] = p[i] ^ k8[i & 7];
 }
 
 static PyObject *unmasked(const unsigned char *p, Py_ssize_t n, const unsigned char *key, long long phase) {
     PyObject *b = PyBytes_FromStringAndSize(NULL, n);
     if (b == NULL)
         return NULL;
-    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(b);
-    if (key == NULL)
-        memcpy(o, p, n);
-    else
-        for (Py_ssize_t i = 0; i < n; i++)
-            o[i] = p[i] ^ key[(i + phase) & 3];
+    unmask_into((unsigned char *)PyBytes_AS_STRING(b), p, n, key, phase);
     return b;
 }
 
@@ -858,9 +900,8 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
                 memcpy(o, PyBytes_AS_STRING(part), PyBytes_GET_SIZE(part));
                 o += PyBytes_GET_SIZE(part);
             }
-            const unsigned char *k = mask == Py_None ? NULL : (const unsigned char *)PyBytes_AS_STRING(mask);
-            for (Py_ssize_t i = 0; i < take; i++)
-                o[i] = k ? p[i] ^ k[(i + phase) & 3] : p[i];
+            unmask_into((unsigned char *)o, p, take,
+                        mask == Py_None ? NULL : (const unsigned char *)PyBytes_AS_STRING(mask), phase);
             pl->payload = payload;
             pl->done = 1;
             pl->compressed = rsv == 4;
@@ -927,6 +968,13 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
             pl->next = hd;
             pos = n;
         }
+    }
+    if (pl->done && pl->compressed) {
+        /* between messages an Inflater is neither capped nor in error (end_message); else: Python */
+        PyObject *inf = GET(self, ws, WS_INFLATER);
+        if (!IS(self, inf, T_INF) || GET(self, inf, INF_CAPPED) != Py_False || GET(self, inf, INF_ERROR) != Py_None
+            || GET(self, inf, INF_D) == NULL)
+            return 0;
     }
     if (pl->done && !pl->compressed && pl->d_opcode == 1) {
         pl->text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload), "strict");
@@ -1115,6 +1163,149 @@ static int packet_objects(Packet *k) {
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------------------------
+ * permessage-deflate: websocket/deflate.py's Inflater.inflate(payload, final=True), _run() and end_message(),
+ * done to the Inflater's own slots and its zlib object, for a whole message.
+ */
+
+/* Inflater._run: 0 done (*out: new ref), 1 zlib.error (the Inflater's `error` is set), -1 other error. */
+static int inf_run(Lane *self, PyObject *inf, PyObject *data, PyObject **out) {
+    int ok = 1;
+    long long room = slot_i64(inf, OFF(self, INF_MAX_OUTPUT), &ok) - slot_i64(inf, OFF(self, INF_PRODUCED), &ok);
+    PyObject *d = GET(self, inf, INF_D);
+    if (!ok || d == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd Inflater");
+        return -1;
+    }
+    *out = NULL;
+    PyObject *o = NULL, *rest = NULL;
+    Py_INCREF(data);
+    if (room > 0) {
+        PyObject *roomv = PyLong_FromLongLong(room);
+        if (roomv == NULL)
+            goto fail;
+        o = PyObject_CallMethodObjArgs(d, self->s_decompress, data, roomv, NULL);
+        Py_DECREF(roomv);
+        if (o == NULL)
+            goto fail;
+        if (!PyBytes_Check(o) || slot_set_i64(inf, OFF(self, INF_PRODUCED),
+                                              slot_i64(inf, OFF(self, INF_PRODUCED), &ok) + PyBytes_GET_SIZE(o)) < 0)
+            goto fail;
+        if (PyBytes_GET_SIZE(o) < room) {
+            Py_DECREF(data);
+            *out = o;
+            return 0;
+        }
+        rest = PyObject_GetAttr(d, self->s_unconsumed_tail);
+        if (rest == NULL)
+            goto fail;
+        Py_SETREF(data, rest);
+    } else
+        o = Py_NewRef(self->empty_bytes);
+    /* exactly at the cap: one more byte of output means the message is longer than the cap */
+    PyObject *one = PyLong_FromLong(1);
+    if (one == NULL)
+        goto fail;
+    PyObject *x = PyObject_CallMethodObjArgs(d, self->s_decompress, data, one, NULL);
+    Py_DECREF(one);
+    if (x == NULL)
+        goto fail;
+    if (PyBytes_Check(x) && PyBytes_GET_SIZE(x))
+        slot_set(inf, OFF(self, INF_CAPPED), Py_NewRef(Py_True));
+    Py_DECREF(x);
+    Py_DECREF(data);
+    *out = o;
+    return 0;
+fail:
+    Py_XDECREF(o);
+    Py_DECREF(data);
+    if (!PyErr_ExceptionMatches(self->zlib_error))
+        return -1;
+    /* except zlib.error as exc: self.error = str(exc) */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    if (text == NULL)
+        return -1;
+    slot_set(inf, OFF(self, INF_ERROR), text);
+    return 1;
+}
+
+/* Inflater.inflate(payload, final=True): the output (new ref), or NULL on error. */
+static PyObject *inf_inflate(Lane *self, PyObject *inf, PyObject *payload) {
+    PyObject *out = Py_NewRef(self->empty_bytes), *part = NULL;
+    if (PyBytes_GET_SIZE(payload)) {
+        int r = inf_run(self, inf, payload, &part);
+        if (r < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (r == 1)
+            return out;
+        Py_SETREF(out, part);
+    }
+    if (GET(self, inf, INF_CAPPED) != Py_True) {
+        int r = inf_run(self, inf, self->tail, &part);
+        if (r < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (r == 0) {
+            if (PyBytes_GET_SIZE(part)) {
+                PyBytes_Concat(&out, part);
+                Py_DECREF(part);
+                if (out == NULL)
+                    return NULL;
+            } else
+                Py_DECREF(part);
+        }
+    }
+    return out;
+}
+
+/* Inflater.end_message() after a message that inflated cleanly (complete, not capped, no error). */
+static int inf_end_message(Lane *self, PyObject *inf) {
+    int ok = 1;
+    PyObject *d = GET(self, inf, INF_D);
+    PyObject *eof = d ? PyObject_GetAttr(d, self->s_eof) : NULL;
+    if (eof == NULL)
+        return -1;
+    int at_eof = PyObject_IsTrue(eof);
+    Py_DECREF(eof);
+    if (at_eof < 0)
+        return -1;
+    if (GET(self, inf, INF_CONTEXT_TAKEOVER) != Py_True || at_eof) {
+        /* reset(): the sender starts a fresh window too */
+        PyObject *nd = PyObject_CallFunction(self->decompressobj, "i", -15);
+        if (nd == NULL)
+            return -1;
+        slot_set(inf, OFF(self, INF_D), nd);
+        if (slot_set_i64(inf, OFF(self, INF_HISTORY), 0) < 0)
+            return -1;
+        slot_set(inf, OFF(self, INF_LOST), Py_NewRef(Py_False));
+    } else {
+        long long history = slot_i64(inf, OFF(self, INF_HISTORY), &ok) + slot_i64(inf, OFF(self, INF_PRODUCED), &ok);
+        long long window = slot_i64(inf, OFF(self, INF_WINDOW), &ok);
+        if (!ok) {
+            PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd Inflater");
+            return -1;
+        }
+        if (slot_set_i64(inf, OFF(self, INF_HISTORY), history) < 0)
+            return -1;
+        if (GET(self, inf, INF_LOST) == Py_True && history >= window)
+            slot_set(inf, OFF(self, INF_LOST), Py_NewRef(Py_False));
+    }
+    if (slot_set_i64(inf, OFF(self, INF_PRODUCED), 0) < 0)
+        return -1;
+    slot_set(inf, OFF(self, INF_CAPPED), Py_NewRef(Py_False));
+    slot_set(inf, OFF(self, INF_ERROR), Py_NewRef(Py_None));
+    return 0;
+}
+
 /* An object of a __slots__ class made without its __init__: every slot is set by the caller. */
 static PyObject *bare(Lane *self, int t) {
     PyTypeObject *type = (PyTypeObject *)self->types[t];
@@ -1156,15 +1347,15 @@ static PyObject *new_frame(Lane *self, PyObject *noobj, long long first_no, Entr
 
 /* The Message WebSocketDirection._whole_message makes of an uncompressed frame, as the analyzer lists it. */
 static PyObject *new_message(Lane *self, Entry *en, int opcode, long long first_no, PyObject *noobj,
-                             long long length, PyObject *payload, PyObject *text) {
+                             long long length, long long wire, int compressed, PyObject *payload, PyObject *text) {
     PyObject *m = bare(self, T_MESSAGE);
     if (m == NULL)
         return NULL;
-    PyObject *v[4] = {PyLong_FromLong(opcode), PyLong_FromLong(1), PyLong_FromLongLong(first_no),
-                      PyLong_FromLongLong(length)};
-    for (int i = 0; i < 4; i++)
+    PyObject *v[5] = {PyLong_FromLong(opcode), PyLong_FromLong(1), PyLong_FromLongLong(first_no),
+                      PyLong_FromLongLong(length), PyLong_FromLongLong(wire)};
+    for (int i = 0; i < 5; i++)
         if (v[i] == NULL) {
-            for (int j = 0; j < 4; j++)
+            for (int j = 0; j < 5; j++)
                 Py_XDECREF(v[j]);
             Py_DECREF(m);
             return NULL;
@@ -1175,9 +1366,9 @@ static PyObject *new_message(Lane *self, Entry *en, int opcode, long long first_
     slot_set(m, OFF(self, MS_FRAMES), v[1]);
     slot_set(m, OFF(self, MS_FIRST_NO), v[2]);
     slot_set(m, OFF(self, MS_LAST_NO), Py_NewRef(noobj));
-    slot_set(m, OFF(self, MS_COMPRESSED), Py_NewRef(Py_False));
-    slot_set(m, OFF(self, MS_LENGTH), Py_NewRef(v[3]));
-    slot_set(m, OFF(self, MS_WIRE_LENGTH), v[3]);
+    slot_set(m, OFF(self, MS_COMPRESSED), Py_NewRef(compressed ? Py_True : Py_False));
+    slot_set(m, OFF(self, MS_LENGTH), v[3]);
+    slot_set(m, OFF(self, MS_WIRE_LENGTH), v[4]);
     slot_set(m, OFF(self, MS_DATA), Py_NewRef(payload));
     slot_set(m, OFF(self, MS_TEXT), Py_NewRef(text ? text : Py_None));
     slot_set(m, OFF(self, MS_TRUNCATED), Py_NewRef(Py_False));
@@ -1285,7 +1476,11 @@ static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsob
     if (put_frame(b, en, no, pl->d_first_no, pl->d_fin, pl->d_rsv, pl->d_opcode, pl->d_masked, pl->d_key,
                   pl->d_length, pl->d_header_len) < 0 || PUTS(b, "\n") < 0)
         return -1;
-    if (pl->compressed) {
+    if (pl->compressed && pl->mdata != NULL) {
+        if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 1, m_length, m_wire, pl->mdata, pl->mtext,
+                        0) < 0)
+            return -1;
+    } else if (pl->compressed) {
         PyObject *mdata = GET(self, msg, MS_DATA), *mtext = GET(self, msg, MS_TEXT);
         long long first_no = slot_i64(msg, OFF(self, MS_FIRST_NO), &ok);
         if (mdata == NULL || !PyBytes_Check(mdata) || mtext == NULL || !ok) {
@@ -1400,7 +1595,7 @@ static int try_fast(Lane *self, Packet *k) {
     /* Tracker.feed */
     {
         PyObject *conn = en->conn;
-        PyObject *rr = PyObject_CallMethodOneArg(self->conns, self->s_move_to_end, en->key);
+        PyObject *rr = PyObject_CallOneArg(self->move_to_end, en->key);
         if (rr == NULL)
             goto out;
         Py_DECREF(rr);
@@ -1561,11 +1756,70 @@ static int try_fast(Lane *self, Packet *k) {
         if (frame_obj != NULL)     /* Analyzer._ws_records */
             slot_set(frame_obj, OFF(self, FR_CONN), Py_NewRef(en->cidobj));
         if (pl.compressed) {
-            /* WebSocketDirection._whole_compressed */
-            PyObject *recs = PyList_New(0);
-            if (recs == NULL)
+            /* WebSocketDirection._whole_compressed: inflated here as Inflater.inflate does; a message that needs
+             * a note (not inflated cleanly, or not UTF-8) is finished by the Python code from that point. */
+            PyObject *inf = GET(self, ws, WS_INFLATER);
+            int context_missing = GET(self, inf, INF_LOST) == Py_True;
+            PyObject *data = inf_inflate(self, inf, pl.payload);
+            if (data == NULL)
                 goto out;
-            PyObject *rr = PyObject_CallMethodObjArgs(ws, self->s_whole_compressed, frame_obj, recs, NULL);
+            PyObject *finish = NULL;       /* the Python method that finishes the message */
+            if (GET(self, inf, INF_CAPPED) == Py_True || GET(self, inf, INF_ERROR) != Py_None)
+                finish = self->s_inflated_whole;
+            else {
+                if (inf_end_message(self, inf) < 0) {
+                    Py_DECREF(data);
+                    goto out;
+                }
+                if (pl.d_opcode == 1) {
+                    pl.mtext = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), "strict");
+                    if (pl.mtext == NULL) {
+                        if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                            Py_DECREF(data);
+                            goto out;
+                        }
+                        PyErr_Clear();
+                        finish = self->s_whole_message;
+                    }
+                }
+            }
+            if (finish == NULL) {
+                /* WebSocketDirection._whole_message */
+                if (slot_set_i64(ws, OFF(self, WS_MESSAGES), slot_i64(ws, OFF(self, WS_MESSAGES), &ok) + 1) < 0) {
+                    Py_DECREF(data);
+                    goto out;
+                }
+                pl.mdata = data;
+                m_length = PyBytes_GET_SIZE(data);
+                m_wire = pl.d_length;
+                m_compressed = 1;
+                if (self->rows) {
+                    msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, m_wire, 1, data,
+                                      pl.mtext);
+                    if (msg == NULL)
+                        goto out;
+                }
+                goto message_done;
+            }
+            if (frame_obj == NULL) {
+                frame_obj = new_frame(self, noobj, pl.d_first_no, en, pl.d_fin, pl.d_rsv, pl.d_opcode, pl.d_masked,
+                                      pl.d_key, pl.d_length, pl.d_header_len, pl.payload);
+                if (frame_obj == NULL) {
+                    Py_DECREF(data);
+                    goto out;
+                }
+                slot_set(frame_obj, OFF(self, FR_CONN), Py_NewRef(en->cidobj));
+            }
+            PyObject *recs = PyList_New(0);
+            if (recs == NULL) {
+                Py_DECREF(data);
+                goto out;
+            }
+            PyObject *rr = finish == self->s_inflated_whole ?
+                PyObject_CallMethodObjArgs(ws, finish, frame_obj, data, context_missing ? Py_True : Py_False, recs,
+                                           NULL) :
+                PyObject_CallMethodObjArgs(ws, finish, frame_obj, data, Py_True, recs, NULL);
+            Py_DECREF(data);
             if (rr == NULL) {
                 Py_DECREF(recs);
                 goto out;
@@ -1618,11 +1872,13 @@ static int try_fast(Lane *self, Packet *k) {
                 goto out;
             m_length = m_wire = pl.d_length;
             if (self->rows) {
-                msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, pl.payload, pl.text);
+                msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, m_wire, 0, pl.payload,
+                                  pl.text);
                 if (msg == NULL)
                     goto out;
             }
         }
+    message_done:
         if (dict_add(GET(self, en->rec, REC_MESSAGES), en->dir, 1) < 0)
             goto out;
         if (self->labels) {

@@ -8,6 +8,7 @@ WSDISSECT_PURE=1 in the environment, everything runs in Python, which stays the 
 from __future__ import annotations
 
 import os
+import zlib
 from typing import Callable, Optional
 
 from . import analyzer as _analyzer
@@ -15,6 +16,7 @@ from . import model
 from .analyzer import Analyzer, _opcode_word
 from .render.jsonl import JsonLinesWriter, _dumps, note_record
 from .tcp import Direction, TcpConnection
+from .websocket.deflate import Inflater
 from .websocket.frames import FrameParser
 from .websocket.messages import WebSocketDirection
 
@@ -99,7 +101,8 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,
         "ConnState": _analyzer._ConnState, "Connection": model.Connection, "CaptureSummary": model.CaptureSummary,
         "WebSocketDirection": WebSocketDirection, "FrameParser": FrameParser, "Frame": model.Frame,
-        "Message": model.Message, "Row": model.Row,
+        "Message": model.Message, "Row": model.Row, "Inflater": Inflater,
+        "zlib.error": zlib.error, "decompressobj": zlib.decompressobj,
         "bytes.one": t["bytes.one"], "sep.list": t["sep.list"],
         "name.1": t["name.frame"].format(names=_opcode_word(1, t)),
         "name.2": t["name.frame"].format(names=_opcode_word(2, t)),

@@ -23,6 +23,8 @@ _TAIL = b"\x00\x00\xff\xff"
 
 
 class Inflater:
+    # The C fast lane (wsdissect/_fastlane.c, inflate_whole) does what inflate(), _run() and end_message() do
+    # to these slots for a whole message, by slot offset: a change here is a change there.
     __slots__ = ("max_output", "context_takeover", "window", "produced", "capped", "lost", "error", "_history",
                  "_d")
 
