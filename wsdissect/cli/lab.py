@@ -1,7 +1,6 @@
 """`wsdissect serve` (the lab's echo server) and `wsdissect demo` (the whole lab in one command)."""
 from __future__ import annotations
 
-import asyncio
 import errno
 import itertools
 import os
@@ -43,6 +42,7 @@ def serve(port: int, host: str, idle_timeout: Optional[float], idle_close: str, 
 
     Every message comes back as sent. Keepalive pings are off, so the capture shows only what the client does.
     """
+    import asyncio          # here, not at the top: every command imports this module, few run the lab
     try:
         from ..lab import ServerOptions, serve_forever
         import websockets  # noqa: F401 -- fail early, with one line, when it is missing
@@ -92,6 +92,7 @@ def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bo
 
     Without the privilege to capture, shows the bundled captures of the same lab instead.
     """
+    import asyncio
     try:
         from ..lab import HOST, demo_traffic, free_port
         import websockets  # noqa: F401
