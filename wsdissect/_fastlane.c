@@ -303,6 +303,7 @@ static const char *TYPE_NAMES[N_TYPES] = {
 typedef struct {
     PyObject_HEAD
     PyObject *conn, *st, *rec, *me, *peer, *ws, *parser, *names, *dir, *key;
+    PyObject *peer_names;   /* st.names of the other direction: what an ACK of ours names */
     PyObject *ends;         /* bytes: "dir":"c2s","src":"...","dst":"..." */
     PyObject *src, *dst;    /* a row's src and dst (str) */
     PyObject *cidobj;       /* the connection's number */
@@ -315,6 +316,7 @@ typedef struct {
 static void Entry_dealloc(Entry *e) {
     Py_XDECREF(e->conn); Py_XDECREF(e->st); Py_XDECREF(e->rec); Py_XDECREF(e->me); Py_XDECREF(e->peer);
     Py_XDECREF(e->ws); Py_XDECREF(e->parser); Py_XDECREF(e->names); Py_XDECREF(e->dir); Py_XDECREF(e->key);
+    Py_XDECREF(e->peer_names);
     Py_XDECREF(e->ends); Py_XDECREF(e->src); Py_XDECREF(e->dst); Py_XDECREF(e->cidobj);
     Py_TYPE(e)->tp_free((PyObject *)e);
 }
@@ -351,13 +353,17 @@ typedef struct {
     PyObject *empty_bytes;
     /* label pieces, UTF-8 bytes, [direction] or [direction][text?][head, tail] */
     PyObject *partial[2], *one[2][2][2], *bytes_one, *bytes_many[2], *compressed[2], *sep_list;
-    PyObject *name_frame[3];       /* str, by opcode (1 text, 2 binary) */
+    PyObject *name_frame[11];      /* str, by opcode (1 text, 2 binary, 9 ping, 10 pong) */
+    PyObject *ack_nothing[2];      /* "ACK from {side} (nothing new acknowledged)", by direction */
+    PyObject *ack_of[2];           /* "ACK of #\0\1: {side} got it": \0 the number, \1 the name in parentheses */
+    PyObject *paren[2];            /* the parentheses around that name */
+    PyObject *control[2][2][2];    /* [pong?][direction][head, tail] around the size: control.ping / control.pong */
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
     int rows;                      /* 1: each row goes to `sink` as a model.Row; 0: written as JSON */
     int labels;                    /* Analyzer(labels=...) */
     PyObject *sink;                /* sink(row, connection record), in rows mode */
     Buf tmp, tmp2;                 /* a row's label and Info, being built */
-    PyObject *s_ws_data, *s_websocket, *s_empty;
+    PyObject *s_ws_data, *s_websocket, *s_empty, *s_ack, *s_tcp, *s_ws_control;
     PyObject *zlib_error, *decompressobj, *tail, *s_decompress, *s_unconsumed_tail, *s_eof;
     PyObject *s_inflated_whole, *s_whole_message;
 } Lane;
@@ -394,9 +400,17 @@ static void Lane_dealloc(Lane *self) {
                 Py_XDECREF(self->one[d][t][k]);
     }
     Py_XDECREF(self->bytes_one); Py_XDECREF(self->sep_list);
-    for (int i = 0; i < 3; i++)
+    for (int d = 0; d < 2; d++) {
+        Py_XDECREF(self->ack_nothing[d]); Py_XDECREF(self->ack_of[d]); Py_XDECREF(self->paren[d]);
+    }
+    for (int i = 0; i < 11; i++)
         Py_XDECREF(self->name_frame[i]);
+    for (int c = 0; c < 2; c++)
+        for (int d = 0; d < 2; d++)
+            for (int k = 0; k < 2; k++)
+                Py_XDECREF(self->control[c][d][k]);
     Py_XDECREF(self->s_ws_data); Py_XDECREF(self->s_websocket); Py_XDECREF(self->s_empty);
+    Py_XDECREF(self->s_ack); Py_XDECREF(self->s_tcp); Py_XDECREF(self->s_ws_control);
     Py_XDECREF(self->zlib_error); Py_XDECREF(self->decompressobj); Py_XDECREF(self->tail);
     Py_XDECREF(self->s_decompress); Py_XDECREF(self->s_unconsumed_tail); Py_XDECREF(self->s_eof);
     Py_XDECREF(self->s_inflated_whole); Py_XDECREF(self->s_whole_message);
@@ -476,11 +490,29 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         snprintf(key, sizeof key, "compressed.%d", d);
         if (!(self->compressed[d] = spec_utf8(spec, key)))
             return -1;
+        snprintf(key, sizeof key, "ack.nothing.%s", dirs[d]);
+        if (!(self->ack_nothing[d] = spec_utf8(spec, key)))
+            return -1;
+        snprintf(key, sizeof key, "ack.of.%s", dirs[d]);
+        if (!(self->ack_of[d] = spec_utf8(spec, key)))
+            return -1;
+        snprintf(key, sizeof key, "paren.%d", d);
+        if (!(self->paren[d] = spec_utf8(spec, key)))
+            return -1;
+        for (int c = 0; c < 2; c++)
+            for (int k = 0; k < 2; k++) {
+                snprintf(key, sizeof key, "control.%s.%s.%d", c ? "pong" : "ping", dirs[d], k);
+                if (!(self->control[c][d][k] = spec_utf8(spec, key)))
+                    return -1;
+            }
     }
     if (!(self->bytes_one = spec_utf8(spec, "bytes.one")) || !(self->sep_list = spec_utf8(spec, "sep.list"))
         || !(self->name_frame[1] = spec_obj(spec, "name.1")) || !(self->name_frame[2] = spec_obj(spec, "name.2"))
+        || !(self->name_frame[9] = spec_obj(spec, "name.9")) || !(self->name_frame[10] = spec_obj(spec, "name.10"))
         || !(self->s_ws_data = PyUnicode_InternFromString("ws-data"))
         || !(self->s_websocket = PyUnicode_InternFromString("WebSocket"))
+        || !(self->s_ack = PyUnicode_InternFromString("ack")) || !(self->s_tcp = PyUnicode_InternFromString("TCP"))
+        || !(self->s_ws_control = PyUnicode_InternFromString("ws-control"))
         || !(self->s_empty = PyUnicode_FromString(""))
         || !(self->zlib_error = spec_obj(spec, "zlib.error")) || !(self->decompressobj = spec_obj(spec, "decompressobj"))
         || !(self->tail = PyBytes_FromStringAndSize("\x00\x00\xff\xff", 4))
@@ -538,7 +570,7 @@ static inline uint32_t le32(const unsigned char *p) {
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-/* 1: a whole TCP segment with payload, 0: anything else (left to decode.py). */
+/* 1: a whole TCP segment, 0: anything else (left to decode.py). */
 static int decode(const unsigned char *p, Py_ssize_t n, long linktype, Seg *s) {
     Py_ssize_t off;
     int version;
@@ -629,7 +661,7 @@ static int decode(const unsigned char *p, Py_ssize_t n, long linktype, Seg *s) {
     s->window = be16(p + t + 14);
     s->start = t + hl;
     s->plen = ip_end - s->start;
-    return s->plen > 0;
+    return 1;
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -714,8 +746,10 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
     }
     PyObject *ws = PyDict_GetItemWithError(wsd, dir), *me = PyDict_GetItemWithError(dirs, dir);
     PyObject *peer = PyDict_GetItemWithError(dirs, other), *q = PyDict_GetItemWithError(names, dir);
+    PyObject *pq = PyDict_GetItemWithError(names, other);
     PyObject *ends_addrs = PyDict_GetItemWithError(addrs, dir);
-    if (!IS(self, ws, T_WS) || !IS(self, me, T_DIR) || !IS(self, peer, T_DIR) || q == NULL || ends_addrs == NULL)
+    if (!IS(self, ws, T_WS) || !IS(self, me, T_DIR) || !IS(self, peer, T_DIR) || q == NULL || pq == NULL
+        || ends_addrs == NULL)
         goto done;
     PyObject *parser = GET(self, ws, WS_PARSER), *client = GET(self, ws, WS_CLIENT);
     PyObject *inflater = GET(self, ws, WS_INFLATER), *tckey = GET(self, conn, TC_KEY), *cid = GET(self, conn, TC_ID);
@@ -727,7 +761,7 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
         goto done;
     en->conn = Py_NewRef(conn); en->st = Py_NewRef(st); en->rec = Py_NewRef(rec); en->me = Py_NewRef(me);
     en->peer = Py_NewRef(peer); en->ws = Py_NewRef(ws); en->parser = Py_NewRef(parser); en->names = Py_NewRef(q);
-    en->dir = Py_NewRef(dir); en->key = Py_NewRef(tckey);
+    en->dir = Py_NewRef(dir); en->key = Py_NewRef(tckey); en->peer_names = Py_NewRef(pq);
     en->d = c2s ? 0 : 1;
     en->client = client == Py_True;
     en->has_inflater = inflater != Py_None;
@@ -781,6 +815,7 @@ typedef struct {
     long long d_length, d_first_no;
     PyObject *d_key;               /* mask key bytes or None (new ref) */
     PyObject *mdata, *mtext;       /* a compressed message inflated here: its data and text (new refs) */
+    int control;                   /* it is a Ping or a Pong (no message) */
     /* a frame that starts here and ends in a later packet */
     int start;
     Hdr next;
@@ -943,9 +978,14 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
         hd.pos = pos + size;
         if ((unsigned long long)(avail - size) >= length) {
             /* whole in this packet */
-            if (pl->done || !completable(en, self, hd.fin, hd.rsv, hd.opcode, masked, hd.length, cap)
-                || hd.length > max_payload)
+            /* a Ping or Pong as messages.py takes it without a note: FIN, no RSV, masked as its side must be,
+             * at most 125 bytes (and no Close frame sent before: checked above) */
+            int control = (hd.opcode == 9 || hd.opcode == 10) && hd.fin && hd.rsv == 0 && masked == en->client
+                          && hd.length <= 125;
+            if (pl->done || hd.length > max_payload
+                || !(control || completable(en, self, hd.fin, hd.rsv, hd.opcode, masked, hd.length, cap)))
                 return 0;
+            pl->control = control;
             hd.take = (Py_ssize_t)length;
             pl->payload = unmasked(p + hd.pos, hd.take, masked ? hd.key : NULL, 0);
             if (pl->payload == NULL)
@@ -1010,10 +1050,12 @@ static int put_flags(Buf *b, unsigned flags, const char *sep, Py_ssize_t seplen)
     return 0;
 }
 
-static const char *OPCODE_NAMES[3] = {"continuation", "text", "binary"};
+static const char *OPCODE_NAMES[11] = {"continuation", "text", "binary", NULL, NULL, NULL, NULL, NULL, NULL,
+                                       "ping", "pong"};
 
 static int put_frame_info(Buf *b, int opcode, int fin, int rsv, int masked) {
-    if (PUTS(b, "WebSocket ") < 0 || (opcode == 1 ? PUTS(b, "Text") : PUTS(b, "Binary")) < 0)
+    static const char *names[11] = {NULL, "Text", "Binary", NULL, NULL, NULL, NULL, NULL, NULL, "Ping", "Pong"};
+    if (PUTS(b, "WebSocket ") < 0 || put(b, names[opcode], (Py_ssize_t)strlen(names[opcode])) < 0)
         return -1;
     if (fin && PUTS(b, " [FIN]") < 0)
         return -1;
@@ -1025,6 +1067,14 @@ static int put_frame_info(Buf *b, int opcode, int fin, int rsv, int masked) {
 }
 
 /* _msg_detail: "210 bytes, compressed to 147" */
+/* analyzer._bytes: "1 byte", "4 bytes" */
+static int put_size(Lane *self, Buf *b, long long n) {
+    if (n == 1)
+        return put_bytes_obj(b, self->bytes_one);
+    return put_bytes_obj(b, self->bytes_many[0]) < 0 || put_i64(b, n) < 0 || put_bytes_obj(b, self->bytes_many[1]) < 0
+           ? -1 : 0;
+}
+
 /* _msg_detail of a one-frame message: "210 bytes, compressed to 147" (unescaped UTF-8) */
 static int put_detail(Lane *self, Buf *b, long long length, int compressed, long long wire) {
     if (length == 1) {
@@ -1385,7 +1435,7 @@ static PyObject *list_of(PyObject *x) {
 /* The packet's model.Row, handed to sink(row, record). */
 static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tsobj, uint32_t rel_seq,
                     uint32_t rel_ack, long long plen, long long wirelen, long long window, PyObject *frame,
-                    PyObject *msg, PyObject *notes) {
+                    PyObject *msg, PyObject *notes, PyObject *role, PyObject *protocol) {
     PyObject *row = bare(self, T_ROW);
     if (row == NULL)
         return -1;
@@ -1425,10 +1475,10 @@ static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *ts
     slot_set(row, OFF(self, ROW_LENGTH), v[3]);
     slot_set(row, OFF(self, ROW_FRAME_LEN), v[4]);
     slot_set(row, OFF(self, ROW_WINDOW), v[5]);
-    slot_set(row, OFF(self, ROW_ROLE), Py_NewRef(self->s_ws_data));
+    slot_set(row, OFF(self, ROW_ROLE), Py_NewRef(role));
     slot_set(row, OFF(self, ROW_LABEL), v[6]);
     slot_set(row, OFF(self, ROW_INFO), v[7]);
-    slot_set(row, OFF(self, ROW_PROTOCOL), Py_NewRef(self->s_websocket));
+    slot_set(row, OFF(self, ROW_PROTOCOL), Py_NewRef(protocol));
     slot_set(row, OFF(self, ROW_FRAMES), v[8]);
     slot_set(row, OFF(self, ROW_MESSAGES), v[9]);
     slot_set(row, OFF(self, ROW_NOTES), nl);
@@ -1444,7 +1494,7 @@ static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *ts
 static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsobj, uint32_t rel_seq,
                      uint32_t rel_ack, long long plen, long long wirelen, Plan *pl, PyObject *frame,
                      PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
-                     int m_compressed) {
+                     int m_compressed, const char *kind) {
     Buf *b = &self->out;
     int ok = 1;
     char *tsrepr = PyOS_double_to_string(PyFloat_AS_DOUBLE(tsobj), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
@@ -1458,7 +1508,8 @@ static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsob
         || PUTS(b, "\",\"seq\":") < 0 || put_i64(b, rel_seq) < 0 || PUTS(b, ",\"ack\":") < 0
         || put_i64(b, rel_ack) < 0 || PUTS(b, ",\"len\":") < 0 || put_i64(b, plen) < 0
         || PUTS(b, ",\"frame_len\":") < 0 || put_i64(b, wirelen) < 0
-        || PUTS(b, ",\"protocol\":\"WebSocket\",\"role\":\"ws-data\",\"label\":\"") < 0
+        || PUTS(b, ",\"protocol\":\"") < 0 || put(b, kind, (Py_ssize_t)strlen(kind)) < 0
+        || PUTS(b, "\",\"label\":\"") < 0
         || put_escaped(b, self->tmp.p, self->tmp.n) < 0 || PUTS(b, "\",\"info\":\"") < 0
         || put_escaped(b, self->tmp2.p, self->tmp2.n) < 0 || PUTS(b, "\",\"notes\":[") < 0)
         return -1;
@@ -1476,6 +1527,8 @@ static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsob
     if (put_frame(b, en, no, pl->d_first_no, pl->d_fin, pl->d_rsv, pl->d_opcode, pl->d_masked, pl->d_key,
                   pl->d_length, pl->d_header_len) < 0 || PUTS(b, "\n") < 0)
         return -1;
+    if (pl->control)
+        return 0;
     if (pl->compressed && pl->mdata != NULL) {
         if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 1, m_length, m_wire, pl->mdata, pl->mtext,
                         0) < 0)
@@ -1506,6 +1559,98 @@ static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsob
         }
     }
     return 0;
+}
+
+#define KIND_WS_DATA "WebSocket\",\"role\":\"ws-data"
+#define KIND_ACK "TCP\",\"role\":\"ack"
+#define KIND_WS_CONTROL "WebSocket\",\"role\":\"ws-control"
+
+/* "[PSH, ACK] Seq=1 Ack=1 Win=65536 Len=0": analyzer._tcp_info, for a packet with ACK set */
+static int put_tcp_info(Buf *b, unsigned flags, uint32_t rel_seq, uint32_t rel_ack, long long window, long long plen) {
+    return PUTS(b, "[") < 0 || put_flags(b, flags, ", ", 2) < 0 || PUTS(b, "] Seq=") < 0 || put_i64(b, rel_seq) < 0
+           || PUTS(b, " Ack=") < 0 || put_i64(b, rel_ack) < 0 || PUTS(b, " Win=") < 0 || put_i64(b, window) < 0
+           || PUTS(b, " Len=") < 0 || put_i64(b, plen) < 0 ? -1 : 0;
+}
+
+/* A bare ACK's row: Analyzer._label's "ack" role, its label from _ack_label. */
+static int ack_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tsobj, PyObject *acked,
+                   uint32_t rel_seq, uint32_t rel_ack, long long wirelen, long long window) {
+    Buf *lab = &self->tmp, *inf = &self->tmp2;
+    lab->n = inf->n = 0;
+    if (self->labels) {
+        if (acked == NULL) {
+            if (put_bytes_obj(lab, self->ack_nothing[en->d]) < 0)
+                return -1;
+        } else {
+            /* the name the acknowledged packet was given: st.names of the other side, popped up to it */
+            long long acked_no = PyLong_AsLongLong(acked);
+            if (acked_no == -1 && PyErr_Occurred())
+                return -1;
+            PyObject *name = NULL, *q = en->peer_names;
+            for (;;) {
+                Py_ssize_t qn = PyObject_Length(q);
+                if (qn < 0)
+                    return -1;
+                if (!qn)
+                    break;
+                PyObject *head = PySequence_GetItem(q, 0);
+                if (head == NULL)
+                    return -1;
+                long long hno = PyTuple_Check(head) && PyTuple_GET_SIZE(head) == 2 ?
+                    PyLong_AsLongLong(PyTuple_GET_ITEM(head, 0)) : -1;
+                if (hno == -1 && PyErr_Occurred()) {
+                    Py_DECREF(head);
+                    return -1;
+                }
+                if (hno > acked_no) {
+                    Py_DECREF(head);
+                    break;
+                }
+                if (hno == acked_no)
+                    Py_XSETREF(name, Py_NewRef(PyTuple_GET_ITEM(head, 1)));
+                Py_DECREF(head);
+                PyObject *x = PyObject_CallMethodNoArgs(q, self->s_popleft);
+                if (x == NULL) {
+                    Py_XDECREF(name);
+                    return -1;
+                }
+                Py_DECREF(x);
+            }
+            PyObject *tpl = self->ack_of[en->d];
+            const char *t = PyBytes_AS_STRING(tpl);
+            Py_ssize_t tn = PyBytes_GET_SIZE(tpl), run = 0;
+            int bad = 0;
+            for (Py_ssize_t i = 0; i < tn && !bad; i++) {
+                if (t[i] != 0 && t[i] != 1)
+                    continue;
+                bad |= put(lab, t + run, i - run) < 0;
+                run = i + 1;
+                if (t[i] == 0)
+                    bad |= put_i64(lab, acked_no) < 0;
+                else if (name != NULL && PyObject_IsTrue(name)) {
+                    Py_ssize_t nn;
+                    const char *u = PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &nn) : NULL;
+                    bad |= u == NULL || put_bytes_obj(lab, self->paren[0]) < 0 || put(lab, u, nn) < 0
+                           || put_bytes_obj(lab, self->paren[1]) < 0;
+                }
+            }
+            Py_XDECREF(name);
+            if (bad || put(lab, t + run, tn - run) < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "fast lane: an odd packet name");
+                return -1;
+            }
+        }
+        if (put_tcp_info(inf, s->flags, rel_seq, rel_ack, window, 0) < 0)
+            return -1;
+    }
+    if (self->rows)
+        return emit_row(self, en, s, noobj, tsobj, rel_seq, rel_ack, 0, wirelen, window, NULL, NULL, NULL,
+                        self->s_ack, self->s_tcp);
+    Plan none;
+    memset(&none, 0, sizeof none);
+    return emit_json(self, en, s, PyLong_AsLongLong(noobj), tsobj, rel_seq, rel_ack, 0, wirelen, &none, NULL, NULL,
+                     NULL, 0, 0, 0, 0, KIND_ACK);
 }
 
 /* 1 handled (row written), 0 declined (nothing changed), -1 error. The caller owns k's objects. */
@@ -1552,6 +1697,7 @@ static int try_fast(Lane *self, Packet *k) {
     PyObject *frame_obj = NULL;    /* the completed frame's Frame, when one is needed */
     PyObject *notes = NULL;        /* list of (Note, code, JSON line) from the Python notes */
     PyObject *msg = NULL;          /* the Message, when one is needed */
+    PyObject *acked = NULL;        /* the packet of the peer this ACK newly acknowledges (TcpResult.acked_no) */
 
     /* --- TCP: tcp.Tracker.feed for an in-order data segment of a known connection --- */
     PyObject *me = en->me, *peer = en->peer;
@@ -1578,11 +1724,26 @@ static int try_fast(Lane *self, Packet *k) {
     uint32_t rel_seq = s.seq - (uint32_t)me_base, rel_ack = s.ack - (uint32_t)pe_base;
     long long plen = s.plen;
 
-    /* --- WebSocket bytes --- */
-    int r = plan_ws(self, en, p + s.start, s.plen, no, &pl);
-    if (r <= 0) {
-        result = r;
-        goto out;
+    if (plen == 0) {
+        /* a bare ACK (tcp.py's K_ACK): not a keep-alive (its seq is the next one), not a duplicate ACK or a
+         * window update (it acknowledges something new), not the handshake's third packet (data went before) */
+        PyObject *last_ack = GET(self, me, DIR_LAST_ACK);
+        if (me_bytes == 0 || last_ack == NULL)
+            goto out;
+        if (last_ack != Py_None) {
+            unsigned long la = PyLong_CheckExact(last_ack) ? PyLong_AsUnsignedLong(last_ack) : (unsigned long)-1;
+            if (la == (unsigned long)-1 && PyErr_Occurred())
+                PyErr_Clear();
+            if (la == s.ack)
+                goto out;
+        }
+    } else {
+        /* --- WebSocket bytes --- */
+        int r = plan_ws(self, en, p + s.start, s.plen, no, &pl);
+        if (r <= 0) {
+            result = r;
+            goto out;
+        }
     }
 
     /* ======== from here on the packet is the lane's: change the state as the Python path would ======== */
@@ -1621,6 +1782,8 @@ static int try_fast(Lane *self, Packet *k) {
             PyObject *x = PyObject_CallMethodNoArgs(pe_unacked, self->s_popleft);
             if (x == NULL)
                 goto out;
+            if (PyTuple_Check(x) && PyTuple_GET_SIZE(x) == 2)
+                Py_XSETREF(acked, Py_NewRef(PyTuple_GET_ITEM(x, 1)));
             Py_DECREF(x);
         }
         PyObject *ackv = PyLong_FromUnsignedLong(s.ack), *winv = PyLong_FromLong((long)s.window);
@@ -1633,6 +1796,8 @@ static int try_fast(Lane *self, Packet *k) {
         slot_set(me, OFF(self, DIR_LAST_WIN), winv);
         /* reassembly: in order, so accepted at once */
         long long end = me_off + plen;
+        if (plen == 0)
+            goto tcp_done;
         if (slot_set_i64(me, OFF(self, DIR_NXT_OFF), end) < 0
             || slot_set_i64(me, OFF(self, DIR_NXT_ABS), (me_abs + plen) & 0xFFFFFFFFLL) < 0
             || slot_set_i64(me, OFF(self, DIR_BYTES), me_bytes + plen) < 0
@@ -1651,8 +1816,15 @@ static int try_fast(Lane *self, Packet *k) {
             goto out;
         Py_DECREF(rr);
     }
+tcp_done:
     /* Analyzer._segment */
     slot_set(en->rec, OFF(self, REC_LAST_TS), Py_NewRef(tsobj));
+    if (plen == 0) {
+        if (ack_row(self, en, &s, noobj, tsobj, acked, rel_seq, rel_ack, wirelen, window) < 0)
+            goto out;
+        result = 1;
+        goto out;
+    }
     if (dict_add(GET(self, en->rec, REC_BYTES), en->dir, plen) < 0)
         goto out;
 
@@ -1755,6 +1927,8 @@ static int try_fast(Lane *self, Packet *k) {
         }
         if (frame_obj != NULL)     /* Analyzer._ws_records */
             slot_set(frame_obj, OFF(self, FR_CONN), Py_NewRef(en->cidobj));
+        if (pl.control)
+            goto message_done;
         if (pl.compressed) {
             /* WebSocketDirection._whole_compressed: inflated here as Inflater.inflate does; a message that needs
              * a note (not inflated cleanly, or not UTF-8) is finished by the Python code from that point. */
@@ -1879,7 +2053,7 @@ static int try_fast(Lane *self, Packet *k) {
             }
         }
     message_done:
-        if (dict_add(GET(self, en->rec, REC_MESSAGES), en->dir, 1) < 0)
+        if (!pl.control && dict_add(GET(self, en->rec, REC_MESSAGES), en->dir, 1) < 0)
             goto out;
         if (self->labels) {
             /* the name a later "ACK of #N (...)" gives this packet */
@@ -1899,27 +2073,33 @@ static int try_fast(Lane *self, Packet *k) {
     Buf *lab = &self->tmp, *inf = &self->tmp2;
     lab->n = inf->n = 0;
     if (self->labels) {
-        if (pl.done) {
+        if (pl.control) {
+            /* "client pings (4 bytes): are you there?" */
+            PyObject *head = self->control[pl.d_opcode == 10][en->d][0], *tail = self->control[pl.d_opcode == 10][en->d][1];
+            if (put_bytes_obj(lab, head) < 0 || put_size(self, lab, pl.d_length) < 0 || put_bytes_obj(lab, tail) < 0
+                || put_frame_info(inf, pl.d_opcode, pl.d_fin, pl.d_rsv, pl.d_masked) < 0)
+                goto out;
+        } else if (pl.done) {
             int text = pl.d_opcode == 1;
             if (put_bytes_obj(lab, self->one[en->d][text][0]) < 0
                 || put_detail(self, lab, m_length, m_compressed, m_wire) < 0
                 || put_bytes_obj(lab, self->one[en->d][text][1]) < 0
                 || put_frame_info(inf, pl.d_opcode, pl.d_fin, pl.d_rsv, pl.d_masked) < 0)
                 goto out;
-        } else if (put_bytes_obj(lab, self->partial[en->d]) < 0 || PUTS(inf, "[") < 0
-                   || put_flags(inf, s.flags, ", ", 2) < 0 || PUTS(inf, "] Seq=") < 0 || put_i64(inf, rel_seq) < 0
-                   || PUTS(inf, " Ack=") < 0 || put_i64(inf, rel_ack) < 0 || PUTS(inf, " Win=") < 0
-                   || put_i64(inf, window) < 0 || PUTS(inf, " Len=") < 0 || put_i64(inf, plen) < 0)
+        } else if (put_bytes_obj(lab, self->partial[en->d]) < 0
+                   || put_tcp_info(inf, s.flags, rel_seq, rel_ack, window, plen) < 0)
             goto out;
     }
     if (self->rows) {
-        if (emit_row(self, en, &s, noobj, tsobj, rel_seq, rel_ack, plen, wirelen, window, frame_obj, msg, notes) < 0)
+        if (emit_row(self, en, &s, noobj, tsobj, rel_seq, rel_ack, plen, wirelen, window, frame_obj, msg, notes,
+                     pl.control ? self->s_ws_control : self->s_ws_data, self->s_websocket) < 0)
             goto out;
     } else if (emit_json(self, en, &s, no, tsobj, rel_seq, rel_ack, plen, wirelen, &pl, frame_obj, msg, notes,
-                         m_length, m_wire, m_frames, m_compressed) < 0)
+                         m_length, m_wire, m_frames, m_compressed, pl.control ? KIND_WS_CONTROL : KIND_WS_DATA) < 0)
         goto out;
     result = 1;
 out:
+    Py_XDECREF(acked);
     Py_XDECREF(frame_obj);
     Py_XDECREF(msg);
     Py_XDECREF(notes);

@@ -106,14 +106,27 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         "bytes.one": t["bytes.one"], "sep.list": t["sep.list"],
         "name.1": t["name.frame"].format(names=_opcode_word(1, t)),
         "name.2": t["name.frame"].format(names=_opcode_word(2, t)),
+        "name.9": t["name.frame"].format(names=_opcode_word(9, t)),
+        "name.10": t["name.frame"].format(names=_opcode_word(10, t)),
     }
     try:
         for k, part in enumerate(_split(t["bytes.many"], n=None)):
             spec[f"bytes.many.{k}"] = part
+        for k, part in enumerate(_split(t["paren"], text=None)):
+            spec[f"paren.{k}"] = part
         for k, part in enumerate(_split(t["msg.compressed"], n=None)):
             spec[f"compressed.{k}"] = part
         for d in (model.C2S, model.S2C):
             spec[f"partial.{d}"] = analyzer._ws_partial[d]
+            # Analyzer._ack_label's two sentences: \0 stands for the packet number, \1 for its name in parentheses
+            spec[f"ack.nothing.{d}"] = t["ack.nothing"].format(side=side[d])
+            spec[f"ack.of.{d}"] = t["ack.of"].format(no="\0", name="\1", side=side[d])
+            for kind in ("ping", "pong"):
+                parts = t["control." + kind].format(side=side[d], size="\0").split("\0")
+                if len(parts) != 2:
+                    raise ValueError(kind)
+                for k, part in enumerate(parts):
+                    spec[f"control.{kind}.{d}.{k}"] = part
             for kind in ("text", "binary"):
                 # Analyzer._frames_label's one-message sentence, split the same way around its detail.
                 head, tail = t["data.one"].format(side=side[d], message=t["msg." + kind].format(
