@@ -329,6 +329,12 @@ static PyTypeObject EntryType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
 };
 
+enum { A_PACKETS, A_LAST_TS, A_LAST_NO, A_LONGEST_GAP, A_GAPS, A_COUNTS, A_WIRE, A_COMP, A_LARGEST, K_SECONDS,
+       K_FROM_NO, K_TO_NO, K_COUNT, K_BYTES, K_LENGTH, A_FIRST_NO, N_STATS_NAMES };
+static const char *STATS_NAMES[N_STATS_NAMES] = {
+    "packets", "last_ts", "last_no", "longest_gap", "gaps", "counts", "wire", "comp", "largest", "seconds",
+    "from_no", "to_no", "count", "bytes", "length", "first_no"};
+
 /* ------------------------------------------------------------------------------------------------------------
  * Lane
  */
@@ -366,6 +372,9 @@ typedef struct {
     PyObject *s_ws_data, *s_websocket, *s_empty, *s_ack, *s_tcp, *s_ws_control;
     PyObject *zlib_error, *decompressobj, *tail, *s_decompress, *s_unconsumed_tail, *s_eof;
     PyObject *s_inflated_whole, *s_whole_message;
+    /* stats mode: render/stats.py's StatsCollector.row done here for data and ACK rows */
+    PyObject *acc, *conn_acc, *round6;     /* collector.acc, its _ConnAcc class, stats._r */
+    PyObject *a_names[16];                 /* interned attribute and key names, see STATS_NAMES */
 } Lane;
 
 #define OFF(lane, slot) ((lane)->off[slot])
@@ -414,6 +423,9 @@ static void Lane_dealloc(Lane *self) {
     Py_XDECREF(self->zlib_error); Py_XDECREF(self->decompressobj); Py_XDECREF(self->tail);
     Py_XDECREF(self->s_decompress); Py_XDECREF(self->s_unconsumed_tail); Py_XDECREF(self->s_eof);
     Py_XDECREF(self->s_inflated_whole); Py_XDECREF(self->s_whole_message);
+    Py_XDECREF(self->acc); Py_XDECREF(self->conn_acc); Py_XDECREF(self->round6);
+    for (int i = 0; i < 16; i++)
+        Py_XDECREF(self->a_names[i]);
     PyMem_Free(self->out.p);
     PyMem_Free(self->tmp.p);
     PyMem_Free(self->tmp2.p);
@@ -522,6 +534,19 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         || !(self->s_inflated_whole = PyUnicode_InternFromString("_inflated_whole"))
         || !(self->s_whole_message = PyUnicode_InternFromString("_whole_message")))
         return -1;
+    PyObject *acc = PyDict_GetItemString(spec, "acc");
+    if (acc != NULL && acc != Py_None) {
+        if (!PyDict_CheckExact(acc) || !(self->conn_acc = spec_obj(spec, "ConnAcc"))
+            || !(self->round6 = spec_obj(spec, "round6"))) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "acc must be a dict");
+            return -1;
+        }
+        self->acc = Py_NewRef(acc);
+        for (int i = 0; i < N_STATS_NAMES; i++)
+            if (!(self->a_names[i] = PyUnicode_InternFromString(STATS_NAMES[i])))
+                return -1;
+    }
     PyObject *labels = PyDict_GetItemString(spec, "labels"), *sink = PyDict_GetItemString(spec, "sink");
     self->labels = labels == NULL || PyObject_IsTrue(labels);
     self->rows = sink != NULL && sink != Py_None;
@@ -1214,6 +1239,194 @@ static int packet_objects(Packet *k) {
 }
 
 /* ------------------------------------------------------------------------------------------------------------
+ * stats: render/stats.py's StatsCollector.row, for a data or ACK row without notes (the others go to it as Rows)
+ */
+#define GAP_WORTH_LISTING 1.0      /* render/stats.py's */
+
+/* obj.attr += n, or d[key] += n (d a dict or a list with an int index) */
+static int attr_add(PyObject *obj, PyObject *name, long long n) {
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
+    Py_DECREF(v);
+    if (nv == NULL || PyErr_Occurred()) {
+        Py_XDECREF(nv);
+        return -1;
+    }
+    int r = PyObject_SetAttr(obj, name, nv);
+    Py_DECREF(nv);
+    return r;
+}
+
+static int item_add(PyObject *container, PyObject *key, long long n) {
+    PyObject *v = PyObject_GetItem(container, key);
+    if (v == NULL)
+        return -1;
+    PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
+    Py_DECREF(v);
+    if (nv == NULL || PyErr_Occurred()) {
+        Py_XDECREF(nv);
+        return -1;
+    }
+    int r = PyObject_SetItem(container, key, nv);
+    Py_DECREF(nv);
+    return r;
+}
+
+/* {"seconds": _r(gap), "from_no": last_no, "to_no": no} */
+static PyObject *gap_record(Lane *self, double gap, PyObject *last_no, PyObject *noobj) {
+    PyObject *g = PyFloat_FromDouble(gap);
+    if (g == NULL)
+        return NULL;
+    PyObject *r = PyObject_CallOneArg(self->round6, g);
+    Py_DECREF(g);
+    if (r == NULL)
+        return NULL;
+    PyObject *d = PyDict_New();
+    if (d == NULL || PyDict_SetItem(d, self->a_names[K_SECONDS], r) < 0
+        || PyDict_SetItem(d, self->a_names[K_FROM_NO], last_no) < 0 || PyDict_SetItem(d, self->a_names[K_TO_NO], noobj) < 0) {
+        Py_DECREF(r);
+        Py_XDECREF(d);
+        return NULL;
+    }
+    Py_DECREF(r);
+    return d;
+}
+
+/* The row of packet `no`: its connection's accumulator updated as StatsCollector.row would. With a message
+ * (kind 1 text, 2 binary): its length, wire length, compression and place. */
+static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObject *tsobj, int kind,
+                     long long length, long long wire, int compressed, long long first_no) {
+    PyObject **n = self->a_names;
+    PyObject *a = PyDict_GetItemWithError(self->acc, en->cidobj);
+    if (a == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *kw = Py_BuildValue("{sO}", "first_no", noobj);
+        if (kw == NULL)
+            return -1;
+        PyObject *args = PyTuple_New(0);
+        a = args ? PyObject_Call(self->conn_acc, args, kw) : NULL;
+        Py_XDECREF(args);
+        Py_DECREF(kw);
+        if (a == NULL)
+            return -1;
+        int r = PyDict_SetItem(self->acc, en->cidobj, a);
+        Py_DECREF(a);              /* the dict holds it */
+        if (r < 0)
+            return -1;
+    }
+    Py_INCREF(a);
+    int result = -1;
+    PyObject *last_ts = NULL, *last_no = NULL, *longest = NULL;
+    if (attr_add(a, n[A_PACKETS], 1) < 0 || !(last_ts = PyObject_GetAttr(a, n[A_LAST_TS])))
+        goto done;
+    if (last_ts != Py_None) {
+        double gap = PyFloat_AsDouble(tsobj) - PyFloat_AsDouble(last_ts);
+        if (PyErr_Occurred() || !(last_no = PyObject_GetAttr(a, n[A_LAST_NO])) || !(longest = PyObject_GetAttr(a, n[A_LONGEST_GAP])))
+            goto done;
+        int longer = longest == Py_None;
+        if (!longer) {
+            PyObject *sec = PyObject_GetItem(longest, n[K_SECONDS]);
+            if (sec == NULL)
+                goto done;
+            double x = PyFloat_AsDouble(sec);
+            Py_DECREF(sec);
+            if (x == -1.0 && PyErr_Occurred())
+                goto done;
+            longer = gap > x;
+        }
+        if (longer) {
+            PyObject *g = gap_record(self, gap, last_no, noobj);
+            if (g == NULL)
+                goto done;
+            int r = PyObject_SetAttr(a, n[A_LONGEST_GAP], g);
+            Py_DECREF(g);
+            if (r < 0)
+                goto done;
+        }
+        if (gap >= GAP_WORTH_LISTING) {
+            PyObject *g = gap_record(self, gap, last_no, noobj), *gaps = g ? PyObject_GetAttr(a, n[A_GAPS]) : NULL;
+            int r = gaps ? PyList_Append(gaps, g) : -1;
+            Py_XDECREF(g);
+            Py_XDECREF(gaps);
+            if (r < 0)
+                goto done;
+        }
+    }
+    if (PyObject_SetAttr(a, n[A_LAST_TS], tsobj) < 0 || PyObject_SetAttr(a, n[A_LAST_NO], noobj) < 0)
+        goto done;
+    if (kind) {
+        PyObject *counts = PyObject_GetAttr(a, n[A_COUNTS]);
+        PyObject *dc = counts ? PyObject_GetItem(counts, en->dir) : NULL;
+        PyObject *kname = PyUnicode_FromString(OPCODE_NAMES[kind]);
+        PyObject *c = dc && kname ? PyObject_GetItem(dc, kname) : NULL;
+        int r = c ? (item_add(c, n[K_COUNT], 1) < 0 || item_add(c, n[K_BYTES], length) < 0 ? -1 : 0) : -1;
+        Py_XDECREF(counts);
+        Py_XDECREF(dc);
+        Py_XDECREF(c);
+        if (r < 0) {
+            Py_XDECREF(kname);
+            goto done;
+        }
+        PyObject *w = PyObject_GetAttr(a, n[A_WIRE]);
+        r = w ? item_add(w, en->dir, wire) : -1;
+        Py_XDECREF(w);
+        if (r < 0) {
+            Py_XDECREF(kname);
+            goto done;
+        }
+        if (compressed) {
+            PyObject *comp = PyObject_GetAttr(a, n[A_COMP]), *pair = comp ? PyObject_GetItem(comp, en->dir) : NULL;
+            PyObject *i0 = PyLong_FromLong(0), *i1 = PyLong_FromLong(1);
+            r = pair && i0 && i1 ? (item_add(pair, i0, wire) < 0 || item_add(pair, i1, length) < 0 ? -1 : 0) : -1;
+            Py_XDECREF(comp); Py_XDECREF(pair); Py_XDECREF(i0); Py_XDECREF(i1);
+            if (r < 0) {
+                Py_XDECREF(kname);
+                goto done;
+            }
+        }
+        PyObject *largest = PyObject_GetAttr(a, n[A_LARGEST]);
+        if (largest == NULL) {
+            Py_XDECREF(kname);
+            goto done;
+        }
+        int bigger = largest == Py_None;
+        if (!bigger) {
+            PyObject *l = PyObject_GetItem(largest, n[K_LENGTH]);
+            long long lv = l ? PyLong_AsLongLong(l) : -1;
+            Py_XDECREF(l);
+            if (PyErr_Occurred()) {
+                Py_DECREF(largest);
+                Py_XDECREF(kname);
+                goto done;
+            }
+            bigger = length > lv;
+        }
+        Py_DECREF(largest);
+        if (bigger) {
+            PyObject *rec = Py_BuildValue("{sLsOsOsLsOsL}", "length", length, "dir", en->dir, "opcode_name", kname,
+                                          "first_no", first_no, "last_no", noobj, "wire_length", wire);
+            r = rec ? PyObject_SetAttr(a, n[A_LARGEST], rec) : -1;
+            Py_XDECREF(rec);
+            if (r < 0) {
+                Py_XDECREF(kname);
+                goto done;
+            }
+        }
+        Py_XDECREF(kname);
+    }
+    result = 0;
+done:
+    Py_XDECREF(last_ts);
+    Py_XDECREF(last_no);
+    Py_XDECREF(longest);
+    Py_DECREF(a);
+    return result;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
  * permessage-deflate: websocket/deflate.py's Inflater.inflate(payload, final=True), _run() and end_message(),
  * done to the Inflater's own slots and its zlib object, for a whole message.
  */
@@ -1644,6 +1857,8 @@ static int ack_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tso
         if (put_tcp_info(inf, s->flags, rel_seq, rel_ack, window, 0) < 0)
             return -1;
     }
+    if (self->acc != NULL)
+        return stats_row(self, en, PyLong_AsLongLong(noobj), noobj, tsobj, 0, 0, 0, 0, 0);
     if (self->rows)
         return emit_row(self, en, s, noobj, tsobj, rel_seq, rel_ack, 0, wirelen, window, NULL, NULL, NULL,
                         self->s_ack, self->s_tcp);
@@ -1918,7 +2133,7 @@ tcp_done:
     if (pl.done) {
         if (dict_add(GET(self, en->rec, REC_FRAMES), en->dir, 1) < 0)
             goto out;
-        if (frame_obj == NULL && (pl.compressed || self->rows)) {
+        if (frame_obj == NULL && (pl.compressed || (self->rows && (self->acc == NULL || pl.control)))) {
             /* the Frame FrameParser._header would have made of a frame whole in this packet */
             frame_obj = new_frame(self, noobj, pl.d_first_no, en, pl.d_fin, pl.d_rsv, pl.d_opcode, pl.d_masked,
                                   pl.d_key, pl.d_length, pl.d_header_len, pl.payload);
@@ -1967,7 +2182,7 @@ tcp_done:
                 m_length = PyBytes_GET_SIZE(data);
                 m_wire = pl.d_length;
                 m_compressed = 1;
-                if (self->rows) {
+                if (self->rows && self->acc == NULL) {
                     msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, m_wire, 1, data,
                                       pl.mtext);
                     if (msg == NULL)
@@ -2045,7 +2260,7 @@ tcp_done:
             if (slot_set_i64(ws, OFF(self, WS_MESSAGES), slot_i64(ws, OFF(self, WS_MESSAGES), &ok) + 1) < 0)
                 goto out;
             m_length = m_wire = pl.d_length;
-            if (self->rows) {
+            if (self->rows && self->acc == NULL) {
                 msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, m_wire, 0, pl.payload,
                                   pl.text);
                 if (msg == NULL)
@@ -2090,7 +2305,20 @@ tcp_done:
                    || put_tcp_info(inf, s.flags, rel_seq, rel_ack, window, plen) < 0)
             goto out;
     }
-    if (self->rows) {
+    if (self->acc != NULL && !pl.control && (notes == NULL || PyList_GET_SIZE(notes) == 0)) {
+        /* stats: no Row at all, the collector's numbers are updated here */
+        long long first_no = pl.d_first_no;
+        if (msg != NULL) {
+            first_no = slot_i64(msg, OFF(self, MS_FIRST_NO), &ok);
+            if (!ok) {
+                PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd message");
+                goto out;
+            }
+        }
+        if (stats_row(self, en, no, noobj, tsobj, pl.done ? pl.d_opcode : 0, m_length, m_wire, m_compressed,
+                      first_no) < 0)
+            goto out;
+    } else if (self->rows) {
         if (emit_row(self, en, &s, noobj, tsobj, rel_seq, rel_ack, plen, wirelen, window, frame_obj, msg, notes,
                      pl.control ? self->s_ws_control : self->s_ws_data, self->s_websocket) < 0)
             goto out;

@@ -81,7 +81,15 @@ def row_lane(analyzer: Analyzer, sink: Callable) -> Optional[object]:
     return _lane(analyzer, sink=sink)
 
 
-def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[Callable] = None) -> Optional[object]:
+def stats_lane(analyzer: Analyzer, collector) -> Optional[object]:
+    """A lane for `stats`: for a data or ACK row it updates the StatsCollector's numbers itself (no Row is
+    made); other rows it takes go to collector.row."""
+    from .render.stats import _ConnAcc, _r
+    return _lane(analyzer, sink=collector.row, acc=collector.acc, ConnAcc=_ConnAcc, round6=_r)
+
+
+def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[Callable] = None,
+          **stats) -> Optional[object]:
     if not available() or type(analyzer) is not Analyzer:
         return None
     t = analyzer._t
@@ -95,7 +103,7 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         return n, n.code, _dumps(note_record(n)) if json_notes else None
 
     spec = {
-        "write": write, "sink": sink, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
+        **stats, "write": write, "sink": sink, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
         "finished": analyzer.tracker.finished,
         "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,

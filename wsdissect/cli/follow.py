@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..analyzer import Analyzer
-from ..fastlane import row_lane
+from ..fastlane import row_lane, stats_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
 from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
@@ -15,10 +15,11 @@ from .common import capture_errors, check_export, decode_as_option, export_optio
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
-            lang: str = DEFAULT_LANG, on_fold=None, streaming: bool = False) -> Analyzer:
+            lang: str = DEFAULT_LANG, on_fold=None, streaming: bool = False, collector=None) -> Analyzer:
     """Run a whole capture through the analyzer (notes in `lang`; rows without label or Info), handing each row
     to `on_row(row, conn)` and each connection folded into the summary's counts (--max-summary-connections) to
-    `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it)."""
+    `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it).
+    `collector`: the StatsCollector on_row feeds, whose numbers the fast lane may update itself."""
     from .progress import open_tracked
     # follow and stats print messages and numbers, never a row's label or Info: not building them saves ~16 %
     # of the analyzer's time (bench/README.md).
@@ -29,7 +30,7 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     packets = until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming, shortcut=shortcut)),
                            capture, damage)
     # The C fast lane (fastlane.py) analyses the common packet itself and hands its row to on_row.
-    lane = row_lane(analyzer, on_row)
+    lane = row_lane(analyzer, on_row) if collector is None else stats_lane(analyzer, collector)
     if lane is not None:
         shortcut.scan = lane.scan
         feed = lane.feed

@@ -39,7 +39,8 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
             caps["max_summary_connections"] = max(keep, conn + 1)     # connection N keeps its record
         # Connections past --max-summary-connections are counted in the totals when they finish
         # (collector.fold), and not listed.
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold)
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold,
+                           collector=collector)
         everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
         total = total_stats(analyzer.summary, everyone, collector.folded)
         conns = pick(analyzer, conn, capture)
