@@ -129,3 +129,45 @@ def test_same_json_on_hostile_captures(tmp_path):
     # stats: the lane updates the collector's numbers itself (no rows); every 3rd capture keeps the suite short
     for p, data in files[::3]:
         assert_same(["stats", str(p), *cli_options(data)])
+
+
+def _live_parsers() -> int:
+    import gc
+
+    from wsdissect.websocket.messages import WebSocketDirection
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is WebSocketDirection)
+
+
+@needs_fastlane
+@pytest.mark.parametrize("purge_every", [16, 10 ** 9])
+def test_the_lane_lets_finished_connections_go(monkeypatch, purge_every):
+    """The lane finds each connection's state once and keeps it; once the analyzer has finished a connection
+    (released after tcp.LINGER_PACKETS), the lane must let its parsers and inflaters go too, or memory grows with
+    every connection of the capture (issue 5). With purges far apart (10**9) it does not: the test can fail."""
+    import io
+
+    from test_summary_cap import CONNS, _packets
+    from wsdissect import fastlane
+    from wsdissect.analyzer import Analyzer
+    from wsdissect.render.jsonl import JsonLinesWriter
+    monkeypatch.delenv("WSDISSECT_PURE", raising=False)
+    monkeypatch.setattr(fastlane, "PURGE_EVERY", purge_every)
+    before = _live_parsers()
+    a = Analyzer()
+    a.tracker.linger_packets = 1
+    writer = JsonLinesWriter(io.StringIO())
+    lane = fastlane.json_lane(a, writer)
+    most = 0
+    for i, raw in enumerate(_packets()):
+        if not lane.feed(raw):
+            row = a.feed(raw)
+            if row is not None:
+                writer.row(row)
+        if i % 50 == 49:
+            most = max(most, _live_parsers() - before)
+    lane.flush()
+    if purge_every == 16:
+        assert most < CONNS                      # two parsers a connection: only those recently opened
+    else:
+        assert most >= CONNS                     # held by the lane long after the analyzer finished them

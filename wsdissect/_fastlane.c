@@ -338,6 +338,7 @@ static const char *STATS_NAMES[N_STATS_NAMES] = {
 /* ------------------------------------------------------------------------------------------------------------
  * Lane
  */
+#define PURGE_EVERY 8192           /* packets taken between two purges of finished connections' entries */
 #define ENTRIES_MAX 65536          /* address bytes -> Entry; cleared when full (entries are found again) */
 #define FLUSH_AT (256 * 1024)      /* output is handed to `write` in chunks of about this size */
 #define JSON_DATA_LIMIT 65536      /* render/jsonl.py's: message bodies past it are cut in the JSON */
@@ -365,6 +366,8 @@ typedef struct {
     PyObject *paren[2];            /* the parentheses around that name */
     PyObject *control[2][2][2];    /* [pong?][direction][head, tail] around the size: control.ping / control.pong */
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
+    long long taken;               /* packets the lane took */
+    long long purge_every;         /* PURGE_EVERY, or the spec's "purge_every" */
     int rows;                      /* 1: each row goes to `sink` as a model.Row; 0: written as JSON */
     int labels;                    /* Analyzer(labels=...) */
     PyObject *sink;                /* sink(row, connection record), in rows mode */
@@ -547,6 +550,8 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
             if (!(self->a_names[i] = PyUnicode_InternFromString(STATS_NAMES[i])))
                 return -1;
     }
+    PyObject *purge = PyDict_GetItemString(spec, "purge_every");
+    self->purge_every = purge && PyLong_Check(purge) && PyLong_AsLongLong(purge) > 0 ? PyLong_AsLongLong(purge) : PURGE_EVERY;
     PyObject *labels = PyDict_GetItemString(spec, "labels"), *sink = PyDict_GetItemString(spec, "sink");
     self->labels = labels == NULL || PyObject_IsTrue(labels);
     self->rows = sink != NULL && sink != Py_None;
@@ -715,6 +720,31 @@ static PyObject *make_ends(PyObject *dir, PyObject *addrs) {
 done:
     PyMem_Free(b.p);
     return out;
+}
+
+/* Entries whose connection the analyzer has finished (released, evicted): an Entry holds the connection's
+ * parsers and inflaters, so keeping it would keep them alive (memory grows with the capture's connections,
+ * not its open ones: issue 5). Called every PURGE_EVERY packets the lane takes. */
+static int purge_entries(Lane *self) {
+    PyObject *stale = PyList_New(0);
+    if (stale == NULL)
+        return -1;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(self->entries, &pos, &key, &value)) {
+        Entry *en = (Entry *)value;
+        if (GET(self, en->conn, TC_EXTRA) != en->st && PyList_Append(stale, key) < 0) {
+            Py_DECREF(stale);
+            return -1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(stale); i++)
+        if (PyDict_DelItem(self->entries, PyList_GET_ITEM(stale, i)) < 0) {
+            Py_DECREF(stale);
+            return -1;
+        }
+    Py_DECREF(stale);
+    return 0;
 }
 
 /* The Entry for this packet's direction, made when the connection is a WebSocket one in both directions;
@@ -2336,6 +2366,14 @@ out:
     return result;
 }
 
+/* try_fast, and now and then the purge of finished connections' entries. */
+static int take(Lane *self, Packet *k) {
+    int r = try_fast(self, k);
+    if (r == 1 && ++self->taken % self->purge_every == 0 && purge_entries(self) < 0)
+        return -1;
+    return r;
+}
+
 static PyObject *Lane_feed(Lane *self, PyObject *raw) {
     if (!IS(self, raw, T_RAW))
         Py_RETURN_FALSE;
@@ -2352,7 +2390,7 @@ static PyObject *Lane_feed(Lane *self, PyObject *raw) {
         k.n = PyBytes_GET_SIZE(data);
         k.noobj = noobj;
         k.tsobj = tsobj;
-        r = try_fast(self, &k);
+        r = take(self, &k);
     }
     if (r < 0)
         return NULL;
@@ -2400,7 +2438,7 @@ static PyObject *Lane_scan(Lane *self, PyObject *args) {
         k.linktype = linktype;
         k.p = h + rec_len;
         k.n = (Py_ssize_t)caplen;
-        r = try_fast(self, &k);
+        r = take(self, &k);
         Py_XDECREF(k.noobj);
         Py_XDECREF(k.tsobj);
         if (r <= 0) {

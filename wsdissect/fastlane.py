@@ -26,6 +26,9 @@ except ImportError:          # not built (no compiler at install time): the Pyth
     _fastlane = None
 
 PURE_ENV = "WSDISSECT_PURE"
+# Packets the lane takes between two looks for connections the analyzer finished, whose parsers and inflaters it
+# then lets go (memory follows the open connections, issue 5). None: the C default (8192).
+PURGE_EVERY: Optional[int] = None
 
 
 def available() -> bool:
@@ -103,7 +106,7 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         return n, n.code, _dumps(note_record(n)) if json_notes else None
 
     spec = {
-        **stats, "write": write, "sink": sink, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
+        **stats, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
         "finished": analyzer.tracker.finished,
         "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,
