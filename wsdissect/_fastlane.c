@@ -2369,7 +2369,12 @@ out:
 /* try_fast, and now and then the purge of finished connections' entries. */
 static int take(Lane *self, Packet *k) {
     int r = try_fast(self, k);
-    if (r == 1 && ++self->taken % self->purge_every == 0 && purge_entries(self) < 0)
+    /* every purge_every packets, or sooner when finished connections make up most entries (many short
+     * connections: each leaves two entries behind) */
+    if (r == 1 && (++self->taken % self->purge_every == 0
+                   || (self->taken % 256 == 0
+                       && PyDict_GET_SIZE(self->entries) > 2 * PyDict_GET_SIZE(self->conns) + 512))
+        && purge_entries(self) < 0)
         return -1;
     return r;
 }
