@@ -1273,9 +1273,9 @@ static int packet_objects(Packet *k) {
  */
 #define GAP_WORTH_LISTING 1.0      /* render/stats.py's */
 
-/* obj.attr += n, or d[key] += n (d a dict or a list with an int index) */
-static int attr_add(PyObject *obj, PyObject *name, long long n) {
-    PyObject *v = PyObject_GetAttr(obj, name);
+/* obj.key += n (attr) or obj[key] += n (a dict, or a list with an int key), for int values */
+static int add_to(PyObject *obj, PyObject *key, long long n, int attr) {
+    PyObject *v = attr ? PyObject_GetAttr(obj, key) : PyObject_GetItem(obj, key);
     if (v == NULL)
         return -1;
     PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
@@ -1284,25 +1284,12 @@ static int attr_add(PyObject *obj, PyObject *name, long long n) {
         Py_XDECREF(nv);
         return -1;
     }
-    int r = PyObject_SetAttr(obj, name, nv);
+    int r = attr ? PyObject_SetAttr(obj, key, nv) : PyObject_SetItem(obj, key, nv);
     Py_DECREF(nv);
     return r;
 }
-
-static int item_add(PyObject *container, PyObject *key, long long n) {
-    PyObject *v = PyObject_GetItem(container, key);
-    if (v == NULL)
-        return -1;
-    PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
-    Py_DECREF(v);
-    if (nv == NULL || PyErr_Occurred()) {
-        Py_XDECREF(nv);
-        return -1;
-    }
-    int r = PyObject_SetItem(container, key, nv);
-    Py_DECREF(nv);
-    return r;
-}
+#define attr_add(obj, name, n) add_to((obj), (name), (n), 1)
+#define item_add(obj, key, n) add_to((obj), (key), (n), 0)
 
 /* {"seconds": _r(gap), "from_no": last_no, "to_no": no} */
 static PyObject *gap_record(Lane *self, double gap, PyObject *last_no, PyObject *noobj) {
