@@ -307,6 +307,7 @@ typedef struct {
     PyObject *ends;         /* bytes: "dir":"c2s","src":"...","dst":"..." */
     PyObject *src, *dst;    /* a row's src and dst (str) */
     PyObject *cidobj;       /* the connection's number */
+    PyObject *cport, *sport; /* the client's and the server's port (timeline rows) */
     int d;                  /* 0 = c2s, 1 = s2c */
     int client;             /* ws.client: frames of this direction must be masked */
     int has_inflater;
@@ -318,6 +319,7 @@ static void Entry_dealloc(Entry *e) {
     Py_XDECREF(e->ws); Py_XDECREF(e->parser); Py_XDECREF(e->names); Py_XDECREF(e->dir); Py_XDECREF(e->key);
     Py_XDECREF(e->peer_names);
     Py_XDECREF(e->ends); Py_XDECREF(e->src); Py_XDECREF(e->dst); Py_XDECREF(e->cidobj);
+    Py_XDECREF(e->cport); Py_XDECREF(e->sport);
     Py_TYPE(e)->tp_free((PyObject *)e);
 }
 
@@ -378,6 +380,18 @@ typedef struct {
     /* stats mode: render/stats.py's StatsCollector.row done here for data and ACK rows */
     PyObject *acc, *conn_acc, *round6;     /* collector.acc, its _ConnAcc class, stats._r */
     PyObject *a_names[16];                 /* interned attribute and key names, see STATS_NAMES */
+    /* timeline mode: render/timeline.py's TimelinePrinter.row done here for rows that list nothing beneath them
+     * (the segments of a long frame, bare ACKs), plain text, narrow layout; the other rows go to it as Rows */
+    PyObject *printer, *console, *introduced, *arrows[2], *head_fmt, *label_rest, *ellipsis;
+    PyObject *s_first_ts, *s_rows, *s_width_, *s_width, *s_printed_any, *s_label_lines, *s_quiet;
+    int show_acks;
+    long long ellipsis_w;          /* its width in cells */
+    long long wide_width, width_refresh, narrow_indent_w;   /* render/timeline.py's WIDE_WIDTH... */
+    /* the frame and message lines beneath a data row (UTF-8 pieces; every character one cell: one_cell) */
+    int one_cell;
+    long long preview_chars, preview_bytes, min_preview;
+    PyObject *tl_frame_name[3], *tl_compressed, *tl_masked, *tl_masked_key[2], *tl_byte, *tl_bytes, *tl_deflated;
+    PyObject *tl_glyph_frame, *tl_glyph_message, *tl_msg[3], *tl_colon, *tl_indent;
 } Lane;
 
 #define OFF(lane, slot) ((lane)->off[slot])
@@ -427,6 +441,17 @@ static void Lane_dealloc(Lane *self) {
     Py_XDECREF(self->s_decompress); Py_XDECREF(self->s_unconsumed_tail); Py_XDECREF(self->s_eof);
     Py_XDECREF(self->s_inflated_whole); Py_XDECREF(self->s_whole_message);
     Py_XDECREF(self->acc); Py_XDECREF(self->conn_acc); Py_XDECREF(self->round6);
+    Py_XDECREF(self->printer); Py_XDECREF(self->console); Py_XDECREF(self->introduced);
+    Py_XDECREF(self->arrows[0]); Py_XDECREF(self->arrows[1]); Py_XDECREF(self->head_fmt);
+    Py_XDECREF(self->label_rest); Py_XDECREF(self->ellipsis);
+    PyObject **tl[16] = {&self->tl_frame_name[1], &self->tl_frame_name[2], &self->tl_compressed, &self->tl_masked,
+                         &self->tl_masked_key[0], &self->tl_masked_key[1], &self->tl_byte, &self->tl_bytes,
+                         &self->tl_deflated, &self->tl_glyph_frame, &self->tl_glyph_message, &self->tl_msg[1],
+                         &self->tl_msg[2], &self->tl_colon, &self->tl_indent, NULL};
+    for (int i = 0; tl[i]; i++)
+        Py_XDECREF(*tl[i]);
+    Py_XDECREF(self->s_first_ts); Py_XDECREF(self->s_rows); Py_XDECREF(self->s_width_); Py_XDECREF(self->s_width);
+    Py_XDECREF(self->s_printed_any); Py_XDECREF(self->s_label_lines); Py_XDECREF(self->s_quiet);
     for (int i = 0; i < 16; i++)
         Py_XDECREF(self->a_names[i]);
     PyMem_Free(self->out.p);
@@ -549,6 +574,54 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         for (int i = 0; i < N_STATS_NAMES; i++)
             if (!(self->a_names[i] = PyUnicode_InternFromString(STATS_NAMES[i])))
                 return -1;
+    }
+    PyObject *printer = PyDict_GetItemString(spec, "printer");
+    if (printer != NULL && printer != Py_None) {
+        self->printer = Py_NewRef(printer);
+        if (!(self->console = spec_obj(spec, "console")) || !(self->introduced = spec_obj(spec, "introduced"))
+            || !(self->arrows[0] = spec_obj(spec, "arrow.c2s")) || !(self->arrows[1] = spec_obj(spec, "arrow.s2c"))
+            || !(self->head_fmt = spec_obj(spec, "head_fmt")) || !(self->label_rest = spec_obj(spec, "label_rest"))
+            || !(self->ellipsis = spec_utf8(spec, "ellipsis"))
+            || !(self->s_first_ts = PyUnicode_InternFromString("_first_ts"))
+            || !(self->s_rows = PyUnicode_InternFromString("_rows"))
+            || !(self->s_width_ = PyUnicode_InternFromString("_width"))
+            || !(self->s_width = PyUnicode_InternFromString("width"))
+            || !(self->s_printed_any = PyUnicode_InternFromString("_printed_any"))
+            || !(self->s_label_lines = PyUnicode_InternFromString("_label_lines"))
+            || !(self->s_quiet = PyUnicode_InternFromString("quiet")))
+            return -1;
+        if (!PySet_Check(self->introduced)) {
+            PyErr_SetString(PyExc_TypeError, "introduced must be a set");
+            return -1;
+        }
+        const char *nums[7] = {"ellipsis_w", "wide_width", "width_refresh", "narrow_indent_w", "preview_chars",
+                               "preview_bytes", "min_preview"};
+        long long *dst[7] = {&self->ellipsis_w, &self->wide_width, &self->width_refresh, &self->narrow_indent_w,
+                             &self->preview_chars, &self->preview_bytes, &self->min_preview};
+        PyObject *oc = PyDict_GetItemString(spec, "one_cell");
+        self->one_cell = oc != NULL && PyObject_IsTrue(oc) == 1;
+        if (self->one_cell) {
+            const char *keys[16] = {"tl.frame.1", "tl.frame.2", "tl.compressed", "tl.masked", "tl.masked_key.0",
+                                    "tl.masked_key.1", "tl.byte", "tl.bytes", "tl.deflated", "tl.glyph.frame",
+                                    "tl.glyph.message", "tl.msg.1", "tl.msg.2", "tl.colon", "tl.indent", NULL};
+            PyObject **to[15] = {&self->tl_frame_name[1], &self->tl_frame_name[2], &self->tl_compressed,
+                                 &self->tl_masked, &self->tl_masked_key[0], &self->tl_masked_key[1], &self->tl_byte,
+                                 &self->tl_bytes, &self->tl_deflated, &self->tl_glyph_frame, &self->tl_glyph_message,
+                                 &self->tl_msg[1], &self->tl_msg[2], &self->tl_colon, &self->tl_indent};
+            for (int i = 0; keys[i]; i++)
+                if (!(*to[i] = spec_utf8(spec, keys[i])))
+                    return -1;
+        }
+        for (int i = 0; i < (self->one_cell ? 7 : 4); i++) {
+            PyObject *v = PyDict_GetItemString(spec, nums[i]);
+            if (v == NULL || !PyLong_Check(v) || (*dst[i] = PyLong_AsLongLong(v)) <= 0) {
+                if (!PyErr_Occurred())
+                    PyErr_Format(PyExc_ValueError, "fast lane spec lacks %s", nums[i]);
+                return -1;
+            }
+        }
+        PyObject *sa = PyDict_GetItemString(spec, "show_acks");
+        self->show_acks = sa == NULL || PyObject_IsTrue(sa);
     }
     PyObject *purge = PyDict_GetItemString(spec, "purge_every");
     self->purge_every = purge && PyLong_Check(purge) && PyLong_AsLongLong(purge) > 0 ? PyLong_AsLongLong(purge) : PURGE_EVERY;
@@ -822,6 +895,19 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
     en->has_inflater = inflater != Py_None;
     en->cid = PyLong_AsLongLong(cid);
     en->cidobj = Py_NewRef(cid);
+    en->cport = en->sport = NULL;
+    {
+        PyObject *c = PyObject_GetAttrString(rec, "client"), *sv = c ? PyObject_GetAttrString(rec, "server") : NULL;
+        en->cport = sv ? PyObject_GetAttrString(c, "port") : NULL;
+        en->sport = en->cport ? PyObject_GetAttrString(sv, "port") : NULL;
+        Py_XDECREF(c);
+        Py_XDECREF(sv);
+        if (en->sport == NULL) {
+            Py_DECREF(en);
+            en = NULL;
+            goto done;
+        }
+    }
     en->src = en->dst = NULL;
     if (PyTuple_Check(ends_addrs) && PyTuple_GET_SIZE(ends_addrs) == 2) {
         en->src = Py_NewRef(PyTuple_GET_ITEM(ends_addrs, 0));
@@ -1586,6 +1672,15 @@ static int inf_end_message(Lane *self, PyObject *inf) {
     return 0;
 }
 
+static int slot_setattr_i64(PyObject *obj, PyObject *name, long long v) {
+    PyObject *x = PyLong_FromLongLong(v);
+    if (x == NULL)
+        return -1;
+    int r = PyObject_SetAttr(obj, name, x);
+    Py_DECREF(x);
+    return r;
+}
+
 /* An object of a __slots__ class made without its __init__: every slot is set by the caller. */
 static PyObject *bare(Lane *self, int t) {
     PyTypeObject *type = (PyTypeObject *)self->types[t];
@@ -1712,6 +1807,10 @@ static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *ts
     slot_set(row, OFF(self, ROW_FRAMES), v[8]);
     slot_set(row, OFF(self, ROW_MESSAGES), v[9]);
     slot_set(row, OFF(self, ROW_NOTES), nl);
+    if (self->printer != NULL && flush_out(self) < 0) {     /* rows written here come first */
+        Py_DECREF(row);
+        return -1;
+    }
     PyObject *r = PyObject_CallFunctionObjArgs(self->sink, row, en->rec, NULL);
     Py_DECREF(row);
     if (r == NULL)
@@ -1802,6 +1901,371 @@ static int put_tcp_info(Buf *b, unsigned flags, uint32_t rel_seq, uint32_t rel_a
            || PUTS(b, " Len=") < 0 || put_i64(b, plen) < 0 ? -1 : 0;
 }
 
+/* TimelinePrinter.row (render/timeline.py) for a row with nothing beneath it (no frame, message or note), in
+ * the narrow layout and plain text, with the label in self->tmp and the Info in self->tmp2: 1 written (or, an
+ * ACK under --hide-acks, left out), 0 the printer must do it (nothing changed), -1 error. */
+
+/* UTF-8 characters in s[0:n] (a continuation byte is 10xxxxxx) */
+static Py_ssize_t chars(const char *s, Py_ssize_t n) {
+    Py_ssize_t c = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* the first k characters of s */
+static int put_chars(Buf *b, const char *s, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t i = 0, c = 0;
+    for (; i < n; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (c == k)
+                break;
+            c++;
+        }
+    }
+    return put(b, s, i);
+}
+
+/* _fit_known(s, cells, width, ellipsis) and a newline, for a line whose characters are one cell each */
+static int put_fit(Lane *self, Buf *b, const char *s, Py_ssize_t n, long long cells, long long width) {
+    if (width <= 0)
+        return PUTS(b, "\n");
+    if (cells <= width)
+        return put(b, s, n) < 0 || PUTS(b, "\n") < 0 ? -1 : 0;
+    long long keep = width - self->ellipsis_w;
+    if (keep > 0)
+        return put_chars(b, s, n, keep) < 0 || put_bytes_obj(b, self->ellipsis) < 0 || PUTS(b, "\n") < 0 ? -1 : 0;
+    return put_chars(b, s, n, width) < 0 || PUTS(b, "\n") < 0 ? -1 : 0;
+}
+
+/* TimelinePrinter._with_preview (whole=False), for one-cell characters */
+static int put_with_preview(Lane *self, Buf *b, Buf *head, Buf *prev, long long width) {
+    long long head_w = chars(head->p, head->n), prev_w = chars(prev->p, prev->n);
+    if (!prev->n)
+        return put_fit(self, b, head->p, head->n, head_w, width);
+    long long line_w = head_w + 1 + prev_w;
+    if (line_w <= width || width - head_w - 1 >= self->min_preview) {
+        Py_ssize_t at = head->n;
+        if (PUTS(head, " ") < 0 || put(head, prev->p, prev->n) < 0)
+            return -1;
+        int r = put_fit(self, b, head->p, head->n, line_w, width);
+        head->n = at;
+        return r;
+    }
+    if (put_fit(self, b, head->p, head->n, head_w, width) < 0)
+        return -1;
+    Buf line = {0};                /* the preview on a line of its own: indent + "    " + preview */
+    int r = put_bytes_obj(&line, self->tl_indent) < 0 || PUTS(&line, "    ") < 0 || put(&line, prev->p, prev->n) < 0
+            ? -1 : put_fit(self, b, line.p, line.n, chars(line.p, line.n), width);
+    PyMem_Free(line.p);
+    return r;
+}
+
+/* _quote_w for text whose first preview_chars characters are printable ASCII: 1; else 0 (the printer's) */
+static int put_quote(Lane *self, Buf *b, const char *t, Py_ssize_t n, int more) {
+    Py_ssize_t k = n < self->preview_chars ? n : (Py_ssize_t)self->preview_chars;
+    for (Py_ssize_t i = 0; i < k; i++)
+        if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] > 0x7E)
+            return 0;
+    more |= n > self->preview_chars;
+    if (PUTS(b, "\"") < 0 || put(b, t, k) < 0 || (more && put_bytes_obj(b, self->ellipsis) < 0) || PUTS(b, "\"") < 0)
+        return -1;
+    return 1;
+}
+
+/* _hex_w */
+static int put_hex_preview(Lane *self, Buf *b, const unsigned char *d, Py_ssize_t n) {
+    static const char hex[] = "0123456789abcdef";
+    Py_ssize_t k = n < self->preview_bytes ? n : (Py_ssize_t)self->preview_bytes;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        char three[3] = {' ', hex[d[i] >> 4], hex[d[i] & 15]};
+        if (put(b, i ? three : three + 1, i ? 3 : 2) < 0)
+            return -1;
+    }
+    if (n > self->preview_bytes && (PUTS(b, " ") < 0 || put_bytes_obj(b, self->ellipsis) < 0))
+        return -1;
+    return 0;
+}
+
+/* What the lines beneath a data row show of its one frame (and, compressed, of its message). */
+typedef struct {
+    int opcode, rsv, masked, compressed, truncated;
+    PyObject *key, *payload;       /* the frame's mask key (bytes or None) and unmasked payload */
+    PyObject *text, *data;         /* the message's text (str or NULL) and bytes, when compressed */
+    long long length, m_length;    /* the frame's payload length, the message's */
+} FrameFacts;
+
+/* The frame's line (_frame_text + _with_preview) and, when compressed, the message's (_message_text +
+ * _with_preview), appended to b: 1; 0 when the printer must write them (nothing appended); -1 error. */
+static int frame_lines(Lane *self, Buf *b, FrameFacts *f, long long width) {
+    if (f->opcode != 1 && f->opcode != 2)
+        return 0;
+    Buf head = {0}, prev = {0};
+    Py_ssize_t mark = b->n;
+    int r = -1;
+    /* "↳ Text [FIN] [COMPRESSED] [MASKED key 01020304] 12 bytes" */
+    if (put_bytes_obj(&head, self->tl_indent) < 0 || put_bytes_obj(&head, self->tl_glyph_frame) < 0
+        || PUTS(&head, " ") < 0 || put_bytes_obj(&head, self->tl_frame_name[f->opcode]) < 0
+        || PUTS(&head, " [FIN]") < 0 || ((f->rsv & 4) && put_bytes_obj(&head, self->tl_compressed) < 0))
+        goto done;
+    if (f->masked) {
+        if (f->key != Py_None && PyBytes_GET_SIZE(f->key)) {
+            static const char hex[] = "0123456789abcdef";
+            const unsigned char *k = (const unsigned char *)PyBytes_AS_STRING(f->key);
+            if (put_bytes_obj(&head, self->tl_masked_key[0]) < 0)
+                goto done;
+            for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(f->key); i++) {
+                char two[2] = {hex[k[i] >> 4], hex[k[i] & 15]};
+                if (put(&head, two, 2) < 0)
+                    goto done;
+            }
+            if (put_bytes_obj(&head, self->tl_masked_key[1]) < 0)
+                goto done;
+        } else if (put_bytes_obj(&head, self->tl_masked) < 0)
+            goto done;
+    }
+    if (PUTS(&head, " ") < 0 || put_i64(&head, f->length) < 0
+        || put_bytes_obj(&head, f->length == 1 ? self->tl_byte : self->tl_bytes) < 0)
+        goto done;
+    if (f->rsv & 4) {
+        if (put_bytes_obj(&prev, self->tl_deflated) < 0)
+            goto done;
+    } else if (PyBytes_GET_SIZE(f->payload)) {
+        if (f->opcode == 1) {
+            int q = put_quote(self, &prev, PyBytes_AS_STRING(f->payload), PyBytes_GET_SIZE(f->payload), 0);
+            if (q <= 0) {
+                r = q;
+                goto done;
+            }
+        } else if (put_hex_preview(self, &prev, (const unsigned char *)PyBytes_AS_STRING(f->payload),
+                                   PyBytes_GET_SIZE(f->payload)) < 0)
+            goto done;
+    }
+    if (put_with_preview(self, b, &head, &prev, width) < 0)
+        goto done;
+    if (f->compressed) {
+        /* "⇒ text message inflated 12 → 432 bytes:" and a preview of the message */
+        head.n = prev.n = 0;
+        if (put_bytes_obj(&head, self->tl_indent) < 0 || put_bytes_obj(&head, self->tl_glyph_message) < 0
+            || PUTS(&head, " ") < 0)
+            goto done;
+        PyObject *tpl = self->tl_msg[f->opcode];       /* \0: the wire length, \1: the size inflated */
+        const char *t = PyBytes_AS_STRING(tpl);
+        Py_ssize_t tn = PyBytes_GET_SIZE(tpl), run = 0;
+        for (Py_ssize_t i = 0; i < tn; i++) {
+            if (t[i] != 0 && t[i] != 1)
+                continue;
+            if (put(&head, t + run, i - run) < 0)
+                goto done;
+            run = i + 1;
+            if (t[i] == 0 ? put_i64(&head, f->length) < 0
+                          : (put_i64(&head, f->m_length) < 0
+                             || put_bytes_obj(&head, f->m_length == 1 ? self->tl_byte : self->tl_bytes) < 0))
+                goto done;
+        }
+        if (put(&head, t + run, tn - run) < 0)
+            goto done;
+        if (f->text != NULL) {
+            /* _quote_w(text[:PREVIEW_CHARS + 1]): the printer's unless those characters are printable ASCII */
+            Py_ssize_t ln;
+            const char *u = PyUnicode_AsUTF8AndSize(f->text, &ln);
+            if (u == NULL)
+                goto done;
+            Py_ssize_t n = PyUnicode_GET_LENGTH(f->text);
+            Py_ssize_t k = n < self->preview_chars ? n : (Py_ssize_t)self->preview_chars;
+            if (ln < k || chars(u, k) != k) {
+                r = 0;
+                goto done;
+            }
+            int q = put_quote(self, &prev, u, k, f->truncated || n > self->preview_chars);
+            if (q <= 0) {
+                r = q;
+                goto done;
+            }
+        } else if (f->opcode == 1 || f->data == NULL || !PyBytes_GET_SIZE(f->data)) {
+            r = 0;                 /* text that is not UTF-8, or nothing: the printer's */
+            goto done;
+        } else if (put_hex_preview(self, &prev, (const unsigned char *)PyBytes_AS_STRING(f->data),
+                                   PyBytes_GET_SIZE(f->data)) < 0)
+            goto done;
+        if (f->truncated) {
+            r = 0;
+            goto done;
+        }
+        if (put_bytes_obj(&head, self->tl_colon) < 0 || put_with_preview(self, b, &head, &prev, width) < 0)
+            goto done;
+    }
+    r = 1;
+done:
+    if (r <= 0)
+        b->n = mark;
+    PyMem_Free(head.p);
+    PyMem_Free(prev.p);
+    return r;
+}
+
+static FrameFacts *frame_facts(FrameFacts *f, Plan *pl, long long m_length, int m_compressed) {
+    f->opcode = pl->d_opcode;
+    f->rsv = pl->d_rsv;
+    f->masked = pl->d_masked;
+    f->key = pl->d_key;
+    f->payload = pl->payload;
+    f->length = pl->d_length;
+    f->m_length = m_length;
+    f->compressed = m_compressed;
+    f->truncated = 0;
+    f->text = pl->mtext;
+    f->data = pl->mdata;
+    if (m_compressed && pl->mdata == NULL)
+        f->opcode = 0;             /* finished by the Python code (a note): the printer's */
+    return f;
+}
+
+
+static int timeline_row(Lane *self, Entry *en, Seg *s, long long no, double ts, int ack, long long plen,
+                        FrameFacts *frame) {
+    PyObject *P = self->printer;
+    if (ack && !self->show_acks)
+        return 1;
+    if (frame != NULL && !self->one_cell)
+        return 0;
+    /* the label and Info: printable ASCII, as nearly always (clean() would leave them as they are) */
+    for (Py_ssize_t i = 0; i < self->tmp.n; i++)
+        if ((unsigned char)self->tmp.p[i] < 0x20 || (unsigned char)self->tmp.p[i] > 0x7E)
+            return 0;
+    for (Py_ssize_t i = 0; i < self->tmp2.n; i++)
+        if ((unsigned char)self->tmp2.p[i] < 0x20 || (unsigned char)self->tmp2.p[i] > 0x7E)
+            return 0;
+    PyObject *first = PyObject_GetAttr(P, self->s_first_ts), *any = NULL;
+    if (first == NULL)
+        return -1;
+    double first_ts = first == Py_None ? 0 : PyFloat_AsDouble(first);
+    int fallback = first == Py_None || !PyFloat_Check(first);
+    Py_DECREF(first);
+    if (fallback)
+        return 0;
+    int known = PySet_Contains(self->introduced, en->cidobj);
+    if (known <= 0)
+        return known;              /* the connection's heading comes first: the printer's */
+    if (!(any = PyObject_GetAttr(P, self->s_printed_any)))
+        return -1;
+    int printed = any == Py_True;
+    Py_DECREF(any);
+    if (!printed)
+        return 0;
+    PyObject *rowsv = PyObject_GetAttr(P, self->s_rows);
+    if (rowsv == NULL)
+        return -1;
+    long long rows = PyLong_AsLongLong(rowsv);
+    Py_DECREF(rowsv);
+    if (rows == -1 && PyErr_Occurred())
+        return -1;
+    if (rows % self->width_refresh == 0) {
+        PyObject *w = PyObject_GetAttr(self->console, self->s_width);
+        int r = w ? PyObject_SetAttr(P, self->s_width_, w) : -1;
+        Py_XDECREF(w);
+        if (r < 0)
+            return -1;
+    }
+    PyObject *wv = PyObject_GetAttr(P, self->s_width_);
+    if (wv == NULL)
+        return -1;
+    long long width = PyLong_AsLongLong(wv);
+    Py_DECREF(wv);
+    if (width == -1 && PyErr_Occurred())
+        return -1;
+    if (width >= self->wide_width)
+        return 0;                  /* the wide layout: the printer's */
+    if (slot_setattr_i64(P, self->s_rows, rows + 1) < 0)
+        return -1;
+    /* the head, with the printer's own format */
+    char flags[40];
+    Buf fb = {flags, 0, sizeof flags};
+    if (put_flags(&fb, s->flags, ",", 1) < 0)
+        return -1;
+    PyObject *fl = fb.n ? PyUnicode_DecodeASCII(flags, fb.n, "strict") : PyUnicode_FromString("-");
+    PyObject *args = fl ? Py_BuildValue("(LdOOOOsL)", no, ts - first_ts, en->cport, self->arrows[en->d], en->sport,
+                                        fl, ack ? "TCP" : "WS", plen) : NULL;
+    Py_XDECREF(fl);
+    PyObject *head = args ? PyUnicode_Format(self->head_fmt, args) : NULL;
+    Py_XDECREF(args);
+    if (head == NULL)
+        return -1;
+    Py_ssize_t hn;
+    const char *h = PyUnicode_AsUTF8AndSize(head, &hn);
+    Py_ssize_t head_w = PyUnicode_GET_LENGTH(head);   /* its arrow is one cell; the rest ASCII */
+    Buf *b = &self->out;
+    Py_ssize_t row_start = b->n;   /* to take the row back when its frame lines are the printer's */
+    int bad = h == NULL;
+    /* the Info, cut to what is left of the line (_fit, ASCII) */
+    long long room = width - head_w;
+    const char *info = self->tmp2.p;
+    Py_ssize_t in = self->tmp2.n;
+    if (!ack && in >= 10 && memcmp(info, "WebSocket ", 10) == 0) {
+        info += 10;                /* the WS protocol column says it */
+        in -= 10;
+    }
+    if (room <= 0)
+        in = 0;                    /* _fit gives "" */
+    if (!bad) {
+        if (!in)
+            bad = put(b, h, hn - 1) < 0;                  /* no trailing blank after Len */
+        else if (in <= room)
+            bad = put(b, h, hn) < 0 || put(b, info, in) < 0;
+        else {
+            long long keep = room - self->ellipsis_w;
+            bad = put(b, h, hn) < 0
+                  || (keep > 0 ? put(b, info, keep) < 0 || put_bytes_obj(b, self->ellipsis) < 0
+                               : put(b, info, room) < 0);
+        }
+    }
+    Py_DECREF(head);
+    if (bad || PUTS(b, "\n") < 0)
+        return -1;
+    /* the label: on its own line, or wrapped (the printer's memoised _label_lines) */
+    if (self->tmp.n) {
+        if (self->tmp.n + self->narrow_indent_w <= width) {
+            if (buf_reserve(b, self->narrow_indent_w) < 0)
+                return -1;
+            memset(b->p + b->n, ' ', self->narrow_indent_w);
+            b->n += self->narrow_indent_w;
+            if (put(b, self->tmp.p, self->tmp.n) < 0 || PUTS(b, "\n") < 0)
+                return -1;
+        } else {
+            PyObject *label = PyUnicode_DecodeASCII(self->tmp.p, self->tmp.n, "strict");
+            PyObject *wl = label ? PyLong_FromLongLong(width) : NULL, *iw = wl ? PyLong_FromLongLong(self->narrow_indent_w) : NULL;
+            PyObject *lines = iw ? PyObject_CallMethodObjArgs(P, self->s_label_lines, label, wl, iw, self->label_rest,
+                                                              NULL) : NULL;
+            Py_XDECREF(label);
+            Py_XDECREF(wl);
+            Py_XDECREF(iw);
+            if (lines == NULL || !PyList_Check(lines)) {
+                Py_XDECREF(lines);
+                return -1;
+            }
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+                Py_ssize_t ln;
+                const char *u = PyUnicode_AsUTF8AndSize(PyList_GET_ITEM(lines, i), &ln);
+                if (u == NULL || put(b, u, ln) < 0 || PUTS(b, "\n") < 0) {
+                    Py_DECREF(lines);
+                    return -1;
+                }
+            }
+            Py_DECREF(lines);
+        }
+    }
+    if (frame != NULL) {
+        int fr = frame_lines(self, b, frame, width);
+        if (fr <= 0) {
+            b->n = row_start;
+            if (fr == 0 && slot_setattr_i64(P, self->s_rows, rows) < 0)     /* the printer counts it itself */
+                return -1;
+            return fr;
+        }
+    }
+    return 1;
+}
+
 /* A bare ACK's row: Analyzer._label's "ack" role, its label from _ack_label. */
 static int ack_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tsobj, PyObject *acked,
                    uint32_t rel_seq, uint32_t rel_ack, long long wirelen, long long window) {
@@ -1876,6 +2340,11 @@ static int ack_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tso
     }
     if (self->acc != NULL)
         return stats_row(self, en, PyLong_AsLongLong(noobj), noobj, tsobj, 0, 0, 0, 0, 0);
+    if (self->printer != NULL) {
+        int r = timeline_row(self, en, s, PyLong_AsLongLong(noobj), PyFloat_AS_DOUBLE(tsobj), 1, 0, NULL);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
     if (self->rows)
         return emit_row(self, en, s, noobj, tsobj, rel_seq, rel_ack, 0, wirelen, window, NULL, NULL, NULL,
                         self->s_ack, self->s_tcp);
@@ -1930,6 +2399,8 @@ static int try_fast(Lane *self, Packet *k) {
     PyObject *notes = NULL;        /* list of (Note, code, JSON line) from the Python notes */
     PyObject *msg = NULL;          /* the Message, when one is needed */
     PyObject *acked = NULL;        /* the packet of the peer this ACK newly acknowledges (TcpResult.acked_no) */
+    int tr;                        /* timeline_row's answer */
+    FrameFacts ff;
 
     /* --- TCP: tcp.Tracker.feed for an in-order data segment of a known connection --- */
     PyObject *me = en->me, *peer = en->peer;
@@ -2334,6 +2805,11 @@ tcp_done:
         }
         if (stats_row(self, en, no, noobj, tsobj, pl.done ? pl.d_opcode : 0, m_length, m_wire, m_compressed,
                       first_no) < 0)
+            goto out;
+    } else if (self->printer != NULL && !pl.control && (notes == NULL || PyList_GET_SIZE(notes) == 0)
+               && (tr = timeline_row(self, en, &s, no, PyFloat_AS_DOUBLE(tsobj), 0, plen,
+                                     pl.done ? frame_facts(&ff, &pl, m_length, m_compressed) : NULL)) != 0) {
+        if (tr < 0)
             goto out;
     } else if (self->rows) {
         if (emit_row(self, en, &s, noobj, tsobj, rel_seq, rel_ack, plen, wirelen, window, frame_obj, msg, notes,

@@ -78,10 +78,44 @@ def json_lane(analyzer: Analyzer, writer) -> Optional[object]:
     return _lane(analyzer, write=_bytes_writer(writer.out))
 
 
-def row_lane(analyzer: Analyzer, sink: Callable) -> Optional[object]:
+def row_lane(analyzer: Analyzer, sink: Callable, printer=None) -> Optional[object]:
     """A lane that hands the model.Row of each packet it takes to sink(row, connection record), as the Python
-    path would after Analyzer.feed; or None."""
-    return _lane(analyzer, sink=sink)
+    path would after Analyzer.feed; or None. `printer`: the TimelinePrinter that `sink` is the row method of;
+    when it writes plain text straight to its file, the lane writes the rows with nothing beneath them (the
+    segments of a long frame, bare ACKs) itself, as TimelinePrinter.row would in the narrow layout."""
+    from .render import timeline as tl
+    if printer is None or type(printer) is not tl.TimelinePrinter or printer.live or not printer._plain \
+            or printer.console.record or not printer._direct_ok(printer.console):
+        return _lane(analyzer, sink=sink)
+    return _lane(analyzer, sink=sink, write=_bytes_writer(printer.console.file), printer=printer,
+                 console=printer.console, introduced=printer._introduced, head_fmt=printer._head_fmt,
+                 show_acks=printer.show_acks, label_rest=tl._NARROW_INDENT + "  ", ellipsis=printer.g.ellipsis,
+                 ellipsis_w=tl._cells(printer.g.ellipsis), wide_width=tl.WIDE_WIDTH, width_refresh=tl._WIDTH_REFRESH,
+                 narrow_indent_w=tl._NARROW_INDENT_W, **_frame_words(printer),
+                 **{"arrow.c2s": printer._arrows[model.C2S], "arrow.s2c": printer._arrows[model.S2C]})
+
+
+def _frame_words(printer) -> dict:
+    """The words of the frame and message lines beneath a data row, for the lane to write them; with
+    one_cell=False (a language whose words are two cells wide) it leaves those rows to the printer."""
+    from .render import timeline as tl
+    kinds = printer._kinds
+    words = {
+        "tl.frame.1": printer._frame_names[1], "tl.frame.2": printer._frame_names[2],
+        "tl.compressed": printer._compressed, "tl.masked": printer._masked,
+        "tl.masked_key.0": printer._masked_key, "tl.masked_key.1": printer._masked_key_end,
+        "tl.byte": printer._byte, "tl.bytes": printer._bytes, "tl.deflated": printer._deflated,
+        "tl.glyph.frame": printer.g.frame, "tl.glyph.message": printer.g.message, "tl.colon": printer._colon,
+        "tl.indent": tl._NARROW_INDENT,
+        # TimelinePrinter._message_text's head of a one-frame compressed message: \0 stands for the length as
+        # sent, \1 for the size inflated
+        **{f"tl.msg.{op}": printer._msg.format(kind=kinds[op], size=printer._inflated.format(
+            wire="\0", arrow=printer.g.to, size="\1")) for op in (1, 2)},
+    }
+    one_cell = all(tl._one_cell_only(w.replace("\0", "").replace("\1", "")) for w in words.values()) \
+        and tl._one_cell_only(printer.g.ellipsis)
+    return {**words, "one_cell": one_cell, "preview_chars": tl.PREVIEW_CHARS, "preview_bytes": tl.PREVIEW_BYTES,
+            "min_preview": tl._MIN_PREVIEW}
 
 
 def stats_lane(analyzer: Analyzer, collector) -> Optional[object]:
@@ -92,12 +126,12 @@ def stats_lane(analyzer: Analyzer, collector) -> Optional[object]:
 
 
 def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[Callable] = None,
-          **stats) -> Optional[object]:
+          **more) -> Optional[object]:
     if not available() or type(analyzer) is not Analyzer:
         return None
     t = analyzer._t
     side = analyzer._side
-    json_notes = write is not None
+    json_notes = write is not None and sink is None
 
     def note(tc, no: int, rec) -> tuple:
         row = _NoteRow(no)
@@ -106,7 +140,7 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         return n, n.code, _dumps(note_record(n)) if json_notes else None
 
     spec = {
-        **stats, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
+        **more, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
         "finished": analyzer.tracker.finished,
         "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,

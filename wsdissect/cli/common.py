@@ -136,8 +136,8 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
     if not live:
         lane = json_lane(analyzer, out) if keep is None else None
         if lane is None:
-            lane = row_lane(analyzer, write_row if keep is None else
-                            (lambda row, conn: write_row(row, conn) if keep(row) else None))
+            lane = row_lane(analyzer, write_row, printer=out) if keep is None else \
+                row_lane(analyzer, lambda row, conn: write_row(row, conn) if keep(row) else None)
     try:
         try:
             if lane is not None:
