@@ -1,22 +1,26 @@
-/* wsdissect._fastlane: the common packet of a busy capture, analysed and written as JSON in C.
+/* wsdissect._fastlane: the common packets of a busy capture, analysed in C.
  *
  * Why: issue 5 asks `read --json` to run at a quarter of tshark's time. bench/floor.py measured that no
  * pure-CPython design gets there (writing one line per packet alone costs 0.35x tshark), so the packets that
- * make up nearly all of a busy WebSocket capture take this lane instead:
+ * make up nearly all of a busy WebSocket capture take this lane instead. Taken: a TCP segment of a connection
+ * whose both directions are WebSocket frames, in order, ACK set, no SYN/FIN/RST, that is
+ *   - data that carries on a frame in progress, completes at most one whole message (text or binary, FIN,
+ *     compressed or not, masked as its side must be) or one Ping/Pong, and/or starts the next frame; or
+ *   - a bare ACK that acknowledges something new.
  *
- *   an in-order TCP segment with payload, ACK set, no SYN/FIN/RST, of a connection whose both directions are
- *   WebSocket frames, whose bytes carry on a frame in progress, complete at most one whole data message
- *   (text/binary, FIN, compressed or not, masked as its side must be) and/or start the next frame.
+ * The lane keeps no analysis state of its own. It reads and updates the very objects the Python analyzer uses
+ * (tcp.Direction, tcp.TcpConnection, analyzer._ConnState, the websocket FrameParser and Inflater...), by slot
+ * offset, exactly as Analyzer.feed would. Every packet is first checked without changing anything; one the
+ * lane does not take (a handshake, a gap, a close, a note...) is left untouched for the Python path (`feed`
+ * and `scan` hand it back). A compressed message is inflated here as Inflater does; when it needs a note (not
+ * inflated cleanly, not UTF-8) the Python code finishes it, so every note is still written by Python.
  *
- * The lane keeps no state of its own. It reads and updates the very objects the Python analyzer uses
- * (tcp.Direction, tcp.TcpConnection, analyzer._ConnState, websocket FrameParser...), by slot offset, exactly as
- * Analyzer.feed + JsonLinesWriter.row would, and writes the same bytes. Every packet is first checked without
- * changing anything; one the lane does not take (a handshake, a ping, a gap, a note...) is left untouched for
- * the Python path (`feed` returns False). A whole compressed message is inflated by the Python code
- * (WebSocketDirection._whole_compressed), so deflate and its rare failures stay in one place.
+ * What a taken packet becomes: its JSON lines (json mode), a model.Row for the view (rows mode; for a timeline
+ * printed as plain text the lane writes the usual rows itself, as TimelinePrinter.row would), or the
+ * StatsCollector's numbers (stats mode). wsdissect/fastlane.py says which, and passes the words.
  *
  * The Python path is the reference: WSDISSECT_PURE=1 turns this lane off, and tests/test_fastlane.py and
- * tests/fuzz/differential.py --pure-vs-fast check the two give byte-identical output.
+ * tests/fuzz/differential.py --pure-vs-fast check that the two give byte-identical output.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -1,9 +1,11 @@
-"""The C fast lane of `read --json` (wsdissect/_fastlane.c), and when it is used.
+"""The C fast lane (wsdissect/_fastlane.c): which lane a command gets, and what it is told.
 
-The lane takes the common packet of a busy capture (in-order WebSocket data of an established connection) and
-does in C what Analyzer.feed and JsonLinesWriter.row would do with it, on the same objects and to the same
-bytes; every other packet goes the Python way. It is optional: without a C compiler at install time, or with
-WSDISSECT_PURE=1 in the environment, everything runs in Python, which stays the reference.
+The lane takes the common packets of a busy capture (in-order WebSocket data of an established connection, bare
+ACKs, pings and pongs) and does in C what Analyzer.feed would do with them, on the same objects, then what the
+command does with the row: JsonLinesWriter.row (json_lane), the view's row method with, for a plain-text
+timeline, TimelinePrinter.row itself (row_lane), or StatsCollector.row (stats_lane). Every other packet goes the
+Python way. It is optional: without a C compiler at install time, or with WSDISSECT_PURE=1 in the environment,
+everything runs in Python, which stays the reference (tests/test_fastlane.py compares the two).
 """
 from __future__ import annotations
 
