@@ -1676,6 +1676,16 @@ static int inf_end_message(Lane *self, PyObject *inf) {
     return 0;
 }
 
+/* *out = obj.name, an int */
+static int attr_i64(PyObject *obj, PyObject *name, long long *out) {
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    *out = PyLong_AsLongLong(v);
+    Py_DECREF(v);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 static int slot_setattr_i64(PyObject *obj, PyObject *name, long long v) {
     PyObject *x = PyLong_FromLongLong(v);
     if (x == NULL)
@@ -2157,12 +2167,8 @@ static int timeline_row(Lane *self, Entry *en, Seg *s, long long no, double ts, 
     Py_DECREF(any);
     if (!printed)
         return 0;
-    PyObject *rowsv = PyObject_GetAttr(P, self->s_rows);
-    if (rowsv == NULL)
-        return -1;
-    long long rows = PyLong_AsLongLong(rowsv);
-    Py_DECREF(rowsv);
-    if (rows == -1 && PyErr_Occurred())
+    long long rows, width;
+    if (attr_i64(P, self->s_rows, &rows) < 0)
         return -1;
     if (rows % self->width_refresh == 0) {
         PyObject *w = PyObject_GetAttr(self->console, self->s_width);
@@ -2171,12 +2177,7 @@ static int timeline_row(Lane *self, Entry *en, Seg *s, long long no, double ts, 
         if (r < 0)
             return -1;
     }
-    PyObject *wv = PyObject_GetAttr(P, self->s_width_);
-    if (wv == NULL)
-        return -1;
-    long long width = PyLong_AsLongLong(wv);
-    Py_DECREF(wv);
-    if (width == -1 && PyErr_Occurred())
+    if (attr_i64(P, self->s_width_, &width) < 0)
         return -1;
     if (width >= self->wide_width)
         return 0;                  /* the wide layout: the printer's */
