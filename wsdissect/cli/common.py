@@ -141,9 +141,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
     try:
         try:
             if lane is not None:
-                it = _lane_rest(lane, it)
-                if shortcut is not None:
-                    shortcut.scan = lane.scan     # and whole pcap records before they become RawPackets
+                it = through_lane(lane, it, shortcut)
             set_origin = getattr(out, "origin", None)
             for raw in it:
                 if set_origin is not None:
@@ -185,8 +183,11 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         warn_truncated(source, [truncated])
 
 
-def _lane_rest(lane, packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
-    """The packets the fast lane leaves to the Python path."""
+def through_lane(lane, packets: Iterator[RawPacket], shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
+    """The packets the fast lane (fastlane.py) leaves to the Python path. With the Shortcut the packets come
+    from, the lane also takes whole pcap records before they become RawPackets."""
+    if shortcut is not None:
+        shortcut.scan = lane.scan
     feed = lane.feed
     for raw in packets:
         if not feed(raw):

@@ -11,7 +11,7 @@ from ..fastlane import row_lane, stats_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
 from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
-    limit_options, make_limits, primed, save_export, until_damage, view_console, warn_truncated
+    limit_options, make_limits, primed, save_export, through_lane, until_damage, view_console, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
@@ -32,9 +32,7 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     # The C fast lane (fastlane.py) analyses the common packet itself and hands its row to on_row.
     lane = row_lane(analyzer, on_row) if collector is None else stats_lane(analyzer, collector)
     if lane is not None:
-        shortcut.scan = lane.scan
-        feed = lane.feed
-        packets = (raw for raw in packets if not feed(raw))
+        packets = through_lane(lane, packets, shortcut)
     for raw in packets:
         row = analyzer.feed(raw)
         if row is not None:
