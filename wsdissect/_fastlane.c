@@ -644,7 +644,8 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
 static int flush_out(Lane *self) {
     if (!self->out.n)
         return 0;
-    PyObject *s = PyBytes_FromStringAndSize(self->out.p, self->out.n);   /* UTF-8: write() takes bytes */
+    /* UTF-8; write() takes a memoryview of the buffer, valid until it returns (no copy of the output) */
+    PyObject *s = PyMemoryView_FromMemory(self->out.p, self->out.n, PyBUF_READ);
     self->out.n = 0;
     if (s == NULL)
         return -1;

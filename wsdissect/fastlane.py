@@ -56,8 +56,9 @@ def _split(template: str, **fields) -> list:
 
 
 def _bytes_writer(out):
-    """write(bytes) for the lane's UTF-8 output: straight to the binary buffer under a UTF-8 text stream
-    (after what the Python path wrote to the text layer), else decoded and written as text."""
+    """write(data) for the lane's UTF-8 output (a memoryview of the lane's buffer, valid during the call):
+    straight to the binary buffer under a UTF-8 text stream (after what the Python path wrote to the text
+    layer), else decoded and written as text."""
     buffer = getattr(out, "buffer", None)
     encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
     if buffer is not None and encoding == "utf8":
@@ -69,7 +70,7 @@ def _bytes_writer(out):
             put(data)
         return write
     text_write = out.write
-    return lambda data: text_write(data.decode("utf-8"))
+    return lambda data: text_write(str(data, "utf-8"))
 
 
 def json_lane(analyzer: Analyzer, writer) -> Optional[object]:
