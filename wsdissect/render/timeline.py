@@ -781,12 +781,9 @@ class TimelinePrinter:
         console.print(text, soft_wrap=True)
 
     def _direct_ok(self, console: Console) -> bool:
-        """May we write to console.file ourselves? Not when rich must see the output: recording, capture(),
-        a Live display, Jupyter; nor for colour rich cannot express as ANSI codes (legacy Windows).
-        (_buffer_index and _live_stack are rich internals, read defensively: absent means "no".)"""
-        if not self._direct_possible or console.record or getattr(console, "_buffer_index", 0):
-            return False
-        return not (getattr(console, "_live_stack", None) or getattr(console, "_live", None))
+        """May we write to console.file ourselves? Not when rich must see the output (writes_direct); nor for
+        colour rich cannot express as ANSI codes (legacy Windows)."""
+        return self._direct_possible and writes_direct(console)
 
     def _paint(self, text: str, style: str) -> str:
         if not style or not text:
@@ -819,6 +816,15 @@ class TimelinePrinter:
         if f.notes:
             ending.append(plural(t, "view.notes", f.notes))
         lines.extend((x, "") for x in _pack(ending, width, "    ", "    ", t["sep.items"]))
+
+
+def writes_direct(console: Console) -> bool:
+    """May a view write to console.file itself, rich unaware? Not when rich must see the output: recording
+    (--export), capture(), a Live display, Jupyter. (_buffer_index and _live_stack are rich internals, read
+    defensively: absent means "no".)"""
+    if console.is_jupyter or console.record or getattr(console, "_buffer_index", 0):
+        return False
+    return not (getattr(console, "_live_stack", None) or getattr(console, "_live", None))
 
 
 def _as_text(data: bytes) -> Optional[str]:
