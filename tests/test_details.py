@@ -215,3 +215,27 @@ def test_frame_split_across_packets(tmp_path):
     assert "Payload bytes 96-199 of 200 are in this packet" in second
     offs = sorted(_marked_offsets(second))
     assert offs == list(range(54, 54 + 104))          # Ethernet 14 + IPv4 20 + TCP 20, then 104 bytes
+
+
+def test_emit_writes_plain_lines_itself_and_gives_recording_consoles_to_rich():
+    """emit() writes plain text straight to the console's file (the same bytes rich would print, without rich
+    splitting one Text of a whole view into lines); a recording console (--export) still goes through rich."""
+    import io
+
+    from rich.console import Console
+
+    from wsdissect.render.details import View, emit
+    lines = [("conn 0  a → b", "bold"), ([("↳ Text ", "green"), ("\"hi\"", "")], ""), ("", "")]
+    plain = Console(file=io.StringIO(), color_system=None, width=80)
+    calls = []
+    plain.print = lambda *a, **k: calls.append(a)        # rich must not be asked
+    emit(View(plain), lines)
+    assert plain.file.getvalue() == "conn 0  a → b\n↳ Text \"hi\"\n\n" and not calls
+    raw = io.BytesIO()
+    ascii_file = io.TextIOWrapper(raw, encoding="ascii")
+    emit(View(Console(file=ascii_file, color_system=None, width=80)), lines[:1])
+    ascii_file.flush()
+    assert raw.getvalue() == b"conn 0  a -> b\n"
+    recording = Console(file=io.StringIO(), color_system=None, width=80, record=True)
+    emit(View(recording), lines)
+    assert recording.export_text() == "conn 0  a → b\n↳ Text \"hi\"\n\n"
