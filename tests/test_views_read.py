@@ -176,3 +176,28 @@ def test_each_cap_is_listed_once_in_the_summary_however_often_it_is_hit():
     summary = json.loads(out.splitlines()[-1])
     assert summary["notes_by_code"]["message-truncated"] > 1
     assert len(summary["caps"]) == len({"message-truncated", "frame-truncated"} & set(summary["notes_by_code"]))
+
+
+def test_flow_lines_that_fit_skip_rich_and_the_others_do_not():
+    """FlowPrinter._out: a plain line that fits the width is written straight to the file (what rich would print,
+    without its rendering and flush per line); a longer one, a live view or a recording console go to rich."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from wsdissect.render.flow import FlowPrinter
+    console = Console(file=io.StringIO(), color_system=None, width=40)
+    printed = []
+    console.print = lambda *a, **k: printed.append(a)
+    p = FlowPrinter(console)
+    p._out(Text("conn 0  GET /", style="bold"), highlight=False)
+    p._out()
+    assert console.file.getvalue() == "conn 0  GET /\n\n" and not printed
+    p._out(Text("x" * 41))
+    assert len(printed) == 1 and console.file.getvalue() == "conn 0  GET /\n\n"
+    for other in (FlowPrinter(console, live=True),
+                  FlowPrinter(Console(file=io.StringIO(), color_system=None, width=40, record=True))):
+        other.console.print = lambda *a, **k: printed.append(a)
+        other._out(Text("short"))
+    assert len(printed) == 3

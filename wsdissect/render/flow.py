@@ -21,7 +21,7 @@ from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, CaptureSummary, Connection, Frame, Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
 from .styles import role_style
-from .timeline import clean
+from .timeline import clean, writes_direct
 from .words import close_name
 
 # Phases in the order a connection lives them; a row never moves its connection back to an earlier phase
@@ -239,6 +239,20 @@ class FlowPrinter(_LadderWriter):
         self.live = live
         self._pens: dict[int, _Pen] = {}        # live: per connection drawn so far
         self._last: Optional[int] = None        # live: the connection of the last arrow drawn
+        # Plain UTF-8 text, not live: a line that fits is written straight to the file (see _out).
+        self._direct = not live and not self.ascii and (console.color_system is None or console.no_color)
+
+    def _out(self, text="", **kw) -> None:
+        """console.print(text, **kw); or, when rich need not see it (plain text, not live, writes_direct) and
+        the line fits the width, so that rich would print it as it is, the line written straight to the
+        console's file: the same bytes without rich's rendering and flush per line (most of a flow view's time)."""
+        console = self.console
+        if self._direct and writes_direct(console):
+            plain = text.plain if isinstance(text, Text) else text
+            if "\n" not in plain and cell_len(plain) <= console.width:
+                console.file.write(plain + "\n")
+                return
+        console.print(text, **kw)
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
         if not self.live:
@@ -251,7 +265,7 @@ class FlowPrinter(_LadderWriter):
         arrow = self.rows.arrow(row)
         if pen is None:
             if self._last is not None:
-                self.console.print()
+                self._out()
             pen = self._pens[cid] = _Pen()
             self._heading(conn, cid)
         elif cid != self._last:
@@ -260,7 +274,7 @@ class FlowPrinter(_LadderWriter):
             name = self.t["flow.continued"].format(conn=self.t["view.conn"].format(id=cid),
                                                    phase=self.phases[arrow.phase])
             h = "-" if self.ascii else "─"
-            self.console.print(Text(" " * gutter + "|" + _center(f" {name} ", lane, h) + "|", style="bold"),
+            self._out(Text(" " * gutter + "|" + _center(f" {name} ", lane, h) + "|", style="bold"),
                                highlight=False)
             pen.phase = arrow.phase
         self._last = cid
@@ -275,18 +289,18 @@ class FlowPrinter(_LadderWriter):
         pen = _Pen()
         for a in arrows:
             self._draw(a, pen)
-        self.console.print()
+        self._out()
         self.drawn += 1
 
     def summary(self, s: CaptureSummary) -> None:
         if self.live:
             if self._last is not None:
-                self.console.print()
+                self._out()
         else:
             self._remaining(s)
         for line in _footnotes(s, self.t, self.console.width):
             # What the diagram cannot show but a reader must know: caps reached, a damaged file, kernel drops.
-            self.console.print(Text(line, style="yellow"), highlight=False)
+            self._out(Text(line, style="yellow"), highlight=False)
         self.console.file.flush()
 
     def _layout(self) -> tuple[int, int]:
@@ -304,12 +318,12 @@ class FlowPrinter(_LadderWriter):
         title = self.t["view.conn"].format(id=cid)
         if conn is not None and conn.uri:
             title += f"  {conn.method or 'GET'} {conn.uri}"
-        out.print(Text(title, style="bold"), highlight=False)
+        self._out(Text(title, style="bold"), highlight=False)
         cw, sw = self.t["side.client"], self.t["side.server"]
         head = (" " * gutter + cw + " " * max(lane // 2 - cell_len(cw), 1)
                 + " " * max(lane - lane // 2 + 1 - cell_len(sw), 0) + sw)
-        out.print(Text(head, style="bold"), highlight=False)
-        out.print(Text(" " * gutter + client.ljust(lane // 2) + server.rjust(lane - lane // 2 + 1)),
+        self._out(Text(head, style="bold"), highlight=False)
+        self._out(Text(" " * gutter + client.ljust(lane // 2) + server.rjust(lane - lane // 2 + 1)),
                   highlight=False)
 
     def _draw(self, a: Arrow, pen: _Pen) -> None:
@@ -319,13 +333,13 @@ class FlowPrinter(_LadderWriter):
         h, left, right = ("-", "<", ">") if self.ascii else ("─", "◀", "▶")
         if pen.prev_ts is not None and a.ts - pen.prev_ts >= SILENCE_WORTH_SHOWING:
             gap = self.t["flow.silence"].format(seconds=f"{a.ts - pen.prev_ts:.1f}")
-            out.print(Text(" " * gutter + (":" if self.ascii else "┆") + _center(gap, lane, " ") +
+            self._out(Text(" " * gutter + (":" if self.ascii else "┆") + _center(gap, lane, " ") +
                            (":" if self.ascii else "┆"), style="dim italic"), highlight=False)
         pen.prev_ts = a.ts
         if a.phase != pen.phase:
             pen.phase = a.phase
             name = f" {self.phases[a.phase]} "
-            out.print(Text(" " * gutter + "|" + _center(name, lane, h if not self.ascii else "-") + "|",
+            self._out(Text(" " * gutter + "|" + _center(name, lane, h if not self.ascii else "-") + "|",
                            style="bold"), highlight=False)
         text = a.text
         room = lane - 6
@@ -349,7 +363,7 @@ class FlowPrinter(_LadderWriter):
         t.append("|")
         t.append(line[:lane], style=role_style(a.role))
         t.append("|")
-        out.print(t, highlight=False, no_wrap=True, overflow="crop")
+        self._out(t, highlight=False, no_wrap=True, overflow="crop")
 
 
 class MermaidPrinter(_LadderWriter):
