@@ -361,7 +361,7 @@ typedef struct {
     Py_ssize_t off[N_SLOTS];
     PyObject *c2s, *s2c, *m_ws;
     PyObject *note;                /* note(tc, no, record) -> (code, JSON line) */
-    PyObject *s_move_to_end, *s_append, *s_popleft, *s_whole_compressed;
+    PyObject *s_move_to_end, *s_append, *s_popleft;
     PyObject *move_to_end;         /* conns.move_to_end */
     PyObject *empty_bytes;
     /* label pieces, UTF-8 bytes, [direction] or [direction][text?][head, tail] */
@@ -422,7 +422,7 @@ static void Lane_dealloc(Lane *self) {
     Py_XDECREF(self->c2s); Py_XDECREF(self->s2c); Py_XDECREF(self->m_ws);
     Py_XDECREF(self->s_move_to_end); Py_XDECREF(self->s_append); Py_XDECREF(self->s_popleft);
     Py_XDECREF(self->move_to_end);
-    Py_XDECREF(self->s_whole_compressed); Py_XDECREF(self->empty_bytes);
+    Py_XDECREF(self->empty_bytes);
     for (int d = 0; d < 2; d++) {
         Py_XDECREF(self->partial[d]); Py_XDECREF(self->bytes_many[d]); Py_XDECREF(self->compressed[d]);
         for (int t = 0; t < 2; t++)
@@ -513,7 +513,6 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         || !(self->move_to_end = PyObject_GetAttr(self->conns, self->s_move_to_end))
         || !(self->s_append = PyUnicode_InternFromString("append"))
         || !(self->s_popleft = PyUnicode_InternFromString("popleft"))
-        || !(self->s_whole_compressed = PyUnicode_InternFromString("_whole_compressed"))
         || !(self->empty_bytes = PyBytes_FromStringAndSize(NULL, 0)))
         return -1;
     static const char *dirs[2] = {"c2s", "s2c"};
@@ -941,7 +940,7 @@ done:
  */
 typedef struct {
     int fin, rsv, opcode, masked, header_len;
-    long long length, first_no;
+    long long length;
     unsigned char key[4];
     Py_ssize_t pos, take;          /* its payload bytes in this packet */
 } Hdr;
@@ -953,7 +952,6 @@ typedef struct {
     long long mid_phase, mid_room, mid_remaining;
     /* the one frame this packet completes */
     int done;                      /* 0 none, 1 the frame in progress, 2 a whole frame of this packet */
-    Hdr whole;                     /* done == 2 */
     PyObject *payload;             /* its unmasked payload (new ref) */
     PyObject *text;                /* its text when uncompressed text (new ref) */
     int compressed;
@@ -1118,7 +1116,6 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
         hd.masked = masked;
         hd.header_len = (int)size;
         hd.length = (long long)length;
-        hd.first_no = no;
         if (masked)
             memcpy(hd.key, h + size - 4, 4);
         hd.pos = pos + size;
@@ -1136,7 +1133,6 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
             pl->payload = unmasked(p + hd.pos, hd.take, masked ? hd.key : NULL, 0);
             if (pl->payload == NULL)
                 return -1;
-            pl->whole = hd;
             pl->done = 2;
             pl->compressed = hd.rsv == 4;
             pl->d_fin = hd.fin; pl->d_rsv = hd.rsv; pl->d_opcode = hd.opcode; pl->d_masked = masked;

@@ -47,11 +47,11 @@ class _NoteRow:
         self.notes: list = []
 
 
-def _split(template: str, **fields) -> list:
-    """A catalog template with one field left open: the text before it and after it."""
-    parts = template.format(**{k: "\0" for k in fields}).split("\0")
+def _halves(sentence: str) -> list:
+    """A sentence formatted with "\0" for its one open field: the text before it and after it."""
+    parts = sentence.split("\0")
     if len(parts) != 2:
-        raise ValueError("template")
+        raise ValueError(sentence)
     return parts
 
 
@@ -84,11 +84,12 @@ def json_lane(analyzer: Analyzer, writer) -> Optional[object]:
 def row_lane(analyzer: Analyzer, sink: Callable, printer=None) -> Optional[object]:
     """A lane that hands the model.Row of each packet it takes to sink(row, connection record), as the Python
     path would after Analyzer.feed; or None. `printer`: the TimelinePrinter that `sink` is the row method of;
-    when it writes plain text straight to its file, the lane writes the rows with nothing beneath them (the
-    segments of a long frame, bare ACKs) itself, as TimelinePrinter.row would in the narrow layout."""
+    when it writes plain text straight to its file, the lane writes the usual rows itself (segments of a long
+    frame, bare ACKs, data rows with their frame and message lines), as TimelinePrinter.row would in the narrow
+    layout, and hands it the others."""
     from .render import timeline as tl
     if printer is None or type(printer) is not tl.TimelinePrinter or printer.live or not printer._plain \
-            or printer.console.record or not printer._direct_ok(printer.console):
+            or not printer._direct_ok(printer.console):
         return _lane(analyzer, sink=sink)
     return _lane(analyzer, sink=sink, write=_bytes_writer(printer.console.file), printer=printer,
                  console=printer.console, introduced=printer._introduced, head_fmt=printer._head_fmt,
@@ -143,8 +144,8 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         return n, n.code, _dumps(note_record(n)) if json_notes else None
 
     spec = {
-        **more, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels, "conns": analyzer.tracker.conns,
-        "finished": analyzer.tracker.finished,
+        **more, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels,
+        "conns": analyzer.tracker.conns, "finished": analyzer.tracker.finished,
         "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,
         "ConnState": _analyzer._ConnState, "Connection": model.Connection, "CaptureSummary": model.CaptureSummary,
@@ -158,28 +159,21 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         "name.10": t["name.frame"].format(names=_opcode_word(10, t)),
     }
     try:
-        for k, part in enumerate(_split(t["bytes.many"], n=None)):
-            spec[f"bytes.many.{k}"] = part
-        for k, part in enumerate(_split(t["paren"], text=None)):
-            spec[f"paren.{k}"] = part
-        for k, part in enumerate(_split(t["msg.compressed"], n=None)):
-            spec[f"compressed.{k}"] = part
+        halves = {"bytes.many": t["bytes.many"].format(n="\0"), "paren": t["paren"].format(text="\0"),
+                  "compressed": t["msg.compressed"].format(n="\0")}
         for d in (model.C2S, model.S2C):
             spec[f"partial.{d}"] = analyzer._ws_partial[d]
             # Analyzer._ack_label's two sentences: \0 stands for the packet number, \1 for its name in parentheses
             spec[f"ack.nothing.{d}"] = t["ack.nothing"].format(side=side[d])
             spec[f"ack.of.{d}"] = t["ack.of"].format(no="\0", name="\1", side=side[d])
             for kind in ("ping", "pong"):
-                parts = t["control." + kind].format(side=side[d], size="\0").split("\0")
-                if len(parts) != 2:
-                    raise ValueError(kind)
-                for k, part in enumerate(parts):
-                    spec[f"control.{kind}.{d}.{k}"] = part
+                halves[f"control.{kind}.{d}"] = t["control." + kind].format(side=side[d], size="\0")
             for kind in ("text", "binary"):
                 # Analyzer._frames_label's one-message sentence, split the same way around its detail.
-                head, tail = t["data.one"].format(side=side[d], message=t["msg." + kind].format(
-                    detail="\0")).split("\0")
-                spec[f"one.{d}.{kind}.0"], spec[f"one.{d}.{kind}.1"] = head, tail
+                halves[f"one.{d}.{kind}"] = t["data.one"].format(side=side[d], message=t["msg." + kind].format(
+                    detail="\0"))
+        for key, sentence in halves.items():
+            spec[f"{key}.0"], spec[f"{key}.1"] = _halves(sentence)
     except (ValueError, KeyError, IndexError):
         return None               # a catalog whose sentences do not split this way: Python does it all
     return _fastlane.Lane(spec)
