@@ -824,6 +824,8 @@ static int purge_entries(Lane *self) {
     return 0;
 }
 
+static int counters_ok(Lane *self, Entry *en);
+
 /* The Entry for this packet's direction, made when the connection is a WebSocket one in both directions;
  * NULL without an exception when the lane cannot take the packet. */
 static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
@@ -918,7 +920,8 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
         en->dst = Py_NewRef(PyTuple_GET_ITEM(ends_addrs, 1));
     }
     en->ends = make_ends(dir, ends_addrs);
-    if (en->ends == NULL || en->src == NULL) {
+    /* the Connection's counters (dicts made with it, never replaced): checked once, here */
+    if (en->ends == NULL || en->src == NULL || !counters_ok(self, en)) {
         Py_CLEAR(en);
         goto done;
     }
@@ -2423,7 +2426,7 @@ static int try_fast(Lane *self, Packet *k) {
     long long ack_off = pe_off + signed32(s.ack - (uint32_t)pe_abs);
     if ((PyList_GET_SIZE(pe_pending) && ack_off > pe_off) || (ack_off > pe_max && pe_max >= pe_off))
         goto out;                  /* the ACK declares bytes missing: notes (Python) */
-    if (me_off > (1LL << 60) || !counters_ok(self, en))
+    if (me_off > (1LL << 60))
         goto out;
     long long window = me_ws >= 0 && pe_ws >= 0 ? (long long)s.window << me_ws : s.window;
     uint32_t rel_seq = s.seq - (uint32_t)me_base, rel_ack = s.ack - (uint32_t)pe_base;
