@@ -372,6 +372,8 @@ typedef struct {
     PyObject *paren[2];            /* the parentheses around that name */
     PyObject *control[2][2][2];    /* [pong?][direction][head, tail] around the size: control.ping / control.pong */
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
+    uint32_t ts_sec, ts_frac;      /* the pcap record's time of the packet being taken, when ts_div is 10**6 */
+    long long ts_div;              /* 0 when the packet came as a RawPacket */
     long long taken;               /* packets the lane took */
     long long purge_every;         /* PURGE_EVERY, or the spec's "purge_every" */
     int rows;                      /* 1: each row goes to `sink` as a model.Row; 0: written as JSON */
@@ -1834,19 +1836,40 @@ static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *ts
 }
 
 /* The packet's JSON lines (render/jsonl.py's packet_line, frame_line, message_line, note lines). */
+/* repr(ts), as jsonl.py writes it. For a microsecond pcap time below 2**32 s, "sec.ffffff" without its trailing
+ * zeros is that repr whenever it reads back as ts: floats there lie less than 1e-6 apart, so no other string of
+ * at most six decimals reads back as the same float, and none shorter. It need not read back (sec + frac / 1e6
+ * is rounded twice), so that is checked. The general shortest-repr algorithm was 5 % of read --json. */
+static int put_ts(Lane *self, Buf *b, double ts) {
+    if (self->ts_div == 1000000 && self->ts_sec >= 1 && self->ts_frac < 1000000
+        && ts == (double)self->ts_sec + (double)self->ts_frac / 1e6) {
+        char s[32];
+        int n = snprintf(s, sizeof s, "%u.%06u", (unsigned)self->ts_sec, (unsigned)self->ts_frac);
+        while (s[n - 1] == '0' && s[n - 2] != '.')
+            n--;
+        s[n] = '\0';
+        double back = PyOS_string_to_double(s, NULL, NULL);
+        if (back == -1.0 && PyErr_Occurred())
+            return -1;
+        if (back == ts)
+            return put(b, s, n);
+    }
+    char *r = PyOS_double_to_string(ts, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (r == NULL)
+        return -1;
+    int w = put(b, r, (Py_ssize_t)strlen(r));
+    PyMem_Free(r);
+    return w;
+}
+
 static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsobj, uint32_t rel_seq,
                      uint32_t rel_ack, long long plen, long long wirelen, Plan *pl, PyObject *frame,
                      PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
                      int m_compressed, const char *kind) {
     Buf *b = &self->out;
     int ok = 1;
-    char *tsrepr = PyOS_double_to_string(PyFloat_AS_DOUBLE(tsobj), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-    if (tsrepr == NULL)
-        return -1;
-    int w = PUTS(b, "{\"type\":\"packet\",\"no\":") < 0 || put_i64(b, no) < 0 || PUTS(b, ",\"ts\":") < 0
-            || put(b, tsrepr, (Py_ssize_t)strlen(tsrepr)) < 0;
-    PyMem_Free(tsrepr);
-    if (w || PUTS(b, ",\"conn\":") < 0 || put_i64(b, en->cid) < 0 || PUTS(b, ",") < 0
+    if (PUTS(b, "{\"type\":\"packet\",\"no\":") < 0 || put_i64(b, no) < 0 || PUTS(b, ",\"ts\":") < 0
+        || put_ts(self, b, PyFloat_AS_DOUBLE(tsobj)) < 0 || PUTS(b, ",\"conn\":") < 0 || put_i64(b, en->cid) < 0 || PUTS(b, ",") < 0
         || put_bytes_obj(b, en->ends) < 0 || PUTS(b, ",\"flags\":\"") < 0 || put_flags(b, s->flags, ",", 1) < 0
         || PUTS(b, "\",\"seq\":") < 0 || put_i64(b, rel_seq) < 0 || PUTS(b, ",\"ack\":") < 0
         || put_i64(b, rel_ack) < 0 || PUTS(b, ",\"len\":") < 0 || put_i64(b, plen) < 0
@@ -2859,6 +2882,7 @@ static PyObject *Lane_feed(Lane *self, PyObject *raw) {
     if (ok && data != NULL && PyBytes_CheckExact(data) && tsobj != NULL && PyFloat_CheckExact(tsobj)
         && noobj != NULL && k.no != self->declined) {
         k.ts = PyFloat_AS_DOUBLE(tsobj);
+        self->ts_div = 0;
         k.p = (const unsigned char *)PyBytes_AS_STRING(data);
         k.n = PyBytes_GET_SIZE(data);
         k.noobj = noobj;
@@ -2909,6 +2933,9 @@ static PyObject *Lane_scan(Lane *self, PyObject *args) {
         k.ts = (double)u32(h, big) + (double)u32(h + 4, big) / (double)div;
         k.wirelen = u32(h + 12, big);
         k.linktype = linktype;
+        self->ts_sec = u32(h, big);
+        self->ts_frac = u32(h + 4, big);
+        self->ts_div = div;
         k.p = h + rec_len;
         k.n = (Py_ssize_t)caplen;
         r = take(self, &k);
