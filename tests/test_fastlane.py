@@ -174,3 +174,30 @@ def test_the_lane_lets_finished_connections_go(monkeypatch, purge_every):
         assert most < CONNS                      # two parsers a connection: only those recently opened
     else:
         assert most >= CONNS                     # held by the lane long after the analyzer finished them
+
+
+# (seconds, microseconds) whose sec + usec / 1e6, rounded twice, is not the float nearest "sec.usec": the lane
+# then cannot write "sec.usec" and must fall back to repr (found by sampling; most times read back exactly)
+UNROUNDED_TIMES = [(2, 577151), (248, 219735), (1, 863449), (12, 774762), (28, 526116), (138, 852919)]
+
+
+@needs_fastlane
+def test_packet_times_are_written_as_repr(tmp_path):
+    """The lane writes a microsecond time as "sec.usec" when that reads back as the packet's float, else as repr:
+    on times that do not read back, times at the top of the 32-bit range, whole seconds (repr keeps ".0"),
+    trailing zeros and second 0 (below 1 s the lane always uses repr), `read --json` is the same either way."""
+    import struct
+    data = bytearray(open(os.path.join(ROOT, "captures", "busy.pcap"), "rb").read())
+    times = UNROUNDED_TIMES + [(2 ** 32 - 1, 999999), (2 ** 32 - 2, 0), (1_700_000_000, 0),
+                               (1_700_000_000, 100000), (1_700_000_000, 120), (0, 123456), (0, 0), (5, 1)]
+    pos, i = 24, 0
+    while pos < len(data):
+        caplen = struct.unpack_from("<I", data, pos + 8)[0]
+        sec, usec = times[i % len(times)]
+        struct.pack_into("<II", data, pos, sec, usec + i // len(times) % 2 * (usec < 999999))
+        pos += 16 + caplen
+        i += 1
+    assert i > 1000
+    p = tmp_path / "times.pcap"
+    p.write_bytes(bytes(data))
+    assert_same(["read", str(p), "--json"])
