@@ -316,6 +316,9 @@ typedef struct {
     int client;             /* ws.client: frames of this direction must be masked */
     int has_inflater;
     long long cid;
+    /* stats mode: this connection's _ConnAcc and, of this direction, the dicts and list stats_row adds to
+     * (counts[dir]["text"], counts[dir]["binary"], wire, comp[dir]; made with the _ConnAcc, never replaced) */
+    PyObject *acc, *acc_text, *acc_binary, *acc_wire, *acc_comp;
 } Entry;
 
 static void Entry_dealloc(Entry *e) {
@@ -324,6 +327,8 @@ static void Entry_dealloc(Entry *e) {
     Py_XDECREF(e->peer_names);
     Py_XDECREF(e->ends); Py_XDECREF(e->src); Py_XDECREF(e->dst); Py_XDECREF(e->cidobj);
     Py_XDECREF(e->cport); Py_XDECREF(e->sport);
+    Py_XDECREF(e->acc); Py_XDECREF(e->acc_text); Py_XDECREF(e->acc_binary); Py_XDECREF(e->acc_wire);
+    Py_XDECREF(e->acc_comp);
     Py_TYPE(e)->tp_free((PyObject *)e);
 }
 
@@ -386,6 +391,8 @@ typedef struct {
     /* stats mode: render/stats.py's StatsCollector.row done here for data and ACK rows */
     PyObject *acc, *conn_acc, *round6;     /* collector.acc, its _ConnAcc class, stats._r */
     PyObject *a_names[16];                 /* interned attribute and key names, see STATS_NAMES */
+    Py_ssize_t a_off[A_LARGEST + 1];       /* _ConnAcc's slots, by their STATS_NAMES index */
+    PyObject *kind_names[3];               /* "text", "binary" by opcode */
     /* timeline mode: render/timeline.py's TimelinePrinter.row done here for rows that list nothing beneath them
      * (the segments of a long frame, bare ACKs), plain text, narrow layout; the other rows go to it as Rows */
     PyObject *printer, *console, *introduced, *arrows[2], *head_fmt, *label_rest, *ellipsis;
@@ -447,6 +454,7 @@ static void Lane_dealloc(Lane *self) {
     Py_XDECREF(self->s_decompress); Py_XDECREF(self->s_unconsumed_tail); Py_XDECREF(self->s_eof);
     Py_XDECREF(self->s_inflated_whole); Py_XDECREF(self->s_whole_message);
     Py_XDECREF(self->acc); Py_XDECREF(self->conn_acc); Py_XDECREF(self->round6);
+    Py_XDECREF(self->kind_names[1]); Py_XDECREF(self->kind_names[2]);
     Py_XDECREF(self->printer); Py_XDECREF(self->console); Py_XDECREF(self->introduced);
     Py_XDECREF(self->arrows[0]); Py_XDECREF(self->arrows[1]); Py_XDECREF(self->head_fmt);
     Py_XDECREF(self->label_rest); Py_XDECREF(self->ellipsis);
@@ -579,6 +587,12 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         for (int i = 0; i < N_STATS_NAMES; i++)
             if (!(self->a_names[i] = PyUnicode_InternFromString(STATS_NAMES[i])))
                 return -1;
+        for (int i = 0; i <= A_LARGEST; i++)
+            if (slot_offset(self->conn_acc, STATS_NAMES[i], &self->a_off[i]) < 0)
+                return -1;
+        if (!(self->kind_names[1] = PyUnicode_InternFromString("text"))
+            || !(self->kind_names[2] = PyUnicode_InternFromString("binary")))
+            return -1;
     }
     PyObject *printer = PyDict_GetItemString(spec, "printer");
     if (printer != NULL && printer != Py_None) {
@@ -904,6 +918,7 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
     en->cid = PyLong_AsLongLong(cid);
     en->cidobj = Py_NewRef(cid);
     en->cport = en->sport = NULL;
+    en->acc = en->acc_text = en->acc_binary = en->acc_wire = en->acc_comp = NULL;
     {
         PyObject *c = PyObject_GetAttrString(rec, "client"), *sv = c ? PyObject_GetAttrString(rec, "server") : NULL;
         en->cport = sv ? PyObject_GetAttrString(c, "port") : NULL;
@@ -1365,23 +1380,6 @@ static int packet_objects(Packet *k) {
  */
 #define GAP_WORTH_LISTING 1.0      /* render/stats.py's */
 
-/* obj.key += n (attr) or obj[key] += n (a dict, or a list with an int key), for int values */
-static int add_to(PyObject *obj, PyObject *key, long long n, int attr) {
-    PyObject *v = attr ? PyObject_GetAttr(obj, key) : PyObject_GetItem(obj, key);
-    if (v == NULL)
-        return -1;
-    PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
-    Py_DECREF(v);
-    if (nv == NULL || PyErr_Occurred()) {
-        Py_XDECREF(nv);
-        return -1;
-    }
-    int r = attr ? PyObject_SetAttr(obj, key, nv) : PyObject_SetItem(obj, key, nv);
-    Py_DECREF(nv);
-    return r;
-}
-#define attr_add(obj, name, n) add_to((obj), (name), (n), 1)
-#define item_add(obj, key, n) add_to((obj), (key), (n), 0)
 
 /* {"seconds": _r(gap), "from_no": last_no, "to_no": no} */
 static PyObject *gap_record(Lane *self, double gap, PyObject *last_no, PyObject *noobj) {
@@ -1403,37 +1401,108 @@ static PyObject *gap_record(Lane *self, double gap, PyObject *last_no, PyObject 
     return d;
 }
 
-/* The row of packet `no`: its connection's accumulator updated as StatsCollector.row would. With a message
- * (kind 1 text, 2 binary): its length, wire length, compression and place. */
-static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObject *tsobj, int kind,
-                     long long length, long long wire, int compressed, long long first_no) {
-    PyObject **n = self->a_names;
+/* d[key] += n, for a dict of ints */
+static int dict_item_add(PyObject *d, PyObject *key, long long n) {
+    PyObject *v = PyDict_GetItemWithError(d, key);
+    if (v == NULL || !PyLong_CheckExact(v)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats counter");
+        return -1;
+    }
+    PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
+    if (nv == NULL)
+        return -1;
+    int r = PyDict_SetItem(d, key, nv);
+    Py_DECREF(nv);
+    return r;
+}
+
+/* l[i] += n, for a list of ints */
+static int list_item_add(PyObject *l, Py_ssize_t i, long long n) {
+    PyObject *v = PyList_GET_ITEM(l, i);
+    if (!PyLong_CheckExact(v)) {
+        PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats counter");
+        return -1;
+    }
+    PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
+    if (nv == NULL)
+        return -1;
+    PyList_SetItem(l, i, nv);
+    return 0;
+}
+
+/* en's _ConnAcc (made as StatsCollector.row makes it) with the counters of en's direction found once: a dict
+ * lookup by connection number each row, not six. */
+static PyObject *entry_acc(Lane *self, Entry *en, PyObject *noobj) {
     PyObject *a = PyDict_GetItemWithError(self->acc, en->cidobj);
     if (a == NULL) {
         if (PyErr_Occurred())
-            return -1;
+            return NULL;
         PyObject *kw = Py_BuildValue("{sO}", "first_no", noobj);
         if (kw == NULL)
-            return -1;
+            return NULL;
         PyObject *args = PyTuple_New(0);
         a = args ? PyObject_Call(self->conn_acc, args, kw) : NULL;
         Py_XDECREF(args);
         Py_DECREF(kw);
         if (a == NULL)
-            return -1;
+            return NULL;
         int r = PyDict_SetItem(self->acc, en->cidobj, a);
         Py_DECREF(a);              /* the dict holds it */
         if (r < 0)
-            return -1;
+            return NULL;
     }
+    if (a == en->acc)
+        return a;
+    if (Py_TYPE(a) != (PyTypeObject *)self->conn_acc) {
+        PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats accumulator");
+        return NULL;
+    }
+    PyObject *counts = SLOT(a, self->a_off[A_COUNTS]), *wire = SLOT(a, self->a_off[A_WIRE]);
+    PyObject *comp = SLOT(a, self->a_off[A_COMP]);
+    PyObject *dc = counts && PyDict_CheckExact(counts) ? PyDict_GetItemWithError(counts, en->dir) : NULL;
+    PyObject *text = dc && PyDict_CheckExact(dc) ? PyDict_GetItemWithError(dc, self->kind_names[1]) : NULL;
+    PyObject *binary = text ? PyDict_GetItemWithError(dc, self->kind_names[2]) : NULL;
+    PyObject *pair = binary && comp && PyDict_CheckExact(comp) ? PyDict_GetItemWithError(comp, en->dir) : NULL;
+    if (PyErr_Occurred())
+        return NULL;
+    if (!pair || !PyDict_CheckExact(text) || !PyDict_CheckExact(binary) || !wire || !PyDict_CheckExact(wire)
+        || !PyList_CheckExact(pair) || PyList_GET_SIZE(pair) != 2) {
+        PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats accumulator");
+        return NULL;
+    }
+    Py_XSETREF(en->acc, Py_NewRef(a));
+    Py_XSETREF(en->acc_text, Py_NewRef(text));
+    Py_XSETREF(en->acc_binary, Py_NewRef(binary));
+    Py_XSETREF(en->acc_wire, Py_NewRef(wire));
+    Py_XSETREF(en->acc_comp, Py_NewRef(pair));
+    return a;
+}
+
+/* The row of packet `no`: its connection's accumulator updated as StatsCollector.row would. With a message
+ * (kind 1 text, 2 binary): its length, wire length, compression and place. */
+static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObject *tsobj, int kind,
+                     long long length, long long wire, int compressed, long long first_no) {
+    PyObject **n = self->a_names;
+    Py_ssize_t *off = self->a_off;
+    int ok = 1;
+    PyObject *a = entry_acc(self, en, noobj);
+    if (a == NULL)
+        return -1;
     Py_INCREF(a);
     int result = -1;
-    PyObject *last_ts = NULL, *last_no = NULL, *longest = NULL;
-    if (attr_add(a, n[A_PACKETS], 1) < 0 || !(last_ts = PyObject_GetAttr(a, n[A_LAST_TS])))
+    long long packets = slot_i64(a, off[A_PACKETS], &ok);
+    if (!ok) {
+        PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats accumulator");
         goto done;
-    if (last_ts != Py_None) {
+    }
+    if (slot_set_i64(a, off[A_PACKETS], packets + 1) < 0)
+        goto done;
+    PyObject *last_ts = SLOT(a, off[A_LAST_TS]);
+    if (last_ts != NULL && last_ts != Py_None) {
         double gap = PyFloat_AsDouble(tsobj) - PyFloat_AsDouble(last_ts);
-        if (PyErr_Occurred() || !(last_no = PyObject_GetAttr(a, n[A_LAST_NO])) || !(longest = PyObject_GetAttr(a, n[A_LONGEST_GAP])))
+        PyObject *last_no = SLOT(a, off[A_LAST_NO]), *longest = SLOT(a, off[A_LONGEST_GAP]);
+        if (PyErr_Occurred() || last_no == NULL || longest == NULL)
             goto done;
         int longer = longest == Py_None;
         if (!longer) {
@@ -1446,91 +1515,60 @@ static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObj
                 goto done;
             longer = gap > x;
         }
+        Py_INCREF(last_no);
         if (longer) {
             PyObject *g = gap_record(self, gap, last_no, noobj);
-            if (g == NULL)
+            if (g == NULL) {
+                Py_DECREF(last_no);
                 goto done;
-            int r = PyObject_SetAttr(a, n[A_LONGEST_GAP], g);
-            Py_DECREF(g);
-            if (r < 0)
-                goto done;
+            }
+            slot_set(a, off[A_LONGEST_GAP], g);
         }
         if (gap >= GAP_WORTH_LISTING) {
-            PyObject *g = gap_record(self, gap, last_no, noobj), *gaps = g ? PyObject_GetAttr(a, n[A_GAPS]) : NULL;
-            int r = gaps ? PyList_Append(gaps, g) : -1;
+            PyObject *g = gap_record(self, gap, last_no, noobj), *gaps = SLOT(a, off[A_GAPS]);
+            int r = g && gaps && PyList_Check(gaps) ? PyList_Append(gaps, g) : -1;
             Py_XDECREF(g);
-            Py_XDECREF(gaps);
-            if (r < 0)
-                goto done;
-        }
-    }
-    if (PyObject_SetAttr(a, n[A_LAST_TS], tsobj) < 0 || PyObject_SetAttr(a, n[A_LAST_NO], noobj) < 0)
-        goto done;
-    if (kind) {
-        PyObject *counts = PyObject_GetAttr(a, n[A_COUNTS]);
-        PyObject *dc = counts ? PyObject_GetItem(counts, en->dir) : NULL;
-        PyObject *kname = PyUnicode_FromString(OPCODE_NAMES[kind]);
-        PyObject *c = dc && kname ? PyObject_GetItem(dc, kname) : NULL;
-        int r = c ? (item_add(c, n[K_COUNT], 1) < 0 || item_add(c, n[K_BYTES], length) < 0 ? -1 : 0) : -1;
-        Py_XDECREF(counts);
-        Py_XDECREF(dc);
-        Py_XDECREF(c);
-        if (r < 0) {
-            Py_XDECREF(kname);
-            goto done;
-        }
-        PyObject *w = PyObject_GetAttr(a, n[A_WIRE]);
-        r = w ? item_add(w, en->dir, wire) : -1;
-        Py_XDECREF(w);
-        if (r < 0) {
-            Py_XDECREF(kname);
-            goto done;
-        }
-        if (compressed) {
-            PyObject *comp = PyObject_GetAttr(a, n[A_COMP]), *pair = comp ? PyObject_GetItem(comp, en->dir) : NULL;
-            PyObject *i0 = PyLong_FromLong(0), *i1 = PyLong_FromLong(1);
-            r = pair && i0 && i1 ? (item_add(pair, i0, wire) < 0 || item_add(pair, i1, length) < 0 ? -1 : 0) : -1;
-            Py_XDECREF(comp); Py_XDECREF(pair); Py_XDECREF(i0); Py_XDECREF(i1);
             if (r < 0) {
-                Py_XDECREF(kname);
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats accumulator");
+                Py_DECREF(last_no);
                 goto done;
             }
         }
-        PyObject *largest = PyObject_GetAttr(a, n[A_LARGEST]);
-        if (largest == NULL) {
-            Py_XDECREF(kname);
+        Py_DECREF(last_no);
+    }
+    slot_set(a, off[A_LAST_TS], Py_NewRef(tsobj));
+    slot_set(a, off[A_LAST_NO], Py_NewRef(noobj));
+    if (kind) {
+        PyObject *c = kind == 1 ? en->acc_text : en->acc_binary;
+        if (dict_item_add(c, n[K_COUNT], 1) < 0 || dict_item_add(c, n[K_BYTES], length) < 0
+            || dict_item_add(en->acc_wire, en->dir, wire) < 0)
             goto done;
-        }
+        if (compressed && (list_item_add(en->acc_comp, 0, wire) < 0 || list_item_add(en->acc_comp, 1, length) < 0))
+            goto done;
+        PyObject *largest = SLOT(a, off[A_LARGEST]);
+        if (largest == NULL)
+            goto done;
         int bigger = largest == Py_None;
         if (!bigger) {
             PyObject *l = PyObject_GetItem(largest, n[K_LENGTH]);
             long long lv = l ? PyLong_AsLongLong(l) : -1;
             Py_XDECREF(l);
-            if (PyErr_Occurred()) {
-                Py_DECREF(largest);
-                Py_XDECREF(kname);
+            if (PyErr_Occurred())
                 goto done;
-            }
             bigger = length > lv;
         }
-        Py_DECREF(largest);
         if (bigger) {
-            PyObject *rec = Py_BuildValue("{sLsOsOsLsOsL}", "length", length, "dir", en->dir, "opcode_name", kname,
-                                          "first_no", first_no, "last_no", noobj, "wire_length", wire);
-            r = rec ? PyObject_SetAttr(a, n[A_LARGEST], rec) : -1;
-            Py_XDECREF(rec);
-            if (r < 0) {
-                Py_XDECREF(kname);
+            PyObject *rec = Py_BuildValue("{sLsOsOsLsOsL}", "length", length, "dir", en->dir, "opcode_name",
+                                          self->kind_names[kind], "first_no", first_no, "last_no", noobj,
+                                          "wire_length", wire);
+            if (rec == NULL)
                 goto done;
-            }
+            slot_set(a, off[A_LARGEST], rec);
         }
-        Py_XDECREF(kname);
     }
     result = 0;
 done:
-    Py_XDECREF(last_ts);
-    Py_XDECREF(last_no);
-    Py_XDECREF(longest);
     Py_DECREF(a);
     return result;
 }

@@ -31,7 +31,10 @@ def _dir_counts() -> dict:
     return {k: {"count": 0, "bytes": 0} for k in _KINDS}
 
 
-@dataclass
+# The C fast lane (wsdissect/_fastlane.c, stats_row) updates packets, last_ts, last_no, longest_gap, gaps,
+# counts, wire, comp and largest by slot offset, as row() does, and keeps the dicts and lists of counts, wire and
+# comp it was handed: they are made here and never replaced.
+@dataclass(slots=True)
 class _ConnAcc:
     first_no: int = 0
     last_no: int = 0
