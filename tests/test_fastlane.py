@@ -184,12 +184,13 @@ UNROUNDED_TIMES = [(2, 577151), (248, 219735), (1, 863449), (12, 774762), (28, 5
 @needs_fastlane
 def test_packet_times_are_written_as_repr(tmp_path):
     """The lane writes a microsecond time as "sec.usec" when that reads back as the packet's float, else as repr:
-    on times that do not read back, times at the top of the 32-bit range, whole seconds (repr keeps ".0"),
-    trailing zeros and second 0 (below 1 s the lane always uses repr), `read --json` is the same either way."""
+    on times that do not read back, times at the top of the 32-bit range, whole seconds (repr keeps ".0"), powers
+    of two, trailing zeros and second 0 (below 1 s the lane always uses repr), `read --json` is the same either
+    way."""
     import struct
     data = bytearray(open(os.path.join(ROOT, "captures", "busy.pcap"), "rb").read())
     times = UNROUNDED_TIMES + [(2 ** 32 - 1, 999999), (2 ** 32 - 2, 0), (1_700_000_000, 0),
-                               (1_700_000_000, 100000), (1_700_000_000, 120), (0, 123456), (0, 0), (5, 1)]
+                               (1_700_000_000, 100000), (1_700_000_000, 120), (0, 123456), (0, 0), (5, 1), (1 << 20, 0), (1, 0)]
     pos, i = 24, 0
     while pos < len(data):
         caplen = struct.unpack_from("<I", data, pos + 8)[0]
