@@ -64,14 +64,27 @@ static inline int put(Buf *b, const char *s, Py_ssize_t n) {
 
 #define PUTS(b, lit) put((b), (lit), (Py_ssize_t)sizeof(lit) - 1)
 
+/* Two digits per division: every JSON line has a dozen numbers (2.6 % of read --json one digit at a time). */
+static const char DIGIT_PAIRS[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 static int put_i64(Buf *b, long long v) {
     char tmp[24];
     int i = 24;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        tmp[--i] = DIGIT_PAIRS[2 * r + 1];
+        tmp[--i] = DIGIT_PAIRS[2 * r];
+    }
+    if (u >= 10) {
+        tmp[--i] = DIGIT_PAIRS[2 * u + 1];
+        tmp[--i] = DIGIT_PAIRS[2 * u];
+    } else
+        tmp[--i] = (char)('0' + u);
     if (v < 0)
         tmp[--i] = '-';
     return put(b, tmp + i, 24 - i);
