@@ -9,13 +9,15 @@ The bar wraps the packet iterator at the CLI's edge; the sources and the analyze
 """
 from __future__ import annotations
 
+import io
 import os
+import stat
 import sys
 import time
 from typing import Callable, Iterator, Optional
 
 from ..model import RawPacket
-from ..sources.pcap import Shortcut, iter_capture
+from ..sources.pcap import STDIN, Shortcut, iter_capture, open_path
 
 PROGRESS_AFTER = 1.0        # seconds before a bar appears
 CHECK_EVERY = 4096          # packets between two looks at the clock (a clock read per packet costs ~3 %)
@@ -26,17 +28,44 @@ def open_tracked(path: str, streaming_to_terminal: bool = False,
     """The packets of the capture at `path`, as `sources.pcap.open_capture` yields them, with a progress bar
     on stderr when `wants_progress(...)` says a person would see it. Errors surface on the first `next()`.
     `shortcut`: see sources.pcap.Shortcut; the records it takes count in the bar too."""
-    with open(path, "rb") as f:
-        packets = iter_capture(f, shortcut)
+    with open_path(path) as (stream, f):
         if not wants_progress(streaming_to_terminal):
-            yield from packets
+            yield from iter_capture(stream, shortcut)
             return
         try:
-            size = os.fstat(f.fileno()).st_size
-        except OSError:
+            st = os.fstat(f.fileno())
+            size = st.st_size if stat.S_ISREG(st.st_mode) else 0      # a pipe's size says nothing
+        except (OSError, ValueError, io.UnsupportedOperation):
             size = 0
-        yield from tracked(packets, f.tell, size, os.path.basename(path),
+        position = f.tell
+        if not size:
+            # A pipe has no position either: count what the reader takes from it instead.
+            stream = _Counted(stream)
+            position = stream.count
+        yield from tracked(iter_capture(stream, shortcut), position, size,
+                           "standard input" if path == STDIN else os.path.basename(path),
                            taken=(lambda: shortcut.taken) if shortcut is not None else None)
+
+
+class _Counted:
+    """A stream's read1/readinto1 (what sources.pcap uses), counting the bytes they return."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._n = 0
+
+    def count(self) -> int:
+        return self._n
+
+    def read1(self, n: int = -1) -> bytes:
+        data = self._stream.read1(n)
+        self._n += len(data)
+        return data
+
+    def readinto1(self, view) -> int:
+        got = self._stream.readinto1(view)
+        self._n += got
+        return got
 
 
 def wants_progress(streaming_to_terminal: bool) -> bool:

@@ -32,7 +32,8 @@ from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, 
 def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, export: str, width: int,
          details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,
          lang: str, **caps) -> None:
-    """Read a pcap or pcapng file and explain every packet of its WebSocket connections."""
+    """Read a pcap or pcapng file (gzip-compressed too; - for standard input) and explain every packet of its
+    WebSocket connections."""
     keep = row_filter(conns, roles, grep, hide_acks)
     check_views(as_json=as_json, view=view, fmt=fmt, explain=explain, export=export, details=details)
     if view == "flow":

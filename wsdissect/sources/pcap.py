@@ -9,13 +9,18 @@ Damage is reported after the fact: every packet before the damaged record is yie
 """
 from __future__ import annotations
 
+import gzip
+import io
 import struct
+import sys
+import zlib
+from contextlib import contextmanager
 from typing import BinaryIO, Callable, Iterator, Optional
 
 from ..model import RawPacket
 
 __all__ = [
-    "CaptureError", "CaptureTruncated", "open_capture", "iter_capture",
+    "CaptureError", "CaptureTruncated", "open_capture", "open_path", "iter_capture", "STDIN",
     "LINKTYPE_NULL", "LINKTYPE_ETHERNET", "LINKTYPE_RAW", "LINKTYPE_LOOP", "LINKTYPE_LINUX_SLL",
     "LINKTYPE_IPV4", "LINKTYPE_IPV6", "LINKTYPE_LINUX_SLL2", "LINKTYPE_NAMES",
 ]
@@ -100,13 +105,65 @@ class Shortcut:
         self.taken = 0
 
 
+STDIN = "-"                  # the path that means standard input, as for tshark -r -
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 def open_capture(path, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
-    """Yield every packet of the pcap or pcapng file at `path`.
+    """Yield every packet of the pcap or pcapng file at `path` (see open_path: "-", gzip).
 
     FileNotFoundError (and other OSErrors) propagate on the first `next()`.
     """
-    with open(path, "rb") as f:
-        yield from iter_capture(f, shortcut)
+    with open_path(path) as (stream, _):
+        yield from iter_capture(stream, shortcut)
+
+
+@contextmanager
+def open_path(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+    """(the capture's bytes, the file they come from) for `path`; "-" is standard input (left open). A gzip file
+    is inflated as it is read, as Wireshark reads .pcap.gz and .pcapng.gz (busy captures are often kept
+    compressed); the file underneath then says how far the read is, in compressed bytes."""
+    stdin = str(path) == STDIN
+    f = sys.stdin.buffer if stdin else open(path, "rb")
+    try:
+        if not hasattr(f, "peek"):
+            f = io.BufferedReader(f)              # a stand-in stdin (tests) may not peek
+        if f.peek(2)[:2] == _GZIP_MAGIC:
+            yield _Gunzipped(f), f
+        else:
+            yield f, f
+    finally:
+        if not stdin:
+            f.close()
+
+
+class _Gunzipped:
+    """A gzip file's inflated bytes, with read1/readinto1 as the readers use them. A stream that is cut short
+    or damaged is the capture's damage: CaptureTruncated once bytes came out of it (the packets before it are
+    analysed), CaptureError when not one did."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._gz = gzip.GzipFile(fileobj=f, mode="rb")
+        self._started = False
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._guarded(self._gz.read1, n)
+
+    def readinto1(self, view) -> int:
+        return self._guarded(self._gz.readinto1, view)
+
+    def _guarded(self, read: Callable, arg):
+        try:
+            got = read(arg)
+        except EOFError:
+            raise self._damage("the gzip stream is cut short") from None
+        except (gzip.BadGzipFile, zlib.error) as e:
+            raise self._damage(f"the gzip stream is damaged ({e})") from None
+        self._started = True
+        return got
+
+    def _damage(self, what: str) -> CaptureError:
+        return CaptureTruncated(what) if self._started else CaptureError(f"{what}, before any capture data")
 
 
 def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:

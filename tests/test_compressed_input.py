@@ -1,0 +1,93 @@
+"""Captures kept gzip-compressed, and captures on standard input ("-"), read as tshark reads them.
+
+A .pcap.gz / .pcapng.gz is inflated as it is read (busy captures are usually kept compressed); "-" reads standard
+input, so `tcpdump -w - | wsdissect read -` and `zcat x.pcap.gz | wsdissect read -` work. Output is the same
+as for the plain file, with the C fast lane and without; a gzip stream cut short or damaged is the capture's
+damage (a warning after the packets before it, or one line and exit 2 when nothing could be read).
+"""
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import os
+
+import pytest
+
+from conftest import ROOT
+from fuzz.differential import CLI_ENV, cli_runner
+from pcapbuild import ethernet, pcapng_bytes, tcp_packet
+from wsdissect.cli import main
+
+BUNDLED = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcap")))
+
+
+def _run(args: list, pure: bool = False, stdin: bytes | None = None):
+    res = cli_runner().invoke(main, args, input=stdin, env=dict(CLI_ENV, WSDISSECT_PURE="1" if pure else None))
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    return res.exit_code, res.stdout_bytes, res.stderr_bytes or b""
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["lane", "pure"])
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_gzip_file_reads_like_the_plain_one(tmp_path, path, pure):
+    gz = tmp_path / (os.path.basename(path) + ".gz")
+    gz.write_bytes(gzip.compress(open(path, "rb").read()))
+    for command in (["read", "{}", "--json"], ["stats", "{}"]):
+        plain = _run([a.format(path) for a in command], pure)
+        packed = _run([a.format(gz) for a in command], pure)
+        assert plain[0] == packed[0] == 0
+        if command[0] == "stats":            # the heading names the file
+            assert packed[1].replace(gz.name.encode(), os.path.basename(path).encode()) == plain[1]
+        else:
+            assert packed[1] == plain[1]
+
+
+def test_gzip_pcapng(tmp_path):
+    pkts = [(1700000000.0 + i, ethernet(tcp_packet("10.0.0.1", "10.0.0.2", 40000, 80, i, 0, "S"))) for i in range(3)]
+    blob = pcapng_bytes(pkts)
+    (tmp_path / "x.pcapng").write_bytes(blob)
+    (tmp_path / "x.pcapng.gz").write_bytes(gzip.compress(blob))
+    plain = _run(["read", str(tmp_path / "x.pcapng"), "--json"])
+    packed = _run(["read", str(tmp_path / "x.pcapng.gz"), "--json"])
+    assert plain[0] == packed[0] == 0 and packed[1] == plain[1]
+    assert sum(json.loads(line)["type"] == "packet" for line in packed[1].splitlines()) == 3
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_standard_input(compress):
+    path = os.path.join(ROOT, "captures", "busy.pcap")
+    data = open(path, "rb").read()
+    code, out, err = _run(["read", "-", "--json"], stdin=gzip.compress(data) if compress else data)
+    assert (code, err) == (0, b"")
+    assert out == _run(["read", path, "--json"])[1]
+
+
+def test_gzip_cut_short_keeps_the_packets_before(tmp_path):
+    path = os.path.join(ROOT, "captures", "busy.pcap")
+    packed = gzip.compress(open(path, "rb").read())
+    cut = tmp_path / "cut.pcap.gz"
+    cut.write_bytes(packed[:len(packed) // 2])
+    code, out, err = _run(["read", str(cut), "--json"])
+    assert code == 0
+    assert b"gzip stream is cut short" in err and err.count(b"\n") == 1
+    whole = _run(["read", path, "--json"])[1]
+    got = [json.loads(line) for line in out.splitlines()]
+    packets = [r for r in got if r["type"] == "packet"]
+    assert len(packets) > 100
+    # every packet read before the cut is there, as the whole file shows it
+    whole_packets = {r["no"]: r for r in map(json.loads, whole.splitlines()) if r["type"] == "packet"}
+    assert all(whole_packets[r["no"]] == r for r in packets)
+
+
+@pytest.mark.parametrize("content, message", [
+    (gzip.compress(b"hello, not a capture\n"), b"not a pcap or pcapng file"),
+    (gzip.compress(b"x" * 100)[:6], b"gzip stream is cut short, before any capture data"),
+    (gzip.compress(b""), b"empty file"),
+])
+def test_gzip_that_is_no_capture_is_one_line(tmp_path, content, message):
+    p = tmp_path / "x.gz"
+    p.write_bytes(content)
+    code, out, err = _run(["read", str(p)])
+    assert code == 2 and out == b""
+    assert message in err and err.count(b"\n") == 1
