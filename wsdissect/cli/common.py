@@ -63,8 +63,12 @@ def row_options(f):
                         help="Exit 1 when a protocol violation (an error note) was found.")(f)
 
 
-def limit_options(f):
-    """The named caps of limits.py, as options shared by every command that analyses packets."""
+def limit_options(f=None, *, summary: bool = True):
+    """The named caps of limits.py, as options shared by every command that analyses packets. `summary=False`
+    (as @limit_options(summary=False)) leaves out --max-summary-connections, for a command that decides how many
+    connection records it keeps by itself (follow, show)."""
+    if f is None:
+        return lambda g: limit_options(g, summary=summary)
     opts = [
         click.option("--max-message", type=Size(), default=DEFAULT_LIMITS.max_message, show_default="16M",
                      help="Bytes of one message kept (and inflated) in memory; past it the message is cut."),
@@ -78,8 +82,10 @@ def limit_options(f):
                      default=DEFAULT_LIMITS.summary_connections, show_default=True,
                      help="Connections the summary lists in full (the first N); later ones are only counted once "
                           "finished (their --json records come as they finish), so memory stays flat. --view flow "
-                          "lists every connection; follow prints each as it finishes."),
+                          "lists every connection."),
     ]
+    if not summary:
+        opts.pop()
     for opt in reversed(opts):
         f = opt(f)
     return f

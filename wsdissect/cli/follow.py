@@ -68,7 +68,7 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
 @decode_as_option
 @export_options
 @lang_option("the view's words and labels")
-@limit_options
+@limit_options(summary=False)
 def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, export: str,
            width: int, lang: str, **caps) -> None:
     """Show the messages of WebSocket connections as a transcript: direction, time since the connection

@@ -19,7 +19,7 @@ from .common import capture_errors, check_export, decode_as_option, export_optio
 @decode_as_option
 @export_options
 @lang_option("the tree's words and explanations")
-@limit_options
+@limit_options(summary=False)
 def show(capture: str, number: int, field: str, decode_as: tuple, export: str, width: int, lang: str,
          **caps) -> None:
     """Show packet N of a capture in detail: link, IP, TCP, HTTP handshake headers and WebSocket frame bits,
