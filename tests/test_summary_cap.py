@@ -189,9 +189,13 @@ def test_stats_totals_count_every_connection(capture):
     assert one[0]["conn"] == CONNS - 2 and one[0] == full[CONNS - 2]
 
 
-def test_follow_and_flow_ignore_the_cap(capture):
-    for args in (("follow", capture), ("read", capture, "--view", "flow")):
-        assert run_wsdissect(*args, "--max-summary-connections", "1").stdout == run_wsdissect(*args).stdout
+def test_flow_ignores_the_cap_and_follow_and_show_do_not_take_it(capture):
+    args = ("read", capture, "--view", "flow")
+    assert run_wsdissect(*args, "--max-summary-connections", "1").stdout == run_wsdissect(*args).stdout
+    for args in (("follow", capture), ("show", capture, "1")):
+        proc = run_wsdissect(*args, "--max-summary-connections", "1")
+        assert proc.returncode == 2 and "No such option '--max-summary-connections'" in proc.stderr
+        assert "--max-summary-connections" not in run_wsdissect(args[0], "--help").stdout
 
 
 def test_follow_prints_each_transcript_when_its_connection_finishes_and_keeps_only_open_ones():
