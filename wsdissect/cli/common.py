@@ -82,7 +82,7 @@ def limit_options(f=None, *, summary: bool = True):
                      default=DEFAULT_LIMITS.summary_connections, show_default=True,
                      help="Connections the summary lists in full (the first N); later ones are only counted once "
                           "finished (their --json records come as they finish), so memory stays flat. --view flow "
-                          "lists every connection."),
+                          "still draws every connection."),
     ]
     if not summary:
         opts.pop()

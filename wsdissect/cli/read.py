@@ -36,10 +36,6 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
     WebSocket connections."""
     keep = row_filter(conns, roles, grep, hide_acks)
     check_views(as_json=as_json, view=view, fmt=fmt, explain=explain, export=export, details=details)
-    if view == "flow":
-        # The ladders are drawn at the end, each under its connection's heading: every record is needed (the
-        # arrows of every connection are kept anyway).
-        caps["max_summary_connections"] = None
     limits = make_limits(**caps)
     analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
     with capture_errors(capture), block_buffered_stdout():

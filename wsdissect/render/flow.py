@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from ..i18n import DEFAULT_LANG, catalog
+from ..i18n import DEFAULT_LANG, catalog, note_text
 from ..model import C2S, CaptureSummary, Connection, Frame, Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
 from .styles import role_style
@@ -149,6 +149,7 @@ class _LadderWriter:
 
     def __init__(self, show_acks: bool, lang: str = DEFAULT_LANG) -> None:
         self.show_acks = show_acks
+        self.lang = lang
         self.t = catalog(lang)
         self.phases = [self.t[f"phase.{i}"] for i in range(len(PHASES))]
         self.rows = _Collector(lang)
@@ -167,6 +168,13 @@ class _LadderWriter:
                 break
             self._ladder(cid, arrows.pop(cid), conn)
             self.rows.phase.pop(cid, None)
+
+    def folded(self, c: Connection, at_end: bool = False) -> None:
+        """Analyzer.on_fold, through run(): the record of a connection past --max-summary-connections is dropped
+        from the summary once it has finished; a ladder not drawn yet (the capture's last connections) keeps it
+        for its heading."""
+        if c.id in self.rows.arrows:
+            self._done.setdefault(c.id, c)
 
     def _remaining(self, s: CaptureSummary) -> None:
         """At the end: the ladders not drawn yet, in order."""
@@ -201,13 +209,15 @@ class _Pen:
         self.prev_ts: Optional[float] = None
 
 
-def _footnotes(s: CaptureSummary, t: dict, width: Optional[int] = None) -> list:
+def _footnotes(s: CaptureSummary, t: dict, lang: str, width: Optional[int] = None) -> list:
     """The summary's caps and capture notes (the timeline prints them in its summary), as plain lines,
-    word-wrapped to `width` cells when given."""
+    word-wrapped to `width` cells when given. Not --max-summary-connections: the flow view draws every
+    connection whatever the summary keeps."""
     items = []
-    if s.caps:
-        items.append((t["tl.caps"], []))
-        items[-1][1].extend(s.caps)
+    folded = note_text("cap-summary-connections", {"max": s.folded.cap}, lang) if s.folded is not None else None
+    caps = [c for c in s.caps if c != folded]
+    if caps:
+        items.append((t["tl.caps"], caps))
     if s.capture_notes:
         items.append((t["tl.capture_file"], [f"[{t.get('sev.' + n.severity, n.severity)}] {n.text}"
                                              for n in s.capture_notes]))
@@ -298,7 +308,7 @@ class FlowPrinter(_LadderWriter):
                 self._out()
         else:
             self._remaining(s)
-        for line in _footnotes(s, self.t, self.console.width):
+        for line in _footnotes(s, self.t, self.lang, self.console.width):
             # What the diagram cannot show but a reader must know: caps reached, a damaged file, kernel drops.
             self._out(Text(line, style="yellow"), highlight=False)
         self.console.file.flush()
@@ -375,7 +385,7 @@ class MermaidPrinter(_LadderWriter):
 
     def summary(self, s: CaptureSummary) -> None:
         self._remaining(s)
-        for line in _footnotes(s, self.t):
+        for line in _footnotes(s, self.t, self.lang):
             self.out.write(f"%% {line.strip()}\n")
         self.out.flush()
 
