@@ -202,3 +202,23 @@ def test_packet_times_are_written_as_repr(tmp_path):
     p = tmp_path / "times.pcap"
     p.write_bytes(bytes(data))
     assert_same(["read", str(p), "--json"])
+
+
+@needs_fastlane
+@pytest.mark.parametrize("shift", range(0, 16, 3))
+def test_same_output_when_connections_are_released(tmp_path, monkeypatch, shift):
+    """Every 256th packet is Analyzer._release's turn; the lane takes it only when release() would change
+    nothing (the first finished connection still lingering, no packet since it was queued). Here connections
+    finish one after another and are released one packet later, and `shift` UDP packets in front move which
+    packet of a connection falls on a turn. With no summary records kept, a released connection's record is
+    written right after the packet that released it, so a turn taken wrongly moves records."""
+    from pcapbuild import ethernet, pcap_bytes, udp_packet
+    from test_summary_cap import _packets
+    from wsdissect import tcp
+    monkeypatch.setattr(tcp, "LINGER_PACKETS", 1)
+    packets = _packets()
+    udp = [(packets[0].ts, ethernet(udp_packet("10.9.9.9", "10.9.9.8", 53, 53, b"x")))] * shift
+    path = tmp_path / "released.pcap"
+    path.write_bytes(pcap_bytes(udp + [(p.ts, p.data) for p in packets]))
+    for command in ("read-json", "stats", "read"):
+        assert_same([a.format(path) for a in COMMANDS[command]] + ["--max-summary-connections", "0"])

@@ -145,7 +145,7 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
 
     spec = {
         **more, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels,
-        "conns": analyzer.tracker.conns, "finished": analyzer.tracker.finished,
+        "conns": analyzer.tracker.conns, "finished": analyzer.tracker.finished, "tracker": analyzer.tracker,
         "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,
         "ConnState": _analyzer._ConnState, "Connection": model.Connection, "CaptureSummary": model.CaptureSummary,
