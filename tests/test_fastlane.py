@@ -222,3 +222,41 @@ def test_same_output_when_connections_are_released(tmp_path, monkeypatch, shift)
     path.write_bytes(pcap_bytes(udp + [(p.ts, p.data) for p in packets]))
     for command in ("read-json", "stats", "read"):
         assert_same([a.format(path) for a in COMMANDS[command]] + ["--max-summary-connections", "0"])
+
+
+@needs_fastlane
+@pytest.mark.parametrize("script, evicted", [
+    ("a", 1),            # A, B, C open; A sends (the lane's): B is the least recently active
+    ("a b a c", 1),      # B and C send a Close (Python's, no ACK) around A's messages: B, A, C was the order
+], ids=["lane-moves-A", "python-moves-between"])
+def test_same_connection_evicted_past_max_connections(tmp_path, script, evicted):
+    """--max-connections finishes the least recently active connection when D opens with room for three: a
+    connection whose latest packets the lane took counts as recently active, and packets the Python path
+    analysed in between count too."""
+    import json
+
+    from pcapbuild import pcap_bytes
+    from sessionbuild import C2S, S2C, Session, raw_frame
+    sessions = [Session(client=("10.0.0.1", 50000 + i), server=("10.0.0.2", 80)) for i in range(4)]
+    a, b, c, d = sessions
+    order = []
+
+    def play(s, step) -> None:
+        n = len(s.items)
+        step()
+        order.extend((s, i) for i in range(n, len(s.items)))
+    for s in (a, b, c):
+        play(s, s.websocket_handshake)
+    for who in script.split():
+        s = {"a": a, "b": b, "c": c}[who]
+        if who == "a":
+            play(s, lambda: (s.send(C2S, raw_frame(b"hello", mask=b"abcd")), s.send(S2C, raw_frame(b"hi"))))
+        else:
+            play(s, lambda: s.send(C2S, raw_frame(b"\x03\xe8", opcode=8, mask=b"abcd"), ack=False))
+    play(d, d.websocket_handshake)
+    path = tmp_path / "evict.pcap"
+    path.write_bytes(pcap_bytes([(1700000000 + k / 1000, s.items[i][1]) for k, (s, i) in enumerate(order)]))
+    assert_same(["read", str(path), "--json", "--max-connections", "3"])
+    res = cli_runner().invoke(main, ["read", str(path), "--json", "--max-connections", "3"], env=CLI_ENV)
+    notes = [r for r in map(json.loads, res.stdout.splitlines()) if r["type"] == "note"]
+    assert [r["conn"] for r in notes if r["code"] == "cap-connections"] == [evicted]

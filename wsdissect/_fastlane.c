@@ -383,6 +383,8 @@ typedef struct {
     PyObject *note;                /* note(tc, no, record) -> (code, JSON line) */
     PyObject *s_move_to_end, *s_append, *s_popleft;
     PyObject *move_to_end;         /* conns.move_to_end */
+    PyObject *last_moved;          /* the conns key last moved to the end by the lane, while no other code ran */
+    PyObject *deque_type, *dq_append, *dq_popleft;   /* collections.deque and its methods' descriptors */
     PyObject *empty_bytes;
     /* label pieces, UTF-8 bytes, [direction] or [direction][text?][head, tail] */
     PyObject *partial[2], *one[2][2][2], *bytes_one, *bytes_many[2], *compressed[2], *sep_list;
@@ -426,6 +428,16 @@ typedef struct {
 #define GET(lane, obj, slot) SLOT((obj), OFF(lane, slot))
 #define IS(lane, obj, t) ((obj) != NULL && Py_TYPE(obj) == (PyTypeObject *)(lane)->types[t])
 
+/* q.append(item) or, without item, q.popleft(), for the deques of the analyzer (Tracker.finished's class): the
+ * method's descriptor called directly, not looked up on every call. */
+static PyObject *dq_call(Lane *self, PyObject *q, PyObject *item) {
+    PyObject *args[2] = {q, item};
+    if (Py_TYPE(q) == (PyTypeObject *)self->deque_type)
+        return PyObject_Vectorcall(item ? self->dq_append : self->dq_popleft, args, item ? 2 : 1, NULL);
+    return item ? PyObject_CallMethodOneArg(q, self->s_append, item) : PyObject_CallMethodNoArgs(q, self->s_popleft);
+}
+
+
 static int Lane_traverse(Lane *self, visitproc visit, void *arg) {
     Py_VISIT(self->write); Py_VISIT(self->entries); Py_VISIT(self->conns); Py_VISIT(self->finished);
     Py_VISIT(self->tracker);
@@ -447,7 +459,8 @@ static void Lane_dealloc(Lane *self) {
         Py_XDECREF(self->types[i]);
     Py_XDECREF(self->c2s); Py_XDECREF(self->s2c); Py_XDECREF(self->m_ws);
     Py_XDECREF(self->s_move_to_end); Py_XDECREF(self->s_append); Py_XDECREF(self->s_popleft);
-    Py_XDECREF(self->move_to_end);
+    Py_XDECREF(self->move_to_end); Py_XDECREF(self->last_moved);
+    Py_XDECREF(self->deque_type); Py_XDECREF(self->dq_append); Py_XDECREF(self->dq_popleft);
     Py_XDECREF(self->empty_bytes);
     for (int d = 0; d < 2; d++) {
         Py_XDECREF(self->partial[d]); Py_XDECREF(self->bytes_many[d]); Py_XDECREF(self->compressed[d]);
@@ -542,6 +555,9 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         || !(self->move_to_end = PyObject_GetAttr(self->conns, self->s_move_to_end))
         || !(self->s_append = PyUnicode_InternFromString("append"))
         || !(self->s_popleft = PyUnicode_InternFromString("popleft"))
+        || !(self->deque_type = PyObject_GetAttrString(self->finished, "__class__"))
+        || !(self->dq_append = PyObject_GetAttr(self->deque_type, self->s_append))
+        || !(self->dq_popleft = PyObject_GetAttr(self->deque_type, self->s_popleft))
         || !(self->empty_bytes = PyBytes_FromStringAndSize(NULL, 0)))
         return -1;
     static const char *dirs[2] = {"c2s", "s2c"};
@@ -2405,7 +2421,7 @@ static int ack_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tso
                 if (hno == acked_no)
                     Py_XSETREF(name, Py_NewRef(PyTuple_GET_ITEM(head, 1)));
                 Py_DECREF(head);
-                PyObject *x = PyObject_CallMethodNoArgs(q, self->s_popleft);
+                PyObject *x = dq_call(self, q, NULL);
                 if (x == NULL) {
                     Py_XDECREF(name);
                     return -1;
@@ -2595,11 +2611,16 @@ static int try_fast(Lane *self, Packet *k) {
     slot_set(sum, OFF(self, SUM_LAST_TS), Py_NewRef(tsobj));
     /* Tracker.feed */
     {
-        PyObject *conn = en->conn;
-        PyObject *rr = PyObject_CallOneArg(self->move_to_end, en->key);
-        if (rr == NULL)
-            goto out;
-        Py_DECREF(rr);
+        PyObject *conn = en->conn, *rr;
+        /* the connection is at the end of conns already when the lane put it there and nothing else ran since
+         * (the data packet and the ACK of one connection often come one after the other) */
+        if (en->key != self->last_moved) {
+            rr = PyObject_CallOneArg(self->move_to_end, en->key);
+            if (rr == NULL)
+                goto out;
+            Py_DECREF(rr);
+            Py_XSETREF(self->last_moved, Py_NewRef(en->key));
+        }
         slot_set(conn, OFF(self, TC_LAST_TS), Py_NewRef(tsobj));
         slot_set(conn, OFF(self, TC_LAST_NO), Py_NewRef(noobj));
         /* what this ACK acknowledges of the peer's data */
@@ -2619,7 +2640,7 @@ static int try_fast(Lane *self, Packet *k) {
                 goto out;
             if (end_off > ack_off)
                 break;
-            PyObject *x = PyObject_CallMethodNoArgs(pe_unacked, self->s_popleft);
+            PyObject *x = dq_call(self, pe_unacked, NULL);
             if (x == NULL)
                 goto out;
             if (PyTuple_Check(x) && PyTuple_GET_SIZE(x) == 2)
@@ -2650,7 +2671,7 @@ static int try_fast(Lane *self, Packet *k) {
         Py_DECREF(endv);
         if (item == NULL)
             goto out;
-        rr = PyObject_CallMethodOneArg(me_unacked, self->s_append, item);
+        rr = dq_call(self, me_unacked, item);
         Py_DECREF(item);
         if (rr == NULL)
             goto out;
@@ -2900,7 +2921,7 @@ tcp_done:
             PyObject *item = PyTuple_Pack(2, noobj, self->name_frame[pl.d_opcode]);
             if (item == NULL)
                 goto out;
-            PyObject *rr = PyObject_CallMethodOneArg(en->names, self->s_append, item);
+            PyObject *rr = dq_call(self, en->names, item);
             Py_DECREF(item);
             if (rr == NULL)
                 goto out;
@@ -2969,6 +2990,8 @@ out:
 /* try_fast, and now and then the purge of finished connections' entries. */
 static int take(Lane *self, Packet *k) {
     int r = try_fast(self, k);
+    if (r != 1)
+        Py_CLEAR(self->last_moved);         /* Python analyses this packet: it may move any connection */
     /* every purge_every packets, or sooner when finished connections make up most entries (many short
      * connections: each leaves two entries behind) */
     if (r == 1 && (++self->taken % self->purge_every == 0
