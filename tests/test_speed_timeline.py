@@ -78,6 +78,17 @@ def test_fit_known_is_fit(s, width):
 
 
 @settings(max_examples=300, deadline=None)
+@given(s=st.lists(st.sampled_from(["a", "你", "\u200b", "\u0301", "→", "é"]), max_size=30).map("".join),
+       width=st.integers(1, 40))
+def test_fit_never_passes_the_width(s, width):
+    """A wide and a zero-width character count as many cells as characters: the cut must still count cells."""
+    for ellipsis in ("…", "..."):
+        fitted = _fit(s, width, ellipsis)
+        assert cell_len(fitted) <= width
+        assert fitted == s or fitted.endswith(ellipsis) or cell_len(ellipsis) >= width   # no room: cut bare
+
+
+@settings(max_examples=300, deadline=None)
 @given(label=tricky, prefix=st.lists(st.sampled_from(["a", "你", "→", " "]), min_size=1, max_size=40).map("".join),
        width=st.integers(20, 200))
 def test_a_label_wrapped_after_spaces_is_the_label_wrapped_after_its_prefix(label, prefix, width):

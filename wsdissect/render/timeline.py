@@ -144,7 +144,9 @@ def _fit(s: str, width: int, ellipsis: str) -> str:
     if cells <= width:
         return s
     keep = width - _cells(ellipsis)
-    if cells == len(s):          # one cell per character (arrows, accents): slicing is exact and much cheaper
+    # One cell per character (arrows, accents): slicing is exact and much cheaper. Not `cells == len(s)`: a wide
+    # character and a zero-width one make the same count with two cells on one side of the cut.
+    if _one_cell_only(s):
         return s[:keep] + ellipsis if keep > 0 else s[:width]
     return set_cell_size(s, keep) + ellipsis if keep > 0 else set_cell_size(s, width)
 
@@ -156,7 +158,7 @@ def _fit_known(s: str, cells: int, width: int, ellipsis: str) -> str:
     if cells <= width:
         return s
     keep = width - _cells(ellipsis)
-    if cells == len(s):
+    if s.isascii() or _one_cell_only(s):
         return s[:keep] + ellipsis if keep > 0 else s[:width]
     return set_cell_size(s, keep) + ellipsis if keep > 0 else set_cell_size(s, width)
 
