@@ -451,11 +451,12 @@ class Analyzer:
             if type(rec) is HttpRequest:
                 if rec.is_websocket_upgrade:
                     extra = []
-                    if rec.get("Sec-WebSocket-Extensions"):
-                        extra.append(t["upgrade.offers"].format(
-                            ext=rec.get("Sec-WebSocket-Extensions").split(";")[0].split(",")[0]))
-                    if rec.get("Sec-WebSocket-Protocol"):
-                        extra.append(t["upgrade.subprotocols"].format(protocols=rec.get("Sec-WebSocket-Protocol")))
+                    offered_ext = rec.get("Sec-WebSocket-Extensions")
+                    if offered_ext:
+                        extra.append(t["upgrade.offers"].format(ext=offered_ext.split(";")[0].split(",")[0]))
+                    offered_sub = rec.get("Sec-WebSocket-Protocol")
+                    if offered_sub:
+                        extra.append(t["upgrade.subprotocols"].format(protocols=offered_sub))
                     more = t["paren"].format(text=t["sep.items"].join(extra)) if extra else ""
                     return ("ws-upgrade-request",
                             t["upgrade.request"].format(side=side, target=rec.target, more=more), "HTTP")

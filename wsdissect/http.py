@@ -107,22 +107,64 @@ def _list(value: Optional[str]) -> list[str]:
 # ----------------------------------------------------------------------------------------------------- records
 
 
+class _HeaderIndex:
+    """A head's fields by lowercase name, made on its first lookup: the analyzer, the handshake check and the
+    labels ask one head some 30 questions, and scanning and lowercasing every field for each was the costliest
+    part of a handshake packet. `tokens` memoises has_token's lists per lowercase name."""
+    __slots__ = ("headers", "count", "values", "tokens", "upgrade")
+
+    def __init__(self, headers: list[tuple[str, str]]) -> None:
+        self.headers = headers       # the list indexed, and its length then: see _Head._index
+        self.count = len(headers)
+        values: dict[str, list[str]] = {}
+        for k, v in headers:
+            lk = k.lower()
+            found = values.get(lk)
+            if found is None:
+                values[lk] = [v]
+            else:
+                found.append(v)
+        self.values = values
+        self.tokens: dict[str, list[str]] = {}
+        self.upgrade: Optional[bool] = None     # Upgrade names websocket and Connection names upgrade
+
+
 class _Head:
     """Header access shared by requests and responses."""
-    __slots__ = ()
+    # The lookup index lives in a slot of this base, not in a dataclass field, so that the records' fields, and
+    # with them their equality, repr and asdict(), stay exactly the headers as parsed.
+    __slots__ = ("_header_index",)
+
+    def __post_init__(self) -> None:
+        self._header_index: Optional[_HeaderIndex] = None     # made by the first lookup
+
+    def _index(self) -> _HeaderIndex:
+        # getattr: copy and pickle of a slotted dataclass carry its fields only, and leave this slot unset. Made
+        # again if `headers` was replaced or grew since, so the answers always follow the list, as a scan would.
+        idx = getattr(self, "_header_index", None)
+        headers = self.headers
+        if idx is None or idx.headers is not headers or idx.count != len(headers):
+            idx = self._header_index = _HeaderIndex(headers)
+        return idx
 
     def get_all(self, name: str) -> list[str]:
-        name = name.lower()
-        return [v for k, v in self.headers if k.lower() == name]
+        values = self._index().values.get(name.lower())
+        return list(values) if values else []       # a copy: the caller may change it
 
     def get(self, name: str) -> Optional[str]:
         """Case-insensitive; repeated fields joined with ", " (RFC 9110 5.3), which is how
         Sec-WebSocket-Extensions and Sec-WebSocket-Protocol may legitimately arrive."""
-        values = self.get_all(name)
+        values = self._index().values.get(name.lower())
         return ", ".join(values) if values else None
 
     def has_token(self, name: str, token: str) -> bool:
-        return token.lower() in _tokens(self.get(name))
+        idx = self._index()
+        lname = name.lower()
+        tokens = idx.tokens.get(lname)
+        if tokens is None:
+            values = idx.values.get(lname)
+            tokens = idx.tokens[lname] = _tokens(", ".join(values) if values else None)
+        return token.lower() in tokens
 
 
 @dataclass(slots=True)
@@ -153,8 +195,14 @@ class HttpRequest(_Head):
     @property
     def is_websocket_upgrade(self) -> bool:
         """RFC 6455 4.1: GET, Upgrade naming websocket, Connection naming upgrade (tokens, any case)."""
-        return (self.method == "GET" and self.has_token("Upgrade", "websocket")
-                and self.has_token("Connection", "upgrade"))
+        if self.method != "GET":
+            return False
+        # Asked several times per request (the stream, the analyzer, the handshake check, the label): the
+        # header half of the answer is kept with the index it was read from.
+        idx = self._index()
+        if idx.upgrade is None:
+            idx.upgrade = self.has_token("Upgrade", "websocket") and self.has_token("Connection", "upgrade")
+        return idx.upgrade
 
     def summary(self) -> str:
         return f"{self.method} {self.target} {self.version}"
@@ -365,16 +413,8 @@ class HttpStream:
 
     def _run(self) -> list[HttpRecord]:
         out: list[HttpRecord] = []
-        step = {
-            _HEAD: self._step_head,
-            _LENGTH: self._step_length,
-            _CHUNK_SIZE_LINE: self._step_chunk_size,
-            _CHUNK_DATA: self._step_chunk_data,
-            _CHUNK_END: self._step_chunk_end,
-            _TRAILERS: self._step_trailers,
-            _UNTIL_CLOSE: self._step_until_close,
-        }
-        while self._state in step and step[self._state](out):
+        step = _STEPS        # state -> unbound step method; a paused or dead stream has none
+        while self._state in step and step[self._state](self, out):
             pass
         return out
 
@@ -606,6 +646,19 @@ class HttpStream:
         self._consume(end)
         self._msg.body_len = self._body
         return self._end_message()
+
+
+# The step of each parsing state (HttpStream._run), made once: building this dict of bound methods on every
+# feed() was a noticeable part of the cost of a handshake packet.
+_STEPS = {
+    _HEAD: HttpStream._step_head,
+    _LENGTH: HttpStream._step_length,
+    _CHUNK_SIZE_LINE: HttpStream._step_chunk_size,
+    _CHUNK_DATA: HttpStream._step_chunk_data,
+    _CHUNK_END: HttpStream._step_chunk_end,
+    _TRAILERS: HttpStream._step_trailers,
+    _UNTIL_CLOSE: HttpStream._step_until_close,
+}
 
 
 def _parse_fields(lines: list[bytes]) -> Union[list[tuple[str, str]], tuple[str, dict]]:
