@@ -91,3 +91,12 @@ def test_gzip_that_is_no_capture_is_one_line(tmp_path, content, message):
     code, out, err = _run(["read", str(p)])
     assert code == 2 and out == b""
     assert message in err and err.count(b"\n") == 1
+
+
+def test_standard_input_from_a_terminal_is_refused(monkeypatch):
+    """Nothing binary can be typed at a terminal: one line and exit 2, not a silent wait."""
+    from wsdissect.sources import pcap
+    monkeypatch.setattr(pcap, "_is_terminal", lambda stream: True)
+    code, out, err = _run(["stats", "-"])
+    assert code == 2 and out == b""
+    assert b"standard input is a terminal" in err and err.count(b"\n") == 1

@@ -124,6 +124,9 @@ def open_path(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
     is inflated as it is read, as Wireshark reads .pcap.gz and .pcapng.gz (busy captures are often kept
     compressed); the file underneath then says how far the read is, in compressed bytes."""
     stdin = str(path) == STDIN
+    if stdin and _is_terminal(sys.stdin):
+        # Nothing binary can be typed there: waiting for it would look like a hang.
+        raise CaptureError("standard input is a terminal: pipe a capture in (tcpdump -w - … | wsdissect read -)")
     f = sys.stdin.buffer if stdin else open(path, "rb")
     try:
         if not hasattr(f, "peek"):
@@ -135,6 +138,13 @@ def open_path(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
     finally:
         if not stdin:
             f.close()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):       # replaced or closed
+        return False
 
 
 class _Gunzipped:
