@@ -1362,10 +1362,15 @@ static inline long long signed32(uint32_t delta) {
     return delta & 0x80000000u ? (long long)delta - 0x100000000LL : (long long)delta;
 }
 
+/* d[key] += n, for the dicts of int counters the lane checked once (the Connection's, by direction; the stats
+ * accumulator's): every key is there from the start */
 static int dict_add(PyObject *d, PyObject *key, long long n) {
     PyObject *v = PyDict_GetItemWithError(d, key);
-    if (v == NULL)
-        return -1;                 /* checked present before (Connection's counters hold both directions) */
+    if (v == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "fast lane: a counter that is not there");
+        return -1;
+    }
     long long x = PyLong_AsLongLong(v);
     if (x == -1 && PyErr_Occurred())
         return -1;
@@ -1434,22 +1439,6 @@ static PyObject *gap_record(Lane *self, double gap, PyObject *last_no, PyObject 
     }
     Py_DECREF(r);
     return d;
-}
-
-/* d[key] += n, for a dict of ints */
-static int dict_item_add(PyObject *d, PyObject *key, long long n) {
-    PyObject *v = PyDict_GetItemWithError(d, key);
-    if (v == NULL || !PyLong_CheckExact(v)) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats counter");
-        return -1;
-    }
-    PyObject *nv = PyLong_FromLongLong(PyLong_AsLongLong(v) + n);
-    if (nv == NULL)
-        return -1;
-    int r = PyDict_SetItem(d, key, nv);
-    Py_DECREF(nv);
-    return r;
 }
 
 /* l[i] += n, for a list of ints */
@@ -1576,8 +1565,8 @@ static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObj
     slot_set(a, off[A_LAST_NO], Py_NewRef(noobj));
     if (kind) {
         PyObject *c = kind == 1 ? en->acc_text : en->acc_binary;
-        if (dict_item_add(c, n[K_COUNT], 1) < 0 || dict_item_add(c, n[K_BYTES], length) < 0
-            || dict_item_add(en->acc_wire, en->dir, wire) < 0)
+        if (dict_add(c, n[K_COUNT], 1) < 0 || dict_add(c, n[K_BYTES], length) < 0
+            || dict_add(en->acc_wire, en->dir, wire) < 0)
             goto done;
         if (compressed && (list_item_add(en->acc_comp, 0, wire) < 0 || list_item_add(en->acc_comp, 1, length) < 0))
             goto done;
