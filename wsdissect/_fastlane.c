@@ -3029,6 +3029,19 @@ static inline uint32_t u32(const unsigned char *p, int big) { return big ? be32(
 /* scan(buf, pos, end, no, linktype, div, big_endian, rec_len) -> (pos, no): the classic pcap records of
  * buf[pos:end] the lane takes, one after the other, without making a RawPacket of them; it stops at the first
  * record it does not take, or that is damaged or incomplete, and leaves that one to sources/pcap.py. */
+/* One record found by a scan: taken (1), left to Python (0: remembered, so feed() does not try it again), or an
+ * error (-1); the output is flushed once it is big enough. */
+static int scan_take(Lane *self, Packet *k) {
+    int r = take(self, k);
+    Py_XDECREF(k->noobj);
+    Py_XDECREF(k->tsobj);
+    if (r == 0)
+        self->declined = k->no;
+    if (r == 1 && self->out.n >= FLUSH_AT && flush_out(self) < 0)
+        return -1;
+    return r;
+}
+
 static PyObject *Lane_scan(Lane *self, PyObject *args) {
     Py_buffer buf;
     Py_ssize_t pos, end, rec_len;
@@ -3059,20 +3072,92 @@ static PyObject *Lane_scan(Lane *self, PyObject *args) {
         self->ts_div = div;
         k.p = h + rec_len;
         k.n = (Py_ssize_t)caplen;
-        r = take(self, &k);
-        Py_XDECREF(k.noobj);
-        Py_XDECREF(k.tsobj);
-        if (r <= 0) {
-            if (r == 0)
-                self->declined = k.no;
+        if ((r = scan_take(self, &k)) <= 0)
             break;
-        }
         no++;
         pos += rec_len + (Py_ssize_t)caplen;
-        if (self->out.n >= FLUSH_AT && flush_out(self) < 0) {
-            r = -1;
+    }
+    PyBuffer_Release(&buf);
+    if (r < 0 || flush_out(self) < 0)
+        return NULL;
+    return Py_BuildValue("nL", pos, no);
+}
+
+#define NG_EPB 6
+#define NG_MAX_INTERFACES 64
+#define EXACT_IN_DOUBLE (1LL << 53)
+
+/* scan_ng(buf, pos, end, no, interfaces, big_endian) -> (pos, no): scan() for pcapng, whose packets come in
+ * Enhanced Packet Blocks. `interfaces` is sources/pcap.py's list of (linktype, divisor, offset seconds, snaplen)
+ * for the section. It stops at the first block that is not a whole, sound EPB, or whose time C could round
+ * otherwise than Python (a count of ticks or a divisor past 2**53: the Python path divides those exactly), and
+ * leaves it to sources/pcap.py, which reads it and says what is wrong with it. */
+static PyObject *Lane_scan_ng(Lane *self, PyObject *args) {
+    Py_buffer buf;
+    Py_ssize_t pos, end;
+    long long no;
+    PyObject *ifaces;
+    int big;
+    if (!PyArg_ParseTuple(args, "y*nnLO!p", &buf, &pos, &end, &no, &PyList_Type, &ifaces, &big))
+        return NULL;
+    if (end > buf.len || pos < 0) {
+        PyBuffer_Release(&buf);
+        PyErr_SetString(PyExc_ValueError, "scan_ng: bad arguments");
+        return NULL;
+    }
+    struct { long linktype; long long div, tsoff; } ifc[NG_MAX_INTERFACES];
+    Py_ssize_t n_if = PyList_GET_SIZE(ifaces);
+    if (n_if > NG_MAX_INTERFACES)
+        n_if = 0;                          /* no packet is taken: Python reads them all */
+    for (Py_ssize_t i = 0; i < n_if; i++) {
+        PyObject *t = PyList_GET_ITEM(ifaces, i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 3) {
+            n_if = 0;
             break;
         }
+        ifc[i].linktype = PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
+        ifc[i].div = PyLong_AsLongLong(PyTuple_GET_ITEM(t, 1));
+        ifc[i].tsoff = PyLong_AsLongLong(PyTuple_GET_ITEM(t, 2));
+        if (PyErr_Occurred()) {
+            PyErr_Clear();                 /* a divisor or offset past 64 bits: left to Python */
+            n_if = 0;
+            break;
+        }
+    }
+    const unsigned char *base = buf.buf;
+    int r = 0;
+    while (n_if && end - pos >= 32) {
+        const unsigned char *h = base + pos;
+        uint32_t btype = u32(h, big), blen = u32(h + 4, big);
+        if (btype != NG_EPB || blen < 32 || (blen & 3) || blen > MAX_RECORD || pos + (Py_ssize_t)blen > end
+            || u32(h + blen - 4, big) != blen)
+            break;
+        uint32_t iface = u32(h + 8, big), caplen = u32(h + 20, big);
+        if (iface >= n_if || 28 + (long long)caplen > (long long)blen - 4)
+            break;
+        unsigned long long ticks = (unsigned long long)u32(h + 12, big) << 32 | u32(h + 16, big);
+        long long div = ifc[iface].div, tsoff = ifc[iface].tsoff;
+        if (ticks >= EXACT_IN_DOUBLE || div <= 0 || div >= EXACT_IN_DOUBLE || tsoff >= EXACT_IN_DOUBLE
+            || tsoff <= -EXACT_IN_DOUBLE)
+            break;
+        Packet k = {0};
+        k.no = no + 1;
+        /* as Python's ticks / div + tsoff: both operands exact in a double, so one correctly rounded division */
+        k.ts = (double)ticks / (double)div + (double)tsoff;
+        k.wirelen = u32(h + 24, big);
+        k.linktype = ifc[iface].linktype;
+        self->ts_div = 0;
+        if (div == 1000000 && tsoff == 0 && ticks / 1000000 < 0x100000000ULL) {
+            self->ts_sec = (uint32_t)(ticks / 1000000);
+            self->ts_frac = (uint32_t)(ticks % 1000000);
+            self->ts_div = div;
+        }
+        k.p = h + 28;
+        k.n = caplen;
+        if ((r = scan_take(self, &k)) <= 0)
+            break;
+        no++;
+        pos += blen;
     }
     PyBuffer_Release(&buf);
     if (r < 0 || flush_out(self) < 0)
@@ -3093,6 +3178,9 @@ static PyMethodDef Lane_methods[] = {
     {"scan", (PyCFunction)Lane_scan, METH_VARARGS,
      "scan(buf, pos, end, no, linktype, div, big_endian, rec_len) -> (pos, no): take the classic pcap records of "
      "buf[pos:end] the lane can, up to the first it cannot (left for the Python path)."},
+    {"scan_ng", (PyCFunction)Lane_scan_ng, METH_VARARGS,
+     "scan_ng(buf, pos, end, no, interfaces, big_endian) -> (pos, no): scan() for the Enhanced Packet Blocks of a "
+     "pcapng section."},
     {"flush", (PyCFunction)Lane_flush, METH_NOARGS, "Write the pending output."},
     {NULL}};
 

@@ -193,7 +193,7 @@ def through_lane(lane, packets: Iterator[RawPacket], shortcut: Optional[Shortcut
     """The packets the fast lane (fastlane.py) leaves to the Python path. With the Shortcut the packets come
     from, the lane also takes whole pcap records before they become RawPackets."""
     if shortcut is not None:
-        shortcut.scan = lane.scan
+        shortcut.scan, shortcut.scan_ng = lane.scan, lane.scan_ng
     feed = lane.feed
     for raw in packets:
         if not feed(raw):

@@ -94,14 +94,17 @@ _NG_PB_BODY = {o: struct.Struct(o + "HHIIII") for o in "<>"}      # iface, drops
 
 
 class Shortcut:
-    """A way for the consumer to take classic pcap records before they become RawPackets: when `scan` is set,
-    it is called as scan(buf, pos, end, no, linktype, div, big_endian, rec_len) -> (pos, no) and consumes the
-    whole, undamaged records of buf[pos:end] it wants, up to the first it leaves (the C fast lane,
-    wsdissect/fastlane.py). `taken` counts the records it consumed, which were never yielded."""
-    __slots__ = ("scan", "taken")
+    """A way for the consumer to take records before they become RawPackets: when `scan` is set, it is called
+    as scan(buf, pos, end, no, linktype, div, big_endian, rec_len) -> (pos, no) and consumes the whole, undamaged
+    classic pcap records of buf[pos:end] it wants, up to the first it leaves (the C fast lane,
+    wsdissect/fastlane.py); `scan_ng(buf, pos, end, no, interfaces, big_endian) -> (pos, no)` does the same with
+    the blocks of a pcapng section, `interfaces` being the section's (linktype, divisor, offset, snaplen) list.
+    `taken` counts the records they consumed, which were never yielded."""
+    __slots__ = ("scan", "scan_ng", "taken")
 
     def __init__(self) -> None:
         self.scan: Optional[Callable] = None
+        self.scan_ng: Optional[Callable] = None
         self.taken = 0
 
 
@@ -189,7 +192,7 @@ def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iter
         raise CaptureError(f"not a pcap or pcapng file (only {len(head)} bytes long)")
     magic = _U32LE.unpack_from(head)[0]
     if magic == _NG_SHB:
-        yield from _iter_pcapng(read, head)
+        yield from _iter_pcapng(read, head, shortcut)
         return
     if magic in _PCAP_MAGIC:
         yield from _iter_pcap(_readinto_of(fileobj, read), head, magic, shortcut)
@@ -301,7 +304,7 @@ def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[S
         pos = stop
 
 
-def _iter_pcapng(read, head: bytes) -> Iterator[RawPacket]:
+def _iter_pcapng(read, head: bytes, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
     buf = _fill(read, head, 12)
     if len(buf) < 12:
         raise CaptureError(f"pcapng section header cut short: {len(buf)} of 28 bytes")
@@ -317,6 +320,10 @@ def _iter_pcapng(read, head: bytes) -> Iterator[RawPacket]:
     no = 0
     first = True
     while True:
+        if interfaces and shortcut is not None and shortcut.scan_ng is not None:
+            pos, taken = shortcut.scan_ng(buf, pos, end, no, interfaces, order == ">")
+            shortcut.taken += taken - no
+            no = taken
         if end - pos < 12:
             base += pos
             buf = _fill(read, buf[pos:], 12)
