@@ -100,3 +100,32 @@ def test_standard_input_from_a_terminal_is_refused(monkeypatch):
     code, out, err = _run(["stats", "-"])
     assert code == 2 and out == b""
     assert b"standard input is a terminal" in err and err.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("how", ["members", "zeros after", "bad crc"])
+def test_gzip_framing(tmp_path, how):
+    """A gzip file may hold several members (gzip a b > x.gz, or appended later), one after the other, and
+    zeros after the last; a damaged member (here its CRC) is the capture's damage, after the packets before."""
+    path = os.path.join(ROOT, "captures", "busy.pcap")
+    data = open(path, "rb").read()
+    cut = len(data) // 3
+    if how == "members":
+        packed = gzip.compress(data[:cut]) + gzip.compress(data[cut:2 * cut]) + gzip.compress(data[2 * cut:])
+    elif how == "zeros after":
+        packed = gzip.compress(data) + b"\0" * 1000
+    else:
+        packed = bytearray(gzip.compress(data))
+        packed[-8] ^= 0xFF                       # the CRC-32 of the member's data
+        packed = bytes(packed)
+    gz = tmp_path / "x.pcap.gz"
+    gz.write_bytes(packed)
+    code, out, err = _run(["read", str(gz), "--json"])
+    whole = _run(["read", path, "--json"])[1]
+    assert code == 0
+    if how == "bad crc":
+        # every packet is read before the trailer is checked, and the warning says the stream is damaged
+        assert b"gzip stream is damaged" in err and err.count(b"\n") == 1
+        assert [line for line in out.splitlines() if b'"type":"packet"' in line] == \
+               [line for line in whole.splitlines() if b'"type":"packet"' in line]
+    else:
+        assert (out, err) == (whole, b"")

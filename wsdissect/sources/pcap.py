@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import queue
 import struct
 import sys
+import threading
 import zlib
 from contextlib import contextmanager
 from typing import BinaryIO, Callable, Iterator, Optional
@@ -135,7 +137,11 @@ def open_path(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
         if not hasattr(f, "peek"):
             f = io.BufferedReader(f)              # a stand-in stdin (tests) may not peek
         if f.peek(2)[:2] == _GZIP_MAGIC:
-            yield _Gunzipped(f), f
+            gunzipped = _Gunzipped(f)
+            try:
+                yield gunzipped, f
+            finally:
+                gunzipped.close()
         else:
             yield f, f
     finally:
@@ -153,27 +159,115 @@ def _is_terminal(stream) -> bool:
 class _Gunzipped:
     """A gzip file's inflated bytes, with read1/readinto1 as the readers use them. A stream that is cut short
     or damaged is the capture's damage: CaptureTruncated once bytes came out of it (the packets before it are
-    analysed), CaptureError when not one did."""
+    analysed), CaptureError when not one did.
+
+    Inflating runs in a thread of its own, a few chunks ahead of the reader, with zlib's own gzip framing
+    (header, CRC and length checked; members one after the other): zlib lets go of the GIL while it inflates, so
+    with a second core the analysis hardly waits for it. (gzip.GzipFile in that thread was slower than inline:
+    its Python loop per 8 KB fought the analysis for the GIL.)"""
+    READ = 1 << 18                      # compressed bytes per read
+    OUT = 1 << 22                       # inflated bytes per chunk at most (a gzip bomb is inflated bit by bit)
+    AHEAD = 4                           # chunks inflated and not yet read
 
     def __init__(self, f: BinaryIO) -> None:
-        self._gz = gzip.GzipFile(fileobj=f, mode="rb")
+        self._read = getattr(f, "read1", f.read)     # read1: what a pipe has, not a full READ
+        self._chunks: queue.Queue = queue.Queue(self.AHEAD)
+        self._stop = threading.Event()
+        self._view = memoryview(b"")    # what is left of the chunk being read
         self._started = False
+        self._ended = False
+        threading.Thread(target=self._inflate, name="wsdissect-gunzip", daemon=True).start()
 
     def read1(self, n: int = -1) -> bytes:
-        return self._guarded(self._gz.read1, n)
+        if not self._view and not self._next():
+            return b""
+        n = len(self._view) if n < 0 else min(n, len(self._view))
+        out, self._view = self._view[:n].tobytes(), self._view[n:]
+        return out
 
     def readinto1(self, view) -> int:
-        return self._guarded(self._gz.readinto1, view)
+        if not self._view and not self._next():
+            return 0
+        n = min(len(view), len(self._view))
+        view[:n] = self._view[:n]
+        self._view = self._view[n:]
+        return n
 
-    def _guarded(self, read: Callable, arg):
-        try:
-            got = read(arg)
-        except EOFError:
-            raise self._damage("the gzip stream is cut short") from None
-        except (gzip.BadGzipFile, zlib.error) as e:
-            raise self._damage(f"the gzip stream is damaged ({e})") from None
+    def close(self) -> None:
+        # Not joined: the thread may be waiting on a pipe; it ends at its next chunk, or with the process.
+        self._stop.set()
+
+    def _next(self) -> bool:
+        """The next inflated chunk in self._view; False at the end of the stream."""
+        if self._ended:
+            return False
+        item = self._chunks.get()
+        if isinstance(item, BaseException):
+            self._ended = True
+            if isinstance(item, EOFError):
+                raise self._damage("the gzip stream is cut short") from None
+            if isinstance(item, zlib.error):
+                raise self._damage(f"the gzip stream is damaged ({item})") from None
+            raise item
+        if not item:
+            self._ended = True
+            return False
+        self._view = memoryview(item)
         self._started = True
-        return got
+        return True
+
+    def _inflate(self) -> None:
+        try:
+            d = zlib.decompressobj(31)          # 16 + 15: a gzip member, its header and trailer checked
+            fed = False                         # d has had bytes of its member
+            data = b""
+            while not self._stop.is_set():
+                if not fed:
+                    data = data.lstrip(b"\0")   # gzip, like tar, allows zeros after a member
+                if not data:
+                    data = self._read(self.READ)
+                    if not data:
+                        self._put(EOFError() if fed else b"")
+                        return
+                    continue
+                fed = True
+                before = d.copy()
+                try:
+                    out = d.decompress(data, self.OUT)
+                except zlib.error:
+                    # What inflates before the damage is still the capture's: the same bytes again, a few at a
+                    # time, until the error comes back.
+                    self._salvage(before, data)
+                    raise
+                data = d.unconsumed_tail
+                if d.eof:                       # the next member, if any, starts in what is left
+                    data, d, fed = d.unused_data + data, zlib.decompressobj(31), False
+                if out:
+                    self._put(out)
+        except Exception as e:  # noqa: BLE001 -- handed to the reader, which says what it means
+            self._put(e)
+
+    def _salvage(self, d, data: bytes, step: int = 512) -> None:
+        """Put what `d` inflates of `data` before the error, fed `step` bytes at a time (so under OUT: no
+        unconsumed tail), the failing piece again byte by byte; returns when the error comes back."""
+        for i in range(0, len(data), step):
+            before = d.copy()
+            try:
+                out = d.decompress(data[i:i + step], self.OUT)
+            except zlib.error:
+                if step > 1:
+                    self._salvage(before, data[i:i + step], 1)
+                return
+            if out:
+                self._put(out)
+
+    def _put(self, item) -> None:
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def _damage(self, what: str) -> CaptureError:
         return CaptureTruncated(what) if self._started else CaptureError(f"{what}, before any capture data")
