@@ -305,3 +305,30 @@ def test_same_output_on_pcapng(tmp_path, layout):
     path.write_bytes(data)
     for command in ("read-json", "stats", "read"):
         assert_same([a.format(path) for a in COMMANDS[command]])
+
+
+@needs_fastlane
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pcapng_tick_counts_past_2_53_divide_as_python(tmp_path, seed):
+    """Nanosecond (and finer) times count more ticks than a double holds: Python divides the integers exactly,
+    rounding half to even; the lane must get the same float for every packet it takes. Random nanosecond counts
+    on one interface; on a 2**-20 s interface, counts whose quotient falls exactly between two floats (a tie,
+    to even: down, then up) or just past one."""
+    import random
+    import struct
+
+    from pcapbuild import ng_block, ng_idb, ng_shb
+    rng = random.Random(seed)
+    ties = [(1 << 54) + 2, (1 << 54) + 6, (1 << 54) + 3, (1 << 63) + (1 << 10), (1 << 63) + 3 * (1 << 10),
+            (1 << 64) - 1]
+    blocks = [ng_shb(), ng_idb(1, tsresol=9), ng_idb(1, tsresol=0x80 | 20)]
+    for i, (_, frame) in enumerate(_busy_records()):
+        if i % 3 == 2:
+            iface, ticks = 1, ties[i // 3 % len(ties)]
+        else:
+            iface, ticks = 0, rng.randrange(1 << 53, 1 << 64)
+        body = struct.pack("<IIIII", iface, ticks >> 32, ticks & 0xFFFFFFFF, len(frame), len(frame)) + frame
+        blocks.append(ng_block(6, body))
+    path = tmp_path / "ticks.pcapng"
+    path.write_bytes(b"".join(blocks))
+    assert_same(["read", str(path), "--json"])

@@ -3087,11 +3087,32 @@ static PyObject *Lane_scan(Lane *self, PyObject *args) {
 #define NG_MAX_INTERFACES 64
 #define EXACT_IN_DOUBLE (1LL << 53)
 
+#ifdef __SIZEOF_INT128__
+/* ticks / div correctly rounded to a double (half to even), as Python's int / int is: for counts past 2**53
+ * (nanoseconds since 1970), where converting ticks to a double first would round twice. The quotient is taken
+ * with ticks scaled up to ~2**127, so it has at least 64 significant bits; the 53 kept are rounded with all the
+ * bits below them and the remainder as the sticky part. */
+static double exact_quotient(uint64_t ticks, uint64_t div) {
+    if (ticks == 0)
+        return 0.0;
+    int shift_in = 127 - (64 - __builtin_clzll(ticks));                /* ticks << shift_in has 127 bits */
+    unsigned __int128 n = (unsigned __int128)ticks << shift_in;
+    unsigned __int128 q = n / div;
+    int sticky = n % div != 0;
+    int len = 128 - (q >> 64 ? __builtin_clzll((uint64_t)(q >> 64)) : 64 + __builtin_clzll((uint64_t)q));
+    int drop = len - 53;                                                /* >= 11: len >= 64 */
+    uint64_t mant = (uint64_t)(q >> drop);
+    unsigned __int128 rest = q & (((unsigned __int128)1 << drop) - 1), half = (unsigned __int128)1 << (drop - 1);
+    if (rest > half || (rest == half && (sticky || (mant & 1))))
+        mant++;                                                         /* 2**53 when it carries: still exact */
+    return ldexp((double)mant, drop - shift_in);
+}
+#endif
+
 /* scan_ng(buf, pos, end, no, interfaces, big_endian) -> (pos, no): scan() for pcapng, whose packets come in
  * Enhanced Packet Blocks. `interfaces` is sources/pcap.py's list of (linktype, divisor, offset seconds, snaplen)
- * for the section. It stops at the first block that is not a whole, sound EPB, or whose time C could round
- * otherwise than Python (a count of ticks or a divisor past 2**53: the Python path divides those exactly), and
- * leaves it to sources/pcap.py, which reads it and says what is wrong with it. */
+ * for the section. It stops at the first block that is not a whole, sound EPB (or whose interface has an
+ * offset past 2**53 s), and leaves it to sources/pcap.py, which reads it and says what is wrong with it. */
 static PyObject *Lane_scan_ng(Lane *self, PyObject *args) {
     Py_buffer buf;
     Py_ssize_t pos, end;
@@ -3137,13 +3158,20 @@ static PyObject *Lane_scan_ng(Lane *self, PyObject *args) {
             break;
         unsigned long long ticks = (unsigned long long)u32(h + 12, big) << 32 | u32(h + 16, big);
         long long div = ifc[iface].div, tsoff = ifc[iface].tsoff;
-        if (ticks >= EXACT_IN_DOUBLE || div <= 0 || div >= EXACT_IN_DOUBLE || tsoff >= EXACT_IN_DOUBLE
-            || tsoff <= -EXACT_IN_DOUBLE)
+        if (div <= 0 || tsoff >= EXACT_IN_DOUBLE || tsoff <= -EXACT_IN_DOUBLE)
             break;
         Packet k = {0};
         k.no = no + 1;
-        /* as Python's ticks / div + tsoff: both operands exact in a double, so one correctly rounded division */
-        k.ts = (double)ticks / (double)div + (double)tsoff;
+        /* as Python's ticks / div + tsoff: one correctly rounded division, then the offset (exact as a double) */
+        if (ticks < EXACT_IN_DOUBLE && div < EXACT_IN_DOUBLE)
+            k.ts = (double)ticks / (double)div + (double)tsoff;
+        else {
+#ifdef __SIZEOF_INT128__
+            k.ts = exact_quotient(ticks, (uint64_t)div) + (double)tsoff;
+#else
+            break;
+#endif
+        }
         k.wirelen = u32(h + 24, big);
         k.linktype = ifc[iface].linktype;
         self->ts_div = 0;
