@@ -1526,8 +1526,12 @@ static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObj
     if (last_ts != NULL && last_ts != Py_None) {
         double gap = PyFloat_AsDouble(tsobj) - PyFloat_AsDouble(last_ts);
         PyObject *last_no = SLOT(a, off[A_LAST_NO]), *longest = SLOT(a, off[A_LONGEST_GAP]);
-        if (PyErr_Occurred() || last_no == NULL || longest == NULL)
+        if (PyErr_Occurred())
             goto done;
+        if (last_no == NULL || longest == NULL) {
+            PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats accumulator");
+            goto done;
+        }
         int longer = longest == Py_None;
         if (!longer) {
             PyObject *sec = PyObject_GetItem(longest, n[K_SECONDS]);
@@ -3064,12 +3068,12 @@ static PyObject *Lane_scan(Lane *self, PyObject *args) {
             break;
         Packet k = {0};
         k.no = no + 1;
-        k.ts = (double)u32(h, big) + (double)u32(h + 4, big) / (double)div;
-        k.wirelen = u32(h + 12, big);
-        k.linktype = linktype;
         self->ts_sec = u32(h, big);
         self->ts_frac = u32(h + 4, big);
         self->ts_div = div;
+        k.ts = (double)self->ts_sec + (double)self->ts_frac / (double)div;      /* sources/pcap.py's sec + frac / div */
+        k.wirelen = u32(h + 12, big);
+        k.linktype = linktype;
         k.p = h + rec_len;
         k.n = (Py_ssize_t)caplen;
         if ((r = scan_take(self, &k)) <= 0)
