@@ -126,4 +126,27 @@ def test_rst_makes_a_connection_done():
     s.websocket_handshake()
     s.seg(C2S, "R")
     r = analyze(s.packets())
-    assert r.analyzer.tracker.finished and r.analyzer.tracker.finished[0][1].done
+    assert r.analyzer.tracker.finished and r.analyzer.tracker.finished[0][2].done
+
+
+def test_release_depends_on_each_connection_alone():
+    """A done connection is released at the first turn its last packet is linger_packets old, wherever it
+    stands in the queue: the workers of a parallel read hold some connections each and must release each one
+    at the packet a single reader would. (A queue that stopped at the first connection not yet due held back
+    one that saw a late packet and was queued again behind it.)"""
+    import heapq
+    from wsdissect.model import Endpoint
+    from wsdissect.tcp import TcpConnection, Tracker
+    t = Tracker()
+    t.linger_packets = 100
+    x = TcpConnection(0, Endpoint("10.0.0.1", 1), Endpoint("10.0.0.2", 80), ("10.0.0.1", 1, "10.0.0.2", 80), 1, 0.0)
+    w = TcpConnection(1, Endpoint("10.0.0.1", 2), Endpoint("10.0.0.2", 80), ("10.0.0.1", 2, "10.0.0.2", 80), 2, 0.0)
+    for c, done_at in ((x, 10), (w, 90)):
+        t.conns[c.key] = c
+        c.done, c.last_no = True, done_at
+        heapq.heappush(t.finished, (done_at, c.id, c))
+    x.last_no = 30                                  # a late ACK of x's, after it was queued
+    assert t.release(120) == []                     # x's last packet is 90 packets old, w's 30
+    assert t.release(135) == [x]                    # x's is 105 old, though w, queued after it, is not due
+    assert t.release(190) == [w]
+    assert not t.conns and not t.finished

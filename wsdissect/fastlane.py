@@ -9,6 +9,7 @@ everything runs in Python, which stays the reference (tests/test_fastlane.py com
 """
 from __future__ import annotations
 
+import collections
 import os
 import zlib
 from typing import Callable, Optional
@@ -146,7 +147,8 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
     spec = {
         **more, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels,
         "conns": analyzer.tracker.conns, "finished": analyzer.tracker.finished, "tracker": analyzer.tracker,
-        "summary": analyzer.summary, "note": note, "c2s": model.C2S, "s2c": model.S2C, "m_ws": _analyzer.M_WS,
+        "deque": collections.deque, "summary": analyzer.summary, "note": note, "c2s": model.C2S,
+        "s2c": model.S2C, "m_ws": _analyzer.M_WS,
         "RawPacket": model.RawPacket, "TcpConnection": TcpConnection, "Direction": Direction,
         "ConnState": _analyzer._ConnState, "Connection": model.Connection, "CaptureSummary": model.CaptureSummary,
         "WebSocketDirection": WebSocketDirection, "FrameParser": FrameParser, "Frame": model.Frame,

@@ -153,8 +153,12 @@ class Tracker:
         self.server_ports = server_ports
         self.conns: "OrderedDict[tuple, TcpConnection]" = OrderedDict()   # key: (src, sport, dst, dport)
         self.next_id = 0
-        # (packet no, connection) for done connections, oldest first, waiting out LINGER_PACKETS (release()).
-        self.finished: deque = deque()
+        # `assign(no)`, when set, numbers the connection that packet `no` opens instead of next_id: the workers
+        # of a parallel read (wsdissect/parallel.py) share one numbering, in the order of the capture.
+        self.assign = None
+        # Done connections waiting out LINGER_PACKETS (release()): a heap of (packet no, id, connection), the
+        # packet being the connection's last one when it was queued (it may have seen more since).
+        self.finished: list = []
         self.linger_packets = LINGER_PACKETS
 
     # -- connection lookup -------------------------------------------------------------------------------
@@ -169,8 +173,12 @@ class Tracker:
         else:
             ckey = (seg.dst, seg.dport, seg.src, seg.sport)
             client, server, direction = Endpoint(seg.dst, seg.dport), Endpoint(seg.src, seg.sport), S2C
-        conn = TcpConnection(self.next_id, client, server, ckey, seg.no, seg.ts)
-        self.next_id += 1
+        if self.assign is None:
+            cid = self.next_id
+            self.next_id += 1
+        else:
+            cid = self.assign(seg.no)
+        conn = TcpConnection(cid, client, server, ckey, seg.no, seg.ts)
         conn.key = (seg.src, seg.sport, seg.dst, seg.dport)
         self.conns[conn.key] = conn
         return conn, direction
@@ -354,31 +362,33 @@ class Tracker:
             conn.closed = True
         if not conn.done and (kind == K_RST or (me.fin_acked and peer.fin_acked)):
             conn.done = True
-            self.finished.append((seg.no, conn))
+            heapq.heappush(self.finished, (seg.no, conn.id, conn))
         if notes:
             result.notes = notes
         return result
 
     def release(self, no: int) -> list:
-        """Forget done connections idle for `linger_packets` packets up to packet `no`, and return them: the
-        caller (Analyzer._release) finishes each so its buffers, parsers and inflaters go too. A connection
-        that saw packets after it was done goes back in the queue; one already dropped (port reuse, the
-        --max-connections cap) is skipped: it was finished then."""
+        """Forget the done connections whose last packet is at least `linger_packets` packets before packet
+        `no`, and return them, oldest last packet first: the caller (Analyzer._release) finishes each so its
+        buffers, parsers and inflaters go too. One already dropped (port reuse, the --max-connections cap) is
+        skipped: it was finished then.
+
+        Whether a connection is released depends on that connection alone, never on where others stand in the
+        queue: the workers of a parallel read (wsdissect/parallel.py) each hold some of the connections, and
+        must release each one at the very packet a single reader would."""
         out = []
         q = self.finished
-        linger = self.linger_packets
-        while q:
-            queued_no, conn = q[0]
-            if no - conn.last_no < linger:
-                if conn.last_no == queued_no:
-                    break                   # the queue is in order of last activity up to here
-                q.popleft()                 # active since it was queued: back of the queue
-                q.append((conn.last_no, conn))
-                continue
-            q.popleft()
-            if self.conns.get(conn.key) is conn:
+        horizon = no - self.linger_packets
+        while q and q[0][0] <= horizon:
+            queued_no, cid, conn = heapq.heappop(q)
+            if conn.last_no != queued_no:
+                heapq.heappush(q, (conn.last_no, cid, conn))    # active since it was queued: wait from then
+            elif self.conns.get(conn.key) is conn:
                 del self.conns[conn.key]
                 out.append(conn)
+        # A connection pushed back may come out after one queued later; its last packet is older, though.
+        if len(out) > 1:
+            out.sort(key=lambda c: c.last_no)
         return out
 
     # -- reassembly helpers ------------------------------------------------------------------------------
