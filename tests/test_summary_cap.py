@@ -279,3 +279,19 @@ def test_flow_draws_each_ladder_when_its_connection_finishes_with_the_same_outpu
         assert streamed == at_end
         assert "conn 59" in at_end or "connection 59" in at_end       # every ladder is there
         assert held_none == [] and held and max(held) < CONNS // 2
+
+
+def test_the_caps_note_is_with_the_end_notes_when_an_eviction_folds_first():
+    """A connection finished to make room (--max-connections) is reported on the packet that needed the room;
+    the note that the summary's cap was reached is about the capture, not that packet: it comes with the notes
+    of the end, where it comes when a release or the end of the capture folds first."""
+    a = Analyzer(Limits(summary_connections=0, max_connections=1))
+    out = io.StringIO()
+    common.run(a, iter(_packets()), out=jsonl.JsonLinesWriter(out))
+    recs = [json.loads(line) for line in out.getvalue().splitlines()]
+    evicted = [i for i, r in enumerate(recs) if r["type"] == "note" and r["code"] == "cap-connections"]
+    caps_note = [i for i, r in enumerate(recs) if r["type"] == "note" and r["code"] == "cap-summary-connections"]
+    last_packet = max(i for i, r in enumerate(recs) if r["type"] == "packet")
+    assert evicted and evicted[0] < last_packet                  # an eviction folded the first connection
+    assert len(caps_note) == 1 and caps_note[0] > last_packet
+    assert recs[caps_note[0]]["no"] is None and recs[caps_note[0]]["conn"] is None

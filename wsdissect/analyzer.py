@@ -165,6 +165,10 @@ class Analyzer:
         for sev, code, text, args in r.notes:
             self._note(row, tc, sev, code, text, args)
         for note in evicted_notes:
+            if note.conn is None:
+                # About the capture, not this connection (the summary's cap reached): with the notes of the end.
+                self._released_notes.append(note)
+                continue
             # A connection finished early to make room is reported on the packet that needed the room.
             note.no = row.no
             row.notes.append(note)

@@ -184,7 +184,9 @@ class _Totals:
     def __init__(self) -> None:
         self.sums = {key: {C2S: 0, S2C: 0} for key in ("messages", "message_bytes", "tcp_bytes")}
         self.by_opcode = {k: {"count": 0, "bytes": 0} for k in _KINDS}
-        self.rtt: list = [0, None, None, 0]          # count, min, max, sum
+        # count, min, max, sum in whole microseconds (each rtt is rounded to them): a float sum would depend on
+        # the order connections are added in, and a parallel read adds its workers' totals in another one
+        self.rtt: list = [0, None, None, 0]
         self.closed_with_close_frame = 0
         self.ended_by = {"fin": 0, "rst": 0, "open": 0}
 
@@ -201,7 +203,7 @@ class _Totals:
             rtt[0] += 1
             rtt[1] = x if rtt[1] is None else min(rtt[1], x)
             rtt[2] = x if rtt[2] is None else max(rtt[2], x)
-            rtt[3] += x
+            rtt[3] += round(x * 1_000_000)
         if p["close_code"] is not None or p["closed_by"]:
             self.closed_with_close_frame += 1
         end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
@@ -224,7 +226,7 @@ def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = N
     tot.update(t.sums)
     tot["by_opcode"] = t.by_opcode
     n, lo, hi, total = t.rtt
-    tot["ping_rtt"] = {"count": n, "min": lo, "max": hi, "mean": _r(total / n)} if n else None
+    tot["ping_rtt"] = {"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)} if n else None
     tot["closed_with_close_frame"] = t.closed_with_close_frame
     tot["ended_by"] = t.ended_by
     tot["notes"] = sum(s.notes_by_severity.values())
