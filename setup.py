@@ -7,6 +7,7 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("wsdissect._fastlane", ["wsdissect/_fastlane.c"], optional=True, extra_compile_args=["-O2"]),
+        Extension("wsdissect._fastlane", ["wsdissect/_fastlane.c", "wsdissect/_shards.c"], optional=True,
+                  depends=["wsdissect/_decode.h", "wsdissect/_shards.h"], extra_compile_args=["-O2"]),
     ],
 )

@@ -30,6 +30,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_decode.h"
+#include "_shards.h"
+
 /* ------------------------------------------------------------------------------------------------------------
  * Output buffer
  */
@@ -394,6 +397,8 @@ typedef struct {
     PyObject *paren[2];            /* the parentheses around that name */
     PyObject *control[2][2][2];    /* [pong?][direction][head, tail] around the size: control.ping / control.pong */
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
+    PyObject *shards;              /* a worker of a parallel read: its Shards (see _shards.c), else NULL */
+    int shard_me;                  /* that worker's number */
     uint32_t ts_sec, ts_frac;      /* the pcap record's time of the packet being taken, when ts_div is 10**6 */
     long long ts_div;              /* 0 when the packet came as a RawPacket */
     long long taken;               /* packets the lane took */
@@ -441,14 +446,14 @@ static PyObject *dq_call(Lane *self, PyObject *q, PyObject *item) {
 static int Lane_traverse(Lane *self, visitproc visit, void *arg) {
     Py_VISIT(self->write); Py_VISIT(self->entries); Py_VISIT(self->conns); Py_VISIT(self->finished);
     Py_VISIT(self->tracker);
-    Py_VISIT(self->summary); Py_VISIT(self->note); Py_VISIT(self->sink);
+    Py_VISIT(self->summary); Py_VISIT(self->note); Py_VISIT(self->sink); Py_VISIT(self->shards);
     return 0;
 }
 
 static int Lane_clear(Lane *self) {
     Py_CLEAR(self->write); Py_CLEAR(self->entries); Py_CLEAR(self->conns); Py_CLEAR(self->finished);
     Py_CLEAR(self->tracker); Py_CLEAR(self->s_linger);
-    Py_CLEAR(self->summary); Py_CLEAR(self->note); Py_CLEAR(self->sink);
+    Py_CLEAR(self->summary); Py_CLEAR(self->note); Py_CLEAR(self->sink); Py_CLEAR(self->shards);
     return 0;
 }
 
@@ -688,6 +693,15 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_ValueError, "the JSON lane needs labels");
         return -1;
     }
+    PyObject *shards = PyDict_GetItemString(spec, "shards");
+    if (shards != NULL && shards != Py_None) {
+        if (!shards_check(shards)) {
+            PyErr_SetString(PyExc_TypeError, "spec[\"shards\"] must be a Shards");
+            return -1;
+        }
+        self->shards = Py_NewRef(shards);
+        self->shard_me = shards_index(shards);
+    }
     return 0;
 }
 
@@ -705,121 +719,6 @@ static int flush_out(Lane *self) {
         return -1;
     Py_DECREF(r);
     return 0;
-}
-
-/* ------------------------------------------------------------------------------------------------------------
- * Decoding (decode.py's decode_packet, for the packets the lane takes: anything else it declines, and the
- * Python decoder says what it is).
- */
-typedef struct {
-    const unsigned char *data;
-    int version;
-    const unsigned char *src, *dst;   /* 4 or 16 bytes */
-    unsigned sport, dport, flags, window;
-    uint32_t seq, ack;
-    Py_ssize_t start, plen;           /* payload at data[start:start + plen] */
-} Seg;
-
-static inline unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
-static inline uint32_t be32(const unsigned char *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline uint32_t le32(const unsigned char *p) {
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-/* 1: a whole TCP segment, 0: anything else (left to decode.py). */
-static int decode(const unsigned char *p, Py_ssize_t n, long linktype, Seg *s) {
-    Py_ssize_t off;
-    int version;
-    if (linktype == 1 || linktype == 113 || linktype == 276) {
-        Py_ssize_t at = linktype == 1 ? 12 : linktype == 113 ? 14 : 0;
-        off = linktype == 1 ? 14 : linktype == 113 ? 16 : 20;
-        if (n < off)
-            return 0;
-        unsigned etype = be16(p + at);
-        while (etype == 0x8100 || etype == 0x88A8 || etype == 0x9100) {
-            if (n < off + 4)
-                return 0;
-            etype = be16(p + off + 2);
-            off += 4;
-        }
-        if (etype == 0x0800)
-            version = 4;
-        else if (etype == 0x86DD)
-            version = 6;
-        else
-            return 0;
-    } else {
-        if (linktype == 101 || linktype == 12 || linktype == 14 || linktype == 228 || linktype == 229)
-            off = 0;
-        else if (linktype == 0 || linktype == 108) {
-            if (n < 4)
-                return 0;
-            uint32_t family;
-            if (linktype == 108)
-                family = be32(p);
-            else {
-                family = le32(p);
-                if (family > 0xFFFF)
-                    family = be32(p);
-            }
-            if (family != 2 && family != 24 && family != 28 && family != 30)
-                return 0;
-            off = 4;
-        } else
-            return 0;
-        if (n <= off)
-            return 0;
-        version = p[off] >> 4;
-        if (version != 4 && version != 6)
-            return 0;
-    }
-    Py_ssize_t t, ip_end;
-    if (version == 4) {
-        if (n - off < 20 || p[off] >> 4 != 4)
-            return 0;
-        Py_ssize_t ihl = (p[off] & 15) << 2;
-        if (ihl < 20 || n - off < ihl)
-            return 0;
-        unsigned total = be16(p + off + 2), frag = be16(p + off + 6);
-        if (p[off + 9] != 6 || (frag & 0x3FFF))
-            return 0;
-        if (total == 0)
-            total = (unsigned)(n - off);
-        else if (total < ihl)
-            return 0;
-        t = off + ihl;
-        ip_end = off + total;
-        s->src = p + off + 12;
-        s->dst = p + off + 16;
-    } else {
-        if (n - off < 40 || p[off] >> 4 != 6)
-            return 0;
-        unsigned plen = be16(p + off + 4);
-        if (p[off + 6] != 6)           /* extension headers: decode.py */
-            return 0;
-        t = off + 40;
-        ip_end = plen ? t + plen : n;
-        s->src = p + off + 8;
-        s->dst = p + off + 24;
-    }
-    if (ip_end > n || ip_end - t < 20)  /* snaplen cut (bytes missing) or a short header */
-        return 0;
-    Py_ssize_t hl = (p[t + 12] >> 4) << 2;
-    if (hl < 20 || t + hl > ip_end)
-        return 0;
-    s->data = p;
-    s->version = version;
-    s->sport = be16(p + t);
-    s->dport = be16(p + t + 2);
-    s->seq = be32(p + t + 4);
-    s->ack = be32(p + t + 8);
-    s->flags = p[t + 13];
-    s->window = be16(p + t + 14);
-    s->start = t + hl;
-    s->plen = ip_end - s->start;
-    return 1;
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -1945,10 +1844,36 @@ static int put_ts(Lane *self, Buf *b, double ts) {
     return w;
 }
 
+static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsobj, uint32_t rel_seq,
+                           uint32_t rel_ack, long long plen, long long wirelen, Plan *pl, PyObject *frame,
+                           PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
+                           int m_compressed, const char *kind);
+
+/* The packet's lines; a worker of a parallel read heads them as one piece for the parent's merge. */
 static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsobj, uint32_t rel_seq,
                      uint32_t rel_ack, long long plen, long long wirelen, Plan *pl, PyObject *frame,
                      PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
                      int m_compressed, const char *kind) {
+    if (self->shards == NULL)
+        return emit_json_lines(self, en, s, no, tsobj, rel_seq, rel_ack, plen, wirelen, pl, frame, msg, notes,
+                               m_length, m_wire, m_frames, m_compressed, kind);
+    Buf *b = &self->out;
+    Py_ssize_t at = b->n;
+    if (buf_reserve(b, sizeof(PieceHeader)) < 0)
+        return -1;
+    b->n += sizeof(PieceHeader);
+    if (emit_json_lines(self, en, s, no, tsobj, rel_seq, rel_ack, plen, wirelen, pl, frame, msg, notes, m_length,
+                        m_wire, m_frames, m_compressed, kind) < 0)
+        return -1;
+    PieceHeader h = {(uint64_t)no, PIECE_ROW, (uint64_t)(b->n - at - (Py_ssize_t)sizeof h)};
+    memcpy(b->p + at, &h, sizeof h);
+    return 0;
+}
+
+static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsobj, uint32_t rel_seq,
+                           uint32_t rel_ack, long long plen, long long wirelen, Plan *pl, PyObject *frame,
+                           PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
+                           int m_compressed, const char *kind) {
     Buf *b = &self->out;
     int ok = 1;
     if (PUTS(b, "{\"type\":\"packet\",\"no\":") < 0 || put_i64(b, no) < 0 || PUTS(b, ",\"ts\":") < 0
@@ -2972,9 +2897,47 @@ out:
     return result;
 }
 
-/* try_fast, and now and then the purge of finished connections' entries. */
+/* For a worker of a parallel read: 1 the packet is this worker's, 0 it is another's and this worker skips it, 2 it
+ * is left to Python (the C decoder declines it, or it is another's but this worker's release turn would release
+ * or look at a connection), -1 error. */
+static int shard_check(Lane *self, Packet *k) {
+    Seg s;
+    if (!decode(k->p, k->n, k->linktype, &s))
+        return 2;
+    int owner = shards_owner(self->shards, &s);
+    if (owner == self->shard_me)
+        return 1;
+    if (shards_skip(self->shards, &s, (uint64_t)k->no, owner) < 0)
+        return -1;
+    if (!(k->no & 255)) {
+        int idle = release_idle(self, k->no);
+        if (idle <= 0)
+            return idle < 0 ? -1 : 2;
+    }
+    return 0;
+}
+
+/* try_fast, and now and then the purge of finished connections' entries. A worker of a parallel read first
+ * skips the packets of other workers' connections (1: handled, nothing written). */
 static int take(Lane *self, Packet *k) {
+    if (self->shards != NULL) {
+        int mine = shard_check(self, k);
+        if (mine < 0)
+            return -1;
+        if (mine == 0) {
+            shards_progress(self->shards, (uint64_t)k->no + 1);
+            return 1;
+        }
+        if (mine == 2) {
+            Py_CLEAR(self->last_moved);
+            return 0;
+        }
+    }
     int r = try_fast(self, k);
+    if (r == 1 && self->shards != NULL) {
+        shards_own(self->shards, (uint64_t)k->no);
+        shards_progress(self->shards, (uint64_t)k->no + 1);
+    }
     if (r != 1)
         Py_CLEAR(self->last_moved);         /* Python analyses this packet: it may move any connection */
     /* every purge_every packets, or sooner when finished connections make up most entries (many short
@@ -3232,7 +3195,7 @@ PyMODINIT_FUNC PyInit__fastlane(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddObjectRef(m, "Lane", (PyObject *)&LaneType) < 0) {
+    if (PyModule_AddObjectRef(m, "Lane", (PyObject *)&LaneType) < 0 || shards_add_to_module(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -12,12 +12,14 @@ from __future__ import annotations
 import collections
 import os
 import zlib
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from . import analyzer as _analyzer
 from . import model
 from .analyzer import Analyzer, _opcode_word
+from .model import RawPacket
 from .render.jsonl import JsonLinesWriter, _dumps, note_record
+from .sources.pcap import Shortcut
 from .tcp import Direction, TcpConnection
 from .websocket.deflate import Inflater
 from .websocket.frames import FrameParser
@@ -74,12 +76,27 @@ def _bytes_writer(out):
     return lambda data: text_write(str(data, "utf-8"))
 
 
-def json_lane(analyzer: Analyzer, writer) -> Optional[object]:
+def json_lane(analyzer: Analyzer, writer, shards=None) -> Optional[object]:
     """A lane that writes the JSON rows of the packets it takes, for `run` to try each packet on; or None: only
-    `read --json` of a plain Analyzer (with labels) into a JsonLinesWriter has one."""
+    `read --json` of an Analyzer (with labels) into a JsonLinesWriter has one. `shards`: the Shards of a worker
+    of a parallel read (parallel.py), whose writer's `out` is its PieceSink: the lane skips the other workers'
+    packets and hands over its lines as pieces."""
     if type(writer) is not JsonLinesWriter or not analyzer._labels:
         return None
+    if shards is not None:
+        return _lane(analyzer, write=writer.out.raw, shards=shards)
     return _lane(analyzer, write=_bytes_writer(writer.out))
+
+
+def through_lane(lane, packets: Iterator[RawPacket], shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
+    """The packets the fast lane leaves to the Python path. With the Shortcut the packets come from, the lane
+    also takes whole pcap records before they become RawPackets."""
+    if shortcut is not None:
+        shortcut.scan, shortcut.scan_ng = lane.scan, lane.scan_ng
+    feed = lane.feed
+    for raw in packets:
+        if not feed(raw):
+            yield raw
 
 
 def row_lane(analyzer: Analyzer, sink: Callable, printer=None) -> Optional[object]:
@@ -123,16 +140,17 @@ def _frame_words(printer) -> dict:
             "min_preview": tl._MIN_PREVIEW}
 
 
-def stats_lane(analyzer: Analyzer, collector) -> Optional[object]:
+def stats_lane(analyzer: Analyzer, collector, shards=None) -> Optional[object]:
     """A lane for `stats`: for a data or ACK row it updates the StatsCollector's numbers itself (no Row is
-    made); other rows it takes go to collector.row."""
+    made); other rows it takes go to collector.row. `shards`: as for json_lane."""
     from .render.stats import _ConnAcc, _r
-    return _lane(analyzer, sink=collector.row, acc=collector.acc, ConnAcc=_ConnAcc, round6=_r)
+    return _lane(analyzer, sink=collector.row, acc=collector.acc, ConnAcc=_ConnAcc, round6=_r, shards=shards)
 
 
 def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[Callable] = None,
           **more) -> Optional[object]:
-    if not available() or type(analyzer) is not Analyzer:
+    # A subclass may add bookkeeping (parallel.ShardAnalyzer) but must keep what the lane does for Analyzer.feed.
+    if not available() or not isinstance(analyzer, Analyzer):
         return None
     t = analyzer._t
     side = analyzer._side

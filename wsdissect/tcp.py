@@ -153,17 +153,20 @@ class Tracker:
         self.server_ports = server_ports
         self.conns: "OrderedDict[tuple, TcpConnection]" = OrderedDict()   # key: (src, sport, dst, dport)
         self.next_id = 0
-        # `assign(no)`, when set, numbers the connection that packet `no` opens instead of next_id: the workers
-        # of a parallel read (wsdissect/parallel.py) share one numbering, in the order of the capture.
+        # `assign(no, open)`, when set, numbers the connection that packet `no` opens (after which `open` are
+        # tracked) instead of next_id: the workers of a parallel read (wsdissect/parallel.py) share one
+        # numbering, in the order of the capture.
         self.assign = None
         # Done connections waiting out LINGER_PACKETS (release()): a heap of (packet no, id, connection), the
         # packet being the connection's last one when it was queued (it may have seen more since).
         self.finished: list = []
         self.linger_packets = LINGER_PACKETS
+        # Connections tracked at once (Limits.max_connections); a worker of a parallel read tracks its share.
+        self.max_open = limits.max_connections
 
     # -- connection lookup -------------------------------------------------------------------------------
     def _new_conn(self, seg: TcpSegment, evicted: list) -> tuple[TcpConnection, str]:
-        if len(self.conns) >= self.limits.max_connections:
+        if len(self.conns) >= self.max_open:
             _, old = self.conns.popitem(last=False)
             old.capped = True
             evicted.append(old)
@@ -177,7 +180,7 @@ class Tracker:
             cid = self.next_id
             self.next_id += 1
         else:
-            cid = self.assign(seg.no)
+            cid = self.assign(seg.no, len(self.conns) + 1)
         conn = TcpConnection(cid, client, server, ckey, seg.no, seg.ts)
         conn.key = (seg.src, seg.sport, seg.dst, seg.dport)
         self.conns[conn.key] = conn

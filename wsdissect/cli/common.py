@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 
 from ..analyzer import Analyzer
-from ..fastlane import json_lane, row_lane
+from ..fastlane import json_lane, row_lane, through_lane
 from ..i18n import DEFAULT_LANG, LANGS, localize_note
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
@@ -46,6 +46,14 @@ def decode_as_option(f):
     return click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
                         help="Decode TCP port PORT as WebSocket even without the handshake (a capture begun "
                              "mid-connection). Repeatable.")(f)
+
+
+def jobs_option(what: str):
+    """-j/--jobs N: worker processes for a big capture file (wsdissect/parallel.py)."""
+    return click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None, metavar="N",
+                        help=f"Processes that share the work {what} (default: one per CPU, up to 4, for a file of "
+                             "32 MB or more; 1: one process). The output is the same; --max-connections is "
+                             "shared out among them.")
 
 
 def lang_option(what: str, also: str = ""):
@@ -169,9 +177,8 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         except CaptureTruncated as e:
             # Damage inside a readable file: everything before it was shown; say where it stopped.
             truncated = e
-            analyzer.summary.capture_notes.append(localize_note(
-                Note(None, None, "error", "capture-truncated", f"{source}: {e}", {"source": source, "error": str(e)}),
-                getattr(analyzer, "lang", DEFAULT_LANG)))
+            analyzer.summary.capture_notes.append(truncation_note(source, str(e), getattr(analyzer, "lang",
+                                                                                           DEFAULT_LANG)))
         if lane is not None:
             lane.flush()
         end_notes = analyzer.finish()
@@ -189,15 +196,10 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         warn_truncated(source, [truncated])
 
 
-def through_lane(lane, packets: Iterator[RawPacket], shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
-    """The packets the fast lane (fastlane.py) leaves to the Python path. With the Shortcut the packets come
-    from, the lane also takes whole pcap records before they become RawPackets."""
-    if shortcut is not None:
-        shortcut.scan, shortcut.scan_ng = lane.scan, lane.scan_ng
-    feed = lane.feed
-    for raw in packets:
-        if not feed(raw):
-            yield raw
+def truncation_note(source: str, error: str, lang: str) -> Note:
+    """The summary's note of a capture damaged part-way (analysed up to the damage)."""
+    return localize_note(Note(None, None, "error", "capture-truncated", f"{source}: {error}",
+                              {"source": source, "error": error}), lang)
 
 
 def primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:

@@ -7,11 +7,11 @@ import sys
 import click
 
 from ..analyzer import Analyzer
-from ..fastlane import row_lane, stats_lane
+from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
 from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
-    limit_options, make_limits, primed, save_export, through_lane, until_damage, view_console, warn_truncated
+    limit_options, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,

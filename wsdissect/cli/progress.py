@@ -128,3 +128,36 @@ class _Bar:
 
     def close(self) -> None:
         self.progress.stop()
+
+
+def watch_parallel(path: str):
+    """For parallel.Job.watch: a progress bar of a parallel read (the slowest worker's packets and bytes), in a
+    thread of the parent while it merges; None when nobody would see it."""
+    if not wants_progress(False):
+        return None
+    import threading
+
+    def watch(status: Callable[[], Optional[tuple]]) -> Callable[[], None]:
+        stopping = threading.Event()
+
+        def run() -> None:
+            start = time.monotonic()
+            if stopping.wait(PROGRESS_AFTER):
+                return
+            bar = _Bar(os.path.basename(path), os.path.getsize(path))
+            try:
+                while not stopping.wait(0.25):
+                    now = status()
+                    if now is not None:
+                        bar.update(now[0], now[1], time.monotonic() - start)
+            finally:
+                bar.close()
+
+        thread = threading.Thread(target=run, name="wsdissect-progress", daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            stopping.set()
+            thread.join()
+        return stop
+    return watch

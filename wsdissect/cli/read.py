@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Optional
 
 import click
 
 from ..analyzer import Analyzer
+from ..model import CaptureSummary
+from ..parallel import plan_jobs
 from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
 from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
-    lang_option, limit_options, make_limits, primed, row_filter, row_options, run, save_export, view_writer
+    jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, save_export, \
+    truncation_note, view_writer, warn_truncated
 
 
 @click.command()
@@ -29,14 +33,28 @@ from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, 
 @row_options
 @lang_option("the row labels and explanations")
 @limit_options
+@jobs_option("of --json on a big capture")
 def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, export: str, width: int,
          details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,
-         lang: str, **caps) -> None:
+         lang: str, jobs: Optional[int], **caps) -> None:
     """Read a pcap or pcapng file (gzip-compressed too; - for standard input) and explain every packet of its
     WebSocket connections."""
     keep = row_filter(conns, roles, grep, hide_acks)
     check_views(as_json=as_json, view=view, fmt=fmt, explain=explain, export=export, details=details)
     limits = make_limits(**caps)
+    if as_json:
+        workers, note = plan_jobs(capture, jobs)
+    else:
+        workers, note = 1, ("--jobs: the timeline and the flow view are read by one process; --json by several"
+                            if jobs and jobs > 1 else None)
+    if note:
+        click.echo(f"wsdissect: note: {note}", err=True)
+    if workers > 1:
+        with capture_errors(capture), block_buffered_stdout():
+            summary = _json_in_parallel(capture, workers, limits, decode_as, lang, keep if keep.active else None)
+        if strict and summary.notes_by_severity.get("error"):
+            sys.exit(EXIT_STRICT)
+        return
     analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
     with capture_errors(capture), block_buffered_stdout():
         shortcut = Shortcut()
@@ -57,3 +75,67 @@ def read(capture: str, as_json: bool, decode_as: tuple, view: str, fmt: str, exp
     if strict and analyzer.summary.notes_by_severity.get("error"):
         sys.exit(EXIT_STRICT)
 
+
+
+def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang: str, keep) -> CaptureSummary:
+    """read --json by `workers` processes (wsdissect/parallel.py), the same lines as one would write; the
+    merged summary is returned (for --strict)."""
+    from .. import parallel
+    from ..fastlane import json_lane
+    from ..render.jsonl import JsonLinesWriter
+    from ..sources.pcap import CaptureTruncated, open_capture
+    from .progress import watch_parallel
+
+    next(primed(open_capture(capture)), None)      # not a capture at all: one line and exit 2, before any fork
+
+    def work(w: parallel.Worker) -> dict:
+        a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang))
+        writer = JsonLinesWriter(w.sink)
+        sink = w.sink
+        folded: list = []
+        a.on_fold = lambda rec: folded.append((a.key, rec))
+        conns = a.connections
+        lane = json_lane(a, writer, shards=w.shards)
+        truncated = None
+        try:
+            for raw, mine in w.packets(lane):
+                if mine:
+                    row = a.feed(raw)
+                    if row is not None and (keep is None or keep(row)):
+                        sink.begin(raw.no)
+                        writer.row(row, conns.get(row.conn) if row.conn is not None else None)
+                        sink.end()
+                else:
+                    a.turn(raw)
+                if folded:
+                    # Records of connections folded at this packet, after its row, as a single reader writes them.
+                    for key, rec in folded:
+                        sink.begin(raw.no, parallel.folded_minor(key))
+                        writer.folded(rec)
+                        sink.end()
+                    folded.clear()
+        except CaptureTruncated as e:
+            truncated = str(e)
+        lane.flush()
+        sink.flush()
+        end_notes = a.finish()
+        return {**a.ends(), "end_notes": list(zip(a.note_keys, end_notes)), "late": [rec for _, rec in folded],
+                "truncated": truncated}
+
+    sys.stdout.flush()
+    parts = parallel.run(parallel.Job(capture, workers, work, merge_into=sys.stdout.fileno(),
+                                      watch=watch_parallel(capture)))
+    summary = parallel.merge_summary(parts)
+    truncated = next((p["truncated"] for p in parts if p["truncated"]), None)
+    if truncated:
+        summary.capture_notes.append(truncation_note(capture, truncated, lang))
+    out = JsonLinesWriter(sys.stdout)
+    out.end(parallel.merge_keyed(parts, "end_frames"), parallel.merge_keyed(parts, "end_messages"),
+            parallel.merge_end_notes(parts))
+    for rec in sorted((rec for p in parts for rec in p["late"]), key=lambda c: c.id):
+        out.folded(rec, at_end=True)
+    out.summary(summary)
+    sys.stdout.flush()
+    if truncated:
+        warn_truncated(capture, [truncated])
+    return summary

@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from types import SimpleNamespace
 
 import click
 
-from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
-    limit_options, save_export, view_console, warn_truncated
+from ..parallel import plan_jobs
+from .common import capture_errors, check_export, decode_as_option, export_options, fail, jobs_option, \
+    lang_option, limit_options, make_limits, primed, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
 
@@ -22,8 +24,9 @@ from .follow import analyse, pick
 @export_options
 @lang_option("the view's words and labels", " --json stays English.")
 @limit_options
+@jobs_option("on a big capture")
 def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, export: str, width: int, lang: str,
-          **caps) -> None:
+          jobs: int | None, **caps) -> None:
     """Per connection: duration, handshake latency, messages and bytes each way by opcode, compression,
     ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture."""
     from ..render.stats import StatsCollector, conn_stats, render_stats, total_stats
@@ -32,17 +35,25 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
         fail("--export draws a terminal view; it does not go with --json")
     check_export(export)
     damage: list = []
+    workers, note = plan_jobs(capture, jobs)
+    if note:
+        click.echo(f"wsdissect: note: {note}", err=True)
     with capture_errors(capture):
-        collector = StatsCollector()
         keep = caps.get("max_summary_connections")
         if conn is not None and keep is not None:
             caps["max_summary_connections"] = max(keep, conn + 1)     # connection N keeps its record
-        # Connections past --max-summary-connections are counted in the totals when they finish
-        # (collector.fold), and not listed.
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold,
-                           collector=collector)
-        everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
-        total = total_stats(analyzer.summary, everyone, collector.folded)
+        if workers > 1:
+            summary, acc, folded = _in_parallel(capture, workers, caps, decode_as, lang, damage)
+            analyzer = SimpleNamespace(summary=summary)
+        else:
+            collector = StatsCollector()
+            # Connections past --max-summary-connections are counted in the totals when they finish
+            # (collector.fold), and not listed.
+            analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold,
+                               collector=collector)
+            acc, folded = collector.acc, collector.folded
+        everyone = [conn_stats(c, acc.get(c.id)) for c in analyzer.summary.connections]
+        total = total_stats(analyzer.summary, everyone, folded)
         conns = pick(analyzer, conn, capture)
         # By id: list.index() compared whole Connection records, quadratic in the number of connections.
         by_id = {c.id: st for c, st in zip(analyzer.summary.connections, everyone)}
@@ -58,3 +69,47 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
             if export:
                 save_export(console, export, f"wsdissect stats {os.path.basename(capture)}")
     warn_truncated(capture, damage)
+
+
+def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang: str, damage: list) -> tuple:
+    """The analysis `stats` needs, by `workers` processes (wsdissect/parallel.py): (the summary, the
+    accumulators of the connections it lists, the running totals of those folded), as one process finds them."""
+    from .. import parallel
+    from ..fastlane import stats_lane
+    from ..render.stats import StatsCollector, merge_totals
+    from ..sources.pcap import CaptureTruncated, open_capture
+    from .progress import watch_parallel
+
+    next(primed(open_capture(capture)), None)      # not a capture at all: one line and exit 2, before any fork
+    limits = make_limits(**caps)
+
+    def work(w: parallel.Worker) -> dict:
+        a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang, labels=False))
+        collector = StatsCollector()
+        a.on_fold = collector.fold
+        conns = a.connections
+        lane = stats_lane(a, collector, shards=w.shards)
+        row_of = collector.row
+        truncated = None
+        try:
+            for raw, mine in w.packets(lane):
+                if mine:
+                    row = a.feed(raw)
+                    if row is not None:
+                        row_of(row, conns.get(row.conn) if row.conn is not None else None)
+                else:
+                    a.turn(raw)
+        except CaptureTruncated as e:
+            truncated = str(e)
+        lane.flush()
+        a.finish()
+        return {**a.ends(), "end_notes": [], "acc": collector.acc, "totals": collector.folded,
+                "truncated": truncated}
+
+    parts = parallel.run(parallel.Job(capture, workers, work, watch=watch_parallel(capture)))
+    summary = parallel.merge_summary(parts)
+    truncated = next((p["truncated"] for p in parts if p["truncated"]), None)
+    if truncated:
+        damage.append(truncated)        # as analyse() keeps it: a warning at the end, nothing in the numbers
+    acc = {k: v for p in parts for k, v in p["acc"].items()}
+    return summary, acc, merge_totals([p["totals"] for p in parts])

@@ -19,7 +19,7 @@ from ..websocket.codes import CLOSE, PING, PONG, close_code_name, opcode_name
 from .details import View, cells, emit, wrap
 from .words import close_name, conn_title, plural, side_word
 
-__all__ = ["StatsCollector", "conn_stats", "total_stats", "render_stats", "GAP_WORTH_LISTING"]
+__all__ = ["StatsCollector", "conn_stats", "total_stats", "merge_totals", "render_stats", "GAP_WORTH_LISTING"]
 
 SIDE = {C2S: "client", S2C: "server"}
 OTHER = {C2S: S2C, S2C: C2S}
@@ -209,6 +209,32 @@ class _Totals:
         end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
         if end is not None:
             self.ended_by[end] += 1
+
+
+def merge_totals(parts: list) -> Optional[_Totals]:
+    """The running totals of several parallel workers (wsdissect/parallel.py) as one: None when none folded."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    out = _Totals()
+    for t in parts:
+        for key, per_dir in t.sums.items():
+            for d in (C2S, S2C):
+                out.sums[key][d] += per_dir[d]
+        for k, c in t.by_opcode.items():
+            out.by_opcode[k]["count"] += c["count"]
+            out.by_opcode[k]["bytes"] += c["bytes"]
+        n, lo, hi, total = t.rtt
+        r = out.rtt
+        r[0] += n
+        r[3] += total
+        if lo is not None:
+            r[1] = lo if r[1] is None else min(r[1], lo)
+            r[2] = hi if r[2] is None else max(r[2], hi)
+        out.closed_with_close_frame += t.closed_with_close_frame
+        for end, n in t.ended_by.items():
+            out.ended_by[end] += n
+    return out
 
 
 def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = None) -> dict:
