@@ -340,36 +340,34 @@ static uint64_t consume(ShardsObject *self, uint32_t w, uint64_t limit) {
     uint64_t head = __atomic_load_n(&m->slot[w].head, __ATOMIC_ACQUIRE);
     const uint64_t *r = ring(m, w);
     Foresight *f = &self->fs[w];
-    int check = self->max_open != 0;
+    /* Once w has finished a connection to make room, the connections it tracks are not those that went by:
+     * nothing of it is foreseen any more (foreseen() looks at the same flag), nor checked. */
+    int check = !LOAD(&m->slot[w].evicted);
     uint64_t complete = LOAD(&m->slot[w].pos);    /* w's log holds all its openings below this */
     if (complete > limit)
         complete = limit;
     while (c < head && r[c % RING] < limit) {
         uint64_t at = r[c % RING];
-        if (check) {
-            /* every opening was foreseen, surely or not, at its packet */
-            while (f->start < f->end && f->ev[f->start] >> 1 < at) {
-                if (!(f->ev[f->start] & 1))
-                    self->broken = "a connection foreseen to open did not";
-                f->start++;
-            }
-            if (f->start < f->end && f->ev[f->start] >> 1 == at)
-                while (f->start < f->end && f->ev[f->start] >> 1 == at)
-                    f->start++;
-            else if (at >= f->checked)
-                self->broken = "a connection opened that was not foreseen";
-        }
-        c++;
-    }
-    if (check) {
-        while (f->start < f->end && f->ev[f->start] >> 1 < complete) {
-            if (!(f->ev[f->start] & 1))
+        /* every opening was foreseen, surely or not, at its packet */
+        while (f->start < f->end && f->ev[f->start] >> 1 < at) {
+            if (check && !(f->ev[f->start] & 1))
                 self->broken = "a connection foreseen to open did not";
             f->start++;
         }
-        if (complete > f->checked)
-            f->checked = complete;
+        if (f->start < f->end && f->ev[f->start] >> 1 == at)
+            while (f->start < f->end && f->ev[f->start] >> 1 == at)
+                f->start++;
+        else if (check && self->max_open && at >= f->checked)
+            self->broken = "a connection opened that was not foreseen";
+        c++;
     }
+    while (f->start < f->end && f->ev[f->start] >> 1 < complete) {
+        if (check && !(f->ev[f->start] & 1))
+            self->broken = "a connection foreseen to open did not";
+        f->start++;
+    }
+    if (complete > f->checked)
+        f->checked = complete;
     __atomic_store_n(cur, c, __ATOMIC_RELEASE);
     return c;
 }

@@ -99,13 +99,15 @@ def through_lane(lane, packets: Iterator[RawPacket], shortcut: Optional[Shortcut
             yield raw
 
 
-def row_lane(analyzer: Analyzer, sink: Callable, printer=None) -> Optional[object]:
+def row_lane(analyzer: Analyzer, sink: Callable, printer=None, shards=None) -> Optional[object]:
     """A lane that hands the model.Row of each packet it takes to sink(row, connection record), as the Python
     path would after Analyzer.feed; or None. `printer`: the TimelinePrinter that `sink` is the row method of;
     when it writes plain text straight to its file, the lane writes the usual rows itself (segments of a long
     frame, bare ACKs, data rows with their frame and message lines), as TimelinePrinter.row would in the narrow
     layout, and hands it the others."""
     from .render import timeline as tl
+    if shards is not None:
+        return _lane(analyzer, sink=sink, shards=shards)     # a worker of a parallel read (see json_lane)
     if printer is None or type(printer) is not tl.TimelinePrinter or printer.live or not printer._plain \
             or not printer._direct_ok(printer.console):
         return _lane(analyzer, sink=sink)

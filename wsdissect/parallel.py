@@ -41,7 +41,7 @@ from typing import Callable, Optional
 from .analyzer import Analyzer
 from .decode import DecodeError, decode_packet
 from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket
-from .sources.pcap import CaptureTruncated, Shortcut, iter_capture, open_path
+from .sources.pcap import CaptureError, Shortcut, iter_capture, open_path
 
 try:
     from . import _fastlane
@@ -101,11 +101,22 @@ def plan_jobs(path: str, jobs: Optional[int]) -> tuple[int, Optional[str]]:
     why = why_single(path)
     if why is not None:
         return 1, (f"--jobs {jobs}: reading with one process: {why}" if jobs else None)
+    if jobs is None and os.path.getsize(path) < MIN_PARALLEL_BYTES:
+        return 1, None
+    if not _first_packet_reads(path):
+        return 1, None            # not a capture, or damaged at once: one process says so, as it always does
     if jobs is None:
-        if os.path.getsize(path) < MIN_PARALLEL_BYTES:
-            return 1, None
         return max(1, min(usable_cpus(), MAX_AUTO_JOBS)), None
     return min(jobs, _fastlane.SHARDS_MAX), None
+
+
+def _first_packet_reads(path: str) -> bool:
+    try:
+        with open_path(path) as (stream, _):
+            next(iter_capture(stream), None)
+    except (CaptureError, OSError):
+        return False
+    return True
 
 
 # -- a worker's analyzer -------------------------------------------------------------------------------------
@@ -433,8 +444,7 @@ def _worker_main(job: Job, shared, k: int, parent: int) -> int:
     worker = Worker(job, shards)
     try:
         state = job.work(worker)
-    except BrokenPipeError:
-        return 1                                    # the parent stopped reading: it knows why
+        shards.done()
     except BaseException as e:                      # noqa: BLE001 -- every failure goes to the parent as a line
         shards.fail()
         if os.environ.get("WSDISSECT_DEBUG"):
@@ -443,9 +453,8 @@ def _worker_main(job: Job, shared, k: int, parent: int) -> int:
         try:
             worker.sink.finish(pickle.dumps({"error": f"worker {k}: {text}"}))
         except OSError:
-            pass
+            pass                                    # the parent stopped reading: it knows why
         return 1
-    shards.done()
     state["first_own"], state["last_own"] = shards.first_own, shards.last_own
     if os.environ.get("WSDISSECT_DEBUG_PARALLEL"):
         print(f"wsdissect: worker {k}: opened {shards.opened} connections, numbered {shards.foreseen} without "
@@ -517,12 +526,14 @@ def merge_summary(parts: list) -> CaptureSummary:
 
 
 def _ordered(parts: list, keys: str, counts: Callable) -> dict:
+    """Counts by name summed over the workers, in the order a single reader met the names: by the key of each
+    name's first note, and, for names first met at the same place (in one worker), in that worker's order."""
     total: dict = {}
     first: dict = {}
     for p in parts:
-        for name, n in counts(p["summary"]).items():
+        for i, (name, n) in enumerate(counts(p["summary"]).items()):
             total[name] = total.get(name, 0) + n
-            k = p[keys][name]
+            k = (p[keys][name], i)
             if name not in first or k < first[name]:
                 first[name] = k
     return {name: total[name] for name in sorted(total, key=lambda name: first[name])}

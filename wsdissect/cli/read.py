@@ -1,8 +1,12 @@
 """`wsdissect read FILE`: a capture file in, every packet of its WebSocket conversations explained."""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import shutil
 import sys
+import tempfile
 from typing import Optional
 
 import click
@@ -81,12 +85,10 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
     """read --json by `workers` processes (wsdissect/parallel.py), the same lines as one would write; the
     merged summary is returned (for --strict)."""
     from .. import parallel
-    from ..fastlane import json_lane
+    from ..fastlane import json_lane, row_lane
     from ..render.jsonl import JsonLinesWriter
-    from ..sources.pcap import CaptureTruncated, open_capture
+    from ..sources.pcap import CaptureTruncated
     from .progress import watch_parallel
-
-    next(primed(open_capture(capture)), None)      # not a capture at all: one line and exit 2, before any fork
 
     def work(w: parallel.Worker) -> dict:
         a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang))
@@ -95,16 +97,21 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
         folded: list = []
         a.on_fold = lambda rec: folded.append((a.key, rec))
         conns = a.connections
-        lane = json_lane(a, writer, shards=w.shards)
+
+        def write_row(row, conn) -> None:
+            if keep is None or keep(row):
+                sink.begin(row.no)
+                writer.row(row, conn)
+                sink.end()
+        # As run() chooses: the lane writes the JSON itself, or, with a filter, hands each Row over
+        lane = json_lane(a, writer, shards=w.shards) if keep is None else row_lane(a, write_row, shards=w.shards)
         truncated = None
         try:
             for raw, mine in w.packets(lane):
                 if mine:
                     row = a.feed(raw)
-                    if row is not None and (keep is None or keep(row)):
-                        sink.begin(raw.no)
-                        writer.row(row, conns.get(row.conn) if row.conn is not None else None)
-                        sink.end()
+                    if row is not None:
+                        write_row(row, conns.get(row.conn) if row.conn is not None else None)
                 else:
                     a.turn(raw)
                 if folded:
@@ -123,8 +130,18 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
                 "truncated": truncated}
 
     sys.stdout.flush()
-    parts = parallel.run(parallel.Job(capture, workers, work, merge_into=sys.stdout.fileno(),
-                                      watch=watch_parallel(capture)))
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        fd = None                                  # not a file (click's CliRunner in tests): through a temporary one
+    with contextlib.ExitStack() as stack:
+        if fd is None:
+            spool = stack.enter_context(tempfile.TemporaryFile())
+        parts = parallel.run(parallel.Job(capture, workers, work, merge_into=fd if fd is not None else spool.fileno(),
+                                          watch=watch_parallel(capture)))
+        if fd is None:
+            spool.seek(0)
+            shutil.copyfileobj(spool, getattr(sys.stdout, "buffer", sys.stdout))
     summary = parallel.merge_summary(parts)
     truncated = next((p["truncated"] for p in parts if p["truncated"]), None)
     if truncated:

@@ -10,7 +10,7 @@ import click
 
 from ..parallel import plan_jobs
 from .common import capture_errors, check_export, decode_as_option, export_options, fail, jobs_option, \
-    lang_option, limit_options, make_limits, primed, save_export, view_console, warn_truncated
+    lang_option, limit_options, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
 
@@ -77,10 +77,9 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
     from .. import parallel
     from ..fastlane import stats_lane
     from ..render.stats import StatsCollector, merge_totals
-    from ..sources.pcap import CaptureTruncated, open_capture
+    from ..sources.pcap import CaptureTruncated
     from .progress import watch_parallel
 
-    next(primed(open_capture(capture)), None)      # not a capture at all: one line and exit 2, before any fork
     limits = make_limits(**caps)
 
     def work(w: parallel.Worker) -> dict:
