@@ -7,16 +7,20 @@
   python bench/run.py --no-shapes --no-memory
 
 Missing captures are generated first with bench/gen.py (bench/out/, gitignored). Each command runs as its own
-child process; wall time is measured around it and its peak RSS comes from the kernel's rusage for that child
-(os.wait4), so no wrapper process is counted. wsdissect and tshark run alternately, round by round (the order
-flips every round so a slow phase of a shared machine does not always hit the same tool), and the table shows
-medians. Ratios are wsdissect's median over tshark's, by wall time ("ratio", the target) and by CPU time
-("cpu ratio": user+system of the child, less sensitive to a busy shared machine).
+child process; wall time is measured around it. Its peak RSS is the largest sum of the resident sizes of the
+command and its child processes (wsdissect reads a big file with several worker processes: -j/--jobs), sampled
+every 20 ms from /proc, or the kernel's peak for the largest process (os.wait4's rusage) when that is higher;
+summing counts memory the processes share once per process, so it is an upper bound. wsdissect and tshark run
+alternately, round by round (the order flips every round so a slow phase of a shared machine does not always
+hit the same tool), and the table shows medians. Ratios are wsdissect's median over tshark's, by wall time
+("ratio", the target) and by CPU time ("cpu ratio": user+system of all its processes, less sensitive to a busy
+shared machine; a parallel read spends more CPU than one process, in less time).
 
 Rows:
   (a) wsdissect read F --json > /dev/null     vs  tshark -r F -Y websocket > /dev/null      target <= 0.25
   (s) wsdissect stats F > /dev/null           vs  the same tshark run                        target <= 0.20
       (skipped while the command does not exist)
+  (a1), (s1): the same with --jobs 1 (one process), for reference (--one-process-rows to add them)
   (b) wsdissect read F > out.txt              vs  tshark -r F > out.txt                      target <= 1.0
   (m) peak RSS of (a) at N and at 2N packets: < 150 MB, and 2N <= 1.1 x N
   shapes: wsdissect read --json on each adversarial file at half and full size; "scaling" is the cost per
@@ -55,21 +59,66 @@ def wsdissect_cmd(tree: Path | None = None) -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "wsdissect"]
 
 
+def _tree(pid: int) -> list[int]:
+    out = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            for child in f.read().split():
+                out += _tree(int(child))
+    except OSError:
+        pass
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeRss:
+    """The largest sum of VmRSS over a process and its descendants, sampled every 20 ms in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+        self.pid, self.peak_kb = pid, 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in _tree(self.pid)))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        return self.peak_kb / 1024
+
+
 def measure(cmd: list[str], stdout_path: str | None = None) -> tuple[float, float, int, float]:
-    """Run cmd once; (wall seconds, peak RSS MB of that child, exit status, CPU seconds user+system)."""
+    """Run cmd once; (wall seconds, peak RSS MB of it and its children, exit status, CPU seconds user+system)."""
     out = open(stdout_path or os.devnull, "wb")
     try:
         t = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        sampler = TreeRss(p.pid)
         err = p.stderr.read()
+        # The children's rusage (the workers' CPU) is in the child's only once it has waited for them (it does).
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t
+        tree_mb = sampler.stop()
         p.returncode = os.waitstatus_to_exitcode(status)
     finally:
         out.close()
     if p.returncode not in (0, 1):
         sys.stderr.write(f"run.py: {' '.join(cmd)} exited {p.returncode}: {err.decode(errors='replace')[-500:]}\n")
-    return wall, ru.ru_maxrss / 1024, p.returncode, ru.ru_utime + ru.ru_stime   # ru_maxrss: KB on Linux
+    return wall, max(tree_mb, ru.ru_maxrss / 1024), p.returncode, ru.ru_utime + ru.ru_stime   # ru_maxrss: KB
 
 
 class Result:
@@ -153,6 +202,8 @@ def main(argv=None) -> int:
     ap.add_argument("--shape-rounds", type=int, default=1)
     ap.add_argument("--save", type=Path, help="also write the results as JSON to this file")
     ap.add_argument("--ws-tree", type=Path, help="run wsdissect from this source tree instead of the installed one")
+    ap.add_argument("--one-process-rows", action="store_true",
+                    help="also time (a) and (s) with --jobs 1, one process (rows a1 and s1)")
     a = ap.parse_args(argv)
     if a.quick:
         a.packets, a.rounds = 100_000, 1
@@ -174,6 +225,13 @@ def main(argv=None) -> int:
     stats_ok = has_stats(ws)
     if stats_ok:
         pairs.append((Result("(s) wsdissect stats", ws + ["stats", str(main_file)], n), pairs[0][1]))
+    singles = []
+    if a.one_process_rows:
+        singles.append(Result("(a1) read --json --jobs 1", ws + ["read", str(main_file), "--json", "--jobs", "1"], n))
+        pairs.append((singles[-1], pairs[0][1]))
+        if stats_ok:
+            singles.append(Result("(s1) stats --jobs 1", ws + ["stats", str(main_file), "--jobs", "1"], n))
+            pairs.append((singles[-1], pairs[0][1]))
     if not a.no_timeline:
         pairs.append((Result("(b) wsdissect read > file", ws + ["read", str(main_file)], n, txt_ws),
                       Result("(b) tshark -r > file", [tshark, "-r", str(main_file)], n, txt_ts)))
@@ -245,6 +303,8 @@ def main(argv=None) -> int:
         row("s", pairs[1][0], t, "<= 0.20", 0.20)
     else:
         rows.append({"test": "s", "command": "(s) wsdissect stats", "skipped": "no `wsdissect stats` command yet"})
+    for res in singles:
+        row(res.name[1:3], res, t)
     if not a.no_timeline:
         w2, t2 = pairs[-1]
         row("b", w2, t2, "<= 1.0", 1.0)

@@ -379,7 +379,7 @@ def run(job: Job) -> list:
     n = job.jobs
     debug = os.environ.get("WSDISSECT_DEBUG_PARALLEL")
     if debug:
-        print(f"wsdissect: fork at {time.process_time():.2f} s of cpu", file=sys.stderr)
+        print(f"wsdissect: fork at {time.process_time():.2f} s of cpu, {time.monotonic():.3f}", file=sys.stderr)
     shared = mmap.mmap(-1, _fastlane.Shards.size(n))
     _fastlane.Shards.prepare(shared, n)
     # One pipe per worker, only to tell the parent when the worker is gone (it closes); the output goes through
@@ -428,7 +428,7 @@ def run(job: Job) -> list:
             os.close(r)
     statuses = _reap(pids)
     if debug:
-        print(f"wsdissect: merged at {time.process_time():.2f} s of cpu", file=sys.stderr)
+        print(f"wsdissect: merged at {time.process_time():.2f} s of cpu, {time.monotonic():.3f}", file=sys.stderr)
     parts = []
     for k, blob in enumerate(blobs):
         part = pickle.loads(blob) if blob is not None else {"error": _failure(statuses) or f"worker {k} stopped"}
@@ -458,7 +458,8 @@ def _worker_main(job: Job, shared, k: int, parent: int) -> int:
     state["first_own"], state["last_own"] = shards.first_own, shards.last_own
     if os.environ.get("WSDISSECT_DEBUG_PARALLEL"):
         print(f"wsdissect: worker {k}: opened {shards.opened} connections, numbered {shards.foreseen} without "
-              f"waiting, waited {shards.waits} times, {shards.waited_ns / 1e9:.3f} s, cpu {time.process_time():.2f} s",
+              f"waiting, waited {shards.waits} times, {shards.waited_ns / 1e9:.3f} s, cpu {time.process_time():.2f} s, "
+              f"done {time.monotonic():.3f}",
               file=sys.stderr)
     worker.sink.finish(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
     return 0

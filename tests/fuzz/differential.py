@@ -16,6 +16,10 @@ timeline, and prints a hash per file. Files whose outputs differ are listed and 
 WSDISSECT_PURE=1 (the pure-Python path). The fast path is taken by the `read` command only, so in this mode each
 file goes through the command itself (click's CliRunner, in the child), with the same choices as options
 (--max-message 100 ..., --decode-as, --lang zh), and its stdout, stderr and exit status are hashed.
+
+--jobs N compares one tree with itself the same way, `read --json` (or `--view stats`: `stats --json`) read by one
+process against N processes (wsdissect/parallel.py), without the small --max-connections, which a parallel read
+shares out among its workers.
 """
 from __future__ import annotations
 
@@ -88,13 +92,21 @@ def _worker(folder: str, view: str) -> None:
         print(name, hashlib.sha1(buf.getvalue().encode()).hexdigest())
 
 
-def _cli_worker(folder: str, view: str) -> None:
-    """In the child, for --pure-vs-fast: every file of `folder` through `wsdissect read` itself."""
+def _cli_worker(folder: str, view: str, jobs: int = 0) -> None:
+    """In the child, for --pure-vs-fast and --jobs: every file of `folder` through the command itself (`read`, or
+    `stats --json` for view "stats"); jobs: with --jobs N, and without a small --max-connections."""
     from wsdissect.cli import main
     runner = cli_runner()
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
-        args = ["read", path, *cli_options(Path(path).read_bytes())] + (["--json"] if view == "json" else [])
+        options = cli_options(Path(path).read_bytes())
+        if jobs:
+            options = [o for i, o in enumerate(options) if "--max-connections" not in options[max(0, i - 1):i + 1]]
+            options += ["--jobs", str(jobs)]
+        if view == "stats":
+            args = ["stats", path, "--json", *[o for o in options if o not in ("--lang", "zh")]]
+        else:
+            args = ["read", path, *options] + (["--json"] if view == "json" else [])
         res = runner.invoke(main, args, env=CLI_ENV)
         h = hashlib.sha1(res.stdout_bytes)
         h.update(b"\0" + (res.stderr_bytes or b"") + f"\0{res.exit_code}".encode())
@@ -109,12 +121,14 @@ _ONE_TREE = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
              "if not getattr(f, '__module__', '').startswith('__editable__')]; ")
 
 
-def _hashes(tree: Path, folder: str, view: str, worker: str = "_worker", pure=None) -> dict:
+def _hashes(tree: Path, folder: str, view: str, worker: str = "_worker", pure=None, jobs: int = 0) -> dict:
     """Run `worker` on `folder` in a child importing `tree`'s wsdissect; pure=True/False sets/unsets WSDISSECT_PURE
-    (None: as in this environment)."""
+    (None: as in this environment); jobs: _cli_worker's."""
+    more = f", {jobs}" if jobs else ""
     code = (_ONE_TREE + f"sys.path.insert(0, {str(tree)!r}); import wsdissect; "
             f"assert wsdissect.__file__.startswith({str(tree)!r}), wsdissect.__file__; "
-            f"sys.path.insert(0, {str(HERE)!r}); import differential; differential.{worker}({folder!r}, {view!r})")
+            f"sys.path.insert(0, {str(HERE)!r}); import differential; "
+            f"differential.{worker}({folder!r}, {view!r}{more})")
     env = dict(os.environ, PYTHONPATH=str(tree))
     if pure is not None:
         env.pop("WSDISSECT_PURE", None)
@@ -140,18 +154,22 @@ def main(argv=None) -> int:
     ap.add_argument("new", type=Path, nargs="?", default=HERE.parent.parent, help="default: this tree")
     ap.add_argument("--pure-vs-fast", action="store_true",
                     help="one tree (OLD if given, else this one) with its C extension against WSDISSECT_PURE=1")
+    ap.add_argument("--jobs", type=int, default=0, metavar="N",
+                    help="one tree (OLD if given, else this one) read by one process against N processes")
     ap.add_argument("--count", type=int, default=10_000, help="mutated captures (default 10,000)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--view", choices=("json", "timeline"), default="json")
+    ap.add_argument("--view", choices=("json", "timeline", "stats"), default="json")
     a = ap.parse_args(argv)
-    if a.pure_vs_fast:
+    if a.pure_vs_fast or a.jobs:
         tree = (a.old or a.new).resolve()
         why = _extension_error(tree)
         if why is not None:
             ap.exit(2, f"{ap.prog}: {tree}: wsdissect._fastlane does not import ({why}); "
                        f"`pip install -e .` there builds it\n")
     elif a.old is None:
-        ap.error("give the reference tree (OLD), or --pure-vs-fast")
+        ap.error("give the reference tree (OLD), or --pure-vs-fast, or --jobs N")
+    if a.view == "stats" and not a.jobs:
+        ap.error("--view stats goes with --jobs N")
     sys.path.insert(0, str(HERE.parent))
     from fuzz.harness import hostile_captures
     folder = tempfile.mkdtemp(prefix="wsdissect-differential-")
@@ -159,7 +177,10 @@ def main(argv=None) -> int:
     for i, (_, data) in enumerate(hostile_captures(count=a.count, seed=a.seed)):
         Path(folder, f"{i:06d}.pcap").write_bytes(data)
         n += 1
-    if a.pure_vs_fast:
+    if a.jobs:
+        old, new = (_hashes(tree, folder, a.view, "_cli_worker", pure=False, jobs=j) for j in (1, a.jobs))
+        what = f"--jobs 1 and --jobs {a.jobs} ({tree})"
+    elif a.pure_vs_fast:
         old, new = (_hashes(tree, folder, a.view, "_cli_worker", pure=pure) for pure in (True, False))
         what = f"WSDISSECT_PURE=1 and the C extension ({tree})"
     else:

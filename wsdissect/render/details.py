@@ -22,7 +22,7 @@ import struct
 from dataclasses import dataclass, field as dc_field
 from typing import Iterable, Iterator, Optional
 
-from rich.cells import cell_len, chop_cells, set_cell_size
+from rich.cells import chop_cells, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
@@ -35,7 +35,7 @@ from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection
     Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, opcode_name
 from ..websocket.frames import unmask
-from .timeline import clean, clean_ascii, writes_direct
+from .timeline import _cells, clean, clean_ascii, writes_direct
 from .words import close_meaning, close_name
 
 __all__ = ["render_details", "details_lines", "PacketOutOfRange", "UnknownField", "emit", "wrap", "View"]
@@ -78,8 +78,9 @@ class View:
         self.ell = "..." if self.ascii else "…"
 
 
-def cells(s: str) -> int:
-    return len(s) if s.isascii() else cell_len(s)
+# Terminal cells of a string: its length when every character is known to be one cell wide (the arrows and
+# marks of the views included: rich measured those character by character, half of `stats` on 1,750 connections)
+cells = _cells
 
 
 def fit(s: str, width: int, ellipsis: str = "…") -> str:
