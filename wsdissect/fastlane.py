@@ -145,7 +145,7 @@ def _frame_words(printer) -> dict:
 def stats_lane(analyzer: Analyzer, collector, shards=None) -> Optional[object]:
     """A lane for `stats`: for a data or ACK row it updates the StatsCollector's numbers itself (no Row is
     made); other rows it takes go to collector.row. `shards`: as for json_lane."""
-    from .render.stats import _ConnAcc, _r
+    from .stats import _ConnAcc, _r
     return _lane(analyzer, sink=collector.row, acc=collector.acc, ConnAcc=_ConnAcc, round6=_r, shards=shards)
 
 

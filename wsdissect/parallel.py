@@ -294,6 +294,9 @@ class Job:
     work: Callable[["Worker"], dict]
     merge_into: int = -1
     watch: Optional[Callable[[Callable[[], Optional[tuple]]], Callable[[], None]]] = None
+    # what the parent does while the workers run, before it merges (imports for the end: start-up time is not
+    # shared by the workers)
+    meanwhile: Optional[Callable[[], None]] = None
 
 
 class WorkerFailed(Exception):
@@ -410,6 +413,8 @@ def run(job: Job) -> list:
         return (max(0, min(p for p, _ in running) - 1), min(b for _, b in running)) if running else None
     stop_watching = job.watch(status) if job.watch is not None else None
     try:
+        if job.meanwhile is not None:
+            job.meanwhile()
         blobs = _fastlane.merge(shared, [r for r, _ in pipes], job.merge_into)
     except BaseException as e:
         _fastlane.Shards.stop(shared)

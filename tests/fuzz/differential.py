@@ -17,9 +17,9 @@ WSDISSECT_PURE=1 (the pure-Python path). The fast path is taken by the `read` co
 file goes through the command itself (click's CliRunner, in the child), with the same choices as options
 (--max-message 100 ..., --decode-as, --lang zh), and its stdout, stderr and exit status are hashed.
 
---jobs N compares one tree with itself the same way, `read --json` (or `--view stats`: `stats --json`) read by one
-process against N processes (wsdissect/parallel.py), without the small --max-connections, which a parallel read
-shares out among its workers.
+--jobs N compares one tree with itself the same way, `read --json` read by one process against N processes
+(wsdissect/parallel.py), without the small --max-connections, which a parallel read shares out among its workers.
+With either, --view stats runs `stats --json` instead.
 """
 from __future__ import annotations
 
@@ -168,8 +168,8 @@ def main(argv=None) -> int:
                        f"`pip install -e .` there builds it\n")
     elif a.old is None:
         ap.error("give the reference tree (OLD), or --pure-vs-fast, or --jobs N")
-    if a.view == "stats" and not a.jobs:
-        ap.error("--view stats goes with --jobs N")
+    if a.view == "stats" and not (a.jobs or a.pure_vs_fast):
+        ap.error("--view stats goes with --jobs N or --pure-vs-fast")
     sys.path.insert(0, str(HERE.parent))
     from fuzz.harness import hostile_captures
     folder = tempfile.mkdtemp(prefix="wsdissect-differential-")

@@ -4,19 +4,38 @@ Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict foun
 2 usage or file error, 3 internal error (a bug in wsdissect), 130 interrupted.
 """
 import gc
+import importlib
 
 import click
 
 from .. import __version__
-from .lab import demo, serve
-from .live import live
-from .read import read
-from .show import show
-from .follow import follow
-from .stats import stats
+
+# name -> (module, function): a command's module is imported when the command runs (or --help lists it), so
+# `wsdissect stats` does not import the live capture, the lab or the timeline (start-up is paid before a
+# parallel read forks its workers: bench/README.md).
+COMMANDS = {
+    "read": ("read", "read"),
+    "show": ("show", "show"),
+    "follow": ("follow", "follow"),
+    "stats": ("stats", "stats"),
+    "live": ("live", "live"),
+    "serve": ("lab", "serve"),
+    "demo": ("lab", "demo"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str):
+        where = COMMANDS.get(name)
+        if where is None:
+            return None
+        return getattr(importlib.import_module(f".{where[0]}", __name__), where[1])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wsdissect")
 def main() -> None:
     """See a WebSocket connection on the wire, packet by packet (RFC 6455)."""
@@ -25,12 +44,3 @@ def main() -> None:
     # packets and now and then walked every object of the imports too: 3-5 % of `read --json` (perf; more with
     # many short connections). Peak memory did not change on the benchmark captures.
     gc.set_threshold(50_000, 20, 10)
-
-
-main.add_command(read)
-main.add_command(show)
-main.add_command(follow)
-main.add_command(stats)
-main.add_command(live)
-main.add_command(serve)
-main.add_command(demo)

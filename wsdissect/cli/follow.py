@@ -37,6 +37,8 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
         row = analyzer.feed(raw)
         if row is not None:
             on_row(row, conns.get(row.conn) if row.conn is not None else None)
+    if lane is not None:
+        lane.flush()                 # the numbers the lane kept in C go back to the collector before it folds
     analyzer.finish()
     return analyzer
 

@@ -1,6 +1,7 @@
 """`wsdissect stats FILE`: numbers per WebSocket connection and totals for the capture."""
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -29,7 +30,7 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
           jobs: int | None, **caps) -> None:
     """Per connection: duration, handshake latency, messages and bytes each way by opcode, compression,
     ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture."""
-    from ..render.stats import StatsCollector, conn_stats, render_stats, total_stats
+    from ..stats import StatsCollector, conn_stats, total_stats
 
     if export and as_json:
         fail("--export draws a terminal view; it does not go with --json")
@@ -64,6 +65,7 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
                 out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
             out.flush()
         else:
+            from ..render.stats import render_stats
             console = view_console(export, width)
             render_stats(console, conns, chosen, total, lang)
             if export:
@@ -76,7 +78,7 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
     accumulators of the connections it lists, the running totals of those folded), as one process finds them."""
     from .. import parallel
     from ..fastlane import stats_lane
-    from ..render.stats import StatsCollector, merge_totals
+    from ..stats import StatsCollector, merge_totals
     from ..sources.pcap import CaptureTruncated
     from .progress import watch_parallel
 
@@ -105,7 +107,8 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
         return {**a.ends(), "end_notes": [], "acc": collector.acc, "totals": collector.folded,
                 "truncated": truncated}
 
-    parts = parallel.run(parallel.Job(capture, workers, work, watch=watch_parallel(capture)))
+    parts = parallel.run(parallel.Job(capture, workers, work, watch=watch_parallel(capture),
+                                      meanwhile=lambda: importlib.import_module("wsdissect.render.stats")))
     summary = parallel.merge_summary(parts)
     truncated = next((p["truncated"] for p in parts if p["truncated"]), None)
     if truncated:

@@ -1,0 +1,262 @@
+"""The numbers `stats` reports, per connection and for the whole capture (sans-IO: rows in, dicts out).
+
+`StatsCollector.row(row, conn)` accumulates, per connection, what the rows carry: handshake times, messages
+and bytes each way by opcode, ping→pong round trips, the largest message, silences between packets.
+`conn_stats(...)` turns that and the Connection record into a plain dict (the `--json` object, "type":"stats"),
+`total_stats(...)` the capture's totals ("type":"stats-total"); render/stats.py prints both as text. Apart from
+the view so that the workers of a parallel read (parallel.py) have the numbers without the terminal's modules.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .model import C2S, FIN, RST, S2C, CaptureSummary, Connection, Row
+from .websocket.codes import CLOSE, PING, PONG, close_code_name, opcode_name
+
+__all__ = ["StatsCollector", "conn_stats", "total_stats", "merge_totals", "GAP_WORTH_LISTING"]
+
+SIDE = {C2S: "client", S2C: "server"}
+OTHER = {C2S: S2C, S2C: C2S}
+GAP_WORTH_LISTING = 1.0      # silences at least this long are listed
+_KINDS = ("text", "binary", "ping", "pong", "close")
+
+
+def _dir_counts() -> dict:
+    return {k: {"count": 0, "bytes": 0} for k in _KINDS}
+
+
+# The C fast lane (wsdissect/_fastlane.c, stats_row) updates packets, last_ts, last_no, longest_gap, gaps,
+# counts, wire, comp and largest by slot offset, as row() does, and keeps the dicts and lists of counts, wire and
+# comp it was handed: they are made here and never replaced.
+@dataclass(slots=True)
+class _ConnAcc:
+    first_no: int = 0
+    last_no: int = 0
+    last_ts: Optional[float] = None
+    syn_ts: Optional[float] = None
+    syn_no: Optional[int] = None
+    request_ts: Optional[float] = None
+    request_no: Optional[int] = None
+    response_ts: Optional[float] = None
+    response_no: Optional[int] = None
+    packets: int = 0
+    counts: dict = field(default_factory=lambda: {C2S: _dir_counts(), S2C: _dir_counts()})
+    wire: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})        # data message bytes as sent
+    comp: dict = field(default_factory=lambda: {C2S: [0, 0], S2C: [0, 0]})   # compressed: [sent, inflated]
+    pending: dict = field(default_factory=lambda: {C2S: [], S2C: []})   # pings awaiting a pong: (payload, ts, no)
+    rtts: list = field(default_factory=list)
+    largest: Optional[dict] = None
+    longest_gap: Optional[dict] = None
+    gaps: list = field(default_factory=list)
+    rst_by: Optional[str] = None
+    close_no: Optional[int] = None
+    fin_no: Optional[int] = None
+    notes: dict = field(default_factory=dict)
+    # The C lane's own copy of the numbers above, kept between two looks of the Python code at them (the lane
+    # writes them back first, and Lane.flush() at the end): not part of the numbers; None once written back.
+    lane: object = field(default=None, compare=False, repr=False)
+
+
+class StatsCollector:
+    def __init__(self) -> None:
+        self.acc: dict[int, _ConnAcc] = {}
+        # Running totals of the connections folded into the summary's counts (Limits.summary_connections):
+        # their stats are computed when they are folded and their accumulators dropped (see fold()).
+        self.folded: Optional[_Totals] = None
+
+    def fold(self, c: Connection) -> None:
+        """Analyzer.on_fold: connection `c` is finished and its record about to be dropped; its numbers go
+        into the running totals (total_stats starts from them) and its accumulator goes."""
+        if self.folded is None:
+            self.folded = _Totals()
+        self.folded.add(conn_stats(c, self.acc.pop(c.id, None)))
+
+    def row(self, row: Row, conn: Optional[Connection]) -> None:
+        if row.conn is None:
+            return
+        a = self.acc.get(row.conn)
+        if a is None:
+            a = self.acc[row.conn] = _ConnAcc(first_no=row.no)
+        a.packets += 1
+        if a.last_ts is not None:
+            gap = row.ts - a.last_ts
+            if a.longest_gap is None or gap > a.longest_gap["seconds"]:
+                a.longest_gap = {"seconds": _r(gap), "from_no": a.last_no, "to_no": row.no}
+            if gap >= GAP_WORTH_LISTING:
+                a.gaps.append({"seconds": _r(gap), "from_no": a.last_no, "to_no": row.no})
+        a.last_ts, a.last_no = row.ts, row.no
+        if row.role == "tcp-syn" and a.syn_ts is None:
+            a.syn_ts, a.syn_no = row.ts, row.no
+        elif row.role == "ws-upgrade-request" and a.request_ts is None:
+            a.request_ts, a.request_no = row.ts, row.no
+        elif row.role == "ws-upgrade-response" and a.response_ts is None and conn is not None \
+                and conn.status == 101:
+            a.response_ts, a.response_no = row.ts, row.no
+        if row.role != "tcp-retransmission":
+            if row.flags & RST and a.rst_by is None:
+                a.rst_by = SIDE.get(row.direction)
+            if row.flags & FIN and a.fin_no is None:
+                a.fin_no = row.no
+        for n in row.notes:
+            a.notes[n.severity] = a.notes.get(n.severity, 0) + 1
+        for f in row.frames:
+            d = f.direction
+            if f.opcode in (PING, PONG, CLOSE):
+                c = a.counts[d][opcode_name(f.opcode)]
+                c["count"] += 1
+                c["bytes"] += f.length
+            if f.opcode == CLOSE and a.close_no is None:
+                a.close_no = row.no
+            elif f.opcode == PING:
+                a.pending[d].append((f.payload, row.ts, row.no))
+            elif f.opcode == PONG:
+                waiting = a.pending[OTHER[d]]
+                if waiting:
+                    match = next((i for i, p in enumerate(waiting) if p[0] == f.payload), None)
+                    how = "payload"
+                    if match is None:
+                        match, how = 0, "next pong"
+                    payload, ts, no = waiting.pop(match)
+                    a.rtts.append({"from": SIDE[OTHER[d]], "ping_no": no, "pong_no": row.no,
+                                   "rtt": _r(row.ts - ts), "matched": how})
+        for m in row.messages:
+            d = m.direction
+            kind = opcode_name(m.opcode)
+            if kind in ("text", "binary"):
+                c = a.counts[d][kind]
+                c["count"] += 1
+                c["bytes"] += m.length
+            a.wire[d] += m.wire_length
+            if m.compressed:
+                a.comp[d][0] += m.wire_length
+                a.comp[d][1] += m.length
+            if a.largest is None or m.length > a.largest["length"]:
+                a.largest = {"length": m.length, "dir": d, "opcode_name": kind, "first_no": m.first_no,
+                             "last_no": m.last_no, "wire_length": m.wire_length}
+
+
+def _r(x: Optional[float]) -> Optional[float]:
+    return None if x is None else round(x, 6)
+
+
+def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
+    """One connection's numbers, JSON-ready ("type":"stats")."""
+    a = a or _ConnAcc(first_no=c.first_no)
+    hs = {
+        "syn_to_101": _r(a.response_ts - a.syn_ts) if a.response_ts is not None and a.syn_ts is not None else None,
+        "request_to_101": (_r(a.response_ts - a.request_ts)
+                           if a.response_ts is not None and a.request_ts is not None else None),
+        "syn_no": a.syn_no, "request_no": a.request_no, "response_no": a.response_no,
+    }
+    per_dir = {}
+    for d in (C2S, S2C):
+        counts = {k: dict(v) for k, v in a.counts[d].items()}
+        sent, inflated = a.comp[d]
+        per_dir[d] = {
+            "messages": c.messages.get(d, 0), "frames": c.frames.get(d, 0), "tcp_bytes": c.bytes.get(d, 0),
+            "message_bytes": counts["text"]["bytes"] + counts["binary"]["bytes"], "message_wire_bytes": a.wire[d],
+            **counts,
+            "compression": ({"sent": sent, "inflated": inflated, "ratio": round(sent / inflated, 4)}
+                            if inflated else None),
+        }
+    return {
+        "type": "stats", "conn": c.id, "client": str(c.client), "server": str(c.server),
+        "websocket": c.is_websocket, "uri": c.uri, "extensions": c.extensions,
+        "first_no": a.first_no, "last_no": a.last_no, "packets": a.packets,
+        "start": c.first_ts, "duration": _r(c.last_ts - c.first_ts),
+        "handshake": hs, "c2s": per_dir[C2S], "s2c": per_dir[S2C],
+        "pings": a.rtts, "unanswered_pings": {d: len(a.pending[d]) for d in (C2S, S2C)},
+        "largest_message": a.largest,
+        "close_code": c.close_code, "close_name": close_code_name(c.close_code) if c.close_code is not None else None,
+        "close_reason": c.close_reason, "closed_by": c.closed_by, "close_no": a.close_no,
+        "end": c.end, "fin_by": c.fin_by, "fin_no": a.fin_no, "rst_by": a.rst_by,
+        "longest_gap": a.longest_gap, "gaps": a.gaps, "notes": c.notes, "notes_by_severity": a.notes,
+    }
+
+
+class _Totals:
+    """The sums total_stats reports, added up one connection's stats (conn_stats) at a time: the same for the
+    connections listed and for those folded into the summary's counts, which are added as they fold."""
+
+    def __init__(self) -> None:
+        self.sums = {key: {C2S: 0, S2C: 0} for key in ("messages", "message_bytes", "tcp_bytes")}
+        self.by_opcode = {k: {"count": 0, "bytes": 0} for k in _KINDS}
+        # count, min, max, sum in whole microseconds (each rtt is rounded to them): a float sum would depend on
+        # the order connections are added in, and a parallel read adds its workers' totals in another one
+        self.rtt: list = [0, None, None, 0]
+        self.closed_with_close_frame = 0
+        self.ended_by = {"fin": 0, "rst": 0, "open": 0}
+
+    def add(self, p: dict) -> None:
+        for d in (C2S, S2C):
+            for key, per_dir in self.sums.items():
+                per_dir[d] += p[d][key]
+            for k, c in self.by_opcode.items():
+                c["count"] += p[d][k]["count"]
+                c["bytes"] += p[d][k]["bytes"]
+        rtt = self.rtt
+        for r in p["pings"]:
+            x = r["rtt"]
+            rtt[0] += 1
+            rtt[1] = x if rtt[1] is None else min(rtt[1], x)
+            rtt[2] = x if rtt[2] is None else max(rtt[2], x)
+            rtt[3] += round(x * 1_000_000)
+        if p["close_code"] is not None or p["closed_by"]:
+            self.closed_with_close_frame += 1
+        end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
+        if end is not None:
+            self.ended_by[end] += 1
+
+
+def merge_totals(parts: list) -> Optional[_Totals]:
+    """The running totals of several parallel workers (wsdissect/parallel.py) as one: None when none folded."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    out = _Totals()
+    for t in parts:
+        for key, per_dir in t.sums.items():
+            for d in (C2S, S2C):
+                out.sums[key][d] += per_dir[d]
+        for k, c in t.by_opcode.items():
+            out.by_opcode[k]["count"] += c["count"]
+            out.by_opcode[k]["bytes"] += c["bytes"]
+        n, lo, hi, total = t.rtt
+        r = out.rtt
+        r[0] += n
+        r[3] += total
+        if lo is not None:
+            r[1] = lo if r[1] is None else min(r[1], lo)
+            r[2] = hi if r[2] is None else max(r[2], hi)
+        out.closed_with_close_frame += t.closed_with_close_frame
+        for end, n in t.ended_by.items():
+            out.ended_by[end] += n
+    return out
+
+
+def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = None) -> dict:
+    """The capture's totals: the listed connections' stats (`per_conn`) added to StatsCollector.folded, the
+    running totals of the connections folded into the summary's counts (if any)."""
+    t = copy.deepcopy(folded) if folded is not None else _Totals()
+    for p in per_conn:
+        t.add(p)
+    ws_folded = s.folded.websocket if s.folded is not None else 0
+    tot = {"type": "stats-total", "packets": s.packets, "tcp_packets": s.tcp_packets,
+           "other_packets": s.other_packets, "malformed": s.malformed,
+           "duration": _r(s.last_ts - s.first_ts) if s.first_ts is not None else None,
+           "connections": s.connection_count(),
+           "websocket_connections": sum(1 for c in s.connections if c.is_websocket) + ws_folded}
+    tot.update(t.sums)
+    tot["by_opcode"] = t.by_opcode
+    n, lo, hi, total = t.rtt
+    tot["ping_rtt"] = {"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)} if n else None
+    tot["closed_with_close_frame"] = t.closed_with_close_frame
+    tot["ended_by"] = t.ended_by
+    tot["notes"] = sum(s.notes_by_severity.values())
+    tot["notes_by_severity"] = dict(s.notes_by_severity)
+    if s.folded is not None:
+        # Connections in these totals without a "stats" object of their own (--max-summary-connections).
+        tot["counted_only"] = {"connections": s.folded.connections, "websocket_connections": ws_folded}
+    return tot
