@@ -238,7 +238,7 @@ static inline int slot_set_i64(PyObject *obj, Py_ssize_t off, long long v) {
 /* The classes whose objects the lane touches, and the offsets of the slots it uses. */
 enum {
     RAW_NO, RAW_TS, RAW_LINKTYPE, RAW_DATA, RAW_WIRELEN,
-    TC_ID, TC_CKEY, TC_KEY, TC_DIRS, TC_LAST_TS, TC_LAST_NO, TC_EXTRA,
+    TC_ID, TC_CKEY, TC_KEY, TC_DIRS, TC_LAST_TS, TC_LAST_NO, TC_EXTRA, TC_LANE, TC_DONE,
     DIR_BASE, DIR_NXT_ABS, DIR_NXT_OFF, DIR_PENDING, DIR_FIN_OFF, DIR_LAST_ACK, DIR_LAST_WIN, DIR_UNACKED,
     DIR_BYTES, DIR_MAX_END, DIR_WSCALE,
     ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_ADDRS,
@@ -269,6 +269,7 @@ static const struct {
     [RAW_DATA] = {T_RAW, "data"}, [RAW_WIRELEN] = {T_RAW, "wirelen"},
     [TC_ID] = {T_TC, "id"}, [TC_CKEY] = {T_TC, "ckey"}, [TC_KEY] = {T_TC, "key"}, [TC_DIRS] = {T_TC, "dirs"},
     [TC_LAST_TS] = {T_TC, "last_ts"}, [TC_LAST_NO] = {T_TC, "last_no"}, [TC_EXTRA] = {T_TC, "extra"},
+    [TC_LANE] = {T_TC, "lane"}, [TC_DONE] = {T_TC, "done"},
     [DIR_BASE] = {T_DIR, "base"}, [DIR_NXT_ABS] = {T_DIR, "nxt_abs"}, [DIR_NXT_OFF] = {T_DIR, "nxt_off"},
     [DIR_PENDING] = {T_DIR, "pending"}, [DIR_FIN_OFF] = {T_DIR, "fin_off"}, [DIR_LAST_ACK] = {T_DIR, "last_ack"},
     [DIR_LAST_WIN] = {T_DIR, "last_win"}, [DIR_UNACKED] = {T_DIR, "unacked"}, [DIR_BYTES] = {T_DIR, "bytes"},
@@ -400,6 +401,9 @@ typedef struct {
     PyObject *control[2][2][2];    /* [pong?][direction][head, tail] around the size: control.ping / control.pong */
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
     PyObject *shards;              /* a worker of a parallel read: its Shards (see _shards.c), else NULL */
+    int cache;                     /* JSON and stats: connections' TCP numbers kept in C (ConnCache) */
+    long long sum_packets;         /* packets the lane took since the summary was last written back */
+    PyObject *sum_last_ts;         /* the last of them's time (new ref), or NULL */
     int shard_me;                  /* that worker's number */
     uint32_t ts_sec, ts_frac;      /* the pcap record's time of the packet being taken, when ts_div is 10**6 */
     long long ts_div;              /* 0 when the packet came as a RawPacket */
@@ -456,6 +460,7 @@ static int Lane_clear(Lane *self) {
     Py_CLEAR(self->write); Py_CLEAR(self->entries); Py_CLEAR(self->conns); Py_CLEAR(self->finished);
     Py_CLEAR(self->tracker); Py_CLEAR(self->s_linger); Py_CLEAR(self->s_max_open);
     Py_CLEAR(self->summary); Py_CLEAR(self->note); Py_CLEAR(self->sink); Py_CLEAR(self->shards);
+    Py_CLEAR(self->sum_last_ts);
     return 0;
 }
 
@@ -696,6 +701,9 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_ValueError, "the JSON lane needs labels");
         return -1;
     }
+    /* The TCP numbers of a connection kept in C between two looks of the Python code at them: where the rows
+     * go to the JSON writer or the stats collector, which read nothing of them (a view may). */
+    self->cache = !self->rows || self->acc != NULL;
     PyObject *shards = PyDict_GetItemString(spec, "shards");
     if (shards != NULL && shards != Py_None) {
         if (!shards_check(shards)) {
@@ -1631,6 +1639,209 @@ static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObj
 }
 
 /* Write back the numbers of entry en's connection, before Python code reads them. */
+/* ------------------------------------------------------------------------------------------------------------
+ * A connection's TCP numbers (sequence state, last packet, the record's counters), kept in C by the lane between
+ * two looks of the Python code at them (ConnCache, on TcpConnection.lane), in JSON and stats modes: reading and
+ * writing them as Python ints and dicts at every packet was ~9 % of read --json. Written back (conn_sync) when the
+ * Python code may read them: a packet of the connection left to Python, a row handed to a collector, an opening
+ * at the --max-connections cap or a release turn (they finish other connections), the end (Lane.flush). A
+ * connection that is done (both FINs, or an RST) is the Python path's: the lane takes none of its packets.
+ */
+typedef struct {
+    long long base, nxt_abs, nxt_off, bytes, max_end, wscale;
+    int has_last_ack, dirty;
+    unsigned long long last_ack;
+    long long last_win;
+} DirC;
+
+typedef struct {
+    PyObject_HEAD
+    int loaded;
+    DirC d[2];                     /* c2s, s2c */
+    PyObject *last_ts, *last_no;   /* TcpConnection.last_ts and .last_no, and the record's last_ts (new refs) */
+    PyObject *payload_ts;          /* _ConnState.last_payload_ts (new ref) */
+    long long rec_bytes[2], rec_frames[2], rec_messages[2];   /* added to the record's counters since */
+} ConnCache;
+
+static void conn_cache_clear(ConnCache *c) {
+    Py_CLEAR(c->last_ts); Py_CLEAR(c->last_no); Py_CLEAR(c->payload_ts);
+    memset((char *)c + offsetof(ConnCache, loaded), 0, sizeof(ConnCache) - offsetof(ConnCache, loaded));
+}
+
+static void ConnCache_dealloc(ConnCache *c) {
+    Py_XDECREF(c->last_ts); Py_XDECREF(c->last_no); Py_XDECREF(c->payload_ts);
+    Py_TYPE(c)->tp_free((PyObject *)c);
+}
+
+static PyTypeObject ConnCacheType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "wsdissect._fastlane.ConnCache",
+    .tp_basicsize = sizeof(ConnCache),
+    .tp_dealloc = (destructor)ConnCache_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+};
+
+/* The connection's two Direction objects (c2s, s2c) and its record's counter dicts, looked up (borrowed). */
+static int conn_parts(Lane *self, PyObject *conn, PyObject *dirs_out[2], PyObject **st_out) {
+    PyObject *dirs = GET(self, conn, TC_DIRS), *st = GET(self, conn, TC_EXTRA);
+    if (dirs == NULL || !PyDict_Check(dirs))
+        goto odd;
+    for (int d = 0; d < 2; d++) {
+        dirs_out[d] = PyDict_GetItemWithError(dirs, d ? self->s2c : self->c2s);
+        if (!IS(self, dirs_out[d], T_DIR))
+            goto odd;
+    }
+    *st_out = IS(self, st, T_ST) ? st : NULL;
+    return 0;
+odd:
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "fast lane: an odd connection");
+    return -1;
+}
+
+/* Write the connection's numbers back into its Python objects, and forget them (read again when next needed). */
+static int conn_sync(Lane *self, PyObject *conn, ConnCache *c) {
+    if (!c->loaded)
+        return 0;
+    PyObject *dirs[2], *st;
+    if (conn_parts(self, conn, dirs, &st) < 0)
+        return -1;
+    for (int d = 0; d < 2; d++) {
+        DirC *x = &c->d[d];
+        if (!x->dirty)
+            continue;
+        PyObject *o = dirs[d];
+        if (slot_set_i64(o, OFF(self, DIR_NXT_ABS), x->nxt_abs) < 0 || slot_set_i64(o, OFF(self, DIR_NXT_OFF), x->nxt_off) < 0
+            || slot_set_i64(o, OFF(self, DIR_BYTES), x->bytes) < 0 || slot_set_i64(o, OFF(self, DIR_MAX_END), x->max_end) < 0)
+            return -1;
+        if (x->has_last_ack) {
+            PyObject *a = PyLong_FromUnsignedLongLong(x->last_ack), *w = PyLong_FromLongLong(x->last_win);
+            if (a == NULL || w == NULL) {
+                Py_XDECREF(a);
+                Py_XDECREF(w);
+                return -1;
+            }
+            slot_set(o, OFF(self, DIR_LAST_ACK), a);
+            slot_set(o, OFF(self, DIR_LAST_WIN), w);
+        }
+    }
+    if (c->last_ts != NULL) {
+        slot_set(conn, OFF(self, TC_LAST_TS), Py_NewRef(c->last_ts));
+        slot_set(conn, OFF(self, TC_LAST_NO), Py_NewRef(c->last_no));
+    }
+    if (st != NULL) {
+        PyObject *rec = GET(self, st, ST_REC);
+        if (c->payload_ts != NULL)
+            slot_set(st, OFF(self, ST_LAST_PAYLOAD_TS), Py_NewRef(c->payload_ts));
+        if (IS(self, rec, T_REC)) {
+            if (c->last_ts != NULL)
+                slot_set(rec, OFF(self, REC_LAST_TS), Py_NewRef(c->last_ts));
+            for (int d = 0; d < 2; d++) {
+                PyObject *dir = d ? self->s2c : self->c2s;
+                if ((c->rec_bytes[d] && dict_add(GET(self, rec, REC_BYTES), dir, c->rec_bytes[d]) < 0)
+                    || (c->rec_frames[d] && dict_add(GET(self, rec, REC_FRAMES), dir, c->rec_frames[d]) < 0)
+                    || (c->rec_messages[d] && dict_add(GET(self, rec, REC_MESSAGES), dir, c->rec_messages[d]) < 0))
+                    return -1;
+            }
+        }
+    }
+    conn_cache_clear(c);
+    return 0;
+}
+
+/* The ConnCache of the entry's connection, loaded with what its Python objects hold; NULL without an exception
+ * when those hold something the lane leaves to Python (a number not an int yet). */
+static ConnCache *conn_cache(Lane *self, Entry *en) {
+    PyObject *conn = en->conn, *c = GET(self, conn, TC_LANE);
+    if (c == NULL || c == Py_None) {
+        c = (PyObject *)PyObject_New(ConnCache, &ConnCacheType);
+        if (c == NULL)
+            return NULL;
+        ((ConnCache *)c)->last_ts = ((ConnCache *)c)->last_no = ((ConnCache *)c)->payload_ts = NULL;
+        memset((char *)c + offsetof(ConnCache, loaded), 0, sizeof(ConnCache) - offsetof(ConnCache, loaded));
+        slot_set(conn, OFF(self, TC_LANE), c);
+    } else if (Py_TYPE(c) != &ConnCacheType) {
+        PyErr_SetString(PyExc_TypeError, "fast lane: an odd connection");
+        return NULL;
+    }
+    ConnCache *cc = (ConnCache *)c;
+    if (cc->loaded)
+        return cc;
+    PyObject *objs[2] = {en->d ? en->peer : en->me, en->d ? en->me : en->peer};
+    int ok = 1;
+    for (int d = 0; d < 2; d++) {
+        PyObject *o = objs[d];
+        DirC *x = &cc->d[d];
+        x->base = slot_i64(o, OFF(self, DIR_BASE), &ok);
+        x->nxt_abs = slot_i64(o, OFF(self, DIR_NXT_ABS), &ok);
+        x->nxt_off = slot_i64(o, OFF(self, DIR_NXT_OFF), &ok);
+        x->bytes = slot_i64(o, OFF(self, DIR_BYTES), &ok);
+        x->max_end = slot_i64(o, OFF(self, DIR_MAX_END), &ok);
+        x->wscale = slot_i64(o, OFF(self, DIR_WSCALE), &ok);
+        PyObject *la = GET(self, o, DIR_LAST_ACK), *lw = GET(self, o, DIR_LAST_WIN);
+        x->has_last_ack = x->dirty = 0;
+        if (la != NULL && la != Py_None) {
+            x->last_ack = PyLong_CheckExact(la) ? PyLong_AsUnsignedLongLong(la) : (unsigned long long)-1;
+            x->last_win = lw != NULL && PyLong_CheckExact(lw) ? PyLong_AsLongLong(lw) : -1;
+            if (PyErr_Occurred()) {
+                PyErr_Clear();
+                ok = 0;
+            }
+            x->has_last_ack = 1;
+        }
+    }
+    if (!ok)
+        return NULL;
+    cc->loaded = 1;
+    return cc;
+}
+
+/* Write back the summary's counts of the packets the lane took. */
+static int sum_sync(Lane *self) {
+    if (!self->sum_packets)
+        return 0;
+    PyObject *sum = self->summary;
+    int ok = 1;
+    if (slot_set_i64(sum, OFF(self, SUM_PACKETS), slot_i64(sum, OFF(self, SUM_PACKETS), &ok) + self->sum_packets) < 0
+        || slot_set_i64(sum, OFF(self, SUM_TCP_PACKETS), slot_i64(sum, OFF(self, SUM_TCP_PACKETS), &ok)
+                                                          + self->sum_packets) < 0)
+        return -1;
+    slot_set(sum, OFF(self, SUM_LAST_TS), self->sum_last_ts);
+    self->sum_last_ts = NULL;
+    self->sum_packets = 0;
+    return 0;
+}
+
+/* Every connection's numbers back (tracker.conns), and the summary's. */
+static int conn_sync_all(Lane *self, int detach) {
+    if (!self->cache)
+        return 0;
+    if (sum_sync(self) < 0)
+        return -1;
+    Py_ssize_t pos = 0;
+    PyObject *k, *conn;
+    while (PyDict_Next(self->conns, &pos, &k, &conn)) {
+        if (!IS(self, conn, T_TC))
+            continue;
+        PyObject *c = GET(self, conn, TC_LANE);
+        if (c == NULL || Py_TYPE(c) != &ConnCacheType)
+            continue;
+        if (conn_sync(self, conn, (ConnCache *)c) < 0)
+            return -1;
+        if (detach)
+            slot_set(conn, OFF(self, TC_LANE), Py_NewRef(Py_None));
+    }
+    return 0;
+}
+
+/* The entry's connection's numbers back (before a row of it goes to Python code). */
+static int conn_sync_entry(Lane *self, Entry *en) {
+    if (!self->cache)
+        return 0;
+    PyObject *c = GET(self, en->conn, TC_LANE);
+    return c != NULL && Py_TYPE(c) == &ConnCacheType ? conn_sync(self, en->conn, (ConnCache *)c) : 0;
+}
+
 static int acc_sync_cid(Lane *self, PyObject *cidobj) {
     PyObject *a = PyDict_GetItemWithError(self->acc, cidobj);
     if (a == NULL)
@@ -1957,7 +2168,7 @@ static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *ts
         Py_DECREF(row);
         return -1;
     }
-    if (acc_sync_entry(self, en) < 0) {                    /* the collector reads the numbers */
+    if (acc_sync_entry(self, en) < 0 || conn_sync_entry(self, en) < 0) {    /* the sink may read them */
         Py_DECREF(row);
         return -1;
     }
@@ -2636,12 +2847,30 @@ static int try_fast(Lane *self, Packet *k) {
 
     /* --- TCP: tcp.Tracker.feed for an in-order data segment of a known connection --- */
     PyObject *me = en->me, *peer = en->peer;
-    long long me_base = slot_i64(me, OFF(self, DIR_BASE), &ok), me_abs = slot_i64(me, OFF(self, DIR_NXT_ABS), &ok);
-    long long me_off = slot_i64(me, OFF(self, DIR_NXT_OFF), &ok), me_bytes = slot_i64(me, OFF(self, DIR_BYTES), &ok);
-    long long me_max = slot_i64(me, OFF(self, DIR_MAX_END), &ok), me_ws = slot_i64(me, OFF(self, DIR_WSCALE), &ok);
-    long long pe_base = slot_i64(peer, OFF(self, DIR_BASE), &ok), pe_abs = slot_i64(peer, OFF(self, DIR_NXT_ABS), &ok);
-    long long pe_off = slot_i64(peer, OFF(self, DIR_NXT_OFF), &ok), pe_max = slot_i64(peer, OFF(self, DIR_MAX_END), &ok);
-    long long pe_ws = slot_i64(peer, OFF(self, DIR_WSCALE), &ok);
+    ConnCache *cc = NULL;
+    DirC *cm = NULL, *cp = NULL;
+    long long me_base, me_abs, me_off, me_bytes, me_max, me_ws, pe_base, pe_abs, pe_off, pe_max, pe_ws;
+    if (GET(self, en->conn, TC_DONE) != Py_False)
+        goto out;                  /* done (FINs, RST): the Python path's to the end */
+    if (self->cache) {
+        if ((cc = conn_cache(self, en)) == NULL) {
+            if (PyErr_Occurred())
+                result = -1;
+            goto out;
+        }
+        cm = &cc->d[en->d];
+        cp = &cc->d[!en->d];
+        me_base = cm->base, me_abs = cm->nxt_abs, me_off = cm->nxt_off, me_bytes = cm->bytes, me_max = cm->max_end;
+        me_ws = cm->wscale;
+        pe_base = cp->base, pe_abs = cp->nxt_abs, pe_off = cp->nxt_off, pe_max = cp->max_end, pe_ws = cp->wscale;
+    } else {
+        me_base = slot_i64(me, OFF(self, DIR_BASE), &ok), me_abs = slot_i64(me, OFF(self, DIR_NXT_ABS), &ok);
+        me_off = slot_i64(me, OFF(self, DIR_NXT_OFF), &ok), me_bytes = slot_i64(me, OFF(self, DIR_BYTES), &ok);
+        me_max = slot_i64(me, OFF(self, DIR_MAX_END), &ok), me_ws = slot_i64(me, OFF(self, DIR_WSCALE), &ok);
+        pe_base = slot_i64(peer, OFF(self, DIR_BASE), &ok), pe_abs = slot_i64(peer, OFF(self, DIR_NXT_ABS), &ok);
+        pe_off = slot_i64(peer, OFF(self, DIR_NXT_OFF), &ok), pe_max = slot_i64(peer, OFF(self, DIR_MAX_END), &ok);
+        pe_ws = slot_i64(peer, OFF(self, DIR_WSCALE), &ok);
+    }
     PyObject *me_pending = GET(self, me, DIR_PENDING), *pe_pending = GET(self, peer, DIR_PENDING);
     PyObject *me_unacked = GET(self, me, DIR_UNACKED), *pe_unacked = GET(self, peer, DIR_UNACKED);
     if (!ok || me_pending == NULL || !PyList_CheckExact(me_pending) || PyList_GET_SIZE(me_pending)
@@ -2662,7 +2891,11 @@ static int try_fast(Lane *self, Packet *k) {
     if (plen == 0) {
         /* a bare ACK (tcp.py's K_ACK): not a keep-alive (its seq is the next one), not a duplicate ACK or a
          * window update (it acknowledges something new), not the handshake's third packet (data went before) */
-        PyObject *last_ack = GET(self, me, DIR_LAST_ACK);
+        if (cm != NULL) {
+            if (me_bytes == 0 || (cm->has_last_ack && cm->last_ack == s.ack))
+                goto out;
+        }
+        PyObject *last_ack = cm != NULL ? Py_None : GET(self, me, DIR_LAST_ACK);
         if (me_bytes == 0 || last_ack == NULL)
             goto out;
         if (last_ack != Py_None) {
@@ -2684,10 +2917,15 @@ static int try_fast(Lane *self, Packet *k) {
     /* ======== from here on the packet is the lane's: change the state as the Python path would ======== */
     result = -1;
     /* Analyzer.feed: the summary */
-    if (slot_set_i64(sum, OFF(self, SUM_PACKETS), slot_i64(sum, OFF(self, SUM_PACKETS), &ok) + 1) < 0
-        || slot_set_i64(sum, OFF(self, SUM_TCP_PACKETS), slot_i64(sum, OFF(self, SUM_TCP_PACKETS), &ok) + 1) < 0)
-        goto out;
-    slot_set(sum, OFF(self, SUM_LAST_TS), Py_NewRef(tsobj));
+    if (self->cache) {
+        self->sum_packets++;
+        Py_XSETREF(self->sum_last_ts, Py_NewRef(tsobj));
+    } else {
+        if (slot_set_i64(sum, OFF(self, SUM_PACKETS), slot_i64(sum, OFF(self, SUM_PACKETS), &ok) + 1) < 0
+            || slot_set_i64(sum, OFF(self, SUM_TCP_PACKETS), slot_i64(sum, OFF(self, SUM_TCP_PACKETS), &ok) + 1) < 0)
+            goto out;
+        slot_set(sum, OFF(self, SUM_LAST_TS), Py_NewRef(tsobj));
+    }
     /* Tracker.feed */
     {
         PyObject *conn = en->conn, *rr;
@@ -2700,8 +2938,13 @@ static int try_fast(Lane *self, Packet *k) {
             Py_DECREF(rr);
             Py_XSETREF(self->last_moved, Py_NewRef(en->key));
         }
-        slot_set(conn, OFF(self, TC_LAST_TS), Py_NewRef(tsobj));
-        slot_set(conn, OFF(self, TC_LAST_NO), Py_NewRef(noobj));
+        if (cc != NULL) {
+            Py_XSETREF(cc->last_ts, Py_NewRef(tsobj));
+            Py_XSETREF(cc->last_no, Py_NewRef(noobj));
+        } else {
+            slot_set(conn, OFF(self, TC_LAST_TS), Py_NewRef(tsobj));
+            slot_set(conn, OFF(self, TC_LAST_NO), Py_NewRef(noobj));
+        }
         /* what this ACK acknowledges of the peer's data */
         for (;;) {
             Py_ssize_t qn = PyObject_Length(pe_unacked);
@@ -2726,22 +2969,34 @@ static int try_fast(Lane *self, Packet *k) {
                 Py_XSETREF(acked, Py_NewRef(PyTuple_GET_ITEM(x, 1)));
             Py_DECREF(x);
         }
-        PyObject *ackv = PyLong_FromUnsignedLong(s.ack), *winv = PyLong_FromLong((long)s.window);
-        if (ackv == NULL || winv == NULL) {
-            Py_XDECREF(ackv);
-            Py_XDECREF(winv);
-            goto out;
+        if (cm != NULL) {
+            cm->has_last_ack = cm->dirty = 1;
+            cm->last_ack = s.ack;
+            cm->last_win = s.window;
+        } else {
+            PyObject *ackv = PyLong_FromUnsignedLong(s.ack), *winv = PyLong_FromLong((long)s.window);
+            if (ackv == NULL || winv == NULL) {
+                Py_XDECREF(ackv);
+                Py_XDECREF(winv);
+                goto out;
+            }
+            slot_set(me, OFF(self, DIR_LAST_ACK), ackv);
+            slot_set(me, OFF(self, DIR_LAST_WIN), winv);
         }
-        slot_set(me, OFF(self, DIR_LAST_ACK), ackv);
-        slot_set(me, OFF(self, DIR_LAST_WIN), winv);
         /* reassembly: in order, so accepted at once */
         long long end = me_off + plen;
         if (plen == 0)
             goto tcp_done;
-        if (slot_set_i64(me, OFF(self, DIR_NXT_OFF), end) < 0
-            || slot_set_i64(me, OFF(self, DIR_NXT_ABS), (me_abs + plen) & 0xFFFFFFFFLL) < 0
-            || slot_set_i64(me, OFF(self, DIR_BYTES), me_bytes + plen) < 0
-            || (end > me_max && slot_set_i64(me, OFF(self, DIR_MAX_END), end) < 0))
+        if (cm != NULL) {
+            cm->nxt_off = end;
+            cm->nxt_abs = (me_abs + plen) & 0xFFFFFFFFLL;
+            cm->bytes = me_bytes + plen;
+            if (end > me_max)
+                cm->max_end = end;
+        } else if (slot_set_i64(me, OFF(self, DIR_NXT_OFF), end) < 0
+                   || slot_set_i64(me, OFF(self, DIR_NXT_ABS), (me_abs + plen) & 0xFFFFFFFFLL) < 0
+                   || slot_set_i64(me, OFF(self, DIR_BYTES), me_bytes + plen) < 0
+                   || (end > me_max && slot_set_i64(me, OFF(self, DIR_MAX_END), end) < 0))
             goto out;
         PyObject *endv = PyLong_FromLongLong(end);
         if (endv == NULL)
@@ -2758,14 +3013,17 @@ static int try_fast(Lane *self, Packet *k) {
     }
 tcp_done:
     /* Analyzer._segment */
-    slot_set(en->rec, OFF(self, REC_LAST_TS), Py_NewRef(tsobj));
+    if (cc == NULL)
+        slot_set(en->rec, OFF(self, REC_LAST_TS), Py_NewRef(tsobj));    /* else with TcpConnection.last_ts */
     if (plen == 0) {
         if (ack_row(self, en, &s, noobj, tsobj, acked, rel_seq, rel_ack, wirelen, window) < 0)
             goto out;
         result = 1;
         goto out;
     }
-    if (dict_add(GET(self, en->rec, REC_BYTES), en->dir, plen) < 0)
+    if (cc != NULL)
+        cc->rec_bytes[en->d] += plen;
+    else if (dict_add(GET(self, en->rec, REC_BYTES), en->dir, plen) < 0)
         goto out;
 
     /* FrameParser.feed + WebSocketDirection._frame */
@@ -2856,7 +3114,9 @@ tcp_done:
     long long m_length = 0, m_wire = 0, m_frames = 1;
     int m_compressed = 0;
     if (pl.done) {
-        if (dict_add(GET(self, en->rec, REC_FRAMES), en->dir, 1) < 0)
+        if (cc != NULL)
+            cc->rec_frames[en->d]++;
+        else if (dict_add(GET(self, en->rec, REC_FRAMES), en->dir, 1) < 0)
             goto out;
         if (frame_obj == NULL && (pl.compressed || (self->rows && (self->acc == NULL || pl.control)))) {
             /* the Frame FrameParser._header would have made of a frame whole in this packet */
@@ -2993,8 +3253,12 @@ tcp_done:
             }
         }
     message_done:
-        if (!pl.control && dict_add(GET(self, en->rec, REC_MESSAGES), en->dir, 1) < 0)
-            goto out;
+        if (!pl.control) {
+            if (cc != NULL)
+                cc->rec_messages[en->d]++;
+            else if (dict_add(GET(self, en->rec, REC_MESSAGES), en->dir, 1) < 0)
+                goto out;
+        }
         if (self->labels) {
             /* the name a later "ACK of #N (...)" gives this packet */
             PyObject *item = PyTuple_Pack(2, noobj, self->name_frame[pl.d_opcode]);
@@ -3007,7 +3271,10 @@ tcp_done:
             Py_DECREF(rr);
         }
     }
-    slot_set(en->st, OFF(self, ST_LAST_PAYLOAD_TS), Py_NewRef(tsobj));
+    if (cc != NULL)
+        Py_XSETREF(cc->payload_ts, Py_NewRef(tsobj));
+    else
+        slot_set(en->st, OFF(self, ST_LAST_PAYLOAD_TS), Py_NewRef(tsobj));
 
     /* The row's words: label and Info (Analyzer._label) */
     Buf *lab = &self->tmp, *inf = &self->tmp2;
@@ -3086,30 +3353,33 @@ static int shard_check(Lane *self, Packet *k) {
     return 0;
 }
 
-/* stats: a packet goes to the Python path, which hands its row to the collector: write back the numbers of its
- * connection first; all of them when an opening may evict one (the cap reached) or the C decoder cannot tell
- * whose the packet is. */
+/* A packet goes to the Python path: what the lane keeps in C (the summary's counts, its connection's TCP numbers,
+ * its stats) goes back to the Python objects first; everything when the Python code may finish other connections
+ * (an opening at the --max-connections cap, a release turn) or the C decoder cannot tell whose the packet is. */
 static int decline_sync(Lane *self, Packet *k) {
-    if (self->acc == NULL)
+    if (!self->cache && self->acc == NULL)
         return 0;
+    if (self->cache && sum_sync(self) < 0)
+        return -1;
     PyObject *mo = PyObject_GetAttr(self->tracker, self->s_max_open);
     long long max_open = mo && PyLong_Check(mo) ? PyLong_AsLongLong(mo) : -1;
     Py_XDECREF(mo);
     if (max_open == -1 && PyErr_Occurred())
         return -1;
     Seg s;
-    if (max_open < 0 || PyDict_GET_SIZE(self->conns) >= max_open || !decode(k->p, k->n, k->linktype, &s))
-        return acc_sync_all(self, 0);
-    unsigned char kb[2][36];
+    if (max_open < 0 || PyDict_GET_SIZE(self->conns) >= max_open || !(k->no & 255)
+        || !decode(k->p, k->n, k->linktype, &s))
+        return conn_sync_all(self, 0) < 0 || acc_sync_all(self, 0) < 0 ? -1 : 0;
+    unsigned char kb[36];
     int al = s.version == 4 ? 4 : 16, kl = 2 * al + 4;
     for (int r = 0; r < 2; r++) {
         const unsigned char *from = r ? s.dst : s.src, *to = r ? s.src : s.dst;
         unsigned pa = r ? s.dport : s.sport, pb = r ? s.sport : s.dport;
-        memcpy(kb[r], from, al);
-        memcpy(kb[r] + al, to, al);
-        kb[r][2 * al] = (unsigned char)(pa >> 8); kb[r][2 * al + 1] = (unsigned char)pa;
-        kb[r][2 * al + 2] = (unsigned char)(pb >> 8); kb[r][2 * al + 3] = (unsigned char)pb;
-        PyObject *binkey = PyBytes_FromStringAndSize((const char *)kb[r], kl);
+        memcpy(kb, from, al);
+        memcpy(kb + al, to, al);
+        kb[2 * al] = (unsigned char)(pa >> 8); kb[2 * al + 1] = (unsigned char)pa;
+        kb[2 * al + 2] = (unsigned char)(pb >> 8); kb[2 * al + 3] = (unsigned char)pb;
+        PyObject *binkey = PyBytes_FromStringAndSize((const char *)kb, kl);
         if (binkey == NULL)
             return -1;
         PyObject *e = PyDict_GetItemWithError(self->entries, binkey);
@@ -3119,7 +3389,7 @@ static int decline_sync(Lane *self, Packet *k) {
                 return -1;
             continue;
         }
-        return acc_sync_cid(self, ((Entry *)e)->cidobj);
+        return conn_sync_entry(self, (Entry *)e) < 0 || acc_sync_entry(self, (Entry *)e) < 0 ? -1 : 0;
     }
     return 0;
 }
@@ -3362,7 +3632,7 @@ static PyObject *Lane_scan_ng(Lane *self, PyObject *args) {
 }
 
 static PyObject *Lane_flush(Lane *self, PyObject *unused) {
-    if (flush_out(self) < 0 || acc_sync_all(self, 1) < 0)
+    if (flush_out(self) < 0 || acc_sync_all(self, 1) < 0 || conn_sync_all(self, 1) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -3399,7 +3669,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastlane",
                                     NULL};
 
 PyMODINIT_FUNC PyInit__fastlane(void) {
-    if (PyType_Ready(&LaneType) < 0 || PyType_Ready(&EntryType) < 0 || PyType_Ready(&AccCacheType) < 0)
+    if (PyType_Ready(&LaneType) < 0 || PyType_Ready(&EntryType) < 0 || PyType_Ready(&AccCacheType) < 0
+        || PyType_Ready(&ConnCacheType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

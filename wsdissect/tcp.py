@@ -78,7 +78,7 @@ LINGER_PACKETS = 10_000
 
 class TcpConnection:
     __slots__ = ("id", "client", "server", "ckey", "key", "dirs", "first_no", "first_ts", "last_ts", "last_no",
-                 "saw_syn", "state", "rst_by", "closed", "done", "extra", "capped")
+                 "saw_syn", "state", "rst_by", "closed", "done", "extra", "capped", "lane")
 
     def __init__(self, cid: int, client: Endpoint, server: Endpoint, ckey: tuple, no: int, ts: float):
         self.id = cid
@@ -98,6 +98,9 @@ class TcpConnection:
         self.done = False                   # both FINs acknowledged, or RST: queued in Tracker.finished
         self.extra = None                   # the analyzer's per-connection state
         self.capped = False                 # dropped to respect Limits.max_connections (not a port reuse)
+        # The C lane's own copy of this connection's TCP numbers (fastlane.py), kept between two looks of the
+        # Python code at them; it writes them back first. None when it holds none.
+        self.lane = None
 
 
 _EMPTY: tuple = ()
