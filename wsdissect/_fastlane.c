@@ -3358,10 +3358,11 @@ static int shard_check(Lane *self, Packet *k) {
     Seg s;
     if (!decode(k->p, k->n, k->linktype, &s))
         return 2;
-    int owner = shards_owner(self->shards, &s);
+    ShardKey sk;
+    int owner = shards_owner(self->shards, &s, &sk);
     if (owner == self->shard_me)
         return 1;
-    if (shards_skip(self->shards, &s, (uint64_t)k->no, owner) < 0)
+    if (shards_skip(self->shards, &s, &sk, (uint64_t)k->no, owner) < 0)
         return -1;
     if (!(k->no & 255)) {
         int idle = release_idle(self, k->no);

@@ -16,15 +16,22 @@ int shards_check(PyObject *obj);
 /* This worker's number, 0 .. count - 1. */
 int shards_index(PyObject *sh);
 
-/* The worker whose share the segment's connection is in. */
-int shards_owner(PyObject *sh, const Seg *s);
+/* A connection's two ends in a fixed order, and their hash. */
+typedef struct {
+    uint64_t h;
+    unsigned char key[40];
+    uint8_t len;
+} ShardKey;
+
+/* The worker whose share the segment's connection is in (*k: its ends, for shards_skip). */
+int shards_owner(PyObject *sh, const Seg *s, ShardKey *k);
 
 /* Every packet numbered below `no` is done (its connections numbered): other workers waiting for that go on. */
 void shards_progress(PyObject *sh, uint64_t no);
 
 /* Packet `no`, decoded as s, is worker `owner`'s, another's: this worker skips it, and notes what it foresees
  * of that worker's openings. 0, or -1 with an exception set. */
-int shards_skip(PyObject *sh, const Seg *s, uint64_t no, int owner);
+int shards_skip(PyObject *sh, const Seg *s, const ShardKey *k, uint64_t no, int owner);
 
 /* Packet `no` was this worker's (the first and last such packet say whose capture times the summary takes). */
 void shards_own(PyObject *sh, uint64_t no);
