@@ -43,42 +43,59 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
         keep = caps.get("max_summary_connections")
         if conn is not None and keep is not None:
             caps["max_summary_connections"] = max(keep, conn + 1)     # connection N keeps its record
+        console = None if as_json else view_console(export, width)
+        blocks: dict = {}              # connection -> its output, made by a parallel read's workers
         if workers > 1:
-            summary, acc, folded = _in_parallel(capture, workers, caps, decode_as, lang, damage)
+            summary, by_id, blocks, folded = _in_parallel(capture, workers, caps, decode_as, lang, damage,
+                                                          "json" if as_json else console)
             analyzer = SimpleNamespace(summary=summary)
+            everyone = [by_id[c.id] for c in summary.connections]
         else:
             collector = StatsCollector()
             # Connections past --max-summary-connections are counted in the totals when they finish
             # (collector.fold), and not listed.
             analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold,
                                collector=collector)
-            acc, folded = collector.acc, collector.folded
-        everyone = [conn_stats(c, acc.get(c.id)) for c in analyzer.summary.connections]
+            folded = collector.folded
+            everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
+            # By id: list.index() compared whole Connection records, quadratic in the number of connections.
+            by_id = {c.id: st for c, st in zip(analyzer.summary.connections, everyone)}
         total = total_stats(analyzer.summary, everyone, folded)
         conns = pick(analyzer, conn, capture)
-        # By id: list.index() compared whole Connection records, quadratic in the number of connections.
-        by_id = {c.id: st for c, st in zip(analyzer.summary.connections, everyone)}
         chosen = [by_id[c.id] for c in conns]
+        ready = blocks and all(c.id in blocks for c in conns)
         if as_json:
             out = sys.stdout
-            for rec in chosen + [total]:
-                out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+            for c, rec in zip(conns, chosen):
+                out.write(blocks[c.id] if ready else _json_line(rec))
+            out.write(_json_line(total))
             out.flush()
         else:
-            from ..render.stats import render_stats
-            console = view_console(export, width)
-            render_stats(console, conns, chosen, total, lang)
+            from ..render.details import View
+            from ..render.stats import render_stats, render_stats_end
+            if ready:
+                for c in conns:
+                    console.file.write(blocks[c.id])
+                render_stats_end(View(console, lang), total)
+            else:
+                render_stats(console, conns, chosen, total, lang)
             if export:
                 save_export(console, export, f"wsdissect stats {os.path.basename(capture)}")
     warn_truncated(capture, damage)
 
 
-def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang: str, damage: list) -> tuple:
-    """The analysis `stats` needs, by `workers` processes (wsdissect/parallel.py): (the summary, the
-    accumulators of the connections it lists, the running totals of those folded), as one process finds them."""
+def _json_line(rec: dict) -> str:
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang: str, damage: list, out) -> tuple:
+    """The analysis `stats` needs, by `workers` processes (wsdissect/parallel.py): (the summary, the numbers of
+    each connection it lists by id, what each WebSocket one prints, the running totals of those folded), as one
+    process finds them. What a connection prints (its JSON line for out="json", or its text block when the
+    console `out` is written plainly) is made by the worker that has the connection, or not at all ({})."""
     from .. import parallel
     from ..fastlane import stats_lane
-    from ..stats import StatsCollector, merge_totals
+    from ..stats import StatsCollector, conn_stats, merge_totals
     from ..sources.pcap import CaptureTruncated
     from .progress import watch_parallel
 
@@ -104,7 +121,16 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
             truncated = str(e)
         lane.flush()
         a.finish()
-        return {**a.ends(), "end_notes": [], "acc": collector.acc, "totals": collector.folded,
+        listed = a.summary.connections
+        numbers = [conn_stats(c, collector.acc.get(c.id)) for c in listed]
+        shown = [(c, p) for c, p in zip(listed, numbers) if c.is_websocket or c.decode_as]     # as pick() does
+        if out == "json":
+            made = [_json_line(p) for _, p in shown]
+        else:
+            from ..render.stats import plain_blocks
+            made = plain_blocks(out, lang, [c for c, _ in shown], [p for _, p in shown]) or []
+        return {**a.ends(), "end_notes": [], "stats": {c.id: p for c, p in zip(listed, numbers)},
+                "blocks": {c.id: b for (c, _), b in zip(shown, made)}, "totals": collector.folded,
                 "truncated": truncated}
 
     parts = parallel.run(parallel.Job(capture, workers, work, watch=watch_parallel(capture),
@@ -113,5 +139,6 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
     truncated = next((p["truncated"] for p in parts if p["truncated"]), None)
     if truncated:
         damage.append(truncated)        # as analyse() keeps it: a warning at the end, nothing in the numbers
-    acc = {k: v for p in parts for k, v in p["acc"].items()}
-    return summary, acc, merge_totals([p["totals"] for p in parts])
+    by_id = {k: v for p in parts for k, v in p["stats"].items()}
+    blocks = {k: v for p in parts for k, v in p["blocks"].items()}
+    return summary, by_id, blocks, merge_totals([p["totals"] for p in parts])

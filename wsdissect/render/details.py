@@ -122,6 +122,19 @@ def wrap(text: str, width: int, first: str = "", rest: Optional[str] = None) -> 
     return lines
 
 
+def plain_text(view: View, lines: Iterable[tuple]) -> str:
+    """What emit writes of (text, style) lines on a plain console that it writes to directly ("" for none)."""
+    fix = clean_ascii if view.ascii else None
+    out = []
+    for t, _ in lines:
+        if not isinstance(t, str):
+            t = "".join([part if fix is None else fix(part) for part, _ in t])
+        elif fix is not None:
+            t = fix(t)
+        out.append(t)
+    return "\n".join(out) + "\n" if out else ""
+
+
 def emit(view: View, lines: Iterable[tuple]) -> None:
     """Print (text, style) lines; a text may also be a list of (text, style) spans. Styles are dropped when the
     console is plain; non-ASCII is spelled out when the console cannot encode it.
@@ -132,16 +145,10 @@ def emit(view: View, lines: Iterable[tuple]) -> None:
     fix = clean_ascii if view.ascii else None
     console = view.console
     if view.plain and writes_direct(console):
-        out = []
-        for t, _ in lines:
-            if not isinstance(t, str):
-                t = "".join([part if fix is None else fix(part) for part, _ in t])
-            elif fix is not None:
-                t = fix(t)
-            out.append(t)
+        out = plain_text(view, lines)
         if out:
             try:
-                console.file.write("\n".join(out) + "\n")
+                console.file.write(out)
             except BrokenPipeError:
                 console.quiet = True        # as QuietConsole.on_broken_pipe: the command ends quietly
                 raise

@@ -8,7 +8,8 @@ from rich.console import Console
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, Connection
 from ..stats import _KINDS, GAP_WORTH_LISTING, StatsCollector, conn_stats, merge_totals, total_stats  # noqa: F401
-from .details import View, cells, emit, wrap
+from .details import View, cells, emit, plain_text, wrap
+from .timeline import writes_direct
 from .words import close_name, conn_title, plural, side_word
 
 __all__ = ["StatsCollector", "conn_stats", "total_stats", "merge_totals", "render_stats", "GAP_WORTH_LISTING"]
@@ -200,6 +201,20 @@ def render_stats(console: Console, conns: list, per_conn: list, total: dict, lan
     # at once (a peak RSS of 119 MB instead of 62 MB for the 1,753 connections of bench/out/ws-1000000.pcap).
     for c, p in zip(conns, per_conn):
         emit(view, [*stats_lines(view, c, p), ("", "")])
+    render_stats_end(view, total)
+
+
+def plain_blocks(console: Console, lang: str, conns: list, per_conn: list) -> Optional[list]:
+    """The text render_stats writes for each of these connections, when it writes plain text straight to the
+    console's file (a parallel read's workers make their connections' blocks: wsdissect/cli/stats.py); else None."""
+    view = View(console, lang)
+    if not (view.plain and writes_direct(console)):
+        return None
+    return [plain_text(view, [*stats_lines(view, c, p), ("", "")]) for c, p in zip(conns, per_conn)]
+
+
+def render_stats_end(view: View, total: dict) -> None:
+    """What follows the connections: how many were only counted, and the totals."""
     more = total.get("counted_only")
     if more and more["connections"]:
         w = view.t
