@@ -52,6 +52,7 @@ except ImportError:          # not built: every read is a single one
 MIN_PARALLEL_BYTES = 32 * 1024 * 1024
 MAX_AUTO_JOBS = 4              # workers when --jobs is not given (no more than the CPUs this process may use)
 _FLUSH_AT = 256 * 1024         # bytes of pieces a worker gathers before one write to its pipe
+_NEAR_END = 64 * 1024          # a scan that stops this close to the end of the reader's chunk: a refill follows
 
 END = 1 << 62                  # the packet number of what happens at the end of the capture, in keys
 _HEAD = struct.Struct("=QQQ")  # _shards.h's PieceHeader: packet, place among its pieces, length
@@ -349,13 +350,17 @@ class Worker:
             scan, scan_ng = shortcut.scan, shortcut.scan_ng
             tell = f.tell
 
-            def scanned(r):
-                shards.set_bytes(tell())
-                sink.mark(r[1] + 1)
-                sink.flush()
+            def scanned(r, end):
+                # At the end of a chunk of the file (the reader reads the next one): how far this worker is, for
+                # the progress bar, and a marker, so that the parent is not kept waiting by a worker that had
+                # nothing to write for a while. (A scan also stops at every packet left to Python: not there.)
+                if end - r[0] < _NEAR_END:
+                    shards.set_bytes(tell())
+                    sink.mark(r[1] + 1)
+                    sink.flush()
                 return r
-            shortcut.scan = lambda *a: scanned(scan(*a))
-            shortcut.scan_ng = lambda *a: scanned(scan_ng(*a))
+            shortcut.scan = lambda *a: scanned(scan(*a), a[2])
+            shortcut.scan_ng = lambda *a: scanned(scan_ng(*a), a[2])
             me = self.index
             for raw in packets:
                 mine = self.owner(raw) == me
