@@ -427,9 +427,7 @@ def run(job: Job) -> list:
             _kill(pid)
         statuses = _reap(pids)
         if isinstance(e, OSError) and not isinstance(e, BrokenPipeError):
-            failed = _failure(statuses)
-            if failed:
-                raise WorkerFailed(failed) from None
+            raise WorkerFailed(_failure(statuses) or f"a worker stopped before its end ({e})") from None
         raise
     finally:
         if stop_watching is not None:
@@ -449,7 +447,11 @@ def run(job: Job) -> list:
 
 
 def _worker_main(job: Job, shared, k: int, parent: int) -> int:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)    # Ctrl-C reaches every process; the parent reports it
+    # Ctrl-C reaches every process, and the parent reports it; a kill of the group ends the workers too. Handlers
+    # the command's process had (an event loop's) are not the worker's.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
     shards = _fastlane.Shards(shared, k, parent)
     worker = Worker(job, shards)
     try:
@@ -496,6 +498,8 @@ def _failure(statuses: list) -> Optional[str]:
     for k, st in enumerate(statuses):
         if os.WIFSIGNALED(st) and os.WTERMSIG(st) != signal.SIGKILL:
             return f"worker {k} was killed by signal {os.WTERMSIG(st)}"
+        if os.WIFEXITED(st) and os.WEXITSTATUS(st) not in (0, 1):
+            return f"worker {k} exited with status {os.WEXITSTATUS(st)}"
     return None
 
 
