@@ -140,10 +140,11 @@ def measure(cmd: list[str], stdout_path: str | None = None) -> tuple[float, floa
 def warm(cmd: list[str]) -> None:
     """Read the capture a command is about to read, so that each tool finds it in the page cache (this machine's
     memory manager gives idle file pages back within minutes: the first tool after a pause read from disk)."""
+    buf = bytearray(1 << 20)       # one small buffer: a child's peak RSS counts this process's (fork, then exec)
     for arg in cmd:
         if arg.endswith((".pcap", ".pcapng")) and os.path.isfile(arg):
-            with open(arg, "rb") as f:
-                while f.read(1 << 24):
+            with open(arg, "rb", buffering=0) as f:
+                while f.readinto(buf):
                     pass
 
 

@@ -16,7 +16,7 @@ import os
 import pytest
 
 from conftest import ROOT, SHARED_DIR
-from fuzz.differential import CLI_ENV, cli_options, cli_runner
+from fuzz.differential import CLI_ENV, cli_options, cli_runner, first_difference, invoke
 from wsdissect.cli import main
 
 try:
@@ -61,17 +61,11 @@ def test_extension_built():
 
 def _invoke(args: list, pure: bool) -> tuple:
     """(stdout, stderr, exit status, escaped exception) of one in-process run, the extension on or off."""
-    res = cli_runner().invoke(main, args, env=dict(CLI_ENV, WSDISSECT_PURE="1" if pure else None))
-    exc = None if res.exception is None or isinstance(res.exception, SystemExit) else repr(res.exception)
-    return res.stdout_bytes, res.stderr_bytes or b"", res.exit_code, exc
+    return invoke(args, {"WSDISSECT_PURE": "1" if pure else None})
 
 
 def _first_difference(a: bytes, b: bytes) -> str:
-    la, lb = a.splitlines(), b.splitlines()
-    for i, (x, y) in enumerate(zip(la, lb)):
-        if x != y:
-            return f"line {i + 1}:\n  pure: {x[:300]!r}\n  fast: {y[:300]!r}"
-    return f"{len(la)} lines (pure) against {len(lb)} (fast)"
+    return first_difference(a, b, ("pure", "fast"))
 
 
 def assert_same(args: list) -> None:

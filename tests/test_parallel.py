@@ -21,10 +21,9 @@ import time
 import pytest
 
 from conftest import ROOT, SHARED_DIR
-from fuzz.differential import CLI_ENV, cli_runner
+from fuzz.differential import first_difference, invoke
 from pcapbuild import ethernet, ipv6_ext, pcap_bytes, udp_packet
 from sessionbuild import Session, raw_frame
-from wsdissect.cli import main
 from wsdissect.model import C2S, S2C
 
 try:
@@ -47,17 +46,7 @@ COMMANDS = {
 
 
 def _invoke(args: list, jobs: int) -> tuple:
-    res = cli_runner().invoke(main, [*args, "--jobs", str(jobs)], env=dict(CLI_ENV, WSDISSECT_PURE=None))
-    exc = None if res.exception is None or isinstance(res.exception, SystemExit) else repr(res.exception)
-    return res.stdout_bytes, res.stderr_bytes or b"", res.exit_code, exc
-
-
-def _first_difference(a: bytes, b: bytes) -> str:
-    la, lb = a.splitlines(), b.splitlines()
-    for i, (x, y) in enumerate(zip(la, lb)):
-        if x != y:
-            return f"line {i + 1}:\n  one:  {x[:300]!r}\n  many: {y[:300]!r}"
-    return f"{len(la)} lines (one process) against {len(lb)}"
+    return invoke([*args, "--jobs", str(jobs)], {"WSDISSECT_PURE": None})
 
 
 def assert_same(args: list, jobs=(2, 3)) -> bytes:
@@ -69,7 +58,7 @@ def assert_same(args: list, jobs=(2, 3)) -> bytes:
         assert many[3] is None, f"{what}: {many[3]}"
         assert many[2] == one[2], f"{what}: exit {many[2]}, one process {one[2]}; stderr {many[1][-300:]!r}"
         assert many[1] == one[1], f"{what}: stderr {many[1]!r} against {one[1]!r}"
-        assert many[0] == one[0], f"{what}: {_first_difference(one[0], many[0])}"
+        assert many[0] == one[0], f"{what}: {first_difference(one[0], many[0], ('one process', 'several'))}"
     return one[0]
 
 

@@ -420,6 +420,7 @@ typedef struct {
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
     PyObject *shards;              /* a worker of a parallel read: its Shards (see _shards.c), else NULL */
     int cache;                     /* JSON and stats: connections' TCP numbers kept in C (ConnCache) */
+    long long dirty;               /* ConnCaches and AccCaches holding what their Python objects lack */
     long long sum_packets;         /* packets the lane took since the summary was last written back */
     PyObject *sum_last_ts;         /* the last of them's time (new ref), or NULL */
     int shard_me;                  /* that worker's number */
@@ -1491,6 +1492,7 @@ static int acc_sync(Lane *self, PyObject *a, AccCache *c) {
         acc_cache_drop_refs(c);
         return 0;
     }
+    self->dirty--;
     if (slot_set_i64(a, off[A_PACKETS], slot_i64(a, off[A_PACKETS], &ok) + c->packets) < 0)
         return -1;
     if (c->last_ts != NULL) {
@@ -1604,7 +1606,10 @@ static int stats_row(Lane *self, Entry *en, long long no, PyObject *noobj, PyObj
     AccCache *c = acc_cache(self, a);
     if (c == NULL)
         return -1;
-    c->dirty = 1;
+    if (!c->dirty) {
+        c->dirty = 1;
+        self->dirty++;
+    }
     c->packets++;
     double ts = PyFloat_AS_DOUBLE(tsobj);
     if (c->last_ts != NULL) {
@@ -1675,6 +1680,7 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     int loaded;
+    int dirty;                     /* the lane took a packet since it loaded them */
     DirC d[2];                     /* c2s, s2c */
     PyObject *last_ts, *last_no;   /* TcpConnection.last_ts and .last_no, and the record's last_ts (new refs) */
     PyObject *payload_ts;          /* _ConnState.last_payload_ts (new ref) */
@@ -1719,8 +1725,11 @@ odd:
 
 /* Write the connection's numbers back into its Python objects, and forget them (read again when next needed). */
 static int conn_sync(Lane *self, PyObject *conn, ConnCache *c) {
-    if (!c->loaded)
+    if (!c->dirty) {
+        c->loaded = 0;
         return 0;
+    }
+    self->dirty--;
     PyObject *dirs[2], *st;
     if (conn_parts(self, conn, dirs, &st) < 0)
         return -1;
@@ -2870,12 +2879,10 @@ static int try_fast(Lane *self, Packet *k) {
     long long me_base, me_abs, me_off, me_bytes, me_max, me_ws, pe_base, pe_abs, pe_off, pe_max, pe_ws;
     if (GET(self, en->conn, TC_DONE) != Py_False)
         goto out;                  /* done (FINs, RST): the Python path's to the end */
-    if (self->cache) {
-        if ((cc = conn_cache(self, en)) == NULL) {
-            if (PyErr_Occurred())
-                result = -1;
-            goto out;
-        }
+    PyObject *lane_cache = self->cache ? GET(self, en->conn, TC_LANE) : NULL;
+    if (lane_cache != NULL && Py_TYPE(lane_cache) == &ConnCacheType && ((ConnCache *)lane_cache)->loaded) {
+        /* loaded by an earlier packet (else read from the Python objects: a packet left to Python costs no load) */
+        cc = (ConnCache *)lane_cache;
         cm = &cc->d[en->d];
         cp = &cc->d[!en->d];
         me_base = cm->base, me_abs = cm->nxt_abs, me_off = cm->nxt_off, me_bytes = cm->bytes, me_max = cm->max_end;
@@ -2933,6 +2940,19 @@ static int try_fast(Lane *self, Packet *k) {
     }
 
     /* ======== from here on the packet is the lane's: change the state as the Python path would ======== */
+    if (self->cache) {
+        if (cc == NULL && (cc = conn_cache(self, en)) == NULL) {
+            if (PyErr_Occurred())
+                result = -1;
+            goto out;              /* nothing changed yet */
+        }
+        cm = &cc->d[en->d];
+        cp = &cc->d[!en->d];
+        if (!cc->dirty) {
+            cc->dirty = 1;
+            self->dirty++;
+        }
+    }
     result = -1;
     /* Analyzer.feed: the summary */
     if (self->cache) {
@@ -3376,10 +3396,10 @@ static int shard_check(Lane *self, Packet *k) {
  * its stats) goes back to the Python objects first; everything when the Python code may finish other connections
  * (an opening at the --max-connections cap, a release turn) or the C decoder cannot tell whose the packet is. */
 static int decline_sync(Lane *self, Packet *k) {
-    if (!self->cache && self->acc == NULL)
-        return 0;
     if (self->cache && sum_sync(self) < 0)
         return -1;
+    if (self->dirty == 0)          /* nothing kept back (a capture the lane takes little of: no cost) */
+        return 0;
     PyObject *mo = PyObject_GetAttr(self->tracker, self->s_max_open);
     long long max_open = mo && PyLong_Check(mo) ? PyLong_AsLongLong(mo) : -1;
     Py_XDECREF(mo);

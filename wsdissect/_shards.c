@@ -493,6 +493,15 @@ static int wait_pos(ShardsObject *self, uint32_t w, uint64_t target) {
     return r;
 }
 
+/* A method's one argument, an int from 0 to 2**64-1: 0, or -1 with an exception set. */
+static int u64_arg(PyObject *arg, uint64_t *out) {
+    unsigned long long v = PyLong_AsUnsignedLongLong(arg);
+    if (v == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int check_broken(ShardsObject *self) {
     if (self->broken == NULL)
         return 0;
@@ -610,8 +619,8 @@ static PyObject *Shards_write(ShardsObject *self, PyObject *arg) {
 
 /* unsure(no): another worker's packet the C decoder declined went by; nothing is foreseen there. */
 static PyObject *Shards_unsure(ShardsObject *self, PyObject *arg) {
-    unsigned long long no = PyLong_AsUnsignedLongLong(arg);
-    if (no == (unsigned long long)-1 && PyErr_Occurred())
+    uint64_t no;
+    if (u64_arg(arg, &no) < 0)
         return NULL;
     if (self->max_open)
         for (uint32_t w = 0; w < self->count; w++)
@@ -644,24 +653,24 @@ static PyObject *Shards_foresee(ShardsObject *self, PyObject *args) {
 }
 
 static PyObject *Shards_progress(ShardsObject *self, PyObject *arg) {
-    unsigned long long no = PyLong_AsUnsignedLongLong(arg);
-    if (no == (unsigned long long)-1 && PyErr_Occurred())
+    uint64_t no;
+    if (u64_arg(arg, &no) < 0)
         return NULL;
     shards_progress((PyObject *)self, no);
     Py_RETURN_NONE;
 }
 
 static PyObject *Shards_own(ShardsObject *self, PyObject *arg) {
-    unsigned long long no = PyLong_AsUnsignedLongLong(arg);
-    if (no == (unsigned long long)-1 && PyErr_Occurred())
+    uint64_t no;
+    if (u64_arg(arg, &no) < 0)
         return NULL;
     shards_own((PyObject *)self, no);
     Py_RETURN_NONE;
 }
 
 static PyObject *Shards_set_bytes(ShardsObject *self, PyObject *arg) {
-    unsigned long long n = PyLong_AsUnsignedLongLong(arg);
-    if (n == (unsigned long long)-1 && PyErr_Occurred())
+    uint64_t n;
+    if (u64_arg(arg, &n) < 0)
         return NULL;
     STORE(&self->m->slot[self->me].bytes, n);
     Py_RETURN_NONE;

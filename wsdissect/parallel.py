@@ -41,7 +41,7 @@ from typing import Callable, Optional
 from .analyzer import Analyzer
 from .decode import DecodeError, decode_packet
 from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket
-from .sources.pcap import CaptureError, Shortcut, iter_capture, open_path
+from .sources.pcap import CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
 
 try:
     from . import _fastlane
@@ -61,6 +61,7 @@ _END_NO = (1 << 64) - 1        # the packet of the end piece (PIECE_END_NO)
 _MINOR_RELEASED, _MINOR_EVICTED = 1 << 56, 2 << 56   # a folded record after a release turn's row, or an eviction's
 
 CAPS_NOTE = "cap-summary-connections"
+_WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 # -- how many processes --------------------------------------------------------------------------------------
@@ -371,6 +372,27 @@ class Worker:
             shards.set_bytes(tell())
 
 
+def analyse(worker: "Worker", analyzer: ShardAnalyzer, lane, on_row: Callable, after: Optional[Callable] = None) \
+        -> Optional[str]:
+    """A worker's loop: its packets through the analyzer, each row to on_row(row, connection record), the other
+    workers' packets to analyzer.turn(); after(no) once each packet is done. Returns the capture's damage, if
+    it is cut short (as the loop of a single reader reports it), else None."""
+    conns = analyzer.connections
+    try:
+        for raw, mine in worker.packets(lane):
+            if mine:
+                row = analyzer.feed(raw)
+                if row is not None:
+                    on_row(row, conns.get(row.conn) if row.conn is not None else None)
+            else:
+                analyzer.turn(raw)
+            if after is not None:
+                after(raw.no)
+    except CaptureTruncated as e:
+        return str(e)
+    return None
+
+
 def folded_minor(key: tuple) -> int:
     """The place of a folded connection's record among the pieces after its packet's row: those a release turn
     folded (in the order of their last packets), then those an eviction folded."""
@@ -397,19 +419,25 @@ def run(job: Job) -> list:
     sys.stderr.flush()
     parent = os.getpid()
     pids = []
-    for k in range(n):
-        pid = os.fork()
-        if pid == 0:                               # the worker
-            code = 1
-            try:
-                for j, (r, w) in enumerate(pipes):
-                    os.close(r)
-                    if j != k:
-                        os.close(w)
-                code = _worker_main(job, shared, k, parent)   # pipes[k][1] stays open until it exits
-            finally:
-                os._exit(code)
-        pids.append(pid)
+    # Ctrl-C during a fork would interrupt the child in Python's own after-fork code (a traceback on stderr): the
+    # signals wait until each side has its handlers (_worker_main unblocks them in the worker).
+    signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_SIGNALS)
+    try:
+        for k in range(n):
+            pid = os.fork()
+            if pid == 0:                               # the worker
+                code = 1
+                try:
+                    for j, (r, w) in enumerate(pipes):
+                        os.close(r)
+                        if j != k:
+                            os.close(w)
+                    code = _worker_main(job, shared, k, parent)   # pipes[k][1] stays open until it exits
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _WORKER_SIGNALS)
     for _, w in pipes:
         os.close(w)
 
@@ -449,9 +477,10 @@ def run(job: Job) -> list:
 def _worker_main(job: Job, shared, k: int, parent: int) -> int:
     # Ctrl-C reaches every process, and the parent reports it; a kill of the group ends the workers too. Handlers
     # the command's process had (an event loop's) are not the worker's.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in _WORKER_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _WORKER_SIGNALS)
     shards = _fastlane.Shards(shared, k, parent)
     worker = Worker(job, shards)
     try:

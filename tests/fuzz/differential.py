@@ -59,6 +59,24 @@ def cli_runner():
         return CliRunner()
 
 
+def invoke(args: list, env: dict) -> tuple:
+    """(stdout, stderr, exit status, escaped exception or None) of one in-process run of the command, with CLI_ENV
+    and `env` (a None value unsets a variable)."""
+    from wsdissect.cli import main
+    res = cli_runner().invoke(main, args, env=dict(CLI_ENV, **env))
+    exc = None if res.exception is None or isinstance(res.exception, SystemExit) else repr(res.exception)
+    return res.stdout_bytes, res.stderr_bytes or b"", res.exit_code, exc
+
+
+def first_difference(a: bytes, b: bytes, names: tuple = ("a", "b")) -> str:
+    """Where two outputs part, for an assertion message."""
+    la, lb = a.splitlines(), b.splitlines()
+    for i, (x, y) in enumerate(zip(la, lb)):
+        if x != y:
+            return f"line {i + 1}:\n  {names[0]}: {x[:300]!r}\n  {names[1]}: {y[:300]!r}"
+    return f"{len(la)} lines ({names[0]}) against {len(lb)} ({names[1]})"
+
+
 def _worker(folder: str, view: str) -> None:
     """In the child: every file of `folder` through this process's wsdissect; one 'name hash' line each."""
     from wsdissect.analyzer import Analyzer

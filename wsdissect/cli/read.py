@@ -87,7 +87,6 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
     from .. import parallel
     from ..fastlane import json_lane, row_lane
     from ..render.jsonl import JsonLinesWriter
-    from ..sources.pcap import CaptureTruncated
     from .progress import watch_parallel
 
     def work(w: parallel.Worker) -> dict:
@@ -96,7 +95,6 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
         sink = w.sink
         folded: list = []
         a.on_fold = lambda rec: folded.append((a.key, rec))
-        conns = a.connections
 
         def write_row(row, conn) -> None:
             if keep is None or keep(row):
@@ -105,24 +103,15 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
                 sink.end()
         # As run() chooses: the lane writes the JSON itself, or, with a filter, hands each Row over
         lane = json_lane(a, writer, shards=w.shards) if keep is None else row_lane(a, write_row, shards=w.shards)
-        truncated = None
-        try:
-            for raw, mine in w.packets(lane):
-                if mine:
-                    row = a.feed(raw)
-                    if row is not None:
-                        write_row(row, conns.get(row.conn) if row.conn is not None else None)
-                else:
-                    a.turn(raw)
-                if folded:
-                    # Records of connections folded at this packet, after its row, as a single reader writes them.
-                    for key, rec in folded:
-                        sink.begin(raw.no, parallel.folded_minor(key))
-                        writer.folded(rec)
-                        sink.end()
-                    folded.clear()
-        except CaptureTruncated as e:
-            truncated = str(e)
+
+        def after(no: int) -> None:
+            # Records of connections folded at this packet, after its row, as a single reader writes them.
+            for key, rec in folded:
+                sink.begin(no, parallel.folded_minor(key))
+                writer.folded(rec)
+                sink.end()
+            folded.clear()
+        truncated = parallel.analyse(w, a, lane, write_row, after)
         lane.flush()
         sink.flush()
         end_notes = a.finish()

@@ -96,7 +96,6 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
     from .. import parallel
     from ..fastlane import stats_lane
     from ..stats import StatsCollector, conn_stats, merge_totals
-    from ..sources.pcap import CaptureTruncated
     from .progress import watch_parallel
 
     limits = make_limits(**caps)
@@ -105,20 +104,8 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
         a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang, labels=False))
         collector = StatsCollector()
         a.on_fold = collector.fold
-        conns = a.connections
         lane = stats_lane(a, collector, shards=w.shards)
-        row_of = collector.row
-        truncated = None
-        try:
-            for raw, mine in w.packets(lane):
-                if mine:
-                    row = a.feed(raw)
-                    if row is not None:
-                        row_of(row, conns.get(row.conn) if row.conn is not None else None)
-                else:
-                    a.turn(raw)
-        except CaptureTruncated as e:
-            truncated = str(e)
+        truncated = parallel.analyse(w, a, lane, collector.row)
         lane.flush()
         a.finish()
         listed = a.summary.connections
