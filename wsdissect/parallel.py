@@ -255,11 +255,8 @@ class PieceSink:
                 self.flush()
 
     def raw(self, data) -> None:
-        if self.buf:
-            self.buf += data
-            self.flush()
-        else:
-            self.write_ring(data)
+        self.flush()                   # in two writes: joining them would copy the lane's (larger) part once more
+        self.write_ring(data)
 
     def mark(self, no: int) -> None:
         """Nothing this worker still writes sorts before packet `no`'s row."""
