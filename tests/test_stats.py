@@ -91,7 +91,8 @@ def test_rendering_many_connections_holds_one_connection_at_a_time():
     import tracemalloc
     from rich.console import Console
     from wsdissect.cli.follow import analyse
-    from wsdissect.render.stats import StatsCollector, conn_stats, render_stats, total_stats
+    from wsdissect.render.stats import render_stats
+    from wsdissect.stats import StatsCollector, conn_stats, total_stats
 
     col = StatsCollector()
     caps = {"max_message": 1 << 20, "max_reorder": 1 << 20, "max_header": 65536, "max_connections": 100}

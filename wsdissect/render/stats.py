@@ -7,12 +7,12 @@ from rich.console import Console
 
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, Connection
-from ..stats import _KINDS, GAP_WORTH_LISTING, StatsCollector, conn_stats, merge_totals, total_stats  # noqa: F401
+from ..stats import _KINDS, GAP_WORTH_LISTING
 from .details import View, cells, emit, plain_text, wrap
 from .timeline import writes_direct
 from .words import close_name, conn_title, plural, side_word
 
-__all__ = ["StatsCollector", "conn_stats", "total_stats", "merge_totals", "render_stats", "GAP_WORTH_LISTING"]
+__all__ = ["render_stats", "render_stats_end", "plain_blocks"]
 
 
 # ------------------------------------------------------------------------------------------------ text
