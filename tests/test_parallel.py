@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ROOT, SHARED_DIR
 from fuzz.differential import first_difference, invoke
-from pcapbuild import ethernet, ipv6_ext, pcap_bytes, udp_packet
+from pcapbuild import ethernet, ipv6_ext, pcap_bytes, tcp_packet, udp_packet
 from sessionbuild import Session, raw_frame
 from wsdissect.model import C2S, S2C
 
@@ -199,6 +199,23 @@ def test_hostile_captures(tmp_path):
         path.write_bytes(data)
         for command in ("read-json", "stats-json"):
             assert_same([a.replace("{}", str(path)) for a in COMMANDS[command]], jobs=(2,))
+
+
+def test_connections_whose_first_packets_only_python_decodes(tmp_path):
+    """Captured with a small snaplen and begun mid-connection: each connection's first packet (a full-size data
+    segment, cut) is one the C decoder declines and the Python one reads, its later ones (bare ACKs) the C decoder
+    reads. The other workers must count the connection as opened at its first packet, not at the first they
+    could decode (the numbering of connections went wrong: exit 3)."""
+    packets = []
+    for i in range(40):
+        c, srv = "10.0.0.1", f"10.0.1.{i + 1}"
+        packets += [tcp_packet(c, srv, 40000 + i, 8080, 1000, 5000, "PA", b"x" * 1000),
+                    tcp_packet(srv, c, 8080, 40000 + i, 5000, 2000, "A"),
+                    tcp_packet(c, srv, 40000 + i, 8080, 2000, 5000, "A")]
+    path = tmp_path / "snaplen.pcap"
+    path.write_bytes(pcap_bytes([(1.0 + k * 0.001, ethernet(p)) for k, p in enumerate(packets)], snaplen=96))
+    out = assert_same(["read", str(path), "--json"])
+    assert out.count(b'"type":"connection"') == 40
 
 
 def test_max_connections_is_shared_out(busy):

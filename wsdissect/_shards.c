@@ -195,12 +195,6 @@ static uint64_t ends_key(const unsigned char *a, unsigned aport, const unsigned 
 
 static int owner_of_hash(uint32_t count, uint64_t h) { return (int)((h ^ (h >> 29)) % count); }
 
-static int owner_of_ends(uint32_t count, const unsigned char *a, unsigned aport, const unsigned char *b,
-                         unsigned bport, size_t alen) {
-    unsigned char key[40];
-    return owner_of_hash(count, ends_key(a, aport, b, bport, alen, key));
-}
-
 int shards_owner(PyObject *sh, const Seg *s, ShardKey *k) {
     size_t alen = s->version == 4 ? 4 : 16;
     k->len = (uint8_t)(2 * (alen + 2));
@@ -617,18 +611,6 @@ static PyObject *Shards_write(ShardsObject *self, PyObject *arg) {
     return Py_XNewRef(result);
 }
 
-/* unsure(no): another worker's packet the C decoder declined went by; nothing is foreseen there. */
-static PyObject *Shards_unsure(ShardsObject *self, PyObject *arg) {
-    uint64_t no;
-    if (u64_arg(arg, &no) < 0)
-        return NULL;
-    if (self->max_open)
-        for (uint32_t w = 0; w < self->count; w++)
-            if (w != self->me && foresight_push(self, w, no, 1) < 0)
-                return PyErr_NoMemory();
-    Py_RETURN_NONE;
-}
-
 /* evicted(): this worker finished a connection to make room; the others stop foreseeing its openings. */
 static PyObject *Shards_evicted(ShardsObject *self, PyObject *unused) {
     STORE(&self->m->slot[self->me].evicted, 1);
@@ -710,19 +692,26 @@ static PyObject *Shards_owner(ShardsObject *self, PyObject *args) {
     return PyLong_FromLong(r);
 }
 
-/* owner_of(src, sport, dst, dport): the same for a segment the Python decoder read; src and dst are the
- * addresses' bytes (4 or 16). */
+/* owner_of(src, sport, dst, dport, flags, no): the same for packet `no`, a TCP segment the Python decoder read
+ * (src and dst: the addresses' bytes, 4 or 16); another worker's is foreseen as the lane foresees those it
+ * decodes itself (a connection whose first packets only Python could read would else look new later on). */
 static PyObject *Shards_owner_of(ShardsObject *self, PyObject *args) {
     Py_buffer a, b;
-    unsigned int aport, bport;
-    if (!PyArg_ParseTuple(args, "y*Iy*I", &a, &aport, &b, &bport))
+    unsigned int aport, bport, flags;
+    unsigned long long no;
+    if (!PyArg_ParseTuple(args, "y*Iy*IIK", &a, &aport, &b, &bport, &flags, &no))
         return NULL;
     PyObject *r = NULL;
     if ((a.len != 4 && a.len != 16) || a.len != b.len)
         PyErr_SetString(PyExc_ValueError, "owner_of: addresses of 4 or 16 bytes, both alike");
-    else
-        r = PyLong_FromLong(owner_of_ends(self->count, a.buf, aport & 0xFFFF, b.buf, bport & 0xFFFF,
-                                          (size_t)a.len));
+    else {
+        Seg s = {.version = a.len == 4 ? 4 : 6, .src = a.buf, .dst = b.buf, .sport = aport & 0xFFFF,
+                 .dport = bport & 0xFFFF, .flags = flags & 0xFF};
+        ShardKey k;
+        int owner = shards_owner((PyObject *)self, &s, &k);
+        if (owner == (int)self->me || shards_skip((PyObject *)self, &s, &k, no, owner) == 0)
+            r = PyLong_FromLong(owner);
+    }
     PyBuffer_Release(&a);
     PyBuffer_Release(&b);
     return r;
@@ -883,8 +872,6 @@ static PyMethodDef Shards_methods[] = {
      "other worker is past `no`)."},
     {"write", (PyCFunction)Shards_write, METH_O,
      "write(data): append pieces to this worker's output ring (waits for room)."},
-    {"unsure", (PyCFunction)Shards_unsure, METH_O,
-     "unsure(no): another worker's packet the C decoder declined went by."},
     {"evicted", (PyCFunction)Shards_evicted, METH_NOARGS,
      "evicted(): this worker finished a connection to make room (--max-connections)."},
     {"foresee", (PyCFunction)Shards_foresee, METH_VARARGS,
@@ -897,7 +884,8 @@ static PyMethodDef Shards_methods[] = {
     {"owner", (PyCFunction)Shards_owner, METH_VARARGS,
      "owner(data, linktype) -> the worker a packet belongs to, or -1 when the C decoder declines it."},
     {"owner_of", (PyCFunction)Shards_owner_of, METH_VARARGS,
-     "owner_of(src, sport, dst, dport) -> the worker of a connection, its addresses as 4 or 16 bytes."},
+     "owner_of(src, sport, dst, dport, flags, no) -> the worker of TCP segment `no` the Python decoder read, its "
+     "addresses as 4 or 16 bytes (another worker's is foreseen)."},
     {"size", (PyCFunction)Shards_size, METH_O | METH_CLASS, "size(count) -> bytes of shared memory needed."},
     {"prepare", (PyCFunction)Shards_prepare, METH_VARARGS | METH_CLASS,
      "prepare(buffer, count): set up a zeroed shared buffer for `count` workers."},

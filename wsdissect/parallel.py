@@ -313,20 +313,18 @@ class Worker:
         shards.before_wait = self.sink.before_wait
 
     def owner(self, raw: RawPacket) -> int:
+        """The worker whose packet this is (one the lane left to Python: another's was foreseen by the lane if
+        the C decoder read it, else here)."""
         o = self.shards.owner(raw.data, raw.linktype)
         if o >= 0:
             return o
         try:
             seg = decode_packet(raw)
         except DecodeError:
-            o = 0
-        else:
-            # not TCP: worker 0 counts it
-            o = 0 if seg is None else self.shards.owner_of(_address(seg.src), seg.sport, _address(seg.dst),
-                                                           seg.dport)
-        if o != self.index:
-            self.shards.unsure(raw.no)          # the C decoder could not tell whether it opens a connection
-        return o
+            return 0                            # malformed: worker 0 counts it; it opens no connection
+        if seg is None:
+            return 0                            # not TCP: the same
+        return self.shards.owner_of(_address(seg.src), seg.sport, _address(seg.dst), seg.dport, seg.flags, raw.no)
 
     def analyzer(self, analyzer: ShardAnalyzer) -> ShardAnalyzer:
         """Set a worker's analyzer up: the shared numbering, and its share of --max-connections."""
