@@ -10,6 +10,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLED = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcap")))
 SHARED_DIR = os.path.join(os.path.dirname(ROOT), "shared", "captures")
 SHARED = sorted(glob.glob(os.path.join(SHARED_DIR, "*.pcap")))
+# Both formats, for tests that run every capture two ways (pure and fast, one process and several)
+CAPTURES = [p for folder in (os.path.join(ROOT, "captures"), SHARED_DIR)
+            for p in sorted(glob.glob(os.path.join(folder, "*.pcap")) + glob.glob(os.path.join(folder, "*.pcapng")))]
 
 needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark (Wireshark) is not installed")
 

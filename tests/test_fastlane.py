@@ -10,13 +10,12 @@ CI sets WSDISSECT_REQUIRE_FASTLANE=1: there a missing extension is a failure, el
 """
 from __future__ import annotations
 
-import glob
 import os
 
 import pytest
 
-from conftest import ROOT, SHARED_DIR
-from fuzz.differential import CLI_ENV, cli_options, cli_runner, first_difference, invoke
+from conftest import CAPTURES, ROOT
+from fuzz.differential import CLI_ENV, assert_same_run, cli_options, cli_runner, invoke
 from wsdissect.cli import main
 
 try:
@@ -30,11 +29,6 @@ NOT_BUILT = "C extension not built; pure-Python path only"
 needs_fastlane = pytest.mark.skipif(_fastlane is None, reason=NOT_BUILT)
 
 
-def _captures(folder: str) -> list:
-    return sorted(glob.glob(os.path.join(folder, "*.pcap")) + glob.glob(os.path.join(folder, "*.pcapng")))
-
-
-CAPTURES = _captures(os.path.join(ROOT, "captures")) + (_captures(SHARED_DIR) if os.path.isdir(SHARED_DIR) else [])
 COMMANDS = {
     "read-json": ["read", "{}", "--json"],
     "read-json-zh": ["read", "{}", "--json", "--lang", "zh"],
@@ -64,17 +58,9 @@ def _invoke(args: list, pure: bool) -> tuple:
     return invoke(args, {"WSDISSECT_PURE": "1" if pure else None})
 
 
-def _first_difference(a: bytes, b: bytes) -> str:
-    return first_difference(a, b, ("pure", "fast"))
-
-
 def assert_same(args: list) -> None:
-    pure, fast = _invoke(args, pure=True), _invoke(args, pure=False)
-    what = "wsdissect " + " ".join(args)
-    assert fast[3] is None and pure[3] is None, f"{what}: exception (pure {pure[3]}, fast {fast[3]})"
-    assert fast[2] == pure[2], f"{what}: exit {pure[2]} pure, {fast[2]} fast"
-    assert fast[0] == pure[0], f"{what}: stdout differs at {_first_difference(pure[0], fast[0])}"
-    assert fast[1] == pure[1], f"{what}: stderr differs at {_first_difference(pure[1], fast[1])}"
+    assert_same_run(_invoke(args, pure=True), _invoke(args, pure=False), "wsdissect " + " ".join(args),
+                    ("pure", "fast"))
 
 
 @needs_fastlane
@@ -114,9 +100,7 @@ def test_same_json_on_hostile_captures(tmp_path):
     (tiny limits, --decode-as, --lang zh): `read --json` gives the same bytes either way."""
     from fuzz.harness import hostile_captures
     files = []
-    for i, (name, data) in enumerate(hostile_captures(count=300, seed=23)):
-        if not name.startswith(("seed ", "mutation ")):
-            break                            # the rest is this machine's fuzz corpus (gitignored): not here
+    for i, (_, data) in enumerate(hostile_captures(count=300, seed=23, local_corpus=False)):
         p = tmp_path / (f"{i:04d}.pcapng" if data[:4] == NG_MAGIC else f"{i:04d}.pcap")
         p.write_bytes(data)
         files.append((p, data))

@@ -39,11 +39,14 @@ DECODE_AS = (80, 8080, 9002, 8000, 8765, 5000)
 CLI_ENV = {"COLUMNS": "120", "LINES": "25", "NO_COLOR": "1", "TERM": "dumb"}
 
 
-def cli_options(data: bytes) -> list:
-    """The choices `_worker` makes for a capture (the pipeline fuzz target's), as options of `wsdissect read`."""
+def cli_options(data: bytes, shared_out: bool = False) -> list:
+    """The choices `_worker` makes for a capture (the pipeline fuzz target's), as options of `wsdissect read`.
+    shared_out: for a parallel read, without the small --max-connections (shared out among the workers, it
+    changes the output: tests/test_parallel.py has its own test of it)."""
     h = zlib.crc32(data)
-    args = ["--max-message", "100", "--max-reorder", "300", "--max-header", "200", "--max-connections", "2"] \
-        if h & 1 else []
+    args = ["--max-message", "100", "--max-reorder", "300", "--max-header", "200"] if h & 1 else []
+    if h & 1 and not shared_out:
+        args += ["--max-connections", "2"]
     if h & 6 == 6:
         for port in DECODE_AS:
             args += ["--decode-as", str(port)]
@@ -75,6 +78,15 @@ def first_difference(a: bytes, b: bytes, names: tuple = ("a", "b")) -> str:
         if x != y:
             return f"line {i + 1}:\n  {names[0]}: {x[:300]!r}\n  {names[1]}: {y[:300]!r}"
     return f"{len(la)} lines ({names[0]}) against {len(lb)} ({names[1]})"
+
+
+def assert_same_run(ref: tuple, other: tuple, what: str, names: tuple) -> None:
+    """Two invoke() results of the same command run two ways (names: the ways) are the same run: no exception,
+    the same exit status, the same bytes on stdout and on stderr."""
+    assert ref[3] is None and other[3] is None, f"{what}: exception ({names[0]} {ref[3]}, {names[1]} {other[3]})"
+    assert other[2] == ref[2], f"{what}: exit {ref[2]} ({names[0]}), {other[2]} ({names[1]}); stderr {other[1][-300:]!r}"
+    assert other[0] == ref[0], f"{what}: stdout differs at {first_difference(ref[0], other[0], names)}"
+    assert other[1] == ref[1], f"{what}: stderr differs at {first_difference(ref[1], other[1], names)}"
 
 
 def _worker(folder: str, view: str) -> None:
@@ -113,23 +125,20 @@ def _worker(folder: str, view: str) -> None:
 def _cli_worker(folder: str, view: str, jobs: int = 0) -> None:
     """In the child, for --pure-vs-fast and --jobs: every file of `folder` through the command itself (`read`, or
     `stats --json` for view "stats"); jobs: with --jobs N, and without a small --max-connections."""
-    from wsdissect.cli import main
-    runner = cli_runner()
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
-        options = cli_options(Path(path).read_bytes())
+        options = cli_options(Path(path).read_bytes(), shared_out=bool(jobs))
         if jobs:
-            options = [o for i, o in enumerate(options) if "--max-connections" not in options[max(0, i - 1):i + 1]]
             options += ["--jobs", str(jobs)]
         if view == "stats":
             args = ["stats", path, "--json", *[o for o in options if o not in ("--lang", "zh")]]
         else:
             args = ["read", path, *options] + (["--json"] if view == "json" else [])
-        res = runner.invoke(main, args, env=CLI_ENV)
-        h = hashlib.sha1(res.stdout_bytes)
-        h.update(b"\0" + (res.stderr_bytes or b"") + f"\0{res.exit_code}".encode())
-        if res.exception is not None and not isinstance(res.exception, SystemExit):
-            h.update(f"\0{type(res.exception).__name__}: {res.exception}".encode())
+        out, err, status, exc = invoke(args, {})
+        h = hashlib.sha1(out)
+        h.update(b"\0" + err + f"\0{status}".encode())
+        if exc is not None:
+            h.update(f"\0{exc}".encode())
         print(name, h.hexdigest())
 
 
