@@ -243,6 +243,26 @@ def test_a_worker_that_dies_is_reported(busy):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def test_a_worker_that_dies_while_writing_is_reported(busy):
+    """Killed in the middle of a piece (as by the OOM killer): the parent does not wait for the rest of it."""
+    def work(w):
+        if w.index == 1:
+            w.shards.write(parallel._HEAD.pack(5, 0, 1000) + b"x" * 10)     # 10 bytes of a 1,000-byte piece
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {}
+
+    def hung(*_):
+        raise AssertionError("the parent still waits for a worker that died 30 s ago")
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        with pytest.raises(parallel.WorkerFailed, match="a worker stopped before its end"):
+            parallel.run(parallel.Job(busy, 2, work))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def _cli(*args, **kw) -> subprocess.Popen:
     env = dict(os.environ, NO_COLOR="1", WSDISSECT_NO_PROGRESS="1")
     return subprocess.Popen([sys.executable, "-m", "wsdissect", *args], stdout=kw.get("stdout", subprocess.PIPE),

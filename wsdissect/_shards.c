@@ -940,6 +940,7 @@ typedef struct {
     int fd;                  /* the read end of its notify pipe */
     int hup;                 /* the worker closed it (exited) */
     int ended;               /* its end piece is complete */
+    int end_at_hand;         /* it exited with its end piece whole in the ring (holds_end) */
     uint64_t bno, bminor;    /* all it still writes sorts at or after (bno, bminor) */
     int has_head;            /* a data piece's header is parsed, its body not yet written */
     PieceHeader h;
@@ -1083,6 +1084,35 @@ static int parse(RIn *in) {
     }
 }
 
+/* Whether the bytes of `in` at hand, from where parsing stands, hold its end piece whole (pieces of an exited
+ * worker that must wait for the others' may stand before it): one that exited without it failed, whatever it
+ * was writing then. */
+static int holds_end(const RIn *in) {
+    if (in->ended)
+        return 1;
+    uint64_t at = in->pos;
+    if (in->in_blob)
+        return in->head - at >= in->blob_len - in->blob_got;
+    if (in->has_head) {              /* its body from `at` on (being written out, or waiting its turn) */
+        if (in->head - at < in->left)
+            return 0;
+        at += in->left;
+    }
+    while (in->head - at >= sizeof(PieceHeader)) {
+        PieceHeader h;
+        copy_out(in, at, &h, sizeof h);
+        at += sizeof h;
+        if (h.len == PIECE_MARK)
+            continue;
+        if (h.len > in->head - at)
+            return 0;
+        if (h.no == PIECE_END_NO)
+            return 1;
+        at += h.len;
+    }
+    return 0;
+}
+
 /* Whether nothing from `in` can sort before key (no, minor): a later piece waits, it said so, or it is over. */
 static int clear_of(const RIn *in, uint64_t no, uint64_t minor) {
     if (in->ended || in->has_head)
@@ -1185,9 +1215,12 @@ static PyObject *merge(PyObject *module, PyObject *args) {
         int open = 0;
         for (Py_ssize_t i = 0; i < n; i++)
             if (!in[i].ended) {
-                if (in[i].hup && !in[i].has_head && writing != &in[i] && LOAD(&in[i].ctl->head) == in[i].head) {
-                    failed_errno = ECHILD;   /* a worker exited before its end piece: the caller says why */
-                    break;
+                if (in[i].hup && !in[i].end_at_hand && LOAD(&in[i].ctl->head) == in[i].head) {
+                    if (!holds_end(&in[i])) {
+                        failed_errno = ECHILD;   /* a worker exited before its end piece: the caller says why */
+                        break;
+                    }
+                    in[i].end_at_hand = 1;       /* looked at once: it only waits its turn */
                 }
                 open = 1;
             }
