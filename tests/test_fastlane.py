@@ -310,3 +310,34 @@ def test_pcapng_tick_counts_past_2_53_divide_as_python(tmp_path, seed):
     path = tmp_path / "ticks.pcapng"
     path.write_bytes(b"".join(blocks))
     assert_same(["read", str(path), "--json"])
+
+
+
+@needs_fastlane
+@pytest.mark.parametrize("command", ["read-json", "stats"])
+def test_entries_started_afresh_keep_what_the_lane_held(monkeypatch, tmp_path, command):
+    """The lane finds a connection's state through its entries, and starts them afresh when they are many (here
+    4 directions at most); the numbers it kept in C for a connection (written back when a packet of it goes to
+    Python) must be written back first. Six connections trade messages in turn, so each one's entry is gone
+    when its FIN, left to Python, comes: without the write-back, Python saw the numbers of its handshake."""
+    from pcapbuild import pcap_bytes
+    from sessionbuild import Session, raw_frame
+    from wsdissect import fastlane
+    from wsdissect.model import C2S, S2C
+    sessions, before = [], []
+    for i in range(6):
+        s = Session(client=(f"10.0.0.{i + 1}", 40000 + i), server=("10.0.1.1", 80))
+        s.websocket_handshake()
+        for k in range(3):
+            s.send(C2S, raw_frame(b"hello %d" % k, mask=b"abcd"))
+            s.send(S2C, raw_frame(b"hi"))
+        before.append(len(s.packets()))
+        s.teardown()
+        sessions.append(s)
+    lists = [s.packets() for s in sessions]
+    frames = [x[k].data for k in range(max(before)) for x, n in zip(lists, before) if k < n]
+    frames += [p.data for x, n in zip(lists, before) for p in x[n:]]
+    path = tmp_path / "turns.pcap"
+    path.write_bytes(pcap_bytes([(1_700_000_000.0 + j * 0.001, f) for j, f in enumerate(frames)]))
+    monkeypatch.setattr(fastlane, "ENTRIES_MAX", 4)
+    assert_same([a.format(str(path)) for a in COMMANDS[command]])

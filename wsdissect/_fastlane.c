@@ -446,6 +446,7 @@ typedef struct {
     long long ts_div;              /* 0 when the packet came as a RawPacket */
     long long taken;               /* packets the lane took */
     long long purge_every;         /* PURGE_EVERY, or the spec's "purge_every" */
+    long long entries_max;         /* ENTRIES_MAX, or the spec's "entries_max" */
     int rows;                      /* 1: each row goes to `sink` as a model.Row; 0: written as JSON */
     int labels;                    /* Analyzer(labels=...) */
     PyObject *sink;                /* sink(row, connection record), in rows mode */
@@ -729,6 +730,8 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
     }
     PyObject *purge = PyDict_GetItemString(spec, "purge_every");
     self->purge_every = purge && PyLong_Check(purge) && PyLong_AsLongLong(purge) > 0 ? PyLong_AsLongLong(purge) : PURGE_EVERY;
+    PyObject *emax = PyDict_GetItemString(spec, "entries_max");
+    self->entries_max = emax && PyLong_Check(emax) && PyLong_AsLongLong(emax) > 0 ? PyLong_AsLongLong(emax) : ENTRIES_MAX;
     PyObject *labels = PyDict_GetItemString(spec, "labels"), *sink = PyDict_GetItemString(spec, "sink");
     self->labels = labels == NULL || PyObject_IsTrue(labels);
     self->rows = sink != NULL && sink != Py_None;
@@ -823,6 +826,8 @@ static int purge_entries(Lane *self) {
 }
 
 static int counters_ok(Lane *self, Entry *en);
+static int conn_sync_all(Lane *self, int detach);
+static int acc_sync_all(Lane *self, int detach);
 
 /* The Entry for this packet's direction, made when the connection is a WebSocket one in both directions;
  * NULL without an exception when the lane cannot take the packet. */
@@ -924,8 +929,14 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
         Py_CLEAR(en);
         goto done;
     }
-    if (PyDict_GET_SIZE(self->entries) >= ENTRIES_MAX)
+    if (PyDict_GET_SIZE(self->entries) >= self->entries_max) {
+        /* What the lane keeps in C is found again through the entries (decline_sync): written back first */
+        if (conn_sync_all(self, 0) < 0 || acc_sync_all(self, 0) < 0) {
+            Py_CLEAR(en);
+            goto done;
+        }
         PyDict_Clear(self->entries);
+    }
     if (PyDict_SetItem(self->entries, binkey, (PyObject *)en) < 0) {
         Py_CLEAR(en);
         goto done;

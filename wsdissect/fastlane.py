@@ -34,6 +34,8 @@ PURE_ENV = "WSDISSECT_PURE"
 # Packets the lane takes between two looks for connections the analyzer finished, whose parsers and inflaters it
 # then lets go (memory follows the open connections, issue 5). None: the C default (8192).
 PURGE_EVERY: Optional[int] = None
+# Connection directions the lane keeps its entries for before it starts them afresh. None: the C default (65536).
+ENTRIES_MAX: Optional[int] = None
 
 
 def available() -> bool:
@@ -165,7 +167,8 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         return n, n.code, _dumps(note_record(n)) if json_notes else None
 
     spec = {
-        **more, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "labels": analyzer._labels,
+        **more, "write": write, "sink": sink, "purge_every": PURGE_EVERY, "entries_max": ENTRIES_MAX,
+        "labels": analyzer._labels,
         "conns": analyzer.tracker.conns, "finished": analyzer.tracker.finished, "tracker": analyzer.tracker,
         "deque": collections.deque, "summary": analyzer.summary, "note": note, "c2s": model.C2S,
         "s2c": model.S2C, "m_ws": _analyzer.M_WS,
