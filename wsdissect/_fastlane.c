@@ -106,14 +106,15 @@ static inline uint64_t needs_escape(uint64_t x) {
     return ((x - ONES * 0x20) | (q - ONES) | (bs - ONES)) & ~x & HIGHS;
 }
 
-/* The first byte of the 8 that needs escaping, by needs_escape's mask: its lowest set bit marks it (the borrows
- * of the subtractions only run upwards from a byte that matched). */
-static inline int first_escape(uint64_t mask) {
+/* 8 bytes as a word whose lowest byte is the first: needs_escape's borrows run from a matching byte towards the
+ * higher ones only, so the lowest set bit of its mask marks the first byte to escape, on any byte order. */
+static inline uint64_t load_le64(const char *p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return __builtin_clzll(mask) >> 3;
-#else
-    return __builtin_ctzll(mask) >> 3;
+    x = __builtin_bswap64(x);
 #endif
+    return x;
 }
 
 static int put_escaped(Buf *b, const char *s, Py_ssize_t n) {
@@ -126,12 +127,10 @@ static int put_escaped(Buf *b, const char *s, Py_ssize_t n) {
     Py_ssize_t i = 0;
     for (;;) {
         while (i + 8 <= n) {
-            uint64_t x;
-            memcpy(&x, s + i, 8);
-            memcpy(o, &x, 8);               /* the bytes from the one to escape on are written over next */
-            uint64_t m = needs_escape(x);
+            memcpy(o, s + i, 8);            /* the bytes from the one to escape on are written over next */
+            uint64_t m = needs_escape(load_le64(s + i));
             if (m) {
-                int k = first_escape(m);
+                int k = __builtin_ctzll(m) >> 3;
                 o += k;
                 i += k;
                 goto escape;
@@ -371,9 +370,7 @@ typedef struct {
     int client;             /* ws.client: frames of this direction must be masked */
     int has_inflater;
     long long cid;
-    /* stats mode: this connection's _ConnAcc and, of this direction, the dicts and list stats_row adds to
-     * (counts[dir]["text"], counts[dir]["binary"], wire, comp[dir]; made with the _ConnAcc, never replaced) */
-    PyObject *acc, *acc_text, *acc_binary, *acc_wire, *acc_comp;
+    PyObject *acc;          /* stats mode: this connection's _ConnAcc */
 } Entry;
 
 static void Entry_dealloc(Entry *e) {
@@ -382,8 +379,7 @@ static void Entry_dealloc(Entry *e) {
     Py_XDECREF(e->peer_names);
     Py_XDECREF(e->ends); Py_XDECREF(e->src); Py_XDECREF(e->dst); Py_XDECREF(e->cidobj);
     Py_XDECREF(e->cport); Py_XDECREF(e->sport);
-    Py_XDECREF(e->acc); Py_XDECREF(e->acc_text); Py_XDECREF(e->acc_binary); Py_XDECREF(e->acc_wire);
-    Py_XDECREF(e->acc_comp);
+    Py_XDECREF(e->acc);
     Py_TYPE(e)->tp_free((PyObject *)e);
 }
 
@@ -905,7 +901,7 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
     en->cid = PyLong_AsLongLong(cid);
     en->cidobj = Py_NewRef(cid);
     en->cport = en->sport = NULL;
-    en->acc = en->acc_text = en->acc_binary = en->acc_wire = en->acc_comp = NULL;
+    en->acc = NULL;
     {
         PyObject *c = PyObject_GetAttrString(rec, "client"), *sv = c ? PyObject_GetAttrString(rec, "server") : NULL;
         en->cport = sv ? PyObject_GetAttrString(c, "port") : NULL;
@@ -1413,8 +1409,8 @@ static int list_item_add(PyObject *l, Py_ssize_t i, long long n) {
     return 0;
 }
 
-/* en's _ConnAcc (made as StatsCollector.row makes it) with the counters of en's direction found once: a dict
- * lookup by connection number each row, not six. */
+/* en's _ConnAcc (made as StatsCollector.row makes it), found once: not a dict lookup by connection number each
+ * row. */
 static PyObject *entry_acc(Lane *self, Entry *en, PyObject *noobj) {
     PyObject *a = PyDict_GetItemWithError(self->acc, en->cidobj);
     if (a == NULL) {
@@ -1440,24 +1436,7 @@ static PyObject *entry_acc(Lane *self, Entry *en, PyObject *noobj) {
         PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats accumulator");
         return NULL;
     }
-    PyObject *counts = SLOT(a, self->a_off[A_COUNTS]), *wire = SLOT(a, self->a_off[A_WIRE]);
-    PyObject *comp = SLOT(a, self->a_off[A_COMP]);
-    PyObject *dc = counts && PyDict_CheckExact(counts) ? PyDict_GetItemWithError(counts, en->dir) : NULL;
-    PyObject *text = dc && PyDict_CheckExact(dc) ? PyDict_GetItemWithError(dc, self->kind_names[1]) : NULL;
-    PyObject *binary = text ? PyDict_GetItemWithError(dc, self->kind_names[2]) : NULL;
-    PyObject *pair = binary && comp && PyDict_CheckExact(comp) ? PyDict_GetItemWithError(comp, en->dir) : NULL;
-    if (PyErr_Occurred())
-        return NULL;
-    if (!pair || !PyDict_CheckExact(text) || !PyDict_CheckExact(binary) || !wire || !PyDict_CheckExact(wire)
-        || !PyList_CheckExact(pair) || PyList_GET_SIZE(pair) != 2) {
-        PyErr_SetString(PyExc_TypeError, "fast lane: an odd stats accumulator");
-        return NULL;
-    }
     Py_XSETREF(en->acc, Py_NewRef(a));
-    Py_XSETREF(en->acc_text, Py_NewRef(text));
-    Py_XSETREF(en->acc_binary, Py_NewRef(binary));
-    Py_XSETREF(en->acc_wire, Py_NewRef(wire));
-    Py_XSETREF(en->acc_comp, Py_NewRef(pair));
     return a;
 }
 
@@ -1600,8 +1579,8 @@ static AccCache *acc_cache(Lane *self, PyObject *a) {
         ac->last_ts_d = PyFloat_AsDouble(last_ts);
         if (ac->last_ts_d == -1.0 && PyErr_Occurred())
             return NULL;
-        ac->last_ts = Py_NewRef(last_ts);
-        ac->last_no = Py_NewRef(last_no);
+        Py_XSETREF(ac->last_ts, Py_NewRef(last_ts));    /* (left over by a load that failed further on) */
+        Py_XSETREF(ac->last_no, Py_NewRef(last_no));
     }
     if (longest != Py_None) {
         PyObject *sec = PyObject_GetItem(longest, self->a_names[K_SECONDS]);
