@@ -391,10 +391,7 @@ class Tracker:
                 heapq.heappush(q, (conn.last_no, cid, conn))    # active since it was queued: wait from then
             elif self.conns.get(conn.key) is conn:
                 del self.conns[conn.key]
-                out.append(conn)
-        # A connection pushed back may come out after one queued later; its last packet is older, though.
-        if len(out) > 1:
-            out.sort(key=lambda c: c.last_no)
+                out.append(conn)         # in order of last packet: the heap's, a connection pushed back included
         return out
 
     # -- reassembly helpers ------------------------------------------------------------------------------
