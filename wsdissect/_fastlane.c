@@ -2805,7 +2805,20 @@ static int ack_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *tso
                      NULL, 0, 0, 0, 0, KIND_ACK);
 }
 
-/* 1 handled (row written), 0 declined (nothing changed), -1 error. The caller owns k's objects. */
+/* The entries' key of a segment's direction: its source then destination address and port (reverse: the other
+ * direction's). */
+static PyObject *seg_binkey(const Seg *s, int reverse) {
+    unsigned char kb[36];
+    int al = s->version == 4 ? 4 : 16;
+    const unsigned char *from = reverse ? s->dst : s->src, *to = reverse ? s->src : s->dst;
+    unsigned pa = reverse ? s->dport : s->sport, pb = reverse ? s->sport : s->dport;
+    memcpy(kb, from, al);
+    memcpy(kb + al, to, al);
+    kb[2 * al] = (unsigned char)(pa >> 8); kb[2 * al + 1] = (unsigned char)pa;
+    kb[2 * al + 2] = (unsigned char)(pb >> 8); kb[2 * al + 3] = (unsigned char)pb;
+    return PyBytes_FromStringAndSize((const char *)kb, 2 * al + 4);
+}
+
 /* 1 when Tracker.release(no) would do nothing: no done connection, or the first one in its heap was queued less
  * than linger_packets before `no` (every other was queued later, and saw its last packet no earlier than when it
  * was queued); 0 when release() would look at one (that packet is left to Python); -1 on error. Busy captures
@@ -2833,13 +2846,15 @@ static int release_idle(Lane *self, long long no) {
     return queued_no > no - linger;
 }
 
-static int try_fast(Lane *self, Packet *k) {
+/* 1 handled (row written), 0 declined (nothing changed), -1 error. The caller owns k's objects; sp: the segment
+ * decoded, or NULL. */
+static int try_fast(Lane *self, Packet *k, const Seg *sp) {
     int ok = 1;
     long long no = k->no, wirelen = k->wirelen;
-    Seg s;
-    const unsigned char *p = k->p;
-    if (!decode(p, k->n, k->linktype, &s))
+    if (sp == NULL)
         return 0;
+    Seg s = *sp;
+    const unsigned char *p = k->p;
     /* ACK and nothing of SYN, FIN, RST */
     if ((s.flags & 0x17) != 0x10)
         return 0;
@@ -2853,13 +2868,7 @@ static int try_fast(Lane *self, Packet *k) {
     if (!IS(self, sum, T_SUM) || GET(self, sum, SUM_FIRST_TS) == Py_None)
         return 0;
 
-    unsigned char kb[36];
-    int al = s.version == 4 ? 4 : 16;
-    memcpy(kb, s.src, al);
-    memcpy(kb + al, s.dst, al);
-    kb[2 * al] = (unsigned char)(s.sport >> 8); kb[2 * al + 1] = (unsigned char)s.sport;
-    kb[2 * al + 2] = (unsigned char)(s.dport >> 8); kb[2 * al + 3] = (unsigned char)s.dport;
-    PyObject *binkey = PyBytes_FromStringAndSize((const char *)kb, 2 * al + 4);
+    PyObject *binkey = seg_binkey(&s, 0);
     if (binkey == NULL)
         return -1;
     Entry *en = find_entry(self, &s, binkey);
@@ -3382,15 +3391,14 @@ out:
 /* For a worker of a parallel read: 1 the packet is this worker's, 0 it is another's and this worker skips it, 2 it
  * is left to Python (the C decoder declines it, or it is another's but this worker's release turn would release
  * or look at a connection), -1 error. */
-static int shard_check(Lane *self, Packet *k) {
-    Seg s;
-    if (!decode(k->p, k->n, k->linktype, &s))
+static int shard_check(Lane *self, Packet *k, const Seg *s) {
+    if (s == NULL)
         return 2;
     ShardKey sk;
-    int owner = shards_owner(self->shards, &s, &sk);
+    int owner = shards_owner(self->shards, s, &sk);
     if (owner == self->shard_me)
         return 1;
-    if (shards_skip(self->shards, &s, &sk, (uint64_t)k->no, owner) < 0)
+    if (shards_skip(self->shards, s, &sk, (uint64_t)k->no, owner) < 0)
         return -1;
     if (!(k->no & 255)) {
         int idle = release_idle(self, k->no);
@@ -3403,7 +3411,7 @@ static int shard_check(Lane *self, Packet *k) {
 /* A packet goes to the Python path: what the lane keeps in C (the summary's counts, its connection's TCP numbers,
  * its stats) goes back to the Python objects first; everything when the Python code may finish other connections
  * (an opening at the --max-connections cap, a release turn) or the C decoder cannot tell whose the packet is. */
-static int decline_sync(Lane *self, Packet *k) {
+static int decline_sync(Lane *self, Packet *k, const Seg *s) {
     if (self->cache && sum_sync(self) < 0)
         return -1;
     if (self->dirty == 0)          /* nothing kept back (a capture the lane takes little of: no cost) */
@@ -3413,20 +3421,10 @@ static int decline_sync(Lane *self, Packet *k) {
     Py_XDECREF(mo);
     if (max_open == -1 && PyErr_Occurred())
         return -1;
-    Seg s;
-    if (max_open < 0 || PyDict_GET_SIZE(self->conns) >= max_open || !(k->no & 255)
-        || !decode(k->p, k->n, k->linktype, &s))
+    if (max_open < 0 || PyDict_GET_SIZE(self->conns) >= max_open || !(k->no & 255) || s == NULL)
         return conn_sync_all(self, 0) < 0 || acc_sync_all(self, 0) < 0 ? -1 : 0;
-    unsigned char kb[36];
-    int al = s.version == 4 ? 4 : 16, kl = 2 * al + 4;
     for (int r = 0; r < 2; r++) {
-        const unsigned char *from = r ? s.dst : s.src, *to = r ? s.src : s.dst;
-        unsigned pa = r ? s.dport : s.sport, pb = r ? s.sport : s.dport;
-        memcpy(kb, from, al);
-        memcpy(kb + al, to, al);
-        kb[2 * al] = (unsigned char)(pa >> 8); kb[2 * al + 1] = (unsigned char)pa;
-        kb[2 * al + 2] = (unsigned char)(pb >> 8); kb[2 * al + 3] = (unsigned char)pb;
-        PyObject *binkey = PyBytes_FromStringAndSize((const char *)kb, kl);
+        PyObject *binkey = seg_binkey(s, r);
         if (binkey == NULL)
             return -1;
         PyObject *e = PyDict_GetItemWithError(self->entries, binkey);
@@ -3444,8 +3442,10 @@ static int decline_sync(Lane *self, Packet *k) {
 /* try_fast, and now and then the purge of finished connections' entries. A worker of a parallel read first
  * skips the packets of other workers' connections (1: handled, nothing written). */
 static int take(Lane *self, Packet *k) {
+    Seg seg;
+    const Seg *s = decode(k->p, k->n, k->linktype, &seg) ? &seg : NULL;     /* NULL: left to the Python decoder */
     if (self->shards != NULL) {
-        int mine = shard_check(self, k);
+        int mine = shard_check(self, k, s);
         if (mine < 0)
             return -1;
         if (mine == 0) {
@@ -3454,11 +3454,11 @@ static int take(Lane *self, Packet *k) {
         }
         if (mine == 2) {
             Py_CLEAR(self->last_moved);
-            return decline_sync(self, k) < 0 ? -1 : 0;
+            return decline_sync(self, k, s) < 0 ? -1 : 0;
         }
     }
-    int r = try_fast(self, k);
-    if (r == 0 && decline_sync(self, k) < 0)
+    int r = try_fast(self, k, s);
+    if (r == 0 && decline_sync(self, k, s) < 0)
         return -1;
     if (r == 1 && self->shards != NULL) {
         shards_own(self->shards, (uint64_t)k->no);
