@@ -7,10 +7,6 @@
 #include <Python.h>
 #include <stdint.h>
 
-/* ------------------------------------------------------------------------------------------------------------
- * Decoding (decode.py's decode_packet, for the packets the lane takes: anything else it declines, and the
- * Python decoder says what it is).
- */
 typedef struct {
     const unsigned char *data;
     int version;

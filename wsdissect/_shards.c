@@ -1008,7 +1008,7 @@ static int out_flush(Out *o, RIn *in, Py_ssize_t n) {
     return 0;
 }
 
-/* Gather up to `avail` bytes of the ring at in->pos for writing out. */
+/* Gather the next k bytes of in's ring (from in->pos) for writing out, writing out first when the iovecs are full. */
 static int out_add(Out *o, RIn *in, Py_ssize_t n_in, RIn *all, size_t k) {
     while (k) {
         if (o->n + 2 > OUT_IOV && out_flush(o, all, n_in) < 0)
@@ -1151,10 +1151,7 @@ static PyObject *merge(PyObject *module, PyObject *args) {
         PyBuffer_Release(&view);
         return NULL;
     }
-    static Out o;                    /* the parent runs one merge at a time */
-    o.n = 0;
-    o.bytes = 0;
-    o.fd = out_fd;
+    Out o = {.n = 0, .bytes = 0, .fd = out_fd};
     int failed_errno = 0, interrupted = 0;
     RIn *writing = NULL;             /* the input whose piece is being written out */
 

@@ -41,7 +41,7 @@ from typing import Callable, Optional
 from .analyzer import Analyzer
 from .decode import DecodeError, decode_packet
 from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket
-from .sources.pcap import CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
+from .sources.pcap import _GZIP_MAGIC, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
 
 try:
     from . import _fastlane
@@ -89,7 +89,7 @@ def why_single(path: str) -> Optional[str]:
         return "it is not a regular file"
     try:
         with open(path, "rb") as f:
-            if f.read(2) == b"\x1f\x8b":
+            if f.read(2) == _GZIP_MAGIC:
                 return "it is gzip-compressed (each worker would inflate all of it)"
     except OSError:
         return "it cannot be read"
@@ -548,12 +548,10 @@ def merge_summary(parts: list) -> CaptureSummary:
     folding = sum(1 for x in sums if x.folded is not None)
     extra = max(0, folding - 1)
     s.notes_by_code = _ordered(parts, "first_code", lambda x: x.notes_by_code)
+    s.notes_by_severity = _ordered(parts, "first_severity", lambda x: x.notes_by_severity)
     if extra:
         s.notes_by_code[CAPS_NOTE] -= extra
-        s.notes_by_severity = _ordered(parts, "first_severity", lambda x: x.notes_by_severity)
         s.notes_by_severity["note"] -= extra
-    else:
-        s.notes_by_severity = _ordered(parts, "first_severity", lambda x: x.notes_by_severity)
     seen = set()
     for key, code, text in sorted((c for p in parts for c in p["cap_keys"]), key=lambda c: c[0]):
         if code not in seen:
