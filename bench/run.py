@@ -254,13 +254,13 @@ def main(argv=None) -> int:
     stats_ok = has_stats(ws)
     if stats_ok:
         pairs.append((Result("(s) wsdissect stats", ws + ["stats", str(main_file)], n), pairs[0][1]))
-    singles = []
+    singles = []                   # (row, Result): the same commands in one process
     if a.one_process_rows:
-        singles.append(Result("(a1) read --json --jobs 1", ws + ["read", str(main_file), "--json", "--jobs", "1"], n))
-        pairs.append((singles[-1], pairs[0][1]))
+        singles.append(("a1", Result("(a1) read --json --jobs 1", ws + ["read", str(main_file), "--json", "--jobs",
+                                                                          "1"], n)))
         if stats_ok:
-            singles.append(Result("(s1) stats --jobs 1", ws + ["stats", str(main_file), "--jobs", "1"], n))
-            pairs.append((singles[-1], pairs[0][1]))
+            singles.append(("s1", Result("(s1) stats --jobs 1", ws + ["stats", str(main_file), "--jobs", "1"], n)))
+        pairs += [(res, pairs[0][1]) for _, res in singles]
     if not a.no_timeline:
         pairs.append((Result("(b) wsdissect read > file", ws + ["read", str(main_file)], n, txt_ws),
                       Result("(b) tshark -r > file", [tshark, "-r", str(main_file)], n, txt_ts)))
@@ -332,8 +332,8 @@ def main(argv=None) -> int:
         row("s", pairs[1][0], t, "<= 0.20", 0.20)
     else:
         rows.append({"test": "s", "command": "(s) wsdissect stats", "skipped": "no `wsdissect stats` command yet"})
-    for res in singles:
-        row(res.name[1:3], res, t)
+    for test, res in singles:
+        row(test, res, t)
     if not a.no_timeline:
         w2, t2 = pairs[-1]
         row("b", w2, t2, "<= 1.0", 1.0)
