@@ -134,7 +134,6 @@ def test_release_depends_on_each_connection_alone():
     stands in the queue: the workers of a parallel read hold some connections each and must release each one
     at the packet a single reader would. (A queue that stopped at the first connection not yet due held back
     one that saw a late packet and was queued again behind it.)"""
-    import heapq
     from wsdissect.model import Endpoint
     from wsdissect.tcp import TcpConnection, Tracker
     t = Tracker()
@@ -144,7 +143,7 @@ def test_release_depends_on_each_connection_alone():
     for c, done_at in ((x, 10), (w, 90)):
         t.conns[c.key] = c
         c.done, c.last_no = True, done_at
-        heapq.heappush(t.finished, (done_at, c.id, c))
+        t.queue_done(c, done_at)
     x.last_no = 30                                  # a late ACK of x's, after it was queued
     assert t.release(120) == []                     # x's last packet is 90 packets old, w's 30
     assert t.release(135) == [x]                    # x's is 105 old, though w, queued after it, is not due

@@ -368,10 +368,15 @@ class Tracker:
             conn.closed = True
         if not conn.done and (kind == K_RST or (me.fin_acked and peer.fin_acked)):
             conn.done = True
-            heapq.heappush(self.finished, (seg.no, conn.id, conn))
+            self.queue_done(conn, seg.no)
         if notes:
             result.notes = notes
         return result
+
+    def queue_done(self, conn: TcpConnection, no: int) -> None:
+        """`conn` is done at packet `no`: it waits out linger_packets in the heap release() reads (the fast lane
+        reads its head too: (packet no, id, connection))."""
+        heapq.heappush(self.finished, (no, conn.id, conn))
 
     def release(self, no: int) -> list:
         """Forget the done connections whose last packet is at least `linger_packets` packets before packet
