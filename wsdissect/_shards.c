@@ -99,11 +99,11 @@ static uint64_t *ring(Shared *m, uint32_t w) {
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
 
-static void futex_wake_all(uint32_t *word) {
+/* Change *word (what futex_sleep waits on) and wake everyone sleeping on it. */
+static void bump_and_wake(uint32_t *word) {
+    __atomic_add_fetch(word, 1, __ATOMIC_SEQ_CST);
 #ifdef __linux__
     syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-#else
-    (void)word;
 #endif
 }
 
@@ -402,8 +402,7 @@ void shards_progress(PyObject *obj, uint64_t no) {
     uint64_t want = LOAD(&s->want);
     if (want <= no) {
         __atomic_compare_exchange_n(&s->want, &want, UINT64_MAX, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-        __atomic_add_fetch(&s->wake, 1, __ATOMIC_SEQ_CST);
-        futex_wake_all(&s->wake);
+        bump_and_wake(&s->wake);
     }
     if (no % CONSUME_EVERY == 0)
         consume_all(self, no);
@@ -673,8 +672,7 @@ static PyObject *Shards_done(ShardsObject *self, PyObject *unused) {
 static PyObject *Shards_fail(ShardsObject *self, PyObject *unused) {
     Slot *s = &self->m->slot[self->me];
     STORE(&s->state, FAILED);
-    __atomic_add_fetch(&s->wake, 1, __ATOMIC_SEQ_CST);
-    futex_wake_all(&s->wake);
+    bump_and_wake(&s->wake);
     Py_RETURN_NONE;
 }
 
@@ -855,8 +853,7 @@ static PyObject *Shards_stop(PyObject *cls, PyObject *arg) {
     if (m != NULL) {
         STORE(&m->abort, 1);
         for (uint32_t w = 0; w < count; w++) {
-            __atomic_add_fetch(&m->slot[w].wake, 1, __ATOMIC_SEQ_CST);
-            futex_wake_all(&m->slot[w].wake);
+            bump_and_wake(&m->slot[w].wake);
         }
     }
     PyBuffer_Release(&view);
@@ -1000,8 +997,7 @@ static int out_flush(Out *o, RIn *in, Py_ssize_t n) {
             STORE(&in[i].ctl->tail, tail);
             if (LOAD(&in[i].ctl->writer_waiting)) {
                 STORE(&in[i].ctl->writer_waiting, 0);
-                __atomic_add_fetch(&in[i].ctl->tail_seq, 1, __ATOMIC_SEQ_CST);
-                futex_wake_all(&in[i].ctl->tail_seq);
+                bump_and_wake(&in[i].ctl->tail_seq);
             }
         }
     }
