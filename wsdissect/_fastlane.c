@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "_decode.h"
+#include "_inflate.h"
 #include "_shards.h"
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -448,7 +449,7 @@ typedef struct {
     PyObject *sink;                /* sink(row, connection record), in rows mode */
     Buf tmp, tmp2;                 /* a row's label and Info, being built */
     PyObject *s_ws_data, *s_websocket, *s_empty, *s_ack, *s_tcp, *s_ws_control;
-    PyObject *zlib_error, *decompressobj, *tail, *s_decompress, *s_unconsumed_tail, *s_eof;
+    InflateOut infl;               /* the message being inflated */
     PyObject *s_inflated_whole, *s_whole_message;
     /* stats mode: render/stats.py's StatsCollector.row done here for data and ACK rows */
     PyObject *acc, *conn_acc, *round6;     /* collector.acc, its _ConnAcc class, stats._r */
@@ -526,8 +527,7 @@ static void Lane_dealloc(Lane *self) {
                 Py_XDECREF(self->control[c][d][k]);
     Py_XDECREF(self->s_ws_data); Py_XDECREF(self->s_websocket); Py_XDECREF(self->s_empty);
     Py_XDECREF(self->s_ack); Py_XDECREF(self->s_tcp); Py_XDECREF(self->s_ws_control);
-    Py_XDECREF(self->zlib_error); Py_XDECREF(self->decompressobj); Py_XDECREF(self->tail);
-    Py_XDECREF(self->s_decompress); Py_XDECREF(self->s_unconsumed_tail); Py_XDECREF(self->s_eof);
+    PyMem_Free(self->infl.p);
     Py_XDECREF(self->s_inflated_whole); Py_XDECREF(self->s_whole_message);
     Py_XDECREF(self->acc); Py_XDECREF(self->conn_acc); Py_XDECREF(self->round6);
     Py_XDECREF(self->kind_names[1]); Py_XDECREF(self->kind_names[2]);
@@ -649,11 +649,6 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         || !(self->s_ack = PyUnicode_InternFromString("ack")) || !(self->s_tcp = PyUnicode_InternFromString("TCP"))
         || !(self->s_ws_control = PyUnicode_InternFromString("ws-control"))
         || !(self->s_empty = PyUnicode_FromString(""))
-        || !(self->zlib_error = spec_obj(spec, "zlib.error")) || !(self->decompressobj = spec_obj(spec, "decompressobj"))
-        || !(self->tail = PyBytes_FromStringAndSize("\x00\x00\xff\xff", 4))
-        || !(self->s_decompress = PyUnicode_InternFromString("decompress"))
-        || !(self->s_unconsumed_tail = PyUnicode_InternFromString("unconsumed_tail"))
-        || !(self->s_eof = PyUnicode_InternFromString("eof"))
         || !(self->s_inflated_whole = PyUnicode_InternFromString("_inflated_whole"))
         || !(self->s_whole_message = PyUnicode_InternFromString("_whole_message")))
         return -1;
@@ -1163,8 +1158,9 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
     if (pl->done && pl->compressed) {
         /* between messages an Inflater is neither capped nor in error (end_message); else: Python */
         PyObject *inf = GET(self, ws, WS_INFLATER);
-        if (!IS(self, inf, T_INF) || GET(self, inf, INF_CAPPED) != Py_False || GET(self, inf, INF_ERROR) != Py_None
-            || GET(self, inf, INF_D) == NULL)
+        PyObject *d = IS(self, inf, T_INF) ? GET(self, inf, INF_D) : NULL;
+        if (d == NULL || !inflate_check(d) || GET(self, inf, INF_CAPPED) != Py_False
+            || GET(self, inf, INF_ERROR) != Py_None)
             return 0;
     }
     if (pl->done && !pl->compressed && pl->d_opcode == 1) {
@@ -1916,123 +1912,76 @@ static int acc_sync_all(Lane *self, int detach) {
  * done to the Inflater's own slots and its zlib object, for a whole message.
  */
 
-/* Inflater._run: 0 done (*out: new ref), 1 zlib.error (the Inflater's `error` is set), -1 other error. */
-static int inf_run(Lane *self, PyObject *inf, PyObject *data, PyObject **out) {
+/* Inflater._run, its output appended to self->infl: 0 done; 1 zlib.error: the Inflater's `error` is set and
+ * this run's output dropped, as the exception drops it in Python; -1 other error. */
+static int inf_run(Lane *self, PyObject *inf, const unsigned char *data, Py_ssize_t len) {
     int ok = 1;
-    long long room = slot_i64(inf, OFF(self, INF_MAX_OUTPUT), &ok) - slot_i64(inf, OFF(self, INF_PRODUCED), &ok);
+    long long produced = slot_i64(inf, OFF(self, INF_PRODUCED), &ok);
+    long long room = slot_i64(inf, OFF(self, INF_MAX_OUTPUT), &ok) - produced;
     PyObject *d = GET(self, inf, INF_D);
-    if (!ok || d == NULL) {
+    if (!ok || d == NULL || !inflate_check(d)) {
         PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd Inflater");
         return -1;
     }
-    *out = NULL;
-    PyObject *o = NULL, *rest = NULL;
-    Py_INCREF(data);
+    InflateOut *out = &self->infl;
+    const Py_ssize_t mark = out->n;
+    PyObject *error = NULL, *rest = NULL;
+    int r;
     if (room > 0) {
-        PyObject *roomv = PyLong_FromLongLong(room);
-        if (roomv == NULL)
-            goto fail;
-        o = PyObject_CallMethodObjArgs(d, self->s_decompress, data, roomv, NULL);
-        Py_DECREF(roomv);
-        if (o == NULL)
-            goto fail;
-        if (!PyBytes_Check(o) || slot_set_i64(inf, OFF(self, INF_PRODUCED),
-                                              slot_i64(inf, OFF(self, INF_PRODUCED), &ok) + PyBytes_GET_SIZE(o)) < 0)
-            goto fail;
-        if (PyBytes_GET_SIZE(o) < room) {
-            Py_DECREF(data);
-            *out = o;
-            return 0;
-        }
-        rest = PyObject_GetAttr(d, self->s_unconsumed_tail);
-        if (rest == NULL)
-            goto fail;
-        Py_SETREF(data, rest);
-    } else
-        o = Py_NewRef(self->empty_bytes);
+        r = inflate_run(d, data, len, (Py_ssize_t)room, out, &error);
+        if (r != 0)
+            goto done;
+        Py_ssize_t got = out->n - mark;
+        if (slot_set_i64(inf, OFF(self, INF_PRODUCED), produced + got) < 0)
+            return -1;
+        if (got < room)
+            return 0;          /* zlib stopped for lack of input, so all of it was used */
+        rest = Py_NewRef(inflate_tail(d));     /* held: the call below replaces the stream's own */
+        data = (const unsigned char *)PyBytes_AS_STRING(rest);
+        len = PyBytes_GET_SIZE(rest);
+    }
     /* exactly at the cap: one more byte of output means the message is longer than the cap */
-    PyObject *one = PyLong_FromLong(1);
-    if (one == NULL)
-        goto fail;
-    PyObject *x = PyObject_CallMethodObjArgs(d, self->s_decompress, data, one, NULL);
-    Py_DECREF(one);
-    if (x == NULL)
-        goto fail;
-    if (PyBytes_Check(x) && PyBytes_GET_SIZE(x))
+    const Py_ssize_t before = out->n;
+    r = inflate_run(d, data, len, 1, out, &error);
+    Py_XDECREF(rest);
+    if (r == 0 && out->n > before) {
         slot_set(inf, OFF(self, INF_CAPPED), Py_NewRef(Py_True));
-    Py_DECREF(x);
-    Py_DECREF(data);
-    *out = o;
-    return 0;
-fail:
-    Py_XDECREF(o);
-    Py_DECREF(data);
-    if (!PyErr_ExceptionMatches(self->zlib_error))
-        return -1;
-    /* except zlib.error as exc: self.error = str(exc) */
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    PyObject *text = value ? PyObject_Str(value) : NULL;
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    if (text == NULL)
-        return -1;
-    slot_set(inf, OFF(self, INF_ERROR), text);
-    return 1;
+        out->n = before;
+    }
+done:
+    if (r == 1) {
+        out->n = mark;
+        slot_set(inf, OFF(self, INF_ERROR), error);   /* except zlib.error as exc: self.error = str(exc) */
+    }
+    return r;
 }
 
 /* Inflater.inflate(payload, final=True): the output (new ref), or NULL on error. */
 static PyObject *inf_inflate(Lane *self, PyObject *inf, PyObject *payload) {
-    PyObject *out = Py_NewRef(self->empty_bytes), *part = NULL;
-    if (PyBytes_GET_SIZE(payload)) {
-        int r = inf_run(self, inf, payload, &part);
-        if (r < 0) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        if (r == 1)
-            return out;
-        Py_SETREF(out, part);
-    }
-    if (GET(self, inf, INF_CAPPED) != Py_True) {
-        int r = inf_run(self, inf, self->tail, &part);
-        if (r < 0) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        if (r == 0) {
-            if (PyBytes_GET_SIZE(part)) {
-                PyBytes_Concat(&out, part);
-                Py_DECREF(part);
-                if (out == NULL)
-                    return NULL;
-            } else
-                Py_DECREF(part);
-        }
-    }
-    return out;
+    static const unsigned char sync_tail[4] = {0x00, 0x00, 0xff, 0xff};
+    int r = 0;
+    self->infl.n = 0;
+    if (PyBytes_GET_SIZE(payload))
+        r = inf_run(self, inf, (const unsigned char *)PyBytes_AS_STRING(payload), PyBytes_GET_SIZE(payload));
+    if (r == 0 && GET(self, inf, INF_CAPPED) != Py_True)
+        r = inf_run(self, inf, sync_tail, sizeof sync_tail);
+    if (r < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)self->infl.p, self->infl.n);
 }
 
 /* Inflater.end_message() after a message that inflated cleanly (complete, not capped, no error). */
 static int inf_end_message(Lane *self, PyObject *inf) {
     int ok = 1;
     PyObject *d = GET(self, inf, INF_D);
-    PyObject *eof = d ? PyObject_GetAttr(d, self->s_eof) : NULL;
-    if (eof == NULL)
+    if (d == NULL || !inflate_check(d)) {
+        PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd Inflater");
         return -1;
-    int at_eof = PyObject_IsTrue(eof);
-    Py_DECREF(eof);
-    if (at_eof < 0)
-        return -1;
-    if (GET(self, inf, INF_CONTEXT_TAKEOVER) != Py_True || at_eof) {
-        /* reset(): the sender starts a fresh window too */
-        PyObject *nd = PyObject_CallFunction(self->decompressobj, "i", -15);
-        if (nd == NULL)
-            return -1;
-        slot_set(inf, OFF(self, INF_D), nd);
-        if (slot_set_i64(inf, OFF(self, INF_HISTORY), 0) < 0)
+    }
+    if (GET(self, inf, INF_CONTEXT_TAKEOVER) != Py_True || inflate_eof(d)) {
+        /* reset(): the sender starts a fresh window too. The stream is emptied in place, which is what
+         * Inflater.reset's new stream would be. */
+        if (inflate_reset(d) < 0 || slot_set_i64(inf, OFF(self, INF_HISTORY), 0) < 0)
             return -1;
         slot_set(inf, OFF(self, INF_LOST), Py_NewRef(Py_False));
     } else {
@@ -3723,7 +3672,8 @@ PyMODINIT_FUNC PyInit__fastlane(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddObjectRef(m, "Lane", (PyObject *)&LaneType) < 0 || shards_add_to_module(m) < 0) {
+    if (PyModule_AddObjectRef(m, "Lane", (PyObject *)&LaneType) < 0 || shards_add_to_module(m) < 0
+        || inflate_add_to_module(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import os
-import zlib
 from typing import Callable, Iterator, Optional
 
 from . import analyzer as _analyzer
@@ -176,7 +175,6 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         "ConnState": _analyzer._ConnState, "Connection": model.Connection, "CaptureSummary": model.CaptureSummary,
         "WebSocketDirection": WebSocketDirection, "FrameParser": FrameParser, "Frame": model.Frame,
         "Message": model.Message, "Row": model.Row, "Inflater": Inflater,
-        "zlib.error": zlib.error, "decompressobj": zlib.decompressobj,
         "bytes.one": t["bytes.one"], "sep.list": t["sep.list"],
         "name.1": t["name.frame"].format(names=_opcode_word(1, t)),
         "name.2": t["name.frame"].format(names=_opcode_word(2, t)),
