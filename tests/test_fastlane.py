@@ -341,3 +341,71 @@ def test_entries_started_afresh_keep_what_the_lane_held(monkeypatch, tmp_path, c
     path.write_bytes(pcap_bytes([(1_700_000_000.0 + j * 0.001, f) for j, f in enumerate(frames)]))
     monkeypatch.setattr(fastlane, "ENTRIES_MAX", 4)
     assert_same([a.format(str(path)) for a in COMMANDS[command]])
+
+
+def _utf8_samples() -> list:
+    """Every lead byte with the continuation bytes at the edges of each range, behind ASCII runs of every length
+    up to 40 (the check skips ASCII 8 and 32 bytes at a time), and random text around them."""
+    import random
+    edges = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF]
+    rng = random.Random(11)
+    out = []
+    for lead in range(0x80, 0x100):
+        for a in edges:
+            for b in edges:
+                for c in (0x80, 0xBF, 0x41):
+                    seq = bytes([lead, a, b, c])
+                    out.append(b"x" * rng.randrange(41) + seq + b"y" * rng.randrange(9))
+                    out.append(seq[:rng.randrange(1, 4)])         # cut short at the end
+    alphabet = "aé€😀\x00\"\\z" * 3
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 90)))
+        data = bytearray(text.encode())
+        if data and rng.random() < 0.3:
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        out.append(bytes(data))
+    return out
+
+
+@needs_fastlane
+def test_utf8_check_agrees_with_pythons_decoder():
+    """The lane checks a text message's UTF-8 (and cuts it for JSON) without making a str: every sample must be
+    judged as bytes.decode('utf-8') judges it, and cut where str slicing cuts it."""
+    for data in _utf8_samples():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        for chars in {0, 1, 7, 8, 9, 33, len(data) // 2, len(data)}:
+            n, cut = _fastlane.utf8_check(data, chars)
+            if text is None:
+                assert n == -1, data
+            else:
+                assert n == len(text), data
+                assert data[:cut].decode("utf-8") == text[:chars], (data, chars)
+
+
+@needs_fastlane
+@pytest.mark.parametrize("command", ["read-json", "stats", "read"])
+def test_text_checked_without_a_str(tmp_path, command):
+    """JSON and stats take a text message's bytes, checked as UTF-8, where the timeline takes a str: text with
+    every width of character, invalid UTF-8 (a note, written by Python), and texts longer than the JSON cut with
+    a wide character across it, uncompressed and compressed."""
+    import zlib
+    from sessionbuild import Session, raw_frame
+    from wsdissect.model import C2S, S2C
+    from wsdissect.render.jsonl import JSON_DATA_LIMIT as DATA_LIMIT
+    texts = ["plain", "é€😀 mixed \"quoted\" \\ and \x01", "€" * (DATA_LIMIT // 3 + 5),
+             "a" * (DATA_LIMIT - 1) + "😀" + "b" * 10]
+    bad = [b"\xc0\xaf", b"ok \xed\xa0\x80 surrogate", b"\xf4\x90\x80\x80", b"cut \xe2\x82"]
+    s = Session()
+    s.websocket_handshake(extensions_offer="permessage-deflate", extensions="permessage-deflate")
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    for payload in [t.encode() for t in texts] + bad:
+        body = c.compress(payload) + c.flush(zlib.Z_SYNC_FLUSH)
+        for frame in (raw_frame(payload), raw_frame(body[:-4], rsv1=True)):
+            s.send(S2C, frame, pieces=range(1400, len(frame), 1400))
+    s.teardown()
+    path = tmp_path / "texts.pcap"
+    path.write_bytes(s.pcap())
+    assert_same([a.format(str(path)) for a in COMMANDS[command]])

@@ -176,6 +176,72 @@ static int put_escaped_str(Buf *b, PyObject *s) {
     return put_escaped(b, u, n);
 }
 
+/* The characters of s when it is UTF-8 as Python's strict decoder takes it (no overlong forms, no surrogates,
+ * nothing past U+10FFFF), else -1: a message's text is checked here, not made into a str, when nothing but its
+ * JSON line needs it. ASCII is skipped 8 bytes at a time. */
+static Py_ssize_t utf8_chars(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0, tails = 0;
+    while (i < n) {
+        const char *w = (const char *)s + i;
+        if (i + 32 <= n && !((load_le64(w) | load_le64(w + 8) | load_le64(w + 16) | load_le64(w + 24)) & HIGHS)) {
+            i += 32;
+            continue;
+        }
+        if (i + 8 <= n && !(load_le64(w) & HIGHS)) {
+            i += 8;
+            continue;
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int k;
+        unsigned lo = 0x80, hi = 0xBF;     /* the second byte's range */
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            if (c == 0xE0)
+                lo = 0xA0;                 /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F;                 /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            if (c == 0xF0)
+                lo = 0x90;                 /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F;                 /* past U+10FFFF */
+        } else
+            return -1;
+        if (n - i <= k || s[i + 1] < lo || s[i + 1] > hi)
+            return -1;
+        for (int j = 2; j <= k; j++)
+            if ((s[i + j] & 0xC0) != 0x80)
+                return -1;
+        tails += k;
+        i += k + 1;
+    }
+    return n - tails;
+}
+
+/* The bytes of the first `chars` characters of valid UTF-8 s (all n if it has no more). A character starts at
+ * every byte but a continuation byte (10xxxxxx); they are counted 8 bytes at a time while far from the end. */
+static Py_ssize_t utf8_prefix(const unsigned char *s, Py_ssize_t n, Py_ssize_t chars) {
+    Py_ssize_t i = 0;
+    while (i + 8 <= n && chars >= 8) {
+        uint64_t x = load_le64((const char *)s + i);
+        uint64_t tails = (x & ~(x << 1) & HIGHS) >> 7;         /* 1 in each byte that continues a character */
+        chars -= 8 - (Py_ssize_t)((tails * ONES) >> 56);       /* the bytes' sum, in the top byte */
+        i += 8;
+    }
+    /* i may be inside a character counted already: its continuation bytes are not counted again */
+    for (; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80 && chars-- == 0)
+            return i;
+    return n;
+}
+
 static int put_bytes_obj(Buf *b, PyObject *bytes) {
     return put(b, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes));
 }
@@ -942,6 +1008,9 @@ done:
  * The WebSocket bytes of the packet: a plan made without changing anything, carried out once the whole packet
  * is known to be the lane's.
  */
+/* The view takes each message as a model.Message (a Row lists it): JSON lines and stats need only its bytes. */
+static inline int objects(const Lane *self) { return self->rows && self->acc == NULL; }
+
 typedef struct {
     int fin, rsv, opcode, masked, header_len;
     long long length;
@@ -962,7 +1031,10 @@ typedef struct {
     int d_fin, d_rsv, d_opcode, d_masked, d_header_len;
     long long d_length, d_first_no;
     PyObject *d_key;               /* mask key bytes or None (new ref) */
-    PyObject *mdata, *mtext;       /* a compressed message inflated here: its data and text (new refs) */
+    PyObject *mdata, *mtext;       /* a compressed message inflated here: its data and text (new refs), when
+                                    * the view takes objects (see `objects`) */
+    int inflated;                  /* a compressed message inflated here: its bytes are self->infl */
+    int text_ok;                   /* uncompressed text checked as UTF-8, no str made (pl->text NULL) */
     int control;                   /* it is a Ping or a Pong (no message) */
     /* a frame that starts here and ends in a later packet */
     int start;
@@ -1163,7 +1235,11 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
             || GET(self, inf, INF_ERROR) != Py_None)
             return 0;
     }
-    if (pl->done && !pl->compressed && pl->d_opcode == 1) {
+    if (pl->done && !pl->compressed && pl->d_opcode == 1 && !objects(self)) {
+        if (utf8_chars((const unsigned char *)PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload)) < 0)
+            return 0;              /* invalid UTF-8: a note (Python) */
+        pl->text_ok = 1;
+    } else if (pl->done && !pl->compressed && pl->d_opcode == 1) {
         pl->text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload), "strict");
         if (pl->text == NULL) {
             if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
@@ -1236,10 +1312,10 @@ static int put_detail(Lane *self, Buf *b, long long length, int compressed, long
     return 0;
 }
 
-/* One message's JSON line (without its newline). text: str or None/NULL; data: bytes. */
+/* One message's JSON line (without its newline): p, n its bytes; text: 1 when they are its (UTF-8) text. */
 static int put_message(Lane *self, Buf *b, Entry *en, int opcode, long long frames, long long first_no,
-                       long long last_no, int compressed, long long length, long long wire, PyObject *data,
-                       PyObject *text, int truncated) {
+                       long long last_no, int compressed, long long length, long long wire, const char *p,
+                       Py_ssize_t n, int text, int truncated) {
     if (PUTS(b, "{\"type\":\"message\",\"conn\":") < 0 || put_i64(b, en->cid) < 0
         || PUTS(b, ",\"dir\":\"") < 0 || put_escaped_str(b, en->dir) < 0 || PUTS(b, "\",\"opcode\":") < 0
         || put_i64(b, opcode) < 0 || PUTS(b, ",\"opcode_name\":\"") < 0
@@ -1249,27 +1325,19 @@ static int put_message(Lane *self, Buf *b, Entry *en, int opcode, long long fram
         || PUTS(b, ",\"compressed\":") < 0 || put_bool(b, compressed) < 0 || PUTS(b, ",\"length\":") < 0
         || put_i64(b, length) < 0 || PUTS(b, ",\"wire_length\":") < 0 || put_i64(b, wire) < 0)
         return -1;
-    if (text != NULL && text != Py_None) {
-        PyObject *cut = NULL;
-        if (PyUnicode_GET_LENGTH(text) > JSON_DATA_LIMIT) {
-            cut = PyUnicode_Substring(text, 0, JSON_DATA_LIMIT);
-            if (cut == NULL)
-                return -1;
-            text = cut;
+    if (text) {
+        /* cut at JSON_DATA_LIMIT characters, as render/jsonl.py cuts the str (never more characters than bytes) */
+        Py_ssize_t keep = n > JSON_DATA_LIMIT ? utf8_prefix((const unsigned char *)p, n, JSON_DATA_LIMIT) : n;
+        if (keep < n)
             truncated = 1;
-        }
-        int r = PUTS(b, ",\"text\":\"") < 0 || put_escaped_str(b, text) < 0 || PUTS(b, "\"") < 0;
-        Py_XDECREF(cut);
-        if (r)
+        if (PUTS(b, ",\"text\":\"") < 0 || put_escaped(b, p, keep) < 0 || PUTS(b, "\"") < 0)
             return -1;
     } else {
-        Py_ssize_t n = PyBytes_GET_SIZE(data);
         if (n > JSON_DATA_LIMIT) {
             n = JSON_DATA_LIMIT;
             truncated = 1;
         }
-        if (PUTS(b, ",\"data_b64\":\"") < 0 || put_b64(b, (const unsigned char *)PyBytes_AS_STRING(data), n) < 0
-            || PUTS(b, "\"") < 0)
+        if (PUTS(b, ",\"data_b64\":\"") < 0 || put_b64(b, (const unsigned char *)p, n) < 0 || PUTS(b, "\"") < 0)
             return -1;
     }
     return PUTS(b, ",\"truncated\":") < 0 || put_bool(b, truncated) < 0 || PUTS(b, "}") < 0 ? -1 : 0;
@@ -1956,8 +2024,8 @@ done:
     return r;
 }
 
-/* Inflater.inflate(payload, final=True): the output (new ref), or NULL on error. */
-static PyObject *inf_inflate(Lane *self, PyObject *inf, PyObject *payload) {
+/* Inflater.inflate(payload, final=True), its output left in self->infl: 0, or -1 on error. */
+static int inf_inflate(Lane *self, PyObject *inf, PyObject *payload) {
     static const unsigned char sync_tail[4] = {0x00, 0x00, 0xff, 0xff};
     int r = 0;
     self->infl.n = 0;
@@ -1965,9 +2033,7 @@ static PyObject *inf_inflate(Lane *self, PyObject *inf, PyObject *payload) {
         r = inf_run(self, inf, (const unsigned char *)PyBytes_AS_STRING(payload), PyBytes_GET_SIZE(payload));
     if (r == 0 && GET(self, inf, INF_CAPPED) != Py_True)
         r = inf_run(self, inf, sync_tail, sizeof sync_tail);
-    if (r < 0)
-        return NULL;
-    return PyBytes_FromStringAndSize((const char *)self->infl.p, self->infl.n);
+    return r < 0 ? -1 : 0;
 }
 
 /* Inflater.end_message() after a message that inflated cleanly (complete, not capped, no error). */
@@ -2267,22 +2333,29 @@ static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject
         return -1;
     if (pl->control)
         return 0;
-    if (pl->compressed && pl->mdata != NULL) {
-        if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 1, m_length, m_wire, pl->mdata, pl->mtext,
-                        0) < 0)
+    if (pl->inflated) {
+        if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 1, m_length, m_wire,
+                        (const char *)self->infl.p, self->infl.n, pl->d_opcode == 1, 0) < 0)
             return -1;
     } else if (pl->compressed) {
+        /* finished by the Python code: its Message */
         PyObject *mdata = GET(self, msg, MS_DATA), *mtext = GET(self, msg, MS_TEXT);
         long long first_no = slot_i64(msg, OFF(self, MS_FIRST_NO), &ok);
         if (mdata == NULL || !PyBytes_Check(mdata) || mtext == NULL || !ok) {
             PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd message");
             return -1;
         }
-        if (put_message(self, b, en, pl->d_opcode, m_frames, first_no, no, m_compressed, m_length, m_wire, mdata,
-                        mtext, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
+        const char *p = PyBytes_AS_STRING(mdata);
+        Py_ssize_t n = PyBytes_GET_SIZE(mdata);
+        int text = mtext != Py_None;
+        if (text && (p = PyUnicode_AsUTF8AndSize(mtext, &n)) == NULL)
             return -1;
-    } else if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 0, m_length, m_wire, pl->payload,
-                           pl->text, 0) < 0)
+        if (put_message(self, b, en, pl->d_opcode, m_frames, first_no, no, m_compressed, m_length, m_wire, p, n,
+                        text, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
+            return -1;
+    } else if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 0, m_length, m_wire,
+                           PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload),
+                           pl->text_ok || pl->text != NULL, 0) < 0)
         return -1;
     if (PUTS(b, "\n") < 0)
         return -1;
@@ -2525,7 +2598,7 @@ static FrameFacts *frame_facts(FrameFacts *f, Plan *pl, long long m_length, int 
     f->truncated = 0;
     f->text = pl->mtext;
     f->data = pl->mdata;
-    if (m_compressed && pl->mdata == NULL)
+    if (m_compressed && !pl->inflated)
         f->opcode = 0;             /* finished by the Python code (a note): the printer's */
     return f;
 }
@@ -3122,7 +3195,7 @@ tcp_done:
             cc->rec_frames[en->d]++;
         else if (dict_add(GET(self, en->rec, REC_FRAMES), en->dir, 1) < 0)
             goto out;
-        if (frame_obj == NULL && (pl.compressed || (self->rows && (self->acc == NULL || pl.control)))) {
+        if (frame_obj == NULL && self->rows && (self->acc == NULL || pl.control)) {
             /* the Frame FrameParser._header would have made of a frame whole in this packet */
             frame_obj = new_frame(self, noobj, pl.d_first_no, en, pl.d_fin, pl.d_rsv, pl.d_opcode, pl.d_masked,
                                   pl.d_key, pl.d_length, pl.d_header_len, pl.payload);
@@ -3138,24 +3211,25 @@ tcp_done:
              * a note (not inflated cleanly, or not UTF-8) is finished by the Python code from that point. */
             PyObject *inf = GET(self, ws, WS_INFLATER);
             int context_missing = GET(self, inf, INF_LOST) == Py_True;
-            PyObject *data = inf_inflate(self, inf, pl.payload);
-            if (data == NULL)
+            if (inf_inflate(self, inf, pl.payload) < 0)
                 goto out;
+            const unsigned char *mp = self->infl.p;
+            const Py_ssize_t mn = self->infl.n;
+            PyObject *data = NULL;         /* the message's bytes as an object, when something takes one */
             PyObject *finish = NULL;       /* the Python method that finishes the message */
             if (GET(self, inf, INF_CAPPED) == Py_True || GET(self, inf, INF_ERROR) != Py_None)
                 finish = self->s_inflated_whole;
             else {
-                if (inf_end_message(self, inf) < 0) {
-                    Py_DECREF(data);
+                if (inf_end_message(self, inf) < 0)
                     goto out;
-                }
-                if (pl.d_opcode == 1) {
-                    pl.mtext = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), "strict");
+                if (pl.d_opcode == 1 && !objects(self)) {
+                    if (utf8_chars(mp, mn) < 0)
+                        finish = self->s_whole_message;
+                } else if (pl.d_opcode == 1) {
+                    pl.mtext = PyUnicode_DecodeUTF8((const char *)mp, mn, "strict");
                     if (pl.mtext == NULL) {
-                        if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-                            Py_DECREF(data);
+                        if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
                             goto out;
-                        }
                         PyErr_Clear();
                         finish = self->s_whole_message;
                     }
@@ -3163,22 +3237,24 @@ tcp_done:
             }
             if (finish == NULL) {
                 /* WebSocketDirection._whole_message */
-                if (slot_set_i64(ws, OFF(self, WS_MESSAGES), slot_i64(ws, OFF(self, WS_MESSAGES), &ok) + 1) < 0) {
-                    Py_DECREF(data);
+                if (slot_set_i64(ws, OFF(self, WS_MESSAGES), slot_i64(ws, OFF(self, WS_MESSAGES), &ok) + 1) < 0)
                     goto out;
-                }
-                pl.mdata = data;
-                m_length = PyBytes_GET_SIZE(data);
+                pl.inflated = 1;
+                m_length = mn;
                 m_wire = pl.d_length;
                 m_compressed = 1;
-                if (self->rows && self->acc == NULL) {
-                    msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, m_wire, 1, data,
+                if (objects(self)) {
+                    if ((pl.mdata = PyBytes_FromStringAndSize((const char *)mp, mn)) == NULL)
+                        goto out;
+                    msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, m_wire, 1, pl.mdata,
                                       pl.mtext);
                     if (msg == NULL)
                         goto out;
                 }
                 goto message_done;
             }
+            if ((data = PyBytes_FromStringAndSize((const char *)mp, mn)) == NULL)
+                goto out;
             if (frame_obj == NULL) {
                 frame_obj = new_frame(self, noobj, pl.d_first_no, en, pl.d_fin, pl.d_rsv, pl.d_opcode, pl.d_masked,
                                       pl.d_key, pl.d_length, pl.d_header_len, pl.payload);
@@ -3660,9 +3736,27 @@ static PyTypeObject LaneType = {
     .tp_doc = "Lane(spec): the C fast lane of `read --json` (see wsdissect/fastlane.py).",
 };
 
+/* utf8_check(data, chars) -> (characters or -1 when not UTF-8, bytes of the first `chars` characters): the
+ * lane's text check and JSON cut, for tests/test_fastlane.py to hold against Python's own decoder. */
+static PyObject *utf8_check(PyObject *mod, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t chars;
+    if (!PyArg_ParseTuple(args, "y*n:utf8_check", &data, &chars))
+        return NULL;
+    Py_ssize_t n = utf8_chars(data.buf, data.len);
+    Py_ssize_t cut = n < 0 ? -1 : utf8_prefix(data.buf, data.len, chars);
+    PyBuffer_Release(&data);
+    return Py_BuildValue("nn", n, cut);
+}
+
+static PyMethodDef module_functions[] = {
+    {"utf8_check", utf8_check, METH_VARARGS, "The lane's UTF-8 check and cut (for tests)."},
+    {NULL},
+};
+
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastlane",
                                     "The common packet of a busy capture, analysed and written as JSON in C.", -1,
-                                    NULL};
+                                    module_functions};
 
 PyMODINIT_FUNC PyInit__fastlane(void) {
     b64_pairs_init();
