@@ -3433,9 +3433,51 @@ static int shard_check(Lane *self, Packet *k, const Seg *s) {
     return 0;
 }
 
+/* A release turn (Analyzer._release at packet `no`): the numbers of the connections Tracker.release(no) will look
+ * at go back to the Python objects, and only theirs. It pops the heap's entries queued at most linger_packets
+ * before `no` (pushing one back at its connection's last packet, which it reads); a heap keeps every such entry
+ * beneath one such, so a walk from the root that stops at later ones finds them all. (Writing back every open
+ * connection at each turn was 4 % of a busy capture's time: one turn in 256 packets, hundreds of connections.) */
+static int sync_releasable(Lane *self, long long no) {
+    if (!PyList_Check(self->finished))
+        return 0;
+    PyObject *lv = PyObject_GetAttr(self->tracker, self->s_linger);
+    if (lv == NULL)
+        return -1;
+    long long linger = PyLong_CheckExact(lv) ? PyLong_AsLongLong(lv) : 0;
+    Py_DECREF(lv);
+    if (linger == -1 && PyErr_Occurred())
+        return -1;
+    Py_ssize_t size = PyList_GET_SIZE(self->finished), todo[64], top = 0;
+    if (size)
+        todo[top++] = 0;
+    while (top) {
+        Py_ssize_t i = todo[--top];
+        PyObject *item = PyList_GET_ITEM(self->finished, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3 || !PyLong_CheckExact(PyTuple_GET_ITEM(item, 0)))
+            return conn_sync_all(self, 0) < 0 || acc_sync_all(self, 0) < 0 ? -1 : 0;     /* not ours to read */
+        long long queued_no = PyLong_AsLongLong(PyTuple_GET_ITEM(item, 0));
+        if (queued_no == -1 && PyErr_Occurred())
+            return -1;
+        if (queued_no > no - linger)
+            continue;
+        PyObject *conn = PyTuple_GET_ITEM(item, 2), *c = IS(self, conn, T_TC) ? GET(self, conn, TC_LANE) : NULL;
+        if (c != NULL && Py_TYPE(c) == &ConnCacheType && conn_sync(self, conn, (ConnCache *)c) < 0)
+            return -1;
+        if (self->acc != NULL && acc_sync_cid(self, PyTuple_GET_ITEM(item, 1)) < 0)
+            return -1;
+        /* children 2i+1, 2i+2; the stack holds at most one pending sibling per level (depth < 63) */
+        for (Py_ssize_t child = 2 * i + 2; child >= 2 * i + 1; child--)
+            if (child < size)
+                todo[top++] = child;
+    }
+    return 0;
+}
+
 /* A packet goes to the Python path: what the lane keeps in C (the summary's counts, its connection's TCP numbers,
  * its stats) goes back to the Python objects first; everything when the Python code may finish other connections
- * (an opening at the --max-connections cap, a release turn) or the C decoder cannot tell whose the packet is. */
+ * (an opening at the --max-connections cap) or the C decoder cannot tell whose the packet is; at a release turn,
+ * the connections the release looks at (sync_releasable). */
 static int decline_sync(Lane *self, Packet *k, const Seg *s) {
     if (self->cache && sum_sync(self) < 0)
         return -1;
@@ -3446,8 +3488,10 @@ static int decline_sync(Lane *self, Packet *k, const Seg *s) {
     Py_XDECREF(mo);
     if (max_open == -1 && PyErr_Occurred())
         return -1;
-    if (max_open < 0 || PyDict_GET_SIZE(self->conns) >= max_open || !(k->no & 255) || s == NULL)
+    if (max_open < 0 || PyDict_GET_SIZE(self->conns) >= max_open || s == NULL)
         return conn_sync_all(self, 0) < 0 || acc_sync_all(self, 0) < 0 ? -1 : 0;
+    if (!(k->no & 255) && sync_releasable(self, k->no) < 0)
+        return -1;
     for (int r = 0; r < 2; r++) {
         PyObject *binkey = seg_binkey(s, r);
         if (binkey == NULL)
