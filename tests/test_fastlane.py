@@ -396,7 +396,7 @@ def test_text_checked_without_a_str(tmp_path, command):
     from wsdissect.model import C2S, S2C
     from wsdissect.render.jsonl import JSON_DATA_LIMIT as DATA_LIMIT
     texts = ["plain", "é€😀 mixed \"quoted\" \\ and \x01", "€" * (DATA_LIMIT // 3 + 5),
-             "a" * (DATA_LIMIT - 1) + "😀" + "b" * 10]
+             "a" * (DATA_LIMIT - 1) + "😀" + "b" * 10, "z" * (DATA_LIMIT + 100)]
     bad = [b"\xc0\xaf", b"ok \xed\xa0\x80 surrogate", b"\xf4\x90\x80\x80", b"cut \xe2\x82"]
     s = Session()
     s.websocket_handshake(extensions_offer="permessage-deflate", extensions="permessage-deflate")

@@ -1035,6 +1035,7 @@ typedef struct {
                                     * the view takes objects (see `objects`) */
     int inflated;                  /* a compressed message inflated here: its bytes are self->infl */
     int text_ok;                   /* uncompressed text checked as UTF-8, no str made (pl->text NULL) */
+    Py_ssize_t chars;              /* characters of a text checked here (text_ok, or inflated here) */
     int control;                   /* it is a Ping or a Pong (no message) */
     /* a frame that starts here and ends in a later packet */
     int start;
@@ -1236,7 +1237,8 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
             return 0;
     }
     if (pl->done && !pl->compressed && pl->d_opcode == 1 && !objects(self)) {
-        if (utf8_chars((const unsigned char *)PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload)) < 0)
+        pl->chars = utf8_chars((const unsigned char *)PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload));
+        if (pl->chars < 0)
             return 0;              /* invalid UTF-8: a note (Python) */
         pl->text_ok = 1;
     } else if (pl->done && !pl->compressed && pl->d_opcode == 1) {
@@ -1312,10 +1314,11 @@ static int put_detail(Lane *self, Buf *b, long long length, int compressed, long
     return 0;
 }
 
-/* One message's JSON line (without its newline): p, n its bytes; text: 1 when they are its (UTF-8) text. */
+/* One message's JSON line (without its newline): p, n its bytes; text: 1 when they are its (UTF-8) text, of
+ * `chars` characters (-1: not counted). */
 static int put_message(Lane *self, Buf *b, Entry *en, int opcode, long long frames, long long first_no,
                        long long last_no, int compressed, long long length, long long wire, const char *p,
-                       Py_ssize_t n, int text, int truncated) {
+                       Py_ssize_t n, int text, Py_ssize_t chars, int truncated) {
     if (PUTS(b, "{\"type\":\"message\",\"conn\":") < 0 || put_i64(b, en->cid) < 0
         || PUTS(b, ",\"dir\":\"") < 0 || put_escaped_str(b, en->dir) < 0 || PUTS(b, "\",\"opcode\":") < 0
         || put_i64(b, opcode) < 0 || PUTS(b, ",\"opcode_name\":\"") < 0
@@ -1327,7 +1330,11 @@ static int put_message(Lane *self, Buf *b, Entry *en, int opcode, long long fram
         return -1;
     if (text) {
         /* cut at JSON_DATA_LIMIT characters, as render/jsonl.py cuts the str (never more characters than bytes) */
-        Py_ssize_t keep = n > JSON_DATA_LIMIT ? utf8_prefix((const unsigned char *)p, n, JSON_DATA_LIMIT) : n;
+        Py_ssize_t keep = n;
+        if (n > JSON_DATA_LIMIT && chars == n)
+            keep = JSON_DATA_LIMIT;                    /* ASCII */
+        else if (n > JSON_DATA_LIMIT && (chars < 0 || chars > JSON_DATA_LIMIT))
+            keep = utf8_prefix((const unsigned char *)p, n, JSON_DATA_LIMIT);
         if (keep < n)
             truncated = 1;
         if (PUTS(b, ",\"text\":\"") < 0 || put_escaped(b, p, keep) < 0 || PUTS(b, "\"") < 0)
@@ -2335,7 +2342,7 @@ static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject
         return 0;
     if (pl->inflated) {
         if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 1, m_length, m_wire,
-                        (const char *)self->infl.p, self->infl.n, pl->d_opcode == 1, 0) < 0)
+                        (const char *)self->infl.p, self->infl.n, pl->d_opcode == 1, pl->chars, 0) < 0)
             return -1;
     } else if (pl->compressed) {
         /* finished by the Python code: its Message */
@@ -2351,11 +2358,12 @@ static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject
         if (text && (p = PyUnicode_AsUTF8AndSize(mtext, &n)) == NULL)
             return -1;
         if (put_message(self, b, en, pl->d_opcode, m_frames, first_no, no, m_compressed, m_length, m_wire, p, n,
-                        text, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
+                        text, text ? PyUnicode_GET_LENGTH(mtext) : -1, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
             return -1;
     } else if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 0, m_length, m_wire,
                            PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload),
-                           pl->text_ok || pl->text != NULL, 0) < 0)
+                           pl->text_ok || pl->text != NULL,
+                           pl->text_ok ? pl->chars : pl->text != NULL ? PyUnicode_GET_LENGTH(pl->text) : -1, 0) < 0)
         return -1;
     if (PUTS(b, "\n") < 0)
         return -1;
@@ -3223,7 +3231,7 @@ tcp_done:
                 if (inf_end_message(self, inf) < 0)
                     goto out;
                 if (pl.d_opcode == 1 && !objects(self)) {
-                    if (utf8_chars(mp, mn) < 0)
+                    if ((pl.chars = utf8_chars(mp, mn)) < 0)
                         finish = self->s_whole_message;
                 } else if (pl.d_opcode == 1) {
                     pl.mtext = PyUnicode_DecodeUTF8((const char *)mp, mn, "strict");
