@@ -409,3 +409,34 @@ def test_text_checked_without_a_str(tmp_path, command):
     path = tmp_path / "texts.pcap"
     path.write_bytes(s.pcap())
     assert_same([a.format(str(path)) for a in COMMANDS[command]])
+
+
+@needs_fastlane
+@pytest.mark.parametrize("command", ["read-json", "stats", "read"])
+def test_open_connections_end_in_order_of_last_activity(tmp_path, command):
+    """Tracker.conns is kept in the order of the connections' last packets (the least recently active is the
+    one --max-connections evicts, and Analyzer.finish ends them in that order); the lane does not move a
+    connection at each packet it takes but puts conns in order before either reads it. Here three connections
+    open in turn, then trade messages in another order (the lane's packets), and the capture ends with all
+    three open, each with a message cut short, so the end notes come in conns' order."""
+    from pcapbuild import pcap_bytes
+    from sessionbuild import C2S, S2C, Session, raw_frame
+    sessions = [Session(client=("10.0.0.1", 50000 + i), server=("10.0.0.2", 80)) for i in range(3)]
+    order = []
+
+    def play(s, step) -> None:
+        n = len(s.items)
+        step()
+        order.extend((s, i) for i in range(n, len(s.items)))
+    for s in sessions:
+        play(s, s.websocket_handshake)
+    for who in (2, 0, 1, 2, 0):
+        s = sessions[who]
+        play(s, lambda: s.send(S2C, raw_frame(b"news %d" % who)))
+        play(s, lambda: s.send(C2S, raw_frame(b"ok", mask=b"abcd")))
+    for who in (1, 0, 2):
+        s = sessions[who]
+        play(s, lambda: s.send(S2C, raw_frame(b"cut short")[:-3], ack=False))
+    path = tmp_path / "open.pcap"
+    path.write_bytes(pcap_bytes([(1_700_000_000.0 + j * 0.001, s.items[i][1]) for j, (s, i) in enumerate(order)]))
+    assert_same([a.format(str(path)) for a in COMMANDS[command]])
