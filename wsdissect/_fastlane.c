@@ -2880,6 +2880,16 @@ static PyObject *seg_binkey(const Seg *s, int reverse) {
     return PyBytes_FromStringAndSize((const char *)kb, 2 * al + 4);
 }
 
+/* *out = Tracker.linger_packets (0 if it is not an int). */
+static int tracker_linger(Lane *self, long long *out) {
+    PyObject *lv = PyObject_GetAttr(self->tracker, self->s_linger);
+    if (lv == NULL)
+        return -1;
+    *out = PyLong_CheckExact(lv) ? PyLong_AsLongLong(lv) : 0;
+    Py_DECREF(lv);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 /* 1 when Tracker.release(no) would do nothing: no done connection, or the first one in its heap was queued less
  * than linger_packets before `no` (every other was queued later, and saw its last packet no earlier than when it
  * was queued); 0 when release() would look at one (that packet is left to Python); -1 on error. Busy captures
@@ -2897,12 +2907,8 @@ static int release_idle(Lane *self, long long no) {
     long long queued_no = PyLong_AsLongLong(PyTuple_GET_ITEM(head, 0));
     if (queued_no == -1 && PyErr_Occurred())
         return -1;
-    PyObject *lv = PyObject_GetAttr(self->tracker, self->s_linger);
-    if (lv == NULL)
-        return -1;
-    long long linger = PyLong_CheckExact(lv) ? PyLong_AsLongLong(lv) : 0;
-    Py_DECREF(lv);
-    if (linger == -1 && PyErr_Occurred())
+    long long linger;
+    if (tracker_linger(self, &linger) < 0)
         return -1;
     return queued_no > no - linger;
 }
@@ -3536,12 +3542,8 @@ done:
 static int sync_releasable(Lane *self, long long no) {
     if (!PyList_Check(self->finished))
         return 0;
-    PyObject *lv = PyObject_GetAttr(self->tracker, self->s_linger);
-    if (lv == NULL)
-        return -1;
-    long long linger = PyLong_CheckExact(lv) ? PyLong_AsLongLong(lv) : 0;
-    Py_DECREF(lv);
-    if (linger == -1 && PyErr_Occurred())
+    long long linger;
+    if (tracker_linger(self, &linger) < 0)
         return -1;
     Py_ssize_t size = PyList_GET_SIZE(self->finished), todo[64], top = 0;
     if (size)
