@@ -8,7 +8,8 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension("wsdissect._fastlane", ["wsdissect/_fastlane.c", "wsdissect/_shards.c", "wsdissect/_inflate.c"],
-                  optional=True, depends=["wsdissect/_decode.h", "wsdissect/_shards.h", "wsdissect/_inflate.h"],
+                  optional=True,
+                  depends=["wsdissect/_buf.h", "wsdissect/_decode.h", "wsdissect/_shards.h", "wsdissect/_inflate.h"],
                   libraries=["z"], extra_compile_args=["-O2"]),
     ],
 )

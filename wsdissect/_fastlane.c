@@ -34,34 +34,14 @@
 #include <emmintrin.h>
 #endif
 
+#include "_buf.h"
 #include "_decode.h"
 #include "_inflate.h"
 #include "_shards.h"
 
 /* ------------------------------------------------------------------------------------------------------------
- * Output buffer
+ * Output buffer (Buf and buf_reserve: _buf.h)
  */
-typedef struct {
-    char *p;
-    Py_ssize_t n, cap;
-} Buf;
-
-static int buf_reserve(Buf *b, Py_ssize_t extra) {
-    if (b->n + extra <= b->cap)
-        return 0;
-    Py_ssize_t cap = b->cap ? b->cap : 1 << 16;
-    while (cap < b->n + extra)
-        cap *= 2;
-    char *p = PyMem_Realloc(b->p, cap);
-    if (p == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
 static inline int put(Buf *b, const char *s, Py_ssize_t n) {
     if (buf_reserve(b, n) < 0)
         return -1;
@@ -546,7 +526,7 @@ typedef struct {
     PyObject *sink;                /* sink(row, connection record), in rows mode */
     Buf tmp, tmp2;                 /* a row's label and Info, being built */
     PyObject *s_ws_data, *s_websocket, *s_empty, *s_ack, *s_tcp, *s_ws_control;
-    InflateOut infl;               /* the message being inflated */
+    Buf infl;                      /* the message being inflated */
     PyObject *s_inflated_whole, *s_whole_message;
     /* stats mode: render/stats.py's StatsCollector.row done here for data and ACK rows */
     PyObject *acc, *conn_acc, *round6;     /* collector.acc, its _ConnAcc class, stats._r */
@@ -2029,7 +2009,7 @@ static int inf_run(Lane *self, PyObject *inf, const unsigned char *data, Py_ssiz
         PyErr_SetString(PyExc_RuntimeError, "fast lane: an odd Inflater");
         return -1;
     }
-    InflateOut *out = &self->infl;
+    Buf *out = &self->infl;
     const Py_ssize_t mark = out->n;
     PyObject *error = NULL, *rest = NULL;
     int r;
@@ -2373,7 +2353,7 @@ static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject
         return 0;
     if (pl->inflated) {
         if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 1, m_length, m_wire,
-                        (const char *)self->infl.p, self->infl.n, pl->d_opcode == 1, pl->chars, 0) < 0)
+                        self->infl.p, self->infl.n, pl->d_opcode == 1, pl->chars, 0) < 0)
             return -1;
     } else if (pl->compressed) {
         /* finished by the Python code: its Message */
@@ -3251,7 +3231,7 @@ tcp_done:
             int context_missing = GET(self, inf, INF_LOST) == Py_True;
             if (inf_inflate(self, inf, pl.payload) < 0)
                 goto out;
-            const unsigned char *mp = self->infl.p;
+            const unsigned char *mp = (const unsigned char *)self->infl.p;
             const Py_ssize_t mn = self->infl.n;
             PyObject *data = NULL;         /* the message's bytes as an object, when something takes one */
             PyObject *finish = NULL;       /* the Python method that finishes the message */

@@ -87,28 +87,6 @@ int inflate_reset(PyObject *dec) {
     return self->unconsumed_tail && self->unused_data ? 0 : -1;
 }
 
-/* Room for at least `want` more bytes (want >= 1). */
-static int out_grow(InflateOut *out, Py_ssize_t want) {
-    if (out->cap - out->n >= want)
-        return 0;
-    Py_ssize_t cap = out->cap ? out->cap : 1 << 16;
-    while (cap - out->n < want) {
-        if (cap > PY_SSIZE_T_MAX / 2) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        cap *= 2;
-    }
-    unsigned char *p = PyMem_Realloc(out->p, cap);
-    if (p == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    out->p = p;
-    out->cap = cap;
-    return 0;
-}
-
 /* What zlib's Decompress.save_unconsumed_input does: after the stream's end the rest is unused_data; else the
  * input a full output left over is unconsumed_tail (emptied once a call uses all its input). Quirk kept: when
  * the stream ends while unconsumed_tail holds something, the rest goes to both. */
@@ -135,7 +113,7 @@ static int save_rest(Decompressor *self, const unsigned char *data, Py_ssize_t l
 }
 
 int inflate_run(PyObject *dec, const unsigned char *data, Py_ssize_t len, Py_ssize_t max_length,
-                InflateOut *out, PyObject **error) {
+                Buf *out, PyObject **error) {
     Decompressor *self = (Decompressor *)dec;
     *error = NULL;
     if (!self->ready && start(self) < 0)
@@ -160,9 +138,9 @@ int inflate_run(PyObject *dec, const unsigned char *data, Py_ssize_t len, Py_ssi
                 want = max_length - made;
             if (want > (Py_ssize_t)UINT_MAX)
                 want = UINT_MAX;
-            if (out_grow(out, want) < 0)
+            if (buf_reserve(out, want) < 0)
                 return -1;
-            self->zst.next_out = out->p + out->n;
+            self->zst.next_out = (Bytef *)out->p + out->n;
             self->zst.avail_out = (uInt)want;
             err = inflate(&self->zst, Z_SYNC_FLUSH);
             out->n += want - self->zst.avail_out;
@@ -222,12 +200,12 @@ static PyObject *Decompressor_decompress(Decompressor *self, PyObject *args, PyO
         PyErr_SetString(PyExc_ValueError, "max_length must be non-negative");
         return NULL;
     }
-    InflateOut out = {NULL, 0, 0};
+    Buf out = {NULL, 0, 0};
     PyObject *error, *result = NULL;
     int r = inflate_run((PyObject *)self, data.buf, data.len, max_length, &out, &error);
     PyBuffer_Release(&data);
     if (r == 0)
-        result = PyBytes_FromStringAndSize((const char *)out.p, out.n);
+        result = PyBytes_FromStringAndSize(out.p, out.n);
     else if (r == 1) {
         PyErr_SetObject(zlib_error_type, error);
         Py_DECREF(error);

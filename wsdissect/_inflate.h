@@ -5,11 +5,7 @@
 
 #include <Python.h>
 
-/* Where inflated bytes go: grown as needed, never shrunk; its owner frees p with PyMem_Free. */
-typedef struct {
-    unsigned char *p;
-    Py_ssize_t n, cap;
-} InflateOut;
+#include "_buf.h"
 
 /* Adds the Decompressor type to the module; -1 with an exception set on failure. */
 int inflate_add_to_module(PyObject *module);
@@ -21,7 +17,7 @@ int inflate_check(PyObject *obj);
  * 0 done; 1 zlib rejected the data: nothing is appended and *error is the text zlib.error would carry (new
  * ref); -1 another error (exception set). unconsumed_tail, unused_data and eof change as zlib's do. */
 int inflate_run(PyObject *dec, const unsigned char *data, Py_ssize_t len, Py_ssize_t max_length,
-                InflateOut *out, PyObject **error);
+                Buf *out, PyObject **error);
 
 /* The stream's unconsumed_tail (borrowed) and eof. */
 PyObject *inflate_tail(PyObject *dec);
