@@ -501,7 +501,6 @@ typedef struct {
     PyObject *move_to_end;         /* conns.move_to_end */
     int order_stale;               /* packets taken since conns was last put in order (conns_in_order) */
     PyObject *deque_type, *dq_append, *dq_popleft;   /* collections.deque and its methods' descriptors */
-    PyObject *empty_bytes;
     /* label pieces, UTF-8 bytes, [direction] or [direction][text?][head, tail] */
     PyObject *partial[2], *one[2][2][2], *bytes_one, *bytes_many[2], *compressed[2], *sep_list;
     PyObject *name_frame[11];      /* str, by opcode (1 text, 2 binary, 9 ping, 10 pong) */
@@ -585,7 +584,6 @@ static void Lane_dealloc(Lane *self) {
     Py_XDECREF(self->s_move_to_end); Py_XDECREF(self->s_append); Py_XDECREF(self->s_popleft);
     Py_XDECREF(self->move_to_end);
     Py_XDECREF(self->deque_type); Py_XDECREF(self->dq_append); Py_XDECREF(self->dq_popleft);
-    Py_XDECREF(self->empty_bytes);
     for (int d = 0; d < 2; d++) {
         Py_XDECREF(self->partial[d]); Py_XDECREF(self->bytes_many[d]); Py_XDECREF(self->compressed[d]);
         for (int t = 0; t < 2; t++)
@@ -681,8 +679,7 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
         || !(self->s_popleft = PyUnicode_InternFromString("popleft"))
         || !(self->deque_type = spec_obj(spec, "deque"))
         || !(self->dq_append = PyObject_GetAttr(self->deque_type, self->s_append))
-        || !(self->dq_popleft = PyObject_GetAttr(self->deque_type, self->s_popleft))
-        || !(self->empty_bytes = PyBytes_FromStringAndSize(NULL, 0)))
+        || !(self->dq_popleft = PyObject_GetAttr(self->deque_type, self->s_popleft)))
         return -1;
     static const char *dirs[2] = {"c2s", "s2c"};
     char key[64];
@@ -1022,6 +1019,22 @@ done:
 /* The view takes each message as a model.Message (a Row lists it): JSON lines and stats need only its bytes. */
 static inline int objects(const Lane *self) { return self->rows && self->acc == NULL; }
 
+/* A text message's bytes checked as UTF-8: 1 valid, 0 not (a note: the Python code finishes it), -1 error. The
+ * view that takes objects gets its str (*text, new ref); JSON and stats only its characters (*chars). */
+static int text_check(Lane *self, const char *p, Py_ssize_t n, Py_ssize_t *chars, PyObject **text) {
+    if (!objects(self)) {
+        *chars = utf8_chars((const unsigned char *)p, n);
+        return *chars >= 0;
+    }
+    *text = PyUnicode_DecodeUTF8(p, n, "strict");
+    if (*text != NULL)
+        return 1;
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
+        return -1;
+    PyErr_Clear();
+    return 0;
+}
+
 typedef struct {
     int fin, rsv, opcode, masked, header_len;
     long long length;
@@ -1045,8 +1058,7 @@ typedef struct {
     PyObject *mdata, *mtext;       /* a compressed message inflated here: its data and text (new refs), when
                                     * the view takes objects (see `objects`) */
     int inflated;                  /* a compressed message inflated here: its bytes are self->infl */
-    int text_ok;                   /* uncompressed text checked as UTF-8, no str made (pl->text NULL) */
-    Py_ssize_t chars;              /* characters of a text checked here (text_ok, or inflated here) */
+    Py_ssize_t chars;              /* characters of a text checked here when the view takes no str (objects) */
     int control;                   /* it is a Ping or a Pong (no message) */
     /* a frame that starts here and ends in a later packet */
     int start;
@@ -1247,20 +1259,9 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
             || GET(self, inf, INF_ERROR) != Py_None)
             return 0;
     }
-    if (pl->done && !pl->compressed && pl->d_opcode == 1 && !objects(self)) {
-        pl->chars = utf8_chars((const unsigned char *)PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload));
-        if (pl->chars < 0)
-            return 0;              /* invalid UTF-8: a note (Python) */
-        pl->text_ok = 1;
-    } else if (pl->done && !pl->compressed && pl->d_opcode == 1) {
-        pl->text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload), "strict");
-        if (pl->text == NULL) {
-            if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
-                return -1;
-            PyErr_Clear();         /* invalid UTF-8: a note (Python) */
-            return 0;
-        }
-    }
+    if (pl->done && !pl->compressed && pl->d_opcode == 1)
+        return text_check(self, PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload), &pl->chars,
+                          &pl->text);        /* invalid UTF-8 (0): a note (Python) */
     return 1;
 }
 
@@ -2372,9 +2373,8 @@ static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject
                         text, text ? PyUnicode_GET_LENGTH(mtext) : -1, GET(self, msg, MS_TRUNCATED) == Py_True) < 0)
             return -1;
     } else if (put_message(self, b, en, pl->d_opcode, 1, pl->d_first_no, no, 0, m_length, m_wire,
-                           PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload),
-                           pl->text_ok || pl->text != NULL,
-                           pl->text_ok ? pl->chars : pl->text != NULL ? PyUnicode_GET_LENGTH(pl->text) : -1, 0) < 0)
+                           PyBytes_AS_STRING(pl->payload), PyBytes_GET_SIZE(pl->payload), pl->d_opcode == 1,
+                           pl->chars, 0) < 0)
         return -1;
     if (PUTS(b, "\n") < 0)
         return -1;
@@ -3240,18 +3240,11 @@ tcp_done:
             else {
                 if (inf_end_message(self, inf) < 0)
                     goto out;
-                if (pl.d_opcode == 1 && !objects(self)) {
-                    if ((pl.chars = utf8_chars(mp, mn)) < 0)
-                        finish = self->s_whole_message;
-                } else if (pl.d_opcode == 1) {
-                    pl.mtext = PyUnicode_DecodeUTF8((const char *)mp, mn, "strict");
-                    if (pl.mtext == NULL) {
-                        if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
-                            goto out;
-                        PyErr_Clear();
-                        finish = self->s_whole_message;
-                    }
-                }
+                int t = pl.d_opcode == 1 ? text_check(self, (const char *)mp, mn, &pl.chars, &pl.mtext) : 1;
+                if (t < 0)
+                    goto out;
+                if (t == 0)
+                    finish = self->s_whole_message;
             }
             if (finish == NULL) {
                 /* WebSocketDirection._whole_message */
@@ -3343,7 +3336,7 @@ tcp_done:
             if (slot_set_i64(ws, OFF(self, WS_MESSAGES), slot_i64(ws, OFF(self, WS_MESSAGES), &ok) + 1) < 0)
                 goto out;
             m_length = m_wire = pl.d_length;
-            if (self->rows && self->acc == NULL) {
+            if (objects(self)) {
                 msg = new_message(self, en, pl.d_opcode, pl.d_first_no, noobj, m_length, m_wire, 0, pl.payload,
                                   pl.text);
                 if (msg == NULL)
