@@ -19,7 +19,7 @@
 typedef struct {
     PyObject_HEAD
     z_stream zst;
-    int ready;                     /* inflateInit2 succeeded: inflateEnd is owed */
+    int ready;                     /* inflateInit2 succeeded (in tp_new): inflateEnd is owed */
     char eof;                      /* the stream's last block (BFINAL) is done */
     PyObject *unconsumed_tail;     /* input a max_length stopped short of (bytes) */
     PyObject *unused_data;         /* input after the stream's end (bytes) */
@@ -74,8 +74,6 @@ static int start(Decompressor *self) {
 
 int inflate_reset(PyObject *dec) {
     Decompressor *self = (Decompressor *)dec;
-    if (!self->ready)
-        return start(self);
     /* inflateReset keeps the window's memory: no allocation per message without context takeover */
     if (inflateReset(&self->zst) != Z_OK) {
         PyErr_SetString(PyExc_RuntimeError, "inflateReset failed");
@@ -116,8 +114,6 @@ int inflate_run(PyObject *dec, const unsigned char *data, Py_ssize_t len, Py_ssi
                 Buf *out, PyObject **error) {
     Decompressor *self = (Decompressor *)dec;
     *error = NULL;
-    if (!self->ready && start(self) < 0)
-        return -1;
     /* zlib counts in unsigned ints: input is fed in pieces of at most UINT_MAX, output likewise */
     const Py_ssize_t mark = out->n;
     Py_ssize_t remains = len;
