@@ -10,13 +10,13 @@ everything runs in Python, which stays the reference (tests/test_fastlane.py com
 from __future__ import annotations
 
 import collections
-import os
 from typing import Callable, Iterator, Optional
 
 from . import analyzer as _analyzer
 from . import model
 from .analyzer import Analyzer, _opcode_word
 from .model import RawPacket
+from .pure import pure_requested
 from .render.jsonl import JsonLinesWriter, _dumps, note_record
 from .sources.pcap import Shortcut
 from .tcp import Direction, TcpConnection
@@ -29,7 +29,6 @@ try:
 except ImportError:          # not built (no compiler at install time): the Python path does everything
     _fastlane = None
 
-PURE_ENV = "WSDISSECT_PURE"
 # Packets the lane takes between two looks for connections the analyzer finished, whose parsers and inflaters it
 # then lets go (memory follows the open connections, issue 5). None: the C default (8192).
 PURGE_EVERY: Optional[int] = None
@@ -39,7 +38,7 @@ ENTRIES_MAX: Optional[int] = None
 
 def available() -> bool:
     """True when the lane is built and not turned off by WSDISSECT_PURE=1."""
-    return _fastlane is not None and os.environ.get(PURE_ENV, "") in ("", "0")
+    return _fastlane is not None and not pure_requested()
 
 
 class _NoteRow:

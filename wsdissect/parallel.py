@@ -41,6 +41,7 @@ from typing import Callable, Optional
 from .analyzer import Analyzer
 from .decode import DecodeError, decode_packet
 from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket
+from .pure import pure_requested
 from .sources.pcap import _GZIP_MAGIC, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
 
 try:
@@ -77,7 +78,7 @@ def why_single(path: str) -> Optional[str]:
     """Why `path` cannot be read in parallel, or None."""
     if _fastlane is None or not hasattr(_fastlane, "Shards"):
         return "the C extension is not built"
-    if os.environ.get("WSDISSECT_PURE", "") not in ("", "0"):
+    if pure_requested():
         return "WSDISSECT_PURE is set"
     if not hasattr(os, "fork"):
         return "this system has no fork()"

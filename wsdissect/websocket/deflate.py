@@ -16,9 +16,10 @@ window of correct output has been produced again, nothing can reach past it and 
 """
 from __future__ import annotations
 
-import os
 import zlib
 from typing import Callable, Optional
+
+from ..pure import pure_requested
 
 try:
     # zlib.decompressobj(-15)'s twin in C, on the same libz: the fast lane inflates through it without a Python
@@ -35,9 +36,9 @@ def _raw_stream() -> object:
 
 
 def stream_factory() -> Callable[[], object]:
-    """What makes an Inflater's raw DEFLATE stream: the C one unless WSDISSECT_PURE=1 (read at each call, as
-    fastlane.available() does) or the extension is not built."""
-    if _CDecompressor is not None and os.environ.get("WSDISSECT_PURE", "") in ("", "0"):
+    """What makes an Inflater's raw DEFLATE stream: the C one unless WSDISSECT_PURE=1 or the extension is not
+    built."""
+    if _CDecompressor is not None and not pure_requested():
         return _CDecompressor
     return _raw_stream
 
