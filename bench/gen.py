@@ -468,7 +468,11 @@ def shape_fragments(path: Path, count: int, seed: int) -> None:
     print(f"{path}: {w.count} packets, one message of {count} one-byte fragments", file=sys.stderr)
 
 
-def shape_conns(path: Path, count: int, seed: int, concurrency: int = 50) -> None:
+MAIN_CONCURRENCY = 200     # connections open at once in the main capture
+CONNS_CONCURRENCY = 50     # and in the conns shape
+
+
+def shape_conns(path: Path, count: int, seed: int, concurrency: int = CONNS_CONCURRENCY) -> None:
     """`count` short-lived WebSocket connections, about `concurrency` open at once: handshake, one message
     each way, close 1000, FIN teardown (16 packets each)."""
     rng = random.Random(seed)
@@ -524,7 +528,7 @@ SHAPE_DEFAULTS = {"ooo": 200_000, "fragments": 100_000, "conns": 100_000}
 
 
 def build(shape: str = "main", packets: int = 1_000_000, count: int | None = None, out: Path | None = None,
-          concurrency: int = 200, ooo_window: int = 1000, seed: int = 5, rerecord: bool = False,
+          concurrency: int | None = None, ooo_window: int = 1000, seed: int = 5, rerecord: bool = False,
           clients: int = 24, messages: int = 150, big_every: float = 0.03) -> Path:
     """Build one benchmark file and return its path (also used by bench/run.py)."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -536,7 +540,7 @@ def build(shape: str = "main", packets: int = 1_000_000, count: int | None = Non
         tmpls = templates(SEED)
         if not tmpls:
             sys.exit(f"gen.py: no complete connection in {SEED}; try --rerecord")
-        n = replicate(tmpls, path, packets, concurrency, seed)
+        n = replicate(tmpls, path, packets, concurrency or MAIN_CONCURRENCY, seed)
         print(f"{path}: {packets} packets, {n} connections from {len(tmpls)} recorded templates "
               f"({sum(len(x) for x in tmpls)} template packets) in {time.perf_counter() - t:.1f} s",
               file=sys.stderr)
@@ -548,7 +552,7 @@ def build(shape: str = "main", packets: int = 1_000_000, count: int | None = Non
     elif shape == "fragments":
         shape_fragments(path, n, seed)
     elif shape == "conns":
-        shape_conns(path, n, seed)
+        shape_conns(path, n, seed, concurrency or CONNS_CONCURRENCY)
     else:
         raise ValueError(shape)
     print(f"  built in {time.perf_counter() - t:.1f} s", file=sys.stderr)
@@ -563,7 +567,8 @@ def main(argv=None) -> None:
     ap.add_argument("--shape", choices=("main", "ooo", "fragments", "conns"), default="main")
     ap.add_argument("--count", type=int, help="fragments (default 100k) or connections (default 100k) of a shape")
     ap.add_argument("--out", type=Path, help="output file (default bench/out/<shape>-<n>.pcap)")
-    ap.add_argument("--concurrency", type=int, default=200, help="connections open at once in the main capture")
+    ap.add_argument("--concurrency", type=int, help="connections open at once (default 200 in the main capture, "
+                    f"{CONNS_CONCURRENCY} in --shape conns; --count with --shape conns opens them all together)")
     ap.add_argument("--ooo-window", type=int, default=1000, help="segments per reversed block (--shape ooo)")
     ap.add_argument("--rerecord", action="store_true", help="record bench/out/seed.pcap again")
     ap.add_argument("--clients", type=int, default=24, help="concurrent clients while recording")

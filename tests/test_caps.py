@@ -340,3 +340,66 @@ def test_header_cap_is_a_line_in_the_summary():
 def test_connection_cap_note_is_shown_on_a_row():
     rows, end, a, _ = feed_traced(_many_connections(8), Limits(max_connections=5))
     assert len(notes(rows, end, "cap-connections")) == 3
+
+
+def _open_together(n: int, syn_again: bool = False) -> list:
+    """`n` WebSocket connections all open at once: every handshake first, then one message each, then every
+    teardown (the shape of a busy server, where --max-connections is reached mid-conversation). With
+    `syn_again`, the first connection's 4-tuple is then used again by a new connection (port reuse)."""
+    phases: list = [[], [], []]
+    for i in range(n):
+        s = Session(client=(f"10.1.{i // 250}.{i % 250 + 1}", 40000 + i), t0=1_700_000_000.0)
+        s.websocket_handshake()
+        phases[0].extend(s.items)
+        k = len(s.items)
+        s.send(C2S, raw_frame(b"msg %d" % i, opcode=1, mask=MASK))
+        phases[1].extend(s.items[k:])
+        k = len(s.items)
+        s.teardown()
+        phases[2].extend(s.items[k:])
+    items = [x for p in phases for x in p]
+    if syn_again:
+        s = Session(client=("10.1.0.1", 40000), isn=(5_000_000, 7_000_000), t0=1_700_000_001.0)
+        s.websocket_handshake()
+        s.send(C2S, raw_frame(b"again", opcode=1, mask=MASK))
+        items.extend(s.items)
+    from wsdissect.model import RawPacket
+    return [RawPacket(i + 1, ts, 1, data, len(data)) for i, (ts, data) in enumerate(items)]
+
+
+def test_later_packets_of_a_dropped_connection_open_no_new_one():
+    """Past --max-connections, a dropped connection's later packets are counted against it and noted once; they
+    never open connections of their own (which would start mid-stream and end as phantoms)."""
+    packets = _open_together(12)
+    rows, end, a, _ = feed_traced(packets, Limits(max_connections=5))
+    s = a.summary
+    assert s.connection_count() == 12
+    assert s.notes_by_code["cap-connections"] == 7
+    past = [r for r in rows if r is not None and r.role == "past-cap"]
+    assert past and s.past_cap_packets == len(past)
+    assert {r.conn for r in past} == set(range(7))              # the seven dropped first, by their own ids
+    assert s.notes_by_code["past-cap"] == 7                     # one note per dropped connection
+    assert all(r.label and "--max-connections" in r.label for r in past)
+    # Relative numbers go on from the dropped connection's: the teardown's FIN of connection 0 is not at seq 0.
+    fin = next(r for r in past if r.conn == 0 and r.flags & 0x01)
+    assert fin.seq > 1
+
+
+def test_a_new_connection_on_a_dropped_4_tuple_is_a_new_connection():
+    packets = _open_together(8, syn_again=True)
+    rows, end, a, _ = feed_traced(packets, Limits(max_connections=5))
+    assert a.summary.connection_count() == 9
+    last = [r for r in rows if r is not None][-4:]
+    assert {r.conn for r in last} == {8} and all(r.role != "past-cap" for r in last)
+    assert [m.text for m in messages(rows) if m.conn == 8] == ["again"]
+
+
+def test_past_cap_packets_are_in_the_json_summary_and_the_timeline(tmp_path):
+    from pcapbuild import pcap_bytes
+    path = tmp_path / "busy.pcap"
+    path.write_bytes(pcap_bytes([(p.ts, p.data) for p in _open_together(8)]))
+    out = CliRunner().invoke(main, ["read", str(path), "--json", "--max-connections", "5"]).output
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["connections"] == 8 and summary["past_cap_packets"] > 0
+    text = CliRunner().invoke(main, ["read", str(path), "--max-connections", "5"], env={"COLUMNS": "200"}).output
+    assert f"{summary['past_cap_packets']} packets of connections dropped at --max-connections" in text

@@ -18,10 +18,10 @@ from .i18n import DEFAULT_LANG, catalog, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
-from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, \
-    RawPacket, Row, flag_names
-from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_RETRANSMISSION, K_RST,
-                  K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
+from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
+    Message, Note, RawPacket, Row, flag_names
+from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
+                  K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
 from .websocket import WebSocketDirection
 from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
 
@@ -146,6 +146,8 @@ class Analyzer:
 
     def _segment(self, seg) -> Row:
         r = self.tracker.feed(seg)
+        if r.kind is K_PAST_CAP:
+            return self._past_cap_row(seg, r)
         evicted_notes = [n for old in r.evicted for n in self._finish_conn(old, evicted=old.capped)] \
             if r.evicted else ()
         tc = r.conn
@@ -184,6 +186,25 @@ class Analyzer:
         self._label(tc, st, r, seg, row, http_recs)
         if plen and fresh:
             st.last_payload_ts = seg.ts
+        return row
+
+    def _past_cap_row(self, seg, r: TcpResult) -> Row:
+        """A packet of a connection dropped at Limits.max_connections: counted against that connection, not
+        analysed (its state is gone; taking it for a new connection would start one mid-stream). The first such
+        packet of each dropped connection carries a note."""
+        dropped = r.dropped
+        self.summary.past_cap_packets += 1
+        d = r.direction
+        src, dst = str(Endpoint(seg.src, seg.sport)), str(Endpoint(seg.dst, seg.dport))
+        label = self._t["tcp.past_cap"].format(side=self._side[d], conn=dropped.id) if self._labels else ""
+        row = Row(seg.no, seg.ts, dropped.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack,
+                  len(seg.payload) + seg.missing, seg.frame_len, r.window, K_PAST_CAP, label, "")
+        row.info = _tcp_info(row)
+        if dropped.packets == 1:
+            args = {"conn": dropped.id, "max": self.limits.max_connections}
+            note = Note(seg.no, dropped.id, "warning", "past-cap", note_text("past-cap", args, self.lang), args)
+            row.notes.append(note)
+            self._count_note(note)
         return row
 
     def _open(self, tc: TcpConnection, seg) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-from .model import Row
+from .model import ROLE_PAST_CAP, Row
 
 ROLES = ("tcp-syn", "tcp-syn-ack", "tcp-handshake-ack", "ws-upgrade-request", "ws-upgrade-response", "ack",
          "ws-data", "ws-control", "ws-close", "tcp-fin", "tcp-fin-ack", "tcp-rst", "tcp-retransmission",
-         "tcp-keepalive", "tcp-window-update", "http", "tcp-data", "malformed")
+         "tcp-keepalive", "tcp-window-update", "http", "tcp-data", ROLE_PAST_CAP, "malformed")
 
 
 class RowFilter:

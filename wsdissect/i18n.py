@@ -57,6 +57,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tcp.window_update": ("window update: {side} can now receive {window} bytes",
                           "窗口更新：{side}现在可以接收 {window} 字节"),
     "tcp.dup_ack": ("duplicate ACK from {side}", "{side}发送的重复 ACK"),
+    "tcp.past_cap": ("not analysed: {side} packet of connection {conn}, dropped at the --max-connections cap",
+                     "未分析：连接 {conn} 已因 --max-connections 上限被放弃，这是其{side}的数据包"),
     "data.out_of_order": ("{side} data arriving out of order (held until the missing bytes come)",
                           "{side}的数据乱序到达（先暂存，等缺失的字节到达）"),
     "data.before_answer": ("{side} data sent before the server answered the upgrade",
@@ -174,6 +176,9 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),
     "note.cap_connections": ("more than {max} connections open at once (--max-connections): connection {conn} "
                              "finished early", "同时打开的连接超过 {max} 个（--max-connections）：连接 {conn} 被提前结束"),
+    "note.past_cap": ("connection {conn} goes on after it was dropped at the --max-connections cap ({max}): its "
+                      "later packets are counted, not analysed",
+                      "连接 {conn} 在因 --max-connections 上限（{max}）被放弃后仍在继续：其后续数据包只计数、不分析"),
     "note.cap_summary_connections": ("more than {max} connections in the capture (--max-summary-connections): the "
                                      "summary lists the first {max}; the others are counted once finished",
                                      "抓包里的连接超过 {max} 条（--max-summary-connections）：摘要只列出前 {max} 条，"
@@ -524,6 +529,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tl.first_from": (" (first from the {side})", "（{side}先发送）"),
     "tl.notes_by_code": ("notes by code:", "按代码统计的提示："),
     "tl.caps": ("limits reached (some data was not kept):", "达到了上限（有些数据没有保留）："),
+    "tl.past_cap": ("{n} packets of connections dropped at --max-connections were counted, not analysed",
+                    "{n} 个数据包属于因 --max-connections 被放弃的连接：只计数，未分析"),
     # The connections past --max-summary-connections, in one entry after the listed ones (CaptureSummary.folded).
     "tl.folded.one": ("… and {n} more connection ({ws} WebSocket), counted but not listed "
                       "(see --max-summary-connections)",

@@ -13,6 +13,10 @@ from typing import Optional
 C2S = "c2s"
 S2C = "s2c"
 
+# The role of a packet of a connection dropped at Limits.max_connections: counted, not analysed. Views that
+# gather a connection's packets (stats, follow, the flow view) pass over such rows.
+ROLE_PAST_CAP = "past-cap"
+
 # TCP flag bits as they appear in the header's 13th byte (plus ECE/CWR for completeness).
 FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
 _FLAG_NAMES = ((SYN, "SYN"), (FIN, "FIN"), (RST, "RST"), (PSH, "PSH"), (ACK, "ACK"), (URG, "URG"),
@@ -223,6 +227,7 @@ class CaptureSummary:
     capture_notes: list = field(default_factory=list)      # Notes about the file itself (truncated...)
     connections_total: int = 0      # every connection seen; `connections` keeps the first N (summary_connections)
     folded: Optional["FoldedConnections"] = None           # the finished connections past that cap, counted
+    past_cap_packets: int = 0       # packets of connections dropped at Limits.max_connections, not analysed
 
     def connection_count(self) -> int:
         """Connections in the capture: those listed plus those only counted."""

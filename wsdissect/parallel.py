@@ -540,6 +540,7 @@ def merge_summary(parts: list) -> CaptureSummary:
         s.other_packets += x.other_packets
         s.malformed += x.malformed
         s.connections_total += x.connections_total
+        s.past_cap_packets += x.past_cap_packets
     owning = [p for p in parts if p["first_own"]]
     if owning:
         s.first_ts = min(owning, key=lambda p: p["first_own"])["summary"].first_ts

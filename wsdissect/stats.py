@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .model import C2S, FIN, RST, S2C, CaptureSummary, Connection, Row
+from .model import C2S, FIN, ROLE_PAST_CAP, RST, S2C, CaptureSummary, Connection, Row
 from .websocket.codes import CLOSE, PING, PONG, close_code_name, opcode_name
 
 __all__ = ["StatsCollector", "conn_stats", "total_stats", "merge_totals", "GAP_WORTH_LISTING"]
@@ -74,7 +74,7 @@ class StatsCollector:
         self.folded.add(conn_stats(c, self.acc.pop(c.id, None)))
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
-        if row.conn is None:
+        if row.conn is None or row.role == ROLE_PAST_CAP:
             return
         a = self.acc.get(row.conn)
         if a is None:

@@ -17,7 +17,7 @@ from collections import OrderedDict, deque
 from typing import Optional
 
 from .limits import DEFAULT_LIMITS, Limits
-from .model import ACK, C2S, FIN, RST, S2C, SYN, Endpoint, TcpSegment
+from .model import ACK, C2S, FIN, ROLE_PAST_CAP, RST, S2C, SYN, Endpoint, TcpSegment
 
 HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ")
 
@@ -33,6 +33,7 @@ K_RST = "tcp-rst"
 K_RETRANSMISSION = "tcp-retransmission"
 K_KEEPALIVE = "tcp-keepalive"
 K_WINDOW_UPDATE = "tcp-window-update"
+K_PAST_CAP = ROLE_PAST_CAP       # a packet of a connection dropped at Limits.max_connections: not analysed
 
 
 class Direction:
@@ -103,6 +104,27 @@ class TcpConnection:
         self.lane = None
 
 
+# How many connections dropped at Limits.max_connections the tracker remembers (DroppedConnection, ~250 bytes
+# each), as a multiple of that cap. A connection forgotten in turn is taken for a new one at its next packet.
+DROPPED_REMEMBERED = 10
+
+
+class DroppedConnection:
+    """What the tracker remembers of a connection it dropped to respect Limits.max_connections, so that the
+    connection's later packets are counted against it (TcpResult.kind K_PAST_CAP) rather than opening a new
+    connection that would start in the middle of a stream: its id, which 4-tuple is the client's, and the two
+    sequence bases, for relative seq/ack."""
+    __slots__ = ("id", "ckey", "client_base", "server_base", "packets")
+
+    def __init__(self, conn: "TcpConnection") -> None:
+        self.id = conn.id
+        self.ckey = conn.ckey
+        dirs = conn.dirs
+        self.client_base = dirs[C2S].base or 0
+        self.server_base = dirs[S2C].base or 0
+        self.packets = 0                    # later packets seen
+
+
 _EMPTY: tuple = ()
 
 
@@ -111,7 +133,7 @@ class TcpResult:
     segments have none of them, so they share one empty tuple and a list is made only when something is added
     (four fresh lists per segment were a measurable part of feed(); bench/README.md)."""
     __slots__ = ("conn", "direction", "kind", "rel_seq", "rel_ack", "window", "new", "delivered",
-                 "peer_delivered", "acked_no", "fin_acked", "notes", "evicted")
+                 "peer_delivered", "acked_no", "fin_acked", "notes", "evicted", "dropped")
 
     def __init__(self, conn: TcpConnection, direction: str, kind: str, rel_seq: int, rel_ack: int,
                  window: int = 0, new: bool = False, evicted=_EMPTY) -> None:
@@ -131,6 +153,7 @@ class TcpResult:
         self.fin_acked = False              # this ACK is the first to acknowledge the other side's FIN
         self.notes = _EMPTY                 # (severity, code, English text, args: see model.Note)
         self.evicted = evicted              # connections dropped (port reuse, Limits.max_connections)
+        self.dropped: Optional[DroppedConnection] = None   # kind K_PAST_CAP: the dropped connection (conn None)
 
 
 def _guess_client_is_src(seg: TcpSegment, server_ports: frozenset) -> bool:
@@ -166,13 +189,22 @@ class Tracker:
         self.linger_packets = LINGER_PACKETS
         # Connections tracked at once (Limits.max_connections); a worker of a parallel read tracks its share.
         self.max_open = limits.max_connections
+        # Connections dropped at that cap, by the 4-tuple they were kept under, oldest first, so that their later
+        # packets are not taken for new connections (each of which would drop another tracked one): up to
+        # DROPPED_REMEMBERED times the cap, the oldest forgotten first.
+        self.dropped: "OrderedDict[tuple, DroppedConnection]" = OrderedDict()
+        self.past_cap_packets = 0           # packets of dropped connections, not analysed
 
     # -- connection lookup -------------------------------------------------------------------------------
     def _new_conn(self, seg: TcpSegment, evicted: list) -> tuple[TcpConnection, str]:
         if len(self.conns) >= self.max_open:
-            _, old = self.conns.popitem(last=False)
+            key, old = self.conns.popitem(last=False)
             old.capped = True
             evicted.append(old)
+            dropped = self.dropped
+            dropped[key] = DroppedConnection(old)
+            if len(dropped) > self.max_open * DROPPED_REMEMBERED:
+                dropped.popitem(last=False)
         if _guess_client_is_src(seg, self.server_ports):
             ckey = (seg.src, seg.sport, seg.dst, seg.dport)
             client, server, direction = Endpoint(seg.src, seg.sport), Endpoint(seg.dst, seg.dport), C2S
@@ -217,6 +249,14 @@ class Tracker:
             evicted.append(conn)
             conn = None
         if conn is None:
+            if self.dropped:
+                if not flags & SYN or flags & ACK:
+                    past = self._past_cap(seg, key)
+                    if past is not None:
+                        return past
+                else:               # a new connection on a dropped one's 4-tuple
+                    self.dropped.pop(key, None)
+                    self.dropped.pop((seg.dst, seg.dport, seg.src, seg.sport), None)
             conn, direction = self._new_conn(seg, evicted)
             new = True
         else:
@@ -371,6 +411,26 @@ class Tracker:
             self.queue_done(conn, seg.no)
         if notes:
             result.notes = notes
+        return result
+
+    def _past_cap(self, seg: TcpSegment, key: tuple) -> Optional[TcpResult]:
+        """The result for a segment of a connection dropped at the cap, or None when `key` names none. A SYN
+        (port reuse) never gets here: it opens a new connection, and the dropped one is forgotten then."""
+        dropped = self.dropped.get(key)
+        if dropped is None:
+            dropped = self.dropped.get((seg.dst, seg.dport, seg.src, seg.sport))
+            if dropped is None:
+                return None
+        if dropped.ckey == key:
+            direction, base, peer_base = C2S, dropped.client_base, dropped.server_base
+        else:
+            direction, base, peer_base = S2C, dropped.server_base, dropped.client_base
+        rel_seq = (seg.seq - base) & 0xFFFFFFFF
+        rel_ack = (seg.ack - peer_base) & 0xFFFFFFFF if seg.flags & ACK else 0
+        result = TcpResult(None, direction, K_PAST_CAP, rel_seq, rel_ack, seg.window)
+        result.dropped = dropped
+        dropped.packets += 1
+        self.past_cap_packets += 1
         return result
 
     def queue_done(self, conn: TcpConnection, no: int) -> None:

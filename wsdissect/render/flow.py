@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..i18n import DEFAULT_LANG, catalog, note_text
-from ..model import C2S, CaptureSummary, Connection, Frame, Row, flag_names
+from ..model import C2S, ROLE_PAST_CAP, CaptureSummary, Connection, Frame, Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
 from .styles import role_style
 from .timeline import clean, writes_direct
@@ -128,7 +128,7 @@ class _Collector:
         self.first_ts: Optional[float] = None
 
     def add(self, row: Row) -> None:
-        if row.conn is not None:
+        if row.conn is not None and row.role != ROLE_PAST_CAP:
             self.arrows.setdefault(row.conn, []).append(self.arrow(row))
 
     def arrow(self, row: Row) -> Arrow:
@@ -268,7 +268,8 @@ class FlowPrinter(_LadderWriter):
         if not self.live:
             super().row(row, conn)
             return
-        if row.conn is None or (not self.show_acks and row.role == "ack" and not row.notes):
+        if row.conn is None or row.role == ROLE_PAST_CAP or \
+                (not self.show_acks and row.role == "ack" and not row.notes):
             return
         cid = row.conn
         pen = self._pens.get(cid)

@@ -16,7 +16,7 @@ from typing import Optional
 from rich.console import Console
 
 from ..i18n import DEFAULT_LANG
-from ..model import C2S, FIN, RST, S2C, Connection, Frame, Message, Row
+from ..model import C2S, FIN, ROLE_PAST_CAP, RST, S2C, Connection, Frame, Message, Row
 from ..websocket.codes import CLOSE, PING, PONG, TEXT, opcode_name
 from .details import View, emit, fit, wrap
 from .words import close_name, conn_title, side_word
@@ -46,7 +46,7 @@ class FollowCollector:
         self.only = only
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
-        if row.conn is None or (self.only is not None and row.conn != self.only):
+        if row.conn is None or row.role == ROLE_PAST_CAP or (self.only is not None and row.conn != self.only):
             return
         ev = self.events.setdefault(row.conn, [])
         for f in row.frames:

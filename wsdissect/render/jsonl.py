@@ -232,7 +232,8 @@ def summary_record(s: CaptureSummary) -> dict:
             "last_ts": s.last_ts, "connections": s.connection_count(), "notes_by_code": s.notes_by_code,
             "notes_by_severity": s.notes_by_severity, "caps": s.caps,
             "capture_notes": [n.text for n in s.capture_notes],
-            **({"folded_connections": folded_record(s.folded)} if s.folded is not None else {})}
+            **({"folded_connections": folded_record(s.folded)} if s.folded is not None else {}),
+            **({"past_cap_packets": s.past_cap_packets} if s.past_cap_packets else {})}
 
 
 def folded_record(f: FoldedConnections) -> dict:

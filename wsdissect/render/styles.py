@@ -25,6 +25,7 @@ ROLE_STYLES = {
     "tcp-keepalive": "dim cyan",
     "tcp-window-update": "dim cyan",
     "tcp-data": "",
+    "past-cap": "dim yellow",
     "malformed": "bold red",
     "other": "dim",
 }

@@ -392,6 +392,9 @@ class TimelinePrinter:
             lines.append((t["tl.caps"], "yellow"))
             for cap in s.caps:
                 lines.extend((x, "yellow") for x in _pack(cl(str(cap)).split(" "), width, "  ", "    ", " "))
+            if s.past_cap_packets:
+                text = t["tl.past_cap"].format(n=s.past_cap_packets)
+                lines.extend((x, "yellow") for x in _pack(text.split(" "), width, "  ", "    ", " "))
         if s.capture_notes:
             lines.append((t["tl.capture_file"], "bold"))
             for note in s.capture_notes:
