@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The floor of any pure-Python design that writes a row per packet (issue 5).
+"""The floor of any pure-Python design that writes a row per packet.
 
   python bench/floor.py                      # bench/out/ws-200000.pcap, best of 3, against tshark
   python bench/floor.py FILE.pcap --rounds 5

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the benchmark captures (issue 5). Files go to bench/out/ (gitignored); they are never committed.
+"""Build the benchmark captures. Files go to bench/out/ (gitignored); they are never committed.
 
 The main capture is made from real traffic, then replicated:
 
@@ -14,7 +14,7 @@ The main capture is made from real traffic, then replicated:
    1448-byte segments, so a 100 KB message spans ~70 packets as it would on a real network. IPv4 and TCP
    checksums are correct.
 
-Adversarial shapes (issue 5, point 4), synthetic, one file each:
+Adversarial shapes, synthetic, one file each:
 
   --shape ooo        one WebSocket connection whose client stream arrives in tiny (1-8 byte) segments, each
                      block of --ooo-window segments sent in reverse order (--packets segments in all)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How many packets per second `wsdissect live` keeps up with on loopback (issue 5). Needs root.
+"""How many packets per second `wsdissect live` keeps up with on loopback. Needs root.
 
   python bench/live.py                          # rates 5k,10k,20k,40k pkts/s, 5 s each, JSON and timeline, twice
   python bench/live.py --rates 15000,20000,25000 --seconds 10
@@ -443,7 +443,7 @@ HEADER = (f"{'mode':<9}{'target':>9}{'wire':>9}{'msgs/s':>9}{'analysed':>10}{'dr
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="wsdissect live throughput on loopback (issue 5)",
+    ap = argparse.ArgumentParser(description="wsdissect live throughput on loopback",
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--role", choices=["server", "client"], help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time wsdissect against tshark on the same capture, in the same run, and print one table (issue 5).
+"""Time wsdissect against tshark on the same capture, in the same run, and print one table.
 
   python bench/run.py                     # 1M packets, 3 rounds, memory at 1M and 2M, adversarial shapes
   python bench/run.py --packets 2000000 --rounds 5
@@ -219,7 +219,7 @@ def fmt_rate(packets: int, seconds: float) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="wsdissect vs tshark benchmark (issue 5)",
+    ap = argparse.ArgumentParser(description="wsdissect vs tshark benchmark",
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--packets", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where the time goes, layer by layer, against tshark on the same file (issue 5).
+"""Where the time goes, layer by layer, against tshark on the same file.
 
   python bench/stages.py                          # bench/out/ws-200000.pcap (generated if missing), 3 rounds
   python bench/stages.py --packets 1000000 --rounds 1
@@ -92,7 +92,7 @@ def _tshark(path: str) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="wsdissect's cost per layer against tshark (issue 5)",
+    ap = argparse.ArgumentParser(description="wsdissect's cost per layer against tshark",
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("capture", nargs="?", type=Path, help="default: bench/out/ws-N.pcap, generated if missing")
     ap.add_argument("--packets", type=int, default=200_000, help="N for the default capture")

@@ -1,6 +1,6 @@
 """Every cap of limits.py against a crafted capture: the note appears, memory stays under the cap (measured
 with tracemalloc while the analyzer runs; the capture itself is built before tracing starts), and the packets
-after it are still analysed (issue 6)."""
+after it are still analysed."""
 from __future__ import annotations
 
 import json

@@ -125,7 +125,7 @@ def _live_parsers() -> int:
 def test_the_lane_lets_finished_connections_go(monkeypatch, purge_every):
     """The lane finds each connection's state once and keeps it; once the analyzer has finished a connection
     (released after tcp.LINGER_PACKETS), the lane must let its parsers and inflaters go too, or memory grows with
-    every connection of the capture (issue 5). With purges far apart (10**9) it does not: the test can fail."""
+    every connection of the capture. With purges far apart (10**9) it does not: the test can fail."""
     import io
 
     from test_summary_cap import CONNS, _packets

@@ -1,4 +1,4 @@
-"""Golden files of the `read` views on the bundled captures (issue 4): the timeline at 80 and 160 columns,
+"""Golden files of the `read` views on the bundled captures: the timeline at 80 and 160 columns,
 the flow diagram, its Mermaid text and --explain, in English and Chinese. Reviewed by eye once; a change to
 any of them shows as a diff here. WSDISSECT_UPDATE_GOLDEN=1 rewrites them (then read the diff)."""
 from __future__ import annotations

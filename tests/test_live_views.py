@@ -1,4 +1,4 @@
-"""`wsdissect live` with read's views (issue 4): --view flow streamed arrow by arrow, --explain, the row filters
+"""`wsdissect live` with read's views: --view flow streamed arrow by arrow, --explain, the row filters
 and --export, on real peers over loopback (the demo's traffic), compared with `read` of the pcap live saved.
 
 Capturing needs root (or CAP_NET_RAW); those tests are skipped without it. The option errors and the streaming

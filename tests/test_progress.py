@@ -1,4 +1,4 @@
-"""The progress bar of long reads (issue 5): shown after PROGRESS_AFTER seconds, never changes the packets."""
+"""The progress bar of long reads: shown after PROGRESS_AFTER seconds, never changes the packets."""
 import io
 import os
 

@@ -1,4 +1,4 @@
-"""Analyzer(labels=False), for consumers that never show a row's sentence (issue 5): every row, frame, message,
+"""Analyzer(labels=False), for consumers that never show a row's sentence: every row, frame, message,
 note and summary figure is the one Analyzer() gives; only Row.label and Row.info are left empty."""
 from __future__ import annotations
 

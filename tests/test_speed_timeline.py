@@ -1,4 +1,4 @@
-"""The timeline's shortcuts for speed (issue 5) change nothing in what it prints.
+"""The timeline's shortcuts for speed change nothing in what it prints.
 
 Widths added up from a line's parts must equal the line measured whole; a label wrapped once and remembered must
 match the label wrapped in place, whatever its prefix and after the width changes; remembered message heads must

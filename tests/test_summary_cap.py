@@ -1,4 +1,4 @@
-"""--max-summary-connections (Limits.summary_connections, issue 5): past the cap a finished connection is folded
+"""--max-summary-connections (Limits.summary_connections): past the cap a finished connection is folded
 into the summary's counts and its record dropped, so memory follows the open connections and not the capture's
 length; every output still accounts for every connection (JSON records, totals, stats)."""
 import gc

@@ -1,6 +1,6 @@
 /* wsdissect._fastlane: the common packets of a busy capture, analysed in C.
  *
- * Why: issue 5 asks `read --json` to run at a quarter of tshark's time. bench/floor.py measured that no
+ * Why: the benchmark's target is `read --json` at a quarter of tshark's time. bench/floor.py measured that no
  * pure-CPython design gets there (writing one line per packet alone costs 0.35x tshark), so the packets that
  * make up nearly all of a busy WebSocket capture take this lane instead. Taken: a TCP segment of a connection
  * whose both directions are WebSocket frames, in order, ACK set, no SYN/FIN/RST, that is
@@ -867,7 +867,7 @@ done:
 
 /* Entries whose connection the analyzer has finished (released, evicted): an Entry holds the connection's
  * parsers and inflaters, so keeping it would keep them alive (memory grows with the capture's connections,
- * not its open ones: issue 5). Called every PURGE_EVERY packets the lane takes. */
+ * not its open ones). Called every PURGE_EVERY packets the lane takes. */
 static int purge_entries(Lane *self) {
     PyObject *stale = PyList_New(0);
     if (stale == NULL)

@@ -2,7 +2,7 @@
 
 `Analyzer.feed(raw)` decodes a packet, tracks its TCP connection, hands the in-order stream bytes to the HTTP
 parser until the WebSocket handshake is done and to the frame parser after it, and returns the packet's Row:
-its role in the conversation (vocabulary in DESIGN.md), a sentence for a student, a tshark-like Info text, the
+its role in the conversation (vocabulary in README.md, "Roles"), a sentence for a student, a tshark-like Info text, the
 frames and messages the packet completed and the notes it raised. `finish()` ends the capture.
 
 Both `read` (files) and `live` (sniffing) drive this same object.
@@ -126,12 +126,12 @@ class Analyzer:
             self._release(raw.no)
         try:
             return self._segment(seg)
-        except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis (issue 6)
+        except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis
             return self._malformed_row(raw, self._t["malformed.internal"].format(
                 error=f"{type(e).__name__}: {e}"))
 
     def _release(self, no: int) -> None:
-        """Memory flat in the capture's length (issue 5): connections done for a while (tcp.LINGER_PACKETS)
+        """Memory flat in the capture's length: connections done for a while (tcp.LINGER_PACKETS)
         leave the tracker and are finished as the end of the capture would finish them, so their buffers,
         parsers and inflaters go; only the light Connection record stays, for the summary. What finishing
         them reports comes out with the end-of-capture notes."""
@@ -661,7 +661,7 @@ class Analyzer:
 
     def _fold(self, rec: Connection, notes: list) -> None:
         """A finished connection past Limits.summary_connections: counted in summary.folded, its record handed
-        to on_fold and dropped (issue 5: memory follows the open connections, not the capture's length)."""
+        to on_fold and dropped (memory follows the open connections, not the capture's length)."""
         s = self.summary
         if s.folded is None:
             s.folded = FoldedConnections(self._summary_keep)

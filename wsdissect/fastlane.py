@@ -30,7 +30,7 @@ except ImportError:          # not built (no compiler at install time): the Pyth
     _fastlane = None
 
 # Packets the lane takes between two looks for connections the analyzer finished, whose parsers and inflaters it
-# then lets go (memory follows the open connections, issue 5). None: the C default (8192).
+# then lets go (memory follows the open connections). None: the C default (8192).
 PURGE_EVERY: Optional[int] = None
 # Connection directions the lane keeps its entries for before it starts them afresh. None: the C default (65536).
 ENTRIES_MAX: Optional[int] = None

@@ -1,4 +1,4 @@
-"""Reading one big capture file with several processes (issue 5): `read --json` and `stats`.
+"""Reading one big capture file with several processes: `read --json` and `stats`.
 
 N worker processes, forked from the command, each read the whole file. Each analyses the connections whose
 address pair hashes to it (every packet of a connection goes to the same worker, so each is analysed whole, by

@@ -71,8 +71,8 @@ class Direction:
 
 # A finished connection (both FINs acknowledged, or an RST) is forgotten once this many packets of the capture
 # went by without one of its own: a late duplicate (the last ACK sent again, an RST after the close) still finds
-# its connection and its relative seq/ack, and memory stays flat however many connections the capture holds
-# (issue 5). Counted in packets, not seconds: a busy capture sees 10,000 packets in well under a second, while
+# its connection and its relative seq/ack, and memory stays flat however many connections the capture holds.
+# Counted in packets, not seconds: a busy capture sees 10,000 packets in well under a second, while
 # the capture's own clock may run 100,000 connections in 1.3 s (bench/gen.py --shape conns).
 LINGER_PACKETS = 10_000
 

@@ -1,4 +1,4 @@
-"""Fuzz targets, input mutators and invariant checks for wsdissect (issue 6: hostile and broken input).
+"""Fuzz targets, input mutators and invariant checks for wsdissect (hostile and broken input).
 
 Three targets, each a function of one `bytes` input so that the same code serves the seeded mutation loop
 (volume, in the test suite and `python -m tests.fuzz.run`), hypothesis (shrinking) and atheris (coverage-guided):

@@ -1,4 +1,4 @@
-"""A progress bar for long reads (issue 5): packets, MB read, rate and time left, on stderr.
+"""A progress bar for long reads: packets, MB read, rate and time left, on stderr.
 
 Shown only when a person is watching it: stderr is a terminal, and the command's output is not streaming to
 that same terminal (`read` to a terminal prints rows as it goes, which is progress enough; `read > out.txt`,

@@ -145,7 +145,7 @@ class _LadderWriter:
     """What both ladder writers do with rows: collect arrows per connection, and draw each connection's ladder
     once it has finished and every connection with earlier arrows has been drawn (`finished`, from
     Analyzer.on_finish), the rest when the capture ends. So ladders come in the order of their first arrows,
-    while only the open connections' arrows are kept (issue 5)."""
+    while only the open connections' arrows are kept."""
 
     def __init__(self, show_acks: bool, lang: str = DEFAULT_LANG) -> None:
         self.show_acks = show_acks

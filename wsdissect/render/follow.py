@@ -205,8 +205,8 @@ class FollowPrinter:
     `finished(record)` is the Analyzer's on_fold when every connection is folded as it finishes
     (--max-summary-connections 0): a WebSocket connection's transcript is printed as soon as it and every
     lower-numbered connection are finished, and its events are dropped. So transcripts come out in connection
-    order, as render_follow prints them, while memory holds the open connections' messages only (issue 5:
-    `follow` kept every message of the capture, 3.9 GB for bench/out/ws-200000.pcap)."""
+    order, as render_follow prints them, while memory holds the open connections' messages only (before,
+    `follow` kept every message of the capture: 3.9 GB for bench/out/ws-200000.pcap)."""
 
     def __init__(self, console: Console, collector: FollowCollector, lang: str = DEFAULT_LANG) -> None:
         self.view = View(console, lang)

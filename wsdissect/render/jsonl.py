@@ -1,4 +1,4 @@
-"""JSON Lines output: the contract in DESIGN.md and the README, one object per line, "type" first.
+"""JSON Lines output: the contract in the README, one object per line, "type" first.
 
 Field names are stable; new fields may be added. Records are written as soon as they are final, so `live
 --json` streams.
