@@ -75,7 +75,11 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
            width: int, lang: str, **caps) -> None:
     """Show the messages of WebSocket connections as a transcript: direction, time since the connection
     began, text (JSON pretty-printed), binary as hex, fragmented and compressed messages whole, control
-    frames and the TCP end."""
+    frames and the TCP end.
+
+    Transcripts come in connection order, each printed once it and every lower-numbered connection have
+    finished; finished ones waiting behind an open one go to a temporary file, so memory follows the open
+    connections, not the capture's length."""
     from ..render.follow import FollowCollector, FollowPrinter, raw_bytes, render_follow
 
     if raw is not None and side is None:

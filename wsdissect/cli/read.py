@@ -27,7 +27,9 @@ from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, 
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
 @decode_as_option
 @click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,
-              help="timeline: one explained row per packet. flow: a ladder diagram per connection.")
+              help="timeline: one explained row per packet. flow: a ladder diagram per connection, each drawn "
+                   "once it and the connections before it have finished (finished ones waiting behind an open one "
+                   "go to a temporary file, so memory follows the open connections).")
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True,
               help="With --view flow: mermaid writes Mermaid sequence-diagram text for documents.")
 @export_options

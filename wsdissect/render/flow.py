@@ -20,6 +20,7 @@ from rich.text import Text
 from ..i18n import DEFAULT_LANG, catalog, note_text
 from ..model import C2S, ROLE_PAST_CAP, CaptureSummary, Connection, Frame, Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
+from .spill import WAITING_IN_MEMORY, Spill
 from .styles import role_style
 from .timeline import clean, writes_direct
 from .words import close_name
@@ -145,7 +146,8 @@ class _LadderWriter:
     """What both ladder writers do with rows: collect arrows per connection, and draw each connection's ladder
     once it has finished and every connection with earlier arrows has been drawn (`finished`, from
     Analyzer.on_finish), the rest when the capture ends. So ladders come in the order of their first arrows,
-    while only the open connections' arrows are kept."""
+    while only the open connections' arrows are kept: finished ones that wait behind an open one go to a Spill
+    file past spill.WAITING_IN_MEMORY of them."""
 
     def __init__(self, show_acks: bool, lang: str = DEFAULT_LANG) -> None:
         self.show_acks = show_acks
@@ -155,25 +157,37 @@ class _LadderWriter:
         self.rows = _Collector(lang)
         self.drawn = 0                              # ladders drawn so far
         self._done: dict[int, Connection] = {}     # finished connections whose ladder waits for an earlier one
+        # Past WAITING_IN_MEMORY of those, the next ones wait here: id -> (arrows, record); their place in
+        # rows.arrows (the order of first arrows) is kept by a None.
+        self._spill = Spill()
 
     def finished(self, c: Connection) -> None:
         arrows = self.rows.arrows
         if c.id not in arrows:
             return              # no arrow (all its rows filtered out), and a finished connection gets no more
-        self._done[c.id] = c
+        if len(self._done) >= WAITING_IN_MEMORY and next(iter(arrows)) != c.id:
+            self._spill.put(c.id, (arrows[c.id], c))
+            arrows[c.id] = None
+            self.rows.phase.pop(c.id, None)
+        else:
+            self._done[c.id] = c
         while arrows:
             cid = next(iter(arrows))
-            conn = self._done.pop(cid, None)
-            if conn is None:
-                break
-            self._ladder(cid, arrows.pop(cid), conn)
+            if arrows[cid] is None:
+                self._ladder(cid, *self._spill.take(cid))
+            else:
+                conn = self._done.pop(cid, None)
+                if conn is None:
+                    break
+                self._ladder(cid, arrows[cid], conn)
+            del arrows[cid]
             self.rows.phase.pop(cid, None)
 
     def folded(self, c: Connection, at_end: bool = False) -> None:
         """Analyzer.on_fold, through run(): the record of a connection past --max-summary-connections is dropped
         from the summary once it has finished; a ladder not drawn yet (the capture's last connections) keeps it
         for its heading."""
-        if c.id in self.rows.arrows:
+        if self.rows.arrows.get(c.id) is not None:
             self._done.setdefault(c.id, c)
 
     def _remaining(self, s: CaptureSummary) -> None:
@@ -181,7 +195,10 @@ class _LadderWriter:
         conns = {c.id: c for c in s.connections}
         conns.update(self._done)
         for cid, arrows in self.rows.arrows.items():
-            self._ladder(cid, arrows, conns.get(cid))
+            if arrows is None:
+                self._ladder(cid, *self._spill.take(cid))
+            else:
+                self._ladder(cid, arrows, conns.get(cid))
         self.rows.arrows.clear()
 
     def _ladder(self, cid: int, arrows: list, conn: Optional[Connection]) -> None:

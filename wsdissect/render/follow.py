@@ -19,6 +19,7 @@ from ..i18n import DEFAULT_LANG
 from ..model import C2S, FIN, ROLE_PAST_CAP, RST, S2C, Connection, Frame, Message, Row
 from ..websocket.codes import CLOSE, PING, PONG, TEXT, opcode_name
 from .details import View, emit, fit, wrap
+from .spill import WAITING_IN_MEMORY, Spill
 from .words import close_name, conn_title, side_word
 
 __all__ = ["FollowCollector", "FollowPrinter", "render_follow", "raw_bytes", "follow_lines"]
@@ -206,7 +207,8 @@ class FollowPrinter:
     (--max-summary-connections 0): a WebSocket connection's transcript is printed as soon as it and every
     lower-numbered connection are finished, and its events are dropped. So transcripts come out in connection
     order, as render_follow prints them, while memory holds the open connections' messages only (before,
-    `follow` kept every message of the capture: 3.9 GB for bench/out/ws-200000.pcap)."""
+    `follow` kept every message of the capture: 3.9 GB for bench/out/ws-200000.pcap). Finished connections
+    that wait behind an open one go to a Spill file past spill.WAITING_IN_MEMORY of them."""
 
     def __init__(self, console: Console, collector: FollowCollector, lang: str = DEFAULT_LANG) -> None:
         self.view = View(console, lang)
@@ -214,6 +216,7 @@ class FollowPrinter:
         self.printed = 0
         self._next = 0                      # the lowest connection id not yet printed (or skipped)
         self._waiting: dict = {}            # id -> record: finished, waiting for a lower id to finish
+        self._spill = Spill()               # id -> (record, events) of waiting ones past WAITING_IN_MEMORY
 
     def print(self, c: Connection, events: list) -> None:
         lines = [("", "")] if self.printed else []
@@ -222,19 +225,26 @@ class FollowPrinter:
         self.printed += 1
 
     def finished(self, c: Connection) -> None:
-        self._waiting[c.id] = c
+        if c.id != self._next and len(self._waiting) >= WAITING_IN_MEMORY:
+            self._spill.put(c.id, (c, self.collector.events.pop(c.id, [])))
+            self._waiting[c.id] = None
+        else:
+            self._waiting[c.id] = c
         while self._next in self._waiting:
-            self._take(self._waiting.pop(self._next))
+            self._take(self._next, self._waiting.pop(self._next))
             self._next += 1
 
     def flush(self) -> None:
         """After the analyzer's finish(): what still waits (a connection that never finished would have held
         back every later one), in id order."""
         for cid in sorted(self._waiting):
-            self._take(self._waiting.pop(cid))
+            self._take(cid, self._waiting.pop(cid))
 
-    def _take(self, c: Connection) -> None:
-        events = self.collector.events.pop(c.id, [])
+    def _take(self, cid: int, c: Optional[Connection]) -> None:
+        if c is None:
+            c, events = self._spill.take(cid)
+        else:
+            events = self.collector.events.pop(cid, [])
         if c.is_websocket or c.decode_as:          # the connections follow shows (cli.follow.pick)
             self.print(c, events)
 
