@@ -289,8 +289,10 @@ def _session_notes(lang="en") -> list:
 
     s1, s2 = Session(client=("10.0.0.1", 1111)), Session(client=("10.0.0.1", 2222))   # --max-connections 1
     s1.handshake()
+    s1.seg(C2S, "A")                            # ...after the second one took its place: past the cap
     s2.handshake()
-    packets = [p for p in s1.packets()] + [p for p in s2.packets()]
+    first = s1.packets()
+    packets = first[:-1] + s2.packets() + first[-1:]
     for i, p in enumerate(packets, 1):
         p.no = i
     r = analyze(packets, lang=lang, limits=Limits(max_connections=1))

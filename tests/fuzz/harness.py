@@ -41,7 +41,7 @@ from wsdissect.websocket import WebSocketDirection  # noqa: E402
 SEVERITIES = {"chat", "note", "warning", "error"}
 ROLES = {"tcp-syn", "tcp-syn-ack", "tcp-handshake-ack", "ws-upgrade-request", "ws-upgrade-response", "ack",
          "ws-data", "ws-control", "ws-close", "tcp-fin", "tcp-fin-ack", "tcp-rst", "tcp-retransmission",
-         "tcp-keepalive", "tcp-window-update", "http", "tcp-data", "malformed"}
+         "tcp-keepalive", "tcp-window-update", "http", "tcp-data", "malformed", "past-cap"}
 _CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
