@@ -817,6 +817,103 @@ CATALOG: dict[str, tuple[str, str]] = {
     "follow.end.open": ("the capture ends with the connection still open", "抓包结束时连接仍然打开"),
     "follow.no_close_frame": (" without a WebSocket Close frame", "，没有 WebSocket Close 帧"),
 
+    # -- `worksheet`: questions about one capture, the answer key, marking (render/worksheet.py) -------------
+    "sheet.title": ("WebSocket lab worksheet: {capture}", "WebSocket 实验练习：{capture}"),
+    "sheet.title_answers": ("WebSocket lab worksheet: {capture} (answer key)",
+                            "WebSocket 实验练习：{capture}（答案）"),
+    "sheet.intro": ("Connection {conn}: {client} → {server}, {packets} packets. Write each answer in a text file "
+                    "as a line `id: answer`, the id being the word in brackets; "
+                    "`wsdissect worksheet --check FILE {capture}` marks it.",
+                    "连接 {conn}：{client} → {server}，共 {packets} 个数据包。请把答案写进一个文本文件，每题一行："
+                    "`编号: 答案`（编号是方括号里的词）；用 `wsdissect worksheet --check 文件 {capture}` 批改。"),
+    "sheet.part_tcp": ("The TCP three-way handshake", "TCP 三次握手"),
+    "sheet.part_http": ("The HTTP Upgrade", "HTTP 升级（Upgrade）"),
+    "sheet.part_frames": ("Frames and masking", "帧与掩码"),
+    "sheet.part_end": ("How the connection ended", "连接如何结束"),
+    "sheet.part_table": ("TCP table for the teacher", "教师用 TCP 表"),
+    "sheet.q.client": ("Which IP address and port did the client use? (`ip:port`)",
+                       "客户端使用的 IP 地址和端口是什么？（`ip:port`）"),
+    "sheet.q.server": ("Which IP address and port did the server listen on? (`ip:port`)",
+                       "服务端监听的 IP 地址和端口是什么？（`ip:port`）"),
+    "sheet.q.syn_seq_raw": ("Packet #{no} is the SYN. What is its raw sequence number, as sent on the wire?",
+                            "第 {no} 号包是 SYN。它的原始序列号（线上实际发送的值）是多少？"),
+    "sheet.q.syn_seq_relative": ("What is the same packet's relative sequence number, as Wireshark shows it?",
+                                 "同一个包的相对序列号（Wireshark 显示的值）是多少？"),
+    "sheet.q.synack_ack_raw": ("Packet #{no} is the SYN/ACK. What is its raw acknowledgment number? "
+                               "How is it derived from the SYN?",
+                               "第 {no} 号包是 SYN/ACK。它的原始确认号是多少？它是怎样由 SYN 得出的？"),
+    "sheet.q.synack_ack_relative": ("What is the SYN/ACK's relative acknowledgment number?",
+                                    "SYN/ACK 的相对确认号是多少？"),
+    "sheet.q.request_line": ("Packet #{no} holds the client's HTTP request. What is its request line?",
+                             "第 {no} 号包是客户端的 HTTP 请求。它的请求行是什么？"),
+    "sheet.q.sec_websocket_key": ("What Sec-WebSocket-Key did the client send?",
+                                  "客户端发送的 Sec-WebSocket-Key 是什么？"),
+    "sheet.q.sec_websocket_accept": ("Compute the Sec-WebSocket-Accept the server must answer that key with, step "
+                                     "by step: append the GUID {guid}, take the SHA-1, encode it in base64. Does "
+                                     "the answer in packet #{no} match?",
+                                     "请逐步计算服务端应当回复的 Sec-WebSocket-Accept：在密钥后拼接 GUID {guid}，"
+                                     "求 SHA-1，再做 base64 编码。第 {no} 号包里的回复与之一致吗？"),
+    "sheet.q.mask_key": ("Packet #{no} carries the client's first data frame. What is its masking key (hex)?",
+                         "第 {no} 号包携带客户端的第一个数据帧。它的掩码键（十六进制）是什么？"),
+    "sheet.q.first_bytes": ("Its first {n} payload bytes as sent (masked) are `{masked}`. Unmask them (hex).",
+                            "它发送时（已掩码）的前 {n} 个负载字节是 `{masked}`。请去掩码（十六进制）。"),
+    "sheet.q.first_fin_by": ("Packet #{no} is the first FIN. Who sent it: the client or the server?",
+                             "第 {no} 号包是第一个 FIN。是谁发送的：客户端还是服务端？"),
+    "sheet.q.close_frame": ("Was a WebSocket Close frame sent (yes or no)? If not, why would a peer close TCP "
+                            "without one?",
+                            "是否发送了 WebSocket Close 帧（是或否）？如果没有，一端为什么会不发 Close 帧就直接关闭 TCP？"),
+    "sheet.q.idle_seconds": ("How many seconds passed between the last data message (packet #{last}) and the "
+                             "FIN (packet #{fin})?",
+                             "从最后一条数据消息（第 {last} 号包）到 FIN（第 {fin} 号包）之间过了多少秒？"),
+    "sheet.q.ping_pong_ms": ("Packet #{ping} is a ping and packet #{pong} its pong. How many milliseconds "
+                             "passed between them?",
+                             "第 {ping} 号包是 Ping，第 {pong} 号包是它的 Pong。两者之间相隔多少毫秒？"),
+    "sheet.answer": ("Answer: {answer}", "答案：{answer}"),
+    "sheet.a.syn_seq_raw": ("the client's initial sequence number (ISN), chosen at random for this connection",
+                            "客户端的初始序列号（ISN），为这条连接随机选取"),
+    "sheet.a.syn_seq_relative": ("Wireshark counts from the ISN, so the SYN shows as 0",
+                                 "Wireshark 从 ISN 开始计数，所以 SYN 显示为 0"),
+    "sheet.a.synack_ack_raw": ("the SYN's sequence number plus one: {isn} + 1 = {ack} (a SYN takes one sequence "
+                               "number although it carries no data)",
+                               "SYN 的序列号加一：{isn} + 1 = {ack}（SYN 不携带数据，但占用一个序列号）"),
+    "sheet.a.joined": ("key + GUID: {joined}", "密钥 + GUID：{joined}"),
+    "sheet.a.sha1": ("SHA-1: {hex}", "SHA-1：{hex}"),
+    "sheet.a.base64": ("base64: {accept}", "base64：{accept}"),
+    "sheet.a.accept_match": ("the server answered {accept}: it matches", "服务端回复 {accept}：一致"),
+    "sheet.a.accept_mismatch": ("the server answered {accept}: it does not match, so the client must fail the "
+                                "connection", "服务端回复 {accept}：不一致，客户端必须断开连接"),
+    "sheet.a.accept_missing": ("the capture holds no Sec-WebSocket-Accept", "抓包中没有 Sec-WebSocket-Accept"),
+    "sheet.a.first_bytes": ("each byte XOR the key's byte at the same place modulo 4: {masked} XOR {key}… = {unmasked}",
+                            "每个字节与掩码键中（位置对 4 取模）对应的字节做异或：{masked} XOR {key}… = {unmasked}"),
+    "sheet.a.first_text": ("as text: {text}", "作为文本：{text}"),
+    "sheet.a.close_yes": ("a Close frame was sent (close code {code}): the WebSocket closing handshake, then TCP's "
+                          "FINs", "发送了 Close 帧（关闭码 {code}）：先完成 WebSocket 关闭握手，再由 TCP 的 FIN 结束连接"),
+    "sheet.a.close_no": ("no Close frame: the {side} closed TCP directly, as a server does when it drops an idle "
+                         "client (an idle timeout) or a process exits",
+                         "没有 Close 帧：{side}直接关闭了 TCP，例如服务端因空闲超时断开客户端，或进程退出"),
+    "sheet.a.idle_control": ("{seconds} s since the last data message, what an idle timeout counts; {control} s "
+                             "since the last ping or pong (packet #{no}), which a client library sends on its own",
+                             "距最后一条数据消息 {seconds} 秒，这是空闲超时计算的时间；距最后一个 Ping 或 Pong"
+                             "（第 {no} 号包）{control} 秒，它们由客户端库自动发送"),
+    "sheet.table_cut": ("… {n} more packets of this connection", "……此连接还有 {n} 个数据包"),
+    "sheet.col.no": ("No.", "序号"),
+    "sheet.col.time": ("Time", "时间"),
+    "sheet.col.dir": ("Dir", "方向"),
+    "sheet.col.flags": ("Flags", "标志"),
+    "sheet.col.seq_raw": ("SEQ (raw)", "SEQ（原始）"),
+    "sheet.col.ack_raw": ("ACK (raw)", "ACK（原始）"),
+    "sheet.col.len": ("Len", "长度"),
+    "sheet.col.check": ("ACK = SEQ + Len", "ACK = SEQ + 长度"),
+    "sheet.check_extra": ("{ack} = {seq} + {len} + 1 (SYN/FIN)", "{ack} = {seq} + {len} + 1（SYN/FIN）"),
+    "sheet.mark.right": ("right", "正确"),
+    "sheet.mark.wrong": ("wrong", "错误"),
+    "sheet.mark.missing": ("missing", "未作答"),
+    "sheet.mark.unknown": ("not a question of this worksheet", "不是本练习的题目"),
+    "sheet.mark.expected": ("expected {answer}", "应为 {answer}"),
+    "sheet.mark.score": ("{right} of {total} right", "共 {total} 题，答对 {right} 题"),
+    "sheet.yes": ("yes", "是"),
+    "sheet.no": ("no", "否"),
+
     # -- `stats`: numbers per connection and totals (render/stats.py) ---------------------------------------
     "stats.duration": ("duration", "时长"),
     "stats.duration_value": ("{seconds} s, {n} packets (#{first} to #{last})",
