@@ -550,9 +550,23 @@ typedef struct {
 #define GET(lane, obj, slot) SLOT((obj), OFF(lane, slot))
 #define IS(lane, obj, t) ((obj) != NULL && Py_TYPE(obj) == (PyTypeObject *)(lane)->types[t])
 
-/* q.append(item) or, without item, q.popleft(), for the deques of the analyzer (Tracker.finished's class): the
- * method's descriptor called directly, not looked up on every call. */
+/* q.append(item) or, without item, q.pop(0): the queues the tracker and the analyzer consume from the head
+ * (Direction.unacked, _ConnState.names) are lists; a deque's method's descriptor is called directly. */
 static PyObject *dq_call(Lane *self, PyObject *q, PyObject *item) {
+    if (PyList_CheckExact(q)) {
+        if (item != NULL)
+            return PyList_Append(q, item) < 0 ? NULL : Py_NewRef(Py_None);
+        if (PyList_GET_SIZE(q) == 0) {
+            PyErr_SetString(PyExc_IndexError, "pop from empty list");
+            return NULL;
+        }
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(q, 0));
+        if (PyList_SetSlice(q, 0, 1, NULL) < 0) {
+            Py_DECREF(x);
+            return NULL;
+        }
+        return x;
+    }
     PyObject *args[2] = {q, item};
     if (Py_TYPE(q) == (PyTypeObject *)self->deque_type)
         return PyObject_Vectorcall(item ? self->dq_append : self->dq_popleft, args, item ? 2 : 1, NULL);

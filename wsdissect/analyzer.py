@@ -10,7 +10,6 @@ Both `read` (files) and `live` (sniffing) drive this same object.
 from __future__ import annotations
 
 import sys
-from collections import deque
 from typing import Callable, Iterable, Optional
 
 from .decode import DecodeError, decode_packet
@@ -55,11 +54,11 @@ class _ConnState:
         self.ws: dict = {}                                    # direction -> WebSocketDirection
         self.waiting: list = []                               # (origin_no, bytes) c2s while in M_WAIT
         self.request: Optional[HttpRequest] = None            # the upgrade request awaiting its answer
-        self.names = {C2S: deque(), S2C: deque()}             # (no, short name) of packets not yet ACKed
-        self.fin_seen = {C2S: False, S2C: False}
+        self.names = {C2S: [], S2C: []}                       # (no, short name) of packets not yet ACKed
+        self.fin_seen: tuple = ()                             # directions that sent their FIN
         self.last_payload_ts: Optional[float] = None
-        self.close_sent = {C2S: None, S2C: None}              # first Close frame per side
-        self.decided = {C2S: False, S2C: False}               # --decode-as: first bytes looked at
+        self.close_sent: Optional[dict] = None                # direction -> its first Close frame (made at the first)
+        self.decided: tuple = ()                              # --decode-as: directions whose first bytes were looked at
         self.hinted = False                                   # told how to decode a stream that is not HTTP
         client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
         self.addrs = {C2S: (client, server), S2C: (server, client)}
@@ -221,8 +220,8 @@ class Analyzer:
         for origin, data in chunks:
             gap = type(data) is int
             mode = st.mode[d]
-            if mode == M_HTTP and self.decode_as and not st.decided[d]:
-                st.decided[d] = True
+            if mode == M_HTTP and self.decode_as and d not in st.decided:
+                st.decided += (d,)
                 if tc.server.port in self.decode_as and not (not gap and data.startswith(HTTP_START)):
                     self._start_ws(tc, st, None, row, forced=True)
                     mode = st.mode[d]
@@ -296,6 +295,7 @@ class Analyzer:
         if resp.status == 101 and accepted:
             self._start_ws(tc, st, r.deflate, row)
             rest = st.http[S2C].take_rest()
+            st.http.clear()          # framing from here on: the parsers and their buffers go
             if rest:
                 self._ws_records(tc, st, S2C, st.ws[S2C].feed(rest, origin), row)
         else:
@@ -333,13 +333,15 @@ class Analyzer:
                 rec.conn = tc.id
                 row.frames.append(rec)
                 r.frames[d] += 1
-                if rec.opcode == CLOSE and st.close_sent[d] is None:
+                if rec.opcode == CLOSE and (st.close_sent is None or d not in st.close_sent):
+                    if st.close_sent is None:
+                        st.close_sent = {}
                     st.close_sent[d] = rec
                     if r.closed_by is None:
                         r.closed_by = SIDE[d]
                         r.close_code, r.close_reason = rec.close_code, rec.close_reason
                         r.state = "closing"
-                    elif st.close_sent[OTHER[d]] is not None:
+                    elif OTHER[d] in st.close_sent:
                         r.state = "closed"
             elif t is Message:
                 rec.conn = tc.id
@@ -445,11 +447,11 @@ class Analyzer:
             role = "ack"
             if labels:           # (without labels no packet is named, so there is no name to take off)
                 label = self._ack_label(st, d, r)
-            if r.fin_acked and st.fin_seen[OTHER[d]]:
+            if r.fin_acked and OTHER[d] in st.fin_seen:
                 role = "tcp-fin-ack"
-                if st.fin_seen[d]:
+                if d in st.fin_seen:
                     rec.state = "closed"
-                label = t["teardown.ack_last" if st.fin_seen[d] else "teardown.ack"].format(side=side, peer=peer)
+                label = t["teardown.ack_last" if d in st.fin_seen else "teardown.ack"].format(side=side, peer=peer)
         elif kind == K_DATA and content_role is None:
             role = "tcp-data"
             if row.notes and row.notes[-1].code == "tcp-out-of-order":
@@ -542,7 +544,7 @@ class Analyzer:
             code = t["close.no_code"] if f.close_code is None else \
                 t["close.code"].format(code=f.close_code, name=self._close_name(f.close_code))
             reason = f' "{f.close_reason}"' if f.close_reason else ""
-            first = st.close_sent[d] is f and st.rec.closed_by == SIDE[d]
+            first = st.close_sent is not None and st.close_sent.get(d) is f and st.rec.closed_by == SIDE[d]
             return "ws-close", t["close.first" if first else "close.answer"].format(side=side, code=code,
                                                                                     reason=reason)
         if last_data is not None:
@@ -583,8 +585,9 @@ class Analyzer:
         t = self._t
         side, peer = self._side[d], self._side[OTHER[d]]
         rec = st.rec
-        first = not st.fin_seen[OTHER[d]] and not st.fin_seen[d]
-        st.fin_seen[d] = True
+        first = not st.fin_seen
+        if d not in st.fin_seen:
+            st.fin_seen += (d,)
         if first:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
@@ -600,7 +603,7 @@ class Analyzer:
                 self._note(row, tc, "warning", "close-without-close-frame", None,
                            {"variant": "fin", "side": SIDE[d], "why": why})
             return text
-        if st.fin_seen[OTHER[d]] and r.fin_acked:
+        if OTHER[d] in st.fin_seen and r.fin_acked:
             return t["teardown.ack_and_fin"].format(side=side, peer=peer)
         return t["teardown.third"].format(side=side)
 
@@ -611,10 +614,12 @@ class Analyzer:
             return t["ack.nothing"].format(side=side)
         q = st.names[OTHER[d]]
         name = None
-        while q and q[0][0] <= r.acked_no:
-            no, n = q.popleft()
-            if no == r.acked_no:
-                name = n
+        k, n = 0, len(q)
+        while k < n and q[k][0] <= r.acked_no:
+            if q[k][0] == r.acked_no:
+                name = q[k][1]
+            k += 1
+        del q[:k]
         return t["ack.of"].format(no=r.acked_no, name=t["paren"].format(text=name) if name else "", side=side)
 
     # -- end -------------------------------------------------------------------------------------------------
