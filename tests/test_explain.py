@@ -16,7 +16,7 @@ from wsdissect.sources.pcap import open_capture
 CAP = os.path.join(ROOT, "captures")
 ROW = re.compile(r"^\s*(\d+)\s+\d+\.\d{6} ")
 HEADING = "── conn "
-CLOSE_LESS = "different from the book"
+CLOSE_LESS = "different from the one textbooks draw"
 
 
 def read(*args):
@@ -99,7 +99,7 @@ def test_paragraphs_follow_what_the_capture_shows():
 
 def test_explain_in_chinese_and_with_export(tmp_path):
     zh = read(os.path.join(CAP, "idle-timeout.pcap"), "--explain", "--lang", "zh").stdout
-    assert "和书上不一样" in zh and "1006" in zh and "§10.3" in zh and "缓存投毒" in zh
+    assert "和教科书上画的关闭过程不一样" in zh and "1006" in zh and "§10.3" in zh and "缓存投毒" in zh
     assert "TCP 三次握手 1/3：客户端请求建立连接（SYN）" in zh
     svg = tmp_path / "x.svg"
     proc = read(os.path.join(CAP, "idle-timeout.pcap"), "--explain", "--export", str(svg))

@@ -2,8 +2,8 @@
 
 The phases are the flow view's (render/flow.py: TCP handshake, WebSocket handshake, data transfer, closing), and
 a connection's phase moves the same way (`phase_after`). A paragraph cites the RFC 6455 sections at work and
-answers the questions the lab's notes left open (why the client masks, what Origin, Sec-WebSocket-Protocol and
--Extensions are for, what the URI's path and query do, ws vs wss, why a teardown can lack a Close frame). Its
+answers the questions a student watching the lab's traffic tends to ask (why the client masks, what Origin,
+Sec-WebSocket-Protocol and -Extensions are for, what the URI's path and query do, ws vs wss, why a teardown can lack a Close frame). Its
 content depends on what the capture shows *so far* (streaming: nothing is buffered): the data paragraph names
 the extension the 101 settled, the closing paragraph tells a closing handshake from a Close-less teardown.
 A few asides come once per connection before the row that first shows the thing (fragmentation, ping/pong, the

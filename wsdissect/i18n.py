@@ -938,11 +938,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "explain.ws.uri": (
         "The request target {target} is the path and query of the URI {uri} (§3, the \"resource name\"). The "
         "path names an endpoint on the server (one server can offer /chat and /prices), the query carries "
-        "parameters such as a token or a room number; reverse proxies and load balancers can route on them "
-        "too, as in the notes' project.",
+        "parameters such as a token or a room number; reverse proxies and load balancers can route "
+        "connections on them too.",
         "请求目标 {target} 就是 URI {uri} 的 path 和 query（§3，“资源名”）。path 指定服务端上的一个端点"
         "（一个服务端可以同时提供 /chat 和 /prices），query 传递参数，比如令牌或房间号；反向代理和负载均衡器"
-        "也可以按它们来分发连接，就像笔记里的项目那样。"),
+        "也可以按它们来分发连接。"),
     "explain.ws.scheme_other": (
         "ws:// is WebSocket over plain TCP, default port 80; wss:// is WebSocket over TLS, default port 443 "
         "(§3; TLS gives confidentiality, §10.6, and a wss capture shows only encrypted records, which no tool "
@@ -1087,15 +1087,15 @@ CATALOG: dict[str, tuple[str, str]] = {
         "合在一起发送就是三个）。这里是客户端先发送 FIN；§7.1.1 更希望由服务端先关闭，免得客户端留在 TIME_WAIT "
         "状态。"),
     "explain.close.no_frame": (
-        "The {side} closes TCP (FIN) without any WebSocket Close frame{idle} — the case the lab's notes found "
-        "\"different from the book\". The book shows the closing handshake (§1.4, §7.1.2): a Close frame, a "
+        "The {side} closes TCP (FIN) without any WebSocket Close frame{idle} — a teardown that looks "
+        "different from the one textbooks draw. They show the closing handshake (§1.4, §7.1.2): a Close frame, a "
         "Close frame in answer, then TCP's FINs. Here the {side}'s program simply closed its socket without "
         "running the closing handshake, so only TCP's four-way teardown appears (FIN, ACK, FIN, ACK; RFC 9293 "
         "§3.6). That is valid TCP but not a clean WebSocket close: the peer's WebSocket API reports code 1006 "
         "(Abnormal Closure, §7.1.5, §7.4.1), a code that is never sent on the wire. A cleaner {side} would "
         "send Close 1001 (Going Away) or 1000 first: `wsdissect serve --idle-close frame` does.",
-        "{side}没有发送任何 WebSocket Close 帧就关闭了 TCP（FIN）{idle}——这正是实验笔记里觉得“和书上不一样”的"
-        "情况。书上讲的是关闭握手（§1.4、§7.1.2）：一个 Close 帧，对方回复 Close 帧，然后才是 TCP 的 FIN。这里"
+        "{side}没有发送任何 WebSocket Close 帧就关闭了 TCP（FIN）{idle}——这和教科书上画的关闭过程不一样。"
+        "教科书讲的是关闭握手（§1.4、§7.1.2）：一个 Close 帧，对方回复 Close 帧，然后才是 TCP 的 FIN。这里"
         "{side}的程序没有执行关闭握手，直接关闭了套接字，所以只出现了 TCP 的四次挥手（FIN、ACK、FIN、ACK；"
         "RFC 9293 §3.6）。这在 TCP 层面完全合法，但不是干净的 WebSocket 关闭：对方的 WebSocket API 会报告状态码 "
         "1006（异常关闭，§7.1.5、§7.4.1），这个状态码从不在线路上发送。更规范的{side}会先发送 Close 1001"
