@@ -546,3 +546,19 @@ def test_frames_completed_only_at_the_end_of_the_capture_are_kept():
     assert [m.data for m in a.end_messages][1:] == [b"after the hole"]
     assert [n.code for n in r.end_notes] == ["gap-in-payload"]
     assert r.conn.frames[S2C] == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_ping_s_gloss_explains_and_does_not_read_as_its_payload(lang):
+    # The payload is whatever the peer chose (the demo's is "are you there?"); the label gives its size as the
+    # payload's and explains what a ping is for, with no quoted question that could pass for the payload.
+    s = Session()
+    s.websocket_handshake()
+    ping = s.send(C2S, s.client.ping(b"are you there?"), ack=False)[0]
+    pong = s.send(S2C, s.server.pong(b"are you there?"))[0]
+    r = analyze(s.packets(), lang=lang)
+    label = r[ping].label
+    assert r[ping].role == "ws-control" and [f.payload for f in r[ping].frames] == [b"are you there?"]
+    assert ("(payload: 14 bytes)" in label) if lang == "en" else ("（载荷：14 字节）" in label)
+    assert "?" not in label and "？" not in label and "“" not in label and '"' not in label
+    assert r[pong].role == "ws-control"

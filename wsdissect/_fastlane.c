@@ -3372,7 +3372,7 @@ tcp_done:
     lab->n = inf->n = 0;
     if (self->labels) {
         if (pl.control) {
-            /* "client pings (4 bytes): are you there?" */
+            /* "client pings (payload: 4 bytes) to check the peer is alive" */
             PyObject *head = self->control[pl.d_opcode == 10][en->d][0], *tail = self->control[pl.d_opcode == 10][en->d][1];
             if (put_bytes_obj(lab, head) < 0 || put_size(self, lab, pl.d_length) < 0 || put_bytes_obj(lab, tail) < 0
                 || put_frame_info(inf, pl.d_opcode, pl.d_fin, pl.d_rsv, pl.d_masked) < 0)

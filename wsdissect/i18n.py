@@ -127,7 +127,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                           "{side}发送一个后续分片（{size}），消息还没有结束"),
     "data.fragment_start": ("{side} starts a fragmented {kind} message ({size})",
                             "{side}开始发送一条分片的{kind}消息（{size}）"),
-    "control.ping": ("{side} pings ({size}): are you there?", "{side}发送 Ping（{size}）：你还在吗？"),
+    "control.ping": ("{side} pings (payload: {size}) to check the peer is alive",
+                     "{side}发送 Ping（载荷：{size}），确认对方是否还在"),
     "control.pong": ("{side} answers with a pong ({size})", "{side}回复 Pong（{size}）"),
     "control.reserved": ("{side} sends a reserved-opcode frame ({opcode})", "{side}发送保留操作码的帧（{opcode}）"),
 
@@ -1049,10 +1050,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "在最后一帧下面显示完整的消息。"),
     "explain.ping.title": ("Ping and pong — RFC 6455 §5.5.2, §5.5.3", "Ping 和 Pong——RFC 6455 §5.5.2、§5.5.3"),
     "explain.ping.body": (
-        "A Ping (opcode 9) asks \"are you there?\"; the peer must answer with a Pong (opcode 10) carrying the "
+        "A Ping (opcode 9) checks that the peer is still there; the peer must answer with a Pong (opcode 10) carrying the "
         "same application data, as soon as it can. Either side may ping, as a keepalive or to measure the "
         "round trip; control frames carry at most 125 bytes and are never fragmented (§5.5).",
-        "Ping（操作码 9）是在问“你还在吗？”；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
+        "Ping（操作码 9）用来确认对方还在；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
         "双方都可以发送 ping，用作保活或测量往返时间；控制帧的载荷最多 125 字节，并且不能分片（§5.5）。"),
 
     "explain.close.title": ("Closing — RFC 6455 §5.5.1, §7", "关闭连接——RFC 6455 §5.5.1、§7"),
