@@ -518,8 +518,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tl.notes": ("notes: ", "提示："),
     "tl.sev_count.one": ("{n} {severity}", "{n} 条{severity}"),
     "tl.sev_count.many": ("{n} {severity}s", "{n} 条{severity}"),
-    "tl.traffic_ws": ("{dir}: {messages}, {bytes}", "{dir}：{messages}，{bytes}"),
-    "tl.traffic": ("{dir}: {bytes}", "{dir}：{bytes}"),
+    # A connection's bytes are TCP payload (the HTTP upgrade included), not the messages' sizes: say so.
+    "tl.traffic_ws": ("{dir}: {messages}; {bytes} of TCP payload", "{dir}：{messages}；TCP 载荷 {bytes}"),
+    "tl.traffic": ("{dir}: {bytes} of TCP payload", "{dir}：TCP 载荷 {bytes}"),
     "tl.closed_by": ("closed by {side}: {code} {name}", "{side}发起关闭：{code} {name}"),
     "tl.close_no_code": ("Close frame from the {side} without a status code", "{side}发送的 Close 帧没有状态码"),
     "tl.no_close_frame": ("closed without a WebSocket Close frame", "关闭时没有 WebSocket Close 帧"),
