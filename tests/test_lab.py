@@ -2,8 +2,10 @@
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from importlib import resources
 
 import pytest
@@ -220,3 +222,39 @@ def test_demo_explain_and_export_live(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for text in (proc.stdout, handout.read_text()):
         assert "── conn 0 · TCP handshake" in text and "── conn 1 · Closing" in text and "Summary:" in text
+
+
+@needs_root
+def test_idle_drop_after_a_real_clients_keepalive_pings(tmp_path):
+    # The lab as a teacher runs it, shortened: `serve --idle-timeout 4`, a `websockets` client with its default
+    # keepalive (here every 1.5 s instead of 20 s) that sends one message and then waits, captured live.
+    # The server counts from the message; the capture must say so, and call the pings the client library's.
+    proc, uri = serving("--idle-timeout", "4")
+    port = uri.rsplit(":", 1)[1].strip("/")
+    pcap = tmp_path / "lab.pcap"
+    live = Proc(wsdissect_args("live", "--port", port, "-w", str(pcap), "--json"))
+
+    async def client():
+        async with connect(uri, ping_interval=1.5) as ws:
+            await ws.send("hello")
+            assert await ws.recv() == "hello"
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+
+    try:
+        live.wait_for("capturing on")
+        asyncio.run(client())
+        time.sleep(0.3)
+    finally:
+        live.stop()
+        proc.stop()
+    text = subprocess.run(wsdissect_args("read", str(pcap)), capture_output=True, text=True,
+                          env=dict(os.environ, COLUMNS="400")).stdout
+    words = " ".join(text.split())
+    assert words.count("client pings (payload: 4 bytes): by its pattern, the client library's automatic keepalive") \
+        >= 2
+    m = re.search(r"the server dropped an idle connection (\d+\.\d) s after the last data message "
+                  r"\((\d+\.\d) s after the last ping/pong, the client library's automatic keepalive\)", words)
+    assert m, words[-3000:]
+    idle, ping = float(m.group(1)), float(m.group(2))
+    assert 3.9 <= idle <= 4.5 and ping < 1.6

@@ -74,6 +74,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "teardown.first": ("teardown 1/4: {side} closes (FIN)", "四次挥手 1/4：{side}关闭连接（FIN）"),
     "teardown.idle": (": the {side} dropped an idle connection after {idle} s",
                       "：{side}在空闲 {idle} 秒后断开了连接"),
+    "teardown.idle_pinged": (": the {side} dropped an idle connection {idle} s after the last data message "
+                             "({ping} s after the last ping/pong{keepalive})",
+                             "：{side}在最后一条数据消息之后 {idle} 秒断开了空闲连接（距最后一次 Ping/Pong {ping} 秒"
+                             "{keepalive}）"),
+    "teardown.keepalive": (", the {side} library's automatic keepalive", "，那是{side} WebSocket 库自动发送的保活"),
     "teardown.ack": ("teardown 2/4: {side} acknowledges the {peer}'s FIN", "四次挥手 2/4：{side}确认{peer}的 FIN"),
     "teardown.ack_last": ("teardown 4/4: {side} acknowledges the {peer}'s FIN — connection closed",
                           "四次挥手 4/4：{side}确认{peer}的 FIN——连接已关闭"),
@@ -129,6 +134,9 @@ CATALOG: dict[str, tuple[str, str]] = {
                             "{side}开始发送一条分片的{kind}消息（{size}）"),
     "control.ping": ("{side} pings (payload: {size}) to check the peer is alive",
                      "{side}发送 Ping（载荷：{size}），确认对方是否还在"),
+    "control.ping_keepalive": ("{side} pings (payload: {size}): by its pattern, the {side} library's automatic "
+                               "keepalive",
+                               "{side}发送 Ping（载荷：{size}）：从模式看，是{side} WebSocket 库自动发送的保活 Ping"),
     "control.pong": ("{side} answers with a pong ({size})", "{side}回复 Pong（{size}）"),
     "control.reserved": ("{side} sends a reserved-opcode frame ({opcode})", "{side}发送保留操作码的帧（{opcode}）"),
 
@@ -164,6 +172,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                                            "{side}没有发送 WebSocket Close 帧就关闭了 TCP{why}"),
     "note_part.idle_drop": (" after {idle} s of silence: the {side} dropped an idle connection",
                             "（静默 {idle} 秒之后：{side}断开了空闲连接）"),
+    "note_part.idle_drop_pinged": (" {idle} s after the last data message ({ping} s after the last ping/pong"
+                                   "{keepalive}): the {side} dropped an idle connection",
+                                   "（最后一条数据消息之后 {idle} 秒，距最后一次 Ping/Pong {ping} 秒{keepalive}："
+                                   "{side}断开了空闲连接）"),
+    "note_part.keepalive": (", the {side} library's automatic keepalive", "，那是{side} WebSocket 库自动发送的保活"),
     "note.request_not_captured": ("the upgrade request is not in the capture; the 101 is taken as it stands",
                                   "抓包里没有升级请求；按原样采信这个 101 响应"),
     "note.no_handshake": ("no HTTP handshake in this stream (the capture may have begun after it); if port {port} "
@@ -1106,6 +1119,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         ", after {idle} s in which no data crossed the connection: an idle timeout, like the lab server's, "
         "which drops a client that sent nothing for 30 s",
         "，此前连接上已经 {idle} 秒没有任何数据：这是空闲超时，就像实验里的服务端会断开 30 秒没有发消息的客户端"),
+    "explain.close.idle_pinged": (
+        ", {idle} s after the last data message; since then only pings and pongs crossed the connection, the "
+        "last {ping} s before: an idle timeout that counts messages, not pings, like the lab server's, which "
+        "drops a client that sent no message for 30 s whatever keepalive pings its library sends",
+        "，距最后一条数据消息已经 {idle} 秒；此后连接上只有 Ping 和 Pong，最后一次在 {ping} 秒之前：这是只计算消息、"
+        "不计算 Ping 的空闲超时，就像实验里的服务端：客户端 30 秒没有发消息就会被断开，不管它的库发送了多少保活 Ping"),
     "explain.close.no_frame_server": (
         "The server closing TCP first is itself what §7.1.1 recommends; only the Close frames are missing. "
         "Keepalive pings (§5.5.2) would keep the connection busy, but whether they count as activity is up to "
