@@ -144,7 +144,8 @@ def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[st
     writer = open_writer(write, cap)
     out, finished = live_views(view, as_json, export, width, lang, explain, f"wsdissect live {cap.iface} {bpf}")
     click.echo(f"wsdissect: capturing on {cap.iface}, filter {bpf!r}"
-               + (f", saving to {write}" if write else "") + " (Ctrl-C stops)", err=True)
+               + (f", saving to {write}" if write else ", keeping nothing (-w FILE saves the packets)")
+               + " (Ctrl-C stops)", err=True)
     with first_sigint_stops() as stop:
         analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=strict,
                      count=count, duration=duration, stop=stop.is_set, out=out,
