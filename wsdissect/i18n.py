@@ -74,6 +74,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "teardown.first": ("teardown 1/4: {side} closes (FIN)", "四次挥手 1/4：{side}关闭连接（FIN）"),
     "teardown.idle": (": the {side} dropped an idle connection after {idle} s",
                       "：{side}在空闲 {idle} 秒后断开了连接"),
+    "teardown.idle_pinged": (": the {side} dropped an idle connection {idle} s after the last data message "
+                             "({ping} s after the last ping/pong{keepalive})",
+                             "：{side}在最后一条数据消息之后 {idle} 秒断开了空闲连接（距最后一次 Ping/Pong {ping} 秒"
+                             "{keepalive}）"),
+    "teardown.keepalive": (", the {side} library's automatic keepalive", "，那是{side} WebSocket 库自动发送的保活"),
     "teardown.ack": ("teardown 2/4: {side} acknowledges the {peer}'s FIN", "四次挥手 2/4：{side}确认{peer}的 FIN"),
     "teardown.ack_last": ("teardown 4/4: {side} acknowledges the {peer}'s FIN — connection closed",
                           "四次挥手 4/4：{side}确认{peer}的 FIN——连接已关闭"),
@@ -127,7 +132,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                           "{side}发送一个后续分片（{size}），消息还没有结束"),
     "data.fragment_start": ("{side} starts a fragmented {kind} message ({size})",
                             "{side}开始发送一条分片的{kind}消息（{size}）"),
-    "control.ping": ("{side} pings ({size}): are you there?", "{side}发送 Ping（{size}）：你还在吗？"),
+    "control.ping": ("{side} pings (payload: {size}) to check the peer is alive",
+                     "{side}发送 Ping（载荷：{size}），确认对方是否还在"),
+    "control.ping_keepalive": ("{side} pings (payload: {size}): by its pattern, the {side} library's automatic "
+                               "keepalive",
+                               "{side}发送 Ping（载荷：{size}）：从模式看，是{side} WebSocket 库自动发送的保活 Ping"),
     "control.pong": ("{side} answers with a pong ({size})", "{side}回复 Pong（{size}）"),
     "control.reserved": ("{side} sends a reserved-opcode frame ({opcode})", "{side}发送保留操作码的帧（{opcode}）"),
 
@@ -163,6 +172,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                                            "{side}没有发送 WebSocket Close 帧就关闭了 TCP{why}"),
     "note_part.idle_drop": (" after {idle} s of silence: the {side} dropped an idle connection",
                             "（静默 {idle} 秒之后：{side}断开了空闲连接）"),
+    "note_part.idle_drop_pinged": (" {idle} s after the last data message ({ping} s after the last ping/pong"
+                                   "{keepalive}): the {side} dropped an idle connection",
+                                   "（最后一条数据消息之后 {idle} 秒，距最后一次 Ping/Pong {ping} 秒{keepalive}："
+                                   "{side}断开了空闲连接）"),
+    "note_part.keepalive": (", the {side} library's automatic keepalive", "，那是{side} WebSocket 库自动发送的保活"),
     "note.request_not_captured": ("the upgrade request is not in the capture; the 101 is taken as it stands",
                                   "抓包里没有升级请求；按原样采信这个 101 响应"),
     "note.no_handshake": ("no HTTP handshake in this stream (the capture may have begun after it); if port {port} "
@@ -517,8 +531,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tl.notes": ("notes: ", "提示："),
     "tl.sev_count.one": ("{n} {severity}", "{n} 条{severity}"),
     "tl.sev_count.many": ("{n} {severity}s", "{n} 条{severity}"),
-    "tl.traffic_ws": ("{dir}: {messages}, {bytes}", "{dir}：{messages}，{bytes}"),
-    "tl.traffic": ("{dir}: {bytes}", "{dir}：{bytes}"),
+    # A connection's bytes are TCP payload (the HTTP upgrade included), not the messages' sizes: say so.
+    "tl.traffic_ws": ("{dir}: {messages}; {bytes} of TCP payload", "{dir}：{messages}；TCP 载荷 {bytes}"),
+    "tl.traffic": ("{dir}: {bytes} of TCP payload", "{dir}：TCP 载荷 {bytes}"),
     "tl.closed_by": ("closed by {side}: {code} {name}", "{side}发起关闭：{code} {name}"),
     "tl.close_no_code": ("Close frame from the {side} without a status code", "{side}发送的 Close 帧没有状态码"),
     "tl.no_close_frame": ("closed without a WebSocket Close frame", "关闭时没有 WebSocket Close 帧"),
@@ -1035,11 +1050,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "explain.ws.uri": (
         "The request target {target} is the path and query of the URI {uri} (§3, the \"resource name\"). The "
         "path names an endpoint on the server (one server can offer /chat and /prices), the query carries "
-        "parameters such as a token or a room number; reverse proxies and load balancers can route on them "
-        "too, as in the notes' project.",
+        "parameters such as a token or a room number; reverse proxies and load balancers can route "
+        "connections on them too.",
         "请求目标 {target} 就是 URI {uri} 的 path 和 query（§3，“资源名”）。path 指定服务端上的一个端点"
         "（一个服务端可以同时提供 /chat 和 /prices），query 传递参数，比如令牌或房间号；反向代理和负载均衡器"
-        "也可以按它们来分发连接，就像笔记里的项目那样。"),
+        "也可以按它们来分发连接。"),
     "explain.ws.scheme_other": (
         "ws:// is WebSocket over plain TCP, default port 80; wss:// is WebSocket over TLS, default port 443 "
         "(§3; TLS gives confidentiality, §10.6, and a wss capture shows only encrypted records, which no tool "
@@ -1146,10 +1161,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "在最后一帧下面显示完整的消息。"),
     "explain.ping.title": ("Ping and pong — RFC 6455 §5.5.2, §5.5.3", "Ping 和 Pong——RFC 6455 §5.5.2、§5.5.3"),
     "explain.ping.body": (
-        "A Ping (opcode 9) asks \"are you there?\"; the peer must answer with a Pong (opcode 10) carrying the "
+        "A Ping (opcode 9) checks that the peer is still there; the peer must answer with a Pong (opcode 10) carrying the "
         "same application data, as soon as it can. Either side may ping, as a keepalive or to measure the "
         "round trip; control frames carry at most 125 bytes and are never fragmented (§5.5).",
-        "Ping（操作码 9）是在问“你还在吗？”；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
+        "Ping（操作码 9）用来确认对方还在；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
         "双方都可以发送 ping，用作保活或测量往返时间；控制帧的载荷最多 125 字节，并且不能分片（§5.5）。"),
 
     "explain.close.title": ("Closing — RFC 6455 §5.5.1, §7", "关闭连接——RFC 6455 §5.5.1、§7"),
@@ -1184,15 +1199,15 @@ CATALOG: dict[str, tuple[str, str]] = {
         "合在一起发送就是三个）。这里是客户端先发送 FIN；§7.1.1 更希望由服务端先关闭，免得客户端留在 TIME_WAIT "
         "状态。"),
     "explain.close.no_frame": (
-        "The {side} closes TCP (FIN) without any WebSocket Close frame{idle} — the case the lab's notes found "
-        "\"different from the book\". The book shows the closing handshake (§1.4, §7.1.2): a Close frame, a "
+        "The {side} closes TCP (FIN) without any WebSocket Close frame{idle} — a teardown that looks "
+        "different from the one textbooks draw. They show the closing handshake (§1.4, §7.1.2): a Close frame, a "
         "Close frame in answer, then TCP's FINs. Here the {side}'s program simply closed its socket without "
         "running the closing handshake, so only TCP's four-way teardown appears (FIN, ACK, FIN, ACK; RFC 9293 "
         "§3.6). That is valid TCP but not a clean WebSocket close: the peer's WebSocket API reports code 1006 "
         "(Abnormal Closure, §7.1.5, §7.4.1), a code that is never sent on the wire. A cleaner {side} would "
         "send Close 1001 (Going Away) or 1000 first: `wsdissect serve --idle-close frame` does.",
-        "{side}没有发送任何 WebSocket Close 帧就关闭了 TCP（FIN）{idle}——这正是实验笔记里觉得“和书上不一样”的"
-        "情况。书上讲的是关闭握手（§1.4、§7.1.2）：一个 Close 帧，对方回复 Close 帧，然后才是 TCP 的 FIN。这里"
+        "{side}没有发送任何 WebSocket Close 帧就关闭了 TCP（FIN）{idle}——这和教科书上画的关闭过程不一样。"
+        "教科书讲的是关闭握手（§1.4、§7.1.2）：一个 Close 帧，对方回复 Close 帧，然后才是 TCP 的 FIN。这里"
         "{side}的程序没有执行关闭握手，直接关闭了套接字，所以只出现了 TCP 的四次挥手（FIN、ACK、FIN、ACK；"
         "RFC 9293 §3.6）。这在 TCP 层面完全合法，但不是干净的 WebSocket 关闭：对方的 WebSocket API 会报告状态码 "
         "1006（异常关闭，§7.1.5、§7.4.1），这个状态码从不在线路上发送。更规范的{side}会先发送 Close 1001"
@@ -1201,6 +1216,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         ", after {idle} s in which no data crossed the connection: an idle timeout, like the lab server's, "
         "which drops a client that sent nothing for 30 s",
         "，此前连接上已经 {idle} 秒没有任何数据：这是空闲超时，就像实验里的服务端会断开 30 秒没有发消息的客户端"),
+    "explain.close.idle_pinged": (
+        ", {idle} s after the last data message; since then only pings and pongs crossed the connection, the "
+        "last {ping} s before: an idle timeout that counts messages, not pings, like the lab server's, which "
+        "drops a client that sent no message for 30 s whatever keepalive pings its library sends",
+        "，距最后一条数据消息已经 {idle} 秒；此后连接上只有 Ping 和 Pong，最后一次在 {ping} 秒之前：这是只计算消息、"
+        "不计算 Ping 的空闲超时，就像实验里的服务端：客户端 30 秒没有发消息就会被断开，不管它的库发送了多少保活 Ping"),
     "explain.close.no_frame_server": (
         "The server closing TCP first is itself what §7.1.1 recommends; only the Close frames are missing. "
         "Keepalive pings (§5.5.2) would keep the connection busy, but whether they count as activity is up to "
