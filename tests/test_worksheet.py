@@ -11,6 +11,7 @@ import pytest
 
 from conftest import BUNDLED, ROOT, SHARED, needs_tshark, tshark
 from sessionbuild import KEY, ACCEPT, Session, raw_frame
+from test_live import needs_root
 from wsdissect.model import C2S, S2C
 from wsdissect.sources.pcap import open_capture
 from wsdissect.worksheet import QUESTIONS, NoConnection, build, mark, parse_answers
@@ -170,3 +171,17 @@ def test_html_is_self_contained_and_balanced(tmp_path):
 def test_bad_input_is_one_line(args, words):
     r = cli(*args)
     assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@needs_root
+def test_a_students_demo_capture_names_the_student(tmp_path):
+    pcap = tmp_path / "s.pcap"
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", "demo", "--student", "ann li", "--idle-timeout",
+                           "1.2", "-w", str(pcap)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    first = build(open_capture(str(pcap))).answers()
+    assert first["request_line"] == "GET /student/ann%20li HTTP/1.1"
+    assert bytes.fromhex(first["first_bytes"]) == b"Hello, W"[:len(bytes.fromhex(first["first_bytes"]))]
+    dropped = build(open_capture(str(pcap)), conn=1)
+    assert dropped.answers()["close_frame"] == "no" and dropped.answers()["first_fin_by"] == "server"
+    assert dropped.idle_data == pytest.approx(1.2, abs=0.3)

@@ -83,15 +83,18 @@ def _uri(host: str, port: int) -> str:
               metavar="SECONDS", help="How long the second connection stays silent before the server drops it.")
 @click.option("-w", "--write", "write", metavar="FILE", type=click.Path(dir_okay=False),
               help="Save the capture to a pcap file.")
+@click.option("--student", metavar="ID", help="Make the capture one student's: the first connection's path "
+              "(/student/ID) and first message name ID, so a worksheet on it (`wsdissect worksheet`) has answers "
+              "of that student's own. Use with -w.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of the timeline.")
 @view_option(LIVE_FLOW_HELP)
 @export_options(export_help=LIVE_EXPORT_HELP)
 @filter_options
 @explain_option
 @lang_option("the view, its row labels and explanations")
-def demo(idle_timeout: float, write: Optional[str], as_json: bool, view: str, export: Optional[str],
-         width: Optional[int], conns: tuple, roles: Optional[str], grep: Optional[str], hide_acks: bool,
-         explain: bool, lang: str) -> None:
+def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_json: bool, view: str,
+         export: Optional[str], width: Optional[int], conns: tuple, roles: Optional[str], grep: Optional[str],
+         hide_acks: bool, explain: bool, lang: str) -> None:
     """Run the whole lab in one go and explain it: an echo server on an unused loopback port, a live capture,
     and a scripted client (handshake, text, binary, a fragmented message, a ping, a close handshake, then a
     second connection that stays silent until the server drops it without a Close frame).
@@ -124,7 +127,7 @@ def demo(idle_timeout: float, write: Optional[str], as_json: bool, view: str, ex
 
     def traffic() -> None:
         try:
-            asyncio.run(demo_traffic(port, idle_timeout, HOST))
+            asyncio.run(demo_traffic(port, idle_timeout, HOST, student=student))
         except BaseException as e:  # noqa: BLE001 -- reported by the main thread
             errors.append(e)
         finally:
