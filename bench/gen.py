@@ -19,7 +19,8 @@ Adversarial shapes, synthetic, one file each:
   --shape ooo        one WebSocket connection whose client stream arrives in tiny (1-8 byte) segments, each
                      block of --ooo-window segments sent in reverse order (--packets segments in all)
   --shape fragments  one text message of --count one-byte fragments (one frame per TCP segment)
-  --shape conns      --count short-lived WebSocket connections (handshake, one message each way, close, FIN)
+  --shape conns      --count short-lived WebSocket connections (handshake, one message each way, close, FIN);
+                     --hold: one more, first, that stays open to the end
 
 Usage:
   python bench/gen.py                      # bench/out/ws-1000000.pcap
@@ -470,15 +471,22 @@ def shape_fragments(path: Path, count: int, seed: int) -> None:
 
 MAIN_CONCURRENCY = 200     # connections open at once in the main capture
 CONNS_CONCURRENCY = 50     # and in the conns shape
+HOLD_STEPS = 9             # --hold: the held connection's steps of _conn_step (handshake, one message each way)
 
 
-def shape_conns(path: Path, count: int, seed: int, concurrency: int = CONNS_CONCURRENCY) -> None:
+def shape_conns(path: Path, count: int, seed: int, concurrency: int = CONNS_CONCURRENCY, hold: bool = False) \
+        -> None:
     """`count` short-lived WebSocket connections, about `concurrency` open at once: handshake, one message
-    each way, close 1000, FIN teardown (16 packets each)."""
+    each way, close 1000, FIN teardown (14 packets each). `hold`: first, one more connection that opens, says
+    one message each way and stays open to the end (what keeps every later one waiting in follow and flow)."""
     rng = random.Random(seed)
     gap = 40  # µs between steps of one connection
     with PcapWriter(path) as w:
         heap: list = []
+        if hold:
+            f = Flow(w, bytes((10, 255, 255, 254)), bytes((10, 0, 0, 1)), 65000, SERVER_PORTS[0])
+            for step in range(HOLD_STEPS):
+                _conn_step(f, T0 - (HOLD_STEPS - step) * gap, step, count, rng)
         for k in range(count):
             cip = _client_ip(k)
             f = Flow(w, cip, bytes((10, 0, 0, 1 + k % 3)), 1024 + (k * 7919) % 64000, SERVER_PORTS[k % 3])
@@ -529,7 +537,7 @@ SHAPE_DEFAULTS = {"ooo": 200_000, "fragments": 100_000, "conns": 100_000}
 
 def build(shape: str = "main", packets: int = 1_000_000, count: int | None = None, out: Path | None = None,
           concurrency: int | None = None, ooo_window: int = 1000, seed: int = 5, rerecord: bool = False,
-          clients: int = 24, messages: int = 150, big_every: float = 0.03) -> Path:
+          clients: int = 24, messages: int = 150, big_every: float = 0.03, hold: bool = False) -> Path:
     """Build one benchmark file and return its path (also used by bench/run.py)."""
     OUT.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -552,7 +560,7 @@ def build(shape: str = "main", packets: int = 1_000_000, count: int | None = Non
     elif shape == "fragments":
         shape_fragments(path, n, seed)
     elif shape == "conns":
-        shape_conns(path, n, seed, concurrency or CONNS_CONCURRENCY)
+        shape_conns(path, n, seed, concurrency or CONNS_CONCURRENCY, hold)
     else:
         raise ValueError(shape)
     print(f"  built in {time.perf_counter() - t:.1f} s", file=sys.stderr)
@@ -573,10 +581,12 @@ def main(argv=None) -> None:
     ap.add_argument("--rerecord", action="store_true", help="record bench/out/seed.pcap again")
     ap.add_argument("--clients", type=int, default=24, help="concurrent clients while recording")
     ap.add_argument("--messages", type=int, default=150, help="messages per client while recording")
+    ap.add_argument("--hold", action="store_true", help="--shape conns: one connection before the others that "
+                    "stays open to the end")
     ap.add_argument("--seed", type=int, default=5)
     a = ap.parse_args(argv)
     build(a.shape, a.packets, a.count, a.out, a.concurrency, a.ooo_window, a.seed, a.rerecord, a.clients,
-          a.messages)
+          a.messages, hold=a.hold)
 
 
 if __name__ == "__main__":
