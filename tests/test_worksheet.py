@@ -21,6 +21,14 @@ ECHO = os.path.join(ROOT, "captures", "echo.pcap")
 IDLE = os.path.join(ROOT, "captures", "idle-timeout.pcap")
 
 
+def sheet_of(path):
+    """The worksheet of a capture, or a skip when it holds no TCP connection."""
+    try:
+        return build(open_capture(path))
+    except NoConnection:
+        pytest.skip("no TCP connection in this capture")
+
+
 def cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "wsdissect", "worksheet", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=120)
@@ -40,10 +48,7 @@ def test_accept_from_the_seed_key():
 
 @pytest.mark.parametrize("path", WS_CAPTURES + SHARED, ids=os.path.basename)
 def test_accept_is_base64_sha1_of_the_key(path):
-    try:
-        w = build(open_capture(path))
-    except NoConnection:
-        pytest.skip("no TCP connection in this capture")
+    w = sheet_of(path)
     a = w.answers()
     if "sec_websocket_key" not in a:
         pytest.skip("no Sec-WebSocket-Key in this capture")
@@ -56,10 +61,7 @@ def test_accept_is_base64_sha1_of_the_key(path):
 @needs_tshark
 @pytest.mark.parametrize("path", WS_CAPTURES + SHARED, ids=os.path.basename)
 def test_sequence_numbers_are_tsharks(path):
-    try:
-        w = build(open_capture(path))
-    except NoConnection:
-        pytest.skip("no TCP connection in this capture")
+    w = sheet_of(path)
     if w.syn is None or w.synack is None:
         pytest.skip("the capture lacks the SYN or the SYN/ACK")
     out = tshark(["-r", path, "-Y", f"frame.number == {w.syn.no} || frame.number == {w.synack.no}", "-T", "fields",
