@@ -23,7 +23,6 @@ import base64
 import binascii
 import hashlib
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -285,6 +284,9 @@ class HttpStream:
     `resume()` goes on with HTTP because the upgrade was refused.
     """
 
+    __slots__ = ("kind", "max_header", "messages", "error", "_buf", "_pos", "_scan", "_state", "_checked",
+                 "_remaining", "_body", "_msg", "_pause_after", "_closed", "_methods")
+
     def __init__(self, kind: str, max_header: int = DEFAULT_LIMITS.max_header):
         if kind not in ("request", "response"):
             raise ValueError(f"kind must be 'request' or 'response', not {kind!r}")
@@ -302,7 +304,7 @@ class HttpStream:
         self._msg: Optional[Union[HttpRequest, HttpResponse]] = None
         self._pause_after = False
         self._closed = False
-        self._methods: deque[str] = deque()
+        self._methods: list[str] = []   # methods of requests awaiting their response (HEAD has no body)
 
     # -- public -------------------------------------------------------------------------------------------
 
@@ -527,7 +529,7 @@ class HttpStream:
             self._pause_after = msg.status == 101
             method = None
             if msg.status >= 200 and self._methods:
-                method = self._methods.popleft()
+                method = self._methods.pop(0)
             no_body = msg.status < 200 or msg.status in (204, 304) or method == "HEAD"
         if no_body:
             msg.body_len = 0
