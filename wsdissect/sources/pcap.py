@@ -10,11 +10,15 @@ Damage is reported after the fact: every packet before the damaged record is yie
 from __future__ import annotations
 
 import gzip
+import atexit
 import io
+import os
 import queue
+import select
 import struct
 import sys
 import threading
+import weakref
 import zlib
 from contextlib import contextmanager
 from typing import BinaryIO, Callable, Iterator, Optional
@@ -170,13 +174,50 @@ class _Gunzipped:
     AHEAD = 4                           # chunks inflated and not yet read
 
     def __init__(self, f: BinaryIO) -> None:
+        # The thread reads a file descriptor of its own (a dup), never `f`: a thread inside a buffered file's
+        # read holds that file's lock, and a process ending meanwhile (an error, `show - 3` done early) would
+        # abort in the interpreter's shutdown, which flushes standard input under that lock. What `f` has
+        # buffered already (the peeked magic, and more) is taken first. A stand-in without a descriptor
+        # (tests: BytesIO) is read as it is.
+        self._fd = self._wake = self._woken = -1
         self._read = getattr(f, "read1", f.read)     # read1: what a pipe has, not a full READ
+        self._head = b""
+        try:
+            fd = f.fileno()
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            fd = -1
+        if fd >= 0:
+            buffered = f.peek(1) if hasattr(f, "peek") else b""
+            self._head = f.read(len(buffered)) if buffered else b""
+            self._fd = os.dup(fd)
+            self._read = self._read_fd
+            if hasattr(select, "poll"):
+                self._woken, self._wake = os.pipe()     # close() writes to it: a thread waiting on a pipe wakes
         self._chunks: queue.Queue = queue.Queue(self.AHEAD)
         self._stop = threading.Event()
         self._view = memoryview(b"")    # what is left of the chunk being read
         self._started = False
         self._ended = False
-        threading.Thread(target=self._inflate, name="wsdissect-gunzip", daemon=True).start()
+        self._closed = False
+        self._thread = threading.Thread(target=self._inflate, name="wsdissect-gunzip", daemon=True)
+        _OPEN.add(self)
+        self._thread.start()
+
+    def _read_fd(self, n: int) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        if self._wake >= 0:
+            poll = select.poll()
+            poll.register(self._fd, select.POLLIN)
+            poll.register(self._woken, select.POLLIN)
+            while True:
+                ready = {fd for fd, _ in poll.poll()}
+                if self._woken in ready or self._stop.is_set():
+                    return b""
+                if ready:
+                    break
+        return os.read(self._fd, n)
 
     def read1(self, n: int = -1) -> bytes:
         if not self._view and not self._next():
@@ -194,8 +235,26 @@ class _Gunzipped:
         return n
 
     def close(self) -> None:
-        # Not joined: the thread may be waiting on a pipe; it ends at its next chunk, or with the process.
+        """Stop the thread and wait for it (it may be waiting on a pipe: the wake-up pipe ends that wait), then
+        close the descriptors. Called when the capture is closed, and for any left open at exit (atexit)."""
+        if self._closed:
+            return
+        self._closed = True
         self._stop.set()
+        if self._wake >= 0:
+            try:
+                os.write(self._wake, b"x")
+            except OSError:
+                pass
+        if self._thread is not threading.current_thread():
+            # Without poll (Windows) a read of a pipe cannot be woken: wait a little, then leave the thread.
+            self._thread.join(None if self._wake >= 0 or self._fd < 0 else 1.0)
+        if not self._thread.is_alive():
+            for fd in (self._fd, self._wake, self._woken):
+                if fd >= 0:
+                    os.close(fd)
+            self._fd = self._wake = self._woken = -1
+        _OPEN.discard(self)
 
     def _next(self) -> bool:
         """The next inflated chunk in self._view; False at the end of the stream."""
@@ -271,6 +330,16 @@ class _Gunzipped:
 
     def _damage(self, what: str) -> CaptureError:
         return CaptureTruncated(what) if self._started else CaptureError(f"{what}, before any capture data")
+
+
+_OPEN: "weakref.WeakSet[_Gunzipped]" = weakref.WeakSet()     # gunzip threads not yet stopped
+
+
+@atexit.register
+def _close_open() -> None:
+    """Stop every gunzip thread still running when the process ends (sys.exit while a capture is open)."""
+    for gunzipped in list(_OPEN):
+        gunzipped.close()
 
 
 def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
