@@ -79,7 +79,8 @@ def limit_options(f=None, *, summary: bool = True):
         return lambda g: limit_options(g, summary=summary)
     opts = [
         click.option("--max-message", type=Size(), default=DEFAULT_LIMITS.max_message, show_default="16M",
-                     help="Bytes of one message kept (and inflated) in memory; past it the message is cut."),
+                     help="Bytes of one message kept (and inflated) in memory; past it the message is cut. Control "
+                          "frames (Close, Ping, Pong: 125 bytes at most) are always kept whole."),
         click.option("--max-reorder", type=Size(), default=DEFAULT_LIMITS.max_reorder, show_default="4M",
                      help="Out-of-order bytes buffered per TCP direction while waiting for a missing segment."),
         click.option("--max-header", type=Size(), default=DEFAULT_LIMITS.max_header, show_default="64k",
