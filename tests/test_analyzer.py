@@ -380,6 +380,35 @@ def test_rst_instead_of_fin():
     assert [n.code for n in r[rst].notes] == ["close-without-close-frame"]
 
 
+@pytest.mark.parametrize("how", ["bad-accept", "missing-accept", "refused", "refused-rst"])
+def test_a_failed_handshake_ends_without_a_close_frame_warning(how):
+    """A wrong or missing Sec-WebSocket-Accept makes the client drop the connection (RFC 6455 4.1), a non-101
+    answer opens nothing: no WebSocket was ever open, so no Close frame is missing at the teardown."""
+    s = Session()
+    s.handshake()
+    s.send(C2S, upgrade_request())
+    if how == "bad-accept":
+        s.send(S2C, upgrade_response(accept="AAAAAAAAAAAAAAAAAAAAAAAAAAA="))
+    elif how == "missing-accept":
+        s.send(S2C, upgrade_response().replace(b"Sec-WebSocket-Accept: " + ACCEPT.encode() + b"\r\n", b""))
+    else:
+        s.send(S2C, b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    end = s.seg(C2S, "R") if how.endswith("rst") else s.teardown(C2S)[0]
+    r = analyze(s.packets())
+    assert r.notes(how) if how.endswith("accept") else r.notes("upgrade-refused")
+    assert not r.notes("close-without-close-frame")
+    assert "Close frame" not in r[end].label
+    assert not r.conn.close_expected
+
+
+def test_a_good_handshake_still_expects_a_close_frame():
+    s = Session()
+    s.websocket_handshake()
+    fin = s.teardown(C2S)[0]
+    r = analyze(s.packets())
+    assert r.conn.close_expected and [n.code for n in r[fin].notes] == ["close-without-close-frame"]
+
+
 # --- 11. permessage-deflate ----------------------------------------------------------------------------------
 
 def _deflate(comp, text: str) -> bytes:

@@ -408,7 +408,7 @@ class Analyzer:
             label = t["tcp.rst"].format(side=side)
             rec.end = rec.end or "rst"
             rec.state = "reset"
-            if rec.is_websocket and rec.closed_by is None:
+            if rec.closed_by is None and rec.close_expected:
                 label += t["tcp.no_close_frame"]
                 self._note(row, tc, "warning", "close-without-close-frame", None,
                            {"variant": "rst", "side": SIDE[d]})
@@ -589,7 +589,7 @@ class Analyzer:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
             text = t["teardown.first"].format(side=side)
-            if rec.is_websocket and rec.closed_by is None:
+            if rec.closed_by is None and rec.close_expected:
                 idle = seg.ts - st.last_payload_ts if st.last_payload_ts is not None else None
                 quiet = idle is not None and idle >= IDLE_WORTH_SAYING
                 if quiet:

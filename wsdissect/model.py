@@ -186,6 +186,14 @@ class Connection:
     frames: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
     notes: int = 0
 
+    @property
+    def close_expected(self) -> bool:
+        """A WebSocket was opened, so its end should be a Close frame: False when the 101 failed the client's
+        check (a wrong or missing Sec-WebSocket-Accept: the client must drop the connection, RFC 6455 4.1)."""
+        if not self.is_websocket or self.accept_ok is False:
+            return False
+        return self.accept is not None or self.key is None      # no key: --decode-as, or the request not captured
+
 
 @dataclass(slots=True)
 class Row:

@@ -137,7 +137,7 @@ def stats_lines(view: View, c: Connection, p: dict) -> list:
             out += _field(view, w["stats.close"], w["stats.close_no_code"].format(side=side_word(w, p['closed_by']),
                                                                                   no=p['close_no']))
         else:
-            out += _field(view, w["stats.close"], w["stats.no_close"], "yellow" if c.end else "")
+            out += _field(view, w["stats.close"], w["stats.no_close"], "yellow" if c.end and c.close_expected else "")
     if c.end == "fin":
         end = w["stats.end_fin"].format(side=side_word(w, p['fin_by']), no=p['fin_no'])
     elif c.end == "rst":

@@ -716,7 +716,7 @@ class TimelinePrinter:
             ending.append(text)
         elif c.closed_by:
             ending.append(t["tl.close_no_code"].format(side=side_word(t, c.closed_by)))
-        elif c.end and (c.is_websocket or c.decode_as):
+        elif c.end and c.close_expected:
             ending.append(t["tl.no_close_frame"])
             style = "yellow"
         if c.end == "fin" or c.end == "rst" or c.end is None:
