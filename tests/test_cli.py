@@ -131,3 +131,17 @@ def test_frames_settled_only_at_end_of_capture_are_written(tmp_path):
     assert [r["text"] for r in tail if r["type"] == "message" and "text" in r] == ["second"]
     text = wsdissect("read", str(f), env={"NO_COLOR": "1"}).stdout
     assert "at the end of the capture:" in text and '"second"' in text
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--json", "--view", "flow"], ["--json", "--view flow"]),
+    (["--json", "--view", "flow", "--format", "mermaid"], ["--json", "--view flow"]),
+    (["--json", "--explain"], ["--explain", "--json"]),
+    (["--json", "--details"], ["--details", "--json"]),
+    (["--format", "mermaid"], ["--format mermaid", "--view flow"]),
+])
+def test_options_that_do_not_go_together_are_one_line(args, words):
+    """An option the others make meaningless is refused (one line, exit 2), never silently ignored."""
+    proc = wsdissect("read", ECHO, *args)
+    assert proc.stdout == ""
+    assert_one_line_error(proc, 2, *words)

@@ -436,6 +436,8 @@ def row_filter(conns: tuple, roles: Optional[str], grep: Optional[str], hide_ack
 def check_views(*, as_json: bool, view: str = "timeline", fmt: str = "text", explain: bool = False,
                 export: Optional[str] = None, details: bool = False) -> None:
     """The options that do not go together, each refused with one line (exit 2)."""
+    if as_json and view != "timeline":
+        fail(f"--json writes JSON Lines; it does not go with --view {view}")
     if explain and (as_json or view != "timeline"):
         fail("--explain goes with the timeline view; it does not go with --json or --view flow")
     if export and (as_json or fmt == "mermaid"):
