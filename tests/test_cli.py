@@ -145,3 +145,14 @@ def test_options_that_do_not_go_together_are_one_line(args, words):
     proc = wsdissect("read", ECHO, *args)
     assert proc.stdout == ""
     assert_one_line_error(proc, 2, *words)
+
+
+@pytest.mark.parametrize("command", [["read"], ["read", "--json", "-j", "2"], ["show", "{}", "1"], ["follow"],
+                                     ["stats"], ["stats", "--json"]])
+def test_a_directory_as_the_capture_is_one_line(tmp_path, command):
+    args = [a.format(tmp_path) for a in command]
+    if "{}" not in command:
+        args.insert(1, str(tmp_path))
+    proc = wsdissect(*args)
+    assert proc.stdout == ""
+    assert_one_line_error(proc, 2, f"cannot read {tmp_path}: it is a directory")

@@ -41,6 +41,27 @@ class Size(click.ParamType):
         return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()[:1]]
 
 
+class CapturePath(click.ParamType):
+    """The capture to read: a file, or "-" for standard input. A directory is refused at once, in the one line
+    `capture_errors` gives (click's own check would print three lines of usage)."""
+    name = "capture"
+
+    def convert(self, value, param, ctx):
+        value = os.fsdecode(value)
+        if value != "-" and os.path.isdir(value):
+            fail(cannot_read(value, "it is a directory"))
+        return value
+
+
+def capture_argument(f):
+    """The CAPTURE argument of read, show, follow and stats."""
+    return click.argument("capture", type=CapturePath())(f)
+
+
+def cannot_read(capture: str, why: str) -> str:
+    return f"cannot read {capture}: {why}"
+
+
 def decode_as_option(f):
     """--decode-as PORT, for every command that analyses packets."""
     return click.option("--decode-as", "decode_as", type=click.IntRange(1, 65535), multiple=True, metavar="PORT",
@@ -262,13 +283,13 @@ def capture_errors(capture: str) -> Iterator[None]:
     try:
         yield
     except FileNotFoundError:
-        fail(f"cannot read {capture}: no such file")
+        fail(cannot_read(capture, "no such file"))
     except IsADirectoryError:
-        fail(f"cannot read {capture}: it is a directory")
+        fail(cannot_read(capture, "it is a directory"))
     except PermissionError:
-        fail(f"cannot read {capture}: permission denied")
+        fail(cannot_read(capture, "permission denied"))
     except CaptureError as e:
-        fail(f"cannot read {capture}: {e}")
+        fail(cannot_read(capture, str(e)))
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:

@@ -17,13 +17,13 @@ from ..parallel import plan_jobs
 from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
-from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
+from .common import capture_argument, EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
     jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, save_export, \
     truncation_note, view_writer, warn_truncated
 
 
 @click.command()
-@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@capture_argument
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
 @decode_as_option
 @click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,

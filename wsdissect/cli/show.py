@@ -5,12 +5,12 @@ import os
 
 import click
 
-from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
+from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
     limit_options, make_limits, save_export, until_damage, view_console
 
 
 @click.command()
-@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@capture_argument
 @click.argument("number", type=int, metavar="N")
 @click.option("--field", "field", metavar="NAME",
               help="Mark this field's bytes in the hex dump, e.g. tcp.flags, ws.mask_key, ws.payload, "
