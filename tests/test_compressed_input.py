@@ -81,9 +81,11 @@ def test_gzip_cut_short_keeps_the_packets_before(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (gzip.compress(b"hello, not a capture\n"), b"not a pcap or pcapng file"),
+    (gzip.compress(b"hello, not a capture\n"), b"not a pcap or pcapng file after gunzip (starts with 68 65 6c 6c)"),
     (gzip.compress(b"x" * 100)[:6], b"gzip stream is cut short, before any capture data"),
-    (gzip.compress(b""), b"empty file"),
+    (gzip.compress(b""), b"empty file after gunzip: not a pcap or pcapng file"),
+    (gzip.compress(b"ab"), b"not a pcap or pcapng file after gunzip (only 2 bytes long)"),
+    (gzip.compress(gzip.compress(b"x" * 100)), b"after gunzip (starts with 1f 8b 08 00); it was compressed twice"),
 ])
 def test_gzip_that_is_no_capture_is_one_line(tmp_path, content, message):
     p = tmp_path / "x.gz"
@@ -91,6 +93,20 @@ def test_gzip_that_is_no_capture_is_one_line(tmp_path, content, message):
     code, out, err = _run(["read", str(p)])
     assert code == 2 and out == b""
     assert message in err and err.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("stdin", [False, True], ids=["file", "stdin"])
+def test_garbage_says_whether_it_was_gunzipped(tmp_path, stdin):
+    """The bytes an error shows are the inflated ones for a gzip file: the message says so; a plain file's
+    message is as before."""
+    garbage = b"hello, not a capture\n"
+    for content, gunzipped in ((garbage, False), (gzip.compress(garbage), True)):
+        p = tmp_path / "x"
+        p.write_bytes(content)
+        code, out, err = _run(["stats", "-"], stdin=content) if stdin else _run(["stats", str(p)])
+        assert code == 2 and out == b"" and err.count(b"\n") == 1
+        assert b"not a pcap or pcapng file (starts with 68 65 6c 6c)" in err or gunzipped
+        assert (b"after gunzip" in err) == gunzipped
 
 
 def test_standard_input_from_a_terminal_is_refused(monkeypatch):

@@ -61,6 +61,17 @@ class CaptureError(Exception):
     """The file cannot be read as a capture at all (wrong format, header unreadable, empty)."""
 
 
+class NotACapture(CaptureError):
+    """The bytes are no pcap or pcapng file: `detail` says what they are (None: there are none). `gunzipped`:
+    they are what a gzip file inflated to, which the message says (the bytes shown are not the file's)."""
+
+    def __init__(self, detail: Optional[str], hint: str = "", gunzipped: bool = False) -> None:
+        self.detail, self.hint, self.gunzipped = detail, hint, gunzipped
+        after = " after gunzip" if gunzipped else ""
+        super().__init__(f"empty file{after}: not a pcap or pcapng file" if detail is None
+                         else f"not a pcap or pcapng file{after} ({detail}){hint}")
+
+
 class CaptureTruncated(CaptureError):
     """The capture ends or breaks inside a record; every packet before it has already been yielded."""
 
@@ -144,6 +155,11 @@ def open_path(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
             gunzipped = _Gunzipped(f)
             try:
                 yield gunzipped, f
+            except NotACapture as e:
+                if e.gunzipped:
+                    raise
+                hint = "; it was compressed twice, gunzip it once first" if e.hint else ""
+                raise NotACapture(e.detail, hint, gunzipped=True) from None
             finally:
                 gunzipped.close()
         else:
@@ -350,9 +366,9 @@ def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iter
     read = getattr(fileobj, "read1", None) or fileobj.read
     head = _fill(read, b"", 4)
     if not head:
-        raise CaptureError("empty file: not a pcap or pcapng file")
+        raise NotACapture(None)
     if len(head) < 4:
-        raise CaptureError(f"not a pcap or pcapng file (only {len(head)} bytes long)")
+        raise NotACapture(f"only {len(head)} bytes long")
     magic = _U32LE.unpack_from(head)[0]
     if magic == _NG_SHB:
         yield from _iter_pcapng(read, head, shortcut)
@@ -363,7 +379,7 @@ def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iter
     hint = ""
     if head[:2] == b"\x1f\x8b":
         hint = "; it looks gzip-compressed, gunzip it first"
-    raise CaptureError(f"not a pcap or pcapng file (starts with {head[:4].hex(' ')}){hint}")
+    raise NotACapture(f"starts with {head[:4].hex(' ')}", hint)
 
 
 def _fill(read, rest: bytes, need: int) -> bytes:
