@@ -359,7 +359,8 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
              lang: str = DEFAULT_LANG):
     """Run the analyzer up to packet `no`; (raw, row, analyzer, tracker state for its direction)."""
     if no < 1:
-        raise PacketOutOfRange(f"packet numbers start at 1 (got {no})")
+        raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
+                               + ("; there is no counting from the end)" if no < 0 else ")"))
     analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
     tracker = _Tracker(limits)
     count = 0
