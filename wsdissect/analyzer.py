@@ -13,7 +13,7 @@ import sys
 from collections import deque
 from typing import Callable, Iterable, Optional
 
-from .decode import DecodeError, decode_packet
+from .decode import DecodeError, SnaplenCut, decode_packet
 from .i18n import DEFAULT_LANG, catalog, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
@@ -117,11 +117,15 @@ class Analyzer:
             seg = decode_packet(raw)
         except DecodeError as e:
             s.malformed += 1
+            if type(e) is SnaplenCut:
+                self._snaplen_cut(raw)
             return self._malformed_row(raw, self._t["malformed.packet"].format(error=e))
         if seg is None:
             s.other_packets += 1
             return None
         s.tcp_packets += 1
+        if seg.cut:
+            self._snaplen_cut(raw)
         if not raw.no & 255 and self.tracker.finished:
             self._release(raw.no)
         try:
@@ -129,6 +133,13 @@ class Analyzer:
         except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis
             return self._malformed_row(raw, self._t["malformed.internal"].format(
                 error=f"{type(e).__name__}: {e}"))
+
+    def _snaplen_cut(self, raw: RawPacket) -> None:
+        """Count a TCP packet the capture's snaplen cut (the summary's note, once per capture)."""
+        s = self.summary
+        s.snaplen_cut += 1
+        if len(raw.data) > s.snaplen_kept:
+            s.snaplen_kept = len(raw.data)
 
     def _release(self, no: int) -> None:
         """Memory flat in the capture's length: connections done for a while (tcp.LINGER_PACKETS)

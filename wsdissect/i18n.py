@@ -372,6 +372,17 @@ CATALOG: dict[str, tuple[str, str]] = {
                                   "{side}的一条压缩消息没有完全解压，而压缩窗口是共享的（context takeover）：之后引用"
                                   "它的消息都无法解压，会被标记为截断"),
     # the capture itself (cli/common.py, sources/live.py)
+    "note.capture_snaplen.one": ("1 TCP packet was cut short by the capture's snaplen ({kept} bytes kept): its "
+                                 "bytes past it are missing, so what it carried is analysed only in part (capture "
+                                 "again with a bigger snaplen, e.g. tcpdump -s 0)",
+                                 "1 个 TCP 数据包被抓包的截断长度（snaplen）截短了（只保留了 {kept} 字节）：超出部分的"
+                                 "字节缺失，它携带的内容只能部分分析（请用更大的 snaplen 重新抓包，例如 tcpdump -s 0）"),
+    "note.capture_snaplen": ("{n} TCP packets were cut short by the capture's snaplen (at most {kept} bytes kept "
+                             "of a packet): their bytes past it are missing, so what they carried is analysed only "
+                             "in part (capture again with a bigger snaplen, e.g. tcpdump -s 0)",
+                             "{n} 个 TCP 数据包被抓包的截断长度（snaplen）截短了（每个包最多只保留 {kept} 字节）："
+                             "超出部分的字节缺失，它们携带的内容只能部分分析（请用更大的 snaplen 重新抓包，例如 "
+                             "tcpdump -s 0）"),
     "note.capture_truncated": ("{source}: {error}", "{source}：文件在这里损坏或中断，之前的数据包都已分析：{error}"),
     "note.capture_stats": ("{where}: {shown}, none dropped by the kernel", "{where}：{shown}，内核没有丢弃任何数据包"),
     "note.capture_stats.unknown": ("{where}: {shown}; this platform does not say how many the kernel dropped",

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from ..analyzer import Analyzer
 from ..fastlane import json_lane, row_lane, through_lane
-from ..i18n import DEFAULT_LANG, LANGS, localize_note
+from ..i18n import DEFAULT_LANG, LANGS, localize_note, note_text
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
 from ..sources.pcap import CaptureError, CaptureTruncated, Shortcut
@@ -208,6 +208,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         for c in folded:
             write_folded(c, at_end=True)
         folded.clear()
+        snaplen_note(analyzer.summary, getattr(analyzer, "lang", DEFAULT_LANG))
         out.summary(analyzer.summary)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -216,6 +217,17 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         return
     if truncated is not None:
         warn_truncated(source, [truncated])
+
+
+def snaplen_note(summary, lang: str) -> None:
+    """The summary's note, once per capture, of the TCP packets cut short by the snaplen (counted by the
+    analyzer, summed over parallel workers)."""
+    if summary.snaplen_cut:
+        args = {"n": summary.snaplen_cut, "kept": summary.snaplen_kept}
+        if summary.snaplen_cut == 1:
+            args["variant"] = "one"
+        summary.capture_notes.append(Note(None, None, "warning", "capture-snaplen",
+                                          note_text("capture-snaplen", args, lang), args))
 
 
 def truncation_note(source: str, error: str, lang: str) -> Note:

@@ -19,7 +19,7 @@ from .output import block_buffered_stdout
 from .progress import open_tracked
 from .common import capture_argument, EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
     jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, save_export, \
-    truncation_note, view_writer, warn_truncated
+    snaplen_note, truncation_note, view_writer, warn_truncated
 
 
 @click.command()
@@ -137,6 +137,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
     truncated = next((p["truncated"] for p in parts if p["truncated"]), None)
     if truncated:
         summary.capture_notes.append(truncation_note(capture, truncated, lang))
+    snaplen_note(summary, lang)             # after the damage's note, as run() writes them
     out = JsonLinesWriter(sys.stdout)
     out.end(parallel.merge_keyed(parts, "end_frames"), parallel.merge_keyed(parts, "end_messages"),
             parallel.merge_end_notes(parts))
