@@ -281,6 +281,12 @@ def _session_notes(lang="en") -> list:
     s.seg(C2S, "R")
     run(s)
 
+    s = Session()                               # a 101 that answers a POST: no switch
+    s.handshake()
+    s.send(C2S, b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    s.send(S2C, upgrade_response())
+    run(s)
+
     s = Session()                               # an idle server drops the client: FIN without a Close frame
     s.websocket_handshake()
     s.send(C2S, raw_frame(b"hi", mask=MASK))

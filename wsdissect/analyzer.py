@@ -46,7 +46,7 @@ IDLE_WORTH_SAYING = 1.0
 class _ConnState:
     """The analyzer's per-connection state, hung on TcpConnection.extra."""
     __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
-                 "close_sent", "decided", "hinted", "addrs")
+                 "close_sent", "decided", "hinted", "addrs", "plain_pending", "plain_last")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
@@ -61,6 +61,8 @@ class _ConnState:
         self.close_sent = {C2S: None, S2C: None}              # first Close frame per side
         self.decided = {C2S: False, S2C: False}               # --decode-as: first bytes looked at
         self.hinted = False                                   # told how to decode a stream that is not HTTP
+        self.plain_pending = 0                                # requests without an upgrade not yet answered
+        self.plain_last: Optional[HttpRequest] = None         # the last of them
         client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
         self.addrs = {C2S: (client, server), S2C: (server, client)}
 
@@ -280,13 +282,30 @@ class Analyzer:
                         rest = stream.take_rest()
                         if rest:
                             st.waiting.append((origin, rest))
+                else:
+                    st.plain_pending += 1
+                    st.plain_last = rec
             elif type(rec) is HttpResponse:
-                self._response(tc, st, rec, origin, row)
+                more = self._response(tc, st, rec, origin, row)
+                if more:
+                    recs.extend(more)        # what the response stream holds after a 101 that switched nothing
 
-    def _response(self, tc: TcpConnection, st: _ConnState, resp: HttpResponse, origin: int, row: Row) -> None:
+    def _response(self, tc: TcpConnection, st: _ConnState, resp: HttpResponse, origin: int, row: Row) -> list:
+        """Judge a response; [] or, after a 101 that switches nothing, the HTTP records of the bytes behind it."""
         req = st.request
-        if req is None and resp.status != 101:
-            return
+        if req is None:
+            if resp.status != 101:
+                if resp.status >= 200 and st.plain_pending:
+                    st.plain_pending -= 1
+                return []
+            if st.plain_pending:
+                # The 101 answers a captured request that asked for no WebSocket (a POST, a plain GET): a server
+                # must not switch to a protocol the request did not name (RFC 9110 7.8). Nothing switches: the
+                # connection goes on as HTTP.
+                st.plain_pending -= 1
+                self._note(row, tc, "error", "upgrade-not-requested", None,
+                           {"request": st.plain_last.summary(), "status": f"{resp.status} {resp.reason}".rstrip()})
+                return st.http[S2C].resume()
         r = st.rec
         r.status = resp.status
         if req is not None:
@@ -318,6 +337,7 @@ class Analyzer:
             waiting, st.waiting = st.waiting, []
             for o, data in waiting:
                 self._feed_http(tc, st, C2S, o, data, row, [])
+        return []
 
     def _start_ws(self, tc: TcpConnection, st: _ConnState, deflate, row: Row, forced: bool = False) -> None:
         r = st.rec

@@ -163,6 +163,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                                            "{side}没有发送 WebSocket Close 帧就关闭了 TCP{why}"),
     "note_part.idle_drop": (" after {idle} s of silence: the {side} dropped an idle connection",
                             "（静默 {idle} 秒之后：{side}断开了空闲连接）"),
+    "note.upgrade_not_requested": ("{status} answers {request}, which asked for no WebSocket upgrade (no Upgrade: "
+                                   "websocket): a server must not switch to a protocol the request did not name "
+                                   "(RFC 9110 7.8); read on as HTTP",
+                                   "{status} 回应的是 {request}，而这个请求并没有要求升级到 WebSocket（没有 Upgrade: "
+                                   "websocket）：服务端不得切换到请求没有指明的协议（RFC 9110 7.8）；继续按 HTTP 解析"),
     "note.request_not_captured": ("the upgrade request is not in the capture; the 101 is taken as it stands",
                                   "抓包里没有升级请求；按原样采信这个 101 响应"),
     "note.no_handshake": ("no HTTP handshake in this stream (the capture may have begun after it); if port {port} "
