@@ -451,3 +451,58 @@ def test_max_message_0_control_frames_lane_and_pure_agree(tmp_path):
     assert outs[0] == outs[1]
     conns = [json.loads(line) for line in outs[0].splitlines() if '"type":"connection"' in line.replace(" ", "")]
     assert conns and conns[0]["close_code"] == 1001
+
+
+# ------------------------------------------------------------ stats names every cap reached, as read does
+
+def _stats(args: list, pure: bool = False):
+    res = CliRunner().invoke(main, ["stats", *args], env={"WSDISSECT_PURE": "1" if pure else None,
+                                                          "COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def _summary(args: list) -> dict:
+    return json.loads(CliRunner().invoke(main, ["read", "--json", *args]).output.splitlines()[-1])
+
+
+def test_stats_names_the_max_message_cap_of_a_deflate_bomb(tmp_path):
+    """A 1 GiB bomb cut at --max-message: stats says the cap, with its flag, in text and JSON, once."""
+    bomb = _bomb(1)
+    s = ws_session(extensions_offer="permessage-deflate", extensions="permessage-deflate")
+    s.send(S2C, header(len(bomb), rsv1=True) + bomb, pieces=pieces(len(bomb)))
+    s.send(S2C, raw_frame(b"after the bomb", opcode=1))
+    f = tmp_path / "bomb.pcap"
+    f.write_bytes(s.pcap())
+    args = [str(f), "--max-message", "2M"]
+    total = json.loads(_stats([*args, "--json"]).splitlines()[-1])
+    assert total["caps"] == _summary(args)["caps"]
+    [cap] = total["caps"]
+    assert "--max-message" in cap and "2097152" in cap
+    text = _stats(args)
+    assert text.count("limits reached") == 1 and text.count("--max-message cap") == 1
+    assert _stats(args, pure=True) == text
+    zh = _stats([*args, "--lang", "zh", "--json"])
+    assert json.loads(zh.splitlines()[-1])["caps"] == total["caps"]      # --json stays English
+
+
+def test_stats_names_the_connection_caps_and_past_cap_packets(tmp_path):
+    from pcapbuild import pcap_bytes
+    f = tmp_path / "busy.pcap"
+    f.write_bytes(pcap_bytes([(p.ts, p.data) for p in _open_together(8)]))
+    args = [str(f), "--max-connections", "5", "--max-summary-connections", "2"]
+    summary = _summary(args)
+    total = json.loads(_stats([*args, "--json"]).splitlines()[-1])
+    assert total["caps"] == summary["caps"] and len(total["caps"]) == 2
+    assert total["past_cap_packets"] == summary["past_cap_packets"] > 0
+    text = _stats(args)
+    limits = text.split("limits reached (some data was not kept):\n")[1].splitlines()
+    assert limits == ["  " + cap for cap in summary["caps"]] + [
+        f"  {summary['past_cap_packets']} packets of connections dropped at --max-connections were counted, "
+        "not analysed"]
+    assert "--max-connections)" in limits[0] and "--max-summary-connections)" in limits[1]
+    assert _stats(args, pure=True) == text
+    # No cap reached: no such lines, an empty list.
+    plain = json.loads(_stats([str(f), "--json"]).splitlines()[-1])
+    assert plain["caps"] == [] and "past_cap_packets" not in plain
+    assert "limits reached" not in _stats([str(f)])

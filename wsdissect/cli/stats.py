@@ -34,6 +34,8 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
 
     if export and as_json:
         fail("--export draws a terminal view; it does not go with --json")
+    if as_json:
+        lang = "en"          # JSON is data: the caps' sentences in English, whatever --lang says
     check_export(export)
     damage: list = []
     workers, note = plan_jobs(capture, jobs)
