@@ -632,3 +632,17 @@ def test_a_101_to_a_post_reads_the_same_in_the_lane_and_the_pure_path(tmp_path):
     recs = [json.loads(x) for x in CliRunner().invoke(main, ["read", str(path), "--json"]).output.splitlines()]
     assert recs[-1]["notes_by_code"] == {"upgrade-not-requested": 1}
     assert not any(r["type"] == "frame" for r in recs)
+
+
+def test_a_broken_101_leaves_the_response_stream_reading_http():
+    """A 101 without Upgrade: websocket opens nothing; the server's later bytes are HTTP again, not held back
+    unparsed behind the 101 (which kept them in memory and promised 'completed in a later packet')."""
+    s = Session()
+    s.handshake()
+    s.send(C2S, upgrade_request())
+    s.send(S2C, b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n")
+    s.send(C2S, b"GET /next HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    later = s.send(S2C, b"HTTP/1.1 204 No Content\r\n\r\n")[0]
+    r = analyze(s.packets())
+    assert r.notes("missing-upgrade-header") and not r.conn.is_websocket
+    assert r[later].role == "http" and "204 No Content" in r[later].label

@@ -337,6 +337,8 @@ class Analyzer:
             waiting, st.waiting = st.waiting, []
             for o, data in waiting:
                 self._feed_http(tc, st, C2S, o, data, row, [])
+            # A broken 101 paused the response stream as any 101 does: it goes on as HTTP too.
+            return st.http[S2C].resume()
         return []
 
     def _start_ws(self, tc: TcpConnection, st: _ConnState, deflate, row: Row, forced: bool = False) -> None:
