@@ -17,9 +17,9 @@ from ..parallel import plan_jobs
 from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
-from .common import capture_argument, EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
-    jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, save_export, \
-    snaplen_note, truncation_note, view_writer, warn_truncated
+from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, decode_as_option, export_options, \
+    filter_options, jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, \
+    save_export, snaplen_note, truncation_note, view_writer, warn_truncated
 
 
 @click.command()

@@ -6,8 +6,8 @@ import re
 
 import click
 
-from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
-    limit_options, make_limits, save_export, until_damage, view_console
+from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, \
+    lang_option, limit_options, make_limits, save_export, until_damage, view_console
 
 
 class _ShowCommand(click.Command):

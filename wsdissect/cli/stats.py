@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import click
 
 from ..parallel import plan_jobs
-from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, jobs_option, \
-    lang_option, limit_options, make_limits, save_export, view_console, warn_truncated
+from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, \
+    jobs_option, lang_option, limit_options, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
 
