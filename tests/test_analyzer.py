@@ -369,6 +369,64 @@ def test_server_drops_an_idle_connection_without_close_frame():
     assert (r.conn.end, r.conn.state, r.conn.close_code) == ("fin", "closed", None)
 
 
+def _idle_drop_after_keepalive(ping_payload: bytes):
+    """The lab with `python -m websockets` as the client: a message and its echo, then the client library's
+    keepalive ping 20 s after the opening, its pong, and the server's idle drop 30 s after the message."""
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, s.client.send_data("hello"), dt=1.8)
+    s.send(S2C, s.server.send_data("hello"))
+    ping = s.send(C2S, s.client.ping(ping_payload), dt=18.2, ack=False)[0]
+    pong = s.send(S2C, s.server.pong(ping_payload))[0]
+    fin = s.teardown(first=S2C, dt=11.8)[0]
+    return s, ping, pong, fin
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_idle_drop_counts_from_the_last_message_and_names_the_keepalive(lang):
+    s, ping, pong, fin = _idle_drop_after_keepalive(b"\x8a\x13\xfe\x02")
+    r = analyze(s.packets(), lang=lang)
+    [note] = r.notes("close-without-close-frame")
+    why = note.args["why"]
+    assert (why["idle"], why["ping"]) == ("30.0", "11.8")        # both times, as arguments of the record
+    assert why["keepalive"] == {"id": "note_part.keepalive", "side": "client"}
+    assert r[ping].role == r[pong].role == "ws-control" and r[fin].role == "tcp-fin"
+    if lang == "en":
+        assert r[ping].label == "client pings (payload: 4 bytes): by its pattern, the client library's automatic " \
+                                "keepalive"
+        assert r[fin].label.endswith("the server dropped an idle connection 30.0 s after the last data message "
+                                     "(11.8 s after the last ping/pong, the client library's automatic keepalive)")
+        assert note.text.startswith("server closed TCP without a WebSocket Close frame 30.0 s after the last data "
+                                    "message (11.8 s after the last ping/pong, the client library's automatic")
+    else:
+        assert r[ping].label == "客户端发送 Ping（载荷：4 字节）：从模式看，是客户端 WebSocket 库自动发送的保活 Ping"
+        assert "最后一条数据消息之后 30.0 秒" in r[fin].label and "距最后一次 Ping/Pong 11.8 秒" in r[fin].label
+        assert "客户端 WebSocket 库自动发送的保活" in r[fin].label
+        assert "30.0 秒" in note.text and "11.8 秒" in note.text
+    assert r.conn.fin_by == "server" and r.conn.closed_by is None
+
+
+def test_a_chosen_ping_is_not_called_a_keepalive_but_still_timed():
+    # "ping" is 4 bytes a person chose, not a timer's random ones: an ordinary ping, yet the times stay apart.
+    s, ping, pong, fin = _idle_drop_after_keepalive(b"ping")
+    r = analyze(s.packets())
+    assert r[ping].label == "client pings (payload: 4 bytes) to check the peer is alive"
+    assert r[fin].label.endswith("30.0 s after the last data message (11.8 s after the last ping/pong)")
+    assert r.notes("close-without-close-frame")[0].args["why"]["keepalive"] == ""
+
+
+def test_keepalive_pings_at_a_regular_interval_only():
+    # websockets pings every 20 s from the opening; a 4-byte ping off that beat is not called a keepalive.
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, s.client.send_data("hi"))
+    beats = [s.send(C2S, s.client.ping(bytes([0x90 + i, 0, 0xff, i])), dt=20.0)[0] for i in range(3)]
+    off = s.send(C2S, s.client.ping(b"\x01\x02\x03\x04"), dt=3.0)[0]
+    r = analyze(s.packets())
+    assert all("automatic keepalive" in r[no].label for no in beats)
+    assert "automatic keepalive" not in r[off].label
+
+
 def test_rst_instead_of_fin():
     s = Session()
     s.websocket_handshake()
@@ -646,3 +704,19 @@ def test_a_broken_101_leaves_the_response_stream_reading_http():
     r = analyze(s.packets())
     assert r.notes("missing-upgrade-header") and not r.conn.is_websocket
     assert r[later].role == "http" and "204 No Content" in r[later].label
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_ping_s_gloss_explains_and_does_not_read_as_its_payload(lang):
+    # The payload is whatever the peer chose (the demo's is "are you there?"); the label gives its size as the
+    # payload's and explains what a ping is for, with no quoted question that could pass for the payload.
+    s = Session()
+    s.websocket_handshake()
+    ping = s.send(C2S, s.client.ping(b"are you there?"), ack=False)[0]
+    pong = s.send(S2C, s.server.pong(b"are you there?"))[0]
+    r = analyze(s.packets(), lang=lang)
+    label = r[ping].label
+    assert r[ping].role == "ws-control" and [f.payload for f in r[ping].frames] == [b"are you there?"]
+    assert ("(payload: 14 bytes)" in label) if lang == "en" else ("（载荷：14 字节）" in label)
+    assert "?" not in label and "？" not in label and "“" not in label and '"' not in label
+    assert r[pong].role == "ws-control"

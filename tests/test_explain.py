@@ -16,7 +16,7 @@ from wsdissect.sources.pcap import open_capture
 CAP = os.path.join(ROOT, "captures")
 ROW = re.compile(r"^\s*(\d+)\s+\d+\.\d{6} ")
 HEADING = "── conn "
-CLOSE_LESS = "different from the book"
+CLOSE_LESS = "different from the one textbooks draw"
 
 
 def read(*args):
@@ -99,7 +99,7 @@ def test_paragraphs_follow_what_the_capture_shows():
 
 def test_explain_in_chinese_and_with_export(tmp_path):
     zh = read(os.path.join(CAP, "idle-timeout.pcap"), "--explain", "--lang", "zh").stdout
-    assert "和书上不一样" in zh and "1006" in zh and "§10.3" in zh and "缓存投毒" in zh
+    assert "和教科书上画的关闭过程不一样" in zh and "1006" in zh and "§10.3" in zh and "缓存投毒" in zh
     assert "TCP 三次握手 1/3：客户端请求建立连接（SYN）" in zh
     svg = tmp_path / "x.svg"
     proc = read(os.path.join(CAP, "idle-timeout.pcap"), "--explain", "--export", str(svg))
@@ -126,3 +126,19 @@ def test_wrap_cells_breaks_chinese_between_characters():
     assert all(cell_len(line) <= 22 for line in lines)
     assert not any(line[0] in "，。）：" for line in lines)
     assert wrap_cells("one two three", 7) == ["one two", "three"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_close_less_teardown_after_keepalive_pings_gives_both_times(tmp_path, lang):
+    # The paragraph takes its times from the analyzer's note: since the last data message (what the server's
+    # idle timeout counted) and since the last ping/pong (the client library's keepalive).
+    from test_analyzer import _idle_drop_after_keepalive
+    s = _idle_drop_after_keepalive(b"\x8a\x13\xfe\x02")[0]
+    path = tmp_path / "keepalive.pcap"
+    path.write_bytes(s.pcap())
+    words = " ".join(read(str(path), "--explain", "--lang", lang).stdout.split())
+    if lang == "en":
+        assert "30.0 s after the last data message; since then only pings and pongs crossed the connection, the " \
+               "last 11.8 s before: an idle timeout that counts messages, not pings" in words
+    else:
+        assert "距最后一条数据消息已经30.0秒；此后连接上只有Ping和Pong，最后一次在11.8秒之前" in words.replace(" ", "")

@@ -440,3 +440,32 @@ def test_open_connections_end_in_order_of_last_activity(tmp_path, command):
     path = tmp_path / "open.pcap"
     path.write_bytes(pcap_bytes([(1_700_000_000.0 + j * 0.001, s.items[i][1]) for j, (s, i) in enumerate(order)]))
     assert_same([a.format(str(path)) for a in COMMANDS[command]])
+
+
+@needs_fastlane
+@pytest.mark.parametrize("command", ["read-json", "stats", "read", "read-60", "read-json-zh"])
+def test_same_idle_drop_after_pings(tmp_path, command):
+    """The idle drop counts from the last data and tells the last ping/pong apart: a 4-byte keepalive (left
+    to Python) in one connection, a 5-byte ping the lane takes in the other. Both must time the same."""
+    from sessionbuild import Session
+    from wsdissect.model import C2S, S2C
+    sessions = []
+    for n, payload in enumerate((b"\x8a\x13\xfe\x02", b"hello")):
+        s = Session(client=("10.0.0.1", 51234 + n), t0=1_700_000_000.0 + 100 * n)
+        s.websocket_handshake()
+        s.send(C2S, s.client.send_data("hi"), dt=1.0)
+        s.send(S2C, s.server.send_data("hi"))
+        s.send(C2S, s.client.ping(payload), dt=19.0, ack=False)
+        s.send(S2C, s.server.pong(payload))
+        s.teardown(first=S2C, dt=11.0)
+        sessions.append(s)
+    path = tmp_path / "pings.pcap"
+    from pcapbuild import pcap_bytes
+    path.write_bytes(pcap_bytes(sorted((p.ts, p.data) for s in sessions for p in s.packets())))
+    args = [a.format(str(path)) for a in COMMANDS[command]]
+    assert_same(args)
+    if command == "read":
+        out = " ".join(_invoke(args, pure=False)[0].decode().split())
+        # the FIN's label and its note, in each connection; the keepalive named on its ping, the FIN and the note
+        assert out.count("30.0 s after the last data message (11.0 s after the last ping/pong") == 4
+        assert out.count("the client library's automatic keepalive") == 3

@@ -102,3 +102,11 @@ def test_flow_in_chinese_keeps_its_shape():
     for phase in ("TCP 三次握手", "WebSocket 握手", "数据传输", "关闭连接"):
         assert phase in out
     assert "ACK 确认 #4（升级请求）" in out and "没有 Close 帧" in out
+
+
+def test_no_sentence_speaks_of_one_reader_s_notes():
+    # The words are for any student: none may point at someone's notes, their project or "the book" they used.
+    personal = re.compile(r"\bnotes'|\bthe notes\b|lab's notes|the book\b|笔记|(?<!科)书上", re.I)
+    for key, texts in CATALOG.items():
+        for text in texts:
+            assert not personal.search(text), f"{key}: {text!r}"

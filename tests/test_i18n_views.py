@@ -180,7 +180,7 @@ def test_timeline_summary_in_chinese():
     text = "\n".join(lines)
     assert "摘要：13 个数据包，历时 3.207078 秒：TCP 13 个，其他 0 个（未显示），畸形 0 个；1 条连接" in text
     assert "提示：1 条警告" in text and "[警告]" in text and "按代码统计的提示：" in text
-    assert "客户端 → 服务端：1 条消息，205 字节" in text
+    assert "客户端 → 服务端：1 条消息；TCP 载荷 205 字节" in text
     assert "关闭时没有 WebSocket Close 帧；TCP 以 FIN 结束（服务端先发送）；1 条提示" in text
     assert "↳ 文本帧 [FIN] [掩码密钥 " in text and "⇒ WebSocket 已打开：GET /" in text
 

@@ -2,8 +2,10 @@
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from importlib import resources
 
 import pytest
@@ -180,3 +182,79 @@ def test_demo_in_chinese_without_capture(monkeypatch):
     assert result.exit_code == 0, result.output
     assert "TCP 三次握手 1/3" in result.stdout and "没有发送 WebSocket Close 帧" in result.stdout
     assert "TCP handshake" not in result.stdout
+
+
+def _refuse_capture(monkeypatch):
+    from wsdissect.sources import live
+
+    def refuse(self):
+        raise live.CaptureUnavailable("capturing on lo needs the CAP_NET_RAW privilege (or root): run it with sudo")
+
+    monkeypatch.setattr(live.LiveCapture, "open", refuse)
+
+
+def test_demo_takes_live_s_views_explain_export_and_width(monkeypatch, tmp_path):
+    # demo draws what live draws, with the same options (here through the bundled fallback).
+    _refuse_capture(monkeypatch)
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
+    flow = CliRunner().invoke(main, ["demo", "--view", "flow", "--hide-acks"], env=env)
+    assert flow.exit_code == 0, flow.output
+    assert "▶|" in flow.stdout and "TCP handshake" in flow.stdout and "Summary:" not in flow.stdout
+    handout = tmp_path / "lab.txt"
+    shown = CliRunner().invoke(main, ["demo", "--explain", "--export", str(handout), "--width", "90",
+                                      "--conn", "1"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "── conn 1 · TCP handshake — RFC 9293 §3.5 ──" in shown.stdout
+    assert "── conn 0 ·" not in shown.stdout and "without any WebSocket Close frame" in shown.stdout
+    saved = handout.read_text()
+    assert "── conn 1 · TCP handshake" in saved and "Summary:" in saved
+    for text in (saved, shown.stdout):                 # --width lays out both, as for live (not 100, not 200)
+        assert 80 < max(len(line) for line in text.splitlines()) <= 90
+    bad = CliRunner().invoke(main, ["demo", "--json", "--explain"], env=env)
+    assert bad.exit_code == 2 and "--explain goes with the timeline view" in bad.stderr
+
+
+@needs_root
+def test_demo_explain_and_export_live(tmp_path):
+    handout = tmp_path / "demo.txt"
+    proc = subprocess.run(wsdissect_args("demo", "--idle-timeout", "1.2", "--explain", "--export", str(handout)),
+                          capture_output=True, text=True, timeout=30, env=dict(os.environ, COLUMNS="120"))
+    assert proc.returncode == 0, proc.stderr
+    for text in (proc.stdout, handout.read_text()):
+        assert "── conn 0 · TCP handshake" in text and "── conn 1 · Closing" in text and "Summary:" in text
+
+
+@needs_root
+def test_idle_drop_after_a_real_clients_keepalive_pings(tmp_path):
+    # The lab as a teacher runs it, shortened: `serve --idle-timeout 4`, a `websockets` client with its default
+    # keepalive (here every 1.5 s instead of 20 s) that sends one message and then waits, captured live.
+    # The server counts from the message; the capture must say so, and call the pings the client library's.
+    proc, uri = serving("--idle-timeout", "4")
+    port = uri.rsplit(":", 1)[1].strip("/")
+    pcap = tmp_path / "lab.pcap"
+    live = Proc(wsdissect_args("live", "--port", port, "-w", str(pcap), "--json"))
+
+    async def client():
+        async with connect(uri, ping_interval=1.5) as ws:
+            await ws.send("hello")
+            assert await ws.recv() == "hello"
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+
+    try:
+        live.wait_for("capturing on")
+        asyncio.run(client())
+        time.sleep(0.3)
+    finally:
+        live.stop()
+        proc.stop()
+    text = subprocess.run(wsdissect_args("read", str(pcap)), capture_output=True, text=True,
+                          env=dict(os.environ, COLUMNS="400")).stdout
+    words = " ".join(text.split())
+    assert words.count("client pings (payload: 4 bytes): by its pattern, the client library's automatic keepalive") \
+        >= 2
+    m = re.search(r"the server dropped an idle connection (\d+\.\d) s after the last data message "
+                  r"\((\d+\.\d) s after the last ping/pong, the client library's automatic keepalive\)", words)
+    assert m, words[-3000:]
+    idle, ping = float(m.group(1)), float(m.group(2))
+    assert 3.9 <= idle <= 4.5 and ping < 1.6

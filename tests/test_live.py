@@ -251,6 +251,7 @@ def test_duration_stops_and_timeline_shows_the_capture_note():
     assert time.monotonic() - t0 < 5
     assert "Summary: 0 packets" in proc.stdout
     assert "none dropped by the kernel" in proc.stdout
+    assert "keeping nothing (-w FILE saves the packets)" in proc.stderr     # without -w, said at the start
 
 
 # --- errors: one line, exit 2 ------------------------------------------------------------------------------
@@ -322,3 +323,19 @@ def test_pcap_writer_round_trip(tmp_path, nanosecond):
     back = list(open_capture(str(path)))
     assert [(r.no, r.ts, r.linktype, r.data, r.wirelen) for r in back] == [
         (i + 1, sec + frac / div, 1, data, wirelen) for i, (sec, frac, data, wirelen) in enumerate(pkts)]
+
+
+@pytest.mark.skipif(shutil.which("sudo") is None or shutil.which("wsdissect") is None,
+                    reason="needs sudo and an installed wsdissect script")
+def test_the_hint_s_sudo_command_finds_wsdissect_where_plain_sudo_may_not():
+    # The privilege error tells how to run wsdissect under sudo, which resets PATH: the command it gives must
+    # find this wsdissect (installed in a virtual environment, say) where `sudo wsdissect` may not.
+    from wsdissect.sources.live import SUDO_WSDISSECT, privilege_hint
+    if sys.platform.startswith(("linux", "darwin")):
+        assert SUDO_WSDISSECT in privilege_hint()
+    if subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("sudo asks for a password here")
+    env = dict(os.environ, PATH=os.path.dirname(shutil.which("wsdissect")) + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run(["sh", "-c", f"{SUDO_WSDISSECT} live --help"], capture_output=True, text=True, env=env,
+                          timeout=30)
+    assert proc.returncode == 0 and "Capture live" in proc.stdout, proc.stderr

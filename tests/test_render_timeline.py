@@ -372,7 +372,8 @@ def test_summary_names_close_codes_and_missing_close_frames():
     assert "closed by server: 1001 Going Away" in flat
     assert "closed without a WebSocket Close frame" in flat
     assert "TCP ended with FIN (first from the client)" in flat
-    assert "client → server: 3 messages, 300 bytes" in flat and "server → client: 4 messages, 400 bytes" in flat
+    assert "client → server: 3 messages; 300 bytes of TCP payload" in flat
+    assert "server → client: 4 messages; 400 bytes of TCP payload" in flat
     assert "2 notes" in flat
     assert "TCP ended with RST" in flat
     assert "TCP still open at the end of the capture" in flat

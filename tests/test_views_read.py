@@ -201,3 +201,19 @@ def test_flow_lines_that_fit_skip_rich_and_the_others_do_not():
         other.console.print = lambda *a, **k: printed.append(a)
         other._out(Text("short"))
     assert len(printed) == 3
+
+
+def test_summary_says_its_bytes_are_tcp_payload_handshake_included():
+    # The byte count beside a message count is every TCP payload byte of that direction (the HTTP upgrade too),
+    # not the messages' sizes: the words say which, and the number is the sum of the packets' `len`.
+    import json
+    path = os.path.join(CAP, "echo.pcap")
+    packets = [json.loads(line) for line in wsdissect("read", path, "--json").stdout.splitlines()]
+    tcp = {d: sum(p["len"] for p in packets if p["type"] == "packet" and p["dir"] == d) for d in ("c2s", "s2c")}
+    msgs = {d: sum(m["length"] for m in packets if m["type"] == "message" and m["dir"] == d) for d in ("c2s", "s2c")}
+    assert tcp["c2s"] > msgs["c2s"] + 100                          # the upgrade request is in it
+    flat = " ".join(wsdissect("read", path).stdout.split())
+    assert f"client → server: 3 messages; {tcp['c2s']} bytes of TCP payload" in flat
+    assert f"server → client: 3 messages; {tcp['s2c']} bytes of TCP payload" in flat
+    zh = " ".join(wsdissect("read", path, "--lang", "zh").stdout.split())
+    assert f"客户端 → 服务端：3 条消息；TCP 载荷 {tcp['c2s']} 字节" in zh

@@ -348,13 +348,17 @@ static inline int slot_set_i64(PyObject *obj, Py_ssize_t off, long long v) {
     return 0;
 }
 
+/* The payload size of a library's keepalive ping (analyzer.KEEPALIVE_PAYLOAD): such pings and pongs are left to
+ * Python, which tells a keepalive from another ping. */
+#define KEEPALIVE_PAYLOAD 4
+
 /* The classes whose objects the lane touches, and the offsets of the slots it uses. */
 enum {
     RAW_NO, RAW_TS, RAW_LINKTYPE, RAW_DATA, RAW_WIRELEN,
     TC_ID, TC_CKEY, TC_KEY, TC_DIRS, TC_LAST_TS, TC_LAST_NO, TC_EXTRA, TC_LANE, TC_DONE,
     DIR_BASE, DIR_NXT_ABS, DIR_NXT_OFF, DIR_PENDING, DIR_FIN_OFF, DIR_LAST_ACK, DIR_LAST_WIN, DIR_UNACKED,
     DIR_BYTES, DIR_MAX_END, DIR_WSCALE,
-    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_ADDRS,
+    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_LAST_CONTROL_TS, ST_ADDRS,
     REC_LAST_TS, REC_BYTES, REC_FRAMES, REC_MESSAGES,
     SUM_PACKETS, SUM_TCP_PACKETS, SUM_FIRST_TS, SUM_LAST_TS,
     WS_CLIENT, WS_CAP, WS_PARSER, WS_INFLATER, WS_CLOSE_FRAME, WS_MESSAGES, WS_MSG,
@@ -388,7 +392,8 @@ static const struct {
     [DIR_LAST_WIN] = {T_DIR, "last_win"}, [DIR_UNACKED] = {T_DIR, "unacked"}, [DIR_BYTES] = {T_DIR, "bytes"},
     [DIR_MAX_END] = {T_DIR, "max_end"}, [DIR_WSCALE] = {T_DIR, "wscale"},
     [ST_REC] = {T_ST, "rec"}, [ST_MODE] = {T_ST, "mode"}, [ST_WS] = {T_ST, "ws"}, [ST_NAMES] = {T_ST, "names"},
-    [ST_LAST_PAYLOAD_TS] = {T_ST, "last_payload_ts"}, [ST_ADDRS] = {T_ST, "addrs"},
+    [ST_LAST_PAYLOAD_TS] = {T_ST, "last_payload_ts"}, [ST_LAST_CONTROL_TS] = {T_ST, "last_control_ts"},
+    [ST_ADDRS] = {T_ST, "addrs"},
     [REC_LAST_TS] = {T_REC, "last_ts"}, [REC_BYTES] = {T_REC, "bytes"}, [REC_FRAMES] = {T_REC, "frames"},
     [REC_MESSAGES] = {T_REC, "messages"},
     [SUM_PACKETS] = {T_SUM, "packets"}, [SUM_TCP_PACKETS] = {T_SUM, "tcp_packets"},
@@ -550,9 +555,23 @@ typedef struct {
 #define GET(lane, obj, slot) SLOT((obj), OFF(lane, slot))
 #define IS(lane, obj, t) ((obj) != NULL && Py_TYPE(obj) == (PyTypeObject *)(lane)->types[t])
 
-/* q.append(item) or, without item, q.popleft(), for the deques of the analyzer (Tracker.finished's class): the
- * method's descriptor called directly, not looked up on every call. */
+/* q.append(item) or, without item, q.pop(0): the queues the tracker and the analyzer consume from the head
+ * (Direction.unacked, _ConnState.names) are lists; a deque's method's descriptor is called directly. */
 static PyObject *dq_call(Lane *self, PyObject *q, PyObject *item) {
+    if (PyList_CheckExact(q)) {
+        if (item != NULL)
+            return PyList_Append(q, item) < 0 ? NULL : Py_NewRef(Py_None);
+        if (PyList_GET_SIZE(q) == 0) {
+            PyErr_SetString(PyExc_IndexError, "pop from empty list");
+            return NULL;
+        }
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(q, 0));
+        if (PyList_SetSlice(q, 0, 1, NULL) < 0) {
+            Py_DECREF(x);
+            return NULL;
+        }
+        return x;
+    }
     PyObject *args[2] = {q, item};
     if (Py_TYPE(q) == (PyTypeObject *)self->deque_type)
         return PyObject_Vectorcall(item ? self->dq_append : self->dq_popleft, args, item ? 2 : 1, NULL);
@@ -1227,9 +1246,10 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
         if ((unsigned long long)(avail - size) >= length) {
             /* whole in this packet */
             /* a Ping or Pong as messages.py takes it without a note: FIN, no RSV, masked as its side must be,
-             * at most 125 bytes (and no Close frame sent before: checked above) */
+             * at most 125 bytes (and no Close frame sent before: checked above); not of 4 bytes, the size of a
+             * library's keepalive ping, which Python labels (analyzer.KEEPALIVE_PAYLOAD) */
             int control = (hd.opcode == 9 || hd.opcode == 10) && hd.fin && hd.rsv == 0 && masked == en->client
-                          && hd.length <= 125;
+                          && hd.length <= 125 && hd.length != KEEPALIVE_PAYLOAD;
             if (pl->done || hd.length > payload_cap(hd.opcode, max_payload)
                 || !(control || completable(en, self, hd.fin, hd.rsv, hd.opcode, masked, hd.length, cap)))
                 return 0;
@@ -3367,7 +3387,11 @@ tcp_done:
             Py_DECREF(rr);
         }
     }
-    if (cc != NULL)
+    /* Analyzer._segment: a lone ping or pong (role ws-control) moves last_control_ts, any other payload
+     * last_payload_ts */
+    if (pl.control)
+        slot_set(en->st, OFF(self, ST_LAST_CONTROL_TS), Py_NewRef(tsobj));
+    else if (cc != NULL)
         Py_XSETREF(cc->payload_ts, Py_NewRef(tsobj));
     else
         slot_set(en->st, OFF(self, ST_LAST_PAYLOAD_TS), Py_NewRef(tsobj));
@@ -3377,7 +3401,7 @@ tcp_done:
     lab->n = inf->n = 0;
     if (self->labels) {
         if (pl.control) {
-            /* "client pings (4 bytes): are you there?" */
+            /* "client pings (payload: 4 bytes) to check the peer is alive" */
             PyObject *head = self->control[pl.d_opcode == 10][en->d][0], *tail = self->control[pl.d_opcode == 10][en->d][1];
             if (put_bytes_obj(lab, head) < 0 || put_size(self, lab, pl.d_length) < 0 || put_bytes_obj(lab, tail) < 0
                 || put_frame_info(inf, pl.d_opcode, pl.d_fin, pl.d_rsv, pl.d_masked) < 0)

@@ -4,7 +4,7 @@
  *
  * Why: a busy capture with permessage-deflate inflates hundreds of thousands of small messages. Through
  * zlib's Python object each costs two method calls and a fresh 32 KiB output block; the fast lane inflates
- * into one buffer it keeps instead (bench/README.md, "The seventh round": -4 % of read --json). The Python
+ * into one buffer it keeps instead (-4 % of read --json, measured with bench/run.py). The Python
  * path uses the same object, so a connection's window is one stream whichever path inflates a message.
  * tests/test_inflate.py checks it against zlib's own object on random, cut and corrupt streams.
  */

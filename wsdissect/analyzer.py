@@ -10,7 +10,6 @@ Both `read` (files) and `live` (sniffing) drive this same object.
 from __future__ import annotations
 
 import sys
-from collections import deque
 from typing import Callable, Iterable, Optional
 
 from .decode import DecodeError, SnaplenCut, decode_packet
@@ -42,11 +41,22 @@ CAP_NOTE_CODES = frozenset({"cap-reorder", "cap-connections", "frame-truncated",
 # A silence this long before a FIN is worth pointing out: it is what an idle timeout looks like.
 IDLE_WORTH_SAYING = 1.0
 
+# The pattern of a WebSocket library's automatic keepalive ping (the `websockets` library: every 20 s from the
+# opening, 4 random bytes of payload): a ping whose payload is KEEPALIVE_PAYLOAD bytes, not all printable text,
+# that comes at least KEEPALIVE_MIN_INTERVAL s after the previous such ping of its side (the first: after the
+# connection began) and after the last data, and, from the second on, at the interval of the one before
+# (within KEEPALIVE_TOLERANCE of it, or 0.5 s). A 4-byte pong answering it is part of it. The lane leaves
+# packets of 4-byte pings and pongs to Python.
+KEEPALIVE_PAYLOAD = 4
+KEEPALIVE_MIN_INTERVAL = 1.0
+KEEPALIVE_TOLERANCE = 0.1
+
 
 class _ConnState:
     """The analyzer's per-connection state, hung on TcpConnection.extra."""
     __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
-                 "close_sent", "decided", "hinted", "addrs", "plain_pending", "plain_last")
+                 "last_control_ts", "keepalive", "keepalive_ts", "keepalive_side", "close_sent", "decided",
+                 "hinted", "addrs", "plain_pending", "plain_last")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
@@ -55,11 +65,15 @@ class _ConnState:
         self.ws: dict = {}                                    # direction -> WebSocketDirection
         self.waiting: list = []                               # (origin_no, bytes) c2s while in M_WAIT
         self.request: Optional[HttpRequest] = None            # the upgrade request awaiting its answer
-        self.names = {C2S: deque(), S2C: deque()}             # (no, short name) of packets not yet ACKed
-        self.fin_seen = {C2S: False, S2C: False}
-        self.last_payload_ts: Optional[float] = None
-        self.close_sent = {C2S: None, S2C: None}              # first Close frame per side
-        self.decided = {C2S: False, S2C: False}               # --decode-as: first bytes looked at
+        self.names = {C2S: [], S2C: []}                       # (no, short name) of packets not yet ACKed
+        self.fin_seen: tuple = ()                             # directions that sent their FIN
+        self.last_payload_ts: Optional[float] = None          # last packet of payload but a lone ping or pong
+        self.last_control_ts: Optional[float] = None          # last packet of a ping or pong (role ws-control)
+        self.keepalive: Optional[dict] = None                 # per side: (ts, interval) of its last keepalive ping
+        self.keepalive_ts: Optional[float] = None             # the last keepalive ping or its pong
+        self.keepalive_side: Optional[str] = None             # whose library sent it
+        self.close_sent: Optional[dict] = None                # direction -> its first Close frame (made at the first)
+        self.decided: tuple = ()                              # --decode-as: directions whose first bytes were looked at
         self.hinted = False                                   # told how to decode a stream that is not HTTP
         self.plain_pending = 0                                # requests without an upgrade not yet answered
         self.plain_last: Optional[HttpRequest] = None         # the last of them
@@ -196,10 +210,37 @@ class Analyzer:
             self._deliver(tc, st, OTHER[d], r.peer_delivered, row, [])
         if r.delivered:
             self._deliver(tc, st, d, r.delivered, row, http_recs)
+        if plen and fresh and len(row.frames) == 1:
+            self._keepalive(st, d, row.frames[0], seg.ts)
         self._label(tc, st, r, seg, row, http_recs)
         if plen and fresh:
-            st.last_payload_ts = seg.ts
+            if row.role == "ws-control":
+                st.last_control_ts = seg.ts
+            else:
+                st.last_payload_ts = seg.ts
         return row
+
+    @staticmethod
+    def _keepalive(st: _ConnState, d: str, f: Frame, ts: float) -> None:
+        """Sets st.keepalive_ts to `ts` when this packet's one frame is a ping with the pattern of a library's
+        automatic keepalive (KEEPALIVE_*), or the pong answering one."""
+        if f.length != KEEPALIVE_PAYLOAD or f.direction != d or f.opcode not in (PING, PONG):
+            return
+        if f.opcode == PONG:
+            if st.keepalive_side == OTHER[d] and st.keepalive_ts == st.last_control_ts:
+                st.keepalive_ts = ts
+            return
+        if f.payload is None or len(f.payload) != KEEPALIVE_PAYLOAD or all(32 <= b < 127 for b in f.payload):
+            return           # not all there, or a word someone chose ("ping"): not the random bytes of a timer
+        if st.keepalive is None:
+            st.keepalive = {}
+        last = st.keepalive.get(d)
+        interval = ts - (last[0] if last is not None else st.rec.first_ts)
+        st.keepalive[d] = (ts, interval)
+        regular = last is None or abs(interval - last[1]) <= max(0.5, KEEPALIVE_TOLERANCE * last[1])
+        quiet = st.last_payload_ts is None or ts - st.last_payload_ts >= KEEPALIVE_MIN_INTERVAL
+        if interval >= KEEPALIVE_MIN_INTERVAL and regular and quiet:
+            st.keepalive_ts, st.keepalive_side = ts, d
 
     def _past_cap_row(self, seg, r: TcpResult) -> Row:
         """A packet of a connection dropped at Limits.max_connections: counted against that connection, not
@@ -234,8 +275,8 @@ class Analyzer:
         for origin, data in chunks:
             gap = type(data) is int
             mode = st.mode[d]
-            if mode == M_HTTP and self.decode_as and not st.decided[d]:
-                st.decided[d] = True
+            if mode == M_HTTP and self.decode_as and d not in st.decided:
+                st.decided += (d,)
                 if tc.server.port in self.decode_as and not (not gap and data.startswith(HTTP_START)):
                     self._start_ws(tc, st, None, row, forced=True)
                     mode = st.mode[d]
@@ -326,6 +367,7 @@ class Analyzer:
         if resp.status == 101 and accepted:
             self._start_ws(tc, st, r.deflate, row)
             rest = st.http[S2C].take_rest()
+            st.http.clear()          # framing from here on: the parsers and their buffers go
             if rest:
                 self._ws_records(tc, st, S2C, st.ws[S2C].feed(rest, origin), row)
         else:
@@ -366,13 +408,15 @@ class Analyzer:
                 rec.conn = tc.id
                 row.frames.append(rec)
                 r.frames[d] += 1
-                if rec.opcode == CLOSE and st.close_sent[d] is None:
+                if rec.opcode == CLOSE and (st.close_sent is None or d not in st.close_sent):
+                    if st.close_sent is None:
+                        st.close_sent = {}
                     st.close_sent[d] = rec
                     if r.closed_by is None:
                         r.closed_by = SIDE[d]
                         r.close_code, r.close_reason = rec.close_code, rec.close_reason
                         r.state = "closing"
-                    elif st.close_sent[OTHER[d]] is not None:
+                    elif OTHER[d] in st.close_sent:
                         r.state = "closed"
             elif t is Message:
                 rec.conn = tc.id
@@ -478,11 +522,11 @@ class Analyzer:
             role = "ack"
             if labels:           # (without labels no packet is named, so there is no name to take off)
                 label = self._ack_label(st, d, r)
-            if r.fin_acked and st.fin_seen[OTHER[d]]:
+            if r.fin_acked and OTHER[d] in st.fin_seen:
                 role = "tcp-fin-ack"
-                if st.fin_seen[d]:
+                if d in st.fin_seen:
                     rec.state = "closed"
-                label = t["teardown.ack_last" if st.fin_seen[d] else "teardown.ack"].format(side=side, peer=peer)
+                label = t["teardown.ack_last" if d in st.fin_seen else "teardown.ack"].format(side=side, peer=peer)
         elif kind == K_DATA and content_role is None:
             role = "tcp-data"
             if row.notes and row.notes[-1].code == "tcp-out-of-order":
@@ -575,7 +619,7 @@ class Analyzer:
             code = t["close.no_code"] if f.close_code is None else \
                 t["close.code"].format(code=f.close_code, name=self._close_name(f.close_code))
             reason = f' "{f.close_reason}"' if f.close_reason else ""
-            first = st.close_sent[d] is f and st.rec.closed_by == SIDE[d]
+            first = st.close_sent is not None and st.close_sent.get(d) is f and st.rec.closed_by == SIDE[d]
             return "ws-close", t["close.first" if first else "close.answer"].format(side=side, code=code,
                                                                                     reason=reason)
         if last_data is not None:
@@ -607,7 +651,9 @@ class Analyzer:
                                                               size=_bytes(f.length, t))
         f = frames[0]
         if f.opcode == PING:
-            return "ws-control", t["control.ping"].format(side=side, size=_bytes(f.length, t))
+            auto = st.keepalive_ts == row.ts and st.keepalive_side == d
+            return "ws-control", t["control.ping_keepalive" if auto else "control.ping"].format(
+                side=side, size=_bytes(f.length, t))
         if f.opcode == PONG:
             return "ws-control", t["control.pong"].format(side=side, size=_bytes(f.length, t))
         return "ws-control", t["control.reserved"].format(side=side, opcode=f.opcode)
@@ -616,24 +662,37 @@ class Analyzer:
         t = self._t
         side, peer = self._side[d], self._side[OTHER[d]]
         rec = st.rec
-        first = not st.fin_seen[OTHER[d]] and not st.fin_seen[d]
-        st.fin_seen[d] = True
+        first = not st.fin_seen
+        if d not in st.fin_seen:
+            st.fin_seen += (d,)
         if first:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
             text = t["teardown.first"].format(side=side)
             if rec.closed_by is None and rec.close_expected:
+                # The idle time is counted from the last data (a message, the handshake): what a server's idle
+                # timeout counts; pings and pongs since (a client library's keepalive, say) are told apart.
                 idle = seg.ts - st.last_payload_ts if st.last_payload_ts is not None else None
                 quiet = idle is not None and idle >= IDLE_WORTH_SAYING
-                if quiet:
+                pinged = quiet and st.last_control_ts is not None and st.last_control_ts > st.last_payload_ts
+                why = ""
+                if pinged:
+                    ping = f"{seg.ts - st.last_control_ts:.1f}"
+                    auto = st.keepalive_side if st.keepalive_ts == st.last_control_ts else None
+                    text += t["tcp.no_close_frame"] + t["teardown.idle_pinged"].format(
+                        side=side, idle=f"{idle:.1f}", ping=ping,
+                        keepalive=t["teardown.keepalive"].format(side=self._side[auto]) if auto else "")
+                    why = {"id": "note_part.idle_drop_pinged", "idle": f"{idle:.1f}", "ping": ping, "side": SIDE[d],
+                           "keepalive": {"id": "note_part.keepalive", "side": SIDE[auto]} if auto else ""}
+                elif quiet:
                     text += t["tcp.no_close_frame"] + t["teardown.idle"].format(side=side, idle=f"{idle:.1f}")
+                    why = {"id": "note_part.idle_drop", "idle": f"{idle:.1f}", "side": SIDE[d]}
                 else:
                     text += t["tcp.no_close_frame"]
-                why = {"id": "note_part.idle_drop", "idle": f"{idle:.1f}", "side": SIDE[d]} if quiet else ""
                 self._note(row, tc, "warning", "close-without-close-frame", None,
                            {"variant": "fin", "side": SIDE[d], "why": why})
             return text
-        if st.fin_seen[OTHER[d]] and r.fin_acked:
+        if OTHER[d] in st.fin_seen and r.fin_acked:
             return t["teardown.ack_and_fin"].format(side=side, peer=peer)
         return t["teardown.third"].format(side=side)
 
@@ -644,10 +703,12 @@ class Analyzer:
             return t["ack.nothing"].format(side=side)
         q = st.names[OTHER[d]]
         name = None
-        while q and q[0][0] <= r.acked_no:
-            no, n = q.popleft()
-            if no == r.acked_no:
-                name = n
+        k, n = 0, len(q)
+        while k < n and q[k][0] <= r.acked_no:
+            if q[k][0] == r.acked_no:
+                name = q[k][1]
+            k += 1
+        del q[:k]
         return t["ack.of"].format(no=r.acked_no, name=t["paren"].format(text=name) if name else "", side=side)
 
     # -- end -------------------------------------------------------------------------------------------------

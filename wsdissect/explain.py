@@ -2,8 +2,8 @@
 
 The phases are the flow view's (render/flow.py: TCP handshake, WebSocket handshake, data transfer, closing), and
 a connection's phase moves the same way (`phase_after`). A paragraph cites the RFC 6455 sections at work and
-answers the questions the lab's notes left open (why the client masks, what Origin, Sec-WebSocket-Protocol and
--Extensions are for, what the URI's path and query do, ws vs wss, why a teardown can lack a Close frame). Its
+answers the questions a student watching the lab's traffic tends to ask (why the client masks, what Origin,
+Sec-WebSocket-Protocol and -Extensions are for, what the URI's path and query do, ws vs wss, why a teardown can lack a Close frame). Its
 content depends on what the capture shows *so far* (streaming: nothing is buffered): the data paragraph names
 the extension the 101 settled, the closing paragraph tells a closing handshake from a Close-less teardown.
 A few asides come once per connection before the row that first shows the thing (fragmentation, ping/pong, the
@@ -30,10 +30,6 @@ from .render.flow import phase_after
 from .render.timeline import clean, clean_ascii
 from .websocket.codes import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_code_name
 
-# A silence at least this long before a Close-less FIN is called an idle timeout (the analyzer's threshold).
-IDLE_WORTH_SAYING = 1.0
-
-
 class Paragraph(NamedTuple):
     key: str                 # which explanation: "phase.0".."phase.3", "aside.frag", "aside.ping", "aside.fin"
     conn: int
@@ -43,12 +39,11 @@ class Paragraph(NamedTuple):
 
 
 class _Conn:
-    __slots__ = ("phase", "asides", "last_data_ts")
+    __slots__ = ("phase", "asides")
 
     def __init__(self) -> None:
         self.phase: Optional[int] = None
         self.asides: set = set()
-        self.last_data_ts: Optional[float] = None
 
 
 class Explainer:
@@ -75,8 +70,6 @@ class Explainer:
             if para is not None:
                 out.append(para)
         out.extend(self._asides(row, conn, st))
-        if row.length and row.role not in ("tcp-retransmission", "tcp-keepalive"):
-            st.last_data_ts = row.ts
         return [self._once(p) for p in out]
 
     # -- what to say ---------------------------------------------------------------------------------------
@@ -156,13 +149,19 @@ class Explainer:
             else:
                 status = t["explain.close.no_status"]
             return [t["explain.close.handshake"].format(side=side, status=status)]
-        no_frame = any(n.code == "close-without-close-frame" for n in row.notes)
+        no_frame = next((n for n in row.notes if n.code == "close-without-close-frame"), None)
         if row.role == "tcp-rst":
             return [t["explain.close.rst"].format(side=side)] if no_frame else [t["explain.close.tcp"]]
         if no_frame:
-            idle = row.ts - st.last_data_ts if st.last_data_ts is not None else None
-            idle_text = t["explain.close.idle"].format(idle=f"{idle:.1f}") \
-                if idle is not None and idle >= IDLE_WORTH_SAYING else ""
+            # The analyzer's note carries the times: since the last data, and since the last ping/pong if any
+            # came after it (an idle timeout it judged worth saying).
+            why = no_frame.args.get("why") or {}
+            if why.get("ping") is not None:
+                idle_text = t["explain.close.idle_pinged"].format(idle=why["idle"], ping=why["ping"])
+            elif why.get("idle") is not None:
+                idle_text = t["explain.close.idle"].format(idle=why["idle"])
+            else:
+                idle_text = ""
             parts = [t["explain.close.no_frame"].format(side=side, idle=idle_text)]
             if row.direction != C2S:
                 parts.append(t["explain.close.no_frame_server"])

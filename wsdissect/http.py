@@ -32,7 +32,7 @@ from .model import DeflateParams
 
 __all__ = [
     "WS_GUID", "HttpRequest", "HttpResponse", "HttpError", "HttpStream", "Handshake", "ExtensionSyntaxError",
-    "compute_accept", "check_handshake", "parse_extensions", "parse_deflate_params",
+    "accept_steps", "compute_accept", "check_handshake", "parse_extensions", "parse_deflate_params",
 ]
 
 # RFC 6455 1.3: the fixed GUID the server appends to the client's key before hashing.
@@ -686,10 +686,17 @@ def _parse_fields(lines: list[bytes]) -> Union[list[tuple[str, str]], tuple[str,
 # --------------------------------------------------------------------------------------------------- handshake
 
 
+def accept_steps(key: str) -> tuple[str, bytes, str]:
+    """RFC 6455 4.2.2 step by step: (the key with the GUID appended, its SHA-1 digest, that digest in base64:
+    the Sec-WebSocket-Accept a server must answer `key` with)."""
+    joined = key.strip() + WS_GUID
+    digest = hashlib.sha1(joined.encode("utf-8")).digest()
+    return joined, digest, base64.b64encode(digest).decode("ascii")
+
+
 def compute_accept(key: str) -> str:
     """RFC 6455 4.2.2: the Sec-WebSocket-Accept a server must answer `key` with."""
-    digest = hashlib.sha1((key.strip() + WS_GUID).encode("utf-8")).digest()
-    return base64.b64encode(digest).decode("ascii")
+    return accept_steps(key)[2]
 
 
 class ExtensionSyntaxError(ValueError):

@@ -74,6 +74,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "teardown.first": ("teardown 1/4: {side} closes (FIN)", "四次挥手 1/4：{side}关闭连接（FIN）"),
     "teardown.idle": (": the {side} dropped an idle connection after {idle} s",
                       "：{side}在空闲 {idle} 秒后断开了连接"),
+    "teardown.idle_pinged": (": the {side} dropped an idle connection {idle} s after the last data message "
+                             "({ping} s after the last ping/pong{keepalive})",
+                             "：{side}在最后一条数据消息之后 {idle} 秒断开了空闲连接（距最后一次 Ping/Pong {ping} 秒"
+                             "{keepalive}）"),
+    "teardown.keepalive": (", the {side} library's automatic keepalive", "，那是{side} WebSocket 库自动发送的保活"),
     "teardown.ack": ("teardown 2/4: {side} acknowledges the {peer}'s FIN", "四次挥手 2/4：{side}确认{peer}的 FIN"),
     "teardown.ack_last": ("teardown 4/4: {side} acknowledges the {peer}'s FIN — connection closed",
                           "四次挥手 4/4：{side}确认{peer}的 FIN——连接已关闭"),
@@ -127,7 +132,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                           "{side}发送一个后续分片（{size}），消息还没有结束"),
     "data.fragment_start": ("{side} starts a fragmented {kind} message ({size})",
                             "{side}开始发送一条分片的{kind}消息（{size}）"),
-    "control.ping": ("{side} pings ({size}): are you there?", "{side}发送 Ping（{size}）：你还在吗？"),
+    "control.ping": ("{side} pings (payload: {size}) to check the peer is alive",
+                     "{side}发送 Ping（载荷：{size}），确认对方是否还在"),
+    "control.ping_keepalive": ("{side} pings (payload: {size}): by its pattern, the {side} library's automatic "
+                               "keepalive",
+                               "{side}发送 Ping（载荷：{size}）：从模式看，是{side} WebSocket 库自动发送的保活 Ping"),
     "control.pong": ("{side} answers with a pong ({size})", "{side}回复 Pong（{size}）"),
     "control.reserved": ("{side} sends a reserved-opcode frame ({opcode})", "{side}发送保留操作码的帧（{opcode}）"),
 
@@ -168,6 +177,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                                    "(RFC 9110 7.8); read on as HTTP",
                                    "{status} 回应的是 {request}，而这个请求并没有要求升级到 WebSocket（没有 Upgrade: "
                                    "websocket）：服务端不得切换到请求没有指明的协议（RFC 9110 7.8）；继续按 HTTP 解析"),
+    "note_part.idle_drop_pinged": (" {idle} s after the last data message ({ping} s after the last ping/pong"
+                                   "{keepalive}): the {side} dropped an idle connection",
+                                   "（最后一条数据消息之后 {idle} 秒，距最后一次 Ping/Pong {ping} 秒{keepalive}："
+                                   "{side}断开了空闲连接）"),
+    "note_part.keepalive": (", the {side} library's automatic keepalive", "，那是{side} WebSocket 库自动发送的保活"),
     "note.request_not_captured": ("the upgrade request is not in the capture; the 101 is taken as it stands",
                                   "抓包里没有升级请求；按原样采信这个 101 响应"),
     "note.no_handshake": ("no HTTP handshake in this stream (the capture may have begun after it); if port {port} "
@@ -533,8 +547,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tl.notes": ("notes: ", "提示："),
     "tl.sev_count.one": ("{n} {severity}", "{n} 条{severity}"),
     "tl.sev_count.many": ("{n} {severity}s", "{n} 条{severity}"),
-    "tl.traffic_ws": ("{dir}: {messages}, {bytes}", "{dir}：{messages}，{bytes}"),
-    "tl.traffic": ("{dir}: {bytes}", "{dir}：{bytes}"),
+    # A connection's bytes are TCP payload (the HTTP upgrade included), not the messages' sizes: say so.
+    "tl.traffic_ws": ("{dir}: {messages}; {bytes} of TCP payload", "{dir}：{messages}；TCP 载荷 {bytes}"),
+    "tl.traffic": ("{dir}: {bytes} of TCP payload", "{dir}：TCP 载荷 {bytes}"),
     "tl.closed_by": ("closed by {side}: {code} {name}", "{side}发起关闭：{code} {name}"),
     "tl.close_no_code": ("Close frame from the {side} without a status code", "{side}发送的 Close 帧没有状态码"),
     "tl.no_close_frame": ("closed without a WebSocket Close frame", "关闭时没有 WebSocket Close 帧"),
@@ -833,6 +848,103 @@ CATALOG: dict[str, tuple[str, str]] = {
     "follow.end.open": ("the capture ends with the connection still open", "抓包结束时连接仍然打开"),
     "follow.no_close_frame": (" without a WebSocket Close frame", "，没有 WebSocket Close 帧"),
 
+    # -- `worksheet`: questions about one capture, the answer key, marking (render/worksheet.py) -------------
+    "sheet.title": ("WebSocket lab worksheet: {capture}", "WebSocket 实验练习：{capture}"),
+    "sheet.title_answers": ("WebSocket lab worksheet: {capture} (answer key)",
+                            "WebSocket 实验练习：{capture}（答案）"),
+    "sheet.intro": ("Connection {conn}: {client} → {server}, {packets} packets. Write each answer in a text file "
+                    "as a line `id: answer`, the id being the word in brackets; "
+                    "`wsdissect worksheet --check FILE {capture}` marks it.",
+                    "连接 {conn}：{client} → {server}，共 {packets} 个数据包。请把答案写进一个文本文件，每题一行："
+                    "`编号: 答案`（编号是方括号里的词）；用 `wsdissect worksheet --check 文件 {capture}` 批改。"),
+    "sheet.part_tcp": ("The TCP three-way handshake", "TCP 三次握手"),
+    "sheet.part_http": ("The HTTP Upgrade", "HTTP 升级（Upgrade）"),
+    "sheet.part_frames": ("Frames and masking", "帧与掩码"),
+    "sheet.part_end": ("How the connection ended", "连接如何结束"),
+    "sheet.part_table": ("TCP table for the teacher", "教师用 TCP 表"),
+    "sheet.q.client": ("Which IP address and port did the client use? (`ip:port`)",
+                       "客户端使用的 IP 地址和端口是什么？（`ip:port`）"),
+    "sheet.q.server": ("Which IP address and port did the server listen on? (`ip:port`)",
+                       "服务端监听的 IP 地址和端口是什么？（`ip:port`）"),
+    "sheet.q.syn_seq_raw": ("Packet #{no} is the SYN. What is its raw sequence number, as sent on the wire?",
+                            "第 {no} 号包是 SYN。它的原始序列号（线上实际发送的值）是多少？"),
+    "sheet.q.syn_seq_relative": ("What is the same packet's relative sequence number, as Wireshark shows it?",
+                                 "同一个包的相对序列号（Wireshark 显示的值）是多少？"),
+    "sheet.q.synack_ack_raw": ("Packet #{no} is the SYN/ACK. What is its raw acknowledgment number? "
+                               "How is it derived from the SYN?",
+                               "第 {no} 号包是 SYN/ACK。它的原始确认号是多少？它是怎样由 SYN 得出的？"),
+    "sheet.q.synack_ack_relative": ("What is the SYN/ACK's relative acknowledgment number?",
+                                    "SYN/ACK 的相对确认号是多少？"),
+    "sheet.q.request_line": ("Packet #{no} holds the client's HTTP request. What is its request line?",
+                             "第 {no} 号包是客户端的 HTTP 请求。它的请求行是什么？"),
+    "sheet.q.sec_websocket_key": ("What Sec-WebSocket-Key did the client send?",
+                                  "客户端发送的 Sec-WebSocket-Key 是什么？"),
+    "sheet.q.sec_websocket_accept": ("Compute the Sec-WebSocket-Accept the server must answer that key with, step "
+                                     "by step: append the GUID {guid}, take the SHA-1, encode it in base64. Does "
+                                     "the answer in packet #{no} match?",
+                                     "请逐步计算服务端应当回复的 Sec-WebSocket-Accept：在密钥后拼接 GUID {guid}，"
+                                     "求 SHA-1，再做 base64 编码。第 {no} 号包里的回复与之一致吗？"),
+    "sheet.q.mask_key": ("Packet #{no} carries the client's first data frame. What is its masking key (hex)?",
+                         "第 {no} 号包携带客户端的第一个数据帧。它的掩码键（十六进制）是什么？"),
+    "sheet.q.first_bytes": ("Its first {n} payload bytes as sent (masked) are `{masked}`. Unmask them (hex).",
+                            "它发送时（已掩码）的前 {n} 个负载字节是 `{masked}`。请去掩码（十六进制）。"),
+    "sheet.q.first_fin_by": ("Packet #{no} is the first FIN. Who sent it: the client or the server?",
+                             "第 {no} 号包是第一个 FIN。是谁发送的：客户端还是服务端？"),
+    "sheet.q.close_frame": ("Was a WebSocket Close frame sent (yes or no)? If not, why would a peer close TCP "
+                            "without one?",
+                            "是否发送了 WebSocket Close 帧（是或否）？如果没有，一端为什么会不发 Close 帧就直接关闭 TCP？"),
+    "sheet.q.idle_seconds": ("How many seconds passed between the last data message (packet #{last}) and the "
+                             "FIN (packet #{fin})?",
+                             "从最后一条数据消息（第 {last} 号包）到 FIN（第 {fin} 号包）之间过了多少秒？"),
+    "sheet.q.ping_pong_ms": ("Packet #{ping} is a ping and packet #{pong} its pong. How many milliseconds "
+                             "passed between them?",
+                             "第 {ping} 号包是 Ping，第 {pong} 号包是它的 Pong。两者之间相隔多少毫秒？"),
+    "sheet.answer": ("Answer: {answer}", "答案：{answer}"),
+    "sheet.a.syn_seq_raw": ("the client's initial sequence number (ISN), chosen at random for this connection",
+                            "客户端的初始序列号（ISN），为这条连接随机选取"),
+    "sheet.a.syn_seq_relative": ("Wireshark counts from the ISN, so the SYN shows as 0",
+                                 "Wireshark 从 ISN 开始计数，所以 SYN 显示为 0"),
+    "sheet.a.synack_ack_raw": ("the SYN's sequence number plus one: {isn} + 1 = {ack} (a SYN takes one sequence "
+                               "number although it carries no data)",
+                               "SYN 的序列号加一：{isn} + 1 = {ack}（SYN 不携带数据，但占用一个序列号）"),
+    "sheet.a.joined": ("key + GUID: {joined}", "密钥 + GUID：{joined}"),
+    "sheet.a.sha1": ("SHA-1: {hex}", "SHA-1：{hex}"),
+    "sheet.a.base64": ("base64: {accept}", "base64：{accept}"),
+    "sheet.a.accept_match": ("the server answered {accept}: it matches", "服务端回复 {accept}：一致"),
+    "sheet.a.accept_mismatch": ("the server answered {accept}: it does not match, so the client must fail the "
+                                "connection", "服务端回复 {accept}：不一致，客户端必须断开连接"),
+    "sheet.a.accept_missing": ("the capture holds no Sec-WebSocket-Accept", "抓包中没有 Sec-WebSocket-Accept"),
+    "sheet.a.first_bytes": ("each byte XOR the key's byte at the same place modulo 4: {masked} XOR {key}… = {unmasked}",
+                            "每个字节与掩码键中（位置对 4 取模）对应的字节做异或：{masked} XOR {key}… = {unmasked}"),
+    "sheet.a.first_text": ("as text: {text}", "作为文本：{text}"),
+    "sheet.a.close_yes": ("a Close frame was sent (close code {code}): the WebSocket closing handshake, then TCP's "
+                          "FINs", "发送了 Close 帧（关闭码 {code}）：先完成 WebSocket 关闭握手，再由 TCP 的 FIN 结束连接"),
+    "sheet.a.close_no": ("no Close frame: the {side} closed TCP directly, as a server does when it drops an idle "
+                         "client (an idle timeout) or a process exits",
+                         "没有 Close 帧：{side}直接关闭了 TCP，例如服务端因空闲超时断开客户端，或进程退出"),
+    "sheet.a.idle_control": ("{seconds} s since the last data message, what an idle timeout counts; {control} s "
+                             "since the last ping or pong (packet #{no}), which a client library sends on its own",
+                             "距最后一条数据消息 {seconds} 秒，这是空闲超时计算的时间；距最后一个 Ping 或 Pong"
+                             "（第 {no} 号包）{control} 秒，它们由客户端库自动发送"),
+    "sheet.table_cut": ("… {n} more packets of this connection", "……此连接还有 {n} 个数据包"),
+    "sheet.col.no": ("No.", "序号"),
+    "sheet.col.time": ("Time", "时间"),
+    "sheet.col.dir": ("Dir", "方向"),
+    "sheet.col.flags": ("Flags", "标志"),
+    "sheet.col.seq_raw": ("SEQ (raw)", "SEQ（原始）"),
+    "sheet.col.ack_raw": ("ACK (raw)", "ACK（原始）"),
+    "sheet.col.len": ("Len", "长度"),
+    "sheet.col.check": ("ACK = SEQ + Len", "ACK = SEQ + 长度"),
+    "sheet.check_extra": ("{ack} = {seq} + {len} + 1 (SYN/FIN)", "{ack} = {seq} + {len} + 1（SYN/FIN）"),
+    "sheet.mark.right": ("right", "正确"),
+    "sheet.mark.wrong": ("wrong", "错误"),
+    "sheet.mark.missing": ("missing", "未作答"),
+    "sheet.mark.unknown": ("not a question of this worksheet", "不是本练习的题目"),
+    "sheet.mark.expected": ("expected {answer}", "应为 {answer}"),
+    "sheet.mark.score": ("{right} of {total} right", "共 {total} 题，答对 {right} 题"),
+    "sheet.yes": ("yes", "是"),
+    "sheet.no": ("no", "否"),
+
     # -- `stats`: numbers per connection and totals (render/stats.py) ---------------------------------------
     "stats.duration": ("duration", "时长"),
     "stats.duration_value": ("{seconds} s, {n} packets (#{first} to #{last})",
@@ -954,11 +1066,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "explain.ws.uri": (
         "The request target {target} is the path and query of the URI {uri} (§3, the \"resource name\"). The "
         "path names an endpoint on the server (one server can offer /chat and /prices), the query carries "
-        "parameters such as a token or a room number; reverse proxies and load balancers can route on them "
-        "too, as in the notes' project.",
+        "parameters such as a token or a room number; reverse proxies and load balancers can route "
+        "connections on them too.",
         "请求目标 {target} 就是 URI {uri} 的 path 和 query（§3，“资源名”）。path 指定服务端上的一个端点"
         "（一个服务端可以同时提供 /chat 和 /prices），query 传递参数，比如令牌或房间号；反向代理和负载均衡器"
-        "也可以按它们来分发连接，就像笔记里的项目那样。"),
+        "也可以按它们来分发连接。"),
     "explain.ws.scheme_other": (
         "ws:// is WebSocket over plain TCP, default port 80; wss:// is WebSocket over TLS, default port 443 "
         "(§3; TLS gives confidentiality, §10.6, and a wss capture shows only encrypted records, which no tool "
@@ -1065,10 +1177,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "在最后一帧下面显示完整的消息。"),
     "explain.ping.title": ("Ping and pong — RFC 6455 §5.5.2, §5.5.3", "Ping 和 Pong——RFC 6455 §5.5.2、§5.5.3"),
     "explain.ping.body": (
-        "A Ping (opcode 9) asks \"are you there?\"; the peer must answer with a Pong (opcode 10) carrying the "
+        "A Ping (opcode 9) checks that the peer is still there; the peer must answer with a Pong (opcode 10) carrying the "
         "same application data, as soon as it can. Either side may ping, as a keepalive or to measure the "
         "round trip; control frames carry at most 125 bytes and are never fragmented (§5.5).",
-        "Ping（操作码 9）是在问“你还在吗？”；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
+        "Ping（操作码 9）用来确认对方还在；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
         "双方都可以发送 ping，用作保活或测量往返时间；控制帧的载荷最多 125 字节，并且不能分片（§5.5）。"),
 
     "explain.close.title": ("Closing — RFC 6455 §5.5.1, §7", "关闭连接——RFC 6455 §5.5.1、§7"),
@@ -1103,15 +1215,15 @@ CATALOG: dict[str, tuple[str, str]] = {
         "合在一起发送就是三个）。这里是客户端先发送 FIN；§7.1.1 更希望由服务端先关闭，免得客户端留在 TIME_WAIT "
         "状态。"),
     "explain.close.no_frame": (
-        "The {side} closes TCP (FIN) without any WebSocket Close frame{idle} — the case the lab's notes found "
-        "\"different from the book\". The book shows the closing handshake (§1.4, §7.1.2): a Close frame, a "
+        "The {side} closes TCP (FIN) without any WebSocket Close frame{idle} — a teardown that looks "
+        "different from the one textbooks draw. They show the closing handshake (§1.4, §7.1.2): a Close frame, a "
         "Close frame in answer, then TCP's FINs. Here the {side}'s program simply closed its socket without "
         "running the closing handshake, so only TCP's four-way teardown appears (FIN, ACK, FIN, ACK; RFC 9293 "
         "§3.6). That is valid TCP but not a clean WebSocket close: the peer's WebSocket API reports code 1006 "
         "(Abnormal Closure, §7.1.5, §7.4.1), a code that is never sent on the wire. A cleaner {side} would "
         "send Close 1001 (Going Away) or 1000 first: `wsdissect serve --idle-close frame` does.",
-        "{side}没有发送任何 WebSocket Close 帧就关闭了 TCP（FIN）{idle}——这正是实验笔记里觉得“和书上不一样”的"
-        "情况。书上讲的是关闭握手（§1.4、§7.1.2）：一个 Close 帧，对方回复 Close 帧，然后才是 TCP 的 FIN。这里"
+        "{side}没有发送任何 WebSocket Close 帧就关闭了 TCP（FIN）{idle}——这和教科书上画的关闭过程不一样。"
+        "教科书讲的是关闭握手（§1.4、§7.1.2）：一个 Close 帧，对方回复 Close 帧，然后才是 TCP 的 FIN。这里"
         "{side}的程序没有执行关闭握手，直接关闭了套接字，所以只出现了 TCP 的四次挥手（FIN、ACK、FIN、ACK；"
         "RFC 9293 §3.6）。这在 TCP 层面完全合法，但不是干净的 WebSocket 关闭：对方的 WebSocket API 会报告状态码 "
         "1006（异常关闭，§7.1.5、§7.4.1），这个状态码从不在线路上发送。更规范的{side}会先发送 Close 1001"
@@ -1120,6 +1232,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         ", after {idle} s in which no data crossed the connection: an idle timeout, like the lab server's, "
         "which drops a client that sent nothing for 30 s",
         "，此前连接上已经 {idle} 秒没有任何数据：这是空闲超时，就像实验里的服务端会断开 30 秒没有发消息的客户端"),
+    "explain.close.idle_pinged": (
+        ", {idle} s after the last data message; since then only pings and pongs crossed the connection, the "
+        "last {ping} s before: an idle timeout that counts messages, not pings, like the lab server's, which "
+        "drops a client that sent no message for 30 s whatever keepalive pings its library sends",
+        "，距最后一条数据消息已经 {idle} 秒；此后连接上只有 Ping 和 Pong，最后一次在 {ping} 秒之前：这是只计算消息、"
+        "不计算 Ping 的空闲超时，就像实验里的服务端：客户端 30 秒没有发消息就会被断开，不管它的库发送了多少保活 Ping"),
     "explain.close.no_frame_server": (
         "The server closing TCP first is itself what §7.1.1 recommends; only the Close frames are missing. "
         "Keepalive pings (§5.5.2) would keep the connection busy, but whether they count as activity is up to "

@@ -145,15 +145,21 @@ async def _fragments(parts, pause: float):
         await asyncio.sleep(pause)
 
 
-async def scripted_client(uri: str, idle_timeout: float, log: Log = _quiet, step: float = STEP) -> None:
+async def scripted_client(uri: str, idle_timeout: float, log: Log = _quiet, step: float = STEP,
+                          student: Optional[str] = None) -> None:
     """Connection 1: handshake, text, binary, a fragmented message, a ping, a close handshake (1000).
-    Connection 2: one message, then silence until the server drops the connection."""
+    Connection 2: one message, then silence until the server drops the connection. With `student`, the first
+    connection's path and first message name that student (`uri` is then taken as the server's root)."""
+    from urllib.parse import quote
+
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
-    async with connect(uri, ping_interval=None, open_timeout=5, close_timeout=5) as ws:
+    first = uri + ("student/" + quote(student, safe="") if student else "")
+    hello = f"Hello, WebSocket! I am {student}." if student else "Hello, WebSocket!"
+    async with connect(first, ping_interval=None, open_timeout=5, close_timeout=5) as ws:
         log("client 1: connected")
-        for message in ("Hello, WebSocket!", "你好 (non-ASCII text is UTF-8)", bytes(range(12))):
+        for message in (hello, "你好 (non-ASCII text is UTF-8)", bytes(range(12))):
             await asyncio.sleep(step)
             await ws.send(message)
             assert await ws.recv() == message
@@ -183,10 +189,11 @@ async def scripted_client(uri: str, idle_timeout: float, log: Log = _quiet, step
 
 
 async def demo_traffic(port: int, idle_timeout: float = 2.0, host: str = HOST, log: Log = _quiet,
-                       step: float = STEP) -> None:
-    """The whole lab in one event loop: the echo server on `host:port` and the scripted client against it."""
+                       step: float = STEP, student: Optional[str] = None) -> None:
+    """The whole lab in one event loop: the echo server on `host:port` and the scripted client against it
+    (`student`: see scripted_client)."""
     opts = ServerOptions(host=host, port=port, idle_timeout=idle_timeout, idle_close="tcp", deflate=False)
     async with start_server(opts, log):
         uri = f"ws://[{host}]:{port}/" if ":" in host else f"ws://{host}:{port}/"
-        await scripted_client(uri, idle_timeout, log, step)
+        await scripted_client(uri, idle_timeout, log, step, student)
         await asyncio.sleep(step)     # the last ACKs of the teardown

@@ -21,6 +21,7 @@ COMMANDS = {
     "live": ("live", "live"),
     "serve": ("lab", "serve"),
     "demo": ("lab", "demo"),
+    "worksheet": ("worksheet", "worksheet"),
 }
 
 

@@ -83,13 +83,24 @@ def lang_option(what: str, also: str = ""):
                         help=f"Language of {what}: en (English) or zh (Chinese, 中文).{also}")
 
 
+def explain_option(f):
+    """--explain: read, live and demo."""
+    return click.option("--explain", is_flag=True, help="Before each phase of a connection (TCP handshake, "
+                        "WebSocket handshake, data transfer, closing), print a paragraph explaining it, citing "
+                        "RFC 6455.")(f)
+
+
 def row_options(f):
     """--strict and --explain: what read and live say about the rows they show."""
-    f = click.option("--explain", is_flag=True, help="Before each phase of a connection (TCP handshake, "
-                     "WebSocket handshake, data transfer, closing), print a paragraph explaining it, citing "
-                     "RFC 6455.")(f)
+    f = explain_option(f)
     return click.option("--strict", is_flag=True,
                         help="Exit 1 when a protocol violation (an error note) was found.")(f)
+
+
+def view_option(flow: str):
+    """--view timeline|flow: read, live and demo; `flow` says how this command draws the ladder."""
+    return click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,
+                        help=f"timeline: one explained row per packet. flow: {flow}")
 
 
 def limit_options(f=None, *, summary: bool = True):

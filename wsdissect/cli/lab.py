@@ -16,8 +16,9 @@ from ..limits import DEFAULT_LIMITS
 from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter, loopback_name
 from ..sources.pcap import open_capture
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, fail, lang_option, run
-from .live import analyse_live, open_writer
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, explain_option, export_options, fail, filter_options, \
+    lang_option, row_filter, run, view_option
+from .live import LIVE_EXPORT_HELP, LIVE_FLOW_HELP, analyse_live, check_live_views, live_views, open_writer
 
 # Shown by `demo` when it may not capture: recorded by captures/record.py, shipped inside the package.
 BUNDLED = ("echo.pcap", "idle-timeout.pcap")
@@ -82,17 +83,28 @@ def _uri(host: str, port: int) -> str:
               metavar="SECONDS", help="How long the second connection stays silent before the server drops it.")
 @click.option("-w", "--write", "write", metavar="FILE", type=click.Path(dir_okay=False),
               help="Save the capture to a pcap file.")
+@click.option("--student", metavar="ID", help="Make the capture one student's: the first connection's path "
+              "(/student/ID) and first message name ID, so a worksheet on it (`wsdissect worksheet`) has answers "
+              "of that student's own. Use with -w.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of the timeline.")
-@click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note.")
-@lang_option("the timeline, its row labels and notes")
-def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bool, lang: str) -> None:
+@view_option(LIVE_FLOW_HELP)
+@export_options(export_help=LIVE_EXPORT_HELP)
+@filter_options
+@explain_option
+@lang_option("the view, its row labels and explanations")
+def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_json: bool, view: str,
+         export: Optional[str], width: Optional[int], conns: tuple, roles: Optional[str], grep: Optional[str],
+         hide_acks: bool, explain: bool, lang: str) -> None:
     """Run the whole lab in one go and explain it: an echo server on an unused loopback port, a live capture,
     and a scripted client (handshake, text, binary, a fragmented message, a ping, a close handshake, then a
     second connection that stays silent until the server drops it without a Close frame).
 
-    Without the privilege to capture, shows the bundled captures of the same lab instead.
+    The views, filters and --export work as for `live`. Without the privilege to capture, shows the bundled
+    captures of the same lab instead.
     """
     import asyncio
+    keep = row_filter(conns, roles, grep, hide_acks)
+    check_live_views(as_json=as_json, view=view, explain=explain, export=export)
     try:
         from ..lab import HOST, demo_traffic, free_port
         import websockets  # noqa: F401
@@ -100,19 +112,22 @@ def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bo
         fail("demo needs the websockets library: pip install websockets")
     port = free_port(HOST)
     analyzer = Analyzer(DEFAULT_LIMITS, lang=lang)
+    views = dict(view=view, as_json=as_json, export=export, width=width, lang=lang, explain=explain)
+    keep = keep if keep.active else None
     try:
         cap = LiveCapture(loopback_name(), f"tcp port {port}").open()
     except CaptureUnavailable as e:
-        _bundled(analyzer, str(e), write, as_json, hide_acks)
+        _bundled(analyzer, str(e), write, as_json, keep, views)
         return
     writer = open_writer(write, cap)
+    out, finished = live_views(**views, title=f"wsdissect demo ({cap.iface}, tcp port {port})")
 
     done = threading.Event()
     errors: list = []
 
     def traffic() -> None:
         try:
-            asyncio.run(demo_traffic(port, idle_timeout, HOST))
+            asyncio.run(demo_traffic(port, idle_timeout, HOST, student=student))
         except BaseException as e:  # noqa: BLE001 -- reported by the main thread
             errors.append(e)
         finally:
@@ -122,8 +137,8 @@ def demo(idle_timeout: float, write: Optional[str], as_json: bool, hide_acks: bo
                f"the second connection is dropped after {idle_timeout:g} s of silence", err=True)
     thread = threading.Thread(target=traffic, name="wsdissect-demo", daemon=True)
     thread.start()
-    analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=not hide_acks, strict=False,
-                 duration=idle_timeout + 60, drain=done.is_set)
+    analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=False,
+                 duration=idle_timeout + 60, drain=done.is_set, out=out, keep=keep, finished=finished)
     thread.join(5)
     if errors:
         e = errors[0]
@@ -141,7 +156,7 @@ def _bundled_packets() -> Iterator[RawPacket]:
                 yield raw
 
 
-def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, hide_acks: bool) -> None:
+def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, keep, views: dict) -> None:
     names = " and ".join(BUNDLED)
     click.echo(f"wsdissect: no live capture ({why}); showing the bundled captures {names} instead", err=True)
     packets = _bundled_packets()
@@ -152,8 +167,11 @@ def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, 
         except OSError as e:
             fail(f"cannot write {write}: {e.strerror or e}")
         packets = _saving(packets, PcapWriter(f, 1, nanosecond=False))
+    out, finished = live_views(**views, title=f"wsdissect demo (bundled captures {names})")
     try:
-        run(analyzer, packets, as_json=as_json, show_acks=not hide_acks, source="bundled captures")
+        run(analyzer, packets, as_json=as_json, source="bundled captures", out=out, keep=keep)
+        if finished is not None:
+            finished()
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     except Exception as e:  # noqa: BLE001

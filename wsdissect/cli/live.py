@@ -21,7 +21,13 @@ from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter
 from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, check_views, decode_as_option, export_options, \
     fail, filter_options, lang_option, limit_options, make_limits, row_filter, row_options, run, save_export, \
-    view_writer
+    view_option, view_writer
+
+
+# The help of live's and demo's --view flow and --export: both draw the view as the packets come.
+LIVE_FLOW_HELP = "the ladder diagram, an arrow per packet."
+LIVE_EXPORT_HELP = ("Also write the view, as it looks in a terminal with colours, to FILE.svg, .html or .txt when "
+                    "the session ends: a handout of the lab.")
 
 
 @contextmanager
@@ -112,10 +118,8 @@ def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWrit
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Stop after this many seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Stream JSON Lines instead of the timeline.")
-@click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,
-              help="timeline: one explained row per packet. flow: the ladder diagram, an arrow per packet.")
-@export_options(export_help="Also write the view, as it looks in a terminal with colours, to FILE.svg, .html or "
-                ".txt when the session ends (Ctrl-C, --count, --duration): a handout of the lab.")
+@view_option(LIVE_FLOW_HELP)
+@export_options(export_help=LIVE_EXPORT_HELP)
 @decode_as_option
 @filter_options
 @row_options
@@ -129,29 +133,43 @@ def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[st
 
     Stops after --count packets, after --duration seconds, or on Ctrl-C, which prints the summary and exits 0.
     With --export FILE the view is shown as usual and also written to FILE when the session ends.
-    Capturing needs root or the CAP_NET_RAW capability.
+    Capturing needs root or the CAP_NET_RAW capability; sudo resets PATH, so from a virtual environment run
+    sudo "$(command -v wsdissect)" live ...
     """
     keep = row_filter(conns, roles, grep, hide_acks)
-    check_views(as_json=as_json, view=view, explain=explain, export=export)
-    if export:
-        check_writable(export)
+    check_live_views(as_json=as_json, view=view, explain=explain, export=export)
     bpf = bpf if bpf is not None else f"tcp port {port}"
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
     cap = open_capture_or_fail(iface, bpf)
     writer = open_writer(write, cap)
-    out = explained(*view_writer(view, "text", as_json, None, width, lang, live=True), explain, lang)
-    finished = None
-    if export:
-        # The terminal shows the view as it happens; a recording console draws it too, saved at the end.
-        record, copy = view_writer(view, "text", False, export, width, lang, live=True)
-        out = Tee(out, explained(record, copy, explain, lang))
-        finished = lambda: save_export(record, export, f"wsdissect live {cap.iface} {bpf}")  # noqa: E731
+    out, finished = live_views(view, as_json, export, width, lang, explain, f"wsdissect live {cap.iface} {bpf}")
     click.echo(f"wsdissect: capturing on {cap.iface}, filter {bpf!r}"
-               + (f", saving to {write}" if write else "") + " (Ctrl-C stops)", err=True)
+               + (f", saving to {write}" if write else ", keeping nothing (-w FILE saves the packets)")
+               + " (Ctrl-C stops)", err=True)
     with first_sigint_stops() as stop:
         analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=strict,
                      count=count, duration=duration, stop=stop.is_set, out=out,
                      keep=keep if keep.active else None, finished=finished)
+
+
+def check_live_views(*, as_json: bool, view: str, explain: bool, export: Optional[str]) -> None:
+    """The view options of a live session (live, demo) that do not go together, or a file --export cannot
+    write: one line, exit 2, before anything is captured."""
+    check_views(as_json=as_json, view=view, explain=explain, export=export)
+    if export:
+        check_writable(export)
+
+
+def live_views(view: str, as_json: bool, export: Optional[str], width: Optional[int], lang: str, explain: bool,
+               title: str):
+    """(writer, finished) of a live session (live, demo): the view drawn as the packets come, with --explain's
+    paragraphs; with --export also a recording copy, and `finished` saves it (None without --export)."""
+    out = explained(*view_writer(view, "text", as_json, None, width, lang, live=True), explain, lang)
+    if not export:
+        return out, None
+    # The terminal shows the view as it happens; a recording console draws it too, saved at the end.
+    record, copy = view_writer(view, "text", False, export, width, lang, live=True)
+    return Tee(out, explained(record, copy, explain, lang)), lambda: save_export(record, export, title)
 
 
 def explained(console, out, explain: bool, lang: str):

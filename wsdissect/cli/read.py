@@ -19,17 +19,16 @@ from .output import block_buffered_stdout
 from .progress import open_tracked
 from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, decode_as_option, export_options, \
     filter_options, jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, \
-    save_export, snaplen_note, truncation_note, view_writer, warn_truncated
+    save_export, snaplen_note, truncation_note, view_option, view_writer, warn_truncated
 
 
 @click.command()
 @capture_argument
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
 @decode_as_option
-@click.option("--view", type=click.Choice(["timeline", "flow"]), default="timeline", show_default=True,
-              help="timeline: one explained row per packet. flow: a ladder diagram per connection, each drawn "
-                   "once it and the connections before it have finished (finished ones waiting behind an open one "
-                   "go to a temporary file, so memory follows the open connections).")
+@view_option("a ladder diagram per connection, each drawn once it and the connections before it have "
+             "finished (finished ones waiting behind an open one go to a temporary file, so memory follows the "
+             "open connections).")
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True,
               help="With --view flow: mermaid writes Mermaid sequence-diagram text for documents.")
 @export_options

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import struct
 from dataclasses import dataclass, field as dc_field
 from typing import Iterable, Iterator, Optional
@@ -28,7 +27,7 @@ from rich.text import Text
 
 from ..analyzer import Analyzer
 from ..decode import DecodeError, decode_packet
-from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, compute_accept
+from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, accept_steps, compute_accept
 from ..i18n import DEFAULT_LANG, catalog
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, \
@@ -771,8 +770,7 @@ def _accept_lines(D: _Dissection, accept: str, conn: Connection, view: View) -> 
     if not key:
         D.add(2, t["show.accept_no_key"], "yellow")
         return
-    digest = hashlib.sha1((key.strip() + WS_GUID).encode("utf-8")).digest()
-    expected = base64.b64encode(digest).decode("ascii")
+    _, digest, expected = accept_steps(key)
     D.add(2, t["show.accept_key"].format(key=view.clean(key)), "dim")
     D.add(2, t["show.accept_key_guid"].format(key=view.clean(key.strip()), guid=WS_GUID), "dim")
     D.add(2, f"SHA-1:  {digest.hex()}", "dim")

@@ -61,12 +61,18 @@ class CaptureUnavailable(Exception):
     """
 
 
+# sudo resets PATH (secure_path), so a plain `sudo wsdissect` does not find a wsdissect installed in a virtual
+# environment: the shell spells out its path before sudo runs. Works wherever wsdissect is installed.
+SUDO_WSDISSECT = 'sudo "$(command -v wsdissect)"'
+
+
 def privilege_hint() -> str:
+    sudo = f"run it with {SUDO_WSDISSECT} … (sudo resets PATH, which loses a virtual environment's wsdissect)"
     if sys.platform.startswith("linux"):
-        return ("run it with sudo, or give this Python the capture capability once: "
+        return (f"{sudo}, or give this Python the capture capability once: "
                 "sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which python3))")
     if sys.platform == "darwin":
-        return "run it with sudo, or give your user read access to /dev/bpf* (Wireshark's ChmodBPF does this)"
+        return f"{sudo}, or give your user read access to /dev/bpf* (Wireshark's ChmodBPF does this)"
     return "run it as an administrator (Windows needs Npcap installed)"
 
 
