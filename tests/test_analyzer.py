@@ -438,6 +438,76 @@ def test_rst_instead_of_fin():
     assert [n.code for n in r[rst].notes] == ["close-without-close-frame"]
 
 
+@pytest.mark.parametrize("how", ["bad-accept", "missing-accept", "refused", "refused-rst"])
+def test_a_failed_handshake_ends_without_a_close_frame_warning(how):
+    """A wrong or missing Sec-WebSocket-Accept makes the client drop the connection (RFC 6455 4.1), a non-101
+    answer opens nothing: no WebSocket was ever open, so no Close frame is missing at the teardown."""
+    s = Session()
+    s.handshake()
+    s.send(C2S, upgrade_request())
+    if how == "bad-accept":
+        s.send(S2C, upgrade_response(accept="AAAAAAAAAAAAAAAAAAAAAAAAAAA="))
+    elif how == "missing-accept":
+        s.send(S2C, upgrade_response().replace(b"Sec-WebSocket-Accept: " + ACCEPT.encode() + b"\r\n", b""))
+    else:
+        s.send(S2C, b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    end = s.seg(C2S, "R") if how.endswith("rst") else s.teardown(C2S)[0]
+    r = analyze(s.packets())
+    assert r.notes(how) if how.endswith("accept") else r.notes("upgrade-refused")
+    assert not r.notes("close-without-close-frame")
+    assert "Close frame" not in r[end].label
+    assert not r.conn.close_expected
+
+
+def test_a_good_handshake_still_expects_a_close_frame():
+    s = Session()
+    s.websocket_handshake()
+    fin = s.teardown(C2S)[0]
+    r = analyze(s.packets())
+    assert r.conn.close_expected and [n.code for n in r[fin].notes] == ["close-without-close-frame"]
+
+
+def _switch_not_requested(request: bytes) -> tuple:
+    s = Session()
+    s.handshake()
+    s.send(C2S, request)
+    switch = s.send(S2C, upgrade_response(accept_for(KEY)) + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")[0]
+    s.send(C2S, b"GET /next HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    later = s.send(S2C, b"HTTP/1.1 204 No Content\r\n\r\n")[0]
+    s.teardown(C2S)
+    return s, switch, later
+
+
+@pytest.mark.parametrize("request_", [
+    b"POST /submit HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello",
+    b"GET /page HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+], ids=["post", "get-h2c"])
+def test_a_101_to_a_request_without_upgrade_websocket_switches_nothing(request_):
+    """A server must not switch to a protocol the request did not name (RFC 9110 7.8): the 101 is an error
+    note, and the connection is read on as HTTP (the response after it, the next request and its answer)."""
+    s, switch, later = _switch_not_requested(request_)
+    r = analyze(s.packets())
+    [note] = r.notes("upgrade-not-requested")
+    assert note.no == switch and note.severity == "error"
+    assert note.text.startswith("101 Switching Protocols answers " + request_.split(b"\r\n")[0].decode())
+    assert not r.conn.is_websocket and not r.frames() and not r.notes("request-not-captured")
+    assert r[switch].role == "http" and r[later].role == "http" and "204 No Content" in r[later].label
+    assert not r.notes("close-without-close-frame")
+
+
+def test_a_101_with_no_request_captured_is_still_taken_at_its_word():
+    """The request answered before (200), then a 101 whose request the capture lost: taken as it stands."""
+    s = Session()
+    s.handshake()
+    s.send(C2S, b"GET /a HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    s.send(S2C, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    s.send(S2C, upgrade_response(accept_for(KEY)))
+    s.send(S2C, s.server.send_data("hi"))
+    r = analyze(s.packets())
+    assert r.notes("request-not-captured") and not r.notes("upgrade-not-requested")
+    assert r.conn.is_websocket and [m.text for m in r.messages(S2C)] == ["hi"]
+
+
 # --- 11. permessage-deflate ----------------------------------------------------------------------------------
 
 def _deflate(comp, text: str) -> bytes:
@@ -604,6 +674,36 @@ def test_frames_completed_only_at_the_end_of_the_capture_are_kept():
     assert [m.data for m in a.end_messages][1:] == [b"after the hole"]
     assert [n.code for n in r.end_notes] == ["gap-in-payload"]
     assert r.conn.frames[S2C] == 2
+
+
+def test_a_101_to_a_post_reads_the_same_in_the_lane_and_the_pure_path(tmp_path):
+    import json
+    from click.testing import CliRunner
+    from wsdissect.cli import main
+    s, _, _ = _switch_not_requested(b"POST /submit HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n")
+    path = tmp_path / "post101.pcap"
+    path.write_bytes(s.pcap())
+    for args in (["read", str(path), "--json"], ["read", str(path)], ["stats", str(path), "--json"]):
+        outs = [CliRunner().invoke(main, args, env={"WSDISSECT_PURE": pure, "COLUMNS": "120"}).output
+                for pure in ("1", None)]
+        assert outs[0] == outs[1], args
+    recs = [json.loads(x) for x in CliRunner().invoke(main, ["read", str(path), "--json"]).output.splitlines()]
+    assert recs[-1]["notes_by_code"] == {"upgrade-not-requested": 1}
+    assert not any(r["type"] == "frame" for r in recs)
+
+
+def test_a_broken_101_leaves_the_response_stream_reading_http():
+    """A 101 without Upgrade: websocket opens nothing; the server's later bytes are HTTP again, not held back
+    unparsed behind the 101 (which kept them in memory and promised 'completed in a later packet')."""
+    s = Session()
+    s.handshake()
+    s.send(C2S, upgrade_request())
+    s.send(S2C, b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n")
+    s.send(C2S, b"GET /next HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    later = s.send(S2C, b"HTTP/1.1 204 No Content\r\n\r\n")[0]
+    r = analyze(s.packets())
+    assert r.notes("missing-upgrade-header") and not r.conn.is_websocket
+    assert r[later].role == "http" and "204 No Content" in r[later].label
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -403,3 +403,106 @@ def test_past_cap_packets_are_in_the_json_summary_and_the_timeline(tmp_path):
     assert summary["connections"] == 8 and summary["past_cap_packets"] > 0
     text = CliRunner().invoke(main, ["read", str(path), "--max-connections", "5"], env={"COLUMNS": "200"}).output
     assert f"{summary['past_cap_packets']} packets of connections dropped at --max-connections" in text
+
+
+# ------------------------------------------------------------------ control frames are kept whatever the cap
+
+def _control_frames_session() -> Session:
+    s = ws_session()
+    s.send(C2S, raw_frame(b"ping me", opcode=9, mask=MASK))
+    s.send(S2C, raw_frame(b"ping me", opcode=10))
+    close = (1001).to_bytes(2, "big") + "going away, \u00e9t\u00e9".encode()
+    framed = raw_frame(close, opcode=8, mask=MASK)
+    s.send(C2S, framed, pieces=[4, 9])          # a Close frame cut across three segments
+    s.send(S2C, raw_frame((1001).to_bytes(2, "big"), opcode=8))
+    s.teardown(S2C)
+    return s
+
+
+def test_max_message_0_keeps_control_frames():
+    """A control frame carries at most 125 bytes (RFC 6455 5.5): its payload is kept whatever --max-message
+    says, so a Close frame's code and reason, and a Ping's payload, survive --max-message 0."""
+    for cap in (0, 1, 5):
+        r = analyze(_control_frames_session().packets(), limits=Limits(max_message=cap))
+        assert not r.notes("frame-truncated"), cap
+        assert r.conn.close_code == 1001 and r.conn.close_reason == "going away, \u00e9t\u00e9", cap
+        assert [f.payload for f in r.frames(C2S) if f.opcode == 9] == [b"ping me"]
+        assert not r.notes("close-without-close-frame")
+
+
+def test_an_oversized_control_frame_is_still_cut(tmp_path):
+    """The floor is the 125 bytes a control frame may carry, not its claimed length."""
+    s = ws_session()
+    s.send(C2S, raw_frame(b"p" * 300, opcode=9, mask=MASK))
+    r = analyze(s.packets(), limits=Limits(max_message=0))
+    assert [len(f.payload) for f in r.frames(C2S)] == [125]
+    assert r.notes("control-frame-too-long") and r.notes("frame-truncated")
+
+
+def test_max_message_0_control_frames_lane_and_pure_agree(tmp_path):
+    path = tmp_path / "control.pcap"
+    path.write_bytes(_control_frames_session().pcap())
+    outs = []
+    for pure in ("1", None):
+        res = CliRunner().invoke(main, ["read", str(path), "--json", "--max-message", "0"],
+                                 env={"WSDISSECT_PURE": pure})
+        assert res.exit_code == 0
+        outs.append(res.output)
+    assert outs[0] == outs[1]
+    conns = [json.loads(line) for line in outs[0].splitlines() if '"type":"connection"' in line.replace(" ", "")]
+    assert conns and conns[0]["close_code"] == 1001
+
+
+# ------------------------------------------------------------ stats names every cap reached, as read does
+
+def _stats(args: list, pure: bool = False):
+    res = CliRunner().invoke(main, ["stats", *args], env={"WSDISSECT_PURE": "1" if pure else None,
+                                                          "COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def _summary(args: list) -> dict:
+    return json.loads(CliRunner().invoke(main, ["read", "--json", *args]).output.splitlines()[-1])
+
+
+def test_stats_names_the_max_message_cap_of_a_deflate_bomb(tmp_path):
+    """A 1 GiB bomb cut at --max-message: stats says the cap, with its flag, in text and JSON, once."""
+    bomb = _bomb(1)
+    s = ws_session(extensions_offer="permessage-deflate", extensions="permessage-deflate")
+    s.send(S2C, header(len(bomb), rsv1=True) + bomb, pieces=pieces(len(bomb)))
+    s.send(S2C, raw_frame(b"after the bomb", opcode=1))
+    f = tmp_path / "bomb.pcap"
+    f.write_bytes(s.pcap())
+    args = [str(f), "--max-message", "2M"]
+    total = json.loads(_stats([*args, "--json"]).splitlines()[-1])
+    assert total["caps"] == _summary(args)["caps"]
+    [cap] = total["caps"]
+    assert "--max-message" in cap and "2097152" in cap
+    text = _stats(args)
+    assert text.count("limits reached") == 1 and text.count("--max-message cap") == 1
+    assert _stats(args, pure=True) == text
+    zh = _stats([*args, "--lang", "zh", "--json"])
+    assert json.loads(zh.splitlines()[-1])["caps"] == total["caps"]      # --json stays English
+
+
+def test_stats_names_the_connection_caps_and_past_cap_packets(tmp_path):
+    from pcapbuild import pcap_bytes
+    f = tmp_path / "busy.pcap"
+    f.write_bytes(pcap_bytes([(p.ts, p.data) for p in _open_together(8)]))
+    args = [str(f), "--max-connections", "5", "--max-summary-connections", "2"]
+    summary = _summary(args)
+    total = json.loads(_stats([*args, "--json"]).splitlines()[-1])
+    assert total["caps"] == summary["caps"] and len(total["caps"]) == 2
+    assert total["past_cap_packets"] == summary["past_cap_packets"] > 0
+    text = _stats(args)
+    limits = text.split("limits reached (some data was not kept):\n")[1].splitlines()
+    assert limits == ["  " + cap for cap in summary["caps"]] + [
+        f"  {summary['past_cap_packets']} packets of connections dropped at --max-connections were counted, "
+        "not analysed"]
+    assert "--max-connections)" in limits[0] and "--max-summary-connections)" in limits[1]
+    assert _stats(args, pure=True) == text
+    # No cap reached: no such lines, an empty list.
+    plain = json.loads(_stats([str(f), "--json"]).splitlines()[-1])
+    assert plain["caps"] == [] and "past_cap_packets" not in plain
+    assert "limits reached" not in _stats([str(f)])

@@ -131,3 +131,79 @@ def test_frames_settled_only_at_end_of_capture_are_written(tmp_path):
     assert [r["text"] for r in tail if r["type"] == "message" and "text" in r] == ["second"]
     text = wsdissect("read", str(f), env={"NO_COLOR": "1"}).stdout
     assert "at the end of the capture:" in text and '"second"' in text
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--json", "--view", "flow"], ["--json", "--view flow"]),
+    (["--json", "--view", "flow", "--format", "mermaid"], ["--json", "--view flow"]),
+    (["--json", "--explain"], ["--explain", "--json"]),
+    (["--json", "--details"], ["--details", "--json"]),
+    (["--format", "mermaid"], ["--format mermaid", "--view flow"]),
+])
+def test_options_that_do_not_go_together_are_one_line(args, words):
+    """An option the others make meaningless is refused (one line, exit 2), never silently ignored."""
+    proc = wsdissect("read", ECHO, *args)
+    assert proc.stdout == ""
+    assert_one_line_error(proc, 2, *words)
+
+
+@pytest.mark.parametrize("command", [["read"], ["read", "--json", "-j", "2"], ["show", "{}", "1"], ["follow"],
+                                     ["stats"], ["stats", "--json"]])
+def test_a_directory_as_the_capture_is_one_line(tmp_path, command):
+    args = [a.format(tmp_path) for a in command]
+    if "{}" not in command:
+        args.insert(1, str(tmp_path))
+    proc = wsdissect(*args)
+    assert proc.stdout == ""
+    assert_one_line_error(proc, 2, f"cannot read {tmp_path}: it is a directory")
+
+
+def _snaplen_capture(tmp_path, snaplen: int):
+    from pcapbuild import pcap_bytes
+    from wsdissect.sources.pcap import open_capture
+    frames = [(raw.ts, raw.data) for raw in open_capture(ECHO)]
+    f = tmp_path / f"snap{snaplen}.pcap"
+    f.write_bytes(pcap_bytes(frames, snaplen=snaplen))
+    cut = sum(1 for _, data in frames if len(data) > snaplen)
+    return f, cut
+
+
+def test_packets_cut_by_the_snaplen_are_said_once_with_their_count(tmp_path):
+    f, cut = _snaplen_capture(tmp_path, 60)
+    assert cut > 1
+    summary = json.loads(wsdissect("read", "--json", str(f)).stdout.splitlines()[-1])
+    assert summary["snaplen_cut"] == cut
+    [note] = [n for n in summary["capture_notes"] if "snaplen" in n]
+    assert note.startswith(f"{cut} TCP packets were cut short by the capture's snaplen (at most 60 bytes kept")
+    text = wsdissect("read", str(f), env={"COLUMNS": "300"}).stdout
+    assert text.count("cut short by the capture's snaplen") == 1 and "(capture-snaplen)" in text
+    zh = wsdissect("read", "--lang", "zh", str(f), env={"COLUMNS": "300"}).stdout
+    assert f"{cut} 个 TCP 数据包被抓包的截断长度" in zh
+    pure = wsdissect("read", "--json", str(f), env={"WSDISSECT_PURE": "1"}).stdout
+    assert pure == wsdissect("read", "--json", str(f)).stdout
+    # An uncut capture says nothing of it.
+    whole = json.loads(wsdissect("read", "--json", ECHO).stdout.splitlines()[-1])
+    assert "snaplen_cut" not in whole and not any("snaplen" in n for n in whole["capture_notes"])
+
+
+def test_one_packet_cut_by_the_snaplen_is_singular(tmp_path):
+    from pcapbuild import pcap_bytes
+    from wsdissect.sources.pcap import open_capture
+    frames = [(raw.ts, raw.data) for raw in open_capture(ECHO)]
+    longest = max(len(d) for _, d in frames)
+    f = tmp_path / "one.pcap"
+    f.write_bytes(pcap_bytes(frames, snaplen=longest - 1))
+    summary = json.loads(wsdissect("read", "--json", str(f)).stdout.splitlines()[-1])
+    assert summary["snaplen_cut"] == 1
+    assert any(n.startswith(f"1 TCP packet was cut short by the capture's snaplen ({longest - 1} bytes kept)")
+               for n in summary["capture_notes"])
+
+
+def test_show_takes_len_from_the_ip_header_when_the_snaplen_cut_the_payload(tmp_path):
+    """tshark's Len is the segment's length by the IP header, whatever was captured."""
+    f, _ = _snaplen_capture(tmp_path, 60)
+    full = wsdissect("show", ECHO, "14").stdout
+    cut = wsdissect("show", str(f), "14").stdout
+    assert "Len=22" in full and "Len=22" in cut
+    assert "next sequence number: 246" in cut
+    assert "Payload: 0 bytes (22 more not captured)" in cut

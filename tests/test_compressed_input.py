@@ -81,9 +81,11 @@ def test_gzip_cut_short_keeps_the_packets_before(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (gzip.compress(b"hello, not a capture\n"), b"not a pcap or pcapng file"),
+    (gzip.compress(b"hello, not a capture\n"), b"not a pcap or pcapng file after gunzip (starts with 68 65 6c 6c)"),
     (gzip.compress(b"x" * 100)[:6], b"gzip stream is cut short, before any capture data"),
-    (gzip.compress(b""), b"empty file"),
+    (gzip.compress(b""), b"empty file after gunzip: not a pcap or pcapng file"),
+    (gzip.compress(b"ab"), b"not a pcap or pcapng file after gunzip (only 2 bytes long)"),
+    (gzip.compress(gzip.compress(b"x" * 100)), b"after gunzip (starts with 1f 8b 08 00); it was compressed twice"),
 ])
 def test_gzip_that_is_no_capture_is_one_line(tmp_path, content, message):
     p = tmp_path / "x.gz"
@@ -91,6 +93,20 @@ def test_gzip_that_is_no_capture_is_one_line(tmp_path, content, message):
     code, out, err = _run(["read", str(p)])
     assert code == 2 and out == b""
     assert message in err and err.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("stdin", [False, True], ids=["file", "stdin"])
+def test_garbage_says_whether_it_was_gunzipped(tmp_path, stdin):
+    """The bytes an error shows are the inflated ones for a gzip file: the message says so; a plain file's
+    message is as before."""
+    garbage = b"hello, not a capture\n"
+    for content, gunzipped in ((garbage, False), (gzip.compress(garbage), True)):
+        p = tmp_path / "x"
+        p.write_bytes(content)
+        code, out, err = _run(["stats", "-"], stdin=content) if stdin else _run(["stats", str(p)])
+        assert code == 2 and out == b"" and err.count(b"\n") == 1
+        assert b"not a pcap or pcapng file (starts with 68 65 6c 6c)" in err or gunzipped
+        assert (b"after gunzip" in err) == gunzipped
 
 
 def test_standard_input_from_a_terminal_is_refused(monkeypatch):
@@ -129,3 +145,70 @@ def test_gzip_framing(tmp_path, how):
                [line for line in whole.splitlines() if b'"type":"packet"' in line]
     else:
         assert (out, err) == (whole, b"")
+
+
+# -- gzip on standard input, through the real process: the reading thread must let the process end cleanly -----
+
+def _echo_gz() -> bytes:
+    return gzip.compress(open(os.path.join(ROOT, "captures", "echo.pcap"), "rb").read())
+
+
+def _damaged_gz() -> bytes:
+    """echo.pcap with packet 5's record header claiming a huge length: damage found before the input ends."""
+    from wsdissect.sources.pcap import iter_capture
+    import io
+    data = bytearray(open(os.path.join(ROOT, "captures", "echo.pcap"), "rb").read())
+    pos = 24
+    for _ in range(4):                                   # skip four records
+        pos += 16 + int.from_bytes(data[pos + 8:pos + 12], "little" if data[:4] == b"\xd4\xc3\xb2\xa1" else "big")
+    data[pos + 8:pos + 12] = b"\xff\xff\xff\x3f"
+    assert sum(1 for _ in zip(range(10), iter_capture(io.BytesIO(bytes(data[:pos]))))) == 4
+    return gzip.compress(bytes(data))
+
+
+STDIN_CASES = {
+    # name: (gzip bytes, commands taken in turn, keep the pipe open until the process ends, exit code, stderr)
+    "garbage": (lambda: gzip.compress(bytes(range(256)) * 40),
+                [["read", "-"], ["show", "-", "1"], ["follow", "-"], ["stats", "-"], ["read", "-", "--json"]],
+                True, 2, b"not a pcap or pcapng file"),
+    "show-early": (_echo_gz, [["show", "-", "3"]], True, 0, b""),
+    "damaged": (_damaged_gz, [["read", "-"], ["follow", "-"], ["stats", "-"], ["read", "-", "--json"]],
+                True, 0, b"the file is damaged"),
+    "cut-short": (lambda: _echo_gz()[:len(_echo_gz()) // 2],
+                  [["read", "-"], ["follow", "-"], ["stats", "-"], ["show", "-", "2"]],
+                  False, 0, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STDIN_CASES))
+def test_gzip_on_standard_input_ends_cleanly(case):
+    """Twenty runs each: a gunzip thread still reading standard input when the process ends (an error, or
+    `show - 3` done before the input ends) made the interpreter abort at shutdown (exit 134, "Fatal Python
+    error"), in some runs or all. Every run must end with its documented exit code and at most one line."""
+    import subprocess
+    import sys
+    import time
+    make, commands, hold, want_code, want_err = STDIN_CASES[case]
+    data = make()
+    env = dict(os.environ, **CLI_ENV)
+    env.pop("WSDISSECT_PURE", None)
+    for i in range(20):
+        args = commands[i % len(commands)]
+        p = subprocess.Popen([sys.executable, "-m", "wsdissect", *args], stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        p.stdin.write(data)
+        p.stdin.flush()
+        if hold:
+            # The writer is still there (like `(cat x.gz; sleep 1) | wsdissect ...`): no end of input.
+            deadline = time.monotonic() + 30
+            while p.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+        p.stdin.close()
+        err = p.stderr.read()
+        code = p.wait(timeout=30)
+        p.stderr.close()
+        assert b"Fatal Python error" not in err, (args, err)
+        assert code == want_code, (args, code, err)
+        assert err.count(b"\n") <= 1, (args, err)
+        if want_err is not None:
+            assert want_err in err, (args, err)

@@ -171,6 +171,24 @@ def test_packet_out_of_range_is_one_line_exit_2():
     assert proc.exit_code == 2
 
 
+@pytest.mark.parametrize("args", [["{f}", "-1"], ["{f}", "-22"], ["-1", "{f}"], ["{f}", "-1", "--field", "tcp.flags"],
+                                  ["{f}", "--", "-3"], ["{f}", "0"]])
+def test_zero_or_negative_packet_number_is_one_line_exit_2(args):
+    """Packet numbers are Wireshark's, from 1: `show F -1` is not an unknown option -1, nor the last packet,
+    but one line saying where numbers start."""
+    f = os.path.join(CAP, "echo.pcap")
+    proc = cli("show", *[a.format(f=f) for a in args])
+    assert proc.exit_code == 2
+    assert proc.output.strip().count("\n") == 0, proc.output
+    assert "packet numbers start at 1" in proc.output and "No such option" not in proc.output
+    assert ("no counting from the end" in proc.output) == (args != ["{f}", "0"])
+
+
+def test_an_option_value_that_looks_negative_is_still_the_option_s():
+    proc = cli("show", os.path.join(CAP, "echo.pcap"), "3", "--width", "-1")
+    assert proc.exit_code == 2 and "--width" in proc.output
+
+
 def test_missing_file_is_exit_2(tmp_path):
     proc = cli("show", str(tmp_path / "nope.pcap"), "1")
     assert proc.exit_code == 2 and "no such file" in proc.output

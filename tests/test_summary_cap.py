@@ -176,7 +176,8 @@ def test_stats_totals_count_every_connection(capture):
     full, capped = _stats(capture), _stats(capture, "--max-summary-connections", str(CAP))
     t_full, t_capped = full[-1], capped[-1]
     assert t_capped.pop("counted_only") == {"connections": CONNS - CAP, "websocket_connections": CONNS - CAP}
-    # The cap's own note is the only difference.
+    # The cap's own note, and its line among the caps reached, are the only difference.
+    assert t_full.pop("caps") == [] and ["--max-summary-connections" in c for c in t_capped.pop("caps")] == [True]
     assert t_capped.pop("notes") == t_full.pop("notes") + 1
     assert t_capped.pop("notes_by_severity").pop("note") == t_full.pop("notes_by_severity").pop("note", 0) + 1
     assert t_capped == t_full

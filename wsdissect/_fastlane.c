@@ -1115,6 +1115,11 @@ static void unmask_into(unsigned char *o, const unsigned char *p, Py_ssize_t n, 
         o[i] = p[i] ^ k8[i & 7];
 }
 
+/* frames.payload_cap: bytes of a frame's payload kept; a control frame keeps at least 125 (RFC 6455 5.5) */
+static inline long long payload_cap(int opcode, long long max_payload) {
+    return opcode < 8 || max_payload >= 125 ? max_payload : 125;
+}
+
 static PyObject *unmasked(const unsigned char *p, Py_ssize_t n, const unsigned char *key, long long phase) {
     PyObject *b = PyBytes_FromStringAndSize(NULL, n);
     if (b == NULL)
@@ -1245,7 +1250,7 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
              * library's keepalive ping, which Python labels (analyzer.KEEPALIVE_PAYLOAD) */
             int control = (hd.opcode == 9 || hd.opcode == 10) && hd.fin && hd.rsv == 0 && masked == en->client
                           && hd.length <= 125 && hd.length != KEEPALIVE_PAYLOAD;
-            if (pl->done || hd.length > max_payload
+            if (pl->done || hd.length > payload_cap(hd.opcode, max_payload)
                 || !(control || completable(en, self, hd.fin, hd.rsv, hd.opcode, masked, hd.length, cap)))
                 return 0;
             pl->control = control;
@@ -1264,7 +1269,7 @@ static int plan_ws(Lane *self, Entry *en, const unsigned char *p, Py_ssize_t n, 
         } else {
             /* starts here, ends later */
             hd.take = avail - size;
-            if (hd.take > max_payload)
+            if (hd.take > payload_cap(hd.opcode, max_payload))
                 return 0;
             pl->start = 1;
             pl->next = hd;
@@ -3219,7 +3224,7 @@ tcp_done:
         slot_set(parser, OFF(self, FP_PARTS), parts);
         slot_set(parser, OFF(self, FP_REMAINING), PyLong_FromLongLong(h->length - h->take));
         slot_set(parser, OFF(self, FP_PHASE), PyLong_FromLongLong(h->take & 3));
-        slot_set(parser, OFF(self, FP_ROOM), PyLong_FromLongLong(max_payload - h->take));
+        slot_set(parser, OFF(self, FP_ROOM), PyLong_FromLongLong(payload_cap(h->opcode, max_payload) - h->take));
         slot_set(parser, OFF(self, FP_CUT), Py_NewRef(Py_False));
     }
     if (slot_set_i64(parser, OFF(self, FP_FRAMES), parser_frames) < 0)

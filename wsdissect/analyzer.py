@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Callable, Iterable, Optional
 
-from .decode import DecodeError, decode_packet
+from .decode import DecodeError, SnaplenCut, decode_packet
 from .i18n import DEFAULT_LANG, catalog, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
@@ -56,7 +56,7 @@ class _ConnState:
     """The analyzer's per-connection state, hung on TcpConnection.extra."""
     __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
                  "last_control_ts", "keepalive", "keepalive_ts", "keepalive_side", "close_sent", "decided",
-                 "hinted", "addrs")
+                 "hinted", "addrs", "plain_pending", "plain_last")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
@@ -75,6 +75,8 @@ class _ConnState:
         self.close_sent: Optional[dict] = None                # direction -> its first Close frame (made at the first)
         self.decided: tuple = ()                              # --decode-as: directions whose first bytes were looked at
         self.hinted = False                                   # told how to decode a stream that is not HTTP
+        self.plain_pending = 0                                # requests without an upgrade not yet answered
+        self.plain_last: Optional[HttpRequest] = None         # the last of them
         client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
         self.addrs = {C2S: (client, server), S2C: (server, client)}
 
@@ -131,11 +133,15 @@ class Analyzer:
             seg = decode_packet(raw)
         except DecodeError as e:
             s.malformed += 1
+            if type(e) is SnaplenCut:
+                self._snaplen_cut(raw)
             return self._malformed_row(raw, self._t["malformed.packet"].format(error=e))
         if seg is None:
             s.other_packets += 1
             return None
         s.tcp_packets += 1
+        if seg.cut:
+            self._snaplen_cut(raw)
         if not raw.no & 255 and self.tracker.finished:
             self._release(raw.no)
         try:
@@ -143,6 +149,13 @@ class Analyzer:
         except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis
             return self._malformed_row(raw, self._t["malformed.internal"].format(
                 error=f"{type(e).__name__}: {e}"))
+
+    def _snaplen_cut(self, raw: RawPacket) -> None:
+        """Count a TCP packet the capture's snaplen cut (the summary's note, once per capture)."""
+        s = self.summary
+        s.snaplen_cut += 1
+        if len(raw.data) > s.snaplen_kept:
+            s.snaplen_kept = len(raw.data)
 
     def _release(self, no: int) -> None:
         """Memory flat in the capture's length: connections done for a while (tcp.LINGER_PACKETS)
@@ -310,13 +323,30 @@ class Analyzer:
                         rest = stream.take_rest()
                         if rest:
                             st.waiting.append((origin, rest))
+                else:
+                    st.plain_pending += 1
+                    st.plain_last = rec
             elif type(rec) is HttpResponse:
-                self._response(tc, st, rec, origin, row)
+                more = self._response(tc, st, rec, origin, row)
+                if more:
+                    recs.extend(more)        # what the response stream holds after a 101 that switched nothing
 
-    def _response(self, tc: TcpConnection, st: _ConnState, resp: HttpResponse, origin: int, row: Row) -> None:
+    def _response(self, tc: TcpConnection, st: _ConnState, resp: HttpResponse, origin: int, row: Row) -> list:
+        """Judge a response; [] or, after a 101 that switches nothing, the HTTP records of the bytes behind it."""
         req = st.request
-        if req is None and resp.status != 101:
-            return
+        if req is None:
+            if resp.status != 101:
+                if resp.status >= 200 and st.plain_pending:
+                    st.plain_pending -= 1
+                return []
+            if st.plain_pending:
+                # The 101 answers a captured request that asked for no WebSocket (a POST, a plain GET): a server
+                # must not switch to a protocol the request did not name (RFC 9110 7.8). Nothing switches: the
+                # connection goes on as HTTP.
+                st.plain_pending -= 1
+                self._note(row, tc, "error", "upgrade-not-requested", None,
+                           {"request": st.plain_last.summary(), "status": f"{resp.status} {resp.reason}".rstrip()})
+                return st.http[S2C].resume()
         r = st.rec
         r.status = resp.status
         if req is not None:
@@ -349,6 +379,9 @@ class Analyzer:
             waiting, st.waiting = st.waiting, []
             for o, data in waiting:
                 self._feed_http(tc, st, C2S, o, data, row, [])
+            # A broken 101 paused the response stream as any 101 does: it goes on as HTTP too.
+            return st.http[S2C].resume()
+        return []
 
     def _start_ws(self, tc: TcpConnection, st: _ConnState, deflate, row: Row, forced: bool = False) -> None:
         r = st.rec
@@ -452,7 +485,7 @@ class Analyzer:
             label = t["tcp.rst"].format(side=side)
             rec.end = rec.end or "rst"
             rec.state = "reset"
-            if rec.is_websocket and rec.closed_by is None:
+            if rec.closed_by is None and rec.close_expected:
                 label += t["tcp.no_close_frame"]
                 self._note(row, tc, "warning", "close-without-close-frame", None,
                            {"variant": "rst", "side": SIDE[d]})
@@ -636,7 +669,7 @@ class Analyzer:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
             text = t["teardown.first"].format(side=side)
-            if rec.is_websocket and rec.closed_by is None:
+            if rec.closed_by is None and rec.close_expected:
                 # The idle time is counted from the last data (a message, the handshake): what a server's idle
                 # timeout counts; pings and pongs since (a client library's keepalive, say) are told apart.
                 idle = seg.ts - st.last_payload_ts if st.last_payload_ts is not None else None

@@ -17,6 +17,10 @@ class DecodeError(Exception):
     """A header is too short or contradicts itself; the message says which and by how much."""
 
 
+class SnaplenCut(DecodeError):
+    """The capture's snaplen cut the packet inside its TCP header."""
+
+
 _ETHERTYPE_IPV4 = 0x0800
 _ETHERTYPE_IPV6 = 0x86DD
 # 802.1Q, 802.1ad and the pre-standard QinQ tag; any of them may be stacked on any other.
@@ -179,7 +183,7 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
             raise DecodeError(f"IP length claims {ip_end - off} bytes but the frame holds only {n - off}")
         end = n
         if end - t < 20:
-            raise DecodeError(f"TCP header cut off by the capture's snaplen: {max(end - t, 0)} of 20 bytes")
+            raise SnaplenCut(f"TCP header cut off by the capture's snaplen: {max(end - t, 0)} of 20 bytes")
     else:
         end = ip_end
         if end - t < 20:
@@ -203,6 +207,8 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     if flags & 0x02 and hl > 20:
         # Only a SYN can announce window scaling, and the window column means little without it.
         seg.wscale = _window_scale(data, t + 20, min(t + hl, end))
+    if ip_end > n:
+        seg.cut = True
     return seg
 
 

@@ -469,7 +469,7 @@ class HttpStream:
                 return self._fail(out, why, "not-http", self._pos)
         end = self._find_blank_line()
         if end < 0 and len(buf) > self.max_header or end > self.max_header:
-            return self._fail(out, f"header larger than {self.max_header} bytes (max_header)", "header-too-large",
+            return self._fail(out, f"header larger than {self.max_header} bytes (--max-header)", "header-too-large",
                               self._pos, {"variant": "header", "max": self.max_header})
         if end < 0:
             return False
@@ -641,8 +641,8 @@ class HttpStream:
     def _step_trailers(self, out: list) -> bool:
         end = self._find_blank_line()
         if end < 0 and len(self._buf) > self.max_header or end > self.max_header:
-            return self._fail(out, f"trailer section larger than {self.max_header} bytes", "header-too-large",
-                              self._pos, {"variant": "trailer", "max": self.max_header})
+            return self._fail(out, f"trailer section larger than {self.max_header} bytes (--max-header)",
+                              "header-too-large", self._pos, {"variant": "trailer", "max": self.max_header})
         if end < 0:
             return False
         self._consume(end)

@@ -172,6 +172,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                                            "{side}没有发送 WebSocket Close 帧就关闭了 TCP{why}"),
     "note_part.idle_drop": (" after {idle} s of silence: the {side} dropped an idle connection",
                             "（静默 {idle} 秒之后：{side}断开了空闲连接）"),
+    "note.upgrade_not_requested": ("{status} answers {request}, which asked for no WebSocket upgrade (no Upgrade: "
+                                   "websocket): a server must not switch to a protocol the request did not name "
+                                   "(RFC 9110 7.8); read on as HTTP",
+                                   "{status} 回应的是 {request}，而这个请求并没有要求升级到 WebSocket（没有 Upgrade: "
+                                   "websocket）：服务端不得切换到请求没有指明的协议（RFC 9110 7.8）；继续按 HTTP 解析"),
     "note_part.idle_drop_pinged": (" {idle} s after the last data message ({ping} s after the last ping/pong"
                                    "{keepalive}): the {side} dropped an idle connection",
                                    "（最后一条数据消息之后 {idle} 秒，距最后一次 Ping/Pong {ping} 秒{keepalive}："
@@ -276,10 +281,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.http_truncated.body": ("HTTP: stream ended {n} bytes before the end of the body",
                                  "HTTP：数据流在离消息体结尾还有 {n} 字节时结束"),
     "note.http_truncated.chunked": ("HTTP: stream ended inside a chunked body", "HTTP：数据流在分块（chunked）消息体中间结束"),
-    "note.http_header_too_large.header": ("HTTP: header larger than {max} bytes (max_header)",
-                                          "HTTP：消息头超过 {max} 字节（max_header）"),
-    "note.http_header_too_large.trailer": ("HTTP: trailer section larger than {max} bytes",
-                                           "HTTP：trailer 部分超过 {max} 字节"),
+    "note.http_header_too_large.header": ("HTTP: header larger than {max} bytes (--max-header)",
+                                          "HTTP：消息头超过 {max} 字节（--max-header）"),
+    "note.http_header_too_large.trailer": ("HTTP: trailer section larger than {max} bytes (--max-header)",
+                                           "HTTP：trailer 部分超过 {max} 字节（--max-header）"),
     "note.http_bad_transfer_encoding": ("HTTP: request with Transfer-Encoding {te!r} not ending in chunked",
                                         "HTTP：请求的 Transfer-Encoding {te!r} 不是以 chunked 结尾"),
     "note.http_bad_content_length": ("HTTP: bad Content-Length {value!r}", "HTTP：无效的 Content-Length {value!r}"),
@@ -386,6 +391,17 @@ CATALOG: dict[str, tuple[str, str]] = {
                                   "{side}的一条压缩消息没有完全解压，而压缩窗口是共享的（context takeover）：之后引用"
                                   "它的消息都无法解压，会被标记为截断"),
     # the capture itself (cli/common.py, sources/live.py)
+    "note.capture_snaplen.one": ("1 TCP packet was cut short by the capture's snaplen ({kept} bytes kept): its "
+                                 "bytes past it are missing, so what it carried is analysed only in part (capture "
+                                 "again with a bigger snaplen, e.g. tcpdump -s 0)",
+                                 "1 个 TCP 数据包被抓包的截断长度（snaplen）截短了（只保留了 {kept} 字节）：超出部分的"
+                                 "字节缺失，它携带的内容只能部分分析（请用更大的 snaplen 重新抓包，例如 tcpdump -s 0）"),
+    "note.capture_snaplen": ("{n} TCP packets were cut short by the capture's snaplen (at most {kept} bytes kept "
+                             "of a packet): their bytes past it are missing, so what they carried is analysed only "
+                             "in part (capture again with a bigger snaplen, e.g. tcpdump -s 0)",
+                             "{n} 个 TCP 数据包被抓包的截断长度（snaplen）截短了（每个包最多只保留 {kept} 字节）："
+                             "超出部分的字节缺失，它们携带的内容只能部分分析（请用更大的 snaplen 重新抓包，例如 "
+                             "tcpdump -s 0）"),
     "note.capture_truncated": ("{source}: {error}", "{source}：文件在这里损坏或中断，之前的数据包都已分析：{error}"),
     "note.capture_stats": ("{where}: {shown}, none dropped by the kernel", "{where}：{shown}，内核没有丢弃任何数据包"),
     "note.capture_stats.unknown": ("{where}: {shown}; this platform does not say how many the kernel dropped",

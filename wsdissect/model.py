@@ -43,7 +43,8 @@ class TcpSegment:
     """A decoded TCP segment. `src`/`dst` are IP address strings; `seq`/`ack` are absolute.
 
     `missing` counts payload bytes the IP header announced but the capture did not keep (snaplen cut);
-    the payload holds only what was captured.
+    the payload holds only what was captured. `cut` is set when the snaplen cut the datagram at all (also a
+    segment without payload whose TCP options were cut).
     """
     no: int
     ts: float
@@ -60,6 +61,7 @@ class TcpSegment:
     ip_version: int = 4
     missing: int = 0
     wscale: int = -1         # window-scale shift announced in a SYN's options, -1 if none
+    cut: bool = False        # the capture's snaplen cut the IP datagram (options or payload bytes lost)
 
 
 @dataclass(slots=True)
@@ -186,6 +188,14 @@ class Connection:
     frames: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
     notes: int = 0
 
+    @property
+    def close_expected(self) -> bool:
+        """A WebSocket was opened, so its end should be a Close frame: False when the 101 failed the client's
+        check (a wrong or missing Sec-WebSocket-Accept: the client must drop the connection, RFC 6455 4.1)."""
+        if not self.is_websocket or self.accept_ok is False:
+            return False
+        return self.accept is not None or self.key is None      # no key: --decode-as, or the request not captured
+
 
 @dataclass(slots=True)
 class Row:
@@ -228,6 +238,8 @@ class CaptureSummary:
     connections_total: int = 0      # every connection seen; `connections` keeps the first N (summary_connections)
     folded: Optional["FoldedConnections"] = None           # the finished connections past that cap, counted
     past_cap_packets: int = 0       # packets of connections dropped at Limits.max_connections, not analysed
+    snaplen_cut: int = 0            # TCP packets cut short by the capture's snaplen (bytes of the segment missing)
+    snaplen_kept: int = 0           # the most bytes one of them kept (the snaplen, or near it)
 
     def connection_count(self) -> int:
         """Connections in the capture: those listed plus those only counted."""

@@ -541,6 +541,8 @@ def merge_summary(parts: list) -> CaptureSummary:
         s.malformed += x.malformed
         s.connections_total += x.connections_total
         s.past_cap_packets += x.past_cap_packets
+        s.snaplen_cut += x.snaplen_cut
+        s.snaplen_kept = max(s.snaplen_kept, x.snaplen_kept)
     owning = [p for p in parts if p["first_own"]]
     if owning:
         s.first_ts = min(owning, key=lambda p: p["first_own"])["summary"].first_ts

@@ -37,6 +37,7 @@ from wsdissect.model import C2S, S2C, DeflateParams, Frame, Message, Note, RawPa
 from wsdissect.render.jsonl import JsonLinesWriter  # noqa: E402
 from wsdissect.sources.pcap import CaptureError, iter_capture  # noqa: E402
 from wsdissect.websocket import WebSocketDirection  # noqa: E402
+from wsdissect.websocket.frames import payload_cap  # noqa: E402
 
 SEVERITIES = {"chat", "note", "warning", "error"}
 ROLES = {"tcp-syn", "tcp-syn-ack", "tcp-handshake-ack", "ws-upgrade-request", "ws-upgrade-response", "ack",
@@ -77,7 +78,8 @@ def check_frame(f, max_payload: int, where: str = "") -> None:
     check(0 <= f.opcode <= 15 and 0 <= f.rsv <= 7, f"{where}frame opcode {f.opcode} rsv {f.rsv}")
     check(0 <= f.length < 2 ** 63, f"{where}frame length {f.length}")
     check(type(f.payload) is bytes, f"{where}frame payload is {type(f.payload).__name__}")
-    check(len(f.payload) <= max_payload, f"{where}frame keeps {len(f.payload)} bytes > cap {max_payload}")
+    cap = payload_cap(f.opcode, max_payload)             # a control frame keeps its 125 bytes whatever the cap
+    check(len(f.payload) <= cap, f"{where}frame keeps {len(f.payload)} bytes > cap {cap}")
     check(f.payload_missing >= 0 and len(f.payload) + f.payload_missing <= f.length,
           f"{where}frame payload {len(f.payload)} + missing {f.payload_missing} > length {f.length}")
     check(f.masked == (f.mask_key is not None) and (f.mask_key is None or len(f.mask_key) == 4),

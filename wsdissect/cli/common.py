@@ -17,7 +17,7 @@ from rich.console import Console
 
 from ..analyzer import Analyzer
 from ..fastlane import json_lane, row_lane, through_lane
-from ..i18n import DEFAULT_LANG, LANGS, localize_note
+from ..i18n import DEFAULT_LANG, LANGS, localize_note, note_text
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
 from ..sources.pcap import CaptureError, CaptureTruncated, Shortcut
@@ -39,6 +39,27 @@ class Size(click.ParamType):
         if not m:
             self.fail(f"{value!r} is not a size (examples: 65536, 64k, 16M)", param, ctx)
         return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()[:1]]
+
+
+class CapturePath(click.ParamType):
+    """The capture to read: a file, or "-" for standard input. A directory is refused at once, in the one line
+    `capture_errors` gives (click's own check would print three lines of usage)."""
+    name = "capture"
+
+    def convert(self, value, param, ctx):
+        value = os.fsdecode(value)
+        if value != "-" and os.path.isdir(value):
+            fail(cannot_read(value, "it is a directory"))
+        return value
+
+
+def capture_argument(f):
+    """The CAPTURE argument of read, show, follow and stats."""
+    return click.argument("capture", type=CapturePath())(f)
+
+
+def cannot_read(capture: str, why: str) -> str:
+    return f"cannot read {capture}: {why}"
 
 
 def decode_as_option(f):
@@ -90,7 +111,8 @@ def limit_options(f=None, *, summary: bool = True):
         return lambda g: limit_options(g, summary=summary)
     opts = [
         click.option("--max-message", type=Size(), default=DEFAULT_LIMITS.max_message, show_default="16M",
-                     help="Bytes of one message kept (and inflated) in memory; past it the message is cut."),
+                     help="Bytes of one message kept (and inflated) in memory; past it the message is cut. Control "
+                          "frames (Close, Ping, Pong: 125 bytes at most) are always kept whole."),
         click.option("--max-reorder", type=Size(), default=DEFAULT_LIMITS.max_reorder, show_default="4M",
                      help="Out-of-order bytes buffered per TCP direction while waiting for a missing segment."),
         click.option("--max-header", type=Size(), default=DEFAULT_LIMITS.max_header, show_default="64k",
@@ -197,6 +219,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         for c in folded:
             write_folded(c, at_end=True)
         folded.clear()
+        snaplen_note(analyzer.summary, getattr(analyzer, "lang", DEFAULT_LANG))
         out.summary(analyzer.summary)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -205,6 +228,17 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         return
     if truncated is not None:
         warn_truncated(source, [truncated])
+
+
+def snaplen_note(summary, lang: str) -> None:
+    """The summary's note, once per capture, of the TCP packets cut short by the snaplen (counted by the
+    analyzer, summed over parallel workers)."""
+    if summary.snaplen_cut:
+        args = {"n": summary.snaplen_cut, "kept": summary.snaplen_kept}
+        if summary.snaplen_cut == 1:
+            args["variant"] = "one"
+        summary.capture_notes.append(Note(None, None, "warning", "capture-snaplen",
+                                          note_text("capture-snaplen", args, lang), args))
 
 
 def truncation_note(source: str, error: str, lang: str) -> Note:
@@ -272,13 +306,13 @@ def capture_errors(capture: str) -> Iterator[None]:
     try:
         yield
     except FileNotFoundError:
-        fail(f"cannot read {capture}: no such file")
+        fail(cannot_read(capture, "no such file"))
     except IsADirectoryError:
-        fail(f"cannot read {capture}: it is a directory")
+        fail(cannot_read(capture, "it is a directory"))
     except PermissionError:
-        fail(f"cannot read {capture}: permission denied")
+        fail(cannot_read(capture, "permission denied"))
     except CaptureError as e:
-        fail(f"cannot read {capture}: {e}")
+        fail(cannot_read(capture, str(e)))
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
@@ -446,6 +480,8 @@ def row_filter(conns: tuple, roles: Optional[str], grep: Optional[str], hide_ack
 def check_views(*, as_json: bool, view: str = "timeline", fmt: str = "text", explain: bool = False,
                 export: Optional[str] = None, details: bool = False) -> None:
     """The options that do not go together, each refused with one line (exit 2)."""
+    if as_json and view != "timeline":
+        fail(f"--json writes JSON Lines; it does not go with --view {view}")
     if explain and (as_json or view != "timeline"):
         fail("--explain goes with the timeline view; it does not go with --json or --view flow")
     if export and (as_json or fmt == "mermaid"):

@@ -10,8 +10,8 @@ from ..analyzer import Analyzer
 from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
-from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
-    limit_options, make_limits, primed, save_export, until_damage, view_console, warn_truncated
+from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, \
+    lang_option, limit_options, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
@@ -58,7 +58,7 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
 
 
 @click.command()
-@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@capture_argument
 @click.option("--conn", "conn", type=click.IntRange(0), metavar="N",
               help="Only connection N (the number `read` shows). Default: every WebSocket connection.")
 @click.option("--raw", "raw", type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=str),

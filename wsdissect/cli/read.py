@@ -17,13 +17,13 @@ from ..parallel import plan_jobs
 from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
-from .common import EXIT_STRICT, capture_errors, check_views, decode_as_option, export_options, filter_options, \
-    jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, save_export, \
-    truncation_note, view_option, view_writer, warn_truncated
+from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, decode_as_option, export_options, \
+    filter_options, jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, \
+    save_export, snaplen_note, truncation_note, view_option, view_writer, warn_truncated
 
 
 @click.command()
-@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@capture_argument
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
 @decode_as_option
 @view_option("a ladder diagram per connection, each drawn once it and the connections before it have "
@@ -136,6 +136,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
     truncated = next((p["truncated"] for p in parts if p["truncated"]), None)
     if truncated:
         summary.capture_notes.append(truncation_note(capture, truncated, lang))
+    snaplen_note(summary, lang)             # after the damage's note, as run() writes them
     out = JsonLinesWriter(sys.stdout)
     out.end(parallel.merge_keyed(parts, "end_frames"), parallel.merge_keyed(parts, "end_messages"),
             parallel.merge_end_notes(parts))

@@ -2,15 +2,35 @@
 from __future__ import annotations
 
 import os
+import re
 
 import click
 
-from .common import capture_errors, check_export, decode_as_option, export_options, fail, lang_option, \
-    limit_options, make_limits, save_export, until_damage, view_console
+from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, \
+    lang_option, limit_options, make_limits, save_export, until_damage, view_console
 
 
-@click.command()
-@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+class _ShowCommand(click.Command):
+    """`show F -1` would be read as an unknown option -1: a negative number where N goes is taken as N (after
+    "--"), so it gets the same one-line answer as 0, "packet numbers start at 1"."""
+
+    def parse_args(self, ctx, args):
+        takes_value = {o for p in self.params if isinstance(p, click.Option) and not p.is_flag for o in p.opts}
+        moved, kept, after_dash = [], [], False
+        for i, a in enumerate(args):
+            if a == "--":
+                after_dash = True
+            if not after_dash and re.fullmatch(r"-\d+", a) and not (i and args[i - 1] in takes_value):
+                moved.append(a)
+            else:
+                kept.append(a)
+        if moved:
+            args = kept + ([] if after_dash else ["--"]) + moved
+        return super().parse_args(ctx, args)
+
+
+@click.command(cls=_ShowCommand)
+@capture_argument
 @click.argument("number", type=int, metavar="N")
 @click.option("--field", "field", metavar="NAME",
               help="Mark this field's bytes in the hex dump, e.g. tcp.flags, ws.mask_key, ws.payload, "
@@ -23,7 +43,10 @@ from .common import capture_errors, check_export, decode_as_option, export_optio
 def show(capture: str, number: int, field: str, decode_as: tuple, export: str, width: int, lang: str,
          **caps) -> None:
     """Show packet N of a capture in detail: link, IP, TCP, HTTP handshake headers and WebSocket frame bits,
-    each explained, then a hex dump with the selected field's bytes marked."""
+    each explained, then a hex dump with the selected field's bytes marked.
+
+    N is the packet's number as `read`, Wireshark and tshark give it: the first packet is 1 (0 and negative
+    numbers are refused; there is no counting from the end)."""
     from ..render.details import PacketOutOfRange, UnknownField, render_details
     from .progress import open_tracked
     from .common import primed

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import click
 
 from ..parallel import plan_jobs
-from .common import capture_errors, check_export, decode_as_option, export_options, fail, jobs_option, \
-    lang_option, limit_options, make_limits, save_export, view_console, warn_truncated
+from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, \
+    jobs_option, lang_option, limit_options, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
 
 @click.command()
-@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@capture_argument
 @click.option("--conn", "conn", type=click.IntRange(0), metavar="N",
               help="Only connection N (the number `read` shows). Default: every WebSocket connection.")
 @click.option("--json", "as_json", is_flag=True,
@@ -34,6 +34,8 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, expor
 
     if export and as_json:
         fail("--export draws a terminal view; it does not go with --json")
+    if as_json:
+        lang = "en"          # JSON is data: the caps' sentences in English, whatever --lang says
     check_export(export)
     damage: list = []
     workers, note = plan_jobs(capture, jobs)

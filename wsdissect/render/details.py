@@ -358,7 +358,8 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
              lang: str = DEFAULT_LANG):
     """Run the analyzer up to packet `no`; (raw, row, analyzer, tracker state for its direction)."""
     if no < 1:
-        raise PacketOutOfRange(f"packet numbers start at 1 (got {no})")
+        raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
+                               + ("; there is no counting from the end)" if no < 0 else ")"))
     analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
     tracker = _Tracker(limits)
     count = 0
@@ -592,14 +593,15 @@ def _tcp(D: _Dissection, data: bytes, t: int, ip_end: int, row: Optional[Row], c
     sport, dport, seq, ack, doff, flags, win, csum, urg = struct.unpack_from("!HHIIBBHHH", data, t)
     hl = (doff >> 4) * 4
     p_start = min(t + hl, end)
-    plen = max(end - p_start, 0)
+    plen = max(end - p_start, 0)            # payload bytes captured
+    seg_len = max(ip_end - (t + hl), 0)     # the segment's length as the IP header gives it, as tshark's Len
     rel = row is not None and row.conn is not None
     head = w["show.tcp"].format(sport=sport, arrow=view.to, dport=dport)
     if rel:
         head += f", Seq={row.seq}"
         if flags & ACK:
             head += f" Ack={row.ack}"
-    head += f", Len={plen}"
+    head += f", Len={seg_len}"
     D.add(0, head, "bold", "tcp", (t, min(t + hl, end)))
     sd = SIDE.get(row.direction) if rel else None
     paren = w["paren"]
@@ -607,7 +609,7 @@ def _tcp(D: _Dissection, data: bytes, t: int, ip_end: int, row: Optional[Row], c
           "tcp.srcport", (t, t + 2))
     D.add(1, w["show.dport"].format(port=dport) + (paren.format(text=w[f"side.{SIDE[OTHER[row.direction]]}"])
                                                    if sd else ""), "", "tcp.dstport", (t + 2, t + 4))
-    nxt = (row.seq if rel else seq) + plen + (1 if flags & (SYN | FIN) else 0)
+    nxt = (row.seq if rel else seq) + seg_len + (1 if flags & (SYN | FIN) else 0)
     if rel:
         D.add(1, w["show.seq_rel"].format(seq=row.seq, raw=seq), "", "tcp.seq", (t + 4, t + 8))
         D.add(2, w["show.next_seq"].format(n=nxt), "dim")
@@ -640,8 +642,8 @@ def _tcp(D: _Dissection, data: bytes, t: int, ip_end: int, row: Optional[Row], c
     if hl < 20:
         D.add(1, w["show.bad_hlen"].format(n=hl), "bold red")
         return None
-    if plen or ip_end > n:
-        more = w["show.not_captured"].format(n=ip_end - n) if ip_end > n else ""
+    if plen or seg_len:
+        more = w["show.not_captured"].format(n=seg_len - plen) if seg_len > plen else ""
         D.add(1, w["show.payload"].format(n=plen, more=more), "", "tcp.payload", (p_start, p_start + plen))
     if rel:
         D.add(1, w["show.role"].format(role=row.role), "cyan")

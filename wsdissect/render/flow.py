@@ -23,7 +23,7 @@ from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
 from .spill import WAITING_IN_MEMORY, Spill
 from .styles import role_style
 from .timeline import clean, writes_direct
-from .words import close_name
+from .words import close_name, limits_reached
 
 # Phases in the order a connection lives them; a row never moves its connection back to an earlier phase
 # (a late ACK of the 101 still belongs to the WebSocket handshake, but a stray ACK after data does not reopen it).
@@ -232,7 +232,7 @@ def _footnotes(s: CaptureSummary, t: dict, lang: str, width: Optional[int] = Non
     connection whatever the summary keeps."""
     items = []
     folded = note_text("cap-summary-connections", {"max": s.folded.cap}, lang) if s.folded is not None else None
-    caps = [c for c in s.caps if c != folded]
+    caps = limits_reached([c for c in s.caps if c != folded], s.past_cap_packets, t)
     if caps:
         items.append((t["tl.caps"], caps))
     if s.capture_notes:

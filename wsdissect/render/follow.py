@@ -190,7 +190,7 @@ def follow_lines(view: View, c: Connection, events: list) -> list:
     if not events:
         lines.append((w["follow.no_messages"], "dim"))
     end = w[f"follow.end.{c.end}" if c.end in ("fin", "rst") else "follow.end.open"]
-    if c.end and c.is_websocket and c.closed_by is None:
+    if c.end and c.closed_by is None and c.close_expected:
         end += w["follow.no_close_frame"]
     lines.append((fit(f"    {end}", view.width, view.ell), "dim"))
     return lines

@@ -233,7 +233,8 @@ def summary_record(s: CaptureSummary) -> dict:
             "notes_by_severity": s.notes_by_severity, "caps": s.caps,
             "capture_notes": [n.text for n in s.capture_notes],
             **({"folded_connections": folded_record(s.folded)} if s.folded is not None else {}),
-            **({"past_cap_packets": s.past_cap_packets} if s.past_cap_packets else {})}
+            **({"past_cap_packets": s.past_cap_packets} if s.past_cap_packets else {}),
+            **({"snaplen_cut": s.snaplen_cut} if s.snaplen_cut else {})}
 
 
 def folded_record(f: FoldedConnections) -> dict:

@@ -10,7 +10,7 @@ from ..model import C2S, S2C, Connection
 from ..stats import _KINDS, GAP_WORTH_LISTING
 from .details import View, cells, emit, plain_text, wrap
 from .timeline import writes_direct
-from .words import close_name, conn_title, plural, side_word
+from .words import close_name, conn_title, limits_reached, plural, side_word
 
 __all__ = ["render_stats", "render_stats_end", "plain_blocks"]
 
@@ -137,7 +137,7 @@ def stats_lines(view: View, c: Connection, p: dict) -> list:
             out += _field(view, w["stats.close"], w["stats.close_no_code"].format(side=side_word(w, p['closed_by']),
                                                                                   no=p['close_no']))
         else:
-            out += _field(view, w["stats.close"], w["stats.no_close"], "yellow" if c.end else "")
+            out += _field(view, w["stats.close"], w["stats.no_close"], "yellow" if c.end and c.close_expected else "")
     if c.end == "fin":
         end = w["stats.end_fin"].format(side=side_word(w, p['fin_by']), no=p['fin_no'])
     elif c.end == "rst":
@@ -192,6 +192,11 @@ def total_lines(view: View, t: dict) -> list:
     out += _field(view, w["stats.endings"], w["stats.endings_value"].format(
         close=t['closed_with_close_frame'], fin=e['fin'], rst=e['rst'], open=e['open']))
     out += _field(view, w["stats.notes"], _notes(t["notes"], t["notes_by_severity"], w))
+    caps = limits_reached(t.get("caps", ()), t.get("past_cap_packets", 0), w)
+    if caps:
+        out.append((w["tl.caps"], "yellow"))
+        for cap in caps:
+            out += [(x, "yellow") for x in wrap(view.clean(cap), view.width, "  ", "    ")]
     return out
 
 

@@ -26,7 +26,7 @@ from rich.text import Text
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
-from .words import close_name, conn_title, plural, side_word
+from .words import close_name, conn_title, limits_reached, plural, side_word
 from .styles import LEGEND, ROLE_STYLES, severity_style
 
 # At this width the label gets its own column on the row's line; below it, its own line under the row.
@@ -388,13 +388,11 @@ class TimelinePrinter:
             lines.append((t["tl.notes_by_code"], "bold"))
             for code, n in sorted(s.notes_by_code.items(), key=lambda kv: (-kv[1], kv[0])):
                 lines.append((_fit(f"  {n:>6}  {cl(str(code))}", width, g.ellipsis), ""))
-        if s.caps:
+        caps = limits_reached(s.caps, s.past_cap_packets, t)
+        if caps:
             lines.append((t["tl.caps"], "yellow"))
-            for cap in s.caps:
+            for cap in caps:
                 lines.extend((x, "yellow") for x in _pack(cl(str(cap)).split(" "), width, "  ", "    ", " "))
-            if s.past_cap_packets:
-                text = t["tl.past_cap"].format(n=s.past_cap_packets)
-                lines.extend((x, "yellow") for x in _pack(text.split(" "), width, "  ", "    ", " "))
         if s.capture_notes:
             lines.append((t["tl.capture_file"], "bold"))
             for note in s.capture_notes:
@@ -716,7 +714,7 @@ class TimelinePrinter:
             ending.append(text)
         elif c.closed_by:
             ending.append(t["tl.close_no_code"].format(side=side_word(t, c.closed_by)))
-        elif c.end and (c.is_websocket or c.decode_as):
+        elif c.end and c.close_expected:
             ending.append(t["tl.no_close_frame"])
             style = "yellow"
         if c.end == "fin" or c.end == "rst" or c.end is None:

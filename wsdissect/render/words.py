@@ -21,6 +21,17 @@ def conn_title(c: Connection, clean: Callable[[str], str], arrow: str, t: Option
     return title + "  " + t["view.not_websocket"]
 
 
+def limits_reached(caps: list, past_cap_packets: int, t: dict) -> list:
+    """The lines under "limits reached": each cap reached, once, in the words of its first note (which name the
+    option that raises it: --max-message, --max-connections, --max-summary-connections...), then the packets
+    counted, not analysed, past --max-connections. `caps` is CaptureSummary.caps (the JSON summary's "caps");
+    the timeline, the flow view and stats all print these."""
+    lines = list(caps)
+    if past_cap_packets:
+        lines.append(t["tl.past_cap"].format(n=past_cap_packets))
+    return lines
+
+
 def plural(t: dict, key: str, n: int) -> str:
     """'1 message' / '3 messages' from the ids `key`.one and `key`.many ('{n} 条消息' for both in Chinese)."""
     return t[key + (".one" if n == 1 else ".many")].format(n=n)

@@ -10,11 +10,15 @@ Damage is reported after the fact: every packet before the damaged record is yie
 from __future__ import annotations
 
 import gzip
+import atexit
 import io
+import os
 import queue
+import select
 import struct
 import sys
 import threading
+import weakref
 import zlib
 from contextlib import contextmanager
 from typing import BinaryIO, Callable, Iterator, Optional
@@ -55,6 +59,17 @@ LINKTYPE_NAMES = {
 
 class CaptureError(Exception):
     """The file cannot be read as a capture at all (wrong format, header unreadable, empty)."""
+
+
+class NotACapture(CaptureError):
+    """The bytes are no pcap or pcapng file: `detail` says what they are (None: there are none). `gunzipped`:
+    they are what a gzip file inflated to, which the message says (the bytes shown are not the file's)."""
+
+    def __init__(self, detail: Optional[str], hint: str = "", gunzipped: bool = False) -> None:
+        self.detail, self.hint, self.gunzipped = detail, hint, gunzipped
+        after = " after gunzip" if gunzipped else ""
+        super().__init__(f"empty file{after}: not a pcap or pcapng file" if detail is None
+                         else f"not a pcap or pcapng file{after} ({detail}){hint}")
 
 
 class CaptureTruncated(CaptureError):
@@ -140,6 +155,11 @@ def open_path(path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
             gunzipped = _Gunzipped(f)
             try:
                 yield gunzipped, f
+            except NotACapture as e:
+                if e.gunzipped:
+                    raise
+                hint = "; it was compressed twice, gunzip it once first" if e.hint else ""
+                raise NotACapture(e.detail, hint, gunzipped=True) from None
             finally:
                 gunzipped.close()
         else:
@@ -170,13 +190,50 @@ class _Gunzipped:
     AHEAD = 4                           # chunks inflated and not yet read
 
     def __init__(self, f: BinaryIO) -> None:
+        # The thread reads a file descriptor of its own (a dup), never `f`: a thread inside a buffered file's
+        # read holds that file's lock, and a process ending meanwhile (an error, `show - 3` done early) would
+        # abort in the interpreter's shutdown, which flushes standard input under that lock. What `f` has
+        # buffered already (the peeked magic, and more) is taken first. A stand-in without a descriptor
+        # (tests: BytesIO) is read as it is.
+        self._fd = self._wake = self._woken = -1
         self._read = getattr(f, "read1", f.read)     # read1: what a pipe has, not a full READ
+        self._head = b""
+        try:
+            fd = f.fileno()
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            fd = -1
+        if fd >= 0:
+            buffered = f.peek(1) if hasattr(f, "peek") else b""
+            self._head = f.read(len(buffered)) if buffered else b""
+            self._fd = os.dup(fd)
+            self._read = self._read_fd
+            if hasattr(select, "poll"):
+                self._woken, self._wake = os.pipe()     # close() writes to it: a thread waiting on a pipe wakes
         self._chunks: queue.Queue = queue.Queue(self.AHEAD)
         self._stop = threading.Event()
         self._view = memoryview(b"")    # what is left of the chunk being read
         self._started = False
         self._ended = False
-        threading.Thread(target=self._inflate, name="wsdissect-gunzip", daemon=True).start()
+        self._closed = False
+        self._thread = threading.Thread(target=self._inflate, name="wsdissect-gunzip", daemon=True)
+        _OPEN.add(self)
+        self._thread.start()
+
+    def _read_fd(self, n: int) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        if self._wake >= 0:
+            poll = select.poll()
+            poll.register(self._fd, select.POLLIN)
+            poll.register(self._woken, select.POLLIN)
+            while True:
+                ready = {fd for fd, _ in poll.poll()}
+                if self._woken in ready or self._stop.is_set():
+                    return b""
+                if ready:
+                    break
+        return os.read(self._fd, n)
 
     def read1(self, n: int = -1) -> bytes:
         if not self._view and not self._next():
@@ -194,8 +251,26 @@ class _Gunzipped:
         return n
 
     def close(self) -> None:
-        # Not joined: the thread may be waiting on a pipe; it ends at its next chunk, or with the process.
+        """Stop the thread and wait for it (it may be waiting on a pipe: the wake-up pipe ends that wait), then
+        close the descriptors. Called when the capture is closed, and for any left open at exit (atexit)."""
+        if self._closed:
+            return
+        self._closed = True
         self._stop.set()
+        if self._wake >= 0:
+            try:
+                os.write(self._wake, b"x")
+            except OSError:
+                pass
+        if self._thread is not threading.current_thread():
+            # Without poll (Windows) a read of a pipe cannot be woken: wait a little, then leave the thread.
+            self._thread.join(None if self._wake >= 0 or self._fd < 0 else 1.0)
+        if not self._thread.is_alive():
+            for fd in (self._fd, self._wake, self._woken):
+                if fd >= 0:
+                    os.close(fd)
+            self._fd = self._wake = self._woken = -1
+        _OPEN.discard(self)
 
     def _next(self) -> bool:
         """The next inflated chunk in self._view; False at the end of the stream."""
@@ -273,6 +348,16 @@ class _Gunzipped:
         return CaptureTruncated(what) if self._started else CaptureError(f"{what}, before any capture data")
 
 
+_OPEN: "weakref.WeakSet[_Gunzipped]" = weakref.WeakSet()     # gunzip threads not yet stopped
+
+
+@atexit.register
+def _close_open() -> None:
+    """Stop every gunzip thread still running when the process ends (sys.exit while a capture is open)."""
+    for gunzipped in list(_OPEN):
+        gunzipped.close()
+
+
 def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
     """Yield every packet of a pcap or pcapng stream read from a binary file object.
 
@@ -281,9 +366,9 @@ def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iter
     read = getattr(fileobj, "read1", None) or fileobj.read
     head = _fill(read, b"", 4)
     if not head:
-        raise CaptureError("empty file: not a pcap or pcapng file")
+        raise NotACapture(None)
     if len(head) < 4:
-        raise CaptureError(f"not a pcap or pcapng file (only {len(head)} bytes long)")
+        raise NotACapture(f"only {len(head)} bytes long")
     magic = _U32LE.unpack_from(head)[0]
     if magic == _NG_SHB:
         yield from _iter_pcapng(read, head, shortcut)
@@ -294,7 +379,7 @@ def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iter
     hint = ""
     if head[:2] == b"\x1f\x8b":
         hint = "; it looks gzip-compressed, gunzip it first"
-    raise CaptureError(f"not a pcap or pcapng file (starts with {head[:4].hex(' ')}){hint}")
+    raise NotACapture(f"starts with {head[:4].hex(' ')}", hint)
 
 
 def _fill(read, rest: bytes, need: int) -> bytes:

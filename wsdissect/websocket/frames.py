@@ -5,7 +5,9 @@ packet that carried it. It returns model.Frame records as frames complete and mo
 problems. It knows framing only; what frames mean (masking rules, fragments, close codes, deflate) is
 messages.py's business.
 
-Payload cap: a frame keeps at most `max_payload` bytes of its payload. The rest is streamed past without
+Payload cap: a frame keeps at most `max_payload` bytes of its payload; a control frame (Close, Ping, Pong: at most
+CONTROL_MAX bytes, RFC 6455 5.5) keeps at least CONTROL_MAX whatever the cap, so a Close frame's code and reason
+survive `--max-message 0`. The rest is streamed past without
 being stored (a header may claim 2**63 bytes). The record then obeys
 
     len(payload) + payload_missing + <bytes cut by the cap> == length
@@ -27,6 +29,13 @@ _U16 = Struct("!H")
 _U64 = Struct("!Q")
 
 Record = Union[Frame, Note]
+
+CONTROL_MAX = 125            # a control frame's payload at most (RFC 6455 5.5)
+
+
+def payload_cap(opcode: int, max_payload: int) -> int:
+    """Bytes of a frame's payload kept: `max_payload`, and for a control frame never under CONTROL_MAX."""
+    return max_payload if opcode < 8 or max_payload >= CONTROL_MAX else CONTROL_MAX
 
 
 def unmask(data: bytes, key: bytes, phase: int = 0) -> bytes:
@@ -236,7 +245,7 @@ class FrameParser:
         if length == 0:
             self.frames += 1
             out.append(frame)
-        elif not held and length <= self.max_payload and avail - size >= length:
+        elif not held and (length <= self.max_payload or b0 & 8 and length <= CONTROL_MAX) and avail - size >= length:
             # The whole frame is in this chunk (most frames of a capture): take its payload at once, the same
             # record _payload + _complete would build, without their per-frame state (~1 µs a frame).
             start = base + size
@@ -251,7 +260,7 @@ class FrameParser:
             self._mask = key
             self._phase = 0
             self._parts = []
-            self._room = self.max_payload
+            self._room = payload_cap(frame.opcode, self.max_payload)
             self._cut = False
         return size - held
 
@@ -272,11 +281,11 @@ class FrameParser:
         if keep < take and not self._cut:
             self._cut = True
             f = self._frame
+            cap = payload_cap(f.opcode, self.max_payload)
             out.append(Note(no, None, "warning", "frame-truncated",
                             f"{opcode_name(f.opcode)} frame payload of {f.length} bytes is longer than the "
-                            f"--max-message cap ({self.max_payload} bytes): keeping only the first "
-                            f"{self.max_payload}",
-                            {"opcode": opcode_name(f.opcode), "length": f.length, "cap": self.max_payload}))
+                            f"--max-message cap ({cap} bytes): keeping only the first {cap}",
+                            {"opcode": opcode_name(f.opcode), "length": f.length, "cap": cap}))
         self._phase = (self._phase + take) & 3
         self._remaining -= take
 
