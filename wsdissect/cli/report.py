@@ -1,0 +1,60 @@
+"""`wsdissect report FILE -o lab.html`: the lab page, one HTML file that works offline (render/report.py)."""
+from __future__ import annotations
+
+import os
+
+import click
+
+from .common import capture_errors, decode_as_option, fail, limit_options, make_limits, primed, \
+    truncation_note, until_damage, warn_truncated
+
+
+def check_report_path(path: str, option: str = "-o") -> None:
+    """Exit 2 with one line unless `path` names an .html file."""
+    if os.path.splitext(path)[1].lower() not in (".html", ".htm"):
+        fail(f"{option} {path}: the lab page is HTML; the name must end in .html")
+
+
+def save_report(data: dict, path: str) -> None:
+    """Write the page, then say so on stderr; a file that cannot be written is one line and exit 2."""
+    from ..render.report import write_report
+    try:
+        write_report(path, data)
+    except OSError as e:
+        fail(f"cannot write {path}: {e.strerror or e}")
+    click.echo(f"wsdissect: wrote {path}", err=True)
+
+
+@click.command()
+@click.argument("capture", type=click.Path(dir_okay=False, path_type=str))
+@click.option("-o", "--output", "output", required=True, metavar="FILE.html",
+              type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="The page to write: one self-contained HTML file, no network needed to open it.")
+@decode_as_option
+@limit_options
+def report(capture: str, output: str, decode_as: tuple, **caps) -> None:
+    """Write the lab page of a capture: the packet list coloured by phase, each packet's fields and bytes, the
+    ladder of each connection, the explanations, the summary and the stats, in English and Chinese (a switch in
+    the page)."""
+    from .progress import open_tracked
+
+    check_report_path(output)
+    damage: list = []
+    with capture_errors(capture):
+        data = report_data(until_damage(primed(open_tracked(capture)), capture, damage), capture, damage,
+                           make_limits(**caps), decode_as)
+        save_report(data, output)
+    warn_truncated(capture, damage)
+
+
+def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = ()) -> dict:
+    """The page's data for `packets` (read to the end here); a damage found meanwhile (`damage`, filled by
+    until_damage) becomes a note of the summary, in each language."""
+    from ..i18n import LANGS
+    from ..render.report import ReportBuilder
+
+    builder = ReportBuilder(limits, decode_as)
+    for raw in packets:
+        builder.feed(raw)
+    notes = {lang: [truncation_note(capture, str(damage[0]), lang)] for lang in LANGS} if damage else None
+    return builder.finish(capture, notes)
