@@ -411,10 +411,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "report.switch_title": ("Show this page in Chinese", "用英文显示本页面"),
     "report.print": ("Print", "打印"),
     "report.caps": ("The list has all {rows} packets, {page} per page. Details and bytes are embedded for the first "
-                    "{cap} packets; for a later one, `wsdissect show {capture} N` prints them. A ladder draws at "
-                    "most {arrows} arrows.",
+                    "{cap} packets; for a later one, `wsdissect show {capture} N` prints them. Ladders are drawn "
+                    "for the first {ladders} connections, at most {arrows} arrows each.",
                     "列表包含全部 {rows} 个数据包，每页 {page} 个。只嵌入了前 {cap} 个数据包的详情和字节；之后的数据包"
-                    "请用 `wsdissect show {capture} N` 查看。每个流程图最多画 {arrows} 个箭头。"),
+                    "请用 `wsdissect show {capture} N` 查看。只为前 {ladders} 个连接画流程图，每个最多 {arrows} 个箭头。"),
     "report.packets": ("Packets", "数据包"),
     "report.legend": ("Colour = phase:", "颜色 = 阶段："),
     "report.phase.handshake": ("TCP handshake", "TCP 握手"),
@@ -463,6 +463,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "report.flow.conn": ("Connection {id}: {client} ⇄ {server}", "连接 {id}：{client} ⇄ {server}"),
     "report.flow.more": ("… {n} more packets of this connection are not drawn (a ladder stops at {cap} arrows).",
                          "……该连接还有 {n} 个数据包没有画出（流程图最多画 {cap} 个箭头）。"),
+    "report.flow.more_conns": ("… and {n} more connections, not drawn (the page draws the first {cap}); "
+                               "`wsdissect read {capture} --view flow --conn N` draws one.",
+                               "……还有 {n} 个连接没有画出（本页只画前 {cap} 个）；用 "
+                               "`wsdissect read {capture} --view flow --conn N` 画出其中一个。"),
     "report.flow.hint": ("Click an arrow to open its packet.", "点击箭头打开对应的数据包。"),
     "report.explain.at": ("before packet #{no}", "从数据包 #{no} 开始"),
     "report.explain.seen": ("as for connection {first}: {title}", "与连接 {first} 相同：{title}"),

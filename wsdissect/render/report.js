@@ -63,7 +63,7 @@
          el("button", {id: "print", type: "button", text: t("report.print"), onclick: function () { window.print(); }})));
     app.appendChild(head);
     app.appendChild(el("p", {cls: "caps", id: "caps", text: t("report.caps", {rows: M.rows, page: M.page_rows,
-      cap: M.detail_cap, capture: M.capture, arrows: M.ladder_cap})}));
+      cap: M.detail_cap, capture: M.capture, arrows: M.ladder_cap, ladders: M.ladders_cap})}));
     var legend = el("div", {cls: "legend"}, el("span", {text: t("report.legend")}));
     M.phases.forEach(function (p) { legend.appendChild(el("span", {cls: "swatch ph-" + p, text: t("report.phase." + p)})); });
     app.appendChild(legend);
@@ -111,6 +111,8 @@
     var flow = el("section", {cls: "flow", id: "flow"}, el("h2", {text: t("report.flow")}),
                   el("p", {cls: "hint", text: t("report.flow.hint")}));
     D.conns.forEach(function (c) { flow.appendChild(ladder(c)); });
+    if (M.ladders_more)
+      flow.appendChild(el("p", {cls: "hint", text: t("report.flow.more_conns", {n: M.ladders_more, cap: M.ladders_cap, capture: M.capture})}));
     app.appendChild(flow);
     app.appendChild(el("section", {cls: "summary", id: "summary"}, el("h2", {text: t("report.summary")}),
                        el("pre", {text: D.summary[S.li]})));
@@ -120,6 +122,8 @@
     refilter(true);
     details();
     alignExplanations();
+    var cur = S.cursor >= 0 ? rowEl(S.cursor) : null;
+    if (cur) ui.scroller.scrollTop = cur.offsetTop - ui.scroller.clientHeight / 2;
   }
 
   function switchLang() {
@@ -348,11 +352,18 @@
   }
 
   // -- the ladder of a connection ----------------------------------------------------------------------------
-  var ROW_H = 26, TOP = 44, W = 620, XC = 150, XS = 560;
+  var ROW_H = 26, BAND_H = 20, TOP = 44, W = 620, XC = 150, XS = 560;
 
   function ladder(c) {
-    var li = S.li, n = c.A.length, h = TOP + n * ROW_H + 16;
-    var svg = sv("svg", {width: W, height: h, viewBox: "0 0 " + W + " " + h, cls: "ladder", role: "img"});
+    // y of each arrow; each phase (the flow view's four) opens with a band titled with its name
+    var li = S.li, n = c.A.length, ys = [], bands = [], y = TOP;
+    for (var i = 0; i < n; i++) {
+      if (!bands.length || bands[bands.length - 1].ph !== c.A[i][3]) { bands.push({ph: c.A[i][3], y0: y}); y += BAND_H; }
+      ys.push(y + 8);
+      y += ROW_H;
+    }
+    var h = y + 10;
+    var svg = sv("svg", {width: W, height: h, viewBox: "0 0 " + W + " " + h, role: "img"});
     svg.setAttribute("class", "ladder");
     var defs = sv("defs", {});
     var mk = sv("marker", {id: "head-" + c.id, viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "7",
@@ -360,18 +371,13 @@
     mk.appendChild(sv("path", {d: "M0,0 L10,5 L0,10 z", fill: "context-stroke"}));
     defs.appendChild(mk);
     svg.appendChild(defs);
-    // phase bands (the flow view's four phases), each named on the left
-    var start = 0;
-    for (var i = 1; i <= n; i++) {
-      if (i === n || c.A[i][3] !== c.A[start][3]) {
-        var y0 = TOP + start * ROW_H - 4, y1 = TOP + i * ROW_H - 4;
-        svg.appendChild(sv("rect", {x: 0, y: y0, width: W, height: y1 - y0, "class": "band band" + c.A[start][3]}));
-        var lab = sv("text", {x: 4, y: y0 + 14, "class": "phase-name"});
-        lab.textContent = t("phase." + c.A[start][3]);
-        svg.appendChild(lab);
-        start = i;
-      }
-    }
+    bands.forEach(function (b, k) {
+      var y1 = k + 1 < bands.length ? bands[k + 1].y0 : y;
+      svg.appendChild(sv("rect", {x: 0, y: b.y0, width: W, height: y1 - b.y0, "class": "band band" + b.ph}));
+      var lab = sv("text", {x: 6, y: b.y0 + 14, "class": "phase-name"});
+      lab.textContent = t("phase." + b.ph);
+      svg.appendChild(lab);
+    });
     [[XC, t("side.client"), c.client], [XS, t("side.server"), c.server]].forEach(function (s) {
       var a = sv("text", {x: s[0], y: 16, "text-anchor": "middle", "class": "end-name"});
       a.textContent = s[1];
@@ -382,7 +388,7 @@
       svg.appendChild(sv("line", {x1: s[0], y1: TOP - 6, x2: s[0], y2: h - 6, "class": "lifeline"}));
     });
     c.A.forEach(function (a, k) {
-      var y = TOP + k * ROW_H + 8, toS = a[1] === 1;
+      var y = ys[k], toS = a[1] === 1;
       var g = sv("g", {id: "arrow-" + a[0], "class": "arrow ph-" + a[4] + (a[0] === S.sel ? " sel" : ""),
                        "data-no": String(a[0]), tabindex: "0"});
       var x1 = toS ? XC : XS, x2 = toS ? XS : XC;
@@ -406,7 +412,7 @@
       if (e.c !== c.id) return;
       var k = -1;
       for (var j = 0; j < n; j++) if (c.A[j][0] >= e.n) { k = j; break; }
-      var p = el("div", {cls: "para", "data-y": String(k < 0 ? -1 : TOP + k * ROW_H - 4)});
+      var p = el("div", {cls: "para", "data-y": String(k < 0 ? -1 : ys[k] - 8 - (e.k.slice(0, 6) === "phase." ? BAND_H : 0))});
       if (e.R !== null) {
         p.appendChild(el("h4", {text: t("report.explain.seen", {first: e.R, title: e.T[li]})}));
       } else {

@@ -15,6 +15,7 @@ Caps (a 10,000-packet capture stays usable; README "The lab page"):
   has every packet, and a later one says how to see it (`wsdissect show CAPTURE N`).
 - REPORT_DUMP_BYTES: bytes of one packet embedded for its hex dump (fields past it are not highlighted).
 - REPORT_LADDER_ARROWS: arrows drawn per connection's ladder; the ladder says how many more there were.
+- REPORT_LADDERS: connections drawn as ladders, with their explanations; the page says how many more there were.
 - REPORT_PAGE_ROWS: rows of the packet list drawn at once (the list is paged).
 """
 from __future__ import annotations
@@ -42,11 +43,12 @@ from .details_stream import DetailsTap
 from .flow import _Collector
 
 __all__ = ["ReportBuilder", "build_report", "write_report", "REPORT_DETAIL_PACKETS", "REPORT_DUMP_BYTES",
-           "REPORT_LADDER_ARROWS", "REPORT_PAGE_ROWS"]
+           "REPORT_LADDER_ARROWS", "REPORT_LADDERS", "REPORT_PAGE_ROWS"]
 
-REPORT_DETAIL_PACKETS = 2000     # packets whose details tree and bytes the page embeds (the first N)
+REPORT_DETAIL_PACKETS = 1000     # packets whose details tree and bytes the page embeds (the first N)
 REPORT_DUMP_BYTES = 2048         # bytes of one packet embedded for its hex dump
 REPORT_LADDER_ARROWS = 300       # arrows drawn in one connection's ladder
+REPORT_LADDERS = 40              # connections drawn as ladders, with their explanations (the first N)
 REPORT_PAGE_ROWS = 500           # rows of the packet list drawn at once
 
 # The page colours a row by what it does in the connection's life. A row of no such role (an ACK, a window
@@ -92,7 +94,8 @@ class ReportBuilder:
         self.rows: list = []
         self.details: dict = {}
         self.explain: list = []
-        self.conns: dict = {}            # id -> {"id", "client", "server", "arrows", "more"}
+        self.conns: dict = {}            # id -> {"id", "client", "server", "A" (arrows), "more"}; the first N
+        self.more_ladders: set = set()   # connections past REPORT_LADDERS
         self._phase: dict = {}           # connection -> its current colour class
         self.first_ts: Optional[float] = None
         self.packets = 0
@@ -114,9 +117,15 @@ class ReportBuilder:
         self.rows.append(self._row(row, conn, rows))
         if raw.no <= self.detail_packets:
             self.details[raw.no] = self._details(raw, rows, conns)
-        if conn is not None:
+        if conn is not None and row.role != ROLE_PAST_CAP:
+            if row.conn not in self.conns:
+                if len(self.conns) >= REPORT_LADDERS:
+                    self.more_ladders.add(row.conn)
+                    return
+                self.conns[row.conn] = {"id": row.conn, "client": str(conn.client), "server": str(conn.server),
+                                        "A": [], "more": 0}
             self._explain(rows, conns)
-            self._arrow(rows, conn)
+            self._arrow(rows)
 
     def _row(self, row: Row, conn, rows: dict) -> dict:
         if conn is not None and row.direction in (C2S, S2C):
@@ -163,14 +172,8 @@ class ReportBuilder:
             self.explain.append({"n": rows[LANGS[0]].no, "c": p.conn, "k": p.key, "R": p.repeat_of,
                                  "T": [q.title for q in paras], "B": [list(q.body) for q in paras]})
 
-    def _arrow(self, rows: dict, conn) -> None:
-        row = rows[LANGS[0]]
-        if row.role == ROLE_PAST_CAP:
-            return
-        c = self.conns.get(row.conn)
-        if c is None:
-            c = self.conns[row.conn] = {"id": row.conn, "client": str(conn.client), "server": str(conn.server),
-                                        "A": [], "more": 0}
+    def _arrow(self, rows: dict) -> None:
+        c = self.conns[rows[LANGS[0]].conn]
         arrows = [self.arrows[lang].arrow(rows[lang]) for lang in LANGS]    # every row moves the phase
         if len(c["A"]) >= REPORT_LADDER_ARROWS:
             c["more"] += 1
@@ -214,7 +217,8 @@ class ReportBuilder:
         return {
             "meta": {"capture": capture, "version": __version__, "packets": self.packets, "rows": len(self.rows),
                      "detail_cap": self.detail_packets, "dump_cap": REPORT_DUMP_BYTES,
-                     "ladder_cap": REPORT_LADDER_ARROWS, "page_rows": REPORT_PAGE_ROWS,
+                     "ladder_cap": REPORT_LADDER_ARROWS, "ladders_cap": REPORT_LADDERS,
+                     "ladders_more": len(self.more_ladders), "page_rows": REPORT_PAGE_ROWS,
                      "langs": list(LANGS), "phases": list(PHASE_CLASSES)},
             "ui": ui, "rows": self.rows, "details": self.details, "explain": self.explain,
             "conns": list(self.conns.values()), "summary": summaries, "stats": stats,
