@@ -433,6 +433,7 @@
   function pick(no) {            // from the ladder: open the packet in the list and show its details
     select(no);
     document.getElementById("main").scrollIntoView({block: "start"});
+    ui.scroller.focus({preventScroll: true});     // the keys move in the list from there
   }
 
   // Each explanation is moved down beside the arrow it comes before, when there is room.

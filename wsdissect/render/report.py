@@ -240,9 +240,9 @@ def _asset(name: str) -> str:
 
 
 def _json_for_script(data: dict) -> str:
-    """JSON safe inside <script type="application/json">: no "</" can end the element early."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    """JSON safe inside <script type="application/json">: no "<" at all (written \\u003c), so no "</script" can
+    end the element early and no "<!--" can change how it is parsed."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def render_page(data: dict) -> str:
