@@ -231,3 +231,43 @@ def test_page_filters(browser, tmp_path):
     assert page.locator("#packets tr[data-i]").count() == 1
     assert problems == []
     page.close()
+
+
+# -- --report on live and demo -----------------------------------------------------------------------------------
+
+def test_demo_report_without_capture(monkeypatch, tmp_path):
+    """demo's fallback (no privilege): the page of the bundled captures, as `report` makes it of the -w file."""
+    from wsdissect.sources import live
+
+    def refuse(self):
+        raise live.CaptureUnavailable("capturing on lo needs the CAP_NET_RAW privilege (or root): run it with sudo")
+
+    monkeypatch.setattr(live.LiveCapture, "open", refuse)
+    pcap, page = tmp_path / "fallback.pcap", tmp_path / "demo.html"
+    res = CliRunner().invoke(main, ["demo", "--json", "-w", str(pcap), "--report", str(page)])
+    assert res.exit_code == 0, res.output
+    assert f"wrote {page}" in res.stderr
+    data = blob_of(page.read_text(encoding="utf-8"))
+    assert data["meta"]["packets"] == 35 and len(data["conns"]) == 2
+    assert data["rows"] == build_report(open_capture(str(pcap)), str(pcap))["rows"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="live capture needs root (or CAP_NET_RAW)")
+def test_demo_report_live(tmp_path):
+    import subprocess
+    import sys
+    pcap, page = tmp_path / "demo.pcap", tmp_path / "demo.html"
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", "demo", "--idle-timeout", "1", "-w", str(pcap),
+                           "--report", str(page)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    data = blob_of(page.read_text(encoding="utf-8"))
+    assert data["rows"] == build_report(open_capture(str(pcap)), str(pcap))["rows"]
+    assert "capture-stats" in data["summary"][0] and "capture-stats" in data["summary"][1]
+    assert "抓包" in data["summary"][1]
+
+
+@pytest.mark.parametrize("command", [["live"], ["demo"]])
+def test_report_option_refuses_a_name_before_capturing(tmp_path, command):
+    res = CliRunner().invoke(main, [*command, "--report", str(tmp_path / "lab.txt")])
+    assert res.exit_code == 2
+    assert "must end in .html" in res.output and len(res.output.strip().splitlines()) == 1

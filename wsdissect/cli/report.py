@@ -58,3 +58,40 @@ def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = 
         builder.feed(raw)
     notes = {lang: [truncation_note(capture, str(damage[0]), lang)] for lang in LANGS} if damage else None
     return builder.finish(capture, notes)
+
+
+# --- --report FILE.html on live and demo: the page of the session, written when it ends ----------------------
+
+def report_option(f):
+    return click.option("--report", "report", metavar="FILE.html", type=click.Path(dir_okay=False, path_type=str),
+                        help="Also write the lab page of the session (what `wsdissect report` makes of a capture) "
+                             "to FILE.html when it ends. The packets are kept for it until then: for "
+                             "lab-sized sessions.")(f)
+
+
+class SessionReport:
+    """The lab page of a live session or of demo: each packet goes through a ReportBuilder as it passes
+    (`tap`), and the page is written when the session ends (`save`)."""
+
+    def __init__(self, path: str, limits, decode_as: tuple, source: str) -> None:
+        from ..render.report import ReportBuilder
+        from .live import check_writable
+        check_report_path(path, "--report")
+        check_writable(path)
+        self.path, self.source = path, source
+        self.builder = ReportBuilder(limits, decode_as)
+
+    def tap(self, packets):
+        feed = self.builder.feed
+        for raw in packets:
+            feed(raw)
+            yield raw
+
+    def save(self, capture_notes: list = ()) -> None:
+        """Write the page; `capture_notes`: notes about the capture (the kernel's drops...), in any language."""
+        from dataclasses import replace
+
+        from ..i18n import LANGS, note_text
+        notes = {lang: [replace(n, text=note_text(n.code, n.args or {}, lang, n.text)) for n in capture_notes]
+                 for lang in LANGS} if capture_notes else None
+        save_report(self.builder.finish(self.source, notes), self.path)
