@@ -430,7 +430,7 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
     if not payload or row is None or conn is None:
         return D
     if row.role in ("tcp-retransmission", "tcp-keepalive"):
-        D.add(0, t["show.resent"].format(n=len(payload)), "dim", "tcp.payload", (p_start, p_end))
+        D.add(0, view.t["show.resent"].format(n=len(payload)), "dim", "tcp.payload", (p_start, p_end))
         return D
     ws_at = _http(D, data, p_start, p_end, row, conn, pre, view)
     _websocket(D, data, p_start, p_end, row, conn, pre, ws_at, view)
