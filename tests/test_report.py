@@ -151,9 +151,9 @@ def browser():
         b.close()
 
 
-def open_page(browser, tmp_path, capture: str):
+def open_page(browser, tmp_path, capture: str, *options: str):
     out = tmp_path / (os.path.basename(capture) + ".html")
-    res = CliRunner().invoke(main, ["report", capture, "-o", str(out)])
+    res = CliRunner().invoke(main, ["report", capture, "-o", str(out), *options])
     assert res.exit_code == 0, res.output
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     problems, requests = [], []
@@ -218,6 +218,16 @@ def test_page_101_details_highlight_and_language(browser, tmp_path):
     page.click("#lang")
     assert page.text_content("#details h2") == "Packet 10"
     assert problems == [] and requests == [url]
+    page.close()
+
+
+def test_page_opens_in_the_language_asked(browser, tmp_path):
+    page, url, problems, requests, data = open_page(browser, tmp_path, ECHO, "--lang", "zh")
+    assert "时间" in page.eval_on_selector_all("#packets th", "els => els.map(e => e.textContent)")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    page.click("#lang")
+    assert "Time" in page.eval_on_selector_all("#packets th", "els => els.map(e => e.textContent)")
+    assert problems == []
     page.close()
 
 

@@ -5,7 +5,7 @@ import os
 
 import click
 
-from .common import capture_errors, decode_as_option, fail, limit_options, make_limits, primed, \
+from .common import capture_errors, decode_as_option, fail, lang_option, limit_options, make_limits, primed, \
     truncation_note, until_damage, warn_truncated
 
 
@@ -31,8 +31,9 @@ def save_report(data: dict, path: str) -> None:
               type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="The page to write: one self-contained HTML file, no network needed to open it.")
 @decode_as_option
+@lang_option("the page when it opens", " Both languages are in the page: a button switches them.")
 @limit_options
-def report(capture: str, output: str, decode_as: tuple, **caps) -> None:
+def report(capture: str, output: str, decode_as: tuple, lang: str, **caps) -> None:
     """Write the lab page of a capture: the packet list coloured by phase, each packet's fields and bytes, the
     ladder of each connection, the explanations, the summary and the stats, in English and Chinese (a switch in
     the page)."""
@@ -42,14 +43,14 @@ def report(capture: str, output: str, decode_as: tuple, **caps) -> None:
     damage: list = []
     with capture_errors(capture):
         data = report_data(until_damage(primed(open_tracked(capture)), capture, damage), capture, damage,
-                           make_limits(**caps), decode_as)
+                           make_limits(**caps), decode_as, lang)
         save_report(data, output)
     warn_truncated(capture, damage)
 
 
-def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = ()) -> dict:
-    """The page's data for `packets` (read to the end here); a damage found meanwhile (`damage`, filled by
-    until_damage) becomes a note of the summary, in each language."""
+def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = (), lang: str = "en") -> dict:
+    """The page's data for `packets` (read to the end here), opening in `lang`; a damage found meanwhile
+    (`damage`, filled by until_damage) becomes a note of the summary, in each language."""
     from ..i18n import LANGS
     from ..render.report import ReportBuilder
 
@@ -57,7 +58,7 @@ def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = 
     for raw in packets:
         builder.feed(raw)
     notes = {lang: [truncation_note(capture, str(damage[0]), lang)] for lang in LANGS} if damage else None
-    return builder.finish(capture, notes)
+    return builder.finish(capture, notes, lang)
 
 
 # --- --report FILE.html on live and demo: the page of the session, written when it ends ----------------------
@@ -73,12 +74,12 @@ class SessionReport:
     """The lab page of a live session or of demo: each packet goes through a ReportBuilder as it passes
     (`tap`), and the page is written when the session ends (`save`)."""
 
-    def __init__(self, path: str, limits, decode_as: tuple, source: str) -> None:
+    def __init__(self, path: str, limits, decode_as: tuple, source: str, lang: str = "en") -> None:
         from ..render.report import ReportBuilder
         from .live import check_writable
         check_report_path(path, "--report")
         check_writable(path)
-        self.path, self.source = path, source
+        self.path, self.source, self.lang = path, source, lang
         self.builder = ReportBuilder(limits, decode_as)
 
     def tap(self, packets):
@@ -94,4 +95,4 @@ class SessionReport:
         from ..i18n import LANGS, note_text
         notes = {lang: [replace(n, text=note_text(n.code, n.args or {}, lang, n.text)) for n in capture_notes]
                  for lang in LANGS} if capture_notes else None
-        save_report(self.builder.finish(self.source, notes), self.path)
+        save_report(self.builder.finish(self.source, notes, self.lang), self.path)

@@ -5,7 +5,7 @@
   var D = JSON.parse(document.getElementById("wsd-data").textContent);
   var M = D.meta, LANGS = M.langs, ROWS = D.rows;
   var SVGNS = "http://www.w3.org/2000/svg";
-  var S = {li: 0, role: "", conn: "", text: "", list: [], page: 0, cursor: -1, sel: null, field: null};
+  var S = {li: M.lang || 0, role: "", conn: "", text: "", list: [], page: 0, cursor: -1, sel: null, field: null};
   var byNo = {};
   ROWS.forEach(function (r, i) { byNo[r.n] = i; });
 

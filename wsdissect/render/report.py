@@ -184,9 +184,10 @@ class ReportBuilder:
 
     # -- the end ---------------------------------------------------------------------------------------------
 
-    def finish(self, capture: str = "", capture_notes: Optional[dict] = None) -> dict:
+    def finish(self, capture: str = "", capture_notes: Optional[dict] = None, opens_in: str = LANGS[0]) -> dict:
         """The page's data: everything gathered, with the summary and the stats in both languages.
-        `capture_notes`: lang -> notes about the file (a truncated capture), added to each summary."""
+        `capture_notes`: lang -> notes about the file (a truncated capture), added to each summary; `opens_in`:
+        the language the page opens in."""
         from .stats import render_stats
         from .timeline import TimelinePrinter
 
@@ -219,7 +220,7 @@ class ReportBuilder:
                      "detail_cap": self.detail_packets, "dump_cap": REPORT_DUMP_BYTES,
                      "ladder_cap": REPORT_LADDER_ARROWS, "ladders_cap": REPORT_LADDERS,
                      "ladders_more": len(self.more_ladders), "page_rows": REPORT_PAGE_ROWS,
-                     "langs": list(LANGS), "phases": list(PHASE_CLASSES)},
+                     "langs": list(LANGS), "lang": LANGS.index(opens_in), "phases": list(PHASE_CLASSES)},
             "ui": ui, "rows": self.rows, "details": self.details, "explain": self.explain,
             "conns": list(self.conns.values()), "summary": summaries, "stats": stats,
         }
@@ -227,12 +228,12 @@ class ReportBuilder:
 
 def build_report(packets: Iterable[RawPacket], capture: str = "", *, limits: Limits = DEFAULT_LIMITS,
                  decode_as: Iterable[int] = (), capture_notes: Optional[dict] = None,
-                 detail_packets: int = REPORT_DETAIL_PACKETS) -> dict:
-    """The page's data for a capture's packets (see ReportBuilder)."""
+                 detail_packets: int = REPORT_DETAIL_PACKETS, lang: str = LANGS[0]) -> dict:
+    """The page's data for a capture's packets (see ReportBuilder), opening in `lang`."""
     builder = ReportBuilder(limits, decode_as, detail_packets)
     for raw in packets:
         builder.feed(raw)
-    return builder.finish(capture, capture_notes)
+    return builder.finish(capture, capture_notes, lang)
 
 
 def _asset(name: str) -> str:
@@ -248,9 +249,10 @@ def _json_for_script(data: dict) -> str:
 def render_page(data: dict) -> str:
     """The whole page: HTML, the inlined stylesheet and script, and the data."""
     title = html.escape(f"wsdissect: {os.path.basename(data['meta']['capture']) or 'capture'}")
+    opens_in = data["meta"]["langs"][data["meta"]["lang"]]
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{"zh-CN" if opens_in == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         # Nothing may be fetched: no external resource of any kind, and the policy says so to the browser.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
