@@ -267,7 +267,12 @@
     if (S.field === null) S.field = d.F["ws.header"] ? "ws.header" : null;
     var tree = el("div", {cls: "tree", id: "tree", onclick: function (e) {
       var ln = e.target.closest("[data-field]");
-      if (ln) { S.field = ln.getAttribute("data-field"); mark(); }
+      if (ln) {
+        S.field = ln.getAttribute("data-field");
+        mark();
+        var first = document.querySelector("#hexdump .hl");
+        if (first) first.scrollIntoView({block: "nearest"});
+      }
     }});
     d.T[S.li].forEach(function (ln) {
       var a = {cls: "ln d" + ln[0] + (ln[2] ? " " + ln[2].split(" ").map(function (s) { return "s-" + s; }).join(" ") : ""),
