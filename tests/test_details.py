@@ -264,3 +264,17 @@ def test_retransmission_shows_its_resent_bytes(tmp_path):
         out = con.file.getvalue()
         assert "retransmission" in out.lower() or "重传" in out
         assert sorted(_marked_offsets(out)) == list(range(54, 54 + len(req)))
+
+
+def test_packet_over_ip_that_is_not_tcp(tmp_path):
+    """A UDP datagram: its link and IP layers, then one line saying it is counted and not analysed."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from pcapbuild import ethernet, pcap_bytes, udp_packet
+    f = tmp_path / "udp.pcap"
+    f.write_bytes(pcap_bytes([(0.0, ethernet(udp_packet("10.0.0.1", "10.0.0.2", 5353, 53, b"query")))]))
+    for lang, words in (("en", "not TCP (UDP): counted, not analysed"), ("zh", "不是 TCP（UDP）：只统计，不分析")):
+        con = Console(file=io.StringIO(), width=100, color_system=None)
+        render_details(con, str(f), 1, lang=lang)
+        out = con.file.getvalue()
+        assert words in out and "10.0.0.1" in out

@@ -407,20 +407,20 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
             D.add(0, cl(row.label), "bold red")
         return D
     if etype == 0x0800:
-        t, ip_end, proto = _ipv4(D, data, off, view)
+        tcp_at, ip_end, proto = _ipv4(D, data, off, view)
     elif etype == 0x86DD:
-        t, ip_end, proto = _ipv6(D, data, off, view)
+        tcp_at, ip_end, proto = _ipv6(D, data, off, view)
     else:
         D.add(0, t["show.not_ip"], "dim")
         return D
-    if t is None:
+    if tcp_at is None:
         if row is not None and row.role == "malformed":
             D.add(0, cl(row.label), "bold red")
         return D
     if proto != 6:
         D.add(0, t["show.not_tcp"].format(proto=_IP_PROTOS.get(proto, proto)), "dim")
         return D
-    pay = _tcp(D, data, t, ip_end, row, conn, view)
+    pay = _tcp(D, data, tcp_at, ip_end, row, conn, view)
     if pay is None:
         if row is not None and row.role == "malformed":
             D.add(0, cl(row.label), "bold red")
@@ -430,7 +430,7 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
     if not payload or row is None or conn is None:
         return D
     if row.role in ("tcp-retransmission", "tcp-keepalive"):
-        D.add(0, view.t["show.resent"].format(n=len(payload)), "dim", "tcp.payload", (p_start, p_end))
+        D.add(0, t["show.resent"].format(n=len(payload)), "dim", "tcp.payload", (p_start, p_end))
         return D
     ws_at = _http(D, data, p_start, p_end, row, conn, pre, view)
     _websocket(D, data, p_start, p_end, row, conn, pre, ws_at, view)
