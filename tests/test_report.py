@@ -281,3 +281,22 @@ def test_report_option_refuses_a_name_before_capturing(tmp_path, command):
     res = CliRunner().invoke(main, [*command, "--report", str(tmp_path / "lab.txt")])
     assert res.exit_code == 2
     assert "must end in .html" in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_mutated_captures_never_break_the_page(tmp_path):
+    """Hostile captures (the fuzz harness's mutations of the seed captures) through `report`: the page is
+    written (exit 0) or the file is refused in one line (exit 2); never an internal error."""
+    import random
+    from fuzz.harness import mutate_capture, pipeline_seeds
+    rng, seeds, out = random.Random(11), pipeline_seeds(), tmp_path / "page.html"
+    written = 0
+    for i in range(300):
+        data = rng.choice(seeds)
+        for _ in range(rng.choice((1, 1, 2, 3, 5))):
+            data = mutate_capture(data, rng, seeds)
+        p = tmp_path / f"m{i}.pcap"
+        p.write_bytes(data)
+        res = CliRunner().invoke(main, ["report", str(p), "-o", str(out)])
+        assert res.exit_code in (0, 2) and "internal error" not in res.output, (p, res.output)
+        written += res.exit_code == 0
+    assert written > 100
