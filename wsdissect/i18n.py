@@ -436,8 +436,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "report.page": ("page {page} of {pages}", "第 {page} 页，共 {pages} 页"),
     "report.prev": ("‹ previous", "‹ 上一页"),
     "report.next": ("next ›", "下一页 ›"),
-    "report.keys": ("Keys: ↑/↓ move, Enter opens the packet, PgUp/PgDn turn the page.",
-                    "按键：↑/↓ 移动，Enter 打开数据包，PgUp/PgDn 翻页。"),
+    "report.keys": ("Keys: ↑/↓ move, Enter opens the packet, PgUp/PgDn turn the page, Home/End; from the search "
+                    "box, ↓ or Enter goes to the list.",
+                    "按键：↑/↓ 移动，Enter 打开数据包，PgUp/PgDn 翻页，Home/End 到首尾；在搜索框中按 ↓ 或 Enter 回到列表。"),
     "report.none": ("No packet matches the filters.", "没有符合筛选条件的数据包。"),
     "report.col.ports": ("Client ⇄ Server", "客户端 ⇄ 服务端"),
     "report.col.conn": ("Conn", "连接"),

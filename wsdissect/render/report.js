@@ -164,7 +164,8 @@
       frag.appendChild(el("tr", {cls: cls, "data-i": String(k), "data-no": String(r.n)},
         el("td", {cls: "num", text: String(r.n)}), el("td", {cls: "num", text: r.t.toFixed(6)}),
         el("td", {cls: "num", text: r.c === null ? "" : String(r.c)}), el("td", {cls: "ports", text: ports}),
-        el("td", {text: r.f}), el("td", {text: r.p}), el("td", {cls: "num", text: String(r.l)}),
+        el("td", {text: r.f}), el("td", {title: r.p, text: r.p === "WebSocket" ? "WS" : r.p}),
+        el("td", {cls: "num", text: String(r.l)}),
         el("td", {cls: "info", title: r.i, text: r.p === "WebSocket" && r.i.indexOf("WebSocket ") === 0 ? r.i.slice(10) : r.i}),
         el("td", {cls: "meaning"}, r.L[li], " ", el("span", {cls: "role", text: r.r}))));
     }
@@ -202,6 +203,12 @@
 
   document.addEventListener("keydown", function (e) {
     var tag = (e.target.tagName || "").toLowerCase();
+    if (tag === "input" && (e.key === "ArrowDown" || e.key === "Enter")) {    // from the search box to the list
+      ui.scroller.focus({preventScroll: true});
+      moveTo(S.cursor < 0 ? 0 : S.cursor);
+      e.preventDefault();
+      return;
+    }
     if (tag === "input" || tag === "select" || tag === "textarea" || e.altKey || e.ctrlKey || e.metaKey) return;
     if (tag === "button" && e.key === "Enter") return;
     var k = S.cursor < 0 ? -1 : S.cursor;
