@@ -239,6 +239,9 @@ def test_page_filters(browser, tmp_path):
     page.select_option("#f-role", "")
     page.fill("#f-text", "Switching")
     assert page.locator("#packets tr[data-i]").count() == 1
+    page.keyboard.press("ArrowDown")           # from the search box to the list, then open
+    page.keyboard.press("Enter")
+    assert page.text_content("#details h2") == f"Packet {row_of_role(data, 'ws-upgrade-response')['n']}"
     assert problems == []
     page.close()
 
