@@ -444,7 +444,8 @@
 
   function pick(no) {            // from the ladder: open the packet in the list and show its details
     select(no);
-    document.getElementById("main").scrollIntoView({block: "start"});
+    var oneColumn = ui.details.offsetTop > ui.scroller.offsetTop + ui.scroller.offsetHeight;
+    (oneColumn ? ui.details : document.getElementById("main")).scrollIntoView({block: "start"});
     ui.scroller.focus({preventScroll: true});     // the keys move in the list from there
   }
 
