@@ -257,3 +257,42 @@ def test_emit_writes_plain_lines_itself_and_gives_recording_consoles_to_rich():
     recording = Console(file=io.StringIO(), color_system=None, width=80, record=True)
     emit(View(recording), lines)
     assert recording.export_text() == "conn 0  a → b\n↳ Text \"hi\"\n\n"
+
+
+def test_retransmission_shows_its_resent_bytes(tmp_path):
+    """A retransmitted segment (and a keep-alive) gets one line saying its bytes were sent before, marked as
+    tcp.payload, in the view's language."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from pcapbuild import ethernet, pcap_bytes, tcp_packet
+    C, S, cp, sp, cs, ss = "10.0.0.1", "10.0.0.2", 40000, 80, 1000, 5000
+    req = b"GET /chat HTTP/1.1\r\nHost: x\r\n\r\n"
+    pkts = [
+        (0.0, tcp_packet(C, S, cp, sp, cs, 0, "S")),
+        (0.1, tcp_packet(S, C, sp, cp, ss, cs + 1, "SA")),
+        (0.2, tcp_packet(C, S, cp, sp, cs + 1, ss + 1, "A")),
+        (0.3, tcp_packet(C, S, cp, sp, cs + 1, ss + 1, "PA", req)),
+        (0.6, tcp_packet(C, S, cp, sp, cs + 1, ss + 1, "PA", req)),
+    ]
+    f = tmp_path / "resent.pcap"
+    f.write_bytes(pcap_bytes([(ts, ethernet(p)) for ts, p in pkts]))
+    for lang in ("en", "zh"):
+        con = Console(file=io.StringIO(), width=100, color_system=None)
+        render_details(con, str(f), 5, field="tcp.payload", lang=lang)
+        out = con.file.getvalue()
+        assert "retransmission" in out.lower() or "重传" in out
+        assert sorted(_marked_offsets(out)) == list(range(54, 54 + len(req)))
+
+
+def test_packet_over_ip_that_is_not_tcp(tmp_path):
+    """A UDP datagram: its link and IP layers, then one line saying it is counted and not analysed."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from pcapbuild import ethernet, pcap_bytes, udp_packet
+    f = tmp_path / "udp.pcap"
+    f.write_bytes(pcap_bytes([(0.0, ethernet(udp_packet("10.0.0.1", "10.0.0.2", 5353, 53, b"query")))]))
+    for lang, words in (("en", "not TCP (UDP): counted, not analysed"), ("zh", "不是 TCP（UDP）：只统计，不分析")):
+        con = Console(file=io.StringIO(), width=100, color_system=None)
+        render_details(con, str(f), 1, lang=lang)
+        out = con.file.getvalue()
+        assert words in out and "10.0.0.1" in out

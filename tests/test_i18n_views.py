@@ -255,3 +255,19 @@ def test_chinese_golden(name, args):
                               env=dict(ENV, COLUMNS="80"), catch_exceptions=False)
     assert proc.exit_code == 0, proc.output
     check_golden(name, proc.output)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_lab_page_chinese_side_has_no_english_ui_text(path):
+    """Everything the lab page shows in Chinese: row labels, trees, arrows, explanations, summary, stats and
+    the page's own words."""
+    from wsdissect.render.report import build_report
+    data = build_report(open_capture(path), path)
+    zh = [r["L"][1] for r in data["rows"]]
+    zh += [line[1] for d in data["details"].values() for line in d["T"][1]]
+    zh += [a[2][1] for c in data["conns"] for a in c["A"]]
+    zh += [e["T"][1] + "\n" + "\n".join(e["B"][1]) for e in data["explain"]]
+    zh += [data["summary"][1], data["stats"][1], *data["ui"]["zh"].values()]
+    text = "\n".join(zh)
+    assert CJK.search(text)
+    assert_no_english_ui(text, f"report {os.path.basename(path)} (zh)")

@@ -18,6 +18,7 @@ COMMANDS = {
     "show": ("show", "show"),
     "follow": ("follow", "follow"),
     "stats": ("stats", "stats"),
+    "report": ("report", "report"),
     "live": ("live", "live"),
     "serve": ("lab", "serve"),
     "demo": ("lab", "demo"),

@@ -18,7 +18,9 @@ from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter, loopback
 from ..sources.pcap import open_capture
 from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, explain_option, export_options, fail, filter_options, \
     lang_option, row_filter, run, view_option
-from .live import LIVE_EXPORT_HELP, LIVE_FLOW_HELP, analyse_live, check_live_views, live_views, open_writer
+from .live import LIVE_EXPORT_HELP, LIVE_FLOW_HELP, analyse_live, at_end, check_live_views, live_views, \
+    open_writer
+from .report import SessionReport, report_option
 
 # Shown by `demo` when it may not capture: recorded by captures/record.py, shipped inside the package.
 BUNDLED = ("echo.pcap", "idle-timeout.pcap")
@@ -91,15 +93,16 @@ def _uri(host: str, port: int) -> str:
 @export_options(export_help=LIVE_EXPORT_HELP)
 @filter_options
 @explain_option
+@report_option
 @lang_option("the view, its row labels and explanations")
 def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_json: bool, view: str,
          export: Optional[str], width: Optional[int], conns: tuple, roles: Optional[str], grep: Optional[str],
-         hide_acks: bool, explain: bool, lang: str) -> None:
+         hide_acks: bool, explain: bool, report: Optional[str], lang: str) -> None:
     """Run the whole lab in one go and explain it: an echo server on an unused loopback port, a live capture,
     and a scripted client (handshake, text, binary, a fragmented message, a ping, a close handshake, then a
     second connection that stays silent until the server drops it without a Close frame).
 
-    The views, filters and --export work as for `live`. Without the privilege to capture, shows the bundled
+    The views, filters, --export and --report work as for `live`. Without the privilege to capture, shows the bundled
     captures of the same lab instead.
     """
     import asyncio
@@ -114,13 +117,16 @@ def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_j
     analyzer = Analyzer(DEFAULT_LIMITS, lang=lang)
     views = dict(view=view, as_json=as_json, export=export, width=width, lang=lang, explain=explain)
     keep = keep if keep.active else None
+    page = SessionReport(report, DEFAULT_LIMITS, (), write or "demo", lang) if report else None
     try:
         cap = LiveCapture(loopback_name(), f"tcp port {port}").open()
     except CaptureUnavailable as e:
-        _bundled(analyzer, str(e), write, as_json, keep, views)
+        _bundled(analyzer, str(e), write, as_json, keep, views, page)
         return
     writer = open_writer(write, cap)
     out, finished = live_views(**views, title=f"wsdissect demo ({cap.iface}, tcp port {port})")
+    if page is not None:
+        finished = at_end(finished, lambda: page.save(analyzer.summary.capture_notes))
 
     done = threading.Event()
     errors: list = []
@@ -138,7 +144,8 @@ def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_j
     thread = threading.Thread(target=traffic, name="wsdissect-demo", daemon=True)
     thread.start()
     analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=False,
-                 duration=idle_timeout + 60, drain=done.is_set, out=out, keep=keep, finished=finished)
+                 duration=idle_timeout + 60, drain=done.is_set, out=out, keep=keep, finished=finished,
+                 tap=page.tap if page is not None else None)
     thread.join(5)
     if errors:
         e = errors[0]
@@ -156,7 +163,8 @@ def _bundled_packets() -> Iterator[RawPacket]:
                 yield raw
 
 
-def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, keep, views: dict) -> None:
+def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, keep, views: dict,
+             page: Optional[SessionReport] = None) -> None:
     names = " and ".join(BUNDLED)
     click.echo(f"wsdissect: no live capture ({why}); showing the bundled captures {names} instead", err=True)
     packets = _bundled_packets()
@@ -168,6 +176,9 @@ def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, 
             fail(f"cannot write {write}: {e.strerror or e}")
         packets = _saving(packets, PcapWriter(f, 1, nanosecond=False))
     out, finished = live_views(**views, title=f"wsdissect demo (bundled captures {names})")
+    if page is not None:
+        packets = page.tap(packets)
+        finished = at_end(finished, lambda: page.save(analyzer.summary.capture_notes))
     try:
         run(analyzer, packets, as_json=as_json, source="bundled captures", out=out, keep=keep)
         if finished is not None:

@@ -22,6 +22,7 @@ from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter
 from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, check_views, decode_as_option, export_options, \
     fail, filter_options, lang_option, limit_options, make_limits, row_filter, row_options, run, save_export, \
     view_option, view_writer
+from .report import SessionReport, report_option
 
 
 # The help of live's and demo's --view flow and --export: both draw the view as the packets come.
@@ -84,13 +85,17 @@ def captured(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter],
 def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter], *, as_json: bool,
                  show_acks: bool, strict: bool, count: Optional[int] = None, duration: Optional[float] = None,
                  drain: Optional[Callable[[], bool]] = None, stop: Optional[Callable[[], bool]] = None,
-                 out=None, keep: Optional[Callable] = None, finished: Optional[Callable[[], None]] = None) -> None:
+                 out=None, keep: Optional[Callable] = None, finished: Optional[Callable[[], None]] = None,
+                 tap: Optional[Callable] = None) -> None:
     """run() over a live capture with the usual error mapping; returns only when the exit code is 0.
     `out` and `keep` are run()'s writer and row filter (default: the timeline); `finished` is called once the
-    summary is out (live --export writes its file then), before --strict decides the exit code."""
+    summary is out (live --export and --report write their files then), before --strict decides the exit code.
+    `tap(packets)`, when given, wraps the packets on their way to the analyzer (--report sees each one)."""
+    packets = captured(analyzer, cap, writer, count=count, duration=duration, stop=stop, drain=drain)
+    if tap is not None:
+        packets = tap(packets)
     try:
-        run(analyzer, captured(analyzer, cap, writer, count=count, duration=duration, stop=stop, drain=drain),
-            as_json=as_json, show_acks=show_acks, source=cap.iface, live=True, out=out, keep=keep)
+        run(analyzer, packets, as_json=as_json, show_acks=show_acks, source=cap.iface, live=True, out=out, keep=keep)
         if finished is not None:
             finished()
     except KeyboardInterrupt:
@@ -123,16 +128,18 @@ def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWrit
 @decode_as_option
 @filter_options
 @row_options
+@report_option
 @lang_option("the view, its row labels and explanations")
 @limit_options
 def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[str], count: Optional[int],
          duration: Optional[float], as_json: bool, view: str, export: Optional[str], width: Optional[int],
          decode_as: tuple, conns: tuple, roles: Optional[str], grep: Optional[str], hide_acks: bool,
-         strict: bool, explain: bool, lang: str, **caps) -> None:
+         strict: bool, explain: bool, report: Optional[str], lang: str, **caps) -> None:
     """Capture live (loopback by default) and explain each packet as it arrives.
 
     Stops after --count packets, after --duration seconds, or on Ctrl-C, which prints the summary and exits 0.
-    With --export FILE the view is shown as usual and also written to FILE when the session ends.
+    With --export FILE the view is shown as usual and also written to FILE when the session ends; with
+    --report FILE.html, the lab page of the session too.
     Capturing needs root or the CAP_NET_RAW capability; sudo resets PATH, so from a virtual environment run
     sudo "$(command -v wsdissect)" live ...
     """
@@ -140,16 +147,29 @@ def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[st
     check_live_views(as_json=as_json, view=view, explain=explain, export=export)
     bpf = bpf if bpf is not None else f"tcp port {port}"
     analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
+    page = SessionReport(report, make_limits(**caps), decode_as, write or "live", lang) if report else None
     cap = open_capture_or_fail(iface, bpf)
     writer = open_writer(write, cap)
     out, finished = live_views(view, as_json, export, width, lang, explain, f"wsdissect live {cap.iface} {bpf}")
+    if page is not None:
+        finished = at_end(finished, lambda: page.save(analyzer.summary.capture_notes))
     click.echo(f"wsdissect: capturing on {cap.iface}, filter {bpf!r}"
                + (f", saving to {write}" if write else ", keeping nothing (-w FILE saves the packets)")
                + " (Ctrl-C stops)", err=True)
     with first_sigint_stops() as stop:
         analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=strict,
                      count=count, duration=duration, stop=stop.is_set, out=out,
-                     keep=keep if keep.active else None, finished=finished)
+                     keep=keep if keep.active else None, finished=finished,
+                     tap=page.tap if page is not None else None)
+
+
+def at_end(*calls) -> Callable[[], None]:
+    """One `finished` callback for analyse_live making each of `calls` (None: nothing) in order."""
+    def finished() -> None:
+        for call in calls:
+            if call is not None:
+                call()
+    return finished
 
 
 def check_live_views(*, as_json: bool, view: str, explain: bool, export: Optional[str]) -> None:

@@ -183,6 +183,9 @@ class _Dissection:
     lines: list = dc_field(default_factory=list)
     fields: dict = dc_field(default_factory=dict)     # name -> list of (start, end) in raw.data
     order: list = dc_field(default_factory=list)      # field names in the order they were met
+    # masked payload pieces in raw.data: (start, end, mask key, offset of `start` in its frame's payload), for a
+    # view that shows them masked and unmasked (the lab page, render/report.py)
+    masks: list = dc_field(default_factory=list)
 
     def add(self, depth: int, text: str, style: str = "", name: Optional[str] = None,
             span: Optional[tuple] = None) -> None:
@@ -405,20 +408,20 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
             D.add(0, cl(row.label), "bold red")
         return D
     if etype == 0x0800:
-        t, ip_end, proto = _ipv4(D, data, off, view)
+        tcp_at, ip_end, proto = _ipv4(D, data, off, view)
     elif etype == 0x86DD:
-        t, ip_end, proto = _ipv6(D, data, off, view)
+        tcp_at, ip_end, proto = _ipv6(D, data, off, view)
     else:
         D.add(0, t["show.not_ip"], "dim")
         return D
-    if t is None:
+    if tcp_at is None:
         if row is not None and row.role == "malformed":
             D.add(0, cl(row.label), "bold red")
         return D
     if proto != 6:
         D.add(0, t["show.not_tcp"].format(proto=_IP_PROTOS.get(proto, proto)), "dim")
         return D
-    pay = _tcp(D, data, t, ip_end, row, conn, view)
+    pay = _tcp(D, data, tcp_at, ip_end, row, conn, view)
     if pay is None:
         if row is not None and row.role == "malformed":
             D.add(0, cl(row.label), "bold red")
@@ -912,6 +915,7 @@ def _frame(D: _Dissection, data: bytes, h: dict, rec: Optional[Frame], a: int, b
     wire = data[ps:pe]
     plain = unmask(wire, h["key"]) if h["masked"] else wire
     if h["masked"]:
+        D.masks.append((ps, pe, h["key"], 0))
         D.add(3, t["show.masked_wire"].format(hex=_hex(wire, ell=view.ell)), "dim")
         D.add(3, t["show.unmasked_how"].format(hex=_hex(plain, ell=view.ell)))
     elif op not in (TEXT, CLOSE) and not (h["rsv"] & 4):
@@ -940,6 +944,7 @@ def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[
         key = info.get("key")
         plain = unmask(wire, key, offset % 4) if info["masked"] and key else wire
         if info["masked"] and key:
+            D.masks.append((ps, b, key, offset))
             D.add(3, t["show.masked_wire"].format(hex=_hex(wire, ell=view.ell)), "dim")
             D.add(3, t["show.unmasked"].format(hex=_hex(plain, ell=view.ell)))
         if rec is not None:
