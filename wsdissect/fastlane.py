@@ -115,7 +115,7 @@ def row_lane(analyzer: Analyzer, sink: Callable, printer=None, shards=None) -> O
                  console=printer.console, introduced=printer._introduced, head_fmt=printer._head_fmt,
                  show_acks=printer.show_acks, label_rest=tl._NARROW_INDENT + "  ", ellipsis=printer.g.ellipsis,
                  ellipsis_w=tl._cells(printer.g.ellipsis), wide_width=tl.WIDE_WIDTH, width_refresh=tl._WIDTH_REFRESH,
-                 narrow_indent_w=tl._NARROW_INDENT_W, **_frame_words(printer),
+                 narrow_indent_w=tl._NARROW_INDENT_W, min_info=tl._MIN_INFO, **_frame_words(printer),
                  **{"arrow.c2s": printer._arrows[model.C2S], "arrow.s2c": printer._arrows[model.S2C]})
 
 

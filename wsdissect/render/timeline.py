@@ -34,6 +34,7 @@ WIDE_WIDTH = 140
 PREVIEW_CHARS = 40          # payload text shown per frame/message line
 PREVIEW_BYTES = 16          # binary payloads: this many bytes in hex
 _MIN_PREVIEW = 20           # a preview cut shorter than this moves to its own line instead
+_MIN_INFO = 20              # an Info column narrower than this (narrow layout): a long Info wraps under the indent
 _WIDTH_REFRESH = 256        # re-read console.width every this many rows (it may query the terminal each time)
 # Wrapped labels kept, at most (then forgotten all at once). A capture repeats its labels: 200k packets of
 # the benchmark have 5,573 distinct ones, and the 73 too long for an 80-column line are on 47 % of the rows.
@@ -469,28 +470,23 @@ class TimelinePrinter:
         if width >= WIDE_WIDTH:
             info_w, label_w = self._wide_columns(head_w, width)
             if label_w >= 20:
-                padded = _pad(_fit(info, info_w, ell), info_w)
-                first = head + padded + "  "
-                if label:
-                    label_col = head_w + info_w + 2
-                    # The remembered wrap assumes the Info column is info_w cells wide. It can be wider: _fit
-                    # miscounts a text whose zero-width characters (combining accents) offset its wide ones;
-                    # such a row is wrapped in place, as before.
-                    if _cells(padded) == info_w:
-                        wrapped = self._label_lines(label, width, label_col, " " * label_col)
-                        lines.append((first + wrapped[0][label_col:], style))
-                        wrapped = wrapped[1:]
-                    else:
-                        wrapped = _wrap(label, width, first, " " * label_col, label_col)
-                    for text in wrapped:
-                        lines.append((text, style))
-                else:
-                    lines.append((first.rstrip(), style))
+                self._wide_lines(lines, head, head_w, info, info_w, label, width, style)
                 return " " * head_w
-        # Narrow: facts on the first line, what they mean on the next, indented past No. and Time.
-        if len(info) > width - head_w or not info.isascii():      # else _fit would return it as it is
-            info = _fit(info, width - head_w, ell)
-        lines.append((head + info if info else head[:-1], style))     # no trailing blank after Len
+        # Narrow: facts on the first line, what they mean on the next, indented past No. and Time. An Info
+        # too long for what is left of the line wraps at its words onto lines of its own, under the Info
+        # column, or under the indent when that column is too narrow to be read (_MIN_INFO).
+        room = width - head_w
+        if not info:
+            lines.append((head[:-1], style))                          # no trailing blank after Len
+        elif (len(info) <= room and info.isascii()) or _cells(info) <= room:
+            lines.append((head + info, style))
+        elif room >= _MIN_INFO:
+            for text in _wrap(info, width, head, " " * head_w, head_w):
+                lines.append((text, style))
+        else:
+            lines.append((head[:-1], style))
+            for text in _wrap(info, width, _NARROW_INDENT, _NARROW_INDENT, _NARROW_INDENT_W):
+                lines.append((text, style))
         indent = _NARROW_INDENT
         if label:
             if len(label) + _NARROW_INDENT_W <= width and label.isascii():
@@ -499,6 +495,25 @@ class TimelinePrinter:
                 for text in self._label_lines(label, width, _NARROW_INDENT_W, indent + "  "):
                     lines.append((text, style))
         return indent
+
+    def _wide_lines(self, lines: list, head: str, head_w: int, info: str, info_w: int, label: str, width: int,
+                    style: str) -> None:
+        """The wide layout: Info in its column, word-wrapped within it, and the label beside it, wrapped in
+        its own column; the two go down side by side."""
+        label_col = head_w + info_w + 2
+        if not info or _cells(info) <= info_w:
+            infos = [info]
+        else:
+            infos = _wrap(info, info_w, "", "", 0)
+        if label:
+            # The label's wrap is remembered per label: its lines start with label_col blanks, taken off here.
+            labels = [text[label_col:] for text in self._label_lines(label, width, label_col, " " * label_col)]
+        else:
+            labels = []
+        blank = " " * head_w
+        for i in range(max(len(infos), len(labels))):
+            text = (head if i == 0 else blank) + _pad(infos[i] if i < len(infos) else "", info_w)
+            lines.append(((text + "  " + labels[i]) if i < len(labels) else text.rstrip(), style))
 
     def _label_lines(self, label: str, width: int, first_w: int, rest: str) -> list[str]:
         """The label word-wrapped after `first_w` spaces (the caller swaps in its own first_w-cell prefix: the
