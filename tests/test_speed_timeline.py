@@ -14,7 +14,8 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from wsdissect.model import C2S, PSH, ACK, Connection, Endpoint, Frame, Message, Row
-from wsdissect.render.timeline import TimelinePrinter, _cells, _fit, _fit_known, _pad, _wrap
+from wsdissect.render.linebreak import wrap
+from wsdissect.render.timeline import TimelinePrinter, _cells, _fit, _fit_known, _pad
 
 # Text that is hard to measure: wide, zero-width, combining, emoji with variation selector, controls, escapes.
 PIECES = ["a", "hello", " ", "  ", "你好", "é", "e\u0301", "👍", "❤\ufe0f", "1\ufe0f", "\ufe0f", "a\u200db", "\x00",
@@ -98,7 +99,7 @@ def test_a_label_wrapped_after_spaces_is_the_label_wrapped_after_its_prefix(labe
     assume(label and first_w <= width - 8)
     p = printer(width=width)
     wrapped = p._label_lines(label, width, first_w, " " * first_w)
-    assert [prefix + wrapped[0][first_w:]] + wrapped[1:] == _wrap(label, width, prefix, " " * first_w, first_w)
+    assert [prefix + wrapped[0][first_w:]] + wrapped[1:] == wrap(label, width, prefix, " " * first_w, first_w)
     assert p._label_lines(label, width, first_w, " " * first_w) is wrapped         # remembered
 
 

@@ -245,7 +245,7 @@ def _footnotes(s: CaptureSummary, t: dict, lang: str, width: Optional[int] = Non
             if width is None:
                 lines.append("  " + text)
             else:
-                from .details import wrap
+                from .linebreak import wrap
                 lines.extend(wrap(text, width, "  ", "    "))
     return lines
 

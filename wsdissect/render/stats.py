@@ -8,7 +8,8 @@ from rich.console import Console
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, Connection
 from ..stats import _KINDS, GAP_WORTH_LISTING
-from .details import View, cells, emit, plain_text, wrap
+from .details import View, emit, plain_text
+from .linebreak import cells, wrap
 from .timeline import writes_direct
 from .words import close_name, conn_title, plural, side_word
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from rich.cells import cell_len, chop_cells, set_cell_size
+from rich.cells import set_cell_size
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
@@ -26,6 +26,7 @@ from rich.text import Text
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
+from .linebreak import cells, one_cell_only, wrap
 from .words import close_name, conn_title, plural, side_word
 from .styles import LEGEND, ROLE_STYLES, severity_style
 
@@ -118,18 +119,9 @@ def clean_ascii(s: str) -> str:
     return "".join(ch if ch < "\x80" else _escape_char(ch) for ch in s)
 
 
-# Characters one terminal cell wide, checked against rich's own measure at import: Latin-1 and Latin Extended,
-# Greek, Cyrillic, and the glyphs and punctuation our lines and the analyzer's labels use (↳ ⇒ → — …). A line
-# made only of these is as wide as it is long. Every frame and message line starts with ↳ or ⇒, so without
-# this set rich's cell_len measured them character by character: 17 % of a timeline run (bench/README.md).
-_ONE_CELL = frozenset(ch for ch in (
-    [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x300) if c != 0xAD]
-    + [chr(c) for c in range(0x370, 0x483)] + list("→←↔↳⇒✖⚠•·✓✗…—–×‘’“”")) if cell_len(ch) == 1)
-_one_cell_only = _ONE_CELL.issuperset
-
-
-def _cells(s: str) -> int:
-    return len(s) if s.isascii() or _one_cell_only(s) else cell_len(s)
+# Widths in terminal cells and the one line breaker of every view live in linebreak.py.
+_one_cell_only = one_cell_only
+_cells = cells
 
 
 def _fit(s: str, width: int, ellipsis: str) -> str:
@@ -175,16 +167,17 @@ def _rpad(s: str, width: int) -> str:
     return " " * (width - n) + s if n < width else s
 
 
-def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ", cells=_cells) -> list[str]:
-    """Lay `parts` out on lines of at most `width` cells: the first line starts with `first`, the others with
-    `rest`. A part too long for a line of its own is word-wrapped, and a word too long is cut into pieces.
-    With sep=" " and parts = words this is a plain word wrap. `cells` measures a part: `len` when the caller
-    knows every character is one cell wide (_wrap checks the whole text once instead of word by word)."""
+def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ") -> list[str]:
+    """Lay `parts` (items of a list: a handshake's facts, a connection's traffic) out on lines of at most `width`
+    cells, `sep` between two on a line: the first line starts with `first`, the others with `rest`. A part too
+    long for a line of its own is wrapped (linebreak.wrap). With sep=" " this is wrap(" ".join(parts))."""
+    if sep == " ":
+        return wrap(" ".join(parts), width, first, rest)
     lines: list[str] = []
-    rest_w, sep_w = cells(rest), (len(sep) if sep.isascii() else cell_len(sep))
-    cur, cur_w, empty = first, cells(first), True     # widths kept as numbers: cell_len is not free
+    rest_w, sep_w = _cells(rest), _cells(sep)
+    cur, cur_w, empty = first, _cells(first), True     # widths kept as numbers: cell_len is not free
     for part in parts:
-        part_w = cells(part)
+        part_w = _cells(part)
         if not empty and cur_w + sep_w + part_w <= width:
             cur, cur_w = cur + sep + part, cur_w + sep_w + part_w
             continue
@@ -195,29 +188,13 @@ def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ", 
             cur, cur_w, empty = cur + part, cur_w + part_w, False
             continue
         # The part does not fit even on a fresh line.
-        avail = max(width - cur_w, 8)
-        if sep != " " and " " in part:
-            sub = _pack(part.split(" "), cur_w + avail, cur, rest, " ", cells)
-        else:
-            # An empty part (a double space split on " ") chops to no piece at all: keep it as one empty piece.
-            pieces = chop_cells(part, avail) or [""]
-            sub = [cur + pieces[0]] + [rest + p for p in pieces[1:]]
+        sub = wrap(part, max(width, cur_w + 8), cur, rest, cur_w)
         lines.extend(sub[:-1])
         cur, empty = sub[-1], False
-        cur_w = cells(cur)
+        cur_w = _cells(cur)
     if not empty:
         lines.append(cur)
     return lines
-
-
-def _wrap(text: str, width: int, first: str, rest: str, first_w: Optional[int] = None) -> list[str]:
-    """Word-wrap `text` after `first` (`first_w` cells wide, when the caller knows); the common case, where it
-    fits, costs one width check."""
-    if (_cells(first) if first_w is None else first_w) + _cells(text) <= width:
-        return [first + text]
-    narrow = (text.isascii() or _one_cell_only(text)) and (rest.isascii() or _one_cell_only(rest)) \
-        and (first.isascii() or _one_cell_only(first))
-    return _pack(text.split(" "), width, first, rest, " ", len if narrow else _cells)
 
 
 # --- the printer ------------------------------------------------------------------------------------------
@@ -369,7 +346,7 @@ class TimelinePrinter:
         head = t["tl.summary"].format(packets=plural(t, "view.packets", s.packets), span=span, tcp=s.tcp_packets,
                                       other=s.other_packets, malformed=s.malformed,
                                       connections=plural(t, "view.connections", s.connection_count()))
-        lines.extend((x, "bold") for x in _pack(head.split(" "), width, "", "  ", " "))
+        lines.extend((x, "bold") for x in wrap(head, width, "", "  "))
 
         if s.notes_by_severity:
             counts = [self._severity_count(s.notes_by_severity[sev], sev) for sev in _SEVERITY_ORDER
@@ -392,10 +369,10 @@ class TimelinePrinter:
         if s.caps:
             lines.append((t["tl.caps"], "yellow"))
             for cap in s.caps:
-                lines.extend((x, "yellow") for x in _pack(cl(str(cap)).split(" "), width, "  ", "    ", " "))
+                lines.extend((x, "yellow") for x in wrap(cl(str(cap)), width, "  ", "    "))
             if s.past_cap_packets:
                 text = t["tl.past_cap"].format(n=s.past_cap_packets)
-                lines.extend((x, "yellow") for x in _pack(text.split(" "), width, "  ", "    ", " "))
+                lines.extend((x, "yellow") for x in wrap(text, width, "  ", "    "))
         if s.capture_notes:
             lines.append((t["tl.capture_file"], "bold"))
             for note in s.capture_notes:
@@ -481,11 +458,11 @@ class TimelinePrinter:
         elif (len(info) <= room and info.isascii()) or _cells(info) <= room:
             lines.append((head + info, style))
         elif room >= _MIN_INFO:
-            for text in _wrap(info, width, head, " " * head_w, head_w):
+            for text in wrap(info, width, head, " " * head_w, head_w):
                 lines.append((text, style))
         else:
             lines.append((head[:-1], style))
-            for text in _wrap(info, width, _NARROW_INDENT, _NARROW_INDENT, _NARROW_INDENT_W):
+            for text in wrap(info, width, _NARROW_INDENT, _NARROW_INDENT, _NARROW_INDENT_W):
                 lines.append((text, style))
         indent = _NARROW_INDENT
         if label:
@@ -504,7 +481,7 @@ class TimelinePrinter:
         if not info or _cells(info) <= info_w:
             infos = [info]
         else:
-            infos = _wrap(info, info_w, "", "", 0)
+            infos = wrap(info, info_w, "", "", 0)
         if label:
             # The label's wrap is remembered per label: its lines start with label_col blanks, taken off here.
             labels = [text[label_col:] for text in self._label_lines(label, width, label_col, " " * label_col)]
@@ -526,7 +503,7 @@ class TimelinePrinter:
         key = (label, first_w)
         wrapped = labels.get(key)
         if wrapped is None:
-            wrapped = labels[key] = _wrap(label, width, " " * first_w, rest, first_w)
+            wrapped = labels[key] = wrap(label, width, " " * first_w, rest, first_w)
         return wrapped
 
     def _conn_header(self, conn: Connection, row: Row, width: int) -> list[str]:
@@ -571,7 +548,7 @@ class TimelinePrinter:
         if conn.accept_ok is False:
             bad = t["tl.accept_bad"].format(glyph=g.error, bad=g.bad, expected=cl(conn.expected_accept or '?'),
                                             got=cl(conn.accept or t["view.none"]))
-            lines.extend((x, "bold red") for x in _pack(bad.split(" "), width, indent, indent + "  ", " "))
+            lines.extend((x, "bold red") for x in wrap(bad, width, indent, indent + "  "))
 
     # -- lines beneath a row --
 
@@ -679,7 +656,7 @@ class TimelinePrinter:
         text = f"{glyph} {tag} {self._clean(note.text)}{before}{self._clean(note.code)}{after}"
         style = severity_style(note.severity)
         cont = indent + " " * (_cells(glyph) + 1)
-        for t in _wrap(text, width, indent, cont, len(indent)):
+        for t in wrap(text, width, indent, cont, len(indent)):
             lines.append((t, style))
 
     def _quote(self, text: str, cut: bool) -> str:
@@ -820,7 +797,7 @@ class TimelinePrinter:
         g, cl, t = self.g, self._clean, self._t
         title = t["tl.folded.one" if f.connections == 1 else "tl.folded.many"].format(n=f.connections,
                                                                                       ws=f.websocket)
-        lines.extend((x, "bold") for x in _pack(cl(title).split(" "), width, "", "    ", " "))
+        lines.extend((x, "bold") for x in wrap(cl(title), width, "", "    "))
         traffic = []
         for d, name in ((C2S, t["view.dir"].format(arrow=g.to)), (S2C, t["view.dir_back"].format(arrow=g.to))):
             msgs = plural(t, "view.messages", f.messages.get(d, 0))
