@@ -137,7 +137,7 @@ def test_flow_arrow_of_the_101_says_its_coalesced_ping_too():
     assert "… + Ping ──" in narrow and len(narrow) <= 60
     mermaid = _flow_rows(_reply_and_ping(), mermaid=True)
     assert "S->>C: #6 HTTP/1.1 101 Switching Protocols + Ping (" in mermaid
-    assert "S->>C: #6 HTTP/1.1 101 Switching Protocols，附带 Ping (" in _flow_rows(_reply_and_ping(), "zh",
+    assert "S->>C: #6 HTTP/1.1 101 Switching Protocols，附带 Ping（" in _flow_rows(_reply_and_ping(), "zh",
                                                                                    mermaid=True)
 
 

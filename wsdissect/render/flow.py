@@ -423,7 +423,8 @@ class MermaidPrinter(_LadderWriter):
                 phase = a.phase
                 w(f"    Note over C,S: {self.phases[phase]}\n")
             src, dst = ("C", "S") if a.to_server else ("S", "C")
-            w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)} ({a.ts - t0:.6f} s)\n")
+            when = self.t["flow.mm_time"].format(seconds=f"{a.ts - t0:.6f}")
+            w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)}{when}\n")
 
 
 def _center(text: str, width: int, fill: str) -> str:
