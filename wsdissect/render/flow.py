@@ -417,8 +417,12 @@ class MermaidPrinter(_LadderWriter):
         w("sequenceDiagram\n")
         w(f"    participant C as {self.t['flow.mm_client']} {_mm(str(conn.client)) if conn else ''}\n")
         w(f"    participant S as {self.t['flow.mm_server']} {_mm(str(conn.server)) if conn else ''}\n")
-        phase = -1
+        phase, prev_ts = -1, None
         for a in arrows:
+            # The silences, as the ladder shows them: an idle timeout is the lab's key fact.
+            if prev_ts is not None and a.ts - prev_ts >= SILENCE_WORTH_SHOWING:
+                w(f"    Note over C,S: {_mm(self.t['flow.silence'].format(seconds=f'{a.ts - prev_ts:.1f}'))}\n")
+            prev_ts = a.ts
             if a.phase != phase:
                 phase = a.phase
                 w(f"    Note over C,S: {self.phases[phase]}\n")
