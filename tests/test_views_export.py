@@ -97,6 +97,62 @@ def test_svg_wide_characters_get_two_cells_each():
     assert svg_fixups(plain).count("<text ") == 1
 
 
+def _full_width_svg(tmp_path, lang="en") -> str:
+    """A follow transcript at 100 columns whose message is a long word: its pieces fill every line to the last
+    column, and end in a glyph as wide as its cell ("W", "我")."""
+    from sessionbuild import C2S, Session
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, s.client.send_data("W" * 400 + " " + "我" * 200))
+    s.teardown()
+    cap = tmp_path / "wide.pcap"
+    cap.write_bytes(s.pcap())
+    out = tmp_path / "wide.svg"
+    assert wsdissect("follow", str(cap), "--export", str(out), "--width", "100", "--lang", lang).returncode == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_svg_leaves_room_for_fonts_wider_than_its_cells(tmp_path):
+    svg = _full_width_svg(tmp_path)
+    cells = 100 * 12                     # 100 columns of 0.6 em at 20 px
+    x0 = float(re.search(r'<g transform="translate\(([0-9.]+), [0-9.]+\)" clip-path=', svg).group(1))
+    clips = [float(w) for w in re.findall(r'-(?:clip-terminal|line-\d+)">\s*<rect x="0" y="[0-9.]+" width="([0-9.]+)"',
+                                          svg)]
+    assert clips and min(clips) >= cells * 1.025           # DejaVu Sans Mono's advance is 0.602 em: 1.0033
+    box = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
+    assert box >= x0 + cells * 1.025
+    window = float(re.search(r'stroke-width="1" x="1" y="1" width="([0-9.]+)"', svg).group(1))
+    assert 1 + window <= box and window >= x0 + cells * 1.025
+
+
+def _font_installed(name: str) -> bool:
+    import shutil
+    import subprocess
+    if not shutil.which("fc-list"):
+        return False
+    return name in subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(not __import__("shutil").which("rsvg-convert"), reason="rsvg-convert (librsvg2-bin) not installed")
+@pytest.mark.skipif(not _font_installed("DejaVu Sans Mono"), reason="font DejaVu Sans Mono not installed")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_librsvg_draws_the_last_column_whole(tmp_path, lang):
+    """librsvg ignores textLength and draws at the font's own advance: with DejaVu Sans Mono (0.602 em, the
+    usual fallback for "monospace") the 100th column lies past 100 x 0.6 em. Drawn with the SVG's clip paths
+    and without them, the picture must be the same: nothing is clipped."""
+    import subprocess
+    svg = _full_width_svg(tmp_path, lang).replace("font-family: Fira Code, monospace;",
+                                                  "font-family: DejaVu Sans Mono;")
+    assert re.search(r"W{90,}</text>", svg)
+    unclipped = re.sub(r' clip-path="url\(#[^)]*\)"', "", svg)
+    pngs = []
+    for name, text in (("clipped", svg), ("unclipped", unclipped)):
+        path = tmp_path / f"{name}.svg"
+        path.write_text(text, encoding="utf-8")
+        pngs.append(subprocess.run(["rsvg-convert", str(path)], capture_output=True, check=True).stdout)
+    assert pngs[0] == pngs[1]
+
+
 # --- read --details ----------------------------------------------------------------------------------------
 
 def _trees(out: str) -> dict:

@@ -380,7 +380,41 @@ def svg_fixups(svg: str) -> str:
         return "".join(out)
 
     svg = _SVG_TEXT.sub(split, svg)
-    return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
+    return _svg_room(svg).replace("<svg ", '<svg xml:space="preserve" ', 1)
+
+
+# Room for monospace fonts a little wider than the 0.6 em cell the SVG is laid out in (DejaVu Sans Mono and
+# Menlo: 0.602 em; librsvg's usual fallback): their last column would otherwise be clipped.
+SVG_FONT_SLACK = 0.03
+_SVG_CLIP_WIDTH = re.compile(r'(<clipPath id="[^"]*-(?:clip-terminal|line-\d+)">\s*<rect x="0" y="[0-9.]+" width=")'
+                             r'([0-9.]+)(")')
+_SVG_BOX = re.compile(r'(viewBox="0 0 )([0-9.]+)( [0-9.]+")')
+_SVG_CHROME = re.compile(r'(<rect fill="#[0-9a-fA-F]{6}" stroke="[^"]*" stroke-width="1" x="1" y="1" width=")'
+                         r'([0-9.]+)(")')
+_SVG_TITLE = re.compile(r'(text-anchor="middle" x=")([0-9.]+)(")')
+
+
+def _svg_room(svg: str) -> str:
+    """Rich clips each line at exactly columns × 0.6 em, and its window and viewBox leave 8 px past that: a
+    renderer that ignores textLength (librsvg) draws the text at the font's own advance, so with a font wider
+    than 0.6 em the last column was cut. The clip paths, window, title and viewBox are widened by
+    SVG_FONT_SLACK of the text's width (whole pixels); a browser, which fits each run to its textLength,
+    shows the same columns with a little more margin on the right."""
+    m = _SVG_CLIP_WIDTH.search(svg)
+    if m is None:
+        return svg
+    extra = max(12, round(float(m.group(2)) * SVG_FONT_SLACK))
+
+    def wider(m: re.Match) -> str:
+        return f"{m.group(1)}{float(m.group(2)) + extra:g}{m.group(3)}"
+
+    def centre(m: re.Match) -> str:
+        return f"{m.group(1)}{float(m.group(2)) + extra // 2:g}{m.group(3)}"
+
+    svg = _SVG_CLIP_WIDTH.sub(wider, svg)
+    svg = _SVG_BOX.sub(wider, svg, count=1)
+    svg = _SVG_CHROME.sub(wider, svg, count=1)
+    return _SVG_TITLE.sub(centre, svg, count=1)
 
 
 def save_export(console: Console, path: str, title: str) -> None:
