@@ -28,6 +28,13 @@ def svg_text(path) -> str:
     return "".join(root.itertext()).replace("\xa0", " ")
 
 
+def html_text(path) -> str:
+    """The text of an exported page as a reader sees it (wide characters are boxed one by one)."""
+    import html
+    page = path.read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", page[page.index("<body>"):]))
+
+
 # --- --export on show, follow, stats ---------------------------------------------------------------------
 
 VIEWS = [
@@ -49,6 +56,8 @@ def test_export_svg_html_txt(tmp_path, args, needle):
             text = svg_text(path)
             assert needle.replace(" ", "") in text.replace(" ", "")
             assert f"wsdissect {args[0]} " in text               # the window title names the command
+        elif ext == "html":
+            assert needle in html_text(path)
         else:
             assert needle in path.read_text(encoding="utf-8")
     html = (tmp_path / "view.html").read_text(encoding="utf-8")
@@ -151,6 +160,59 @@ def test_librsvg_draws_the_last_column_whole(tmp_path, lang):
         path.write_text(text, encoding="utf-8")
         pngs.append(subprocess.run(["rsvg-convert", str(path)], capture_output=True, check=True).stdout)
     assert pngs[0] == pngs[1]
+
+
+# Measures, once the page is laid out, where a needle of line N (0-based, of the <pre>) starts, in pixels.
+_MEASURE = """<script>
+function leftOf(lineNo, needle) {
+  const walker = document.createTreeWalker(document.querySelector("pre"), NodeFilter.SHOW_TEXT);
+  let line = 0, text = "", nodes = [];
+  for (let n; (n = walker.nextNode());) nodes.push(n);
+  for (const n of nodes) {
+    let start = 0;
+    for (let i = 0; i <= n.data.length; i++) {
+      if (i === n.data.length || n.data[i] === "\\n") {
+        const at = line === lineNo ? n.data.slice(start, i).indexOf(needle) : -1;
+        if (at >= 0) {
+          const r = document.createRange();
+          r.setStart(n, start + at);
+          r.setEnd(n, start + at + needle.length);
+          return r.getBoundingClientRect().left;
+        }
+        if (i < n.data.length) { line++; start = i + 1; }
+      }
+    }
+  }
+  return null;
+}
+document.body.setAttribute("data-measure", JSON.stringify(PAIRS.map(([a, b]) => [leftOf(1, a), leftOf(2, b)])));
+</script>"""
+
+
+@pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="chromium not installed (apt-get install chromium)")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_html_column_heads_stand_over_their_columns_in_a_browser(tmp_path, lang):
+    """The timeline's column heads (line 1) over the first row (line 2), as headless Chromium lays the page
+    out: a Chinese head is two cells a character, which the CJK font alone does not give."""
+    import json
+    import subprocess
+    page = tmp_path / "t.html"
+    assert wsdissect("read", os.path.join(CAP, "idle-timeout.pcap"), "--lang", lang, "--export", str(page),
+                     "--width", "100").returncode == 0
+    t = catalog(lang)
+    pairs = [(t["tl.col.info"], "[SYN]"), (t["tl.col.proto"], "TCP"), (t["tl.col.flags"], "SYN "),
+             (t["tl.col.ports"].format(both="↔"), "46210")]
+    # A head's first character (the page boxes each Chinese character alone) is unique on its line.
+    script = _MEASURE.replace("PAIRS", json.dumps([(head[0], cell) for head, cell in pairs], ensure_ascii=False))
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8")
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'data-measure="([^"]*)"', dom)
+    assert found, dom[-500:]
+    lefts = json.loads(found.group(1).replace("&quot;", '"'))
+    for (head, cell), (x_head, x_cell) in zip(pairs, lefts):
+        assert x_head is not None and x_cell is not None, (head, cell)
+        assert abs(x_head - x_cell) < 1.0, f"{head!r} at {x_head:.1f} px, its column {cell!r} at {x_cell:.1f} px"
 
 
 # --- read --details ----------------------------------------------------------------------------------------

@@ -417,6 +417,46 @@ def _svg_room(svg: str) -> str:
     return _SVG_TITLE.sub(centre, svg, count=1)
 
 
+_HTML_TEXT = re.compile(r">([^<]+)<")
+
+
+def html_fixups(page: str) -> str:
+    """Rich's HTML, made to keep the terminal's columns in a browser. The page is a <pre> in a monospace font,
+    but a Chinese character comes from a CJK font, 1 em wide where its two cells are 1.2 em (2ch): a Chinese
+    column head drifted left of its column, more with every character. Likewise a glyph the monospace font
+    lacks (→ ✓ ⚠...) takes its fallback font's width. Each such character is put in an inline box exactly as
+    many cells wide as the terminal gives it (1ch or 2ch); ASCII and box-drawing runs are left as they are."""
+    import html
+    import unicodedata
+
+    from rich.cells import cell_len
+
+    def alone(ch: str) -> bool:
+        return ch > "\x7e" and ch != "\xa0" and not "\u2500" <= ch <= "\u257f"
+
+    def fix(m: re.Match) -> str:
+        body = m.group(1)
+        text = html.unescape(body)
+        if text.isascii() or not any(alone(ch) for ch in text):
+            return m.group(0)
+        out: list[str] = []
+        for ch in text:
+            w = cell_len(ch)
+            if w and alone(ch):
+                out.append(f'<span class="wsd-c{min(w, 2)}">{html.escape(ch, quote=False)}</span>')
+            elif not w and out and out[-1].endswith("</span>") and unicodedata.category(ch) in ("Mn", "Me"):
+                out[-1] = out[-1][:-7] + html.escape(ch, quote=False) + "</span>"   # a combining mark: in its box
+            else:
+                out.append(html.escape(ch, quote=False))
+        return ">" + "".join(out) + "<"
+
+    head, sep, body = page.partition("<body>")
+    if not sep:
+        return page
+    style = ".wsd-c1, .wsd-c2 {display: inline-block}\n.wsd-c1 {width: 1ch}\n.wsd-c2 {width: 2ch}\n"
+    return head.replace("</style>", style + "</style>", 1) + sep + _HTML_TEXT.sub(fix, body)
+
+
 def save_export(console: Console, path: str, title: str) -> None:
     """Write what the recording `console` (from view_console) received to `path` (.svg, .html or .txt), then
     say so on stderr. Nothing of the view goes to stdout."""
@@ -429,7 +469,9 @@ def save_export(console: Console, path: str, title: str) -> None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(svg)
         elif ext in (".html", ".htm"):
-            console.save_html(path)
+            page = html_fixups(console.export_html())
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(page)
         else:
             console.save_text(path)
     except OSError as e:

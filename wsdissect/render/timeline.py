@@ -396,11 +396,14 @@ class TimelinePrinter:
 
     def _column_header(self, width: int) -> str:
         t = self._t
-        # Padded by terminal cells: a Chinese head is two cells a character.
+        # Padded by terminal cells: a Chinese head is two cells a character. "Proto" is wider than its column
+        # (tshark's names take four cells): it takes a blank from the Len column, whose head stays right-aligned
+        # over the numbers, so Info starts where the rows' Info does.
+        proto, length = t["tl.col.proto"], t["tl.col.len"]
+        gap = max(_PROTO_W + 1 + _LEN_W - _cells(proto) - _cells(length), 1)
         head = (f"{_rpad(t['tl.col.no'], _NO_W)} {_rpad(t['tl.col.time'], _TIME_W)} "
                 f"{_pad(t['tl.col.ports'].format(both=self.g.both), self._ports_w)} "
-                f"{_pad(t['tl.col.flags'], _FLAGS_W)} {_pad(t['tl.col.proto'], _PROTO_W)} "
-                f"{_rpad(t['tl.col.len'], _LEN_W)} ")
+                f"{_pad(t['tl.col.flags'], _FLAGS_W)} {proto}{' ' * gap}{length} ")
         info = t["tl.col.info"]
         if width >= WIDE_WIDTH:
             info_w, _ = self._wide_columns(_cells(head), width)
