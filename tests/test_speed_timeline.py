@@ -15,7 +15,7 @@ from rich.console import Console
 
 from wsdissect.model import C2S, PSH, ACK, Connection, Endpoint, Frame, Message, Row
 from wsdissect.render.linebreak import wrap
-from wsdissect.render.timeline import TimelinePrinter, _cells, _fit, _fit_known, _pad
+from wsdissect.render.timeline import TimelinePrinter, _cells, _fit, _fit_known
 
 # Text that is hard to measure: wide, zero-width, combining, emoji with variation selector, controls, escapes.
 PIECES = ["a", "hello", " ", "  ", "你好", "é", "e\u0301", "👍", "❤\ufe0f", "1\ufe0f", "\ufe0f", "a\u200db", "\x00",
