@@ -5,11 +5,10 @@ import subprocess
 import sys
 
 import pytest
-from rich.cells import cell_len
 
 from conftest import BUNDLED, ROOT
 from wsdissect.analyzer import Analyzer
-from wsdissect.explain import Explainer, wrap_cells
+from wsdissect.explain import Explainer
 from wsdissect.render.flow import phase_after
 from wsdissect.sources.pcap import open_capture
 
@@ -118,14 +117,6 @@ def test_without_explain_nothing_changes():
     path = os.path.join(CAP, "echo.pcap")
     assert HEADING not in read(path).stdout
 
-
-def test_wrap_cells_breaks_chinese_between_characters():
-    text = "客户端发出的每个帧都经过掩码处理（§5.3）：载荷与帧里携带的一个新的随机密钥做异或。"
-    lines = wrap_cells(text, 20)
-    assert "".join(lines) == text
-    assert all(cell_len(line) <= 22 for line in lines)
-    assert not any(line[0] in "，。）：" for line in lines)
-    assert wrap_cells("one two three", 7) == ["one two", "three"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

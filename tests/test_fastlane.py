@@ -33,7 +33,8 @@ COMMANDS = {
     "read-json": ["read", "{}", "--json"],
     "read-json-zh": ["read", "{}", "--json", "--lang", "zh"],
     "read": ["read", "{}"],                       # the timeline, 120 columns, no colour
-    "read-60": ["read", "{}", "--width", "60"],   # labels wrapped, Info cut (the lane writes such rows itself)
+    "read-80": ["read", "{}", "--width", "80"],   # labels and Info wrapped (the lane writes such rows itself)
+    "read-60": ["read", "{}", "--width", "60"],   # a long Info under the indent (left to the printer)
     "read-wide": ["read", "{}", "--width", "160"],          # the wide layout (left to the printer)
     "read-hide-acks": ["read", "{}", "--hide-acks"],
     "stats": ["stats", "{}"],

@@ -110,3 +110,52 @@ def test_no_sentence_speaks_of_one_reader_s_notes():
     for key, texts in CATALOG.items():
         for text in texts:
             assert not personal.search(text), f"{key}: {text!r}"
+
+
+# -- one form for each term in Chinese: "Ping 帧" (a space between Latin and Chinese), and 秒/毫秒 for time --------
+HAN = "\u4e00-\u9fff"
+LATIN_HAN_UNSPACED = re.compile(rf"[A-Za-z0-9][{HAN}]|[{HAN}][A-Za-z0-9]")
+LATIN_UNIT = re.compile(r"(?:\d|\})\s*m?s\b")            # "3.0 s", "{seconds} s", "0.2 ms"
+OPCODE_WORDS = ("continuation", "text", "binary", "close", "ping", "pong", "reserved")
+
+
+def test_zh_catalogue_writes_each_term_one_way():
+    zh = catalog("zh")
+    for key, text in zh.items():
+        literal = re.sub(r"\{[^}]*\}", "\0", text)
+        assert not LATIN_HAN_UNSPACED.search(literal), f"{key}: Latin and Chinese without a space: {text!r}"
+        assert not LATIN_UNIT.search(text), f"{key}: a time in s/ms, not 秒/毫秒: {text!r}"
+    for unit, word in (("unit.s", "秒"), ("unit.ms", "毫秒")):
+        assert zh[unit].format(n="1.5") == f"1.5 {word}"
+
+
+@pytest.mark.parametrize("opcode", OPCODE_WORDS)
+def test_zh_frame_names_put_a_space_between_an_opcode_and_帧(opcode):
+    """'{opcode}帧' and '{names}帧' take a Chinese word (文本帧) or a Latin one (Ping 帧); filled as the analyzer and
+    note_text fill them, both read as Chinese technical writing spells them."""
+    from wsdissect.i18n import fill, note_text
+    zh = catalog("zh")
+    word = zh["opcode." + opcode]
+    name = fill(zh["name.frame"], names=word)
+    assert name == (f"{word} 帧" if word.isascii() else f"{word}帧")
+    for key, text in zh.items():
+        if key.startswith("note.") and "{opcode}" in text:
+            args = {f: 1 for f in fields(text)}
+            args.update(opcode=opcode, side="client", prev_opcode="text")
+            code = key[5:].split(".")[0].replace("_", "-")
+            if "." in key[5:]:
+                args["variant"] = key[5:].split(".", 1)[1]
+            out = note_text(code, args, "zh")
+            assert not LATIN_HAN_UNSPACED.search(re.sub(r"\d", "", out)), f"{key}: {out!r}"
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
+def test_zh_views_write_each_term_one_way(path):
+    from click.testing import CliRunner
+    from wsdissect.cli import main
+    runner = CliRunner()
+    for args in (["read"], ["read", "--explain"], ["read", "--view", "flow"],
+                 ["read", "--view", "flow", "--format", "mermaid"], ["follow"], ["stats"]):
+        out = runner.invoke(main, [*args, path, "--lang", "zh"], env={"NO_COLOR": "1", "COLUMNS": "100"}).output
+        assert not re.search(r"[A-Za-z]帧", out), (args, re.search(r".{20}[A-Za-z]帧.{5}", out))
+        assert not re.search(r"\d m?s\b", out), (args, re.search(r".{20}\d m?s\b.{5}", out))

@@ -141,7 +141,7 @@ def test_label_shares_the_line_at_160_columns():
     assert "Meaning" in text.splitlines()[1]
 
 
-def test_long_info_and_labels_are_cut_or_wrapped_to_the_width():
+def test_long_info_and_labels_are_wrapped_to_the_width():
     conn = make_conn()
     con = console()
     printer = TimelinePrinter(con)
@@ -149,9 +149,54 @@ def test_long_info_and_labels_are_cut_or_wrapped_to_the_width():
     printer.row(make_row(1, 0, conn, S2C, FIN | ACK, "tcp-fin", label.strip(), "Seq=1 " + "x" * 200), conn)
     text = output(con)
     assert_fits(text, 80)
-    assert "…" in text.splitlines()[2]                      # the Info column was cut, visibly
-    flat = " ".join(text.split())
-    assert flat.count("no WebSocket Close frame was sent;") == 2            # the label was wrapped, whole
+    assert "…" not in text
+    flat = "".join(text.split())
+    assert "Seq=1" + "x" * 200 in flat                                      # the Info was cut into pieces, whole
+    assert " ".join(text.split()).count("no WebSocket Close frame was sent;") == 2   # the label was wrapped, whole
+
+
+@pytest.mark.parametrize("width", [80, 100, 139])
+def test_info_wraps_under_its_column_at_its_words(width):
+    conn = make_conn()
+    con = console(width)
+    printer = TimelinePrinter(con)
+    info = "HTTP/1.1 101 Switching Protocols " + " ".join(f"part{i}" for i in range(20))
+    printer.row(make_row(1, 0, conn, S2C, PSH | ACK, "ws-upgrade-response", "WebSocket handshake 2/2", info,
+                         length=129), conn)
+    lines = output(con).splitlines()[2:]
+    assert_fits("\n".join(lines), width)
+    col = lines[0].index("HTTP/1.1")
+    info_lines = [lines[0]] + [line for line in lines[1:] if line.startswith(" " * col) and line[col] != " "]
+    assert len(info_lines) >= 2
+    # Continuation lines start under the Info column, words are whole, and the label comes after them all.
+    assert " ".join(line[col:] for line in info_lines) == info
+    assert lines[len(info_lines)].strip() == "WebSocket handshake 2/2"
+
+
+def test_info_goes_under_the_indent_when_its_column_is_too_narrow():
+    conn = make_conn()
+    con = console(60)
+    printer = TimelinePrinter(con)
+    printer.row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #6 (101 reply): client got it",
+                         "[ACK] Seq=195 Ack=204 Win=65536 Len=0"), conn)
+    lines = output(con).splitlines()[2:]
+    assert_fits("\n".join(lines), 60)
+    assert lines[0].split()[-1] == "0"                                      # the row ends at Len
+    assert lines[1] == " " * 17 + "[ACK] Seq=195 Ack=204 Win=65536 Len=0"
+    assert lines[2].strip() == "ACK of #6 (101 reply): client got it"
+
+
+def test_info_of_the_lab_capture_is_whole_at_80_columns():
+    from click.testing import CliRunner
+    from wsdissect.cli import main
+    from conftest import ROOT
+    import os
+    out = CliRunner().invoke(main, ["read", os.path.join(ROOT, "captures", "idle-timeout.pcap"), "--width", "80"],
+                             env={"NO_COLOR": "1", "TERM": "dumb"}).output
+    assert_fits(out, 80)
+    flat = " ".join(out.split())
+    assert "HTTP/1.1 101 Switching Protocols" in flat and "Protoc…" not in out
+    assert "[FIN, ACK] Seq=211 Ack=206 Win=65536 Len=0" in flat
 
 
 def test_row_without_connection_shows_full_addresses():
@@ -276,8 +321,8 @@ def test_handshake_line_says_what_was_negotiated():
                  "subprotocol: chat", "deflate offered, declined", "accept key ✓"):
         assert part in flat
     lines = text.splitlines()
-    row6 = next(i for i, line in enumerate(lines) if line.lstrip().startswith("6 "))
-    assert "WebSocket open" in lines[row6 + 2]                 # right after the row and its label
+    label6 = next(i for i, line in enumerate(lines) if "WebSocket handshake 2/2" in line)
+    assert "WebSocket open" in lines[label6 + 1]               # right after the row and its label
 
 
 def test_handshake_line_flags_a_bad_accept_key_and_shows_extensions():

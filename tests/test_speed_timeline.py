@@ -1,8 +1,8 @@
 """The timeline's shortcuts for speed change nothing in what it prints.
 
 Widths added up from a line's parts must equal the line measured whole; a label wrapped once and remembered must
-match the label wrapped in place, whatever its prefix and after the width changes; remembered message heads must
-match fresh ones.
+match the label wrapped in place, whatever its prefix and after the width changes, and sit beside a wrapped Info in
+the wide layout; remembered message heads must match fresh ones.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from wsdissect.model import C2S, PSH, ACK, Connection, Endpoint, Frame, Message, Row
-from wsdissect.render.timeline import TimelinePrinter, _cells, _fit, _fit_known, _pad, _wrap
+from wsdissect.render.linebreak import wrap
+from wsdissect.render.timeline import TimelinePrinter, _cells, _fit, _fit_known
 
 # Text that is hard to measure: wide, zero-width, combining, emoji with variation selector, controls, escapes.
 PIECES = ["a", "hello", " ", "  ", "你好", "é", "e\u0301", "👍", "❤\ufe0f", "1\ufe0f", "\ufe0f", "a\u200db", "\x00",
@@ -98,7 +99,7 @@ def test_a_label_wrapped_after_spaces_is_the_label_wrapped_after_its_prefix(labe
     assume(label and first_w <= width - 8)
     p = printer(width=width)
     wrapped = p._label_lines(label, width, first_w, " " * first_w)
-    assert [prefix + wrapped[0][first_w:]] + wrapped[1:] == _wrap(label, width, prefix, " " * first_w, first_w)
+    assert [prefix + wrapped[0][first_w:]] + wrapped[1:] == wrap(label, width, prefix, " " * first_w, first_w)
     assert p._label_lines(label, width, first_w, " " * first_w) is wrapped         # remembered
 
 
@@ -113,25 +114,37 @@ def _row(no, label, info="Text [FIN]"):
 @given(info=tricky, label=st.lists(st.sampled_from(PIECES + ["word"] * 8), max_size=40).map(" ".join),
        width=st.sampled_from([140, 160, 200, 240]))
 @example(info="😀😀" + "x" * 60 + "\u0301\u0301", label="part of a WebSocket frame from client (completed in a later "
-         "packet)", width=200)      # _fit keeps 42 cells of it for a 40-cell column
-def test_wide_rows_wrap_their_label_as_in_place(info, label, width):
-    """A wide row's label goes on after the Info column; the remembered wrap must equal the wrap done after the
-    row's own first line, also when _fit leaves that Info column wider than planned (zero-width characters)."""
+         "packet)", width=200)      # a zero-width character right after the cut of a long word
+@example(info="GET /" + "chat/room " * 12 + "HTTP/1.1", label="WebSocket handshake 1/2", width=160)
+def test_wide_rows_wrap_info_in_its_column_and_the_label_beside_it(info, label, width):
+    """A wide row's Info is word-wrapped within its column, never cut, and its label, the remembered wrap,
+    goes down beside it in the next column."""
     p = printer(width=width)
     row, conn = _row(1, label, info)
     p.origin(row.ts)
     lines = []
     p._row_lines(lines, row, conn, width, "")
+    texts = [text for text, _ in lines]
     head = p._head_fmt % (row.no, 0.0, conn.client.port, p._arrows[C2S], conn.server.port, "PSH,ACK", "WS",
                           row.length)
     info_w, _ = p._wide_columns(len(head), width)
-    shown = p._clean(info)
-    shown = shown[10:] if shown.startswith("WebSocket ") else shown
-    first = head + _pad(_fit(shown, info_w, "…"), info_w) + "  "
-    label = p._clean(label)
-    expected = _wrap(label, width, first, " " * (len(head) + info_w + 2), len(head) + info_w + 2) if label \
-        else [first.rstrip()]
-    assert [text for text, _ in lines] == expected
+    label_col = len(head) + info_w + 2
+    labels = [text[label_col:] for text in p._label_lines(p._clean(label), width, label_col, " " * label_col)] \
+        if p._clean(label) else []
+    assert texts[0].startswith(head.rstrip()) and all(text.startswith(" " * len(head)) for text in texts[1:])
+    assert len(texts) >= len(labels)
+    shown = []
+    for i, text in enumerate(texts):
+        assert cell_len(text) <= width
+        rest = text[len(head):]
+        if i < len(labels):
+            assert rest.endswith("  " + labels[i]) and cell_len(rest) == info_w + 2 + cell_len(labels[i])
+            rest = rest[:len(rest) - len(labels[i]) - 2]
+        shown.append(rest)
+    expected = p._clean(info)
+    expected = expected[10:] if expected.startswith("WebSocket ") else expected
+    # Every character of the Info is there, in order: wrapped at its spaces, long words cut into pieces.
+    assert "".join(shown).replace(" ", "") == expected.replace(" ", "")
 
 
 @pytest.mark.parametrize("widths", [(80, 50), (150, 200), (200, 90), (60, 145)])

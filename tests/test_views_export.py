@@ -28,6 +28,13 @@ def svg_text(path) -> str:
     return "".join(root.itertext()).replace("\xa0", " ")
 
 
+def html_text(path) -> str:
+    """The text of an exported page as a reader sees it (wide characters are boxed one by one)."""
+    import html
+    page = path.read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", page[page.index("<body>"):]))
+
+
 # --- --export on show, follow, stats ---------------------------------------------------------------------
 
 VIEWS = [
@@ -49,6 +56,8 @@ def test_export_svg_html_txt(tmp_path, args, needle):
             text = svg_text(path)
             assert needle.replace(" ", "") in text.replace(" ", "")
             assert f"wsdissect {args[0]} " in text               # the window title names the command
+        elif ext == "html":
+            assert needle in html_text(path)
         else:
             assert needle in path.read_text(encoding="utf-8")
     html = (tmp_path / "view.html").read_text(encoding="utf-8")
@@ -95,6 +104,115 @@ def test_svg_wide_characters_get_two_cells_each():
     assert parts == [("12", "36", "ab&#160;"), ("48", "24", "你"), ("72", "24", "好")]
     plain = '<svg ><text class="r1" x="0" y="20" textLength="24" clip-path="url(#l1)">a─b&#160;</text></svg>'
     assert svg_fixups(plain).count("<text ") == 1
+
+
+def _full_width_svg(tmp_path, lang="en") -> str:
+    """A follow transcript at 100 columns whose message is a long word: its pieces fill every line to the last
+    column, and end in a glyph as wide as its cell ("W", "我")."""
+    from sessionbuild import C2S, Session
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, s.client.send_data("W" * 400 + " " + "我" * 200))
+    s.teardown()
+    cap = tmp_path / "wide.pcap"
+    cap.write_bytes(s.pcap())
+    out = tmp_path / "wide.svg"
+    assert wsdissect("follow", str(cap), "--export", str(out), "--width", "100", "--lang", lang).returncode == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_svg_leaves_room_for_fonts_wider_than_its_cells(tmp_path):
+    svg = _full_width_svg(tmp_path)
+    cells = 100 * 12                     # 100 columns of 0.6 em at 20 px
+    x0 = float(re.search(r'<g transform="translate\(([0-9.]+), [0-9.]+\)" clip-path=', svg).group(1))
+    clips = [float(w) for w in re.findall(r'-(?:clip-terminal|line-\d+)">\s*<rect x="0" y="[0-9.]+" width="([0-9.]+)"',
+                                          svg)]
+    assert clips and min(clips) >= cells * 1.025           # DejaVu Sans Mono's advance is 0.602 em: 1.0033
+    box = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
+    assert box >= x0 + cells * 1.025
+    window = float(re.search(r'stroke-width="1" x="1" y="1" width="([0-9.]+)"', svg).group(1))
+    assert 1 + window <= box and window >= x0 + cells * 1.025
+
+
+def _font_installed(name: str) -> bool:
+    import shutil
+    import subprocess
+    if not shutil.which("fc-list"):
+        return False
+    return name in subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(not __import__("shutil").which("rsvg-convert"), reason="rsvg-convert (librsvg2-bin) not installed")
+@pytest.mark.skipif(not _font_installed("DejaVu Sans Mono"), reason="font DejaVu Sans Mono not installed")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_librsvg_draws_the_last_column_whole(tmp_path, lang):
+    """librsvg ignores textLength and draws at the font's own advance: with DejaVu Sans Mono (0.602 em, the
+    usual fallback for "monospace") the 100th column lies past 100 x 0.6 em. Drawn with the SVG's clip paths
+    and without them, the picture must be the same: nothing is clipped."""
+    import subprocess
+    svg = _full_width_svg(tmp_path, lang).replace("font-family: Fira Code, monospace;",
+                                                  "font-family: DejaVu Sans Mono;")
+    assert re.search(r"W{90,}</text>", svg)
+    unclipped = re.sub(r' clip-path="url\(#[^)]*\)"', "", svg)
+    pngs = []
+    for name, text in (("clipped", svg), ("unclipped", unclipped)):
+        path = tmp_path / f"{name}.svg"
+        path.write_text(text, encoding="utf-8")
+        pngs.append(subprocess.run(["rsvg-convert", str(path)], capture_output=True, check=True).stdout)
+    assert pngs[0] == pngs[1]
+
+
+# Measures, once the page is laid out, where a needle of line N (0-based, of the <pre>) starts, in pixels.
+_MEASURE = """<script>
+function leftOf(lineNo, needle) {
+  const walker = document.createTreeWalker(document.querySelector("pre"), NodeFilter.SHOW_TEXT);
+  let line = 0, text = "", nodes = [];
+  for (let n; (n = walker.nextNode());) nodes.push(n);
+  for (const n of nodes) {
+    let start = 0;
+    for (let i = 0; i <= n.data.length; i++) {
+      if (i === n.data.length || n.data[i] === "\\n") {
+        const at = line === lineNo ? n.data.slice(start, i).indexOf(needle) : -1;
+        if (at >= 0) {
+          const r = document.createRange();
+          r.setStart(n, start + at);
+          r.setEnd(n, start + at + needle.length);
+          return r.getBoundingClientRect().left;
+        }
+        if (i < n.data.length) { line++; start = i + 1; }
+      }
+    }
+  }
+  return null;
+}
+document.body.setAttribute("data-measure", JSON.stringify(PAIRS.map(([a, b]) => [leftOf(1, a), leftOf(2, b)])));
+</script>"""
+
+
+@pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="chromium not installed (apt-get install chromium)")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_html_column_heads_stand_over_their_columns_in_a_browser(tmp_path, lang):
+    """The timeline's column heads (line 1) over the first row (line 2), as headless Chromium lays the page
+    out: a Chinese head is two cells a character, which the CJK font alone does not give."""
+    import json
+    import subprocess
+    page = tmp_path / "t.html"
+    assert wsdissect("read", os.path.join(CAP, "idle-timeout.pcap"), "--lang", lang, "--export", str(page),
+                     "--width", "100").returncode == 0
+    t = catalog(lang)
+    pairs = [(t["tl.col.info"], "[SYN]"), (t["tl.col.proto"], "TCP"), (t["tl.col.flags"], "SYN "),
+             (t["tl.col.ports"].format(both="↔"), "46210")]
+    # A head's first character (the page boxes each Chinese character alone) is unique on its line.
+    script = _MEASURE.replace("PAIRS", json.dumps([(head[0], cell) for head, cell in pairs], ensure_ascii=False))
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8")
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'data-measure="([^"]*)"', dom)
+    assert found, dom[-500:]
+    lefts = json.loads(found.group(1).replace("&quot;", '"'))
+    for (head, cell), (x_head, x_cell) in zip(pairs, lefts):
+        assert x_head is not None and x_cell is not None, (head, cell)
+        assert abs(x_head - x_cell) < 1.0, f"{head!r} at {x_head:.1f} px, its column {cell!r} at {x_cell:.1f} px"
 
 
 # --- read --details ----------------------------------------------------------------------------------------

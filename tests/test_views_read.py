@@ -3,6 +3,8 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from conftest import ROOT, run_wsdissect
 
 CAP = os.path.join(ROOT, "captures")
@@ -38,6 +40,25 @@ def test_mermaid_is_a_sequence_diagram_per_connection():
     assert arrows[0].startswith("C->>S: #1 SYN") and arrows[1].startswith("S->>C: #2 SYN, ACK")
     assert any("Close 1000" in a for a in arrows)
     assert all(";" not in a for a in arrows)
+
+
+@pytest.mark.parametrize("lang, note", [("en", "Note over C,S: 30.0 s of silence"),
+                                        ("zh", "Note over C,S: 静默 30.0 秒")])
+def test_mermaid_shows_the_silences_as_the_ladder_does(lang, note):
+    """The lab's key fact: the server drops the client after 30 s of silence. Both diagrams show that pause
+    where it happened, before the server's FIN; a pause under a second is not worth a note."""
+    from sessionbuild import C2S, S2C, Session
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, s.client.send_data("hello"), dt=0.5)
+    s.teardown(first=S2C, dt=30.0)                       # #10: the server's FIN, 30 s after #9
+    mermaid = _flow_rows(s.packets(), lang, mermaid=True).splitlines()
+    notes = [line.strip() for line in mermaid if "silence" in line or "静默" in line]
+    assert notes == [note]
+    fin = next(i for i, line in enumerate(mermaid) if line.strip().startswith("S->>C: #10 "))
+    assert mermaid[fin - 1].strip() == note or mermaid[fin - 2].strip() == note     # (a phase note may follow)
+    ladder = _flow_rows(s.packets(), lang, width=100)
+    assert note.split(": ", 1)[1] in ladder
 
 
 def test_mermaid_needs_flow():
@@ -137,7 +158,7 @@ def test_flow_arrow_of_the_101_says_its_coalesced_ping_too():
     assert "… + Ping ──" in narrow and len(narrow) <= 60
     mermaid = _flow_rows(_reply_and_ping(), mermaid=True)
     assert "S->>C: #6 HTTP/1.1 101 Switching Protocols + Ping (" in mermaid
-    assert "S->>C: #6 HTTP/1.1 101 Switching Protocols，附带 Ping (" in _flow_rows(_reply_and_ping(), "zh",
+    assert "S->>C: #6 HTTP/1.1 101 Switching Protocols，附带 Ping（" in _flow_rows(_reply_and_ping(), "zh",
                                                                                    mermaid=True)
 
 

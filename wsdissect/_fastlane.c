@@ -543,7 +543,7 @@ typedef struct {
     PyObject *s_first_ts, *s_rows, *s_width_, *s_width, *s_printed_any, *s_label_lines, *s_quiet;
     int show_acks;
     long long ellipsis_w;          /* its width in cells */
-    long long wide_width, width_refresh, narrow_indent_w;   /* render/timeline.py's WIDE_WIDTH... */
+    long long wide_width, width_refresh, narrow_indent_w, min_info;   /* render/timeline.py's WIDE_WIDTH... */
     /* the frame and message lines beneath a data row (UTF-8 pieces; every character one cell: one_cell) */
     int one_cell;
     long long preview_chars, preview_bytes, min_preview;
@@ -783,10 +783,10 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
             PyErr_SetString(PyExc_TypeError, "introduced must be a set");
             return -1;
         }
-        const char *nums[7] = {"ellipsis_w", "wide_width", "width_refresh", "narrow_indent_w", "preview_chars",
-                               "preview_bytes", "min_preview"};
-        long long *dst[7] = {&self->ellipsis_w, &self->wide_width, &self->width_refresh, &self->narrow_indent_w,
-                             &self->preview_chars, &self->preview_bytes, &self->min_preview};
+        const char *nums[8] = {"ellipsis_w", "wide_width", "width_refresh", "narrow_indent_w", "min_info",
+                               "preview_chars", "preview_bytes", "min_preview"};
+        long long *dst[8] = {&self->ellipsis_w, &self->wide_width, &self->width_refresh, &self->narrow_indent_w,
+                             &self->min_info, &self->preview_chars, &self->preview_bytes, &self->min_preview};
         PyObject *oc = PyDict_GetItemString(spec, "one_cell");
         self->one_cell = oc != NULL && PyObject_IsTrue(oc) == 1;
         if (self->one_cell) {
@@ -801,7 +801,7 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
                 if (!(*to[i] = spec_utf8(spec, keys[i])))
                     return -1;
         }
-        for (int i = 0; i < (self->one_cell ? 7 : 4); i++) {
+        for (int i = 0; i < (self->one_cell ? 8 : 5); i++) {
             PyObject *v = PyDict_GetItemString(spec, nums[i]);
             if (v == NULL || !PyLong_Check(v) || (*dst[i] = PyLong_AsLongLong(v)) <= 0) {
                 if (!PyErr_Occurred())
@@ -2464,6 +2464,64 @@ static int put_fit(Lane *self, Buf *b, const char *s, Py_ssize_t n, long long ce
     return put_chars(b, s, n, width) < 0 || PUTS(b, "\n") < 0 ? -1 : 0;
 }
 
+/* blanks: n spaces */
+static int put_blanks(Buf *b, long long n) {
+    if (n <= 0)
+        return 0;
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memset(b->p + b->n, ' ', n);
+    b->n += n;
+    return 0;
+}
+
+/* An ASCII Info after the row's head (already written, `col` cells wide), word-wrapped as timeline._wrap does
+ * for one-cell text: at its spaces, continuation lines `col` blanks deep, a word longer than a line cut into
+ * pieces as wide as the line has room for; the last line without its newline. */
+static int put_wrapped(Buf *b, const char *s, Py_ssize_t n, long long col, long long width) {
+    long long cur_w = col;
+    int empty = 1;
+    Py_ssize_t i = 0;
+    for (;;) {
+        Py_ssize_t j = i;
+        while (j < n && s[j] != ' ')
+            j++;
+        long long pw = j - i;
+        if (!empty && cur_w + 1 + pw <= width) {
+            if (PUTS(b, " ") < 0 || put(b, s + i, pw) < 0)
+                return -1;
+            cur_w += 1 + pw;
+        } else {
+            if (!empty) {
+                if (PUTS(b, "\n") < 0 || put_blanks(b, col) < 0)
+                    return -1;
+                cur_w = col;
+            }
+            if (cur_w + pw <= width) {
+                if (put(b, s + i, pw) < 0)
+                    return -1;
+                cur_w += pw;
+            } else {               /* rich's chop_cells: pieces of `avail` characters, the first on this line */
+                long long avail = width - cur_w > 8 ? width - cur_w : 8;
+                const char *p = s + i;
+                long long left = pw;
+                for (int first = 1; left > 0; first = 0) {
+                    long long k = left < avail ? left : avail;
+                    if ((!first && (PUTS(b, "\n") < 0 || put_blanks(b, col) < 0)) || put(b, p, k) < 0)
+                        return -1;
+                    cur_w = (first ? cur_w : col) + k;
+                    p += k;
+                    left -= k;
+                }
+            }
+            empty = 0;
+        }
+        if (j >= n)
+            return 0;
+        i = j + 1;
+    }
+}
+
 /* TimelinePrinter._with_preview (whole=False), for one-cell characters */
 static int put_with_preview(Lane *self, Buf *b, Buf *head, Buf *prev, long long width) {
     long long head_w = chars(head->p, head->n), prev_w = chars(prev->p, prev->n);
@@ -2722,19 +2780,18 @@ static int timeline_row(Lane *self, Entry *en, Seg *s, long long no, double ts, 
         info += 10;                /* the WS protocol column says it */
         in -= 10;
     }
-    if (room <= 0)
-        in = 0;                    /* _fit gives "" */
+    if (!bad && in > room && room < self->min_info) {
+        /* an Info under the indent, on lines of its own: the printer's */
+        Py_DECREF(head);
+        return slot_setattr_i64(P, self->s_rows, rows) < 0 ? -1 : 0;
+    }
     if (!bad) {
         if (!in)
             bad = put(b, h, hn - 1) < 0;                  /* no trailing blank after Len */
         else if (in <= room)
             bad = put(b, h, hn) < 0 || put(b, info, in) < 0;
-        else {
-            long long keep = room - self->ellipsis_w;
-            bad = put(b, h, hn) < 0
-                  || (keep > 0 ? put(b, info, keep) < 0 || put_bytes_obj(b, self->ellipsis) < 0
-                               : put(b, info, room) < 0);
-        }
+        else                       /* wrapped under the Info column */
+            bad = put(b, h, hn) < 0 || put_wrapped(b, info, in, head_w, width) < 0;
     }
     Py_DECREF(head);
     if (bad || PUTS(b, "\n") < 0)

@@ -13,7 +13,7 @@ import sys
 from typing import Callable, Iterable, Optional
 
 from .decode import DecodeError, SnaplenCut, decode_packet
-from .i18n import DEFAULT_LANG, catalog, note_text
+from .i18n import DEFAULT_LANG, catalog, fill, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
@@ -880,7 +880,7 @@ def _short_name(http_recs: list, t: dict, frames: list, memo: dict) -> Optional[
             if len(memo) > 1024:       # hostile input can make many sequences; keep it bounded
                 memo.clear()
             names = [_opcode_word(f.opcode, t) for f in frames]
-            name = memo[key] = t["name.frames" if len(names) > 1 else "name.frame"].format(
-                names=t["sep.list"].join(dict.fromkeys(names)))
+            name = memo[key] = fill(t["name.frames" if len(names) > 1 else "name.frame"],
+                                    names=t["sep.list"].join(dict.fromkeys(names)))
         return name
     return None

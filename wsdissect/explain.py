@@ -17,9 +17,6 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-import re
-
-from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -27,6 +24,7 @@ from .http import compute_accept
 from .i18n import DEFAULT_LANG, catalog
 from .model import C2S, FIN, RST, Connection, Row
 from .render.flow import phase_after
+from .render.linebreak import wrap
 from .render.timeline import clean, clean_ascii
 from .websocket.codes import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_code_name
 
@@ -204,40 +202,6 @@ class Explainer:
         return p if first == p.conn else p._replace(body=(), repeat_of=first)
 
 
-# Runs of Latin text (a word with its punctuation), runs of spaces, or one character of anything else (CJK).
-_TOKENS = re.compile(r"[\x21-\x7e§\u00c0-\u024f]+|\s+|.", re.S)
-# Chinese punctuation that must not start a line: it stays on the line before, even one cell past the width.
-_NO_LINE_START = frozenset("，。、；：！？）》」』”’")
-
-
-def wrap_cells(text: str, width: int) -> list[str]:
-    """Wrap by terminal cells: at spaces between Latin words, and between any two CJK characters (Chinese has
-    no spaces), never putting a closing Chinese punctuation mark at the start of a line."""
-    lines: list[str] = []
-    cur, used = "", 0
-    for tok in _TOKENS.findall(text):
-        w = cell_len(tok)
-        if tok.isspace():
-            if cur and used + w < width:
-                cur, used = cur + " ", used + 1
-            elif cur:
-                lines.append(cur.rstrip())
-                cur, used = "", 0
-            continue
-        if cur and used + w > width and not (tok in _NO_LINE_START and used + w <= width + 2):
-            lines.append(cur.rstrip())
-            cur, used = "", 0
-        while w > width and not cur:              # a word longer than a line: cut it
-            piece = tok[:width]
-            lines.append(piece)
-            tok = tok[width:]
-            w = cell_len(tok)
-        cur, used = cur + tok, used + w
-    if cur.strip():
-        lines.append(cur.rstrip())
-    return lines
-
-
 class ExplainWriter:
     """A row writer (TimelinePrinter) with the explanations printed before the rows they introduce."""
 
@@ -283,15 +247,15 @@ class ExplainWriter:
         out: list[tuple[str, str]] = [("", "")] if self._printed else []
         self._printed = True
         for p in paras:
+            # A heading too long for the line goes on under its words, past the rule.
             if p.repeat_of is not None:
-                out.append((cl(f"{rule} " + t["explain.seen"].format(conn=p.conn, title=p.title, first=p.repeat_of)),
-                            "bold cyan"))
+                head = t["explain.seen"].format(conn=p.conn, title=p.title, first=p.repeat_of)
+                out.extend((line, "bold cyan") for line in wrap(cl(head), width, f"{rule} ", " " * (len(rule) + 1)))
                 continue
-            out.append((cl(f"{rule} " + t["explain.heading"].format(conn=p.conn, title=p.title) + f" {rule}"),
-                        "bold cyan"))
+            head = t["explain.heading"].format(conn=p.conn, title=p.title) + f" {rule}"
+            out.extend((line, "bold cyan") for line in wrap(cl(head), width, f"{rule} ", " " * (len(rule) + 1)))
             for part in p.body:
-                for line in wrap_cells(cl(part), width - len(self.INDENT)):
-                    out.append((self.INDENT + line, "cyan"))
+                out.extend((line, "cyan") for line in wrap(cl(part), width, self.INDENT))
         out.append(("", ""))
         return out
 

@@ -15,6 +15,7 @@ from typing import Callable, Iterator, Optional
 from . import analyzer as _analyzer
 from . import model
 from .analyzer import Analyzer, _opcode_word
+from .i18n import fill
 from .model import RawPacket
 from .pure import pure_requested
 from .render.jsonl import JsonLinesWriter, _dumps, note_record
@@ -115,7 +116,7 @@ def row_lane(analyzer: Analyzer, sink: Callable, printer=None, shards=None) -> O
                  console=printer.console, introduced=printer._introduced, head_fmt=printer._head_fmt,
                  show_acks=printer.show_acks, label_rest=tl._NARROW_INDENT + "  ", ellipsis=printer.g.ellipsis,
                  ellipsis_w=tl._cells(printer.g.ellipsis), wide_width=tl.WIDE_WIDTH, width_refresh=tl._WIDTH_REFRESH,
-                 narrow_indent_w=tl._NARROW_INDENT_W, **_frame_words(printer),
+                 narrow_indent_w=tl._NARROW_INDENT_W, min_info=tl._MIN_INFO, **_frame_words(printer),
                  **{"arrow.c2s": printer._arrows[model.C2S], "arrow.s2c": printer._arrows[model.S2C]})
 
 
@@ -175,10 +176,10 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
         "WebSocketDirection": WebSocketDirection, "FrameParser": FrameParser, "Frame": model.Frame,
         "Message": model.Message, "Row": model.Row, "Inflater": Inflater,
         "bytes.one": t["bytes.one"], "sep.list": t["sep.list"],
-        "name.1": t["name.frame"].format(names=_opcode_word(1, t)),
-        "name.2": t["name.frame"].format(names=_opcode_word(2, t)),
-        "name.9": t["name.frame"].format(names=_opcode_word(9, t)),
-        "name.10": t["name.frame"].format(names=_opcode_word(10, t)),
+        "name.1": fill(t["name.frame"], names=_opcode_word(1, t)),
+        "name.2": fill(t["name.frame"], names=_opcode_word(2, t)),
+        "name.9": fill(t["name.frame"], names=_opcode_word(9, t)),
+        "name.10": fill(t["name.frame"], names=_opcode_word(10, t)),
     }
     try:
         halves = {"bytes.many": t["bytes.many"].format(n="\0"), "paren": t["paren"].format(text="\0"),

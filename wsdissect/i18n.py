@@ -29,6 +29,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     # -- pieces shared by labels --------------------------------------------------------------------------
     "bytes.one": ("1 byte", "1 字节"),
     "bytes.many": ("{n} bytes", "{n} 字节"),
+    "unit.s": ("{n} s", "{n} 秒"),
+    "unit.ms": ("{n} ms", "{n} 毫秒"),
     "sep.list": (", ", "，"),
     "sep.items": ("; ", "；"),
     "paren": (" ({text})", "（{text}）"),
@@ -663,6 +665,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "flow.mm_connection": ("connection {id}", "连接 {id}"),
     "flow.mm_client": ("Client", "客户端"),
     "flow.mm_server": ("Server", "服务端"),
+    "flow.mm_time": (" ({seconds} s)", "（{seconds} 秒）"),
 
     # -- `show`: the details tree of one packet (render/details.py) -----------------------------------------
     "show.frame": ("Frame {no}: {wirelen} bytes on the wire, {n} captured", "帧 {no}：线路上 {wirelen} 字节，捕获 {n} 字节"),
@@ -1340,6 +1343,39 @@ def catalog(lang: str = DEFAULT_LANG) -> dict[str, str]:
     return {key: texts[i] for key, texts in CATALOG.items()}
 
 
+def _han(ch: str) -> bool:
+    """A Chinese character (or kana): not CJK punctuation, which takes no space next to Latin text."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\u3040" <= ch <= "\u30ff" \
+        or "\uf900" <= ch <= "\ufaff"
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def fill(template: str, **params) -> str:
+    """template.format(**params), with Chinese spacing where a parameter meets the template's words: a space
+    between a Chinese character and a Latin letter or digit, as Chinese technical writing puts one ("Ping 帧",
+    "文本帧": '{names}帧' with names 'Ping' or '文本'). A template with no Chinese character is just formatted,
+    so an English sentence is exactly what str.format makes of it."""
+    if not any(_han(ch) for ch in template):
+        return template.format(**params)
+    out: list[str] = []
+    for literal, name, spec, conv in Formatter().parse(template):
+        if literal:
+            if out and out[-1] and _latin(out[-1][-1]) and _han(literal[0]):
+                out.append(" ")
+            out.append(literal)
+        if name is None:
+            continue
+        value = ("{" + name + ("!" + conv if conv else "") + (":" + spec if spec else "") + "}").format(**params)
+        if value and out and out[-1] and ((_han(out[-1][-1]) and _latin(value[0]))
+                                          or (_latin(out[-1][-1]) and _han(value[0]))):
+            out.append(" ")
+        out.append(value)
+    return "".join(out)
+
+
 def T(key: str, lang: str = DEFAULT_LANG, /, **params) -> str:
     """The text of `key` in `lang`, formatted with `params`."""
     text = catalog(lang)[key]
@@ -1376,7 +1412,7 @@ def note_text(code: str, args: dict, lang: str = DEFAULT_LANG, default: str | No
         if default is None:
             raise KeyError(note_id(code, args))
         return default
-    return template.format(**_note_params(args, t))
+    return fill(template, **_note_params(args, t))
 
 
 def localize_note(note, lang: str):
@@ -1392,10 +1428,10 @@ def _note_params(args: dict, t: dict) -> dict:
     for name, value in args.items():
         kind = type(value)
         if kind is dict:
-            params[name] = t[value["id"]].format(**_note_params(value, t))
+            params[name] = fill(t[value["id"]], **_note_params(value, t))
         elif kind is list:
             params[name] = t["sep.list"].join(
-                t[v["id"]].format(**_note_params(v, t)) if type(v) is dict else str(v) for v in value)
+                fill(t[v["id"]], **_note_params(v, t)) if type(v) is dict else str(v) for v in value)
         elif name in _NOTE_WORDS:
             params[name] = t.get(_NOTE_WORDS[name] + value, value)
         elif name == "close_name":

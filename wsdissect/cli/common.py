@@ -425,7 +425,81 @@ def svg_fixups(svg: str) -> str:
         return "".join(out)
 
     svg = _SVG_TEXT.sub(split, svg)
-    return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
+    return _svg_room(svg).replace("<svg ", '<svg xml:space="preserve" ', 1)
+
+
+# Room for monospace fonts a little wider than the 0.6 em cell the SVG is laid out in (DejaVu Sans Mono and
+# Menlo: 0.602 em; librsvg's usual fallback): their last column would otherwise be clipped.
+SVG_FONT_SLACK = 0.03
+_SVG_CLIP_WIDTH = re.compile(r'(<clipPath id="[^"]*-(?:clip-terminal|line-\d+)">\s*<rect x="0" y="[0-9.]+" width=")'
+                             r'([0-9.]+)(")')
+_SVG_BOX = re.compile(r'(viewBox="0 0 )([0-9.]+)( [0-9.]+")')
+_SVG_CHROME = re.compile(r'(<rect fill="#[0-9a-fA-F]{6}" stroke="[^"]*" stroke-width="1" x="1" y="1" width=")'
+                         r'([0-9.]+)(")')
+_SVG_TITLE = re.compile(r'(text-anchor="middle" x=")([0-9.]+)(")')
+
+
+def _svg_room(svg: str) -> str:
+    """Rich clips each line at exactly columns × 0.6 em, and its window and viewBox leave 8 px past that: a
+    renderer that ignores textLength (librsvg) draws the text at the font's own advance, so with a font wider
+    than 0.6 em the last column was cut. The clip paths, window, title and viewBox are widened by
+    SVG_FONT_SLACK of the text's width (whole pixels); a browser, which fits each run to its textLength,
+    shows the same columns with a little more margin on the right."""
+    m = _SVG_CLIP_WIDTH.search(svg)
+    if m is None:
+        return svg
+    extra = max(12, round(float(m.group(2)) * SVG_FONT_SLACK))
+
+    def wider(m: re.Match) -> str:
+        return f"{m.group(1)}{float(m.group(2)) + extra:g}{m.group(3)}"
+
+    def centre(m: re.Match) -> str:
+        return f"{m.group(1)}{float(m.group(2)) + extra // 2:g}{m.group(3)}"
+
+    svg = _SVG_CLIP_WIDTH.sub(wider, svg)
+    svg = _SVG_BOX.sub(wider, svg, count=1)
+    svg = _SVG_CHROME.sub(wider, svg, count=1)
+    return _SVG_TITLE.sub(centre, svg, count=1)
+
+
+_HTML_TEXT = re.compile(r">([^<]+)<")
+
+
+def html_fixups(page: str) -> str:
+    """Rich's HTML, made to keep the terminal's columns in a browser. The page is a <pre> in a monospace font,
+    but a Chinese character comes from a CJK font, 1 em wide where its two cells are 1.2 em (2ch): a Chinese
+    column head drifted left of its column, more with every character. Likewise a glyph the monospace font
+    lacks (→ ✓ ⚠...) takes its fallback font's width. Each such character is put in an inline box exactly as
+    many cells wide as the terminal gives it (1ch or 2ch); ASCII and box-drawing runs are left as they are."""
+    import html
+    import unicodedata
+
+    from rich.cells import cell_len
+
+    def alone(ch: str) -> bool:
+        return ch > "\x7e" and ch != "\xa0" and not "\u2500" <= ch <= "\u257f"
+
+    def fix(m: re.Match) -> str:
+        body = m.group(1)
+        text = html.unescape(body)
+        if text.isascii() or not any(alone(ch) for ch in text):
+            return m.group(0)
+        out: list[str] = []
+        for ch in text:
+            w = cell_len(ch)
+            if w and alone(ch):
+                out.append(f'<span class="wsd-c{min(w, 2)}">{html.escape(ch, quote=False)}</span>')
+            elif not w and out and out[-1].endswith("</span>") and unicodedata.category(ch) in ("Mn", "Me"):
+                out[-1] = out[-1][:-7] + html.escape(ch, quote=False) + "</span>"   # a combining mark: in its box
+            else:
+                out.append(html.escape(ch, quote=False))
+        return ">" + "".join(out) + "<"
+
+    head, sep, body = page.partition("<body>")
+    if not sep:
+        return page
+    style = ".wsd-c1, .wsd-c2 {display: inline-block}\n.wsd-c1 {width: 1ch}\n.wsd-c2 {width: 2ch}\n"
+    return head.replace("</style>", style + "</style>", 1) + sep + _HTML_TEXT.sub(fix, body)
 
 
 def save_export(console: Console, path: str, title: str) -> None:
@@ -440,7 +514,9 @@ def save_export(console: Console, path: str, title: str) -> None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(svg)
         elif ext in (".html", ".htm"):
-            console.save_html(path)
+            page = html_fixups(console.export_html())
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(page)
         else:
             console.save_text(path)
     except OSError as e:

@@ -21,7 +21,7 @@ import struct
 from dataclasses import dataclass, field as dc_field
 from typing import Iterable, Iterator, Optional
 
-from rich.cells import chop_cells, set_cell_size
+from rich.cells import set_cell_size
 from rich.console import Console
 from rich.text import Text
 
@@ -34,7 +34,8 @@ from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection
     Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, opcode_name
 from ..websocket.frames import unmask
-from .timeline import _cells, clean, clean_ascii, writes_direct
+from .linebreak import cells, wrap
+from .timeline import clean, clean_ascii, writes_direct
 from .words import close_meaning, close_name
 
 __all__ = ["render_details", "details_lines", "PacketOutOfRange", "UnknownField", "emit", "wrap", "View"]
@@ -77,48 +78,11 @@ class View:
         self.ell = "..." if self.ascii else "…"
 
 
-# Terminal cells of a string: its length when every character is known to be one cell wide (the arrows and
-# marks of the views included: rich measured those character by character, half of `stats` on 1,750 connections)
-cells = _cells
-
-
 def fit(s: str, width: int, ellipsis: str = "…") -> str:
     if cells(s) <= width:
         return s
     keep = width - cells(ellipsis)
     return (set_cell_size(s, keep) + ellipsis) if keep > 0 else set_cell_size(s, width)
-
-
-def wrap(text: str, width: int, first: str = "", rest: Optional[str] = None) -> list[str]:
-    """Word-wrap `text` after the prefix `first`, continuation lines prefixed with `rest` (default: as wide as
-    `first`, in spaces). Words longer than a line are cut; wide characters count as two cells."""
-    if rest is None:
-        rest = " " * cells(first)
-    if cells(first) + cells(text) <= width:
-        return [first + text]
-    lines: list[str] = []
-    cur, empty = first, True
-    for word in text.split(" "):
-        w = cells(word)
-        if not empty and cells(cur) + 1 + w <= width:
-            cur += " " + word
-            continue
-        if not empty:
-            lines.append(cur)
-            cur = rest
-        if cells(cur) + w <= width:
-            cur, empty = cur + word, False
-            continue
-        pieces = chop_cells(word, max(width - cells(cur), 8))
-        lines.append(cur + pieces[0])
-        for p in pieces[1:-1]:
-            lines.append(rest + p)
-        cur, empty = rest + pieces[-1], False
-        if len(pieces) == 1:
-            cur, empty = rest, True
-    if not empty:
-        lines.append(cur)
-    return lines
 
 
 def plain_text(view: View, lines: Iterable[tuple]) -> str:

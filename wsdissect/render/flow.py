@@ -245,7 +245,7 @@ def _footnotes(s: CaptureSummary, t: dict, lang: str, width: Optional[int] = Non
             if width is None:
                 lines.append("  " + text)
             else:
-                from .details import wrap
+                from .linebreak import wrap
                 lines.extend(wrap(text, width, "  ", "    "))
     return lines
 
@@ -417,13 +417,18 @@ class MermaidPrinter(_LadderWriter):
         w("sequenceDiagram\n")
         w(f"    participant C as {self.t['flow.mm_client']} {_mm(str(conn.client)) if conn else ''}\n")
         w(f"    participant S as {self.t['flow.mm_server']} {_mm(str(conn.server)) if conn else ''}\n")
-        phase = -1
+        phase, prev_ts = -1, None
         for a in arrows:
+            # The silences, as the ladder shows them: an idle timeout is the lab's key fact.
+            if prev_ts is not None and a.ts - prev_ts >= SILENCE_WORTH_SHOWING:
+                w(f"    Note over C,S: {_mm(self.t['flow.silence'].format(seconds=f'{a.ts - prev_ts:.1f}'))}\n")
+            prev_ts = a.ts
             if a.phase != phase:
                 phase = a.phase
                 w(f"    Note over C,S: {self.phases[phase]}\n")
             src, dst = ("C", "S") if a.to_server else ("S", "C")
-            w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)} ({a.ts - t0:.6f} s)\n")
+            when = self.t["flow.mm_time"].format(seconds=f"{a.ts - t0:.6f}")
+            w(f"    {src}->>{dst}: #{a.no} {_mm(a.text)}{when}\n")
 
 
 def _center(text: str, width: int, fill: str) -> str:

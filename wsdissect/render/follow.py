@@ -18,7 +18,8 @@ from rich.console import Console
 from ..i18n import DEFAULT_LANG
 from ..model import C2S, FIN, ROLE_PAST_CAP, RST, S2C, Connection, Frame, Message, Row
 from ..websocket.codes import CLOSE, PING, PONG, TEXT, opcode_name
-from .details import View, emit, fit, wrap
+from .details import View, emit, fit
+from .linebreak import wrap
 from .spill import WAITING_IN_MEMORY, Spill
 from .words import close_name, conn_title, side_word
 

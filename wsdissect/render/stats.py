@@ -8,7 +8,8 @@ from rich.console import Console
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, Connection
 from ..stats import _KINDS, GAP_WORTH_LISTING
-from .details import View, cells, emit, plain_text, wrap
+from .details import View, emit, plain_text
+from .linebreak import cells, wrap
 from .timeline import writes_direct
 from .words import close_name, conn_title, limits_reached, plural, side_word
 
@@ -18,12 +19,14 @@ __all__ = ["render_stats", "render_stats_end", "plain_blocks"]
 # ------------------------------------------------------------------------------------------------ text
 
 def dur(x: Optional[float], t: Optional[dict] = None) -> str:
-    """0.000268 s as '0.268 ms', 3.2 s as '3.200 s'; `t`: the catalog whose word says there is no value."""
+    """0.000268 s as '0.268 ms', 3.2 s as '3.200 s' (in Chinese 毫秒, 秒); `t`: the catalog of the units and of
+    the word that says there is no value."""
+    t = t or catalog(DEFAULT_LANG)
     if x is None:
-        return (t or catalog(DEFAULT_LANG))["stats.na"]
+        return t["stats.na"]
     if abs(x) < 1:
-        return f"{x * 1000:.3f} ms"
-    return f"{x:.3f} s"
+        return t["unit.ms"].format(n=f"{x * 1000:.3f}")
+    return t["unit.s"].format(n=f"{x:.3f}")
 
 
 def _size(n: int) -> str:

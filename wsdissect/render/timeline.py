@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from rich.cells import cell_len, chop_cells, set_cell_size
+from rich.cells import set_cell_size
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
@@ -26,6 +26,7 @@ from rich.text import Text
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
+from .linebreak import cells, one_cell_only, wrap
 from .words import close_name, conn_title, limits_reached, plural, side_word
 from .styles import LEGEND, ROLE_STYLES, severity_style
 
@@ -34,6 +35,7 @@ WIDE_WIDTH = 140
 PREVIEW_CHARS = 40          # payload text shown per frame/message line
 PREVIEW_BYTES = 16          # binary payloads: this many bytes in hex
 _MIN_PREVIEW = 20           # a preview cut shorter than this moves to its own line instead
+_MIN_INFO = 20              # an Info column narrower than this (narrow layout): a long Info wraps under the indent
 _WIDTH_REFRESH = 256        # re-read console.width every this many rows (it may query the terminal each time)
 # Wrapped labels kept, at most (then forgotten all at once). A capture repeats its labels: 200k packets of
 # the benchmark have 5,573 distinct ones, and the 73 too long for an 80-column line are on 47 % of the rows.
@@ -117,18 +119,9 @@ def clean_ascii(s: str) -> str:
     return "".join(ch if ch < "\x80" else _escape_char(ch) for ch in s)
 
 
-# Characters one terminal cell wide, checked against rich's own measure at import: Latin-1 and Latin Extended,
-# Greek, Cyrillic, and the glyphs and punctuation our lines and the analyzer's labels use (↳ ⇒ → — …). A line
-# made only of these is as wide as it is long. Every frame and message line starts with ↳ or ⇒, so without
-# this set rich's cell_len measured them character by character: 17 % of a timeline run (bench/README.md).
-_ONE_CELL = frozenset(ch for ch in (
-    [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x300) if c != 0xAD]
-    + [chr(c) for c in range(0x370, 0x483)] + list("→←↔↳⇒✖⚠•·✓✗…—–×‘’“”")) if cell_len(ch) == 1)
-_one_cell_only = _ONE_CELL.issuperset
-
-
-def _cells(s: str) -> int:
-    return len(s) if s.isascii() or _one_cell_only(s) else cell_len(s)
+# Widths in terminal cells and the one line breaker of every view live in linebreak.py.
+_one_cell_only = one_cell_only
+_cells = cells
 
 
 def _fit(s: str, width: int, ellipsis: str) -> str:
@@ -174,16 +167,17 @@ def _rpad(s: str, width: int) -> str:
     return " " * (width - n) + s if n < width else s
 
 
-def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ", cells=_cells) -> list[str]:
-    """Lay `parts` out on lines of at most `width` cells: the first line starts with `first`, the others with
-    `rest`. A part too long for a line of its own is word-wrapped, and a word too long is cut into pieces.
-    With sep=" " and parts = words this is a plain word wrap. `cells` measures a part: `len` when the caller
-    knows every character is one cell wide (_wrap checks the whole text once instead of word by word)."""
+def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ") -> list[str]:
+    """Lay `parts` (items of a list: a handshake's facts, a connection's traffic) out on lines of at most `width`
+    cells, `sep` between two on a line: the first line starts with `first`, the others with `rest`. A part too
+    long for a line of its own is wrapped (linebreak.wrap). With sep=" " this is wrap(" ".join(parts))."""
+    if sep == " ":
+        return wrap(" ".join(parts), width, first, rest)
     lines: list[str] = []
-    rest_w, sep_w = cells(rest), (len(sep) if sep.isascii() else cell_len(sep))
-    cur, cur_w, empty = first, cells(first), True     # widths kept as numbers: cell_len is not free
+    rest_w, sep_w = _cells(rest), _cells(sep)
+    cur, cur_w, empty = first, _cells(first), True     # widths kept as numbers: cell_len is not free
     for part in parts:
-        part_w = cells(part)
+        part_w = _cells(part)
         if not empty and cur_w + sep_w + part_w <= width:
             cur, cur_w = cur + sep + part, cur_w + sep_w + part_w
             continue
@@ -194,29 +188,13 @@ def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ", 
             cur, cur_w, empty = cur + part, cur_w + part_w, False
             continue
         # The part does not fit even on a fresh line.
-        avail = max(width - cur_w, 8)
-        if sep != " " and " " in part:
-            sub = _pack(part.split(" "), cur_w + avail, cur, rest, " ", cells)
-        else:
-            # An empty part (a double space split on " ") chops to no piece at all: keep it as one empty piece.
-            pieces = chop_cells(part, avail) or [""]
-            sub = [cur + pieces[0]] + [rest + p for p in pieces[1:]]
+        sub = wrap(part, max(width, cur_w + 8), cur, rest, cur_w)
         lines.extend(sub[:-1])
         cur, empty = sub[-1], False
-        cur_w = cells(cur)
+        cur_w = _cells(cur)
     if not empty:
         lines.append(cur)
     return lines
-
-
-def _wrap(text: str, width: int, first: str, rest: str, first_w: Optional[int] = None) -> list[str]:
-    """Word-wrap `text` after `first` (`first_w` cells wide, when the caller knows); the common case, where it
-    fits, costs one width check."""
-    if (_cells(first) if first_w is None else first_w) + _cells(text) <= width:
-        return [first + text]
-    narrow = (text.isascii() or _one_cell_only(text)) and (rest.isascii() or _one_cell_only(rest)) \
-        and (first.isascii() or _one_cell_only(first))
-    return _pack(text.split(" "), width, first, rest, " ", len if narrow else _cells)
 
 
 # --- the printer ------------------------------------------------------------------------------------------
@@ -368,7 +346,7 @@ class TimelinePrinter:
         head = t["tl.summary"].format(packets=plural(t, "view.packets", s.packets), span=span, tcp=s.tcp_packets,
                                       other=s.other_packets, malformed=s.malformed,
                                       connections=plural(t, "view.connections", s.connection_count()))
-        lines.extend((x, "bold") for x in _pack(head.split(" "), width, "", "  ", " "))
+        lines.extend((x, "bold") for x in wrap(head, width, "", "  "))
 
         if s.notes_by_severity:
             counts = [self._severity_count(s.notes_by_severity[sev], sev) for sev in _SEVERITY_ORDER
@@ -392,7 +370,7 @@ class TimelinePrinter:
         if caps:
             lines.append((t["tl.caps"], "yellow"))
             for cap in caps:
-                lines.extend((x, "yellow") for x in _pack(cl(str(cap)).split(" "), width, "  ", "    ", " "))
+                lines.extend((x, "yellow") for x in wrap(cl(str(cap)), width, "  ", "    "))
         if s.capture_notes:
             lines.append((t["tl.capture_file"], "bold"))
             for note in s.capture_notes:
@@ -416,11 +394,14 @@ class TimelinePrinter:
 
     def _column_header(self, width: int) -> str:
         t = self._t
-        # Padded by terminal cells: a Chinese head is two cells a character.
+        # Padded by terminal cells: a Chinese head is two cells a character. "Proto" is wider than its column
+        # (tshark's names take four cells): it takes a blank from the Len column, whose head stays right-aligned
+        # over the numbers, so Info starts where the rows' Info does.
+        proto, length = t["tl.col.proto"], t["tl.col.len"]
+        gap = max(_PROTO_W + 1 + _LEN_W - _cells(proto) - _cells(length), 1)
         head = (f"{_rpad(t['tl.col.no'], _NO_W)} {_rpad(t['tl.col.time'], _TIME_W)} "
                 f"{_pad(t['tl.col.ports'].format(both=self.g.both), self._ports_w)} "
-                f"{_pad(t['tl.col.flags'], _FLAGS_W)} {_pad(t['tl.col.proto'], _PROTO_W)} "
-                f"{_rpad(t['tl.col.len'], _LEN_W)} ")
+                f"{_pad(t['tl.col.flags'], _FLAGS_W)} {proto}{' ' * gap}{length} ")
         info = t["tl.col.info"]
         if width >= WIDE_WIDTH:
             info_w, _ = self._wide_columns(_cells(head), width)
@@ -467,28 +448,23 @@ class TimelinePrinter:
         if width >= WIDE_WIDTH:
             info_w, label_w = self._wide_columns(head_w, width)
             if label_w >= 20:
-                padded = _pad(_fit(info, info_w, ell), info_w)
-                first = head + padded + "  "
-                if label:
-                    label_col = head_w + info_w + 2
-                    # The remembered wrap assumes the Info column is info_w cells wide. It can be wider: _fit
-                    # miscounts a text whose zero-width characters (combining accents) offset its wide ones;
-                    # such a row is wrapped in place, as before.
-                    if _cells(padded) == info_w:
-                        wrapped = self._label_lines(label, width, label_col, " " * label_col)
-                        lines.append((first + wrapped[0][label_col:], style))
-                        wrapped = wrapped[1:]
-                    else:
-                        wrapped = _wrap(label, width, first, " " * label_col, label_col)
-                    for text in wrapped:
-                        lines.append((text, style))
-                else:
-                    lines.append((first.rstrip(), style))
+                self._wide_lines(lines, head, head_w, info, info_w, label, width, style)
                 return " " * head_w
-        # Narrow: facts on the first line, what they mean on the next, indented past No. and Time.
-        if len(info) > width - head_w or not info.isascii():      # else _fit would return it as it is
-            info = _fit(info, width - head_w, ell)
-        lines.append((head + info if info else head[:-1], style))     # no trailing blank after Len
+        # Narrow: facts on the first line, what they mean on the next, indented past No. and Time. An Info
+        # too long for what is left of the line wraps at its words onto lines of its own, under the Info
+        # column, or under the indent when that column is too narrow to be read (_MIN_INFO).
+        room = width - head_w
+        if not info:
+            lines.append((head[:-1], style))                          # no trailing blank after Len
+        elif (len(info) <= room and info.isascii()) or _cells(info) <= room:
+            lines.append((head + info, style))
+        elif room >= _MIN_INFO:
+            for text in wrap(info, width, head, " " * head_w, head_w):
+                lines.append((text, style))
+        else:
+            lines.append((head[:-1], style))
+            for text in wrap(info, width, _NARROW_INDENT, _NARROW_INDENT, _NARROW_INDENT_W):
+                lines.append((text, style))
         indent = _NARROW_INDENT
         if label:
             if len(label) + _NARROW_INDENT_W <= width and label.isascii():
@@ -497,6 +473,25 @@ class TimelinePrinter:
                 for text in self._label_lines(label, width, _NARROW_INDENT_W, indent + "  "):
                     lines.append((text, style))
         return indent
+
+    def _wide_lines(self, lines: list, head: str, head_w: int, info: str, info_w: int, label: str, width: int,
+                    style: str) -> None:
+        """The wide layout: Info in its column, word-wrapped within it, and the label beside it, wrapped in
+        its own column; the two go down side by side."""
+        label_col = head_w + info_w + 2
+        if not info or _cells(info) <= info_w:
+            infos = [info]
+        else:
+            infos = wrap(info, info_w, "", "", 0)
+        if label:
+            # The label's wrap is remembered per label: its lines start with label_col blanks, taken off here.
+            labels = [text[label_col:] for text in self._label_lines(label, width, label_col, " " * label_col)]
+        else:
+            labels = []
+        blank = " " * head_w
+        for i in range(max(len(infos), len(labels))):
+            text = (head if i == 0 else blank) + _pad(infos[i] if i < len(infos) else "", info_w)
+            lines.append(((text + "  " + labels[i]) if i < len(labels) else text.rstrip(), style))
 
     def _label_lines(self, label: str, width: int, first_w: int, rest: str) -> list[str]:
         """The label word-wrapped after `first_w` spaces (the caller swaps in its own first_w-cell prefix: the
@@ -509,7 +504,7 @@ class TimelinePrinter:
         key = (label, first_w)
         wrapped = labels.get(key)
         if wrapped is None:
-            wrapped = labels[key] = _wrap(label, width, " " * first_w, rest, first_w)
+            wrapped = labels[key] = wrap(label, width, " " * first_w, rest, first_w)
         return wrapped
 
     def _conn_header(self, conn: Connection, row: Row, width: int) -> list[str]:
@@ -554,7 +549,7 @@ class TimelinePrinter:
         if conn.accept_ok is False:
             bad = t["tl.accept_bad"].format(glyph=g.error, bad=g.bad, expected=cl(conn.expected_accept or '?'),
                                             got=cl(conn.accept or t["view.none"]))
-            lines.extend((x, "bold red") for x in _pack(bad.split(" "), width, indent, indent + "  ", " "))
+            lines.extend((x, "bold red") for x in wrap(bad, width, indent, indent + "  "))
 
     # -- lines beneath a row --
 
@@ -662,7 +657,7 @@ class TimelinePrinter:
         text = f"{glyph} {tag} {self._clean(note.text)}{before}{self._clean(note.code)}{after}"
         style = severity_style(note.severity)
         cont = indent + " " * (_cells(glyph) + 1)
-        for t in _wrap(text, width, indent, cont, len(indent)):
+        for t in wrap(text, width, indent, cont, len(indent)):
             lines.append((t, style))
 
     def _quote(self, text: str, cut: bool) -> str:
@@ -803,7 +798,7 @@ class TimelinePrinter:
         g, cl, t = self.g, self._clean, self._t
         title = t["tl.folded.one" if f.connections == 1 else "tl.folded.many"].format(n=f.connections,
                                                                                       ws=f.websocket)
-        lines.extend((x, "bold") for x in _pack(cl(title).split(" "), width, "", "    ", " "))
+        lines.extend((x, "bold") for x in wrap(cl(title), width, "", "    "))
         traffic = []
         for d, name in ((C2S, t["view.dir"].format(arrow=g.to)), (S2C, t["view.dir_back"].format(arrow=g.to))):
             msgs = plural(t, "view.messages", f.messages.get(d, 0))
