@@ -68,3 +68,24 @@ def test_views_print_the_same_with_connections_spilled(tmp_path, monkeypatch, ar
     assert len(puts) >= 20                       # most of the forty waited on disk
     assert spilled.output == in_memory.output
     assert "#" in spilled.output
+
+
+def test_flow_keeps_no_record_of_a_spilled_connection_folded_at_once(tmp_path, monkeypatch):
+    """A connection past --max-summary-connections is folded and finished at the same packet; its record goes to
+    the spill file with its arrows, and no copy of it stays in memory."""
+    path = tmp_path / "front.pcap"
+    path.write_bytes(_long_in_front(40))
+    monkeypatch.setattr("wsdissect.tcp.LINGER_PACKETS", 5)
+    monkeypatch.setattr(flow, "WAITING_IN_MEMORY", 2)
+    waiting = []
+    real_remaining = flow._LadderWriter._remaining
+
+    def remaining(self, summary):
+        waiting.append((sum(cid in self._spill for cid in self._done), len(self._spill)))
+        real_remaining(self, summary)
+    monkeypatch.setattr(flow._LadderWriter, "_remaining", remaining)
+    r = CliRunner().invoke(main, ["read", str(path), "--view", "flow", "--max-summary-connections", "3"],
+                           env={"COLUMNS": "100"})
+    assert r.exit_code == 0, r.output
+    (twice, on_disk), = waiting
+    assert on_disk >= 30 and twice == 0               # a spilled connection's record is in the file only

@@ -166,6 +166,8 @@ class _LadderWriter:
         if c.id not in arrows:
             return              # no arrow (all its rows filtered out), and a finished connection gets no more
         if len(self._done) >= WAITING_IN_MEMORY and next(iter(arrows)) != c.id:
+            # It may be in _done already: a record folded at this packet comes to folded() first (run()).
+            self._done.pop(c.id, None)
             self._spill.put(c.id, (arrows[c.id], c))
             arrows[c.id] = None
             self.rows.phase.pop(c.id, None)
