@@ -103,11 +103,12 @@ def test_marking():
     assert mark(want, dict(want)) == [(q, "right", want[q], want[q]) for q in QUESTIONS if q in want]
     given = parse_answers("# my answers\nclient: 127.0.0.1:1\nfirst_fin_by：服务端\nclose_frame: 否\n"
                           f"idle_seconds: {float(want['idle_seconds']) + 0.01} s\nmask_key: 0x{want['mask_key']}\n"
-                          "color: blue\n")
+                          "upgrade: Upgrade: WebSocket\nwebsocket_version: 8\ncolor: blue\n")
     verdicts = {q: v for q, v, _, _ in mark(want, given)}
     assert verdicts["client"] == "wrong"
     assert verdicts["first_fin_by"] == verdicts["close_frame"] == verdicts["idle_seconds"] == "right"
     assert verdicts["mask_key"] == "right" and verdicts["server"] == "missing" and verdicts["color"] == "unknown"
+    assert verdicts["upgrade"] == "right" and verdicts["websocket_version"] == "wrong"
 
 
 def test_cli_key_and_check_round_trip(tmp_path):

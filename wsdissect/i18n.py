@@ -950,6 +950,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                                     "SYN/ACK 的相对确认号是多少？"),
     "sheet.q.request_line": ("Packet #{no} holds the client's HTTP request. What is its request line?",
                              "第 {no} 号包是客户端的 HTTP 请求。它的请求行是什么？"),
+    "sheet.q.upgrade": ("Which protocol does the request's Upgrade header ask for? (Its Connection header says "
+                        "Upgrade too: both are needed.)",
+                        "请求的 Upgrade 头要求切换到哪个协议？（它的 Connection 头也写着 Upgrade：两者缺一不可。）"),
+    "sheet.q.websocket_version": ("Which WebSocket protocol version does Sec-WebSocket-Version ask for?",
+                                  "Sec-WebSocket-Version 要求的 WebSocket 协议版本是多少？"),
     "sheet.q.sec_websocket_key": ("What Sec-WebSocket-Key did the client send?",
                                   "客户端发送的 Sec-WebSocket-Key 是什么？"),
     "sheet.q.sec_websocket_accept": ("Compute the Sec-WebSocket-Accept the server must answer that key with, step "

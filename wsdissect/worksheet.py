@@ -33,9 +33,14 @@ PING_TOLERANCE = 0.5       # milliseconds: a ping-to-pong time answered within t
 
 _DATA = (CONTINUATION, TEXT, BINARY)       # a frame of a data message
 
+# The request headers of an opening handshake (RFC 6455 4.1), which the key lists.
+UPGRADE_HEADERS = ("upgrade", "connection", "sec-websocket-key", "sec-websocket-version", "sec-websocket-protocol",
+                   "sec-websocket-extensions", "origin", "host")
+
 # Question ids, in the worksheet's order. An answer file holds lines "id: answer" (see parse_answers).
 QUESTIONS = ("client", "server", "syn_seq_raw", "syn_seq_relative", "synack_ack_raw", "synack_ack_relative",
-             "request_line", "sec_websocket_key", "sec_websocket_accept", "mask_key", "first_bytes",
+             "request_line", "upgrade", "websocket_version", "sec_websocket_key", "sec_websocket_accept",
+             "mask_key", "first_bytes",
              "first_fin_by", "close_frame", "idle_seconds", "ping_pong_ms")
 
 
@@ -89,6 +94,19 @@ class Worksheet:
     table: list = field(default_factory=list)
     table_cut: int = 0                                   # packets of the connection past MAX_TABLE_ROWS
 
+    def header(self, name: str) -> Optional[str]:
+        """The value of the request's first header `name` (any case), or None."""
+        for line in self.request_head[1:]:
+            key, sep, value = line.partition(":")
+            if sep and key.strip().lower() == name:
+                return value.strip()
+        return None
+
+    def upgrade_headers(self) -> list:
+        """The request's header lines that ask for the WebSocket upgrade (RFC 6455 4.1), in their order."""
+        return [line for line in self.request_head[1:]
+                if line.partition(":")[0].strip().lower() in UPGRADE_HEADERS]
+
     def side(self, direction: str) -> str:
         return "client" if direction == C2S else "server"
 
@@ -105,6 +123,10 @@ class Worksheet:
             out["synack_ack_relative"] = str(self.synack.ack)
         if self.request_head:
             out["request_line"] = self.request_head[0]
+            for qid, name in (("upgrade", "upgrade"), ("websocket_version", "sec-websocket-version")):
+                value = self.header(name)
+                if value is not None:
+                    out[qid] = value
         if c.key:
             out["sec_websocket_key"] = c.key
         if self.accept is not None:
@@ -282,4 +304,6 @@ def _same(q: str, given: str, want: str) -> bool:
         return (_SIDES if q == "first_fin_by" else _YES_NO).get(word) == want
     if q == "request_line":
         return " ".join(g.split()) == " ".join(want.split())
+    if q == "upgrade":           # a header value's token is case-insensitive (RFC 6455 4.2.1)
+        return g.lower().removeprefix("upgrade:").strip() == want.lower()
     return g == want

@@ -60,7 +60,12 @@ def compose(w: Worksheet, capture: str, lang: str = DEFAULT_LANG, answers: bool 
 
     if w.request_head:
         blocks.append(("h2", t["sheet.part_http"]))
-        q("request_line", t["sheet.q.request_line"].format(no=w.request_no))
+        q("request_line", t["sheet.q.request_line"].format(no=w.request_no),
+          tuple(f"`{line}`" for line in w.upgrade_headers()))
+        if "upgrade" in key:
+            q("upgrade", t["sheet.q.upgrade"])
+        if "websocket_version" in key:
+            q("websocket_version", t["sheet.q.websocket_version"])
         if c.key:
             q("sec_websocket_key", t["sheet.q.sec_websocket_key"])
         if w.accept is not None:
