@@ -358,7 +358,7 @@ enum {
     TC_ID, TC_CKEY, TC_KEY, TC_DIRS, TC_LAST_TS, TC_LAST_NO, TC_EXTRA, TC_LANE, TC_DONE,
     DIR_BASE, DIR_NXT_ABS, DIR_NXT_OFF, DIR_PENDING, DIR_FIN_OFF, DIR_LAST_ACK, DIR_LAST_WIN, DIR_UNACKED,
     DIR_BYTES, DIR_MAX_END, DIR_WSCALE,
-    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_LAST_CONTROL_TS, ST_ADDRS,
+    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_LAST_CONTROL_TS, ST_ADDRS, ST_TLS,
     REC_LAST_TS, REC_BYTES, REC_FRAMES, REC_MESSAGES,
     SUM_PACKETS, SUM_TCP_PACKETS, SUM_FIRST_TS, SUM_LAST_TS,
     WS_CLIENT, WS_CAP, WS_PARSER, WS_INFLATER, WS_CLOSE_FRAME, WS_MESSAGES, WS_MSG,
@@ -393,7 +393,7 @@ static const struct {
     [DIR_MAX_END] = {T_DIR, "max_end"}, [DIR_WSCALE] = {T_DIR, "wscale"},
     [ST_REC] = {T_ST, "rec"}, [ST_MODE] = {T_ST, "mode"}, [ST_WS] = {T_ST, "ws"}, [ST_NAMES] = {T_ST, "names"},
     [ST_LAST_PAYLOAD_TS] = {T_ST, "last_payload_ts"}, [ST_LAST_CONTROL_TS] = {T_ST, "last_control_ts"},
-    [ST_ADDRS] = {T_ST, "addrs"},
+    [ST_ADDRS] = {T_ST, "addrs"}, [ST_TLS] = {T_ST, "tls"},
     [REC_LAST_TS] = {T_REC, "last_ts"}, [REC_BYTES] = {T_REC, "bytes"}, [REC_FRAMES] = {T_REC, "frames"},
     [REC_MESSAGES] = {T_REC, "messages"},
     [SUM_PACKETS] = {T_SUM, "packets"}, [SUM_TCP_PACKETS] = {T_SUM, "tcp_packets"},
@@ -956,6 +956,11 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
     PyObject *dirs = GET(self, conn, TC_DIRS), *rec = GET(self, st, ST_REC), *addrs = GET(self, st, ST_ADDRS);
     if (!mode || !wsd || !names || !dirs || !rec || !addrs || !PyDict_Check(mode) || !PyDict_Check(wsd)
         || !PyDict_Check(names) || !PyDict_Check(dirs) || !PyDict_Check(addrs) || !IS(self, rec, T_REC))
+        goto done;
+    /* A TLS connection (wss://): its stream bytes are records, not frames; Python decrypts them. Its modes say
+       WebSocket once the upgrade inside is done, so this test must come first. */
+    PyObject *tls = GET(self, st, ST_TLS);
+    if (tls == NULL || tls != Py_None)
         goto done;
     for (int k = 0; k < 2; k++) {
         PyObject *m = PyDict_GetItemWithError(mode, k ? self->s2c : self->c2s);

@@ -116,6 +116,28 @@ CATALOG: dict[str, tuple[str, str]] = {
                      "{side}发送的 HTTP 消息的一部分（在后面的数据包里才完整）"),
 
     # -- WebSocket frames and messages --------------------------------------------------------------------
+    "tls.partial": ("part of a TLS record from {side} (completed in a later packet)",
+                    "{side}发送的 TLS 记录的一部分（在后面的数据包里才完整）"),
+    "tls.client_hello": ("TLS handshake: {side} says ClientHello{more}", "TLS 握手：{side}发送 ClientHello{more}"),
+    "tls.sni": ("server name {sni}", "服务器名 {sni}"),
+    "tls.alpn": ("ALPN {alpn}", "应用层协议 {alpn}"),
+    "tls.offers": ("offers {versions}", "支持 {versions}"),
+    "tls.server_hello": ("TLS handshake: {side} says ServerHello, {version} with {cipher}",
+                         "TLS 握手：{side}发送 ServerHello，{version}，密码套件 {cipher}"),
+    "tls.ccs": ("{side} sends ChangeCipherSpec (kept for compatibility, {size})",
+                "{side}发送 ChangeCipherSpec（为了兼容，{size}）"),
+    "tls.handshake": ("{side} sends a TLS handshake record ({size})", "{side}发送 TLS 握手记录（{size}）"),
+    "tls.encrypted_handshake": ("{side} sends encrypted TLS handshake messages ({size})",
+                                "{side}发送加密的 TLS 握手消息（{size}）"),
+    "tls.session_ticket": ("{side} sends a TLS session ticket ({size}, encrypted)",
+                           "{side}发送 TLS 会话票据（{size}，已加密）"),
+    "tls.key_update": ("{side} updates its TLS keys (KeyUpdate, {size})", "{side}更新 TLS 密钥（KeyUpdate，{size}）"),
+    "tls.encrypted": ("{side} sends encrypted TLS application data ({size})",
+                      "{side}发送加密的 TLS 应用数据（{size}）"),
+    "tls.app_data_plain": ("{side} sends TLS application data ({size} decrypted, the rest of the message follows)",
+                           "{side}发送 TLS 应用数据（解密后 {size}，消息的其余部分在后面）"),
+    "tls.alert": ("{side} sends a TLS alert: {alert}", "{side}发送 TLS 警报：{alert}"),
+    "tls.in_records": ("TLS record {records}", "TLS 记录 {records}"),
     "ws.partial": ("part of a WebSocket frame from {side} (completed in a later packet)",
                    "{side}发送的 WebSocket 帧的一部分（在后面的数据包里才完整）"),
     "close.no_code": ("no status code", "无状态码"),
@@ -193,6 +215,26 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.tls": ("this stream is TLS (wss:// or https://): its WebSocket frames are encrypted and cannot be shown "
                  "without the session keys",
                  "这条流是 TLS（wss:// 或 https://）：其中的 WebSocket 帧是加密的，没有会话密钥就无法显示"),
+    "note.tls_no_keylog": ("this connection is TLS (wss:// or https://): give its key log (--keylog FILE, or "
+                           "SSLKEYLOGFILE) to decrypt it; without one only the records' sizes are shown",
+                           "这个连接是 TLS（wss:// 或 https://）：提供它的密钥日志（--keylog FILE 或 SSLKEYLOGFILE）"
+                           "才能解密；没有密钥日志只能显示记录的大小"),
+    "note.tls_no_key": ("no key in the key log matched this TLS connection (client random {random} looked up): "
+                        "its records stay encrypted",
+                        "密钥日志里没有与这个 TLS 连接匹配的密钥（查找的 client random 为 {random}）：它的记录保持加密"),
+    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 with AES-GCM, AES-CCM or "
+                             "ChaCha20-Poly1305 only; the records stay encrypted",
+                             "{version}，密码套件 {cipher}：wsdissect 只能解密使用 AES-GCM、AES-CCM 或 "
+                             "ChaCha20-Poly1305 的 TLS 1.3；记录保持加密"),
+    "note.tls_bad_tag": ("TLS record #{record} from {side} did not decrypt (authentication tag mismatch: a wrong "
+                         "key or a damaged record)",
+                         "{side}的 TLS 记录 #{record} 解密失败（认证标签不符：密钥错误或记录损坏）"),
+    "note.tls_malformed": ("malformed TLS record #{record} from {side}: {why}",
+                           "{side}的 TLS 记录 #{record} 格式错误：{why}"),
+    "note.tls_gap": ("{size} bytes of the TLS stream from {side} are missing from the capture: its later records "
+                     "cannot be framed",
+                     "抓包缺少{side}的 TLS 字节流中的 {size} 字节：之后的记录无法切分"),
+    "note.tls_alert": ("TLS alert from {side}: {level} {alert}", "{side}发送 TLS 警报：{level} {alert}"),
     "note.decode_as": ("no handshake seen: port {port} decoded as WebSocket (--decode-as), no extensions assumed",
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),
     "note.cap_connections": ("more than {max} connections open at once (--max-connections): connection {conn} "

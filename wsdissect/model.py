@@ -176,6 +176,7 @@ class Connection:
     offered_extensions: Optional[str] = None
     deflate: Optional[DeflateParams] = None
     decode_as: bool = False          # framing forced by --decode-as, no handshake seen
+    tls: Optional[dict] = None       # a TLS connection: version, cipher, sni, alpn, decrypted (TlsSession.summary)
     # Life
     state: str = "open"              # open / closing / closed / reset
     close_code: Optional[int] = None
@@ -219,6 +220,7 @@ class Row:
     frames: list = field(default_factory=list)      # Frame records completed in this packet
     messages: list = field(default_factory=list)    # Message records completed in this packet
     notes: list = field(default_factory=list)       # Note records raised by this packet
+    tls: list = field(default_factory=list)         # tls.TlsRecord records completed in this packet (wss://)
 
 
 @dataclass(slots=True)
