@@ -139,6 +139,16 @@ def test_ssl_keylog_file_from_the_environment():
     assert sum(r["type"] == "frame" for r in _records(proc.stdout)) == 8
 
 
+def test_follow_and_stats_take_the_key_log_too():
+    proc = _wsdissect("follow", tlsbuild.pcap("aes256gcm"), "--keylog", tlsbuild.keys("aes256gcm"))
+    assert proc.returncode == 0 and "hello 你好" in proc.stdout
+    proc = _wsdissect("stats", "--json", tlsbuild.pcap("aes256gcm"), "--keylog", tlsbuild.keys("aes256gcm"))
+    [conn] = [r for r in _records(proc.stdout) if r["type"] == "stats"]
+    assert conn["websocket"] and conn["uri"] == "/chat"
+    proc = _wsdissect("stats", "--json", tlsbuild.pcap("aes256gcm"))          # no keys: no WebSocket seen
+    assert not [r for r in _records(proc.stdout) if r["type"] == "stats"]
+
+
 def test_rows_name_their_tls_records_and_the_hellos():
     r = analyze(tlsbuild.replay(tlsbuild.payloads("aes256gcm")).packets(), keylog=tlsbuild.keylog("aes256gcm"))
     hello = next(row for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
@@ -202,11 +212,13 @@ def test_tls_session_is_sans_io_and_cut_anywhere_gives_the_same_records():
 
 
 # -- the C lane declines TLS connections ---------------------------------------------------------------------
-@pytest.mark.parametrize("args", [["--json"], [], ["--json", "--keylog", "{keys}"], ["--keylog", "{keys}"],
-                                  ["--view", "flow", "--keylog", "{keys}"]])
+@pytest.mark.parametrize("args", [["read", "--json"], ["read"], ["read", "--json", "--keylog", "{keys}"],
+                                  ["read", "--keylog", "{keys}"], ["read", "--view", "flow", "--keylog", "{keys}"],
+                                  ["follow", "--keylog", "{keys}"], ["stats", "--keylog", "{keys}"],
+                                  ["stats", "--json", "--keylog", "{keys}"]])
 def test_lane_and_pure_path_print_the_same_on_a_tls_capture(args):
     from fuzz.differential import assert_same_run, invoke
-    argv = ["read", tlsbuild.pcap("aes128gcm")] + [a.format(keys=tlsbuild.keys("aes128gcm")) for a in args]
+    argv = [args[0], tlsbuild.pcap("aes128gcm")] + [a.format(keys=tlsbuild.keys("aes128gcm")) for a in args[1:]]
     assert_same_run(invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None}),
                     "wsdissect " + " ".join(argv), ("pure", "fast"))
 
