@@ -69,6 +69,16 @@ def test_epoch_counts_records_and_a_failed_record_still_uses_its_number():
     assert e.open(header, rec2) == b"c\x17"
 
 
+def test_tls12_prf_sha256_known_answer():
+    # The P_SHA256 test vector published for TLS 1.2 implementations (secret, "test label", seed; 100 bytes).
+    from cryptography.hazmat.primitives import hashes
+    from wsdissect.tls.schedule import prf12
+    out = prf12(hashes.SHA256, bytes.fromhex("9bbe436ba940f017b17652849a71db35"), b"test label",
+                bytes.fromhex("a0ba9f936cda311827a6f796ffd5198c"), 100)
+    assert out.hex().startswith("e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9")
+    assert out.hex().endswith("a48082d122ee42c5a72e5a5110fff70187347b66") and len(out) == 100
+
+
 # -- key log -----------------------------------------------------------------------------------------------
 def test_keylog_lines_and_a_garbage_line_named_by_number():
     rnd, sec = "ab" * 32, "cd" * 32
@@ -130,7 +140,8 @@ def test_decrypted_frames_match_tshark_with_the_same_key_log(suite):
     assert texts == ["hello", "hello", "hello 你好", "hello 你好"]
     [conn] = [r for r in recs if r["type"] == "connection"]
     assert conn["websocket"] and conn["uri"] == "/chat" and conn["close_code"] == 1000
-    assert conn["tls"]["decrypted"] and conn["tls"]["version"] == "TLS 1.3" and conn["tls"]["sni"] == "localhost"
+    version = "TLS 1.2" if suite.startswith("tls12") else "TLS 1.3"
+    assert conn["tls"]["decrypted"] and conn["tls"]["version"] == version and conn["tls"]["sni"] == "localhost"
 
 
 def test_ssl_keylog_file_from_the_environment():
@@ -163,8 +174,9 @@ def test_rows_name_their_tls_records_and_the_hellos():
     assert "TLS 握手" in zh.rows[3].label and "TLS 记录" in zh.rows[3].label
 
 
-def test_without_a_matching_key_records_stay_encrypted_with_one_note_naming_the_client_random():
-    wss = tlsbuild.payloads("aes128gcm")
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-aes256gcm"])
+def test_without_a_matching_key_records_stay_encrypted_with_one_note_naming_the_client_random(suite):
+    wss = tlsbuild.payloads(suite)
     r = analyze(tlsbuild.replay(wss).packets(), keylog=tlsbuild.keylog("chacha20"))
     [note] = r.notes("tls-no-key")
     random = wss[0][1][11:43].hex()            # record header 5, handshake header 4, legacy version 2
@@ -174,11 +186,12 @@ def test_without_a_matching_key_records_stay_encrypted_with_one_note_naming_the_
     assert data and all(row.protocol == "TLS" and "encrypted" in row.label for row in data)
 
 
-def test_a_bad_tag_is_a_note_on_that_record_and_the_rest_is_decrypted():
-    wss = tlsbuild.payloads("aes128gcm")
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-aes128gcm"])
+def test_a_bad_tag_is_a_note_on_that_record_and_the_rest_is_decrypted(suite):
+    wss = tlsbuild.payloads(suite)
     first_text = next(i for i, (d, p) in enumerate(wss) if d == C2S and i > 5)   # a client message record
     damaged = [(d, p[:-1] + bytes([p[-1] ^ 1])) if i == first_text else (d, p) for i, (d, p) in enumerate(wss)]
-    r = analyze(tlsbuild.replay(damaged).packets(), keylog=tlsbuild.keylog("aes128gcm"))
+    r = analyze(tlsbuild.replay(damaged).packets(), keylog=tlsbuild.keylog(suite))
     [bad] = r.notes("tls-bad-tag")
     assert bad.severity == "error"
     assert len(r.messages()) >= 4               # what follows the damaged record still decrypts and parses
@@ -223,7 +236,8 @@ def test_lane_and_pure_path_print_the_same_on_a_tls_capture(args):
                     "wsdissect " + " ".join(argv), ("pure", "fast"))
 
 
-def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch):
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch, suite):
     # Identical output alone would not show it: TLS records start with 0x17, which the lane declines as a frame
     # (reserved opcode, RSV1), but it would take the bare ACKs of a connection whose modes read WebSocket.
     from wsdissect import fastlane
@@ -233,10 +247,10 @@ def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch):
     monkeypatch.delenv("WSDISSECT_PURE", raising=False)
     if not fastlane.available():
         pytest.skip("C extension not built; pure-Python path only")
-    a = Analyzer(keylog=tlsbuild.keylog("aes128gcm"))
+    a = Analyzer(keylog=tlsbuild.keylog(suite))
     lane = fastlane.json_lane(a, JsonLinesWriter(io.StringIO()))
     taken = []
-    for raw in open_capture(tlsbuild.pcap("aes128gcm")):
+    for raw in open_capture(tlsbuild.pcap(suite)):
         if lane.feed(raw):
             taken.append(raw.no)
         else:

@@ -11,7 +11,7 @@ from wsdissect.sources.pcap import open_capture
 from wsdissect.tls import load_keylog
 
 WSS = os.path.join(ROOT, "captures", "wss")
-SUITES = ("aes128gcm", "aes256gcm", "chacha20")
+SUITES = ("aes128gcm", "aes256gcm", "chacha20", "tls12-aes128gcm", "tls12-aes256gcm", "tls12-chacha20")
 
 
 def pcap(suite: str) -> str:
@@ -57,12 +57,12 @@ def handshake_msg(mtype: int, body: bytes) -> bytes:
     return bytes([mtype]) + len(body).to_bytes(3, "big") + body
 
 
-def client_hello(random: bytes = b"\x01" * 32, cipher: int = 0xC02F) -> bytes:
-    """A TLS 1.2 ClientHello record without extensions."""
+def client_hello(random: bytes = b"\x01" * 32, cipher: int = 0xC013) -> bytes:
+    """A TLS 1.2 ClientHello record without extensions (by default offering a CBC suite, not decrypted)."""
     body = struct.pack("!H", 0x0303) + random + b"\x00" + struct.pack("!HH", 2, cipher) + b"\x01\x00"
     return record(22, handshake_msg(1, body))
 
 
-def server_hello(random: bytes = b"\x02" * 32, cipher: int = 0xC02F) -> bytes:
+def server_hello(random: bytes = b"\x02" * 32, cipher: int = 0xC013) -> bytes:
     body = struct.pack("!H", 0x0303) + random + b"\x00" + struct.pack("!H", cipher) + b"\x00"
     return record(22, handshake_msg(2, body), 0x0303)

@@ -676,7 +676,8 @@ class Analyzer:
             elif kind == "application-data":
                 parts.append(t["tls.app_data_plain"].format(side=side, size=_bytes(size, t)))
             else:
-                key = {"change-cipher-spec": "tls.ccs", "encrypted-handshake": "tls.encrypted_handshake",
+                ccs = "tls.ccs" if st.tls.version == 0x0304 else "tls.ccs12"
+                key = {"change-cipher-spec": ccs, "encrypted-handshake": "tls.encrypted_handshake",
                        "session-ticket": "tls.session_ticket", "key-update": "tls.key_update",
                        "handshake": "tls.handshake"}.get(kind, "tls.encrypted")
                 parts.append(t[key].format(side=side, size=_bytes(size, t)))

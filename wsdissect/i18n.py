@@ -126,11 +126,12 @@ CATALOG: dict[str, tuple[str, str]] = {
                          "TLS 握手：{side}发送 ServerHello，{version}，密码套件 {cipher}"),
     "tls.ccs": ("{side} sends ChangeCipherSpec (kept for compatibility, {size})",
                 "{side}发送 ChangeCipherSpec（为了兼容，{size}）"),
+    "tls.ccs12": ("{side} switches to the agreed keys (ChangeCipherSpec, {size})",
+                  "{side}切换到协商好的密钥（ChangeCipherSpec，{size}）"),
     "tls.handshake": ("{side} sends a TLS handshake record ({size})", "{side}发送 TLS 握手记录（{size}）"),
     "tls.encrypted_handshake": ("{side} sends encrypted TLS handshake messages ({size})",
                                 "{side}发送加密的 TLS 握手消息（{size}）"),
-    "tls.session_ticket": ("{side} sends a TLS session ticket ({size}, encrypted)",
-                           "{side}发送 TLS 会话票据（{size}，已加密）"),
+    "tls.session_ticket": ("{side} sends a TLS session ticket ({size})", "{side}发送 TLS 会话票据（{size}）"),
     "tls.key_update": ("{side} updates its TLS keys (KeyUpdate, {size})", "{side}更新 TLS 密钥（KeyUpdate，{size}）"),
     "tls.encrypted": ("{side} sends encrypted TLS application data ({size})",
                       "{side}发送加密的 TLS 应用数据（{size}）"),
@@ -222,10 +223,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.tls_no_key": ("no key in the key log matched this TLS connection (client random {random} looked up): "
                         "its records stay encrypted",
                         "密钥日志里没有与这个 TLS 连接匹配的密钥（查找的 client random 为 {random}）：它的记录保持加密"),
-    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 with AES-GCM, AES-CCM or "
-                             "ChaCha20-Poly1305 only; the records stay encrypted",
-                             "{version}，密码套件 {cipher}：wsdissect 只能解密使用 AES-GCM、AES-CCM 或 "
-                             "ChaCha20-Poly1305 的 TLS 1.3；记录保持加密"),
+    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 and TLS 1.2's AES-GCM and "
+                             "ChaCha20-Poly1305 suites only; the records stay encrypted",
+                             "{version}，密码套件 {cipher}：wsdissect 只能解密 TLS 1.3 以及 TLS 1.2 的 AES-GCM 和 "
+                             "ChaCha20-Poly1305 套件；记录保持加密"),
     "note.tls_bad_tag": ("TLS record #{record} from {side} did not decrypt (authentication tag mismatch: a wrong "
                          "key or a damaged record)",
                          "{side}的 TLS 记录 #{record} 解密失败（认证标签不符：密钥错误或记录损坏）"),

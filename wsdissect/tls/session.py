@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidTag
 from .handshake import (CLIENT_HELLO, FINISHED, KEY_UPDATE, NEW_SESSION_TICKET, SERVER_HELLO, HandshakeError, Hello,
                         parse_hello, split_messages, version_name)
 from .keylog import KeyLog
-from .schedule import SUITES, Epoch, next_secret
+from .schedule import SUITES, SUITES_12, Epoch, Epoch12, key_block12, next_secret
 
 C2S, S2C = "c2s", "s2c"          # as model.C2S / model.S2C
 CT_CCS, CT_ALERT, CT_HANDSHAKE, CT_APPDATA = 20, 21, 22, 23
@@ -41,7 +41,7 @@ def looks_like_client_hello(data: bytes) -> bool:
 def cipher_name(code: Optional[int]) -> str:
     if code is None:
         return "?"
-    s = SUITES.get(code)
+    s = SUITES.get(code) or SUITES_12.get(code)
     return s.name if s is not None else f"0x{code:04x}"
 
 
@@ -61,7 +61,7 @@ class TlsRecord:
 
 
 class _Dir:
-    __slots__ = ("buf", "origin", "index", "stopped", "epoch", "app_secret", "hs_buf", "encrypted")
+    __slots__ = ("buf", "origin", "index", "stopped", "epoch", "app_secret", "hs_buf", "encrypted", "pending", "ccs")
 
     def __init__(self) -> None:
         self.buf = bytearray()
@@ -72,6 +72,8 @@ class _Dir:
         self.app_secret: Optional[bytes] = None      # the application traffic secret that follows the handshake
         self.hs_buf = bytearray()                    # decrypted handshake messages not yet whole
         self.encrypted = 0                           # encrypted records seen
+        self.pending: Optional[Epoch12] = None       # TLS 1.2: the keys its ChangeCipherSpec turns on
+        self.ccs = False                             # its ChangeCipherSpec was seen
 
 
 class TlsSession:
@@ -79,6 +81,7 @@ class TlsSession:
         self.keylog = keylog
         self.dirs = {C2S: _Dir(), S2C: _Dir()}
         self.client_random: Optional[bytes] = None
+        self.server_random: Optional[bytes] = None
         self.sni: Optional[str] = None
         self.alpn: list = []
         self.version: Optional[int] = None
@@ -137,6 +140,12 @@ class TlsSession:
         out.append(rec)
         if ctype == CT_CCS:
             rec.kind = "change-cipher-spec"
+            st.ccs = True
+            if st.pending is not None:
+                st.epoch, st.pending = st.pending, None
+            return
+        if type(st.epoch) is Epoch12:
+            self._decrypt12(d, st, rec, header, fragment, out)
             return
         if ctype == CT_APPDATA and st.epoch is None:
             st.encrypted += 1
@@ -144,6 +153,10 @@ class TlsSession:
         if ctype == CT_APPDATA:
             st.encrypted += 1
             self._decrypt(d, st, rec, header, fragment, out)
+            return
+        if st.ccs and self.version != 0x0304:
+            # TLS 1.2 after ChangeCipherSpec, without keys: the record (Finished, an alert) is encrypted.
+            rec.kind = "alert" if ctype == CT_ALERT else "encrypted-handshake"
             return
         if ctype == CT_ALERT:
             rec.kind = "alert"
@@ -195,6 +208,21 @@ class TlsSession:
             out.append(("warning", "tls-malformed", {"side": _side(d), "record": rec.index,
                                                      "why": f"inner content type {itype}"}))
 
+    def _decrypt12(self, d: str, st: _Dir, rec: TlsRecord, header: bytes, fragment: bytes, out: list) -> None:
+        """TLS 1.2: the outer content type is the real one; each record is sealed with its sequence number."""
+        ctype = header[0]
+        rec.kind = {CT_APPDATA: "encrypted", CT_ALERT: "alert"}.get(ctype, "encrypted-handshake")
+        try:
+            plain = st.epoch.open(header, fragment)
+        except (InvalidTag, ValueError):
+            out.append(("error", "tls-bad-tag", {"side": _side(d), "record": rec.index}))
+            return
+        rec.decrypted = True
+        if ctype == CT_APPDATA:
+            rec.kind, rec.data = "application-data", plain
+        elif ctype == CT_ALERT:
+            self._alert(d, rec, plain, out)
+
     def _alert(self, d: str, rec: TlsRecord, body: bytes, out: list) -> None:
         if len(body) >= 2:
             rec.alert = ALERTS.get(body[1], str(body[1]))
@@ -220,6 +248,7 @@ class TlsSession:
                         self.sni, self.alpn = hello.sni, hello.alpn
                 elif not hello.hrr:
                     self.version, self.cipher = hello.version, hello.ciphers[0]
+                    self.server_random = hello.random
                     if hello.alpn:
                         self.alpn = hello.alpn
                     self._keys(out)
@@ -240,6 +269,9 @@ class TlsSession:
         if self.keylog is None:
             out.append(("note", "tls-no-keylog", {}))
             return
+        if self.version == 0x0303 and self.cipher in SUITES_12:
+            self._keys12(out, random)
+            return
         suite = SUITES.get(self.cipher)
         if self.version != 0x0304 or suite is None:
             out.append(("warning", "tls-unsupported", {"version": version_name(self.version),
@@ -256,6 +288,19 @@ class TlsSession:
             st = self.dirs[d]
             st.epoch = Epoch(suite, secrets[f"{who}_HANDSHAKE_TRAFFIC_SECRET"])
             st.app_secret = secrets[f"{who}_TRAFFIC_SECRET_0"]
+
+
+    def _keys12(self, out: list, random: str) -> None:
+        secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
+        master = secrets.get("CLIENT_RANDOM") if secrets else None
+        if master is None:
+            out.append(("warning", "tls-no-key", {"random": random}))
+            return
+        suite = SUITES_12[self.cipher]
+        ck, sk, civ, siv = key_block12(suite, master, self.client_random, self.server_random)
+        self.keys = True
+        self.dirs[C2S].pending = Epoch12(suite, ck, civ)
+        self.dirs[S2C].pending = Epoch12(suite, sk, siv)
 
 
 def _side(d: str) -> str:
