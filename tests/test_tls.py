@@ -160,6 +160,12 @@ def test_follow_and_stats_take_the_key_log_too():
     assert not [r for r in _records(proc.stdout) if r["type"] == "stats"]
 
 
+def test_a_missing_ssl_keylog_file_is_only_a_warning(tmp_path):
+    proc = _wsdissect("read", "--json", tlsbuild.pcap("chacha20"), env={"SSLKEYLOGFILE": str(tmp_path / "none")})
+    assert proc.returncode == 0 and len(proc.stderr.strip().splitlines()) == 1 and "SSLKEYLOGFILE" in proc.stderr
+    assert "tls-no-keylog" in proc.stdout
+
+
 def test_rows_name_their_tls_records_and_the_hellos():
     r = analyze(tlsbuild.replay(tlsbuild.payloads("aes256gcm")).packets(), keylog=tlsbuild.keylog("aes256gcm"))
     hello = next(row for row in r.rows if row.tls and row.tls[0].kind == "client-hello")

@@ -373,6 +373,7 @@ enum {
     INF_D,
     ROW_NO, ROW_TS, ROW_CONN, ROW_DIRECTION, ROW_SRC, ROW_DST, ROW_FLAGS, ROW_SEQ, ROW_ACK, ROW_LENGTH,
     ROW_FRAME_LEN, ROW_WINDOW, ROW_ROLE, ROW_LABEL, ROW_INFO, ROW_PROTOCOL, ROW_FRAMES, ROW_MESSAGES, ROW_NOTES,
+    ROW_TLS,
     N_SLOTS
 };
 
@@ -428,7 +429,7 @@ static const struct {
     [ROW_LENGTH] = {T_ROW, "length"}, [ROW_FRAME_LEN] = {T_ROW, "frame_len"}, [ROW_WINDOW] = {T_ROW, "window"},
     [ROW_ROLE] = {T_ROW, "role"}, [ROW_LABEL] = {T_ROW, "label"}, [ROW_INFO] = {T_ROW, "info"},
     [ROW_PROTOCOL] = {T_ROW, "protocol"}, [ROW_FRAMES] = {T_ROW, "frames"}, [ROW_MESSAGES] = {T_ROW, "messages"},
-    [ROW_NOTES] = {T_ROW, "notes"},
+    [ROW_NOTES] = {T_ROW, "notes"}, [ROW_TLS] = {T_ROW, "tls"},
 };
 
 static const char *TYPE_NAMES[N_TYPES] = {
@@ -2263,6 +2264,7 @@ static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *ts
     slot_set(row, OFF(self, ROW_FRAMES), v[8]);
     slot_set(row, OFF(self, ROW_MESSAGES), v[9]);
     slot_set(row, OFF(self, ROW_NOTES), nl);
+    slot_set(row, OFF(self, ROW_TLS), PyTuple_New(0));     /* () as Row's default: no TLS record (never a TLS row) */
     if (self->printer != NULL && flush_out(self) < 0) {     /* rows written here come first */
         Py_DECREF(row);
         return -1;

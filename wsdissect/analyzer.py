@@ -291,7 +291,10 @@ class Analyzer:
             events = tls.gap(d, data) if type(data) is int else tls.feed(d, data, origin)
             for ev in events:
                 if type(ev) is TlsRecord:
-                    row.tls.append(ev)
+                    if row.tls:
+                        row.tls.append(ev)
+                    else:
+                        row.tls = [ev]
                     if ev.data:
                         self._deliver_plain(tc, st, d, [(ev.no, ev.data)], row, http_recs)
                 else:

@@ -6,7 +6,7 @@ else: no layer opens files, sockets or prints. Renderers turn them into text, JS
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 # Directions within a connection. The client is the side that sent the SYN (or, when the capture starts
 # mid-connection, the side that sent the HTTP request, or the higher port as a last resort).
@@ -220,7 +220,7 @@ class Row:
     frames: list = field(default_factory=list)      # Frame records completed in this packet
     messages: list = field(default_factory=list)    # Message records completed in this packet
     notes: list = field(default_factory=list)       # Note records raised by this packet
-    tls: list = field(default_factory=list)         # tls.TlsRecord records completed in this packet (wss://)
+    tls: Sequence = ()       # tls.TlsRecord records completed in this packet (wss://): a list once there is one
 
 
 @dataclass(slots=True)

@@ -79,15 +79,20 @@ def keylog_option(f):
 
 def load_keylog(path: Optional[str]):
     """The tls.KeyLog of --keylog (or of SSLKEYLOGFILE), None without one. An unreadable file is a one-line error
-    (exit 2); each line that is not a key log line is a one-line warning naming its line number."""
+    (exit 2), but only a warning when it is SSLKEYLOGFILE's (a shell may set it for browsers long before the file
+    exists); each line that is not a key log line is a one-line warning naming its line number."""
     from ..tls import KeyLogError, load_keylog as load
-    if path is None:
+    from_env = path is None
+    if from_env:
         path = os.environ.get("SSLKEYLOGFILE") or None
         if path is None:
             return None
     try:
         log = load(path)
     except KeyLogError as e:
+        if from_env:
+            click.echo(f"wsdissect: warning: SSLKEYLOGFILE: {e}; TLS is not decrypted", err=True)
+            return None
         fail(str(e))
     for no, why in log.warnings[:KEYLOG_WARNINGS_SHOWN]:
         click.echo(f"wsdissect: warning: {path} line {no}: {why}; line ignored", err=True)
