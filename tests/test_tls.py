@@ -263,3 +263,31 @@ def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch, suite):
             a.feed(raw)
     lane.flush()
     assert a.connections[0].is_websocket and taken == []
+
+
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+def test_damaged_tls_streams_never_raise(suite):
+    # Bytes flipped, records cut, pieces dropped or repeated, anywhere: notes, never an internal error (the
+    # analyzer turns an exception into a "malformed" row, which this would catch).
+    import random
+    rng = random.Random(1)
+    wss = tlsbuild.payloads(suite)
+    log = tlsbuild.keylog(suite)
+    for _ in range(60):
+        items = list(wss)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(items))
+            d, p = items[i]
+            how = rng.randrange(4)
+            if how == 0:
+                j = rng.randrange(len(p))
+                p = p[:j] + bytes([p[j] ^ (1 << rng.randrange(8))]) + p[j + 1:]
+            elif how == 1:
+                p = p[:rng.randrange(1, len(p) + 1)]
+            elif how == 2:
+                items.insert(i, (d, p))
+            else:
+                p = bytes(rng.randrange(256) for _ in range(rng.randint(1, 40))) + p
+            items[i] = (d, p)
+        r = analyze(tlsbuild.replay(items).packets(), keylog=log)
+        assert not [row for row in r.rows if row is not None and row.role == "malformed"], items
