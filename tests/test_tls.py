@@ -291,3 +291,11 @@ def test_damaged_tls_streams_never_raise(suite):
             items[i] = (d, p)
         r = analyze(tlsbuild.replay(items).packets(), keylog=log)
         assert not [row for row in r.rows if row is not None and row.role == "malformed"], items
+
+
+@pytest.mark.parametrize("command", ["read", "stats"])
+def test_parallel_workers_decrypt_as_one_process_does(command):
+    args = [command, "--json", tlsbuild.pcap("tls12-aes256gcm"), "--keylog", tlsbuild.keys("tls12-aes256gcm")]
+    one, two = _wsdissect(*args, "-j", "1"), _wsdissect(*args, "-j", "2")
+    assert one.returncode == two.returncode == 0
+    assert one.stdout == two.stdout and '"websocket":true' in one.stdout
