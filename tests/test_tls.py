@@ -299,3 +299,16 @@ def test_parallel_workers_decrypt_as_one_process_does(command):
     one, two = _wsdissect(*args, "-j", "1"), _wsdissect(*args, "-j", "2")
     assert one.returncode == two.returncode == 0
     assert one.stdout == two.stdout and '"websocket":true' in one.stdout
+
+
+def test_explain_says_what_tls_is_before_the_client_hello_and_the_upgrade_at_the_get():
+    from wsdissect.explain import Explainer
+    r = analyze(tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets(), keylog=tlsbuild.keylog("aes128gcm"))
+    ex = Explainer()
+    said = [(row.no, p.key) for row in r.rows if row is not None
+            for p in ex.before(row, r.analyzer.connections[row.conn])]
+    keys = [k for _, k in said]
+    assert keys.count("aside.tls") == 1 and keys.index("aside.tls") < keys.index("phase.1")
+    hello = next(row.no for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
+    get = next(row.no for row in r.rows if row.role == "ws-upgrade-request")
+    assert (hello, "aside.tls") in said and (get, "phase.1") in said

@@ -1287,6 +1287,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "No handshake was seen, so nothing is known of extensions: frames are read as plain §5.2 frames.",
         "没有看到握手，所以不知道协商了哪些扩展：帧按普通的 §5.2 帧来解析。"),
 
+    "explain.tls.title": ("TLS under WebSocket (wss://) — RFC 8446 §4.1, §5", "WebSocket 下面的 TLS（wss://）——RFC 8446 §4.1、§5"),
+    "explain.tls.body": (
+        "This connection is wss://: the WebSocket runs inside TLS. Before any HTTP, the client's ClientHello and the "
+        "server's ServerHello agree on a TLS version and a cipher suite and exchange keys (§4.1); from then on "
+        "every byte travels in TLS records, each encrypted and sealed with its own sequence number (§5). With the "
+        "session's secrets from a key log (--keylog, or SSLKEYLOGFILE), wsdissect decrypts the records and the rows "
+        "show the HTTP upgrade and the frames they carried, naming the record; without them only the records' "
+        "sizes can be shown.",
+        "这个连接是 wss://：WebSocket 跑在 TLS 里面。在任何 HTTP 之前，客户端的 ClientHello 和服务端的 ServerHello "
+        "商定 TLS 版本和密码套件并交换密钥（§4.1）；此后每个字节都放在 TLS 记录里传输，每条记录都用它自己的序号加密"
+        "和认证（§5）。有了密钥日志里的会话密钥（--keylog 或 SSLKEYLOGFILE），wsdissect 会解密这些记录，"
+        "各行显示其中携带的 HTTP 升级和帧，并注明来自哪条记录；没有密钥就只能显示记录的大小。"),
     "explain.frag.title": ("Fragmentation — RFC 6455 §5.4", "分片——RFC 6455 §5.4"),
     "explain.frag.body": (
         "A message may be sent as several frames: the first carries the opcode (text or binary) with FIN=0, "

@@ -30,7 +30,7 @@ from .words import close_name, limits_reached
 PHASES = ("TCP handshake", "WebSocket handshake", "data transfer", "closing")
 _PHASE_OF_ROLE = {
     "tcp-syn": 0, "tcp-syn-ack": 0, "tcp-handshake-ack": 0,
-    "ws-upgrade-request": 1, "ws-upgrade-response": 1, "http": 1, "tls-handshake": 1,
+    "ws-upgrade-request": 1, "ws-upgrade-response": 1, "http": 1,
     "ws-data": 2, "ws-control": 2, "tcp-data": 2,
     "ws-close": 3, "tcp-fin": 3, "tcp-fin-ack": 3, "tcp-rst": 3,
 }
