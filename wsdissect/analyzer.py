@@ -539,8 +539,9 @@ class Analyzer:
                 name = _short_name(http_recs, t, own, self._frame_names) or name
                 if row.tls and proto != "TLS":
                     # Decrypted content: which TLS records of this direction carried it.
-                    label += t["paren"].format(text=t["tls.in_records"].format(records=t["sep.list"].join(
-                        [f"#{r.index}" for r in row.tls if r.direction == d and r.data is not None])))
+                    nos = [f"#{r.index}" for r in row.tls if r.direction == d and r.data is not None]
+                    if nos:
+                        label += t["paren"].format(text=t["tls.in_records"].format(records=t["sep.list"].join(nos)))
         if proto:
             row.protocol = proto
             if labels:
