@@ -166,6 +166,14 @@ def test_a_missing_ssl_keylog_file_is_only_a_warning(tmp_path):
     assert "tls-no-keylog" in proc.stdout
 
 
+def test_the_lab_page_takes_the_key_log(tmp_path):
+    page = tmp_path / "lab.html"
+    proc = _wsdissect("report", tlsbuild.pcap("chacha20"), "--keylog", tlsbuild.keys("chacha20"), "-o", str(page))
+    assert proc.returncode == 0
+    html = page.read_text()
+    assert "hello 你好" in html and "TLS record" in html
+
+
 def test_rows_name_their_tls_records_and_the_hellos():
     r = analyze(tlsbuild.replay(tlsbuild.payloads("aes256gcm")).packets(), keylog=tlsbuild.keylog("aes256gcm"))
     hello = next(row for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
