@@ -166,6 +166,18 @@ def test_a_missing_ssl_keylog_file_is_only_a_warning(tmp_path):
     assert "tls-no-keylog" in proc.stdout
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_show_lists_the_records_and_the_decrypted_frames(lang):
+    no = 14                                     # the client's first text frame ("hello") in the recording
+    proc = _wsdissect("show", tlsbuild.pcap("aes128gcm"), str(no), "--keylog", tlsbuild.keys("aes128gcm"),
+                      "--lang", lang)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert ("Transport Layer Security" if lang == "en" else "传输层安全") in proc.stdout
+    assert '"hello"' in proc.stdout and ("decrypted" if lang == "en" else "已解密") in proc.stdout
+    locked = _wsdissect("show", tlsbuild.pcap("aes128gcm"), str(no), "--lang", lang)
+    assert '"hello"' not in locked.stdout
+
+
 def test_the_lab_page_takes_the_key_log(tmp_path):
     page = tmp_path / "lab.html"
     proc = _wsdissect("report", tlsbuild.pcap("chacha20"), "--keylog", tlsbuild.keys("chacha20"), "-o", str(page))
