@@ -963,9 +963,9 @@ CATALOG: dict[str, tuple[str, str]] = {
                                      "请逐步计算服务端应当回复的 Sec-WebSocket-Accept：在密钥后拼接 GUID {guid}，"
                                      "求 SHA-1，再做 base64 编码。第 {no} 号包里的回复与之一致吗？"),
     "sheet.q.mask_key": ("Packet #{no} carries the client's first data frame. What is its masking key (hex)?",
-                         "第 {no} 号包携带客户端的第一个数据帧。它的掩码键（十六进制）是什么？"),
+                         "第 {no} 号包携带客户端的第一个数据帧。它的掩码密钥（十六进制）是什么？"),
     "sheet.q.first_bytes": ("Its first {n} payload bytes as sent (masked) are `{masked}`. Unmask them (hex).",
-                            "它发送时（已掩码）的前 {n} 个负载字节是 `{masked}`。请去掩码（十六进制）。"),
+                            "它发送时（已掩码）的前 {n} 个载荷字节是 `{masked}`。请去掩码（十六进制）。"),
     "sheet.q.first_fin_by": ("Packet #{no} is the first FIN. Who sent it: the client or the server?",
                              "第 {no} 号包是第一个 FIN。是谁发送的：客户端还是服务端？"),
     "sheet.q.close_frame": ("Was a WebSocket Close frame sent (yes or no)? If not, why would a peer close TCP "
@@ -993,7 +993,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                                 "connection", "服务端回复 {accept}：不一致，客户端必须断开连接"),
     "sheet.a.accept_missing": ("the capture holds no Sec-WebSocket-Accept", "抓包中没有 Sec-WebSocket-Accept"),
     "sheet.a.first_bytes": ("each byte XOR the key's byte at the same place modulo 4: {masked} XOR {key}… = {unmasked}",
-                            "每个字节与掩码键中（位置对 4 取模）对应的字节做异或：{masked} XOR {key}… = {unmasked}"),
+                            "每个字节与掩码密钥中（位置对 4 取模）对应的字节做异或：{masked} XOR {key}… = {unmasked}"),
     "sheet.a.first_text": ("as text: {text}", "作为文本：{text}"),
     "sheet.a.close_yes": ("a Close frame was sent (close code {code}): the WebSocket closing handshake, then TCP's "
                           "FINs", "发送了 Close 帧（关闭码 {code}）：先完成 WebSocket 关闭握手，再由 TCP 的 FIN 结束连接"),
@@ -1019,6 +1019,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sheet.mark.missing": ("missing", "未作答"),
     "sheet.mark.unknown": ("not a question of this worksheet", "不是本练习的题目"),
     "sheet.mark.expected": ("expected {answer}", "应为 {answer}"),
+    "sheet.mark.unreadable": ("line {n} is not `id: answer`: {line}", "第 {n} 行不是 `编号: 答案` 的形式：{line}"),
     "sheet.mark.score": ("{right} of {total} right", "共 {total} 题，答对 {right} 题"),
     "sheet.yes": ("yes", "是"),
     "sheet.no": ("no", "否"),
