@@ -429,10 +429,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "report.switch_title": ("Show this page in Chinese", "用英文显示本页面"),
     "report.print": ("Print", "打印"),
     "report.caps": ("The list has all {rows} packets, {page} per page. Details and bytes are embedded for the first "
-                    "{cap} packets; for a later one, `wsdissect show {capture} N` prints them. Ladders are drawn "
+                    "{cap} packets; for a later one, \"wsdissect show {capture} N\" prints them. Ladders are drawn "
                     "for the first {ladders} connections, at most {arrows} arrows each.",
                     "列表包含全部 {rows} 个数据包，每页 {page} 个。只嵌入了前 {cap} 个数据包的详情和字节；之后的数据包"
-                    "请用 `wsdissect show {capture} N` 查看。只为前 {ladders} 个连接画流程图，每个最多 {arrows} 个箭头。"),
+                    "请用 “wsdissect show {capture} N” 查看。只为前 {ladders} 个连接画流程图，每个最多 {arrows} 个箭头。"),
     "report.packets": ("Packets", "数据包"),
     "report.legend": ("Colour = phase:", "颜色 = 阶段："),
     "report.phase.handshake": ("TCP handshake", "TCP 握手"),
@@ -465,9 +465,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "report.pick": ("Click a packet (or move to it and press Enter) to see its fields and bytes.",
                     "点击一个数据包（或移到它上面按 Enter），查看它的字段和字节。"),
     "report.no_details": ("Packet {no} is past the first {cap} packets, so its details and bytes are not in this "
-                          "page: `wsdissect show {capture} {no}` prints them.",
+                          "page: \"wsdissect show {capture} {no}\" prints them.",
                           "数据包 {no} 在前 {cap} 个数据包之后，本页没有它的详情和字节：用 "
-                          "`wsdissect show {capture} {no}` 查看。"),
+                          "“wsdissect show {capture} {no}” 查看。"),
     "report.tree": ("Fields (click one to highlight its bytes)", "字段（点击一行，高亮它的字节）"),
     "report.bytes": ("Bytes: {n}", "字节：{n}"),
     "report.bytes_cut": ("the first {shown} of {n} bytes are embedded", "只嵌入了 {n} 字节中的前 {shown} 字节"),
