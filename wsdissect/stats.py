@@ -73,6 +73,13 @@ class StatsCollector:
             self.folded = _Totals()
         self.folded.add(conn_stats(c, self.acc.pop(c.id, None)))
 
+    def end(self, notes: list) -> None:
+        """Analyzer.finish()'s notes: those of a connection (what was left unfinished) count among its own."""
+        for n in notes:
+            a = self.acc.get(n.conn) if n.conn is not None else None
+            if a is not None:
+                a.notes[n.severity] = a.notes.get(n.severity, 0) + 1
+
     def row(self, row: Row, conn: Optional[Connection]) -> None:
         if row.conn is None or row.role == ROLE_PAST_CAP:
             return
@@ -100,7 +107,11 @@ class StatsCollector:
             if row.flags & FIN and a.fin_no is None:
                 a.fin_no = row.no
         for n in row.notes:
-            a.notes[n.severity] = a.notes.get(n.severity, 0) + 1
+            # A note is its connection's, which may not be the row's (the cap's note on the packet that needed
+            # room is about the connection it finished).
+            owner = a if n.conn == row.conn else self.acc.get(n.conn)
+            if owner is not None:
+                owner.notes[n.severity] = owner.notes.get(n.severity, 0) + 1
         for f in row.frames:
             d = f.direction
             if f.opcode in (PING, PONG, CLOSE):

@@ -39,7 +39,9 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
             on_row(row, conns.get(row.conn) if row.conn is not None else None)
     if lane is not None:
         lane.flush()                 # the numbers the lane kept in C go back to the collector before it folds
-    analyzer.finish()
+    notes = analyzer.finish()
+    if collector is not None:
+        collector.end(notes)
     return analyzer
 
 

@@ -109,7 +109,7 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
         lane = stats_lane(a, collector, shards=w.shards)
         truncated = parallel.analyse(w, a, lane, collector.row)
         lane.flush()
-        a.finish()
+        collector.end(a.finish())
         listed = a.summary.connections
         numbers = [conn_stats(c, collector.acc.get(c.id)) for c in listed]
         shown = [(c, p) for c, p in zip(listed, numbers) if c.is_websocket or c.decode_as]     # as pick() does
