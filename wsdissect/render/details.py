@@ -322,12 +322,12 @@ class _Tracker:
 # -------------------------------------------------------------------------------------------------- reading
 
 def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: Iterable[int],
-             lang: str = DEFAULT_LANG):
+             lang: str = DEFAULT_LANG, subprotocol: Optional[str] = None):
     """Run the analyzer up to packet `no`; (raw, row, analyzer, tracker state for its direction)."""
     if no < 1:
         raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
                                + ("; there is no counting from the end)" if no < 0 else ")"))
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol)
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
@@ -1055,14 +1055,15 @@ def _hexdump(data: bytes, marks: list, view: View) -> list:
 
 def render_details(console: Console, capture_path: str, no: int, *, field: Optional[str] = None,
                    limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
-                   packets: Optional[Iterator[RawPacket]] = None, lang: str = DEFAULT_LANG) -> None:
+                   packets: Optional[Iterator[RawPacket]] = None, lang: str = DEFAULT_LANG,
+                   subprotocol: Optional[str] = None) -> None:
     """Print the details of packet `no` of a capture. `packets` may be given (already opened and primed);
     otherwise the file is opened here. `lang`: the language of the tree's words (and of the analyzer's label).
     Raises PacketOutOfRange, UnknownField, and the capture's own errors."""
     if packets is None:
         from ..sources.pcap import open_capture
         packets = open_capture(capture_path)
-    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang)
+    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang, subprotocol)
     conn = analyzer.connections.get(row.conn) if row is not None and row.conn is not None else None
     view = View(console, lang)
     emit(view, details_lines(view, raw, row, conn, pre, analyzer, field))
