@@ -169,3 +169,20 @@ def test_lane_and_pure_give_the_same_bytes(path, extra, command):
     assert fast.stdout == pure.stdout and fast.stderr == pure.stderr
     if command == "read-json":
         assert '"app":' in fast.stdout
+
+
+@pytest.mark.parametrize("command", [["read", "--json"], ["stats", "--json"], ["stats"]])
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (BUSY, ["--subprotocol", "jsonrpc"])],
+                         ids=["jsonrpc", "busy-forced"])
+def test_several_processes_give_the_same_bytes(path, extra, command):
+    import subprocess
+    import sys
+
+    def cli(jobs):
+        return subprocess.run([sys.executable, "-m", "wsdissect", command[0], path, *command[1:], *extra,
+                               "--jobs", jobs], capture_output=True, env=dict(os.environ, **CLI_ENV), timeout=300)
+    one, two = cli("1"), cli("2")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout
+    if command[0] == "read":
+        assert b'"app":' in one.stdout
