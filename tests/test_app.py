@@ -133,6 +133,10 @@ def test_pending_requests_are_capped():
     late = dec.feed(msg(rpc(result=0, id=0), 99999, S2C), 1e6)[0]
     new = dec.feed(msg(rpc(result=0, id=APP_PENDING_MAX + 9), 99999, S2C), 1e6)[0]
     assert late.reply_to is None and new.reply_to == APP_PENDING_MAX + 10
+    capped = JsonRpcDecoder("jsonrpc")
+    notes = [n.code for i in range(APP_PENDING_MAX + 3) for r in capped.feed(msg(rpc(method="m", id=i), i + 1), 0.0)
+             for n in r.notes]
+    assert notes == ["app-pending-cap"]                  # once, on the first request past the cap
 
 
 def test_messages_that_cannot_be_read_are_notes():
@@ -254,6 +258,9 @@ def app_notes() -> list:
         def decode(self, text, no, d, ts):
             raise ValueError("boom")
     more += Broken("jsonrpc").feed(msg("{}", 5), 5.0)
+    capped = JsonRpcDecoder("jsonrpc")
+    for i in range(APP_PENDING_MAX + 1):
+        more += capped.feed(msg(rpc(method="m", id=i), 6), 6.0)
     out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for r in more for n in r.notes]
     return out
 

@@ -37,7 +37,7 @@ M_OPAQUE = "opaque"        # not something we parse (not HTTP, refused upgrade's
 
 # Notes that mean a named cap of limits.py was reached; each also becomes a line of the summary.
 CAP_NOTE_CODES = frozenset({"cap-reorder", "cap-connections", "frame-truncated", "message-truncated",
-                            "http-header-too-large"})
+                            "http-header-too-large", "app-pending-cap"})
 
 # A silence this long before a FIN is worth pointing out: it is what an idle timeout looks like.
 IDLE_WORTH_SAYING = 1.0

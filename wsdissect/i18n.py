@@ -1356,6 +1356,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.app_truncated": ("{protocol} message cut short (--max-message or bytes missing): not decoded",
                            "{protocol} 消息不完整（--max-message 或缺少字节）：没有解码"),
     "note.app_not_text": ("{protocol} message is not UTF-8 text: not decoded", "{protocol} 消息不是 UTF-8 文本：没有解码"),
+    "note.app_pending_cap": ("more than {max} {protocol} requests await a reply (a fixed cap): the oldest is "
+                             "forgotten and counted as unanswered",
+                             "超过 {max} 个 {protocol} 请求在等待回应（固定上限）：最早的一个被遗忘，记为没有回应"),
     "note.app_internal": ("{protocol} decoder failed on this message: {error}", "{protocol} 解码器处理这条消息时出错：{error}"),
     "note.jsonrpc_parse_error": ("JSON-RPC message is not JSON: {error}", "JSON-RPC 消息不是 JSON：{error}"),
     "note.jsonrpc_invalid.empty-batch": ("JSON-RPC batch is empty", "JSON-RPC 批量请求是空的"),

@@ -113,6 +113,17 @@ class Decoder:
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
         raise NotImplementedError
 
+    def _await(self, rec: AppRecord, key, ts: float) -> bool:
+        """Remember request `rec` under `key` until its answer; False when one with that key was waiting. The
+        first request past APP_PENDING_MAX gets an `app-pending-cap` note (a cap of the summary's list)."""
+        rec.awaits_reply = True
+        before = self.pending.forgotten
+        fresh = self.pending.add(key, rec.no, ts)
+        if before == 0 and self.pending.forgotten:
+            rec.notes.append(AppNote("warning", "app-pending-cap", {"protocol": self.protocol,
+                                                                    "max": APP_PENDING_MAX}))
+        return fresh
+
     def unanswered(self) -> int:
         return len(self.pending.waiting) + self.pending.forgotten
 

@@ -48,8 +48,8 @@ class JsonRpcDecoder(Decoder):
             if not has_id:
                 return AppRecord(self.protocol, "notification", fields, no, d, notes=notes)
             fields["id"] = rid
-            rec = AppRecord(self.protocol, "request", fields, no, d, awaits_reply=True, notes=notes)
-            if not self.pending.add((d, _key(rid)), no, ts):
+            rec = AppRecord(self.protocol, "request", fields, no, d, notes=notes)
+            if not self._await(rec, (d, _key(rid)), ts):
                 notes.append(AppNote("warning", "jsonrpc-duplicate-id", {"id": _shown(rid)}))
             return rec
         if "result" in obj or "error" in obj:

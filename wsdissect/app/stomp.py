@@ -98,8 +98,7 @@ class StompDecoder(Decoder):
             fields["headers_total"] = total
         rec = AppRecord(self.protocol, "frame", fields, no, d, notes=notes)
         if command in ("CONNECT", "STOMP"):
-            rec.awaits_reply = True
-            self.pending.add(_CONNECT, no, ts)
+            self._await(rec, _CONNECT, ts)
             if "heart-beat" in headers:
                 fields["heart_beat"] = headers["heart-beat"]
         elif command == "CONNECTED":
@@ -107,8 +106,7 @@ class StompDecoder(Decoder):
             if "heart-beat" in headers:
                 fields["heart_beat"] = headers["heart-beat"]
         if d == C2S and "receipt" in headers and command not in ("CONNECT", "STOMP"):
-            rec.awaits_reply = True
-            self.pending.add(("receipt", headers["receipt"]), no, ts)
+            self._await(rec, ("receipt", headers["receipt"]), ts)
         elif command in ("RECEIPT", "ERROR"):
             rid = headers.get("receipt-id")
             if rid is not None:
