@@ -12,6 +12,7 @@ script (or to ``--out``):
     idle-timeout.pcap    server drops a silent client with a bare TCP FIN, no Close frame
     jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
     stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
+    graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 
@@ -477,6 +478,49 @@ async def scenario_stomp(connect, serve) -> None:
         await asyncio.sleep(STEP)
 
 
+async def _graphql_handler(ws) -> None:
+    """A graphql-transport-ws server: acknowledges connection_init, answers ping with pong, runs a subscription
+    (two `next`, then `complete`) and a query (one `next`, then `complete`)."""
+    async for message in ws:
+        msg = json.loads(message)
+        kind = msg.get("type")
+        if kind == "connection_init":
+            await ws.send(json.dumps({"type": "connection_ack"}))
+        elif kind == "ping":
+            await ws.send(json.dumps({"type": "pong"}))
+        elif kind == "subscribe":
+            query = msg["payload"]["query"]
+            results = [{"greetings": w} for w in ("Hi", "Bonjour")] if query.lstrip().startswith("subscription") \
+                else [{"hello": "world"}]
+            for data in results:
+                await asyncio.sleep(STEP / 4)
+                await ws.send(json.dumps({"id": msg["id"], "type": "next", "payload": {"data": data}}))
+            await ws.send(json.dumps({"id": msg["id"], "type": "complete"}))
+
+
+async def scenario_graphql(connect, serve) -> None:
+    """GraphQL over subprotocol `graphql-transport-ws`: init/ack, a subscription, a query, ping/pong."""
+    async with serve(_graphql_handler, HOST, PORT, compression=None, ping_interval=None,
+                     subprotocols=["graphql-transport-ws"]):
+        async with connect(URI, compression=None, ping_interval=None,
+                           subprotocols=["graphql-transport-ws"]) as ws:
+            assert ws.subprotocol == "graphql-transport-ws", ws.subprotocol
+            script = [
+                ({"type": "connection_init", "payload": {"token": "lab"}}, 1),
+                ({"id": "1", "type": "subscribe", "payload": {"query": "subscription Greetings { greetings }"}}, 3),
+                ({"id": "2", "type": "subscribe", "payload": {"query": "{ hello }"}}, 2),
+                ({"type": "ping"}, 1),
+            ]
+            for msg, answers in script:
+                await asyncio.sleep(STEP)
+                await ws.send(json.dumps(msg))
+                for _ in range(answers):
+                    await ws.recv()
+            await asyncio.sleep(STEP)
+            await ws.close()
+        await asyncio.sleep(STEP)
+
+
 SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "echo": scenario_echo,
     "deflate": scenario_deflate,
@@ -484,6 +528,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "idle-timeout": scenario_idle_timeout,
     "jsonrpc": scenario_jsonrpc,
     "stomp": scenario_stomp,
+    "graphql": scenario_graphql,
 }
 
 
@@ -557,6 +602,7 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global PORT, URI
     parser = argparse.ArgumentParser(
         description="Record wsdissect's reference captures (websockets server + client on "
                     f"{HOST}:{PORT}, captured with tcpdump on lo). Needs root: "
@@ -566,10 +612,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="record only this capture (repeatable); default: all")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
                         help="output directory (default: the captures/ directory)")
+    parser.add_argument("--port", type=int, default=PORT,
+                        help=f"TCP port on {HOST} for the server (default {PORT}); it must be free")
     parser.add_argument("--idle", type=float, default=IDLE_TIMEOUT,
                         help=f"idle-timeout scenario: seconds of silence before the server "
                              f"drops the client (default {IDLE_TIMEOUT:g}; the lab used 30)")
     args = parser.parse_args(argv)
+    PORT, URI = args.port, f"ws://{HOST}:{args.port}/"
 
     try:
         if shutil.which("tcpdump") is None:

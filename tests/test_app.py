@@ -45,7 +45,8 @@ def test_make_chooses_by_subprotocol_name():
     assert isinstance(app.make("jsonrpc"), JsonRpcDecoder)
     assert app.make("v12.stomp").version == "1.2" and app.make("v10.stomp").version == "1.0"
     assert app.make("chat") is None and app.make(None) is None and app.make("") is None
-    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp"}
+    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws"}
+    assert all(app.make(n) is not None for n in app.NAMES)
 
 
 # -- JSON-RPC ----------------------------------------------------------------------------------------------------
@@ -157,9 +158,10 @@ def test_messages_that_cannot_be_read_are_notes():
                           st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
                                        lambda c: st.lists(c, max_size=4) | st.dictionaries(
                                            st.sampled_from(["jsonrpc", "method", "id", "params", "result",
-                                                            "error", "code"]), c, max_size=5),
+                                                            "error", "code", "type", "payload", "query"]),
+                                           c, max_size=5),
                                        max_leaves=12).map(json.dumps)), max_size=8),
-       st.sampled_from(["jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp"]))
+       st.sampled_from(list(app.NAMES)))
 def test_any_message_gives_records_never_an_exception(payloads, name):
     dec = app.make(name)
     for no, p in enumerate(payloads, 1):
@@ -236,11 +238,74 @@ def test_stomp_error_answers_the_connect():
     assert recs[1].reply_to == 1
 
 
+# -- GraphQL over WebSocket -------------------------------------------------------------------------------------
+def gql(**kw):
+    return json.dumps(kw)
+
+
+def test_graphql_transport_ws_operations_paired_with_their_first_answer():
+    dec = app.make("graphql-transport-ws")
+    recs = feed(dec, [
+        (gql(type="connection_init"), C2S, 1.0), (gql(type="connection_ack"), S2C, 1.5),
+        (gql(type="subscribe", id="1", payload={"query": "subscription OnMsg { m }"}), C2S, 2.0),
+        (gql(type="next", id="1", payload={"data": {}}), S2C, 2.25),
+        (gql(type="next", id="1", payload={"data": {}}), S2C, 3.0),
+        (gql(type="complete", id="1"), S2C, 3.5),
+        (gql(type="subscribe", id="2", payload={"query": "query { a }", "operationName": "A"}), C2S, 4.0),
+        (gql(type="complete", id="2"), C2S, 4.5),                       # the client cancels it
+        (gql(type="ping"), S2C, 5.0), (gql(type="pong"), C2S, 5.25)])
+    assert [r.kind for r in recs] == ["control", "control", "operation", "result", "result", "complete",
+                                      "operation", "complete", "control", "control"]
+    assert recs[1].reply_to == 1 and recs[3].reply_to == 3 and recs[3].latency == pytest.approx(0.25)
+    assert recs[4].reply_to is None and recs[7].reply_to == 7 and recs[9].reply_to == 9
+    assert recs[2].fields["operation"] == "subscription OnMsg" and recs[6].fields["operation"] == "query A"
+    assert describe(recs[2], EN) == "GraphQL subscribe 1: subscription OnMsg"
+    assert describe(recs[3], EN) == "GraphQL next for 1, answers #3 after 250.0 ms"
+    assert not codes(recs) and dec.unanswered() == 0 and not dec.running
+
+
+def test_graphql_legacy_protocol():
+    dec = app.make("graphql-ws")
+    recs = feed(dec, [(gql(type="connection_init", payload={}), C2S), (gql(type="connection_ack"), S2C),
+                      (gql(type="ka"), S2C), (gql(type="start", id="1", payload={"query": "{ a }"}), C2S),
+                      (gql(type="data", id="1", payload={"data": {"a": 1}}), S2C), (gql(type="stop", id="1"), C2S),
+                      (gql(type="connection_terminate"), C2S)])
+    assert [r.kind for r in recs] == ["control", "control", "control", "operation", "result", "complete", "control"]
+    assert recs[4].reply_to == 4 and not codes(recs)
+    # a modern type is unknown to the legacy protocol, and the other way round
+    assert codes(feed(app.make("graphql-ws"), [(gql(type="subscribe", id="1", payload={"query": "{a}"}), C2S)])) \
+        == ["graphql-unknown-type"]
+    assert codes(feed(app.make("graphql-transport-ws"), [(gql(type="ka"), S2C)])) == ["graphql-unknown-type"]
+
+
+@pytest.mark.parametrize("payload, d, code, variant", [
+    ("{", C2S, "graphql-parse-error", None),
+    ("[]", C2S, "graphql-invalid", "not-object"),
+    ("{}", C2S, "graphql-invalid", "no-type"),
+    (gql(type="subscribe", payload={"query": "{ a }"}), C2S, "graphql-invalid", "id"),
+    (gql(type="subscribe", id="1", payload={}), C2S, "graphql-invalid", "query"),
+    (gql(type="error", id="1", payload="boom"), S2C, "graphql-invalid", "payload"),
+    (gql(type="next", id="1", payload={}), C2S, "graphql-unknown-type", None),     # a server's type from the client
+    (gql(type="next", id="7", payload={}), S2C, "graphql-unknown-id", None),
+])
+def test_graphql_malformed_messages_are_notes(payload, d, code, variant):
+    recs = feed(app.make("graphql-transport-ws"), [(payload, d)])
+    notes = [n for r in recs for n in r.notes]
+    assert notes[0].code == code and notes[0].args.get("variant") == variant
+    assert describe(recs[0], EN) and describe(recs[0], ZH)
+
+
+def test_graphql_duplicate_operation_id():
+    sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
+    assert codes(feed(app.make("graphql-transport-ws"), [(sub, C2S), (sub, C2S)])) == ["graphql-duplicate-id"]
+
+
 # -- the notes' sentences: used by tests/test_i18n_notes.py ---------------------------------------------------
 MALFORMED = [("jsonrpc", p, C2S) for p in ["{bad", "[]", "[1]", '{"method": "m"}', rpc(method="m", id=[1]),
                                            rpc(method=3, id=1), rpc(method="m", params=3), rpc(id=1)]] + \
     [("jsonrpc", p, S2C) for p in [rpc(result=1, error={}, id=None), rpc(error="x", id=None), rpc(result=1, id=5)]] + \
-    [("v12.stomp", p, d) for p, d, _, _ in test_stomp_malformed_frames_are_notes.pytestmark[0].args[1]]
+    [("v12.stomp", p, d) for p, d, _, _ in test_stomp_malformed_frames_are_notes.pytestmark[0].args[1]] + \
+    [("graphql-transport-ws", p, d) for p, d, _, _ in test_graphql_malformed_messages_are_notes.pytestmark[0].args[1]]
 
 
 def app_notes() -> list:
@@ -258,6 +323,9 @@ def app_notes() -> list:
         def decode(self, text, no, d, ts):
             raise ValueError("boom")
     more += Broken("jsonrpc").feed(msg("{}", 5), 5.0)
+    sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
+    g = app.make("graphql-transport-ws")
+    more += g.feed(msg(sub, 7), 7.0) + g.feed(msg(sub, 8), 8.0)
     capped = JsonRpcDecoder("jsonrpc")
     for i in range(APP_PENDING_MAX + 1):
         more += capped.feed(msg(rpc(method="m", id=i), 6), 6.0)
@@ -267,5 +335,5 @@ def app_notes() -> list:
 
 def test_app_notes_cover_every_app_sentence():
     from wsdissect.i18n import CATALOG, note_id
-    ids = {k for k in CATALOG if k.startswith(("note.app_", "note.jsonrpc_", "note.stomp_"))}
+    ids = {k for k in CATALOG if k.startswith(("note.app_", "note.jsonrpc_", "note.stomp_", "note.graphql_"))}
     assert ids <= {note_id(n.code, n.args) for n in app_notes()}

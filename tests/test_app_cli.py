@@ -16,8 +16,8 @@ from wsdissect.cli import main
 from wsdissect.sources.pcap import open_capture
 
 CAP = os.path.join(ROOT, "captures")
-JSONRPC, STOMP, ECHO, BUSY = (os.path.join(CAP, n) for n in ("jsonrpc.pcap", "stomp.pcap", "echo.pcap",
-                                                                "busy.pcap"))
+JSONRPC, STOMP, GRAPHQL, ECHO, BUSY = (os.path.join(CAP, n) for n in ("jsonrpc.pcap", "stomp.pcap", "graphql.pcap",
+                                                                         "echo.pcap", "busy.pcap"))
 
 
 def run(*args, pure=False):
@@ -69,6 +69,20 @@ def test_stomp_capture_json_lines_and_chinese_labels():
     labels = {r["no"]: r["label"] for r in recs if r["type"] == "packet"}
     assert labels[9] .startswith("服务端发送 STOMP CONNECTED 帧，回应 #8")
     assert not any(r["type"] == "note" for r in recs)
+
+
+def test_graphql_capture():
+    got = apps(records(GRAPHQL))
+    kinds = [(a["records"][0]["kind"], a["records"][0]["fields"].get("type")) for _, _, a in got]
+    assert kinds == [("control", "connection_init"), ("control", "connection_ack"), ("operation", "subscribe"),
+                     ("result", "next"), ("result", "next"), ("complete", "complete"), ("operation", "subscribe"),
+                     ("result", "next"), ("complete", "complete"), ("control", "ping"), ("control", "pong")]
+    first = got[3][2]["records"][0]
+    assert first["reply_to"] == got[2][0] and 0.02 < first["latency"] < 1      # the server waits ~50 ms
+    assert "reply_to" not in got[4][2]["records"][0]                          # only the first answer pairs
+    assert got[2][2]["records"][0]["fields"]["operation"] == "subscription Greetings"
+    st = json.loads(run("stats", GRAPHQL, "--json").stdout.splitlines()[0])["app"]["graphql"]
+    assert (st["requests"], st["answered"], st["unanswered"]) == (4, 4, 0)
 
 
 def test_follow_prints_the_decoded_line():
@@ -160,9 +174,11 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (ECHO, ["--subprotocol", "jsonrpc"]),
-                                         (BUSY, ["--subprotocol", "v12.stomp"])],
-                         ids=["jsonrpc", "stomp", "echo-forced", "busy-forced"])
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []),
+                                         (ECHO, ["--subprotocol", "jsonrpc"]),
+                                         (BUSY, ["--subprotocol", "v12.stomp"]),
+                                         (BUSY, ["--subprotocol", "graphql-ws"])],
+                         ids=["jsonrpc", "stomp", "graphql", "echo-forced", "busy-forced", "busy-forced-graphql"])
 def test_lane_and_pure_give_the_same_bytes(path, extra, command):
     args = [a.format(path) for a in COMMANDS[command]] + extra
     fast, pure = run(*args), run(*args, pure=True)

@@ -142,15 +142,16 @@ def clip(value) -> object:
 
 
 def _registry() -> dict:
+    from .graphql import GraphQLDecoder
     from .jsonrpc import JsonRpcDecoder
     from .stomp import StompDecoder
     return {"jsonrpc": JsonRpcDecoder, "v10.stomp": StompDecoder, "v11.stomp": StompDecoder,
-            "v12.stomp": StompDecoder}
+            "v12.stomp": StompDecoder, "graphql-transport-ws": GraphQLDecoder, "graphql-ws": GraphQLDecoder}
 
 
 # The subprotocol names a decoder exists for (Sec-WebSocket-Protocol values, compared case-sensitively as
 # RFC 6455 registers them).
-NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp")
+NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws")
 
 
 def make(name: Optional[str]) -> Optional[Decoder]:
