@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import struct
 from dataclasses import dataclass, field as dc_field
 from typing import Iterable, Iterator, Optional
@@ -26,6 +27,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..analyzer import Analyzer
+from ..app import describe
 from ..decode import DecodeError, decode_packet
 from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, accept_steps, compute_accept
 from ..i18n import DEFAULT_LANG, catalog
@@ -981,6 +983,22 @@ def _messages(D: _Dissection, msgs: list, view: View) -> None:
             D.add(2, _hex(m.data, 16, ell=view.ell))
         if m.truncated:
             D.add(2, t["show.msg_cut"], "yellow")
+        if m.app:            # what a subprotocol decoder (wsdissect/app) read in it: each record, its fields
+            D.add(1, t["show.app"].format(protocol=m.app[0].protocol), "bold")
+            for r in m.app:
+                D.add(2, view.clean(describe(r, t)))
+                for k, v in r.fields.items():
+                    if isinstance(v, dict):          # STOMP's headers: one line each
+                        D.add(3, view.clean(f"{k}:"), "dim")
+                        for hk, hv in v.items():
+                            D.add(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"), "dim")
+                    else:
+                        D.add(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim")
+
+
+def _field_word(v) -> str:
+    """A decoded record's field value as data: strings as they are, the rest as JSON (true, null, 7)."""
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
 # ------------------------------------------------------------------------------------------------ rendering
