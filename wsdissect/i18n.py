@@ -1342,7 +1342,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "TCP 四次挥手（RFC 9293 §3.6）：每一方在没有数据要发时发送 FIN，另一方确认；共四个数据包，如果 ACK 和 FIN "
         "合在一起发送就是三个。"),
     # -- subprotocols inside the messages (app/): a record in words, and its notes ------------------------
-    "app.data": ("{side} sends {what} ({detail})", "{side}发送 {what}（{detail}）"),
+    "app.data": ("{side} sends {what} ({detail})", "{side}发送{what}（{detail}）"),
     "app.many": ("{n} records: {items}", "{n} 条记录：{items}"),
     "app.reply": (", answers #{no} after {ms} ms", "，回应 #{no}（{ms} 毫秒后）"),
     "app.unknown": ("a {protocol} record ({kind})", "{protocol} 记录（{kind}）"),
