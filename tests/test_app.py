@@ -200,6 +200,14 @@ def test_stomp_frames_receipts_and_connected():
     assert describe(send, EN) == "STOMP SEND frame" and describe(send, ZH) == "STOMP SEND 帧"
 
 
+@pytest.mark.parametrize("payload", ["SEND\r\ndestination:/q\r\n\r\nhi\x00", "SEND\ndestination:/q\n\r\nhi\x00",
+                                     "\r\n\nSEND\ndestination:/q\n\nhi\x00\r\n"])
+def test_stomp_12_lines_end_with_lf_or_crlf(payload):
+    r = feed(app.make("v12.stomp"), [(payload, C2S)])[0]
+    assert (r.fields["command"], r.fields["headers"], r.fields["body_length"]) == ("SEND", {"destination": "/q"}, 2)
+    assert not r.notes
+
+
 def test_stomp_header_escapes_by_version():
     line = [("destination", "/a\\cb\\nc\\\\d")]
     assert feed(app.make("v12.stomp"), [(frame("SEND", line), C2S)])[0].fields["headers"]["destination"] == \

@@ -83,4 +83,5 @@ def _key(rid) -> str:
 
 
 def _shown(rid) -> str:
-    return clip(json.dumps(rid)) if not isinstance(rid, str) else clip(json.dumps(rid, ensure_ascii=False))
+    """An id as JSON in a note ("7" with its quotes: not the number 7)."""
+    return clip(json.dumps(rid, ensure_ascii=False))

@@ -7,6 +7,8 @@ RECEIPT (or ERROR) carrying it as `receipt-id`; CONNECT / STOMP awaits CONNECTED
 """
 from __future__ import annotations
 
+import re
+
 from . import APP_HEADERS_MAX, AppNote, AppRecord, Decoder, clip
 from ..model import C2S
 
@@ -15,6 +17,8 @@ CLIENT_COMMANDS = frozenset({"CONNECT", "STOMP", "SEND", "SUBSCRIBE", "UNSUBSCRI
 SERVER_COMMANDS = frozenset({"CONNECTED", "MESSAGE", "RECEIPT", "ERROR"})
 _ESCAPES = {"n": "\n", "c": ":", "\\": "\\", "r": "\r"}      # 1.2; 1.1 has all but \r; 1.0 none
 _CONNECT = "connect"
+_BLANK = re.compile("\n\n")             # 1.0, 1.1: lines end with LF
+_BLANK_12 = re.compile("\n\r?\n")        # 1.2: LF or CR LF
 
 
 class StompDecoder(Decoder):
@@ -28,18 +32,11 @@ class StompDecoder(Decoder):
         body_start = text.lstrip("\r\n")
         if not body_start:
             return [AppRecord(self.protocol, "heartbeat", {}, no, d)]
-        head_end = body_start.find("\n\n")
-        if self.version == "1.2":
-            crlf = body_start.find("\r\n\r\n")
-            if crlf != -1 and (head_end == -1 or crlf < head_end):
-                head_end, sep = crlf, 4
-            else:
-                sep = 2
-        else:
-            sep = 2
-        if head_end == -1:
+        blank = (_BLANK_12 if self.version == "1.2" else _BLANK).search(body_start)   # the line ending the headers
+        if blank is None:
             return [self._invalid(no, d, "warning", "stomp-malformed", {"variant": "no-blank-line"},
                                   {"command": clip(body_start.split("\n", 1)[0].rstrip("\r"))})]
+        head_end = blank.start()
         lines = body_start[:head_end].split("\n")
         command = lines[0].rstrip("\r")
         notes = []
@@ -61,7 +58,7 @@ class StompDecoder(Decoder):
             total += 1
             if name not in headers and len(headers) < APP_HEADERS_MAX:   # the first of a repeated header wins
                 headers[name] = clip(value)
-        body = body_start[head_end + sep:]
+        body = body_start[blank.end():]
         length = headers.get("content-length")
         body_len = None
         if length is not None:
