@@ -10,10 +10,13 @@ script (or to ``--out``):
     deflate.pcap         permessage-deflate negotiated, compressed frames (RSV1)
     fragments-ping.pcap  fragmented text and binary messages, pings both ways, close 1000 "bye"
     idle-timeout.pcap    server drops a silent client with a bare TCP FIN, no Close frame
+    jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
+    stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
+    graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 
-    sudo python captures/record.py                 # all four
+    sudo python captures/record.py                 # all of them
     sudo python captures/record.py --only echo     # one of them
 
 This script is a tool for maintainers; it is not part of the wsdissect package
@@ -356,11 +359,176 @@ async def scenario_idle_timeout(connect, serve, idle: float = IDLE_TIMEOUT) -> N
         await asyncio.sleep(STEP)
 
 
+# A JSON-RPC 2.0 peer: `subtract` and `sum` answer, an unknown method is an error, a notification gets nothing,
+# a batch gets a batch, text that is not JSON gets the parse error (id null).
+def _jsonrpc_answer(req):
+    if not isinstance(req, dict) or "method" not in req:
+        return {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": None}
+    if "id" not in req:
+        return None
+    params = req.get("params") or []
+    if req["method"] == "subtract":
+        return {"jsonrpc": "2.0", "result": params[0] - params[1], "id": req["id"]}
+    if req["method"] == "sum":
+        return {"jsonrpc": "2.0", "result": sum(params), "id": req["id"]}
+    return {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": req["id"]}
+
+
+async def _jsonrpc_handler(ws) -> None:
+    async for message in ws:
+        try:
+            doc = json.loads(message)
+        except ValueError:
+            await ws.send(json.dumps({"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"},
+                                      "id": None}))
+            continue
+        if isinstance(doc, list):
+            answers = [a for a in map(_jsonrpc_answer, doc) if a is not None]
+            if answers:
+                await ws.send(json.dumps(answers))
+        else:
+            answer = _jsonrpc_answer(doc)
+            if answer is not None:
+                await ws.send(json.dumps(answer))
+
+
+async def scenario_jsonrpc(connect, serve) -> None:
+    """JSON-RPC 2.0 over subprotocol `jsonrpc`: requests, a notification, an error, a batch, bad JSON."""
+    async with serve(_jsonrpc_handler, HOST, PORT, compression=None, ping_interval=None,
+                     subprotocols=["jsonrpc"]):
+        async with connect(URI, compression=None, ping_interval=None, subprotocols=["jsonrpc"]) as ws:
+            assert ws.subprotocol == "jsonrpc", ws.subprotocol
+            script = [
+                ({"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}, True),
+                ({"jsonrpc": "2.0", "method": "update", "params": [1, 2, 3]}, False),
+                ({"jsonrpc": "2.0", "method": "foobar", "id": "2"}, True),
+                ([{"jsonrpc": "2.0", "method": "sum", "params": [1, 2, 4], "id": 3},
+                  {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
+                  {"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 4}], True),
+                ('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]', True),
+            ]
+            for doc, answered in script:
+                await asyncio.sleep(STEP)
+                await ws.send(doc if isinstance(doc, str) else json.dumps(doc))
+                if answered:
+                    await ws.recv()
+            await asyncio.sleep(STEP)
+            await ws.close()
+        await asyncio.sleep(STEP)
+
+
+def _stomp_frame(command: str, headers: dict, body: str = "") -> str:
+    head = "".join(f"{k}:{v}\n" for k, v in headers.items())
+    return f"{command}\n{head}\n{body}\x00"
+
+
+def _stomp_parse(text: str) -> tuple:
+    head, _, body = text.partition("\n\n")
+    lines = head.split("\n")
+    return lines[0], dict(line.split(":", 1) for line in lines[1:]), body.rstrip("\x00")
+
+
+async def _stomp_handler(ws) -> None:
+    """A one-client STOMP 1.2 broker: subscriptions on destinations, receipts, heart-beats echoed as EOLs."""
+    subs: dict = {}
+    seq = 0
+    async for message in ws:
+        if not message.strip("\r\n"):
+            await ws.send("\n")                      # a heart-beat answers a heart-beat
+            continue
+        command, headers, body = _stomp_parse(message)
+        if command in ("CONNECT", "STOMP"):
+            await ws.send(_stomp_frame("CONNECTED", {"version": "1.2", "heart-beat": "0,0", "server": "lab/1.0"}))
+            continue
+        if command == "SUBSCRIBE":
+            subs[headers["destination"]] = headers["id"]
+        elif command == "SEND" and headers["destination"] in subs:
+            seq += 1
+            await ws.send(_stomp_frame("MESSAGE", {"subscription": subs[headers["destination"]],
+                                                   "message-id": str(seq), "destination": headers["destination"],
+                                                   "content-type": headers.get("content-type", "text/plain"),
+                                                   "content-length": str(len(body.encode()))}, body))
+        if "receipt" in headers:
+            await ws.send(_stomp_frame("RECEIPT", {"receipt-id": headers["receipt"]}))
+
+
+async def scenario_stomp(connect, serve) -> None:
+    """STOMP 1.2 over subprotocol `v12.stomp`: CONNECT, SUBSCRIBE with a receipt, SEND and its MESSAGE, a
+    heart-beat, DISCONNECT with a receipt."""
+    async with serve(_stomp_handler, HOST, PORT, compression=None, ping_interval=None,
+                     subprotocols=["v12.stomp"]):
+        async with connect(URI, compression=None, ping_interval=None,
+                           subprotocols=["v12.stomp", "v11.stomp"]) as ws:
+            assert ws.subprotocol == "v12.stomp", ws.subprotocol
+            script = [
+                (_stomp_frame("CONNECT", {"accept-version": "1.2", "host": HOST, "heart-beat": "0,0"}), 1),
+                (_stomp_frame("SUBSCRIBE", {"id": "sub-0", "destination": "/queue/lab", "receipt": "r-1"}), 1),
+                (_stomp_frame("SEND", {"destination": "/queue/lab", "content-type": "text/plain"},
+                              "hello 你好"), 1),
+                ("\n", 1),
+                (_stomp_frame("DISCONNECT", {"receipt": "r-2"}), 1),
+            ]
+            for frame, answers in script:
+                await asyncio.sleep(STEP)
+                await ws.send(frame)
+                for _ in range(answers):
+                    await ws.recv()
+            await asyncio.sleep(STEP)
+            await ws.close()
+        await asyncio.sleep(STEP)
+
+
+async def _graphql_handler(ws) -> None:
+    """A graphql-transport-ws server: acknowledges connection_init, answers ping with pong, runs a subscription
+    (two `next`, then `complete`) and a query (one `next`, then `complete`)."""
+    async for message in ws:
+        msg = json.loads(message)
+        kind = msg.get("type")
+        if kind == "connection_init":
+            await ws.send(json.dumps({"type": "connection_ack"}))
+        elif kind == "ping":
+            await ws.send(json.dumps({"type": "pong"}))
+        elif kind == "subscribe":
+            query = msg["payload"]["query"]
+            results = [{"greetings": w} for w in ("Hi", "Bonjour")] if query.lstrip().startswith("subscription") \
+                else [{"hello": "world"}]
+            for data in results:
+                await asyncio.sleep(STEP / 4)
+                await ws.send(json.dumps({"id": msg["id"], "type": "next", "payload": {"data": data}}))
+            await ws.send(json.dumps({"id": msg["id"], "type": "complete"}))
+
+
+async def scenario_graphql(connect, serve) -> None:
+    """GraphQL over subprotocol `graphql-transport-ws`: init/ack, a subscription, a query, ping/pong."""
+    async with serve(_graphql_handler, HOST, PORT, compression=None, ping_interval=None,
+                     subprotocols=["graphql-transport-ws"]):
+        async with connect(URI, compression=None, ping_interval=None,
+                           subprotocols=["graphql-transport-ws"]) as ws:
+            assert ws.subprotocol == "graphql-transport-ws", ws.subprotocol
+            script = [
+                ({"type": "connection_init", "payload": {"token": "lab"}}, 1),
+                ({"id": "1", "type": "subscribe", "payload": {"query": "subscription Greetings { greetings }"}}, 3),
+                ({"id": "2", "type": "subscribe", "payload": {"query": "{ hello }"}}, 2),
+                ({"type": "ping"}, 1),
+            ]
+            for msg, answers in script:
+                await asyncio.sleep(STEP)
+                await ws.send(json.dumps(msg))
+                for _ in range(answers):
+                    await ws.recv()
+            await asyncio.sleep(STEP)
+            await ws.close()
+        await asyncio.sleep(STEP)
+
+
 SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "echo": scenario_echo,
     "deflate": scenario_deflate,
     "fragments-ping": scenario_fragments_ping,
     "idle-timeout": scenario_idle_timeout,
+    "jsonrpc": scenario_jsonrpc,
+    "stomp": scenario_stomp,
+    "graphql": scenario_graphql,
 }
 
 
@@ -434,6 +602,7 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global PORT, URI
     parser = argparse.ArgumentParser(
         description="Record wsdissect's reference captures (websockets server + client on "
                     f"{HOST}:{PORT}, captured with tcpdump on lo). Needs root: "
@@ -443,10 +612,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="record only this capture (repeatable); default: all")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
                         help="output directory (default: the captures/ directory)")
+    parser.add_argument("--port", type=int, default=PORT,
+                        help=f"TCP port on {HOST} for the server (default {PORT}); it must be free")
     parser.add_argument("--idle", type=float, default=IDLE_TIMEOUT,
                         help=f"idle-timeout scenario: seconds of silence before the server "
                              f"drops the client (default {IDLE_TIMEOUT:g}; the lab used 30)")
     args = parser.parse_args(argv)
+    PORT, URI = args.port, f"ws://{HOST}:{args.port}/"
 
     try:
         if shutil.which("tcpdump") is None:

@@ -168,14 +168,20 @@ def test_deflate_bomb_1_gib_is_cut_at_max_message():
     assert elapsed < 10, elapsed
 
 
-def test_deflate_bomb_through_the_command(tmp_path, monkeypatch):
-    monkeypatch.delenv("WSDISSECT_DEBUG", raising=False)
+def _bomb_capture(tmp_path) -> str:
+    """A capture whose server sends a 1 GiB deflate bomb, then a small text message."""
     bomb = _bomb(1)
     s = ws_session(extensions_offer="permessage-deflate", extensions="permessage-deflate")
     s.send(S2C, header(len(bomb), rsv1=True) + bomb, pieces=pieces(len(bomb)))
     s.send(S2C, raw_frame(b"after the bomb", opcode=1))
     f = tmp_path / "bomb.pcap"
     f.write_bytes(s.pcap())
+    return f
+
+
+def test_deflate_bomb_through_the_command(tmp_path, monkeypatch):
+    monkeypatch.delenv("WSDISSECT_DEBUG", raising=False)
+    f = _bomb_capture(tmp_path)
     res = CliRunner().invoke(main, ["read", "--json", "--max-message", "2M", str(f)])
     assert res.exit_code == 0, res.stderr
     recs = [json.loads(x) for x in res.stdout.splitlines()]
@@ -468,12 +474,7 @@ def _summary(args: list) -> dict:
 
 def test_stats_names_the_max_message_cap_of_a_deflate_bomb(tmp_path):
     """A 1 GiB bomb cut at --max-message: stats says the cap, with its flag, in text and JSON, once."""
-    bomb = _bomb(1)
-    s = ws_session(extensions_offer="permessage-deflate", extensions="permessage-deflate")
-    s.send(S2C, header(len(bomb), rsv1=True) + bomb, pieces=pieces(len(bomb)))
-    s.send(S2C, raw_frame(b"after the bomb", opcode=1))
-    f = tmp_path / "bomb.pcap"
-    f.write_bytes(s.pcap())
+    f = _bomb_capture(tmp_path)
     args = [str(f), "--max-message", "2M"]
     total = json.loads(_stats([*args, "--json"]).splitlines()[-1])
     assert total["caps"] == _summary(args)["caps"]

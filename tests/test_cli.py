@@ -207,3 +207,13 @@ def test_show_takes_len_from_the_ip_header_when_the_snaplen_cut_the_payload(tmp_
     assert "Len=22" in full and "Len=22" in cut
     assert "next sequence number: 246" in cut
     assert "Payload: 0 bytes (22 more not captured)" in cut
+
+
+@pytest.mark.parametrize("args", [["show", "captures/echo.pcap", "abc"], ["stats", "captures/echo.pcap", "--explain"],
+                                  ["read"], ["nosuch"]])
+def test_usage_errors_are_one_line(args):
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("wsdissect: error: ") \
+        and "--help" in proc.stderr, proc.stderr

@@ -14,6 +14,7 @@ import pytest
 from conftest import BUNDLED, ROOT, SHARED, SHARED_DIR
 import tlsbuild
 from sessionbuild import Session, analyze, raw_frame, upgrade_response
+from test_app import app_notes
 from wsdissect.analyzer import Analyzer
 from wsdissect.http import HttpStream, check_handshake
 from wsdissect.i18n import CATALOG, catalog, localize_note, note_id, note_text
@@ -226,7 +227,7 @@ def _capture_notes() -> list:
 
 
 def _core_notes() -> list:
-    return _websocket_notes() + _http_notes() + _handshake_notes() + _capture_notes()
+    return _websocket_notes() + _http_notes() + _handshake_notes() + _capture_notes() + app_notes()
 
 
 def _session_notes(lang="en") -> list:

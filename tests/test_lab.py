@@ -2,6 +2,7 @@
 import asyncio
 import json
 import os
+import shutil
 import re
 import subprocess
 import sys
@@ -159,6 +160,16 @@ def test_demo_unprivileged_for_real():
     assert proc.returncode == 0, proc.stderr
     assert "CAP_NET_RAW" in proc.stderr and "bundled" in proc.stderr
     assert "Summary: 35 packets" in proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) is not installed")
+def test_demo_for_a_student_needs_a_capture_of_their_own(tmp_path):
+    out = tmp_path / "bob.pcap"
+    proc = subprocess.run(["setpriv", "--bounding-set=-net_raw", *wsdissect_args("demo", "--student", "bob", "-w",
+                                                                                  str(out))],
+                          capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 2 and "--student bob" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert not out.exists()
 
 
 def test_bundled_copies_match_captures():

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
-from conftest import BUNDLED
+from conftest import BUNDLED, ROOT
 from test_details import CAP, check_golden, cli
 from wsdissect.sources.pcap import open_capture
 
@@ -135,3 +137,16 @@ def test_a_value_too_wide_for_its_column_goes_on_its_own_line():
         ["  compression        " + "x" * (_COL_W - 1) + " y"]
     out = cli("stats", os.path.join(os.path.dirname(BUNDLED[0]), "busy.pcap")).output
     assert "smaller" in out and not re.search(r"smaller\S", out)
+
+
+@pytest.mark.parametrize("extra", [[], ["--max-connections", "5"]])
+def test_a_connections_notes_add_up_by_severity(extra):
+    """Notes raised at the end of the capture, and the cap's note on another connection's packet, count with the
+    connection they are about."""
+    path = os.path.join(ROOT, "captures", "busy.pcap")
+    proc = subprocess.run([sys.executable, "-m", "wsdissect", "stats", path, "--json", *extra], capture_output=True,
+                          text=True, timeout=120)
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    conns = [r for r in recs if r.get("type") != "stats-total"]
+    assert conns and any(r["notes"] for r in conns)
+    assert all(r["notes"] == sum(r["notes_by_severity"].values()) for r in conns)

@@ -101,14 +101,40 @@ def test_a_closed_connection_has_no_idle_question():
 def test_marking():
     want = build(open_capture(IDLE)).answers()
     assert mark(want, dict(want)) == [(q, "right", want[q], want[q]) for q in QUESTIONS if q in want]
-    given = parse_answers("# my answers\nclient: 127.0.0.1:1\nfirst_fin_by：服务端\nclose_frame: 否\n"
-                          f"idle_seconds: {float(want['idle_seconds']) + 0.01} s\nmask_key: 0x{want['mask_key']}\n"
-                          "upgrade: Upgrade: WebSocket\nwebsocket_version: 8\ncolor: blue\n")
+    given, unreadable = parse_answers(
+        "# my answers\nclient: 127.0.0.1:1\nfirst_fin_by：服务端\nclose_frame: 否\n"
+        f"idle_seconds: {float(want['idle_seconds']) + 0.01} s\nmask_key: 0x{want['mask_key']}\n"
+        "upgrade: Upgrade: WebSocket\nwebsocket_version: 8\ncolor: blue\n"
+        f"syn_seq_raw {want['syn_seq_raw']}\n")
+    assert unreadable == [(10, f"syn_seq_raw {want['syn_seq_raw']}")]
     verdicts = {q: v for q, v, _, _ in mark(want, given)}
     assert verdicts["client"] == "wrong"
     assert verdicts["first_fin_by"] == verdicts["close_frame"] == verdicts["idle_seconds"] == "right"
     assert verdicts["mask_key"] == "right" and verdicts["server"] == "missing" and verdicts["color"] == "unknown"
     assert verdicts["upgrade"] == "right" and verdicts["websocket_version"] == "wrong"
+
+
+@pytest.mark.parametrize("q, given", [
+    ("close_frame", "No, the server timed out"), ("close_frame", "没有，服务端超时了"), ("first_fin_by", "the server"),
+    ("first_fin_by", "服务端（server）"), ("synack_ack_raw", "{} (the SYN's seq + 1)"),
+    ("sec_websocket_accept", "yes, it matches: {}"), ("sec_websocket_accept", "{} (yes it matches)"),
+    ("mask_key", "0x{} (packet 8)"), ("idle_seconds", "about {} s"),
+])
+def test_an_answer_with_its_reasons_is_right(q, given):
+    want = build(open_capture(IDLE)).answers()
+    assert mark(want, {q: given.format(want[q])})[[m[0] for m in mark(want, {})].index(q)][1] == "right"
+
+
+def test_answer_files_from_windows_editors(tmp_path):
+    want = build(open_capture(IDLE)).answers()
+    text = f"client: {want['client']}\r\nserver: {want['server']}\r\n"
+    for name, data in (("bom.txt", b"\xef\xbb\xbf" + text.encode()), ("utf16.txt", text.encode("utf-16"))):
+        (tmp_path / name).write_bytes(data)
+        r = cli("--check", str(tmp_path / name), IDLE)
+        assert r.returncode == 1 and "client: right" in r.stdout and "server: right" in r.stdout, r.stdout
+    (tmp_path / "bin.txt").write_bytes(b"\x80\x81\x82")
+    r = cli("--check", str(tmp_path / "bin.txt"), IDLE)
+    assert r.returncode == 2 and "not a text file" in r.stderr and len(r.stderr.splitlines()) == 1
 
 
 def test_cli_key_and_check_round_trip(tmp_path):

@@ -358,7 +358,7 @@ enum {
     TC_ID, TC_CKEY, TC_KEY, TC_DIRS, TC_LAST_TS, TC_LAST_NO, TC_EXTRA, TC_LANE, TC_DONE,
     DIR_BASE, DIR_NXT_ABS, DIR_NXT_OFF, DIR_PENDING, DIR_FIN_OFF, DIR_LAST_ACK, DIR_LAST_WIN, DIR_UNACKED,
     DIR_BYTES, DIR_MAX_END, DIR_WSCALE,
-    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_LAST_CONTROL_TS, ST_ADDRS, ST_TLS,
+    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_LAST_CONTROL_TS, ST_ADDRS, ST_APP, ST_TLS,
     REC_LAST_TS, REC_BYTES, REC_FRAMES, REC_MESSAGES,
     SUM_PACKETS, SUM_TCP_PACKETS, SUM_FIRST_TS, SUM_LAST_TS,
     WS_CLIENT, WS_CAP, WS_PARSER, WS_INFLATER, WS_CLOSE_FRAME, WS_MESSAGES, WS_MSG,
@@ -367,7 +367,7 @@ enum {
     FR_NO, FR_FIRST_NO, FR_FIN, FR_RSV, FR_OPCODE, FR_MASKED, FR_MASK_KEY, FR_LENGTH, FR_HEADER_LEN,
     FR_PAYLOAD, FR_PAYLOAD_MISSING,
     MS_CONN, MS_OPCODE, MS_FRAMES, MS_FIRST_NO, MS_LAST_NO, MS_COMPRESSED, MS_LENGTH, MS_WIRE_LENGTH, MS_DATA,
-    MS_TEXT, MS_TRUNCATED,
+    MS_TEXT, MS_TRUNCATED, MS_APP,
     FR_CONN, FR_DIRECTION, FR_CLOSE_CODE, FR_CLOSE_REASON, MS_DIRECTION,
     INF_MAX_OUTPUT, INF_CONTEXT_TAKEOVER, INF_WINDOW, INF_PRODUCED, INF_CAPPED, INF_LOST, INF_ERROR, INF_HISTORY,
     INF_D,
@@ -394,7 +394,7 @@ static const struct {
     [DIR_MAX_END] = {T_DIR, "max_end"}, [DIR_WSCALE] = {T_DIR, "wscale"},
     [ST_REC] = {T_ST, "rec"}, [ST_MODE] = {T_ST, "mode"}, [ST_WS] = {T_ST, "ws"}, [ST_NAMES] = {T_ST, "names"},
     [ST_LAST_PAYLOAD_TS] = {T_ST, "last_payload_ts"}, [ST_LAST_CONTROL_TS] = {T_ST, "last_control_ts"},
-    [ST_ADDRS] = {T_ST, "addrs"}, [ST_TLS] = {T_ST, "tls"},
+    [ST_ADDRS] = {T_ST, "addrs"}, [ST_APP] = {T_ST, "app"}, [ST_TLS] = {T_ST, "tls"},
     [REC_LAST_TS] = {T_REC, "last_ts"}, [REC_BYTES] = {T_REC, "bytes"}, [REC_FRAMES] = {T_REC, "frames"},
     [REC_MESSAGES] = {T_REC, "messages"},
     [SUM_PACKETS] = {T_SUM, "packets"}, [SUM_TCP_PACKETS] = {T_SUM, "tcp_packets"},
@@ -416,6 +416,7 @@ static const struct {
     [MS_COMPRESSED] = {T_MESSAGE, "compressed"}, [MS_LENGTH] = {T_MESSAGE, "length"},
     [MS_WIRE_LENGTH] = {T_MESSAGE, "wire_length"}, [MS_DATA] = {T_MESSAGE, "data"},
     [MS_TEXT] = {T_MESSAGE, "text"}, [MS_TRUNCATED] = {T_MESSAGE, "truncated"},
+    [MS_APP] = {T_MESSAGE, "app"},
     [FR_CONN] = {T_FRAME, "conn"}, [FR_DIRECTION] = {T_FRAME, "direction"},
     [FR_CLOSE_CODE] = {T_FRAME, "close_code"}, [FR_CLOSE_REASON] = {T_FRAME, "close_reason"},
     [MS_DIRECTION] = {T_MESSAGE, "direction"},
@@ -957,6 +958,11 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
     PyObject *dirs = GET(self, conn, TC_DIRS), *rec = GET(self, st, ST_REC), *addrs = GET(self, st, ST_ADDRS);
     if (!mode || !wsd || !names || !dirs || !rec || !addrs || !PyDict_Check(mode) || !PyDict_Check(wsd)
         || !PyDict_Check(names) || !PyDict_Check(dirs) || !PyDict_Check(addrs) || !IS(self, rec, T_REC))
+        goto done;
+    /* A connection whose messages a subprotocol decoder reads (analyzer._ConnState.app) is Python's: the
+     * decoded records, their labels and notes are made there. */
+    PyObject *app = GET(self, st, ST_APP);
+    if (app != Py_None)
         goto done;
     /* A TLS connection (wss://): its stream bytes are records, not frames; Python decrypts them. Its modes say
        WebSocket once the upgrade inside is done, so this test must come first. */
@@ -2204,6 +2210,7 @@ static PyObject *new_message(Lane *self, Entry *en, int opcode, long long first_
     slot_set(m, OFF(self, MS_DATA), Py_NewRef(payload));
     slot_set(m, OFF(self, MS_TEXT), Py_NewRef(text ? text : Py_None));
     slot_set(m, OFF(self, MS_TRUNCATED), Py_NewRef(Py_False));
+    slot_set(m, OFF(self, MS_APP), Py_NewRef(Py_None));
     return m;
 }
 

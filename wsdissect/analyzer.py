@@ -25,6 +25,7 @@ from .tls.session import cipher_name
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
 from .websocket import WebSocketDirection
+from . import app as _app
 from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
 
 SIDE = {C2S: "client", S2C: "server"}           # data (Connection.closed_by, fin_by): always English
@@ -39,7 +40,7 @@ M_OPAQUE = "opaque"        # not something we parse (not HTTP, refused upgrade's
 
 # Notes that mean a named cap of limits.py was reached; each also becomes a line of the summary.
 CAP_NOTE_CODES = frozenset({"cap-reorder", "cap-connections", "frame-truncated", "message-truncated",
-                            "http-header-too-large"})
+                            "http-header-too-large", "app-pending-cap"})
 
 # A silence this long before a FIN is worth pointing out: it is what an idle timeout looks like.
 IDLE_WORTH_SAYING = 1.0
@@ -59,7 +60,7 @@ class _ConnState:
     """The analyzer's per-connection state, hung on TcpConnection.extra."""
     __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
                  "last_control_ts", "keepalive", "keepalive_ts", "keepalive_side", "close_sent", "decided",
-                 "hinted", "addrs", "plain_pending", "plain_last", "tls")
+                 "hinted", "addrs", "plain_pending", "plain_last", "app", "tls")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
@@ -80,6 +81,7 @@ class _ConnState:
         self.hinted = False                                   # told how to decode a stream that is not HTTP
         self.plain_pending = 0                                # requests without an upgrade not yet answered
         self.plain_last: Optional[HttpRequest] = None         # the last of them
+        self.app = None                                       # app.Decoder of the subprotocol (the lane declines)
         self.tls: Optional[TlsSession] = None                 # a TLS connection: records, keys (the C lane declines)
         client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
         self.addrs = {C2S: (client, server), S2C: (server, client)}
@@ -87,14 +89,18 @@ class _ConnState:
 
 class Analyzer:
     def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
-                 lang: str = DEFAULT_LANG, labels: bool = True, keylog: Optional[KeyLog] = None) -> None:
+                 lang: str = DEFAULT_LANG, labels: bool = True, subprotocol: Optional[str] = None,
+                 keylog: Optional[KeyLog] = None) -> None:
         """lang ("en" or "zh", see i18n.py) is the language of every Row.label and of the notes the analyzer
         writes itself; roles, note codes and the Connection records are the same in every language.
 
         labels=False is for consumers that never show a row's sentence (`stats`): Row.label and Row.info are
         left "" (but for a malformed packet's row, which keeps the text of its note) and everything else
         (roles, protocol, frames, messages, notes, the summary) is the same; it saves ~16 % of feed()'s time
-        (bench/out/ws-200000.pcap: 3.5 s -> 2.95 s of CPU)."""
+        (bench/out/ws-200000.pcap: 3.5 s -> 2.95 s of CPU).
+
+        subprotocol (--subprotocol) names the decoder of app/ used for every WebSocket connection, whatever
+        its handshake negotiated; None: each connection's negotiated Sec-WebSocket-Protocol chooses."""
         self.limits = limits
         self.keylog = keylog                                  # TLS secrets (tls.KeyLog), None: none given
         self.lang = lang
@@ -106,6 +112,7 @@ class Analyzer:
         self._ws_partial = {d: t["ws.partial"].format(side=s) for d, s in self._side.items()}
         self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
+        self.subprotocol = subprotocol
         self.tracker = Tracker(limits, server_ports=self.decode_as)
         self.summary = CaptureSummary()
         self.connections: dict[int, Connection] = {}
@@ -421,6 +428,7 @@ class Analyzer:
         for d in (C2S, S2C):
             st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
             st.mode[d] = M_WS
+        st.app = _app.make(self.subprotocol or r.subprotocol)
         if forced:
             self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
         waiting, st.waiting = st.waiting, []
@@ -455,6 +463,11 @@ class Analyzer:
                     rec.last_no = row.no
                 row.messages.append(rec)
                 r.messages[d] += 1
+                if st.app is not None:
+                    rec.app = recs_app = st.app.feed(rec, row.ts if row.no else tc.last_ts)
+                    for a in recs_app:
+                        for n in a.notes:
+                            self._note(row, tc, n.severity, n.code, None, n.args)
             else:
                 self._note(row, tc, rec.severity, rec.code, rec.text, rec.args)
 
@@ -721,6 +734,9 @@ class Analyzer:
                 # formatted once per direction and opcode into the text around the detail (two str.format
                 # calls a row fewer; the same string, since templates and sides hold no "\0").
                 m = msgs[0]
+                if m.app:
+                    return "ws-data", fill(t["app.data"], side=side, what=_app.describe_message(m.app, t),
+                                           detail=_msg_detail(m, t))
                 key = (d, m.opcode == 1)
                 around = self._one_message.get(key)
                 if around is None:
@@ -730,6 +746,9 @@ class Analyzer:
             parts = []
             for m in msgs:
                 if m.direction != d:
+                    continue
+                if m.app:
+                    parts.append(_app.describe_message(m.app, t))
                     continue
                 parts.append(t["msg.text" if m.opcode == 1 else "msg.binary"].format(detail=_msg_detail(m, t)))
             if len(parts) == 1:

@@ -137,6 +137,7 @@ class Message:
     data: bytes = b""
     text: Optional[str] = None
     truncated: bool = False
+    app: Optional[list] = None   # the app.AppRecords a subprotocol decoder read in it (None: no decoder)
 
 
 @dataclass(slots=True)

@@ -54,6 +54,10 @@ class _ConnAcc:
     close_no: Optional[int] = None
     fin_no: Optional[int] = None
     notes: dict = field(default_factory=dict)
+    # Subprotocol records (wsdissect/app), per protocol: [requests awaiting a reply, answers paired with one,
+    # latency count, min, max, sum in whole microseconds]; None for a connection without a decoder (the lane
+    # takes no packet of a connection with one, so it never sees this slot).
+    app: Optional[dict] = None
     # The C lane's own copy of the numbers above, kept between two looks of the Python code at them (the lane
     # writes them back first, and Lane.flush() at the end): not part of the numbers; None once written back.
     lane: object = field(default=None, compare=False, repr=False)
@@ -72,6 +76,13 @@ class StatsCollector:
         if self.folded is None:
             self.folded = _Totals()
         self.folded.add(conn_stats(c, self.acc.pop(c.id, None)))
+
+    def end(self, notes: list) -> None:
+        """Analyzer.finish()'s notes: those of a connection (what was left unfinished) count among its own."""
+        for n in notes:
+            a = self.acc.get(n.conn) if n.conn is not None else None
+            if a is not None:
+                a.notes[n.severity] = a.notes.get(n.severity, 0) + 1
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
         if row.conn is None or row.role == ROLE_PAST_CAP:
@@ -100,7 +111,11 @@ class StatsCollector:
             if row.flags & FIN and a.fin_no is None:
                 a.fin_no = row.no
         for n in row.notes:
-            a.notes[n.severity] = a.notes.get(n.severity, 0) + 1
+            # A note is its connection's, which may not be the row's (the cap's note on the packet that needed
+            # room is about the connection it finished).
+            owner = a if n.conn == row.conn else self.acc.get(n.conn)
+            if owner is not None:
+                owner.notes[n.severity] = owner.notes.get(n.severity, 0) + 1
         for f in row.frames:
             d = f.direction
             if f.opcode in (PING, PONG, CLOSE):
@@ -132,9 +147,41 @@ class StatsCollector:
             if m.compressed:
                 a.comp[d][0] += m.wire_length
                 a.comp[d][1] += m.length
+            if m.app is not None:
+                _count_app(a, m.app)
             if a.largest is None or m.length > a.largest["length"]:
                 a.largest = {"length": m.length, "dir": d, "opcode_name": kind, "first_no": m.first_no,
                              "last_no": m.last_no, "wire_length": m.wire_length}
+
+
+def _count_app(a: _ConnAcc, recs: list) -> None:
+    if a.app is None:
+        a.app = {}
+    for r in recs:
+        n = a.app.get(r.protocol)
+        if n is None:
+            n = a.app[r.protocol] = [0, 0, 0, None, None, 0]
+        if r.awaits_reply:
+            n[0] += 1
+        if r.reply_to is not None:
+            _add_latency(n, r.latency)
+
+
+def _add_latency(n: list, x: float) -> None:
+    us = round(x * 1_000_000)
+    n[1] += 1
+    n[2] += 1
+    n[3] = us if n[3] is None else min(n[3], us)
+    n[4] = us if n[4] is None else max(n[4], us)
+    n[5] += us
+
+
+def _app_numbers(n: list) -> dict:
+    """[requests, answered, count, min, max, sum (µs)] as stats' "app" entry of one protocol."""
+    requests, answered, count, lo, hi, total = n
+    return {"requests": requests, "answered": answered, "unanswered": max(0, requests - answered),
+            "latency": {"count": count, "min": _r(lo / 1e6), "mean": _r(total / count / 1e6), "max": _r(hi / 1e6),
+                        "total": _r(total / 1e6)} if count else None}
 
 
 def _r(x: Optional[float]) -> Optional[float]:
@@ -173,6 +220,7 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
         "close_reason": c.close_reason, "closed_by": c.closed_by, "close_no": a.close_no,
         "end": c.end, "fin_by": c.fin_by, "fin_no": a.fin_no, "rst_by": a.rst_by,
         "longest_gap": a.longest_gap, "gaps": a.gaps, "notes": c.notes, "notes_by_severity": a.notes,
+        **({"app": {k: _app_numbers(v) for k, v in sorted(a.app.items())}} if a.app is not None else {}),
     }
 
 
@@ -188,8 +236,13 @@ class _Totals:
         self.rtt: list = [0, None, None, 0]
         self.closed_with_close_frame = 0
         self.ended_by = {"fin": 0, "rst": 0, "open": 0}
+        self.app: dict = {}        # protocol -> [requests, answered, count, min, max, sum µs], as _ConnAcc.app
 
     def add(self, p: dict) -> None:
+        for proto, x in p.get("app", {}).items():
+            _merge_app(self.app, proto, [x["requests"], x["answered"]] + (
+                [x["latency"]["count"], round(x["latency"]["min"] * 1e6), round(x["latency"]["max"] * 1e6),
+                 round(x["latency"]["total"] * 1e6)] if x["latency"] else [0, None, None, 0]))
         for d in (C2S, S2C):
             for key, per_dir in self.sums.items():
                 per_dir[d] += p[d][key]
@@ -208,6 +261,20 @@ class _Totals:
         end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
         if end is not None:
             self.ended_by[end] += 1
+
+
+def _merge_app(into: dict, proto: str, n: list) -> None:
+    o = into.get(proto)
+    if o is None:
+        into[proto] = list(n)
+        return
+    o[0] += n[0]
+    o[1] += n[1]
+    o[2] += n[2]
+    if n[3] is not None:
+        o[3] = n[3] if o[3] is None else min(o[3], n[3])
+        o[4] = n[4] if o[4] is None else max(o[4], n[4])
+    o[5] += n[5]
 
 
 def merge_totals(parts: list) -> Optional[_Totals]:
@@ -231,6 +298,8 @@ def merge_totals(parts: list) -> Optional[_Totals]:
             r[1] = lo if r[1] is None else min(r[1], lo)
             r[2] = hi if r[2] is None else max(r[2], hi)
         out.closed_with_close_frame += t.closed_with_close_frame
+        for proto, n in t.app.items():
+            _merge_app(out.app, proto, n)
         for end, n in t.ended_by.items():
             out.ended_by[end] += n
     return out
@@ -252,6 +321,8 @@ def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = N
     tot["by_opcode"] = t.by_opcode
     n, lo, hi, total = t.rtt
     tot["ping_rtt"] = {"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)} if n else None
+    if t.app:
+        tot["app"] = {k: _app_numbers(v) for k, v in sorted(t.app.items())}
     tot["closed_with_close_frame"] = t.closed_with_close_frame
     tot["ended_by"] = t.ended_by
     tot["notes"] = sum(s.notes_by_severity.values())

@@ -12,6 +12,7 @@ for the table: a worksheet is for a lab's capture, not a server's day.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -23,7 +24,7 @@ from .model import ACK, C2S, FIN, S2C, SYN, Connection, RawPacket, flag_names
 from .websocket.codes import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
 
 __all__ = ["MAX_CONNECTIONS", "MAX_TABLE_ROWS", "NoConnection", "TcpLine", "Worksheet", "build", "mark",
-           "parse_answers", "QUESTIONS"]
+           "parse_answers", "decode_answers", "QUESTIONS"]
 
 MAX_CONNECTIONS = 64       # connections of a capture a worksheet looks at (the first ones)
 MAX_TABLE_ROWS = 60        # packets of the chosen connection in the teacher's TCP table
@@ -258,19 +259,32 @@ _YES_NO = {"yes": "yes", "y": "yes", "是": "yes", "有": "yes", "no": "no", "n"
            "无": "no"}
 
 
-def parse_answers(text: str) -> dict:
+def decode_answers(data: bytes) -> str:
+    """An answer file's text: UTF-8 (a byte-order mark, as Windows editors write, is dropped) or UTF-16 with its
+    byte-order mark. Raises ValueError for anything else."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("not a text file (UTF-8 or UTF-16)") from None
+
+
+def parse_answers(text: str) -> tuple[dict, list]:
     """A student's answer file: one "id: answer" line per question (ids of QUESTIONS; "：" works too), blank
-    lines and lines starting with # ignored. Returns id -> answer; an unknown id is kept (mark() reports it)."""
-    out = {}
-    for line in text.splitlines():
+    lines and lines starting with # ignored. Returns (id -> answer, [(line number, line)] of the lines that are
+    not "id: answer"); an unknown id is kept (mark() reports it)."""
+    out, unreadable = {}, []
+    for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         sep = min((i for i in (line.find(":"), line.find("：")) if i > 0), default=-1)
         if sep < 0:
+            unreadable.append((n, line))
             continue
         out[line[:sep].strip().lower()] = line[sep + 1:].strip()
-    return out
+    return out, unreadable
 
 
 def mark(expected: dict, given: dict) -> list:
@@ -289,21 +303,50 @@ def mark(expected: dict, given: dict) -> list:
     return out
 
 
+# The answer is the first token of its kind in what the student wrote: "no, the server timed out" answers
+# close_frame, "2623234964 (the ISN + 1)" synack_ack_raw.
+_INT = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
+_ENDPOINT = re.compile(r"\[[0-9A-Fa-f:.]+\]:\d+|\d{1,3}(?:\.\d{1,3}){3}:\d+")
+_INT_QUESTIONS = ("syn_seq_raw", "syn_seq_relative", "synack_ack_raw", "synack_ack_relative", "websocket_version")
+
+
+def _first(pattern: re.Pattern, text: str) -> Optional[str]:
+    m = pattern.search(text)
+    return m.group(0) if m else None
+
+
+def _first_word(text: str, words: dict) -> Optional[str]:
+    """The meaning of the first of `words` in `text` ("the server, after 30 s" -> server; "服务端（server）",
+    as the key writes it; "没有" before the "有" inside it)."""
+    best = None
+    for w in words:
+        m = re.search(rf"\b{w}\b" if w.isascii() else re.escape(w), text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), w)
+    return words[best[1]] if best else None
+
+
 def _same(q: str, given: str, want: str) -> bool:
     g = given.strip().strip("`\"'")
     if q in ("idle_seconds", "ping_pong_ms"):
-        try:
-            value = float(g.lower().rstrip("ms秒毫 ").strip())
-        except ValueError:
-            return False
-        return abs(value - float(want)) <= (IDLE_TOLERANCE if q == "idle_seconds" else PING_TOLERANCE)
+        value = _first(_NUMBER, g)
+        return value is not None and \
+            abs(float(value) - float(want)) <= (IDLE_TOLERANCE if q == "idle_seconds" else PING_TOLERANCE)
+    if q in _INT_QUESTIONS:
+        return _first(_INT, g) == want
+    if q in ("client", "server"):
+        return _first(_ENDPOINT, g) == want
+    if q in ("sec_websocket_key", "sec_websocket_accept"):
+        return _first(_BASE64, g) == want
     if q in ("mask_key", "first_bytes"):
-        return g.lower().replace(" ", "").replace("0x", "").replace(":", "") == want
+        hexes = re.split(r"[,;(（，]", g.lower(), maxsplit=1)[0]
+        return hexes.replace(" ", "").replace("0x", "").replace(":", "").strip() == want
     if q in ("first_fin_by", "close_frame"):
-        word = g.replace("（", "(").split("(")[0].strip().lower()     # "服务端（server）" as the key writes it
-        return (_SIDES if q == "first_fin_by" else _YES_NO).get(word) == want
+        return _first_word(g.lower(), _SIDES if q == "first_fin_by" else _YES_NO) == want
     if q == "request_line":
         return " ".join(g.split()) == " ".join(want.split())
     if q == "upgrade":           # a header value's token is case-insensitive (RFC 6455 4.2.1)
-        return g.lower().removeprefix("upgrade:").strip() == want.lower()
+        return g.lower().removeprefix("upgrade:").strip().split(" ")[0] == want.lower()
     return g == want

@@ -5,6 +5,7 @@ Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict foun
 """
 import gc
 import importlib
+import sys
 
 import click
 
@@ -26,7 +27,33 @@ COMMANDS = {
 }
 
 
+# click 8.2 raises this for a group run with no command (it prints the help); older clicks print it themselves.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class LazyGroup(click.Group):
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        """As click's, but a usage error (an unknown option, a bad value, a missing argument) is one line on
+        stderr and exit 2, like every other error of wsdissect, instead of click's usage block."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except _NO_ARGS_IS_HELP as e:        # a bare `wsdissect`: the help, as click gives it
+            e.show()
+            sys.exit(e.exit_code)
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx is not None else "wsdissect"
+            click.echo(f"wsdissect: error: {e.format_message()} (see: {where} --help)", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def list_commands(self, ctx: click.Context) -> list:
         return list(COMMANDS)
 

@@ -106,6 +106,15 @@ def load_keylog(path: Optional[str]):
 KEYLOG_WARNINGS_SHOWN = 5
 
 
+def subprotocol_option(f):
+    """--subprotocol NAME: read the messages of every WebSocket connection as NAME (wsdissect/app)."""
+    from ..app import NAMES
+    return click.option("--subprotocol", "subprotocol", type=click.Choice(NAMES), default=None,
+                        help="Decode the messages of every WebSocket connection as this subprotocol, whatever "
+                             "its handshake negotiated (default: the negotiated Sec-WebSocket-Protocol, when "
+                             "wsdissect has a decoder for it).")(f)
+
+
 def jobs_option(what: str):
     """-j/--jobs N: worker processes for a big capture file (wsdissect/parallel.py)."""
     return click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None, metavar="N",

@@ -10,14 +10,13 @@ from ..analyzer import Analyzer
 from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
-from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, \
-    keylog_option, lang_option, limit_options, load_keylog, make_limits, primed, save_export, until_damage, \
-    view_console, warn_truncated
+from .common import capture_argument, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
+    keylog_option, lang_option, limit_options, load_keylog, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
             lang: str = DEFAULT_LANG, on_fold=None, streaming: bool = False, collector=None,
-            keylog=None) -> Analyzer:
+            subprotocol: str | None = None, keylog=None) -> Analyzer:
     """Run a whole capture through the analyzer (notes in `lang`; rows without label or Info), handing each row
     to `on_row(row, conn)` and each connection folded into the summary's counts (--max-summary-connections) to
     `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it).
@@ -26,7 +25,8 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     from .progress import open_tracked
     # follow and stats print messages and numbers, never a row's label or Info: not building them saves ~16 %
     # of the analyzer's time (bench/README.md).
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, labels=False, keylog=keylog)
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, labels=False, subprotocol=subprotocol,
+                        keylog=keylog)
     analyzer.on_fold = on_fold
     conns = analyzer.connections
     shortcut = Shortcut()
@@ -42,7 +42,9 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
             on_row(row, conns.get(row.conn) if row.conn is not None else None)
     if lane is not None:
         lane.flush()                 # the numbers the lane kept in C go back to the collector before it folds
-    analyzer.finish()
+    notes = analyzer.finish()
+    if collector is not None:
+        collector.end(notes)
     return analyzer
 
 
@@ -71,11 +73,12 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
 @click.option("--side", type=click.Choice(["client", "server"]),
               help="With --raw: whose messages to write (client: client → server; server: server → client).")
 @decode_as_option
+@subprotocol_option
 @keylog_option
 @export_options
 @lang_option("the view's words and labels")
 @limit_options(summary=False)
-def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple,
+def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, subprotocol: str | None,
            keylog: str | None, export: str, width: int, lang: str, **caps) -> None:
     """Show the messages of WebSocket connections as a transcript: direction, time since the connection
     began, text (JSON pretty-printed), binary as hex, fragmented and compressed messages whole, control
@@ -104,7 +107,7 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
             printer = FollowPrinter(console, collector, lang)
             caps["max_summary_connections"] = 0
             analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=printer.finished,
-                               streaming=True, keylog=keys)
+                               subprotocol=subprotocol, streaming=True, keylog=keys)
             printer.flush()
             if not printer.printed:
                 _say_none(console, export, catalog(lang)["follow.none"].format(
@@ -116,7 +119,7 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
         # One connection: --conn N keeps the records of 0..N (pick finds N among them) and N's events only;
         # --raw without --conn needs the one WebSocket connection of the capture, so it keeps everything.
         caps["max_summary_connections"] = None if conn is None else conn + 1
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, keylog=keys)
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, subprotocol=subprotocol, keylog=keys)
         conns = pick(analyzer, conn, capture)
         if raw is None:
             console = view_console(export, width)

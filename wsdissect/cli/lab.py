@@ -121,6 +121,8 @@ def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_j
     try:
         cap = LiveCapture(loopback_name(), f"tcp port {port}").open()
     except CaptureUnavailable as e:
+        if student:
+            fail(f"cannot capture for --student {student}: {e}")    # the bundled captures are nobody's own
         _bundled(analyzer, str(e), write, as_json, keep, views, page)
         return
     writer = open_writer(write, cap)
@@ -166,7 +168,9 @@ def _bundled_packets() -> Iterator[RawPacket]:
 def _bundled(analyzer: Analyzer, why: str, write: Optional[str], as_json: bool, keep, views: dict,
              page: Optional[SessionReport] = None) -> None:
     names = " and ".join(BUNDLED)
-    click.echo(f"wsdissect: no live capture ({why}); showing the bundled captures {names} instead", err=True)
+    saved = " and ".join(x for x, given in (("-w", write), ("--report", page)) if given)
+    click.echo(f"wsdissect: no live capture ({why}); showing the bundled captures {names} instead"
+               + (f" ({saved}: those captures, not a session of yours)" if saved else ""), err=True)
     packets = _bundled_packets()
     f = None
     if write:

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import click
 
 from ..parallel import plan_jobs
-from .common import capture_argument, capture_errors, check_export, decode_as_option, export_options, fail, \
+from .common import capture_argument, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     jobs_option, keylog_option, lang_option, limit_options, load_keylog, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
@@ -22,13 +22,14 @@ from .follow import analyse, pick
 @click.option("--json", "as_json", is_flag=True,
               help='JSON Lines: one "type":"stats" object per connection, then one "type":"stats-total".')
 @decode_as_option
+@subprotocol_option
 @keylog_option
 @export_options
 @lang_option("the view's words and labels", " --json stays English.")
 @limit_options
 @jobs_option("on a big capture")
-def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, keylog: str | None, export: str,
-          width: int, lang: str, jobs: int | None, **caps) -> None:
+def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subprotocol: str | None,
+          keylog: str | None, export: str, width: int, lang: str, jobs: int | None, **caps) -> None:
     """Per connection: duration, handshake latency, messages and bytes each way by opcode, compression,
     ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture."""
     from ..stats import StatsCollector, conn_stats, total_stats
@@ -51,7 +52,7 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, keylo
         blocks: dict = {}              # connection -> its output, made by a parallel read's workers
         if workers > 1:
             summary, by_id, blocks, folded = _in_parallel(capture, workers, caps, decode_as, lang, damage,
-                                                          "json" if as_json else console, keys)
+                                                          "json" if as_json else console, subprotocol, keys)
             analyzer = SimpleNamespace(summary=summary)
             everyone = [by_id[c.id] for c in summary.connections]
         else:
@@ -59,7 +60,7 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, keylo
             # Connections past --max-summary-connections are counted in the totals when they finish
             # (collector.fold), and not listed.
             analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold,
-                               collector=collector, keylog=keys)
+                               subprotocol=subprotocol, collector=collector, keylog=keys)
             folded = collector.folded
             everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
             # By id: list.index() compared whole Connection records, quadratic in the number of connections.
@@ -93,7 +94,7 @@ def _json_line(rec: dict) -> str:
 
 
 def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang: str, damage: list, out,
-                 keys=None) -> tuple:
+                 subprotocol: str | None = None, keys=None) -> tuple:
     """The analysis `stats` needs, by `workers` processes (wsdissect/parallel.py): (the summary, the numbers of
     each connection it lists by id, what each WebSocket one prints, the running totals of those folded), as one
     process finds them. What a connection prints (its JSON line for out="json", or its text block when the
@@ -107,13 +108,13 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
 
     def work(w: parallel.Worker) -> dict:
         a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang, labels=False,
-                                                   keylog=keys))
+                                                  subprotocol=subprotocol, keylog=keys))
         collector = StatsCollector()
         a.on_fold = collector.fold
         lane = stats_lane(a, collector, shards=w.shards)
         truncated = parallel.analyse(w, a, lane, collector.row)
         lane.flush()
-        a.finish()
+        collector.end(a.finish())
         listed = a.summary.connections
         numbers = [conn_stats(c, collector.acc.get(c.id)) for c in listed]
         shown = [(c, p) for c, p in zip(listed, numbers) if c.is_websocket or c.decode_as]     # as pick() does

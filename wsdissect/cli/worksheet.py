@@ -33,16 +33,18 @@ def worksheet(capture: str, answers: bool, output: str, conn: int, check: str, d
     masking, close and timing, each answered by this capture alone (another student's capture gives other
     answers). --answers adds the key; --check marks a student's answers."""
     from ..render.worksheet import compose, html, markdown, marks_text
-    from ..worksheet import NoConnection, build, mark, parse_answers
+    from ..worksheet import NoConnection, build, decode_answers, mark, parse_answers
     from .progress import open_tracked
 
     given = None
     if check:
         try:
-            with open(check, encoding="utf-8") as f:
-                given = parse_answers(f.read())
-        except (OSError, UnicodeDecodeError) as e:
-            fail(f"cannot read {check}: {getattr(e, 'strerror', None) or e}")
+            with open(check, "rb") as f:
+                given, unreadable = parse_answers(decode_answers(f.read()))
+        except OSError as e:
+            fail(f"cannot read {check}: {e.strerror or e}")
+        except ValueError as e:
+            fail(f"cannot read {check}: {e}")
     damage: list = []
     with capture_errors(capture):
         try:
@@ -54,7 +56,7 @@ def worksheet(capture: str, answers: bool, output: str, conn: int, check: str, d
     warn_truncated(capture, damage)
     if given is not None:
         marks = mark(sheet.answers(), given)
-        click.echo("\n".join(marks_text(marks, lang)))
+        click.echo("\n".join(marks_text(marks, lang, unreadable)))
         if any(m[1] != "right" for m in marks):
             sys.exit(EXIT_STRICT)      # like --strict: done, and something is not right
         return

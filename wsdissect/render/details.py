@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import struct
 from dataclasses import dataclass, field as dc_field
 from typing import Iterable, Iterator, Optional
@@ -26,6 +27,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..analyzer import Analyzer
+from ..app import describe
 from ..decode import DecodeError, decode_packet
 from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, accept_steps, compute_accept
 from ..i18n import DEFAULT_LANG, catalog
@@ -322,12 +324,12 @@ class _Tracker:
 # -------------------------------------------------------------------------------------------------- reading
 
 def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: Iterable[int],
-             lang: str = DEFAULT_LANG, keylog=None):
+             lang: str = DEFAULT_LANG, subprotocol: Optional[str] = None, keylog=None):
     """Run the analyzer up to packet `no`; (raw, row, analyzer, tracker state for its direction)."""
     if no < 1:
         raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
                                + ("; there is no counting from the end)" if no < 0 else ")"))
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, keylog=keylog)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keylog)
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
@@ -1018,6 +1020,22 @@ def _messages(D: _Dissection, msgs: list, view: View) -> None:
             D.add(2, _hex(m.data, 16, ell=view.ell))
         if m.truncated:
             D.add(2, t["show.msg_cut"], "yellow")
+        if m.app:            # what a subprotocol decoder (wsdissect/app) read in it: each record, its fields
+            D.add(1, t["show.app"].format(protocol=m.app[0].protocol), "bold")
+            for r in m.app:
+                D.add(2, view.clean(describe(r, t)))
+                for k, v in r.fields.items():
+                    if isinstance(v, dict):          # STOMP's headers: one line each
+                        D.add(3, view.clean(f"{k}:"), "dim")
+                        for hk, hv in v.items():
+                            D.add(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"), "dim")
+                    else:
+                        D.add(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim")
+
+
+def _field_word(v) -> str:
+    """A decoded record's field value as data: strings as they are, the rest as JSON (true, null, 7)."""
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
 # ------------------------------------------------------------------------------------------------ rendering
@@ -1092,7 +1110,8 @@ def _hexdump(data: bytes, marks: list, view: View) -> list:
 
 def render_details(console: Console, capture_path: str, no: int, *, field: Optional[str] = None,
                    limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
-                   packets: Optional[Iterator[RawPacket]] = None, lang: str = DEFAULT_LANG, keylog=None) -> None:
+                   packets: Optional[Iterator[RawPacket]] = None, lang: str = DEFAULT_LANG,
+                   subprotocol: Optional[str] = None, keylog=None) -> None:
     """Print the details of packet `no` of a capture. `packets` may be given (already opened and primed);
     otherwise the file is opened here. `lang`: the language of the tree's words (and of the analyzer's label).
     `keylog`: the tls.KeyLog that decrypts wss://.
@@ -1100,7 +1119,7 @@ def render_details(console: Console, capture_path: str, no: int, *, field: Optio
     if packets is None:
         from ..sources.pcap import open_capture
         packets = open_capture(capture_path)
-    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang, keylog)
+    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang, subprotocol, keylog)
     conn = analyzer.connections.get(row.conn) if row is not None and row.conn is not None else None
     view = View(console, lang)
     emit(view, details_lines(view, raw, row, conn, pre, analyzer, field))

@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from ..app import describe_message
 from ..i18n import DEFAULT_LANG, catalog, note_text
 from ..model import C2S, ROLE_PAST_CAP, CaptureSummary, Connection, Frame, Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
@@ -69,8 +70,12 @@ def arrow_text(row: Row, t: Optional[dict] = None) -> str:
         t = catalog(DEFAULT_LANG)
     role = row.role
     if row.frames:
-        words = _frame_words(row.frames[0], t) if len(row.frames) == 1 else frames_summary(row.frames,
-                                                                                           row.messages, t)
+        app = next((m.app for m in row.messages if m.app and m.direction == row.direction), None)
+        if app:              # what a subprotocol decoder (wsdissect/app) read in the message
+            words = describe_message(app, t)
+        else:
+            words = _frame_words(row.frames[0], t) if len(row.frames) == 1 else frames_summary(row.frames,
+                                                                                               row.messages, t)
         if role in _HTTP_ROLES and row.info:   # the 101 and the server's first frame in one segment: say both
             words = t["flow.http_and_frames"].format(http=row.info, frames=words)
         return words + (" +FIN" if row.flags & 0x01 else "")

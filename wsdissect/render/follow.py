@@ -15,6 +15,7 @@ from typing import Optional
 
 from rich.console import Console
 
+from ..app import describe_message
 from ..i18n import DEFAULT_LANG
 from ..model import C2S, FIN, ROLE_PAST_CAP, RST, S2C, Connection, Frame, Message, Row
 from ..websocket.codes import CLOSE, PING, PONG, TEXT, opcode_name
@@ -118,6 +119,9 @@ def _conn_title(c: Connection, view: View) -> list:
     return lines
 
 
+APP_MARK = "» "        # before the line that says what the subprotocol decoder read in a message
+
+
 def follow_lines(view: View, c: Connection, events: list) -> list:
     """The transcript of one connection as (text, style) lines."""
     cl, w = view.clean, view.t
@@ -171,6 +175,9 @@ def follow_lines(view: View, c: Connection, events: list) -> list:
         style = "green" if e.direction == C2S else "cyan"
         what = w["follow.message"].format(kind=kind, size=size, more=more)
         lines.extend((t, "bold " + style) for t in wrap(f"{head}{arrow}  {what}", view.width, "", " " * 19))
+        if m.app:            # what a subprotocol decoder (wsdissect/app) read in it, in words
+            lines.extend((t, style) for t in wrap(cl(APP_MARK + describe_message(m.app, w)), view.width, TEXT_INDENT,
+                                                  TEXT_INDENT + " " * len(APP_MARK)))
         if m.opcode == TEXT and m.text is not None:
             body = _pretty_json(m.text) or m.text
             for part in body.split("\n"):

@@ -167,7 +167,7 @@ def frame_line(f: Frame) -> str:
 
 def message_line(m: Message) -> str:
     """_dumps(message_record(m)), built directly."""
-    if m.conn is None:
+    if m.conn is None or m.app is not None:
         return _dumps(message_record(m))
     truncated = m.truncated
     if m.text is not None:
@@ -214,7 +214,14 @@ def message_record(m: Message) -> dict:
             data, truncated = data[:JSON_DATA_LIMIT], True
         rec["data_b64"] = base64.b64encode(data).decode("ascii")
     rec["truncated"] = truncated
+    if m.app is not None:
+        rec["app"] = app_record(m.app)
     return rec
+
+
+def app_record(recs: list) -> dict:
+    """What a subprotocol decoder (wsdissect/app) read in a message: its protocol and one record per item."""
+    return {"protocol": recs[0].protocol if recs else None, "records": [r.as_dict() for r in recs]}
 
 
 def note_record(n: Note) -> dict:

@@ -131,6 +131,7 @@ def stats_lines(view: View, c: Connection, p: dict) -> list:
         lost = sum(p["unanswered_pings"].values())
         if lost:
             out += _field(view, "", w["stats.unanswered"].format(n=lost), "yellow")
+        out += _app_lines(view, p.get("app"), w)
         if p["close_code"] is not None:
             reason = f' "{cl(p["close_reason"])}"' if p["close_reason"] else ""
             out += _field(view, w["stats.close"], w["stats.close_value"].format(
@@ -158,6 +159,20 @@ def stats_lines(view: View, c: Connection, p: dict) -> list:
                                                                 arrow=view.to, b=x['to_no']) for x in gaps)
                   if gaps else w["view.none"], "yellow" if gaps else "")
     out += _field(view, w["stats.notes"], _notes(p["notes"], p["notes_by_severity"], w))
+    return out
+
+
+def _app_lines(view: View, app: Optional[dict], w: dict) -> list:
+    """Per subprotocol (wsdissect/app): requests that awaited a reply, request → reply latencies, the unanswered."""
+    out = []
+    for proto, x in (app or {}).items():
+        lat = x["latency"]
+        value = w["stats.app_value"].format(requests=x["requests"], answered=x["answered"], min=dur(lat["min"], w),
+                                            mean=dur(lat["mean"], w), max=dur(lat["max"], w)) if lat else \
+            w["stats.app_none"].format(requests=x["requests"])
+        out += _field(view, w["stats.app"].format(protocol=proto), value)
+        if x["unanswered"]:
+            out += _field(view, "", w["stats.app_unanswered"].format(n=x["unanswered"]), "yellow")
     return out
 
 
@@ -191,6 +206,7 @@ def total_lines(view: View, t: dict) -> list:
     if r:
         out += _field(view, w["stats.rtt"], w["stats.rtt_total"].format(n=r['count'], min=dur(r['min'], w),
                                                                        mean=dur(r['mean'], w), max=dur(r['max'], w)))
+    out += _app_lines(view, t.get("app"), w)
     e = t["ended_by"]
     out += _field(view, w["stats.endings"], w["stats.endings_value"].format(
         close=t['closed_with_close_frame'], fin=e['fin'], rst=e['rst'], open=e['open']))

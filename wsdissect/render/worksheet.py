@@ -27,10 +27,9 @@ def compose(w: Worksheet, capture: str, lang: str = DEFAULT_LANG, answers: bool 
     t = catalog(lang)
     c = w.conn
     key = w.answers()
-    for qid, words in (("first_fin_by", {"client": "side.client", "server": "side.server"}),
-                       ("close_frame", {"yes": "sheet.yes", "no": "sheet.no"})):
-        if qid in key and lang != DEFAULT_LANG:          # the key in the page's language; --check takes both
-            key[qid] = t[words[key[qid]]] + t["paren"].format(text=key[qid])
+    for qid in _WORDS:                                   # the key in the page's language; --check takes both
+        if qid in key:
+            key[qid] = _in_words(qid, key[qid], t)
     title = t["sheet.title_answers" if answers else "sheet.title"].format(capture=capture)
     blocks: list = [("h1", title), ("p", t["sheet.intro"].format(
         conn=c.id, client=c.client, server=c.server, packets=packets if packets is not None else len(w.table),
@@ -201,15 +200,30 @@ def _inline(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
-def marks_text(marks: list, lang: str = DEFAULT_LANG) -> list:
-    """One line per mark of worksheet.mark(), then the score line."""
+def marks_text(marks: list, lang: str = DEFAULT_LANG, unreadable: list = ()) -> list:
+    """One line per mark of worksheet.mark(), one per line of the answer file that is not "id: answer"
+    (parse_answers), then the score line."""
     t = catalog(lang)
     out = []
     for qid, verdict, given, want in marks:
         line = f"{qid}: {t['sheet.mark.' + verdict]}"
         if verdict in ("wrong", "missing"):
-            line += f" ({t['sheet.mark.expected'].format(answer=want)})"
+            line += t["paren"].format(text=t["sheet.mark.expected"].format(answer=_in_words(qid, want, t)))
         out.append(line)
+    out += [t["sheet.mark.unreadable"].format(n=n, line=text) for n, text in unreadable]
     total = sum(1 for m in marks if m[1] != "unknown")
     out.append(t["sheet.mark.score"].format(right=sum(1 for m in marks if m[1] == "right"), total=total))
     return out
+
+
+_WORDS = {"first_fin_by": {"client": "side.client", "server": "side.server"},
+          "close_frame": {"yes": "sheet.yes", "no": "sheet.no"}}
+
+
+def _in_words(qid: str, answer: str, t: dict) -> str:
+    """An answer as the key shows it: a side or yes/no in the page's language, the word --check takes beside it
+    ("服务端（server）"); other answers as they are."""
+    words = _WORDS.get(qid)
+    if words is None or answer not in words or t[words[answer]] == answer:
+        return answer
+    return t[words[answer]] + t["paren"].format(text=answer)

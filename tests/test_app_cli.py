@@ -1,0 +1,204 @@
+"""Subprotocols inside the messages, from the command line, on the captures recorded from real peers
+(captures/jsonrpc.pcap, captures/stomp.pcap; see captures/README.md): labels, JSON Lines' `app` object, follow,
+stats, --subprotocol; and the C fast lane leaves decoded connections to Python, so both give the same bytes."""
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+
+from conftest import ROOT
+from fuzz.differential import CLI_ENV, cli_runner
+from wsdissect.analyzer import Analyzer
+from wsdissect.cli import main
+from wsdissect.sources.pcap import open_capture
+
+CAP = os.path.join(ROOT, "captures")
+JSONRPC, STOMP, GRAPHQL, ECHO, BUSY = (os.path.join(CAP, n) for n in ("jsonrpc.pcap", "stomp.pcap", "graphql.pcap",
+                                                                         "echo.pcap", "busy.pcap"))
+
+
+def run(*args, pure=False):
+    res = cli_runner().invoke(main, list(args), env=dict(CLI_ENV, WSDISSECT_PURE="1" if pure else ""))
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def records(*args):
+    return [json.loads(line) for line in run("read", *args, "--json").stdout.splitlines()]
+
+
+def apps(recs):
+    return [(m["last_no"], m["dir"], m["app"]) for m in recs if m["type"] == "message" and "app" in m]
+
+
+def test_jsonrpc_capture_json_lines():
+    recs = records(JSONRPC)
+    assert [c["subprotocol"] for c in recs if c["type"] == "connection"] == ["jsonrpc"]
+    got = apps(recs)
+    assert len(got) == 9 and all(a["protocol"] == "jsonrpc" for _, _, a in got)
+    kinds = [[r["kind"] for r in a["records"]] for _, _, a in got]
+    assert kinds == [["request"], ["result"], ["notification"], ["request"], ["error"],
+                     ["request", "notification", "request"], ["result", "result"], ["invalid"], ["error"]]
+    by_no = {no: a for no, _, a in got}
+    assert by_no[8]["records"][0] == {"kind": "request", "fields": {"method": "subtract", "id": 1},
+                                      "awaits_reply": True}
+    res = by_no[9]["records"][0]
+    assert res["reply_to"] == 8 and 0 < res["latency"] < 1
+    assert [r["reply_to"] for r in by_no[18]["records"]] == [17, 17]
+    assert by_no[20]["records"][0]["notes"] == ["jsonrpc-parse-error"]
+    packets = {r["no"]: r for r in recs if r["type"] == "packet"}
+    assert packets[8]["label"] == "client sends JSON-RPC request subtract, id 1 (69 bytes)"
+    assert packets[20]["notes"] == ["jsonrpc-parse-error"]
+    assert recs[-1]["notes_by_code"] == {"jsonrpc-parse-error": 1}
+
+
+def test_stomp_capture_json_lines_and_chinese_labels():
+    recs = records(STOMP, "--lang", "zh")
+    got = apps(recs)
+    commands = [(a["records"][0]["kind"], a["records"][0]["fields"].get("command")) for _, _, a in got]
+    assert commands == [("frame", "CONNECT"), ("frame", "CONNECTED"), ("frame", "SUBSCRIBE"), ("frame", "RECEIPT"),
+                        ("frame", "SEND"), ("frame", "MESSAGE"), ("heartbeat", None), ("heartbeat", None),
+                        ("frame", "DISCONNECT"), ("frame", "RECEIPT")]
+    replies = {no: a["records"][0].get("reply_to") for no, _, a in got}
+    assert replies[9] == 8 and replies[12] == 11 and replies[21] == 20
+    send = next(a for _, _, a in got if a["records"][0]["fields"].get("command") == "SEND")["records"][0]
+    assert send["fields"]["body_length"] == len("hello 你好".encode())
+    labels = {r["no"]: r["label"] for r in recs if r["type"] == "packet"}
+    assert labels[9] .startswith("服务端发送 STOMP CONNECTED 帧，回应 #8")
+    assert not any(r["type"] == "note" for r in recs)
+
+
+def test_graphql_capture():
+    got = apps(records(GRAPHQL))
+    kinds = [(a["records"][0]["kind"], a["records"][0]["fields"].get("type")) for _, _, a in got]
+    assert kinds == [("control", "connection_init"), ("control", "connection_ack"), ("operation", "subscribe"),
+                     ("result", "next"), ("result", "next"), ("complete", "complete"), ("operation", "subscribe"),
+                     ("result", "next"), ("complete", "complete"), ("control", "ping"), ("control", "pong")]
+    first = got[3][2]["records"][0]
+    assert first["reply_to"] == got[2][0] and 0.02 < first["latency"] < 1      # the server waits ~50 ms
+    assert "reply_to" not in got[4][2]["records"][0]                          # only the first answer pairs
+    assert got[2][2]["records"][0]["fields"]["operation"] == "subscription Greetings"
+    st = json.loads(run("stats", GRAPHQL, "--json").stdout.splitlines()[0])["app"]["graphql"]
+    assert (st["requests"], st["answered"], st["unanswered"]) == (4, 4, 0)
+
+
+def test_follow_prints_the_decoded_line():
+    out = run("follow", JSONRPC).stdout
+    assert "» JSON-RPC request subtract, id 1" in out
+    assert "» 2 records: JSON-RPC result for id 3, answers #17" in out
+    out = run("follow", STOMP, "--lang", "zh").stdout
+    assert "» STOMP 心跳" in out
+
+
+def test_stats_latency_and_unanswered():
+    lines = [json.loads(x) for x in run("stats", JSONRPC, "--json").stdout.splitlines()]
+    app = lines[0]["app"]["jsonrpc"]
+    assert (app["requests"], app["answered"], app["unanswered"]) == (4, 4, 0)
+    lat = app["latency"]
+    assert lat["count"] == 4 and 0 < lat["min"] <= lat["mean"] <= lat["max"] < 1
+    assert lines[-1]["type"] == "stats-total" and lines[-1]["app"] == lines[0]["app"]
+    text = run("stats", STOMP).stdout
+    assert "stomp replies" in text and "3 awaited, 3 answered" in text
+    # no decoder: no "app" key, the other captures' stats are as before
+    assert "app" not in json.loads(run("stats", ECHO, "--json").stdout.splitlines()[0])
+
+
+def test_unanswered_requests_are_counted(tmp_path):
+    # The jsonrpc capture cut before the last answers: the requests of #17 (batch: 2) and #20 are unanswered.
+    from pcapbuild import pcap_bytes
+    packets = [p for p in open_capture(JSONRPC) if p.no <= 17]
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(pcap_bytes([(p.ts, p.data) for p in packets]))
+    st = json.loads(run("stats", str(path), "--json").stdout.splitlines()[0])["app"]["jsonrpc"]
+    assert (st["requests"], st["answered"], st["unanswered"]) == (4, 2, 2)
+    assert "2 request(s) never answered" in run("stats", str(path)).stdout
+
+
+def test_forced_subprotocol_and_unknown_name():
+    recs = records(ECHO, "--subprotocol", "jsonrpc")
+    notes = [r["code"] for r in recs if r["type"] == "note"]
+    assert notes == ["jsonrpc-parse-error"] * 6        # 3 messages echoed; bytes 0..15 are UTF-8 too
+    # forcing overrides what was negotiated
+    assert {a["protocol"] for _, _, a in apps(records(JSONRPC, "--subprotocol", "v12.stomp"))} == {"stomp"}
+    res = cli_runner().invoke(main, ["read", ECHO, "--subprotocol", "nope"], env=CLI_ENV)
+    assert res.exit_code == 2 and "nope" in res.output and "Traceback" not in res.output
+    for cmd in (["follow", ECHO], ["stats", ECHO], ["show", JSONRPC, "8"]):
+        assert run(*cmd, "--subprotocol", "jsonrpc").exit_code == 0
+    assert "JSON-RPC request subtract, id 1" in run("show", JSONRPC, "8").stdout
+
+
+# -- the C fast lane ---------------------------------------------------------------------------------------------
+def _lane_leaves(path, **kw):
+    """(packets the json lane left to Python, packets in the file), or None without the extension."""
+    from wsdissect import fastlane
+    from wsdissect.render.jsonl import JsonLinesWriter
+    a = Analyzer(**kw)
+    lane = fastlane.json_lane(a, JsonLinesWriter(io.StringIO()))
+    if lane is None:
+        return None
+    raws = list(open_capture(path))
+    left = 0
+    for raw in fastlane.through_lane(lane, iter(raws)):
+        left += 1
+        a.feed(raw)
+    lane.flush()
+    return left, len(raws)
+
+
+def test_the_lane_declines_connections_with_a_decoder(monkeypatch):
+    monkeypatch.delenv("WSDISSECT_PURE", raising=False)
+    if _lane_leaves(ECHO) is None:
+        pytest.skip("C extension not built; pure-Python path only")
+    left, total = _lane_leaves(ECHO)
+    assert left < total                                      # the lane takes echo's data packets...
+    left, total = _lane_leaves(ECHO, subprotocol="jsonrpc")
+    assert left == total                                     # ...but not once a decoder reads them
+    left, total = _lane_leaves(JSONRPC)
+    assert left == total
+
+
+COMMANDS = {
+    "read-json": ["read", "{}", "--json"],
+    "read-json-zh": ["read", "{}", "--json", "--lang", "zh"],
+    "read": ["read", "{}"],
+    "read-80": ["read", "{}", "--width", "80"],
+    "stats": ["stats", "{}"],
+    "stats-json": ["stats", "{}", "--json"],
+    "follow": ["follow", "{}"],
+    "flow": ["read", "{}", "--view", "flow"],
+    "filtered": ["read", "{}", "--json", "--hide-acks"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []),
+                                         (ECHO, ["--subprotocol", "jsonrpc"]),
+                                         (BUSY, ["--subprotocol", "v12.stomp"]),
+                                         (BUSY, ["--subprotocol", "graphql-ws"])],
+                         ids=["jsonrpc", "stomp", "graphql", "echo-forced", "busy-forced", "busy-forced-graphql"])
+def test_lane_and_pure_give_the_same_bytes(path, extra, command):
+    args = [a.format(path) for a in COMMANDS[command]] + extra
+    fast, pure = run(*args), run(*args, pure=True)
+    assert fast.stdout == pure.stdout and fast.stderr == pure.stderr
+    if command == "read-json":
+        assert '"app":' in fast.stdout
+
+
+@pytest.mark.parametrize("command", [["read", "--json"], ["stats", "--json"], ["stats"]])
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (BUSY, ["--subprotocol", "jsonrpc"])],
+                         ids=["jsonrpc", "busy-forced"])
+def test_several_processes_give_the_same_bytes(path, extra, command):
+    import subprocess
+    import sys
+
+    def cli(jobs):
+        return subprocess.run([sys.executable, "-m", "wsdissect", command[0], path, *command[1:], *extra,
+                               "--jobs", jobs], capture_output=True, env=dict(os.environ, **CLI_ENV), timeout=300)
+    one, two = cli("1"), cli("2")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout
+    if command[0] == "read":
+        assert b'"app":' in one.stdout

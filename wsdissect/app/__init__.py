@@ -1,0 +1,189 @@
+"""Subprotocols inside the messages: one small decoder per protocol (sans-IO).
+
+A decoder is made for one connection (`make(name)`, by the negotiated `Sec-WebSocket-Protocol` or a forced
+`--subprotocol NAME`) and fed that connection's data messages in capture order: `feed(message, ts)` returns the
+`AppRecord`s the message holds (a JSON-RPC batch holds several). Each record says its protocol, its kind, a
+small dict of fields (data: English keys and the peers' own values), the packet that completed the message,
+which earlier packet it answers and how long after, and `AppNote`s (a code and the parameters of its sentence
+in the i18n catalogue, `note.<code>`) for what is malformed. Words are composed at the edge (`describe`).
+
+A decoder never raises on what the peers sent: malformed input is a record of kind "invalid" with a note.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..model import C2S, S2C
+
+OTHER = {C2S: S2C, S2C: C2S}
+
+# Requests a decoder remembers per connection while waiting for their answers (APP_PENDING_MAX). Past it the
+# oldest is forgotten, so a peer that never answers cannot make memory grow: it still counts as unanswered.
+APP_PENDING_MAX = 4096
+# Characters of a peer's string kept in a record's fields (a method name, a STOMP header value).
+APP_FIELD_MAX = 200
+# STOMP headers kept in a record's fields (the frame may have more; `headers_total` counts them all).
+APP_HEADERS_MAX = 32
+
+
+@dataclass(slots=True)
+class AppNote:
+    severity: str            # as model.Note: chat / note / warning / error
+    code: str                # stable kebab-case id; its sentence is note.<code> (+ .<variant>) in the catalogue
+    args: dict
+
+
+@dataclass(slots=True)
+class AppRecord:
+    protocol: str            # "jsonrpc", "stomp", ...: the decoder's family, not the negotiated name
+    kind: str                # request, notification, result, error, frame, heartbeat, invalid, ...
+    fields: dict             # what the kind says (method, id, command, headers...): JSON-able data
+    no: int                  # the packet that completed the message
+    direction: str           # model.C2S / S2C
+    reply_to: Optional[int] = None      # the packet of the request this answers
+    latency: Optional[float] = None     # seconds from that request to this answer
+    awaits_reply: bool = False          # a request that expects an answer
+    notes: list = field(default_factory=list)   # AppNote
+
+    def as_dict(self) -> dict:
+        """The JSON Lines form (README, "JSON Lines": a message's `app.records`)."""
+        d = {"kind": self.kind, "fields": self.fields}
+        if self.awaits_reply:
+            d["awaits_reply"] = True
+        if self.reply_to is not None:
+            d["reply_to"] = self.reply_to
+            d["latency"] = round(self.latency, 6)
+        if self.notes:
+            d["notes"] = [n.code for n in self.notes]
+        return d
+
+
+class Pending:
+    """Requests waiting for their answer, by key, in order, at most APP_PENDING_MAX."""
+    __slots__ = ("waiting", "forgotten")
+
+    def __init__(self) -> None:
+        self.waiting: dict = {}      # key -> (packet no, ts)
+        self.forgotten = 0
+
+    def add(self, key, no: int, ts: float) -> bool:
+        """False when a request with this key is already waiting (it is replaced)."""
+        fresh = key not in self.waiting
+        self.waiting.pop(key, None)
+        if len(self.waiting) >= APP_PENDING_MAX:
+            del self.waiting[next(iter(self.waiting))]
+            self.forgotten += 1
+        self.waiting[key] = (no, ts)
+        return fresh
+
+    def answer(self, rec: AppRecord, key, ts: float) -> bool:
+        hit = self.waiting.pop(key, None)
+        if hit is None:
+            return False
+        rec.reply_to, rec.latency = hit[0], max(0.0, ts - hit[1])
+        return True
+
+
+class Decoder:
+    """One connection's decoder. Subclasses set `protocol` and implement `decode`."""
+    protocol = ""
+
+    def __init__(self, name: str) -> None:
+        self.name = name             # the subprotocol name it was chosen by
+        self.pending = Pending()
+
+    def feed(self, message, ts: float) -> list:
+        """The records of one model.Message (text or binary), never an exception."""
+        no, d = message.last_no, message.direction
+        if message.truncated:
+            return [self._invalid(no, d, "warning", "app-truncated", {"protocol": self.protocol})]
+        text = message.text
+        if text is None:
+            try:
+                text = bytes(message.data).decode("utf-8")
+            except UnicodeDecodeError:
+                return [self._invalid(no, d, "warning", "app-not-text", {"protocol": self.protocol})]
+        try:
+            return self.decode(text, no, d, ts)
+        except Exception as e:  # noqa: BLE001 -- a decoder bug must not stop the analysis
+            return [self._invalid(no, d, "warning", "app-internal", {"protocol": self.protocol,
+                                                          "error": f"{type(e).__name__}: {e}"[:APP_FIELD_MAX]})]
+
+    def decode(self, text: str, no: int, d: str, ts: float) -> list:
+        raise NotImplementedError
+
+    def _await(self, rec: AppRecord, key, ts: float) -> bool:
+        """Remember request `rec` under `key` until its answer; False when one with that key was waiting. The
+        first request past APP_PENDING_MAX gets an `app-pending-cap` note (a cap of the summary's list)."""
+        rec.awaits_reply = True
+        before = self.pending.forgotten
+        fresh = self.pending.add(key, rec.no, ts)
+        if before == 0 and self.pending.forgotten:
+            rec.notes.append(AppNote("warning", "app-pending-cap", {"protocol": self.protocol,
+                                                                    "max": APP_PENDING_MAX}))
+        return fresh
+
+    def unanswered(self) -> int:
+        return len(self.pending.waiting) + self.pending.forgotten
+
+    def _invalid(self, no: int, d: str, severity: str, code: str, args: dict,
+                 fields: Optional[dict] = None) -> AppRecord:
+        return AppRecord(self.protocol, "invalid", fields or {}, no, d, notes=[AppNote(severity, code, args)])
+
+
+def clip(value) -> object:
+    """A peer's scalar as a JSON-able field value, strings cut at APP_FIELD_MAX characters."""
+    if isinstance(value, str):
+        return value if len(value) <= APP_FIELD_MAX else value[:APP_FIELD_MAX] + "…"
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return clip(repr(value))
+
+
+def _registry() -> dict:
+    from .graphql import GraphQLDecoder
+    from .jsonrpc import JsonRpcDecoder
+    from .stomp import StompDecoder
+    return {"jsonrpc": JsonRpcDecoder, "v10.stomp": StompDecoder, "v11.stomp": StompDecoder,
+            "v12.stomp": StompDecoder, "graphql-transport-ws": GraphQLDecoder, "graphql-ws": GraphQLDecoder}
+
+
+# The subprotocol names a decoder exists for (Sec-WebSocket-Protocol values, compared case-sensitively as
+# RFC 6455 registers them).
+NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws")
+
+
+def make(name: Optional[str]) -> Optional[Decoder]:
+    """A fresh decoder for subprotocol `name`, or None when there is none."""
+    if not name:
+        return None
+    cls = _registry().get(name)
+    return cls(name) if cls is not None else None
+
+
+def describe(rec: AppRecord, t: dict) -> str:
+    """A record in words, from the catalogue `t` (i18n.catalog(lang)): 'JSON-RPC request subtract, id 7'."""
+    from ..i18n import fill
+    f = rec.fields
+    key = f"app.{rec.protocol}.{rec.kind}"
+    params = {k: _word(v) for k, v in f.items() if not isinstance(v, (dict, list))}
+    template = t.get(key) or t["app.unknown"]
+    s = fill(template, protocol=rec.protocol, kind=rec.kind, **params)
+    if rec.reply_to is not None:
+        s += t["app.reply"].format(no=rec.reply_to, ms=f"{rec.latency * 1000:.1f}")
+    return s
+
+
+def _word(v) -> str:
+    return "null" if v is None else str(v)
+
+
+def describe_message(recs: list, t: dict) -> str:
+    """All the records of one message in words: one, or a batch of several."""
+    from ..i18n import fill
+    if len(recs) == 1:
+        s = describe(recs[0], t)
+    else:
+        s = fill(t["app.many"], n=len(recs), items=t["sep.items"].join(describe(r, t) for r in recs))
+    return s
