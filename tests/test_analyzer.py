@@ -318,12 +318,22 @@ def test_mid_connection_without_decode_as_is_plain_tcp_data():
 
 
 def test_tls_stream_is_named_as_such_not_offered_decode_as():
+    # Joined mid-stream (no ClientHello): the records cannot be followed; one hint.
+    s = Session(server=("10.0.0.2", 443))
+    s.handshake()
+    s.send(C2S, bytes.fromhex("1703030030") + bytes(48))     # a TLS 1.3 application data record
+    r = analyze(s.packets())
+    assert [n.code for n in r.notes() if n.code in ("tls", "no-handshake")] == ["tls"]
+    assert "encrypted" in r.notes("tls")[0].text
+
+
+def test_stream_opening_with_a_client_hello_is_taken_as_tls():
     s = Session(server=("10.0.0.2", 443))
     s.handshake()
     s.send(C2S, bytes.fromhex("160301020001000001fc0303") + bytes(40))     # a TLS ClientHello's start
     r = analyze(s.packets())
-    assert [n.code for n in r.notes() if n.code in ("tls", "no-handshake")] == ["tls"]
-    assert "encrypted" in r.notes("tls")[0].text
+    assert not [n for n in r.notes() if n.code in ("tls", "no-handshake", "malformed")]
+    assert r[4].role == "tls-data" and r[4].protocol == "TLS" and "TLS record" in r[4].label
 
 
 def test_mid_connection_with_decode_as_parses_frames():

@@ -12,6 +12,7 @@ import zlib
 import pytest
 
 from conftest import BUNDLED, ROOT, SHARED, SHARED_DIR
+import tlsbuild
 from sessionbuild import Session, analyze, raw_frame, upgrade_response
 from test_app import app_notes
 from wsdissect.analyzer import Analyzer
@@ -293,6 +294,21 @@ def _session_notes(lang="en") -> list:
     s.send(C2S, raw_frame(b"hi", mask=MASK))
     s.teardown(first=S2C, dt=5.0)
     run(s)
+
+    # TLS (wss://): no key log; a key log without this connection; a damaged record; a hole in the stream;
+    # TLS 1.2 (not decrypted); a stream that stops being records. The alerts are the close_notify of both sides.
+    wss = tlsbuild.payloads("aes128gcm")
+    run(tlsbuild.replay(wss))
+    run(tlsbuild.replay(wss), keylog=tlsbuild.keylog("chacha20"))
+    damaged = [(d, p[:-1] + bytes([p[-1] ^ 1])) if i == 10 else (d, p) for i, (d, p) in enumerate(wss)]
+    run(tlsbuild.replay(damaged), keylog=tlsbuild.keylog("aes128gcm"))
+    s = tlsbuild.replay(wss[:3])
+    s.seq[S2C] += 100                           # 100 bytes the capture lost
+    s.send(S2C, wss[4][1])
+    run(s)
+    run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello())]),
+        keylog=tlsbuild.keylog("aes128gcm"))
+    run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (C2S, b"\x99 not a record")]))
 
     s1, s2 = Session(client=("10.0.0.1", 1111)), Session(client=("10.0.0.1", 2222))   # --max-connections 1
     s1.handshake()

@@ -358,7 +358,7 @@ enum {
     TC_ID, TC_CKEY, TC_KEY, TC_DIRS, TC_LAST_TS, TC_LAST_NO, TC_EXTRA, TC_LANE, TC_DONE,
     DIR_BASE, DIR_NXT_ABS, DIR_NXT_OFF, DIR_PENDING, DIR_FIN_OFF, DIR_LAST_ACK, DIR_LAST_WIN, DIR_UNACKED,
     DIR_BYTES, DIR_MAX_END, DIR_WSCALE,
-    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_LAST_CONTROL_TS, ST_ADDRS, ST_APP,
+    ST_REC, ST_MODE, ST_WS, ST_NAMES, ST_LAST_PAYLOAD_TS, ST_LAST_CONTROL_TS, ST_ADDRS, ST_APP, ST_TLS,
     REC_LAST_TS, REC_BYTES, REC_FRAMES, REC_MESSAGES,
     SUM_PACKETS, SUM_TCP_PACKETS, SUM_FIRST_TS, SUM_LAST_TS,
     WS_CLIENT, WS_CAP, WS_PARSER, WS_INFLATER, WS_CLOSE_FRAME, WS_MESSAGES, WS_MSG,
@@ -373,6 +373,7 @@ enum {
     INF_D,
     ROW_NO, ROW_TS, ROW_CONN, ROW_DIRECTION, ROW_SRC, ROW_DST, ROW_FLAGS, ROW_SEQ, ROW_ACK, ROW_LENGTH,
     ROW_FRAME_LEN, ROW_WINDOW, ROW_ROLE, ROW_LABEL, ROW_INFO, ROW_PROTOCOL, ROW_FRAMES, ROW_MESSAGES, ROW_NOTES,
+    ROW_TLS,
     N_SLOTS
 };
 
@@ -393,7 +394,7 @@ static const struct {
     [DIR_MAX_END] = {T_DIR, "max_end"}, [DIR_WSCALE] = {T_DIR, "wscale"},
     [ST_REC] = {T_ST, "rec"}, [ST_MODE] = {T_ST, "mode"}, [ST_WS] = {T_ST, "ws"}, [ST_NAMES] = {T_ST, "names"},
     [ST_LAST_PAYLOAD_TS] = {T_ST, "last_payload_ts"}, [ST_LAST_CONTROL_TS] = {T_ST, "last_control_ts"},
-    [ST_ADDRS] = {T_ST, "addrs"}, [ST_APP] = {T_ST, "app"},
+    [ST_ADDRS] = {T_ST, "addrs"}, [ST_APP] = {T_ST, "app"}, [ST_TLS] = {T_ST, "tls"},
     [REC_LAST_TS] = {T_REC, "last_ts"}, [REC_BYTES] = {T_REC, "bytes"}, [REC_FRAMES] = {T_REC, "frames"},
     [REC_MESSAGES] = {T_REC, "messages"},
     [SUM_PACKETS] = {T_SUM, "packets"}, [SUM_TCP_PACKETS] = {T_SUM, "tcp_packets"},
@@ -429,7 +430,7 @@ static const struct {
     [ROW_LENGTH] = {T_ROW, "length"}, [ROW_FRAME_LEN] = {T_ROW, "frame_len"}, [ROW_WINDOW] = {T_ROW, "window"},
     [ROW_ROLE] = {T_ROW, "role"}, [ROW_LABEL] = {T_ROW, "label"}, [ROW_INFO] = {T_ROW, "info"},
     [ROW_PROTOCOL] = {T_ROW, "protocol"}, [ROW_FRAMES] = {T_ROW, "frames"}, [ROW_MESSAGES] = {T_ROW, "messages"},
-    [ROW_NOTES] = {T_ROW, "notes"},
+    [ROW_NOTES] = {T_ROW, "notes"}, [ROW_TLS] = {T_ROW, "tls"},
 };
 
 static const char *TYPE_NAMES[N_TYPES] = {
@@ -962,6 +963,11 @@ static Entry *find_entry(Lane *self, Seg *s, PyObject *binkey) {
      * decoded records, their labels and notes are made there. */
     PyObject *app = GET(self, st, ST_APP);
     if (app != Py_None)
+        goto done;
+    /* A TLS connection (wss://): its stream bytes are records, not frames; Python decrypts them. Its modes say
+       WebSocket once the upgrade inside is done, so this test must come first. */
+    PyObject *tls = GET(self, st, ST_TLS);
+    if (tls == NULL || tls != Py_None)
         goto done;
     for (int k = 0; k < 2; k++) {
         PyObject *m = PyDict_GetItemWithError(mode, k ? self->s2c : self->c2s);
@@ -2265,6 +2271,7 @@ static int emit_row(Lane *self, Entry *en, Seg *s, PyObject *noobj, PyObject *ts
     slot_set(row, OFF(self, ROW_FRAMES), v[8]);
     slot_set(row, OFF(self, ROW_MESSAGES), v[9]);
     slot_set(row, OFF(self, ROW_NOTES), nl);
+    slot_set(row, OFF(self, ROW_TLS), PyTuple_New(0));     /* () as Row's default: no TLS record (never a TLS row) */
     if (self->printer != NULL && flush_out(self) < 0) {     /* rows written here come first */
         Py_DECREF(row);
         return -1;

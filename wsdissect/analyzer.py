@@ -19,6 +19,9 @@ from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handsh
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
     Message, Note, RawPacket, Row, flag_names
+from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello
+from .tls.handshake import version_name
+from .tls.session import cipher_name
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
 from .websocket import WebSocketDirection
@@ -57,7 +60,7 @@ class _ConnState:
     """The analyzer's per-connection state, hung on TcpConnection.extra."""
     __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
                  "last_control_ts", "keepalive", "keepalive_ts", "keepalive_side", "close_sent", "decided",
-                 "hinted", "addrs", "plain_pending", "plain_last", "app")
+                 "hinted", "addrs", "plain_pending", "plain_last", "app", "tls")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
@@ -79,13 +82,15 @@ class _ConnState:
         self.plain_pending = 0                                # requests without an upgrade not yet answered
         self.plain_last: Optional[HttpRequest] = None         # the last of them
         self.app = None                                       # app.Decoder of the subprotocol (the lane declines)
+        self.tls: Optional[TlsSession] = None                 # a TLS connection: records, keys (the C lane declines)
         client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
         self.addrs = {C2S: (client, server), S2C: (server, client)}
 
 
 class Analyzer:
     def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
-                 lang: str = DEFAULT_LANG, labels: bool = True, subprotocol: Optional[str] = None) -> None:
+                 lang: str = DEFAULT_LANG, labels: bool = True, subprotocol: Optional[str] = None,
+                 keylog: Optional[KeyLog] = None) -> None:
         """lang ("en" or "zh", see i18n.py) is the language of every Row.label and of the notes the analyzer
         writes itself; roles, note codes and the Connection records are the same in every language.
 
@@ -97,6 +102,7 @@ class Analyzer:
         subprotocol (--subprotocol) names the decoder of app/ used for every WebSocket connection, whatever
         its handshake negotiated; None: each connection's negotiated Sec-WebSocket-Protocol chooses."""
         self.limits = limits
+        self.keylog = keylog                                  # TLS secrets (tls.KeyLog), None: none given
         self.lang = lang
         self._labels = labels
         self._t = t = catalog(lang)                           # id -> template: one lookup + format per label
@@ -278,6 +284,32 @@ class Analyzer:
 
     # -- stream bytes ----------------------------------------------------------------------------------------
     def _deliver(self, tc: TcpConnection, st: _ConnState, d: str, chunks: list, row: Row, http_recs: list) -> None:
+        tls = st.tls
+        if tls is None:
+            first = chunks[0][1]
+            if d != C2S or st.mode[C2S] != M_HTTP or C2S in st.http or type(first) is int \
+                    or not looks_like_client_hello(first):
+                self._deliver_plain(tc, st, d, chunks, row, http_recs)
+                return
+            # A stream that opens with a ClientHello: TLS on any port. Its records are framed (and decrypted with
+            # a key of the key log) here; the application data goes on to the parsers of a cleartext stream.
+            tls = st.tls = TlsSession(self.keylog)
+        for origin, data in chunks:
+            events = tls.gap(d, data) if type(data) is int else tls.feed(d, data, origin)
+            for ev in events:
+                if type(ev) is TlsRecord:
+                    if row.tls:
+                        row.tls.append(ev)
+                    else:
+                        row.tls = [ev]
+                    if ev.data:
+                        self._deliver_plain(tc, st, d, [(ev.no, ev.data)], row, http_recs)
+                else:
+                    self._note(row, tc, ev[0], ev[1], None, ev[2])
+        st.rec.tls = tls.summary()
+
+    def _deliver_plain(self, tc: TcpConnection, st: _ConnState, d: str, chunks: list, row: Row,
+                       http_recs: list) -> None:
         for origin, data in chunks:
             gap = type(data) is int
             mode = st.mode[d]
@@ -518,10 +550,19 @@ class Analyzer:
             role, label = content_role, content_label
             if labels:
                 name = _short_name(http_recs, t, own, self._frame_names) or name
+                if row.tls and proto != "TLS":
+                    # Decrypted content: which TLS records of this direction carried it.
+                    nos = [f"#{r.index}" for r in row.tls if r.direction == d and r.data is not None]
+                    if nos:
+                        label += t["paren"].format(text=t["tls.in_records"].format(records=t["sep.list"].join(nos)))
         if proto:
             row.protocol = proto
             if labels:
                 info = _content_info(http_recs, own) or None
+                if info is None and proto == "TLS":
+                    info = _tls_info(row.tls, d) or None
+                    if kind in (K_DATA, K_FIN, K_ACK) and info:
+                        name = info
 
         if flags & FIN and kind != K_RETRANSMISSION:
             fin_label = self._fin(tc, st, d, r, seg, row)
@@ -601,6 +642,8 @@ class Analyzer:
             if not self._labels:
                 return _frames_role(own), "", "WebSocket"
             return self._frames_label(st, d, row, own) + ("WebSocket",)
+        if st.tls is not None:
+            return self._tls_content(st, d, row)
         # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
         if row.length and st.mode[d] == M_WS and not st.ws[d].stopped and \
                 not (row.notes and any(n.code.startswith("tcp-") for n in row.notes)):
@@ -608,6 +651,56 @@ class Analyzer:
         if row.length and st.mode[d] == M_HTTP and st.http.get(d) is not None and st.http[d].buffered:
             return "http", t["http.partial"].format(side=side), "TCP"
         return None, None, None
+
+    def _tls_content(self, st: _ConnState, d: str, row: Row) -> tuple:
+        """(role, label, "TLS") of a row whose own bytes completed TLS records but no HTTP message or frame."""
+        t = self._t
+        side = self._side[d]
+        recs = [r for r in row.tls if r.direction == d]
+        if not recs:
+            if row.length and not st.tls.dirs[d].stopped:
+                return "tls-data", t["tls.partial"].format(side=side), "TLS"
+            return None, None, None
+        parts: list = []
+        role = "tls-data"
+        kinds: dict = {}                    # kind -> total bytes, in order of first appearance
+        for r in recs:
+            kinds[r.kind] = kinds.get(r.kind, 0) + r.length
+            if r.kind == "alert":
+                role = "tls-alert" if role == "tls-data" else role
+            elif r.kind != "application-data" and r.kind != "encrypted":
+                role = "tls-handshake"
+        for kind, size in kinds.items():
+            if kind == "client-hello":
+                h = next(r.hello for r in recs if r.kind == kind)
+                more = []
+                if h.sni:
+                    more.append(t["tls.sni"].format(sni=h.sni))
+                if h.alpn:
+                    more.append(t["tls.alpn"].format(alpn=t["sep.list"].join(h.alpn)))
+                if h.versions:
+                    more.append(t["tls.offers"].format(versions=t["sep.list"].join(
+                        [version_name(v) for v in h.versions if v >> 8 == 3])))
+                parts.append(t["tls.client_hello"].format(
+                    side=side, more=t["paren"].format(text=t["sep.items"].join(more)) if more else ""))
+            elif kind == "server-hello":
+                h = next(r.hello for r in recs if r.kind == kind)
+                parts.append(t["tls.server_hello"].format(side=side, version=version_name(h.version),
+                                                          cipher=cipher_name(h.ciphers[0])))
+            elif kind == "alert":
+                alert = next(r.alert for r in recs if r.kind == kind) or "?"
+                parts.append(t["tls.alert"].format(side=side, alert=alert))
+            elif kind == "application-data":
+                parts.append(t["tls.app_data_plain"].format(side=side, size=_bytes(size, t)))
+            else:
+                ccs = "tls.ccs" if st.tls.version == 0x0304 else "tls.ccs12"
+                key = {"change-cipher-spec": ccs, "encrypted-handshake": "tls.encrypted_handshake",
+                       "session-ticket": "tls.session_ticket", "key-update": "tls.key_update",
+                       "handshake": "tls.handshake"}.get(kind, "tls.encrypted")
+                parts.append(t[key].format(side=side, size=_bytes(size, t)))
+        label = t["sep.items"].join(parts) + t["paren"].format(text=t["tls.in_records"].format(
+            records=t["sep.list"].join([f"#{r.index}" for r in recs])))
+        return role, label, "TLS"
 
     def _close_name(self, code: int) -> str:
         name = close_code_name(code)
@@ -870,6 +963,26 @@ def _frame_info(f: Frame) -> str:
             s += " [MASKED]"
         _frame_infos[key] = s
     return s
+
+
+_TLS_INFO = {"client-hello": "Client Hello", "server-hello": "Server Hello", "change-cipher-spec":
+             "Change Cipher Spec", "alert": "Alert", "handshake": "Handshake", "encrypted-handshake": "Handshake",
+             "session-ticket": "New Session Ticket", "key-update": "Key Update",
+             "application-data": "Application Data", "encrypted": "Application Data"}
+
+
+def _tls_info(recs: list, d: str) -> str:
+    """tshark-like Info of TLS records: "Client Hello (SNI=example.org)", "Change Cipher Spec, Application Data"."""
+    names: list = []
+    for r in recs:
+        if r.direction != d:
+            continue
+        name = _TLS_INFO.get(r.kind, "Application Data")
+        if r.kind == "client-hello" and r.hello is not None and r.hello.sni:
+            name += f" (SNI={r.hello.sni})"
+        if name not in names:
+            names.append(name)
+    return ", ".join(names)
 
 
 def _content_info(http_recs: list, frames: list) -> str:

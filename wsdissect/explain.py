@@ -169,6 +169,9 @@ class Explainer:
     def _asides(self, row: Row, conn: Connection, st: _Conn) -> list[Paragraph]:
         t = self.t
         out = []
+        if row.tls and "tls" not in st.asides:
+            st.asides.add("tls")
+            out.append(self._para("aside.tls", conn, t["explain.tls.title"], [t["explain.tls.body"]]))
         if row.frames:
             if "frag" not in st.asides and any(
                     f.opcode == CONTINUATION or (not f.fin and f.opcode in (TEXT, BINARY)) for f in row.frames):

@@ -12,7 +12,8 @@ from .model import ROLE_PAST_CAP, Row
 
 ROLES = ("tcp-syn", "tcp-syn-ack", "tcp-handshake-ack", "ws-upgrade-request", "ws-upgrade-response", "ack",
          "ws-data", "ws-control", "ws-close", "tcp-fin", "tcp-fin-ack", "tcp-rst", "tcp-retransmission",
-         "tcp-keepalive", "tcp-window-update", "http", "tcp-data", ROLE_PAST_CAP, "malformed")
+         "tcp-keepalive", "tcp-window-update", "http", "tcp-data", "tls-handshake", "tls-data", "tls-alert",
+         ROLE_PAST_CAP, "malformed")
 
 
 class RowFilter:

@@ -116,6 +116,29 @@ CATALOG: dict[str, tuple[str, str]] = {
                      "{side}发送的 HTTP 消息的一部分（在后面的数据包里才完整）"),
 
     # -- WebSocket frames and messages --------------------------------------------------------------------
+    "tls.partial": ("part of a TLS record from {side} (completed in a later packet)",
+                    "{side}发送的 TLS 记录的一部分（在后面的数据包里才完整）"),
+    "tls.client_hello": ("TLS handshake: {side} says ClientHello{more}", "TLS 握手：{side}发送 ClientHello{more}"),
+    "tls.sni": ("server name {sni}", "服务器名 {sni}"),
+    "tls.alpn": ("ALPN {alpn}", "应用层协议 {alpn}"),
+    "tls.offers": ("offers {versions}", "支持 {versions}"),
+    "tls.server_hello": ("TLS handshake: {side} says ServerHello, {version} with {cipher}",
+                         "TLS 握手：{side}发送 ServerHello，{version}，密码套件 {cipher}"),
+    "tls.ccs": ("{side} sends ChangeCipherSpec (kept for compatibility, {size})",
+                "{side}发送 ChangeCipherSpec（为了兼容，{size}）"),
+    "tls.ccs12": ("{side} switches to the agreed keys (ChangeCipherSpec, {size})",
+                  "{side}切换到协商好的密钥（ChangeCipherSpec，{size}）"),
+    "tls.handshake": ("{side} sends a TLS handshake record ({size})", "{side}发送 TLS 握手记录（{size}）"),
+    "tls.encrypted_handshake": ("{side} sends encrypted TLS handshake messages ({size})",
+                                "{side}发送加密的 TLS 握手消息（{size}）"),
+    "tls.session_ticket": ("{side} sends a TLS session ticket ({size})", "{side}发送 TLS 会话票据（{size}）"),
+    "tls.key_update": ("{side} updates its TLS keys (KeyUpdate, {size})", "{side}更新 TLS 密钥（KeyUpdate，{size}）"),
+    "tls.encrypted": ("{side} sends encrypted TLS application data ({size})",
+                      "{side}发送加密的 TLS 应用数据（{size}）"),
+    "tls.app_data_plain": ("{side} sends TLS application data ({size} decrypted, the rest of the message follows)",
+                           "{side}发送 TLS 应用数据（解密后 {size}，消息的其余部分在后面）"),
+    "tls.alert": ("{side} sends a TLS alert: {alert}", "{side}发送 TLS 警报：{alert}"),
+    "tls.in_records": ("TLS record {records}", "TLS 记录 {records}"),
     "ws.partial": ("part of a WebSocket frame from {side} (completed in a later packet)",
                    "{side}发送的 WebSocket 帧的一部分（在后面的数据包里才完整）"),
     "close.no_code": ("no status code", "无状态码"),
@@ -193,6 +216,26 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.tls": ("this stream is TLS (wss:// or https://): its WebSocket frames are encrypted and cannot be shown "
                  "without the session keys",
                  "这条流是 TLS（wss:// 或 https://）：其中的 WebSocket 帧是加密的，没有会话密钥就无法显示"),
+    "note.tls_no_keylog": ("this connection is TLS (wss:// or https://): give its key log (--keylog FILE, or "
+                           "SSLKEYLOGFILE) to decrypt it; without one only the records' sizes are shown",
+                           "这个连接是 TLS（wss:// 或 https://）：提供它的密钥日志（--keylog FILE 或 SSLKEYLOGFILE）"
+                           "才能解密；没有密钥日志只能显示记录的大小"),
+    "note.tls_no_key": ("no key in the key log matched this TLS connection (client random {random} looked up): "
+                        "its records stay encrypted",
+                        "密钥日志里没有与这个 TLS 连接匹配的密钥（查找的 client random 为 {random}）：它的记录保持加密"),
+    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 and TLS 1.2's AES-GCM and "
+                             "ChaCha20-Poly1305 suites only; the records stay encrypted",
+                             "{version}，密码套件 {cipher}：wsdissect 只能解密 TLS 1.3 以及 TLS 1.2 的 AES-GCM 和 "
+                             "ChaCha20-Poly1305 套件；记录保持加密"),
+    "note.tls_bad_tag": ("TLS record #{record} from {side} did not decrypt (authentication tag mismatch: a wrong "
+                         "key or a damaged record)",
+                         "{side}的 TLS 记录 #{record} 解密失败（认证标签不符：密钥错误或记录损坏）"),
+    "note.tls_malformed": ("malformed TLS record #{record} from {side}: {why}",
+                           "{side}的 TLS 记录 #{record} 格式错误：{why}"),
+    "note.tls_gap": ("{size} bytes of the TLS stream from {side} are missing from the capture: its later records "
+                     "cannot be framed",
+                     "抓包缺少{side}的 TLS 字节流中的 {size} 字节：之后的记录无法切分"),
+    "note.tls_alert": ("TLS alert from {side}: {level} {alert}", "{side}发送 TLS 警报：{level} {alert}"),
     "note.decode_as": ("no handshake seen: port {port} decoded as WebSocket (--decode-as), no extensions assumed",
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),
     "note.cap_connections": ("more than {max} connections open at once (--max-connections): connection {conn} "
@@ -818,6 +861,19 @@ CATALOG: dict[str, tuple[str, str]] = {
     "show.accept_match": ("{ok} matches: the server read this very handshake", "{ok} 匹配：服务端确实读过这次握手"),
     "show.accept_mismatch": ("{bad} does NOT match: a client must fail the connection (RFC 6455 4.1)",
                              "{bad} 不匹配：客户端必须让连接失败（RFC 6455 4.1）"),
+    "show.tls": ("Transport Layer Security: {n} record(s) completed in this packet",
+                 "传输层安全 TLS：这个数据包完成了 {n} 条记录"),
+    "show.tls_partial": ("Transport Layer Security: part of a record (completed in a later packet)",
+                         "传输层安全 TLS：一条记录的一部分（在后面的数据包里才完整）"),
+    "show.tls_record": ("record #{index} ({dir}): {kind}, {n} bytes{how}", "记录 #{index}（{dir}）：{kind}，{n} 字节{how}"),
+    "show.tls_decrypted": (", decrypted", "，已解密"),
+    "show.tls_encrypted": (", encrypted", "，已加密"),
+    "show.tls_client_hello": ("up to {version}; server name {sni}; {n} cipher suites offered, first {cipher}",
+                              "最高 {version}；服务器名 {sni}；提供 {n} 个密码套件，第一个是 {cipher}"),
+    "show.tls_server_hello": ("{version} with {cipher}", "{version}，密码套件 {cipher}"),
+    "show.tls_plain": ("decrypted application data, {n} bytes: {hex}", "解密后的应用数据，{n} 字节：{hex}"),
+    "show.ws_decrypted": ("WebSocket: frames completed here, decrypted from TLS records",
+                          "WebSocket：在这里完成的帧，从 TLS 记录解密而来"),
     "show.ws_unknown": ("WebSocket: frames completed here (their byte positions are unknown)",
                         "WebSocket：在这里完成的帧（它们的字节位置未知）"),
     "show.ws_parts": ("WebSocket ({n} frames or parts in this packet, {dir})",
@@ -1251,6 +1307,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "No handshake was seen, so nothing is known of extensions: frames are read as plain §5.2 frames.",
         "没有看到握手，所以不知道协商了哪些扩展：帧按普通的 §5.2 帧来解析。"),
 
+    "explain.tls.title": ("TLS under WebSocket (wss://) — RFC 8446 §4.1, §5", "WebSocket 下面的 TLS（wss://）——RFC 8446 §4.1、§5"),
+    "explain.tls.body": (
+        "This connection is wss://: the WebSocket runs inside TLS. Before any HTTP, the client's ClientHello and the "
+        "server's ServerHello agree on a TLS version and a cipher suite and exchange keys (§4.1); from then on "
+        "every byte travels in TLS records, each encrypted and sealed with its own sequence number (§5). With the "
+        "session's secrets from a key log (--keylog, or SSLKEYLOGFILE), wsdissect decrypts the records and the rows "
+        "show the HTTP upgrade and the frames they carried, naming the record; without them only the records' "
+        "sizes can be shown.",
+        "这个连接是 wss://：WebSocket 跑在 TLS 里面。在任何 HTTP 之前，客户端的 ClientHello 和服务端的 ServerHello "
+        "商定 TLS 版本和密码套件并交换密钥（§4.1）；此后每个字节都放在 TLS 记录里传输，每条记录都用它自己的序号加密"
+        "和认证（§5）。有了密钥日志里的会话密钥（--keylog 或 SSLKEYLOGFILE），wsdissect 会解密这些记录，"
+        "各行显示其中携带的 HTTP 升级和帧，并注明来自哪条记录；没有密钥就只能显示记录的大小。"),
     "explain.frag.title": ("Fragmentation — RFC 6455 §5.4", "分片——RFC 6455 §5.4"),
     "explain.frag.body": (
         "A message may be sent as several frames: the first carries the opcode (text or binary) with FIN=0, "

@@ -6,7 +6,7 @@ else: no layer opens files, sockets or prints. Renderers turn them into text, JS
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 # Directions within a connection. The client is the side that sent the SYN (or, when the capture starts
 # mid-connection, the side that sent the HTTP request, or the higher port as a last resort).
@@ -177,6 +177,7 @@ class Connection:
     offered_extensions: Optional[str] = None
     deflate: Optional[DeflateParams] = None
     decode_as: bool = False          # framing forced by --decode-as, no handshake seen
+    tls: Optional[dict] = None       # a TLS connection: version, cipher, sni, alpn, decrypted (TlsSession.summary)
     # Life
     state: str = "open"              # open / closing / closed / reset
     close_code: Optional[int] = None
@@ -220,6 +221,7 @@ class Row:
     frames: list = field(default_factory=list)      # Frame records completed in this packet
     messages: list = field(default_factory=list)    # Message records completed in this packet
     notes: list = field(default_factory=list)       # Note records raised by this packet
+    tls: Sequence = ()       # tls.TlsRecord records completed in this packet (wss://): a list once there is one
 
 
 @dataclass(slots=True)

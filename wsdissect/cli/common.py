@@ -69,6 +69,43 @@ def decode_as_option(f):
                              "mid-connection). Repeatable.")(f)
 
 
+def keylog_option(f):
+    """--keylog FILE: TLS secrets to decrypt wss:// (NSS key log format; SSLKEYLOGFILE when not given)."""
+    return click.option("--keylog", "keylog", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                        help="Decrypt TLS (wss://) with the secrets of this key log (the NSS format that "
+                             "SSLKEYLOGFILE makes browsers, curl and Python's ssl write). Default: the file "
+                             "SSLKEYLOGFILE names, when it is set.")(f)
+
+
+def load_keylog(path: Optional[str]):
+    """The tls.KeyLog of --keylog (or of SSLKEYLOGFILE), None without one. An unreadable file is a one-line error
+    (exit 2), but only a warning when it is SSLKEYLOGFILE's (a shell may set it for browsers long before the file
+    exists); each line that is not a key log line is a one-line warning naming its line number."""
+    from ..tls import KeyLogError, load_keylog as load
+    from_env = path is None
+    if from_env:
+        path = os.environ.get("SSLKEYLOGFILE") or None
+        if path is None:
+            return None
+    try:
+        log = load(path)
+    except KeyLogError as e:
+        if from_env:
+            click.echo(f"wsdissect: warning: SSLKEYLOGFILE: {e}; TLS is not decrypted", err=True)
+            return None
+        fail(str(e))
+    for no, why in log.warnings[:KEYLOG_WARNINGS_SHOWN]:
+        click.echo(f"wsdissect: warning: {path} line {no}: {why}; line ignored", err=True)
+    if len(log.warnings) > KEYLOG_WARNINGS_SHOWN:
+        click.echo(f"wsdissect: warning: {path}: {len(log.warnings) - KEYLOG_WARNINGS_SHOWN} more lines ignored",
+                   err=True)
+    return log
+
+
+# A key log with many bad lines (not a key log at all) warns about the first few only.
+KEYLOG_WARNINGS_SHOWN = 5
+
+
 def subprotocol_option(f):
     """--subprotocol NAME: read the messages of every WebSocket connection as NAME (wsdissect/app)."""
     from ..app import NAMES

@@ -11,20 +11,22 @@ from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
 from .common import capture_argument, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
-    lang_option, limit_options, make_limits, primed, save_export, until_damage, view_console, warn_truncated
+    keylog_option, lang_option, limit_options, load_keylog, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
             lang: str = DEFAULT_LANG, on_fold=None, streaming: bool = False, collector=None,
-            subprotocol: str | None = None) -> Analyzer:
+            subprotocol: str | None = None, keylog=None) -> Analyzer:
     """Run a whole capture through the analyzer (notes in `lang`; rows without label or Info), handing each row
     to `on_row(row, conn)` and each connection folded into the summary's counts (--max-summary-connections) to
     `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it).
-    `collector`: the StatsCollector on_row feeds, whose numbers the fast lane may update itself."""
+    `collector`: the StatsCollector on_row feeds, whose numbers the fast lane may update itself. `keylog`: the
+    tls.KeyLog that decrypts wss:// connections."""
     from .progress import open_tracked
     # follow and stats print messages and numbers, never a row's label or Info: not building them saves ~16 %
     # of the analyzer's time (bench/README.md).
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, labels=False, subprotocol=subprotocol)
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, labels=False, subprotocol=subprotocol,
+                        keylog=keylog)
     analyzer.on_fold = on_fold
     conns = analyzer.connections
     shortcut = Shortcut()
@@ -72,12 +74,12 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
               help="With --raw: whose messages to write (client: client → server; server: server → client).")
 @decode_as_option
 @subprotocol_option
+@keylog_option
 @export_options
 @lang_option("the view's words and labels")
 @limit_options(summary=False)
 def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, subprotocol: str | None,
-           export: str,
-           width: int, lang: str, **caps) -> None:
+           keylog: str | None, export: str, width: int, lang: str, **caps) -> None:
     """Show the messages of WebSocket connections as a transcript: direction, time since the connection
     began, text (JSON pretty-printed), binary as hex, fragmented and compressed messages whole, control
     frames and the TCP end.
@@ -95,6 +97,7 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
         fail("--export draws the transcript; it does not go with --raw")
     check_export(export)
     damage: list = []
+    keys = load_keylog(keylog)
     with capture_errors(capture):
         collector = FollowCollector(only=conn)
         if raw is None and conn is None:
@@ -104,8 +107,7 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
             printer = FollowPrinter(console, collector, lang)
             caps["max_summary_connections"] = 0
             analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=printer.finished,
-                               subprotocol=subprotocol,
-                               streaming=True)
+                               subprotocol=subprotocol, streaming=True, keylog=keys)
             printer.flush()
             if not printer.printed:
                 _say_none(console, export, catalog(lang)["follow.none"].format(
@@ -117,7 +119,7 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
         # One connection: --conn N keeps the records of 0..N (pick finds N among them) and N's events only;
         # --raw without --conn needs the one WebSocket connection of the capture, so it keeps everything.
         caps["max_summary_connections"] = None if conn is None else conn + 1
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, subprotocol=subprotocol)
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, subprotocol=subprotocol, keylog=keys)
         conns = pick(analyzer, conn, capture)
         if raw is None:
             console = view_console(export, width)

@@ -18,7 +18,7 @@ from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
 from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, decode_as_option, subprotocol_option, export_options, \
-    filter_options, jobs_option, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, \
+    filter_options, jobs_option, keylog_option, load_keylog, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, \
     save_export, snaplen_note, truncation_note, view_option, view_writer, warn_truncated
 
 
@@ -27,6 +27,7 @@ from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, 
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
 @decode_as_option
 @subprotocol_option
+@keylog_option
 @view_option("a ladder diagram per connection, each drawn once it and the connections before it have "
              "finished (finished ones waiting behind an open one go to a temporary file, so memory follows the "
              "open connections).")
@@ -40,14 +41,15 @@ from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, 
 @lang_option("the row labels and explanations")
 @limit_options
 @jobs_option("of --json on a big capture")
-def read(capture: str, as_json: bool, decode_as: tuple, subprotocol: Optional[str], view: str, fmt: str, export: str, width: int,
-         details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,
+def read(capture: str, as_json: bool, decode_as: tuple, subprotocol: Optional[str], keylog: Optional[str],
+         view: str, fmt: str, export: str, width: int, details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,
          lang: str, jobs: Optional[int], **caps) -> None:
     """Read a pcap or pcapng file (gzip-compressed too; - for standard input) and explain every packet of its
     WebSocket connections."""
     keep = row_filter(conns, roles, grep, hide_acks)
     check_views(as_json=as_json, view=view, fmt=fmt, explain=explain, export=export, details=details)
     limits = make_limits(**caps)
+    keys = load_keylog(keylog)
     if as_json:
         workers, note = plan_jobs(capture, jobs)
     else:
@@ -58,11 +60,11 @@ def read(capture: str, as_json: bool, decode_as: tuple, subprotocol: Optional[st
     if workers > 1:
         with capture_errors(capture), block_buffered_stdout():
             summary = _json_in_parallel(capture, workers, limits, decode_as, lang, keep if keep.active else None,
-                                        subprotocol)
+                                        subprotocol, keys)
         if strict and summary.notes_by_severity.get("error"):
             sys.exit(EXIT_STRICT)
         return
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keys)
     with capture_errors(capture), block_buffered_stdout():
         shortcut = Shortcut()
         packets = primed(open_tracked(capture, streaming_to_terminal=True, shortcut=shortcut))
@@ -85,7 +87,7 @@ def read(capture: str, as_json: bool, decode_as: tuple, subprotocol: Optional[st
 
 
 def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang: str, keep,
-                      subprotocol: Optional[str] = None) -> CaptureSummary:
+                      subprotocol: Optional[str] = None, keys=None) -> CaptureSummary:
     """read --json by `workers` processes (wsdissect/parallel.py), the same lines as one would write; the
     merged summary is returned (for --strict)."""
     from .. import parallel
@@ -95,7 +97,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
 
     def work(w: parallel.Worker) -> dict:
         a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang,
-                                                  subprotocol=subprotocol))
+                                                  subprotocol=subprotocol, keylog=keys))
         writer = JsonLinesWriter(w.sink)
         sink = w.sink
         folded: list = []

@@ -5,8 +5,8 @@ import os
 
 import click
 
-from .common import capture_errors, decode_as_option, fail, lang_option, limit_options, make_limits, primed, \
-    truncation_note, until_damage, warn_truncated
+from .common import capture_errors, decode_as_option, fail, keylog_option, lang_option, limit_options, load_keylog, \
+    make_limits, primed, truncation_note, until_damage, warn_truncated
 
 
 def check_report_path(path: str, option: str = "-o") -> None:
@@ -31,30 +31,33 @@ def save_report(data: dict, path: str) -> None:
               type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="The page to write: one self-contained HTML file, no network needed to open it.")
 @decode_as_option
+@keylog_option
 @lang_option("the page when it opens", " Both languages are in the page: a button switches them.")
 @limit_options
-def report(capture: str, output: str, decode_as: tuple, lang: str, **caps) -> None:
+def report(capture: str, output: str, decode_as: tuple, keylog: str | None, lang: str, **caps) -> None:
     """Write the lab page of a capture: the packet list coloured by phase, each packet's fields and bytes, the
     ladder of each connection, the explanations, the summary and the stats, in English and Chinese (a switch in
     the page)."""
     from .progress import open_tracked
 
     check_report_path(output)
+    keys = load_keylog(keylog)
     damage: list = []
     with capture_errors(capture):
         data = report_data(until_damage(primed(open_tracked(capture)), capture, damage), capture, damage,
-                           make_limits(**caps), decode_as, lang)
+                           make_limits(**caps), decode_as, lang, keys)
         save_report(data, output)
     warn_truncated(capture, damage)
 
 
-def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = (), lang: str = "en") -> dict:
+def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = (), lang: str = "en",
+                keylog=None) -> dict:
     """The page's data for `packets` (read to the end here), opening in `lang`; a damage found meanwhile
     (`damage`, filled by until_damage) becomes a note of the summary, in each language."""
     from ..i18n import LANGS
     from ..render.report import ReportBuilder
 
-    builder = ReportBuilder(limits, decode_as)
+    builder = ReportBuilder(limits, decode_as, keylog=keylog)
     for raw in packets:
         builder.feed(raw)
     notes = {lang: [truncation_note(capture, str(damage[0]), lang)] for lang in LANGS} if damage else None

@@ -7,7 +7,7 @@ import re
 import click
 
 from .common import capture_argument, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
-    lang_option, limit_options, make_limits, save_export, until_damage, view_console
+    keylog_option, lang_option, limit_options, load_keylog, make_limits, save_export, until_damage, view_console
 
 
 class _ShowCommand(click.Command):
@@ -38,11 +38,12 @@ class _ShowCommand(click.Command):
                    "Default: the WebSocket frame headers.")
 @decode_as_option
 @subprotocol_option
+@keylog_option
 @export_options
 @lang_option("the tree's words and explanations")
 @limit_options(summary=False)
-def show(capture: str, number: int, field: str, decode_as: tuple, subprotocol: str | None, export: str, width: int, lang: str,
-         **caps) -> None:
+def show(capture: str, number: int, field: str, decode_as: tuple, subprotocol: str | None, keylog: str | None,
+         export: str, width: int, lang: str, **caps) -> None:
     """Show packet N of a capture in detail: link, IP, TCP, HTTP handshake headers and WebSocket frame bits,
     each explained, then a hex dump with the selected field's bytes marked.
 
@@ -53,13 +54,14 @@ def show(capture: str, number: int, field: str, decode_as: tuple, subprotocol: s
     from .common import primed
 
     check_export(export)
+    keys = load_keylog(keylog)
     damage: list = []
     with capture_errors(capture):
         packets = until_damage(primed(open_tracked(capture)), capture, damage)
         console = view_console(export, width)
         try:
             render_details(console, capture, number, field=field, limits=make_limits(**caps),
-                           decode_as=decode_as, packets=packets, lang=lang, subprotocol=subprotocol)
+                           decode_as=decode_as, packets=packets, lang=lang, subprotocol=subprotocol, keylog=keys)
         except PacketOutOfRange as e:
             if damage:
                 fail(f"{capture}: {e} before the damage ({damage[0]})")

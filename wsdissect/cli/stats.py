@@ -11,7 +11,7 @@ import click
 
 from ..parallel import plan_jobs
 from .common import capture_argument, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
-    jobs_option, lang_option, limit_options, make_limits, save_export, view_console, warn_truncated
+    jobs_option, keylog_option, lang_option, limit_options, load_keylog, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
 
@@ -23,12 +23,13 @@ from .follow import analyse, pick
               help='JSON Lines: one "type":"stats" object per connection, then one "type":"stats-total".')
 @decode_as_option
 @subprotocol_option
+@keylog_option
 @export_options
 @lang_option("the view's words and labels", " --json stays English.")
 @limit_options
 @jobs_option("on a big capture")
-def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subprotocol: str | None, export: str, width: int, lang: str,
-          jobs: int | None, **caps) -> None:
+def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subprotocol: str | None,
+          keylog: str | None, export: str, width: int, lang: str, jobs: int | None, **caps) -> None:
     """Per connection: duration, handshake latency, messages and bytes each way by opcode, compression,
     ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture."""
     from ..stats import StatsCollector, conn_stats, total_stats
@@ -39,6 +40,7 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subpr
         lang = "en"          # JSON is data: the caps' sentences in English, whatever --lang says
     check_export(export)
     damage: list = []
+    keys = load_keylog(keylog)
     workers, note = plan_jobs(capture, jobs)
     if note:
         click.echo(f"wsdissect: note: {note}", err=True)
@@ -50,7 +52,7 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subpr
         blocks: dict = {}              # connection -> its output, made by a parallel read's workers
         if workers > 1:
             summary, by_id, blocks, folded = _in_parallel(capture, workers, caps, decode_as, lang, damage,
-                                                          "json" if as_json else console, subprotocol)
+                                                          "json" if as_json else console, subprotocol, keys)
             analyzer = SimpleNamespace(summary=summary)
             everyone = [by_id[c.id] for c in summary.connections]
         else:
@@ -58,8 +60,7 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subpr
             # Connections past --max-summary-connections are counted in the totals when they finish
             # (collector.fold), and not listed.
             analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold,
-                               subprotocol=subprotocol,
-                               collector=collector)
+                               subprotocol=subprotocol, collector=collector, keylog=keys)
             folded = collector.folded
             everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
             # By id: list.index() compared whole Connection records, quadratic in the number of connections.
@@ -93,7 +94,7 @@ def _json_line(rec: dict) -> str:
 
 
 def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang: str, damage: list, out,
-                 subprotocol: str | None = None) -> tuple:
+                 subprotocol: str | None = None, keys=None) -> tuple:
     """The analysis `stats` needs, by `workers` processes (wsdissect/parallel.py): (the summary, the numbers of
     each connection it lists by id, what each WebSocket one prints, the running totals of those folded), as one
     process finds them. What a connection prints (its JSON line for out="json", or its text block when the
@@ -107,7 +108,7 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
 
     def work(w: parallel.Worker) -> dict:
         a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang, labels=False,
-                                                  subprotocol=subprotocol))
+                                                  subprotocol=subprotocol, keylog=keys))
         collector = StatsCollector()
         a.on_fold = collector.fold
         lane = stats_lane(a, collector, shards=w.shards)

@@ -324,12 +324,12 @@ class _Tracker:
 # -------------------------------------------------------------------------------------------------- reading
 
 def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: Iterable[int],
-             lang: str = DEFAULT_LANG, subprotocol: Optional[str] = None):
+             lang: str = DEFAULT_LANG, subprotocol: Optional[str] = None, keylog=None):
     """Run the analyzer up to packet `no`; (raw, row, analyzer, tracker state for its direction)."""
     if no < 1:
         raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
                                + ("; there is no counting from the end)" if no < 0 else ")"))
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keylog)
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
@@ -399,9 +399,46 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
     if row.role in ("tcp-retransmission", "tcp-keepalive"):
         D.add(0, t["show.resent"].format(n=len(payload)), "dim", "tcp.payload", (p_start, p_end))
         return D
+    if conn.tls is not None:
+        _tls(D, row, p_start, p_end, view)
+        return D
     ws_at = _http(D, data, p_start, p_end, row, conn, pre, view)
     _websocket(D, data, p_start, p_end, row, conn, pre, ws_at, view)
     return D
+
+
+def _tls(D: _Dissection, row: Row, p_start: int, p_end: int, view: View) -> None:
+    """A TLS connection's packet: the records it completed (what the analyzer's TlsSession found), then the frames
+    and messages their decrypted bytes completed (no byte positions: they are not in the packet's bytes)."""
+    from ..tls.handshake import version_name
+    from ..tls.session import cipher_name
+    t, d = view.t, row.direction
+    recs = row.tls
+    if recs:
+        D.add(0, t["show.tls"].format(n=len(recs)), "bold magenta", "tls", (p_start, p_end))
+    else:
+        D.add(0, t["show.tls_partial"], "magenta", "tls", (p_start, p_end))
+    for r in recs:
+        how = t["show.tls_decrypted"] if r.decrypted else (t["show.tls_encrypted"] if r.kind ==
+                                                           "encrypted-handshake" else "")
+        D.add(1, t["show.tls_record"].format(index=r.index, dir=t[_DIR_KEY[r.direction]].format(arrow=view.to),
+                                             kind=r.kind, n=r.length, how=how))
+        h = r.hello
+        if h is not None and r.kind == "client-hello":
+            D.add(2, t["show.tls_client_hello"].format(version=version_name(h.version), sni=view.clean(h.sni or "-"),
+                                                       n=len(h.ciphers), cipher=cipher_name(h.ciphers[0])
+                                                       if h.ciphers else "-"))
+        elif h is not None:
+            D.add(2, t["show.tls_server_hello"].format(version=version_name(h.version),
+                                                       cipher=cipher_name(h.ciphers[0])))
+        if r.data:
+            D.add(2, t["show.tls_plain"].format(n=len(r.data), hex=_hex(r.data, ell=view.ell)))
+    own = [f for f in row.frames if f.direction == d]
+    if own:
+        D.add(0, t["show.ws_decrypted"], "bold green")
+        for i, f in enumerate(own):
+            _frame_from_record(D, f, i, len(own), view)
+    _messages(D, [m for m in row.messages if m.direction == d], view)
 
 
 def _link(D: _Dissection, raw: RawPacket, view: View) -> tuple:
@@ -1074,14 +1111,15 @@ def _hexdump(data: bytes, marks: list, view: View) -> list:
 def render_details(console: Console, capture_path: str, no: int, *, field: Optional[str] = None,
                    limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
                    packets: Optional[Iterator[RawPacket]] = None, lang: str = DEFAULT_LANG,
-                   subprotocol: Optional[str] = None) -> None:
+                   subprotocol: Optional[str] = None, keylog=None) -> None:
     """Print the details of packet `no` of a capture. `packets` may be given (already opened and primed);
     otherwise the file is opened here. `lang`: the language of the tree's words (and of the analyzer's label).
+    `keylog`: the tls.KeyLog that decrypts wss://.
     Raises PacketOutOfRange, UnknownField, and the capture's own errors."""
     if packets is None:
         from ..sources.pcap import open_capture
         packets = open_capture(capture_path)
-    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang, subprotocol)
+    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang, subprotocol, keylog)
     conn = analyzer.connections.get(row.conn) if row is not None and row.conn is not None else None
     view = View(console, lang)
     emit(view, details_lines(view, raw, row, conn, pre, analyzer, field))

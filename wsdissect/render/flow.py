@@ -49,6 +49,7 @@ SILENCE_WORTH_SHOWING = 1.0
 
 
 _HTTP_ROLES = ("ws-upgrade-request", "ws-upgrade-response", "http")
+_TLS_ROLES = ("tls-handshake", "tls-data", "tls-alert")
 
 
 @dataclass(slots=True)
@@ -79,6 +80,8 @@ def arrow_text(row: Row, t: Optional[dict] = None) -> str:
             words = t["flow.http_and_frames"].format(http=row.info, frames=words)
         return words + (" +FIN" if row.flags & 0x01 else "")
     if role in _HTTP_ROLES:
+        return row.info
+    if role in _TLS_ROLES and row.tls:              # tshark's words: "Client Hello (SNI=…)", "Application Data"
         return row.info
     flags = flag_names(row.flags).replace(",", ", ")
     if role == "ack" and "#" in row.label:           # "ACK of #4 (upgrade request): server got it"

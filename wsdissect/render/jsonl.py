@@ -103,12 +103,18 @@ def packet_record(row: Row) -> dict:
     return {"type": "packet", "no": row.no, "ts": row.ts, "conn": row.conn, "dir": row.direction,
             "src": row.src, "dst": row.dst, "flags": flag_names(row.flags), "seq": row.seq, "ack": row.ack,
             "len": row.length, "frame_len": row.frame_len, "protocol": row.protocol, "role": row.role,
-            "label": row.label, "info": row.info, "notes": [n.code for n in row.notes]}
+            "label": row.label, "info": row.info, "notes": [n.code for n in row.notes],
+            **({"tls": [tls_record(r) for r in row.tls]} if row.tls else {})}
+
+
+def tls_record(r) -> dict:
+    """A TLS record a packet completed (wss://): its number in its direction, kind, size, decrypted or not."""
+    return {"record": r.index, "dir": r.direction, "kind": r.kind, "len": r.length, "decrypted": r.decrypted}
 
 
 def packet_line(row: Row) -> str:
     """_dumps(packet_record(row)), built directly (the hot path; see JsonLinesWriter)."""
-    if row.conn is None or row.direction is None or type(row.ts) is not float:
+    if row.conn is None or row.direction is None or type(row.ts) is not float or row.tls:
         return _dumps(packet_record(row))          # malformed rows: rare, take the generic path
     flags = _flag_json.get(row.flags)
     if flags is None:
@@ -230,7 +236,7 @@ def connection_record(c: Connection) -> dict:
             "offered_extensions": c.offered_extensions, "decode_as": c.decode_as,
             "messages": dict(c.messages), "frames": dict(c.frames), "bytes": dict(c.bytes),
             "close_code": c.close_code, "close_reason": c.close_reason, "closed_by": c.closed_by,
-            "fin_by": c.fin_by, "end": c.end, "notes": c.notes}
+            "fin_by": c.fin_by, "end": c.end, "notes": c.notes, **({"tls": c.tls} if c.tls is not None else {})}
 
 
 def summary_record(s: CaptureSummary) -> dict:

@@ -82,9 +82,10 @@ class ReportBuilder:
     """Feeds each packet to one analyzer per language and keeps what the page shows (bounded by the caps)."""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
-                 detail_packets: int = REPORT_DETAIL_PACKETS) -> None:
+                 detail_packets: int = REPORT_DETAIL_PACKETS, keylog=None) -> None:
         decode_as = tuple(decode_as)
-        self.taps = {lang: DetailsTap(Analyzer(limits, decode_as=decode_as, lang=lang), limits) for lang in LANGS}
+        self.taps = {lang: DetailsTap(Analyzer(limits, decode_as=decode_as, lang=lang, keylog=keylog), limits)
+                     for lang in LANGS}
         self.views = {lang: View(_plain_console(), lang) for lang in LANGS}
         self.explainers = {lang: Explainer(lang) for lang in LANGS}
         self.arrows = {lang: _Collector(lang) for lang in LANGS}

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Record the wss:// reference captures (TLS 1.3, one per cipher suite) and their NSS key logs.
+
+A `websockets` server with a TLS context (a self-signed certificate made with `cryptography`) and a `websockets`
+client whose SSLContext has `keylog_filename` set talk over loopback 127.0.0.1:9443 while tcpdump captures `lo`.
+Python's ssl module cannot choose TLS 1.3 cipher suites, so each session runs in a child process whose
+OPENSSL_CONF names a configuration with `Ciphersuites = ...`: OpenSSL applies it to every SSL_CTX it makes.
+
+    sudo python captures/wss/record_wss.py            # writes wss-<suite>.pcap and wss-<suite>.keys here
+    sudo python captures/wss/record_wss.py --only tls12-aes128gcm
+
+A tool for maintainers: it imports nothing from wsdissect.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HOST, PORT = "127.0.0.1", 9443
+SUITES = {"aes128gcm": "TLS_AES_128_GCM_SHA256", "aes256gcm": "TLS_AES_256_GCM_SHA384",
+          "chacha20": "TLS_CHACHA20_POLY1305_SHA256"}
+# TLS 1.2: Python's ssl sets these itself (SSLContext.set_ciphers, maximum_version); the key log has CLIENT_RANDOM.
+SUITES_12 = {"tls12-aes128gcm": "ECDHE-ECDSA-AES128-GCM-SHA256", "tls12-aes256gcm": "ECDHE-ECDSA-AES256-GCM-SHA384",
+             "tls12-chacha20": "ECDHE-ECDSA-CHACHA20-POLY1305"}
+OPENSSL_CONF = """openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Ciphersuites = {suite}
+MinProtocol = TLSv1.3
+"""
+
+
+def make_cert(folder: Path) -> tuple:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "") -> None:
+    """One wss connection: three messages echoed, then a Close 1000 from the client."""
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import serve
+
+    async def echo(ws):
+        async for msg in ws:
+            await ws.send(msg)
+
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert, key)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(cert)
+    cctx.keylog_filename = str(keylog)
+    if cipher12:
+        for ctx in (sctx, cctx):
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        cctx.set_ciphers(cipher12)
+    async with serve(echo, HOST, PORT, ssl=sctx, compression=None, ping_interval=None):
+        async with connect(f"wss://localhost:{PORT}/chat", ssl=cctx, compression=None, ping_interval=None,
+                           host=HOST) as ws:
+            for msg in ("hello", "hello 你好", bytes(range(16))):
+                await ws.send(msg)
+                await ws.recv()
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(0.2)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", default=str(Path(__file__).parent))
+    p.add_argument("--session", help=argparse.SUPPRESS)        # child: run one session (OPENSSL_CONF set)
+    p.add_argument("--cert", help=argparse.SUPPRESS)
+    p.add_argument("--key", help=argparse.SUPPRESS)
+    p.add_argument("--cipher12", default="", help=argparse.SUPPRESS)
+    p.add_argument("--only", nargs="*", help="record only these (e.g. tls12-aes128gcm)")
+    a = p.parse_args()
+    if a.session:
+        asyncio.run(session(Path(a.cert), Path(a.key), Path(a.session), a.cipher12))
+        return
+    out = Path(a.out)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cert, key = make_cert(tmp)
+        for name, suite in {**SUITES, **SUITES_12}.items():
+            if a.only and name not in a.only:
+                continue
+            conf = tmp / f"{name}.cnf"
+            conf.write_text(OPENSSL_CONF.format(suite=suite) if name in SUITES else "")
+            pcap, keys = out / f"wss-{name}.pcap", out / f"wss-{name}.keys"
+            keys.unlink(missing_ok=True)
+            dump = subprocess.Popen(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-w", str(pcap),
+                                     f"tcp port {PORT}"], stderr=subprocess.DEVNULL)
+            time.sleep(1.0)
+            subprocess.run([sys.executable, __file__, "--session", str(keys), "--cert", str(cert),
+                            "--key", str(key), "--cipher12", SUITES_12.get(name, "")], env={**os.environ, "OPENSSL_CONF": str(conf)}, check=True)
+            time.sleep(0.5)
+            dump.terminate()
+            dump.wait()
+            print(f"{pcap.name}: {pcap.stat().st_size} bytes, {keys.name}: {len(keys.read_text().splitlines())} lines")
+
+
+if __name__ == "__main__":
+    main()

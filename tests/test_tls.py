@@ -1,0 +1,334 @@
+"""wss://: TLS 1.3 decrypted with an NSS key log (wsdissect/tls/), then analysed as ws:// is.
+
+The key schedule against RFC 8448's simple 1-RTT trace; the recorded captures (captures/wss/, one per cipher suite)
+against tshark given the same key log; no key, a wrong key, a damaged record, a garbage key log line: notes and
+warnings, never a traceback; the C lane and the pure path print the same bytes on TLS captures."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import tlsbuild
+from conftest import needs_tshark, tshark
+from sessionbuild import analyze
+from wsdissect.model import C2S, S2C
+from wsdissect.tls import TlsSession, parse_keylog
+from wsdissect.tls.schedule import SUITES, Epoch, hkdf_expand_label, nonce, traffic_keys
+
+SHA256_GCM = SUITES[0x1301]
+
+
+# -- key schedule (RFC 8448, section 3: simple 1-RTT handshake) -----------------------------------------------
+def test_handshake_traffic_keys_of_rfc8448():
+    secret = bytes.fromhex("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38")  # server hs
+    key, iv = traffic_keys(SHA256_GCM, secret)
+    assert key.hex() == "3fce516009c21727d0f2e4e86ee403bc"
+    assert iv.hex() == "5d313eb2671276ee13000b30"
+
+
+def test_application_traffic_keys_of_rfc8448():
+    secret = bytes.fromhex("a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643")  # server app
+    key, iv = traffic_keys(SHA256_GCM, secret)
+    assert key.hex() == "9f02283b6c9c07efc26bb9f2ac92e356"
+    assert iv.hex() == "cf782b88dd83549aadf1e984"
+
+
+def test_expand_label_length_and_label_are_bound():
+    secret = bytes(32)
+    assert hkdf_expand_label(SHA256_GCM.hash, secret, "key", b"", 16) != \
+        hkdf_expand_label(SHA256_GCM.hash, secret, "key", b"", 32)[:16]
+    assert hkdf_expand_label(SHA256_GCM.hash, secret, "key", b"", 16) != \
+        hkdf_expand_label(SHA256_GCM.hash, secret, "iv", b"", 16)
+
+
+def test_nonce_is_iv_xor_sequence_number():
+    iv = bytes.fromhex("5d313eb2671276ee13000b30")
+    assert nonce(iv, 0) == iv
+    assert nonce(iv, 1).hex() == "5d313eb2671276ee13000b31"
+    assert nonce(iv, 0x0102).hex() == "5d313eb2671276ee13000a32"
+
+
+def test_epoch_counts_records_and_a_failed_record_still_uses_its_number():
+    from cryptography.exceptions import InvalidTag
+    secret = bytes(range(32))
+    key, iv = traffic_keys(SHA256_GCM, secret)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    seal = AESGCM(key)
+    header = bytes.fromhex("1703030016")
+    rec0 = seal.encrypt(nonce(iv, 0), b"a\x17", header)
+    rec2 = seal.encrypt(nonce(iv, 2), b"c\x17", header)
+    e = Epoch(SHA256_GCM, secret)
+    assert e.open(header, rec0) == b"a\x17"
+    with pytest.raises(InvalidTag):
+        e.open(header, rec0)                  # record 1 damaged (a copy of 0)
+    assert e.open(header, rec2) == b"c\x17"
+
+
+def test_tls12_prf_sha256_known_answer():
+    # The P_SHA256 test vector published for TLS 1.2 implementations (secret, "test label", seed; 100 bytes).
+    from cryptography.hazmat.primitives import hashes
+    from wsdissect.tls.schedule import prf12
+    out = prf12(hashes.SHA256, bytes.fromhex("9bbe436ba940f017b17652849a71db35"), b"test label",
+                bytes.fromhex("a0ba9f936cda311827a6f796ffd5198c"), 100)
+    assert out.hex().startswith("e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9")
+    assert out.hex().endswith("a48082d122ee42c5a72e5a5110fff70187347b66") and len(out) == 100
+
+
+# -- key log -----------------------------------------------------------------------------------------------
+def test_keylog_lines_and_a_garbage_line_named_by_number():
+    rnd, sec = "ab" * 32, "cd" * 32
+    log = parse_keylog(f"# comment\nCLIENT_TRAFFIC_SECRET_0 {rnd} {sec}\nthis is not a key log line\n"
+                       f"SERVER_TRAFFIC_SECRET_0 {rnd} zz\n")
+    assert log.lookup(bytes.fromhex(rnd)) == {"CLIENT_TRAFFIC_SECRET_0": bytes.fromhex(sec)}
+    assert [no for no, _ in log.warnings] == [3, 4]
+
+
+def test_cli_warns_once_per_garbage_line_and_still_decrypts(tmp_path):
+    keys = tmp_path / "keys"
+    keys.write_text("garbage\n" + open(tlsbuild.keys("aes128gcm")).read())
+    proc = _wsdissect("read", "--json", tlsbuild.pcap("aes128gcm"), "--keylog", str(keys))
+    assert proc.returncode == 0
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "line 1" in proc.stderr
+    assert sum(r["type"] == "message" for r in _records(proc.stdout)) == 6
+
+
+def test_unreadable_keylog_is_a_one_line_error(tmp_path):
+    proc = _wsdissect("read", tlsbuild.pcap("aes128gcm"), "--keylog", str(tmp_path / "missing"))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr
+
+
+# -- end to end ------------------------------------------------------------------------------------------------
+def _wsdissect(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+def _records(stdout: str) -> list:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def tshark_frames(suite: str) -> list:
+    out = tshark(["-r", tlsbuild.pcap(suite), "-o", f"tls.keylog_file:{tlsbuild.keys(suite)}", "-Y", "websocket",
+                  "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=;", "-e", "frame.number",
+                  "-e", "websocket.opcode", "-e", "websocket.fin", "-e", "websocket.mask",
+                  "-e", "websocket.payload_length"])
+    frames = []
+    for line in out.splitlines():
+        no, ops, fins, masks, lens = line.split("\t")
+        for op, fin, mask, n in zip(ops.split(";"), fins.split(";"), masks.split(";"), lens.split(";")):
+            frames.append((int(no), int(op), fin in ("1", "True"), mask in ("1", "True"), int(n)))
+    return frames
+
+
+@needs_tshark
+@pytest.mark.parametrize("suite", tlsbuild.SUITES)
+def test_decrypted_frames_match_tshark_with_the_same_key_log(suite):
+    expected = tshark_frames(suite)
+    assert len(expected) == 8, "tshark decrypted nothing: the oracle itself is broken"
+    proc = _wsdissect("read", "--json", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite))
+    assert proc.returncode == 0 and proc.stderr == ""
+    recs = _records(proc.stdout)
+    assert [(r["no"], r["opcode"], r["fin"], r["masked"], r["length"]) for r in recs if r["type"] == "frame"] \
+        == expected
+    texts = [r["text"] for r in recs if r["type"] == "message" and r["opcode"] == 1]
+    assert texts == ["hello", "hello", "hello 你好", "hello 你好"]
+    [conn] = [r for r in recs if r["type"] == "connection"]
+    assert conn["websocket"] and conn["uri"] == "/chat" and conn["close_code"] == 1000
+    version = "TLS 1.2" if suite.startswith("tls12") else "TLS 1.3"
+    assert conn["tls"]["decrypted"] and conn["tls"]["version"] == version and conn["tls"]["sni"] == "localhost"
+
+
+def test_ssl_keylog_file_from_the_environment():
+    proc = _wsdissect("read", "--json", tlsbuild.pcap("chacha20"), env={"SSLKEYLOGFILE": tlsbuild.keys("chacha20")})
+    assert proc.returncode == 0
+    assert sum(r["type"] == "frame" for r in _records(proc.stdout)) == 8
+
+
+def test_follow_and_stats_take_the_key_log_too():
+    proc = _wsdissect("follow", tlsbuild.pcap("aes256gcm"), "--keylog", tlsbuild.keys("aes256gcm"))
+    assert proc.returncode == 0 and "hello 你好" in proc.stdout
+    proc = _wsdissect("stats", "--json", tlsbuild.pcap("aes256gcm"), "--keylog", tlsbuild.keys("aes256gcm"))
+    [conn] = [r for r in _records(proc.stdout) if r["type"] == "stats"]
+    assert conn["websocket"] and conn["uri"] == "/chat"
+    proc = _wsdissect("stats", "--json", tlsbuild.pcap("aes256gcm"))          # no keys: no WebSocket seen
+    assert not [r for r in _records(proc.stdout) if r["type"] == "stats"]
+
+
+def test_a_missing_ssl_keylog_file_is_only_a_warning(tmp_path):
+    proc = _wsdissect("read", "--json", tlsbuild.pcap("chacha20"), env={"SSLKEYLOGFILE": str(tmp_path / "none")})
+    assert proc.returncode == 0 and len(proc.stderr.strip().splitlines()) == 1 and "SSLKEYLOGFILE" in proc.stderr
+    assert "tls-no-keylog" in proc.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_show_lists_the_records_and_the_decrypted_frames(lang):
+    no = 14                                     # the client's first text frame ("hello") in the recording
+    proc = _wsdissect("show", tlsbuild.pcap("aes128gcm"), str(no), "--keylog", tlsbuild.keys("aes128gcm"),
+                      "--lang", lang)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert ("Transport Layer Security" if lang == "en" else "传输层安全") in proc.stdout
+    assert '"hello"' in proc.stdout and ("decrypted" if lang == "en" else "已解密") in proc.stdout
+    locked = _wsdissect("show", tlsbuild.pcap("aes128gcm"), str(no), "--lang", lang)
+    assert '"hello"' not in locked.stdout
+
+
+def test_the_lab_page_takes_the_key_log(tmp_path):
+    page = tmp_path / "lab.html"
+    proc = _wsdissect("report", tlsbuild.pcap("chacha20"), "--keylog", tlsbuild.keys("chacha20"), "-o", str(page))
+    assert proc.returncode == 0
+    html = page.read_text()
+    assert "hello 你好" in html and "TLS record" in html
+
+
+def test_rows_name_their_tls_records_and_the_hellos():
+    r = analyze(tlsbuild.replay(tlsbuild.payloads("aes256gcm")).packets(), keylog=tlsbuild.keylog("aes256gcm"))
+    hello = next(row for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
+    assert hello.role == "tls-handshake" and "localhost" in hello.label and "TLS 1.3" in hello.label
+    server = next(row for row in r.rows if any(t.kind == "server-hello" for t in row.tls))
+    assert "TLS_AES_256_GCM_SHA384" in server.label
+    upgrade = next(row for row in r.rows if row.role == "ws-upgrade-request")
+    [rec] = upgrade.tls
+    assert f"TLS record #{rec.index}" in upgrade.label and rec.decrypted
+    zh = analyze(tlsbuild.replay(tlsbuild.payloads("aes256gcm")).packets(), keylog=tlsbuild.keylog("aes256gcm"),
+                 lang="zh")
+    assert "TLS 握手" in zh.rows[3].label and "TLS 记录" in zh.rows[3].label
+
+
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-aes256gcm"])
+def test_without_a_matching_key_records_stay_encrypted_with_one_note_naming_the_client_random(suite):
+    wss = tlsbuild.payloads(suite)
+    r = analyze(tlsbuild.replay(wss).packets(), keylog=tlsbuild.keylog("chacha20"))
+    [note] = r.notes("tls-no-key")
+    random = wss[0][1][11:43].hex()            # record header 5, handshake header 4, legacy version 2
+    assert random in note.text and note.args["random"] == random
+    assert not r.frames() and not [n for n in r.notes() if n.code == "malformed"]
+    data = [row for row in r.rows if row.role == "tls-data"]
+    assert data and all(row.protocol == "TLS" and "encrypted" in row.label for row in data)
+
+
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-aes128gcm"])
+def test_a_bad_tag_is_a_note_on_that_record_and_the_rest_is_decrypted(suite):
+    wss = tlsbuild.payloads(suite)
+    first_text = next(i for i, (d, p) in enumerate(wss) if d == C2S and i > 5)   # a client message record
+    damaged = [(d, p[:-1] + bytes([p[-1] ^ 1])) if i == first_text else (d, p) for i, (d, p) in enumerate(wss)]
+    r = analyze(tlsbuild.replay(damaged).packets(), keylog=tlsbuild.keylog(suite))
+    [bad] = r.notes("tls-bad-tag")
+    assert bad.severity == "error"
+    assert len(r.messages()) >= 4               # what follows the damaged record still decrypts and parses
+
+
+def test_malformed_and_truncated_streams_are_notes_never_tracebacks():
+    hello = tlsbuild.client_hello()
+    for items in ([(C2S, hello), (C2S, b"\xff" * 40)], [(C2S, hello[:20])],
+                  [(C2S, hello), (S2C, tlsbuild.record(22, b"\x02\x00\x00\x05" + b"\x03\x03\x00"))],
+                  [(C2S, hello), (S2C, tlsbuild.record(23, bytes(70000 % 16000)))]):
+        r = analyze(tlsbuild.replay(items).packets(), keylog=tlsbuild.keylog("aes128gcm"))
+        assert not [n for n in r.notes() if n.code == "malformed"], items
+
+
+def test_tls_session_is_sans_io_and_cut_anywhere_gives_the_same_records():
+    wss = tlsbuild.payloads("chacha20")
+    log = tlsbuild.keylog("chacha20")
+
+    def run(cut: int) -> list:
+        s = TlsSession(log)
+        out = []
+        for no, (d, p) in enumerate(wss, 1):
+            for i in range(0, len(p), cut):
+                out += [(e.direction, e.index, e.kind, e.data) for e in s.feed(d, p[i:i + cut], no)
+                        if not isinstance(e, tuple)]
+        return out
+
+    whole = run(1 << 20)
+    assert any(k == "application-data" for _, _, k, _ in whole)
+    assert run(1) == whole and run(7) == whole
+
+
+# -- the C lane declines TLS connections ---------------------------------------------------------------------
+@pytest.mark.parametrize("args", [["read", "--json"], ["read"], ["read", "--json", "--keylog", "{keys}"],
+                                  ["read", "--keylog", "{keys}"], ["read", "--view", "flow", "--keylog", "{keys}"],
+                                  ["follow", "--keylog", "{keys}"], ["stats", "--keylog", "{keys}"],
+                                  ["stats", "--json", "--keylog", "{keys}"]])
+def test_lane_and_pure_path_print_the_same_on_a_tls_capture(args):
+    from fuzz.differential import assert_same_run, invoke
+    argv = [args[0], tlsbuild.pcap("aes128gcm")] + [a.format(keys=tlsbuild.keys("aes128gcm")) for a in args[1:]]
+    assert_same_run(invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None}),
+                    "wsdissect " + " ".join(argv), ("pure", "fast"))
+
+
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch, suite):
+    # Identical output alone would not show it: TLS records start with 0x17, which the lane declines as a frame
+    # (reserved opcode, RSV1), but it would take the bare ACKs of a connection whose modes read WebSocket.
+    from wsdissect import fastlane
+    from wsdissect.analyzer import Analyzer
+    from wsdissect.render.jsonl import JsonLinesWriter
+    from wsdissect.sources.pcap import open_capture
+    monkeypatch.delenv("WSDISSECT_PURE", raising=False)
+    if not fastlane.available():
+        pytest.skip("C extension not built; pure-Python path only")
+    a = Analyzer(keylog=tlsbuild.keylog(suite))
+    lane = fastlane.json_lane(a, JsonLinesWriter(io.StringIO()))
+    taken = []
+    for raw in open_capture(tlsbuild.pcap(suite)):
+        if lane.feed(raw):
+            taken.append(raw.no)
+        else:
+            a.feed(raw)
+    lane.flush()
+    assert a.connections[0].is_websocket and taken == []
+
+
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+def test_damaged_tls_streams_never_raise(suite):
+    # Bytes flipped, records cut, pieces dropped or repeated, anywhere: notes, never an internal error (the
+    # analyzer turns an exception into a "malformed" row, which this would catch).
+    import random
+    rng = random.Random(1)
+    wss = tlsbuild.payloads(suite)
+    log = tlsbuild.keylog(suite)
+    for _ in range(60):
+        items = list(wss)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(items))
+            d, p = items[i]
+            how = rng.randrange(4)
+            if how == 0:
+                j = rng.randrange(len(p))
+                p = p[:j] + bytes([p[j] ^ (1 << rng.randrange(8))]) + p[j + 1:]
+            elif how == 1:
+                p = p[:rng.randrange(1, len(p) + 1)]
+            elif how == 2:
+                items.insert(i, (d, p))
+            else:
+                p = bytes(rng.randrange(256) for _ in range(rng.randint(1, 40))) + p
+            items[i] = (d, p)
+        r = analyze(tlsbuild.replay(items).packets(), keylog=log)
+        assert not [row for row in r.rows if row is not None and row.role == "malformed"], items
+
+
+@pytest.mark.parametrize("command", ["read", "stats"])
+def test_parallel_workers_decrypt_as_one_process_does(command):
+    args = [command, "--json", tlsbuild.pcap("tls12-aes256gcm"), "--keylog", tlsbuild.keys("tls12-aes256gcm")]
+    one, two = _wsdissect(*args, "-j", "1"), _wsdissect(*args, "-j", "2")
+    assert one.returncode == two.returncode == 0
+    assert one.stdout == two.stdout and '"websocket":true' in one.stdout
+
+
+def test_explain_says_what_tls_is_before_the_client_hello_and_the_upgrade_at_the_get():
+    from wsdissect.explain import Explainer
+    r = analyze(tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets(), keylog=tlsbuild.keylog("aes128gcm"))
+    ex = Explainer()
+    said = [(row.no, p.key) for row in r.rows if row is not None
+            for p in ex.before(row, r.analyzer.connections[row.conn])]
+    keys = [k for _, k in said]
+    assert keys.count("aside.tls") == 1 and keys.index("aside.tls") < keys.index("phase.1")
+    hello = next(row.no for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
+    get = next(row.no for row in r.rows if row.role == "ws-upgrade-request")
+    assert (hello, "aside.tls") in said and (get, "phase.1") in said

@@ -1,0 +1,307 @@
+"""One TLS connection, sans-IO: record framing per direction over the reassembled TCP stream, the clear
+handshake, and TLS 1.3 decryption with the secrets of a key log.
+
+`TlsSession.feed(direction, data, origin)` takes stream bytes (origin: the packet they came in) and returns the
+records they completed, as `TlsRecord`s, and notes as (severity, code, args) tuples (words: the i18n catalogue,
+`note.<code>`). Decrypted application data is in `TlsRecord.data`, in order; the caller parses it as it would a
+cleartext stream. Nothing here raises on bad input: a malformed record is a note and stops that direction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from cryptography.exceptions import InvalidTag
+
+from .handshake import (CLIENT_HELLO, FINISHED, KEY_UPDATE, NEW_SESSION_TICKET, SERVER_HELLO, HandshakeError, Hello,
+                        parse_hello, split_messages, version_name)
+from .keylog import KeyLog
+from .schedule import SUITES, SUITES_12, Epoch, Epoch12, key_block12, next_secret
+
+C2S, S2C = "c2s", "s2c"          # as model.C2S / model.S2C
+CT_CCS, CT_ALERT, CT_HANDSHAKE, CT_APPDATA = 20, 21, 22, 23
+CONTENT_TYPES = {CT_CCS: "change_cipher_spec", CT_ALERT: "alert", CT_HANDSHAKE: "handshake",
+                 CT_APPDATA: "application_data"}
+# RFC 8446 5.2: a TLSCiphertext fragment is at most 2^14 + 256 bytes; a longer record is malformed. This bounds
+# what one direction buffers to 5 + 2^14 + 256 bytes.
+MAX_RECORD = 2 ** 14 + 256
+HEADER = 5
+ALERTS = {0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 40: "handshake_failure",
+          42: "bad_certificate", 43: "unsupported_certificate", 46: "certificate_unknown", 47: "illegal_parameter",
+          48: "unknown_ca", 50: "decode_error", 51: "decrypt_error", 70: "protocol_version", 80: "internal_error",
+          90: "user_canceled", 109: "missing_extension", 112: "unrecognized_name", 116: "certificate_required",
+          120: "no_application_protocol"}
+
+
+def looks_like_client_hello(data: bytes) -> bool:
+    """The first bytes of a stream that opens with a TLS handshake record holding a ClientHello."""
+    return len(data) >= 6 and data[0] == CT_HANDSHAKE and data[1] == 3 and data[5] == CLIENT_HELLO
+
+
+def cipher_name(code: Optional[int]) -> str:
+    if code is None:
+        return "?"
+    s = SUITES.get(code) or SUITES_12.get(code)
+    return s.name if s is not None else f"0x{code:04x}"
+
+
+@dataclass
+class TlsRecord:
+    direction: str
+    no: int                          # the packet holding the record's first byte
+    index: int                       # 1-based number of the record in its direction
+    outer_type: int                  # content type on the wire
+    length: int                      # fragment length
+    kind: str                        # client-hello, server-hello, change-cipher-spec, alert, handshake,
+    #                                  encrypted-handshake, application-data, encrypted, session-ticket, key-update
+    decrypted: bool = False
+    hello: Optional[Hello] = None
+    data: Optional[bytes] = None     # decrypted application data
+    alert: Optional[str] = None
+
+
+class _Dir:
+    __slots__ = ("buf", "origin", "index", "stopped", "epoch", "app_secret", "hs_buf", "encrypted", "pending", "ccs")
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.origin = 0              # the packet of buf's first byte
+        self.index = 0
+        self.stopped = False
+        self.epoch: Optional[Epoch] = None
+        self.app_secret: Optional[bytes] = None      # the application traffic secret that follows the handshake
+        self.hs_buf = bytearray()                    # decrypted handshake messages not yet whole
+        self.encrypted = 0                           # encrypted records seen
+        self.pending: Optional[Epoch12] = None       # TLS 1.2: the keys its ChangeCipherSpec turns on
+        self.ccs = False                             # its ChangeCipherSpec was seen
+
+
+class TlsSession:
+    def __init__(self, keylog: Optional[KeyLog]) -> None:
+        self.keylog = keylog
+        self.dirs = {C2S: _Dir(), S2C: _Dir()}
+        self.client_random: Optional[bytes] = None
+        self.server_random: Optional[bytes] = None
+        self.sni: Optional[str] = None
+        self.alpn: list = []
+        self.version: Optional[int] = None
+        self.cipher: Optional[int] = None
+        self.keys = False                              # a key of the key log matched
+        self.told = False                              # the note about keys was given
+
+    def summary(self) -> dict:
+        """What a Connection record says about the TLS layer (JSON's connection "tls")."""
+        return {"version": version_name(self.version) if self.version is not None else None,
+                "cipher": cipher_name(self.cipher) if self.cipher is not None else None,
+                "sni": self.sni, "alpn": self.alpn[0] if self.alpn else None,
+                "client_random": self.client_random.hex() if self.client_random is not None else None,
+                "decrypted": self.keys}
+
+    # -- stream bytes ---------------------------------------------------------------------------------------
+    def feed(self, d: str, data: bytes, origin: int) -> list:
+        st = self.dirs[d]
+        if st.stopped:
+            return []
+        if not st.buf:
+            st.origin = origin
+        st.buf += data
+        out: list = []
+        buf = st.buf
+        while len(buf) >= HEADER and not st.stopped:
+            ctype, major, length = buf[0], buf[1], int.from_bytes(buf[3:5], "big")
+            if ctype not in CONTENT_TYPES or major != 3 or length > MAX_RECORD:
+                why = (f"content type {ctype}" if ctype not in CONTENT_TYPES else
+                       f"version {major}.{buf[2]}" if major != 3 else f"length {length} > {MAX_RECORD}")
+                out.append(("error", "tls-malformed", {"side": _side(d), "record": st.index + 1, "why": why}))
+                st.stopped = True
+                break
+            if len(buf) < HEADER + length:
+                break
+            header, fragment = bytes(buf[:HEADER]), bytes(buf[HEADER:HEADER + length])
+            del buf[:HEADER + length]
+            st.index += 1
+            no = st.origin
+            st.origin = origin
+            self._record(d, st, no, header, fragment, out)
+        return out
+
+    def gap(self, d: str, size: int) -> list:
+        """Bytes the capture lost: the records cannot be framed past them."""
+        st = self.dirs[d]
+        if st.stopped:
+            return []
+        st.stopped = True
+        return [("warning", "tls-gap", {"side": _side(d), "size": size})]
+
+    # -- one record ------------------------------------------------------------------------------------------
+    def _record(self, d: str, st: _Dir, no: int, header: bytes, fragment: bytes, out: list) -> None:
+        ctype = header[0]
+        rec = TlsRecord(d, no, st.index, ctype, len(fragment), "encrypted")
+        out.append(rec)
+        if ctype == CT_CCS:
+            rec.kind = "change-cipher-spec"
+            st.ccs = True
+            if st.pending is not None:
+                st.epoch, st.pending = st.pending, None
+            return
+        if type(st.epoch) is Epoch12:
+            self._decrypt12(d, st, rec, header, fragment, out)
+            return
+        if ctype == CT_APPDATA and st.epoch is None:
+            st.encrypted += 1
+            return                       # no key: an encrypted record, its size is all there is to say
+        if ctype == CT_APPDATA:
+            st.encrypted += 1
+            self._decrypt(d, st, rec, header, fragment, out)
+            return
+        if st.ccs and self.version != 0x0304:
+            # TLS 1.2 after ChangeCipherSpec, without keys: the record (Finished, an alert) is encrypted.
+            rec.kind = "alert" if ctype == CT_ALERT else "encrypted-handshake"
+            return
+        if ctype == CT_ALERT:
+            rec.kind = "alert"
+            self._alert(d, rec, fragment, out)
+            return
+        rec.kind = "handshake"           # a clear handshake record (the hellos)
+        st.hs_buf += fragment
+        self._handshake_messages(d, st, rec, out, clear=True)
+
+    def _decrypt(self, d: str, st: _Dir, rec: TlsRecord, header: bytes, fragment: bytes, out: list) -> None:
+        epoch = st.epoch
+        try:
+            inner = epoch.open(header, fragment)
+        except InvalidTag:
+            inner = None
+            if st.app_secret is not None:
+                # A record of the handshake epoch that does not open may be the first of the application
+                # epoch (a handshake message we could not follow): try that key before giving up.
+                app = Epoch(epoch.suite, st.app_secret)
+                try:
+                    inner = app.open(header, fragment)
+                    st.epoch, st.app_secret = app, None
+                except InvalidTag:
+                    pass
+            if inner is None:
+                out.append(("error", "tls-bad-tag", {"side": _side(d), "record": rec.index}))
+                return
+        end = len(inner)
+        while end and inner[end - 1] == 0:
+            end -= 1
+        if not end:
+            out.append(("error", "tls-malformed", {"side": _side(d), "record": rec.index,
+                                                   "why": "no content type in the decrypted record"}))
+            return
+        rec.decrypted = True
+        itype, body = inner[end - 1], inner[:end - 1]
+        if itype == CT_APPDATA:
+            rec.kind = "application-data"
+            rec.data = body
+        elif itype == CT_ALERT:
+            rec.kind = "alert"
+            self._alert(d, rec, body, out)
+        elif itype == CT_HANDSHAKE:
+            rec.kind = "encrypted-handshake"
+            st.hs_buf += body
+            self._handshake_messages(d, st, rec, out, clear=False)
+        else:
+            rec.kind = "encrypted"
+            out.append(("warning", "tls-malformed", {"side": _side(d), "record": rec.index,
+                                                     "why": f"inner content type {itype}"}))
+
+    def _decrypt12(self, d: str, st: _Dir, rec: TlsRecord, header: bytes, fragment: bytes, out: list) -> None:
+        """TLS 1.2: the outer content type is the real one; each record is sealed with its sequence number."""
+        ctype = header[0]
+        rec.kind = {CT_APPDATA: "encrypted", CT_ALERT: "alert"}.get(ctype, "encrypted-handshake")
+        try:
+            plain = st.epoch.open(header, fragment)
+        except (InvalidTag, ValueError):
+            out.append(("error", "tls-bad-tag", {"side": _side(d), "record": rec.index}))
+            return
+        rec.decrypted = True
+        if ctype == CT_APPDATA:
+            rec.kind, rec.data = "application-data", plain
+        elif ctype == CT_ALERT:
+            self._alert(d, rec, plain, out)
+
+    def _alert(self, d: str, rec: TlsRecord, body: bytes, out: list) -> None:
+        if len(body) >= 2:
+            rec.alert = ALERTS.get(body[1], str(body[1]))
+            out.append(("note" if body[1] == 0 else "warning", "tls-alert",
+                        {"side": _side(d), "alert": rec.alert, "level": "fatal" if body[0] == 2 else "warning"}))
+
+    def _handshake_messages(self, d: str, st: _Dir, rec: TlsRecord, out: list, clear: bool) -> None:
+        if len(st.hs_buf) > MAX_RECORD * 4:          # a message longer than this is never a hello we need
+            st.hs_buf.clear()
+            return
+        for mtype, body in split_messages(st.hs_buf):
+            if mtype in (CLIENT_HELLO, SERVER_HELLO) and clear:
+                try:
+                    hello = parse_hello(mtype, body)
+                except HandshakeError as e:
+                    out.append(("warning", "tls-malformed", {"side": _side(d), "record": rec.index, "why": str(e)}))
+                    continue
+                rec.hello = hello
+                rec.kind = "client-hello" if mtype == CLIENT_HELLO else "server-hello"
+                if mtype == CLIENT_HELLO:
+                    if self.client_random is None:
+                        self.client_random = hello.random
+                        self.sni, self.alpn = hello.sni, hello.alpn
+                elif not hello.hrr:
+                    self.version, self.cipher = hello.version, hello.ciphers[0]
+                    self.server_random = hello.random
+                    if hello.alpn:
+                        self.alpn = hello.alpn
+                    self._keys(out)
+            elif mtype == FINISHED and st.app_secret is not None:
+                st.epoch, st.app_secret = Epoch(st.epoch.suite, st.app_secret), None
+            elif mtype == NEW_SESSION_TICKET:
+                rec.kind = "session-ticket"
+            elif mtype == KEY_UPDATE and st.epoch is not None and st.app_secret is None:
+                rec.kind = "key-update"
+                st.epoch = Epoch(st.epoch.suite, next_secret(st.epoch.suite, st.epoch.secret))
+
+    def _keys(self, out: list) -> None:
+        """At the ServerHello: look the client random up in the key log and set up both directions' keys."""
+        if self.told:
+            return
+        self.told = True
+        random = self.client_random.hex() if self.client_random is not None else "?"
+        if self.keylog is None:
+            out.append(("note", "tls-no-keylog", {}))
+            return
+        if self.version == 0x0303 and self.cipher in SUITES_12:
+            self._keys12(out, random)
+            return
+        suite = SUITES.get(self.cipher)
+        if self.version != 0x0304 or suite is None:
+            out.append(("warning", "tls-unsupported", {"version": version_name(self.version),
+                                                       "cipher": cipher_name(self.cipher)}))
+            return
+        secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
+        need = ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+                "SERVER_TRAFFIC_SECRET_0")
+        if not secrets or not all(k in secrets for k in need):
+            out.append(("warning", "tls-no-key", {"random": random}))
+            return
+        self.keys = True
+        for d, who in ((C2S, "CLIENT"), (S2C, "SERVER")):
+            st = self.dirs[d]
+            st.epoch = Epoch(suite, secrets[f"{who}_HANDSHAKE_TRAFFIC_SECRET"])
+            st.app_secret = secrets[f"{who}_TRAFFIC_SECRET_0"]
+
+
+    def _keys12(self, out: list, random: str) -> None:
+        secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
+        master = secrets.get("CLIENT_RANDOM") if secrets else None
+        if master is None:
+            out.append(("warning", "tls-no-key", {"random": random}))
+            return
+        suite = SUITES_12[self.cipher]
+        ck, sk, civ, siv = key_block12(suite, master, self.client_random, self.server_random)
+        self.keys = True
+        self.dirs[C2S].pending = Epoch12(suite, ck, civ)
+        self.dirs[S2C].pending = Epoch12(suite, sk, siv)
+
+
+def _side(d: str) -> str:
+    return "client" if d == C2S else "server"
