@@ -1126,7 +1126,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "stats.gap_item": ("{seconds} s (#{a} {arrow} #{b})", "{seconds} 秒（#{a} {arrow} #{b}）"),
     "stats.gaps": ("silences ≥ {seconds} s", "静默 ≥ {seconds} 秒"),
     "stats.notes": ("notes", "提示"),
-    "stats.sev_count": ("{n} {severity}", "{n} 条{severity}"),
     "stats.totals": ("Totals", "总计"),
     "stats.capture": ("capture", "抓包"),
     "stats.capture_value": ("{packets} packets ({tcp} TCP, {other} other, {malformed} malformed) over {span}",

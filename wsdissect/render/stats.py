@@ -180,8 +180,8 @@ def _notes(count: int, by_severity: dict, w: dict) -> str:
     """'2 (1 note, 1 warning)': the number of notes, then how many of each severity."""
     if not by_severity:
         return f"{count}"
-    detail = w["sep.list"].join(w["stats.sev_count"].format(n=n, severity=w.get(f"sev.{s}", s))
-                                for s, n in sorted(by_severity.items()))
+    detail = w["sep.list"].join(w["tl.sev_count.one" if n == 1 else "tl.sev_count.many"].format(
+        n=n, severity=w.get(f"sev.{s}", s)) for s, n in sorted(by_severity.items()))
     return f"{count}" + w["paren"].format(text=detail)
 
 
