@@ -54,7 +54,7 @@ def handshake_rows(conn: Connection) -> list[Row]:
         make_row(3, 0.000032, conn, C2S, ACK, "tcp-handshake-ack", "TCP handshake 3/3: connection open (ACK)",
                  "Seq=1 Ack=1"),
         make_row(4, 0.000182, conn, C2S, PSH | ACK, "ws-upgrade-request",
-                 "WebSocket handshake 1/2: client asks to upgrade", "GET /chat HTTP/1.1", length=223),
+                 "WebSocket handshake 1/2: client asks to upgrade the connection", "GET /chat HTTP/1.1", length=223),
         make_row(5, 0.000194, conn, S2C, ACK, "ack", "ACK of #4 (upgrade request)", "Seq=1 Ack=224"),
         make_row(6, 0.000834, conn, S2C, PSH | ACK, "ws-upgrade-response",
                  "WebSocket handshake 2/2: server agrees (101)", "HTTP/1.1 101 Switching Protocols", length=129),

@@ -98,8 +98,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     # -- HTTP and the WebSocket handshake -----------------------------------------------------------------
     "upgrade.offers": ("offers {ext}", "提议扩展 {ext}"),
     "upgrade.subprotocols": ("subprotocols {protocols}", "子协议 {protocols}"),
-    "upgrade.request": ("WebSocket handshake 1/2: {side} asks to upgrade {target} to WebSocket{more}",
-                        "WebSocket 握手 1/2：{side}请求把 {target} 升级为 WebSocket{more}"),
+    "upgrade.request": ("WebSocket handshake 1/2: {side} asks to upgrade the connection to WebSocket, for "
+                        "{target}{more}",
+                        "WebSocket 握手 1/2：{side}请求把连接升级为 WebSocket，资源为 {target}{more}"),
     "upgrade.accept_ok": ("accept key ✓", "accept 密钥 ✓"),
     "upgrade.accept_bad": ("accept key ✗ WRONG", "accept 密钥 ✗ 错误"),
     "upgrade.accept_none": ("no accept key check", "未校验 accept 密钥"),
