@@ -251,7 +251,7 @@ def test_duration_stops_and_timeline_shows_the_capture_note():
     assert time.monotonic() - t0 < 5
     assert "Summary: 0 packets" in proc.stdout
     assert "none dropped by the kernel" in proc.stdout
-    assert "keeping nothing (-w FILE saves the packets)" in proc.stderr     # without -w, said at the start
+    assert "not saving the packets (-w FILE does)" in proc.stderr     # without -w, said at the start
 
 
 # --- errors: one line, exit 2 ------------------------------------------------------------------------------

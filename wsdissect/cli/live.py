@@ -154,7 +154,7 @@ def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[st
     if page is not None:
         finished = at_end(finished, lambda: page.save(analyzer.summary.capture_notes))
     click.echo(f"wsdissect: capturing on {cap.iface}, filter {bpf!r}"
-               + (f", saving to {write}" if write else ", keeping nothing (-w FILE saves the packets)")
+               + (f", saving to {write}" if write else ", not saving the packets (-w FILE does)")
                + " (Ctrl-C stops)", err=True)
     with first_sigint_stops() as stop:
         analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=strict,
