@@ -60,7 +60,7 @@ def serve(port: int, host: str, idle_timeout: Optional[float], idle_close: str, 
     def ready() -> None:
         idle = ("never drops idle clients" if idle_timeout is None else
                 f"drops a client silent for {idle_timeout:g} s "
-                + ("(TCP FIN, no Close frame)" if idle_close == "tcp" else "(Close frame 1001)"))
+                + ("with a TCP FIN, no Close frame" if idle_close == "tcp" else "with a Close frame 1001"))
         extras = ["deflate accepted" if deflate else "deflate declined"]
         if subprotocols:
             extras.append("subprotocols " + ", ".join(subprotocols))
