@@ -18,7 +18,7 @@ from typing import Optional
 
 from rich.cells import cell_len, chop_cells, get_character_cell_size
 
-__all__ = ["cells", "one_cell_only", "wrap", "NO_LINE_START", "NO_LINE_END"]
+__all__ = ["cells", "fill", "one_cell_only", "wrap", "NO_LINE_START", "NO_LINE_END"]
 
 # Characters one terminal cell wide, checked against rich's own measure at import: Latin-1 and Latin Extended,
 # Greek, Cyrillic, and the glyphs and punctuation our lines and the analyzer's labels use (↳ ⇒ → — …). A line
@@ -100,13 +100,25 @@ def wrap(text: str, width: int, first: str = "", rest: Optional[str] = None,
         measure, units = len, [(" ", word) for word in text.split(" ")]
     else:
         measure, units = cells, _units(text)
+    return fill(units, width, first, rest, first_w, measure, _cut, first_alone=True)
+
+
+def fill(units: list, width: int, first: str, rest: str, first_w: int, measure, too_long,
+         first_alone: bool = False) -> list[str]:
+    """The loop of every line breaker: `units` are (separator, unit) pairs put on lines of at most `width`
+    (by `measure`), a separator only between two units of a line; the first line starts with `first`
+    (`first_w` wide), the others with `rest`. A unit that does not fit even on a fresh line goes to
+    `too_long(unit, line so far, its width, width, rest)`, which returns the lines it makes, the last one still
+    open. `first_alone`: a unit that fits a fresh line but not the first one past a long `first` ("as text: ")
+    goes to the next line whole, `first` alone on its line."""
     lines: list[str] = []
     rest_w = measure(rest)
     cur, cur_w, empty = first, first_w, True
     for sep, unit in units:
         unit_w = measure(unit)
-        if not empty and cur_w + len(sep) + unit_w <= width:
-            cur, cur_w = cur + sep + unit, cur_w + len(sep) + unit_w
+        sep_w = measure(sep)
+        if not empty and cur_w + sep_w + unit_w <= width:
+            cur, cur_w = cur + sep + unit, cur_w + sep_w + unit_w
             continue
         if not empty:
             lines.append(cur)
@@ -114,20 +126,21 @@ def wrap(text: str, width: int, first: str = "", rest: Optional[str] = None,
         if cur_w + unit_w <= width:
             cur, cur_w, empty = cur + unit, cur_w + unit_w, False
             continue
-        if not lines and rest_w + unit_w <= width and first.strip():
-            # Past a long first prefix ("as text: ") the unit fits on the next line: it goes there whole.
+        if first_alone and not lines and rest_w + unit_w <= width and first.strip():
             lines.append(first.rstrip())
             cur, cur_w, empty = rest + unit, rest_w + unit_w, False
             continue
-        # Too long for a fresh line: cut. An empty unit (a double space) chops to no piece: keep it as one.
-        pieces = chop_cells(unit, max(width - cur_w, 8)) or [""]
-        lines.append(cur + pieces[0])
-        lines.extend(rest + p for p in pieces[1:-1])
-        if len(pieces) > 1:
-            cur = rest + pieces[-1]
-        else:
-            cur = lines.pop()
-        cur_w, empty = measure(cur), False
+        made = too_long(unit, cur, cur_w, width, rest)
+        lines.extend(made[:-1])
+        cur, empty = made[-1], False
+        cur_w = measure(cur)
     if not empty:
         lines.append(cur)
     return lines
+
+
+def _cut(unit: str, cur: str, cur_w: int, width: int, rest: str) -> list[str]:
+    """A unit too long for a fresh line, cut into pieces as wide as the line, the first after `cur`. An empty
+    unit (a double space) chops to no piece: it is kept as one."""
+    pieces = chop_cells(unit, max(width - cur_w, 8)) or [""]
+    return [cur + pieces[0]] + [rest + p for p in pieces[1:]]

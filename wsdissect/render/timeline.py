@@ -26,7 +26,7 @@ from rich.text import Text
 from ..i18n import DEFAULT_LANG, catalog
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
-from .linebreak import cells, one_cell_only, wrap
+from .linebreak import cells, fill, one_cell_only, wrap
 from .words import close_name, conn_title, limits_reached, plural, side_word
 from .styles import LEGEND, ROLE_STYLES, severity_style
 
@@ -173,28 +173,12 @@ def _pack(parts: list[str], width: int, first: str, rest: str, sep: str = "  ") 
     long for a line of its own is wrapped (linebreak.wrap). With sep=" " this is wrap(" ".join(parts))."""
     if sep == " ":
         return wrap(" ".join(parts), width, first, rest)
-    lines: list[str] = []
-    rest_w, sep_w = _cells(rest), _cells(sep)
-    cur, cur_w, empty = first, _cells(first), True     # widths kept as numbers: cell_len is not free
-    for part in parts:
-        part_w = _cells(part)
-        if not empty and cur_w + sep_w + part_w <= width:
-            cur, cur_w = cur + sep + part, cur_w + sep_w + part_w
-            continue
-        if not empty:
-            lines.append(cur)
-            cur, cur_w, empty = rest, rest_w, True
-        if cur_w + part_w <= width:
-            cur, cur_w, empty = cur + part, cur_w + part_w, False
-            continue
-        # The part does not fit even on a fresh line.
-        sub = wrap(part, max(width, cur_w + 8), cur, rest, cur_w)
-        lines.extend(sub[:-1])
-        cur, empty = sub[-1], False
-        cur_w = _cells(cur)
-    if not empty:
-        lines.append(cur)
-    return lines
+    return fill([(sep, part) for part in parts], width, first, rest, _cells(first), _cells, _wrap_part)
+
+
+def _wrap_part(part: str, cur: str, cur_w: int, width: int, rest: str) -> list[str]:
+    """A part that does not fit even on a fresh line, word-wrapped from where the line stands."""
+    return wrap(part, max(width, cur_w + 8), cur, rest, cur_w)
 
 
 # --- the printer ------------------------------------------------------------------------------------------
