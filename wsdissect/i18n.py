@@ -513,9 +513,9 @@ CATALOG: dict[str, tuple[str, str]] = {
                           "数据包 {no} 在前 {cap} 个数据包之后，本页没有它的详情和字节：用 "
                           "“wsdissect show {capture} {no}” 查看。"),
     "report.tree": ("Fields (click one to highlight its bytes)", "字段（点击一行，高亮它的字节）"),
-    "report.bytes": ("Bytes: {n}", "字节：{n}"),
+    "report.bytes": ("The packet's {n} bytes", "数据包的 {n} 个字节"),
     "report.bytes_cut": ("the first {shown} of {n} bytes are embedded", "只嵌入了 {n} 字节中的前 {shown} 字节"),
-    "report.marked": ("highlighted: {field}", "高亮：{field}"),
+    "report.marked": ("(highlighted: the bytes of {field})", "（高亮：{field} 的字节）"),
     "report.mask.title": ("Masked payload", "掩码载荷"),
     "report.mask.key": ("mask key {key}: each payload byte is XORed with key byte (i mod 4)",
                         "掩码密钥 {key}：载荷的每个字节与密钥的第 (i mod 4) 个字节异或"),
