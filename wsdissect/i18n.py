@@ -1062,6 +1062,9 @@ CATALOG: dict[str, tuple[str, str]] = {
                              "since the last ping or pong (packet #{no}), which a client library sends on its own",
                              "距最后一条数据消息 {seconds} 秒，这是空闲超时计算的时间；距最后一个 Ping 或 Pong"
                              "（第 {no} 号包）{control} 秒，它们由客户端库自动发送"),
+    "sheet.table_times": ("Times are seconds since the connection's first packet (#{no}); `read` counts from the "
+                          "capture's first.", "时间是从此连接的第一个数据包（第 {no} 号）算起的秒数；`read` 从整个抓包的"
+                          "第一个数据包算起。"),
     "sheet.table_cut": ("… {n} more packets of this connection", "……此连接还有 {n} 个数据包"),
     "sheet.col.no": ("No.", "序号"),
     "sheet.col.time": ("Time", "时间"),

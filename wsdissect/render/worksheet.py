@@ -121,6 +121,7 @@ def compose(w: Worksheet, capture: str, lang: str = DEFAULT_LANG, answers: bool 
                          "" if ln.ack is None else str(ln.ack), str(ln.length), check])
         cut = t["sheet.table_cut"].format(n=w.table_cut) if w.table_cut else None
         blocks.append(("table", head, rows, cut))
+        blocks.append(("p", t["sheet.table_times"].format(no=w.table[0].no)))
     return blocks
 
 
