@@ -616,13 +616,14 @@ def check_views(*, as_json: bool, view: str = "timeline", fmt: str = "text", exp
 
 
 def view_writer(view: str, fmt: str, as_json: bool, export: Optional[str], width: Optional[int],
-                lang: str = DEFAULT_LANG, live: bool = False):
+                lang: str = DEFAULT_LANG, live: bool = False, console: Optional[Console] = None):
     """(console or None, writer) for the chosen view. live=True: rows and arrows are drawn (and flushed) as
-    they come, for a live capture."""
+    they come, for a live capture. `console`: the one to draw on (several captures on one console)."""
     if as_json:
         from ..render.jsonl import JsonLinesWriter
         return None, JsonLinesWriter(sys.stdout)
-    console = view_console(export, width)
+    if console is None:
+        console = view_console(export, width)
     if view == "flow":
         from ..render.flow import FlowPrinter, MermaidPrinter
         if fmt == "mermaid":
