@@ -160,9 +160,11 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
             pieces.append(probe(path))
         except (OSError, CaptureError) as e:
             failed.append((path, _why(e)))
+    if not pieces and len(failed) == 1:
+        fail(cannot_read(*failed[0]), EXIT_USAGE)
     for path, why in failed:
-        click.echo(f"wsdissect: error: {cannot_read(path, why)} (left out; the other captures are analysed)",
-                   err=True)
+        click.echo(f"wsdissect: error: {cannot_read(path, why)}" +
+                   (" (left out; the other captures are analysed)" if pieces else ""), err=True)
     if not pieces:
         fail("no capture could be read", EXIT_USAGE)
     pieces.sort(key=lambda p: (p.first_ts, p.path))
