@@ -30,15 +30,10 @@ import click
 from ..i18n import DEFAULT_LANG
 from ..model import RawPacket
 from ..sources.pcap import LINKTYPE_NAMES, STDIN, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
-from .common import EXIT_USAGE, cannot_read, fail, truncation_note
+from .common import EXIT_PARTIAL, EXIT_USAGE, cannot_read, fail, truncation_note
 
 # What a directory's capture files are called (the case is ignored); other files in it are passed over.
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz")
-# Exit code: some of several captures could not be read at all; the others were analysed.
-EXIT_PARTIAL = 4
-
-MODES = ("auto", "separate", "merge")
-
 
 def fleet_options(f):
     """--separate and --merge: how several captures are grouped (the rule is in this module's docstring)."""

@@ -54,10 +54,8 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, decode_as: t
     limits = make_limits(**caps)
     keys = load_keylog(keylog)
     if is_fleet(captures):
-        if jobs and jobs > 1:
-            click.echo("wsdissect: note: --jobs: several captures are read by one process", err=True)
         _read_fleet(captures, fleet_mode, as_json, decode_as, subprotocol, keys, view, fmt, export, width, details,
-                    keep, strict, explain, lang, limits)
+                    keep, strict, explain, lang, limits, jobs)
         return
     capture = CapturePath().convert(captures[0], None, None)
     if as_json:
@@ -98,12 +96,14 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, decode_as: t
 
 def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: tuple, subprotocol: Optional[str],
                 keys, view: str, fmt: str, export: Optional[str], width: Optional[int], details: bool, keep,
-                strict: bool, explain: bool, lang: str, limits) -> None:
+                strict: bool, explain: bool, lang: str, limits, jobs: Optional[int] = None) -> None:
     """read of several captures (cli/fleet.py): each group of files analysed as one capture, in turn, on one
     console; JSON packet records say their file."""
     from . import fleet as fl
     from .common import view_console
     fleet = fl.plan(captures, mode)
+    if jobs and jobs > 1:
+        click.echo("wsdissect: note: --jobs: several captures are read by one process", err=True)
     violations = False
     console = None if as_json or fmt == "mermaid" else view_console(export, width)
     damage: list = []
