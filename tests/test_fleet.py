@@ -199,3 +199,25 @@ def test_a_directory_without_captures_and_stdin(tmp_path):
     assert proc.returncode == 2 and "no capture files" in proc.stderr and len(proc.stderr.splitlines()) == 1
     proc = wsdissect("read", "-", ECHO)
     assert proc.returncode == 2 and "standard input" in proc.stderr
+
+
+def test_one_progress_bar_over_all_files(rotated, monkeypatch):
+    """The bar's position runs over the bytes of every file, once, in order, up to their total size."""
+    from wsdissect.cli import fleet as fl
+    from wsdissect.cli import progress
+    d, files = rotated
+    bars = []
+
+    def tracked(packets, position, size, name, **kw):
+        bars.append((name, size, []))
+        for raw in packets:
+            bars[-1][2].append(position())
+            yield raw
+    monkeypatch.setattr(progress, "wants_progress", lambda streaming: True)
+    monkeypatch.setattr(progress, "tracked", tracked)
+    fleet = fl.plan((str(d),), None)
+    n = sum(1 for _ in fl.packets(fleet, fleet.groups[0], None, fl.FileTags()))
+    assert n == 1500 and len(bars) == 1
+    name, size, seen = bars[0]
+    assert name == "5 files" and size == sum(os.path.getsize(f) for f in files)
+    assert seen == sorted(seen) and seen[-1] == size
