@@ -9,7 +9,7 @@ summary), and stderr says so in one line. `--separate` analyses every file apart
 one capture, the packets put in time order across the files (a heap over one reader per file).
 
 Before the analysis each file is read once through (`probe`): first and last timestamp, link types, packet
-count; a file that cannot be read is reported in one line and left out (exit EXIT_PARTIAL at the end, or
+count; a file that cannot be read is reported in one line and left out (exit common.EXIT_PARTIAL at the end, or
 EXIT_USAGE when no file could be read). A file damaged part-way is analysed up to the damage, with a warning,
 as a single capture is.
 
@@ -22,6 +22,7 @@ import bisect
 import heapq
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
@@ -30,7 +31,7 @@ import click
 from ..i18n import DEFAULT_LANG
 from ..model import RawPacket
 from ..sources.pcap import LINKTYPE_NAMES, STDIN, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
-from .common import EXIT_PARTIAL, EXIT_USAGE, cannot_read, fail, truncation_note
+from .common import EXIT_INTERRUPTED, EXIT_USAGE, cannot_read, fail, truncation_note
 
 # What a directory's capture files are called (the case is ignored); other files in it are passed over.
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz")
@@ -155,6 +156,8 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
             pieces.append(probe(path))
         except (OSError, CaptureError) as e:
             failed.append((path, _why(e)))
+        except KeyboardInterrupt:
+            sys.exit(EXIT_INTERRUPTED)
     if not pieces and len(failed) == 1:
         fail(cannot_read(*failed[0]), EXIT_USAGE)
     for path, why in failed:

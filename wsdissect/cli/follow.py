@@ -11,7 +11,7 @@ from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
 from .fleet import captures_argument, fleet_options, is_fleet
-from .common import CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
+from .common import EXIT_PARTIAL, CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     keylog_option, lang_option, limit_options, load_keylog, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
@@ -123,7 +123,7 @@ def follow(captures: tuple, fleet_mode: str | None, conn: int | None, raw: str |
             save_export(console, export, f"wsdissect follow {os.path.basename(fleet.groups[0][0].path)}")
         fl.warn_damage(fleet_damage)
         if fleet.failed:
-            sys.exit(fl.EXIT_PARTIAL)
+            sys.exit(EXIT_PARTIAL)
         return
     capture = CapturePath().convert(captures[0], None, None)
     console = None if raw is not None else view_console(export, width)

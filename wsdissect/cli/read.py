@@ -18,7 +18,7 @@ from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
 from .fleet import captures_argument, fleet_options, is_fleet
-from .common import EXIT_STRICT, CapturePath, capture_errors, check_views, decode_as_option, subprotocol_option, export_options, \
+from .common import EXIT_PARTIAL, EXIT_STRICT, CapturePath, capture_errors, check_views, decode_as_option, subprotocol_option, export_options, \
     filter_options, jobs_option, keylog_option, load_keylog, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, \
     save_export, snaplen_note, truncation_note, view_option, view_writer, warn_truncated
 
@@ -133,7 +133,7 @@ def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: 
             save_export(console, export, f"wsdissect read {os.path.basename(fleet.groups[0][0].path)}")
     fl.warn_damage(damage)
     if fleet.failed:
-        sys.exit(fl.EXIT_PARTIAL)
+        sys.exit(EXIT_PARTIAL)
     if strict and violations:
         sys.exit(EXIT_STRICT)
 

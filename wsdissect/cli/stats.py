@@ -11,7 +11,7 @@ import click
 
 from ..parallel import plan_jobs
 from .fleet import captures_argument, fleet_options, is_fleet
-from .common import CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
+from .common import EXIT_PARTIAL, CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     jobs_option, keylog_option, lang_option, limit_options, load_keylog, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
@@ -59,7 +59,7 @@ def stats(captures: tuple, fleet_mode: str | None, conn: int | None, as_json: bo
             save_export(console, export, f"wsdissect stats {os.path.basename(fleet.groups[0][0].path)}")
         fl.warn_damage(fleet_damage)
         if fleet.failed:
-            sys.exit(fl.EXIT_PARTIAL)
+            sys.exit(EXIT_PARTIAL)
         return
     capture = CapturePath().convert(captures[0], None, None)
     workers, note = plan_jobs(capture, jobs)
