@@ -123,6 +123,12 @@ def test_overlapping_files_are_analysed_apart_or_merged(tmp_path):
     one = records(wsdissect("read", "--json", ECHO).stdout)
     summaries = [r for r in recs if r["type"] == "summary"]
     assert len(summaries) == 2 and summaries[0] == summaries[1] == one[-1]
+    assert "──" not in apart.stdout                           # JSON: the file field says it
+    text = wsdissect("stats", str(a), str(b)).stdout.splitlines()
+    heads = [line for line in text if line.startswith("── capture")]
+    assert heads == [f"── capture 1 of 2: {a} ──", f"── capture 2 of 2: {b} ──"]
+    zh = wsdissect("read", "--lang", "zh", str(a), str(b)).stdout
+    assert f"── 第 2 个抓包（共 2 个）：{b} ──" in zh
     merged = records(wsdissect("read", "--json", "--merge", str(a), str(b)).stdout)
     assert len([r for r in merged if r["type"] == "summary"]) == 1
     packets = [r for r in merged if r["type"] == "packet"]

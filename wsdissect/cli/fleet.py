@@ -297,6 +297,21 @@ def group_name(group: list) -> str:
     return group[0].path if len(group) == 1 else f"{group[0].path} (+{len(group) - 1} more)"
 
 
+def heading(console, fleet: Fleet, group: list, lang: str = DEFAULT_LANG) -> None:
+    """The line before each capture's view when the files are several captures analysed apart (text views)."""
+    if console is None or len(fleet.groups) < 2:
+        return
+    from rich.text import Text
+
+    from ..i18n import catalog
+    words = catalog(lang)
+    files = group[0].path if len(group) == 1 else words["fleet.more"].format(first=group[0].path,
+                                                                                more=len(group) - 1)
+    i = next(k for k, g in enumerate(fleet.groups) if g is group)
+    console.print(Text(words["fleet.capture"].format(i=i + 1, n=len(fleet.groups), files=files), style="bold"),
+                  soft_wrap=True)
+
+
 def warn_damage(damage: list) -> None:
     for path, e in damage:
         click.echo(f"wsdissect: warning: {path}: {e} (packets before it were analysed)", err=True)

@@ -117,6 +117,7 @@ def follow(captures: tuple, fleet_mode: str | None, conn: int | None, raw: str |
         fleet_damage: list = []
         console = None if raw is not None else view_console(export, width)
         for group in fleet.groups:
+            fl.heading(console, fleet, group, lang)
             _follow(fl.group_name(group), conn, raw, side, decode_as, subprotocol, keys, export, lang, dict(caps),
                     console, (fleet, group, fleet_damage), conn_needed=len(fleet.groups) == 1)
         if export:

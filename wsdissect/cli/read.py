@@ -109,6 +109,7 @@ def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: 
     damage: list = []
     with capture_errors(fl.group_name(fleet.groups[0])), block_buffered_stdout():
         for group in fleet.groups:
+            fl.heading(console, fleet, group, lang)
             analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keys)
             tags = fl.FileTags()
             shortcut = None if fleet.merge else Shortcut()

@@ -53,6 +53,7 @@ def stats(captures: tuple, fleet_mode: str | None, conn: int | None, as_json: bo
             click.echo("wsdissect: note: --jobs: several captures are read by one process", err=True)
         fleet_damage: list = []
         for group in fleet.groups:
+            fl.heading(console, fleet, group, lang)
             _stats(fl.group_name(group), conn, as_json, decode_as, subprotocol, keys, lang, 1, caps, console,
                    (fleet, group, fleet_damage), conn_needed=len(fleet.groups) == 1)
         if export:
