@@ -97,6 +97,8 @@ def test_stats_and_follow_of_rotations_match_the_uncut_capture(rotated):
     d, _ = rotated
     assert wsdissect("stats", "--json", str(d)).stdout == wsdissect("stats", "--json", BUSY).stdout
     assert wsdissect("stats", str(d)).stdout == wsdissect("stats", BUSY).stdout
+    for view in (("--view", "timeline"), ("--view", "flow"), ("--explain",)):
+        assert wsdissect("read", *view, str(d)).stdout == wsdissect("read", *view, BUSY).stdout, view
     follow = wsdissect("follow", str(d))
     assert follow.returncode == 0
     assert follow.stdout == wsdissect("follow", BUSY).stdout
