@@ -954,6 +954,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "show.marked_caret": (", marked with ^: {what}", "，用 ^ 标出：{what}"),
     "show.fields": ("Fields for --field: ", "--field 可用的字段："),
 
+    # -- several captures in one command (cli/fleet.py) ---------------------------------------------------------
+    "fleet.capture": ("── capture {i} of {n}: {files} ──", "── 第 {i} 个抓包（共 {n} 个）：{files} ──"),
+    "fleet.more": ("{first} and {more} more files", "{first} 及另外 {more} 个文件"),
+
     # -- `follow`: a connection's messages as a transcript (render/follow.py, cli/follow.py) ----------------
     "follow.none": ("{capture}: no WebSocket connection found ({n} TCP connections)",
                     "{capture}：没有找到 WebSocket 连接（共 {n} 条 TCP 连接）"),

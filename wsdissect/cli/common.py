@@ -1,7 +1,8 @@
 """What every command shares: the cap options, exit codes, one-line errors and the packets→renderer loop.
 
 Exit codes: 0 analysis done (notes may exist), 1 analysis done and --strict found protocol violations,
-2 usage or file error, 3 internal error (a bug in wsdissect), 130 interrupted.
+2 usage or file error, 3 internal error (a bug in wsdissect), 4 several captures given and some could not be read
+(the others analysed: cli/fleet.py), 130 interrupted.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
 from ..sources.pcap import CaptureError, CaptureTruncated, Shortcut
 
-EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 _SIZE = re.compile(r"(\d+)\s*([kmg]i?b?|b)?", re.I)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
@@ -616,13 +617,14 @@ def check_views(*, as_json: bool, view: str = "timeline", fmt: str = "text", exp
 
 
 def view_writer(view: str, fmt: str, as_json: bool, export: Optional[str], width: Optional[int],
-                lang: str = DEFAULT_LANG, live: bool = False):
+                lang: str = DEFAULT_LANG, live: bool = False, console: Optional[Console] = None):
     """(console or None, writer) for the chosen view. live=True: rows and arrows are drawn (and flushed) as
-    they come, for a live capture."""
+    they come, for a live capture. `console`: the one to draw on (several captures on one console)."""
     if as_json:
         from ..render.jsonl import JsonLinesWriter
         return None, JsonLinesWriter(sys.stdout)
-    console = view_console(export, width)
+    if console is None:
+        console = view_console(export, width)
     if view == "flow":
         from ..render.flow import FlowPrinter, MermaidPrinter
         if fmt == "mermaid":

@@ -10,18 +10,20 @@ from ..analyzer import Analyzer
 from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
-from .common import capture_argument, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
+from .fleet import captures_argument, fleet_options, is_fleet
+from .common import EXIT_PARTIAL, CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     keylog_option, lang_option, limit_options, load_keylog, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
             lang: str = DEFAULT_LANG, on_fold=None, streaming: bool = False, collector=None,
-            subprotocol: str | None = None, keylog=None) -> Analyzer:
+            subprotocol: str | None = None, keylog=None, fleet=None) -> Analyzer:
     """Run a whole capture through the analyzer (notes in `lang`; rows without label or Info), handing each row
     to `on_row(row, conn)` and each connection folded into the summary's counts (--max-summary-connections) to
     `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it).
     `collector`: the StatsCollector on_row feeds, whose numbers the fast lane may update itself. `keylog`: the
-    tls.KeyLog that decrypts wss:// connections."""
+    tls.KeyLog that decrypts wss:// connections. `fleet`: (cli.fleet.Fleet, the group of files to read as one
+    capture, the list their damage goes to) instead of the file `capture`."""
     from .progress import open_tracked
     # follow and stats print messages and numbers, never a row's label or Info: not building them saves ~16 %
     # of the analyzer's time (bench/README.md).
@@ -30,8 +32,15 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     analyzer.on_fold = on_fold
     conns = analyzer.connections
     shortcut = Shortcut()
-    packets = until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming, shortcut=shortcut)),
-                           capture, damage)
+    if fleet is not None:
+        from . import fleet as fl
+        whole, group, fleet_damage = fleet
+        if whole.merge:
+            shortcut = None
+        packets = fl.packets(whole, group, shortcut, fl.FileTags(), analyzer, fleet_damage, streaming, lang)
+    else:
+        packets = until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming, shortcut=shortcut)),
+                               capture, damage)
     # The C fast lane (fastlane.py) analyses the common packet itself and hands its row to on_row.
     lane = row_lane(analyzer, on_row) if collector is None else stats_lane(analyzer, collector)
     if lane is not None:
@@ -63,7 +72,7 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
 
 
 @click.command()
-@capture_argument
+@captures_argument
 @click.option("--conn", "conn", type=click.IntRange(0), metavar="N",
               help="Only connection N (the number `read` shows). Default: every WebSocket connection.")
 @click.option("--raw", "raw", type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=str),
@@ -78,7 +87,8 @@ def pick(analyzer: Analyzer, conn: int | None, capture: str, websocket_only: boo
 @export_options
 @lang_option("the view's words and labels")
 @limit_options(summary=False)
-def follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, subprotocol: str | None,
+@fleet_options
+def follow(captures: tuple, fleet_mode: str | None, conn: int | None, raw: str | None, side: str | None, decode_as: tuple, subprotocol: str | None,
            keylog: str | None, export: str, width: int, lang: str, **caps) -> None:
     """Show the messages of WebSocket connections as a transcript: direction, time since the connection
     began, text (JSON pretty-printed), binary as hex, fragmented and compressed messages whole, control
@@ -86,9 +96,10 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
 
     Transcripts come in connection order, each printed once it and every lower-numbered connection have
     finished; finished ones waiting behind an open one go to a temporary file, so memory follows the open
-    connections, not the capture's length."""
-    from ..render.follow import FollowCollector, FollowPrinter, raw_bytes, render_follow
+    connections, not the capture's length.
 
+    Several captures (files, directories): rotations of one capture are followed as one, other files apart
+    (--separate, --merge); see `read`."""
     if raw is not None and side is None:
         fail("--raw needs --side client or --side server")
     if side is not None and raw is None:
@@ -96,40 +107,67 @@ def follow(capture: str, conn: int | None, raw: str | None, side: str | None, de
     if export and raw is not None:
         fail("--export draws the transcript; it does not go with --raw")
     check_export(export)
-    damage: list = []
     keys = load_keylog(keylog)
+    if is_fleet(captures):
+        from . import fleet as fl
+        fleet = fl.plan(captures, fleet_mode)
+        if raw is not None and len(fleet.groups) > 1:
+            fail(f"--raw writes one connection; these files are {len(fleet.groups)} captures (--merge reads them "
+                 "as one)")
+        fleet_damage: list = []
+        console = None if raw is not None else view_console(export, width)
+        for group in fleet.groups:
+            fl.heading(console, fleet, group, lang)
+            _follow(fl.group_name(group), conn, raw, side, decode_as, subprotocol, keys, export, lang, dict(caps),
+                    console, (fleet, group, fleet_damage), conn_needed=len(fleet.groups) == 1)
+        if export:
+            save_export(console, export, f"wsdissect follow {os.path.basename(fleet.groups[0][0].path)}")
+        fl.warn_damage(fleet_damage)
+        if fleet.failed:
+            sys.exit(EXIT_PARTIAL)
+        return
+    capture = CapturePath().convert(captures[0], None, None)
+    console = None if raw is not None else view_console(export, width)
+    _follow(capture, conn, raw, side, decode_as, subprotocol, keys, export, lang, caps, console, None)
+    if export:
+        save_export(console, export, f"wsdissect follow {os.path.basename(capture)}")
+
+
+def _follow(capture: str, conn: int | None, raw: str | None, side: str | None, decode_as: tuple,
+            subprotocol: str | None, keys, export: str | None, lang: str, caps: dict, console, fleet,
+            conn_needed: bool = True) -> None:
+    """follow of one capture (a file, or a group of files: `fleet`, as analyse takes it), on `console`."""
+    from ..render.follow import FollowCollector, FollowPrinter, raw_bytes, render_follow
+    damage: list = []
     with capture_errors(capture):
         collector = FollowCollector(only=conn)
         if raw is None and conn is None:
             # Every connection: each transcript is printed once its connection has finished (every record
             # folds as it finishes, --max-summary-connections 0), so memory follows the open connections.
-            console = view_console(export, width)
             printer = FollowPrinter(console, collector, lang)
             caps["max_summary_connections"] = 0
             analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=printer.finished,
-                               subprotocol=subprotocol, streaming=True, keylog=keys)
+                               subprotocol=subprotocol, streaming=True, keylog=keys, fleet=fleet)
             printer.flush()
             if not printer.printed:
                 _say_none(console, export, catalog(lang)["follow.none"].format(
                     capture=capture, n=analyzer.summary.connection_count()))
-            if export:
-                save_export(console, export, f"wsdissect follow {os.path.basename(capture)}")
             warn_truncated(capture, damage)
             return
         # One connection: --conn N keeps the records of 0..N (pick finds N among them) and N's events only;
         # --raw without --conn needs the one WebSocket connection of the capture, so it keeps everything.
         caps["max_summary_connections"] = None if conn is None else conn + 1
-        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, subprotocol=subprotocol, keylog=keys)
+        analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, subprotocol=subprotocol, keylog=keys,
+                           fleet=fleet)
+        if not conn_needed and conn is not None and all(c.id != conn for c in analyzer.summary.connections):
+            return                  # several captures: connection N is in some of them
         conns = pick(analyzer, conn, capture)
         if raw is None:
-            console = view_console(export, width)
             if not conns:
                 _say_none(console, export, catalog(lang)["follow.none"].format(
                     capture=capture, n=analyzer.summary.connection_count()))
             else:
                 render_follow(console, collector, conns, lang)
-            if export:
-                save_export(console, export, f"wsdissect follow {os.path.basename(capture)}")
         else:
             if len(conns) != 1:
                 fail(f"{capture}: --raw writes one connection; " +

@@ -17,13 +17,14 @@ from ..parallel import plan_jobs
 from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
-from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, decode_as_option, subprotocol_option, export_options, \
+from .fleet import captures_argument, fleet_options, is_fleet
+from .common import EXIT_PARTIAL, EXIT_STRICT, CapturePath, capture_errors, check_views, decode_as_option, subprotocol_option, export_options, \
     filter_options, jobs_option, keylog_option, load_keylog, lang_option, limit_options, make_limits, primed, row_filter, row_options, run, \
     save_export, snaplen_note, truncation_note, view_option, view_writer, warn_truncated
 
 
 @click.command()
-@capture_argument
+@captures_argument
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
 @decode_as_option
 @subprotocol_option
@@ -41,15 +42,22 @@ from .common import EXIT_STRICT, capture_argument, capture_errors, check_views, 
 @lang_option("the row labels and explanations")
 @limit_options
 @jobs_option("of --json on a big capture")
-def read(capture: str, as_json: bool, decode_as: tuple, subprotocol: Optional[str], keylog: Optional[str],
+@fleet_options
+def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, decode_as: tuple, subprotocol: Optional[str], keylog: Optional[str],
          view: str, fmt: str, export: str, width: int, details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,
          lang: str, jobs: Optional[int], **caps) -> None:
     """Read a pcap or pcapng file (gzip-compressed too; - for standard input) and explain every packet of its
-    WebSocket connections."""
+    WebSocket connections. Several files, or directories of them: rotations of one capture are read as one,
+    other files apart (--separate, --merge)."""
     keep = row_filter(conns, roles, grep, hide_acks)
     check_views(as_json=as_json, view=view, fmt=fmt, explain=explain, export=export, details=details)
     limits = make_limits(**caps)
     keys = load_keylog(keylog)
+    if is_fleet(captures):
+        _read_fleet(captures, fleet_mode, as_json, decode_as, subprotocol, keys, view, fmt, export, width, details,
+                    keep, strict, explain, lang, limits, jobs)
+        return
+    capture = CapturePath().convert(captures[0], None, None)
     if as_json:
         workers, note = plan_jobs(capture, jobs)
     else:
@@ -84,6 +92,51 @@ def read(capture: str, as_json: bool, decode_as: tuple, subprotocol: Optional[st
     if strict and analyzer.summary.notes_by_severity.get("error"):
         sys.exit(EXIT_STRICT)
 
+
+
+def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: tuple, subprotocol: Optional[str],
+                keys, view: str, fmt: str, export: Optional[str], width: Optional[int], details: bool, keep,
+                strict: bool, explain: bool, lang: str, limits, jobs: Optional[int] = None) -> None:
+    """read of several captures (cli/fleet.py): each group of files analysed as one capture, in turn, on one
+    console; JSON packet records say their file."""
+    from . import fleet as fl
+    from .common import view_console
+    fleet = fl.plan(captures, mode)
+    if jobs and jobs > 1:
+        click.echo("wsdissect: note: --jobs: several captures are read by one process", err=True)
+    violations = False
+    console = None if as_json or fmt == "mermaid" else view_console(export, width)
+    damage: list = []
+    with capture_errors(fl.group_name(fleet.groups[0])), block_buffered_stdout():
+        for group in fleet.groups:
+            fl.heading(console, fleet, group, lang)
+            analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keys)
+            tags = fl.FileTags()
+            shortcut = None if fleet.merge else Shortcut()
+            packets = fl.packets(fleet, group, shortcut, tags, analyzer, damage, streaming=True, lang=lang)
+            if as_json:
+                from ..render.jsonl import JsonLinesWriter
+                out = JsonLinesWriter(fl.TaggedJson(sys.stdout, tags))
+            else:
+                _, out = view_writer(view, fmt, as_json, export, width, lang, console=console)
+            source = analyzer
+            if details:
+                from ..render.details_stream import DetailsTap, DetailsWriter
+                source = DetailsTap(analyzer, limits)
+                out = DetailsWriter(console, source, closing=out, lang=lang)
+            if explain:
+                from ..explain import ExplainWriter
+                out = ExplainWriter(out, console, lang)
+            run(source, packets, as_json=as_json, out=out, keep=keep if keep.active else None,
+                source=fl.group_name(group), shortcut=shortcut)
+            violations = violations or bool(analyzer.summary.notes_by_severity.get("error"))
+        if export:
+            save_export(console, export, f"wsdissect read {os.path.basename(fleet.groups[0][0].path)}")
+    fl.warn_damage(damage)
+    if fleet.failed:
+        sys.exit(EXIT_PARTIAL)
+    if strict and violations:
+        sys.exit(EXIT_STRICT)
 
 
 def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang: str, keep,

@@ -10,13 +10,14 @@ from types import SimpleNamespace
 import click
 
 from ..parallel import plan_jobs
-from .common import capture_argument, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
+from .fleet import captures_argument, fleet_options, is_fleet
+from .common import EXIT_PARTIAL, CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     jobs_option, keylog_option, lang_option, limit_options, load_keylog, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
 
 @click.command()
-@capture_argument
+@captures_argument
 @click.option("--conn", "conn", type=click.IntRange(0), metavar="N",
               help="Only connection N (the number `read` shows). Default: every WebSocket connection.")
 @click.option("--json", "as_json", is_flag=True,
@@ -28,27 +29,54 @@ from .follow import analyse, pick
 @lang_option("the view's words and labels", " --json stays English.")
 @limit_options
 @jobs_option("on a big capture")
-def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subprotocol: str | None,
+@fleet_options
+def stats(captures: tuple, fleet_mode: str | None, conn: int | None, as_json: bool, decode_as: tuple, subprotocol: str | None,
           keylog: str | None, export: str, width: int, lang: str, jobs: int | None, **caps) -> None:
     """Per connection: duration, handshake latency, messages and bytes each way by opcode, compression,
-    ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture."""
-    from ..stats import StatsCollector, conn_stats, total_stats
-
+    ping→pong round trips, largest message, how it closed, silences, notes; then totals for the capture.
+    Several captures (files, directories): rotations of one capture count as one, other files apart (--separate,
+    --merge); see `read`."""
     if export and as_json:
         fail("--export draws a terminal view; it does not go with --json")
     if as_json:
         lang = "en"          # JSON is data: the caps' sentences in English, whatever --lang says
     check_export(export)
-    damage: list = []
     keys = load_keylog(keylog)
+    keep = caps.get("max_summary_connections")
+    if conn is not None and keep is not None:
+        caps["max_summary_connections"] = max(keep, conn + 1)     # connection N keeps its record
+    console = None if as_json else view_console(export, width)
+    if is_fleet(captures):
+        from . import fleet as fl
+        fleet = fl.plan(captures, fleet_mode)
+        if jobs and jobs > 1:
+            click.echo("wsdissect: note: --jobs: several captures are read by one process", err=True)
+        fleet_damage: list = []
+        for group in fleet.groups:
+            fl.heading(console, fleet, group, lang)
+            _stats(fl.group_name(group), conn, as_json, decode_as, subprotocol, keys, lang, 1, caps, console,
+                   (fleet, group, fleet_damage), conn_needed=len(fleet.groups) == 1)
+        if export:
+            save_export(console, export, f"wsdissect stats {os.path.basename(fleet.groups[0][0].path)}")
+        fl.warn_damage(fleet_damage)
+        if fleet.failed:
+            sys.exit(EXIT_PARTIAL)
+        return
+    capture = CapturePath().convert(captures[0], None, None)
     workers, note = plan_jobs(capture, jobs)
     if note:
         click.echo(f"wsdissect: note: {note}", err=True)
+    _stats(capture, conn, as_json, decode_as, subprotocol, keys, lang, workers, caps, console, None)
+    if export:
+        save_export(console, export, f"wsdissect stats {os.path.basename(capture)}")
+
+
+def _stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subprotocol: str | None, keys, lang: str,
+           workers: int, caps: dict, console, fleet, conn_needed: bool = True) -> None:
+    """stats of one capture (a file, or a group of files: `fleet`, as follow.analyse takes it), on `console`."""
+    from ..stats import StatsCollector, conn_stats, total_stats
+    damage: list = []
     with capture_errors(capture):
-        keep = caps.get("max_summary_connections")
-        if conn is not None and keep is not None:
-            caps["max_summary_connections"] = max(keep, conn + 1)     # connection N keeps its record
-        console = None if as_json else view_console(export, width)
         blocks: dict = {}              # connection -> its output, made by a parallel read's workers
         if workers > 1:
             summary, by_id, blocks, folded = _in_parallel(capture, workers, caps, decode_as, lang, damage,
@@ -60,12 +88,14 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subpr
             # Connections past --max-summary-connections are counted in the totals when they finish
             # (collector.fold), and not listed.
             analyzer = analyse(capture, caps, decode_as, collector.row, damage, lang, on_fold=collector.fold,
-                               subprotocol=subprotocol, collector=collector, keylog=keys)
+                               subprotocol=subprotocol, collector=collector, keylog=keys, fleet=fleet)
             folded = collector.folded
             everyone = [conn_stats(c, collector.acc.get(c.id)) for c in analyzer.summary.connections]
             # By id: list.index() compared whole Connection records, quadratic in the number of connections.
             by_id = {c.id: st for c, st in zip(analyzer.summary.connections, everyone)}
         total = total_stats(analyzer.summary, everyone, folded)
+        if not conn_needed and conn is not None and all(c.id != conn for c in analyzer.summary.connections):
+            return                  # several captures: connection N is in some of them
         conns = pick(analyzer, conn, capture)
         chosen = [by_id[c.id] for c in conns]
         ready = blocks and all(c.id in blocks for c in conns)
@@ -84,8 +114,6 @@ def stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subpr
                 render_stats_end(View(console, lang), total)
             else:
                 render_stats(console, conns, chosen, total, lang)
-            if export:
-                save_export(console, export, f"wsdissect stats {os.path.basename(capture)}")
     warn_truncated(capture, damage)
 
 

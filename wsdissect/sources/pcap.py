@@ -358,8 +358,9 @@ def _close_open() -> None:
         gunzipped.close()
 
 
-def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
-    """Yield every packet of a pcap or pcapng stream read from a binary file object.
+def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None, start: int = 0) -> Iterator[RawPacket]:
+    """Yield every packet of a pcap or pcapng stream read from a binary file object, numbered from start + 1
+    (start > 0: a file that continues the capture of the files before it, cli/fleet.py).
 
     A generator like `open_capture`: format errors surface on the first `next()`, not at the call.
     """
@@ -371,10 +372,10 @@ def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None) -> Iter
         raise NotACapture(f"only {len(head)} bytes long")
     magic = _U32LE.unpack_from(head)[0]
     if magic == _NG_SHB:
-        yield from _iter_pcapng(read, head, shortcut)
+        yield from _iter_pcapng(read, head, shortcut, start)
         return
     if magic in _PCAP_MAGIC:
-        yield from _iter_pcap(_readinto_of(fileobj, read), head, magic, shortcut)
+        yield from _iter_pcap(_readinto_of(fileobj, read), head, magic, shortcut, start)
         return
     hint = ""
     if head[:2] == b"\x1f\x8b":
@@ -432,8 +433,8 @@ def _refill(readinto: Callable, buf: bytearray, pos: int, end: int, need: int) -
     return end
 
 
-def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[Shortcut] = None) \
-        -> Iterator[RawPacket]:
+def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[Shortcut] = None,
+               start: int = 0) -> Iterator[RawPacket]:
     order, div, rec_len = _PCAP_MAGIC[magic]
     buf = bytearray(_CHUNK)
     buf[:len(head)] = head
@@ -447,7 +448,7 @@ def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[S
     unpack_rec = _PCAP_REC[order].unpack_from
     base = 0              # file offset of buf[0]
     pos = 24
-    no = 0
+    no = start
     while True:
         if shortcut is not None and shortcut.scan is not None:
             pos, taken = shortcut.scan(buf, pos, end, no, linktype, div, order == ">", rec_len)
@@ -483,7 +484,7 @@ def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[S
         pos = stop
 
 
-def _iter_pcapng(read, head: bytes, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
+def _iter_pcapng(read, head: bytes, shortcut: Optional[Shortcut] = None, start: int = 0) -> Iterator[RawPacket]:
     buf = _fill(read, head, 12)
     if len(buf) < 12:
         raise CaptureError(f"pcapng section header cut short: {len(buf)} of 28 bytes")
@@ -496,7 +497,7 @@ def _iter_pcapng(read, head: bytes, shortcut: Optional[Shortcut] = None) -> Iter
     base = 0
     pos = 0
     end = len(buf)
-    no = 0
+    no = start
     first = True
     while True:
         if interfaces and shortcut is not None and shortcut.scan_ng is not None:
