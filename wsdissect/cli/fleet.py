@@ -312,6 +312,23 @@ def heading(console, fleet: Fleet, group: list, lang: str = DEFAULT_LANG) -> Non
                   soft_wrap=True)
 
 
+def each_group(fleet: Fleet, console, lang: str, run_one, export: Optional[str], title: str) -> None:
+    """The views that analyse a whole capture before printing (follow, stats), over several captures:
+    `run_one(name, context, conn_needed)` for each group in turn, after its heading, where context is what
+    packets() needs of the group; then the export (titled `title` and the first file's name), the warnings of
+    damaged files, and exit EXIT_PARTIAL when a file could not be read."""
+    from .common import EXIT_PARTIAL, save_export
+    damage: list = []
+    for group in fleet.groups:
+        heading(console, fleet, group, lang)
+        run_one(group_name(group), (fleet, group, damage), len(fleet.groups) == 1)
+    if export:
+        save_export(console, export, f"{title} {os.path.basename(fleet.groups[0][0].path)}")
+    warn_damage(damage)
+    if fleet.failed:
+        sys.exit(EXIT_PARTIAL)
+
+
 def warn_damage(damage: list) -> None:
     for path, e in damage:
         click.echo(f"wsdissect: warning: {path}: {e} (packets before it were analysed)", err=True)

@@ -11,7 +11,7 @@ from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
 from ..sources.pcap import Shortcut
 from .fleet import captures_argument, fleet_options, is_fleet
-from .common import EXIT_PARTIAL, CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
+from .common import CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     keylog_option, lang_option, limit_options, load_keylog, make_limits, primed, save_export, until_damage, view_console, warn_truncated
 
 
@@ -114,17 +114,10 @@ def follow(captures: tuple, fleet_mode: str | None, conn: int | None, raw: str |
         if raw is not None and len(fleet.groups) > 1:
             fail(f"--raw writes one connection; these files are {len(fleet.groups)} captures (--merge reads them "
                  "as one)")
-        fleet_damage: list = []
         console = None if raw is not None else view_console(export, width)
-        for group in fleet.groups:
-            fl.heading(console, fleet, group, lang)
-            _follow(fl.group_name(group), conn, raw, side, decode_as, subprotocol, keys, export, lang, dict(caps),
-                    console, (fleet, group, fleet_damage), conn_needed=len(fleet.groups) == 1)
-        if export:
-            save_export(console, export, f"wsdissect follow {os.path.basename(fleet.groups[0][0].path)}")
-        fl.warn_damage(fleet_damage)
-        if fleet.failed:
-            sys.exit(EXIT_PARTIAL)
+        fl.each_group(fleet, console, lang, lambda name, context, conn_needed: _follow(
+            name, conn, raw, side, decode_as, subprotocol, keys, export, lang, dict(caps), console, context,
+            conn_needed=conn_needed), export, "wsdissect follow")
         return
     capture = CapturePath().convert(captures[0], None, None)
     console = None if raw is not None else view_console(export, width)

@@ -11,7 +11,7 @@ import click
 
 from ..parallel import plan_jobs
 from .fleet import captures_argument, fleet_options, is_fleet
-from .common import EXIT_PARTIAL, CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
+from .common import CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     jobs_option, keylog_option, lang_option, limit_options, load_keylog, make_limits, save_export, view_console, warn_truncated
 from .follow import analyse, pick
 
@@ -51,16 +51,9 @@ def stats(captures: tuple, fleet_mode: str | None, conn: int | None, as_json: bo
         fleet = fl.plan(captures, fleet_mode)
         if jobs and jobs > 1:
             click.echo("wsdissect: note: --jobs: several captures are read by one process", err=True)
-        fleet_damage: list = []
-        for group in fleet.groups:
-            fl.heading(console, fleet, group, lang)
-            _stats(fl.group_name(group), conn, as_json, decode_as, subprotocol, keys, lang, 1, caps, console,
-                   (fleet, group, fleet_damage), conn_needed=len(fleet.groups) == 1)
-        if export:
-            save_export(console, export, f"wsdissect stats {os.path.basename(fleet.groups[0][0].path)}")
-        fl.warn_damage(fleet_damage)
-        if fleet.failed:
-            sys.exit(EXIT_PARTIAL)
+        fl.each_group(fleet, console, lang, lambda name, context, conn_needed: _stats(
+            name, conn, as_json, decode_as, subprotocol, keys, lang, 1, caps, console, context,
+            conn_needed=conn_needed), export, "wsdissect stats")
         return
     capture = CapturePath().convert(captures[0], None, None)
     workers, note = plan_jobs(capture, jobs)
