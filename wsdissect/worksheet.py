@@ -18,10 +18,11 @@ from typing import Iterable, Optional
 
 from .analyzer import Analyzer
 from .decode import DecodeError, decode_packet
-from .http import accept_steps
+from .http import HttpRequest, HttpResponse, HttpStream, accept_steps
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, Connection, RawPacket, flag_names
 from .websocket.codes import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
+from .websocket.frames import unmask
 
 __all__ = ["MAX_CONNECTIONS", "MAX_TABLE_ROWS", "NoConnection", "TcpLine", "Worksheet", "build", "mark",
            "parse_answers", "decode_answers", "QUESTIONS"]
@@ -71,8 +72,7 @@ class Worksheet:
     conn: Connection
     syn: Optional[TcpLine] = None
     synack: Optional[TcpLine] = None
-    request_head: list = field(default_factory=list)     # the request's lines, the request line first
-    response_head: list = field(default_factory=list)
+    request: Optional[HttpRequest] = None                # the upgrade request (http.py's parse of it)
     request_no: Optional[int] = None
     response_no: Optional[int] = None
     accept: Optional[tuple] = None                       # accept_steps(key): (key + GUID, SHA-1 digest, base64)
@@ -95,18 +95,9 @@ class Worksheet:
     table: list = field(default_factory=list)
     table_cut: int = 0                                   # packets of the connection past MAX_TABLE_ROWS
 
-    def header(self, name: str) -> Optional[str]:
-        """The value of the request's first header `name` (any case), or None."""
-        for line in self.request_head[1:]:
-            key, sep, value = line.partition(":")
-            if sep and key.strip().lower() == name:
-                return value.strip()
-        return None
-
     def upgrade_headers(self) -> list:
         """The request's header lines that ask for the WebSocket upgrade (RFC 6455 4.1), in their order."""
-        return [line for line in self.request_head[1:]
-                if line.partition(":")[0].strip().lower() in UPGRADE_HEADERS]
+        return [f"{name}: {value}" for name, value in self.request.headers if name.lower() in UPGRADE_HEADERS]
 
     def side(self, direction: str) -> str:
         return "client" if direction == C2S else "server"
@@ -122,10 +113,10 @@ class Worksheet:
         if self.synack is not None and self.synack.ack_raw is not None:
             out["synack_ack_raw"] = str(self.synack.ack_raw)
             out["synack_ack_relative"] = str(self.synack.ack)
-        if self.request_head:
-            out["request_line"] = self.request_head[0]
-            for qid, name in (("upgrade", "upgrade"), ("websocket_version", "sec-websocket-version")):
-                value = self.header(name)
+        if self.request is not None:
+            out["request_line"] = self.request.first_line
+            for qid, name in (("upgrade", "Upgrade"), ("websocket_version", "Sec-WebSocket-Version")):
+                value = self.request.get(name)
                 if value is not None:
                     out[qid] = value
         if c.key:
@@ -181,7 +172,8 @@ def build(packets: Iterable[RawPacket], conn: Optional[int] = None, limits: Limi
 def _facts(c: Connection, rows: list) -> Worksheet:
     w = Worksheet(conn=c)
     t0 = rows[0][0].ts
-    heads = {C2S: bytearray(), S2C: bytearray()}
+    request = HttpStream("request")      # the client's bytes until its request is parsed,
+    response = HttpStream("response")    # then the server's until its answer is
     last_end: dict = {}                  # direction -> (seq, length, extra) of its last segment that took seq space
     last_ack: dict = {}                  # direction -> its last raw ACK: the check is for an ACK of something new
     first_fin_ts = None
@@ -211,14 +203,14 @@ def _facts(c: Connection, rows: list) -> Worksheet:
         if row.flags & FIN and w.fin is None:
             w.fin = line
             first_fin_ts = row.ts
-        if w.request_no is None and d == C2S and payload:
-            heads[C2S] += payload
-            if b"\r\n\r\n" in heads[C2S]:
-                w.request_no, w.request_head = row.no, _head_lines(heads[C2S])
-        elif w.request_no is not None and w.response_no is None and d == S2C and payload:
-            heads[S2C] += payload
-            if b"\r\n\r\n" in heads[S2C]:
-                w.response_no, w.response_head = row.no, _head_lines(heads[S2C])
+        if w.request is None and d == C2S and payload:
+            for rec in request.feed(payload):
+                if type(rec) is HttpRequest:
+                    w.request, w.request_no = rec, row.no
+                    break
+        elif w.request is not None and w.response_no is None and d == S2C and payload:
+            if any(type(rec) is HttpResponse for rec in response.feed(payload)):
+                w.response_no = row.no
         for f in row.frames:
             if f.opcode == CLOSE:
                 w.close_frames += 1
@@ -231,7 +223,7 @@ def _facts(c: Connection, rows: list) -> Worksheet:
                 if f.direction == C2S and w.frame_no is None and f.mask_key:
                     w.frame_no, w.mask_key = row.no, f.mask_key
                     w.unmasked = f.payload[:FIRST_BYTES]
-                    w.masked = bytes(b ^ f.mask_key[i & 3] for i, b in enumerate(w.unmasked))
+                    w.masked = unmask(w.unmasked, f.mask_key)       # masking is the same XOR
             elif f.opcode in (PING, PONG):
                 last_control = (row.no, row.ts)
                 if f.opcode == PING and ping is None:
@@ -245,11 +237,6 @@ def _facts(c: Connection, rows: list) -> Worksheet:
         if last_control is not None:
             w.last_control_no, w.idle_control = last_control[0], first_fin_ts - last_control[1]
     return w
-
-
-def _head_lines(data: bytes) -> list:
-    head = bytes(data).split(b"\r\n\r\n", 1)[0]
-    return [ln.decode("latin-1") for ln in head.split(b"\r\n")]
 
 
 # -- marking ------------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def compose(w: Worksheet, capture: str, lang: str = DEFAULT_LANG, answers: bool 
         q("synack_ack_raw", t["sheet.q.synack_ack_raw"].format(no=w.synack.no), why)
         q("synack_ack_relative", t["sheet.q.synack_ack_relative"])
 
-    if w.request_head:
+    if w.request is not None:
         blocks.append(("h2", t["sheet.part_http"]))
         q("request_line", t["sheet.q.request_line"].format(no=w.request_no),
           tuple(f"`{line}`" for line in w.upgrade_headers()))
