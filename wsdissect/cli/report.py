@@ -12,7 +12,7 @@ from .common import capture_errors, decode_as_option, fail, keylog_option, lang_
 def check_report_path(path: str, option: str = "-o") -> None:
     """Exit 2 with one line unless `path` names an .html file."""
     if os.path.splitext(path)[1].lower() not in (".html", ".htm"):
-        fail(f"{option} {path}: the lab page is HTML; the name must end in .html")
+        fail(f"{option} {path}: the lab page is HTML; the name must end in .html or .htm")
 
 
 def save_report(data: dict, path: str) -> None:
