@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""A typed-Cython skeleton core (bench/typedcore.py), compiled and not, against the C lane and tshark.
+"""A skeleton core written for C-level state (bench/typedcore.py), compiled and not, against the lane and tshark.
 
   python bench/typed.py                         # bench/out/ws-200000.pcap and conns-10000.pcap, 3 rounds
   python bench/typed.py FILE.pcap ... --rounds 5
 
-What it answers: if the core were written in Cython's typed pure-Python dialect (cdef classes with C fields,
-packets walked in place, no object per packet), how fast would its per-packet work be? typedcore.py does a subset
-of `read --json` (see its docstring); this script compiles it with `cythonize -i` in a temporary directory and
+What it answers: if the core were plain Python written for C-level state (packets walked in place, no object per
+packet, slotted classes that typedcore.pxd makes cdef classes with C fields), how fast would its per-packet work
+be, compiled by Cython and not? typedcore.py does a subset of `read --json` (see its docstring); this script
+compiles it with its .pxd (`cythonize -i`) in a temporary directory and
 times, in a child process each, the best of --rounds (the compiled and the plain run must write the same lines):
 
   typed-py    typedcore.py run by the interpreter (the same file, uncompiled)
@@ -19,7 +20,6 @@ Needs Cython 3 and a C compiler; nothing here is imported by the package.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -60,7 +60,8 @@ def main() -> None:
         plain, built = Path(tmp, "py"), Path(tmp, "c")
         for d in (plain, built):
             d.mkdir()
-            shutil.copy(HERE / "typedcore.py", d)
+            for name in ("typedcore.py", "typedcore.pxd"):
+                shutil.copy(HERE / name, d)
         subprocess.run(["cythonize", "-i", "-3", "-q", "typedcore.py"], cwd=built, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         print(f"{'capture':32} {'tshark':>8} {'typed-py':>14} {'typed-c':>14} {'lane':>14}")

@@ -1,13 +1,15 @@
-"""A skeleton of a typed core: how fast can Cython's typed pure-Python dialect make the per-packet work?
+# cython: boundscheck=False, wraparound=False
+"""A skeleton of a typed core: how fast can Cython make plain Python written for C-level state?
 
-bench/typed.py compiles this file with Cython (and also runs it as plain Python) and times it against the C lane
+This is plain Python; its C types are in typedcore.pxd beside it (Cython's pure-Python mode, as python-zeroconf
+and dbus-fast do it). bench/typed.py compiles this file with Cython (and also runs it as plain Python) and times it against the C lane
 and tshark. It is a measurement, not part of wsdissect: it does a subset of `read --json`'s work, written the way
 a core with C-level state would be written, and writes a JSON line per packet, frame and message:
 
 - pcap records walked in place in 1 MiB chunks (no object per packet until a line is written);
 - Ethernet, IPv4 and TCP headers read as C integers from the chunk;
-- connections in a dict keyed by one Python int (addresses and ports), each a cdef class of C fields, the two
-  directions cdef classes too;
+- connections in a dict keyed by one Python int (addresses and ports), each a slotted class (a cdef class of C
+  fields when compiled), the two directions too;
 - per direction: relative seq/ack; in-order payload only (a segment out of order is counted and skipped); an
   HTTP head ends at CRLF CRLF and a 101 switches both directions to WebSocket;
 - WebSocket frame headers parsed in place, a header split across segments kept in a small buffer, a frame's
@@ -18,7 +20,6 @@ header checks, permessage-deflate, fragmented messages across segments with text
 notes, IPv6, other link types. Labels and Info are filled from one template per role, as the catalogue's
 would be. Its times are a floor for a core of this design, not a prediction.
 """
-import cython
 
 PCAP_HEADER = 24
 RECORD_HEADER = 16
@@ -39,20 +40,10 @@ for _f in range(32):
                                                   (TCP_PSH, "PSH"), (TCP_ACK, "ACK")) if _f & bit))
 
 
-@cython.cclass
 class Direction:
-    isn = cython.declare(cython.ulonglong)
-    next_seq = cython.declare(cython.ulonglong)
-    started = cython.declare(cython.bint)
-    mode = cython.declare(cython.int)
-    skip = cython.declare(cython.longlong)      # payload bytes of the current frame still to come
-    head = cython.declare(bytes)                # bytes of a frame header split across segments
-    frames = cython.declare(cython.longlong)
-    messages = cython.declare(cython.longlong)
-    out_of_order = cython.declare(cython.longlong)
-    name = cython.declare(str)
+    __slots__ = ("isn", "next_seq", "started", "mode", "skip", "head", "frames", "messages", "out_of_order", "name")
 
-    def __init__(self, name: str):
+    def __init__(self, name):
         self.name = name
         self.head = b""
         self.mode = MODE_HTTP
@@ -61,74 +52,51 @@ class Direction:
         self.skip = self.frames = self.messages = self.out_of_order = 0
 
 
-@cython.cclass
 class Conn:
-    no = cython.declare(cython.longlong)
-    client_ip = cython.declare(cython.uint)
-    client_port = cython.declare(cython.uint)
-    c2s = cython.declare(Direction)
-    s2c = cython.declare(Direction)
-    client = cython.declare(str)
-    server = cython.declare(str)
+    __slots__ = ("no", "client_ip", "client_port", "c2s", "s2c", "client", "server")
 
 
-@cython.cfunc
-@cython.inline
-def u16(b: bytes, i: cython.Py_ssize_t) -> cython.uint:
-    return (cython.cast(cython.uchar, b[i]) << 8) | cython.cast(cython.uchar, b[i + 1])
+def u16(b, i):
+    return (b[i] << 8) | b[i + 1]
 
 
-@cython.cfunc
-@cython.inline
-def u32(b: bytes, i: cython.Py_ssize_t) -> cython.uint:
-    return ((cython.cast(cython.uint, cython.cast(cython.uchar, b[i])) << 24) | (cython.cast(cython.uchar, b[i + 1]) << 16)
-            | (cython.cast(cython.uchar, b[i + 2]) << 8) | cython.cast(cython.uchar, b[i + 3]))
+def u32(b, i):
+    return ((b[i] << 24) | (b[i + 1] << 16)
+            | (b[i + 2] << 8) | b[i + 3])
 
 
-@cython.cfunc
-@cython.inline
-def le32(b: bytes, i: cython.Py_ssize_t) -> cython.uint:
-    return ((cython.cast(cython.uint, cython.cast(cython.uchar, b[i + 3])) << 24) | (cython.cast(cython.uchar, b[i + 2]) << 16)
-            | (cython.cast(cython.uchar, b[i + 1]) << 8) | cython.cast(cython.uchar, b[i]))
+def le32(b, i):
+    return ((b[i + 3] << 24) | (b[i + 2] << 16)
+            | (b[i + 1] << 8) | b[i])
 
 
-def ip_text(ip: cython.uint) -> str:
+def ip_text(ip):
     return f"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}"
 
 
-@cython.cclass
 class Core:
-    conns = cython.declare(dict)
-    opened = cython.declare(cython.longlong)
-    lines = cython.declare(list)
+    __slots__ = ("conns", "opened", "lines")
 
     def __init__(self):
         self.conns = {}
         self.opened = 0
         self.lines = []
 
-    @cython.ccall
-    @cython.locals(ihl=cython.uint, total=cython.uint, src=cython.uint, dst=cython.uint, sport=cython.uint,
-                   dport=cython.uint, seq=cython.ulonglong, ack=cython.ulonglong, flags=cython.uint,
-                   doff=cython.uint, tcp=cython.Py_ssize_t, pay=cython.Py_ssize_t, plen=cython.Py_ssize_t,
-                   lo_ip=cython.ulonglong, hi_ip=cython.ulonglong, lo_port=cython.ulonglong,
-                   hi_port=cython.ulonglong, c2s=cython.bint, rel_seq=cython.ulonglong, rel_ack=cython.ulonglong)
-    def packet(self, no: cython.longlong, ts: float, b: bytes, off: cython.Py_ssize_t, caplen: cython.Py_ssize_t,
-               wirelen: cython.Py_ssize_t):
+    def packet(self, no, ts, b, off, caplen, wirelen):
         """One Ethernet record at b[off:off + caplen]."""
         if caplen < ETH_HEADER + 40 or u16(b, off + 12) != ETHERTYPE_IPV4:
             return
         ip = off + ETH_HEADER
-        if cython.cast(cython.uchar, b[ip + 9]) != IPPROTO_TCP:
+        if b[ip + 9] != IPPROTO_TCP:
             return
-        ihl = (cython.cast(cython.uchar, b[ip]) & 15) * 4
+        ihl = (b[ip] & 15) * 4
         total = u16(b, ip + 2)
         src, dst = u32(b, ip + 12), u32(b, ip + 16)
         tcp = ip + ihl
         sport, dport = u16(b, tcp), u16(b, tcp + 2)
         seq, ack = u32(b, tcp + 4), u32(b, tcp + 8)
-        doff = (cython.cast(cython.uchar, b[tcp + 12]) >> 4) * 4
-        flags = cython.cast(cython.uchar, b[tcp + 13]) & 31
+        doff = (b[tcp + 12] >> 4) * 4
+        flags = b[tcp + 13] & 31
         pay = tcp + doff
         plen = total - ihl - doff
         if pay + plen > off + caplen:
@@ -137,21 +105,22 @@ class Core:
             lo_ip, lo_port, hi_ip, hi_port = src, sport, dst, dport
         else:
             lo_ip, lo_port, hi_ip, hi_port = dst, dport, src, sport
-        key = (cython.cast(object, lo_ip << 32 | hi_ip) << 32) | (lo_port << 16 | hi_port)   # 96 bits: a Python int
-        conn: Conn = self.conns.get(key)
+        key = lo_ip << 32 | hi_ip                        # 64 bits of C; `key` is a Python object (the .pxd)
+        key = key << 32 | (lo_port << 16 | hi_port)     # 96 bits: a Python int
+        conn = self.conns.get(key)
         if conn is None:
             conn = Conn()
             conn.no = self.opened
             self.opened += 1
-            syn_only: cython.bint = (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN
+            syn_only = (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN
             conn.client_ip, conn.client_port = (src, sport) if syn_only else (dst, dport)
             conn.c2s, conn.s2c = Direction("c2s"), Direction("s2c")
             conn.client = f"{ip_text(conn.client_ip)}:{conn.client_port}"
             conn.server = (f"{ip_text(dst)}:{dport}" if syn_only else f"{ip_text(src)}:{sport}")
             self.conns[key] = conn
         c2s = src == conn.client_ip and sport == conn.client_port
-        d: Direction = conn.c2s if c2s else conn.s2c
-        o: Direction = conn.s2c if c2s else conn.c2s
+        d = conn.c2s if c2s else conn.s2c
+        o = conn.s2c if c2s else conn.c2s
         if not d.started:
             d.started, d.isn = True, seq
             d.next_seq = seq + 1 if flags & TCP_SYN else seq
@@ -175,12 +144,7 @@ class Core:
             f'"dst":"{dst_t}","flags":"{FLAG_NAMES[flags]}","seq":{rel_seq},"ack":{rel_ack},"len":{plen},'
             f'"frame_len":{wirelen},"role":"{role}","label":"{label}","info":"{info}","notes":[]}}\n')
 
-    @cython.cfunc
-    @cython.locals(end=cython.Py_ssize_t, i=cython.Py_ssize_t, n=cython.Py_ssize_t, b1=cython.uint,
-                   b2=cython.uint, length=cython.ulonglong, hlen=cython.Py_ssize_t, masked=cython.bint,
-                   k=cython.Py_ssize_t, data=bytearray)
-    def payload(self, no: cython.longlong, conn: Conn, d: Direction, o: Direction, b: bytes,
-                pay: cython.Py_ssize_t, plen: cython.Py_ssize_t) -> str:
+    def payload(self, no, conn, d, o, b, pay, plen):
         if d.mode == MODE_HTTP:
             seg = b[pay:pay + plen]
             if seg.startswith(b"HTTP/1.1 101"):
@@ -200,7 +164,7 @@ class Core:
             if end - i < 2:
                 d.head = b[i:end]
                 break
-            b1, b2 = cython.cast(cython.uchar, b[i]), cython.cast(cython.uchar, b[i + 1])
+            b1, b2 = b[i], b[i + 1]
             masked = b2 & 0x80
             length = b2 & 0x7F
             hlen = 2
@@ -216,7 +180,7 @@ class Core:
             if length == 126:
                 length = u16(b, i + 2)
             elif length == 127:
-                length = (cython.cast(cython.ulonglong, u32(b, i + 2)) << 32) | u32(b, i + 6)
+                length = ((u32(b, i + 2)) << 32) | u32(b, i + 6)
             d.frames += 1
             self.lines.append(
                 f'{{"type":"frame","no":{no},"conn":{conn.no},"dir":"{d.name}","fin":{"true" if b1 & 0x80 else "false"},'
@@ -224,24 +188,23 @@ class Core:
             if b1 & 0x80:
                 d.messages += 1
                 text = ""
-                if (b1 & 15) == OP_TEXT and i + hlen + cython.cast(cython.Py_ssize_t, length) <= end:
+                if (b1 & 15) == OP_TEXT and i + hlen + length <= end:
                     data = bytearray(b[i + hlen:i + hlen + length])
                     if masked:
                         for k in range(length):
-                            data[k] ^= cython.cast(cython.uchar, b[i + hlen - 4 + (k & 3)])
+                            data[k] ^= b[i + hlen - 4 + (k & 3)]
                     text = data.decode("utf-8", "replace")
                 self.lines.append(
                     f'{{"type":"message","conn":{conn.no},"dir":"{d.name}","opcode":{b1 & 15},"length":{length},'
                     f'"text":{text!r}}}\n')
-            if i + hlen + cython.cast(cython.Py_ssize_t, length) > end:
+            if i + hlen + length > end:
                 d.skip = i + hlen + length - end
                 break
             i += hlen + length
         return "ws-data"
 
 
-@cython.locals(off=cython.Py_ssize_t, n=cython.Py_ssize_t, caplen=cython.Py_ssize_t, no=cython.longlong)
-def run(path: str, out) -> int:
+def run(path, out):
     """Walk a little-endian microsecond pcap of Ethernet packets; write the lines to `out`. Returns packets."""
     core = Core()
     no = 0
@@ -251,7 +214,7 @@ def run(path: str, out) -> int:
             more = f.read(CHUNK)
             if not more:
                 break
-            b: bytes = rest + more
+            b = rest + more
             off, n = 0, len(b)
             while off + RECORD_HEADER <= n:
                 caplen = le32(b, off + 8)
