@@ -223,6 +223,34 @@ def test_a_bad_tag_is_a_note_on_that_record_and_the_rest_is_decrypted(suite):
     assert len(r.messages()) >= 4               # what follows the damaged record still decrypts and parses
 
 
+@pytest.mark.parametrize("suite", tlsbuild.CBC)
+@pytest.mark.parametrize("how", ["padding", "mac", "length"])
+def test_a_bad_cbc_mac_or_padding_is_a_note_on_that_record_and_the_rest_is_decrypted(suite, how):
+    # MAC-then-encrypt: flipping the last byte of the next-to-last cipher block flips the padding length;
+    # flipping its first byte garbles the block before, inside the MAC. Encrypt-then-MAC: the MAC fails first.
+    damaged = tlsbuild.damage_cbc(tlsbuild.payloads(suite), how)
+    r = analyze(tlsbuild.replay(damaged).packets(), keylog=tlsbuild.keylog(suite))
+    [bad] = r.notes("tls-bad-mac")
+    expected = "length" if how == "length" else "mac" if suite.endswith("etm") else how
+    assert bad.severity == "error" and bad.args["variant"] == expected
+    assert len(r.messages()) == 5               # the damaged "hello" is lost; the rest decrypts and parses
+    zh = analyze(tlsbuild.replay(damaged).packets(), keylog=tlsbuild.keylog(suite), lang="zh")
+    assert "解密失败" in zh.notes("tls-bad-mac")[0].text
+
+
+def test_cbc_keys_split_the_key_block_mac_keys_first():
+    from wsdissect.tls.schedule import SUITES_CBC, key_block_cbc, prf12
+    suite = SUITES_CBC[0xC028]                  # AES-256, HMAC-SHA384, the PRF on SHA-384
+    master, cr, sr = bytes(range(48)), b"c" * 32, b"s" * 32
+    block = prf12(suite.hash, master, b"key expansion", sr + cr, 2 * 48 + 2 * 32)
+    assert key_block_cbc(suite, master, cr, sr) == (block[:48], block[48:96], block[96:128], block[128:160])
+
+
+def test_an_rsa_line_of_the_key_log_is_known_and_not_a_warning():
+    log = parse_keylog("RSA 460c276db298d937 " + "ab" * 48 + "\nCLIENT_RANDOM " + "01" * 32 + " " + "02" * 48)
+    assert not log.warnings and len(log) == 1
+
+
 def test_malformed_and_truncated_streams_are_notes_never_tracebacks():
     hello = tlsbuild.client_hello()
     for items in ([(C2S, hello), (C2S, b"\xff" * 40)], [(C2S, hello[:20])],
@@ -262,7 +290,7 @@ def test_lane_and_pure_path_print_the_same_on_a_tls_capture(args):
                     "wsdissect " + " ".join(argv), ("pure", "fast"))
 
 
-@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20", "tls12-rsa-aes128cbc-sha-mte"])
 def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch, suite):
     # Identical output alone would not show it: TLS records start with 0x17, which the lane declines as a frame
     # (reserved opcode, RSV1), but it would take the bare ACKs of a connection whose modes read WebSocket.
@@ -285,7 +313,8 @@ def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch, suite):
     assert a.connections[0].is_websocket and taken == []
 
 
-@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20", "tls12-aes256cbc-sha384-mte",
+                                   "tls12-aes128cbc-sha256-etm"])
 def test_damaged_tls_streams_never_raise(suite):
     # Bytes flipped, records cut, pieces dropped or repeated, anywhere: notes, never an internal error (the
     # analyzer turns an exception into a "malformed" row, which this would catch).

@@ -224,13 +224,22 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.tls_no_key": ("no key in the key log matched this TLS connection (client random {random} looked up): "
                         "its records stay encrypted",
                         "密钥日志里没有与这个 TLS 连接匹配的密钥（查找的 client random 为 {random}）：它的记录保持加密"),
-    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 and TLS 1.2's AES-GCM and "
-                             "ChaCha20-Poly1305 suites only; the records stay encrypted",
-                             "{version}，密码套件 {cipher}：wsdissect 只能解密 TLS 1.3 以及 TLS 1.2 的 AES-GCM 和 "
-                             "ChaCha20-Poly1305 套件；记录保持加密"),
+    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 and TLS 1.2's AES-GCM, "
+                             "ChaCha20-Poly1305 and AES-CBC suites only; the records stay encrypted",
+                             "{version}，密码套件 {cipher}：wsdissect 只能解密 TLS 1.3 以及 TLS 1.2 的 AES-GCM、"
+                             "ChaCha20-Poly1305 和 AES-CBC 套件；记录保持加密"),
     "note.tls_bad_tag": ("TLS record #{record} from {side} did not decrypt (authentication tag mismatch: a wrong "
                          "key or a damaged record)",
                          "{side}的 TLS 记录 #{record} 解密失败（认证标签不符：密钥错误或记录损坏）"),
+    "note.tls_bad_mac.padding": ("TLS record #{record} from {side} did not decrypt (bad CBC padding: a wrong key "
+                                 "or a damaged record)",
+                                 "{side}的 TLS 记录 #{record} 解密失败（CBC 填充错误：密钥错误或记录损坏）"),
+    "note.tls_bad_mac.mac": ("TLS record #{record} from {side} did not decrypt (MAC mismatch: a wrong key or a "
+                             "damaged record)",
+                             "{side}的 TLS 记录 #{record} 解密失败（MAC 不符：密钥错误或记录损坏）"),
+    "note.tls_bad_mac.length": ("TLS record #{record} from {side} did not decrypt (its length is not whole CBC "
+                                "blocks with an IV and a MAC)",
+                                "{side}的 TLS 记录 #{record} 解密失败（长度不是带 IV 和 MAC 的整数个 CBC 分组）"),
     "note.tls_malformed": ("malformed TLS record #{record} from {side}: {why}",
                            "{side}的 TLS 记录 #{record} 格式错误：{why}"),
     "note.tls_gap": ("{size} bytes of the TLS stream from {side} are missing from the capture: its later records "

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 CLIENT_HELLO, SERVER_HELLO, NEW_SESSION_TICKET, FINISHED, KEY_UPDATE = 1, 2, 4, 20, 24
-EXT_SNI, EXT_ALPN, EXT_SUPPORTED_VERSIONS = 0, 16, 43
+EXT_SNI, EXT_ALPN, EXT_ETM, EXT_SUPPORTED_VERSIONS = 0, 16, 22, 43
 # ServerHello.random of a HelloRetryRequest (RFC 8446 4.1.3).
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 
@@ -33,6 +33,7 @@ class Hello:
     versions: list = field(default_factory=list)     # ClientHello: supported_versions offered
     ciphers: list = field(default_factory=list)      # ClientHello: offered; ServerHello: [chosen]
     hrr: bool = False
+    etm: bool = False                 # encrypt_then_mac (RFC 7366): offered (ClientHello) or agreed (ServerHello)
 
 
 class _Reader:
@@ -88,6 +89,8 @@ def parse_hello(kind: int, body: bytes) -> Hello:
             protos = _Reader(data.vec(2))
             while protos.i < len(protos.b):
                 h.alpn.append(protos.vec(1).decode("ascii", "replace"))
+        elif etype == EXT_ETM:
+            h.etm = True
         elif etype == EXT_SUPPORTED_VERSIONS:
             if kind == CLIENT_HELLO:
                 vs = data.vec(1)

@@ -2,7 +2,9 @@
 
 A line is `LABEL <client random, 64 hex> <secret, hex>`; `#` starts a comment. TLS 1.3 uses
 CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET and CLIENT_/SERVER_TRAFFIC_SECRET_0; TLS 1.2 CLIENT_RANDOM (the master
-secret). A line that is none of these is skipped with a warning naming its line number.
+secret). A line that is none of these is skipped with a warning naming its line number. `RSA` lines (the premaster
+secret of an RSA key exchange, named by the first 8 bytes of its encryption: OpenSSL writes one beside the
+CLIENT_RANDOM line) are known and not needed: the CLIENT_RANDOM line's master secret decrypts the connection.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ KEYLOG_MAX_BYTES = 64 * 1024 * 1024
 LABELS = frozenset({"CLIENT_RANDOM", "CLIENT_EARLY_TRAFFIC_SECRET", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
                     "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
                     "EARLY_EXPORTER_SECRET", "EXPORTER_SECRET"})
+
+UNUSED_LABELS = frozenset({"RSA"})
 
 
 class KeyLogError(Exception):
@@ -49,6 +53,8 @@ def parse_keylog(text: str, into: Optional[KeyLog] = None) -> KeyLog:
             log.warnings.append((no, "not three fields (LABEL CLIENT_RANDOM SECRET)"))
             continue
         label, rnd, secret = parts
+        if label in UNUSED_LABELS:
+            continue
         if label not in LABELS:
             log.warnings.append((no, f"unknown label {label[:40]!r}"))
             continue

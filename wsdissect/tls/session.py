@@ -16,7 +16,8 @@ from cryptography.exceptions import InvalidTag
 from .handshake import (CLIENT_HELLO, FINISHED, KEY_UPDATE, NEW_SESSION_TICKET, SERVER_HELLO, HandshakeError, Hello,
                         parse_hello, split_messages, version_name)
 from .keylog import KeyLog
-from .schedule import SUITES, SUITES_12, Epoch, Epoch12, key_block12, next_secret
+from .schedule import (SUITES, SUITES_12, SUITES_CBC, BadRecord, Epoch, Epoch12, EpochCBC, key_block12, key_block_cbc,
+                       next_secret)
 
 C2S, S2C = "c2s", "s2c"          # as model.C2S / model.S2C
 CT_CCS, CT_ALERT, CT_HANDSHAKE, CT_APPDATA = 20, 21, 22, 23
@@ -41,7 +42,7 @@ def looks_like_client_hello(data: bytes) -> bool:
 def cipher_name(code: Optional[int]) -> str:
     if code is None:
         return "?"
-    s = SUITES.get(code) or SUITES_12.get(code)
+    s = SUITES.get(code) or SUITES_12.get(code) or SUITES_CBC.get(code)
     return s.name if s is not None else f"0x{code:04x}"
 
 
@@ -86,6 +87,7 @@ class TlsSession:
         self.alpn: list = []
         self.version: Optional[int] = None
         self.cipher: Optional[int] = None
+        self.etm = False                               # TLS 1.2 CBC: encrypt-then-MAC agreed (RFC 7366)
         self.keys = False                              # a key of the key log matched
         self.told = False                              # the note about keys was given
 
@@ -144,7 +146,7 @@ class TlsSession:
             if st.pending is not None:
                 st.epoch, st.pending = st.pending, None
             return
-        if type(st.epoch) is Epoch12:
+        if type(st.epoch) is Epoch12 or type(st.epoch) is EpochCBC:
             self._decrypt12(d, st, rec, header, fragment, out)
             return
         if ctype == CT_APPDATA and st.epoch is None:
@@ -214,6 +216,9 @@ class TlsSession:
         rec.kind = {CT_APPDATA: "encrypted", CT_ALERT: "alert"}.get(ctype, "encrypted-handshake")
         try:
             plain = st.epoch.open(header, fragment)
+        except BadRecord as e:
+            out.append(("error", "tls-bad-mac", {"side": _side(d), "record": rec.index, "variant": e.why}))
+            return
         except (InvalidTag, ValueError):
             out.append(("error", "tls-bad-tag", {"side": _side(d), "record": rec.index}))
             return
@@ -249,6 +254,7 @@ class TlsSession:
                 elif not hello.hrr:
                     self.version, self.cipher = hello.version, hello.ciphers[0]
                     self.server_random = hello.random
+                    self.etm = hello.etm
                     if hello.alpn:
                         self.alpn = hello.alpn
                     self._keys(out)
@@ -269,7 +275,7 @@ class TlsSession:
         if self.keylog is None:
             out.append(("note", "tls-no-keylog", {}))
             return
-        if self.version == 0x0303 and self.cipher in SUITES_12:
+        if self.version == 0x0303 and (self.cipher in SUITES_12 or self.cipher in SUITES_CBC):
             self._keys12(out, random)
             return
         suite = SUITES.get(self.cipher)
@@ -289,16 +295,21 @@ class TlsSession:
             st.epoch = Epoch(suite, secrets[f"{who}_HANDSHAKE_TRAFFIC_SECRET"])
             st.app_secret = secrets[f"{who}_TRAFFIC_SECRET_0"]
 
-
     def _keys12(self, out: list, random: str) -> None:
         secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
         master = secrets.get("CLIENT_RANDOM") if secrets else None
         if master is None:
             out.append(("warning", "tls-no-key", {"random": random}))
             return
+        self.keys = True
+        cbc = SUITES_CBC.get(self.cipher)
+        if cbc is not None:
+            cm, sm, ck, sk = key_block_cbc(cbc, master, self.client_random, self.server_random)
+            self.dirs[C2S].pending = EpochCBC(cbc, cm, ck, self.etm)
+            self.dirs[S2C].pending = EpochCBC(cbc, sm, sk, self.etm)
+            return
         suite = SUITES_12[self.cipher]
         ck, sk, civ, siv = key_block12(suite, master, self.client_random, self.server_random)
-        self.keys = True
         self.dirs[C2S].pending = Epoch12(suite, ck, civ)
         self.dirs[S2C].pending = Epoch12(suite, sk, siv)
 
