@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
+import struct
 import subprocess
 import sys
 
@@ -361,3 +363,64 @@ def test_explain_says_what_tls_is_before_the_client_hello_and_the_upgrade_at_the
     hello = next(row.no for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
     get = next(row.no for row in r.rows if row.role == "ws-upgrade-request")
     assert (hello, "aside.tls") in said and (get, "phase.1") in said
+
+
+# -- keys inside the capture: pcapng Decryption Secrets Block -----------------------------------------------------
+needs_editcap = pytest.mark.skipif(shutil.which("editcap") is None, reason="editcap (Wireshark) is not installed")
+
+
+def _inject(tmp_path, suite: str) -> str:
+    out = str(tmp_path / f"{suite}.pcapng")
+    subprocess.run(["editcap", "--inject-secrets", f"tls,{tlsbuild.keys(suite)}", tlsbuild.pcap(suite), out],
+                   check=True, capture_output=True)
+    return out
+
+
+def _pcapng_block(btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def test_the_pcapng_reader_yields_a_secrets_block_beside_the_packets():
+    from wsdissect.model import SECRETS_TLS, RawPacket, Secrets
+    from wsdissect.sources.pcap import iter_capture
+    keys = b"CLIENT_RANDOM " + b"01" * 32 + b" " + b"02" * 48 + b"\n"
+    pkt = bytes(20)
+    data = (_pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+            + _pcapng_block(1, struct.pack("<HHI", 101, 0, 0))
+            + _pcapng_block(6, struct.pack("<IIIII", 0, 0, 1, len(pkt), len(pkt)) + pkt)
+            + _pcapng_block(0x0A, struct.pack("<II", SECRETS_TLS, len(keys)) + keys)
+            + _pcapng_block(6, struct.pack("<IIIII", 0, 0, 2, len(pkt), len(pkt)) + pkt))
+    got = list(iter_capture(io.BytesIO(data)))
+    assert [type(r) for r in got] == [RawPacket, Secrets, RawPacket]
+    assert got[1].kind == SECRETS_TLS and got[1].data == keys and got[1].no == 1 and got[2].no == 2
+
+
+@needs_editcap
+@pytest.mark.parametrize("suite", ["aes256gcm", "tls12-rsa-aes128cbc-sha-mte"])
+def test_keys_in_a_decryption_secrets_block_decrypt_as_the_key_log_does(tmp_path, suite):
+    ng = _inject(tmp_path, suite)
+    with_file = _wsdissect("read", "--json", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite))
+    inside = _wsdissect("read", "--json", ng)
+    assert inside.returncode == 0 and inside.stderr == ""
+    assert inside.stdout == with_file.stdout and '"decrypted":true' in inside.stdout
+    assert sum(r["type"] == "frame" for r in _records(inside.stdout)) == 8
+    for args in (["stats", "--json"], ["read", "--json"]):         # workers each read the block
+        one, two = _wsdissect(*args, ng, "-j", "1"), _wsdissect(*args, ng, "-j", "2")
+        assert one.stdout == two.stdout and '"websocket":true' in one.stdout
+    shown = _wsdissect("show", ng, "9")
+    assert shown.returncode == 0 and "decrypted" in shown.stdout
+    followed = _wsdissect("follow", ng)
+    assert "hello 你好" in followed.stdout
+    merged = _wsdissect("read", "--json", "--merge", ng, os.path.join(tlsbuild.WSS, "..", "echo.pcap"))
+    assert merged.returncode == 0 and sum(r["type"] == "frame" for r in _records(merged.stdout)) > 8
+
+
+@needs_editcap
+@pytest.mark.parametrize("args", [["read", "--json"], ["read"], ["stats", "--json"], ["follow"]])
+def test_lane_and_pure_path_print_the_same_with_a_secrets_block(tmp_path, args):
+    from fuzz.differential import assert_same_run, invoke
+    argv = [args[0], _inject(tmp_path, "chacha20")] + args[1:]
+    assert_same_run(invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None}),
+                    "wsdissect " + " ".join(argv), ("pure", "fast"))

@@ -18,8 +18,8 @@ from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handsh
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
-    Message, Note, RawPacket, Row, flag_names
-from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello
+    Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names
+from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello, parse_keylog
 from .tls.handshake import version_name
 from .tls.session import cipher_name
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
@@ -133,9 +133,24 @@ class Analyzer:
         # after tcp.LINGER_PACKETS, or evicted): a view that draws connection by connection can draw it then.
         self.on_finish: Optional[Callable[[Connection], None]] = None
 
+    def add_secrets(self, sec: Secrets) -> None:
+        """The key log text of a Decryption Secrets Block, added to the key log (as if given with --keylog): the
+        TLS connections whose ServerHello comes later look their keys up there. Other secrets types are skipped;
+        so are lines that are no key log lines."""
+        if sec.kind != SECRETS_TLS:
+            return
+        if self.keylog is None:
+            self.keylog = KeyLog()
+        parse_keylog(sec.data.decode("utf-8", "replace"), self.keylog)
+
     # -- per packet ------------------------------------------------------------------------------------------
     def feed(self, raw: RawPacket) -> Optional[Row]:
-        """The Row for this packet, or None for a packet that is not TCP (counted in the summary)."""
+        """The Row for this packet, or None for a packet that is not TCP (counted in the summary). A
+        `model.Secrets` record (a pcapng Decryption Secrets Block) adds its TLS key log to the analyzer's and is
+        not a packet: None."""
+        if type(raw) is Secrets:
+            self.add_secrets(raw)
+            return None
         s = self.summary
         s.packets += 1
         if s.first_ts is None:

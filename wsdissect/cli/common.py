@@ -238,7 +238,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
                 it = through_lane(lane, it, shortcut)
             set_origin = getattr(out, "origin", None)
             for raw in it:
-                if set_origin is not None:
+                if set_origin is not None and raw.ts is not None:     # a Secrets record has no time
                     set_origin(raw.ts)
                     set_origin = None
                 row = feed(raw)

@@ -32,7 +32,7 @@ from ..decode import DecodeError, decode_packet
 from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, accept_steps, compute_accept
 from ..i18n import DEFAULT_LANG, catalog
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, \
+from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, Secrets, \
     Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, opcode_name
 from ..websocket.frames import unmask
@@ -333,6 +333,9 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
+        if type(raw) is Secrets:
+            analyzer.feed(raw)
+            continue
         count += 1
         try:
             seg = decode_packet(raw)
