@@ -352,17 +352,74 @@ def test_parallel_workers_decrypt_as_one_process_does(command):
     assert one.stdout == two.stdout and '"websocket":true' in one.stdout
 
 
-def test_explain_says_what_tls_is_before_the_client_hello_and_the_upgrade_at_the_get():
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_explain_gives_the_tls_phase_before_the_client_hello_and_the_upgrade_at_the_get(lang):
     from wsdissect.explain import Explainer
     r = analyze(tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets(), keylog=tlsbuild.keylog("aes128gcm"))
-    ex = Explainer()
-    said = [(row.no, p.key) for row in r.rows if row is not None
+    ex = Explainer(lang)
+    said = [(row.no, p) for row in r.rows if row is not None
             for p in ex.before(row, r.analyzer.connections[row.conn])]
-    keys = [k for _, k in said]
-    assert keys.count("aside.tls") == 1 and keys.index("aside.tls") < keys.index("phase.1")
+    keys = [p.key for _, p in said]
+    assert keys[:3] == ["phase.0", "phase.4", "phase.1"] and keys.count("phase.4") == 1
     hello = next(row.no for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
     get = next(row.no for row in r.rows if row.role == "ws-upgrade-request")
-    assert (hello, "aside.tls") in said and (get, "phase.1") in said
+    [(no, tls)] = [(no, p) for no, p in said if p.key == "phase.4"]
+    assert no == hello and (get, "phase.1") in [(n, p.key) for n, p in said]
+    text = " ".join(tls.body)
+    assert "localhost" in text and "RFC 8446" in text and "RFC 5246" in text     # the SNI it does not hide
+    ws = next(p for _, p in said if p.key == "phase.1")
+    assert "wss://" in " ".join(ws.body)
+
+
+@pytest.mark.parametrize("suite, finished", [("aes128gcm", 6), ("tls12-aes256gcm", 9)])
+def test_the_flow_view_has_a_tls_handshake_phase_with_tsharks_message_names(suite, finished):
+    proc = _wsdissect("read", "--view", "flow", "--format", "mermaid", tlsbuild.pcap(suite), "--keylog",
+                      tlsbuild.keys(suite))
+    lines = proc.stdout.splitlines()
+    notes = [line.strip() for line in lines if "Note over" in line]
+    assert notes == ["Note over C,S: TCP handshake", "Note over C,S: TLS handshake",
+                     "Note over C,S: WebSocket handshake", "Note over C,S: data transfer", "Note over C,S: closing"]
+    arrow = next(line for line in lines if f"#{finished} " in line)
+    assert "Finished" in arrow and "Server Hello" in proc.stdout and "Client Hello (SNI=localhost)" in proc.stdout
+    assert "TLS 握手" in _wsdissect("read", "--view", "flow", "--lang", "zh", tlsbuild.pcap(suite)).stdout
+
+
+def test_a_partial_tls_record_row_keeps_its_phase():
+    from wsdissect.render.flow import phase_after
+    assert phase_after(4, "tls-data", []) == 4 and phase_after(4, "tls-data", [object()]) == 2
+    assert phase_after(1, "tls-handshake") == 1       # a session ticket after the GET does not go back
+
+
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20", "tls12-aes256cbc-sha384-mte"])
+def test_handshake_latency_runs_from_the_client_hello_to_the_servers_finished_with_or_without_keys(suite):
+    with_keys = _records(_wsdissect("stats", "--json", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout)
+    [conn] = [r for r in with_keys if r["type"] == "stats"]
+    [total] = [r for r in with_keys if r["type"] == "stats-total"]
+    tls = conn["tls"]
+    assert tls["decrypted"] and tls["sni"] == "localhost" and tls["version"] in ("TLS 1.2", "TLS 1.3")
+    # The oracle: the time from the ClientHello's packet to the packet that carries the server's Finished.
+    recs = _records(_wsdissect("read", "--json", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout)
+    packets = [r for r in recs if r["type"] == "packet"]
+    hello = next(p for p in packets if any(t["kind"] == "client-hello" for t in p.get("tls", ())))
+    fin = next(p for p in packets if p["dir"] == "s2c" and any("Finished" in t.get("handshake", ())
+                                                                for t in p.get("tls", ())))
+    assert tls["handshake_latency"] == round(fin["ts"] - hello["ts"], 6) > 0
+    assert total["tls"] == {"connections": 1, "decrypted": 1, "by_version": {tls["version"]: 1},
+                            "by_cipher": {tls["cipher"]: 1},
+                            "handshake_latency": {"count": 1, "min": tls["handshake_latency"],
+                                                  "max": tls["handshake_latency"], "mean": tls["handshake_latency"]}}
+    without = _records(_wsdissect("stats", "--json", tlsbuild.pcap(suite)).stdout)
+    [total] = [r for r in without if r["type"] == "stats-total"]
+    assert total["tls"]["decrypted"] == 0 and total["tls"]["handshake_latency"]["min"] == tls["handshake_latency"]
+    text = _wsdissect("stats", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout
+    assert tls["cipher"] in text and "ClientHello" in text
+    zh = _wsdissect("stats", "--lang", "zh", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout
+    assert "已解密" in zh
+
+
+def test_cleartext_stats_have_no_tls_fields():
+    proc = _wsdissect("stats", "--json", os.path.join(tlsbuild.WSS, "..", "echo.pcap"))
+    assert '"tls"' not in proc.stdout
 
 
 # -- keys inside the capture: pcapng Decryption Secrets Block -----------------------------------------------------

@@ -20,7 +20,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
     Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names
 from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello, parse_keylog
-from .tls.handshake import version_name
+from .tls.handshake import MESSAGE_NAMES, version_name
 from .tls.session import cipher_name
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
@@ -310,7 +310,7 @@ class Analyzer:
             # a key of the key log) here; the application data goes on to the parsers of a cleartext stream.
             tls = st.tls = TlsSession(self.keylog)
         for origin, data in chunks:
-            events = tls.gap(d, data) if type(data) is int else tls.feed(d, data, origin)
+            events = tls.gap(d, data) if type(data) is int else tls.feed(d, data, origin, row.ts)
             for ev in events:
                 if type(ev) is TlsRecord:
                     if row.tls:
@@ -981,7 +981,8 @@ def _frame_info(f: Frame) -> str:
 
 
 _TLS_INFO = {"client-hello": "Client Hello", "server-hello": "Server Hello", "change-cipher-spec":
-             "Change Cipher Spec", "alert": "Alert", "handshake": "Handshake", "encrypted-handshake": "Handshake",
+             "Change Cipher Spec", "alert": "Alert", "handshake": "Handshake",
+             "encrypted-handshake": "Encrypted Handshake Message",
              "session-ticket": "New Session Ticket", "key-update": "Key Update",
              "application-data": "Application Data", "encrypted": "Application Data"}
 
@@ -991,6 +992,12 @@ def _tls_info(recs: list, d: str) -> str:
     names: list = []
     for r in recs:
         if r.direction != d:
+            continue
+        if r.messages and r.kind != "client-hello":     # each handshake message, as tshark names them
+            for m in r.messages:
+                name = MESSAGE_NAMES.get(m, "Handshake")
+                if name not in names:
+                    names.append(name)
             continue
         name = _TLS_INFO.get(r.kind, "Application Data")
         if r.kind == "client-hello" and r.hello is not None and r.hello.sni:

@@ -65,7 +65,8 @@ PHASE_OF_ROLE = {
 PHASE_CLASSES = ("handshake", "upgrade", "data", "control", "close", "teardown", "other", "problem")
 # Catalogue ids whose words the page's own parts use (besides report.*).
 _UI_IDS = ("tl.col.no", "tl.col.time", "tl.col.flags", "tl.col.proto", "tl.col.len", "tl.col.info",
-           "tl.col.meaning", "side.client", "side.server", "phase.0", "phase.1", "phase.2", "phase.3")
+           "tl.col.meaning", "side.client", "side.server", "phase.0", "phase.1", "phase.2", "phase.3",
+           "phase.4")
 
 
 def _plain_console() -> Console:

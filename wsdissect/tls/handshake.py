@@ -10,6 +10,12 @@ EXT_SNI, EXT_ALPN, EXT_ETM, EXT_SUPPORTED_VERSIONS = 0, 16, 22, 43
 # ServerHello.random of a HelloRetryRequest (RFC 8446 4.1.3).
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 
+# Handshake message names as tshark's Info column writes them (RFC 8446 4, RFC 5246 7.4).
+MESSAGE_NAMES = {1: "Client Hello", 2: "Server Hello", 4: "New Session Ticket", 5: "End of Early Data",
+                 8: "Encrypted Extensions", 11: "Certificate", 12: "Server Key Exchange", 13: "Certificate Request",
+                 14: "Server Hello Done", 15: "Certificate Verify", 16: "Client Key Exchange", 20: "Finished",
+                 24: "Key Update"}
+
 VERSIONS = {0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
 
 

@@ -59,6 +59,7 @@ class TlsRecord:
     hello: Optional[Hello] = None
     data: Optional[bytes] = None     # decrypted application data
     alert: Optional[str] = None
+    messages: list = None            # handshake message types the record completed (clear or decrypted), or None
 
 
 class _Dir:
@@ -89,6 +90,14 @@ class TlsSession:
         self.cipher: Optional[int] = None
         self.etm = False                               # TLS 1.2 CBC: encrypt-then-MAC agreed (RFC 7366)
         self.keys = False                              # a key of the key log matched
+        # Handshake latency: the time of the ClientHello and of the end of the handshake (the server's Finished:
+        # decrypted in TLS 1.3, the record after its ChangeCipherSpec in TLS 1.2; else the first application data
+        # record seen), both as handed to feed() (`ts`); done_no is the packet that completed the end.
+        self.hello_ts: Optional[float] = None
+        self.done_ts: Optional[float] = None
+        self.done_no: Optional[int] = None
+        self._ts: Optional[float] = None
+        self._last_s2c: Optional[tuple] = None         # TLS 1.3 without keys: (ts, no) of the server's last record
         self.told = False                              # the note about keys was given
 
     def summary(self) -> dict:
@@ -97,10 +106,14 @@ class TlsSession:
                 "cipher": cipher_name(self.cipher) if self.cipher is not None else None,
                 "sni": self.sni, "alpn": self.alpn[0] if self.alpn else None,
                 "client_random": self.client_random.hex() if self.client_random is not None else None,
-                "decrypted": self.keys}
+                "decrypted": self.keys,
+                "handshake_latency": (round(self.done_ts - self.hello_ts, 6)
+                                      if self.done_ts is not None and self.hello_ts is not None else None)}
 
     # -- stream bytes ---------------------------------------------------------------------------------------
-    def feed(self, d: str, data: bytes, origin: int) -> list:
+    def feed(self, d: str, data: bytes, origin: int, ts: Optional[float] = None) -> list:
+        """`ts`: the time of the packet `origin` (for the handshake latency; None: not measured)."""
+        self._ts = ts
         st = self.dirs[d]
         if st.stopped:
             return []
@@ -140,6 +153,8 @@ class TlsSession:
         ctype = header[0]
         rec = TlsRecord(d, no, st.index, ctype, len(fragment), "encrypted")
         out.append(rec)
+        if self.done_ts is None and self.server_random is not None:
+            self._done(d, st, ctype, no)
         if ctype == CT_CCS:
             rec.kind = "change-cipher-spec"
             st.ccs = True
@@ -167,6 +182,20 @@ class TlsSession:
         rec.kind = "handshake"           # a clear handshake record (the hellos)
         st.hs_buf += fragment
         self._handshake_messages(d, st, rec, out, clear=True)
+
+    def _done(self, d: str, st: _Dir, ctype: int, no: int) -> None:
+        """Does this record (before it is read) end the handshake? TLS 1.2: the server's record after its
+        ChangeCipherSpec (its Finished). TLS 1.3 with keys: the decrypted server Finished (_handshake_messages).
+        TLS 1.3 without: the server's last encrypted record before the client's first one (its Finished, which
+        the client's Finished answers)."""
+        if self.version is not None and self.version <= 0x0303:
+            if d == S2C and st.ccs and ctype != CT_CCS:
+                self.done_ts, self.done_no = self._ts, no
+        elif not self.keys and ctype == CT_APPDATA:
+            if d == S2C:
+                self._last_s2c = (self._ts, no)
+            else:
+                self.done_ts, self.done_no = self._last_s2c or (self._ts, no)
 
     def _decrypt(self, d: str, st: _Dir, rec: TlsRecord, header: bytes, fragment: bytes, out: list) -> None:
         epoch = st.epoch
@@ -227,6 +256,9 @@ class TlsSession:
             rec.kind, rec.data = "application-data", plain
         elif ctype == CT_ALERT:
             self._alert(d, rec, plain, out)
+        elif ctype == CT_HANDSHAKE:              # Finished (and, after a renegotiation, more): named, not read
+            st.hs_buf += plain
+            self._handshake_messages(d, st, rec, out, clear=False)
 
     def _alert(self, d: str, rec: TlsRecord, body: bytes, out: list) -> None:
         if len(body) >= 2:
@@ -239,6 +271,10 @@ class TlsSession:
             st.hs_buf.clear()
             return
         for mtype, body in split_messages(st.hs_buf):
+            if rec.messages is None:
+                rec.messages = [mtype]
+            else:
+                rec.messages.append(mtype)
             if mtype in (CLIENT_HELLO, SERVER_HELLO) and clear:
                 try:
                     hello = parse_hello(mtype, body)
@@ -250,6 +286,7 @@ class TlsSession:
                 if mtype == CLIENT_HELLO:
                     if self.client_random is None:
                         self.client_random = hello.random
+                        self.hello_ts = self._ts
                         self.sni, self.alpn = hello.sni, hello.alpn
                 elif not hello.hrr:
                     self.version, self.cipher = hello.version, hello.ciphers[0]
@@ -260,6 +297,8 @@ class TlsSession:
                     self._keys(out)
             elif mtype == FINISHED and st.app_secret is not None:
                 st.epoch, st.app_secret = Epoch(st.epoch.suite, st.app_secret), None
+                if d == S2C and self.done_ts is None:
+                    self.done_ts, self.done_no = self._ts, rec.no
             elif mtype == NEW_SESSION_TICKET:
                 rec.kind = "session-ticket"
             elif mtype == KEY_UPDATE and st.epoch is not None and st.app_secret is None:
