@@ -308,6 +308,7 @@ def _session_notes(lang="en") -> list:
     run(s)
     run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello())]),
         keylog=tlsbuild.keylog("aes128gcm"))
+    run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello(alpn="h2"))]))
     run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (C2S, b"\x99 not a record")]))
     cbc = tlsbuild.payloads("tls12-aes256cbc-sha384-mte")     # TLS 1.2 CBC: bad padding, MAC, length
     for how in ("padding", "mac", "length"):

@@ -481,3 +481,29 @@ def test_lane_and_pure_path_print_the_same_with_a_secrets_block(tmp_path, args):
     argv = [args[0], _inject(tmp_path, "chacha20")] + args[1:]
     assert_same_run(invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None}),
                     "wsdissect " + " ".join(argv), ("pure", "fast"))
+
+
+# -- HTTP/2 ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_alpn_h2_chosen_is_one_note_and_the_bytes_are_not_read_as_http_1(lang):
+    items = [(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello(alpn="h2"))]
+    r = analyze(tlsbuild.replay(items).packets(), lang=lang)
+    [note] = r.notes("tls-h2")
+    assert "RFC 8441" in note.text and ("HTTP/2" in note.text)
+    assert r.analyzer.connections[0].tls["alpn"] == "h2"
+    r = analyze(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello(alpn="http/1.1"))])
+                .packets())
+    assert not r.notes("tls-h2")
+
+
+def test_tls13_h2_from_the_encrypted_extensions_and_the_decrypted_bytes_go_to_no_http_1_parser():
+    # A real TLS 1.3 session whose server chose h2 (in EncryptedExtensions, so only with keys); its client still
+    # sent an HTTP/1.1 upgrade, which wsdissect must not read as one: HTTP/2 is not decoded.
+    recs = _records(_wsdissect("read", "--json", tlsbuild.pcap("alpn-h2"), "--keylog", tlsbuild.keys("alpn-h2")).stdout)
+    notes = [n for r in recs if r["type"] == "packet" for n in r["notes"]]
+    assert notes.count("tls-h2") == 1 and not [n for n in notes if n.startswith("http")]
+    assert not [r for r in recs if r["type"] in ("frame", "message")]
+    [conn] = [r for r in recs if r["type"] == "connection"]
+    assert conn["tls"]["alpn"] == "h2" and conn["tls"]["decrypted"] and not conn["websocket"]
+    data = [r for r in recs if r["type"] == "packet" and r["role"] == "tls-data"]
+    assert data and all(t["decrypted"] for r in data for t in r["tls"])

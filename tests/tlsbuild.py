@@ -65,8 +65,12 @@ def client_hello(random: bytes = b"\x01" * 32, cipher: int = 0x000A) -> bytes:
     return record(22, handshake_msg(1, body))
 
 
-def server_hello(random: bytes = b"\x02" * 32, cipher: int = 0x000A) -> bytes:
+def server_hello(random: bytes = b"\x02" * 32, cipher: int = 0x000A, alpn: str = "") -> bytes:
     body = struct.pack("!H", 0x0303) + random + b"\x00" + struct.pack("!H", cipher) + b"\x00"
+    if alpn:                                   # the ALPN extension (RFC 7301 3.1): the protocol chosen
+        proto = bytes([len(alpn)]) + alpn.encode()
+        ext = struct.pack("!HHH", 16, len(proto) + 2, len(proto)) + proto
+        body += struct.pack("!H", len(ext)) + ext
     return record(22, handshake_msg(2, body), 0x0303)
 
 

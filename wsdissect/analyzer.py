@@ -317,7 +317,7 @@ class Analyzer:
                         row.tls.append(ev)
                     else:
                         row.tls = [ev]
-                    if ev.data:
+                    if ev.data and not tls.h2:       # HTTP/2 (RFC 8441's WebSocket) is not decoded
                         self._deliver_plain(tc, st, d, [(ev.no, ev.data)], row, http_recs)
                 else:
                     self._note(row, tc, ev[0], ev[1], None, ev[2])

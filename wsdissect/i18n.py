@@ -245,6 +245,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.tls_gap": ("{size} bytes of the TLS stream from {side} are missing from the capture: its later records "
                      "cannot be framed",
                      "抓包缺少{side}的 TLS 字节流中的 {size} 字节：之后的记录无法切分"),
+    "note.tls_h2": ("the server chose HTTP/2 (ALPN h2): WebSocket over HTTP/2 (RFC 8441, an extended CONNECT on "
+                    "a stream) is not decoded; the decrypted bytes are shown as TLS application data only",
+                    "服务端选择了 HTTP/2（ALPN h2）：不解码 HTTP/2 上的 WebSocket（RFC 8441，在一个流上的扩展 CONNECT）；"
+                    "解密后的字节只显示为 TLS 应用数据"),
     "note.tls_alert": ("TLS alert from {side}: {level} {alert}", "{side}发送 TLS 警报：{level} {alert}"),
     "note.decode_as": ("no handshake seen: port {port} decoded as WebSocket (--decode-as), no extensions assumed",
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),

@@ -26,7 +26,9 @@ from pathlib import Path
 
 HOST, PORT = "127.0.0.1", 9443
 SUITES = {"aes128gcm": "TLS_AES_128_GCM_SHA256", "aes256gcm": "TLS_AES_256_GCM_SHA384",
-          "chacha20": "TLS_CHACHA20_POLY1305_SHA256"}
+          "chacha20": "TLS_CHACHA20_POLY1305_SHA256",
+          # ALPN h2 chosen (in TLS 1.3's EncryptedExtensions); the websockets client still sends its HTTP/1.1 GET
+          "alpn-h2": "TLS_AES_128_GCM_SHA256"}
 # TLS 1.2: Python's ssl sets these itself (SSLContext.set_ciphers, maximum_version); the key log has CLIENT_RANDOM.
 SUITES_12 = {"tls12-aes128gcm": "ECDHE-ECDSA-AES128-GCM-SHA256", "tls12-aes256gcm": "ECDHE-ECDSA-AES256-GCM-SHA384",
              "tls12-chacha20": "ECDHE-ECDSA-CHACHA20-POLY1305",
@@ -67,7 +69,8 @@ def make_cert(folder: Path, rsa_key: bool = False) -> tuple:
     return cert_path, key_path
 
 
-async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "", no_etm: bool = False) -> None:
+async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "", no_etm: bool = False,
+                  alpn: str = "") -> None:
     """One wss connection: three messages echoed, then a Close 1000 from the client."""
     from websockets.asyncio.client import connect
     from websockets.asyncio.server import serve
@@ -81,6 +84,9 @@ async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "", no_et
     cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     cctx.load_verify_locations(cert)
     cctx.keylog_filename = str(keylog)
+    if alpn:                                  # both offer only this: the server chooses it
+        for ctx in (sctx, cctx):
+            ctx.set_alpn_protocols([alpn])
     if cipher12:
         for ctx in (sctx, cctx):
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
@@ -106,10 +112,11 @@ def main() -> None:
     p.add_argument("--key", help=argparse.SUPPRESS)
     p.add_argument("--cipher12", default="", help=argparse.SUPPRESS)
     p.add_argument("--no-etm", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--alpn", default="", help=argparse.SUPPRESS)
     p.add_argument("--only", nargs="*", help="record only these (e.g. tls12-aes128gcm)")
     a = p.parse_args()
     if a.session:
-        asyncio.run(session(Path(a.cert), Path(a.key), Path(a.session), a.cipher12, a.no_etm))
+        asyncio.run(session(Path(a.cert), Path(a.key), Path(a.session), a.cipher12, a.no_etm, a.alpn))
         return
     out = Path(a.out)
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,7 +137,8 @@ def main() -> None:
             try:
                 subprocess.run([sys.executable, __file__, "--session", str(keys), "--cert", str(cert),
                                 "--key", str(key), "--cipher12", cipher12,
-                                *(["--no-etm"] if name.endswith("-mte") else [])],
+                                *(["--no-etm"] if name.endswith("-mte") else []),
+                                *(["--alpn", "h2"] if name == "alpn-h2" else [])],
                                env={**os.environ, "OPENSSL_CONF": str(conf)}, check=True)
                 time.sleep(0.5)
             finally:

@@ -5,7 +5,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Optional
 
-CLIENT_HELLO, SERVER_HELLO, NEW_SESSION_TICKET, FINISHED, KEY_UPDATE = 1, 2, 4, 20, 24
+CLIENT_HELLO, SERVER_HELLO, NEW_SESSION_TICKET, ENCRYPTED_EXTENSIONS, FINISHED, KEY_UPDATE = 1, 2, 4, 8, 20, 24
 EXT_SNI, EXT_ALPN, EXT_ETM, EXT_SUPPORTED_VERSIONS = 0, 16, 22, 43
 # ServerHello.random of a HelloRetryRequest (RFC 8446 4.1.3).
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
@@ -107,6 +107,21 @@ def parse_hello(kind: int, body: bytes) -> Hello:
             else:
                 h.version = data.u16()
     return h
+
+
+def parse_alpn_extensions(body: bytes) -> list:
+    """The ALPN protocol of an EncryptedExtensions body (RFC 8446 4.3.1: TLS 1.3's server sends its choice
+    there, encrypted), as a list; HandshakeError if malformed."""
+    exts = _Reader(_Reader(body).vec(2))
+    out: list = []
+    while exts.i < len(exts.b):
+        etype = exts.u16()
+        data = _Reader(exts.vec(2))
+        if etype == EXT_ALPN and data.b:
+            protos = _Reader(data.vec(2))
+            while protos.i < len(protos.b):
+                out.append(protos.vec(1).decode("ascii", "replace"))
+    return out
 
 
 def split_messages(buf: bytearray) -> list[tuple[int, bytes]]:

@@ -13,8 +13,8 @@ from typing import Optional
 
 from cryptography.exceptions import InvalidTag
 
-from .handshake import (CLIENT_HELLO, FINISHED, KEY_UPDATE, NEW_SESSION_TICKET, SERVER_HELLO, HandshakeError, Hello,
-                        parse_hello, split_messages, version_name)
+from .handshake import (CLIENT_HELLO, ENCRYPTED_EXTENSIONS, FINISHED, KEY_UPDATE, NEW_SESSION_TICKET, SERVER_HELLO,
+                        HandshakeError, Hello, parse_alpn_extensions, parse_hello, split_messages, version_name)
 from .keylog import KeyLog
 from .schedule import (SUITES, SUITES_12, SUITES_CBC, BadRecord, Epoch, Epoch12, EpochCBC, key_block12, key_block_cbc,
                        next_secret)
@@ -89,6 +89,7 @@ class TlsSession:
         self.version: Optional[int] = None
         self.cipher: Optional[int] = None
         self.etm = False                               # TLS 1.2 CBC: encrypt-then-MAC agreed (RFC 7366)
+        self.h2 = False                                # the server chose HTTP/2 (ALPN h2): not parsed as HTTP/1.1
         self.keys = False                              # a key of the key log matched
         # Handshake latency: the time of the ClientHello and of the end of the handshake (the server's Finished:
         # decrypted in TLS 1.3, the record after its ChangeCipherSpec in TLS 1.2; else the first application data
@@ -293,8 +294,16 @@ class TlsSession:
                     self.server_random = hello.random
                     self.etm = hello.etm
                     if hello.alpn:
-                        self.alpn = hello.alpn
+                        self._alpn_chosen(hello.alpn, out)
                     self._keys(out)
+            elif mtype == ENCRYPTED_EXTENSIONS and d == S2C:      # TLS 1.3: the server's ALPN choice
+                try:
+                    alpn = parse_alpn_extensions(body)
+                except HandshakeError as e:
+                    out.append(("warning", "tls-malformed", {"side": _side(d), "record": rec.index, "why": str(e)}))
+                    continue
+                if alpn:
+                    self._alpn_chosen(alpn, out)
             elif mtype == FINISHED and st.app_secret is not None:
                 st.epoch, st.app_secret = Epoch(st.epoch.suite, st.app_secret), None
                 if d == S2C and self.done_ts is None:
@@ -304,6 +313,12 @@ class TlsSession:
             elif mtype == KEY_UPDATE and st.epoch is not None and st.app_secret is None:
                 rec.kind = "key-update"
                 st.epoch = Epoch(st.epoch.suite, next_secret(st.epoch.suite, st.epoch.secret))
+
+    def _alpn_chosen(self, alpn: list, out: list) -> None:
+        self.alpn = alpn
+        if alpn[0] == "h2" and not self.h2:
+            self.h2 = True
+            out.append(("note", "tls-h2", {}))
 
     def _keys(self, out: list) -> None:
         """At the ServerHello: look the client random up in the key log and set up both directions' keys."""
