@@ -507,3 +507,39 @@ def test_tls13_h2_from_the_encrypted_extensions_and_the_decrypted_bytes_go_to_no
     assert conn["tls"]["alpn"] == "h2" and conn["tls"]["decrypted"] and not conn["websocket"]
     data = [r for r in recs if r["type"] == "packet" and r["role"] == "tls-data"]
     assert data and all(t["decrypted"] for r in data for t in r["tls"])
+
+
+# -- a key log still being written (live --keylog, demo --tls) ------------------------------------------------------
+def test_a_growing_key_log_is_re_read_when_a_connections_keys_are_missing(tmp_path):
+    from wsdissect.tls import GrowingKeyLog
+    path = tmp_path / "keys.log"
+    lines = open(tlsbuild.keys("aes128gcm")).read()
+    path.write_text(lines[:len(lines) // 2] + "CLIENT_RAN")        # half the lines, the last one cut short
+    growing = GrowingKeyLog(str(path), pause=0)
+    growing.read()
+    assert not growing.log.warnings                 # the cut line waits for its end
+    calls = []
+
+    def writer_catches_up():
+        calls.append(1)
+        if len(calls) == 3:                         # the client writes the rest a moment later
+            path.write_text(lines)
+        growing.read()
+    growing.log.reread = writer_catches_up
+    r = analyze(tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets(), keylog=growing.log)
+    assert len(calls) == 3 and len(r.frames()) == 8 and not r.notes("tls-no-key")
+
+
+def test_a_key_log_that_never_gets_the_keys_is_re_read_a_bounded_number_of_times(tmp_path):
+    from wsdissect.tls import GrowingKeyLog
+    from wsdissect.tls.keylog import KEYLOG_REREADS
+    growing = GrowingKeyLog(str(tmp_path / "not-yet"), pause=0)
+    calls = []
+    growing.log.reread = lambda: calls.append(1)
+    r = analyze(tlsbuild.replay(tlsbuild.payloads("tls12-chacha20")).packets(), keylog=growing.log)
+    assert len(calls) == KEYLOG_REREADS and len(r.notes("tls-no-key")) == 1
+
+
+def test_live_takes_keylog():
+    proc = _wsdissect("live", "--help")
+    assert "--keylog" in proc.stdout

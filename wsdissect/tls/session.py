@@ -337,9 +337,9 @@ class TlsSession:
             out.append(("warning", "tls-unsupported", {"version": version_name(self.version),
                                                        "cipher": cipher_name(self.cipher)}))
             return
-        secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
         need = ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
                 "SERVER_TRAFFIC_SECRET_0")
+        secrets = self.keylog.find(self.client_random, need) if self.client_random is not None else None
         if not secrets or not all(k in secrets for k in need):
             out.append(("warning", "tls-no-key", {"random": random}))
             return
@@ -350,7 +350,8 @@ class TlsSession:
             st.app_secret = secrets[f"{who}_TRAFFIC_SECRET_0"]
 
     def _keys12(self, out: list, random: str) -> None:
-        secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
+        secrets = self.keylog.find(self.client_random, ("CLIENT_RANDOM",)) if self.client_random is not None \
+            else None
         master = secrets.get("CLIENT_RANDOM") if secrets else None
         if master is None:
             out.append(("warning", "tls-no-key", {"random": random}))
