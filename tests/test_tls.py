@@ -543,3 +543,15 @@ def test_a_key_log_that_never_gets_the_keys_is_re_read_a_bounded_number_of_times
 def test_live_takes_keylog():
     proc = _wsdissect("live", "--help")
     assert "--keylog" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [["stats", "--json"], ["stats"], ["read", "--json"]])
+def test_lane_and_pure_path_agree_on_tls_and_cleartext_connections_together(args):
+    # The lane takes the cleartext connection's packets and leaves the TLS one's to Python; the new TLS fields
+    # (stats' tls, its totals) come out the same either way.
+    from fuzz.differential import assert_same_run, invoke
+    argv = [args[0], "--merge", tlsbuild.pcap("tls12-aes128cbc-sha256-etm"),
+            os.path.join(tlsbuild.WSS, "..", "echo.pcap"), *args[1:], "--keylog",
+            tlsbuild.keys("tls12-aes128cbc-sha256-etm")]
+    pure, fast = invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None})
+    assert_same_run(pure, fast, "wsdissect " + " ".join(argv), ("pure", "fast"))
