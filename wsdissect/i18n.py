@@ -886,6 +886,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "show.tls_client_hello": ("up to {version}; server name {sni}; {n} cipher suites offered, first {cipher}",
                               "最高 {version}；服务器名 {sni}；提供 {n} 个密码套件，第一个是 {cipher}"),
     "show.tls_server_hello": ("{version} with {cipher}", "{version}，密码套件 {cipher}"),
+    "show.tls_messages": ("handshake messages: {names}", "握手消息：{names}"),
     "show.tls_plain": ("decrypted application data, {n} bytes: {hex}", "解密后的应用数据，{n} 字节：{hex}"),
     "show.ws_decrypted": ("WebSocket: frames completed here, decrypted from TLS records",
                           "WebSocket：在这里完成的帧，从 TLS 记录解密而来"),
