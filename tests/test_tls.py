@@ -115,8 +115,9 @@ def _records(stdout: str) -> list:
     return [json.loads(line) for line in stdout.splitlines()]
 
 
-def tshark_frames(suite: str) -> list:
-    out = tshark(["-r", tlsbuild.pcap(suite), "-o", f"tls.keylog_file:{tlsbuild.keys(suite)}", "-Y", "websocket",
+def tshark_frames(suite: str, path: str = "", keys: bool = True) -> list:
+    keylog = ["-o", f"tls.keylog_file:{tlsbuild.keys(suite)}"] if keys else []
+    out = tshark(["-r", path or tlsbuild.pcap(suite), *keylog, "-Y", "websocket",
                   "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=;", "-e", "frame.number",
                   "-e", "websocket.opcode", "-e", "websocket.fin", "-e", "websocket.mask",
                   "-e", "websocket.payload_length"])
@@ -555,3 +556,20 @@ def test_lane_and_pure_path_agree_on_tls_and_cleartext_connections_together(args
             tlsbuild.keys("tls12-aes128cbc-sha256-etm")]
     pure, fast = invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None})
     assert_same_run(pure, fast, "wsdissect " + " ".join(argv), ("pure", "fast"))
+
+
+
+@needs_tshark
+def test_the_lab_over_wss_with_its_keys_inside_matches_tshark():
+    # demo --tls -w wss-lab.pcapng: two connections, a fragmented message, a ping, a close handshake and an idle
+    # drop, the keys in a Decryption Secrets Block that both tools read.
+    path = os.path.join(tlsbuild.WSS, "wss-lab.pcapng")
+    expected = tshark_frames("lab", path, keys=False)
+    assert len(expected) == 17, "tshark decrypted nothing: the oracle itself is broken"
+    proc = _wsdissect("read", "--json", path)
+    recs = _records(proc.stdout)
+    assert [(r["no"], r["opcode"], r["fin"], r["masked"], r["length"]) for r in recs if r["type"] == "frame"] \
+        == expected
+    conns = [r for r in recs if r["type"] == "connection"]
+    assert [c["close_code"] for c in conns] == [1000, None] and all(c["tls"]["decrypted"] for c in conns)
+    assert sum(n == "close-without-close-frame" for r in recs if r["type"] == "packet" for n in r["notes"]) == 1
