@@ -118,6 +118,8 @@ class GrowingKeyLog:
         self.log.reread = self
 
     def read(self) -> None:
+        if self.offset > KEYLOG_MAX_BYTES:                # as load_keylog: a key log this big is not read on
+            return
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
