@@ -1,7 +1,7 @@
 """`read --explain`: before each phase of a connection, a short paragraph a student can follow.
 
-The phases are the flow view's (render/flow.py: TCP handshake, WebSocket handshake, data transfer, closing), and
-a connection's phase moves the same way (`phase_after`). A paragraph cites the RFC 6455 sections at work and
+The phases are the flow view's (render/flow.py: TCP handshake, TLS handshake for wss://, WebSocket handshake, data
+transfer, closing), and a connection's phase moves the same way (`phase_after`). A paragraph cites the RFC 6455 sections at work and
 answers the questions a student watching the lab's traffic tends to ask (why the client masks, what Origin,
 Sec-WebSocket-Protocol and -Extensions are for, what the URI's path and query do, ws vs wss, why a teardown can lack a Close frame). Its
 content depends on what the capture shows *so far* (streaming: nothing is buffered): the data paragraph names
