@@ -573,3 +573,20 @@ def test_the_lab_over_wss_with_its_keys_inside_matches_tshark():
     conns = [r for r in recs if r["type"] == "connection"]
     assert [c["close_code"] for c in conns] == [1000, None] and all(c["tls"]["decrypted"] for c in conns)
     assert sum(n == "close-without-close-frame" for r in recs if r["type"] == "packet" for n in r["notes"]) == 1
+
+
+def test_a_secrets_block_after_the_client_hello_still_serves_its_connection():
+    # pcapng allows a Decryption Secrets Block anywhere before the packets it decrypts: here between the
+    # ClientHello and the ServerHello of a connection the analyzer had begun without any key log.
+    from wsdissect.analyzer import Analyzer
+    from wsdissect.model import SECRETS_TLS, Secrets
+    packets = tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets()
+    hello = next(i for i, p in enumerate(packets) if len(p.data) > 100)
+    a = Analyzer()
+    for i, raw in enumerate(packets):
+        if i == hello + 1:
+            assert a.feed(Secrets(raw.no - 1, SECRETS_TLS, open(tlsbuild.keys("aes128gcm"), "rb").read())) is None
+        a.feed(raw)
+    a.finish()
+    assert a.connections[0].tls["decrypted"] and a.connections[0].is_websocket
+    assert a.summary.packets == len(packets)                 # the block is no packet

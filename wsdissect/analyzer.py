@@ -141,6 +141,10 @@ class Analyzer:
             return
         if self.keylog is None:
             self.keylog = KeyLog()
+            for tc in self.tracker.conns.values():     # TLS connections begun before the block: theirs too
+                st = tc.extra
+                if st is not None and st.tls is not None and st.tls.keylog is None:
+                    st.tls.keylog = self.keylog
         parse_keylog(sec.data.decode("utf-8", "replace"), self.keylog)
 
     # -- per packet ------------------------------------------------------------------------------------------
