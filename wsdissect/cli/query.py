@@ -1,0 +1,130 @@
+"""`wsdissect query DIR "SQL"`: SQL (DuckDB, in this process) over the tables `read --parquet` and `batch`
+write. Each table directory of DIR is a view of that name over its part files (packets, frames, messages,
+connections, notes); the answer is printed as a table, or as JSON Lines (--json) or CSV (--csv)."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from typing import Optional
+
+import click
+
+from ..render.parquet import TABLES
+from .common import EXIT_USAGE, fail
+
+# Rows the readable table shows; past it a line says how many more there are (--json and --csv write all).
+QUERY_TABLE_ROWS = 1000
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False), metavar="DIR")
+@click.argument("sql", metavar="SQL")
+@click.option("--json", "as_json", is_flag=True, help="Write the answer as JSON Lines, one object per row.")
+@click.option("--csv", "as_csv", is_flag=True, help="Write the answer as CSV, a header line first.")
+def query(directory: str, sql: str, as_json: bool, as_csv: bool) -> None:
+    """Run SQL (DuckDB) over the tables that read --parquet or batch wrote in DIR: packets, frames, messages,
+    connections, notes. Needs duckdb (pip install 'wsdissect[tables]')."""
+    from .tables import need
+    if as_json and as_csv:
+        fail("--json and --csv: choose one")
+    need("query", "duckdb")
+    import duckdb
+    con = connect(directory)
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall() if names else []
+    except duckdb.Error as e:
+        fail(f"SQL: {_one_line(e)}")
+    except KeyboardInterrupt:
+        from .common import EXIT_INTERRUPTED
+        sys.exit(EXIT_INTERRUPTED)
+    try:
+        if as_json:
+            for r in rows:
+                sys.stdout.write(json.dumps(dict(zip(names, r)), ensure_ascii=False, default=str) + "\n")
+        elif as_csv:
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(names)
+            w.writerows([[_csv_cell(v) for v in r] for r in rows])
+        else:
+            _print_table(names, rows)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from .common import _silence_stdout
+        _silence_stdout()
+
+
+def connect(directory: str):
+    """A DuckDB connection (in memory) with a view per table of `directory`; exit 2 with one line when the
+    directory holds none."""
+    import duckdb
+    if not os.path.isdir(directory):
+        fail(f"cannot read {directory}: " + ("no such directory" if not os.path.exists(directory)
+                                             else "it is not a directory"))
+    con = duckdb.connect()
+    found = []
+    for t in TABLES:
+        parts = os.path.join(directory, t)
+        if os.path.isdir(parts) and any(n.endswith(".parquet") for n in os.listdir(parts)):
+            pattern = os.path.join(os.path.abspath(parts), "*.parquet").replace("'", "''")
+            con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{pattern}')")
+            found.append(t)
+    if not found:
+        fail(f"{directory} holds no tables (wsdissect read --parquet {directory} CAPTURE... writes them)",
+             EXIT_USAGE)
+    return con
+
+
+def _one_line(e: Exception) -> str:
+    text = " ".join(str(e).split())
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    if isinstance(v, float):
+        return repr(round(v, 6))        # microseconds, like the timestamps; --json and --csv keep every digit
+    return str(v)
+
+
+def _csv_cell(v) -> Optional[str]:
+    if v is None:
+        return ""
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
+
+
+def _print_table(names: list, rows: list) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from .common import QuietConsole
+    console = QuietConsole(highlight=False, soft_wrap=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    shown = [[_cell(v) for v in r] for r in rows[:QUERY_TABLE_ROWS]]
+    for n, name in enumerate(names):
+        numeric = any(isinstance(r[n], (int, float)) and not isinstance(r[n], bool) for r in rows[:100])
+        cells = [r[n] for r in shown]
+        # A column of words without spaces (addresses, codes, numbers) is kept on one line where it fits;
+        # columns of sentences wrap.
+        solid = not any(" " in c for c in cells)
+        width = max([len(name), *map(len, cells)])
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold",
+                         min_width=min(width, 40 if solid else 24))
+    for r in shown:
+        table.add_row(*(Text(c) for c in r))
+    console.print(table)
+    more = len(rows) - QUERY_TABLE_ROWS
+    console.print(Text(("1 row" if len(rows) == 1 else f"{len(rows):,} rows") if more <= 0 else
+                       f"{len(rows):,} rows, the first {QUERY_TABLE_ROWS:,} shown (--json or --csv write them all)",
+                       style="dim"))
