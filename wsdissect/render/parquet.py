@@ -15,8 +15,8 @@ struct (connections), `messages`/`frames`/`bytes` (connections) a struct of `c2s
 
 Each table is a directory of part files, `DIR/<table>/<part>.parquet`: one part per capture (a group of files
 read as one) a run writes. A part is written as `.<part>.parquet.tmp` and renamed when complete, so a reader
-never sees half a part. Rows are handed to pyarrow in batches of PARQUET_BATCH_ROWS per table, so memory
-follows the batch, not the capture.
+never sees half a part. Rows are handed to pyarrow in batches (PARQUET_BATCH_ROWS per table, or
+PARQUET_BATCH_BYTES of message bodies), so memory follows the batch, not the capture.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ TABLES = ("packets", "frames", "messages", "connections", "notes")
 
 # Rows of one table buffered before they are written out as a row group; and the bytes of message bodies
 # (text or base64, each at most jsonl.JSON_DATA_LIMIT) buffered before the messages are, whatever their count.
-PARQUET_BATCH_ROWS = 32768
+PARQUET_BATCH_ROWS = 32_768
 PARQUET_BATCH_BYTES = 8 * 1024 * 1024
 
 # The fields a record of each table may leave out (JSON writes them only when they apply): null in the table.
