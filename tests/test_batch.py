@@ -132,5 +132,8 @@ def test_batch_refusals_are_one_line(tmp_path):
     out = wsdissect("batch", CAPTURES, "--out", str(tmp_path / "t"), "--scheduler", "tcp://127.0.0.1:1",
                     "--workers", "2")
     assert out.returncode == 2 and out.stderr.count("\n") == 1
+    out = wsdissect("batch", CAPTURES, "--out", str(tmp_path / "t"), "--scheduler", "nonsense://x y")
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "not a scheduler address" in out.stderr
     out = wsdissect("batch", str(tmp_path / "nope.pcap"), "--out", str(tmp_path / "t"))
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no such file" in out.stderr
+    assert not os.path.exists(tmp_path / "t")          # no empty directory left behind

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from typing import Optional
@@ -31,7 +32,9 @@ from .fleet import captures_argument, fleet_options
 # Worker processes of the local cluster when --workers is not given: one per CPU, at most this many.
 MAX_LOCAL_WORKERS = 4
 # Seconds to wait for the scheduler given by --scheduler to answer.
-SCHEDULER_TIMEOUT = 30
+SCHEDULER_TIMEOUT = 10
+# What --scheduler takes: Dask's address schemes (tcp by default), a host or [IPv6], a port.
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::[0-9]{1,5})?")
 
 
 @click.command()
@@ -65,9 +68,8 @@ def batch(captures: tuple, out_dir: str, scheduler: Optional[str], workers: Opti
     files, failed = fl.expand(captures)
     if not files:
         fl.group_pieces([], failed, "auto")          # the one-line error, exit 2
-    out_dir = tables.prepare_out(out_dir)
     try:
-        with _client(scheduler, workers) as client:
+        with tables.out_directory(out_dir) as out_dir, _client(scheduler, workers) as client:
             pieces = _probe(client, files, failed)
             groups = fl.group_pieces(pieces, failed, fleet_mode or "auto")
             totals, errors, broken = _run(client, groups, fleet_mode == "merge", out_dir, opts)
@@ -99,6 +101,8 @@ class _client:
         # to the workers of a cluster, and kept off the terminal for a local one.
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
         if self.address:
+            if not _ADDRESS.fullmatch(self.address):
+                fail(f"--scheduler {self.address}: not a scheduler address (like tcp://host:8786)")
             try:
                 self.client = Client(self.address, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError) as e:

@@ -60,6 +60,9 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, parquet: Opt
     keys = load_keylog(keylog)
     if parquet is not None:
         from .tables import Options, read_tables
+        if jobs and jobs > 1:
+            click.echo("wsdissect: note: --jobs: --parquet is written by one process (batch runs captures on "
+                       "several)", err=True)
         read_tables(captures, fleet_mode, parquet, Options(limits, decode_as, lang, subprotocol, keys), strict)
         return
     if is_fleet(captures):

@@ -7,9 +7,11 @@ function (`write_group`), so both write the same tables.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
 import os
+import shutil
 from dataclasses import dataclass
 from typing import Optional
 
@@ -48,6 +50,20 @@ def prepare_out(path: str) -> str:
     except OSError as e:
         fail(f"cannot make {path}: {e.strerror or e}")
     return path
+
+
+@contextlib.contextmanager
+def out_directory(path: str):
+    """prepare_out(path) for the duration of a run; when the run ends in an error before any file was written,
+    the directories it made are removed again (a typo'd capture leaves no empty DIR behind)."""
+    made = not os.path.exists(os.path.abspath(path))
+    out = prepare_out(path)
+    try:
+        yield out
+    except BaseException:
+        if made and not any(files for _, _, files in os.walk(out)):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def part_name(i: int) -> str:
@@ -132,10 +148,9 @@ def read_tables(captures: tuple, mode: Optional[str], out_dir: str, opts: Option
         from ..sources.pcap import Shortcut
         from .progress import open_tracked
         capture = CapturePath().convert(captures[0], None, None)
-        out_dir = prepare_out(out_dir)
         a = analyzer(opts)
-        writer = ParquetWriter(out_dir, part_name(0), lambda no: capture)
-        with capture_errors(capture):
+        with out_directory(out_dir) as out_dir, capture_errors(capture):
+            writer = ParquetWriter(out_dir, part_name(0), lambda no: capture)
             shortcut = Shortcut()
             try:
                 run(a, primed(open_tracked(capture, shortcut=shortcut)), out=writer, source=capture,
@@ -148,9 +163,8 @@ def read_tables(captures: tuple, mode: Optional[str], out_dir: str, opts: Option
             sys.exit(EXIT_STRICT)
         return
     fleet = fl.plan(captures, mode)
-    out_dir = prepare_out(out_dir)
     damage: list = []
-    with capture_errors(fl.group_name(fleet.groups[0])):
+    with out_directory(out_dir) as out_dir, capture_errors(fl.group_name(fleet.groups[0])):
         for i, group in enumerate(fleet.groups):
             got = write_group(fleet, group, out_dir, part_name(i), opts, damage)
             for t in TABLES:
