@@ -210,3 +210,17 @@ def test_the_pure_path_and_the_lane_write_the_same_tables(capture, tmp_path):
                      env_extra={"WSDISSECT_PURE": "1"}).returncode == 0
     fast, pure = tables(tmp_path / "fast"), tables(tmp_path / "pure")
     assert fast == pure and fast["messages"]
+
+
+@needs_pyarrow
+def test_connections_folded_past_the_summary_cap_are_in_the_table_as_in_json(tmp_path):
+    args = ["--max-summary-connections", "3", BUSY]
+    recs = [json.loads(line) for line in wsdissect("read", "--json", *args).stdout.splitlines()]
+    assert wsdissect("read", "--parquet", str(tmp_path / "t"), *args).returncode == 0
+    got = tables(tmp_path / "t")
+    want = [r for r in recs if r["type"] == "connection"]
+    assert len(want) > 3
+    assert [as_json_record("connections", r) for r in got["connections"]] == want
+    # the packets of every connection, folded or not, carry its id
+    ids = {c["conn"]: c["conn_id"] for c in got["connections"]}
+    assert all(p["conn_id"] == ids[p["conn"]] for p in got["packets"] if p["conn"] is not None)
