@@ -224,3 +224,42 @@ def test_connections_folded_past_the_summary_cap_are_in_the_table_as_in_json(tmp
     # the packets of every connection, folded or not, carry its id
     ids = {c["conn"]: c["conn_id"] for c in got["connections"]}
     assert all(p["conn_id"] == ids[p["conn"]] for p in got["packets"] if p["conn"] is not None)
+
+
+@needs_pyarrow
+def test_mutated_captures_give_the_json_records_or_the_same_one_line_error(tmp_path, monkeypatch):
+    """Hostile input (the fuzz corpus's mutations of real captures): the tables hold what JSON Lines says, or
+    both refuse the file alike; never a traceback, never a half-written DIR."""
+    import random
+
+    from click.testing import CliRunner
+    from fuzz.harness import mutate_capture, pipeline_seeds
+
+    from wsdissect.cli import main
+    monkeypatch.delenv("WSDISSECT_DEBUG", raising=False)
+    rng = random.Random(19)
+    seeds = pipeline_seeds()
+    runner = CliRunner()
+    analysed = 0
+    for i in range(120):
+        data = rng.choice(seeds)
+        for _ in range(rng.choice((1, 2, 3))):
+            data = mutate_capture(data, rng, seeds)
+        path = tmp_path / f"m{i:03d}.pcap"
+        path.write_bytes(data)
+        js = runner.invoke(main, ["read", "--json", str(path)])
+        out = tmp_path / f"t{i:03d}"
+        pq_run = runner.invoke(main, ["read", "--parquet", str(out), str(path)])
+        for res in (js, pq_run):
+            assert res.exception is None or isinstance(res.exception, SystemExit), (path, res.exception)
+        assert pq_run.exit_code == js.exit_code, (path, pq_run.stderr)
+        if js.exit_code == 2:
+            assert not out.exists()
+            continue
+        analysed += 1
+        recs = [json.loads(line) for line in js.stdout.splitlines()]
+        got = tables(out)
+        for typ, table in TABLE_OF.items():
+            assert [as_json_record(table, r) for r in got[table]] == [r for r in recs if r["type"] == typ], \
+                (path, table)
+    assert analysed > 60
