@@ -137,3 +137,15 @@ def test_batch_refusals_are_one_line(tmp_path):
     out = wsdissect("batch", str(tmp_path / "nope.pcap"), "--out", str(tmp_path / "t"))
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no such file" in out.stderr
     assert not os.path.exists(tmp_path / "t")          # no empty directory left behind
+
+
+def test_without_dask_batch_is_a_one_line_error(tmp_path):
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "distributed.py").write_text("raise ImportError('hidden for the test')\n")
+    env = dict(os.environ, NO_COLOR="1", PYTHONPATH=os.pathsep.join([str(hide), ROOT]))
+    out = subprocess.run([sys.executable, "-m", "wsdissect", "batch", CAPTURES, "--out", str(tmp_path / "t")],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "needs distributed" in out.stderr and "wsdissect[tables]" in out.stderr
+    assert not os.path.exists(tmp_path / "t")

@@ -173,3 +173,14 @@ def test_a_directory_without_tables(tmp_path):
     assert out.returncode == 2 and "holds no tables" in out.stderr and out.stderr.count("\n") == 1
     out = wsdissect("query", str(tmp_path / "nope"), "SELECT 1")
     assert out.returncode == 2 and "no such directory" in out.stderr
+
+
+def test_without_duckdb_query_is_a_one_line_error(data, tmp_path):
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "duckdb.py").write_text("raise ImportError('hidden for the test')\n")
+    env = dict(os.environ, NO_COLOR="1", PYTHONPATH=os.pathsep.join([str(hide), ROOT]))
+    out = subprocess.run([sys.executable, "-m", "wsdissect", "query", data[0], "SELECT 1"], capture_output=True,
+                         text=True, env=env)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "needs duckdb" in out.stderr and "wsdissect[tables]" in out.stderr
