@@ -184,3 +184,15 @@ def test_without_duckdb_query_is_a_one_line_error(data, tmp_path):
                          text=True, env=env)
     assert out.returncode == 2 and out.stderr.count("\n") == 1
     assert "needs duckdb" in out.stderr and "wsdissect[tables]" in out.stderr
+
+
+def test_the_table_shows_the_first_rows_and_says_how_many_more(data):
+    from wsdissect.cli.query import QUERY_TABLE_ROWS
+    n = QUERY_TABLE_ROWS + 5
+    out = wsdissect("query", data[0], f"SELECT range AS i FROM range({n})")
+    lines = out.stdout.splitlines()
+    assert lines[-2].strip() == str(QUERY_TABLE_ROWS - 1)
+    assert f"{n:,} rows" in lines[-1] and f"first {QUERY_TABLE_ROWS:,}" in lines[-1]
+    zh = wsdissect("query", data[0], f"SELECT range AS i FROM range({n})", "--lang", "zh").stdout.splitlines()
+    assert f"{n:,} 行" in zh[-1] and zh[:-1] == lines[:-1]
+    assert len(ask(data[0], f"SELECT range AS i FROM range({n})")) == n

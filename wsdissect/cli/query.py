@@ -12,7 +12,7 @@ from typing import Optional
 import click
 
 from ..render.parquet import TABLES
-from .common import EXIT_USAGE, fail
+from .common import EXIT_USAGE, fail, lang_option
 
 # Rows the readable table shows; past it a line says how many more there are (--json and --csv write all).
 QUERY_TABLE_ROWS = 1000
@@ -23,7 +23,8 @@ QUERY_TABLE_ROWS = 1000
 @click.argument("sql", metavar="SQL")
 @click.option("--json", "as_json", is_flag=True, help="Write the answer as JSON Lines, one object per row.")
 @click.option("--csv", "as_csv", is_flag=True, help="Write the answer as CSV, a header line first.")
-def query(directory: str, sql: str, as_json: bool, as_csv: bool) -> None:
+@lang_option("the line under the table")
+def query(directory: str, sql: str, as_json: bool, as_csv: bool, lang: str) -> None:
     """Run SQL (DuckDB) over the tables that read --parquet or batch wrote in DIR: packets, frames, messages,
     connections, notes. Needs duckdb (pip install 'wsdissect[tables]')."""
     from .tables import need
@@ -50,7 +51,7 @@ def query(directory: str, sql: str, as_json: bool, as_csv: bool) -> None:
             w.writerow(names)
             w.writerows([[_csv_cell(v) for v in r] for r in rows])
         else:
-            _print_table(names, rows)
+            _print_table(names, rows, lang)
         sys.stdout.flush()
     except BrokenPipeError:
         from .common import _silence_stdout
@@ -103,12 +104,14 @@ def _csv_cell(v) -> Optional[str]:
     return v
 
 
-def _print_table(names: list, rows: list) -> None:
+def _print_table(names: list, rows: list, lang: str) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
+    from ..i18n import catalog
     from .common import QuietConsole
+    words = catalog(lang)
     console = QuietConsole(highlight=False, soft_wrap=False)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     shown = [[_cell(v) for v in r] for r in rows[:QUERY_TABLE_ROWS]]
@@ -124,7 +127,8 @@ def _print_table(names: list, rows: list) -> None:
     for r in shown:
         table.add_row(*(Text(c) for c in r))
     console.print(table)
-    more = len(rows) - QUERY_TABLE_ROWS
-    console.print(Text(("1 row" if len(rows) == 1 else f"{len(rows):,} rows") if more <= 0 else
-                       f"{len(rows):,} rows, the first {QUERY_TABLE_ROWS:,} shown (--json or --csv write them all)",
-                       style="dim"))
+    if len(rows) > QUERY_TABLE_ROWS:
+        line = words["query.rows.more"].format(n=f"{len(rows):,}", shown=f"{QUERY_TABLE_ROWS:,}")
+    else:
+        line = words["query.rows.one"] if len(rows) == 1 else words["query.rows.many"].format(n=f"{len(rows):,}")
+    console.print(Text(line, style="dim"))
