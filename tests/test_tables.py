@@ -50,6 +50,34 @@ def test_community_id_orders_by_port_when_the_addresses_are_equal():
     assert community_id("::1", 9000, "::1", 50000) != community_id("::1", 9001, "::1", 50000)
 
 
+@pytest.fixture(scope="module")
+def ipv6_capture(tmp_path_factory):
+    """Two IPv6 WebSocket connections, built here: one whose client address sorts first, one whose server's
+    does (Community ID orders the endpoints)."""
+    from sessionbuild import Session
+    items = []
+    for i, (client, server) in enumerate(((("2001:db8::1", 50000), ("2001:db8::2", 443)),
+                                          (("2001:db8::9", 40000), ("2001:db8::3", 8080)))):
+        s = Session(client=client, server=server, ipv6=True, t0=1_700_000_000.0 + i)
+        s.handshake()
+        s.websocket_handshake()
+        s.teardown()
+        items.append(s.pcap())
+    paths = []
+    d = tmp_path_factory.mktemp("v6")
+    for i, data in enumerate(items):
+        p = d / f"v6-{i}.pcap"
+        p.write_bytes(data)
+        paths.append(str(p))
+    return paths
+
+
+@needs_tshark
+def test_ipv6_connections_carry_the_community_id_tshark_computes(ipv6_capture):
+    for capture in ipv6_capture:
+        test_connection_records_carry_the_community_id_tshark_computes(capture)
+
+
 @needs_tshark
 @pytest.mark.parametrize("capture", CAPTURES, ids=os.path.basename)
 def test_connection_records_carry_the_community_id_tshark_computes(capture):

@@ -68,6 +68,9 @@ def batch(captures: tuple, out_dir: str, scheduler: Optional[str], workers: Opti
     files, failed = fl.expand(captures)
     if not files:
         fl.group_pieces([], failed, "auto")          # the one-line error, exit 2
+    if scheduler and any(not os.path.isabs(f) for f in files):
+        click.echo("wsdissect: note: --scheduler: relative paths are handed to the workers as written, so each "
+                   "worker finds them in its own working directory (give absolute paths)", err=True)
     try:
         with tables.out_directory(out_dir) as out_dir, _client(scheduler, workers) as client:
             pieces = _probe(client, files, failed)
