@@ -82,6 +82,7 @@ class ParquetWriter:
         # Rows are kept as tuples in column order (operator.itemgetter over the record: C speed) and handed to
         # pyarrow column by column, which is several times faster than a list of dicts.
         self._get = {t: itemgetter(*self._schemas[t].names) for t in TABLES}
+        self._get_packet = self._get["packets"]
         self._rows: dict = {t: [] for t in TABLES}
         self._body_bytes = 0
         self._files: dict = {}             # table -> open pq.ParquetWriter
@@ -99,13 +100,14 @@ class ParquetWriter:
         rec = packet_record(row)
         rec["file"] = self.file_of(row.no)
         rec["conn_id"] = uid
-        self._add("packets", rec)
-        for f in row.frames:
-            self._add("frames", self._with_id(frame_record(f)))
-        for m in row.messages:
-            self._add("messages", self._message(m))
-        for n in row.notes:
-            self._add("notes", self._with_id(note_record(n)))
+        if "tls" not in rec:
+            rec["tls"] = None
+        rows = self._rows["packets"]               # _add's work inline: this runs for every packet
+        rows.append(self._get_packet(rec))
+        if len(rows) >= PARQUET_BATCH_ROWS:
+            self._flush("packets")
+        if row.frames or row.messages or row.notes:
+            self.end(row.frames, row.messages, row.notes)
 
     def end(self, frames: list, messages: list, notes: list) -> None:
         for f in frames:
