@@ -196,3 +196,9 @@ def test_the_table_shows_the_first_rows_and_says_how_many_more(data):
     zh = wsdissect("query", data[0], f"SELECT range AS i FROM range({n})", "--lang", "zh").stdout.splitlines()
     assert f"{n:,} 行" in zh[-1] and zh[:-1] == lines[:-1]
     assert len(ask(data[0], f"SELECT range AS i FROM range({n})")) == n
+
+
+def test_a_directory_whose_name_looks_like_a_glob(data, tmp_path):
+    d = str(tmp_path / "a [b] *c's")
+    assert wsdissect("read", "--parquet", d, os.path.join(CAPTURES, "echo.pcap")).returncode == 0
+    assert ask(d, "SELECT count(*) AS n FROM packets") == [{"n": 22}]

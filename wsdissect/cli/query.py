@@ -69,9 +69,11 @@ def connect(directory: str):
     found = []
     for t in TABLES:
         parts = os.path.join(directory, t)
-        if os.path.isdir(parts) and any(n.endswith(".parquet") for n in os.listdir(parts)):
-            pattern = os.path.join(os.path.abspath(parts), "*.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{pattern}')")
+        names = sorted(n for n in os.listdir(parts) if n.endswith(".parquet")) if os.path.isdir(parts) else []
+        if names:
+            # The part files by name, not a glob: a directory's name may hold * or [ ].
+            files = ", ".join("'" + os.path.join(os.path.abspath(parts), n).replace("'", "''") + "'" for n in names)
+            con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet([{files}])")
             found.append(t)
     if not found:
         fail(f"{directory} holds no tables (wsdissect read --parquet {directory} CAPTURE... writes them)",
