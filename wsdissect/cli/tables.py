@@ -111,7 +111,14 @@ def task(group: list, merge: bool, out_dir: str, part: str, opts: Options) -> di
     from . import fleet as fl
     damage: list = []
     fleet = fl.Fleet([group], merge, size=sum(p.size for p in group))
-    out = write_group(fleet, group, out_dir, part, opts, damage)
+    # No progress bar of its own: a local cluster's workers share the terminal of batch, which shows the one bar.
+    quiet = os.environ.get("WSDISSECT_NO_PROGRESS")
+    os.environ["WSDISSECT_NO_PROGRESS"] = "1"
+    try:
+        out = write_group(fleet, group, out_dir, part, opts, damage)
+    finally:
+        if quiet is None:
+            del os.environ["WSDISSECT_NO_PROGRESS"]
     out["damage"] = [(path, str(e)) for path, e in damage]
     out["packets"] = sum(p.packets for p in group)
     out["version"] = __version__
