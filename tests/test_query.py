@@ -202,3 +202,14 @@ def test_a_directory_whose_name_looks_like_a_glob(data, tmp_path):
     d = str(tmp_path / "a [b] *c's")
     assert wsdissect("read", "--parquet", d, os.path.join(CAPTURES, "echo.pcap")).returncode == 0
     assert ask(d, "SELECT count(*) AS n FROM packets") == [{"n": 22}]
+
+
+def test_rows_too_wide_for_the_terminal_are_shown_as_blocks(data):
+    sql = "SELECT * FROM connections ORDER BY start LIMIT 2"
+    want = ask(data[0], sql)
+    lines = [line.rstrip() for line in wsdissect("query", data[0], sql).stdout.splitlines()]
+    assert lines[0] == "── 1 ──" and "── 2 ──" in lines
+    fields = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in lines[1:lines.index("── 2 ──")])
+    assert fields["conn_id"] == want[0]["conn_id"] and fields["community_id"] == want[0]["community_id"]
+    assert fields["websocket"] == "true" and fields["origin"] == "null"
+    assert lines[-1] == "2 rows"

@@ -89,6 +89,8 @@ def _one_line(e: Exception) -> str:
 def _cell(v) -> str:
     if v is None:
         return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, (dict, list)):
         return json.dumps(v, ensure_ascii=False, default=str)
     if isinstance(v, float):
@@ -108,6 +110,7 @@ def _csv_cell(v) -> Optional[str]:
 
 def _print_table(names: list, rows: list, lang: str) -> None:
     from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
@@ -115,20 +118,33 @@ def _print_table(names: list, rows: list, lang: str) -> None:
     from .common import QuietConsole
     words = catalog(lang)
     console = QuietConsole(highlight=False, soft_wrap=False)
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     shown = [[_cell(v) for v in r] for r in rows[:QUERY_TABLE_ROWS]]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    need = 0
     for n, name in enumerate(names):
         numeric = any(isinstance(r[n], (int, float)) and not isinstance(r[n], bool) for r in rows[:100])
         cells = [r[n] for r in shown]
         # A column of words without spaces (addresses, codes, numbers) is kept on one line where it fits;
         # columns of sentences wrap.
         solid = not any(" " in c for c in cells)
-        width = max([len(name), *map(len, cells)])
-        table.add_column(name, justify="right" if numeric else "left", overflow="fold",
-                         min_width=min(width, 40 if solid else 24))
-    for r in shown:
-        table.add_row(*(Text(c) for c in r))
-    console.print(table)
+        width = min(max([cell_len(name), *map(cell_len, cells)]), 40 if solid else 24)
+        need += width + (1 if n else 0)
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold", min_width=width)
+    if need > console.width and len(names) > 1:
+        # Too wide for the terminal: each row as a block of "column  value" lines (psql's expanded display).
+        label = max(map(cell_len, names))
+        for i, r in enumerate(shown):
+            console.print(Text(f"── {i + 1} ──", style="bold"))
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(min_width=label, no_wrap=True, style="dim")
+            grid.add_column(overflow="fold")
+            for name, c in zip(names, r):
+                grid.add_row(name, Text(c))
+            console.print(grid)
+    else:
+        for r in shown:
+            table.add_row(*(Text(c) for c in r))
+        console.print(table)
     if len(rows) > QUERY_TABLE_ROWS:
         line = words["query.rows.more"].format(n=f"{len(rows):,}", shown=f"{QUERY_TABLE_ROWS:,}")
     else:
