@@ -168,9 +168,11 @@ def _run(client, groups: list, merge: bool, out_dir: str, opts) -> tuple:
     from .progress import _Bar, wants_progress
     token = _token()
     futures = {}
+    # The options (a key log may be megabytes) go to the workers once, not with every task.
+    shared = client.scatter(opts, broadcast=True, hash=False)
     for i, group in enumerate(groups):
         part = tables.part_name(i)
-        fut = client.submit(tables.task, group, merge, out_dir, part, opts, key=f"wsdissect-{part}-{token}",
+        fut = client.submit(tables.task, group, merge, out_dir, part, shared, key=f"wsdissect-{part}-{token}",
                             retries=0)
         futures[fut] = group
     size = sum(p.size for g in groups for p in g)
