@@ -972,6 +972,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     # -- several captures in one command (cli/fleet.py) ---------------------------------------------------------
     "fleet.capture": ("── capture {i} of {n}: {files} ──", "── 第 {i} 个抓包（共 {n} 个）：{files} ──"),
     "fleet.more": ("{first} and {more} more files", "{first} 及另外 {more} 个文件"),
+    # -- `query`: the line under the answer's table (cli/query.py) ----------------------------------------
+    "query.rows.one": ("1 row", "1 行"),
+    "query.rows.many": ("{n} rows", "{n} 行"),
+    "query.rows.more": ("{n} rows, the first {shown} shown (--json or --csv write them all)",
+                        "共 {n} 行，显示前 {shown} 行（--json 或 --csv 输出全部）"),
 
     # -- `follow`: a connection's messages as a transcript (render/follow.py, cli/follow.py) ----------------
     "follow.none": ("{capture}: no WebSocket connection found ({n} TCP connections)",

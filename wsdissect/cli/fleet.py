@@ -160,6 +160,13 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
             failed.append((path, _why(e)))
         except KeyboardInterrupt:
             sys.exit(EXIT_INTERRUPTED)
+    return Fleet(group_pieces(pieces, failed, mode), mode == "merge", failed, sum(p.size for p in pieces))
+
+
+def group_pieces(pieces: list, failed: list, mode: str) -> list:
+    """The groups of the readable `pieces` (each a list of Pieces read as one capture), by the rule or `mode`;
+    the files that could not be read (`failed`: (path, why)) reported first, one line each. Exit 2 when no
+    file could be read. `plan` probes in this process; `batch` probes on its workers."""
     if not pieces and len(failed) == 1:
         fail(cannot_read(*failed[0]), EXIT_USAGE)
     for path, why in failed:
@@ -167,7 +174,7 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
                    (" (left out; the other captures are analysed)" if pieces else ""), err=True)
     if not pieces:
         fail("no capture could be read", EXIT_USAGE)
-    pieces.sort(key=lambda p: (p.first_ts, p.path))
+    pieces = sorted(pieces, key=lambda p: (p.first_ts, p.path))
     if mode == "merge":
         groups = [pieces]
     elif mode == "separate":
@@ -186,7 +193,7 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
             click.echo(f"wsdissect: note: {p.path} does not continue {prev.path} ({why}): analysed as a capture of "
                        "its own (--merge reads every file as one)", err=True)
             groups.append([p])
-    return Fleet(groups, mode == "merge", failed, sum(p.size for p in pieces))
+    return groups
 
 
 class FileTags:
