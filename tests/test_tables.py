@@ -107,7 +107,8 @@ def tables(d):
 
 def as_json_record(table, row):
     """A table's row as the JSON record it came from: `type` back, the added columns out, the columns JSON
-    leaves out when empty (packet and connection `tls`, a message's `text`/`data_b64`/`app`) out when null."""
+    leaves out when empty (packet and connection `tls`, a TLS record's `handshake`, a message's
+    `text`/`data_b64`/`app`) out when null."""
     rec = {"type": next(k for k, v in TABLE_OF.items() if v == table), **row}
     if table == "packets":
         rec.pop("file")
@@ -118,6 +119,8 @@ def as_json_record(table, row):
             del rec[k]
     if rec.get("app") is not None:
         rec["app"] = json.loads(rec["app"])
+    if table == "packets" and rec.get("tls"):         # a TLS record's `handshake`: only when it carried some
+        rec["tls"] = [{k: v for k, v in r.items() if not (k == "handshake" and v is None)} for r in rec["tls"]]
     return rec
 
 

@@ -44,9 +44,10 @@ def schemas() -> dict:
     import pyarrow as pa
     i, f, s, b = pa.int64(), pa.float64(), pa.string(), pa.bool_()
     per_dir = pa.struct([("c2s", i), ("s2c", i)])
-    tls_rec = pa.struct([("record", i), ("dir", s), ("kind", s), ("len", i), ("decrypted", b)])
+    tls_rec = pa.struct([("record", i), ("dir", s), ("kind", s), ("len", i), ("decrypted", b),
+                         ("handshake", pa.list_(s))])
     tls_conn = pa.struct([("version", s), ("cipher", s), ("sni", s), ("alpn", s), ("client_random", s),
-                          ("decrypted", b)])
+                          ("decrypted", b), ("handshake_latency", f)])
     cols = {
         "packets": [("no", i), ("file", s), ("ts", f), ("conn", i), ("conn_id", s), ("dir", s), ("src", s),
                     ("dst", s), ("flags", s), ("seq", i), ("ack", i), ("len", i), ("frame_len", i),
