@@ -13,6 +13,7 @@ script (or to ``--out``):
     jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
     stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
     graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
+    socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 
@@ -521,6 +522,77 @@ async def scenario_graphql(connect, serve) -> None:
         await asyncio.sleep(STEP)
 
 
+async def scenario_socketio(connect, serve) -> None:
+    """Socket.IO v5 over Engine.IO v4 from python-socketio's own server and client (aiohttp on both sides, the
+    client on the websocket transport only, so the capture holds one TCP connection): connect to the namespace
+    /chat with an auth payload, an event answered by the server's welcome event, an event with two arguments, an event with an ack,
+    a binary event whose ack is binary too, the server's ping and the client's pong, the server's DISCONNECT of
+    /chat (asked for by an event), the client's close."""
+    try:
+        import socketio
+        from aiohttp import web
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"socketio needs python-socketio and aiohttp ({exc}): pip install python-socketio aiohttp")
+    sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1, ping_timeout=5)
+    webapp = web.Application()
+    sio.attach(webapp)
+
+    @sio.on("connect", namespace="/chat")
+    async def _connect(sid, environ, auth):
+        if not auth or auth.get("token") != "lab":
+            raise socketio.exceptions.ConnectionRefusedError("bad token")
+
+    @sio.on("join", namespace="/chat")
+    async def _join(sid, room):
+        await sio.emit("welcome", {"room": room}, to=sid, namespace="/chat")
+
+    @sio.on("chat", namespace="/chat")
+    async def _chat(sid, text, meta):
+        return None
+
+    @sio.on("add", namespace="/chat")
+    async def _add(sid, a, b):
+        return a + b
+
+    @sio.on("upload", namespace="/chat")
+    async def _upload(sid, doc):
+        return {"size": len(doc["data"]), "head": bytes(doc["data"][:2])}
+
+    @sio.on("bye", namespace="/chat")
+    async def _bye(sid):
+        await sio.disconnect(sid, namespace="/chat")
+
+    runner = web.AppRunner(webapp)
+    await runner.setup()
+    site = web.TCPSite(runner, HOST, PORT)
+    await site.start()
+    try:
+        client = socketio.AsyncClient()
+        welcomed = asyncio.Event()
+        client.on("welcome", lambda data: welcomed.set(), namespace="/chat")
+        await client.connect(f"http://{HOST}:{PORT}", namespaces=["/chat"], auth={"token": "lab"},
+                             transports=["websocket"])
+        await asyncio.sleep(STEP)
+        await client.emit("join", "lobby", namespace="/chat")
+        await asyncio.wait_for(welcomed.wait(), 5)
+        await asyncio.sleep(STEP)
+        await client.emit("chat", ("hello 你好", {"from": "lab"}), namespace="/chat")
+        await asyncio.sleep(STEP)
+        assert await client.call("add", (2, 3), namespace="/chat", timeout=5) == 5
+        await asyncio.sleep(STEP)
+        got = await client.call("upload", {"name": "bytes", "data": bytes(range(8))}, namespace="/chat", timeout=5)
+        assert got == {"size": 8, "head": b"\x00\x01"}, got
+        await asyncio.sleep(0.6)                 # the server's ping (ping_interval 1 s) and the client's pong
+        # The client's own disconnect() queues its DISCONNECT and closes the socket before the queue is sent:
+        # the server ends the namespace instead, on request, and the client then closes.
+        await client.emit("bye", namespace="/chat")
+        await asyncio.sleep(STEP)
+        await client.disconnect()
+        await asyncio.sleep(STEP)
+    finally:
+        await runner.cleanup()
+
+
 SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "echo": scenario_echo,
     "deflate": scenario_deflate,
@@ -529,6 +601,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "jsonrpc": scenario_jsonrpc,
     "stomp": scenario_stomp,
     "graphql": scenario_graphql,
+    "socketio": scenario_socketio,
 }
 
 

@@ -45,7 +45,8 @@ def test_make_chooses_by_subprotocol_name():
     assert isinstance(app.make("jsonrpc"), JsonRpcDecoder)
     assert app.make("v12.stomp").version == "1.2" and app.make("v10.stomp").version == "1.0"
     assert app.make("chat") is None and app.make(None) is None and app.make("") is None
-    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws"}
+    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws",
+                              "socketio"}
     assert all(app.make(n) is not None for n in app.NAMES)
 
 
@@ -314,6 +315,7 @@ MALFORMED = [("jsonrpc", p, C2S) for p in ["{bad", "[]", "[1]", '{"method": "m"}
     [("jsonrpc", p, S2C) for p in [rpc(result=1, error={}, id=None), rpc(error="x", id=None), rpc(result=1, id=5)]] + \
     [("v12.stomp", p, d) for p, d, _, _ in test_stomp_malformed_frames_are_notes.pytestmark[0].args[1]] + \
     [("graphql-transport-ws", p, d) for p, d, _, _ in test_graphql_malformed_messages_are_notes.pytestmark[0].args[1]]
+MALFORMED += [("socketio", p, d) for p, d, _, _ in __import__("test_app_socketio").MALFORMED]
 
 
 def app_notes() -> list:
@@ -334,6 +336,7 @@ def app_notes() -> list:
     sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
     g = app.make("graphql-transport-ws")
     more += g.feed(msg(sub, 7), 7.0) + g.feed(msg(sub, 8), 8.0)
+    more += __import__("test_app_socketio").sequences_for_notes()
     capped = JsonRpcDecoder("jsonrpc")
     for i in range(APP_PENDING_MAX + 1):
         more += capped.feed(msg(rpc(method="m", id=i), 6), 6.0)
@@ -343,5 +346,6 @@ def app_notes() -> list:
 
 def test_app_notes_cover_every_app_sentence():
     from wsdissect.i18n import CATALOG, note_id
-    ids = {k for k in CATALOG if k.startswith(("note.app_", "note.jsonrpc_", "note.stomp_", "note.graphql_"))}
+    ids = {k for k in CATALOG if k.startswith(("note.app_", "note.jsonrpc_", "note.stomp_", "note.graphql_",
+                                               "note.socketio_"))}
     assert ids <= {note_id(n.code, n.args) for n in app_notes()}

@@ -18,6 +18,7 @@ from wsdissect.sources.pcap import open_capture
 CAP = os.path.join(ROOT, "captures")
 JSONRPC, STOMP, GRAPHQL, ECHO, BUSY = (os.path.join(CAP, n) for n in ("jsonrpc.pcap", "stomp.pcap", "graphql.pcap",
                                                                          "echo.pcap", "busy.pcap"))
+SOCKETIO = os.path.join(CAP, "socketio.pcap")
 
 
 def run(*args, pure=False):
@@ -83,6 +84,50 @@ def test_graphql_capture():
     assert got[2][2]["records"][0]["fields"]["operation"] == "subscription Greetings"
     st = json.loads(run("stats", GRAPHQL, "--json").stdout.splitlines()[0])["app"]["graphql"]
     assert (st["requests"], st["answered"], st["unanswered"]) == (4, 4, 0)
+
+
+def test_socketio_capture_chosen_by_its_path():
+    # python-socketio's client and server (captures/README.md): what the client script sent and the server
+    # answered, packet by packet.
+    recs = records(SOCKETIO)
+    conn = next(c for c in recs if c["type"] == "connection")
+    assert conn["subprotocol"] is None and "EIO=4" in conn["uri"]        # nothing negotiated: the path chose
+    got = apps(recs)
+    seen = [(d, r["kind"], r["fields"].get("event") or r["fields"].get("namespace")) for _, d, a in got
+            for r in a["records"]]
+    assert seen == [("s2c", "open", None), ("c2s", "connect", "/chat"), ("s2c", "connect", "/chat"),
+                    ("c2s", "event", "join"), ("s2c", "event", "welcome"), ("c2s", "event", "chat"),
+                    ("c2s", "event", "add"), ("s2c", "ack", "/chat"), ("c2s", "event", "upload"),
+                    ("c2s", "attachment", None), ("s2c", "ack", "/chat"), ("s2c", "attachment", None),
+                    ("s2c", "ping", None), ("c2s", "pong", None), ("c2s", "event", "bye"),
+                    ("s2c", "disconnect", "/chat")]
+    by_kind = {}
+    for no, _, a in got:
+        by_kind.setdefault(a["records"][0]["kind"], []).append((no, a["records"][0]))
+    assert by_kind["open"][0][1]["fields"]["ping_interval"] == 1000
+    (c_no, c), (s_no, s) = by_kind["connect"]
+    assert c["fields"]["auth"] is True and s["reply_to"] == c_no and "sid" in s["fields"]
+    events = {r["fields"]["event"]: (no, r) for no, r in by_kind["event"]}
+    add_no, add = events["add"]
+    assert add["fields"]["id"] == 1 and add["awaits_reply"] and add["fields"]["args"] == 2
+    assert by_kind["ack"][0][1]["reply_to"] == add_no and 0 < by_kind["ack"][0][1]["latency"] < 1
+    up_no, up = events["upload"]
+    assert up["fields"]["type"] == "BINARY_EVENT" and up["fields"]["attachments"] == 1
+    assert by_kind["attachment"][0][1]["fields"] == {"length": 8, "index": 1, "count": 1, "packet": up_no}
+    assert by_kind["ack"][1][1]["fields"]["type"] == "BINARY_ACK" and by_kind["ack"][1][1]["reply_to"] == up_no
+    assert by_kind["attachment"][1][1]["fields"]["length"] == 2
+    assert not any(r["type"] == "note" for r in recs)
+    labels = {r["no"]: r["label"] for r in recs if r["type"] == "packet"}
+    assert labels[add_no] == "client sends Socket.IO event add on /chat, ack id 1 (20 bytes)"
+    zh = {r["no"]: r["label"] for r in records(SOCKETIO, "--lang", "zh") if r["type"] == "packet"}
+    assert zh[add_no].startswith("客户端发送 Socket.IO 事件 add（/chat），ack id 1")
+    st = json.loads(run("stats", SOCKETIO, "--json").stdout.splitlines()[0])["app"]["socketio"]
+    assert (st["requests"], st["answered"], st["unanswered"]) == (3, 3, 0)      # CONNECT, add, upload
+    assert "socketio replies" in run("stats", SOCKETIO).stdout
+    out = run("follow", SOCKETIO).stdout
+    assert "» Socket.IO binary event upload on /chat, ack id 2, attachments: 1" in out
+    # without the path, nothing chooses the decoder; --subprotocol does
+    assert not apps(records(ECHO)) and apps(records(ECHO, "--subprotocol", "socketio"))
 
 
 def test_follow_prints_the_decoded_line():
@@ -158,6 +203,8 @@ def test_the_lane_declines_connections_with_a_decoder(monkeypatch):
     assert left == total                                     # ...but not once a decoder reads them
     left, total = _lane_leaves(JSONRPC)
     assert left == total
+    left, total = _lane_leaves(SOCKETIO)                     # chosen by the path, not by a negotiated name
+    assert left == total
 
 
 COMMANDS = {
@@ -174,11 +221,11 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []),
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []), (SOCKETIO, []),
                                          (ECHO, ["--subprotocol", "jsonrpc"]),
                                          (BUSY, ["--subprotocol", "v12.stomp"]),
                                          (BUSY, ["--subprotocol", "graphql-ws"])],
-                         ids=["jsonrpc", "stomp", "graphql", "echo-forced", "busy-forced", "busy-forced-graphql"])
+                         ids=["jsonrpc", "stomp", "graphql", "socketio", "echo-forced", "busy-forced", "busy-forced-graphql"])
 def test_lane_and_pure_give_the_same_bytes(path, extra, command):
     args = [a.format(path) for a in COMMANDS[command]] + extra
     fast, pure = run(*args), run(*args, pure=True)

@@ -428,7 +428,7 @@ class Analyzer:
         for d in (C2S, S2C):
             st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
             st.mode[d] = M_WS
-        st.app = _app.make(self.subprotocol or r.subprotocol)
+        st.app = _app.make(_app.choose(self.subprotocol, r.subprotocol, r.uri))
         if forced:
             self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
         waiting, st.waiting = st.waiting, []
