@@ -14,6 +14,7 @@ script (or to ``--out``):
     stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
     graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
     socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
+    graphql-ws.pcap      GraphQL over the legacy "graphql-ws" (strawberry server, gql client): start/data/stop, ka
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import shutil
 import signal
@@ -40,7 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import AsyncGenerator, Awaitable, Callable   # AsyncGenerator: for strawberry (graphql-ws)
 
 HOST = "127.0.0.1"
 PORT = 9002
@@ -593,6 +595,77 @@ async def scenario_socketio(connect, serve) -> None:
         await runner.cleanup()
 
 
+async def scenario_graphql_ws(connect, serve) -> None:
+    """GraphQL over the legacy subprotocol `graphql-ws` (subscriptions-transport-ws), from real peers: a
+    strawberry-graphql server (its aiohttp view, legacy protocol only, keep-alive every 0.5 s) and gql's
+    WebsocketsTransport as the client (offering `graphql-ws` only). connection_init with a payload ->
+    connection_ack and ka; a subscription of two results (start -> data, data, complete); a query (start -> error:
+    strawberry runs subscriptions only over this protocol); an endless subscription the client stops after its first result (stop); connection_terminate."""
+    try:
+        import strawberry
+        from aiohttp import web
+        from gql import Client, gql
+        from gql.transport.exceptions import TransportQueryError
+        from gql.transport.websockets import WebsocketsTransport
+        from strawberry.aiohttp.views import GraphQLView
+        from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"graphql-ws needs strawberry-graphql, aiohttp and gql[websockets] ({exc})")
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self) -> str:
+            return "world"
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def greetings(self) -> AsyncGenerator[str, None]:
+            for word in ("Hi", "Bonjour"):
+                await asyncio.sleep(STEP / 4)
+                yield word
+
+        @strawberry.subscription
+        async def ticks(self) -> AsyncGenerator[int, None]:
+            n = 0
+            while True:
+                n += 1
+                yield n
+                await asyncio.sleep(STEP)
+
+    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    logging.getLogger("strawberry").setLevel(logging.CRITICAL)     # the refused query's traceback
+    webapp = web.Application()
+    webapp.router.add_route("*", "/graphql", GraphQLView(schema=schema, subscription_protocols=[GRAPHQL_WS_PROTOCOL],
+                                                         keep_alive=True, keep_alive_interval=0.5))
+    runner = web.AppRunner(webapp)
+    await runner.setup()
+    site = web.TCPSite(runner, HOST, PORT)
+    await site.start()
+    try:
+        transport = WebsocketsTransport(url=f"ws://{HOST}:{PORT}/graphql", subprotocols=["graphql-ws"],
+                                        init_payload={"token": "lab"})
+        async with Client(transport=transport) as session:
+            await asyncio.sleep(STEP)
+            got = [r async for r in session.subscribe(gql("subscription Greetings { greetings }"))]
+            assert got == [{"greetings": "Hi"}, {"greetings": "Bonjour"}], got
+            await asyncio.sleep(STEP)
+            try:                                    # strawberry's legacy handler runs subscriptions only
+                await session.execute(gql("query Hello { hello }"))
+                raise RecordError("graphql-ws: the server ran a query; the capture's description expects an error")
+            except TransportQueryError as exc:
+                assert "queries are not allowed" in str(exc), exc
+            await asyncio.sleep(STEP)
+            async for r in session.subscribe(gql("subscription Ticks { ticks }")):
+                assert r == {"ticks": 1}, r
+                break                               # gql sends stop
+            await asyncio.sleep(STEP * 3)           # a keep-alive or two
+        await asyncio.sleep(STEP)
+    finally:
+        await runner.cleanup()
+
+
 SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "echo": scenario_echo,
     "deflate": scenario_deflate,
@@ -602,6 +675,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "stomp": scenario_stomp,
     "graphql": scenario_graphql,
     "socketio": scenario_socketio,
+    "graphql-ws": scenario_graphql_ws,
 }
 
 

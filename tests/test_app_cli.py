@@ -18,7 +18,7 @@ from wsdissect.sources.pcap import open_capture
 CAP = os.path.join(ROOT, "captures")
 JSONRPC, STOMP, GRAPHQL, ECHO, BUSY = (os.path.join(CAP, n) for n in ("jsonrpc.pcap", "stomp.pcap", "graphql.pcap",
                                                                          "echo.pcap", "busy.pcap"))
-SOCKETIO = os.path.join(CAP, "socketio.pcap")
+SOCKETIO, GRAPHQL_WS = os.path.join(CAP, "socketio.pcap"), os.path.join(CAP, "graphql-ws.pcap")
 
 
 def run(*args, pure=False):
@@ -84,6 +84,35 @@ def test_graphql_capture():
     assert got[2][2]["records"][0]["fields"]["operation"] == "subscription Greetings"
     st = json.loads(run("stats", GRAPHQL, "--json").stdout.splitlines()[0])["app"]["graphql"]
     assert (st["requests"], st["answered"], st["unanswered"]) == (4, 4, 0)
+
+
+def test_graphql_ws_legacy_capture():
+    # strawberry-graphql's server and gql's client speaking subscriptions-transport-ws, with permessage-deflate
+    # (captures/README.md): the messages as the client script and the server sent them.
+    recs = records(GRAPHQL_WS)
+    assert [c["subprotocol"] for c in recs if c["type"] == "connection"] == ["graphql-ws"]
+    got = apps(recs)
+    seen = [(d, r["kind"], r["fields"]["type"], r["fields"].get("id")) for _, d, a in got for r in a["records"]]
+    ka = ("s2c", "control", "ka", None)
+    assert [x for x in seen if x != ka] == [
+        ("c2s", "control", "connection_init", None), ("s2c", "control", "connection_ack", None),
+        ("c2s", "operation", "start", "1"), ("s2c", "result", "data", "1"), ("s2c", "result", "data", "1"),
+        ("s2c", "complete", "complete", "1"),
+        ("c2s", "operation", "start", "2"), ("s2c", "error", "error", "2"),
+        ("c2s", "operation", "start", "3"), ("s2c", "result", "data", "3"), ("c2s", "complete", "stop", "3"),
+        ("s2c", "complete", "complete", "3"), ("c2s", "control", "connection_terminate", None)]
+    assert seen.count(ka) >= 2                                   # the server's keep-alive, every 0.5 s
+    ops = {r["fields"]["id"]: (no, r) for no, _, a in got for r in a["records"] if r["kind"] == "operation"}
+    assert [ops[i][1]["fields"]["operation"] for i in "123"] == ["subscription Greetings", "query Hello",
+                                                                 "subscription Ticks"]
+    answers = {r["fields"]["type"] + r["fields"].get("id", ""): r for _, _, a in got for r in a["records"]
+               if "reply_to" in r}
+    assert answers["connection_ack"]["reply_to"] == got[0][0]
+    assert answers["error2"]["reply_to"] == ops["2"][0] and answers["data3"]["reply_to"] == ops["3"][0]
+    assert not any(r["type"] == "note" for r in recs)
+    st = json.loads(run("stats", GRAPHQL_WS, "--json").stdout.splitlines()[0])["app"]["graphql"]
+    assert (st["requests"], st["answered"], st["unanswered"]) == (4, 4, 0)   # init and the three operations
+    assert "» GraphQL stop 3" in run("follow", GRAPHQL_WS).stdout
 
 
 def test_socketio_capture_chosen_by_its_path():
@@ -221,11 +250,11 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []), (SOCKETIO, []),
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []), (SOCKETIO, []), (GRAPHQL_WS, []),
                                          (ECHO, ["--subprotocol", "jsonrpc"]),
                                          (BUSY, ["--subprotocol", "v12.stomp"]),
                                          (BUSY, ["--subprotocol", "graphql-ws"])],
-                         ids=["jsonrpc", "stomp", "graphql", "socketio", "echo-forced", "busy-forced", "busy-forced-graphql"])
+                         ids=["jsonrpc", "stomp", "graphql", "socketio", "graphql-ws", "echo-forced", "busy-forced", "busy-forced-graphql"])
 def test_lane_and_pure_give_the_same_bytes(path, extra, command):
     args = [a.format(path) for a in COMMANDS[command]] + extra
     fast, pure = run(*args), run(*args, pure=True)
