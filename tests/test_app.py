@@ -50,6 +50,15 @@ def test_make_chooses_by_subprotocol_name():
     assert all(app.make(n) is not None for n in app.NAMES)
 
 
+def test_words_for_grep():
+    rec = AppRecord("stomp", "frame", {"command": "SEND", "headers": {"destination": "/q"}, "body_length": 3,
+                                       "list": ["a", "b"], "flag": True, "none": None}, 1, C2S)
+    got = set(app.words(rec))
+    assert {"frame", "kind=frame", "protocol=stomp", "SEND", "command=SEND", "/q", "destination=/q", "3",
+            "body_length=3", "list=a", "list=b", "true", "flag=true", "none=null"} <= got
+    assert not any("{" in w for w in got)             # a dict is matched by its items, not its repr
+
+
 # -- JSON-RPC ----------------------------------------------------------------------------------------------------
 def test_jsonrpc_request_result_paired_by_id_with_latency():
     recs = feed(JsonRpcDecoder("jsonrpc"), [

@@ -159,6 +159,27 @@ def test_socketio_capture_chosen_by_its_path():
     assert not apps(records(ECHO)) and apps(records(ECHO, "--subprotocol", "socketio"))
 
 
+def kept(*args):
+    """The packet numbers `read --json` keeps with these filters."""
+    return [r["no"] for r in records(*args) if r["type"] == "packet"]
+
+
+def test_grep_matches_decoded_fields():
+    up = 22                                               # captures/socketio.pcap: the binary event "upload"
+    assert kept(SOCKETIO, "--grep", "^event=upload$") == [up]
+    assert kept(SOCKETIO, "--grep", "^upload$") == [up]   # the value alone; no message's text is just "upload"
+    assert kept(SOCKETIO, "--grep", "^kind=attachment$") == [23, 27]
+    assert kept(SOCKETIO, "--grep", "^type=BINARY_") == [up, 25]
+    assert kept(SOCKETIO, "--grep", "^kind=ack$") == [20, 25]
+    # STOMP headers by their own names, JSON-RPC kinds, GraphQL operations
+    assert kept(STOMP, "--grep", "^destination=/queue/lab$") == [11, 14, 15]
+    assert kept(JSONRPC, "--grep", "^kind=error$") == [15, 21]
+    assert kept(GRAPHQL_WS, "--grep", "^operation=subscription Ticks$") == [26]
+    # the raw text still matches, and a message no decoder read has only its text
+    assert kept(SOCKETIO, "--grep", "你好") == [] and kept(SOCKETIO, "--grep", r"\\u4f60") == [16]
+    assert kept(ECHO, "--grep", "^kind=") == []
+
+
 def test_follow_prints_the_decoded_line():
     out = run("follow", JSONRPC).stdout
     assert "» JSON-RPC request subtract, id 1" in out

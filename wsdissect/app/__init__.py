@@ -179,6 +179,32 @@ def make(name: Optional[str]) -> Optional[Decoder]:
     return cls(name) if cls is not None else None
 
 
+def words(rec: AppRecord):
+    """The strings `--grep` matches in a record (filters.RowFilter): `protocol=…` and `kind=…` and the kind alone;
+    each field as `name=value` and as the value alone (True, None as JSON spells them); a dict field's items
+    (STOMP headers) the same way by their own names; a list's items (Engine.IO upgrades) under the list's name."""
+    yield rec.kind
+    yield f"kind={rec.kind}"
+    yield f"protocol={rec.protocol}"
+    for name, value in rec.fields.items():
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = ((name, v) for v in value)
+        else:
+            items = ((name, value),)
+        for k, v in items:
+            v = _grep_word(v)
+            yield v
+            yield f"{k}={v}"
+
+
+def _grep_word(v) -> str:
+    if isinstance(v, bool) or v is None:
+        return "true" if v is True else "false" if v is False else "null"
+    return str(v)
+
+
 def describe(rec: AppRecord, t: dict) -> str:
     """A record in words, from the catalogue `t` (i18n.catalog(lang)): 'JSON-RPC request subtract, id 7'."""
     from ..i18n import fill
