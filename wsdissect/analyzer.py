@@ -429,6 +429,7 @@ class Analyzer:
             st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
             st.mode[d] = M_WS
         st.app = _app.make(_app.choose(self.subprotocol, r.subprotocol, r.uri))
+        r.decoder = st.app.name if st.app is not None else None
         if forced:
             self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
         waiting, st.waiting = st.waiting, []

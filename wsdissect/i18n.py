@@ -1343,6 +1343,70 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Ping（操作码 9）用来确认对方还在；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
         "双方都可以发送 ping，用作保活或测量往返时间；控制帧的载荷最多 125 字节，并且不能分片（§5.5）。"),
 
+    # -- a subprotocol decoder at work (explain.py: the first decoded message of a connection) ----------------
+    "explain.app.by_name": (
+        "The handshake settled the subprotocol {name} (Sec-WebSocket-Protocol: the client offered it, the server "
+        "chose it), so each message is read as {name}: the label says what it is, and an answer is paired with "
+        "the request it answers, with the time between them.",
+        "握手确定了子协议 {name}（Sec-WebSocket-Protocol：客户端提出，服务端选定），所以每条消息都按 {name} 解读："
+        "标签说明它是什么，回应与它所回应的请求配对，并给出两者之间的时间。"),
+    "explain.app.by_path": (
+        "No subprotocol was negotiated (Socket.IO names none), but the request target {uri} follows Engine.IO's "
+        "convention: EIO=4 is Engine.IO's protocol version 4 and transport=websocket says this connection is its "
+        "WebSocket transport, so the messages are read as Socket.IO v5 over Engine.IO v4.",
+        "握手没有协商子协议（Socket.IO 不使用它），但请求目标 {uri} 符合 Engine.IO 的约定：EIO=4 表示 Engine.IO 协议"
+        "第 4 版，transport=websocket 表示这条连接是它的 WebSocket 传输方式，所以消息按基于 Engine.IO v4 的 "
+        "Socket.IO v5 来解读。"),
+    "explain.app.forced": (
+        "--subprotocol {name} says to read this connection's messages as {name}, whatever the handshake settled.",
+        "--subprotocol {name} 指定按 {name} 解读这条连接的消息，不管握手确定了什么。"),
+    "explain.app.jsonrpc.title": ("JSON-RPC 2.0 inside the messages", "消息里的 JSON-RPC 2.0"),
+    "explain.app.jsonrpc.body": (
+        "Each message is a JSON object (or a batch: an array of them). A request names a method and carries an "
+        "id; the peer answers with a result or an error carrying the same id. A notification has no id and gets "
+        "no answer. Either side may send requests.",
+        "每条消息是一个 JSON 对象（或者批量：这些对象组成的数组）。请求给出方法名并带有 id；对方用带同一个 id 的 "
+        "result 或 error 回应。通知没有 id，也不会得到回应。双方都可以发送请求。"),
+    "explain.app.stomp.title": ("STOMP inside the messages", "消息里的 STOMP"),
+    "explain.app.stomp.body": (
+        "Each message is one STOMP frame: a command line (CONNECT, SUBSCRIBE, SEND, MESSAGE...), header lines, an "
+        "empty line, a body and a NUL byte. CONNECT is answered by CONNECTED; a frame with a receipt header is "
+        "answered by a RECEIPT naming it; a message of line ends only is a heart-beat.",
+        "每条消息是一个 STOMP 帧：一行命令（CONNECT、SUBSCRIBE、SEND、MESSAGE……）、若干头部行、一个空行、正文和一个 "
+        "NUL 字节。CONNECT 由 CONNECTED 回应；带 receipt 头部的帧由指明它的 RECEIPT 回应；只有换行的消息是心跳。"),
+    "explain.app.graphql-transport-ws.title": ("GraphQL over WebSocket (graphql-transport-ws)",
+                                               "WebSocket 上的 GraphQL（graphql-transport-ws）"),
+    "explain.app.graphql-transport-ws.body": (
+        "Each message is a JSON object with a type. The client opens with connection_init and waits for "
+        "connection_ack; it runs an operation with subscribe (an id and the query), the server sends each result "
+        "as next with that id and ends with complete (or error). ping and pong keep the connection alive.",
+        "每条消息是一个带 type 的 JSON 对象。客户端先发 connection_init，等待 connection_ack；用 subscribe 运行一个"
+        "操作（带 id 和查询），服务端把每个结果作为带同一 id 的 next 发送，最后以 complete（或 error）结束。"
+        "ping 和 pong 用来保持连接。"),
+    "explain.app.graphql-ws.title": ("GraphQL over WebSocket (legacy graphql-ws)",
+                                     "WebSocket 上的 GraphQL（旧的 graphql-ws）"),
+    "explain.app.graphql-ws.body": (
+        "The protocol of the older subscriptions-transport-ws library. Each message is a JSON object with a "
+        "type: connection_init, answered by connection_ack; start runs an operation (an id and the query), the "
+        "server sends data with that id and then complete (or error); the client's stop ends it early. The "
+        "server's ka is a keep-alive; connection_terminate ends the session.",
+        "较早的 subscriptions-transport-ws 库的协议。每条消息是一个带 type 的 JSON 对象：connection_init 由 "
+        "connection_ack 回应；start 运行一个操作（带 id 和查询），服务端发送带同一 id 的 data，然后是 complete"
+        "（或 error）；客户端的 stop 提前结束它。服务端的 ka 用来保活；connection_terminate 结束会话。"),
+    "explain.app.socketio.title": ("Socket.IO over Engine.IO inside the messages",
+                                   "消息里基于 Engine.IO 的 Socket.IO"),
+    "explain.app.socketio.body": (
+        "Each text message is an Engine.IO packet, its first digit the type: 0 open (the server gives the "
+        "session id and how often it pings), 2 ping and 3 pong (the heartbeat; \"probe\" while a transport is "
+        "being upgraded to), 4 message, 5 upgrade, 1 close. A message carries a Socket.IO packet: CONNECT to a "
+        "namespace (such as /chat) and DISCONNECT, EVENT with its name and JSON arguments, ACK answering an event "
+        "that carried an id, CONNECT_ERROR. A binary event or ack is followed by its attachments, one binary "
+        "message each.",
+        "每条文本消息是一个 Engine.IO 数据包，第一个数字是类型：0 open（服务端给出会话 id 和 ping 的间隔）、2 ping 和 "
+        "3 pong（心跳；升级传输方式时带 \"probe\"）、4 message、5 upgrade、1 close。message 里装着一个 Socket.IO "
+        "数据包：连接到某个命名空间（例如 /chat）的 CONNECT 和 DISCONNECT、带事件名和 JSON 参数的 EVENT、回应带 id "
+        "的事件的 ACK、CONNECT_ERROR。二进制事件或 ack 之后跟着它的附件，每个附件是一条二进制消息。"),
+
     "explain.close.title": ("Closing — RFC 6455 §5.5.1, §7", "关闭连接——RFC 6455 §5.5.1、§7"),
     "explain.close.handshake": (
         "The {side} starts the closing handshake (§5.5.1, §7.1.2) with a Close frame (opcode 8){status}. The "
