@@ -350,6 +350,9 @@ def app_notes() -> list:
     for i in range(APP_PENDING_MAX + 1):
         more += capped.feed(msg(rpc(method="m", id=i), 6), 6.0)
     out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for r in more for n in r.notes]
+    from sessionbuild import analyze
+    from test_app_sniff import RPC, session
+    out += analyze(session((C2S, RPC)).packets()).notes("app-guess")      # the analyzer's guess (app/sniff.py)
     return out
 
 

@@ -1542,6 +1542,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.app_pending_cap": ("more than {max} {protocol} requests await a reply (a fixed cap): the oldest is "
                              "forgotten and counted as unanswered",
                              "超过 {max} 个 {protocol} 请求在等待回应（固定上限）：最早的一个被遗忘，记为没有回应"),
+    "note.app_guess": ("these messages look like {protocol}, a guess from their first bytes: nothing negotiated a "
+                       "decoder, so they are not decoded (--subprotocol {name} reads them as {protocol})",
+                       "这些消息看起来像 {protocol}（根据开头几个字节的猜测）：握手没有协商出解码器，所以没有解码"
+                       "（用 --subprotocol {name} 可以按 {protocol} 解读）"),
     "note.app_internal": ("{protocol} decoder failed on this message: {error}", "{protocol} 解码器处理这条消息时出错：{error}"),
     "note.jsonrpc_parse_error": ("JSON-RPC message is not JSON: {error}", "JSON-RPC 消息不是 JSON：{error}"),
     "note.jsonrpc_invalid.empty-batch": ("JSON-RPC batch is empty", "JSON-RPC 批量请求是空的"),
