@@ -14,6 +14,7 @@ script (or to ``--out``):
     stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
     graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
     socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
+    socketio-upgrade.pcap  the same from HTTP long-polling upgraded to a WebSocket (probe, upgrade): 2+ connections
     graphql-ws.pcap      GraphQL over the legacy "graphql-ws" (strawberry server, gql client): start/data/stop, ka
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
@@ -524,12 +525,10 @@ async def scenario_graphql(connect, serve) -> None:
         await asyncio.sleep(STEP)
 
 
-async def scenario_socketio(connect, serve) -> None:
-    """Socket.IO v5 over Engine.IO v4 from python-socketio's own server and client (aiohttp on both sides, the
-    client on the websocket transport only, so the capture holds one TCP connection): connect to the namespace
-    /chat with an auth payload, an event answered by the server's welcome event, an event with two arguments, an event with an ack,
-    a binary event whose ack is binary too, the server's ping and the client's pong, the server's DISCONNECT of
-    /chat (asked for by an event), the client's close."""
+async def _socketio_server():
+    """python-socketio's AsyncServer on aiohttp, listening on HOST:PORT, and its aiohttp runner (to clean up).
+    Namespace /chat: CONNECT needs auth {"token": "lab"}; `join` is answered by a `welcome` event, `chat` by
+    nothing, `add` and `upload` by an ack, `bye` by the server's DISCONNECT of the namespace."""
     try:
         import socketio
         from aiohttp import web
@@ -568,6 +567,25 @@ async def scenario_socketio(connect, serve) -> None:
     await runner.setup()
     site = web.TCPSite(runner, HOST, PORT)
     await site.start()
+    return socketio, runner
+
+
+async def _socketio_bye(client) -> None:
+    # The client's own disconnect() queues its DISCONNECT and closes the socket before the queue is sent: the
+    # server ends the namespace instead, on request, and the client then closes.
+    await client.emit("bye", namespace="/chat")
+    await asyncio.sleep(STEP)
+    await client.disconnect()
+    await asyncio.sleep(STEP)
+
+
+async def scenario_socketio(connect, serve) -> None:
+    """Socket.IO v5 over Engine.IO v4 from python-socketio's own server and client (aiohttp on both sides, the
+    client on the websocket transport only, so the capture holds one TCP connection): connect to the namespace
+    /chat with an auth payload, an event answered by the server's welcome event, an event with two arguments, an
+    event with an ack, a binary event whose ack is binary too, the server's ping and the client's pong, the
+    server's DISCONNECT of /chat (asked for by an event), the client's close."""
+    socketio, runner = await _socketio_server()
     try:
         client = socketio.AsyncClient()
         welcomed = asyncio.Event()
@@ -585,12 +603,29 @@ async def scenario_socketio(connect, serve) -> None:
         got = await client.call("upload", {"name": "bytes", "data": bytes(range(8))}, namespace="/chat", timeout=5)
         assert got == {"size": 8, "head": b"\x00\x01"}, got
         await asyncio.sleep(0.6)                 # the server's ping (ping_interval 1 s) and the client's pong
-        # The client's own disconnect() queues its DISCONNECT and closes the socket before the queue is sent:
-        # the server ends the namespace instead, on request, and the client then closes.
-        await client.emit("bye", namespace="/chat")
+        await _socketio_bye(client)
+    finally:
+        await runner.cleanup()
+
+
+async def scenario_socketio_upgrade(connect, serve) -> None:
+    """The same server and client with the client's default transports: Engine.IO opens over HTTP long-polling
+    (the open packet and the namespace's CONNECT travel in HTTP bodies), then upgrades: a second TCP connection
+    opens the WebSocket with the session's sid in its query, the client sends `2probe`, the server `3probe`,
+    the client `5` (upgrade); an event with an ack and the goodbye then go over the WebSocket."""
+    socketio, runner = await _socketio_server()
+    try:
+        client = socketio.AsyncClient()
+        await client.connect(f"http://{HOST}:{PORT}", namespaces=["/chat"], auth={"token": "lab"})
+        for _ in range(50):                      # the upgrade runs in the background after connect()
+            if client.transport() == "websocket":
+                break
+            await asyncio.sleep(0.05)
+        assert client.transport() == "websocket", client.transport()
         await asyncio.sleep(STEP)
-        await client.disconnect()
+        assert await client.call("add", (2, 3), namespace="/chat", timeout=5) == 5
         await asyncio.sleep(STEP)
+        await _socketio_bye(client)
     finally:
         await runner.cleanup()
 
@@ -666,6 +701,9 @@ async def scenario_graphql_ws(connect, serve) -> None:
         await runner.cleanup()
 
 
+# Scenarios whose capture may hold several TCP connections (the others: exactly one).
+SEVERAL_CONNECTIONS = {"socketio-upgrade"}
+
 SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "echo": scenario_echo,
     "deflate": scenario_deflate,
@@ -675,6 +713,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "stomp": scenario_stomp,
     "graphql": scenario_graphql,
     "socketio": scenario_socketio,
+    "socketio-upgrade": scenario_socketio_upgrade,
     "graphql-ws": scenario_graphql_ws,
 }
 
@@ -727,7 +766,11 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
             raise RecordError(f"tcpdump wrote no file for {name}")
         info = summarize_pcap(tmp, PORT)
         info["tcpdump"] = tcpdump_summary
-        if info["syns"] != 1 or info["connections"] != 1:
+        if name in SEVERAL_CONNECTIONS:
+            if info["connections"] < 1 or info["syns"] != info["connections"]:
+                raise RecordError(f"{name}: expected whole polling and WebSocket connections, found "
+                                  f"{info['connections']} (SYNs: {info['syns']}); nothing was written; retry.")
+        elif info["syns"] != 1 or info["connections"] != 1:
             raise RecordError(
                 f"{name}: expected exactly one TCP connection on port {PORT}, found "
                 f"{info['connections']} (SYNs: {info['syns']}); was something else using the port? "

@@ -324,13 +324,13 @@ MALFORMED = [("jsonrpc", p, C2S) for p in ["{bad", "[]", "[1]", '{"method": "m"}
     [("jsonrpc", p, S2C) for p in [rpc(result=1, error={}, id=None), rpc(error="x", id=None), rpc(result=1, id=5)]] + \
     [("v12.stomp", p, d) for p, d, _, _ in test_stomp_malformed_frames_are_notes.pytestmark[0].args[1]] + \
     [("graphql-transport-ws", p, d) for p, d, _, _ in test_graphql_malformed_messages_are_notes.pytestmark[0].args[1]]
-MALFORMED += [("socketio", p, d) for p, d, _, _ in __import__("test_app_socketio").MALFORMED]
 
 
 def app_notes() -> list:
     """model.Notes for every app note code and variant, as the analyzer writes them (text from the catalogue)."""
+    import test_app_socketio         # imported here: it imports this module's helpers
     out = []
-    for name, payload, d in MALFORMED:
+    for name, payload, d in MALFORMED + [("socketio", p, d) for p, d, _, _ in test_app_socketio.MALFORMED]:
         for r in app.make(name).feed(msg(payload, 1, d), 1.0):
             out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for n in r.notes]
     dec = JsonRpcDecoder("jsonrpc")
@@ -345,7 +345,7 @@ def app_notes() -> list:
     sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
     g = app.make("graphql-transport-ws")
     more += g.feed(msg(sub, 7), 7.0) + g.feed(msg(sub, 8), 8.0)
-    more += __import__("test_app_socketio").sequences_for_notes()
+    more += test_app_socketio.sequences_for_notes()
     capped = JsonRpcDecoder("jsonrpc")
     for i in range(APP_PENDING_MAX + 1):
         more += capped.feed(msg(rpc(method="m", id=i), 6), 6.0)

@@ -19,6 +19,7 @@ CAP = os.path.join(ROOT, "captures")
 JSONRPC, STOMP, GRAPHQL, ECHO, BUSY = (os.path.join(CAP, n) for n in ("jsonrpc.pcap", "stomp.pcap", "graphql.pcap",
                                                                          "echo.pcap", "busy.pcap"))
 SOCKETIO, GRAPHQL_WS = os.path.join(CAP, "socketio.pcap"), os.path.join(CAP, "graphql-ws.pcap")
+SOCKETIO_UPGRADE = os.path.join(CAP, "socketio-upgrade.pcap")
 
 
 def run(*args, pure=False):
@@ -159,6 +160,26 @@ def test_socketio_capture_chosen_by_its_path():
     assert not apps(records(ECHO)) and apps(records(ECHO, "--subprotocol", "socketio"))
 
 
+def test_socketio_upgrade_from_polling_capture():
+    # python-socketio's client with its default transports: long-polling over HTTP first (not decoded: HTTP
+    # bodies are skipped), then on the same TCP connection the WebSocket with the session's sid, its probe
+    # and the upgrade, and the namespace's CONNECT over it.
+    recs = records(SOCKETIO_UPGRADE)
+    roles = [r["role"] for r in recs if r["type"] == "packet" and r["role"] in ("http", "ws-upgrade-request")]
+    assert roles == ["http", "http", "ws-upgrade-request"]             # the polling GET and its 200
+    conn = next(c for c in recs if c["type"] == "connection")
+    assert "transport=websocket" in conn["uri"] and "sid=" in conn["uri"]
+    seen = [(d, r["kind"], r["fields"].get("data") or r["fields"].get("event") or r["fields"].get("namespace"))
+            for _, d, a in apps(recs) for r in a["records"]]
+    assert seen[:3] == [("c2s", "ping", "probe"), ("s2c", "pong", "probe"), ("c2s", "upgrade", None)]
+    rest = [x for x in seen[3:] if x[1] != "noop"]        # the server's noop ends a waiting poll: timing decides
+    assert rest == [("c2s", "connect", "/chat"), ("s2c", "connect", "/chat"), ("c2s", "event", "add"),
+                    ("s2c", "ack", "/chat"), ("c2s", "event", "bye"), ("s2c", "disconnect", "/chat")]
+    assert not any(r["type"] == "note" for r in recs)
+    labels = [r["label"] for r in recs if r["type"] == "packet"]
+    assert any(x.startswith("client sends Engine.IO ping probe") for x in labels)
+
+
 def kept(*args):
     """The packet numbers `read --json` keeps with these filters."""
     return [r["no"] for r in records(*args) if r["type"] == "packet"]
@@ -272,10 +293,11 @@ COMMANDS = {
 
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []), (SOCKETIO, []), (GRAPHQL_WS, []),
+                                         (SOCKETIO_UPGRADE, []),
                                          (ECHO, ["--subprotocol", "jsonrpc"]),
                                          (BUSY, ["--subprotocol", "v12.stomp"]),
                                          (BUSY, ["--subprotocol", "graphql-ws"])],
-                         ids=["jsonrpc", "stomp", "graphql", "socketio", "graphql-ws", "echo-forced", "busy-forced", "busy-forced-graphql"])
+                         ids=["jsonrpc", "stomp", "graphql", "socketio", "graphql-ws", "socketio-upgrade", "echo-forced", "busy-forced", "busy-forced-graphql"])
 def test_lane_and_pure_give_the_same_bytes(path, extra, command):
     args = [a.format(path) for a in COMMANDS[command]] + extra
     fast, pure = run(*args), run(*args, pure=True)

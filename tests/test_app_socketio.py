@@ -1,9 +1,13 @@
 """The Socket.IO v5 / Engine.IO v4 decoder (wsdissect/app/socketio.py) on crafted messages: Engine.IO packets,
 Socket.IO packets inside them, acks paired with their events, binary attachments, and malformed input as notes."""
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wsdissect import app
-from wsdissect.app import describe
+from wsdissect.app import AppRecord, describe
 from wsdissect.app.socketio import SocketIODecoder, by_path
 from wsdissect.i18n import catalog, note_text
 from wsdissect.model import C2S, S2C
@@ -154,6 +158,38 @@ def test_malformed_packets_are_notes(payload, d, code, variant):
         assert describe(r, EN) and describe(r, ZH)
     for n in notes:
         assert note_text(n.code, n.args, "en") and note_text(n.code, n.args, "zh")
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+                     lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                         st.sampled_from(["sid", "_placeholder", "num", "message", "token", "pingInterval"]), c,
+                         max_size=3), max_leaves=8).map(json.dumps)
+# Messages that look like Engine.IO / Socket.IO packets more often than random text does: a packet prefix, an
+# attachment count, a namespace, an ack id, then JSON or anything.
+_PACKET = st.builds(lambda *parts: "".join(parts),
+                    st.sampled_from(["", "0", "1", "2", "3", "4", "5", "6", "7", "40", "41", "42", "43", "44", "45",
+                                     "46", "47", "4x"]),
+                    st.sampled_from(["", "1-", "2-", "-", "0-", "99999999999999999999-"]),
+                    st.sampled_from(["", "/chat,", "/", "/x", ","]),
+                    st.sampled_from(["", "0", "7", "123456789012345678901234"]),
+                    _JSON | st.text(max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_PACKET | st.binary(max_size=12), st.booleans()), max_size=10))
+def test_any_packets_give_records_never_an_exception(items):
+    dec = SocketIODecoder("socketio")
+    for no, (p, server) in enumerate(items, 1):
+        binary = isinstance(p, bytes)
+        recs = dec.feed(msg(p, no, S2C if server else C2S, binary=binary), float(no))
+        assert recs and all(isinstance(r, AppRecord) for r in recs)
+        assert not any(n.code == "app-internal" for r in recs for n in r.notes), recs
+        for r in recs:
+            json.dumps(r.as_dict())
+            assert describe(r, EN) and describe(r, ZH)
+            for n in r.notes:
+                assert note_text(n.code, n.args, "en") and note_text(n.code, n.args, "zh")
+    assert dec.unanswered() >= 0
 
 
 def sequences_for_notes() -> list:
