@@ -46,7 +46,7 @@ def session(*messages, protocol=None, path="/chat"):
     if protocol:
         head = head.replace(b"\r\n\r\n", f"\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n".encode())
     s.send(S2C, head)
-    for d, text in messages:
+    for d, text in messages:                   # text, or bytes for a binary message
         s.send(d, (s.client if d == C2S else s.server).send_data(text))
     return s
 

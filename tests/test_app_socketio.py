@@ -199,4 +199,16 @@ def sequences_for_notes() -> list:
     out += dec.feed(msg('452-["file",{},{}]', 1), 1.0) + dec.feed(msg(b"\x00", 2, binary=True), 2.0)
     out += dec.feed(msg('42["next"]', 3), 3.0) + dec.feed(msg(b"\x00", 4, binary=True), 4.0)
     out += dec.feed(msg('421["a"]', 5), 5.0) + dec.feed(msg('421["a"]', 6), 6.0)
+    dec.feed(msg('451-["f",{}]', 7), 7.0)
+    out.append(AppRecord("socketio", "invalid", {}, 7, C2S, notes=dec.finish()))    # the end's note
     return out
+
+
+def test_attachments_missing_at_the_end_of_the_connection():
+    from sessionbuild import analyze
+    from test_app_sniff import session
+    s = session((C2S, '452-/up,["file",{},{}]'), (C2S, b"\x00"), path="/socket.io/?EIO=4&transport=websocket")
+    r = analyze(s.packets())
+    notes = r.notes("socketio-attachments")
+    assert [(n.no, n.args) for n in notes] == [(None, {"variant": "end", "expected": 2, "got": 1, "packet": 8})]
+    assert "before the connection ended" in notes[0].text

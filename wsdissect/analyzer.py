@@ -862,6 +862,9 @@ class Analyzer:
             ws = st.ws.get(d)
             if ws is not None:
                 self._ws_records(tc, st, d, ws.finish(), tail)
+        if st.app is not None and type(st.app) is not Sniffer:
+            for n in st.app.finish():             # what the decoder still awaited when the connection ended
+                self._note(tail, tc, n.severity, n.code, None, n.args)
         if evicted:
             self._note(tail, tc, "warning", "cap-connections", None,
                        {"max": self.limits.max_connections, "conn": tc.id})

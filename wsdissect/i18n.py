@@ -1626,6 +1626,9 @@ CATALOG: dict[str, tuple[str, str]] = {
                                           "{got} came before this packet",
                                           "Socket.IO 二进制数据包 #{packet} 声明了 {expected} 个附件，"
                                           "这个数据包之前只来了 {got} 个"),
+    "note.socketio_attachments.end": ("Socket.IO binary packet #{packet} announced {expected} attachments; {got} "
+                                      "came before the connection ended",
+                                      "Socket.IO 二进制数据包 #{packet} 声明了 {expected} 个附件，连接结束前只来了 {got} 个"),
     "note.socketio_attachments.unexpected": ("binary message that no Socket.IO binary packet announced",
                                              "没有任何 Socket.IO 二进制数据包声明过的二进制消息"),
 }

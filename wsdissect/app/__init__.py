@@ -116,6 +116,10 @@ class Decoder:
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
         raise NotImplementedError
 
+    def finish(self) -> list:
+        """AppNotes about what the connection's end left incomplete (the analyzer's end-of-connection notes)."""
+        return []
+
     def _await(self, rec: AppRecord, key, ts: float) -> bool:
         """Remember request `rec` under `key` until its answer; False when one with that key was waiting. The
         first request past APP_PENDING_MAX gets an `app-pending-cap` note (a cap of the summary's list)."""

@@ -14,7 +14,8 @@ Kinds: `open`, `close`, `ping`, `pong`, `upgrade`, `noop` (Engine.IO); `connect`
 server's CONNECT or CONNECT_ERROR to the same namespace; an event carrying an ack id with the ACK of that id from
 the other side (the time to the ack). Ping and pong are the transport's heartbeat and are not paired. Notes:
 `socketio-invalid` (variant: why), `socketio-parse-error` (JSON that does not parse), `socketio-unmatched-ack`,
-`socketio-duplicate-id`, `socketio-attachments` (variant: `missing`, `unexpected`).
+`socketio-duplicate-id`, `socketio-attachments` (variant: `missing`, `unexpected`, `end`: the connection ended
+first).
 """
 from __future__ import annotations
 
@@ -84,6 +85,12 @@ class SocketIODecoder(Decoder):
         rec, count, seen = waiting
         return [self._invalid(no, d, "warning", "socketio-attachments",
                               {"variant": "missing", "expected": count, "got": seen, "packet": rec.no})]
+
+    def finish(self) -> list:
+        """A binary packet whose attachments had not all come when the connection ended."""
+        return [AppNote("warning", "socketio-attachments", {"variant": "end", "expected": count, "got": seen,
+                                                            "packet": rec.no})
+                for rec, count, seen in self.binary.values()]
 
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
         if not text:
