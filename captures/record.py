@@ -525,6 +525,29 @@ async def scenario_graphql(connect, serve) -> None:
         await asyncio.sleep(STEP)
 
 
+# What the Socket.IO peers logged (python-engineio's "Sending/Received packet" lines, from the loggers handed to
+# the server and the client), written next to the capture as NAME.peers.txt: the tests compare each decoded
+# packet with what its receiver logged.
+PEER_LINES: list = []
+
+
+class _PeerLog(logging.Handler):
+    def __init__(self, who: str) -> None:
+        super().__init__(logging.INFO)
+        self.who = who
+
+    def emit(self, record: logging.LogRecord) -> None:
+        PEER_LINES.append(f"{self.who}: {record.getMessage()}")
+
+
+def _peer_logger(who: str) -> logging.Logger:
+    logger = logging.getLogger(f"record.{who}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.handlers[:] = [_PeerLog(who)]
+    return logger
+
+
 async def _socketio_server():
     """python-socketio's AsyncServer on aiohttp, listening on HOST:PORT, and its aiohttp runner (to clean up).
     Namespace /chat: CONNECT needs auth {"token": "lab"}; `join` is answered by a `welcome` event, `chat` by
@@ -534,7 +557,8 @@ async def _socketio_server():
         from aiohttp import web
     except ImportError as exc:  # pragma: no cover - depends on environment
         raise RecordError(f"socketio needs python-socketio and aiohttp ({exc}): pip install python-socketio aiohttp")
-    sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1, ping_timeout=5)
+    sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1, ping_timeout=5,
+                               engineio_logger=_peer_logger("server"))
     webapp = web.Application()
     sio.attach(webapp)
 
@@ -587,7 +611,7 @@ async def scenario_socketio(connect, serve) -> None:
     server's DISCONNECT of /chat (asked for by an event), the client's close."""
     socketio, runner = await _socketio_server()
     try:
-        client = socketio.AsyncClient()
+        client = socketio.AsyncClient(engineio_logger=_peer_logger("client"))
         welcomed = asyncio.Event()
         client.on("welcome", lambda data: welcomed.set(), namespace="/chat")
         await client.connect(f"http://{HOST}:{PORT}", namespaces=["/chat"], auth={"token": "lab"},
@@ -615,7 +639,7 @@ async def scenario_socketio_upgrade(connect, serve) -> None:
     the client `5` (upgrade); an event with an ack and the goodbye then go over the WebSocket."""
     socketio, runner = await _socketio_server()
     try:
-        client = socketio.AsyncClient()
+        client = socketio.AsyncClient(engineio_logger=_peer_logger("client"))
         await client.connect(f"http://{HOST}:{PORT}", namespaces=["/chat"], auth={"token": "lab"})
         for _ in range(50):                      # the upgrade runs in the background after connect()
             if client.transport() == "websocket":
@@ -750,6 +774,7 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
     tmp_dir = Path(tempfile.mkdtemp(prefix="wsdissect-record-"))
     os.chmod(tmp_dir, 0o755)
     tmp = tmp_dir / target.name
+    PEER_LINES.clear()
     try:
         dump = Tcpdump(tmp, PORT)
         dump.start()
@@ -785,6 +810,10 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
             raise RecordError(f"{name}: capture is {info['bytes']} bytes (> {MAX_BYTES}); not written")
         shutil.move(str(tmp), str(target))
         _chown_like_invoker(target)
+        if PEER_LINES:
+            peers = target.with_suffix(".peers.txt")
+            peers.write_text("".join(line + "\n" for line in PEER_LINES), encoding="utf-8")
+            _chown_like_invoker(peers)
         info["path"] = target
         return info
     finally:

@@ -3,6 +3,7 @@
 stats, --subprotocol; and the C fast lane leaves decoded connections to Python, so both give the same bytes."""
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
@@ -158,6 +159,47 @@ def test_socketio_capture_chosen_by_its_path():
     assert "» Socket.IO binary event upload on /chat, ack id 2, attachments: 1" in out
     # without the path, nothing chooses the decoder; --subprotocol does
     assert not apps(records(ECHO)) and apps(records(ECHO, "--subprotocol", "socketio"))
+
+
+def peer_log(path):
+    """{direction: [(Engine.IO packet type, data)]} of every packet a peer logged receiving, in order, from the
+    log the recording kept beside the capture (python-engineio's "Received packet TYPE data DATA" lines; the
+    open packet as the client's "WebSocket connection accepted with {...}")."""
+    got = {"c2s": [], "s2c": []}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            who, _, rest = line.rstrip("\n").partition(": ")
+            if who == "server":
+                rest = rest.partition(": ")[2]                        # after the session id
+            if rest.startswith("Received packet "):
+                ptype, _, data = rest[len("Received packet "):].partition(" data ")
+                got["c2s" if who == "server" else "s2c"].append((ptype, data))
+            elif who == "client" and rest.startswith("WebSocket connection accepted with "):
+                got["s2c"].append(("OPEN", ast.literal_eval(rest.split(" with ", 1)[1])))
+    return got
+
+
+@pytest.mark.parametrize("path", [SOCKETIO, SOCKETIO_UPGRADE], ids=os.path.basename)
+def test_socketio_decoded_packets_are_what_the_peers_received(path):
+    # Each decoded message, put back as the Engine.IO packet python-engineio logs, is the next one its receiver
+    # logged. The upgrade's probe and upgrade packets are not logged as packets by python-engineio: left out.
+    engine = {"open": "OPEN", "close": "CLOSE", "ping": "PING", "pong": "PONG", "noop": "NOOP"}
+    decoded = {"c2s": [], "s2c": []}
+    for m in records(path):
+        if m["type"] != "message" or m["opcode_name"] not in ("text", "binary"):
+            continue
+        rec = m["app"]["records"][-1]
+        if rec["kind"] == "upgrade" or rec["fields"].get("data") == "probe":
+            continue
+        if m["opcode_name"] == "binary":
+            assert rec["kind"] == "attachment"
+            decoded[m["dir"]].append(("MESSAGE", "<binary>"))
+        elif rec["kind"] == "open":
+            decoded[m["dir"]].append(("OPEN", json.loads(m["text"][1:])))
+        else:
+            decoded[m["dir"]].append((engine.get(rec["kind"], "MESSAGE"), m["text"][1:]))
+    assert decoded == peer_log(os.path.splitext(path)[0] + ".peers.txt")
+    assert len(decoded["c2s"]) >= 3 and len(decoded["s2c"]) >= 4
 
 
 def test_socketio_upgrade_from_polling_capture():
