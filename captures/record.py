@@ -702,6 +702,12 @@ async def scenario_graphql_ws(connect, serve) -> None:
     await runner.setup()
     site = web.TCPSite(runner, HOST, PORT)
     await site.start()
+    # gql logs each message it sends (">>> ") and receives ("<<< ") at debug level: kept as NAME.peers.txt
+    gql_log = logging.getLogger("gql.transport.common.base")
+    peer = _PeerLog("client")
+    peer.setLevel(logging.DEBUG)
+    gql_log.setLevel(logging.DEBUG)
+    gql_log.addHandler(peer)
     try:
         transport = WebsocketsTransport(url=f"ws://{HOST}:{PORT}/graphql", subprotocols=["graphql-ws"],
                                         init_payload={"token": "lab"})
@@ -722,6 +728,7 @@ async def scenario_graphql_ws(connect, serve) -> None:
             await asyncio.sleep(STEP * 3)           # a keep-alive or two
         await asyncio.sleep(STEP)
     finally:
+        gql_log.removeHandler(peer)
         await runner.cleanup()
 
 

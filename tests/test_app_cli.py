@@ -117,6 +117,24 @@ def test_graphql_ws_legacy_capture():
     assert "» GraphQL stop 3" in run("follow", GRAPHQL_WS).stdout
 
 
+def test_graphql_ws_messages_are_what_the_client_logged():
+    # gql logged every message it sent (">>> ") and received ("<<< ") while the capture was recorded
+    # (captures/graphql-ws.peers.txt): the inflated text of each message, in order, per direction
+    logged = {"c2s": [], "s2c": []}
+    with open(os.path.join(CAP, "graphql-ws.peers.txt"), encoding="utf-8") as f:
+        for line in f:
+            text = line.rstrip("\n").partition(": ")[2]
+            if text[:4] in (">>> ", "<<< "):
+                logged["c2s" if text[:4] == ">>> " else "s2c"].append(text[4:])
+    recs = records(GRAPHQL_WS)
+    got = {"c2s": [], "s2c": []}
+    for m in recs:
+        if m["type"] == "message" and m["opcode_name"] == "text":
+            assert m["compressed"] and m["app"]["records"][0]["fields"]["type"] == json.loads(m["text"])["type"]
+            got[m["dir"]].append(m["text"])
+    assert got == logged and len(got["s2c"]) >= 10
+
+
 def test_socketio_capture_chosen_by_its_path():
     # python-socketio's client and server (captures/README.md): what the client script sent and the server
     # answered, packet by packet.
