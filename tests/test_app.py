@@ -313,6 +313,16 @@ def test_graphql_malformed_messages_are_notes(payload, d, code, variant):
     assert describe(recs[0], EN) and describe(recs[0], ZH)
 
 
+def test_graphql_subscribe_before_the_ack():
+    init, ack = gql(type="connection_init"), gql(type="connection_ack")
+    sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
+    assert codes(feed(app.make("graphql-transport-ws"), [(init, C2S), (sub, C2S)])) == ["graphql-before-ack"]
+    assert codes(feed(app.make("graphql-transport-ws"), [(init, C2S), (ack, S2C), (sub, C2S)])) == []
+    assert codes(feed(app.make("graphql-transport-ws"), [(sub, C2S)])) == []          # the init was not captured
+    start = gql(type="start", id="1", payload={"query": "subscription { a }"})
+    assert codes(feed(app.make("graphql-ws"), [(init, C2S), (start, C2S)])) == []     # legacy: allowed
+
+
 def test_graphql_duplicate_operation_id():
     sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
     assert codes(feed(app.make("graphql-transport-ws"), [(sub, C2S), (sub, C2S)])) == ["graphql-duplicate-id"]
@@ -345,6 +355,8 @@ def app_notes() -> list:
     sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
     g = app.make("graphql-transport-ws")
     more += g.feed(msg(sub, 7), 7.0) + g.feed(msg(sub, 8), 8.0)
+    g = app.make("graphql-transport-ws")
+    more += g.feed(msg(gql(type="connection_init"), 9), 9.0) + g.feed(msg(sub, 10), 10.0)
     more += test_app_socketio.sequences_for_notes()
     capped = JsonRpcDecoder("jsonrpc")
     for i in range(APP_PENDING_MAX + 1):

@@ -1575,6 +1575,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                                   "GraphQL 消息类型 {type} 不是这一方可以发送的"),
     "note.graphql_duplicate_id": ("GraphQL operation reuses id {id} while one with it is running",
                                   "GraphQL 操作重复使用了 id {id}，而使用它的操作还在进行"),
+    "note.graphql_before_ack": ("GraphQL subscribe {id} before the server's connection_ack: a graphql-transport-ws "
+                                "server refuses it (closes with 4401)",
+                                "GraphQL subscribe {id} 在服务端的 connection_ack 之前发出：graphql-transport-ws 服务端"
+                                "会拒绝它（以 4401 关闭）"),
     "note.graphql_unknown_id": ("GraphQL result for id {id} belongs to no operation seen",
                                 "id 为 {id} 的 GraphQL 结果不属于任何已见到的操作"),
     "note.stomp_malformed.no-blank-line": ("STOMP frame has no empty line after its headers",
