@@ -367,8 +367,8 @@ def test_lane_and_pure_give_the_same_bytes(path, extra, command):
 
 
 @pytest.mark.parametrize("command", [["read", "--json"], ["stats", "--json"], ["stats"]])
-@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (BUSY, ["--subprotocol", "jsonrpc"])],
-                         ids=["jsonrpc", "busy-forced"])
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (BUSY, ["--subprotocol", "jsonrpc"]), (SOCKETIO, [])],
+                         ids=["jsonrpc", "busy-forced", "socketio"])
 def test_several_processes_give_the_same_bytes(path, extra, command):
     import subprocess
     import sys
