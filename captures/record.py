@@ -13,6 +13,9 @@ script (or to ``--out``):
     jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
     stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
     graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
+    socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
+    socketio-upgrade.pcap  the same from HTTP long-polling upgraded to a WebSocket (probe, upgrade): 2+ connections
+    graphql-ws.pcap      GraphQL over the legacy "graphql-ws" (strawberry server, gql client): start/data/stop, ka
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import shutil
 import signal
@@ -39,7 +43,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import AsyncGenerator, Awaitable, Callable   # AsyncGenerator: for strawberry (graphql-ws)
 
 HOST = "127.0.0.1"
 PORT = 9002
@@ -521,6 +525,216 @@ async def scenario_graphql(connect, serve) -> None:
         await asyncio.sleep(STEP)
 
 
+# What the Socket.IO peers logged (python-engineio's "Sending/Received packet" lines, from the loggers handed to
+# the server and the client), written next to the capture as NAME.peers.txt: the tests compare each decoded
+# packet with what its receiver logged.
+PEER_LINES: list = []
+
+
+class _PeerLog(logging.Handler):
+    def __init__(self, who: str) -> None:
+        super().__init__(logging.INFO)
+        self.who = who
+
+    def emit(self, record: logging.LogRecord) -> None:
+        PEER_LINES.append(f"{self.who}: {record.getMessage()}")
+
+
+def _peer_logger(who: str) -> logging.Logger:
+    logger = logging.getLogger(f"record.{who}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.handlers[:] = [_PeerLog(who)]
+    return logger
+
+
+async def _socketio_server():
+    """python-socketio's AsyncServer on aiohttp, listening on HOST:PORT, and its aiohttp runner (to clean up).
+    Namespace /chat: CONNECT needs auth {"token": "lab"}; `join` is answered by a `welcome` event, `chat` by
+    nothing, `add` and `upload` by an ack, `bye` by the server's DISCONNECT of the namespace."""
+    try:
+        import socketio
+        from aiohttp import web
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"socketio needs python-socketio and aiohttp ({exc}): pip install python-socketio aiohttp")
+    sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1, ping_timeout=5,
+                               engineio_logger=_peer_logger("server"))
+    webapp = web.Application()
+    sio.attach(webapp)
+
+    @sio.on("connect", namespace="/chat")
+    async def _connect(sid, environ, auth):
+        if not auth or auth.get("token") != "lab":
+            raise socketio.exceptions.ConnectionRefusedError("bad token")
+
+    @sio.on("join", namespace="/chat")
+    async def _join(sid, room):
+        await sio.emit("welcome", {"room": room}, to=sid, namespace="/chat")
+
+    @sio.on("chat", namespace="/chat")
+    async def _chat(sid, text, meta):
+        return None
+
+    @sio.on("add", namespace="/chat")
+    async def _add(sid, a, b):
+        return a + b
+
+    @sio.on("upload", namespace="/chat")
+    async def _upload(sid, doc):
+        return {"size": len(doc["data"]), "head": bytes(doc["data"][:2])}
+
+    @sio.on("bye", namespace="/chat")
+    async def _bye(sid):
+        await sio.disconnect(sid, namespace="/chat")
+
+    runner = web.AppRunner(webapp)
+    await runner.setup()
+    site = web.TCPSite(runner, HOST, PORT)
+    await site.start()
+    return socketio, runner
+
+
+async def _socketio_bye(client) -> None:
+    # The client's own disconnect() queues its DISCONNECT and closes the socket before the queue is sent: the
+    # server ends the namespace instead, on request, and the client then closes.
+    await client.emit("bye", namespace="/chat")
+    await asyncio.sleep(STEP)
+    await client.disconnect()
+    await asyncio.sleep(STEP)
+
+
+async def scenario_socketio(connect, serve) -> None:
+    """Socket.IO v5 over Engine.IO v4 from python-socketio's own server and client (aiohttp on both sides, the
+    client on the websocket transport only, so the capture holds one TCP connection): connect to the namespace
+    /chat with an auth payload, an event answered by the server's welcome event, an event with two arguments, an
+    event with an ack, a binary event whose ack is binary too, the server's ping and the client's pong, the
+    server's DISCONNECT of /chat (asked for by an event), the client's close."""
+    socketio, runner = await _socketio_server()
+    try:
+        client = socketio.AsyncClient(engineio_logger=_peer_logger("client"))
+        welcomed = asyncio.Event()
+        client.on("welcome", lambda data: welcomed.set(), namespace="/chat")
+        await client.connect(f"http://{HOST}:{PORT}", namespaces=["/chat"], auth={"token": "lab"},
+                             transports=["websocket"])
+        await asyncio.sleep(STEP)
+        await client.emit("join", "lobby", namespace="/chat")
+        await asyncio.wait_for(welcomed.wait(), 5)
+        await asyncio.sleep(STEP)
+        await client.emit("chat", ("hello 你好", {"from": "lab"}), namespace="/chat")
+        await asyncio.sleep(STEP)
+        assert await client.call("add", (2, 3), namespace="/chat", timeout=5) == 5
+        await asyncio.sleep(STEP)
+        got = await client.call("upload", {"name": "bytes", "data": bytes(range(8))}, namespace="/chat", timeout=5)
+        assert got == {"size": 8, "head": b"\x00\x01"}, got
+        await asyncio.sleep(0.6)                 # the server's ping (ping_interval 1 s) and the client's pong
+        await _socketio_bye(client)
+    finally:
+        await runner.cleanup()
+
+
+async def scenario_socketio_upgrade(connect, serve) -> None:
+    """The same server and client with the client's default transports: Engine.IO opens over HTTP long-polling
+    (the open packet and the namespace's CONNECT travel in HTTP bodies), then upgrades: a second TCP connection
+    opens the WebSocket with the session's sid in its query, the client sends `2probe`, the server `3probe`,
+    the client `5` (upgrade); an event with an ack and the goodbye then go over the WebSocket."""
+    socketio, runner = await _socketio_server()
+    try:
+        client = socketio.AsyncClient(engineio_logger=_peer_logger("client"))
+        await client.connect(f"http://{HOST}:{PORT}", namespaces=["/chat"], auth={"token": "lab"})
+        for _ in range(50):                      # the upgrade runs in the background after connect()
+            if client.transport() == "websocket":
+                break
+            await asyncio.sleep(0.05)
+        assert client.transport() == "websocket", client.transport()
+        await asyncio.sleep(STEP)
+        assert await client.call("add", (2, 3), namespace="/chat", timeout=5) == 5
+        await asyncio.sleep(STEP)
+        await _socketio_bye(client)
+    finally:
+        await runner.cleanup()
+
+
+async def scenario_graphql_ws(connect, serve) -> None:
+    """GraphQL over the legacy subprotocol `graphql-ws` (subscriptions-transport-ws), from real peers: a
+    strawberry-graphql server (its aiohttp view, legacy protocol only, keep-alive every 0.5 s) and gql's
+    WebsocketsTransport as the client (offering `graphql-ws` only). connection_init with a payload ->
+    connection_ack and ka; a subscription of two results (start -> data, data, complete); a query (start -> error:
+    strawberry runs subscriptions only over this protocol); an endless subscription the client stops after its first result (stop); connection_terminate."""
+    try:
+        import strawberry
+        from aiohttp import web
+        from gql import Client, gql
+        from gql.transport.exceptions import TransportQueryError
+        from gql.transport.websockets import WebsocketsTransport
+        from strawberry.aiohttp.views import GraphQLView
+        from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"graphql-ws needs strawberry-graphql, aiohttp and gql[websockets] ({exc})")
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self) -> str:
+            return "world"
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def greetings(self) -> AsyncGenerator[str, None]:
+            for word in ("Hi", "Bonjour"):
+                await asyncio.sleep(STEP / 4)
+                yield word
+
+        @strawberry.subscription
+        async def ticks(self) -> AsyncGenerator[int, None]:
+            n = 0
+            while True:
+                n += 1
+                yield n
+                await asyncio.sleep(STEP)
+
+    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    logging.getLogger("strawberry").setLevel(logging.CRITICAL)     # the refused query's traceback
+    webapp = web.Application()
+    webapp.router.add_route("*", "/graphql", GraphQLView(schema=schema, subscription_protocols=[GRAPHQL_WS_PROTOCOL],
+                                                         keep_alive=True, keep_alive_interval=0.5))
+    runner = web.AppRunner(webapp)
+    await runner.setup()
+    site = web.TCPSite(runner, HOST, PORT)
+    await site.start()
+    # gql logs each message it sends (">>> ") and receives ("<<< ") at debug level: kept as NAME.peers.txt
+    gql_log = logging.getLogger("gql.transport.common.base")
+    peer = _PeerLog("client")
+    peer.setLevel(logging.DEBUG)
+    gql_log.setLevel(logging.DEBUG)
+    gql_log.addHandler(peer)
+    try:
+        transport = WebsocketsTransport(url=f"ws://{HOST}:{PORT}/graphql", subprotocols=["graphql-ws"],
+                                        init_payload={"token": "lab"})
+        async with Client(transport=transport) as session:
+            await asyncio.sleep(STEP)
+            got = [r async for r in session.subscribe(gql("subscription Greetings { greetings }"))]
+            assert got == [{"greetings": "Hi"}, {"greetings": "Bonjour"}], got
+            await asyncio.sleep(STEP)
+            try:                                    # strawberry's legacy handler runs subscriptions only
+                await session.execute(gql("query Hello { hello }"))
+                raise RecordError("graphql-ws: the server ran a query; the capture's description expects an error")
+            except TransportQueryError as exc:
+                assert "queries are not allowed" in str(exc), exc
+            await asyncio.sleep(STEP)
+            async for r in session.subscribe(gql("subscription Ticks { ticks }")):
+                assert r == {"ticks": 1}, r
+                break                               # gql sends stop
+            await asyncio.sleep(STEP * 3)           # a keep-alive or two
+        await asyncio.sleep(STEP)
+    finally:
+        gql_log.removeHandler(peer)
+        await runner.cleanup()
+
+
+# Scenarios whose capture may hold several TCP connections (the others: exactly one).
+SEVERAL_CONNECTIONS = {"socketio-upgrade"}
+
 SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "echo": scenario_echo,
     "deflate": scenario_deflate,
@@ -529,6 +743,9 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "jsonrpc": scenario_jsonrpc,
     "stomp": scenario_stomp,
     "graphql": scenario_graphql,
+    "socketio": scenario_socketio,
+    "socketio-upgrade": scenario_socketio_upgrade,
+    "graphql-ws": scenario_graphql_ws,
 }
 
 
@@ -564,6 +781,7 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
     tmp_dir = Path(tempfile.mkdtemp(prefix="wsdissect-record-"))
     os.chmod(tmp_dir, 0o755)
     tmp = tmp_dir / target.name
+    PEER_LINES.clear()
     try:
         dump = Tcpdump(tmp, PORT)
         dump.start()
@@ -580,7 +798,11 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
             raise RecordError(f"tcpdump wrote no file for {name}")
         info = summarize_pcap(tmp, PORT)
         info["tcpdump"] = tcpdump_summary
-        if info["syns"] != 1 or info["connections"] != 1:
+        if name in SEVERAL_CONNECTIONS:
+            if info["connections"] < 1 or info["syns"] != info["connections"]:
+                raise RecordError(f"{name}: expected whole polling and WebSocket connections, found "
+                                  f"{info['connections']} (SYNs: {info['syns']}); nothing was written; retry.")
+        elif info["syns"] != 1 or info["connections"] != 1:
             raise RecordError(
                 f"{name}: expected exactly one TCP connection on port {PORT}, found "
                 f"{info['connections']} (SYNs: {info['syns']}); was something else using the port? "
@@ -595,6 +817,10 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
             raise RecordError(f"{name}: capture is {info['bytes']} bytes (> {MAX_BYTES}); not written")
         shutil.move(str(tmp), str(target))
         _chown_like_invoker(target)
+        if PEER_LINES:
+            peers = target.with_suffix(".peers.txt")
+            peers.write_text("".join(line + "\n" for line in PEER_LINES), encoding="utf-8")
+            _chown_like_invoker(peers)
         info["path"] = target
         return info
     finally:

@@ -45,8 +45,18 @@ def test_make_chooses_by_subprotocol_name():
     assert isinstance(app.make("jsonrpc"), JsonRpcDecoder)
     assert app.make("v12.stomp").version == "1.2" and app.make("v10.stomp").version == "1.0"
     assert app.make("chat") is None and app.make(None) is None and app.make("") is None
-    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws"}
+    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws",
+                              "socketio"}
     assert all(app.make(n) is not None for n in app.NAMES)
+
+
+def test_words_for_grep():
+    rec = AppRecord("stomp", "frame", {"command": "SEND", "headers": {"destination": "/q"}, "body_length": 3,
+                                       "list": ["a", "b"], "flag": True, "none": None}, 1, C2S)
+    got = set(app.words(rec))
+    assert {"frame", "kind=frame", "protocol=stomp", "SEND", "command=SEND", "/q", "destination=/q", "3",
+            "body_length=3", "list=a", "list=b", "true", "flag=true", "none=null"} <= got
+    assert not any("{" in w for w in got)             # a dict is matched by its items, not its repr
 
 
 # -- JSON-RPC ----------------------------------------------------------------------------------------------------
@@ -303,6 +313,16 @@ def test_graphql_malformed_messages_are_notes(payload, d, code, variant):
     assert describe(recs[0], EN) and describe(recs[0], ZH)
 
 
+def test_graphql_subscribe_before_the_ack():
+    init, ack = gql(type="connection_init"), gql(type="connection_ack")
+    sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
+    assert codes(feed(app.make("graphql-transport-ws"), [(init, C2S), (sub, C2S)])) == ["graphql-before-ack"]
+    assert codes(feed(app.make("graphql-transport-ws"), [(init, C2S), (ack, S2C), (sub, C2S)])) == []
+    assert codes(feed(app.make("graphql-transport-ws"), [(sub, C2S)])) == []          # the init was not captured
+    start = gql(type="start", id="1", payload={"query": "subscription { a }"})
+    assert codes(feed(app.make("graphql-ws"), [(init, C2S), (start, C2S)])) == []     # legacy: allowed
+
+
 def test_graphql_duplicate_operation_id():
     sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
     assert codes(feed(app.make("graphql-transport-ws"), [(sub, C2S), (sub, C2S)])) == ["graphql-duplicate-id"]
@@ -318,8 +338,9 @@ MALFORMED = [("jsonrpc", p, C2S) for p in ["{bad", "[]", "[1]", '{"method": "m"}
 
 def app_notes() -> list:
     """model.Notes for every app note code and variant, as the analyzer writes them (text from the catalogue)."""
+    import test_app_socketio         # imported here: it imports this module's helpers
     out = []
-    for name, payload, d in MALFORMED:
+    for name, payload, d in MALFORMED + [("socketio", p, d) for p, d, _, _ in test_app_socketio.MALFORMED]:
         for r in app.make(name).feed(msg(payload, 1, d), 1.0):
             out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for n in r.notes]
     dec = JsonRpcDecoder("jsonrpc")
@@ -334,14 +355,21 @@ def app_notes() -> list:
     sub = gql(type="subscribe", id="1", payload={"query": "subscription { a }"})
     g = app.make("graphql-transport-ws")
     more += g.feed(msg(sub, 7), 7.0) + g.feed(msg(sub, 8), 8.0)
+    g = app.make("graphql-transport-ws")
+    more += g.feed(msg(gql(type="connection_init"), 9), 9.0) + g.feed(msg(sub, 10), 10.0)
+    more += test_app_socketio.sequences_for_notes()
     capped = JsonRpcDecoder("jsonrpc")
     for i in range(APP_PENDING_MAX + 1):
         more += capped.feed(msg(rpc(method="m", id=i), 6), 6.0)
     out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for r in more for n in r.notes]
+    from sessionbuild import analyze
+    from test_app_sniff import RPC, session
+    out += analyze(session((C2S, RPC)).packets()).notes("app-guess")      # the analyzer's guess (app/sniff.py)
     return out
 
 
 def test_app_notes_cover_every_app_sentence():
     from wsdissect.i18n import CATALOG, note_id
-    ids = {k for k in CATALOG if k.startswith(("note.app_", "note.jsonrpc_", "note.stomp_", "note.graphql_"))}
+    ids = {k for k in CATALOG if k.startswith(("note.app_", "note.jsonrpc_", "note.stomp_", "note.graphql_",
+                                               "note.socketio_"))}
     assert ids <= {note_id(n.code, n.args) for n in app_notes()}

@@ -3,6 +3,7 @@
 stats, --subprotocol; and the C fast lane leaves decoded connections to Python, so both give the same bytes."""
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
@@ -18,6 +19,8 @@ from wsdissect.sources.pcap import open_capture
 CAP = os.path.join(ROOT, "captures")
 JSONRPC, STOMP, GRAPHQL, ECHO, BUSY = (os.path.join(CAP, n) for n in ("jsonrpc.pcap", "stomp.pcap", "graphql.pcap",
                                                                          "echo.pcap", "busy.pcap"))
+SOCKETIO, GRAPHQL_WS = os.path.join(CAP, "socketio.pcap"), os.path.join(CAP, "graphql-ws.pcap")
+SOCKETIO_UPGRADE = os.path.join(CAP, "socketio-upgrade.pcap")
 
 
 def run(*args, pure=False):
@@ -83,6 +86,179 @@ def test_graphql_capture():
     assert got[2][2]["records"][0]["fields"]["operation"] == "subscription Greetings"
     st = json.loads(run("stats", GRAPHQL, "--json").stdout.splitlines()[0])["app"]["graphql"]
     assert (st["requests"], st["answered"], st["unanswered"]) == (4, 4, 0)
+
+
+def test_graphql_ws_legacy_capture():
+    # strawberry-graphql's server and gql's client speaking subscriptions-transport-ws, with permessage-deflate
+    # (captures/README.md): the messages as the client script and the server sent them.
+    recs = records(GRAPHQL_WS)
+    assert [c["subprotocol"] for c in recs if c["type"] == "connection"] == ["graphql-ws"]
+    got = apps(recs)
+    seen = [(d, r["kind"], r["fields"]["type"], r["fields"].get("id")) for _, d, a in got for r in a["records"]]
+    ka = ("s2c", "control", "ka", None)
+    assert [x for x in seen if x != ka] == [
+        ("c2s", "control", "connection_init", None), ("s2c", "control", "connection_ack", None),
+        ("c2s", "operation", "start", "1"), ("s2c", "result", "data", "1"), ("s2c", "result", "data", "1"),
+        ("s2c", "complete", "complete", "1"),
+        ("c2s", "operation", "start", "2"), ("s2c", "error", "error", "2"),
+        ("c2s", "operation", "start", "3"), ("s2c", "result", "data", "3"), ("c2s", "complete", "stop", "3"),
+        ("s2c", "complete", "complete", "3"), ("c2s", "control", "connection_terminate", None)]
+    assert seen.count(ka) >= 2                                   # the server's keep-alive, every 0.5 s
+    ops = {r["fields"]["id"]: (no, r) for no, _, a in got for r in a["records"] if r["kind"] == "operation"}
+    assert [ops[i][1]["fields"]["operation"] for i in "123"] == ["subscription Greetings", "query Hello",
+                                                                 "subscription Ticks"]
+    answers = {r["fields"]["type"] + r["fields"].get("id", ""): r for _, _, a in got for r in a["records"]
+               if "reply_to" in r}
+    assert answers["connection_ack"]["reply_to"] == got[0][0]
+    assert answers["error2"]["reply_to"] == ops["2"][0] and answers["data3"]["reply_to"] == ops["3"][0]
+    assert not any(r["type"] == "note" for r in recs)
+    st = json.loads(run("stats", GRAPHQL_WS, "--json").stdout.splitlines()[0])["app"]["graphql"]
+    assert (st["requests"], st["answered"], st["unanswered"]) == (4, 4, 0)   # init and the three operations
+    assert "» GraphQL stop 3" in run("follow", GRAPHQL_WS).stdout
+
+
+def test_graphql_ws_messages_are_what_the_client_logged():
+    # gql logged every message it sent (">>> ") and received ("<<< ") while the capture was recorded
+    # (captures/graphql-ws.peers.txt): the inflated text of each message, in order, per direction
+    logged = {"c2s": [], "s2c": []}
+    with open(os.path.join(CAP, "graphql-ws.peers.txt"), encoding="utf-8") as f:
+        for line in f:
+            text = line.rstrip("\n").partition(": ")[2]
+            if text[:4] in (">>> ", "<<< "):
+                logged["c2s" if text[:4] == ">>> " else "s2c"].append(text[4:])
+    recs = records(GRAPHQL_WS)
+    got = {"c2s": [], "s2c": []}
+    for m in recs:
+        if m["type"] == "message" and m["opcode_name"] == "text":
+            assert m["compressed"] and m["app"]["records"][0]["fields"]["type"] == json.loads(m["text"])["type"]
+            got[m["dir"]].append(m["text"])
+    assert got == logged and len(got["s2c"]) >= 10
+
+
+def test_socketio_capture_chosen_by_its_path():
+    # python-socketio's client and server (captures/README.md): what the client script sent and the server
+    # answered, packet by packet.
+    recs = records(SOCKETIO)
+    conn = next(c for c in recs if c["type"] == "connection")
+    assert conn["subprotocol"] is None and "EIO=4" in conn["uri"]        # nothing negotiated: the path chose
+    got = apps(recs)
+    seen = [(d, r["kind"], r["fields"].get("event") or r["fields"].get("namespace")) for _, d, a in got
+            for r in a["records"]]
+    assert seen == [("s2c", "open", None), ("c2s", "connect", "/chat"), ("s2c", "connect", "/chat"),
+                    ("c2s", "event", "join"), ("s2c", "event", "welcome"), ("c2s", "event", "chat"),
+                    ("c2s", "event", "add"), ("s2c", "ack", "/chat"), ("c2s", "event", "upload"),
+                    ("c2s", "attachment", None), ("s2c", "ack", "/chat"), ("s2c", "attachment", None),
+                    ("s2c", "ping", None), ("c2s", "pong", None), ("c2s", "event", "bye"),
+                    ("s2c", "disconnect", "/chat")]
+    by_kind = {}
+    for no, _, a in got:
+        by_kind.setdefault(a["records"][0]["kind"], []).append((no, a["records"][0]))
+    assert by_kind["open"][0][1]["fields"]["ping_interval"] == 1000
+    (c_no, c), (s_no, s) = by_kind["connect"]
+    assert c["fields"]["auth"] is True and s["reply_to"] == c_no and "sid" in s["fields"]
+    events = {r["fields"]["event"]: (no, r) for no, r in by_kind["event"]}
+    add_no, add = events["add"]
+    assert add["fields"]["id"] == 1 and add["awaits_reply"] and add["fields"]["args"] == 2
+    assert by_kind["ack"][0][1]["reply_to"] == add_no and 0 < by_kind["ack"][0][1]["latency"] < 1
+    up_no, up = events["upload"]
+    assert up["fields"]["type"] == "BINARY_EVENT" and up["fields"]["attachments"] == 1
+    assert by_kind["attachment"][0][1]["fields"] == {"length": 8, "index": 1, "count": 1, "packet": up_no}
+    assert by_kind["ack"][1][1]["fields"]["type"] == "BINARY_ACK" and by_kind["ack"][1][1]["reply_to"] == up_no
+    assert by_kind["attachment"][1][1]["fields"]["length"] == 2
+    assert not any(r["type"] == "note" for r in recs)
+    labels = {r["no"]: r["label"] for r in recs if r["type"] == "packet"}
+    assert labels[add_no] == "client sends Socket.IO event add on /chat, ack id 1 (20 bytes)"
+    zh = {r["no"]: r["label"] for r in records(SOCKETIO, "--lang", "zh") if r["type"] == "packet"}
+    assert zh[add_no].startswith("客户端发送 Socket.IO 事件 add（/chat），ack id 1")
+    st = json.loads(run("stats", SOCKETIO, "--json").stdout.splitlines()[0])["app"]["socketio"]
+    assert (st["requests"], st["answered"], st["unanswered"]) == (3, 3, 0)      # CONNECT, add, upload
+    assert "socketio replies" in run("stats", SOCKETIO).stdout
+    out = run("follow", SOCKETIO).stdout
+    assert "» Socket.IO binary event upload on /chat, ack id 2, attachments: 1" in out
+    # without the path, nothing chooses the decoder; --subprotocol does
+    assert not apps(records(ECHO)) and apps(records(ECHO, "--subprotocol", "socketio"))
+
+
+def peer_log(path):
+    """{direction: [(Engine.IO packet type, data)]} of every packet a peer logged receiving, in order, from the
+    log the recording kept beside the capture (python-engineio's "Received packet TYPE data DATA" lines; the
+    open packet as the client's "WebSocket connection accepted with {...}")."""
+    got = {"c2s": [], "s2c": []}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            who, _, rest = line.rstrip("\n").partition(": ")
+            if who == "server":
+                rest = rest.partition(": ")[2]                        # after the session id
+            if rest.startswith("Received packet "):
+                ptype, _, data = rest[len("Received packet "):].partition(" data ")
+                got["c2s" if who == "server" else "s2c"].append((ptype, data))
+            elif who == "client" and rest.startswith("WebSocket connection accepted with "):
+                got["s2c"].append(("OPEN", ast.literal_eval(rest.split(" with ", 1)[1])))
+    return got
+
+
+@pytest.mark.parametrize("path", [SOCKETIO, SOCKETIO_UPGRADE], ids=os.path.basename)
+def test_socketio_decoded_packets_are_what_the_peers_received(path):
+    # Each decoded message, put back as the Engine.IO packet python-engineio logs, is the next one its receiver
+    # logged. The upgrade's probe and upgrade packets are not logged as packets by python-engineio: left out.
+    engine = {"open": "OPEN", "close": "CLOSE", "ping": "PING", "pong": "PONG", "noop": "NOOP"}
+    decoded = {"c2s": [], "s2c": []}
+    for m in records(path):
+        if m["type"] != "message" or m["opcode_name"] not in ("text", "binary"):
+            continue
+        rec = m["app"]["records"][-1]
+        if rec["kind"] == "upgrade" or rec["fields"].get("data") == "probe":
+            continue
+        if m["opcode_name"] == "binary":
+            assert rec["kind"] == "attachment"
+            decoded[m["dir"]].append(("MESSAGE", "<binary>"))
+        elif rec["kind"] == "open":
+            decoded[m["dir"]].append(("OPEN", json.loads(m["text"][1:])))
+        else:
+            decoded[m["dir"]].append((engine.get(rec["kind"], "MESSAGE"), m["text"][1:]))
+    assert decoded == peer_log(os.path.splitext(path)[0] + ".peers.txt")
+    assert len(decoded["c2s"]) >= 3 and len(decoded["s2c"]) >= 4
+
+
+def test_socketio_upgrade_from_polling_capture():
+    # python-socketio's client with its default transports: long-polling over HTTP first (not decoded: HTTP
+    # bodies are skipped), then on the same TCP connection the WebSocket with the session's sid, its probe
+    # and the upgrade, and the namespace's CONNECT over it.
+    recs = records(SOCKETIO_UPGRADE)
+    roles = [r["role"] for r in recs if r["type"] == "packet" and r["role"] in ("http", "ws-upgrade-request")]
+    assert roles == ["http", "http", "ws-upgrade-request"]             # the polling GET and its 200
+    conn = next(c for c in recs if c["type"] == "connection")
+    assert "transport=websocket" in conn["uri"] and "sid=" in conn["uri"]
+    seen = [(d, r["kind"], r["fields"].get("data") or r["fields"].get("event") or r["fields"].get("namespace"))
+            for _, d, a in apps(recs) for r in a["records"]]
+    assert seen[:3] == [("c2s", "ping", "probe"), ("s2c", "pong", "probe"), ("c2s", "upgrade", None)]
+    rest = [x for x in seen[3:] if x[1] != "noop"]        # the server's noop ends a waiting poll: timing decides
+    assert rest == [("c2s", "connect", "/chat"), ("s2c", "connect", "/chat"), ("c2s", "event", "add"),
+                    ("s2c", "ack", "/chat"), ("c2s", "event", "bye"), ("s2c", "disconnect", "/chat")]
+    assert not any(r["type"] == "note" for r in recs)
+    labels = [r["label"] for r in recs if r["type"] == "packet"]
+    assert any(x.startswith("client sends Engine.IO ping probe") for x in labels)
+
+
+def kept(*args):
+    """The packet numbers `read --json` keeps with these filters."""
+    return [r["no"] for r in records(*args) if r["type"] == "packet"]
+
+
+def test_grep_matches_decoded_fields():
+    up = 22                                               # captures/socketio.pcap: the binary event "upload"
+    assert kept(SOCKETIO, "--grep", "^event=upload$") == [up]
+    assert kept(SOCKETIO, "--grep", "^upload$") == [up]   # the value alone; no message's text is just "upload"
+    assert kept(SOCKETIO, "--grep", "^kind=attachment$") == [23, 27]
+    assert kept(SOCKETIO, "--grep", "^type=BINARY_") == [up, 25]
+    assert kept(SOCKETIO, "--grep", "^kind=ack$") == [20, 25]
+    # STOMP headers by their own names, JSON-RPC kinds, GraphQL operations
+    assert kept(STOMP, "--grep", "^destination=/queue/lab$") == [11, 14, 15]
+    assert kept(JSONRPC, "--grep", "^kind=error$") == [15, 21]
+    assert kept(GRAPHQL_WS, "--grep", "^operation=subscription Ticks$") == [26]
+    # the raw text still matches, and a message no decoder read has only its text
+    assert kept(SOCKETIO, "--grep", "你好") == [] and kept(SOCKETIO, "--grep", r"\\u4f60") == [16]
+    assert kept(ECHO, "--grep", "^kind=") == []
 
 
 def test_follow_prints_the_decoded_line():
@@ -158,6 +334,8 @@ def test_the_lane_declines_connections_with_a_decoder(monkeypatch):
     assert left == total                                     # ...but not once a decoder reads them
     left, total = _lane_leaves(JSONRPC)
     assert left == total
+    left, total = _lane_leaves(SOCKETIO)                     # chosen by the path, not by a negotiated name
+    assert left == total
 
 
 COMMANDS = {
@@ -174,11 +352,12 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []),
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (STOMP, []), (GRAPHQL, []), (SOCKETIO, []), (GRAPHQL_WS, []),
+                                         (SOCKETIO_UPGRADE, []),
                                          (ECHO, ["--subprotocol", "jsonrpc"]),
                                          (BUSY, ["--subprotocol", "v12.stomp"]),
                                          (BUSY, ["--subprotocol", "graphql-ws"])],
-                         ids=["jsonrpc", "stomp", "graphql", "echo-forced", "busy-forced", "busy-forced-graphql"])
+                         ids=["jsonrpc", "stomp", "graphql", "socketio", "graphql-ws", "socketio-upgrade", "echo-forced", "busy-forced", "busy-forced-graphql"])
 def test_lane_and_pure_give_the_same_bytes(path, extra, command):
     args = [a.format(path) for a in COMMANDS[command]] + extra
     fast, pure = run(*args), run(*args, pure=True)
@@ -188,8 +367,8 @@ def test_lane_and_pure_give_the_same_bytes(path, extra, command):
 
 
 @pytest.mark.parametrize("command", [["read", "--json"], ["stats", "--json"], ["stats"]])
-@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (BUSY, ["--subprotocol", "jsonrpc"])],
-                         ids=["jsonrpc", "busy-forced"])
+@pytest.mark.parametrize("path, extra", [(JSONRPC, []), (BUSY, ["--subprotocol", "jsonrpc"]), (SOCKETIO, [])],
+                         ids=["jsonrpc", "busy-forced", "socketio"])
 def test_several_processes_give_the_same_bytes(path, extra, command):
     import subprocess
     import sys

@@ -133,3 +133,29 @@ def test_close_less_teardown_after_keepalive_pings_gives_both_times(tmp_path, la
                "last 11.8 s before: an idle timeout that counts messages, not pings" in words
     else:
         assert "距最后一条数据消息已经30.0秒；此后连接上只有Ping和Pong，最后一次在11.8秒之前" in words.replace(" ", "")
+
+
+def _app_paragraphs(path, lang="en", **kw):
+    a, ex = Analyzer(lang=lang, **kw), Explainer(lang)
+    out = []
+    for raw in open_capture(path):
+        row = a.feed(raw)
+        if row is not None:
+            out += [(row.no, p) for p in ex.before(row, a.connections.get(row.conn)) if p.key == "aside.app"]
+    return out
+
+
+def test_a_subprotocol_gets_its_paragraph_before_its_first_decoded_message():
+    # once per connection, before the first message a decoder read (the Socket.IO open at #8), saying how the
+    # decoder was chosen: by the path (Socket.IO), by the negotiated name, or by --subprotocol
+    (no, p), = _app_paragraphs(os.path.join(CAP, "socketio.pcap"))
+    assert no == 8 and p.title == "Socket.IO over Engine.IO inside the messages"
+    assert "EIO=4" in p.body[0] and "/socket.io/?transport=websocket" in p.body[0] and "CONNECT_ERROR" in p.body[1]
+    (no, p), = _app_paragraphs(os.path.join(CAP, "graphql-ws.pcap"), "zh")
+    assert no == 8 and "旧的 graphql-ws" in p.title and "握手确定了子协议 graphql-ws" in p.body[0]
+    assert "connection_terminate" in p.body[1]
+    (no, p), = _app_paragraphs(os.path.join(CAP, "stomp.pcap"))
+    assert "settled the subprotocol v12.stomp" in p.body[0] and "RECEIPT" in p.body[1]
+    (no, p), = _app_paragraphs(os.path.join(CAP, "echo.pcap"), subprotocol="jsonrpc")
+    assert p.body[0].startswith("--subprotocol jsonrpc says") and "notification" in p.body[1]
+    assert _app_paragraphs(os.path.join(CAP, "echo.pcap")) == []          # nothing decoded, nothing said

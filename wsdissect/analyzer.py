@@ -26,6 +26,7 @@ from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
 from .websocket import WebSocketDirection
 from . import app as _app
+from .app.sniff import PROTOCOLS as SNIFFED, Sniffer
 from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
 
 SIDE = {C2S: "client", S2C: "server"}           # data (Connection.closed_by, fin_by): always English
@@ -81,7 +82,8 @@ class _ConnState:
         self.hinted = False                                   # told how to decode a stream that is not HTTP
         self.plain_pending = 0                                # requests without an upgrade not yet answered
         self.plain_last: Optional[HttpRequest] = None         # the last of them
-        self.app = None                                       # app.Decoder of the subprotocol (the lane declines)
+        self.app = None                                       # app.Decoder of the subprotocol, or app.sniff.Sniffer
+                                                              # while it looks (the lane declines either)
         self.tls: Optional[TlsSession] = None                 # a TLS connection: records, keys (the C lane declines)
         client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
         self.addrs = {C2S: (client, server), S2C: (server, client)}
@@ -447,7 +449,10 @@ class Analyzer:
         for d in (C2S, S2C):
             st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
             st.mode[d] = M_WS
-        st.app = _app.make(self.subprotocol or r.subprotocol)
+        st.app = _app.make(_app.choose(self.subprotocol, r.subprotocol, r.uri))
+        r.decoder = st.app.name if st.app is not None else None
+        if st.app is None:
+            st.app = Sniffer()           # a guess from the first messages (app/sniff.py), then the lane may go on
         if forced:
             self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
         waiting, st.waiting = st.waiting, []
@@ -482,11 +487,20 @@ class Analyzer:
                     rec.last_no = row.no
                 row.messages.append(rec)
                 r.messages[d] += 1
-                if st.app is not None:
-                    rec.app = recs_app = st.app.feed(rec, row.ts if row.no else tc.last_ts)
-                    for a in recs_app:
-                        for n in a.notes:
-                            self._note(row, tc, n.severity, n.code, None, n.args)
+                app = st.app
+                if app is not None:
+                    if type(app) is Sniffer:
+                        guess = app.look(rec)
+                        if guess is not None:
+                            self._note(row, tc, "note", "app-guess", None,
+                                       {"protocol": SNIFFED[guess], "name": guess})
+                        if app.done:
+                            st.app = None
+                    else:
+                        rec.app = recs_app = app.feed(rec, row.ts if row.no else tc.last_ts)
+                        for a in recs_app:
+                            for n in a.notes:
+                                self._note(row, tc, n.severity, n.code, None, n.args)
             else:
                 self._note(row, tc, rec.severity, rec.code, rec.text, rec.args)
 
@@ -867,6 +881,9 @@ class Analyzer:
             ws = st.ws.get(d)
             if ws is not None:
                 self._ws_records(tc, st, d, ws.finish(), tail)
+        if st.app is not None and type(st.app) is not Sniffer:
+            for n in st.app.finish():             # what the decoder still awaited when the connection ended
+                self._note(tail, tc, n.severity, n.code, None, n.args)
         if evicted:
             self._note(tail, tc, "warning", "cap-connections", None,
                        {"max": self.limits.max_connections, "conn": tc.id})

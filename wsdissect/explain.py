@@ -7,7 +7,8 @@ Sec-WebSocket-Protocol and -Extensions are for, what the URI's path and query do
 content depends on what the capture shows *so far* (streaming: nothing is buffered): the data paragraph names
 the extension the 101 settled, the closing paragraph tells a closing handshake from a Close-less teardown.
 A few asides come once per connection before the row that first shows the thing (fragmentation, ping/pong, the
-TCP FINs after a closing handshake).
+TCP FINs after a closing handshake, the first message a subprotocol decoder read: how the decoder was chosen and
+what the protocol's packets do).
 
 `Explainer.before(row, conn)` decides (no output, testable); `ExplainWriter` wraps a row writer (the timeline
 printer) and prints those paragraphs on its console just before handing it the row, so `--export` records them
@@ -20,6 +21,7 @@ from typing import NamedTuple, Optional
 from rich.console import Console
 from rich.text import Text
 
+from .app.socketio import by_path
 from .http import compute_accept
 from .i18n import DEFAULT_LANG, catalog
 from .model import C2S, FIN, RST, Connection, Row
@@ -29,7 +31,8 @@ from .render.timeline import clean, clean_ascii
 from .websocket.codes import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_code_name
 
 class Paragraph(NamedTuple):
-    key: str                 # which explanation: "phase.0".."phase.4", "aside.frag", "aside.ping", "aside.fin"
+    key: str                 # which explanation: "phase.0".."phase.4", "aside.frag", "aside.ping", "aside.fin",
+    #                          "aside.app" (the first message a subprotocol decoder read)
     conn: int
     title: str
     body: tuple              # its parts (sentences on one topic), each printed as a block; () when a repeat
@@ -193,6 +196,9 @@ class Explainer:
             if "ping" not in st.asides and any(f.opcode in (PING, PONG) for f in row.frames):
                 st.asides.add("ping")
                 out.append(self._para("aside.ping", conn, t["explain.ping.title"], [t["explain.ping.body"]]))
+        if "app" not in st.asides and conn.decoder and any(m.app for m in row.messages):
+            st.asides.add("app")
+            out.append(self._app(conn))
         if row.flags & (FIN | RST) and row.role != "tcp-retransmission" and "fin" not in st.asides:
             st.asides.add("fin")
             # After a closing handshake, the FINs get their own word; a Close-less FIN was the phase's paragraph.
@@ -200,6 +206,19 @@ class Explainer:
                 key = "explain.close.fin_client" if row.direction == C2S else "explain.close.fin_server"
                 out.append(self._para("aside.fin", conn, t["explain.close.fin_title"], [t[key]]))
         return out
+
+    def _app(self, conn: Connection) -> Paragraph:
+        """The first message a subprotocol decoder read on this connection: how the decoder was chosen, then
+        what the protocol's packets do."""
+        t, name = self.t, conn.decoder
+        if name == conn.subprotocol:
+            how = t["explain.app.by_name"].format(name=name)
+        elif name == "socketio" and by_path(conn.uri):
+            how = t["explain.app.by_path"].format(uri=conn.uri)
+        else:
+            how = t["explain.app.forced"].format(name=name)
+        key = "stomp" if name.endswith(".stomp") else name
+        return self._para("aside.app", conn, t[f"explain.app.{key}.title"], [how, t[f"explain.app.{key}.body"]])
 
     # -- helpers -------------------------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """Which timeline rows to show: `--conn`, `--role`, `--grep`, `--hide-acks`.
 
+`--grep` searches a message's text (a binary one's bytes as UTF-8), a text frame's payload, and what a
+subprotocol decoder read in the message (app.words: each record's kind and fields, alone and as name=value).
+
 Filters only choose what is displayed; the analysis and the summary always cover the whole capture, as
 Wireshark's display filters do.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
+from .app import words
 from .model import ROLE_PAST_CAP, Row
 
 ROLES = ("tcp-syn", "tcp-syn-ack", "tcp-handshake-ack", "ws-upgrade-request", "ws-upgrade-response", "ack",
@@ -36,7 +40,9 @@ class RowFilter:
         if self.hide_acks and row.role == "ack" and not row.notes and not row.frames:
             return False
         if self.grep is not None:
-            return any(self._matches(m.text if m.text is not None else m.data) for m in row.messages) or \
+            return any(self._matches(m.text if m.text is not None else m.data) or
+                       (m.app is not None and any(self._matches(w) for r in m.app for w in words(r)))
+                       for m in row.messages) or \
                 any(self._matches(f.payload) for f in row.frames if f.opcode in (1, 0) and not f.rsv & 4)
         return True
 

@@ -1404,6 +1404,70 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Ping（操作码 9）用来确认对方还在；对方必须尽快回复一个 Pong（操作码 10），带上相同的应用数据。"
         "双方都可以发送 ping，用作保活或测量往返时间；控制帧的载荷最多 125 字节，并且不能分片（§5.5）。"),
 
+    # -- a subprotocol decoder at work (explain.py: the first decoded message of a connection) ----------------
+    "explain.app.by_name": (
+        "The handshake settled the subprotocol {name} (Sec-WebSocket-Protocol: the client offered it, the server "
+        "chose it), so each message is read as {name}: the label says what it is, and an answer is paired with "
+        "the request it answers, with the time between them.",
+        "握手确定了子协议 {name}（Sec-WebSocket-Protocol：客户端提出，服务端选定），所以每条消息都按 {name} 解读："
+        "标签说明它是什么，回应与它所回应的请求配对，并给出两者之间的时间。"),
+    "explain.app.by_path": (
+        "No subprotocol was negotiated (Socket.IO names none), but the request target {uri} follows Engine.IO's "
+        "convention: EIO=4 is Engine.IO's protocol version 4 and transport=websocket says this connection is its "
+        "WebSocket transport, so the messages are read as Socket.IO v5 over Engine.IO v4.",
+        "握手没有协商子协议（Socket.IO 不使用它），但请求目标 {uri} 符合 Engine.IO 的约定：EIO=4 表示 Engine.IO 协议"
+        "第 4 版，transport=websocket 表示这条连接是它的 WebSocket 传输方式，所以消息按基于 Engine.IO v4 的 "
+        "Socket.IO v5 来解读。"),
+    "explain.app.forced": (
+        "--subprotocol {name} says to read this connection's messages as {name}, whatever the handshake settled.",
+        "--subprotocol {name} 指定按 {name} 解读这条连接的消息，不管握手确定了什么。"),
+    "explain.app.jsonrpc.title": ("JSON-RPC 2.0 inside the messages", "消息里的 JSON-RPC 2.0"),
+    "explain.app.jsonrpc.body": (
+        "Each message is a JSON object (or a batch: an array of them). A request names a method and carries an "
+        "id; the peer answers with a result or an error carrying the same id. A notification has no id and gets "
+        "no answer. Either side may send requests.",
+        "每条消息是一个 JSON 对象（或者批量：这些对象组成的数组）。请求给出方法名并带有 id；对方用带同一个 id 的 "
+        "result 或 error 回应。通知没有 id，也不会得到回应。双方都可以发送请求。"),
+    "explain.app.stomp.title": ("STOMP inside the messages", "消息里的 STOMP"),
+    "explain.app.stomp.body": (
+        "Each message is one STOMP frame: a command line (CONNECT, SUBSCRIBE, SEND, MESSAGE...), header lines, an "
+        "empty line, a body and a NUL byte. CONNECT is answered by CONNECTED; a frame with a receipt header is "
+        "answered by a RECEIPT naming it; a message of line ends only is a heart-beat.",
+        "每条消息是一个 STOMP 帧：一行命令（CONNECT、SUBSCRIBE、SEND、MESSAGE……）、若干头部行、一个空行、正文和一个 "
+        "NUL 字节。CONNECT 由 CONNECTED 回应；带 receipt 头部的帧由指明它的 RECEIPT 回应；只有换行的消息是心跳。"),
+    "explain.app.graphql-transport-ws.title": ("GraphQL over WebSocket (graphql-transport-ws)",
+                                               "WebSocket 上的 GraphQL（graphql-transport-ws）"),
+    "explain.app.graphql-transport-ws.body": (
+        "Each message is a JSON object with a type. The client opens with connection_init and waits for "
+        "connection_ack; it runs an operation with subscribe (an id and the query), the server sends each result "
+        "as next with that id and ends with complete (or error). ping and pong keep the connection alive.",
+        "每条消息是一个带 type 的 JSON 对象。客户端先发 connection_init，等待 connection_ack；用 subscribe 运行一个"
+        "操作（带 id 和查询），服务端把每个结果作为带同一 id 的 next 发送，最后以 complete（或 error）结束。"
+        "ping 和 pong 用来保持连接。"),
+    "explain.app.graphql-ws.title": ("GraphQL over WebSocket (legacy graphql-ws)",
+                                     "WebSocket 上的 GraphQL（旧的 graphql-ws）"),
+    "explain.app.graphql-ws.body": (
+        "The protocol of the older subscriptions-transport-ws library. Each message is a JSON object with a "
+        "type: connection_init, answered by connection_ack; start runs an operation (an id and the query), the "
+        "server sends data with that id and then complete (or error); the client's stop ends it early. The "
+        "server's ka is a keep-alive; connection_terminate ends the session.",
+        "较早的 subscriptions-transport-ws 库的协议。每条消息是一个带 type 的 JSON 对象：connection_init 由 "
+        "connection_ack 回应；start 运行一个操作（带 id 和查询），服务端发送带同一 id 的 data，然后是 complete"
+        "（或 error）；客户端的 stop 提前结束它。服务端的 ka 用来保活；connection_terminate 结束会话。"),
+    "explain.app.socketio.title": ("Socket.IO over Engine.IO inside the messages",
+                                   "消息里基于 Engine.IO 的 Socket.IO"),
+    "explain.app.socketio.body": (
+        "Each text message is an Engine.IO packet, its first digit the type: 0 open (the server gives the "
+        "session id and how often it pings), 2 ping and 3 pong (the heartbeat; \"probe\" while a transport is "
+        "being upgraded to), 4 message, 5 upgrade, 1 close. A message carries a Socket.IO packet: CONNECT to a "
+        "namespace (such as /chat) and DISCONNECT, EVENT with its name and JSON arguments, ACK answering an event "
+        "that carried an id, CONNECT_ERROR. A binary event or ack is followed by its attachments, one binary "
+        "message each.",
+        "每条文本消息是一个 Engine.IO 数据包，第一个数字是类型：0 open（服务端给出会话 id 和 ping 的间隔）、2 ping 和 "
+        "3 pong（心跳；升级传输方式时带 \"probe\"）、4 message、5 upgrade、1 close。message 里装着一个 Socket.IO "
+        "数据包：连接到某个命名空间（例如 /chat）的 CONNECT 和 DISCONNECT、带事件名和 JSON 参数的 EVENT、回应带 id "
+        "的事件的 ACK、CONNECT_ERROR。二进制事件或 ack 之后跟着它的附件，每个附件是一条二进制消息。"),
+
     "explain.close.title": ("Closing — RFC 6455 §5.5.1, §7", "关闭连接——RFC 6455 §5.5.1、§7"),
     "explain.close.handshake": (
         "The {side} starts the closing handshake (§5.5.1, §7.1.2) with a Close frame (opcode 8){status}. The "
@@ -1497,12 +1561,52 @@ CATALOG: dict[str, tuple[str, str]] = {
     "app.stomp.frame": ("STOMP {command} frame", "STOMP {command} 帧"),
     "app.stomp.heartbeat": ("a STOMP heart-beat", "STOMP 心跳"),
     "app.stomp.invalid": ("a malformed STOMP frame", "格式错误的 STOMP 帧"),
+    "app.socketio.open": ("Engine.IO open, sid {sid}, ping every {ping_interval} ms, timeout {ping_timeout} ms",
+                          "Engine.IO open，sid {sid}，每 {ping_interval} 毫秒 ping 一次，超时 {ping_timeout} 毫秒"),
+    "app.socketio.close": ("Engine.IO close", "Engine.IO close（关闭）"),
+    "app.socketio.ping": ("Engine.IO ping", "Engine.IO ping（心跳）"),
+    "app.socketio.ping.probe": ("Engine.IO ping probe (tries the WebSocket before the upgrade)",
+                                "Engine.IO ping probe（升级前试探 WebSocket）"),
+    "app.socketio.pong": ("Engine.IO pong", "Engine.IO pong（心跳回应）"),
+    "app.socketio.pong.probe": ("Engine.IO pong probe (the WebSocket works)",
+                                "Engine.IO pong probe（WebSocket 可用）"),
+    "app.socketio.upgrade": ("Engine.IO upgrade (the transport is now this WebSocket)",
+                             "Engine.IO upgrade（传输方式换成这个 WebSocket）"),
+    "app.socketio.noop": ("Engine.IO noop", "Engine.IO noop（空操作）"),
+    "app.socketio.connect": ("Socket.IO CONNECT {namespace}", "Socket.IO CONNECT（连接）{namespace}"),
+    "app.socketio.connect.auth": ("Socket.IO CONNECT {namespace} with auth",
+                                  "Socket.IO CONNECT {namespace}，带认证数据"),
+    "app.socketio.connect.sid": ("Socket.IO CONNECT {namespace} accepted, sid {sid}",
+                                 "Socket.IO CONNECT {namespace} 已接受，sid {sid}"),
+    "app.socketio.disconnect": ("Socket.IO DISCONNECT {namespace}",
+                                "Socket.IO DISCONNECT（断开）{namespace}"),
+    "app.socketio.connect_error": ("Socket.IO CONNECT_ERROR {namespace}: {message}",
+                                   "Socket.IO CONNECT_ERROR {namespace}：{message}"),
+    "app.socketio.event": ("Socket.IO event {event} on {namespace}", "Socket.IO 事件 {event}（{namespace}）"),
+    "app.socketio.event.plain": ("Socket.IO event {event} on {namespace}", "Socket.IO 事件 {event}（{namespace}）"),
+    "app.socketio.event.id": ("Socket.IO event {event} on {namespace}, ack id {id}",
+                              "Socket.IO 事件 {event}（{namespace}），ack id {id}"),
+    "app.socketio.event.binary-plain": ("Socket.IO binary event {event} on {namespace}, attachments: {attachments}",
+                                        "Socket.IO 二进制事件 {event}（{namespace}），{attachments} 个附件"),
+    "app.socketio.event.binary-id": ("Socket.IO binary event {event} on {namespace}, ack id {id}, "
+                                     "attachments: {attachments}",
+                                     "Socket.IO 二进制事件 {event}（{namespace}），ack id {id}，{attachments} 个附件"),
+    "app.socketio.ack": ("Socket.IO ack {id} on {namespace}", "Socket.IO ack {id}（{namespace}）"),
+    "app.socketio.ack.binary": ("Socket.IO binary ack {id} on {namespace}, attachments: {attachments}",
+                                "Socket.IO 二进制 ack {id}（{namespace}），{attachments} 个附件"),
+    "app.socketio.attachment": ("Socket.IO attachment {index} of {count} for #{packet}",
+                                "Socket.IO 附件（#{packet} 的第 {index} 个，共 {count} 个）"),
+    "app.socketio.invalid": ("an invalid Socket.IO packet", "无效的 Socket.IO 数据包"),
     "note.app_truncated": ("{protocol} message cut short (--max-message or bytes missing): not decoded",
                            "{protocol} 消息不完整（--max-message 或缺少字节）：没有解码"),
     "note.app_not_text": ("{protocol} message is not UTF-8 text: not decoded", "{protocol} 消息不是 UTF-8 文本：没有解码"),
     "note.app_pending_cap": ("more than {max} {protocol} requests await a reply (a fixed cap): the oldest is "
                              "forgotten and counted as unanswered",
                              "超过 {max} 个 {protocol} 请求在等待回应（固定上限）：最早的一个被遗忘，记为没有回应"),
+    "note.app_guess": ("these messages look like {protocol}, a guess from their first bytes: nothing negotiated a "
+                       "decoder, so they are not decoded (--subprotocol {name} reads them as {protocol})",
+                       "这些消息看起来像 {protocol}（根据开头几个字节的猜测）：握手没有协商出解码器，所以没有解码"
+                       "（用 --subprotocol {name} 可以按 {protocol} 解读）"),
     "note.app_internal": ("{protocol} decoder failed on this message: {error}", "{protocol} 解码器处理这条消息时出错：{error}"),
     "note.jsonrpc_parse_error": ("JSON-RPC message is not JSON: {error}", "JSON-RPC 消息不是 JSON：{error}"),
     "note.jsonrpc_invalid.empty-batch": ("JSON-RPC batch is empty", "JSON-RPC 批量请求是空的"),
@@ -1532,6 +1636,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                                   "GraphQL 消息类型 {type} 不是这一方可以发送的"),
     "note.graphql_duplicate_id": ("GraphQL operation reuses id {id} while one with it is running",
                                   "GraphQL 操作重复使用了 id {id}，而使用它的操作还在进行"),
+    "note.graphql_before_ack": ("GraphQL subscribe {id} before the server's connection_ack: a graphql-transport-ws "
+                                "server refuses it (closes with 4401)",
+                                "GraphQL subscribe {id} 在服务端的 connection_ack 之前发出：graphql-transport-ws 服务端"
+                                "会拒绝它（以 4401 关闭）"),
     "note.graphql_unknown_id": ("GraphQL result for id {id} belongs to no operation seen",
                                 "id 为 {id} 的 GraphQL 结果不属于任何已见到的操作"),
     "note.stomp_malformed.no-blank-line": ("STOMP frame has no empty line after its headers",
@@ -1550,6 +1658,44 @@ CATALOG: dict[str, tuple[str, str]] = {
                                    "STOMP 命令 {command} 不是这一方可以发送的"),
     "note.stomp_unmatched_receipt": ("STOMP receipt {receipt} answers no frame that asked for it",
                                      "STOMP 回执 {receipt} 没有对应的请求帧"),
+    "note.socketio_parse_error": ("Socket.IO packet's JSON does not parse: {error}",
+                                  "Socket.IO 数据包中的 JSON 无法解析：{error}"),
+    "note.socketio_invalid.empty": ("Engine.IO message is empty (no packet type)",
+                                    "Engine.IO 消息是空的（没有包类型）"),
+    "note.socketio_invalid.engineio-type": ("Engine.IO packet type is not a digit from 0 to 6",
+                                            "Engine.IO 包类型不是 0 到 6 的数字"),
+    "note.socketio_invalid.direction": ("Engine.IO/Socket.IO {type} packet comes from the wrong side",
+                                        "Engine.IO/Socket.IO {type} 数据包来自不该发送它的一方"),
+    "note.socketio_invalid.open": ("Engine.IO open packet is not a JSON object with a sid",
+                                   "Engine.IO open 数据包不是带 sid 的 JSON 对象"),
+    "note.socketio_invalid.packet-type": ("Socket.IO packet type is not a digit from 0 to 6",
+                                          "Socket.IO 包类型不是 0 到 6 的数字"),
+    "note.socketio_invalid.attachments": ("Socket.IO {type} packet does not start with its attachment count "
+                                          "and '-'",
+                                          "Socket.IO {type} 数据包开头没有附件个数和 '-'"),
+    "note.socketio_invalid.connect": ("Socket.IO CONNECT payload is not a JSON object",
+                                      "Socket.IO CONNECT 的数据不是 JSON 对象"),
+    "note.socketio_invalid.connect-error": ("Socket.IO CONNECT_ERROR has no message",
+                                            "Socket.IO CONNECT_ERROR 没有给出原因"),
+    "note.socketio_invalid.event": ("Socket.IO event is not a JSON array starting with the event's name",
+                                    "Socket.IO 事件不是以事件名开头的 JSON 数组"),
+    "note.socketio_invalid.ack-id": ("Socket.IO ack has no id", "Socket.IO ack 没有 id"),
+    "note.socketio_invalid.ack": ("Socket.IO ack's arguments are not a JSON array",
+                                  "Socket.IO ack 的参数不是 JSON 数组"),
+    "note.socketio_unmatched_ack": ("Socket.IO ack {id} on {namespace} answers no event seen",
+                                    "Socket.IO ack {id}（{namespace}）没有对应的事件"),
+    "note.socketio_duplicate_id": ("Socket.IO event reuses ack id {id} on {namespace} while one with it awaits "
+                                   "its ack",
+                                   "Socket.IO 事件重复使用了 ack id {id}（{namespace}），而使用它的事件还在等待 ack"),
+    "note.socketio_attachments.missing": ("Socket.IO binary packet #{packet} announced {expected} attachments; "
+                                          "{got} came before this packet",
+                                          "Socket.IO 二进制数据包 #{packet} 声明了 {expected} 个附件，"
+                                          "这个数据包之前只来了 {got} 个"),
+    "note.socketio_attachments.end": ("Socket.IO binary packet #{packet} announced {expected} attachments; {got} "
+                                      "came before the connection ended",
+                                      "Socket.IO 二进制数据包 #{packet} 声明了 {expected} 个附件，连接结束前只来了 {got} 个"),
+    "note.socketio_attachments.unexpected": ("binary message that no Socket.IO binary packet announced",
+                                             "没有任何 Socket.IO 二进制数据包声明过的二进制消息"),
 }
 
 

@@ -192,6 +192,7 @@ class Connection:
     deflate: Optional[DeflateParams] = None
     decode_as: bool = False          # framing forced by --decode-as, no handshake seen
     tls: Optional[dict] = None       # a TLS connection: version, cipher, sni, alpn, decrypted (TlsSession.summary)
+    decoder: Optional[str] = None    # the name of the app/ decoder reading its messages (app.choose), if any
     # Life
     state: str = "open"              # open / closing / closed / reset
     close_code: Optional[int] = None

@@ -45,6 +45,9 @@ class AppRecord:
     latency: Optional[float] = None     # seconds from that request to this answer
     awaits_reply: bool = False          # a request that expects an answer
     notes: list = field(default_factory=list)   # AppNote
+    # The sentence of a kind said another way (describe: app.<protocol>.<kind>.<variant>), such as a Socket.IO
+    # event that asks for an ack; words only, not in the JSON.
+    variant: Optional[str] = None
 
     def as_dict(self) -> dict:
         """The JSON Lines form (README, "JSON Lines": a message's `app.records`)."""
@@ -113,6 +116,10 @@ class Decoder:
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
         raise NotImplementedError
 
+    def finish(self) -> list:
+        """AppNotes about what the connection's end left incomplete (the analyzer's end-of-connection notes)."""
+        return []
+
     def _await(self, rec: AppRecord, key, ts: float) -> bool:
         """Remember request `rec` under `key` until its answer; False when one with that key was waiting. The
         first request past APP_PENDING_MAX gets an `app-pending-cap` note (a cap of the summary's list)."""
@@ -144,14 +151,28 @@ def clip(value) -> object:
 def _registry() -> dict:
     from .graphql import GraphQLDecoder
     from .jsonrpc import JsonRpcDecoder
+    from .socketio import SocketIODecoder
     from .stomp import StompDecoder
     return {"jsonrpc": JsonRpcDecoder, "v10.stomp": StompDecoder, "v11.stomp": StompDecoder,
-            "v12.stomp": StompDecoder, "graphql-transport-ws": GraphQLDecoder, "graphql-ws": GraphQLDecoder}
+            "v12.stomp": StompDecoder, "graphql-transport-ws": GraphQLDecoder, "graphql-ws": GraphQLDecoder,
+            "socketio": SocketIODecoder}
 
 
 # The subprotocol names a decoder exists for (Sec-WebSocket-Protocol values, compared case-sensitively as
-# RFC 6455 registers them).
-NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws")
+# RFC 6455 registers them; `socketio` is no such value: Socket.IO is recognised by its path, see choose).
+NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws", "socketio")
+
+
+def choose(forced: Optional[str], negotiated: Optional[str], uri: Optional[str]) -> Optional[str]:
+    """The decoder's name for a connection: the one forced (--subprotocol), else the negotiated subprotocol when
+    a decoder exists for it, else `socketio` when the Upgrade request's target follows Engine.IO 4's path
+    convention (`/socket.io/?EIO=4&transport=websocket`), else None."""
+    if forced:
+        return forced
+    if negotiated in NAMES:
+        return negotiated
+    from .socketio import by_path
+    return "socketio" if by_path(uri) else None
 
 
 def make(name: Optional[str]) -> Optional[Decoder]:
@@ -162,13 +183,39 @@ def make(name: Optional[str]) -> Optional[Decoder]:
     return cls(name) if cls is not None else None
 
 
+def words(rec: AppRecord):
+    """The strings `--grep` matches in a record (filters.RowFilter): `protocol=…` and `kind=…` and the kind alone;
+    each field as `name=value` and as the value alone (True, None as JSON spells them); a dict field's items
+    (STOMP headers) the same way by their own names; a list's items (Engine.IO upgrades) under the list's name."""
+    yield rec.kind
+    yield f"kind={rec.kind}"
+    yield f"protocol={rec.protocol}"
+    for name, value in rec.fields.items():
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = ((name, v) for v in value)
+        else:
+            items = ((name, value),)
+        for k, v in items:
+            v = _grep_word(v)
+            yield v
+            yield f"{k}={v}"
+
+
+def _grep_word(v) -> str:
+    if isinstance(v, bool) or v is None:
+        return "true" if v is True else "false" if v is False else "null"
+    return str(v)
+
+
 def describe(rec: AppRecord, t: dict) -> str:
     """A record in words, from the catalogue `t` (i18n.catalog(lang)): 'JSON-RPC request subtract, id 7'."""
     from ..i18n import fill
     f = rec.fields
     key = f"app.{rec.protocol}.{rec.kind}"
     params = {k: _word(v) for k, v in f.items() if not isinstance(v, (dict, list))}
-    template = t.get(key) or t["app.unknown"]
+    template = (rec.variant and t.get(f"{key}.{rec.variant}")) or t.get(key) or t["app.unknown"]
     s = fill(template, protocol=rec.protocol, kind=rec.kind, **params)
     if rec.reply_to is not None:
         s += t["app.reply"].format(no=rec.reply_to, ms=f"{rec.latency * 1000:.1f}")

@@ -7,7 +7,8 @@ Kinds: `control` (connection_init, connection_ack, ping, pong, ka, connection_te
 Paired: connection_init with connection_ack (or connection_error); an operation with its first result, error or
 complete (the time to the first answer); ping with pong. Notes: `graphql-parse-error`, `graphql-invalid`
 (variant), `graphql-unknown-type`, `graphql-duplicate-id` (an operation reusing the id of one still running),
-`graphql-unknown-id` (a result for no operation seen).
+`graphql-unknown-id` (a result for no operation seen), `graphql-before-ack` (graphql-transport-ws: a subscribe
+after connection_init and before its connection_ack).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class GraphQLDecoder(Decoder):
         super().__init__(name)
         self.types = _LEGACY if name == "graphql-ws" else _MODERN
         self.running: dict = {}          # operation id -> True, answered or not, until its complete
+        self.waiting_ack = False         # connection_init seen, connection_ack not yet
 
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
         try:
@@ -57,8 +59,10 @@ class GraphQLDecoder(Decoder):
         if kind == "control":
             if mtype == "connection_init":
                 self._await(rec, _INIT, ts)
+                self.waiting_ack = True
             elif mtype in ("connection_ack", "connection_error"):
                 self.pending.answer(rec, _INIT, ts)
+                self.waiting_ack = False
             elif mtype == "ping":
                 self._await(rec, ("ping", d), ts)
             elif mtype == "pong":
@@ -71,6 +75,10 @@ class GraphQLDecoder(Decoder):
         fields["id"] = clip(oid)
         payload = doc.get("payload")
         if kind == "operation":
+            # graphql-transport-ws: a subscribe before the server acknowledged the connection_init is refused
+            # (the server closes with 4401); the legacy protocol lets a client start early.
+            if self.waiting_ack and self.types is _MODERN:
+                notes.append(AppNote("warning", "graphql-before-ack", {"id": clip(oid)}))
             if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
                 notes.append(AppNote("warning", "graphql-invalid", {"variant": "query"}))
                 fields["operation"] = "?"

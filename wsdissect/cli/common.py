@@ -599,7 +599,8 @@ def filter_options(f):
         click.option("--role", "roles", metavar="ROLE[,ROLE]",
                      help="Show only rows with these roles, e.g. ws-data,ws-close."),
         click.option("--grep", metavar="REGEX",
-                     help="Show only rows carrying a message (or frame) whose text matches."),
+                     help="Show only rows carrying a message (or frame) whose text matches, or whose "
+                          "decoded subprotocol fields do (name=value, e.g. '^event=upload$')."),
         click.option("--hide-acks", is_flag=True, help="Leave out bare ACKs that carry nothing worth a note."),
     ]
     for opt in reversed(opts):
