@@ -45,7 +45,8 @@ def test_make_chooses_by_subprotocol_name():
     assert isinstance(app.make("jsonrpc"), JsonRpcDecoder)
     assert app.make("v12.stomp").version == "1.2" and app.make("v10.stomp").version == "1.0"
     assert app.make("chat") is None and app.make(None) is None and app.make("") is None
-    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws"}
+    assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws",
+                              "mqtt", "mqttv3.1"}
     assert all(app.make(n) is not None for n in app.NAMES)
 
 

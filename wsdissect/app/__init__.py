@@ -113,6 +113,20 @@ class Decoder:
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
         raise NotImplementedError
 
+    def finish(self) -> list:
+        """End of the capture (or of the connection): AppNotes about what was left unread."""
+        return []
+
+    @staticmethod
+    def words(rec: AppRecord, t: dict) -> dict:
+        """Parameters of the record's sentence beyond its scalar fields (put in words from the catalogue t)."""
+        return {}
+
+    @staticmethod
+    def form(rec: AppRecord) -> Optional[str]:
+        """The variant of the record's sentence: app.<protocol>.<kind>.<form>; None for app.<protocol>.<kind>."""
+        return None
+
     def _await(self, rec: AppRecord, key, ts: float) -> bool:
         """Remember request `rec` under `key` until its answer; False when one with that key was waiting. The
         first request past APP_PENDING_MAX gets an `app-pending-cap` note (a cap of the summary's list)."""
@@ -144,14 +158,16 @@ def clip(value) -> object:
 def _registry() -> dict:
     from .graphql import GraphQLDecoder
     from .jsonrpc import JsonRpcDecoder
+    from .mqtt import MqttDecoder
     from .stomp import StompDecoder
-    return {"jsonrpc": JsonRpcDecoder, "v10.stomp": StompDecoder, "v11.stomp": StompDecoder,
+    return {"mqtt": MqttDecoder, "mqttv3.1": MqttDecoder, "jsonrpc": JsonRpcDecoder, "v10.stomp": StompDecoder, "v11.stomp": StompDecoder,
             "v12.stomp": StompDecoder, "graphql-transport-ws": GraphQLDecoder, "graphql-ws": GraphQLDecoder}
 
 
 # The subprotocol names a decoder exists for (Sec-WebSocket-Protocol values, compared case-sensitively as
 # RFC 6455 registers them).
-NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws")
+NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws", "mqtt",
+         "mqttv3.1")
 
 
 def make(name: Optional[str]) -> Optional[Decoder]:
@@ -168,11 +184,25 @@ def describe(rec: AppRecord, t: dict) -> str:
     f = rec.fields
     key = f"app.{rec.protocol}.{rec.kind}"
     params = {k: _word(v) for k, v in f.items() if not isinstance(v, (dict, list))}
-    template = t.get(key) or t["app.unknown"]
+    cls = _by_protocol().get(rec.protocol, Decoder)
+    params.update(cls.words(rec, t))
+    form = cls.form(rec)
+    template = (form and t.get(f"{key}.{form}")) or t.get(key) or t["app.unknown"]
     s = fill(template, protocol=rec.protocol, kind=rec.kind, **params)
     if rec.reply_to is not None:
         s += t["app.reply"].format(no=rec.reply_to, ms=f"{rec.latency * 1000:.1f}")
     return s
+
+
+def _by_protocol() -> dict:
+    """Decoder classes by their protocol family ("mqtt", ...)."""
+    global _BY_PROTOCOL
+    if _BY_PROTOCOL is None:
+        _BY_PROTOCOL = {cls.protocol: cls for cls in _registry().values()}
+    return _BY_PROTOCOL
+
+
+_BY_PROTOCOL = None
 
 
 def _word(v) -> str:
