@@ -178,6 +178,7 @@ class MqttDecoder(Decoder):
                                                                    "n": r.left()}))
         except _Short:
             notes.append(AppNote("warning", "mqtt-malformed", {"variant": "body", "type": name}))
+            rec.kind = "invalid"             # what was read stays in its fields; its sentence may lack some
         return rec
 
     def _props(self, r: _Reader, rec: AppRecord, key: str = "properties") -> dict:
@@ -429,6 +430,8 @@ class MqttDecoder(Decoder):
             extra.append(t["sep.list"].join(f["reasons"]))
         elif rec.kind == "unsubscribe":
             extra.append(t["sep.list"].join(f.get("filters", ())))
+        elif rec.kind == "invalid" and "type" in f:
+            extra.append(str(f["type"]))
         elif "reason" in f and rec.kind != "connack":
             extra.append(f["reason"])
         extra = [e for e in extra if e]
