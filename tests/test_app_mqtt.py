@@ -310,3 +310,25 @@ def app_notes_mqtt() -> list:
     feed(dec, [(mb.connect("x", level=5), C2S)])
     out += dec.feed(msg(mb.publish("t", level=5, properties=mb.props((0x7F, b""))), 2), 2.0)[0].notes
     return out
+
+
+# -- through the analyzer ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_analyzer_notes_a_packet_cut_by_the_end_and_labels_rows(lang):
+    from sessionbuild import Session, analyze, raw_frame
+    s = Session()
+    s.websocket_handshake()
+    mask = b"\x11\x22\x33\x44"
+    pub = mb.publish("sensors/1", "21.5", qos=1, pid=7)
+    s.send(C2S, raw_frame(mb.connect("lab") + pub[:4], opcode=2, mask=mask))       # CONNECT and part of a PUBLISH
+    s.send(C2S, raw_frame(pub[4:] + mb.publish("x", "y")[:3], opcode=2, mask=mask))  # the rest, and 3 bytes more
+    s.send(S2C, raw_frame(mb.connack(0), opcode=2))
+    s.teardown()
+    r = analyze(s.packets(), subprotocol="mqtt", lang=lang)
+    labels = [row.label for row in r.rows if row.role == "ws-data"]
+    if lang == "en":
+        assert "MQTT CONNECT lab, MQTT 3.1.1" in labels[0] and "MQTT PUBLISH sensors/1 QoS 1, id 7" in labels[1]
+        assert "MQTT CONNACK Connection Accepted, answers #" in labels[2]
+    [note] = r.notes("mqtt-truncated")
+    assert note.args == {"side": "client", "n": 3} and note in r.end_notes
+    assert note.text == note_text("mqtt-truncated", note.args, lang)

@@ -218,6 +218,7 @@ def _cannot_record() -> str | None:
         return "paho-mqtt is not installed"
     import socket
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # a connection in TIME-WAIT is no listener
         try:
             s.bind(("127.0.0.1", 9001))
         except OSError:
