@@ -160,6 +160,13 @@ def test_labels_follow_and_show():
     assert "MQTT PINGRESP, answers #" in flow
 
 
+def test_grep_matches_decoded_fields():
+    # MQTT's bytes do not say "PUBCOMP": its records do
+    text = flat(run("read", MQTT, "--grep", "PUBCOMP|retain\": true", "--role", "ws-data").stdout)
+    said = re.findall(r"(?:client|server) sends MQTT (\w+)", text)
+    assert sorted(said) == ["CONNECT", "PUBCOMP", "PUBCOMP", "PUBLISH", "PUBLISH"]     # the will is retained too
+
+
 def test_stats_publishes_by_topic_and_qos():
     text = flat(run("stats", MQTT).stdout)
     assert "mqtt replies 15 awaited, 15 answered" in text

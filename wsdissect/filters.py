@@ -5,6 +5,7 @@ Wireshark's display filters do.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Iterable, Optional
 
@@ -37,13 +38,20 @@ class RowFilter:
             return False
         if self.grep is not None:
             return any(self._matches(m.text if m.text is not None else m.data) for m in row.messages) or \
-                any(self._matches(f.payload) for f in row.frames if f.opcode in (1, 0) and not f.rsv & 4)
+                any(self._matches(f.payload) for f in row.frames if f.opcode in (1, 0) and not f.rsv & 4) or \
+                any(self._matches(_decoded(r)) for m in row.messages if m.app for r in m.app)
         return True
 
     def _matches(self, body) -> bool:
         if isinstance(body, (bytes, bytearray)):
             body = bytes(body).decode("utf-8", "replace")
         return self.grep.search(body) is not None
+
+
+def _decoded(rec) -> str:
+    """What a subprotocol decoder read, as text --grep can match: its kind and fields ('publish {"type":
+    "PUBLISH", "topic": "sensors/1", ...}'), for binary protocols (MQTT) whose bytes say little."""
+    return rec.kind + " " + json.dumps(rec.fields, ensure_ascii=False)
 
 
 def parse_roles(value: str) -> list[str]:
