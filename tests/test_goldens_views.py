@@ -10,7 +10,7 @@ import pytest
 from test_details import CAP, ENV, check_golden, cli
 
 CAPTURES = ["echo.pcap", "deflate.pcap", "fragments-ping.pcap", "idle-timeout.pcap", "jsonrpc.pcap", "stomp.pcap",
-            "graphql.pcap"]
+            "graphql.pcap", "mqtt.pcap", "mqtt5.pcap"]
 
 VIEWS = {
     "timeline": [],

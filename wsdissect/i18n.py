@@ -1498,7 +1498,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                                      "STOMP 回执 {receipt} 没有对应的请求帧"),
     "app.mqtt.connect": ("MQTT CONNECT {client_id}, MQTT {version}{more}", "MQTT CONNECT {client_id}，MQTT {version}{more}"),
     "app.mqtt.connack": ("MQTT CONNACK {reason}{more}", "MQTT CONNACK 应答：{reason}{more}"),
-    "app.mqtt.publish": ("MQTT PUBLISH {topic} QoS {qos}, id {id}{more}", "MQTT PUBLISH {topic} QoS {qos}，id {id}{more}"),
+    "app.mqtt.publish": ("MQTT PUBLISH {topic} QoS {qos}, id {id}{more}", "MQTT PUBLISH {topic}，QoS {qos}，id {id}{more}"),
     "app.mqtt.publish.qos0": ("MQTT PUBLISH {topic} QoS {qos}{more}", "MQTT PUBLISH {topic}，QoS {qos}{more}"),
     "app.mqtt.puback": ("MQTT PUBACK id {id}{more}", "MQTT PUBACK，id {id}{more}"),
     "app.mqtt.pubrec": ("MQTT PUBREC id {id}{more}", "MQTT PUBREC，id {id}{more}"),
