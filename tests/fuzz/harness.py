@@ -835,6 +835,6 @@ def replay_pipeline_unguarded(data: bytes, limits: Optional[Limits] = None, deco
     a.finish()
 
 
-__all__ = ["TARGETS", "target_ws", "target_http", "target_pipeline", "target_mqtt", "mqtt_seeds", "run_loop", "inputs", "mutate_bytes",
-           "mutate_capture", "split_capture", "pipeline_seeds", "hostile_captures", "ws_seeds", "http_seeds", "FuzzFailure",
+__all__ = ["TARGETS", "target_ws", "target_http", "target_pipeline", "target_mqtt", "mqtt_seeds", "run_loop",
+           "inputs", "mutate_bytes", "mutate_capture", "split_capture", "pipeline_seeds", "hostile_captures", "ws_seeds", "http_seeds", "FuzzFailure",
            "replay_pipeline_unguarded", "capture_files", "check_row", "SMALL_LIMITS", "replace"]
