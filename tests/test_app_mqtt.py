@@ -332,3 +332,14 @@ def test_the_analyzer_notes_a_packet_cut_by_the_end_and_labels_rows(lang):
     [note] = r.notes("mqtt-truncated")
     assert note.args == {"side": "client", "n": 3} and note in r.end_notes
     assert note.text == note_text("mqtt-truncated", note.args, lang)
+
+
+def test_the_packet_cap_is_a_limit_reached_in_the_summary():
+    from sessionbuild import Session, analyze, raw_frame
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, raw_frame(b"\x30\xff\xff\xff\x7f" + b"x" * 50, opcode=2, mask=b"\x01\x02\x03\x04"))
+    r = analyze(s.packets(), subprotocol="mqtt")
+    [note] = r.notes("mqtt-packet-cap")
+    assert note.args["length"] == 268435455 and note.args["max"] == mqtt_mod.MQTT_PACKET_MAX
+    assert r.analyzer.summary.caps == [note.text]
