@@ -256,3 +256,13 @@ def test_several_processes_give_the_same_bytes(command):
     one, two = cli("1"), cli("2")
     assert one.returncode == two.returncode == 0, two.stderr
     assert one.stdout == two.stdout and b'"mqtt"' in one.stdout
+
+
+@pytest.mark.parametrize("lang, title", [("en", "MQTT over WebSocket"), ("zh", "WebSocket 上的 MQTT")])
+def test_explain_says_what_mqtt_does_once_before_its_first_packet(lang, title):
+    out = run("read", MQTT, "--explain", "--lang", lang).stdout
+    assert out.count(title) == 1
+    first_row = re.search(r"^ +(\d+) +\d+\.\d+ ", out[out.index(title):], re.M)
+    assert first_row.group(1) == "8"                                    # just before the CONNECT's row
+    # a subprotocol without a paragraph of its own gets none
+    assert "over WebSocket —" not in run("read", os.path.join(CAP, "jsonrpc.pcap"), "--explain").stdout

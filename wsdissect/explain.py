@@ -29,7 +29,9 @@ from .render.timeline import clean, clean_ascii
 from .websocket.codes import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_code_name
 
 class Paragraph(NamedTuple):
-    key: str                 # which explanation: "phase.0".."phase.3", "aside.frag", "aside.ping", "aside.fin"
+    key: str                 # which explanation: "phase.0".."phase.3", "aside.frag", "aside.ping", "aside.fin",
+    #                          "aside.app.<protocol>" (the first message a subprotocol decoder read, when the
+    #                          catalogue has explain.app.<protocol>.*)
     conn: int
     title: str
     body: tuple              # its parts (sentences on one topic), each printed as a block; () when a repeat
@@ -180,6 +182,12 @@ class Explainer:
             if "ping" not in st.asides and any(f.opcode in (PING, PONG) for f in row.frames):
                 st.asides.add("ping")
                 out.append(self._para("aside.ping", conn, t["explain.ping.title"], [t["explain.ping.body"]]))
+        for m in row.messages:       # the first message a subprotocol decoder read: what that protocol does
+            proto = m.app[0].protocol if m.app else None
+            if proto and "app." + proto not in st.asides and f"explain.app.{proto}.body" in t:
+                st.asides.add("app." + proto)
+                out.append(self._para("aside.app." + proto, conn, t[f"explain.app.{proto}.title"],
+                                      [t[f"explain.app.{proto}.body"]]))
         if row.flags & (FIN | RST) and row.role != "tcp-retransmission" and "fin" not in st.asides:
             st.asides.add("fin")
             # After a closing handshake, the FINs get their own word; a Close-less FIN was the phase's paragraph.

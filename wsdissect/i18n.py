@@ -1317,6 +1317,26 @@ CATALOG: dict[str, tuple[str, str]] = {
         "客户端提议了 {offered}，但服务端的 101 响应没有回显它，所以被拒绝了（§9.1）：所有载荷都不压缩，可以直接读。"),
     "explain.data.extensions": ("Extensions in use: {ext} (§9.1).", "正在使用的扩展：{ext}（§9.1）。"),
     "explain.data.subprotocol": ("Subprotocol chosen by the server: {name}.", "服务端选定的子协议：{name}。"),
+    "explain.app.mqtt.title": ("MQTT over WebSocket — MQTT 3.1.1 §2-§3, MQTT 5.0 §2-§4",
+                               "WebSocket 上的 MQTT —— MQTT 3.1.1 §2-§3，MQTT 5.0 §2-§4"),
+    "explain.app.mqtt.body": (
+        "The subprotocol mqtt carries MQTT control packets in binary messages. Each packet starts with a fixed "
+        "header: its type (CONNECT, PUBLISH, SUBSCRIBE...) and four flag bits, then the remaining length in 1 to 4 "
+        "bytes of 7 bits each. MQTT sees a byte stream, not messages: a packet may span several WebSocket messages "
+        "and one message may hold several packets, so each direction's messages are read as one stream. The client "
+        "opens with CONNECT, whose protocol level names the version (4 is MQTT 3.1.1, 5 is MQTT 5.0, which adds "
+        "properties and reason codes), and the broker answers CONNACK. PUBLISH sends a message on a topic: QoS 0 "
+        "is sent once and never acknowledged, QoS 1 is acknowledged by PUBACK, QoS 2 by the exchange PUBREC, "
+        "PUBREL, PUBCOMP, each carrying the packet id the publisher chose. SUBSCRIBE names topic filters and the "
+        "QoS wanted, and SUBACK grants them; PINGREQ and PINGRESP keep a quiet connection alive within the "
+        "keep-alive CONNECT set.",
+        "子协议 mqtt 在二进制消息中传送 MQTT 控制报文。每个报文以固定报头开始：报文类型（CONNECT、PUBLISH、"
+        "SUBSCRIBE 等）和 4 个标志位，然后是剩余长度，占 1 到 4 个字节，每字节 7 位。MQTT 看到的是字节流而不是消息："
+        "一个报文可以跨越多条 WebSocket 消息，一条消息也可以装下多个报文，所以每个方向的消息被当作一条字节流来读。"
+        "客户端先发 CONNECT，其中的协议级别说明版本（4 是 MQTT 3.1.1，5 是 MQTT 5.0，后者增加了属性和原因码），"
+        "代理回复 CONNACK。PUBLISH 向一个主题发送消息：QoS 0 只发送一次、没有确认；QoS 1 由 PUBACK 确认；"
+        "QoS 2 由 PUBREC、PUBREL、PUBCOMP 三步交换确认，每一步都带着发布者选定的报文标识符。SUBSCRIBE 列出主题过滤器"
+        "和想要的 QoS，SUBACK 给予确认；PINGREQ 和 PINGRESP 在 CONNECT 设定的保活时间内维持空闲的连接。"),
     "explain.data.no_handshake": (
         "No handshake was seen, so nothing is known of extensions: frames are read as plain §5.2 frames.",
         "没有看到握手，所以不知道协商了哪些扩展：帧按普通的 §5.2 帧来解析。"),
