@@ -29,7 +29,7 @@ from typing import Iterator, Optional
 import click
 
 from ..i18n import DEFAULT_LANG
-from ..model import RawPacket
+from ..model import RawPacket, Secrets
 from ..sources.pcap import LINKTYPE_NAMES, STDIN, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, cannot_read, fail, truncation_note
 
@@ -115,6 +115,8 @@ def probe(path: str) -> Piece:
     with open_path(path) as (stream, _):
         try:
             for raw in iter_capture(stream):
+                if type(raw) is Secrets:
+                    continue
                 if first is None:
                     first = raw.ts
                 last = raw.ts
@@ -277,9 +279,13 @@ def packets(fleet: Fleet, group: list, shortcut: Optional[Shortcut], tags: FileT
     def merged() -> Iterator[RawPacket]:
         def keyed(i: int, p: Piece):
             for raw in one(p, 0, None):
-                yield raw.ts, i, raw
+                yield (raw.ts if type(raw) is not Secrets else float("-inf")), i, raw
         no = 0
         for _, i, raw in heapq.merge(*(keyed(i, p) for i, p in enumerate(group))):
+            if type(raw) is Secrets:             # keys (a Decryption Secrets Block): before the packets
+                raw.no = no
+                yield raw
+                continue
             no += 1
             raw.no = no
             tags.mark(no, group[i].path)

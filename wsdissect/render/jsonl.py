@@ -9,6 +9,7 @@ import base64
 import json
 from typing import Optional, TextIO
 
+from ..tls.handshake import MESSAGE_NAMES
 from ..model import CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import opcode_name
 
@@ -109,7 +110,8 @@ def packet_record(row: Row) -> dict:
 
 def tls_record(r) -> dict:
     """A TLS record a packet completed (wss://): its number in its direction, kind, size, decrypted or not."""
-    return {"record": r.index, "dir": r.direction, "kind": r.kind, "len": r.length, "decrypted": r.decrypted}
+    return {"record": r.index, "dir": r.direction, "kind": r.kind, "len": r.length, "decrypted": r.decrypted,
+            **({"handshake": [MESSAGE_NAMES.get(m, str(m)) for m in r.messages]} if r.messages else {})}
 
 
 def packet_line(row: Row) -> str:
