@@ -117,6 +117,13 @@ def _key(recs):
     return [(r.kind, r.fields, [n.code for n in r.notes]) for r in whole(recs)]
 
 
+def test_several_packets_in_one_message_are_said_as_packets():
+    from wsdissect.app import describe_message
+    recs = feed(app.make("mqtt"), [(mb.ack(4, 7) + mb.PINGRESP, S2C)])
+    assert describe_message(recs, EN) == "2 packets: MQTT PUBACK id 7; MQTT PINGRESP"
+    assert describe_message(recs, ZH).startswith("2 个报文：")
+
+
 def test_packets_split_over_messages_and_several_in_one():
     stream = b"".join(p for p, d, _ in V3_SESSION if d == C2S)
     one = _key(_stream_records(app.make("mqtt"), [stream]))
@@ -329,6 +336,7 @@ def test_the_analyzer_notes_a_packet_cut_by_the_end_and_labels_rows(lang):
     if lang == "en":
         assert "MQTT CONNECT lab, MQTT 3.1.1" in labels[0] and "MQTT PUBLISH sensors/1 QoS 1, id 7" in labels[1]
         assert "MQTT CONNACK Connection Accepted, answers #" in labels[2]
+    assert len(labels) == 3 and "PUBLISH" not in labels[0]        # the PUBLISH begun in #8 is said where it ends
     [note] = r.notes("mqtt-truncated")
     assert note.args == {"side": "client", "n": 3} and note in r.end_notes
     assert note.text == note_text("mqtt-truncated", note.args, lang)

@@ -1591,6 +1591,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "app.mqtt.partial": ("part of an MQTT packet ({buffered} bytes so far)", "MQTT 报文的一部分（已缓存 {buffered} 字节）"),
     "app.mqtt.partial.skipped": ("{skipped} bytes of an MQTT packet too long to keep",
                                  "过长而不保留的 MQTT 报文中的 {skipped} 字节"),
+    "app.mqtt.many": ("{n} packets: {items}", "{n} 个报文：{items}"),
     "app.mqtt.invalid": ("an unreadable MQTT packet{more}", "无法读取的 MQTT 报文{more}"),
     "app.mqtt.w.more": (" ({items})", "（{items}）"),
     "app.mqtt.w.keep_alive": ("keep-alive {s} s", "保活 {s} 秒"),

@@ -210,10 +210,12 @@ def _word(v) -> str:
 
 
 def describe_message(recs: list, t: dict) -> str:
-    """All the records of one message in words: one, or a batch of several."""
+    """All the records of one message in words: one, or a batch of several (app.<protocol>.many names them when
+    the protocol has a word for them: MQTT's packets)."""
     from ..i18n import fill
     if len(recs) == 1:
         s = describe(recs[0], t)
     else:
-        s = fill(t["app.many"], n=len(recs), items=t["sep.items"].join(describe(r, t) for r in recs))
+        many = t.get(f"app.{recs[0].protocol}.many") or t["app.many"]
+        s = fill(many, n=len(recs), items=t["sep.items"].join(describe(r, t) for r in recs))
     return s
