@@ -16,6 +16,12 @@ script (or to ``--out``):
     socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
     socketio-upgrade.pcap  the same from HTTP long-polling upgraded to a WebSocket (probe, upgrade): 2+ connections
     graphql-ws.pcap      GraphQL over the legacy "graphql-ws" (strawberry server, gql client): start/data/stop, ka
+    mqtt.pcap            MQTT 3.1.1 over "mqtt": mosquitto (broker) and paho-mqtt (client), port 9001
+    mqtt5.pcap           the same with MQTT 5.0 (properties, reason codes)
+
+The MQTT ones use real MQTT peers instead of the websockets library: the ``mosquitto`` broker with a WebSocket
+listener and the ``paho-mqtt`` client (transport="websockets"); each also writes FILE.log, the client's own log
+of every packet it sent and received (paho's "Sending X" / "Received X" lines).
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 
@@ -734,6 +740,146 @@ async def scenario_graphql_ws(connect, serve) -> None:
 
 # Scenarios whose capture may hold several TCP connections (the others: exactly one).
 SEVERAL_CONNECTIONS = {"socketio-upgrade"}
+# --------------------------------------------------------------------------- #
+# MQTT: real peers (mosquitto and paho-mqtt), not the websockets library
+# --------------------------------------------------------------------------- #
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    """A socket listens on TCP `port` (Linux: /proc/net/tcp and tcp6, state 0A)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                return True
+    return False
+
+
+class Mosquitto:
+    """mosquitto with a WebSocket listener on PORT. mosquitto 2.0 with libwebsockets 4 will not start with a
+    WebSocket listener alone, so it gets a plain MQTT listener too, on a free loopback port nobody uses."""
+
+    def __init__(self, port: int) -> None:
+        exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+        if exe is None:
+            raise RecordError("mosquitto not found; install it (apt-get install mosquitto) and retry.")
+        self.dir = Path(tempfile.mkdtemp(prefix="wsdissect-mosquitto-"))
+        conf = self.dir / "mosquitto.conf"
+        conf.write_text(f"listener {_free_port()} {HOST}\nlistener {port}\nprotocol websockets\n"
+                        "allow_anonymous true\npersistence false\n")
+        self.cmd = [exe, "-c", str(conf)]
+        self.port = port
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RecordError(f"mosquitto exited: {self.proc.stderr.read().strip()}")
+            if _listening(self.port):          # (a test connection would be in the capture)
+                break
+            time.sleep(0.1)
+        else:
+            raise RecordError("mosquitto did not listen within 10 s")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _mqtt_client(version: int):
+    try:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+    except ImportError as exc:
+        raise RecordError(f"cannot import paho-mqtt >= 2 ({exc}); pip install paho-mqtt") from None
+    proto = mqtt.MQTTv5 if version == 5 else mqtt.MQTTv311
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"lab-{'5' if version == 5 else '311'}",
+                         transport="websockets", protocol=proto)
+    return mqtt, client, PacketTypes, Properties
+
+
+def _mqtt_session(version: int) -> list:
+    """Connect (will, user name and password), subscribe with QoS 0/1/2, publish QoS 0/1/2 (each comes back
+    through the subscription), a retained message and a late subscription that receives it, unsubscribe, a ping,
+    disconnect. Returns the client's log lines of the packets it sent and received."""
+    mqtt, client, PacketTypes, Properties = _mqtt_client(version)
+    log: list = []
+    client.on_log = lambda _c, _u, _level, line: log.append(line) if line.startswith(("Sending", "Received")) \
+        else None
+    client.username_pw_set("lab", "not-a-real-password")
+    client.will_set("lab/status", "gone", qos=1, retain=True)
+    connect_props = None
+    if version == 5:
+        connect_props = Properties(PacketTypes.CONNECT)
+        connect_props.SessionExpiryInterval = 30
+        connect_props.ReceiveMaximum = 20
+        connect_props.UserProperty = ("lab", "wsdissect")
+    kw = {"clean_start": True, "properties": connect_props} if version == 5 else {}
+    client.connect(HOST, PORT, keepalive=60, **kw)
+    client.loop_start()
+    try:
+        time.sleep(STEP)
+        client.subscribe([("lab/q0", 0), ("lab/q1", 1), ("lab/q2", 2)])
+        time.sleep(STEP)
+        for qos in (0, 1, 2):
+            props = None
+            if version == 5 and qos == 1:
+                props = Properties(PacketTypes.PUBLISH)
+                props.ContentType = "text/plain"
+                props.MessageExpiryInterval = 60
+                props.ResponseTopic = "lab/replies"
+                props.CorrelationData = b"\x01\x02"
+                props.UserProperty = ("unit", "celsius")
+            client.publish(f"lab/q{qos}", f"hello {qos}", qos=qos, properties=props).wait_for_publish(5)
+            time.sleep(STEP)
+        client.publish("lab/retained", "kept 你好", qos=1, retain=True).wait_for_publish(5)
+        time.sleep(STEP)
+        client.subscribe("lab/retained", 1)           # the broker sends the retained message
+        time.sleep(STEP)
+        client.unsubscribe(["lab/q0", "lab/q1"])
+        time.sleep(STEP)
+        client._send_pingreq()                        # paho pings only when keep-alive runs out: ask for one now
+        time.sleep(STEP)
+        client.disconnect()
+        time.sleep(STEP)
+    finally:
+        client.loop_stop()
+    return log
+
+
+async def _scenario_mqtt(version: int) -> list:
+    with Mosquitto(PORT):
+        return await asyncio.to_thread(_mqtt_session, version)
+
+
+async def scenario_mqtt(connect, serve) -> list:
+    """MQTT 3.1.1 over subprotocol `mqtt`, mosquitto and paho-mqtt."""
+    return await _scenario_mqtt(4)
+
+
+async def scenario_mqtt5(connect, serve) -> list:
+    """MQTT 5.0 over subprotocol `mqtt`: properties and reason codes."""
+    return await _scenario_mqtt(5)
+
 
 SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "echo": scenario_echo,
@@ -746,7 +892,11 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "socketio": scenario_socketio,
     "socketio-upgrade": scenario_socketio_upgrade,
     "graphql-ws": scenario_graphql_ws,
+    "mqtt": scenario_mqtt,
+    "mqtt5": scenario_mqtt5,
 }
+# Scenarios with a port of their own (MQTT over WebSocket's usual 9001) unless --port is given.
+SCENARIO_PORTS = {"mqtt": 9001, "mqtt5": 9001}
 
 
 # --------------------------------------------------------------------------- #
@@ -788,9 +938,9 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
         try:
             scenario = SCENARIOS[name]
             if name == "idle-timeout":
-                asyncio.run(scenario(connect, serve, idle))
+                peers_log = asyncio.run(scenario(connect, serve, idle))
             else:
-                asyncio.run(scenario(connect, serve))
+                peers_log = asyncio.run(scenario(connect, serve))
             time.sleep(0.5)  # let the last ACKs reach the capture
         finally:
             tcpdump_summary = dump.stop()
@@ -821,6 +971,10 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
             peers = target.with_suffix(".peers.txt")
             peers.write_text("".join(line + "\n" for line in PEER_LINES), encoding="utf-8")
             _chown_like_invoker(peers)
+        if peers_log:
+            log_path = target.with_suffix(".log")
+            log_path.write_text("".join(line + "\n" for line in peers_log), encoding="utf-8")
+            _chown_like_invoker(log_path)
         info["path"] = target
         return info
     finally:
@@ -838,13 +992,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="record only this capture (repeatable); default: all")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
                         help="output directory (default: the captures/ directory)")
-    parser.add_argument("--port", type=int, default=PORT,
-                        help=f"TCP port on {HOST} for the server (default {PORT}); it must be free")
+    parser.add_argument("--port", type=int, default=None,
+                        help=f"TCP port on {HOST} for the server (default {PORT}; 9001 for the MQTT ones); "
+                             "it must be free")
     parser.add_argument("--idle", type=float, default=IDLE_TIMEOUT,
                         help=f"idle-timeout scenario: seconds of silence before the server "
                              f"drops the client (default {IDLE_TIMEOUT:g}; the lab used 30)")
     args = parser.parse_args(argv)
-    PORT, URI = args.port, f"ws://{HOST}:{args.port}/"
 
     try:
         if shutil.which("tcpdump") is None:
@@ -857,8 +1011,10 @@ def main(argv: list[str] | None = None) -> int:
         websockets, connect, serve = _import_websockets()
         args.out.mkdir(parents=True, exist_ok=True)
         names = args.only or list(SCENARIOS)
-        print(f"websockets {websockets.__version__}, capturing lo, tcp port {PORT}")
+        print(f"websockets {websockets.__version__}, capturing lo")
         for name in names:
+            port = args.port or SCENARIO_PORTS.get(name, 9002)
+            PORT, URI = port, f"ws://{HOST}:{port}/"
             info = record(name, args.out, connect, serve, args.idle)
             print(f"  {info['path']}: {info['packets']} packets, {info['bytes']} bytes, "
                   f"{info['duration']:.3f} s   [tcpdump: {info['tcpdump']}]")

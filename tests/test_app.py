@@ -46,7 +46,7 @@ def test_make_chooses_by_subprotocol_name():
     assert app.make("v12.stomp").version == "1.2" and app.make("v10.stomp").version == "1.0"
     assert app.make("chat") is None and app.make(None) is None and app.make("") is None
     assert set(app.NAMES) == {"jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws",
-                              "socketio"}
+                              "socketio", "mqtt", "mqttv3.1"}
     assert all(app.make(n) is not None for n in app.NAMES)
 
 
@@ -329,11 +329,13 @@ def test_graphql_duplicate_operation_id():
 
 
 # -- the notes' sentences: used by tests/test_i18n_notes.py ---------------------------------------------------
+from test_app_mqtt import MALFORMED as MQTT_MALFORMED, app_notes_mqtt  # noqa: E402
 MALFORMED = [("jsonrpc", p, C2S) for p in ["{bad", "[]", "[1]", '{"method": "m"}', rpc(method="m", id=[1]),
                                            rpc(method=3, id=1), rpc(method="m", params=3), rpc(id=1)]] + \
     [("jsonrpc", p, S2C) for p in [rpc(result=1, error={}, id=None), rpc(error="x", id=None), rpc(result=1, id=5)]] + \
     [("v12.stomp", p, d) for p, d, _, _ in test_stomp_malformed_frames_are_notes.pytestmark[0].args[1]] + \
-    [("graphql-transport-ws", p, d) for p, d, _, _ in test_graphql_malformed_messages_are_notes.pytestmark[0].args[1]]
+    [("graphql-transport-ws", p, d) for p, d, _, _ in test_graphql_malformed_messages_are_notes.pytestmark[0].args[1]] + \
+    [("mqtt", p, d) for p, d, _, _ in MQTT_MALFORMED]
 
 
 def app_notes() -> list:
@@ -341,7 +343,8 @@ def app_notes() -> list:
     import test_app_socketio         # imported here: it imports this module's helpers
     out = []
     for name, payload, d in MALFORMED + [("socketio", p, d) for p, d, _, _ in test_app_socketio.MALFORMED]:
-        for r in app.make(name).feed(msg(payload, 1, d), 1.0):
+        binary = name == "mqtt" and isinstance(payload, bytes)        # MQTT travels in binary messages
+        for r in app.make(name).feed(msg(payload, 1, d, binary=binary), 1.0):
             out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for n in r.notes]
     dec = JsonRpcDecoder("jsonrpc")
     dec.feed(msg(rpc(method="a", id=1), 1), 1.0)
@@ -365,11 +368,12 @@ def app_notes() -> list:
     from sessionbuild import analyze
     from test_app_sniff import RPC, session
     out += analyze(session((C2S, RPC)).packets()).notes("app-guess")      # the analyzer's guess (app/sniff.py)
+    out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for n in app_notes_mqtt()]
     return out
 
 
 def test_app_notes_cover_every_app_sentence():
     from wsdissect.i18n import CATALOG, note_id
     ids = {k for k in CATALOG if k.startswith(("note.app_", "note.jsonrpc_", "note.stomp_", "note.graphql_",
-                                               "note.socketio_"))}
+                                               "note.socketio_", "note.mqtt_"))}
     assert ids <= {note_id(n.code, n.args) for n in app_notes()}

@@ -51,7 +51,7 @@ def details(capture: str, no: int, field: str | None = None, width: int = 80) ->
 CASES = [("echo.pcap", 1), ("echo.pcap", 4), ("echo.pcap", 6), ("echo.pcap", 8), ("echo.pcap", 14),
          ("echo.pcap", 17), ("deflate.pcap", 8), ("fragments-ping.pcap", 14), ("fragments-ping.pcap", 25),
          ("fragments-ping.pcap", 34), ("idle-timeout.pcap", 11), ("jsonrpc.pcap", 17), ("stomp.pcap", 15),
-         ("graphql.pcap", 11)]
+         ("graphql.pcap", 11), ("mqtt5.pcap", 18), ("mqtt.pcap", 8)]
 
 
 @pytest.mark.parametrize("capture,no", CASES)

@@ -11,7 +11,7 @@ from test_details import CAP, ENV, check_golden, cli
 
 CAPTURES = ["echo.pcap", "deflate.pcap", "fragments-ping.pcap", "idle-timeout.pcap", "jsonrpc.pcap", "stomp.pcap",
             "graphql.pcap", "socketio.pcap", "graphql-ws.pcap",
-            "socketio-upgrade.pcap"]
+            "socketio-upgrade.pcap", "mqtt.pcap", "mqtt5.pcap"]
 
 VIEWS = {
     "timeline": [],

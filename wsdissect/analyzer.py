@@ -41,7 +41,8 @@ M_OPAQUE = "opaque"        # not something we parse (not HTTP, refused upgrade's
 
 # Notes that mean a named cap of limits.py was reached; each also becomes a line of the summary.
 CAP_NOTE_CODES = frozenset({"cap-reorder", "cap-connections", "frame-truncated", "message-truncated",
-                            "http-header-too-large", "app-pending-cap"})
+                            "http-header-too-large", "app-pending-cap",
+                            "mqtt-packet-cap"})
 
 # A silence this long before a FIN is worth pointing out: it is what an idle timeout looks like.
 IDLE_WORTH_SAYING = 1.0
@@ -882,7 +883,7 @@ class Analyzer:
             if ws is not None:
                 self._ws_records(tc, st, d, ws.finish(), tail)
         if st.app is not None and type(st.app) is not Sniffer:
-            for n in st.app.finish():             # what the decoder still awaited when the connection ended
+            for n in st.app.finish():             # what the decoder still awaited (a request, a packet's rest)
                 self._note(tail, tc, n.severity, n.code, None, n.args)
         if evicted:
             self._note(tail, tc, "warning", "cap-connections", None,

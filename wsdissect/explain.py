@@ -217,7 +217,7 @@ class Explainer:
             how = t["explain.app.by_path"].format(uri=conn.uri)
         else:
             how = t["explain.app.forced"].format(name=name)
-        key = "stomp" if name.endswith(".stomp") else name
+        key = "stomp" if name.endswith(".stomp") else "mqtt" if name.startswith("mqtt") else name
         return self._para("aside.app", conn, t[f"explain.app.{key}.title"], [how, t[f"explain.app.{key}.body"]])
 
     # -- helpers -------------------------------------------------------------------------------------------

@@ -1186,6 +1186,13 @@ CATALOG: dict[str, tuple[str, str]] = {
                         "{requests} 个等待回应，{answered} 个得到回应：最小 {min}，平均 {mean}，最大 {max}"),
     "stats.app_none": ("{requests} awaited, none answered", "{requests} 个等待回应，没有一个得到回应"),
     "stats.app_unanswered": ("{n} request(s) never answered", "{n} 个请求始终没有回应"),
+    "stats.mqtt_publishes": ("MQTT publishes", "MQTT 发布"),
+    "stats.mqtt_topic": ("{topic}: {counts}", "{topic}：{counts}"),
+    "stats.mqtt_qos": ("QoS {qos} ×{n}", "QoS {qos} ×{n} 条"),
+    "stats.mqtt_more_topics": ("and {n} more topics ({k} publishes)", "另有 {n} 个主题（{k} 条发布）"),
+    "stats.mqtt_unacked": ("MQTT unacked", "MQTT 未确认"),
+    "stats.mqtt_unacked_value": ("{n} packet id(s) never acknowledged: {ids}", "{n} 个报文标识符始终没有确认：{ids}"),
+    "stats.mqtt_id": ("{id} ({type} #{no})", "{id}（{type} #{no}）"),
     "stats.rtt_total": ("{n} answered: min {min}, mean {mean}, max {max}", "{n} 次有回复：最小 {min}，平均 {mean}，最大 {max}"),
     "stats.endings": ("endings", "结束方式"),
     "stats.endings_value": ("{close} with a Close frame; TCP: {fin} FIN, {rst} RST, {open} still open",
@@ -1344,6 +1351,26 @@ CATALOG: dict[str, tuple[str, str]] = {
         "客户端提议了 {offered}，但服务端的 101 响应没有回显它，所以被拒绝了（§9.1）：所有载荷都不压缩，可以直接读。"),
     "explain.data.extensions": ("Extensions in use: {ext} (§9.1).", "正在使用的扩展：{ext}（§9.1）。"),
     "explain.data.subprotocol": ("Subprotocol chosen by the server: {name}.", "服务端选定的子协议：{name}。"),
+    "explain.app.mqtt.title": ("MQTT over WebSocket — MQTT 3.1.1 §2-§3, MQTT 5.0 §2-§4",
+                               "WebSocket 上的 MQTT —— MQTT 3.1.1 §2-§3，MQTT 5.0 §2-§4"),
+    "explain.app.mqtt.body": (
+        "The subprotocol mqtt carries MQTT control packets in binary messages. Each packet starts with a fixed "
+        "header: its type (CONNECT, PUBLISH, SUBSCRIBE...) and four flag bits, then the remaining length in 1 to 4 "
+        "bytes of 7 bits each. MQTT sees a byte stream, not messages: a packet may span several WebSocket messages "
+        "and one message may hold several packets, so each direction's messages are read as one stream. The client "
+        "opens with CONNECT, whose protocol level names the version (4 is MQTT 3.1.1, 5 is MQTT 5.0, which adds "
+        "properties and reason codes), and the broker answers CONNACK. PUBLISH sends a message on a topic: QoS 0 "
+        "is sent once and never acknowledged, QoS 1 is acknowledged by PUBACK, QoS 2 by the exchange PUBREC, "
+        "PUBREL, PUBCOMP, each carrying the packet id the publisher chose. SUBSCRIBE names topic filters and the "
+        "QoS wanted, and SUBACK grants them; PINGREQ and PINGRESP keep a quiet connection alive within the "
+        "keep-alive CONNECT set.",
+        "子协议 mqtt 在二进制消息中传送 MQTT 控制报文。每个报文以固定报头开始：报文类型（CONNECT、PUBLISH、"
+        "SUBSCRIBE 等）和 4 个标志位，然后是剩余长度，占 1 到 4 个字节，每字节 7 位。MQTT 看到的是字节流而不是消息："
+        "一个报文可以跨越多条 WebSocket 消息，一条消息也可以装下多个报文，所以每个方向的消息被当作一条字节流来读。"
+        "客户端先发 CONNECT，其中的协议级别说明版本（4 是 MQTT 3.1.1，5 是 MQTT 5.0，后者增加了属性和原因码），"
+        "代理回复 CONNACK。PUBLISH 向一个主题发送消息：QoS 0 只发送一次、没有确认；QoS 1 由 PUBACK 确认；"
+        "QoS 2 由 PUBREC、PUBREL、PUBCOMP 三步交换确认，每一步都带着发布者选定的报文标识符。SUBSCRIBE 列出主题过滤器"
+        "和想要的 QoS，SUBACK 给予确认；PINGREQ 和 PINGRESP 在 CONNECT 设定的保活时间内维持空闲的连接。"),
     "explain.data.no_handshake": (
         "No handshake was seen, so nothing is known of extensions: frames are read as plain §5.2 frames.",
         "没有看到握手，所以不知道协商了哪些扩展：帧按普通的 §5.2 帧来解析。"),
@@ -1696,6 +1723,60 @@ CATALOG: dict[str, tuple[str, str]] = {
                                       "Socket.IO 二进制数据包 #{packet} 声明了 {expected} 个附件，连接结束前只来了 {got} 个"),
     "note.socketio_attachments.unexpected": ("binary message that no Socket.IO binary packet announced",
                                              "没有任何 Socket.IO 二进制数据包声明过的二进制消息"),
+    "app.mqtt.connect": ("MQTT CONNECT {client_id}, MQTT {version}{more}", "MQTT CONNECT {client_id}，MQTT {version}{more}"),
+    "app.mqtt.connack": ("MQTT CONNACK {reason}{more}", "MQTT CONNACK 应答：{reason}{more}"),
+    "app.mqtt.publish": ("MQTT PUBLISH {topic} QoS {qos}, id {id}{more}", "MQTT PUBLISH {topic}，QoS {qos}，id {id}{more}"),
+    "app.mqtt.publish.qos0": ("MQTT PUBLISH {topic} QoS {qos}{more}", "MQTT PUBLISH {topic}，QoS {qos}{more}"),
+    "app.mqtt.puback": ("MQTT PUBACK id {id}{more}", "MQTT PUBACK，id {id}{more}"),
+    "app.mqtt.pubrec": ("MQTT PUBREC id {id}{more}", "MQTT PUBREC，id {id}{more}"),
+    "app.mqtt.pubrel": ("MQTT PUBREL id {id}{more}", "MQTT PUBREL，id {id}{more}"),
+    "app.mqtt.pubcomp": ("MQTT PUBCOMP id {id}{more}", "MQTT PUBCOMP，id {id}{more}"),
+    "app.mqtt.subscribe": ("MQTT SUBSCRIBE id {id}{more}", "MQTT SUBSCRIBE，id {id}{more}"),
+    "app.mqtt.suback": ("MQTT SUBACK id {id}{more}", "MQTT SUBACK，id {id}{more}"),
+    "app.mqtt.unsubscribe": ("MQTT UNSUBSCRIBE id {id}{more}", "MQTT UNSUBSCRIBE，id {id}{more}"),
+    "app.mqtt.unsuback": ("MQTT UNSUBACK id {id}{more}", "MQTT UNSUBACK，id {id}{more}"),
+    "app.mqtt.pingreq": ("MQTT PINGREQ", "MQTT PINGREQ（心跳请求）"),
+    "app.mqtt.pingresp": ("MQTT PINGRESP", "MQTT PINGRESP（心跳响应）"),
+    "app.mqtt.disconnect": ("MQTT DISCONNECT{more}", "MQTT DISCONNECT 断开连接{more}"),
+    "app.mqtt.auth": ("MQTT AUTH{more}", "MQTT AUTH 认证{more}"),
+    "app.mqtt.partial": ("part of an MQTT packet ({buffered} bytes so far)", "MQTT 报文的一部分（已缓存 {buffered} 字节）"),
+    "app.mqtt.partial.skipped": ("{skipped} bytes of an MQTT packet too long to keep",
+                                 "过长而不保留的 MQTT 报文中的 {skipped} 字节"),
+    "app.mqtt.many": ("{n} packets: {items}", "{n} 个报文：{items}"),
+    "app.mqtt.invalid": ("an unreadable MQTT packet{more}", "无法读取的 MQTT 报文{more}"),
+    "app.mqtt.w.more": (" ({items})", "（{items}）"),
+    "app.mqtt.w.keep_alive": ("keep-alive {s} s", "保活 {s} 秒"),
+    "app.mqtt.w.clean_session": ("clean session", "清除会话"),
+    "app.mqtt.w.clean_start": ("clean start", "全新会话"),
+    "app.mqtt.w.will": ("will on {topic}", "遗嘱主题 {topic}"),
+    "app.mqtt.w.username": ("user {name}", "用户名 {name}"),
+    "app.mqtt.w.password": ("a password of {n} bytes", "密码 {n} 字节"),
+    "app.mqtt.w.session_present": ("session present", "会话已存在"),
+    "app.mqtt.w.retain": ("retained", "保留消息"),
+    "app.mqtt.w.dup": ("duplicate", "重发"),
+    "app.mqtt.w.payload": ("{n} bytes {shown}", "{n} 字节 {shown}"),
+    "app.mqtt.w.filter": ("{filter} QoS {qos}", "{filter}（QoS {qos}）"),
+    "note.mqtt_malformed.remaining-length": ("MQTT remaining length runs past 4 bytes: reading resumes at the next "
+                                             "message", "MQTT 剩余长度超过 4 个字节：从下一条消息重新开始读取"),
+    "note.mqtt_malformed.flags": ("MQTT {type} packet has invalid flags {flags}", "MQTT {type} 报文的标志位 {flags} 无效"),
+    "note.mqtt_malformed.qos": ("MQTT {type} packet has QoS 3", "MQTT {type} 报文的 QoS 为 3（无效）"),
+    "note.mqtt_malformed.body": ("MQTT {type} packet ends inside a field", "MQTT {type} 报文在某个字段中间就结束了"),
+    "note.mqtt_malformed.property": ("MQTT property id {id} is unknown: the rest of the properties is skipped",
+                                     "未知的 MQTT 属性 id {id}：跳过其余属性"),
+    "note.mqtt_malformed.trailing": ("MQTT {type} packet has {n} bytes after its last field",
+                                     "MQTT {type} 报文在最后一个字段之后还有 {n} 个字节"),
+    "note.mqtt_unknown_type": ("MQTT packet type {type} is not defined in this version",
+                               "MQTT 报文类型 {type} 在此版本中没有定义"),
+    "note.mqtt_duplicate_id": ("MQTT {type} reuses packet id {id} while it is in flight",
+                               "MQTT {type} 重复使用仍在传输中的报文标识符 {id}"),
+    "note.mqtt_unmatched_ack": ("MQTT {type} for packet id {id} answers no packet seen",
+                                "MQTT {type}（报文标识符 {id}）没有对应的已见报文"),
+    "note.mqtt_text_message": ("MQTT travels in binary messages: this text message is not read",
+                               "MQTT 只使用二进制消息：不读取这条文本消息"),
+    "note.mqtt_packet_cap": ("MQTT {type} packet of {length} bytes is longer than {max} (a fixed cap): skipped",
+                             "MQTT {type} 报文长 {length} 字节，超过 {max}（固定上限）：已跳过"),
+    "note.mqtt_truncated": ("the {side}'s last MQTT packet is cut by the end of the capture ({n} bytes buffered)",
+                            "{side}的最后一个 MQTT 报文被捕获的结尾截断（已缓存 {n} 字节）"),
 }
 
 

@@ -161,10 +161,85 @@ def _count_app(a: _ConnAcc, recs: list) -> None:
         n = a.app.get(r.protocol)
         if n is None:
             n = a.app[r.protocol] = [0, 0, 0, None, None, 0]
-        if r.awaits_reply:
-            n[0] += 1
+            if r.protocol == "mqtt":
+                n.append(_mqtt_figures())
         if r.reply_to is not None:
             _add_latency(n, r.latency)
+        if r.awaits_reply:
+            n[0] += 1
+        if len(n) > 6:
+            _count_mqtt(n[6], r)
+
+
+# MQTT: publishes by topic and QoS (both directions: a client's publishes and the broker's deliveries), and the
+# packet ids that awaited an acknowledgement and got none. Topics counted by name, per connection and in the
+# totals (the others are added up as "other"); unacknowledged ids listed per connection (all are counted).
+MQTT_STATS_TOPICS = 64
+MQTT_STATS_IDS = 100
+MQTT_STATS_WAITING = 4096     # ids kept per connection while they await their acknowledgement
+
+
+def _mqtt_figures() -> dict:
+    return {"topics": {}, "other": [0, 0, 0], "waiting": {}, "forgotten": 0}
+
+
+def _count_mqtt(m: dict, r) -> None:
+    f = r.fields
+    pid = f.get("id")
+    if r.reply_to is not None and pid is not None:
+        m["waiting"].pop((r.reply_to, pid), None)
+    if r.awaits_reply and pid is not None:
+        w = m["waiting"]
+        if len(w) >= MQTT_STATS_WAITING:          # a peer that never answers: counted, not kept
+            m["forgotten"] += 1
+        else:
+            w[(r.no, pid)] = f.get("type")
+    if r.kind == "publish" and f.get("qos") in (0, 1, 2):
+        _add_topic(m, f.get("topic", ""), f["qos"], 1)
+
+
+def _add_topic(m: dict, topic: str, qos: int, k: int) -> None:
+    q = m["topics"].get(topic)
+    if q is None:
+        if len(m["topics"]) >= MQTT_STATS_TOPICS:
+            m["other"][qos] += k
+            return
+        q = m["topics"][topic] = [0, 0, 0]
+    q[qos] += k
+
+
+def _mqtt_numbers(m: dict) -> dict:
+    """The "mqtt" part of stats' app entry: `publishes` by topic, `unacknowledged` packet ids."""
+    waiting = sorted(m["waiting"].items())
+    out = {"publishes": [{"topic": t, "qos": list(q), "count": sum(q)} for t, q in sorted(m["topics"].items())]}
+    if any(m["other"]):
+        out["publishes_other"] = {"qos": list(m["other"]), "count": sum(m["other"])}
+    out["unacknowledged"] = [{"id": pid, "type": kind, "no": no} for (no, pid), kind in waiting[:MQTT_STATS_IDS]]
+    out["unacknowledged_total"] = len(waiting) + m["forgotten"]
+    return out
+
+
+def _mqtt_from(x: dict) -> dict:
+    """_mqtt_figures from an app entry of conn_stats (the running totals keep counts, not ids)."""
+    m = _mqtt_figures()
+    for p in x.get("publishes", ()):
+        for qos, k in enumerate(p["qos"]):
+            if k:
+                _add_topic(m, p["topic"], qos, k)
+    other = x.get("publishes_other")
+    if other:
+        m["other"] = [a + b for a, b in zip(m["other"], other["qos"])]
+    m["forgotten"] = x.get("unacknowledged_total", 0)
+    return m
+
+
+def _merge_mqtt(into: dict, m: dict) -> None:
+    for topic, q in m["topics"].items():
+        for qos, k in enumerate(q):
+            if k:
+                _add_topic(into, topic, qos, k)
+    into["other"] = [a + b for a, b in zip(into["other"], m["other"])]
+    into["forgotten"] += m["forgotten"] + len(m["waiting"])
 
 
 def _add_latency(n: list, x: float) -> None:
@@ -178,10 +253,13 @@ def _add_latency(n: list, x: float) -> None:
 
 def _app_numbers(n: list) -> dict:
     """[requests, answered, count, min, max, sum (µs)] as stats' "app" entry of one protocol."""
-    requests, answered, count, lo, hi, total = n
-    return {"requests": requests, "answered": answered, "unanswered": max(0, requests - answered),
-            "latency": {"count": count, "min": _r(lo / 1e6), "mean": _r(total / count / 1e6), "max": _r(hi / 1e6),
-                        "total": _r(total / 1e6)} if count else None}
+    requests, answered, count, lo, hi, total = n[:6]
+    out = {"requests": requests, "answered": answered, "unanswered": max(0, requests - answered),
+           "latency": {"count": count, "min": _r(lo / 1e6), "mean": _r(total / count / 1e6), "max": _r(hi / 1e6),
+                       "total": _r(total / 1e6)} if count else None}
+    if len(n) > 6:
+        out.update(_mqtt_numbers(n[6]))
+    return out
 
 
 def _r(x: Optional[float]) -> Optional[float]:
@@ -262,7 +340,8 @@ class _Totals:
         for proto, x in p.get("app", {}).items():
             _merge_app(self.app, proto, [x["requests"], x["answered"]] + (
                 [x["latency"]["count"], round(x["latency"]["min"] * 1e6), round(x["latency"]["max"] * 1e6),
-                 round(x["latency"]["total"] * 1e6)] if x["latency"] else [0, None, None, 0]))
+                 round(x["latency"]["total"] * 1e6)] if x["latency"] else [0, None, None, 0]) + (
+                [_mqtt_from(x)] if "publishes" in x else []))
         for d in (C2S, S2C):
             for key, per_dir in self.sums.items():
                 per_dir[d] += p[d][key]
@@ -286,8 +365,15 @@ class _Totals:
 def _merge_app(into: dict, proto: str, n: list) -> None:
     o = into.get(proto)
     if o is None:
-        into[proto] = list(n)
+        into[proto] = o = list(n[:6])
+        if len(n) > 6:
+            o.append(_mqtt_figures())
+            _merge_mqtt(o[6], n[6])
         return
+    if len(n) > 6:
+        if len(o) == 6:
+            o.append(_mqtt_figures())
+        _merge_mqtt(o[6], n[6])
     o[0] += n[0]
     o[1] += n[1]
     o[2] += n[2]

@@ -9,6 +9,8 @@ Three targets, each a function of one `bytes` input so that the same code serves
   pause/resume/take_rest/gap/close calls interleaved. Input layout: 2 config bytes, then the stream.
 - `target_pipeline(data)`: a whole capture file (pcap or pcapng bytes) through sources.pcap.iter_capture, the
   Analyzer and the JSON Lines renderer, as `wsdissect read --json` runs it.
+- `target_mqtt(data)`: the MQTT decoder (wsdissect/app/mqtt.py) fed a byte stream as binary messages cut
+  anywhere, both directions. Input layout: 1 config byte, then the stream.
 
 A target raises (AssertionError or whatever escaped) when it found a bug, and returns normally otherwise.
 """
@@ -671,12 +673,100 @@ def hostile_captures(count: int = 3000, seed: int = 11, local_corpus: bool = Tru
             yield str(path), path.read_bytes()
 
 
+# -------------------------------------------------------------------------------------------- target: mqtt
+
+_MQTT_KINDS = {"connect", "connack", "publish", "puback", "pubrec", "pubrel", "pubcomp", "subscribe", "suback",
+               "unsubscribe", "unsuback", "pingreq", "pingresp", "disconnect", "auth", "partial", "invalid"}
+
+
+def _mqtt_run(pieces: List[bytes], v5: bool, split: bool):
+    """(decoder, records, end notes) of the MQTT decoder fed `pieces` as binary messages (directions in turn when
+    `split`, else all from the client), all as packet 1 at time 1 so that pairing fields agree."""
+    from wsdissect import app
+    dec = app.make("mqtt")
+    if v5:
+        dec.level = 5
+    recs = []
+    for i, p in enumerate(pieces):
+        d = S2C if split and i % 2 else C2S
+        recs += dec.feed(Message(0, d, 2, 1, 1, 1, False, len(p), len(p), p, None, False), 1.0)
+    return dec, recs, dec.finish()
+
+
+def _mqtt_check(dec, recs, end) -> None:
+    import json
+    from wsdissect.app import AppRecord, describe
+    from wsdissect.app.mqtt import MQTT_PACKET_MAX
+    from wsdissect.i18n import catalog, note_text
+    worded = set()
+    for r in recs:
+        check(type(r) is AppRecord and r.protocol == "mqtt", f"record type {type(r).__name__}")
+        check(r.kind in _MQTT_KINDS, f"record kind {r.kind!r}")
+        json.dumps(r.as_dict())
+        if r.notes or (r.kind, tuple(r.fields)) not in worded:     # each shape of record once: words are slow
+            worded.add((r.kind, tuple(r.fields)))
+            for lang in ("en", "zh"):
+                check(bool(describe(r, catalog(lang))), "a record without words")
+        for n in r.notes:
+            check(n.code != "app-internal", f"decoder failed: {n.args}")
+            check(n.severity in SEVERITIES and _CODE.fullmatch(n.code) is not None, f"note {n.code!r}")
+            note_text(n.code, n.args, "en")
+            note_text(n.code, n.args, "zh")
+    for n in end:
+        note_text(n.code, n.args, "zh")
+    for d in (C2S, S2C):
+        check(len(dec.buf[d]) <= MQTT_PACKET_MAX + 5, f"{len(dec.buf[d])} bytes buffered, past MQTT_PACKET_MAX")
+        check(not dec.buf[d] and not dec.skip[d], "finish() left bytes behind")
+
+
+def _mqtt_key(recs) -> list:
+    return [(r.kind, r.fields, [n.code for n in r.notes], r.reply_to) for r in recs if r.kind != "partial"]
+
+
+def target_mqtt(data: bytes) -> None:
+    b0 = data[0] if data else 0
+    v5, split, seed = bool(b0 & 1), bool(b0 & 2), b0 >> 2
+    stream = bytes(data[1:])
+    pieces = _pieces(stream, random.Random(seed))
+    dec, cut, end = _mqtt_run(pieces, v5, split)
+    _mqtt_check(dec, cut, end)
+    if split:
+        return
+    # Where the messages end must not change the packets, unless a bad remaining length lost the stream (reading
+    # resumes at the next message, which depends on where they end).
+    _, whole, _ = _mqtt_run([stream], v5, False)
+    if any(n.args.get("variant") == "remaining-length" for r in whole + cut for n in r.notes):
+        return
+    a, b = _mqtt_key(whole), _mqtt_key(cut)
+    check(a == b, f"cut-dependent MQTT result: {_first_diff(a, b)}")
+
+
+def mqtt_seeds() -> List[bytes]:
+    import mqttbuild as mb
+    v3 = [mb.connect("lab", will=("w", b"x", 1, True), username="u", password="p"), mb.connack(0),
+          mb.subscribe(1, [("a/#", 1), ("b", 2)]), mb.suback(1, [1, 0x80]), mb.publish("a/1", "21.5", qos=1, pid=7),
+          mb.ack(4, 7), mb.publish("b", b"\xff", qos=2, pid=8, retain=True), mb.ack(5, 8), mb.ack(6, 8),
+          mb.ack(7, 8), mb.unsubscribe(2, ["b"]), mb.unsuback(2), mb.PINGREQ, mb.PINGRESP, mb.disconnect()]
+    props = mb.props((0x03, mb.s("text/plain")), (0x23, b"\x00\x03"), (0x26, mb.s("k") + mb.s("v")),
+                     (0x0B, mb.varint(300)), (0x16, mb.s(b"secret")))
+    v5 = [mb.connect("v5", level=5, properties=props), mb.connack(0x87, level=5, properties=props),
+          mb.subscribe(1, [("a/+", 0x2D)], level=5), mb.suback(1, [0x01, 0x8F], level=5),
+          mb.publish("a/b", "x", qos=1, pid=1, level=5, properties=props), mb.ack(4, 1, code=0x10, level=5),
+          mb.unsuback(2, [0x00, 0x11], level=5), mb.auth(), mb.disconnect(0x8E, level=5)]
+    bad = [b"\x30\xff\xff\xff\xff\x01", b"\x12\x00", mb.packet(3, 6, mb.s("t")), b"\x00\x00",
+           mb.packet(12, 0, b"xyz"), b"\x30\xff\xff\xff\x7f" + b"x" * 20]
+    return [bytes([0x00]) + b"".join(v3), bytes([0x06]) + b"".join(v3), bytes([0x01]) + b"".join(v5),
+            bytes([0x0B]) + b"".join(v5), bytes([0x00]) + b"".join(bad), bytes([0x01]) + b"".join(v5 + bad),
+            bytes([0x04]) + b"".join(p[:len(p) // 2] for p in v3)]
+
+
 # ------------------------------------------------------------------------------------------------ the loop
 
 TARGETS = {
     "ws": (target_ws, ws_seeds, lambda d, rng, pool: mutate_bytes(d, rng, pool, protect=3)),
     "http": (target_http, http_seeds, lambda d, rng, pool: mutate_bytes(d, rng, pool, protect=2)),
     "pipeline": (target_pipeline, pipeline_seeds, mutate_capture),
+    "mqtt": (target_mqtt, mqtt_seeds, lambda d, rng, pool: mutate_bytes(d, rng, pool, protect=1)),
 }
 
 
@@ -745,6 +835,6 @@ def replay_pipeline_unguarded(data: bytes, limits: Optional[Limits] = None, deco
     a.finish()
 
 
-__all__ = ["TARGETS", "target_ws", "target_http", "target_pipeline", "run_loop", "inputs", "mutate_bytes",
-           "mutate_capture", "split_capture", "pipeline_seeds", "hostile_captures", "ws_seeds", "http_seeds", "FuzzFailure",
+__all__ = ["TARGETS", "target_ws", "target_http", "target_pipeline", "target_mqtt", "mqtt_seeds", "run_loop",
+           "inputs", "mutate_bytes", "mutate_capture", "split_capture", "pipeline_seeds", "hostile_captures", "ws_seeds", "http_seeds", "FuzzFailure",
            "replay_pipeline_unguarded", "capture_files", "check_row", "SMALL_LIMITS", "replace"]

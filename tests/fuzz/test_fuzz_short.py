@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .harness import TARGETS, mutate_capture, pipeline_seeds, run_loop, target_http, target_pipeline, target_ws
+from .harness import (TARGETS, mutate_capture, pipeline_seeds, run_loop, target_http, target_mqtt, target_pipeline,
+                      target_ws)
 
 COUNT = int(os.environ.get("WSDISSECT_FUZZ_COUNT", "10000"))
 SEED = 20240601
@@ -78,3 +79,14 @@ def test_pipeline_mutated_captures(which, seed, rounds):
     for _ in range(rounds):
         data = mutate_capture(data, rng, _SEEDS)
     target_pipeline(data)
+
+
+_MQTT_ATOMS = [b"\x10", b"\x20\x02\x00\x00", b"\x30", b"\x32", b"\x34", b"\x40\x02\x00\x01", b"\x62\x02\x00\x01",
+               b"\x82", b"\xc0\x00", b"\xe0\x00", b"\xf0", b"\x00\x04MQTT\x04\x02\x00\x3c", b"\x00\x04MQTT\x05",
+               b"\x00\x01", b"\x00\x03a/b", b"\xff", b"\x80", b"\x7f", b"\x05", b"\x00", b"\x26\x00\x01k\x00\x01v"]
+
+
+@_fast
+@given(st.integers(0, 255), st.lists(st.sampled_from(_MQTT_ATOMS), max_size=40))
+def test_mqtt_packet_shaped_bytes(b0, atoms):
+    target_mqtt(bytes([b0]) + b"".join(atoms))

@@ -117,8 +117,20 @@ class Decoder:
         raise NotImplementedError
 
     def finish(self) -> list:
-        """AppNotes about what the connection's end left incomplete (the analyzer's end-of-connection notes)."""
+        """AppNotes about what the connection's end (or the capture's) left incomplete (the analyzer's
+        end-of-connection notes)."""
         return []
+
+    @staticmethod
+    def sentence_params(rec: AppRecord, t: dict) -> dict:
+        """Parameters of the record's sentence beyond its scalar fields (put in words from the catalogue t)."""
+        return {}
+
+    @staticmethod
+    def form(rec: AppRecord) -> Optional[str]:
+        """The variant of the record's sentence: app.<protocol>.<kind>.<form>; None for app.<protocol>.<kind>.
+        By default the record's own `variant`."""
+        return rec.variant
 
     def _await(self, rec: AppRecord, key, ts: float) -> bool:
         """Remember request `rec` under `key` until its answer; False when one with that key was waiting. The
@@ -151,16 +163,18 @@ def clip(value) -> object:
 def _registry() -> dict:
     from .graphql import GraphQLDecoder
     from .jsonrpc import JsonRpcDecoder
+    from .mqtt import MqttDecoder
     from .socketio import SocketIODecoder
     from .stomp import StompDecoder
-    return {"jsonrpc": JsonRpcDecoder, "v10.stomp": StompDecoder, "v11.stomp": StompDecoder,
+    return {"mqtt": MqttDecoder, "mqttv3.1": MqttDecoder, "jsonrpc": JsonRpcDecoder, "v10.stomp": StompDecoder, "v11.stomp": StompDecoder,
             "v12.stomp": StompDecoder, "graphql-transport-ws": GraphQLDecoder, "graphql-ws": GraphQLDecoder,
             "socketio": SocketIODecoder}
 
 
 # The subprotocol names a decoder exists for (Sec-WebSocket-Protocol values, compared case-sensitively as
 # RFC 6455 registers them; `socketio` is no such value: Socket.IO is recognised by its path, see choose).
-NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws", "socketio")
+NAMES = ("jsonrpc", "v10.stomp", "v11.stomp", "v12.stomp", "graphql-transport-ws", "graphql-ws", "mqtt",
+         "mqttv3.1", "socketio")
 
 
 def choose(forced: Optional[str], negotiated: Optional[str], uri: Optional[str]) -> Optional[str]:
@@ -215,11 +229,25 @@ def describe(rec: AppRecord, t: dict) -> str:
     f = rec.fields
     key = f"app.{rec.protocol}.{rec.kind}"
     params = {k: _word(v) for k, v in f.items() if not isinstance(v, (dict, list))}
-    template = (rec.variant and t.get(f"{key}.{rec.variant}")) or t.get(key) or t["app.unknown"]
+    cls = _by_protocol().get(rec.protocol, Decoder)
+    params.update(cls.sentence_params(rec, t))
+    form = cls.form(rec)
+    template = (form and t.get(f"{key}.{form}")) or t.get(key) or t["app.unknown"]
     s = fill(template, protocol=rec.protocol, kind=rec.kind, **params)
     if rec.reply_to is not None:
         s += t["app.reply"].format(no=rec.reply_to, ms=f"{rec.latency * 1000:.1f}")
     return s
+
+
+def _by_protocol() -> dict:
+    """Decoder classes by their protocol family ("mqtt", ...)."""
+    global _BY_PROTOCOL
+    if _BY_PROTOCOL is None:
+        _BY_PROTOCOL = {cls.protocol: cls for cls in _registry().values()}
+    return _BY_PROTOCOL
+
+
+_BY_PROTOCOL = None
 
 
 def _word(v) -> str:
@@ -227,10 +255,12 @@ def _word(v) -> str:
 
 
 def describe_message(recs: list, t: dict) -> str:
-    """All the records of one message in words: one, or a batch of several."""
+    """All the records of one message in words: one, or a batch of several (app.<protocol>.many names them when
+    the protocol has a word for them: MQTT's packets)."""
     from ..i18n import fill
     if len(recs) == 1:
         s = describe(recs[0], t)
     else:
-        s = fill(t["app.many"], n=len(recs), items=t["sep.items"].join(describe(r, t) for r in recs))
+        many = t.get(f"app.{recs[0].protocol}.many") or t["app.many"]
+        s = fill(many, n=len(recs), items=t["sep.items"].join(describe(r, t) for r in recs))
     return s

@@ -179,6 +179,35 @@ def _app_lines(view: View, app: Optional[dict], w: dict) -> list:
         out += _field(view, w["stats.app"].format(protocol=proto), value)
         if x["unanswered"]:
             out += _field(view, "", w["stats.app_unanswered"].format(n=x["unanswered"]), "yellow")
+        if "publishes" in x:
+            out += _mqtt_lines(view, x, w)
+    return out
+
+
+# Topics listed by name in the text (the JSON has them all, up to stats.MQTT_STATS_TOPICS).
+_MQTT_TOPIC_LINES = 12
+
+
+def _mqtt_lines(view: View, x: dict, w: dict) -> list:
+    """MQTT: publishes by topic and QoS, and the packet ids never acknowledged."""
+    def qos(q: list) -> str:
+        return w["sep.list"].join(w["stats.mqtt_qos"].format(qos=i, n=k) for i, k in enumerate(q) if k)
+    out = []
+    pubs = x["publishes"]
+    for i, p in enumerate(pubs[:_MQTT_TOPIC_LINES]):
+        out += _field(view, w["stats.mqtt_publishes"] if i == 0 else "",
+                      w["stats.mqtt_topic"].format(topic=view.clean(p["topic"]), counts=qos(p["qos"])))
+    more = len(pubs) - _MQTT_TOPIC_LINES
+    other = x.get("publishes_other")
+    if more > 0 or other:
+        out += _field(view, "", w["stats.mqtt_more_topics"].format(
+            n=max(0, more), k=sum(p["count"] for p in pubs[_MQTT_TOPIC_LINES:]) + (other["count"] if other else 0)))
+    total = x["unacknowledged_total"]
+    if total:
+        ids = w["sep.list"].join(w["stats.mqtt_id"].format(id=u["id"], type=u["type"], no=u["no"])
+                                 for u in x["unacknowledged"])
+        out += _field(view, w["stats.mqtt_unacked"], w["stats.mqtt_unacked_value"].format(n=total, ids=ids)
+                      if ids else str(total), "yellow")
     return out
 
 
