@@ -42,6 +42,7 @@ import struct
 import sys
 import time
 import traceback
+from array import array
 from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
@@ -70,13 +71,15 @@ _PENDING_MAX = 16 * 1024 * 1024   # bytes the parent holds of a worker ahead of 
 
 END = 1 << 62                  # the packet number of what happens at the end of the capture, in keys
 _HEAD = struct.Struct("=QQQ")  # a piece: packet, place among what belongs after that packet, length
-_BATCH = struct.Struct("=QQ")  # a batch: how far the worker has read (its next packet), capture bytes read
+_BATCH = struct.Struct("=QQQQ")   # a batch: how far the worker has read (its next packet), capture bytes read,
+                                  # pieces, pieces to look at one by one
 _OPEN, _ROW = 0, 1             # places: a connection opened at the packet; the packet's row (_fastlane.c: PIECE_ROW)
 _MINOR_RELEASED, _MINOR_EVICTED = 1 << 56, 2 << 56   # a folded record after a release turn's row, or an eviction's
 _IF_CONN = 1 << 59             # a piece flag: a row written only if its connection is one of --conn's
 _IF_FOLDED = 1 << 60           # a piece flag: a record written only if its connection is folded (its number >= cap)
 _NAMED = 1 << 61               # a piece flag: sentences in it name connections (ShardAnalyzer._conn_ref)
 _PLACE = (1 << 59) - 1
+_FLAGS = _IF_CONN | _IF_FOLDED | _NAMED
 _CONN = b'"conn":'
 _NEVER = 1 << 200              # a key above every other
 _NAMED_JSON = re.compile(rb"\\u0000wsd(\d+)\\u0000")
@@ -310,12 +313,17 @@ class ShardAnalyzer(Analyzer):
 # -- a worker's output -----------------------------------------------------------------------------------------
 
 class PieceSink:
-    """Where one worker writes: its JSON lines as pieces headed by their place in the capture's order, gathered
-    and sent to the parent in batches. JsonLinesWriter writes into the piece begun with begin(); the fast lane
-    hands over pieces it has headed itself (raw)."""
+    """Where one worker writes: its JSON lines as pieces, each with its place in the capture's order, gathered
+    and sent to the parent in batches (the places apart from the bytes, so that the parent writes a run of
+    pieces as one slice). JsonLinesWriter writes into the piece begun with begin(); the fast lane hands over
+    pieces it has headed itself (raw)."""
 
     def __init__(self, conn, analyzer_named: Callable[[], bool] = lambda: False) -> None:
         self.conn = conn
+        self.nos = array("Q")          # per piece: its packet
+        self.places = array("Q")       # its place after that packet's row (_OPEN, _ROW...), with the flags
+        self.ends = array("Q")         # where its bytes end in buf
+        self.special = array("Q")      # the pieces the parent must look at one by one (openings, flagged ones)
         self.buf = bytearray()
         self.parts: list = []
         self.no = self.minor = 0
@@ -336,22 +344,43 @@ class PieceSink:
             data = "".join(self.parts).encode()
             self.parts.clear()
             minor = self.minor | (_NAMED if self.named() else 0)
-            self.buf += _HEAD.pack(self.no, minor, len(data))
-            self.buf += data
+            self._piece(self.no, minor, data)
             if len(self.buf) >= _FLUSH_AT:
                 self.flush()
 
+    def _piece(self, no: int, place: int, data) -> None:
+        if place > _ROW and (place & _FLAGS or place & _PLACE == _OPEN) or place == _OPEN:
+            self.special.append(len(self.nos))
+        self.nos.append(no)
+        self.places.append(place)
+        self.buf += data
+        self.ends.append(len(self.buf))
+
     def opened(self, no: int) -> None:
         """This worker opened its next connection at packet `no`."""
-        self.buf += _HEAD.pack(no, _OPEN, 0)
+        self._piece(no, _OPEN, b"")
 
     def raw(self, data) -> None:
-        self.buf += data
-        if len(self.buf) >= _FLUSH_AT:
+        """The lane's pieces: each a _HEAD, then its bytes (rows, never flagged)."""
+        pos, n = 0, len(data)
+        unpack, size = _HEAD.unpack_from, _HEAD.size
+        nos, places, ends, buf = self.nos, self.places, self.ends, self.buf
+        while pos < n:
+            no, place, length = unpack(data, pos)
+            pos += size
+            nos.append(no)
+            places.append(place)
+            buf += data[pos:pos + length]
+            ends.append(len(buf))
+            pos += length
+        if len(buf) >= _FLUSH_AT:
             self.flush()
 
     def flush(self) -> None:
-        self.conn.send_bytes(b"P" + _BATCH.pack(self.frontier, self.bytes) + self.buf)
+        self.conn.send_bytes(b"".join((b"P", _BATCH.pack(self.frontier, self.bytes, len(self.nos), len(self.special)),
+                                       self.nos, self.places, self.ends, self.special, self.buf)))
+        for a in (self.nos, self.places, self.ends, self.special):
+            del a[:]
         self.buf.clear()
 
 
@@ -519,70 +548,94 @@ def _address(ip: str) -> bytes:
     return socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
 
 
+class _Batch:
+    """One batch of a worker's pieces, as the parent holds it."""
+    __slots__ = ("nos", "places", "ends", "special", "data", "view", "at")
+
+    def __init__(self, message: bytes, n: int, ns: int) -> None:
+        pos = 1 + _BATCH.size
+        arrays = []
+        for k in (n, n, n, ns):
+            a = array("Q")
+            a.frombytes(message[pos:pos + 8 * k])
+            arrays.append(a)
+            pos += 8 * k
+        self.nos = arrays[0].tolist()
+        self.places, self.ends = arrays[1], arrays[2]
+        self.special = arrays[3].tolist()
+        self.data = message
+        self.view = memoryview(message)[pos:]
+        self.at = 0
+
+
 class _Feed:
     """The parent's view of one worker: its pieces not yet written, how far it has read, its numbers."""
-    __slots__ = ("conn", "keys", "places", "views", "at", "frontier", "bytes", "pending", "done", "numbers")
+    __slots__ = ("conn", "batches", "frontier", "bytes", "pending", "done", "numbers", "names")
 
     def __init__(self, conn) -> None:
         self.conn = conn
-        self.keys: list = []           # the pending pieces: keys (packet << 64 | place)
-        self.places: list = []         # their places with the flags
-        self.views: list = []          # their bytes
-        self.at = 0                    # the first not yet written
+        self.batches: deque = deque()  # batches with pieces not yet written
         self.frontier = 0              # key below which it sends nothing more
         self.bytes = 0
         self.pending = 0               # bytes held
         self.done = False              # it sent all its pieces
         self.numbers: list = []        # the capture's number of each of its connections, by its own
+        self.names: dict = {b"null": b"null"}    # its number as written -> the capture's, as written
 
     def head(self) -> int:
-        return self.keys[self.at] if self.at < len(self.keys) else self.frontier
+        if self.batches:
+            b = self.batches[0]
+            return b.nos[b.at] << 64 | b.places[b.at] & _PLACE
+        return self.frontier
 
-    def take(self, data: bytes) -> None:
-        frontier, nbytes = _BATCH.unpack_from(data, 1)
-        view = memoryview(data)
-        pos, n = 1 + _BATCH.size, len(data)
-        keys, places, views = self.keys, self.places, self.views
-        if self.at > 4096:
-            del keys[:self.at], places[:self.at], views[:self.at]
-            self.at = 0
-        unpack = _HEAD.unpack_from
-        size = _HEAD.size
-        while pos < n:
-            no, place, length = unpack(data, pos)
-            pos += size
-            keys.append(no << 64 | place & _PLACE)
-            places.append(place)
-            views.append(view[pos:pos + length])
-            pos += length
-        self.pending += n
+    def take(self, message: bytes) -> None:
+        frontier, nbytes, n, ns = _BATCH.unpack_from(message, 1)
+        if n:
+            self.batches.append(_Batch(message, n, ns))
+            self.pending += len(message)
         self.frontier = frontier << 64
         self.bytes = nbytes
+
+    def name(self, written: bytes) -> bytes:
+        """The capture's number of the connection this worker wrote as `written`."""
+        g = self.names[written] = b"%d" % self.numbers[int(written)]
+        return g
 
 
 def _merge(feeds: list, out: int, fold_at: Optional[int], only: Optional[frozenset]) -> None:
     """Write the workers' pieces to fd `out` (-1: none come) in key order, each worker's numbers of connections
-    replaced by the capture's, as long as they come; then send each worker its numbers."""
+    replaced by the capture's, as long as they come."""
     count = 0                          # connections numbered
-    chunks: list = []
+    frags: list = []
     size = 0
-    live = list(feeds)
     cap = fold_at if fold_at is not None else sys.maxsize
-
-    def put(chunk) -> None:
-        nonlocal size
-        chunks.append(chunk)
-        size += len(chunk)
 
     def write_out() -> None:
         nonlocal size
-        if out >= 0 and chunks:
-            data = b"".join(chunks)
-            view = memoryview(data)
+        if out >= 0 and frags:
+            view = memoryview(b"".join(frags))
             while view:
                 view = view[os.write(out, view):]
-        chunks.clear()
+        frags.clear()
         size = 0
+
+    def renamed(f: _Feed, b: _Batch, start: int, stop: int) -> None:
+        # b's bytes [start, stop) with every "conn": number the capture's
+        data, view, names = b.data, b.view, f.names
+        base = len(data) - len(view)
+        find = data.find
+        p, stop_at = base + start, base + stop
+        while True:
+            i = find(_CONN, p, stop_at)
+            if i < 0:
+                break
+            i += 7
+            e = find(b",", i, stop_at)
+            frags.append(view[p - base:i - base])
+            w = data[i:e]
+            frags.append(names.get(w) or f.name(w))
+            p = e
+        frags.append(view[p - base:stop_at - base])
 
     while True:
         # Write what can go: the pieces of the worker with the lowest key, up to the lowest key of the others.
@@ -596,62 +649,74 @@ def _merge(feeds: list, out: int, fold_at: Optional[int], only: Optional[frozens
                     best, best_head = f, h
                 elif h < bound:
                     bound = h
-            if best.at >= len(best.keys) or best_head >= bound:
+            if not best.batches or best_head >= bound:
                 break
-            i = best.at
-            j = bisect_left(best.keys, bound, i)
-            numbers, places, views = best.numbers, best.places, best.views
-            for k in range(i, j):
-                place = places[k]
-                data = views[k]
-                if not len(data):
-                    if place & _PLACE == _OPEN:
-                        numbers.append(count)
-                        count += 1
-                    continue
-                best.pending -= len(data)
-                data = bytes(data)
-                if place & (_IF_FOLDED | _IF_CONN):
-                    cut = data.split(_CONN, 1)[1]
-                    cut = cut[:cut.index(b",")]
-                    if place & _IF_FOLDED and numbers[int(cut)] < cap:
-                        continue
-                    if place & _IF_CONN and (cut == b"null" or numbers[int(cut)] not in only):
-                        continue
-                parts = data.split(_CONN)
-                if len(parts) > 1:
-                    for x in range(1, len(parts)):
-                        p = parts[x]
-                        e = p.find(b",")
-                        if p[0] != 110:                              # not null
-                            parts[x] = b"%d%s" % (numbers[int(p[:e])], p[e:])
-                    data = _CONN.join(parts)
-                if place & _NAMED:
-                    data = _NAMED_JSON.sub(lambda m: b"%d" % numbers[int(m.group(1))], data)
-                put(data)
-            best.at = j
+            b = best.batches[0]
+            nos, places, ends = b.nos, b.places, b.ends
+            i = b.at
+            bound_no, bound_place = bound >> 64, bound & _PLACE
+            j = bisect_left(nos, bound_no, i)
+            while j < len(nos) and nos[j] == bound_no and places[j] & _PLACE < bound_place:
+                j += 1
+            special = b.special
+            s = bisect_left(special, i)
+            pos = i
+            while True:
+                x = special[s] if s < len(special) else j
+                if x > j:
+                    x = j
+                if x > pos:
+                    start = ends[pos - 1] if pos else 0
+                    renamed(best, b, start, ends[x - 1])
+                    size += ends[x - 1] - start
+                if x >= j:
+                    break
+                place = places[x]
+                start = ends[x - 1] if x else 0
+                if place & _PLACE == _OPEN and not place & _FLAGS:
+                    best.numbers.append(count)
+                    count += 1
+                else:
+                    piece = bytes(b.view[start:ends[x]])
+                    cut = piece.split(_CONN, 1)[1] if place & (_IF_FOLDED | _IF_CONN) else b""
+                    cut = cut[:cut.find(b",")]
+                    if not (place & _IF_FOLDED and best.numbers[int(cut)] < cap
+                            or place & _IF_CONN and (cut == b"null" or best.numbers[int(cut)] not in only)):
+                        n0 = len(frags)
+                        renamed(best, b, start, ends[x])
+                        if place & _NAMED:
+                            piece = b"".join(frags[n0:])
+                            del frags[n0:]
+                            frags.append(_NAMED_JSON.sub(lambda m: b"%d" % best.numbers[int(m.group(1))], piece))
+                        size += ends[x] - start
+                s += 1
+                pos = x + 1
+            b.at = j
+            if j >= len(nos):
+                best.batches.popleft()
+                best.pending -= len(b.data)
             if size >= _FLUSH_AT:
                 write_out()
         write_out()
         if all(f.done for f in feeds):
             break
         # Read more: from every worker not too far ahead (the one the others wait for never is).
-        low = min(f.head() for f in feeds if not f.done) if any(not f.done for f in feeds) else None
-        ready = [f.conn for f in live if not f.done and (f.pending < _PENDING_MAX or f.head() == low)]
+        low = min(f.head() for f in feeds if not f.done)
+        ready = [f.conn for f in feeds if not f.done and (f.pending < _PENDING_MAX or f.head() == low)]
         for c in wait_for(ready):
-            f = next(f for f in live if f.conn is c)
+            f = next(f for f in feeds if f.conn is c)
             try:
-                data = c.recv_bytes()
+                message = c.recv_bytes()
             except EOFError:
                 raise OSError("the worker's pipe closed") from None
-            kind = data[:1]
+            kind = message[:1]
             if kind == b"P":
-                f.take(data)
+                f.take(message)
             elif kind == b"D":
                 f.done = True
                 f.frontier = _NEVER
             else:                      # a worker's error before its end
-                raise WorkerFailed(pickle.loads(data[1:])["error"])
+                raise WorkerFailed(pickle.loads(message[1:])["error"])
     write_out()
 
 
