@@ -26,8 +26,11 @@ The output is byte for byte a single reader's (tests/test_parallel.py compares t
 documented difference: --max-connections is shared out, each worker tracking at most its share of the open
 connections, so when the cap is reached which connection is finished first may differ.
 
-It needs fork() and the C extension (the lane skips the other workers' packets); without them, or for standard
-input and gzip files, commands read with one process.
+Only -j N (N > 1) reads so: measured on the bench captures, the workers and the merge cost more CPU than they
+share out (each worker reads and decodes the whole file; the parent puts every JSON line through Python), and
+two processes were never faster than one on this project's 2-core machine (bench/README.md, "Several
+processes"). It needs fork() and the C extension (the lane skips the other workers' packets); without them, or
+for standard input and gzip files, commands read with one process.
 """
 from __future__ import annotations
 
@@ -61,9 +64,9 @@ try:
 except ImportError:          # not built: every read is a single one
     _fastlane = None
 
-# A file smaller than this is read by one process: forking and merging would cost more than they save.
-MIN_PARALLEL_BYTES = 32 * 1024 * 1024
-MAX_AUTO_JOBS = 4              # workers when --jobs is not given (no more than the CPUs this process may use)
+# Without --jobs every read is a single one: measured on the bench captures (bench/README.md, "Several
+# processes"), two workers and the parent's merge cost more CPU than they share out, and were never faster than
+# one process on 2 busy cores. -j N asks for N.
 MAX_JOBS = 16                  # the most --jobs gives
 _FLUSH_AT = 256 * 1024         # bytes of pieces a worker gathers before one message to the parent
 _NEAR_END = 64 * 1024          # a scan that stops this close to the end of the reader's chunk: a refill follows
@@ -91,13 +94,6 @@ _WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 # -- how many processes --------------------------------------------------------------------------------------
 
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def why_single(path: str) -> Optional[str]:
     """Why `path` cannot be read in parallel, or None."""
     if _fastlane is None or not hasattr(_fastlane, "owner"):
@@ -122,18 +118,14 @@ def why_single(path: str) -> Optional[str]:
 
 
 def plan_jobs(path: str, jobs: Optional[int]) -> tuple[int, Optional[str]]:
-    """(workers, a note for stderr or None). jobs None: as many as pay off; 1: one process; N: N when possible."""
-    if jobs == 1:
+    """(workers, a note for stderr or None). jobs None or 1: one process; N: N when possible."""
+    if jobs is None or jobs == 1:
         return 1, None
     why = why_single(path)
     if why is not None:
-        return 1, (f"--jobs {jobs}: reading with one process: {why}" if jobs else None)
-    if jobs is None and os.path.getsize(path) < MIN_PARALLEL_BYTES:
-        return 1, None
+        return 1, f"--jobs {jobs}: reading with one process: {why}"
     if not _first_packet_reads(path):
         return 1, None            # not a capture, or damaged at once: one process says so, as it always does
-    if jobs is None:
-        return max(1, min(usable_cpus(), MAX_AUTO_JOBS)), None
     return min(jobs, MAX_JOBS), None
 
 
@@ -611,11 +603,17 @@ def _merge(feeds: list, out: int, fold_at: Optional[int], only: Optional[frozens
     cap = fold_at if fold_at is not None else sys.maxsize
 
     def write_out() -> None:
+        # The slices as they are, a thousand at a time (IOV_MAX is 1024), joined only after a short write.
         nonlocal size
-        if out >= 0 and frags:
-            view = memoryview(b"".join(frags))
-            while view:
-                view = view[os.write(out, view):]
+        if out >= 0:
+            for k in range(0, len(frags), 1000):
+                group = frags[k:k + 1000]
+                want = sum(map(len, group))
+                done = os.writev(out, group)
+                if done < want:
+                    view = memoryview(b"".join(group))[done:]
+                    while view:
+                        view = view[os.write(out, view):]
         frags.clear()
         size = 0
 
