@@ -70,6 +70,7 @@ except ImportError:          # not built: every read is a single one
 MAX_JOBS = 16                  # the most --jobs gives
 _FLUSH_AT = 256 * 1024         # bytes of pieces a worker gathers before one message to the parent
 _NEAR_END = 64 * 1024          # a scan that stops this close to the end of the reader's chunk: a refill follows
+_PIPE_ROOM = 4 * 1024 * 1024    # bytes a worker's pipe holds (the socket's send buffer; the system may cap it)
 _PENDING_MAX = 16 * 1024 * 1024   # bytes the parent holds of a worker ahead of the others before it stops reading it
 
 END = 1 << 62                  # the packet number of what happens at the end of the capture, in keys
@@ -703,18 +704,23 @@ def _merge(feeds: list, out: int, fold_at: Optional[int], only: Optional[frozens
         ready = [f.conn for f in feeds if not f.done and (f.pending < _PENDING_MAX or f.head() == low)]
         for c in wait_for(ready):
             f = next(f for f in feeds if f.conn is c)
-            try:
-                message = c.recv_bytes()
-            except EOFError:
-                raise OSError("the worker's pipe closed") from None
-            kind = message[:1]
-            if kind == b"P":
-                f.take(message)
-            elif kind == b"D":
-                f.done = True
-                f.frontier = _NEVER
-            else:                      # a worker's error before its end
-                raise WorkerFailed(pickle.loads(message[1:])["error"])
+            # All it has sent (up to _PENDING_MAX): a worker waiting for room in its pipe does nothing meanwhile.
+            while True:
+                try:
+                    message = c.recv_bytes()
+                except EOFError:
+                    raise OSError("the worker's pipe closed") from None
+                kind = message[:1]
+                if kind == b"P":
+                    f.take(message)
+                elif kind == b"D":
+                    f.done = True
+                    f.frontier = _NEVER
+                    break
+                else:                      # a worker's error before its end
+                    raise WorkerFailed(pickle.loads(message[1:])["error"])
+                if f.pending >= _PENDING_MAX or not c.poll(0):
+                    break
     write_out()
 
 
@@ -735,6 +741,9 @@ def run(job: Job) -> list:
     try:
         for k in range(n):
             mine, theirs = ctx.Pipe()
+            # Room for several batches on their way, so that the worker goes on while the parent merges.
+            with socket.socket(fileno=os.dup(theirs.fileno())) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _PIPE_ROOM)
             p = ctx.Process(target=_worker_main, args=(job, k, theirs), name=f"wsdissect worker {k}")
             p.start()
             theirs.close()
