@@ -69,6 +69,7 @@ except ImportError:          # not built: every read is a single one
 # one process on 2 busy cores. -j N asks for N.
 MAX_JOBS = 16                  # the most --jobs gives
 _FLUSH_AT = 256 * 1024         # bytes of pieces a worker gathers before one message to the parent
+_MARK_EVERY = 4096             # packets the Python path takes between two reports of how far a worker is
 _NEAR_END = 64 * 1024          # a scan that stops this close to the end of the reader's chunk: a refill follows
 _PIPE_ROOM = 4 * 1024 * 1024    # bytes a worker's pipe holds (the socket's send buffer; the system may cap it)
 _PENDING_MAX = 16 * 1024 * 1024   # bytes the parent holds of a worker ahead of the others before it stops reading it
@@ -483,6 +484,11 @@ class Worker:
                         self.first_own = raw.no
                     self.last_own = raw.no
                 yield raw, mine
+                if raw.no - sink.frontier >= _MARK_EVERY:
+                    # Packets the lane does not scan (it may not run): how far this worker is, now and then.
+                    sink.bytes = tell()
+                    sink.frontier = raw.no + 1
+                    sink.flush()
             sink.bytes = tell()
 
     def numbering(self) -> list:
