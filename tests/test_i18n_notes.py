@@ -296,7 +296,7 @@ def _session_notes(lang="en") -> list:
     run(s)
 
     # TLS (wss://): no key log; a key log without this connection; a damaged record; a hole in the stream;
-    # TLS 1.2 (not decrypted); a stream that stops being records. The alerts are the close_notify of both sides.
+    # TLS 1.2 with 3DES (not decrypted); a stream that stops being records. The alerts are the close_notify of both sides.
     wss = tlsbuild.payloads("aes128gcm")
     run(tlsbuild.replay(wss))
     run(tlsbuild.replay(wss), keylog=tlsbuild.keylog("chacha20"))
@@ -308,7 +308,11 @@ def _session_notes(lang="en") -> list:
     run(s)
     run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello())]),
         keylog=tlsbuild.keylog("aes128gcm"))
+    run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello(alpn="h2"))]))
     run(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (C2S, b"\x99 not a record")]))
+    cbc = tlsbuild.payloads("tls12-aes256cbc-sha384-mte")     # TLS 1.2 CBC: bad padding, MAC, length
+    for how in ("padding", "mac", "length"):
+        run(tlsbuild.replay(tlsbuild.damage_cbc(cbc, how)), keylog=tlsbuild.keylog("tls12-aes256cbc-sha384-mte"))
 
     s1, s2 = Session(client=("10.0.0.1", 1111)), Session(client=("10.0.0.1", 2222))   # --max-connections 1
     s1.handshake()

@@ -291,3 +291,56 @@ def test_idle_drop_after_a_real_clients_keepalive_pings(tmp_path):
     assert m, words[-3000:]
     idle, ping = float(m.group(1)), float(m.group(2))
     assert 3.9 <= idle <= 4.5 and ping < 1.6
+
+
+# --- wss:// -------------------------------------------------------------------------------------------------------
+
+def test_serve_tls_prints_its_fingerprint_and_echoes_over_wss(tmp_path):
+    import hashlib
+    import ssl
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    pem = tmp_path / "lab.pem"
+    port = free_port()
+    proc = Proc(wsdissect_args("serve", "--tls", "--port", str(port), "--cert-out", str(pem)))
+    proc.wait_for("fingerprint")
+    try:
+        ctx = ssl.create_default_context(cafile=str(pem))
+
+        async def talk():
+            async with connect(f"wss://localhost:{port}/", ssl=ctx, host="127.0.0.1", ping_interval=None) as ws:
+                await ws.send("hi")
+                return await ws.recv()
+        assert asyncio.run(talk()) == "hi"
+    finally:
+        proc.stop()
+    err = proc.stderr_text()
+    der = x509.load_pem_x509_certificate(pem.read_bytes()).public_bytes(Encoding.DER)
+    digest = hashlib.sha256(der).hexdigest().upper()
+    assert ":".join(digest[i:i + 2] for i in range(0, 64, 2)) in err and f"wss://127.0.0.1:{port}/" in err
+
+
+@needs_root
+@pytest.mark.parametrize("name", ["lab.pcap", "lab.pcapng"])
+def test_demo_tls_decrypts_as_it_goes_and_keeps_the_keys_beside_the_capture(tmp_path, name):
+    out = tmp_path / name
+    proc = subprocess.run(wsdissect_args("demo", "--tls", "--json", "--idle-timeout", "0.5", "-w", str(out)),
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert "fingerprint" in proc.stderr and "wss://" in proc.stderr
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    conns = [r for r in recs if r["type"] == "connection"]
+    assert len(conns) == 2 and all(c["websocket"] and c["tls"]["decrypted"] for c in conns)
+    assert conns[0]["close_code"] == 1000 and conns[0]["tls"]["sni"] == "localhost"
+    keys = tmp_path / "lab.keys"
+    assert keys.exists() and "CLIENT_TRAFFIC_SECRET_0" in keys.read_text()
+    # The saved capture says the same: with the keys beside it, or (pcapng) with the keys inside it.
+    args = ["read", "--json", str(out)] + (["--keylog", str(keys)] if name.endswith(".pcap") else [])
+    again = subprocess.run(wsdissect_args(*args), capture_output=True, text=True, timeout=30)
+    assert comparable([json.loads(line) for line in again.stdout.splitlines()]) == comparable(recs)
+    if name.endswith(".pcapng"):
+        assert out.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+        if shutil.which("tshark"):
+            frames = subprocess.run(["tshark", "-r", str(out), "-Y", "websocket", "-T", "fields", "-e",
+                                     "frame.number"], capture_output=True, text=True).stdout.split()
+            assert [int(n) for n in frames] == sorted({r["no"] for r in recs if r["type"] == "frame"})

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
+import struct
 import subprocess
 import sys
 
@@ -113,8 +115,9 @@ def _records(stdout: str) -> list:
     return [json.loads(line) for line in stdout.splitlines()]
 
 
-def tshark_frames(suite: str) -> list:
-    out = tshark(["-r", tlsbuild.pcap(suite), "-o", f"tls.keylog_file:{tlsbuild.keys(suite)}", "-Y", "websocket",
+def tshark_frames(suite: str, path: str = "", keys: bool = True) -> list:
+    keylog = ["-o", f"tls.keylog_file:{tlsbuild.keys(suite)}"] if keys else []
+    out = tshark(["-r", path or tlsbuild.pcap(suite), *keylog, "-Y", "websocket",
                   "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=;", "-e", "frame.number",
                   "-e", "websocket.opcode", "-e", "websocket.fin", "-e", "websocket.mask",
                   "-e", "websocket.payload_length"])
@@ -223,6 +226,34 @@ def test_a_bad_tag_is_a_note_on_that_record_and_the_rest_is_decrypted(suite):
     assert len(r.messages()) >= 4               # what follows the damaged record still decrypts and parses
 
 
+@pytest.mark.parametrize("suite", tlsbuild.CBC)
+@pytest.mark.parametrize("how", ["padding", "mac", "length"])
+def test_a_bad_cbc_mac_or_padding_is_a_note_on_that_record_and_the_rest_is_decrypted(suite, how):
+    # MAC-then-encrypt: flipping the last byte of the next-to-last cipher block flips the padding length;
+    # flipping its first byte garbles the block before, inside the MAC. Encrypt-then-MAC: the MAC fails first.
+    damaged = tlsbuild.damage_cbc(tlsbuild.payloads(suite), how)
+    r = analyze(tlsbuild.replay(damaged).packets(), keylog=tlsbuild.keylog(suite))
+    [bad] = r.notes("tls-bad-mac")
+    expected = "length" if how == "length" else "mac" if suite.endswith("etm") else how
+    assert bad.severity == "error" and bad.args["variant"] == expected
+    assert len(r.messages()) == 5               # the damaged "hello" is lost; the rest decrypts and parses
+    zh = analyze(tlsbuild.replay(damaged).packets(), keylog=tlsbuild.keylog(suite), lang="zh")
+    assert "解密失败" in zh.notes("tls-bad-mac")[0].text
+
+
+def test_cbc_keys_split_the_key_block_mac_keys_first():
+    from wsdissect.tls.schedule import SUITES_CBC, key_block_cbc, prf12
+    suite = SUITES_CBC[0xC028]                  # AES-256, HMAC-SHA384, the PRF on SHA-384
+    master, cr, sr = bytes(range(48)), b"c" * 32, b"s" * 32
+    block = prf12(suite.hash, master, b"key expansion", sr + cr, 2 * 48 + 2 * 32)
+    assert key_block_cbc(suite, master, cr, sr) == (block[:48], block[48:96], block[96:128], block[128:160])
+
+
+def test_an_rsa_line_of_the_key_log_is_known_and_not_a_warning():
+    log = parse_keylog("RSA 460c276db298d937 " + "ab" * 48 + "\nCLIENT_RANDOM " + "01" * 32 + " " + "02" * 48)
+    assert not log.warnings and len(log) == 1
+
+
 def test_malformed_and_truncated_streams_are_notes_never_tracebacks():
     hello = tlsbuild.client_hello()
     for items in ([(C2S, hello), (C2S, b"\xff" * 40)], [(C2S, hello[:20])],
@@ -262,7 +293,7 @@ def test_lane_and_pure_path_print_the_same_on_a_tls_capture(args):
                     "wsdissect " + " ".join(argv), ("pure", "fast"))
 
 
-@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20", "tls12-rsa-aes128cbc-sha-mte"])
 def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch, suite):
     # Identical output alone would not show it: TLS records start with 0x17, which the lane declines as a frame
     # (reserved opcode, RSV1), but it would take the bare ACKs of a connection whose modes read WebSocket.
@@ -285,7 +316,8 @@ def test_the_lane_takes_no_packet_of_a_tls_connection(monkeypatch, suite):
     assert a.connections[0].is_websocket and taken == []
 
 
-@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20"])
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20", "tls12-aes256cbc-sha384-mte",
+                                   "tls12-aes128cbc-sha256-etm"])
 def test_damaged_tls_streams_never_raise(suite):
     # Bytes flipped, records cut, pieces dropped or repeated, anywhere: notes, never an internal error (the
     # analyzer turns an exception into a "malformed" row, which this would catch).
@@ -321,14 +353,240 @@ def test_parallel_workers_decrypt_as_one_process_does(command):
     assert one.stdout == two.stdout and '"websocket":true' in one.stdout
 
 
-def test_explain_says_what_tls_is_before_the_client_hello_and_the_upgrade_at_the_get():
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_explain_gives_the_tls_phase_before_the_client_hello_and_the_upgrade_at_the_get(lang):
     from wsdissect.explain import Explainer
     r = analyze(tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets(), keylog=tlsbuild.keylog("aes128gcm"))
-    ex = Explainer()
-    said = [(row.no, p.key) for row in r.rows if row is not None
+    ex = Explainer(lang)
+    said = [(row.no, p) for row in r.rows if row is not None
             for p in ex.before(row, r.analyzer.connections[row.conn])]
-    keys = [k for _, k in said]
-    assert keys.count("aside.tls") == 1 and keys.index("aside.tls") < keys.index("phase.1")
+    keys = [p.key for _, p in said]
+    assert keys[:3] == ["phase.0", "phase.4", "phase.1"] and keys.count("phase.4") == 1
     hello = next(row.no for row in r.rows if row.tls and row.tls[0].kind == "client-hello")
     get = next(row.no for row in r.rows if row.role == "ws-upgrade-request")
-    assert (hello, "aside.tls") in said and (get, "phase.1") in said
+    [(no, tls)] = [(no, p) for no, p in said if p.key == "phase.4"]
+    assert no == hello and (get, "phase.1") in [(n, p.key) for n, p in said]
+    text = " ".join(tls.body)
+    assert "localhost" in text and "RFC 8446" in text and "RFC 5246" in text     # the SNI it does not hide
+    ws = next(p for _, p in said if p.key == "phase.1")
+    assert "wss://" in " ".join(ws.body)
+
+
+@pytest.mark.parametrize("suite, finished", [("aes128gcm", 6), ("tls12-aes256gcm", 9)])
+def test_the_flow_view_has_a_tls_handshake_phase_with_tsharks_message_names(suite, finished):
+    proc = _wsdissect("read", "--view", "flow", "--format", "mermaid", tlsbuild.pcap(suite), "--keylog",
+                      tlsbuild.keys(suite))
+    lines = proc.stdout.splitlines()
+    notes = [line.strip() for line in lines if "Note over" in line]
+    assert notes == ["Note over C,S: TCP handshake", "Note over C,S: TLS handshake",
+                     "Note over C,S: WebSocket handshake", "Note over C,S: data transfer", "Note over C,S: closing"]
+    arrow = next(line for line in lines if f"#{finished} " in line)
+    assert "Finished" in arrow and "Server Hello" in proc.stdout and "Client Hello (SNI=localhost)" in proc.stdout
+    assert "TLS 握手" in _wsdissect("read", "--view", "flow", "--lang", "zh", tlsbuild.pcap(suite)).stdout
+
+
+def test_a_partial_tls_record_row_keeps_its_phase():
+    from wsdissect.render.flow import phase_after
+    assert phase_after(4, "tls-data", []) == 4 and phase_after(4, "tls-data", [object()]) == 2
+    assert phase_after(1, "tls-handshake") == 1       # a session ticket after the GET does not go back
+
+
+@pytest.mark.parametrize("suite", ["aes128gcm", "tls12-chacha20", "tls12-aes256cbc-sha384-mte"])
+def test_handshake_latency_runs_from_the_client_hello_to_the_servers_finished_with_or_without_keys(suite):
+    with_keys = _records(_wsdissect("stats", "--json", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout)
+    [conn] = [r for r in with_keys if r["type"] == "stats"]
+    [total] = [r for r in with_keys if r["type"] == "stats-total"]
+    tls = conn["tls"]
+    assert tls["decrypted"] and tls["sni"] == "localhost" and tls["version"] in ("TLS 1.2", "TLS 1.3")
+    # The oracle: the time from the ClientHello's packet to the packet that carries the server's Finished.
+    recs = _records(_wsdissect("read", "--json", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout)
+    packets = [r for r in recs if r["type"] == "packet"]
+    hello = next(p for p in packets if any(t["kind"] == "client-hello" for t in p.get("tls", ())))
+    fin = next(p for p in packets if p["dir"] == "s2c" and any("Finished" in t.get("handshake", ())
+                                                                for t in p.get("tls", ())))
+    assert tls["handshake_latency"] == round(fin["ts"] - hello["ts"], 6) > 0
+    assert total["tls"] == {"connections": 1, "decrypted": 1, "by_version": {tls["version"]: 1},
+                            "by_cipher": {tls["cipher"]: 1},
+                            "handshake_latency": {"count": 1, "min": tls["handshake_latency"],
+                                                  "max": tls["handshake_latency"], "mean": tls["handshake_latency"]}}
+    without = _records(_wsdissect("stats", "--json", tlsbuild.pcap(suite)).stdout)
+    [total] = [r for r in without if r["type"] == "stats-total"]
+    assert total["tls"]["decrypted"] == 0 and total["tls"]["handshake_latency"]["min"] == tls["handshake_latency"]
+    text = _wsdissect("stats", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout
+    assert tls["cipher"] in text and "ClientHello" in text
+    zh = _wsdissect("stats", "--lang", "zh", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite)).stdout
+    assert "已解密" in zh
+
+
+def test_cleartext_stats_have_no_tls_fields():
+    proc = _wsdissect("stats", "--json", os.path.join(tlsbuild.WSS, "..", "echo.pcap"))
+    assert '"tls"' not in proc.stdout
+
+
+# -- keys inside the capture: pcapng Decryption Secrets Block -----------------------------------------------------
+needs_editcap = pytest.mark.skipif(shutil.which("editcap") is None, reason="editcap (Wireshark) is not installed")
+
+
+def _inject(tmp_path, suite: str) -> str:
+    out = str(tmp_path / f"{suite}.pcapng")
+    subprocess.run(["editcap", "--inject-secrets", f"tls,{tlsbuild.keys(suite)}", tlsbuild.pcap(suite), out],
+                   check=True, capture_output=True)
+    return out
+
+
+def _pcapng_block(btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def test_the_pcapng_reader_yields_a_secrets_block_beside_the_packets():
+    from wsdissect.model import SECRETS_TLS, RawPacket, Secrets
+    from wsdissect.sources.pcap import iter_capture
+    keys = b"CLIENT_RANDOM " + b"01" * 32 + b" " + b"02" * 48 + b"\n"
+    pkt = bytes(20)
+    data = (_pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+            + _pcapng_block(1, struct.pack("<HHI", 101, 0, 0))
+            + _pcapng_block(6, struct.pack("<IIIII", 0, 0, 1, len(pkt), len(pkt)) + pkt)
+            + _pcapng_block(0x0A, struct.pack("<II", SECRETS_TLS, len(keys)) + keys)
+            + _pcapng_block(6, struct.pack("<IIIII", 0, 0, 2, len(pkt), len(pkt)) + pkt))
+    got = list(iter_capture(io.BytesIO(data)))
+    assert [type(r) for r in got] == [RawPacket, Secrets, RawPacket]
+    assert got[1].kind == SECRETS_TLS and got[1].data == keys and got[1].no == 1 and got[2].no == 2
+
+
+@needs_editcap
+@pytest.mark.parametrize("suite", ["aes256gcm", "tls12-rsa-aes128cbc-sha-mte"])
+def test_keys_in_a_decryption_secrets_block_decrypt_as_the_key_log_does(tmp_path, suite):
+    ng = _inject(tmp_path, suite)
+    with_file = _wsdissect("read", "--json", tlsbuild.pcap(suite), "--keylog", tlsbuild.keys(suite))
+    inside = _wsdissect("read", "--json", ng)
+    assert inside.returncode == 0 and inside.stderr == ""
+    assert inside.stdout == with_file.stdout and '"decrypted":true' in inside.stdout
+    assert sum(r["type"] == "frame" for r in _records(inside.stdout)) == 8
+    for args in (["stats", "--json"], ["read", "--json"]):         # workers each read the block
+        one, two = _wsdissect(*args, ng, "-j", "1"), _wsdissect(*args, ng, "-j", "2")
+        assert one.stdout == two.stdout and '"websocket":true' in one.stdout
+    shown = _wsdissect("show", ng, "9")
+    assert shown.returncode == 0 and "decrypted" in shown.stdout
+    followed = _wsdissect("follow", ng)
+    assert "hello 你好" in followed.stdout
+    merged = _wsdissect("read", "--json", "--merge", ng, os.path.join(tlsbuild.WSS, "..", "echo.pcap"))
+    assert merged.returncode == 0 and sum(r["type"] == "frame" for r in _records(merged.stdout)) > 8
+
+
+@needs_editcap
+@pytest.mark.parametrize("args", [["read", "--json"], ["read"], ["stats", "--json"], ["follow"]])
+def test_lane_and_pure_path_print_the_same_with_a_secrets_block(tmp_path, args):
+    from fuzz.differential import assert_same_run, invoke
+    argv = [args[0], _inject(tmp_path, "chacha20")] + args[1:]
+    assert_same_run(invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None}),
+                    "wsdissect " + " ".join(argv), ("pure", "fast"))
+
+
+# -- HTTP/2 ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_alpn_h2_chosen_is_one_note_and_the_bytes_are_not_read_as_http_1(lang):
+    items = [(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello(alpn="h2"))]
+    r = analyze(tlsbuild.replay(items).packets(), lang=lang)
+    [note] = r.notes("tls-h2")
+    assert "RFC 8441" in note.text and ("HTTP/2" in note.text)
+    assert r.analyzer.connections[0].tls["alpn"] == "h2"
+    r = analyze(tlsbuild.replay([(C2S, tlsbuild.client_hello()), (S2C, tlsbuild.server_hello(alpn="http/1.1"))])
+                .packets())
+    assert not r.notes("tls-h2")
+
+
+def test_tls13_h2_from_the_encrypted_extensions_and_the_decrypted_bytes_go_to_no_http_1_parser():
+    # A real TLS 1.3 session whose server chose h2 (in EncryptedExtensions, so only with keys); its client still
+    # sent an HTTP/1.1 upgrade, which wsdissect must not read as one: HTTP/2 is not decoded.
+    recs = _records(_wsdissect("read", "--json", tlsbuild.pcap("alpn-h2"), "--keylog", tlsbuild.keys("alpn-h2")).stdout)
+    notes = [n for r in recs if r["type"] == "packet" for n in r["notes"]]
+    assert notes.count("tls-h2") == 1 and not [n for n in notes if n.startswith("http")]
+    assert not [r for r in recs if r["type"] in ("frame", "message")]
+    [conn] = [r for r in recs if r["type"] == "connection"]
+    assert conn["tls"]["alpn"] == "h2" and conn["tls"]["decrypted"] and not conn["websocket"]
+    data = [r for r in recs if r["type"] == "packet" and r["role"] == "tls-data"]
+    assert data and all(t["decrypted"] for r in data for t in r["tls"])
+
+
+# -- a key log still being written (live --keylog, demo --tls) ------------------------------------------------------
+def test_a_growing_key_log_is_re_read_when_a_connections_keys_are_missing(tmp_path):
+    from wsdissect.tls import GrowingKeyLog
+    path = tmp_path / "keys.log"
+    lines = open(tlsbuild.keys("aes128gcm")).read()
+    path.write_text(lines[:len(lines) // 2] + "CLIENT_RAN")        # half the lines, the last one cut short
+    growing = GrowingKeyLog(str(path), pause=0)
+    growing.read()
+    assert not growing.log.warnings                 # the cut line waits for its end
+    calls = []
+
+    def writer_catches_up():
+        calls.append(1)
+        if len(calls) == 3:                         # the client writes the rest a moment later
+            path.write_text(lines)
+        growing.read()
+    growing.log.reread = writer_catches_up
+    r = analyze(tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets(), keylog=growing.log)
+    assert len(calls) == 3 and len(r.frames()) == 8 and not r.notes("tls-no-key")
+
+
+def test_a_key_log_that_never_gets_the_keys_is_re_read_a_bounded_number_of_times(tmp_path):
+    from wsdissect.tls import GrowingKeyLog
+    from wsdissect.tls.keylog import KEYLOG_REREADS
+    growing = GrowingKeyLog(str(tmp_path / "not-yet"), pause=0)
+    calls = []
+    growing.log.reread = lambda: calls.append(1)
+    r = analyze(tlsbuild.replay(tlsbuild.payloads("tls12-chacha20")).packets(), keylog=growing.log)
+    assert len(calls) == KEYLOG_REREADS and len(r.notes("tls-no-key")) == 1
+
+
+def test_live_takes_keylog():
+    proc = _wsdissect("live", "--help")
+    assert "--keylog" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [["stats", "--json"], ["stats"], ["read", "--json"]])
+def test_lane_and_pure_path_agree_on_tls_and_cleartext_connections_together(args):
+    # The lane takes the cleartext connection's packets and leaves the TLS one's to Python; the new TLS fields
+    # (stats' tls, its totals) come out the same either way.
+    from fuzz.differential import assert_same_run, invoke
+    argv = [args[0], "--merge", tlsbuild.pcap("tls12-aes128cbc-sha256-etm"),
+            os.path.join(tlsbuild.WSS, "..", "echo.pcap"), *args[1:], "--keylog",
+            tlsbuild.keys("tls12-aes128cbc-sha256-etm")]
+    pure, fast = invoke(argv, {"WSDISSECT_PURE": "1"}), invoke(argv, {"WSDISSECT_PURE": None})
+    assert_same_run(pure, fast, "wsdissect " + " ".join(argv), ("pure", "fast"))
+
+
+
+@needs_tshark
+def test_the_lab_over_wss_with_its_keys_inside_matches_tshark():
+    # demo --tls -w wss-lab.pcapng: two connections, a fragmented message, a ping, a close handshake and an idle
+    # drop, the keys in a Decryption Secrets Block that both tools read.
+    path = os.path.join(tlsbuild.WSS, "wss-lab.pcapng")
+    expected = tshark_frames("lab", path, keys=False)
+    assert len(expected) == 17, "tshark decrypted nothing: the oracle itself is broken"
+    proc = _wsdissect("read", "--json", path)
+    recs = _records(proc.stdout)
+    assert [(r["no"], r["opcode"], r["fin"], r["masked"], r["length"]) for r in recs if r["type"] == "frame"] \
+        == expected
+    conns = [r for r in recs if r["type"] == "connection"]
+    assert [c["close_code"] for c in conns] == [1000, None] and all(c["tls"]["decrypted"] for c in conns)
+    assert sum(n == "close-without-close-frame" for r in recs if r["type"] == "packet" for n in r["notes"]) == 1
+
+
+def test_a_secrets_block_after_the_client_hello_still_serves_its_connection():
+    # pcapng allows a Decryption Secrets Block anywhere before the packets it decrypts: here between the
+    # ClientHello and the ServerHello of a connection the analyzer had begun without any key log.
+    from wsdissect.analyzer import Analyzer
+    from wsdissect.model import SECRETS_TLS, Secrets
+    packets = tlsbuild.replay(tlsbuild.payloads("aes128gcm")).packets()
+    hello = next(i for i, p in enumerate(packets) if len(p.data) > 100)
+    a = Analyzer()
+    for i, raw in enumerate(packets):
+        if i == hello + 1:
+            assert a.feed(Secrets(raw.no - 1, SECRETS_TLS, open(tlsbuild.keys("aes128gcm"), "rb").read())) is None
+        a.feed(raw)
+    a.finish()
+    assert a.connections[0].tls["decrypted"] and a.connections[0].is_websocket
+    assert a.summary.packets == len(packets)                 # the block is no packet

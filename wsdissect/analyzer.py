@@ -18,9 +18,9 @@ from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handsh
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
-    Message, Note, RawPacket, Row, flag_names
-from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello
-from .tls.handshake import version_name
+    Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names
+from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello, parse_keylog
+from .tls.handshake import MESSAGE_NAMES, version_name
 from .tls.session import cipher_name
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
@@ -133,9 +133,28 @@ class Analyzer:
         # after tcp.LINGER_PACKETS, or evicted): a view that draws connection by connection can draw it then.
         self.on_finish: Optional[Callable[[Connection], None]] = None
 
+    def add_secrets(self, sec: Secrets) -> None:
+        """The key log text of a Decryption Secrets Block, added to the key log (as if given with --keylog): the
+        TLS connections whose ServerHello comes later look their keys up there. Other secrets types are skipped;
+        so are lines that are no key log lines."""
+        if sec.kind != SECRETS_TLS:
+            return
+        if self.keylog is None:
+            self.keylog = KeyLog()
+            for tc in self.tracker.conns.values():     # TLS connections begun before the block: theirs too
+                st = tc.extra
+                if st is not None and st.tls is not None and st.tls.keylog is None:
+                    st.tls.keylog = self.keylog
+        parse_keylog(sec.data.decode("utf-8", "replace"), self.keylog)
+
     # -- per packet ------------------------------------------------------------------------------------------
     def feed(self, raw: RawPacket) -> Optional[Row]:
-        """The Row for this packet, or None for a packet that is not TCP (counted in the summary)."""
+        """The Row for this packet, or None for a packet that is not TCP (counted in the summary). A
+        `model.Secrets` record (a pcapng Decryption Secrets Block) adds its TLS key log to the analyzer's and is
+        not a packet: None."""
+        if type(raw) is Secrets:
+            self.add_secrets(raw)
+            return None
         s = self.summary
         s.packets += 1
         if s.first_ts is None:
@@ -301,14 +320,14 @@ class Analyzer:
             # a key of the key log) here; the application data goes on to the parsers of a cleartext stream.
             tls = st.tls = TlsSession(self.keylog)
         for origin, data in chunks:
-            events = tls.gap(d, data) if type(data) is int else tls.feed(d, data, origin)
+            events = tls.gap(d, data) if type(data) is int else tls.feed(d, data, origin, row.ts)
             for ev in events:
                 if type(ev) is TlsRecord:
                     if row.tls:
                         row.tls.append(ev)
                     else:
                         row.tls = [ev]
-                    if ev.data:
+                    if ev.data and not tls.h2:       # HTTP/2 (RFC 8441's WebSocket) is not decoded
                         self._deliver_plain(tc, st, d, [(ev.no, ev.data)], row, http_recs)
                 else:
                     self._note(row, tc, ev[0], ev[1], None, ev[2])
@@ -972,7 +991,8 @@ def _frame_info(f: Frame) -> str:
 
 
 _TLS_INFO = {"client-hello": "Client Hello", "server-hello": "Server Hello", "change-cipher-spec":
-             "Change Cipher Spec", "alert": "Alert", "handshake": "Handshake", "encrypted-handshake": "Handshake",
+             "Change Cipher Spec", "alert": "Alert", "handshake": "Handshake",
+             "encrypted-handshake": "Encrypted Handshake Message",
              "session-ticket": "New Session Ticket", "key-update": "Key Update",
              "application-data": "Application Data", "encrypted": "Application Data"}
 
@@ -982,6 +1002,12 @@ def _tls_info(recs: list, d: str) -> str:
     names: list = []
     for r in recs:
         if r.direction != d:
+            continue
+        if r.messages and r.kind != "client-hello":     # each handshake message, as tshark names them
+            for m in r.messages:
+                name = MESSAGE_NAMES.get(m, "Handshake")
+                if name not in names:
+                    names.append(name)
             continue
         name = _TLS_INFO.get(r.kind, "Application Data")
         if r.kind == "client-hello" and r.hello is not None and r.hello.sni:

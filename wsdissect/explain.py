@@ -1,7 +1,7 @@
 """`read --explain`: before each phase of a connection, a short paragraph a student can follow.
 
-The phases are the flow view's (render/flow.py: TCP handshake, WebSocket handshake, data transfer, closing), and
-a connection's phase moves the same way (`phase_after`). A paragraph cites the RFC 6455 sections at work and
+The phases are the flow view's (render/flow.py: TCP handshake, TLS handshake for wss://, WebSocket handshake, data
+transfer, closing), and a connection's phase moves the same way (`phase_after`). A paragraph cites the RFC 6455 sections at work and
 answers the questions a student watching the lab's traffic tends to ask (why the client masks, what Origin,
 Sec-WebSocket-Protocol and -Extensions are for, what the URI's path and query do, ws vs wss, why a teardown can lack a Close frame). Its
 content depends on what the capture shows *so far* (streaming: nothing is buffered): the data paragraph names
@@ -29,7 +29,7 @@ from .render.timeline import clean, clean_ascii
 from .websocket.codes import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_code_name
 
 class Paragraph(NamedTuple):
-    key: str                 # which explanation: "phase.0".."phase.3", "aside.frag", "aside.ping", "aside.fin"
+    key: str                 # which explanation: "phase.0".."phase.4", "aside.frag", "aside.ping", "aside.fin"
     conn: int
     title: str
     body: tuple              # its parts (sentences on one topic), each printed as a block; () when a repeat
@@ -61,7 +61,7 @@ class Explainer:
         if st is None:
             st = self._conns[row.conn] = _Conn()
         out: list[Paragraph] = []
-        phase = phase_after(0 if st.phase is None else st.phase, row.role)
+        phase = phase_after(0 if st.phase is None else st.phase, row.role, row.tls)
         if phase != st.phase:
             st.phase = phase
             para = self._phase(phase, row, conn, st)
@@ -81,12 +81,26 @@ class Explainer:
             else:
                 body = t["explain.tcp.midway"]
             return self._para("phase.0", conn, t["explain.tcp.title"], [body])
+        if phase == 4:
+            return self._para("phase.4", conn, t["explain.tls.title"], self._tls(row, conn))
         if phase == 1:
             return self._para("phase.1", conn, t["explain.ws.title"], self._handshake(row, conn))
         if phase == 2:
             return self._para("phase.2", conn, t["explain.data.title"], self._data(conn))
         body = self._closing(row, conn, st)
         return self._para("phase.3", conn, t["explain.close.title"], body) if body else None
+
+    def _tls(self, row: Row, conn: Connection) -> list[str]:
+        """The TLS handshake (wss://): what the hellos do, what TLS hides and what it leaves in sight (the server
+        name of this very ClientHello, sizes, timing), why a key log decrypts."""
+        t = self.t
+        hello = next((r.hello for r in row.tls or () if r.kind == "client-hello" and r.hello is not None), None)
+        parts = [t["explain.tls.body"]]
+        sni = hello.sni if hello is not None else None
+        parts.append(t["explain.tls.visible"].format(
+            sni=t["explain.tls.sni"].format(sni=clean(sni)) if sni else t["explain.tls.no_sni"]))
+        parts.append(t["explain.tls.keylog"])
+        return parts
 
     def _handshake(self, row: Row, conn: Connection) -> list[str]:
         t = self.t
@@ -102,8 +116,10 @@ class Explainer:
             return parts
         port = conn.server.port
         host = conn.host or str(conn.server)
-        parts.append(t["explain.ws.uri"].format(target=conn.uri, uri=f"ws://{host}{conn.uri}"))
-        parts.append(t["explain.ws.scheme_80" if port == 80 else "explain.ws.scheme_other"].format(port=port))
+        scheme = "wss" if conn.tls is not None else "ws"
+        parts.append(t["explain.ws.uri"].format(target=conn.uri, uri=f"{scheme}://{host}{conn.uri}"))
+        parts.append(t["explain.ws.scheme_tls" if conn.tls is not None else
+                       "explain.ws.scheme_80" if port == 80 else "explain.ws.scheme_other"].format(port=port))
         if conn.origin:
             parts.append(t["explain.ws.origin_present"].format(origin=conn.origin))
         else:
@@ -169,9 +185,6 @@ class Explainer:
     def _asides(self, row: Row, conn: Connection, st: _Conn) -> list[Paragraph]:
         t = self.t
         out = []
-        if row.tls and "tls" not in st.asides:
-            st.asides.add("tls")
-            out.append(self._para("aside.tls", conn, t["explain.tls.title"], [t["explain.tls.body"]]))
         if row.frames:
             if "frag" not in st.asides and any(
                     f.opcode == CONTINUATION or (not f.fin and f.opcode in (TEXT, BINARY)) for f in row.frames):

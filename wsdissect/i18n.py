@@ -224,18 +224,31 @@ CATALOG: dict[str, tuple[str, str]] = {
     "note.tls_no_key": ("no key in the key log matched this TLS connection (client random {random} looked up): "
                         "its records stay encrypted",
                         "密钥日志里没有与这个 TLS 连接匹配的密钥（查找的 client random 为 {random}）：它的记录保持加密"),
-    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 and TLS 1.2's AES-GCM and "
-                             "ChaCha20-Poly1305 suites only; the records stay encrypted",
-                             "{version}，密码套件 {cipher}：wsdissect 只能解密 TLS 1.3 以及 TLS 1.2 的 AES-GCM 和 "
-                             "ChaCha20-Poly1305 套件；记录保持加密"),
+    "note.tls_unsupported": ("{version} with {cipher}: wsdissect decrypts TLS 1.3 and TLS 1.2's AES-GCM, "
+                             "ChaCha20-Poly1305 and AES-CBC suites only; the records stay encrypted",
+                             "{version}，密码套件 {cipher}：wsdissect 只能解密 TLS 1.3 以及 TLS 1.2 的 AES-GCM、"
+                             "ChaCha20-Poly1305 和 AES-CBC 套件；记录保持加密"),
     "note.tls_bad_tag": ("TLS record #{record} from {side} did not decrypt (authentication tag mismatch: a wrong "
                          "key or a damaged record)",
                          "{side}的 TLS 记录 #{record} 解密失败（认证标签不符：密钥错误或记录损坏）"),
+    "note.tls_bad_mac.padding": ("TLS record #{record} from {side} did not decrypt (bad CBC padding: a wrong key "
+                                 "or a damaged record)",
+                                 "{side}的 TLS 记录 #{record} 解密失败（CBC 填充错误：密钥错误或记录损坏）"),
+    "note.tls_bad_mac.mac": ("TLS record #{record} from {side} did not decrypt (MAC mismatch: a wrong key or a "
+                             "damaged record)",
+                             "{side}的 TLS 记录 #{record} 解密失败（MAC 不符：密钥错误或记录损坏）"),
+    "note.tls_bad_mac.length": ("TLS record #{record} from {side} did not decrypt (its length is not whole CBC "
+                                "blocks with an IV and a MAC)",
+                                "{side}的 TLS 记录 #{record} 解密失败（长度不是带 IV 和 MAC 的整数个 CBC 分组）"),
     "note.tls_malformed": ("malformed TLS record #{record} from {side}: {why}",
                            "{side}的 TLS 记录 #{record} 格式错误：{why}"),
     "note.tls_gap": ("{size} bytes of the TLS stream from {side} are missing from the capture: its later records "
                      "cannot be framed",
                      "抓包缺少{side}的 TLS 字节流中的 {size} 字节：之后的记录无法切分"),
+    "note.tls_h2": ("the server chose HTTP/2 (ALPN h2): WebSocket over HTTP/2 (RFC 8441, an extended CONNECT on "
+                    "a stream) is not decoded; the decrypted bytes are shown as TLS application data only",
+                    "服务端选择了 HTTP/2（ALPN h2）：不解码 HTTP/2 上的 WebSocket（RFC 8441，在一个流上的扩展 CONNECT）；"
+                    "解密后的字节只显示为 TLS 应用数据"),
     "note.tls_alert": ("TLS alert from {side}: {level} {alert}", "{side}发送 TLS 警报：{level} {alert}"),
     "note.decode_as": ("no handshake seen: port {port} decoded as WebSocket (--decode-as), no extensions assumed",
                        "没有看到握手：端口 {port} 按 WebSocket 解码（--decode-as），假定没有协商扩展"),
@@ -465,6 +478,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "phase.1": ("WebSocket handshake", "WebSocket 握手"),
     "phase.2": ("data transfer", "数据传输"),
     "phase.3": ("closing", "关闭连接"),
+    "phase.4": ("TLS handshake", "TLS 握手"),
 
     # -- the lab page (render/report.py, report.js) -------------------------------------------------------
     "report.title": ("Lab page: {capture}", "实验页面：{capture}"),
@@ -872,6 +886,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "show.tls_client_hello": ("up to {version}; server name {sni}; {n} cipher suites offered, first {cipher}",
                               "最高 {version}；服务器名 {sni}；提供 {n} 个密码套件，第一个是 {cipher}"),
     "show.tls_server_hello": ("{version} with {cipher}", "{version}，密码套件 {cipher}"),
+    "show.tls_messages": ("handshake messages: {names}", "握手消息：{names}"),
     "show.tls_plain": ("decrypted application data, {n} bytes: {hex}", "解密后的应用数据，{n} 字节：{hex}"),
     "show.ws_decrypted": ("WebSocket: frames completed here, decrypted from TLS records",
                           "WebSocket：在这里完成的帧，从 TLS 记录解密而来"),
@@ -957,6 +972,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     # -- several captures in one command (cli/fleet.py) ---------------------------------------------------------
     "fleet.capture": ("── capture {i} of {n}: {files} ──", "── 第 {i} 个抓包（共 {n} 个）：{files} ──"),
     "fleet.more": ("{first} and {more} more files", "{first} 及另外 {more} 个文件"),
+    # -- `query`: the line under the answer's table (cli/query.py) ----------------------------------------
+    "query.rows.one": ("1 row", "1 行"),
+    "query.rows.many": ("{n} rows", "{n} 行"),
+    "query.rows.more": ("{n} rows, the first {shown} shown (--json or --csv write them all)",
+                        "共 {n} 行，显示前 {shown} 行（--json 或 --csv 输出全部）"),
 
     # -- `follow`: a connection's messages as a transcript (render/follow.py, cli/follow.py) ----------------
     "follow.none": ("{capture}: no WebSocket connection found ({n} TCP connections)",
@@ -1094,6 +1114,15 @@ CATALOG: dict[str, tuple[str, str]] = {
     "stats.duration_value": ("{seconds} s, {n} packets (#{first} to #{last})",
                              "{seconds} 秒，{n} 个数据包（#{first} 到 #{last}）"),
     "stats.handshake": ("handshake", "握手"),
+    "stats.tls": ("TLS", "TLS 加密"),
+    "stats.tls_value": ("{version}, {cipher}, server name {sni}; handshake {latency} (ClientHello to the server's "
+                        "Finished); {decrypted}",
+                        "{version}，{cipher}，服务器名 {sni}；握手 {latency}（ClientHello 到服务端的 Finished）；{decrypted}"),
+    "stats.tls_decrypted": ("decrypted", "已解密"),
+    "stats.tls_encrypted": ("not decrypted (no key)", "未解密（没有密钥）"),
+    "stats.tls_total": ("{n}, {decrypted} decrypted; {versions}; {ciphers}",
+                        "{n}，{decrypted} 条已解密；{versions}；{ciphers}"),
+    "stats.tls_latency": ("handshake: min {min}, mean {mean}, max {max}", "握手：最小 {min}，平均 {mean}，最大 {max}"),
     "stats.request_101": ("request {arrow} 101: {time} (#{a} {arrow} #{b})",
                           "请求 {arrow} 101：{time}（#{a} {arrow} #{b}）"),
     "stats.syn_101": ("SYN {arrow} 101: {time} (#{a} {arrow} #{b})", "SYN {arrow} 101：{time}（#{a} {arrow} #{b}）"),
@@ -1227,6 +1256,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "ws:// 是跑在普通 TCP 上的 WebSocket，默认端口 80；wss:// 是跑在 TLS 上的 WebSocket，默认端口 443"
         "（§3；TLS 提供机密性，§10.6，wss 的抓包里只有加密记录，没有密钥就无法解读）。这个服务端监听的是端口 "
         "{port}，不是默认端口，所以 URI 里必须写明端口。"),
+    "explain.ws.scheme_tls": (
+        "wss:// is WebSocket over TLS, default port 443 (§3, §10.6); this connection uses port {port}. The "
+        "upgrade below is the same HTTP as on ws://, sent inside TLS records after the TLS handshake.",
+        "wss:// 是跑在 TLS 上的 WebSocket，默认端口 443（§3、§10.6）；这个连接用的是端口 {port}。下面的升级请求"
+        "和 ws:// 上的 HTTP 完全一样，只是在 TLS 握手之后放在 TLS 记录里发送。"),
     "explain.ws.scheme_80": (
         "ws:// is WebSocket over plain TCP, default port 80 — this server's port, so the URI may leave it out; "
         "wss:// is WebSocket over TLS, default port 443 (§3, §10.6), and its capture would show only encrypted "
@@ -1314,18 +1348,45 @@ CATALOG: dict[str, tuple[str, str]] = {
         "No handshake was seen, so nothing is known of extensions: frames are read as plain §5.2 frames.",
         "没有看到握手，所以不知道协商了哪些扩展：帧按普通的 §5.2 帧来解析。"),
 
-    "explain.tls.title": ("TLS under WebSocket (wss://) — RFC 8446 §4.1, §5", "WebSocket 下面的 TLS（wss://）——RFC 8446 §4.1、§5"),
+    "explain.tls.title": ("TLS handshake (wss://) — RFC 8446 §4, RFC 5246 §7.4",
+                          "TLS 握手（wss://）——RFC 8446 §4、RFC 5246 §7.4"),
     "explain.tls.body": (
         "This connection is wss://: the WebSocket runs inside TLS. Before any HTTP, the client's ClientHello and the "
-        "server's ServerHello agree on a TLS version and a cipher suite and exchange keys (§4.1); from then on "
-        "every byte travels in TLS records, each encrypted and sealed with its own sequence number (§5). With the "
-        "session's secrets from a key log (--keylog, or SSLKEYLOGFILE), wsdissect decrypts the records and the rows "
-        "show the HTTP upgrade and the frames they carried, naming the record; without them only the records' "
-        "sizes can be shown.",
+        "server's ServerHello agree on a TLS version and a cipher suite and exchange keys (RFC 8446 §4.1.2, "
+        "§4.1.3; TLS 1.2: RFC 5246 §7.4.1). In TLS 1.3 everything after the ServerHello is encrypted, the "
+        "server's certificate too (§4.3, §4.4.2), and each side ends its part with a Finished message (§4.4.4); "
+        "TLS 1.2 sends the Certificate in the clear (RFC 5246 §7.4.2) and turns encryption on with "
+        "ChangeCipherSpec (§7.1) just before each Finished (§7.4.9). From then on every byte travels in TLS "
+        "records, each encrypted and sealed with its own sequence number (RFC 8446 §5.2, §5.3; RFC 5246 §6.2.3).",
         "这个连接是 wss://：WebSocket 跑在 TLS 里面。在任何 HTTP 之前，客户端的 ClientHello 和服务端的 ServerHello "
-        "商定 TLS 版本和密码套件并交换密钥（§4.1）；此后每个字节都放在 TLS 记录里传输，每条记录都用它自己的序号加密"
-        "和认证（§5）。有了密钥日志里的会话密钥（--keylog 或 SSLKEYLOGFILE），wsdissect 会解密这些记录，"
-        "各行显示其中携带的 HTTP 升级和帧，并注明来自哪条记录；没有密钥就只能显示记录的大小。"),
+        "商定 TLS 版本和密码套件并交换密钥（RFC 8446 §4.1.2、§4.1.3；TLS 1.2：RFC 5246 §7.4.1）。TLS 1.3 在 "
+        "ServerHello 之后的一切都加密，连服务端的证书也是（§4.3、§4.4.2），双方各以一条 Finished 消息结束自己的部分"
+        "（§4.4.4）；TLS 1.2 明文发送 Certificate（RFC 5246 §7.4.2），在各自的 Finished（§7.4.9）之前用 "
+        "ChangeCipherSpec（§7.1）开启加密。此后每个字节都放在 TLS 记录里传输，每条记录都用它自己的序号加密和认证"
+        "（RFC 8446 §5.2、§5.3；RFC 5246 §6.2.3）。"),
+    "explain.tls.visible": (
+        "What TLS hides: the HTTP upgrade (URI, headers, cookies), every frame and message. What it does not: "
+        "the IP addresses and ports, {sni}, the ALPN protocols offered, the size of every record (a message "
+        "of n bytes makes a record of about n plus a fixed overhead; padding is optional, RFC 8446 §5.4), and "
+        "the time and direction of every packet — enough to tell a chat from a file transfer.",
+        "TLS 隐藏的：HTTP 升级请求（URI、头部、cookie）、每个帧和每条消息。它不隐藏的：IP 地址和端口、{sni}、"
+        "提供的 ALPN 协议、每条记录的大小（n 字节的消息产生大约 n 加上固定开销大小的记录；填充是可选的，"
+        "RFC 8446 §5.4），以及每个包的时间和方向——足以分辨聊天和文件传输。"),
+    "explain.tls.sni": ("the server name in the ClientHello (SNI, RFC 6066 §3: here {sni})",
+                        "ClientHello 里的服务器名（SNI，RFC 6066 §3：这里是 {sni}）"),
+    "explain.tls.no_sni": ("the server name in the ClientHello when there is one (SNI, RFC 6066 §3; none here)",
+                           "ClientHello 里的服务器名（如果有的话；SNI，RFC 6066 §3；这里没有）"),
+    "explain.tls.keylog": (
+        "Why a key log decrypts: both ends derive the same secrets from the key exchange, and a client told to "
+        "(SSLKEYLOGFILE, or Python's ssl keylog_filename) writes them down — TLS 1.3's traffic secrets (RFC 8446 "
+        "§7.1), TLS 1.2's master secret (RFC 5246 §8.1), next to the ClientHello's random that names the "
+        "connection. wsdissect derives the record keys from them (RFC 8446 §7.3; RFC 5246 §6.3) as the ends "
+        "did; nothing is broken. Without the key log the capture alone cannot be decrypted: the (EC)DHE key "
+        "exchange never sends the secret.",
+        "为什么密钥日志能解密：双方从密钥交换中推导出相同的秘密，而被要求这样做的客户端（SSLKEYLOGFILE，或 Python ssl "
+        "的 keylog_filename）会把它们写下来——TLS 1.3 的流量秘密（RFC 8446 §7.1）、TLS 1.2 的主密钥（RFC 5246 "
+        "§8.1），旁边是标识这个连接的 ClientHello 随机数。wsdissect 像两端一样由它们推导出记录密钥（RFC 8446 §7.3；"
+        "RFC 5246 §6.3）；没有破解任何东西。没有密钥日志，单凭抓包无法解密：(EC)DHE 密钥交换从不发送这个秘密。"),
     "explain.frag.title": ("Fragmentation — RFC 6455 §5.4", "分片——RFC 6455 §5.4"),
     "explain.frag.body": (
         "A message may be sent as several frames: the first carries the opcode (text or binary) with FIN=0, "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -42,6 +43,71 @@ class ServerOptions:
     idle_close: str = "tcp"                  # "tcp": FIN without a Close frame; "frame": close handshake, 1001
     deflate: bool = False                    # accept permessage-deflate when the client offers it
     subprotocols: tuple = field(default_factory=tuple)
+    tls: Optional["LabTls"] = None           # wss://: the certificate and the server's TLS context
+
+
+# --- wss:// -----------------------------------------------------------------------------------------------------
+
+TLS_NAME = "localhost"          # the lab certificate's name: the client connects to it (SNI) at 127.0.0.1
+TLS_DAYS = 7                    # how long the certificate made at start is valid
+
+
+@dataclass
+class LabTls:
+    """A self-signed certificate made at start (the `cryptography` package), as PEM, with its SHA-256
+    fingerprint (colon-separated hex, as browsers show it), and the contexts of the lab's server and client."""
+    cert_pem: bytes
+    key_pem: bytes
+    fingerprint: str
+
+    def server_context(self, keylog: Optional[str] = None) -> ssl.SSLContext:
+        import os
+        import tempfile
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        # load_cert_chain reads files only: a private directory for the moment it takes.
+        with tempfile.TemporaryDirectory() as d:
+            cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+            with open(cert, "wb") as f:
+                f.write(self.cert_pem)
+            with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+                f.write(self.key_pem)
+            ctx.load_cert_chain(cert, key)
+        if keylog:
+            ctx.keylog_filename = keylog
+        return ctx
+
+    def client_context(self, keylog: Optional[str] = None) -> ssl.SSLContext:
+        """Trusts the lab certificate only; `keylog`: the file the client writes its TLS secrets to."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cadata=self.cert_pem.decode("ascii"))
+        if keylog:
+            ctx.keylog_filename = keylog
+        return ctx
+
+
+def make_tls() -> LabTls:
+    """A fresh self-signed certificate for TLS_NAME (and 127.0.0.1, ::1), ECDSA P-256, valid TLS_DAYS days."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TLS_NAME)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    san = x509.SubjectAlternativeName([x509.DNSName(TLS_NAME), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                       x509.IPAddress(ipaddress.ip_address("::1"))])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=TLS_DAYS)).add_extension(san, critical=False)
+            .sign(key, hashes.SHA256()))
+    digest = cert.fingerprint(hashes.SHA256()).hex().upper()
+    return LabTls(cert.public_bytes(serialization.Encoding.PEM),
+                  key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()),
+                  ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)))
 
 
 def _peer(ws) -> str:
@@ -123,6 +189,8 @@ def start_server(opts: ServerOptions, log: Log = _quiet):
     # close_timeout: how long a Close frame waits for its answer, and so how long Ctrl-C can wait for an open
     # connection to close. websockets' 10 s is longer than the 8 s tests/test_lab.py gives `serve` to exit,
     # which timed out once under load (not reproduced since). A lab peer answers at once or not at all.
+    if opts.tls is not None:
+        kwargs["ssl"] = opts.tls.server_context()
     return serve(make_handler(opts, log), opts.host, opts.port,
                  compression="deflate" if opts.deflate else None, ping_interval=None, close_timeout=2, **kwargs)
 
@@ -146,10 +214,12 @@ async def _fragments(parts, pause: float):
 
 
 async def scripted_client(uri: str, idle_timeout: float, log: Log = _quiet, step: float = STEP,
-                          student: Optional[str] = None) -> None:
+                          student: Optional[str] = None, tls: Optional[ssl.SSLContext] = None,
+                          host: Optional[str] = None) -> None:
     """Connection 1: handshake, text, binary, a fragmented message, a ping, a close handshake (1000).
     Connection 2: one message, then silence until the server drops the connection. With `student`, the first
-    connection's path and first message name that student (`uri` is then taken as the server's root)."""
+    connection's path and first message name that student (`uri` is then taken as the server's root). `tls`:
+    the client's context for a wss:// `uri`, whose host name is then reached at the address `host`."""
     from urllib.parse import quote
 
     from websockets.asyncio.client import connect
@@ -157,7 +227,8 @@ async def scripted_client(uri: str, idle_timeout: float, log: Log = _quiet, step
 
     first = uri + ("student/" + quote(student, safe="") if student else "")
     hello = f"Hello, WebSocket! I am {student}." if student else "Hello, WebSocket!"
-    async with connect(first, ping_interval=None, open_timeout=5, close_timeout=5) as ws:
+    extra = {"ssl": tls, "host": host} if tls is not None else {}
+    async with connect(first, ping_interval=None, open_timeout=5, close_timeout=5, **extra) as ws:
         log("client 1: connected")
         for message in (hello, "你好 (non-ASCII text is UTF-8)", bytes(range(12))):
             await asyncio.sleep(step)
@@ -174,7 +245,7 @@ async def scripted_client(uri: str, idle_timeout: float, log: Log = _quiet, step
         log("client 1: closed with 1000")
 
     await asyncio.sleep(step)
-    async with connect(uri, ping_interval=None, open_timeout=5, close_timeout=5) as ws:
+    async with connect(uri, ping_interval=None, open_timeout=5, close_timeout=5, **extra) as ws:
         log("client 2: connected; says one thing, then stays silent")
         await asyncio.sleep(step)
         await ws.send("anyone there?")
@@ -189,11 +260,16 @@ async def scripted_client(uri: str, idle_timeout: float, log: Log = _quiet, step
 
 
 async def demo_traffic(port: int, idle_timeout: float = 2.0, host: str = HOST, log: Log = _quiet,
-                       step: float = STEP, student: Optional[str] = None) -> None:
+                       step: float = STEP, student: Optional[str] = None, tls: Optional[LabTls] = None,
+                       keylog: Optional[str] = None) -> None:
     """The whole lab in one event loop: the echo server on `host:port` and the scripted client against it
-    (`student`: see scripted_client)."""
-    opts = ServerOptions(host=host, port=port, idle_timeout=idle_timeout, idle_close="tcp", deflate=False)
+    (`student`: see scripted_client). `tls`: over wss://, the client writing its TLS secrets to `keylog`."""
+    opts = ServerOptions(host=host, port=port, idle_timeout=idle_timeout, idle_close="tcp", deflate=False, tls=tls)
     async with start_server(opts, log):
-        uri = f"ws://[{host}]:{port}/" if ":" in host else f"ws://{host}:{port}/"
-        await scripted_client(uri, idle_timeout, log, step, student)
+        if tls is not None:
+            await scripted_client(f"wss://{TLS_NAME}:{port}/", idle_timeout, log, step, student,
+                                  tls.client_context(keylog), host)
+        else:
+            uri = f"ws://[{host}]:{port}/" if ":" in host else f"ws://{host}:{port}/"
+            await scripted_client(uri, idle_timeout, log, step, student)
         await asyncio.sleep(step)     # the last ACKs of the teardown

@@ -39,6 +39,20 @@ class RawPacket:
 
 
 @dataclass(slots=True)
+class Secrets:
+    """A pcapng Decryption Secrets Block, yielded beside the packets where the file has it: `kind` is its secrets
+    type (SECRETS_TLS: an NSS key log's text), `data` its bytes. `no` is the number of the packet before it (0:
+    none), so numbering and progress do not move; `ts` is None (a block has no time)."""
+    no: int
+    kind: int
+    data: bytes
+    ts: None = None
+
+
+SECRETS_TLS = 0x544C534B         # "TLSK": NSS key log text (pcapng, Decryption Secrets Block)
+
+
+@dataclass(slots=True)
 class TcpSegment:
     """A decoded TCP segment. `src`/`dst` are IP address strings; `seq`/`ack` are absolute.
 

@@ -55,7 +55,7 @@ from typing import Callable, Optional
 from .analyzer import Analyzer
 from .decode import DecodeError, decode_packet
 from .i18n import note_text
-from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket
+from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket, Secrets
 from .pure import pure_requested
 from .sources.pcap import _GZIP_MAGIC, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
 
@@ -478,6 +478,9 @@ class Worker:
                 shortcut.scan_ng = lambda *a: scanned(scan_ng(*a), a[2])
             me = self.index
             for raw in packets:
+                if type(raw) is Secrets:          # a pcapng Decryption Secrets Block: every worker's keys
+                    yield raw, True
+                    continue
                 mine = self.owner(raw) == me
                 if mine:
                     if self.first_own < 0:
@@ -520,7 +523,7 @@ def analyse(worker: "Worker", analyzer: ShardAnalyzer, lane, on_row: Callable, a
                     on_row(row, conns.get(row.conn) if row.conn is not None else None)
             else:
                 analyzer.turn(raw)
-            if after is not None:
+            if after is not None and type(raw) is not Secrets:
                 after(raw.no)
     except CaptureTruncated as e:
         return str(e)

@@ -221,7 +221,14 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
         "end": c.end, "fin_by": c.fin_by, "fin_no": a.fin_no, "rst_by": a.rst_by,
         "longest_gap": a.longest_gap, "gaps": a.gaps, "notes": c.notes, "notes_by_severity": a.notes,
         **({"app": {k: _app_numbers(v) for k, v in sorted(a.app.items())}} if a.app is not None else {}),
+        **({"tls": _tls_numbers(c.tls)} if c.tls is not None else {}),
     }
+
+
+def _tls_numbers(tls: dict) -> dict:
+    """A wss:// connection's TLS: version, cipher suite, server name, ALPN, decrypted or not, and the handshake
+    latency (ClientHello to the server's Finished, or to the first application data: tls.TlsSession)."""
+    return {k: tls.get(k) for k in ("version", "cipher", "sni", "alpn", "decrypted", "handshake_latency")}
 
 
 class _Totals:
@@ -237,8 +244,21 @@ class _Totals:
         self.closed_with_close_frame = 0
         self.ended_by = {"fin": 0, "rst": 0, "open": 0}
         self.app: dict = {}        # protocol -> [requests, answered, count, min, max, sum µs], as _ConnAcc.app
+        # TLS (wss://): connections, decrypted ones, by version, by cipher suite; handshake latency as rtt
+        self.tls = {"connections": 0, "decrypted": 0, "by_version": {}, "by_cipher": {}}
+        self.tls_latency: list = [0, None, None, 0]
 
     def add(self, p: dict) -> None:
+        tls = p.get("tls")
+        if tls is not None:
+            t = self.tls
+            t["connections"] += 1
+            t["decrypted"] += bool(tls["decrypted"])
+            for key, name in (("by_version", tls["version"]), ("by_cipher", tls["cipher"])):
+                name = name or "?"
+                t[key][name] = t[key].get(name, 0) + 1
+            if tls["handshake_latency"] is not None:
+                _add_micro(self.tls_latency, tls["handshake_latency"])
         for proto, x in p.get("app", {}).items():
             _merge_app(self.app, proto, [x["requests"], x["answered"]] + (
                 [x["latency"]["count"], round(x["latency"]["min"] * 1e6), round(x["latency"]["max"] * 1e6),
@@ -277,6 +297,14 @@ def _merge_app(into: dict, proto: str, n: list) -> None:
     o[5] += n[5]
 
 
+def _add_micro(acc: list, x: float) -> None:
+    """count, min, max, sum in whole microseconds (order-free, as _Totals.rtt)."""
+    acc[0] += 1
+    acc[1] = x if acc[1] is None else min(acc[1], x)
+    acc[2] = x if acc[2] is None else max(acc[2], x)
+    acc[3] += round(x * 1_000_000)
+
+
 def merge_totals(parts: list) -> Optional[_Totals]:
     """The running totals of several parallel workers (wsdissect/parallel.py) as one: None when none folded."""
     parts = [p for p in parts if p is not None]
@@ -300,6 +328,18 @@ def merge_totals(parts: list) -> Optional[_Totals]:
         out.closed_with_close_frame += t.closed_with_close_frame
         for proto, n in t.app.items():
             _merge_app(out.app, proto, n)
+        for key in ("connections", "decrypted"):
+            out.tls[key] += t.tls[key]
+        for key in ("by_version", "by_cipher"):
+            for name, k in t.tls[key].items():
+                out.tls[key][name] = out.tls[key].get(name, 0) + k
+        n, lo, hi, total = t.tls_latency
+        r = out.tls_latency
+        r[0] += n
+        r[3] += total
+        if lo is not None:
+            r[1] = lo if r[1] is None else min(r[1], lo)
+            r[2] = hi if r[2] is None else max(r[2], hi)
         for end, n in t.ended_by.items():
             out.ended_by[end] += n
     return out
@@ -323,6 +363,13 @@ def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = N
     tot["ping_rtt"] = {"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)} if n else None
     if t.app:
         tot["app"] = {k: _app_numbers(v) for k, v in sorted(t.app.items())}
+    if t.tls["connections"]:
+        n, lo, hi, total = t.tls_latency
+        tot["tls"] = {"connections": t.tls["connections"], "decrypted": t.tls["decrypted"],
+                      "by_version": dict(sorted(t.tls["by_version"].items())),
+                      "by_cipher": dict(sorted(t.tls["by_cipher"].items())),
+                      "handshake_latency": ({"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)}
+                                            if n else None)}
     tot["closed_with_close_frame"] = t.closed_with_close_frame
     tot["ended_by"] = t.ended_by
     tot["notes"] = sum(s.notes_by_severity.values())

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Record the wss:// reference captures (TLS 1.3, one per cipher suite) and their NSS key logs.
+"""Record the wss:// reference captures (TLS 1.3 and 1.2, one per cipher suite) and their NSS key logs.
 
 A `websockets` server with a TLS context (a self-signed certificate made with `cryptography`) and a `websockets`
 client whose SSLContext has `keylog_filename` set talk over loopback 127.0.0.1:9443 while tcpdump captures `lo`.
@@ -26,10 +26,17 @@ from pathlib import Path
 
 HOST, PORT = "127.0.0.1", 9443
 SUITES = {"aes128gcm": "TLS_AES_128_GCM_SHA256", "aes256gcm": "TLS_AES_256_GCM_SHA384",
-          "chacha20": "TLS_CHACHA20_POLY1305_SHA256"}
+          "chacha20": "TLS_CHACHA20_POLY1305_SHA256",
+          # ALPN h2 chosen (in TLS 1.3's EncryptedExtensions); the websockets client still sends its HTTP/1.1 GET
+          "alpn-h2": "TLS_AES_128_GCM_SHA256"}
 # TLS 1.2: Python's ssl sets these itself (SSLContext.set_ciphers, maximum_version); the key log has CLIENT_RANDOM.
 SUITES_12 = {"tls12-aes128gcm": "ECDHE-ECDSA-AES128-GCM-SHA256", "tls12-aes256gcm": "ECDHE-ECDSA-AES256-GCM-SHA384",
-             "tls12-chacha20": "ECDHE-ECDSA-CHACHA20-POLY1305"}
+             "tls12-chacha20": "ECDHE-ECDSA-CHACHA20-POLY1305",
+             # AES-CBC: RSA key exchange and ECDHE-RSA need the RSA certificate; "-mte" sessions turn
+             # encrypt-then-MAC (RFC 7366, OpenSSL's default) off, so their records are MAC-then-encrypt.
+             "tls12-rsa-aes128cbc-sha-mte": "AES128-SHA", "tls12-aes256cbc-sha384-mte": "ECDHE-RSA-AES256-SHA384",
+             "tls12-aes128cbc-sha256-etm": "ECDHE-ECDSA-AES128-SHA256"}
+SSL_OP_NO_ENCRYPT_THEN_MAC = 1 << 19          # OpenSSL's option; Python's ssl has no name for it
 OPENSSL_CONF = """openssl_conf = openssl_init
 [openssl_init]
 ssl_conf = ssl_sect
@@ -41,12 +48,12 @@ MinProtocol = TLSv1.3
 """
 
 
-def make_cert(folder: Path) -> tuple:
+def make_cert(folder: Path, rsa_key: bool = False) -> tuple:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
@@ -54,14 +61,16 @@ def make_cert(folder: Path) -> tuple:
             .not_valid_after(now + datetime.timedelta(days=1))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
             .sign(key, hashes.SHA256()))
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    kind = "rsa" if rsa_key else "ec"
+    cert_path, key_path = folder / f"cert-{kind}.pem", folder / f"key-{kind}.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
 
 
-async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "") -> None:
+async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "", no_etm: bool = False,
+                  alpn: str = "") -> None:
     """One wss connection: three messages echoed, then a Close 1000 from the client."""
     from websockets.asyncio.client import connect
     from websockets.asyncio.server import serve
@@ -75,10 +84,16 @@ async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "") -> No
     cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     cctx.load_verify_locations(cert)
     cctx.keylog_filename = str(keylog)
+    if alpn:                                  # both offer only this: the server chooses it
+        for ctx in (sctx, cctx):
+            ctx.set_alpn_protocols([alpn])
     if cipher12:
         for ctx in (sctx, cctx):
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         cctx.set_ciphers(cipher12)
+        sctx.set_ciphers(cipher12)            # Python's server default leaves out RSA key exchange and SHA-1
+        if no_etm:
+            cctx.options |= SSL_OP_NO_ENCRYPT_THEN_MAC
     async with serve(echo, HOST, PORT, ssl=sctx, compression=None, ping_interval=None):
         async with connect(f"wss://localhost:{PORT}/chat", ssl=cctx, compression=None, ping_interval=None,
                            host=HOST) as ws:
@@ -96,15 +111,17 @@ def main() -> None:
     p.add_argument("--cert", help=argparse.SUPPRESS)
     p.add_argument("--key", help=argparse.SUPPRESS)
     p.add_argument("--cipher12", default="", help=argparse.SUPPRESS)
+    p.add_argument("--no-etm", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--alpn", default="", help=argparse.SUPPRESS)
     p.add_argument("--only", nargs="*", help="record only these (e.g. tls12-aes128gcm)")
     a = p.parse_args()
     if a.session:
-        asyncio.run(session(Path(a.cert), Path(a.key), Path(a.session), a.cipher12))
+        asyncio.run(session(Path(a.cert), Path(a.key), Path(a.session), a.cipher12, a.no_etm, a.alpn))
         return
     out = Path(a.out)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cert, key = make_cert(tmp)
+        certs = {False: make_cert(tmp), True: make_cert(tmp, rsa_key=True)}
         for name, suite in {**SUITES, **SUITES_12}.items():
             if a.only and name not in a.only:
                 continue
@@ -115,11 +132,18 @@ def main() -> None:
             dump = subprocess.Popen(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-w", str(pcap),
                                      f"tcp port {PORT}"], stderr=subprocess.DEVNULL)
             time.sleep(1.0)
-            subprocess.run([sys.executable, __file__, "--session", str(keys), "--cert", str(cert),
-                            "--key", str(key), "--cipher12", SUITES_12.get(name, "")], env={**os.environ, "OPENSSL_CONF": str(conf)}, check=True)
-            time.sleep(0.5)
-            dump.terminate()
-            dump.wait()
+            cipher12 = SUITES_12.get(name, "")
+            cert, key = certs["RSA" in cipher12 or cipher12.startswith("AES")]
+            try:
+                subprocess.run([sys.executable, __file__, "--session", str(keys), "--cert", str(cert),
+                                "--key", str(key), "--cipher12", cipher12,
+                                *(["--no-etm"] if name.endswith("-mte") else []),
+                                *(["--alpn", "h2"] if name == "alpn-h2" else [])],
+                               env={**os.environ, "OPENSSL_CONF": str(conf)}, check=True)
+                time.sleep(0.5)
+            finally:
+                dump.terminate()
+                dump.wait()
             print(f"{pcap.name}: {pcap.stat().st_size} bytes, {keys.name}: {len(keys.read_text().splitlines())} lines")
 
 

@@ -24,6 +24,8 @@ COMMANDS = {
     "serve": ("lab", "serve"),
     "demo": ("lab", "demo"),
     "worksheet": ("worksheet", "worksheet"),
+    "query": ("query", "query"),
+    "batch": ("batch", "batch"),
 }
 
 

@@ -103,6 +103,24 @@ def load_keylog(path: Optional[str]):
     return log
 
 
+def follow_keylog(path: Optional[str]):
+    """The tls.KeyLog of `live --keylog FILE` (or SSLKEYLOGFILE), None without one: read now and re-read when a
+    connection's keys are not in it yet (the client writes them while the capture runs: tls.GrowingKeyLog), so
+    a file that does not exist yet is no error. A directory is (exit 2)."""
+    from ..tls import GrowingKeyLog
+    if path is None:
+        path = os.environ.get("SSLKEYLOGFILE") or None
+        if path is None:
+            return None
+    if os.path.isdir(path):
+        fail(f"cannot read the key log {path}: it is a directory")
+    growing = GrowingKeyLog(path)
+    growing.read()
+    for no, why in growing.log.warnings[:KEYLOG_WARNINGS_SHOWN]:
+        click.echo(f"wsdissect: warning: {path} line {no}: {why}; line ignored", err=True)
+    return growing.log
+
+
 # A key log with many bad lines (not a key log at all) warns about the first few only.
 KEYLOG_WARNINGS_SHOWN = 5
 
@@ -237,7 +255,7 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
                 it = through_lane(lane, it, shortcut)
             set_origin = getattr(out, "origin", None)
             for raw in it:
-                if set_origin is not None:
+                if set_origin is not None and raw.ts is not None:     # a Secrets record has no time
                     set_origin(raw.ts)
                     set_origin = None
                 row = feed(raw)

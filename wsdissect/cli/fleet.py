@@ -29,7 +29,7 @@ from typing import Iterator, Optional
 import click
 
 from ..i18n import DEFAULT_LANG
-from ..model import RawPacket
+from ..model import RawPacket, Secrets
 from ..sources.pcap import LINKTYPE_NAMES, STDIN, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, cannot_read, fail, truncation_note
 
@@ -115,6 +115,8 @@ def probe(path: str) -> Piece:
     with open_path(path) as (stream, _):
         try:
             for raw in iter_capture(stream):
+                if type(raw) is Secrets:
+                    continue
                 if first is None:
                     first = raw.ts
                 last = raw.ts
@@ -158,6 +160,13 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
             failed.append((path, _why(e)))
         except KeyboardInterrupt:
             sys.exit(EXIT_INTERRUPTED)
+    return Fleet(group_pieces(pieces, failed, mode), mode == "merge", failed, sum(p.size for p in pieces))
+
+
+def group_pieces(pieces: list, failed: list, mode: str) -> list:
+    """The groups of the readable `pieces` (each a list of Pieces read as one capture), by the rule or `mode`;
+    the files that could not be read (`failed`: (path, why)) reported first, one line each. Exit 2 when no
+    file could be read. `plan` probes in this process; `batch` probes on its workers."""
     if not pieces and len(failed) == 1:
         fail(cannot_read(*failed[0]), EXIT_USAGE)
     for path, why in failed:
@@ -165,7 +174,7 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
                    (" (left out; the other captures are analysed)" if pieces else ""), err=True)
     if not pieces:
         fail("no capture could be read", EXIT_USAGE)
-    pieces.sort(key=lambda p: (p.first_ts, p.path))
+    pieces = sorted(pieces, key=lambda p: (p.first_ts, p.path))
     if mode == "merge":
         groups = [pieces]
     elif mode == "separate":
@@ -184,7 +193,7 @@ def plan(captures: tuple, mode: Optional[str]) -> Fleet:
             click.echo(f"wsdissect: note: {p.path} does not continue {prev.path} ({why}): analysed as a capture of "
                        "its own (--merge reads every file as one)", err=True)
             groups.append([p])
-    return Fleet(groups, mode == "merge", failed, sum(p.size for p in pieces))
+    return groups
 
 
 class FileTags:
@@ -277,9 +286,13 @@ def packets(fleet: Fleet, group: list, shortcut: Optional[Shortcut], tags: FileT
     def merged() -> Iterator[RawPacket]:
         def keyed(i: int, p: Piece):
             for raw in one(p, 0, None):
-                yield raw.ts, i, raw
+                yield (raw.ts if type(raw) is not Secrets else float("-inf")), i, raw
         no = 0
         for _, i, raw in heapq.merge(*(keyed(i, p) for i, p in enumerate(group))):
+            if type(raw) is Secrets:             # keys (a Decryption Secrets Block): before the packets
+                raw.no = no
+                yield raw
+                continue
             no += 1
             raw.no = no
             tags.mark(no, group[i].path)

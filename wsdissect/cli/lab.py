@@ -39,11 +39,17 @@ BUNDLED = ("echo.pcap", "idle-timeout.pcap")
               help="Accept permessage-deflate compression when the client offers it.")
 @click.option("--subprotocol", "subprotocols", multiple=True, metavar="NAME",
               help="A subprotocol the server speaks (repeatable, in order of preference).")
+@click.option("--tls", is_flag=True, help="Serve wss:// with a self-signed certificate made at start (its SHA-256 "
+              "fingerprint is printed).")
+@click.option("--cert-out", metavar="FILE", type=click.Path(dir_okay=False),
+              help="With --tls: also write the certificate (PEM) to FILE, for a client to trust.")
 def serve(port: int, host: str, idle_timeout: Optional[float], idle_close: str, deflate: bool,
-          subprotocols: tuple) -> None:
+          subprotocols: tuple, tls: bool, cert_out: Optional[str]) -> None:
     """Run a WebSocket echo server for the lab (Ctrl-C stops it).
 
     Every message comes back as sent. Keepalive pings are off, so the capture shows only what the client does.
+    With --tls it speaks wss://: a client that writes a key log (SSLKEYLOGFILE, or Python's ssl
+    keylog_filename) lets `wsdissect live --keylog` decrypt it.
     """
     import asyncio          # here, not at the top: every command imports this module, few run the lab
     try:
@@ -51,8 +57,20 @@ def serve(port: int, host: str, idle_timeout: Optional[float], idle_close: str, 
         import websockets  # noqa: F401 -- fail early, with one line, when it is missing
     except ImportError:
         fail("serve needs the websockets library: pip install websockets")
+    if cert_out and not tls:
+        fail("--cert-out goes with --tls")
+    lab_tls = None
+    if tls:
+        from ..lab import make_tls
+        lab_tls = make_tls()
+        if cert_out:
+            try:
+                with open(cert_out, "wb") as f:
+                    f.write(lab_tls.cert_pem)
+            except OSError as e:
+                fail(f"cannot write {cert_out}: {e.strerror or e}")
     opts = ServerOptions(host=host, port=port, idle_timeout=idle_timeout, idle_close=idle_close,
-                         deflate=deflate, subprotocols=subprotocols)
+                         deflate=deflate, subprotocols=subprotocols, tls=lab_tls)
 
     def log(text: str) -> None:
         click.echo(f"serve: {text}", err=True)
@@ -64,7 +82,10 @@ def serve(port: int, host: str, idle_timeout: Optional[float], idle_close: str, 
         extras = ["deflate accepted" if deflate else "deflate declined"]
         if subprotocols:
             extras.append("subprotocols " + ", ".join(subprotocols))
-        log(f"echo server on {_uri(host, port)} ({idle}; {'; '.join(extras)}); Ctrl-C stops")
+        log(f"echo server on {_uri(host, port, tls)} ({idle}; {'; '.join(extras)}); Ctrl-C stops")
+        if lab_tls is not None:
+            log(f"TLS: self-signed certificate for localhost, 127.0.0.1 and ::1, SHA-256 fingerprint "
+                f"{lab_tls.fingerprint}" + (f" (PEM in {cert_out})" if cert_out else ""))
 
     try:
         asyncio.run(serve_forever(opts, log, ready))
@@ -76,8 +97,15 @@ def serve(port: int, host: str, idle_timeout: Optional[float], idle_close: str, 
         fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
 
 
-def _uri(host: str, port: int) -> str:
-    return f"ws://[{host}]:{port}/" if ":" in host else f"ws://{host}:{port}/"
+def _uri(host: str, port: int, tls: bool = False) -> str:
+    scheme = "wss" if tls else "ws"
+    return f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
+
+
+def keys_path(capture: str) -> str:
+    """Where demo --tls -w CAPTURE writes its key log: beside the capture, its extension replaced by .keys."""
+    root, ext = os.path.splitext(capture)
+    return (root if ext.lower() in (".pcap", ".pcapng", ".cap") else capture) + ".keys"
 
 
 @click.command()
@@ -88,6 +116,9 @@ def _uri(host: str, port: int) -> str:
 @click.option("--student", metavar="ID", help="Make the capture one student's: the first connection's path "
               "(/student/ID) and first message name ID, so a worksheet on it (`wsdissect worksheet`) has answers "
               "of that student's own. Use with -w.")
+@click.option("--tls", is_flag=True, help="Run the session over wss:// (a self-signed certificate made at start), "
+              "the client writing a key log that decrypts it; with -w the keys go beside the capture "
+              "(FILE.keys) and, for FILE.pcapng, into it too (a Decryption Secrets Block).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of the timeline.")
 @view_option(LIVE_FLOW_HELP)
 @export_options(export_help=LIVE_EXPORT_HELP)
@@ -95,7 +126,7 @@ def _uri(host: str, port: int) -> str:
 @explain_option
 @report_option
 @lang_option("the view, its row labels and explanations")
-def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_json: bool, view: str,
+def demo(idle_timeout: float, write: Optional[str], student: Optional[str], tls: bool, as_json: bool, view: str,
          export: Optional[str], width: Optional[int], conns: tuple, roles: Optional[str], grep: Optional[str],
          hide_acks: bool, explain: bool, report: Optional[str], lang: str) -> None:
     """Run the whole lab in one go and explain it: an echo server on an unused loopback port, a live capture,
@@ -114,15 +145,35 @@ def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_j
     except ImportError:
         fail("demo needs the websockets library: pip install websockets")
     port = free_port(HOST)
-    analyzer = Analyzer(DEFAULT_LIMITS, lang=lang)
+    lab_tls = keys = keylog = None
+    tmp = None
+    if tls:
+        import tempfile
+
+        from ..lab import make_tls
+        from ..tls import GrowingKeyLog
+        lab_tls = make_tls()
+        if write:
+            keys = keys_path(write)
+        else:
+            tmp = tempfile.TemporaryDirectory(prefix="wsdissect-demo-")
+            keys = os.path.join(tmp.name, "demo.keys")
+        try:
+            open(keys, "w").close()           # the client appends: start from an empty key log
+        except OSError as e:
+            fail(f"cannot write {keys}: {e.strerror or e}")
+        keylog = GrowingKeyLog(keys).log      # read as the client writes it (re-read for missing keys)
+    analyzer = Analyzer(DEFAULT_LIMITS, lang=lang, keylog=keylog)
     views = dict(view=view, as_json=as_json, export=export, width=width, lang=lang, explain=explain)
     keep = keep if keep.active else None
-    page = SessionReport(report, DEFAULT_LIMITS, (), write or "demo", lang) if report else None
+    page = SessionReport(report, DEFAULT_LIMITS, (), write or "demo", lang, keylog=keylog) if report else None
     try:
         cap = LiveCapture(loopback_name(), f"tcp port {port}").open()
     except CaptureUnavailable as e:
         if student:
             fail(f"cannot capture for --student {student}: {e}")    # the bundled captures are nobody's own
+        if tls:
+            fail(f"cannot capture for --tls: {e}")                   # the bundled captures are ws://
         _bundled(analyzer, str(e), write, as_json, keep, views, page)
         return
     writer = open_writer(write, cap)
@@ -135,23 +186,48 @@ def demo(idle_timeout: float, write: Optional[str], student: Optional[str], as_j
 
     def traffic() -> None:
         try:
-            asyncio.run(demo_traffic(port, idle_timeout, HOST, student=student))
+            asyncio.run(demo_traffic(port, idle_timeout, HOST, student=student, tls=lab_tls, keylog=keys))
         except BaseException as e:  # noqa: BLE001 -- reported by the main thread
             errors.append(e)
         finally:
             done.set()
 
-    click.echo(f"wsdissect demo: echo server on {_uri(HOST, port)}, capturing {cap.iface} (tcp port {port}); "
+    click.echo(f"wsdissect demo: echo server on {_uri(HOST, port, tls)}, capturing {cap.iface} (tcp port {port}); "
                f"the second connection is dropped after {idle_timeout:g} s of silence", err=True)
+    if lab_tls is not None:
+        click.echo(f"wsdissect demo: TLS with a self-signed certificate for localhost, SHA-256 fingerprint "
+                   f"{lab_tls.fingerprint}; the client writes its keys to {keys}", err=True)
     thread = threading.Thread(target=traffic, name="wsdissect-demo", daemon=True)
     thread.start()
-    analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=False,
-                 duration=idle_timeout + 60, drain=done.is_set, out=out, keep=keep, finished=finished,
-                 tap=page.tap if page is not None else None)
-    thread.join(5)
+    try:
+        analyse_live(analyzer, cap, writer, as_json=as_json, show_acks=True, strict=False,
+                     duration=idle_timeout + 60, drain=done.is_set, out=out, keep=keep, finished=finished,
+                     tap=page.tap if page is not None else None)
+        thread.join(5)
+    finally:
+        if tls and write and write.lower().endswith(".pcapng"):
+            _embed_keys(write, keys)
+        if tmp is not None:
+            tmp.cleanup()
     if errors:
         e = errors[0]
         fail(f"the demo's client or server failed: {type(e).__name__}: {e}", EXIT_INTERNAL)
+
+
+def _embed_keys(capture: str, keys: str) -> None:
+    """demo --tls -w FILE.pcapng: the capture, written as pcap while it ran, rewritten as pcapng with the key log
+    in a Decryption Secrets Block before the packets (as `editcap --inject-secrets tls,KEYS` would)."""
+    from ..sources.live import pcap_to_pcapng
+    try:
+        with open(keys, "rb") as f:
+            secrets = f.read()
+        tmp = capture + ".part"
+        with open(capture, "rb") as src, open(tmp, "wb") as dst:
+            pcap_to_pcapng(src, dst, secrets)
+        os.replace(tmp, capture)
+    except OSError as e:
+        click.echo(f"wsdissect: warning: could not embed the keys in {capture}: {e.strerror or e}; they are in "
+                   f"{keys}", err=True)
 
 
 def _bundled_packets() -> Iterator[RawPacket]:

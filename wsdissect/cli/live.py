@@ -20,8 +20,8 @@ from ..i18n import localize_note
 from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter
 from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, check_views, decode_as_option, export_options, \
-    fail, filter_options, lang_option, limit_options, make_limits, row_filter, row_options, run, save_export, \
-    view_option, view_writer
+    fail, filter_options, follow_keylog, keylog_option, lang_option, limit_options, make_limits, row_filter, \
+    row_options, run, save_export, view_option, view_writer
 from .report import SessionReport, report_option
 
 
@@ -126,6 +126,7 @@ def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWrit
 @view_option(LIVE_FLOW_HELP)
 @export_options(export_help=LIVE_EXPORT_HELP)
 @decode_as_option
+@keylog_option
 @filter_options
 @row_options
 @report_option
@@ -133,21 +134,25 @@ def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWrit
 @limit_options
 def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[str], count: Optional[int],
          duration: Optional[float], as_json: bool, view: str, export: Optional[str], width: Optional[int],
-         decode_as: tuple, conns: tuple, roles: Optional[str], grep: Optional[str], hide_acks: bool,
-         strict: bool, explain: bool, report: Optional[str], lang: str, **caps) -> None:
+         decode_as: tuple, keylog: Optional[str], conns: tuple, roles: Optional[str], grep: Optional[str],
+         hide_acks: bool, strict: bool, explain: bool, report: Optional[str], lang: str, **caps) -> None:
     """Capture live (loopback by default) and explain each packet as it arrives.
 
     Stops after --count packets, after --duration seconds, or on Ctrl-C, which prints the summary and exits 0.
     With --export FILE the view is shown as usual and also written to FILE when the session ends; with
     --report FILE.html, the lab page of the session too.
+    With --keylog FILE (or SSLKEYLOGFILE), wss:// is decrypted as the client writes its keys: the file is
+    re-read when a connection's keys are not in it yet.
     Capturing needs root or the CAP_NET_RAW capability; sudo resets PATH, so from a virtual environment run
     sudo "$(command -v wsdissect)" live ...
     """
     keep = row_filter(conns, roles, grep, hide_acks)
     check_live_views(as_json=as_json, view=view, explain=explain, export=export)
     bpf = bpf if bpf is not None else f"tcp port {port}"
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang)
-    page = SessionReport(report, make_limits(**caps), decode_as, write or "live", lang) if report else None
+    keys = follow_keylog(keylog)
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, keylog=keys)
+    page = SessionReport(report, make_limits(**caps), decode_as, write or "live", lang, keylog=keys) \
+        if report else None
     cap = open_capture_or_fail(iface, bpf)
     writer = open_writer(write, cap)
     out, finished = live_views(view, as_json, export, width, lang, explain, f"wsdissect live {cap.iface} {bpf}")

@@ -26,6 +26,9 @@ from .common import EXIT_PARTIAL, EXIT_STRICT, CapturePath, capture_errors, chec
 @click.command()
 @captures_argument
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines (one record per line) instead of the timeline.")
+@click.option("--parquet", "parquet", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write the JSON Lines records as Parquet tables (packets, frames, messages, connections, notes) "
+                   "under DIR instead of a view; needs pyarrow (pip install 'wsdissect[tables]').")
 @decode_as_option
 @subprotocol_option
 @keylog_option
@@ -43,7 +46,7 @@ from .common import EXIT_PARTIAL, EXIT_STRICT, CapturePath, capture_errors, chec
 @limit_options
 @jobs_option("of --json on a big capture")
 @fleet_options
-def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, decode_as: tuple, subprotocol: Optional[str], keylog: Optional[str],
+def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, parquet: Optional[str], decode_as: tuple, subprotocol: Optional[str], keylog: Optional[str],
          view: str, fmt: str, export: str, width: int, details: bool, conns: tuple, roles: str, grep: str, hide_acks: bool, strict: bool, explain: bool,
          lang: str, jobs: Optional[int], **caps) -> None:
     """Read a pcap or pcapng file (gzip-compressed too; - for standard input) and explain every packet of its
@@ -51,8 +54,17 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, decode_as: t
     other files apart (--separate, --merge)."""
     keep = row_filter(conns, roles, grep, hide_acks)
     check_views(as_json=as_json, view=view, fmt=fmt, explain=explain, export=export, details=details)
+    if parquet is not None:
+        _check_parquet(as_json, view, explain, export, details, keep)
     limits = make_limits(**caps)
     keys = load_keylog(keylog)
+    if parquet is not None:
+        from .tables import Options, read_tables
+        if jobs and jobs > 1:
+            click.echo("wsdissect: note: --jobs: --parquet is written by one process (batch runs captures on "
+                       "several)", err=True)
+        read_tables(captures, fleet_mode, parquet, Options(limits, decode_as, lang, subprotocol, keys), strict)
+        return
     if is_fleet(captures):
         _read_fleet(captures, fleet_mode, as_json, decode_as, subprotocol, keys, view, fmt, export, width, details,
                     keep, strict, explain, lang, limits, jobs)
@@ -92,6 +104,17 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, decode_as: t
     if strict and analyzer.summary.notes_by_severity.get("error"):
         sys.exit(EXIT_STRICT)
 
+
+def _check_parquet(as_json: bool, view: str, explain: bool, export: Optional[str], details: bool, keep) -> None:
+    """--parquet writes the tables instead of a view, of the whole capture: one line (exit 2) for what does not
+    go with it."""
+    from .common import fail
+    clash = [name for name, on in (("--json", as_json), ("--view flow", view != "timeline"),
+                                   ("--explain", explain), ("--export", export), ("--details", details),
+                                   ("--conn/--role/--grep/--hide-acks", keep.active)) if on]
+    if clash:
+        fail(f"--parquet writes tables of the whole capture; it does not go with {clash[0]} "
+             "(wsdissect query selects from the tables)")
 
 
 def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: tuple, subprotocol: Optional[str],

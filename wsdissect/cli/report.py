@@ -77,13 +77,13 @@ class SessionReport:
     """The lab page of a live session or of demo: each packet goes through a ReportBuilder as it passes
     (`tap`), and the page is written when the session ends (`save`)."""
 
-    def __init__(self, path: str, limits, decode_as: tuple, source: str, lang: str = "en") -> None:
+    def __init__(self, path: str, limits, decode_as: tuple, source: str, lang: str = "en", keylog=None) -> None:
         from ..render.report import ReportBuilder
         from .live import check_writable
         check_report_path(path, "--report")
         check_writable(path)
         self.path, self.source, self.lang = path, source, lang
-        self.builder = ReportBuilder(limits, decode_as)
+        self.builder = ReportBuilder(limits, decode_as, keylog=keylog)
 
     def tap(self, packets):
         feed = self.builder.feed

@@ -32,7 +32,7 @@ from ..decode import DecodeError, decode_packet
 from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, accept_steps, compute_accept
 from ..i18n import DEFAULT_LANG, catalog
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, \
+from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, Secrets, \
     Row, flag_names
 from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, opcode_name
 from ..websocket.frames import unmask
@@ -333,6 +333,9 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
+        if type(raw) is Secrets:
+            analyzer.feed(raw)
+            continue
         count += 1
         try:
             seg = decode_packet(raw)
@@ -410,7 +413,7 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
 def _tls(D: _Dissection, row: Row, p_start: int, p_end: int, view: View) -> None:
     """A TLS connection's packet: the records it completed (what the analyzer's TlsSession found), then the frames
     and messages their decrypted bytes completed (no byte positions: they are not in the packet's bytes)."""
-    from ..tls.handshake import version_name
+    from ..tls.handshake import MESSAGE_NAMES, version_name
     from ..tls.session import cipher_name
     t, d = view.t, row.direction
     recs = row.tls
@@ -431,6 +434,8 @@ def _tls(D: _Dissection, row: Row, p_start: int, p_end: int, view: View) -> None
         elif h is not None:
             D.add(2, t["show.tls_server_hello"].format(version=version_name(h.version),
                                                        cipher=cipher_name(h.ciphers[0])))
+        if r.messages:
+            D.add(2, t["show.tls_messages"].format(names=", ".join(MESSAGE_NAMES.get(m, str(m)) for m in r.messages)))
         if r.data:
             D.add(2, t["show.tls_plain"].format(n=len(r.data), hex=_hex(r.data, ell=view.ell)))
     own = [f for f in row.frames if f.direction == d]

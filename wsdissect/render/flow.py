@@ -26,22 +26,30 @@ from .styles import role_style
 from .timeline import clean, writes_direct
 from .words import close_name, limits_reached
 
-# Phases in the order a connection lives them; a row never moves its connection back to an earlier phase
-# (a late ACK of the 101 still belongs to the WebSocket handshake, but a stray ACK after data does not reopen it).
-PHASES = ("TCP handshake", "WebSocket handshake", "data transfer", "closing")
+# Phases, numbered as their catalogue ids (phase.N); a connection lives them in PHASE_RANK's order: the TLS
+# handshake (wss://, number 4) comes between the TCP and the WebSocket handshakes. A row never moves its
+# connection back to an earlier phase (a late ACK of the 101 still belongs to the WebSocket handshake, but a stray
+# ACK after data does not reopen it).
+PHASES = ("TCP handshake", "WebSocket handshake", "data transfer", "closing", "TLS handshake")
+PHASE_RANK = (0, 2, 3, 4, 1)
 _PHASE_OF_ROLE = {
     "tcp-syn": 0, "tcp-syn-ack": 0, "tcp-handshake-ack": 0,
+    "tls-handshake": 4,
     "ws-upgrade-request": 1, "ws-upgrade-response": 1, "http": 1,
-    "ws-data": 2, "ws-control": 2, "tcp-data": 2,
-    "ws-close": 3, "tcp-fin": 3, "tcp-fin-ack": 3, "tcp-rst": 3,
+    "ws-data": 2, "ws-control": 2, "tcp-data": 2, "tls-data": 2,
+    "ws-close": 3, "tcp-fin": 3, "tcp-fin-ack": 3, "tcp-rst": 3, "tls-alert": 3,
 }
 PHASE_OF_ROLE = _PHASE_OF_ROLE          # public: `--explain` (explain.py) follows the same phases
 
 
-def phase_after(phase: int, role: str) -> int:
-    """The phase a connection is in after a row with `role`, from `phase` (0 for a connection's first row)."""
+def phase_after(phase: int, role: str, tls=None) -> int:
+    """The phase a connection is in after a row with `role`, from `phase` (0 for a connection's first row).
+    `tls`: the row's TLS records; a tls-data row without any (part of a record, e.g. of the server's certificate
+    flight) stays in its phase, one with whole records is data transfer."""
     p = _PHASE_OF_ROLE.get(role)
-    return p if p is not None and p > phase else phase
+    if p is None or (role == "tls-data" and not tls):
+        return phase
+    return p if PHASE_RANK[p] > PHASE_RANK[phase] else phase
 
 
 # A pause this long between two packets gets its own line in the ladder: idle timeouts are the classic puzzle.
@@ -144,7 +152,7 @@ class _Collector:
         """`row` (of a connection) as an arrow, in its connection's phase; nothing is kept but that phase."""
         if self.first_ts is None:
             self.first_ts = row.ts
-        phase = self.phase[row.conn] = phase_after(self.phase.get(row.conn, 0), row.role)
+        phase = self.phase[row.conn] = phase_after(self.phase.get(row.conn, 0), row.role, row.tls)
         text = arrow_text(row, self.t)
         head = len(row.info) if row.frames and row.role in _HTTP_ROLES and text.startswith(row.info) else 0
         return Arrow(row.no, row.ts, row.direction == C2S, text, row.role, phase, head)

@@ -9,6 +9,8 @@ import base64
 import json
 from typing import Optional, TextIO
 
+from ..communityid import community_id, connection_uid
+from ..tls.handshake import MESSAGE_NAMES
 from ..model import CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import opcode_name
 
@@ -109,7 +111,8 @@ def packet_record(row: Row) -> dict:
 
 def tls_record(r) -> dict:
     """A TLS record a packet completed (wss://): its number in its direction, kind, size, decrypted or not."""
-    return {"record": r.index, "dir": r.direction, "kind": r.kind, "len": r.length, "decrypted": r.decrypted}
+    return {"record": r.index, "dir": r.direction, "kind": r.kind, "len": r.length, "decrypted": r.decrypted,
+            **({"handshake": [MESSAGE_NAMES.get(m, str(m)) for m in r.messages]} if r.messages else {})}
 
 
 def packet_line(row: Row) -> str:
@@ -228,8 +231,17 @@ def note_record(n: Note) -> dict:
     return {"type": "note", "no": n.no, "conn": n.conn, "severity": n.severity, "code": n.code, "text": n.text}
 
 
+def connection_ids(c: Connection) -> tuple:
+    """(community_id, conn_id) of a connection: its Community ID v1 flow hash (communityid.py) and the id the
+    tables give it, stable across files and runs (communityid.connection_uid)."""
+    cid = community_id(c.client.ip, c.client.port, c.server.ip, c.server.port)
+    return cid, connection_uid(cid, c.first_ts)
+
+
 def connection_record(c: Connection) -> dict:
-    return {"type": "connection", "conn": c.id, "client": str(c.client), "server": str(c.server),
+    cid, uid = connection_ids(c)
+    return {"type": "connection", "conn": c.id, "conn_id": uid, "community_id": cid,
+            "client": str(c.client), "server": str(c.server),
             "first_no": c.first_no, "start": c.first_ts, "end_ts": c.last_ts, "websocket": c.is_websocket,
             "uri": c.uri, "host": c.host, "origin": c.origin, "status": c.status, "accept_ok": c.accept_ok,
             "subprotocol": c.subprotocol, "extensions": c.extensions,

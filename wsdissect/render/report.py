@@ -35,7 +35,7 @@ from ..analyzer import Analyzer
 from ..explain import Explainer
 from ..i18n import LANGS, catalog
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import C2S, S2C, ROLE_PAST_CAP, RawPacket, Row, flag_names
+from ..model import C2S, S2C, ROLE_PAST_CAP, RawPacket, Row, Secrets, flag_names
 from ..stats import StatsCollector, conn_stats, total_stats
 from ..websocket.frames import unmask
 from .details import View, _dissect
@@ -65,7 +65,8 @@ PHASE_OF_ROLE = {
 PHASE_CLASSES = ("handshake", "upgrade", "data", "control", "close", "teardown", "other", "problem")
 # Catalogue ids whose words the page's own parts use (besides report.*).
 _UI_IDS = ("tl.col.no", "tl.col.time", "tl.col.flags", "tl.col.proto", "tl.col.len", "tl.col.info",
-           "tl.col.meaning", "side.client", "side.server", "phase.0", "phase.1", "phase.2", "phase.3")
+           "tl.col.meaning", "side.client", "side.server", "phase.0", "phase.1", "phase.2", "phase.3",
+           "phase.4")
 
 
 def _plain_console() -> Console:
@@ -104,6 +105,10 @@ class ReportBuilder:
     # -- one packet ------------------------------------------------------------------------------------------
 
     def feed(self, raw: RawPacket) -> None:
+        if type(raw) is Secrets:
+            for tap in self.taps.values():
+                tap.feed(raw)
+            return
         self.packets += 1
         if self.first_ts is None:
             self.first_ts = raw.ts

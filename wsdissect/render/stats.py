@@ -87,6 +87,12 @@ def stats_lines(view: View, c: Connection, p: dict) -> list:
                                                        a=hs['request_no'], b=hs['response_no']))
         for i, part in enumerate(parts or [w["stats.not_captured"]]):
             out += _field(view, w["stats.handshake"] if i == 0 else "", part)
+    tls = p.get("tls")
+    if tls is not None:
+        out += _field(view, w["stats.tls"], w["stats.tls_value"].format(
+            version=tls["version"] or "?", cipher=tls["cipher"] or "?", sni=cl(tls["sni"] or "-"),
+            latency=dur(tls["handshake_latency"], w),
+            decrypted=w["stats.tls_decrypted" if tls["decrypted"] else "stats.tls_encrypted"]))
     to_server, to_client = _dirs(view)
     if c.is_websocket:
         out += _field(view, w["stats.extensions"], cl(c.extensions) if c.extensions else w["view.none"])
@@ -207,6 +213,16 @@ def total_lines(view: View, t: dict) -> list:
         out += _field(view, w["stats.rtt"], w["stats.rtt_total"].format(n=r['count'], min=dur(r['min'], w),
                                                                        mean=dur(r['mean'], w), max=dur(r['max'], w)))
     out += _app_lines(view, t.get("app"), w)
+    tls = t.get("tls")
+    if tls:
+        lat = tls["handshake_latency"]
+        out += _field(view, w["stats.tls"], w["stats.tls_total"].format(
+            n=plural(w, "view.connections", tls["connections"]), decrypted=tls["decrypted"],
+            versions=w["sep.list"].join(f"{k} ×{v}" for k, v in tls["by_version"].items()),
+            ciphers=w["sep.list"].join(f"{k} ×{v}" for k, v in tls["by_cipher"].items())))
+        if lat:
+            out += _field(view, "", w["stats.tls_latency"].format(min=dur(lat["min"], w), mean=dur(lat["mean"], w),
+                                                                   max=dur(lat["max"], w)))
     e = t["ended_by"]
     out += _field(view, w["stats.endings"], w["stats.endings_value"].format(
         close=t['closed_with_close_frame'], fin=e['fin'], rst=e['rst'], open=e['open']))

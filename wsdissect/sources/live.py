@@ -447,3 +447,38 @@ class PcapWriter:
         self.out.write(self._rec.pack(sec, frac, len(data), wirelen))
         self.out.write(data)
         self.out.flush()
+
+
+def pcap_to_pcapng(src: BinaryIO, dst: BinaryIO, secrets: bytes = b"") -> int:
+    """Rewrite the classic pcap `src` (as PcapWriter writes it) as pcapng on `dst`, with `secrets` (an NSS key
+    log's text) in a Decryption Secrets Block before the packets, as `editcap --inject-secrets tls,KEYS` does:
+    `demo --tls -w FILE.pcapng` keeps its keys inside the capture. Timestamps keep their resolution exactly
+    (if_tsresol 9 or 6). Returns the number of packets."""
+    head = src.read(24)
+    magic, _, _, _, _, snaplen, linktype = struct.unpack("<IHHiIII", head)
+    nano = magic == 0xA1B23C4D
+
+    def block(btype: int, body: bytes) -> bytes:
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    dst.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+    opts = struct.pack("<HHB3x", 9, 1, 9 if nano else 6) + struct.pack("<HH", 0, 0)      # if_tsresol, end
+    dst.write(block(1, struct.pack("<HHI", linktype, 0, snaplen) + opts))
+    if secrets:
+        dst.write(block(0x0A, struct.pack("<II", 0x544C534B, len(secrets)) + secrets))
+    n = 0
+    div = 1_000_000_000 if nano else 1_000_000
+    while True:
+        rec = src.read(16)
+        if len(rec) < 16:
+            break
+        sec, frac, caplen, wirelen = struct.unpack("<IIII", rec)
+        data = src.read(caplen)
+        if len(data) < caplen:
+            break
+        ts = sec * div + frac
+        dst.write(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, caplen, wirelen) + data))
+        n += 1
+    return n

@@ -23,7 +23,7 @@ import zlib
 from contextlib import contextmanager
 from typing import BinaryIO, Callable, Iterator, Optional
 
-from ..model import RawPacket
+from ..model import RawPacket, Secrets
 
 __all__ = [
     "CaptureError", "CaptureTruncated", "open_capture", "open_path", "iter_capture", "STDIN",
@@ -93,7 +93,7 @@ _PCAP_MAGIC = {
 }
 _NG_SHB = 0x0A0D0D0A
 _NG_BOM = 0x1A2B3C4D
-_NG_IDB, _NG_PB, _NG_SPB, _NG_EPB = 1, 2, 3, 6
+_NG_IDB, _NG_PB, _NG_SPB, _NG_EPB, _NG_DSB = 1, 2, 3, 6, 0x0A
 _NG_PACKET_BLOCKS = (_NG_EPB, _NG_SPB, _NG_PB)
 _NG_OPT_TSRESOL, _NG_OPT_TSOFFSET = 9, 14
 
@@ -360,7 +360,9 @@ def _close_open() -> None:
 
 def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None, start: int = 0) -> Iterator[RawPacket]:
     """Yield every packet of a pcap or pcapng stream read from a binary file object, numbered from start + 1
-    (start > 0: a file that continues the capture of the files before it, cli/fleet.py).
+    (start > 0: a file that continues the capture of the files before it, cli/fleet.py), and, where a pcapng
+    file has a Decryption Secrets Block, a `model.Secrets` record in its place (Analyzer.feed takes it; a loop
+    that reads packets' fields skips it).
 
     A generator like `open_capture`: format errors surface on the first `next()`, not at the call.
     """
@@ -563,6 +565,14 @@ def _iter_pcapng(read, head: bytes, shortcut: Optional[Shortcut] = None, start: 
             continue
         elif btype == _NG_SHB:
             interfaces = []
+            continue
+        elif btype == _NG_DSB:
+            # Decryption Secrets Block: secrets type, length, the secrets (e.g. an NSS key log, as
+            # `editcap --inject-secrets tls,KEYS` writes), yielded beside the packets for the analyzer to use.
+            if blen >= 20:
+                stype, slen = u32(buf, bstart + 8)[0], u32(buf, bstart + 12)[0]
+                if 16 + slen <= blen - 4:
+                    yield Secrets(no, stype, bytes(buf[bstart + 16:bstart + 16 + slen]))
             continue
         else:
             continue

@@ -4,8 +4,8 @@
 connection's reassembled stream bytes per direction and returns `TlsRecord`s (with the decrypted application data
 when a key matched) and notes; `schedule` is RFC 8446's key schedule over the `cryptography` package's primitives.
 """
-from .keylog import KeyLog, KeyLogError, load_keylog, parse_keylog
+from .keylog import GrowingKeyLog, KeyLog, KeyLogError, load_keylog, parse_keylog
 from .session import TlsRecord, TlsSession, looks_like_client_hello
 
-__all__ = ["KeyLog", "KeyLogError", "load_keylog", "parse_keylog", "TlsRecord", "TlsSession",
+__all__ = ["GrowingKeyLog", "KeyLog", "KeyLogError", "load_keylog", "parse_keylog", "TlsRecord", "TlsSession",
            "looks_like_client_hello"]

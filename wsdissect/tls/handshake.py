@@ -5,10 +5,16 @@ import struct
 from dataclasses import dataclass, field
 from typing import Optional
 
-CLIENT_HELLO, SERVER_HELLO, NEW_SESSION_TICKET, FINISHED, KEY_UPDATE = 1, 2, 4, 20, 24
-EXT_SNI, EXT_ALPN, EXT_SUPPORTED_VERSIONS = 0, 16, 43
+CLIENT_HELLO, SERVER_HELLO, NEW_SESSION_TICKET, ENCRYPTED_EXTENSIONS, FINISHED, KEY_UPDATE = 1, 2, 4, 8, 20, 24
+EXT_SNI, EXT_ALPN, EXT_ETM, EXT_SUPPORTED_VERSIONS = 0, 16, 22, 43
 # ServerHello.random of a HelloRetryRequest (RFC 8446 4.1.3).
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+
+# Handshake message names as tshark's Info column writes them (RFC 8446 4, RFC 5246 7.4).
+MESSAGE_NAMES = {1: "Client Hello", 2: "Server Hello", 4: "New Session Ticket", 5: "End of Early Data",
+                 8: "Encrypted Extensions", 11: "Certificate", 12: "Server Key Exchange", 13: "Certificate Request",
+                 14: "Server Hello Done", 15: "Certificate Verify", 16: "Client Key Exchange", 20: "Finished",
+                 24: "Key Update"}
 
 VERSIONS = {0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
 
@@ -33,6 +39,7 @@ class Hello:
     versions: list = field(default_factory=list)     # ClientHello: supported_versions offered
     ciphers: list = field(default_factory=list)      # ClientHello: offered; ServerHello: [chosen]
     hrr: bool = False
+    etm: bool = False                 # encrypt_then_mac (RFC 7366): offered (ClientHello) or agreed (ServerHello)
 
 
 class _Reader:
@@ -88,6 +95,8 @@ def parse_hello(kind: int, body: bytes) -> Hello:
             protos = _Reader(data.vec(2))
             while protos.i < len(protos.b):
                 h.alpn.append(protos.vec(1).decode("ascii", "replace"))
+        elif etype == EXT_ETM:
+            h.etm = True
         elif etype == EXT_SUPPORTED_VERSIONS:
             if kind == CLIENT_HELLO:
                 vs = data.vec(1)
@@ -98,6 +107,21 @@ def parse_hello(kind: int, body: bytes) -> Hello:
             else:
                 h.version = data.u16()
     return h
+
+
+def parse_alpn_extensions(body: bytes) -> list:
+    """The ALPN protocol of an EncryptedExtensions body (RFC 8446 4.3.1: TLS 1.3's server sends its choice
+    there, encrypted), as a list; HandshakeError if malformed."""
+    exts = _Reader(_Reader(body).vec(2))
+    out: list = []
+    while exts.i < len(exts.b):
+        etype = exts.u16()
+        data = _Reader(exts.vec(2))
+        if etype == EXT_ALPN and data.b:
+            protos = _Reader(data.vec(2))
+            while protos.i < len(protos.b):
+                out.append(protos.vec(1).decode("ascii", "replace"))
+    return out
 
 
 def split_messages(buf: bytearray) -> list[tuple[int, bytes]]:

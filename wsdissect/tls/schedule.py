@@ -4,10 +4,13 @@ Nothing below HKDF-Expand and the AEADs is written here: they come from the `cry
 """
 from __future__ import annotations
 
+import hmac
 import struct
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.hmac import HMAC
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
@@ -97,9 +100,7 @@ SUITES_12 = {s.code: s for s in (
 
 def prf12(hash_cls: type, secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
     """TLS 1.2's PRF: P_hash(secret, label + seed) on HMAC (RFC 5246 5)."""
-    from cryptography.hazmat.primitives.hmac import HMAC
-
-    def hmac(data: bytes) -> bytes:
+    def mac(data: bytes) -> bytes:
         h = HMAC(secret, hash_cls())
         h.update(data)
         return h.finalize()
@@ -107,8 +108,8 @@ def prf12(hash_cls: type, secret: bytes, label: bytes, seed: bytes, length: int)
     seed = label + seed
     out, a = b"", seed
     while len(out) < length:
-        a = hmac(a)
-        out += hmac(a + seed)
+        a = mac(a)
+        out += mac(a + seed)
     return out[:length]
 
 
@@ -138,3 +139,101 @@ class Epoch12:
             raise ValueError("record shorter than its nonce and tag")
         aad = seq.to_bytes(8, "big") + header[:3] + (len(ciphertext) - 16).to_bytes(2, "big")
         return self.aead.decrypt(n, ciphertext, aad)
+
+
+# -- TLS 1.2 AES-CBC with HMAC (RFC 5246 6.2.3.2; encrypt-then-MAC, RFC 7366) ---------------------------------------
+@dataclass(frozen=True)
+class SuiteCBC:
+    code: int
+    name: str
+    key_len: int
+    mac: type            # the record MAC's hash (HMAC-SHA1, -SHA256, -SHA384)
+    hash: type           # the PRF's hash
+
+
+def _cbc(code: int, name: str, key_len: int, mac: type) -> SuiteCBC:
+    return SuiteCBC(code, name, key_len, mac, hashes.SHA384 if mac is hashes.SHA384 else hashes.SHA256)
+
+
+SUITES_CBC = {s.code: s for s in (
+    _cbc(0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", 16, hashes.SHA1),
+    _cbc(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", 32, hashes.SHA1),
+    _cbc(0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", 16, hashes.SHA256),
+    _cbc(0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", 32, hashes.SHA256),
+    _cbc(0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 16, hashes.SHA1),
+    _cbc(0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", 32, hashes.SHA1),
+    _cbc(0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", 16, hashes.SHA256),
+    _cbc(0x006B, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", 32, hashes.SHA256),
+    _cbc(0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 16, hashes.SHA1),
+    _cbc(0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", 32, hashes.SHA1),
+    _cbc(0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 16, hashes.SHA1),
+    _cbc(0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", 32, hashes.SHA1),
+    _cbc(0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", 16, hashes.SHA256),
+    _cbc(0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", 32, hashes.SHA384),
+    _cbc(0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", 16, hashes.SHA256),
+    _cbc(0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", 32, hashes.SHA384),
+)}
+
+
+def key_block_cbc(suite: SuiteCBC, master: bytes, client_random: bytes, server_random: bytes) -> tuple:
+    """(client MAC key, server MAC key, client key, server key) from the master secret (RFC 5246 6.3; TLS 1.2's
+    CBC records carry their IV, so the key block's IVs are not needed)."""
+    m, k = suite.mac.digest_size, suite.key_len
+    block = prf12(suite.hash, master, b"key expansion", server_random + client_random, 2 * m + 2 * k)
+    return block[:m], block[m:2 * m], block[2 * m:2 * m + k], block[2 * m + k:2 * m + 2 * k]
+
+
+class BadRecord(ValueError):
+    """A CBC record whose padding or MAC does not check out; `why` is "padding", "mac" or "length"."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+class EpochCBC:
+    """One direction's TLS 1.2 AES-CBC + HMAC keys after its ChangeCipherSpec, and its sequence number.
+
+    MAC-then-encrypt (RFC 5246 6.2.3.2): the fragment is IV + AES-CBC(content + MAC + padding), the MAC over
+    seq + type + version + length + content. Encrypt-then-MAC (RFC 7366, when the ServerHello agreed to it): the
+    fragment is IV + AES-CBC(content + padding) + MAC, the MAC over seq + header + IV + ciphertext."""
+    __slots__ = ("suite", "mac_key", "key", "etm", "seq")
+
+    def __init__(self, suite: SuiteCBC, mac_key: bytes, key: bytes, etm: bool = False) -> None:
+        self.suite, self.mac_key, self.key, self.etm, self.seq = suite, mac_key, key, etm, 0
+
+    def _mac(self, data: bytes) -> bytes:
+        h = HMAC(self.mac_key, self.suite.mac())
+        h.update(data)
+        return h.finalize()
+
+    def open(self, header: bytes, fragment: bytes) -> bytes:
+        """The record's plaintext; raises BadRecord. Advances seq either way."""
+        seq = self.seq
+        self.seq += 1
+        mlen = self.suite.mac.digest_size
+        seqb = seq.to_bytes(8, "big")
+        if self.etm:
+            body, tag = fragment[:-mlen], fragment[-mlen:]
+            if len(fragment) < mlen + 32 or len(body) % 16:
+                raise BadRecord("length")
+            if not hmac.compare_digest(self._mac(seqb + header[:3] + len(body).to_bytes(2, "big") + body), tag):
+                raise BadRecord("mac")
+        else:
+            body = fragment
+            if len(body) < 32 or len(body) % 16:
+                raise BadRecord("length")
+        dec = Cipher(algorithms.AES(self.key), modes.CBC(body[:16])).decryptor()
+        plain = dec.update(body[16:]) + dec.finalize()
+        pad = plain[-1]
+        if pad + 1 > len(plain) or any(b != pad for b in plain[-pad - 1:]):
+            raise BadRecord("padding")
+        plain = plain[:-pad - 1]
+        if self.etm:
+            return plain
+        if len(plain) < mlen:
+            raise BadRecord("length")
+        content, tag = plain[:-mlen], plain[-mlen:]
+        if not hmac.compare_digest(self._mac(seqb + header[:3] + len(content).to_bytes(2, "big") + content), tag):
+            raise BadRecord("mac")
+        return content

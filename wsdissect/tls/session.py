@@ -13,10 +13,11 @@ from typing import Optional
 
 from cryptography.exceptions import InvalidTag
 
-from .handshake import (CLIENT_HELLO, FINISHED, KEY_UPDATE, NEW_SESSION_TICKET, SERVER_HELLO, HandshakeError, Hello,
-                        parse_hello, split_messages, version_name)
+from .handshake import (CLIENT_HELLO, ENCRYPTED_EXTENSIONS, FINISHED, KEY_UPDATE, NEW_SESSION_TICKET, SERVER_HELLO,
+                        HandshakeError, Hello, parse_alpn_extensions, parse_hello, split_messages, version_name)
 from .keylog import KeyLog
-from .schedule import SUITES, SUITES_12, Epoch, Epoch12, key_block12, next_secret
+from .schedule import (SUITES, SUITES_12, SUITES_CBC, BadRecord, Epoch, Epoch12, EpochCBC, key_block12, key_block_cbc,
+                       next_secret)
 
 C2S, S2C = "c2s", "s2c"          # as model.C2S / model.S2C
 CT_CCS, CT_ALERT, CT_HANDSHAKE, CT_APPDATA = 20, 21, 22, 23
@@ -41,7 +42,7 @@ def looks_like_client_hello(data: bytes) -> bool:
 def cipher_name(code: Optional[int]) -> str:
     if code is None:
         return "?"
-    s = SUITES.get(code) or SUITES_12.get(code)
+    s = SUITES.get(code) or SUITES_12.get(code) or SUITES_CBC.get(code)
     return s.name if s is not None else f"0x{code:04x}"
 
 
@@ -58,6 +59,7 @@ class TlsRecord:
     hello: Optional[Hello] = None
     data: Optional[bytes] = None     # decrypted application data
     alert: Optional[str] = None
+    messages: list = None            # handshake message types the record completed (clear or decrypted), or None
 
 
 class _Dir:
@@ -86,7 +88,17 @@ class TlsSession:
         self.alpn: list = []
         self.version: Optional[int] = None
         self.cipher: Optional[int] = None
+        self.etm = False                               # TLS 1.2 CBC: encrypt-then-MAC agreed (RFC 7366)
+        self.h2 = False                                # the server chose HTTP/2 (ALPN h2): not parsed as HTTP/1.1
         self.keys = False                              # a key of the key log matched
+        # Handshake latency: the time of the ClientHello and of the end of the handshake (the server's Finished:
+        # decrypted in TLS 1.3, the record after its ChangeCipherSpec in TLS 1.2; else the first application data
+        # record seen), both as handed to feed() (`ts`); done_no is the packet that completed the end.
+        self.hello_ts: Optional[float] = None
+        self.done_ts: Optional[float] = None
+        self.done_no: Optional[int] = None
+        self._ts: Optional[float] = None
+        self._last_s2c: Optional[tuple] = None         # TLS 1.3 without keys: (ts, no) of the server's last record
         self.told = False                              # the note about keys was given
 
     def summary(self) -> dict:
@@ -95,10 +107,14 @@ class TlsSession:
                 "cipher": cipher_name(self.cipher) if self.cipher is not None else None,
                 "sni": self.sni, "alpn": self.alpn[0] if self.alpn else None,
                 "client_random": self.client_random.hex() if self.client_random is not None else None,
-                "decrypted": self.keys}
+                "decrypted": self.keys,
+                "handshake_latency": (round(self.done_ts - self.hello_ts, 6)
+                                      if self.done_ts is not None and self.hello_ts is not None else None)}
 
     # -- stream bytes ---------------------------------------------------------------------------------------
-    def feed(self, d: str, data: bytes, origin: int) -> list:
+    def feed(self, d: str, data: bytes, origin: int, ts: Optional[float] = None) -> list:
+        """`ts`: the time of the packet `origin` (for the handshake latency; None: not measured)."""
+        self._ts = ts
         st = self.dirs[d]
         if st.stopped:
             return []
@@ -138,13 +154,15 @@ class TlsSession:
         ctype = header[0]
         rec = TlsRecord(d, no, st.index, ctype, len(fragment), "encrypted")
         out.append(rec)
+        if self.done_ts is None and self.server_random is not None:
+            self._done(d, st, ctype, no)
         if ctype == CT_CCS:
             rec.kind = "change-cipher-spec"
             st.ccs = True
             if st.pending is not None:
                 st.epoch, st.pending = st.pending, None
             return
-        if type(st.epoch) is Epoch12:
+        if type(st.epoch) is Epoch12 or type(st.epoch) is EpochCBC:
             self._decrypt12(d, st, rec, header, fragment, out)
             return
         if ctype == CT_APPDATA and st.epoch is None:
@@ -165,6 +183,20 @@ class TlsSession:
         rec.kind = "handshake"           # a clear handshake record (the hellos)
         st.hs_buf += fragment
         self._handshake_messages(d, st, rec, out, clear=True)
+
+    def _done(self, d: str, st: _Dir, ctype: int, no: int) -> None:
+        """Does this record (before it is read) end the handshake? TLS 1.2: the server's record after its
+        ChangeCipherSpec (its Finished). TLS 1.3 with keys: the decrypted server Finished (_handshake_messages).
+        TLS 1.3 without: the server's last encrypted record before the client's first one (its Finished, which
+        the client's Finished answers)."""
+        if self.version is not None and self.version <= 0x0303:
+            if d == S2C and st.ccs and ctype != CT_CCS:
+                self.done_ts, self.done_no = self._ts, no
+        elif not self.keys and ctype == CT_APPDATA:
+            if d == S2C:
+                self._last_s2c = (self._ts, no)
+            else:
+                self.done_ts, self.done_no = self._last_s2c or (self._ts, no)
 
     def _decrypt(self, d: str, st: _Dir, rec: TlsRecord, header: bytes, fragment: bytes, out: list) -> None:
         epoch = st.epoch
@@ -214,6 +246,9 @@ class TlsSession:
         rec.kind = {CT_APPDATA: "encrypted", CT_ALERT: "alert"}.get(ctype, "encrypted-handshake")
         try:
             plain = st.epoch.open(header, fragment)
+        except BadRecord as e:
+            out.append(("error", "tls-bad-mac", {"side": _side(d), "record": rec.index, "variant": e.why}))
+            return
         except (InvalidTag, ValueError):
             out.append(("error", "tls-bad-tag", {"side": _side(d), "record": rec.index}))
             return
@@ -222,6 +257,9 @@ class TlsSession:
             rec.kind, rec.data = "application-data", plain
         elif ctype == CT_ALERT:
             self._alert(d, rec, plain, out)
+        elif ctype == CT_HANDSHAKE:              # Finished (and, after a renegotiation, more): named, not read
+            st.hs_buf += plain
+            self._handshake_messages(d, st, rec, out, clear=False)
 
     def _alert(self, d: str, rec: TlsRecord, body: bytes, out: list) -> None:
         if len(body) >= 2:
@@ -234,6 +272,10 @@ class TlsSession:
             st.hs_buf.clear()
             return
         for mtype, body in split_messages(st.hs_buf):
+            if rec.messages is None:
+                rec.messages = [mtype]
+            else:
+                rec.messages.append(mtype)
             if mtype in (CLIENT_HELLO, SERVER_HELLO) and clear:
                 try:
                     hello = parse_hello(mtype, body)
@@ -245,20 +287,38 @@ class TlsSession:
                 if mtype == CLIENT_HELLO:
                     if self.client_random is None:
                         self.client_random = hello.random
+                        self.hello_ts = self._ts
                         self.sni, self.alpn = hello.sni, hello.alpn
                 elif not hello.hrr:
                     self.version, self.cipher = hello.version, hello.ciphers[0]
                     self.server_random = hello.random
+                    self.etm = hello.etm
                     if hello.alpn:
-                        self.alpn = hello.alpn
+                        self._alpn_chosen(hello.alpn, out)
                     self._keys(out)
+            elif mtype == ENCRYPTED_EXTENSIONS and d == S2C:      # TLS 1.3: the server's ALPN choice
+                try:
+                    alpn = parse_alpn_extensions(body)
+                except HandshakeError as e:
+                    out.append(("warning", "tls-malformed", {"side": _side(d), "record": rec.index, "why": str(e)}))
+                    continue
+                if alpn:
+                    self._alpn_chosen(alpn, out)
             elif mtype == FINISHED and st.app_secret is not None:
                 st.epoch, st.app_secret = Epoch(st.epoch.suite, st.app_secret), None
+                if d == S2C and self.done_ts is None:
+                    self.done_ts, self.done_no = self._ts, rec.no
             elif mtype == NEW_SESSION_TICKET:
                 rec.kind = "session-ticket"
             elif mtype == KEY_UPDATE and st.epoch is not None and st.app_secret is None:
                 rec.kind = "key-update"
                 st.epoch = Epoch(st.epoch.suite, next_secret(st.epoch.suite, st.epoch.secret))
+
+    def _alpn_chosen(self, alpn: list, out: list) -> None:
+        self.alpn = alpn
+        if alpn[0] == "h2" and not self.h2:
+            self.h2 = True
+            out.append(("note", "tls-h2", {}))
 
     def _keys(self, out: list) -> None:
         """At the ServerHello: look the client random up in the key log and set up both directions' keys."""
@@ -269,7 +329,7 @@ class TlsSession:
         if self.keylog is None:
             out.append(("note", "tls-no-keylog", {}))
             return
-        if self.version == 0x0303 and self.cipher in SUITES_12:
+        if self.version == 0x0303 and (self.cipher in SUITES_12 or self.cipher in SUITES_CBC):
             self._keys12(out, random)
             return
         suite = SUITES.get(self.cipher)
@@ -277,9 +337,9 @@ class TlsSession:
             out.append(("warning", "tls-unsupported", {"version": version_name(self.version),
                                                        "cipher": cipher_name(self.cipher)}))
             return
-        secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
         need = ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
                 "SERVER_TRAFFIC_SECRET_0")
+        secrets = self.keylog.find(self.client_random, need) if self.client_random is not None else None
         if not secrets or not all(k in secrets for k in need):
             out.append(("warning", "tls-no-key", {"random": random}))
             return
@@ -289,16 +349,22 @@ class TlsSession:
             st.epoch = Epoch(suite, secrets[f"{who}_HANDSHAKE_TRAFFIC_SECRET"])
             st.app_secret = secrets[f"{who}_TRAFFIC_SECRET_0"]
 
-
     def _keys12(self, out: list, random: str) -> None:
-        secrets = self.keylog.lookup(self.client_random) if self.client_random is not None else None
+        secrets = self.keylog.find(self.client_random, ("CLIENT_RANDOM",)) if self.client_random is not None \
+            else None
         master = secrets.get("CLIENT_RANDOM") if secrets else None
         if master is None:
             out.append(("warning", "tls-no-key", {"random": random}))
             return
+        self.keys = True
+        cbc = SUITES_CBC.get(self.cipher)
+        if cbc is not None:
+            cm, sm, ck, sk = key_block_cbc(cbc, master, self.client_random, self.server_random)
+            self.dirs[C2S].pending = EpochCBC(cbc, cm, ck, self.etm)
+            self.dirs[S2C].pending = EpochCBC(cbc, sm, sk, self.etm)
+            return
         suite = SUITES_12[self.cipher]
         ck, sk, civ, siv = key_block12(suite, master, self.client_random, self.server_random)
-        self.keys = True
         self.dirs[C2S].pending = Epoch12(suite, ck, civ)
         self.dirs[S2C].pending = Epoch12(suite, sk, siv)
 

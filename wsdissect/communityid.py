@@ -1,0 +1,35 @@
+"""The Community ID flow hash, version 1 (github.com/corelight/community-id-spec), as Zeek, Suricata and Arkime
+write it, so a connection record joins with their logs.
+
+    "1:" + base64(sha1(seed (2 bytes, big-endian) + saddr + daddr + proto (1 byte) + 0 (1 byte)
+                       + sport (2 bytes) + dport (2 bytes)))
+
+with the endpoints ordered so that both directions of a flow give the same hash: the smaller address first
+(compared as bytes; on equal addresses the smaller port first). Sans-IO: strings and numbers in, a string out.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import struct
+
+PROTO_TCP = 6
+
+
+def community_id(saddr: str, sport: int, daddr: str, dport: int, proto: int = PROTO_TCP, seed: int = 0) -> str:
+    """The Community ID v1 of a flow between two endpoints (IPv4 or IPv6 addresses as text)."""
+    a = ipaddress.ip_address(saddr).packed
+    b = ipaddress.ip_address(daddr).packed
+    if (b, dport) < (a, sport):
+        a, b, sport, dport = b, a, dport, sport
+    digest = hashlib.sha1(struct.pack("!H", seed) + a + b + struct.pack("!BBHH", proto, 0, sport, dport)).digest()
+    return "1:" + base64.b64encode(digest).decode("ascii")
+
+
+def connection_uid(community: str, first_ts: float) -> str:
+    """A connection's id in the tables (`conn_id`): 16 hex digits of SHA-1 over its Community ID and the
+    timestamp of its first packet. It depends on the packets alone, not on the file they were read from, the
+    capture's grouping or the connection's number in it, so it is the same across files, runs and machines;
+    two connections of one 4-tuple (a port reused later) differ by their first timestamp."""
+    return hashlib.sha1(f"{community} {first_ts!r}".encode("ascii")).hexdigest()[:16]
