@@ -7,9 +7,9 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("wsdissect._fastlane", ["wsdissect/_fastlane.c", "wsdissect/_shards.c", "wsdissect/_inflate.c"],
+        Extension("wsdissect._fastlane", ["wsdissect/_fastlane.c", "wsdissect/_inflate.c"],
                   optional=True,
-                  depends=["wsdissect/_buf.h", "wsdissect/_decode.h", "wsdissect/_shards.h", "wsdissect/_inflate.h"],
+                  depends=["wsdissect/_buf.h", "wsdissect/_decode.h", "wsdissect/_inflate.h"],
                   libraries=["z"], extra_compile_args=["-O2"]),
     ],
 )

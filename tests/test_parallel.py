@@ -27,11 +27,11 @@ from wsdissect.model import C2S, S2C
 
 try:
     from wsdissect import _fastlane, parallel
-    HAVE_SHARDS = hasattr(_fastlane, "Shards")
+    HAVE_LANE = hasattr(_fastlane, "owner")
 except ImportError:
-    HAVE_SHARDS = False
+    HAVE_LANE = False
 
-pytestmark = pytest.mark.skipif(not HAVE_SHARDS or not hasattr(os, "fork"),
+pytestmark = pytest.mark.skipif(not HAVE_LANE or not hasattr(os, "fork"),
                                 reason="a parallel read needs fork() and the C extension (not built)")
 
 COMMANDS = {
@@ -244,10 +244,10 @@ def test_a_worker_that_dies_is_reported(busy):
 
 
 def test_a_worker_that_dies_while_writing_is_reported(busy):
-    """Killed in the middle of a piece (as by the OOM killer): the parent does not wait for the rest of it."""
+    """Killed in the middle of a message (as by the OOM killer): the parent does not wait for the rest of it."""
     def work(w):
         if w.index == 1:
-            w.shards.write(parallel._HEAD.pack(5, 0, 1000) + b"x" * 10)     # 10 bytes of a 1,000-byte piece
+            os.write(w.conn.fileno(), struct.pack("!i", 1000) + b"P" * 10)     # 10 bytes of a 1,000-byte message
             os.kill(os.getpid(), signal.SIGKILL)
         return {}
 

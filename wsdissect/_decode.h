@@ -1,6 +1,6 @@
 /* wsdissect/_decode.h: decode.py's decode_packet in C, for the TCP segments the C code handles itself (the fast
  * lane's packets, and which worker of a parallel read a packet belongs to). Anything it does not decode it
- * declines (returns 0), and the Python decoder says what that packet is. Shared by _fastlane.c and _shards.c. */
+ * declines (returns 0), and the Python decoder says what that packet is. Used by _fastlane.c. */
 #ifndef WSDISSECT_DECODE_H
 #define WSDISSECT_DECODE_H
 

@@ -37,7 +37,6 @@
 #include "_buf.h"
 #include "_decode.h"
 #include "_inflate.h"
-#include "_shards.h"
 
 /* ------------------------------------------------------------------------------------------------------------
  * Output buffer (Buf and buf_reserve: _buf.h)
@@ -516,12 +515,13 @@ typedef struct {
     PyObject *paren[2];            /* the parentheses around that name */
     PyObject *control[2][2][2];    /* [pong?][direction][head, tail] around the size: control.ping / control.pong */
     long long declined;            /* the packet scan() last left to Python: feed() need not try it again */
-    PyObject *shards;              /* a worker of a parallel read: its Shards (see _shards.c), else NULL */
+    int workers;                   /* a worker of a parallel read (wsdissect/parallel.py): how many; else 0 */
     int cache;                     /* JSON and stats: connections' TCP numbers kept in C (ConnCache) */
     long long dirty;               /* ConnCaches and AccCaches holding what their Python objects lack */
     long long sum_packets;         /* packets the lane took since the summary was last written back */
     PyObject *sum_last_ts;         /* the last of them's time (new ref), or NULL */
-    int shard_me;                  /* that worker's number */
+    int worker;                    /* that worker's number: it takes the connections whose ends hash to it */
+    long long first_own, last_own; /* the first and last packet it took as its own (-1: none) */
     uint32_t ts_sec, ts_frac;      /* the pcap record's time of the packet being taken, when ts_div is 10**6 */
     long long ts_div;              /* 0 when the packet came as a RawPacket */
     long long taken;               /* packets the lane took */
@@ -584,14 +584,14 @@ static PyObject *dq_call(Lane *self, PyObject *q, PyObject *item) {
 static int Lane_traverse(Lane *self, visitproc visit, void *arg) {
     Py_VISIT(self->write); Py_VISIT(self->entries); Py_VISIT(self->conns); Py_VISIT(self->finished);
     Py_VISIT(self->tracker);
-    Py_VISIT(self->summary); Py_VISIT(self->note); Py_VISIT(self->sink); Py_VISIT(self->shards);
+    Py_VISIT(self->summary); Py_VISIT(self->note); Py_VISIT(self->sink);
     return 0;
 }
 
 static int Lane_clear(Lane *self) {
     Py_CLEAR(self->write); Py_CLEAR(self->entries); Py_CLEAR(self->conns); Py_CLEAR(self->finished);
     Py_CLEAR(self->tracker); Py_CLEAR(self->s_linger); Py_CLEAR(self->s_max_open);
-    Py_CLEAR(self->summary); Py_CLEAR(self->note); Py_CLEAR(self->sink); Py_CLEAR(self->shards);
+    Py_CLEAR(self->summary); Py_CLEAR(self->note); Py_CLEAR(self->sink);
     Py_CLEAR(self->sum_last_ts);
     return 0;
 }
@@ -830,14 +830,19 @@ static int Lane_init(Lane *self, PyObject *args, PyObject *kw) {
     /* The TCP numbers of a connection kept in C between two looks of the Python code at them: where the rows
      * go to the JSON writer or the stats collector, which read nothing of them (a view may). */
     self->cache = !self->rows || self->acc != NULL;
-    PyObject *shards = PyDict_GetItemString(spec, "shards");
-    if (shards != NULL && shards != Py_None) {
-        if (!shards_check(shards)) {
-            PyErr_SetString(PyExc_TypeError, "spec[\"shards\"] must be a Shards");
+    self->first_own = self->last_own = -1;
+    PyObject *workers = PyDict_GetItemString(spec, "workers");
+    if (workers != NULL && workers != Py_None) {
+        PyObject *worker = PyDict_GetItemString(spec, "worker");
+        long n = PyLong_AsLong(workers), me = worker != NULL ? PyLong_AsLong(worker) : -1;
+        if (PyErr_Occurred())
+            return -1;
+        if (n < 1 || me < 0 || me >= n) {
+            PyErr_SetString(PyExc_ValueError, "spec: worker must be in 0 .. workers - 1");
             return -1;
         }
-        self->shards = Py_NewRef(shards);
-        self->shard_me = shards_index(shards);
+        self->workers = (int)n;
+        self->worker = (int)me;
     }
     return 0;
 }
@@ -2337,12 +2342,20 @@ static int emit_json_lines(Lane *self, Entry *en, Seg *s, long long no, PyObject
                            PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
                            int m_compressed, const char *kind);
 
+/* What a worker of a parallel read writes: pieces, each a header then `len` bytes (wsdissect/parallel.py). */
+typedef struct {
+    uint64_t no;          /* the packet it belongs after */
+    uint64_t minor;       /* its place among what belongs after that packet: PIECE_ROW for the packet's row */
+    uint64_t len;
+} PieceHeader;
+#define PIECE_ROW 1ULL
+
 /* The packet's lines; a worker of a parallel read heads them as one piece for the parent's merge. */
 static int emit_json(Lane *self, Entry *en, Seg *s, long long no, PyObject *tsobj, uint32_t rel_seq,
                      uint32_t rel_ack, long long plen, long long wirelen, Plan *pl, PyObject *frame,
                      PyObject *msg, PyObject *notes, long long m_length, long long m_wire, long long m_frames,
                      int m_compressed, const char *kind) {
-    if (self->shards == NULL)
+    if (self->workers == 0)
         return emit_json_lines(self, en, s, no, tsobj, rel_seq, rel_ack, plen, wirelen, pl, frame, msg, notes,
                                m_length, m_wire, m_frames, m_compressed, kind);
     Buf *b = &self->out;
@@ -3524,18 +3537,43 @@ out:
     return result;
 }
 
+/* The worker of `count` that a connection's packets go to: a hash of its two ends in a fixed order (the smaller
+ * first, so both directions hash alike), 8 bytes a step, multiplied and folded. */
+static int owner_of_ends(const unsigned char *a, unsigned aport, const unsigned char *b, unsigned bport, size_t alen,
+                         long count) {
+    unsigned char x[18], y[18], key[40];
+    memcpy(x, a, alen);
+    x[alen] = (unsigned char)(aport >> 8);
+    x[alen + 1] = (unsigned char)aport;
+    memcpy(y, b, alen);
+    y[alen] = (unsigned char)(bport >> 8);
+    y[alen + 1] = (unsigned char)bport;
+    int c = memcmp(x, y, alen + 2);
+    memset(key, 0, sizeof key);
+    memcpy(key, c <= 0 ? x : y, alen + 2);
+    memcpy(key + alen + 2, c <= 0 ? y : x, alen + 2);
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ alen;
+    for (size_t i = 0; i < 2 * (alen + 2); i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    }
+    return (int)((h ^ (h >> 29)) % (uint64_t)count);
+}
+
+static int seg_owner(const Seg *s, long count) {
+    return owner_of_ends(s->src, s->sport, s->dst, s->dport, s->version == 4 ? 4 : 16, count);
+}
+
 /* For a worker of a parallel read: 1 the packet is this worker's, 0 it is another's and this worker skips it, 2 it
  * is left to Python (the C decoder declines it, or it is another's but this worker's release turn would release
  * or look at a connection), -1 error. */
-static int shard_check(Lane *self, Packet *k, const Seg *s) {
+static int worker_check(Lane *self, Packet *k, const Seg *s) {
     if (s == NULL)
         return 2;
-    ShardKey sk;
-    int owner = shards_owner(self->shards, s, &sk);
-    if (owner == self->shard_me)
+    if (seg_owner(s, self->workers) == self->worker)
         return 1;
-    if (shards_skip(self->shards, s, &sk, (uint64_t)k->no, owner) < 0)
-        return -1;
     if (!(k->no & 255)) {
         int idle = release_idle(self, k->no);
         if (idle <= 0)
@@ -3689,23 +3727,22 @@ static int decline_sync(Lane *self, Packet *k, const Seg *s) {
 static int take(Lane *self, Packet *k) {
     Seg seg;
     const Seg *s = decode(k->p, k->n, k->linktype, &seg) ? &seg : NULL;     /* NULL: left to the Python decoder */
-    if (self->shards != NULL) {
-        int mine = shard_check(self, k, s);
+    if (self->workers) {
+        int mine = worker_check(self, k, s);
         if (mine < 0)
             return -1;
-        if (mine == 0) {
-            shards_progress(self->shards, (uint64_t)k->no + 1);
+        if (mine == 0)
             return 1;
-        }
         if (mine == 2)
             return decline_sync(self, k, s) < 0 ? -1 : 0;
     }
     int r = try_fast(self, k, s);
     if (r == 0 && decline_sync(self, k, s) < 0)
         return -1;
-    if (r == 1 && self->shards != NULL) {
-        shards_own(self->shards, (uint64_t)k->no);
-        shards_progress(self->shards, (uint64_t)k->no + 1);
+    if (r == 1 && self->workers) {
+        if (self->first_own < 0)
+            self->first_own = k->no;
+        self->last_own = k->no;
     }
     /* every purge_every packets, or sooner when finished connections make up most entries (many short
      * connections: each leaves two entries behind) */
@@ -3938,6 +3975,16 @@ static PyMethodDef Lane_methods[] = {
     {"flush", (PyCFunction)Lane_flush, METH_NOARGS, "Write the pending output."},
     {NULL}};
 
+static PyObject *Lane_get_own(Lane *self, void *last) {
+    return PyLong_FromLongLong(last ? self->last_own : self->first_own);
+}
+
+static PyGetSetDef Lane_getset[] = {
+    {"first_own", (getter)Lane_get_own, NULL, "A parallel read's worker: the first packet it took as its own, or -1.",
+     NULL},
+    {"last_own", (getter)Lane_get_own, NULL, "The same for the last.", (void *)1},
+    {NULL}};
+
 static PyTypeObject LaneType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "wsdissect._fastlane.Lane",
@@ -3947,6 +3994,7 @@ static PyTypeObject LaneType = {
     .tp_traverse = (traverseproc)Lane_traverse,
     .tp_clear = (inquiry)Lane_clear,
     .tp_methods = Lane_methods,
+    .tp_getset = Lane_getset,
     .tp_init = (initproc)Lane_init,
     .tp_new = PyType_GenericNew,
     .tp_doc = "Lane(spec): the C fast lane of `read --json` (see wsdissect/fastlane.py).",
@@ -3965,7 +4013,40 @@ static PyObject *utf8_check(PyObject *mod, PyObject *args) {
     return Py_BuildValue("nn", n, cut);
 }
 
+/* owner(data, linktype, workers) -> the worker of a parallel read whose packet this is, or -1 when the C decoder
+ * does not read it as TCP. */
+static PyObject *owner(PyObject *mod, PyObject *args) {
+    Py_buffer data;
+    long linktype, count;
+    if (!PyArg_ParseTuple(args, "y*ll:owner", &data, &linktype, &count))
+        return NULL;
+    Seg s;
+    int r = count > 0 && decode(data.buf, data.len, linktype, &s) ? seg_owner(&s, count) : -1;
+    PyBuffer_Release(&data);
+    return PyLong_FromLong(r);
+}
+
+/* owner_of(src, sport, dst, dport, workers): the same for a TCP segment the Python decoder read (addresses of 4
+ * or 16 bytes). */
+static PyObject *owner_of(PyObject *mod, PyObject *args) {
+    Py_buffer a, b;
+    unsigned int aport, bport;
+    long count;
+    if (!PyArg_ParseTuple(args, "y*Iy*Il:owner_of", &a, &aport, &b, &bport, &count))
+        return NULL;
+    PyObject *r = NULL;
+    if ((a.len != 4 && a.len != 16) || a.len != b.len || count < 1)
+        PyErr_SetString(PyExc_ValueError, "owner_of: addresses of 4 or 16 bytes, both alike; workers >= 1");
+    else
+        r = PyLong_FromLong(owner_of_ends(a.buf, aport & 0xFFFF, b.buf, bport & 0xFFFF, (size_t)a.len, count));
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return r;
+}
+
 static PyMethodDef module_functions[] = {
+    {"owner", owner, METH_VARARGS, "The worker of a parallel read whose packet this is (-1: not read as TCP)."},
+    {"owner_of", owner_of, METH_VARARGS, "The worker of a parallel read whose connection has these ends."},
     {"utf8_check", utf8_check, METH_VARARGS, "The lane's UTF-8 check and cut (for tests)."},
     {NULL},
 };
@@ -3982,7 +4063,7 @@ PyMODINIT_FUNC PyInit__fastlane(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddObjectRef(m, "Lane", (PyObject *)&LaneType) < 0 || shards_add_to_module(m) < 0
+    if (PyModule_AddObjectRef(m, "Lane", (PyObject *)&LaneType) < 0
         || inflate_add_to_module(m) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -276,6 +276,11 @@ class Analyzer:
         if interval >= KEEPALIVE_MIN_INTERVAL and regular and quiet:
             st.keepalive_ts, st.keepalive_side = ts, d
 
+    def _conn_ref(self, cid: int):
+        """A connection's number as a sentence names it (a worker of a parallel read names it so that the number
+        the whole capture gives it can be put in later: parallel.ShardAnalyzer)."""
+        return cid
+
     def _past_cap_row(self, seg, r: TcpResult) -> Row:
         """A packet of a connection dropped at Limits.max_connections: counted against that connection, not
         analysed (its state is gone; taking it for a new connection would start one mid-stream). The first such
@@ -284,12 +289,13 @@ class Analyzer:
         self.summary.past_cap_packets += 1
         d = r.direction
         src, dst = str(Endpoint(seg.src, seg.sport)), str(Endpoint(seg.dst, seg.dport))
-        label = self._t["tcp.past_cap"].format(side=self._side[d], conn=dropped.id) if self._labels else ""
+        label = self._t["tcp.past_cap"].format(side=self._side[d], conn=self._conn_ref(dropped.id)) \
+            if self._labels else ""
         row = Row(seg.no, seg.ts, dropped.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack,
                   len(seg.payload) + seg.missing, seg.frame_len, r.window, K_PAST_CAP, label, "")
         row.info = _tcp_info(row)
         if dropped.packets == 1:
-            args = {"conn": dropped.id, "max": self.limits.max_connections}
+            args = {"conn": self._conn_ref(dropped.id), "max": self.limits.max_connections}
             note = Note(seg.no, dropped.id, "warning", "past-cap", note_text("past-cap", args, self.lang), args)
             row.notes.append(note)
             self._count_note(note)
@@ -887,7 +893,7 @@ class Analyzer:
                 self._note(tail, tc, n.severity, n.code, None, n.args)
         if evicted:
             self._note(tail, tc, "warning", "cap-connections", None,
-                       {"max": self.limits.max_connections, "conn": tc.id})
+                       {"max": self.limits.max_connections, "conn": self._conn_ref(tc.id)})
         self.end_frames.extend(tail.frames)
         self.end_messages.extend(tail.messages)
         notes = tail.notes

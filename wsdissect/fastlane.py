@@ -77,15 +77,15 @@ def _bytes_writer(out):
     return lambda data: text_write(str(data, "utf-8"))
 
 
-def json_lane(analyzer: Analyzer, writer, shards=None) -> Optional[object]:
+def json_lane(analyzer: Analyzer, writer, worker=None) -> Optional[object]:
     """A lane that writes the JSON rows of the packets it takes, for `run` to try each packet on; or None: only
-    `read --json` of an Analyzer (with labels) into a JsonLinesWriter has one. `shards`: the Shards of a worker
-    of a parallel read (parallel.py), whose writer's `out` is its PieceSink: the lane skips the other workers'
-    packets and hands over its lines as pieces."""
+    `read --json` of an Analyzer (with labels) into a JsonLinesWriter has one. `worker`: a worker of a parallel
+    read (parallel.Worker), whose writer's `out` is its PieceSink: the lane skips the other workers' packets and
+    hands over its lines as pieces."""
     if type(writer) is not JsonLinesWriter or not analyzer._labels:
         return None
-    if shards is not None:
-        return _lane(analyzer, write=writer.out.raw, shards=shards)
+    if worker is not None:
+        return _lane(analyzer, write=writer.out.raw, **_worker_spec(worker))
     return _lane(analyzer, write=_bytes_writer(writer.out))
 
 
@@ -100,15 +100,19 @@ def through_lane(lane, packets: Iterator[RawPacket], shortcut: Optional[Shortcut
             yield raw
 
 
-def row_lane(analyzer: Analyzer, sink: Callable, printer=None, shards=None) -> Optional[object]:
+def _worker_spec(worker) -> dict:
+    return {"worker": worker.index, "workers": worker.count}
+
+
+def row_lane(analyzer: Analyzer, sink: Callable, printer=None, worker=None) -> Optional[object]:
     """A lane that hands the model.Row of each packet it takes to sink(row, connection record), as the Python
     path would after Analyzer.feed; or None. `printer`: the TimelinePrinter that `sink` is the row method of;
     when it writes plain text straight to its file, the lane writes the usual rows itself (segments of a long
     frame, bare ACKs, data rows with their frame and message lines), as TimelinePrinter.row would in the narrow
     layout, and hands it the others."""
     from .render import timeline as tl
-    if shards is not None:
-        return _lane(analyzer, sink=sink, shards=shards)     # a worker of a parallel read (see json_lane)
+    if worker is not None:
+        return _lane(analyzer, sink=sink, **_worker_spec(worker))     # a worker of a parallel read (see json_lane)
     if printer is None or type(printer) is not tl.TimelinePrinter or printer.live or not printer._plain \
             or not printer._direct_ok(printer.console):
         return _lane(analyzer, sink=sink)
@@ -143,11 +147,12 @@ def _frame_words(printer) -> dict:
             "min_preview": tl._MIN_PREVIEW}
 
 
-def stats_lane(analyzer: Analyzer, collector, shards=None) -> Optional[object]:
+def stats_lane(analyzer: Analyzer, collector, worker=None) -> Optional[object]:
     """A lane for `stats`: for a data or ACK row it updates the StatsCollector's numbers itself (no Row is
-    made); other rows it takes go to collector.row. `shards`: as for json_lane."""
+    made); other rows it takes go to collector.row. `worker`: as for json_lane."""
     from .stats import _ConnAcc, _r
-    return _lane(analyzer, sink=collector.row, acc=collector.acc, ConnAcc=_ConnAcc, round6=_r, shards=shards)
+    more = _worker_spec(worker) if worker is not None else {}
+    return _lane(analyzer, sink=collector.row, acc=collector.acc, ConnAcc=_ConnAcc, round6=_r, **more)
 
 
 def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[Callable] = None,

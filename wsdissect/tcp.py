@@ -182,8 +182,8 @@ class Tracker:
         self.conns: "OrderedDict[tuple, TcpConnection]" = OrderedDict()   # key: (src, sport, dst, dport)
         self.next_id = 0
         # `assign(no, open)`, when set, numbers the connection that packet `no` opens (after which `open` are
-        # tracked) instead of next_id: the workers of a parallel read (wsdissect/parallel.py) share one
-        # numbering, in the order of the capture.
+        # tracked) instead of next_id: a worker of a parallel read (wsdissect/parallel.py) numbers its own
+        # and tells the parent, which numbers them in the order of the capture.
         self.assign = None
         # Done connections waiting out LINGER_PACKETS (release()): a heap of (packet no, id, connection), the
         # packet being the connection's last one when it was queued (it may have seen more since).

@@ -137,9 +137,8 @@ def subprotocol_option(f):
 def jobs_option(what: str):
     """-j/--jobs N: worker processes for a big capture file (wsdissect/parallel.py)."""
     return click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None, metavar="N",
-                        help=f"Processes that share the work {what} (default: one per CPU, up to 4, for a file of "
-                             "32 MB or more; 1: one process). The output is the same; --max-connections is "
-                             "shared out among them.")
+                        help=f"Processes that share the work {what} (default 1: one process). The output is the "
+                             "same; --max-connections is shared out among them. Rarely faster: see the README.")
 
 
 def lang_option(what: str, also: str = ""):

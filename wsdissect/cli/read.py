@@ -166,10 +166,17 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
                       subprotocol: Optional[str] = None, keys=None) -> CaptureSummary:
     """read --json by `workers` processes (wsdissect/parallel.py), the same lines as one would write; the
     merged summary is returned (for --strict)."""
+    import copy
     from .. import parallel
     from ..fastlane import json_lane, row_lane
     from ..render.jsonl import JsonLinesWriter
     from .progress import watch_parallel
+
+    # --conn names the capture's numbers, which the worker does not know: the parent chooses those rows.
+    show, row_place, only = keep, parallel.only_conn() if keep is not None and keep.conns else 1, None
+    if keep is not None and keep.conns:
+        only, show = keep.conns, copy.copy(keep)
+        show.conns = frozenset()
 
     def work(w: parallel.Worker) -> dict:
         a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang,
@@ -178,27 +185,42 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
         sink = w.sink
         folded: list = []
         a.on_fold = lambda rec: folded.append((a.key, rec))
+        # A connection this worker lists (its own number under the cap) may be past the cap by the capture's
+        # number: its record goes out as a piece the parent writes only then (parallel.py).
+        maybe: list = []
+        cap = limits.summary_connections
+        if cap is not None:
+            a.on_finish = lambda rec: rec.id < cap and maybe.append((a.key, rec))
 
         def write_row(row, conn) -> None:
-            if keep is None or keep(row):
-                sink.begin(row.no)
+            if show is None or show(row):
+                sink.begin(row.no, row_place)
                 writer.row(row, conn)
                 sink.end()
         # As run() chooses: the lane writes the JSON itself, or, with a filter, hands each Row over
-        lane = json_lane(a, writer, shards=w.shards) if keep is None else row_lane(a, write_row, shards=w.shards)
+        lane = json_lane(a, writer, worker=w) if keep is None else row_lane(a, write_row, worker=w)
 
         def after(no: int) -> None:
             # Records of connections folded at this packet, after its row, as a single reader writes them.
+            if maybe:
+                folded.extend(maybe)
+                folded.sort(key=lambda x: x[0])
+                maybe.clear()
             for key, rec in folded:
-                sink.begin(no, parallel.folded_minor(key))
+                minor = parallel.folded_minor(key)
+                sink.begin(no, minor if rec.id >= cap else parallel.if_folded(minor))
                 writer.folded(rec)
                 sink.end()
             folded.clear()
         truncated = parallel.analyse(w, a, lane, write_row, after)
-        lane.flush()
-        sink.flush()
+        if lane is not None:
+            lane.flush()
         end_notes = a.finish()
-        return {**a.ends(), "end_notes": list(zip(a.note_keys, end_notes)), "late": [rec for _, rec in folded],
+        numbers = w.numbering()
+        for _, rec in folded:              # folded at the end, under this worker's numbers
+            rec.id = numbers[rec.id]
+        pairs = a.renumber(numbers, end_notes)
+        return {**a.ends(pairs), "late": [rec for key, rec in folded if key[0] == parallel.END],
                 "truncated": truncated}
 
     sys.stdout.flush()
@@ -210,7 +232,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
         if fd is None:
             spool = stack.enter_context(tempfile.TemporaryFile())
         parts = parallel.run(parallel.Job(capture, workers, work, merge_into=fd if fd is not None else spool.fileno(),
-                                          watch=watch_parallel(capture)))
+                                          fold_at=limits.summary_connections, only_conns=only, watch=watch_parallel(capture)))
         if fd is None:
             spool.seek(0)
             shutil.copyfileobj(spool, getattr(sys.stdout, "buffer", sys.stdout))

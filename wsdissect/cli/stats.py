@@ -132,10 +132,15 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
                                                   subprotocol=subprotocol, keylog=keys))
         collector = StatsCollector()
         a.on_fold = collector.fold
-        lane = stats_lane(a, collector, shards=w.shards)
+        lane = stats_lane(a, collector, worker=w)
         truncated = parallel.analyse(w, a, lane, collector.row)
-        lane.flush()
-        collector.end(a.finish())
+        if lane is not None:
+            lane.flush()
+        end_notes = a.finish()
+        numbers = w.numbering()
+        collector.acc = {numbers[cid]: acc for cid, acc in collector.acc.items()}
+        pairs = a.renumber(numbers, end_notes)
+        collector.end([n for _, n in pairs])
         listed = a.summary.connections
         numbers = [conn_stats(c, collector.acc.get(c.id)) for c in listed]
         shown = [(c, p) for c, p in zip(listed, numbers) if c.is_websocket or c.decode_as]     # as pick() does
@@ -144,7 +149,7 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
         else:
             from ..render.stats import plain_blocks
             made = plain_blocks(out, lang, [c for c, _ in shown], [p for _, p in shown]) or []
-        return {**a.ends(), "end_notes": [], "stats": {c.id: p for c, p in zip(listed, numbers)},
+        return {**a.ends([]), "stats": {c.id: p for c, p in zip(listed, numbers)},
                 "blocks": {c.id: b for (c, _), b in zip(shown, made)}, "totals": collector.folded,
                 "truncated": truncated}
 
