@@ -161,7 +161,7 @@ def test_the_tables_hold_the_json_lines_records(capture, tmp_path):
         for r in got[table]:
             assert r["conn_id"] == (ids[r["conn"]] if r["conn"] is not None else None)
     assert {r["file"] for r in got["packets"]} == {capture}
-    assert f"{len(got['packets']):,} packets" in out.stderr
+    assert f"packets {len(got['packets']):,}," in out.stderr
 
 
 @needs_pyarrow

@@ -136,8 +136,8 @@ def probe(path: str):
 
 
 def wrote(out_dir: str, counts: dict) -> None:
-    """The one line on stderr that says what was written."""
-    parts = ", ".join(f"{counts[t]:,} {t}" for t in TABLES)
+    """The one line on stderr that says what was written: each table by name, with its rows."""
+    parts = ", ".join(f"{t} {counts[t]:,}" for t in TABLES)
     click.echo(f"wsdissect: wrote {out_dir}: {parts}", err=True)
 
 
