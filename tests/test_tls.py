@@ -147,6 +147,40 @@ def test_decrypted_frames_match_tshark_with_the_same_key_log(suite):
     assert conn["tls"]["decrypted"] and conn["tls"]["version"] == version and conn["tls"]["sni"] == "localhost"
 
 
+QUICK = "the quick brown fox jumps over the lazy dog " * 8
+
+
+@needs_tshark
+@pytest.mark.parametrize("scene, frames", [("deflate", 10), ("tls12-deflate", 10), ("multi", 24), ("idle", 2),
+                                           ("tls12-idle", 2)])
+def test_deflate_several_connections_and_an_idle_drop_over_tls_match_tshark(scene, frames):
+    expected = tshark_frames(scene)
+    assert len(expected) == frames, "tshark decrypted nothing: the oracle itself is broken"
+    proc = _wsdissect("read", "--json", tlsbuild.pcap(scene), "--keylog", tlsbuild.keys(scene))
+    assert proc.returncode == 0 and proc.stderr == ""
+    recs = _records(proc.stdout)
+    assert [(r["no"], r["opcode"], r["fin"], r["masked"], r["length"]) for r in recs if r["type"] == "frame"] \
+        == expected
+    conns = [r for r in recs if r["type"] == "connection"]
+    assert all(c["websocket"] and c["tls"]["decrypted"] for c in conns)
+    texts = [r["text"] for r in recs if r["type"] == "message" and r["opcode"] == 1]
+    drops = sum(n == "close-without-close-frame" for r in recs if r["type"] == "packet" for n in r["notes"])
+    if scene.endswith("deflate"):
+        [conn] = conns
+        assert "permessage-deflate" in conn["extensions"] and conn["close_code"] == 1000
+        assert texts == ["hello", "hello", QUICK, QUICK, QUICK, QUICK]
+        msgs = [r for r in recs if r["type"] == "message"]
+        assert all(m["compressed"] for m in msgs) and msgs[4]["wire_length"] < msgs[2]["wire_length"] < 352
+    elif scene == "multi":
+        assert sorted(c["uri"] for c in conns) == ["/room/0", "/room/1", "/room/2"]
+        assert sorted(texts) == sorted(f"{w} {k}" for k in range(3) for w in ("hello from", "second") * 2)
+        assert [c["close_code"] for c in conns] == [1000] * 3
+    else:
+        [conn] = conns
+        assert texts == ["hello", "hello"] and conn["close_code"] is None and drops == 1
+        assert not [f for f in recs if f["type"] == "frame" and f["opcode"] == 8]
+
+
 def test_ssl_keylog_file_from_the_environment():
     proc = _wsdissect("read", "--json", tlsbuild.pcap("chacha20"), env={"SSLKEYLOGFILE": tlsbuild.keys("chacha20")})
     assert proc.returncode == 0
