@@ -181,6 +181,30 @@ def test_deflate_several_connections_and_an_idle_drop_over_tls_match_tshark(scen
         assert not [f for f in recs if f["type"] == "frame" and f["opcode"] == 8]
 
 
+@pytest.mark.parametrize("scene", ["multi", "tls12-deflate", "idle"])
+def test_without_keys_and_with_wrong_keys_exit_0_with_notes_and_no_frames(tmp_path, scene):
+    # wrong: the same client randoms, each secret's last byte changed: every encrypted record fails its tag
+    wrong = tmp_path / "wrong.keys"
+    wrong.write_text("".join(line[:-1] + ("0" if line[-1] != "0" else "1") + "\n" if not line.startswith("#")
+                             else line + "\n" for line in open(tlsbuild.keys(scene)).read().splitlines()))
+    for keys, code in ((None, "tls-no-keylog"), (str(wrong), "tls-bad-tag")):
+        proc = _wsdissect("read", "--json", tlsbuild.pcap(scene), *(["--keylog", keys] if keys else []))
+        assert proc.returncode == 0 and proc.stderr == ""
+        recs = _records(proc.stdout)
+        conns = [r for r in recs if r["type"] == "connection"]
+        assert conns and not [r for r in recs if r["type"] in ("frame", "message")]
+        assert all(not c["websocket"] and c["tls"]["sni"] == "localhost" for c in conns)
+        [summary] = [r for r in recs if r["type"] == "summary"]
+        codes = summary["notes_by_code"]
+        if keys is None:
+            assert codes == {code: len(conns)}                    # one note per connection, nothing else
+        else:
+            encrypted = sum(1 for r in recs if r["type"] == "packet" for t in r.get("tls", ())
+                            if t["kind"] not in ("client-hello", "server-hello", "change-cipher-spec", "handshake",
+                                                 "session-ticket"))             # the records sent in the clear
+            assert set(codes) == {code} and codes[code] == encrypted > 0
+
+
 def test_ssl_keylog_file_from_the_environment():
     proc = _wsdissect("read", "--json", tlsbuild.pcap("chacha20"), env={"SSLKEYLOGFILE": tlsbuild.keys("chacha20")})
     assert proc.returncode == 0
