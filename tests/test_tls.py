@@ -534,6 +534,27 @@ def test_keys_in_a_decryption_secrets_block_decrypt_as_the_key_log_does(tmp_path
 
 
 @needs_editcap
+def test_garbage_lines_of_a_secrets_block_are_one_warning_each_naming_the_block_and_the_line(tmp_path):
+    keys = tmp_path / "keys"
+    good = open(tlsbuild.keys("aes128gcm")).read().splitlines()
+    keys.write_text("\n".join(["garbage", *good, "NOPE 00 11"]) + "\n")
+    ng = str(tmp_path / "bad.pcapng")
+    subprocess.run(["editcap", "--inject-secrets", f"tls,{keys}", tlsbuild.pcap("aes128gcm"), ng], check=True,
+                   capture_output=True)
+    expected = [f"wsdissect: warning: {ng}: Decryption Secrets Block 1 line 1: not three fields (LABEL "
+                "CLIENT_RANDOM SECRET); line ignored",
+                f"wsdissect: warning: {ng}: Decryption Secrets Block 1 line {len(good) + 2}: unknown label 'NOPE'; "
+                "line ignored"]
+    for args in (["read", "--json"], ["read", "--json", "-j", "2"], ["stats", "--json"], ["follow"], ["show", "9"]):
+        proc = _wsdissect(*args[:1], ng, *args[1:])
+        assert proc.returncode == 0 and proc.stderr.splitlines() == expected, args
+    proc = _wsdissect("read", "--json", ng)
+    assert sum(r["type"] == "frame" for r in _records(proc.stdout)) == 8       # the good lines still decrypt
+    two = _wsdissect("read", "--json", "--merge", ng, os.path.join(tlsbuild.WSS, "..", "echo.pcap"))
+    assert two.returncode == 0 and two.stderr.splitlines() == expected
+
+
+@needs_editcap
 @pytest.mark.parametrize("args", [["read", "--json"], ["read"], ["stats", "--json"], ["follow"]])
 def test_lane_and_pure_path_print_the_same_with_a_secrets_block(tmp_path, args):
     from fuzz.differential import assert_same_run, invoke
