@@ -14,6 +14,13 @@ The main capture is made from real traffic, then replicated:
    1448-byte segments, so a 100 KB message spans ~70 packets as it would on a real network. IPv4 and TCP
    checksums are correct.
 
+--tls: the same clients (same seeds, so the same messages) over wss://: TLS 1.3 with Python's default suite
+(TLS_AES_256_GCM_SHA384), a self-signed certificate for localhost, the clients' key log kept beside the seed
+(bench/out/seed-tls.pcap + seed-tls.keys). Both seeds are then replicated to the same number of connections (the
+TLS one sets it, from --packets), so bench/out/wss-N.pcap + wss-N.keys and its cleartext twin
+bench/out/wss-N-clear.pcap carry the same connections and messages; the copies of one recorded connection share
+its client random, so the key log has one line per recorded client, not per copy.
+
 Adversarial shapes, synthetic, one file each:
 
   --shape ooo        one WebSocket connection whose client stream arrives in tiny (1-8 byte) segments, each
@@ -26,6 +33,7 @@ Usage:
   python bench/gen.py                      # bench/out/ws-1000000.pcap
   python bench/gen.py --packets 2000000    # bench/out/ws-2000000.pcap
   python bench/gen.py --shape fragments    # bench/out/fragments-100000.pcap
+  python bench/gen.py --tls --packets 200000   # bench/out/wss-200000.pcap + .keys, bench/out/wss-200000-clear.pcap
 Recording needs root (or tcpdump with CAP_NET_RAW); replicating an existing seed does not.
 """
 from __future__ import annotations
@@ -53,6 +61,7 @@ from pcapwrite import PcapWriter, fixed_sum, ip_words, tcp_frame  # noqa: E402
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 SEED = OUT / "seed.pcap"
+SEED_TLS = OUT / "seed-tls.pcap"        # + seed-tls.keys
 MSS = 1448
 M32 = 0xFFFFFFFF
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
@@ -87,7 +96,38 @@ def _big_message(rng: random.Random, size: int):
     return "".join(parts)[:size]
 
 
-async def _traffic(port: int, clients: int, messages: int, big_every: float, seed: int) -> dict:
+def _tls_contexts(folder: Path, keylog: Path) -> tuple:
+    """A server context with a self-signed certificate for localhost, and a client context trusting it that
+    writes its NSS key log to `keylog`."""
+    import datetime
+    import ssl
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert_path, key_path)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(cert_path)
+    keylog.unlink(missing_ok=True)
+    cctx.keylog_filename = str(keylog)
+    return sctx, cctx
+
+
+async def _traffic(port: int, clients: int, messages: int, big_every: float, seed: int,
+                   tls: tuple | None = None) -> dict:
     from websockets.asyncio.client import connect
     from websockets.asyncio.server import serve
 
@@ -101,8 +141,9 @@ async def _traffic(port: int, clients: int, messages: int, big_every: float, see
         rng = random.Random(seed * 1000 + k)
         deflate = k % 2 == 0
         stats["deflate"] += deflate
-        async with connect(f"ws://127.0.0.1:{port}/feed/{k}", compression="deflate" if deflate else None,
-                           max_size=None, ping_interval=None) as ws:
+        scheme, extra = ("wss://localhost", {"ssl": tls[1], "host": "127.0.0.1"}) if tls else ("ws://127.0.0.1", {})
+        async with connect(f"{scheme}:{port}/feed/{k}", compression="deflate" if deflate else None,
+                           max_size=None, ping_interval=None, **extra) as ws:
             for i in range(messages):
                 if rng.random() < big_every:
                     msg = _big_message(rng, rng.randint(10_000, 100_000))
@@ -116,7 +157,8 @@ async def _traffic(port: int, clients: int, messages: int, big_every: float, see
                     await ws.ping(b"hb")
                 await asyncio.sleep(rng.uniform(0.0, 0.01))
 
-    async with serve(echo, "127.0.0.1", port, compression="deflate", max_size=None, ping_interval=None):
+    async with serve(echo, "127.0.0.1", port, compression="deflate", max_size=None, ping_interval=None,
+                     **({"ssl": tls[0]} if tls else {})):
         await asyncio.gather(*(client(k) for k in range(clients)))
         await asyncio.sleep(0.3)   # let the last FINs and ACKs pass
     return stats
@@ -128,7 +170,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def record(path: Path, clients: int, messages: int, big_every: float, seed: int) -> None:
+def record(path: Path, clients: int, messages: int, big_every: float, seed: int, keylog: Path | None = None) \
+        -> None:
     exe = shutil.which("tcpdump")
     if exe is None:
         sys.exit("gen.py: tcpdump not found (apt-get install tcpdump)")
@@ -156,7 +199,13 @@ def record(path: Path, clients: int, messages: int, big_every: float, seed: int)
     time.sleep(0.3)
     t = time.perf_counter()
     try:
-        stats = asyncio.run(_traffic(port, clients, messages, big_every, seed))
+        if keylog is None:
+            stats = asyncio.run(_traffic(port, clients, messages, big_every, seed))
+        else:
+            import tempfile
+            with tempfile.TemporaryDirectory() as tmp:
+                tls = _tls_contexts(Path(tmp), keylog)
+                stats = asyncio.run(_traffic(port, clients, messages, big_every, seed, tls))
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(10)
@@ -297,7 +346,10 @@ def _client_ip(k: int) -> bytes:
     return bytes((10, 1 + (k // 64516) % 200, 1 + (k // 254) % 254, 1 + k % 254))
 
 
-def replicate(tmpls: list[list[Seg]], path: Path, packets: int, concurrency: int, seed: int) -> int:
+def replicate(tmpls: list[list[Seg]], path: Path, packets: int, concurrency: int, seed: int,
+              conns: int | None = None) -> int:
+    """Write copies of the templates until `packets` are written; with `conns`, exactly that many connections
+    (the first `conns` copies in template order), each whole, whatever the packet count."""
     rng = random.Random(seed)
     mean_dur = sum(t[-1].dt - t[0].dt for t in tmpls) / len(tmpls)
     spacing = max(1, int(mean_dur / concurrency))
@@ -308,8 +360,8 @@ def replicate(tmpls: list[list[Seg]], path: Path, packets: int, concurrency: int
     ident = 0
     with PcapWriter(path) as w:
         write = w.write
-        while w.count < packets:
-            while not heap or next_start <= heap[0][0]:
+        while (heap or k < conns) if conns is not None else w.count < packets:
+            while (not heap or next_start <= heap[0][0]) and (conns is None or k < conns):
                 tm = tmpls[k % len(tmpls)]
                 cip = _client_ip(k)
                 sip = bytes((10, 0, 0, 1 + k % 3))
@@ -541,6 +593,8 @@ def build(shape: str = "main", packets: int = 1_000_000, count: int | None = Non
     """Build one benchmark file and return its path (also used by bench/run.py)."""
     OUT.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
+    if shape == "tls":
+        return build_tls(packets, out, concurrency, seed, rerecord, clients, messages, big_every)
     if shape == "main":
         path = out or default_path("main", packets)
         if rerecord or not SEED.exists():
@@ -567,12 +621,48 @@ def build(shape: str = "main", packets: int = 1_000_000, count: int | None = Non
     return path
 
 
+def tls_paths(packets: int, out: Path | None = None) -> tuple[Path, Path, Path]:
+    """(wss capture, its key log, the cleartext twin) that `build_tls` writes."""
+    wss = out or OUT / f"wss-{packets}.pcap"
+    return wss, wss.with_suffix(".keys"), wss.with_name(wss.stem + "-clear.pcap")
+
+
+def build_tls(packets: int, out: Path | None, concurrency: int | None, seed: int, rerecord: bool, clients: int,
+              messages: int, big_every: float) -> Path:
+    """The main capture over TLS (+ key log) and its cleartext twin with the same connections."""
+    t = time.perf_counter()
+    keys_seed = SEED_TLS.with_suffix(".keys")
+    if rerecord or not SEED_TLS.exists() or not keys_seed.exists():
+        record(SEED_TLS, clients, messages, big_every, seed, keylog=keys_seed)
+        record(SEED, clients, messages, big_every, seed)     # the twin: the same seeds, so the same messages
+    elif not SEED.exists():
+        record(SEED, clients, messages, big_every, seed)
+    tls, clear = templates(SEED_TLS), templates(SEED)
+    if not tls or len(tls) != len(clear):
+        sys.exit(f"gen.py: {len(tls)} complete connections over TLS, {len(clear)} in the clear; try --rerecord")
+    per = sum(len(x) for x in tls) / len(tls)
+    conns = max(1, round(packets / per / len(tls))) * len(tls)          # every template as often
+    wss, keys, twin = tls_paths(packets, out)
+    shutil.copyfile(keys_seed, keys)
+    n_tls = replicate(tls, wss, 0, concurrency or MAIN_CONCURRENCY, seed, conns=conns)
+    n_clear = replicate(clear, twin, 0, concurrency or MAIN_CONCURRENCY, seed, conns=conns)
+    print(f"{wss} (+ {keys.name}): {_count(wss)} packets; {twin}: {_count(twin)} packets; {n_tls} = {n_clear} "
+          f"connections from {len(tls)} templates each, in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return wss
+
+
+def _count(path: Path) -> int:
+    return sum(1 for _ in read_pcap(path))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--packets", type=int, default=1_000_000, help="packets of the main capture (default 1M); "
                     "for --shape ooo, the number of segments (default 200k)")
     ap.add_argument("--shape", choices=("main", "ooo", "fragments", "conns"), default="main")
+    ap.add_argument("--tls", action="store_true", help="the main capture over TLS 1.3 with its key log, and the "
+                    "same connections in the clear (bench/out/wss-N.pcap, .keys, wss-N-clear.pcap)")
     ap.add_argument("--count", type=int, help="fragments (default 100k) or connections (default 100k) of a shape")
     ap.add_argument("--out", type=Path, help="output file (default bench/out/<shape>-<n>.pcap)")
     ap.add_argument("--concurrency", type=int, help="connections open at once (default 200 in the main capture, "
@@ -585,7 +675,8 @@ def main(argv=None) -> None:
                     "stays open to the end")
     ap.add_argument("--seed", type=int, default=5)
     a = ap.parse_args(argv)
-    build(a.shape, a.packets, a.count, a.out, a.concurrency, a.ooo_window, a.seed, a.rerecord, a.clients,
+    build("tls" if a.tls else a.shape, a.packets, a.count, a.out, a.concurrency, a.ooo_window, a.seed, a.rerecord,
+          a.clients,
           a.messages, hold=a.hold)
 
 

@@ -147,6 +147,64 @@ def test_decrypted_frames_match_tshark_with_the_same_key_log(suite):
     assert conn["tls"]["decrypted"] and conn["tls"]["version"] == version and conn["tls"]["sni"] == "localhost"
 
 
+QUICK = "the quick brown fox jumps over the lazy dog " * 8
+
+
+@needs_tshark
+@pytest.mark.parametrize("scene, frames", [("deflate", 10), ("tls12-deflate", 10), ("multi", 24), ("idle", 2),
+                                           ("tls12-idle", 2)])
+def test_deflate_several_connections_and_an_idle_drop_over_tls_match_tshark(scene, frames):
+    expected = tshark_frames(scene)
+    assert len(expected) == frames, "tshark decrypted nothing: the oracle itself is broken"
+    proc = _wsdissect("read", "--json", tlsbuild.pcap(scene), "--keylog", tlsbuild.keys(scene))
+    assert proc.returncode == 0 and proc.stderr == ""
+    recs = _records(proc.stdout)
+    assert [(r["no"], r["opcode"], r["fin"], r["masked"], r["length"]) for r in recs if r["type"] == "frame"] \
+        == expected
+    conns = [r for r in recs if r["type"] == "connection"]
+    assert all(c["websocket"] and c["tls"]["decrypted"] for c in conns)
+    texts = [r["text"] for r in recs if r["type"] == "message" and r["opcode"] == 1]
+    drops = sum(n == "close-without-close-frame" for r in recs if r["type"] == "packet" for n in r["notes"])
+    if scene.endswith("deflate"):
+        [conn] = conns
+        assert "permessage-deflate" in conn["extensions"] and conn["close_code"] == 1000
+        assert texts == ["hello", "hello", QUICK, QUICK, QUICK, QUICK]
+        msgs = [r for r in recs if r["type"] == "message"]
+        assert all(m["compressed"] for m in msgs) and msgs[4]["wire_length"] < msgs[2]["wire_length"] < 352
+    elif scene == "multi":
+        assert sorted(c["uri"] for c in conns) == ["/room/0", "/room/1", "/room/2"]
+        assert sorted(texts) == sorted(f"{w} {k}" for k in range(3) for w in ("hello from", "second") * 2)
+        assert [c["close_code"] for c in conns] == [1000] * 3
+    else:
+        [conn] = conns
+        assert texts == ["hello", "hello"] and conn["close_code"] is None and drops == 1
+        assert not [f for f in recs if f["type"] == "frame" and f["opcode"] == 8]
+
+
+@pytest.mark.parametrize("scene", ["multi", "tls12-deflate", "idle"])
+def test_without_keys_and_with_wrong_keys_exit_0_with_notes_and_no_frames(tmp_path, scene):
+    # wrong: the same client randoms, each secret's last byte changed: every encrypted record fails its tag
+    wrong = tmp_path / "wrong.keys"
+    wrong.write_text("".join(line[:-1] + ("0" if line[-1] != "0" else "1") + "\n" if not line.startswith("#")
+                             else line + "\n" for line in open(tlsbuild.keys(scene)).read().splitlines()))
+    for keys, code in ((None, "tls-no-keylog"), (str(wrong), "tls-bad-tag")):
+        proc = _wsdissect("read", "--json", tlsbuild.pcap(scene), *(["--keylog", keys] if keys else []))
+        assert proc.returncode == 0 and proc.stderr == ""
+        recs = _records(proc.stdout)
+        conns = [r for r in recs if r["type"] == "connection"]
+        assert conns and not [r for r in recs if r["type"] in ("frame", "message")]
+        assert all(not c["websocket"] and c["tls"]["sni"] == "localhost" for c in conns)
+        [summary] = [r for r in recs if r["type"] == "summary"]
+        codes = summary["notes_by_code"]
+        if keys is None:
+            assert codes == {code: len(conns)}                    # one note per connection, nothing else
+        else:
+            encrypted = sum(1 for r in recs if r["type"] == "packet" for t in r.get("tls", ())
+                            if t["kind"] not in ("client-hello", "server-hello", "change-cipher-spec", "handshake",
+                                                 "session-ticket"))             # the records sent in the clear
+            assert set(codes) == {code} and codes[code] == encrypted > 0
+
+
 def test_ssl_keylog_file_from_the_environment():
     proc = _wsdissect("read", "--json", tlsbuild.pcap("chacha20"), env={"SSLKEYLOGFILE": tlsbuild.keys("chacha20")})
     assert proc.returncode == 0
@@ -473,6 +531,27 @@ def test_keys_in_a_decryption_secrets_block_decrypt_as_the_key_log_does(tmp_path
     assert "hello 你好" in followed.stdout
     merged = _wsdissect("read", "--json", "--merge", ng, os.path.join(tlsbuild.WSS, "..", "echo.pcap"))
     assert merged.returncode == 0 and sum(r["type"] == "frame" for r in _records(merged.stdout)) > 8
+
+
+@needs_editcap
+def test_garbage_lines_of_a_secrets_block_are_one_warning_each_naming_the_block_and_the_line(tmp_path):
+    keys = tmp_path / "keys"
+    good = open(tlsbuild.keys("aes128gcm")).read().splitlines()
+    keys.write_text("\n".join(["garbage", *good, "NOPE 00 11"]) + "\n")
+    ng = str(tmp_path / "bad.pcapng")
+    subprocess.run(["editcap", "--inject-secrets", f"tls,{keys}", tlsbuild.pcap("aes128gcm"), ng], check=True,
+                   capture_output=True)
+    expected = [f"wsdissect: warning: {ng}: Decryption Secrets Block 1 line 1: not three fields (LABEL "
+                "CLIENT_RANDOM SECRET); line ignored",
+                f"wsdissect: warning: {ng}: Decryption Secrets Block 1 line {len(good) + 2}: unknown label 'NOPE'; "
+                "line ignored"]
+    for args in (["read", "--json"], ["read", "--json", "-j", "2"], ["stats", "--json"], ["follow"], ["show", "9"]):
+        proc = _wsdissect(*args[:1], ng, *args[1:])
+        assert proc.returncode == 0 and proc.stderr.splitlines() == expected, args
+    proc = _wsdissect("read", "--json", ng)
+    assert sum(r["type"] == "frame" for r in _records(proc.stdout)) == 8       # the good lines still decrypt
+    two = _wsdissect("read", "--json", "--merge", ng, os.path.join(tlsbuild.WSS, "..", "echo.pcap"))
+    assert two.returncode == 0 and two.stderr.splitlines() == expected
 
 
 @needs_editcap

@@ -14,6 +14,8 @@ WSS = os.path.join(ROOT, "captures", "wss")
 SUITES = ("aes128gcm", "aes256gcm", "chacha20", "tls12-aes128gcm", "tls12-aes256gcm", "tls12-chacha20",
           "tls12-rsa-aes128cbc-sha-mte", "tls12-aes256cbc-sha384-mte", "tls12-aes128cbc-sha256-etm")
 CBC = tuple(s for s in SUITES if "cbc" in s)
+# Other conversations (record_wss.py's SCENES): permessage-deflate, three connections at once, an idle drop.
+SCENES = ("deflate", "tls12-deflate", "multi", "idle", "tls12-idle")
 
 
 def pcap(suite: str) -> str:

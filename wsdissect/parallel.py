@@ -477,8 +477,13 @@ class Worker:
                 shortcut.scan = lambda *a: scanned(scan(*a), a[2])
                 shortcut.scan_ng = lambda *a: scanned(scan_ng(*a), a[2])
             me = self.index
+            blocks = 0
             for raw in packets:
                 if type(raw) is Secrets:          # a pcapng Decryption Secrets Block: every worker's keys
+                    blocks += 1
+                    if me == 0:                   # its bad lines: one worker says so
+                        from .cli.common import warn_secrets
+                        warn_secrets(raw, self.job.path, blocks)
                     yield raw, True
                     continue
                 mine = self.owner(raw) == me

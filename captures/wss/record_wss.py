@@ -36,6 +36,11 @@ SUITES_12 = {"tls12-aes128gcm": "ECDHE-ECDSA-AES128-GCM-SHA256", "tls12-aes256gc
              # encrypt-then-MAC (RFC 7366, OpenSSL's default) off, so their records are MAC-then-encrypt.
              "tls12-rsa-aes128cbc-sha-mte": "AES128-SHA", "tls12-aes256cbc-sha384-mte": "ECDHE-RSA-AES256-SHA384",
              "tls12-aes128cbc-sha256-etm": "ECDHE-ECDSA-AES128-SHA256"}
+# Other conversations over one suite each (TLS 1.3 AES-128-GCM, or TLS 1.2 ECDHE-ECDSA-AES128-GCM): name ->
+# (scenario, TLS 1.2 cipher or "" for TLS 1.3). Scenarios: `session` below says what each one does.
+SCENES = {"deflate": ("deflate", ""), "tls12-deflate": ("deflate", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+          "multi": ("multi", ""), "idle": ("idle", ""), "tls12-idle": ("idle", "ECDHE-ECDSA-AES128-GCM-SHA256")}
+IDLE = 1.0                                    # the idle scenario's server drops a client silent this long
 SSL_OP_NO_ENCRYPT_THEN_MAC = 1 << 19          # OpenSSL's option; Python's ssl has no name for it
 OPENSSL_CONF = """openssl_conf = openssl_init
 [openssl_init]
@@ -70,12 +75,25 @@ def make_cert(folder: Path, rsa_key: bool = False) -> tuple:
 
 
 async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "", no_etm: bool = False,
-                  alpn: str = "") -> None:
-    """One wss connection: three messages echoed, then a Close 1000 from the client."""
+                  alpn: str = "", scene: str = "echo") -> None:
+    """echo: one wss connection, three messages echoed, then a Close 1000 from the client. deflate: the same
+    with permessage-deflate (a repeated text twice, so the second reuses the window). multi: three clients at
+    once, their messages interleaved. idle: the client says `hello` then nothing; after IDLE seconds the server
+    closes the TCP socket (its TLS close_notify, then FIN) with no WebSocket Close frame."""
     from websockets.asyncio.client import connect
     from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
 
     async def echo(ws):
+        if scene == "idle":
+            while True:
+                try:
+                    msg = await asyncio.wait_for(ws.recv(), IDLE)
+                except asyncio.TimeoutError:
+                    ws.transport.close()          # FIN (after close_notify), no Close frame
+                    await ws.wait_closed()
+                    return
+                await ws.send(msg)
         async for msg in ws:
             await ws.send(msg)
 
@@ -94,13 +112,33 @@ async def session(cert: Path, key: Path, keylog: Path, cipher12: str = "", no_et
         sctx.set_ciphers(cipher12)            # Python's server default leaves out RSA key exchange and SHA-1
         if no_etm:
             cctx.options |= SSL_OP_NO_ENCRYPT_THEN_MAC
-    async with serve(echo, HOST, PORT, ssl=sctx, compression=None, ping_interval=None):
-        async with connect(f"wss://localhost:{PORT}/chat", ssl=cctx, compression=None, ping_interval=None,
-                           host=HOST) as ws:
-            for msg in ("hello", "hello 你好", bytes(range(16))):
+    compression = "deflate" if scene == "deflate" else None
+
+    async def client(path: str, messages) -> None:
+        async with connect(f"wss://localhost:{PORT}{path}", ssl=cctx, compression=compression,
+                           ping_interval=None, host=HOST) as ws:
+            for msg in messages:
                 await ws.send(msg)
                 await ws.recv()
                 await asyncio.sleep(0.1)
+            if scene == "idle":
+                try:
+                    await ws.recv()
+                except ConnectionClosed as exc:
+                    assert exc.rcvd is None and exc.sent is None, exc
+                await ws.wait_closed()
+
+    async with serve(echo, HOST, PORT, ssl=sctx, compression=compression, ping_interval=None):
+        if scene == "multi":
+            await asyncio.gather(*(client(f"/room/{k}", [f"hello from {k}", f"second {k}", bytes([k] * 8)])
+                                   for k in range(3)))
+        elif scene == "deflate":
+            text = "the quick brown fox jumps over the lazy dog " * 8
+            await client("/chat", ["hello", text, text, bytes(range(16)) * 4])
+        elif scene == "idle":
+            await client("/chat", ["hello"])
+        else:
+            await client("/chat", ["hello", "hello 你好", bytes(range(16))])
         await asyncio.sleep(0.2)
 
 
@@ -113,32 +151,36 @@ def main() -> None:
     p.add_argument("--cipher12", default="", help=argparse.SUPPRESS)
     p.add_argument("--no-etm", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--alpn", default="", help=argparse.SUPPRESS)
+    p.add_argument("--scene", default="echo", help=argparse.SUPPRESS)
     p.add_argument("--only", nargs="*", help="record only these (e.g. tls12-aes128gcm)")
     a = p.parse_args()
     if a.session:
-        asyncio.run(session(Path(a.cert), Path(a.key), Path(a.session), a.cipher12, a.no_etm, a.alpn))
+        asyncio.run(session(Path(a.cert), Path(a.key), Path(a.session), a.cipher12, a.no_etm, a.alpn, a.scene))
         return
     out = Path(a.out)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         certs = {False: make_cert(tmp), True: make_cert(tmp, rsa_key=True)}
-        for name, suite in {**SUITES, **SUITES_12}.items():
+        scenes = {n: (c or SUITES["aes128gcm"]) for n, (_, c) in SCENES.items()}
+        for name, suite in {**SUITES, **SUITES_12, **scenes}.items():
             if a.only and name not in a.only:
                 continue
             conf = tmp / f"{name}.cnf"
-            conf.write_text(OPENSSL_CONF.format(suite=suite) if name in SUITES else "")
+            tls13 = name in SUITES or (name in SCENES and not SCENES[name][1])
+            conf.write_text(OPENSSL_CONF.format(suite=suite) if tls13 else "")
             pcap, keys = out / f"wss-{name}.pcap", out / f"wss-{name}.keys"
             keys.unlink(missing_ok=True)
             dump = subprocess.Popen(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-w", str(pcap),
                                      f"tcp port {PORT}"], stderr=subprocess.DEVNULL)
             time.sleep(1.0)
-            cipher12 = SUITES_12.get(name, "")
+            cipher12 = SUITES_12.get(name, "") or SCENES.get(name, ("", ""))[1]
             cert, key = certs["RSA" in cipher12 or cipher12.startswith("AES")]
             try:
                 subprocess.run([sys.executable, __file__, "--session", str(keys), "--cert", str(cert),
                                 "--key", str(key), "--cipher12", cipher12,
                                 *(["--no-etm"] if name.endswith("-mte") else []),
-                                *(["--alpn", "h2"] if name == "alpn-h2" else [])],
+                                *(["--alpn", "h2"] if name == "alpn-h2" else []),
+                                "--scene", SCENES.get(name, ("echo",))[0]],
                                env={**os.environ, "OPENSSL_CONF": str(conf)}, check=True)
                 time.sleep(0.5)
             finally:

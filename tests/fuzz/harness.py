@@ -9,6 +9,9 @@ Three targets, each a function of one `bytes` input so that the same code serves
   pause/resume/take_rest/gap/close calls interleaved. Input layout: 2 config bytes, then the stream.
 - `target_pipeline(data)`: a whole capture file (pcap or pcapng bytes) through sources.pcap.iter_capture, the
   Analyzer and the JSON Lines renderer, as `wsdissect read --json` runs it.
+- `target_tls(data)`: TlsSession (wsdissect/tls/) fed the two directions of a recorded wss:// conversation
+  (captures/wss/), mutated, with its key log, a wrong one or none, in arbitrary cuts, with capture gaps.
+  Input layout: 1 config byte, then chunks of (direction byte, 2-byte length, bytes).
 - `target_mqtt(data)`: the MQTT decoder (wsdissect/app/mqtt.py) fed a byte stream as binary messages cut
   anywhere, both directions. Input layout: 1 config byte, then the stream.
 
@@ -760,6 +763,102 @@ def mqtt_seeds() -> List[bytes]:
             bytes([0x04]) + b"".join(p[:len(p) // 2] for p in v3)]
 
 
+# --------------------------------------------------------------------------------------------- target: tls
+
+_TLS_KEYS: dict = {}
+
+
+def _tls_keylogs(which: int):
+    """(the right key log, a wrong one) of the which-th recorded wss conversation (tlsbuild.SUITES + SCENES):
+    the wrong one has the same client randoms and every secret's last byte flipped."""
+    import tlsbuild
+    from wsdissect.tls import parse_keylog
+    names = tlsbuild.SUITES + tlsbuild.SCENES
+    name = names[which % len(names)]
+    if name not in _TLS_KEYS:
+        text = Path(tlsbuild.keys(name)).read_text()
+        wrong = "\n".join(line[:-2] + f"{int(line[-2:], 16) ^ 0xff:02x}" if line and line[0] != "#" else line
+                          for line in text.splitlines())
+        _TLS_KEYS[name] = (parse_keylog(text), parse_keylog(wrong))
+    return _TLS_KEYS[name]
+
+
+def _tls_chunks(stream: bytes) -> list:
+    """(direction, bytes or a gap size) of the chunk layout: a direction byte (bit 0: s2c; bit 1 with bit 2: a
+    gap of the chunk's length), a 2-byte length, the bytes."""
+    out, i = [], 0
+    while i + 3 <= len(stream):
+        d = S2C if stream[i] & 1 else C2S
+        n = int.from_bytes(stream[i + 1:i + 3], "big")
+        body = stream[i + 3:i + 3 + n]
+        i += 3 + n
+        out.append((d, len(body) or 1) if stream[i - 3 - n] & 6 == 6 else (d, body))
+    return out
+
+
+def _tls_run(keylog, chunks, rng: Optional[random.Random]) -> list:
+    from wsdissect.tls import TlsRecord, TlsSession
+    sess = TlsSession(keylog)
+    events: list = []
+    for k, (d, data) in enumerate(chunks):
+        if type(data) is int:
+            events += sess.gap(d, data)
+            continue
+        for piece in (_pieces(data, rng) if rng is not None else [data]):
+            evs = sess.feed(d, piece, k, float(k))
+            check(type(evs) is list, f"feed returned {type(evs).__name__}")
+            events += evs
+    for ev in events:
+        if type(ev) is TlsRecord:
+            check(ev.direction in (C2S, S2C) and ev.index >= 1 and 0 <= ev.length <= 16384 + 2048,
+                  f"record {ev!r:.200}")
+            check(ev.data is None or (type(ev.data) is bytes and ev.decrypted), f"record data {ev!r:.200}")
+            continue
+        check(type(ev) is tuple and len(ev) == 3, f"event {ev!r:.200}")
+        sev, code, args = ev
+        check(sev in SEVERITIES and _CODE.fullmatch(code) is not None, f"note {ev!r:.200}")
+        from wsdissect.i18n import note_text
+        for lang in ("en", "zh"):
+            check(note_text(code, args, lang, default="") != "", f"note {code} {args} has no {lang} sentence")
+    check(isinstance(sess.summary(), dict), "summary")
+    return events
+
+
+def _tls_key(events) -> list:
+    from wsdissect.tls import TlsRecord
+    return [(e.direction, e.index, e.kind, e.decrypted, e.data, e.length) if type(e) is TlsRecord
+            else (e[0], e[1]) for e in events]
+
+
+def target_tls(data: bytes) -> None:
+    b0 = data[0] if data else 0
+    right, wrong = _tls_keylogs(b0 & 31)
+    keylog = (right, right, wrong, None)[b0 >> 5 & 3]
+    chunks = _tls_chunks(bytes(data[1:]))
+    whole = _tls_run(keylog, chunks, None)
+    if b0 & 0x80:
+        # The records, their decryption and the notes do not depend on where the TCP segments ended (the
+        # packet numbers do: origins are not compared).
+        cut = _tls_run(keylog, chunks, random.Random(b0))
+        a, b = _tls_key(whole), _tls_key(cut)
+        check(a == b, f"cut-dependent TLS result: {_first_diff(a, b)}")
+
+
+def tls_seeds() -> List[bytes]:
+    """Each recorded conversation in the chunk layout, each with its keys, and a few with none or wrong ones."""
+    import tlsbuild
+    names = tlsbuild.SUITES + tlsbuild.SCENES
+    out = []
+    for i, name in enumerate(names):
+        body = b"".join(bytes([0 if d == C2S else 1]) + len(p).to_bytes(2, "big") + p
+                        for d, p in tlsbuild.payloads(name))
+        out.append(bytes([i | 0x80]) + body)
+        if i % 4 == 0:
+            out.append(bytes([i | 0x40]) + body)          # wrong keys
+            out.append(bytes([i | 0x60]) + body)          # none
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ the loop
 
 TARGETS = {
@@ -767,6 +866,7 @@ TARGETS = {
     "http": (target_http, http_seeds, lambda d, rng, pool: mutate_bytes(d, rng, pool, protect=2)),
     "pipeline": (target_pipeline, pipeline_seeds, mutate_capture),
     "mqtt": (target_mqtt, mqtt_seeds, lambda d, rng, pool: mutate_bytes(d, rng, pool, protect=1)),
+    "tls": (target_tls, tls_seeds, lambda d, rng, pool: mutate_bytes(d, rng, pool, protect=1)),
 }
 
 
@@ -835,6 +935,6 @@ def replay_pipeline_unguarded(data: bytes, limits: Optional[Limits] = None, deco
     a.finish()
 
 
-__all__ = ["TARGETS", "target_ws", "target_http", "target_pipeline", "target_mqtt", "mqtt_seeds", "run_loop",
+__all__ = ["TARGETS", "target_ws", "target_http", "target_pipeline", "target_mqtt", "target_tls", "mqtt_seeds", "run_loop",
            "inputs", "mutate_bytes", "mutate_capture", "split_capture", "pipeline_seeds", "hostile_captures", "ws_seeds", "http_seeds", "FuzzFailure",
            "replay_pipeline_unguarded", "capture_files", "check_row", "SMALL_LIMITS", "replace"]

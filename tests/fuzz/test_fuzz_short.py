@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .harness import (TARGETS, mutate_capture, pipeline_seeds, run_loop, target_http, target_mqtt, target_pipeline,
-                      target_ws)
+                      target_tls, target_ws)
 
 COUNT = int(os.environ.get("WSDISSECT_FUZZ_COUNT", "10000"))
 SEED = 20240601
@@ -90,3 +90,12 @@ _MQTT_ATOMS = [b"\x10", b"\x20\x02\x00\x00", b"\x30", b"\x32", b"\x34", b"\x40\x
 @given(st.integers(0, 255), st.lists(st.sampled_from(_MQTT_ATOMS), max_size=40))
 def test_mqtt_packet_shaped_bytes(b0, atoms):
     target_mqtt(bytes([b0]) + b"".join(atoms))
+
+
+@_fast
+@given(st.integers(0, 255), st.lists(st.tuples(st.integers(0, 7), st.sampled_from(
+    [b"\x16\x03\x01\x00\x05", b"\x17\x03\x03\x00\x20", b"\x15\x03\x03\x00\x02\x01\x00", b"\x14\x03\x03\x00\x01\x01",
+     b"\x17\x03\x03\x40\x00", b"\x01\x00\x00\x30\x03\x03", b"\x02\x00\x00\x30\x03\x03", b"\x00" * 32, b"\xff" * 7])),
+    max_size=30))
+def test_tls_record_shaped_chunks(b0, chunks):
+    target_tls(bytes([b0]) + b"".join(bytes([d]) + len(c).to_bytes(2, "big") + c for d, c in chunks))

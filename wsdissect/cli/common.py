@@ -95,12 +95,28 @@ def load_keylog(path: Optional[str]):
             click.echo(f"wsdissect: warning: SSLKEYLOGFILE: {e}; TLS is not decrypted", err=True)
             return None
         fail(str(e))
-    for no, why in log.warnings[:KEYLOG_WARNINGS_SHOWN]:
-        click.echo(f"wsdissect: warning: {path} line {no}: {why}; line ignored", err=True)
-    if len(log.warnings) > KEYLOG_WARNINGS_SHOWN:
-        click.echo(f"wsdissect: warning: {path}: {len(log.warnings) - KEYLOG_WARNINGS_SHOWN} more lines ignored",
-                   err=True)
+    warn_keylog_lines(path, log.warnings)
     return log
+
+
+def warn_keylog_lines(where: str, warnings: list) -> None:
+    """One warning per key log line skipped ((line number, why) of KeyLog.warnings), the first few only."""
+    for no, why in warnings[:KEYLOG_WARNINGS_SHOWN]:
+        click.echo(f"wsdissect: warning: {where} line {no}: {why}; line ignored", err=True)
+    if len(warnings) > KEYLOG_WARNINGS_SHOWN:
+        click.echo(f"wsdissect: warning: {where}: {len(warnings) - KEYLOG_WARNINGS_SHOWN} more lines ignored",
+                   err=True)
+
+
+def warn_secrets(raw, source: str, block: int) -> None:
+    """The warnings of a pcapng Decryption Secrets Block (`raw`, a model.Secrets, the `block`-th of the file
+    `source`) whose TLS key log has lines that are no key log lines, as --keylog's bad lines get them. The
+    analyzer skips such lines silently (tls.parse_keylog); this says which."""
+    from ..model import SECRETS_TLS
+    from ..tls import parse_keylog
+    if raw.kind == SECRETS_TLS:
+        warn_keylog_lines(f"{source}: Decryption Secrets Block {block}",
+                          parse_keylog(raw.data.decode("utf-8", "replace")).warnings)
 
 
 def follow_keylog(path: Optional[str]):
@@ -116,8 +132,7 @@ def follow_keylog(path: Optional[str]):
         fail(f"cannot read the key log {path}: it is a directory")
     growing = GrowingKeyLog(path)
     growing.read()
-    for no, why in growing.log.warnings[:KEYLOG_WARNINGS_SHOWN]:
-        click.echo(f"wsdissect: warning: {path} line {no}: {why}; line ignored", err=True)
+    warn_keylog_lines(path, growing.log.warnings)
     return growing.log
 
 

@@ -31,7 +31,7 @@ import click
 from ..i18n import DEFAULT_LANG
 from ..model import RawPacket, Secrets
 from ..sources.pcap import LINKTYPE_NAMES, STDIN, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
-from .common import EXIT_INTERRUPTED, EXIT_USAGE, cannot_read, fail, truncation_note
+from .common import EXIT_INTERRUPTED, EXIT_USAGE, cannot_read, fail, truncation_note, warn_secrets
 
 # What a directory's capture files are called (the case is ignored); other files in it are passed over.
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz")
@@ -110,12 +110,14 @@ def probe(path: str) -> Piece:
     CaptureError (not a capture; damaged before its first packet) propagate; damage later is kept in `damage`."""
     first = last = None
     links: list = []
-    n = 0
+    n = blocks = 0
     damage = None
     with open_path(path) as (stream, _):
         try:
             for raw in iter_capture(stream):
                 if type(raw) is Secrets:
+                    blocks += 1
+                    warn_secrets(raw, path, blocks)
                     continue
                 if first is None:
                     first = raw.ts

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Callable, Iterator, Optional
 
-from ..model import RawPacket
+from ..model import RawPacket, Secrets
 from ..sources.pcap import STDIN, Shortcut, iter_capture, open_path
 
 PROGRESS_AFTER = 1.0        # seconds before a bar appears
@@ -30,7 +30,7 @@ def open_tracked(path: str, streaming_to_terminal: bool = False,
     `shortcut`: see sources.pcap.Shortcut; the records it takes count in the bar too."""
     with open_path(path) as (stream, f):
         if not wants_progress(streaming_to_terminal):
-            yield from iter_capture(stream, shortcut)
+            yield from secrets_checked(iter_capture(stream, shortcut), path)
             return
         try:
             st = os.fstat(f.fileno())
@@ -42,9 +42,21 @@ def open_tracked(path: str, streaming_to_terminal: bool = False,
             # A pipe has no position either: count what the reader takes from it instead.
             stream = _Counted(stream)
             position = stream.count
-        yield from tracked(iter_capture(stream, shortcut), position, size,
+        yield from tracked(secrets_checked(iter_capture(stream, shortcut), path), position, size,
                            "standard input" if path == STDIN else os.path.basename(path),
                            taken=(lambda: shortcut.taken) if shortcut is not None else None)
+
+
+def secrets_checked(packets: Iterator[RawPacket], path: str) -> Iterator[RawPacket]:
+    """The records of `packets`, each Decryption Secrets Block with bad key log lines warned about on the way
+    (common.warn_secrets)."""
+    from .common import warn_secrets
+    block = 0
+    for raw in packets:
+        if type(raw) is Secrets:
+            block += 1
+            warn_secrets(raw, "standard input" if path == STDIN else path, block)
+        yield raw
 
 
 class _Counted:

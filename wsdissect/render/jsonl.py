@@ -117,7 +117,7 @@ def tls_record(r) -> dict:
 
 def packet_line(row: Row) -> str:
     """_dumps(packet_record(row)), built directly (the hot path; see JsonLinesWriter)."""
-    if row.conn is None or row.direction is None or type(row.ts) is not float or row.tls:
+    if row.conn is None or row.direction is None or type(row.ts) is not float:
         return _dumps(packet_record(row))          # malformed rows: rare, take the generic path
     flags = _flag_json.get(row.flags)
     if flags is None:
@@ -136,11 +136,14 @@ def packet_line(row: Row) -> str:
     esc = _esc
     # Integers as {x}, not {x:d}: the same digits for an int (what every one of these fields is), in half the
     # time (format() has a fast path for an empty spec; ~50 ns a field, ~0.1 s per million packets).
-    return (f'{{"type":"packet","no":{row.no},"ts":{row.ts!r},"conn":{row.conn},{ends},'
+    line = (f'{{"type":"packet","no":{row.no},"ts":{row.ts!r},"conn":{row.conn},{ends},'
             f'"flags":{flags},"seq":{row.seq},"ack":{row.ack},'
             f'"len":{row.length},"frame_len":{row.frame_len},{kind},'
             f'"label":{esc(row.label)},"info":{esc(row.info)},'
             f'"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]}}')
+    if row.tls:       # wss: the TLS records the packet completed, last, as packet_record puts them
+        return f'{line[:-1]},"tls":{_dumps([tls_record(r) for r in row.tls])}}}'
+    return line
 
 
 # A frame's "dir" to "masked" and a message's "dir" to "opcode_name", memoised: bounded by the few values each

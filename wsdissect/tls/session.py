@@ -100,9 +100,19 @@ class TlsSession:
         self._ts: Optional[float] = None
         self._last_s2c: Optional[tuple] = None         # TLS 1.3 without keys: (ts, no) of the server's last record
         self.told = False                              # the note about keys was given
+        self._summary_key: Optional[tuple] = None      # summary(): its fields when it was made, and it
+        self._summary: Optional[dict] = None
 
     def summary(self) -> dict:
-        """What a Connection record says about the TLS layer (JSON's connection "tls")."""
+        """What a Connection record says about the TLS layer (JSON's connection "tls"). The analyzer asks after
+        every packet: the same dict comes back until one of its fields changes (a new dict then)."""
+        key = (self.version, self.cipher, self.sni, self.alpn[0] if self.alpn else None, self.client_random,
+               self.keys, self.done_ts, self.hello_ts)
+        if key != self._summary_key:
+            self._summary_key, self._summary = key, self._make_summary()
+        return self._summary
+
+    def _make_summary(self) -> dict:
         return {"version": version_name(self.version) if self.version is not None else None,
                 "cipher": cipher_name(self.cipher) if self.cipher is not None else None,
                 "sni": self.sni, "alpn": self.alpn[0] if self.alpn else None,
@@ -118,27 +128,41 @@ class TlsSession:
         st = self.dirs[d]
         if st.stopped:
             return []
-        if not st.buf:
+        held = st.buf
+        if held:
+            # A record begun in earlier segments: wait, without copying, until it is whole.
+            held += data
+            if len(held) >= HEADER and held[0] in CONTENT_TYPES and held[1] == 3:
+                length = held[3] << 8 | held[4]
+                if length <= MAX_RECORD and len(held) < HEADER + length:
+                    return []
+            buf = bytes(held)
+            held.clear()
+        else:
             st.origin = origin
-        st.buf += data
+            buf = data if type(data) is bytes else bytes(data)
+        # The records are cut from `buf` (bytes) where they stand; what is left of an unfinished one is held.
         out: list = []
-        buf = st.buf
-        while len(buf) >= HEADER and not st.stopped:
-            ctype, major, length = buf[0], buf[1], int.from_bytes(buf[3:5], "big")
+        i, n = 0, len(buf)
+        while n - i >= HEADER and not st.stopped:
+            ctype, major, length = buf[i], buf[i + 1], buf[i + 3] << 8 | buf[i + 4]
             if ctype not in CONTENT_TYPES or major != 3 or length > MAX_RECORD:
                 why = (f"content type {ctype}" if ctype not in CONTENT_TYPES else
-                       f"version {major}.{buf[2]}" if major != 3 else f"length {length} > {MAX_RECORD}")
+                       f"version {major}.{buf[i + 2]}" if major != 3 else f"length {length} > {MAX_RECORD}")
                 out.append(("error", "tls-malformed", {"side": _side(d), "record": st.index + 1, "why": why}))
                 st.stopped = True
                 break
-            if len(buf) < HEADER + length:
+            end = i + HEADER + length
+            if n < end:
                 break
-            header, fragment = bytes(buf[:HEADER]), bytes(buf[HEADER:HEADER + length])
-            del buf[:HEADER + length]
+            header, fragment = buf[i:i + HEADER], buf[i + HEADER:end]
+            i = end
             st.index += 1
             no = st.origin
             st.origin = origin
             self._record(d, st, no, header, fragment, out)
+        if i < n and not st.stopped:
+            held += buf[i:] if i else buf
         return out
 
     def gap(self, d: str, size: int) -> list:
