@@ -12,7 +12,7 @@ script (or to ``--out``):
     idle-timeout.pcap    server drops a silent client with a bare TCP FIN, no Close frame
     jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
     stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
-    graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
+    graphql.pcap         GraphQL over "graphql-transport-ws" (strawberry server, gql client): subscription, query, ping
     socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
     socketio-upgrade.pcap  the same from HTTP long-polling upgraded to a WebSocket (probe, upgrade): 2+ connections
     graphql-ws.pcap      GraphQL over the legacy "graphql-ws" (strawberry server, gql client): start/data/stop, ka
@@ -488,47 +488,90 @@ async def scenario_stomp(connect, serve) -> None:
         await asyncio.sleep(STEP)
 
 
-async def _graphql_handler(ws) -> None:
-    """A graphql-transport-ws server: acknowledges connection_init, answers ping with pong, runs a subscription
-    (two `next`, then `complete`) and a query (one `next`, then `complete`)."""
-    async for message in ws:
-        msg = json.loads(message)
-        kind = msg.get("type")
-        if kind == "connection_init":
-            await ws.send(json.dumps({"type": "connection_ack"}))
-        elif kind == "ping":
-            await ws.send(json.dumps({"type": "pong"}))
-        elif kind == "subscribe":
-            query = msg["payload"]["query"]
-            results = [{"greetings": w} for w in ("Hi", "Bonjour")] if query.lstrip().startswith("subscription") \
-                else [{"hello": "world"}]
-            for data in results:
+def _strawberry():
+    """strawberry-graphql's schema for both GraphQL captures, and what the scenarios import: query `hello`,
+    subscriptions `greetings` (two results, 50 ms apart) and `ticks` (endless)."""
+    try:
+        import strawberry
+        from aiohttp import web
+        from gql import Client, gql
+        from gql.transport.exceptions import TransportQueryError
+        from gql.transport.websockets import WebsocketsTransport
+        from strawberry.aiohttp.views import GraphQLView
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"the GraphQL captures need strawberry-graphql, aiohttp and gql[websockets] ({exc})")
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self) -> str:
+            return "world"
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def greetings(self) -> AsyncGenerator[str, None]:
+            for word in ("Hi", "Bonjour"):
                 await asyncio.sleep(STEP / 4)
-                await ws.send(json.dumps({"id": msg["id"], "type": "next", "payload": {"data": data}}))
-            await ws.send(json.dumps({"id": msg["id"], "type": "complete"}))
+                yield word
+
+        @strawberry.subscription
+        async def ticks(self) -> AsyncGenerator[int, None]:
+            n = 0
+            while True:
+                n += 1
+                yield n
+                await asyncio.sleep(STEP)
+
+    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    return schema, web, GraphQLView, Client, gql, TransportQueryError, WebsocketsTransport
+
+
+async def _strawberry_site(web, view):
+    webapp = web.Application()
+    webapp.router.add_route("*", "/graphql", view)
+    runner = web.AppRunner(webapp)
+    await runner.setup()
+    await web.TCPSite(runner, HOST, PORT).start()
+    return runner
+
+
+def _gql_peer_log() -> tuple:
+    """gql logs each message it sends (">>> ") and receives ("<<< ") at debug level: kept as NAME.peers.txt."""
+    gql_log = logging.getLogger("gql.transport.common.base")
+    peer = _PeerLog("client")
+    peer.setLevel(logging.DEBUG)
+    gql_log.setLevel(logging.DEBUG)
+    gql_log.addHandler(peer)
+    return gql_log, peer
 
 
 async def scenario_graphql(connect, serve) -> None:
-    """GraphQL over subprotocol `graphql-transport-ws`: init/ack, a subscription, a query, ping/pong."""
-    async with serve(_graphql_handler, HOST, PORT, compression=None, ping_interval=None,
-                     subprotocols=["graphql-transport-ws"]):
-        async with connect(URI, compression=None, ping_interval=None,
-                           subprotocols=["graphql-transport-ws"]) as ws:
-            assert ws.subprotocol == "graphql-transport-ws", ws.subprotocol
-            script = [
-                ({"type": "connection_init", "payload": {"token": "lab"}}, 1),
-                ({"id": "1", "type": "subscribe", "payload": {"query": "subscription Greetings { greetings }"}}, 3),
-                ({"id": "2", "type": "subscribe", "payload": {"query": "{ hello }"}}, 2),
-                ({"type": "ping"}, 1),
-            ]
-            for msg, answers in script:
-                await asyncio.sleep(STEP)
-                await ws.send(json.dumps(msg))
-                for _ in range(answers):
-                    await ws.recv()
+    """GraphQL over subprotocol `graphql-transport-ws`, from real peers: a strawberry-graphql server (its aiohttp
+    view, that protocol only) and gql's WebsocketsTransport (offering `graphql-transport-ws` only, no
+    compression). connection_init with a payload -> connection_ack; a subscription of two results (subscribe ->
+    next, next, complete); a query (subscribe -> next, complete); the client's ping -> pong; close 1000."""
+    schema, web, GraphQLView, Client, gql, _, WebsocketsTransport = _strawberry()
+    from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+    runner = await _strawberry_site(web, GraphQLView(schema=schema,
+                                                     subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL]))
+    gql_log, peer = _gql_peer_log()
+    try:
+        transport = WebsocketsTransport(url=f"ws://{HOST}:{PORT}/graphql", subprotocols=["graphql-transport-ws"],
+                                        init_payload={"token": "lab"}, connect_args={"compression": None})
+        async with Client(transport=transport) as session:
             await asyncio.sleep(STEP)
-            await ws.close()
+            got = [r async for r in session.subscribe(gql("subscription Greetings { greetings }"))]
+            assert got == [{"greetings": "Hi"}, {"greetings": "Bonjour"}], got
+            await asyncio.sleep(STEP)
+            assert await session.execute(gql("{ hello }")) == {"hello": "world"}
+            await asyncio.sleep(STEP)
+            await transport.send_ping()             # answered by the server's pong
+            await asyncio.sleep(STEP)
         await asyncio.sleep(STEP)
+    finally:
+        gql_log.removeHandler(peer)
+        await runner.cleanup()
 
 
 # What the Socket.IO peers logged (python-engineio's "Sending/Received packet" lines, from the loggers handed to
@@ -666,54 +709,12 @@ async def scenario_graphql_ws(connect, serve) -> None:
     WebsocketsTransport as the client (offering `graphql-ws` only). connection_init with a payload ->
     connection_ack and ka; a subscription of two results (start -> data, data, complete); a query (start -> error:
     strawberry runs subscriptions only over this protocol); an endless subscription the client stops after its first result (stop); connection_terminate."""
-    try:
-        import strawberry
-        from aiohttp import web
-        from gql import Client, gql
-        from gql.transport.exceptions import TransportQueryError
-        from gql.transport.websockets import WebsocketsTransport
-        from strawberry.aiohttp.views import GraphQLView
-        from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
-    except ImportError as exc:  # pragma: no cover - depends on environment
-        raise RecordError(f"graphql-ws needs strawberry-graphql, aiohttp and gql[websockets] ({exc})")
-
-    @strawberry.type
-    class Query:
-        @strawberry.field
-        def hello(self) -> str:
-            return "world"
-
-    @strawberry.type
-    class Subscription:
-        @strawberry.subscription
-        async def greetings(self) -> AsyncGenerator[str, None]:
-            for word in ("Hi", "Bonjour"):
-                await asyncio.sleep(STEP / 4)
-                yield word
-
-        @strawberry.subscription
-        async def ticks(self) -> AsyncGenerator[int, None]:
-            n = 0
-            while True:
-                n += 1
-                yield n
-                await asyncio.sleep(STEP)
-
-    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    schema, web, GraphQLView, Client, gql, TransportQueryError, WebsocketsTransport = _strawberry()
+    from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
     logging.getLogger("strawberry").setLevel(logging.CRITICAL)     # the refused query's traceback
-    webapp = web.Application()
-    webapp.router.add_route("*", "/graphql", GraphQLView(schema=schema, subscription_protocols=[GRAPHQL_WS_PROTOCOL],
-                                                         keep_alive=True, keep_alive_interval=0.5))
-    runner = web.AppRunner(webapp)
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, PORT)
-    await site.start()
-    # gql logs each message it sends (">>> ") and receives ("<<< ") at debug level: kept as NAME.peers.txt
-    gql_log = logging.getLogger("gql.transport.common.base")
-    peer = _PeerLog("client")
-    peer.setLevel(logging.DEBUG)
-    gql_log.setLevel(logging.DEBUG)
-    gql_log.addHandler(peer)
+    runner = await _strawberry_site(web, GraphQLView(schema=schema, subscription_protocols=[GRAPHQL_WS_PROTOCOL],
+                                                     keep_alive=True, keep_alive_interval=0.5))
+    gql_log, peer = _gql_peer_log()
     try:
         transport = WebsocketsTransport(url=f"ws://{HOST}:{PORT}/graphql", subprotocols=["graphql-ws"],
                                         init_payload={"token": "lab"})
