@@ -11,7 +11,7 @@ script (or to ``--out``):
     fragments-ping.pcap  fragmented text and binary messages, pings both ways, close 1000 "bye"
     idle-timeout.pcap    server drops a silent client with a bare TCP FIN, no Close frame
     jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
-    stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
+    stomp.pcap           STOMP 1.2 over "v12.stomp" (RabbitMQ web-stomp, stomp.py): SUBSCRIBE/RECEIPT, SEND/MESSAGE
     graphql.pcap         GraphQL over "graphql-transport-ws" (strawberry server, gql client): subscription, query, ping
     socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
     socketio-upgrade.pcap  the same from HTTP long-polling upgraded to a WebSocket (probe, upgrade): 2+ connections
@@ -427,65 +427,108 @@ async def scenario_jsonrpc(connect, serve) -> None:
         await asyncio.sleep(STEP)
 
 
-def _stomp_frame(command: str, headers: dict, body: str = "") -> str:
-    head = "".join(f"{k}:{v}\n" for k, v in headers.items())
-    return f"{command}\n{head}\n{body}\x00"
+class RabbitMQ:
+    """RabbitMQ with its web-stomp plugin listening on PORT (path /ws), a node of its own in a temporary
+    directory (its own node name, AMQP, STOMP and distribution ports, no other listener on PORT)."""
+
+    def __init__(self, port: int) -> None:
+        exe = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+        if not os.path.exists(exe):
+            raise RecordError("rabbitmq-server not found; install it (apt-get install rabbitmq-server) and retry.")
+        self.dir = Path(tempfile.mkdtemp(prefix="wsdissect-rabbitmq-"))
+        (self.dir / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = {HOST}:{_free_port()}\nstomp.listeners.tcp.1 = {HOST}:{_free_port()}\n"
+            f"web_stomp.tcp.ip = {HOST}\nweb_stomp.tcp.port = {port}\nloopback_users = none\n")
+        (self.dir / "enabled_plugins").write_text("[rabbitmq_web_stomp].\n")
+        self.env = dict(os.environ, HOME=str(self.dir), RABBITMQ_NODENAME=f"wsdissect{os.getpid()}@localhost",
+                        RABBITMQ_CONFIG_FILE=str(self.dir / "rabbitmq.conf"),
+                        RABBITMQ_ENABLED_PLUGINS_FILE=str(self.dir / "enabled_plugins"),
+                        RABBITMQ_MNESIA_BASE=str(self.dir / "mnesia"), RABBITMQ_LOG_BASE=str(self.dir / "log"),
+                        RABBITMQ_DIST_PORT=str(_free_port()), RABBITMQ_LOGS="-")
+        self.cmd = [exe]
+        self.port = port
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RecordError(f"rabbitmq-server exited: {self.proc.stdout.read().strip()[-500:]}")
+            if _listening(self.port):
+                break
+            time.sleep(0.2)
+        else:
+            self.__exit__()
+            raise RecordError("rabbitmq-server did not listen within 90 s")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)      # the script and the Erlang VM it started
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _stomp_parse(text: str) -> tuple:
-    head, _, body = text.partition("\n\n")
-    lines = head.split("\n")
-    return lines[0], dict(line.split(":", 1) for line in lines[1:]), body.rstrip("\x00")
+class _StompLog(logging.Handler):
+    """stomp.py's debug lines of the frames it sent and received (heart-beats too), kept as NAME.peers.txt."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = record.getMessage()
+        if line.startswith(("sending frame: ", "received frame: ")):
+            PEER_LINES.append(f"client: {line}")
 
 
-async def _stomp_handler(ws) -> None:
-    """A one-client STOMP 1.2 broker: subscriptions on destinations, receipts, heart-beats echoed as EOLs."""
-    subs: dict = {}
-    seq = 0
-    async for message in ws:
-        if not message.strip("\r\n"):
-            await ws.send("\n")                      # a heart-beat answers a heart-beat
-            continue
-        command, headers, body = _stomp_parse(message)
-        if command in ("CONNECT", "STOMP"):
-            await ws.send(_stomp_frame("CONNECTED", {"version": "1.2", "heart-beat": "0,0", "server": "lab/1.0"}))
-            continue
-        if command == "SUBSCRIBE":
-            subs[headers["destination"]] = headers["id"]
-        elif command == "SEND" and headers["destination"] in subs:
-            seq += 1
-            await ws.send(_stomp_frame("MESSAGE", {"subscription": subs[headers["destination"]],
-                                                   "message-id": str(seq), "destination": headers["destination"],
-                                                   "content-type": headers.get("content-type", "text/plain"),
-                                                   "content-length": str(len(body.encode()))}, body))
-        if "receipt" in headers:
-            await ws.send(_stomp_frame("RECEIPT", {"receipt-id": headers["receipt"]}))
+def _stomp_session() -> None:
+    """stomp.py's WebSocket connection (over websocket-client) to RabbitMQ's web-stomp: STOMP 1.2 CONNECT (sent
+    as STOMP) with heart-beats of 1 s both ways, SUBSCRIBE with a receipt, SEND, the MESSAGE, heart-beats,
+    DISCONNECT with a receipt."""
+    try:
+        import stomp
+    except ImportError as exc:
+        raise RecordError(f"cannot import stomp.py ({exc}); pip install stomp.py websocket-client") from None
+    got: list = []
+    receipts: list = []
+
+    class Listener(stomp.ConnectionListener):
+        def on_message(self, frame):
+            got.append(frame.body)
+
+        def on_receipt(self, frame):
+            receipts.append(frame.headers["receipt-id"])
+
+    log = logging.getLogger("stomp.py")
+    handler = _StompLog(logging.DEBUG)
+    log.setLevel(logging.DEBUG)
+    log.addHandler(handler)
+    try:
+        # stomp.py offers no subprotocol of its own: the header names STOMP's, and RabbitMQ picks v12.stomp
+        conn = stomp.WSStompConnection([(HOST, PORT)], ws_path="/ws", heartbeats=(1000, 1000), vhost="/",
+                                       header={"Sec-WebSocket-Protocol": "v12.stomp, v11.stomp"})
+        conn.set_listener("lab", Listener())
+        conn.connect("guest", "guest", wait=True)
+        time.sleep(STEP)
+        conn.subscribe("/queue/lab", id="sub-0", ack="auto", headers={"receipt": "r-1"})
+        time.sleep(STEP)
+        conn.send("/queue/lab", "hello 你好", content_type="text/plain")
+        time.sleep(STEP * 6)                          # a heart-beat each way (1 s)
+        conn.disconnect(receipt="r-2")
+        time.sleep(STEP)
+    finally:
+        log.removeHandler(handler)
+    if got != ["hello 你好"] or receipts[:1] != ["r-1"]:
+        raise RecordError(f"stomp: unexpected messages {got!r} or receipts {receipts!r}")
 
 
 async def scenario_stomp(connect, serve) -> None:
-    """STOMP 1.2 over subprotocol `v12.stomp`: CONNECT, SUBSCRIBE with a receipt, SEND and its MESSAGE, a
-    heart-beat, DISCONNECT with a receipt."""
-    async with serve(_stomp_handler, HOST, PORT, compression=None, ping_interval=None,
-                     subprotocols=["v12.stomp"]):
-        async with connect(URI, compression=None, ping_interval=None,
-                           subprotocols=["v12.stomp", "v11.stomp"]) as ws:
-            assert ws.subprotocol == "v12.stomp", ws.subprotocol
-            script = [
-                (_stomp_frame("CONNECT", {"accept-version": "1.2", "host": HOST, "heart-beat": "0,0"}), 1),
-                (_stomp_frame("SUBSCRIBE", {"id": "sub-0", "destination": "/queue/lab", "receipt": "r-1"}), 1),
-                (_stomp_frame("SEND", {"destination": "/queue/lab", "content-type": "text/plain"},
-                              "hello 你好"), 1),
-                ("\n", 1),
-                (_stomp_frame("DISCONNECT", {"receipt": "r-2"}), 1),
-            ]
-            for frame, answers in script:
-                await asyncio.sleep(STEP)
-                await ws.send(frame)
-                for _ in range(answers):
-                    await ws.recv()
-            await asyncio.sleep(STEP)
-            await ws.close()
-        await asyncio.sleep(STEP)
+    """STOMP 1.2 over subprotocol `v12.stomp` from real peers: RabbitMQ's web-stomp and stomp.py."""
+    with RabbitMQ(PORT):
+        await asyncio.to_thread(_stomp_session)
 
 
 def _strawberry():
@@ -739,6 +782,8 @@ async def scenario_graphql_ws(connect, serve) -> None:
         await runner.cleanup()
 
 
+# Scenarios whose client sends no FIN: RabbitMQ closes first and answers the client's Close frame with a RST.
+SERVER_FIN_ONLY = {"stomp"}
 # Scenarios whose capture may hold several TCP connections (the others: exactly one).
 SEVERAL_CONNECTIONS = {"socketio-upgrade"}
 # --------------------------------------------------------------------------- #
@@ -897,7 +942,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "mqtt5": scenario_mqtt5,
 }
 # Scenarios with a port of their own (MQTT over WebSocket's usual 9001) unless --port is given.
-SCENARIO_PORTS = {"mqtt": 9001, "mqtt5": 9001}
+SCENARIO_PORTS = {"mqtt": 9001, "mqtt5": 9001, "stomp": 15674}   # 15674: web-stomp's own
 
 
 # --------------------------------------------------------------------------- #
@@ -959,7 +1004,7 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
                 f"{info['connections']} (SYNs: {info['syns']}); was something else using the port? "
                 "Nothing was written; retry."
             )
-        if not (info["fins"]["c2s"] and info["fins"]["s2c"]):
+        if not ((info["fins"]["c2s"] or name in SERVER_FIN_ONLY) and info["fins"]["s2c"]):
             raise RecordError(
                 f"{name}: the capture does not end with a FIN from both sides "
                 f"(FINs seen: {info['fins']}); tcpdump missed the teardown. Nothing was written; retry."
