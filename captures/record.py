@@ -10,7 +10,7 @@ script (or to ``--out``):
     deflate.pcap         permessage-deflate negotiated, compressed frames (RSV1)
     fragments-ping.pcap  fragmented text and binary messages, pings both ways, close 1000 "bye"
     idle-timeout.pcap    server drops a silent client with a bare TCP FIN, no Close frame
-    jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
+    jsonrpc.pcap         JSON-RPC 2.0 over "jsonrpc" (jsonrpcserver, jsonrpcclient): requests, error, batch, bad JSON
     stomp.pcap           STOMP 1.2 over "v12.stomp" (RabbitMQ web-stomp, stomp.py): SUBSCRIBE/RECEIPT, SEND/MESSAGE
     graphql.pcap         GraphQL over "graphql-transport-ws" (strawberry server, gql client): subscription, query, ping
     socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
@@ -369,62 +369,78 @@ async def scenario_idle_timeout(connect, serve, idle: float = IDLE_TIMEOUT) -> N
         await asyncio.sleep(STEP)
 
 
-# A JSON-RPC 2.0 peer: `subtract` and `sum` answer, an unknown method is an error, a notification gets nothing,
-# a batch gets a batch, text that is not JSON gets the parse error (id null).
-def _jsonrpc_answer(req):
-    if not isinstance(req, dict) or "method" not in req:
-        return {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": None}
-    if "id" not in req:
-        return None
-    params = req.get("params") or []
-    if req["method"] == "subtract":
-        return {"jsonrpc": "2.0", "result": params[0] - params[1], "id": req["id"]}
-    if req["method"] == "sum":
-        return {"jsonrpc": "2.0", "result": sum(params), "id": req["id"]}
-    return {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": req["id"]}
-
-
-async def _jsonrpc_handler(ws) -> None:
-    async for message in ws:
-        try:
-            doc = json.loads(message)
-        except ValueError:
-            await ws.send(json.dumps({"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"},
-                                      "id": None}))
-            continue
-        if isinstance(doc, list):
-            answers = [a for a in map(_jsonrpc_answer, doc) if a is not None]
-            if answers:
-                await ws.send(json.dumps(answers))
-        else:
-            answer = _jsonrpc_answer(doc)
-            if answer is not None:
-                await ws.send(json.dumps(answer))
+def _jsonrpc_libraries():
+    try:
+        import jsonrpcclient
+        import jsonrpcserver
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"jsonrpc needs jsonrpcserver and jsonrpcclient ({exc}): pip install jsonrpcserver "
+                          "jsonrpcclient")
+    return jsonrpcserver, jsonrpcclient
 
 
 async def scenario_jsonrpc(connect, serve) -> None:
-    """JSON-RPC 2.0 over subprotocol `jsonrpc`: requests, a notification, an error, a batch, bad JSON."""
-    async with serve(_jsonrpc_handler, HOST, PORT, compression=None, ping_interval=None,
-                     subprotocols=["jsonrpc"]):
+    """JSON-RPC 2.0 over subprotocol `jsonrpc`: jsonrpcserver answers on a websockets server, jsonrpcclient
+    builds the client's requests and reads the answers: requests, a notification, an unknown method (error), a
+    batch, and one text that is not JSON (written by this script: no library sends one) -> the parse error.
+    Each side logs every message it sends and receives (NAME.peers.txt)."""
+    jsonrpcserver, jsonrpcclient = _jsonrpc_libraries()
+    from jsonrpcserver import Result, Success
+
+    @jsonrpcserver.method
+    async def subtract(a, b) -> Result:
+        return Success(a - b)
+
+    @jsonrpcserver.method(name="sum")
+    async def add_up(*numbers) -> Result:
+        return Success(sum(numbers))
+
+    @jsonrpcserver.method
+    async def update(*args) -> Result:
+        return Success(None)
+
+    @jsonrpcserver.method
+    async def notify_hello(*args) -> Result:
+        return Success(None)
+
+    async def handler(ws) -> None:
+        async for message in ws:
+            PEER_LINES.append(f"server: received {message}")
+            answer = await jsonrpcserver.async_dispatch(message)
+            if answer:                                  # "" for notifications, and a batch of them
+                PEER_LINES.append(f"server: sent {answer}")
+                await ws.send(answer)
+
+    from jsonrpcclient import notification, parse_json, request
+    async with serve(handler, HOST, PORT, compression=None, ping_interval=None, subprotocols=["jsonrpc"]):
         async with connect(URI, compression=None, ping_interval=None, subprotocols=["jsonrpc"]) as ws:
             assert ws.subprotocol == "jsonrpc", ws.subprotocol
             script = [
-                ({"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}, True),
-                ({"jsonrpc": "2.0", "method": "update", "params": [1, 2, 3]}, False),
-                ({"jsonrpc": "2.0", "method": "foobar", "id": "2"}, True),
-                ([{"jsonrpc": "2.0", "method": "sum", "params": [1, 2, 4], "id": 3},
-                  {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
-                  {"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 4}], True),
+                (request("subtract", params=(42, 23)), True),
+                (notification("update", params=(1, 2, 3)), False),
+                (request("foobar"), True),
+                ([request("sum", params=(1, 2, 4)), notification("notify_hello", params=(7,)),
+                  request("subtract", params=(42, 23))], True),
                 ('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]', True),
             ]
+            answers = []
             for doc, answered in script:
                 await asyncio.sleep(STEP)
-                await ws.send(doc if isinstance(doc, str) else json.dumps(doc))
+                text = doc if isinstance(doc, str) else json.dumps(doc)
+                PEER_LINES.append(f"client: sent {text}")
+                await ws.send(text)
                 if answered:
-                    await ws.recv()
+                    text = await ws.recv()
+                    PEER_LINES.append(f"client: received {text}")
+                    answer = parse_json(text)
+                    answers.append(list(answer) if not hasattr(answer, "id") else answer)
             await asyncio.sleep(STEP)
             await ws.close()
         await asyncio.sleep(STEP)
+    results = [getattr(a, "result", None) for a in answers]
+    if results[0] != 19 or getattr(answers[1], "code", None) != -32601 or len(answers[2]) != 2 \
+            or getattr(answers[3], "code", None) != -32700:
+        raise RecordError(f"jsonrpc: unexpected answers {answers!r}")
 
 
 class RabbitMQ:

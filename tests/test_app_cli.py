@@ -58,6 +58,36 @@ def test_jsonrpc_capture_json_lines():
     assert recs[-1]["notes_by_code"] == {"jsonrpc-parse-error": 1}
 
 
+def test_jsonrpc_messages_are_what_the_receiver_logged():
+    # jsonrpcserver and jsonrpcclient's sides logged every message they sent and received while the capture was
+    # recorded (captures/jsonrpc.peers.txt): each decoded message is the next one its receiver logged, and each
+    # record says what that JSON-RPC object is (kind, method, id)
+    logged = {"c2s": [], "s2c": []}
+    with open(JSONRPC[:-5] + ".peers.txt", encoding="utf-8") as f:
+        for line in f:
+            who, _, rest = line.rstrip("\n").partition(": ")
+            if rest.startswith("received "):
+                logged["c2s" if who == "server" else "s2c"].append(rest[len("received "):])
+    got = {"c2s": [], "s2c": []}
+    for m in records(JSONRPC):
+        if m["type"] != "message" or m["opcode_name"] != "text":
+            continue
+        got[m["dir"]].append(m["text"])
+        try:
+            doc = json.loads(m["text"])
+        except ValueError:
+            assert [r["kind"] for r in m["app"]["records"]] == ["invalid"]
+            continue
+        docs = doc if isinstance(doc, list) else [doc]
+        assert len(docs) == len(m["app"]["records"])
+        for d, r in zip(docs, m["app"]["records"]):
+            kind = ("request" if "id" in d else "notification") if "method" in d else \
+                ("error" if "error" in d else "result")
+            assert (r["kind"], r["fields"].get("method"), r["fields"].get("id")) == (kind, d.get("method"),
+                                                                                      d.get("id"))
+    assert got == logged and len(got["c2s"]) == 5 and len(got["s2c"]) == 4
+
+
 def test_stomp_capture_json_lines_and_chinese_labels():
     # RabbitMQ's web-stomp and stomp.py (captures/README.md): stomp.py connects with the STOMP command, both
     # sides send heart-beats every second, and RabbitMQ closes on DISCONNECT without the asked-for RECEIPT
