@@ -22,6 +22,10 @@ script (or to ``--out``):
 The MQTT ones use real MQTT peers instead of the websockets library: the ``mosquitto`` broker with a WebSocket
 listener and the ``paho-mqtt`` client (transport="websockets"); each also writes FILE.log, the client's own log
 of every packet it sent and received (paho's "Sending X" / "Received X" lines).
+The STOMP one uses RabbitMQ (a node of its own with the web-stomp plugin, port 15674) and stomp.py's
+WSStompConnection; the GraphQL ones a strawberry-graphql server and gql's client; the JSON-RPC one jsonrpcserver and
+jsonrpcclient on websockets; Socket.IO python-socketio on both sides. Each of these writes FILE.peers.txt, what the
+peers logged sending and receiving.
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 

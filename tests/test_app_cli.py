@@ -62,14 +62,18 @@ def test_jsonrpc_messages_are_what_the_receiver_logged():
     # jsonrpcserver and jsonrpcclient's sides logged every message they sent and received while the capture was
     # recorded (captures/jsonrpc.peers.txt): each decoded message is the next one its receiver logged, and each
     # record says what that JSON-RPC object is (kind, method, id)
+    check_jsonrpc_against_log(JSONRPC)
+
+
+def check_jsonrpc_against_log(path):
     logged = {"c2s": [], "s2c": []}
-    with open(JSONRPC[:-5] + ".peers.txt", encoding="utf-8") as f:
+    with open(path[:-5] + ".peers.txt", encoding="utf-8") as f:
         for line in f:
             who, _, rest = line.rstrip("\n").partition(": ")
             if rest.startswith("received "):
                 logged["c2s" if who == "server" else "s2c"].append(rest[len("received "):])
     got = {"c2s": [], "s2c": []}
-    for m in records(JSONRPC):
+    for m in records(path):
         if m["type"] != "message" or m["opcode_name"] != "text":
             continue
         got[m["dir"]].append(m["text"])
@@ -136,14 +140,18 @@ def stomp_log(path):
 def test_stomp_frames_are_what_the_client_logged():
     # stomp.py logged every frame it sent and received while RabbitMQ's web-stomp and it were recorded
     # (captures/stomp.peers.txt): each decoded record is the next one logged in its direction
+    check_stomp_against_log(STOMP)
+
+
+def check_stomp_against_log(path):
     decoded = {"c2s": [], "s2c": []}
-    for _, d, a in apps(records(STOMP)):
+    for _, d, a in apps(records(path)):
         (rec,) = a["records"]
         if rec["kind"] == "heartbeat":
             decoded[d].append((None, {}, 0))
         else:
             decoded[d].append((rec["fields"]["command"], rec["fields"]["headers"], rec["fields"]["body_length"]))
-    logged = {d: [(c, h, len(b)) for c, h, b in frames] for d, frames in stomp_log(STOMP[:-5] + ".peers.txt").items()}
+    logged = {d: [(c, h, len(b)) for c, h, b in frames] for d, frames in stomp_log(path[:-5] + ".peers.txt").items()}
     assert decoded == logged
     assert len(decoded["c2s"]) >= 5 and len(decoded["s2c"]) >= 4
 
@@ -196,6 +204,10 @@ def test_graphql_ws_legacy_capture():
 def test_graphql_messages_are_what_the_client_logged(path, compressed):
     # gql logged every message it sent (">>> ") and received ("<<< ") while the capture was recorded
     # (captures/NAME.peers.txt): the (inflated) text of each message, in order, per direction
+    check_graphql_against_log(path, compressed)
+
+
+def check_graphql_against_log(path, compressed):
     logged = {"c2s": [], "s2c": []}
     with open(os.path.splitext(path)[0] + ".peers.txt", encoding="utf-8") as f:
         for line in f:
@@ -460,3 +472,50 @@ def test_several_processes_give_the_same_bytes(path, extra, command):
     assert one.stdout == two.stdout
     if command[0] == "read":
         assert b'"app":' in one.stdout
+
+
+# -- recording again from real peers -------------------------------------------------------------------------
+RECORDED = {  # scenario: (modules, executables, port, check of the fresh capture against its peers' log)
+    "graphql": (["strawberry", "gql", "aiohttp"], [], 9002, lambda p: check_graphql_against_log(p, False)),
+    "graphql-ws": (["strawberry", "gql", "aiohttp"], [], 9002, lambda p: check_graphql_against_log(p, True)),
+    "jsonrpc": (["jsonrpcserver", "jsonrpcclient"], [], 9002, check_jsonrpc_against_log),
+    "stomp": (["stomp", "websocket"], ["/usr/lib/rabbitmq/bin/rabbitmq-server"], 15674, check_stomp_against_log),
+}
+
+
+def _cannot_record(name):
+    import importlib.util
+    import shutil
+    import socket
+    import sys
+    modules, exes, port, _ = RECORDED[name]
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return "recording on lo needs root on Linux"
+    for exe in ["tcpdump", *exes]:
+        if shutil.which(exe) is None and not os.path.exists(exe):
+            return f"{os.path.basename(exe)} is not installed"
+    for mod in modules:
+        if importlib.util.find_spec(mod) is None:
+            return f"{mod} is not installed (the recording's peers, see captures/README.md)"
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # a connection in TIME-WAIT is no listener
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return f"port {port} is busy"
+    return None
+
+
+@pytest.mark.parametrize("name", list(RECORDED))
+def test_a_fresh_recording_decodes_as_the_peers_logged(name, tmp_path):
+    why = _cannot_record(name)
+    if why:
+        pytest.skip(why)
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, os.path.join(CAP, "record.py"), "--only", name, "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    fresh = str(tmp_path / f"{name}.pcap")
+    RECORDED[name][3](fresh)
+    assert not any(r["type"] == "note" for r in records(fresh) if r.get("code") != "jsonrpc-parse-error")
