@@ -464,7 +464,8 @@ class RabbitMQ:
                         RABBITMQ_CONFIG_FILE=str(self.dir / "rabbitmq.conf"),
                         RABBITMQ_ENABLED_PLUGINS_FILE=str(self.dir / "enabled_plugins"),
                         RABBITMQ_MNESIA_BASE=str(self.dir / "mnesia"), RABBITMQ_LOG_BASE=str(self.dir / "log"),
-                        RABBITMQ_DIST_PORT=str(_free_port()), RABBITMQ_LOGS="-")
+                        RABBITMQ_DIST_PORT=str(_free_port()), RABBITMQ_LOGS="-",
+                        ERL_EPMD_PORT=str(_free_port()))   # an epmd of its own, stopped afterwards
         self.cmd = [exe]
         self.port = port
         self.proc: subprocess.Popen | None = None
@@ -492,6 +493,9 @@ class RabbitMQ:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
+        epmd = shutil.which("epmd")
+        if epmd is not None:                               # the Erlang VM left its port mapper daemon running
+            subprocess.run([epmd, "-kill"], env=self.env, capture_output=True, timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
