@@ -190,6 +190,7 @@ def summarize_pcap(path: Path, port: int) -> dict:
     packets = 0
     syns: set[int] = set()
     fins = {"c2s": 0, "s2c": 0}
+    rsts = {"c2s": 0, "s2c": 0}
     client_ports: set[int] = set()
     first_ts = last_ts = None
     while off + 16 <= len(data):
@@ -222,12 +223,15 @@ def summarize_pcap(path: Path, port: int) -> dict:
             syns.add(client)
         if flags & 0x01:
             fins["c2s" if dport == port else "s2c"] += 1
+        if flags & 0x04:
+            rsts["c2s" if dport == port else "s2c"] += 1
     return {
         "packets": packets,
         "bytes": len(data),
         "connections": len(client_ports),
         "syns": len(syns),
         "fins": fins,
+        "rsts": rsts,
         "duration": (last_ts - first_ts) if first_ts is not None else 0.0,
     }
 
@@ -806,8 +810,9 @@ async def scenario_graphql_ws(connect, serve) -> None:
         await runner.cleanup()
 
 
-# Scenarios whose client sends no FIN: RabbitMQ closes first and answers the client's Close frame with a RST.
-SERVER_FIN_ONLY = {"stomp"}
+# Scenarios whose client sends no FIN: RabbitMQ closes first (a FIN, or a RST when the client's Close frame gets
+# there before the socket is shut) and answers the client's Close frame with a RST.
+SERVER_ENDS = {"stomp"}
 # Scenarios whose capture may hold several TCP connections (the others: exactly one).
 SEVERAL_CONNECTIONS = {"socketio-upgrade"}
 # --------------------------------------------------------------------------- #
@@ -1028,7 +1033,11 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
                 f"{info['connections']} (SYNs: {info['syns']}); was something else using the port? "
                 "Nothing was written; retry."
             )
-        if not ((info["fins"]["c2s"] or name in SERVER_FIN_ONLY) and info["fins"]["s2c"]):
+        if name in SERVER_ENDS:
+            if not (info["fins"]["s2c"] or info["rsts"]["s2c"]):
+                raise RecordError(f"{name}: the capture does not end with the server's FIN or RST; tcpdump missed "
+                                  "the teardown. Nothing was written; retry.")
+        elif not (info["fins"]["c2s"] and info["fins"]["s2c"]):
             raise RecordError(
                 f"{name}: the capture does not end with a FIN from both sides "
                 f"(FINs seen: {info['fins']}); tcpdump missed the teardown. Nothing was written; retry."
