@@ -10,9 +10,9 @@ script (or to ``--out``):
     deflate.pcap         permessage-deflate negotiated, compressed frames (RSV1)
     fragments-ping.pcap  fragmented text and binary messages, pings both ways, close 1000 "bye"
     idle-timeout.pcap    server drops a silent client with a bare TCP FIN, no Close frame
-    jsonrpc.pcap         JSON-RPC 2.0 over subprotocol "jsonrpc": requests, notification, error, batch, bad JSON
-    stomp.pcap           STOMP 1.2 over subprotocol "v12.stomp": CONNECT, SUBSCRIBE/RECEIPT, SEND/MESSAGE, heart-beat
-    graphql.pcap         GraphQL over "graphql-transport-ws": init/ack, a subscription, a query, ping/pong
+    jsonrpc.pcap         JSON-RPC 2.0 over "jsonrpc" (jsonrpcserver, jsonrpcclient): requests, error, batch, bad JSON
+    stomp.pcap           STOMP 1.2 over "v12.stomp" (RabbitMQ web-stomp, stomp.py): SUBSCRIBE/RECEIPT, SEND/MESSAGE
+    graphql.pcap         GraphQL over "graphql-transport-ws" (strawberry server, gql client): subscription, query, ping
     socketio.pcap        Socket.IO v5 (python-socketio server and client): namespace, events, acks, binary
     socketio-upgrade.pcap  the same from HTTP long-polling upgraded to a WebSocket (probe, upgrade): 2+ connections
     graphql-ws.pcap      GraphQL over the legacy "graphql-ws" (strawberry server, gql client): start/data/stop, ka
@@ -22,6 +22,10 @@ script (or to ``--out``):
 The MQTT ones use real MQTT peers instead of the websockets library: the ``mosquitto`` broker with a WebSocket
 listener and the ``paho-mqtt`` client (transport="websockets"); each also writes FILE.log, the client's own log
 of every packet it sent and received (paho's "Sending X" / "Received X" lines).
+The STOMP one uses RabbitMQ (a node of its own with the web-stomp plugin, port 15674) and stomp.py's
+WSStompConnection; the GraphQL ones a strawberry-graphql server and gql's client; the JSON-RPC one jsonrpcserver and
+jsonrpcclient on websockets; Socket.IO python-socketio on both sides. Each of these writes FILE.peers.txt, what the
+peers logged sending and receiving.
 
 Usage (capturing needs root, or CAP_NET_RAW + CAP_NET_ADMIN for tcpdump):
 
@@ -186,6 +190,7 @@ def summarize_pcap(path: Path, port: int) -> dict:
     packets = 0
     syns: set[int] = set()
     fins = {"c2s": 0, "s2c": 0}
+    rsts = {"c2s": 0, "s2c": 0}
     client_ports: set[int] = set()
     first_ts = last_ts = None
     while off + 16 <= len(data):
@@ -218,12 +223,15 @@ def summarize_pcap(path: Path, port: int) -> dict:
             syns.add(client)
         if flags & 0x01:
             fins["c2s" if dport == port else "s2c"] += 1
+        if flags & 0x04:
+            rsts["c2s" if dport == port else "s2c"] += 1
     return {
         "packets": packets,
         "bytes": len(data),
         "connections": len(client_ports),
         "syns": len(syns),
         "fins": fins,
+        "rsts": rsts,
         "duration": (last_ts - first_ts) if first_ts is not None else 0.0,
     }
 
@@ -369,166 +377,272 @@ async def scenario_idle_timeout(connect, serve, idle: float = IDLE_TIMEOUT) -> N
         await asyncio.sleep(STEP)
 
 
-# A JSON-RPC 2.0 peer: `subtract` and `sum` answer, an unknown method is an error, a notification gets nothing,
-# a batch gets a batch, text that is not JSON gets the parse error (id null).
-def _jsonrpc_answer(req):
-    if not isinstance(req, dict) or "method" not in req:
-        return {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": None}
-    if "id" not in req:
-        return None
-    params = req.get("params") or []
-    if req["method"] == "subtract":
-        return {"jsonrpc": "2.0", "result": params[0] - params[1], "id": req["id"]}
-    if req["method"] == "sum":
-        return {"jsonrpc": "2.0", "result": sum(params), "id": req["id"]}
-    return {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": req["id"]}
-
-
-async def _jsonrpc_handler(ws) -> None:
-    async for message in ws:
-        try:
-            doc = json.loads(message)
-        except ValueError:
-            await ws.send(json.dumps({"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"},
-                                      "id": None}))
-            continue
-        if isinstance(doc, list):
-            answers = [a for a in map(_jsonrpc_answer, doc) if a is not None]
-            if answers:
-                await ws.send(json.dumps(answers))
-        else:
-            answer = _jsonrpc_answer(doc)
-            if answer is not None:
-                await ws.send(json.dumps(answer))
+def _jsonrpc_libraries():
+    try:
+        import jsonrpcclient
+        import jsonrpcserver
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"jsonrpc needs jsonrpcserver and jsonrpcclient ({exc}): pip install jsonrpcserver "
+                          "jsonrpcclient")
+    return jsonrpcserver, jsonrpcclient
 
 
 async def scenario_jsonrpc(connect, serve) -> None:
-    """JSON-RPC 2.0 over subprotocol `jsonrpc`: requests, a notification, an error, a batch, bad JSON."""
-    async with serve(_jsonrpc_handler, HOST, PORT, compression=None, ping_interval=None,
-                     subprotocols=["jsonrpc"]):
+    """JSON-RPC 2.0 over subprotocol `jsonrpc`: jsonrpcserver answers on a websockets server, jsonrpcclient
+    builds the client's requests and reads the answers: requests, a notification, an unknown method (error), a
+    batch, and one text that is not JSON (written by this script: no library sends one) -> the parse error.
+    Each side logs every message it sends and receives (NAME.peers.txt)."""
+    jsonrpcserver, jsonrpcclient = _jsonrpc_libraries()
+    from jsonrpcserver import Result, Success
+
+    @jsonrpcserver.method
+    async def subtract(a, b) -> Result:
+        return Success(a - b)
+
+    @jsonrpcserver.method(name="sum")
+    async def add_up(*numbers) -> Result:
+        return Success(sum(numbers))
+
+    @jsonrpcserver.method
+    async def update(*args) -> Result:
+        return Success(None)
+
+    @jsonrpcserver.method
+    async def notify_hello(*args) -> Result:
+        return Success(None)
+
+    async def handler(ws) -> None:
+        async for message in ws:
+            PEER_LINES.append(f"server: received {message}")
+            answer = await jsonrpcserver.async_dispatch(message)
+            if answer:                                  # "" for notifications, and a batch of them
+                PEER_LINES.append(f"server: sent {answer}")
+                await ws.send(answer)
+
+    from jsonrpcclient import notification, parse_json, request
+    async with serve(handler, HOST, PORT, compression=None, ping_interval=None, subprotocols=["jsonrpc"]):
         async with connect(URI, compression=None, ping_interval=None, subprotocols=["jsonrpc"]) as ws:
             assert ws.subprotocol == "jsonrpc", ws.subprotocol
             script = [
-                ({"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}, True),
-                ({"jsonrpc": "2.0", "method": "update", "params": [1, 2, 3]}, False),
-                ({"jsonrpc": "2.0", "method": "foobar", "id": "2"}, True),
-                ([{"jsonrpc": "2.0", "method": "sum", "params": [1, 2, 4], "id": 3},
-                  {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
-                  {"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 4}], True),
+                (request("subtract", params=(42, 23)), True),
+                (notification("update", params=(1, 2, 3)), False),
+                (request("foobar"), True),
+                ([request("sum", params=(1, 2, 4)), notification("notify_hello", params=(7,)),
+                  request("subtract", params=(42, 23))], True),
                 ('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]', True),
             ]
+            answers = []
             for doc, answered in script:
                 await asyncio.sleep(STEP)
-                await ws.send(doc if isinstance(doc, str) else json.dumps(doc))
+                text = doc if isinstance(doc, str) else json.dumps(doc)
+                PEER_LINES.append(f"client: sent {text}")
+                await ws.send(text)
                 if answered:
-                    await ws.recv()
+                    text = await ws.recv()
+                    PEER_LINES.append(f"client: received {text}")
+                    answer = parse_json(text)
+                    answers.append(list(answer) if not hasattr(answer, "id") else answer)
             await asyncio.sleep(STEP)
             await ws.close()
         await asyncio.sleep(STEP)
+    results = [getattr(a, "result", None) for a in answers]
+    if results[0] != 19 or getattr(answers[1], "code", None) != -32601 or len(answers[2]) != 2 \
+            or getattr(answers[3], "code", None) != -32700:
+        raise RecordError(f"jsonrpc: unexpected answers {answers!r}")
 
 
-def _stomp_frame(command: str, headers: dict, body: str = "") -> str:
-    head = "".join(f"{k}:{v}\n" for k, v in headers.items())
-    return f"{command}\n{head}\n{body}\x00"
+class RabbitMQ:
+    """RabbitMQ with its web-stomp plugin listening on PORT (path /ws), a node of its own in a temporary
+    directory (its own node name, AMQP, STOMP and distribution ports, no other listener on PORT)."""
+
+    def __init__(self, port: int) -> None:
+        exe = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+        if not os.path.exists(exe):
+            raise RecordError("rabbitmq-server not found; install it (apt-get install rabbitmq-server) and retry.")
+        self.dir = Path(tempfile.mkdtemp(prefix="wsdissect-rabbitmq-"))
+        (self.dir / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = {HOST}:{_free_port()}\nstomp.listeners.tcp.1 = {HOST}:{_free_port()}\n"
+            f"web_stomp.tcp.ip = {HOST}\nweb_stomp.tcp.port = {port}\nloopback_users = none\n")
+        (self.dir / "enabled_plugins").write_text("[rabbitmq_web_stomp].\n")
+        self.env = dict(os.environ, HOME=str(self.dir), RABBITMQ_NODENAME=f"wsdissect{os.getpid()}@localhost",
+                        RABBITMQ_CONFIG_FILE=str(self.dir / "rabbitmq.conf"),
+                        RABBITMQ_ENABLED_PLUGINS_FILE=str(self.dir / "enabled_plugins"),
+                        RABBITMQ_MNESIA_BASE=str(self.dir / "mnesia"), RABBITMQ_LOG_BASE=str(self.dir / "log"),
+                        RABBITMQ_DIST_PORT=str(_free_port()), RABBITMQ_LOGS="-",
+                        ERL_EPMD_PORT=str(_free_port()))   # an epmd of its own, stopped afterwards
+        self.cmd = [exe]
+        self.port = port
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RecordError(f"rabbitmq-server exited: {self.proc.stdout.read().strip()[-500:]}")
+            if _listening(self.port):
+                break
+            time.sleep(0.2)
+        else:
+            self.__exit__()
+            raise RecordError("rabbitmq-server did not listen within 90 s")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)      # the script and the Erlang VM it started
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        epmd = shutil.which("epmd")
+        if epmd is not None:                               # the Erlang VM left its port mapper daemon running
+            subprocess.run([epmd, "-kill"], env=self.env, capture_output=True, timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _stomp_parse(text: str) -> tuple:
-    head, _, body = text.partition("\n\n")
-    lines = head.split("\n")
-    return lines[0], dict(line.split(":", 1) for line in lines[1:]), body.rstrip("\x00")
+class _StompLog(logging.Handler):
+    """stomp.py's debug lines of the frames it sent and received (heart-beats too), kept as NAME.peers.txt."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = record.getMessage()
+        if line.startswith(("sending frame: ", "received frame: ")):
+            PEER_LINES.append(f"client: {line}")
 
 
-async def _stomp_handler(ws) -> None:
-    """A one-client STOMP 1.2 broker: subscriptions on destinations, receipts, heart-beats echoed as EOLs."""
-    subs: dict = {}
-    seq = 0
-    async for message in ws:
-        if not message.strip("\r\n"):
-            await ws.send("\n")                      # a heart-beat answers a heart-beat
-            continue
-        command, headers, body = _stomp_parse(message)
-        if command in ("CONNECT", "STOMP"):
-            await ws.send(_stomp_frame("CONNECTED", {"version": "1.2", "heart-beat": "0,0", "server": "lab/1.0"}))
-            continue
-        if command == "SUBSCRIBE":
-            subs[headers["destination"]] = headers["id"]
-        elif command == "SEND" and headers["destination"] in subs:
-            seq += 1
-            await ws.send(_stomp_frame("MESSAGE", {"subscription": subs[headers["destination"]],
-                                                   "message-id": str(seq), "destination": headers["destination"],
-                                                   "content-type": headers.get("content-type", "text/plain"),
-                                                   "content-length": str(len(body.encode()))}, body))
-        if "receipt" in headers:
-            await ws.send(_stomp_frame("RECEIPT", {"receipt-id": headers["receipt"]}))
+def _stomp_session() -> None:
+    """stomp.py's WebSocket connection (over websocket-client) to RabbitMQ's web-stomp: STOMP 1.2 CONNECT (sent
+    as STOMP) with heart-beats of 1 s both ways, SUBSCRIBE with a receipt, SEND, the MESSAGE, heart-beats,
+    DISCONNECT with a receipt."""
+    try:
+        import stomp
+    except ImportError as exc:
+        raise RecordError(f"cannot import stomp.py ({exc}); pip install stomp.py websocket-client") from None
+    got: list = []
+    receipts: list = []
+
+    class Listener(stomp.ConnectionListener):
+        def on_message(self, frame):
+            got.append(frame.body)
+
+        def on_receipt(self, frame):
+            receipts.append(frame.headers["receipt-id"])
+
+    log = logging.getLogger("stomp.py")
+    handler = _StompLog(logging.DEBUG)
+    log.setLevel(logging.DEBUG)
+    log.addHandler(handler)
+    try:
+        # stomp.py offers no subprotocol of its own: the header names STOMP's, and RabbitMQ picks v12.stomp
+        conn = stomp.WSStompConnection([(HOST, PORT)], ws_path="/ws", heartbeats=(1000, 1000), vhost="/",
+                                       header={"Sec-WebSocket-Protocol": "v12.stomp, v11.stomp"})
+        conn.set_listener("lab", Listener())
+        conn.connect("guest", "guest", wait=True)
+        time.sleep(STEP)
+        conn.subscribe("/queue/lab", id="sub-0", ack="auto", headers={"receipt": "r-1"})
+        time.sleep(STEP)
+        conn.send("/queue/lab", "hello 你好", content_type="text/plain")
+        time.sleep(STEP * 6)                          # a heart-beat each way (1 s)
+        conn.disconnect(receipt="r-2")
+        time.sleep(STEP)
+    finally:
+        log.removeHandler(handler)
+    if got != ["hello 你好"] or receipts[:1] != ["r-1"]:
+        raise RecordError(f"stomp: unexpected messages {got!r} or receipts {receipts!r}")
 
 
 async def scenario_stomp(connect, serve) -> None:
-    """STOMP 1.2 over subprotocol `v12.stomp`: CONNECT, SUBSCRIBE with a receipt, SEND and its MESSAGE, a
-    heart-beat, DISCONNECT with a receipt."""
-    async with serve(_stomp_handler, HOST, PORT, compression=None, ping_interval=None,
-                     subprotocols=["v12.stomp"]):
-        async with connect(URI, compression=None, ping_interval=None,
-                           subprotocols=["v12.stomp", "v11.stomp"]) as ws:
-            assert ws.subprotocol == "v12.stomp", ws.subprotocol
-            script = [
-                (_stomp_frame("CONNECT", {"accept-version": "1.2", "host": HOST, "heart-beat": "0,0"}), 1),
-                (_stomp_frame("SUBSCRIBE", {"id": "sub-0", "destination": "/queue/lab", "receipt": "r-1"}), 1),
-                (_stomp_frame("SEND", {"destination": "/queue/lab", "content-type": "text/plain"},
-                              "hello 你好"), 1),
-                ("\n", 1),
-                (_stomp_frame("DISCONNECT", {"receipt": "r-2"}), 1),
-            ]
-            for frame, answers in script:
-                await asyncio.sleep(STEP)
-                await ws.send(frame)
-                for _ in range(answers):
-                    await ws.recv()
-            await asyncio.sleep(STEP)
-            await ws.close()
-        await asyncio.sleep(STEP)
+    """STOMP 1.2 over subprotocol `v12.stomp` from real peers: RabbitMQ's web-stomp and stomp.py."""
+    with RabbitMQ(PORT):
+        await asyncio.to_thread(_stomp_session)
 
 
-async def _graphql_handler(ws) -> None:
-    """A graphql-transport-ws server: acknowledges connection_init, answers ping with pong, runs a subscription
-    (two `next`, then `complete`) and a query (one `next`, then `complete`)."""
-    async for message in ws:
-        msg = json.loads(message)
-        kind = msg.get("type")
-        if kind == "connection_init":
-            await ws.send(json.dumps({"type": "connection_ack"}))
-        elif kind == "ping":
-            await ws.send(json.dumps({"type": "pong"}))
-        elif kind == "subscribe":
-            query = msg["payload"]["query"]
-            results = [{"greetings": w} for w in ("Hi", "Bonjour")] if query.lstrip().startswith("subscription") \
-                else [{"hello": "world"}]
-            for data in results:
+def _strawberry():
+    """strawberry-graphql's schema for both GraphQL captures, and what the scenarios import: query `hello`,
+    subscriptions `greetings` (two results, 50 ms apart) and `ticks` (endless)."""
+    try:
+        import strawberry
+        from aiohttp import web
+        from gql import Client, gql
+        from gql.transport.exceptions import TransportQueryError
+        from gql.transport.websockets import WebsocketsTransport
+        from strawberry.aiohttp.views import GraphQLView
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise RecordError(f"the GraphQL captures need strawberry-graphql, aiohttp and gql[websockets] ({exc})")
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self) -> str:
+            return "world"
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def greetings(self) -> AsyncGenerator[str, None]:
+            for word in ("Hi", "Bonjour"):
                 await asyncio.sleep(STEP / 4)
-                await ws.send(json.dumps({"id": msg["id"], "type": "next", "payload": {"data": data}}))
-            await ws.send(json.dumps({"id": msg["id"], "type": "complete"}))
+                yield word
+
+        @strawberry.subscription
+        async def ticks(self) -> AsyncGenerator[int, None]:
+            n = 0
+            while True:
+                n += 1
+                yield n
+                await asyncio.sleep(STEP)
+
+    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    return schema, web, GraphQLView, Client, gql, TransportQueryError, WebsocketsTransport
+
+
+async def _strawberry_site(web, view):
+    webapp = web.Application()
+    webapp.router.add_route("*", "/graphql", view)
+    runner = web.AppRunner(webapp)
+    await runner.setup()
+    await web.TCPSite(runner, HOST, PORT).start()
+    return runner
+
+
+def _gql_peer_log() -> tuple:
+    """gql logs each message it sends (">>> ") and receives ("<<< ") at debug level: kept as NAME.peers.txt."""
+    gql_log = logging.getLogger("gql.transport.common.base")
+    peer = _PeerLog("client")
+    peer.setLevel(logging.DEBUG)
+    gql_log.setLevel(logging.DEBUG)
+    gql_log.addHandler(peer)
+    return gql_log, peer
 
 
 async def scenario_graphql(connect, serve) -> None:
-    """GraphQL over subprotocol `graphql-transport-ws`: init/ack, a subscription, a query, ping/pong."""
-    async with serve(_graphql_handler, HOST, PORT, compression=None, ping_interval=None,
-                     subprotocols=["graphql-transport-ws"]):
-        async with connect(URI, compression=None, ping_interval=None,
-                           subprotocols=["graphql-transport-ws"]) as ws:
-            assert ws.subprotocol == "graphql-transport-ws", ws.subprotocol
-            script = [
-                ({"type": "connection_init", "payload": {"token": "lab"}}, 1),
-                ({"id": "1", "type": "subscribe", "payload": {"query": "subscription Greetings { greetings }"}}, 3),
-                ({"id": "2", "type": "subscribe", "payload": {"query": "{ hello }"}}, 2),
-                ({"type": "ping"}, 1),
-            ]
-            for msg, answers in script:
-                await asyncio.sleep(STEP)
-                await ws.send(json.dumps(msg))
-                for _ in range(answers):
-                    await ws.recv()
+    """GraphQL over subprotocol `graphql-transport-ws`, from real peers: a strawberry-graphql server (its aiohttp
+    view, that protocol only) and gql's WebsocketsTransport (offering `graphql-transport-ws` only, no
+    compression). connection_init with a payload -> connection_ack; a subscription of two results (subscribe ->
+    next, next, complete); a query (subscribe -> next, complete); the client's ping -> pong; close 1000."""
+    schema, web, GraphQLView, Client, gql, _, WebsocketsTransport = _strawberry()
+    from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+    runner = await _strawberry_site(web, GraphQLView(schema=schema,
+                                                     subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL]))
+    gql_log, peer = _gql_peer_log()
+    try:
+        transport = WebsocketsTransport(url=f"ws://{HOST}:{PORT}/graphql", subprotocols=["graphql-transport-ws"],
+                                        init_payload={"token": "lab"}, connect_args={"compression": None})
+        async with Client(transport=transport) as session:
             await asyncio.sleep(STEP)
-            await ws.close()
+            got = [r async for r in session.subscribe(gql("subscription Greetings { greetings }"))]
+            assert got == [{"greetings": "Hi"}, {"greetings": "Bonjour"}], got
+            await asyncio.sleep(STEP)
+            assert await session.execute(gql("{ hello }")) == {"hello": "world"}
+            await asyncio.sleep(STEP)
+            await transport.send_ping()             # answered by the server's pong
+            await asyncio.sleep(STEP)
         await asyncio.sleep(STEP)
+    finally:
+        gql_log.removeHandler(peer)
+        await runner.cleanup()
 
 
 # What the Socket.IO peers logged (python-engineio's "Sending/Received packet" lines, from the loggers handed to
@@ -666,54 +780,12 @@ async def scenario_graphql_ws(connect, serve) -> None:
     WebsocketsTransport as the client (offering `graphql-ws` only). connection_init with a payload ->
     connection_ack and ka; a subscription of two results (start -> data, data, complete); a query (start -> error:
     strawberry runs subscriptions only over this protocol); an endless subscription the client stops after its first result (stop); connection_terminate."""
-    try:
-        import strawberry
-        from aiohttp import web
-        from gql import Client, gql
-        from gql.transport.exceptions import TransportQueryError
-        from gql.transport.websockets import WebsocketsTransport
-        from strawberry.aiohttp.views import GraphQLView
-        from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
-    except ImportError as exc:  # pragma: no cover - depends on environment
-        raise RecordError(f"graphql-ws needs strawberry-graphql, aiohttp and gql[websockets] ({exc})")
-
-    @strawberry.type
-    class Query:
-        @strawberry.field
-        def hello(self) -> str:
-            return "world"
-
-    @strawberry.type
-    class Subscription:
-        @strawberry.subscription
-        async def greetings(self) -> AsyncGenerator[str, None]:
-            for word in ("Hi", "Bonjour"):
-                await asyncio.sleep(STEP / 4)
-                yield word
-
-        @strawberry.subscription
-        async def ticks(self) -> AsyncGenerator[int, None]:
-            n = 0
-            while True:
-                n += 1
-                yield n
-                await asyncio.sleep(STEP)
-
-    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    schema, web, GraphQLView, Client, gql, TransportQueryError, WebsocketsTransport = _strawberry()
+    from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
     logging.getLogger("strawberry").setLevel(logging.CRITICAL)     # the refused query's traceback
-    webapp = web.Application()
-    webapp.router.add_route("*", "/graphql", GraphQLView(schema=schema, subscription_protocols=[GRAPHQL_WS_PROTOCOL],
-                                                         keep_alive=True, keep_alive_interval=0.5))
-    runner = web.AppRunner(webapp)
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, PORT)
-    await site.start()
-    # gql logs each message it sends (">>> ") and receives ("<<< ") at debug level: kept as NAME.peers.txt
-    gql_log = logging.getLogger("gql.transport.common.base")
-    peer = _PeerLog("client")
-    peer.setLevel(logging.DEBUG)
-    gql_log.setLevel(logging.DEBUG)
-    gql_log.addHandler(peer)
+    runner = await _strawberry_site(web, GraphQLView(schema=schema, subscription_protocols=[GRAPHQL_WS_PROTOCOL],
+                                                     keep_alive=True, keep_alive_interval=0.5))
+    gql_log, peer = _gql_peer_log()
     try:
         transport = WebsocketsTransport(url=f"ws://{HOST}:{PORT}/graphql", subprotocols=["graphql-ws"],
                                         init_payload={"token": "lab"})
@@ -738,6 +810,9 @@ async def scenario_graphql_ws(connect, serve) -> None:
         await runner.cleanup()
 
 
+# Scenarios whose client sends no FIN: RabbitMQ closes first (a FIN, or a RST when the client's Close frame gets
+# there before the socket is shut) and answers the client's Close frame with a RST.
+SERVER_ENDS = {"stomp"}
 # Scenarios whose capture may hold several TCP connections (the others: exactly one).
 SEVERAL_CONNECTIONS = {"socketio-upgrade"}
 # --------------------------------------------------------------------------- #
@@ -896,7 +971,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "mqtt5": scenario_mqtt5,
 }
 # Scenarios with a port of their own (MQTT over WebSocket's usual 9001) unless --port is given.
-SCENARIO_PORTS = {"mqtt": 9001, "mqtt5": 9001}
+SCENARIO_PORTS = {"mqtt": 9001, "mqtt5": 9001, "stomp": 15674}   # 15674: web-stomp's own
 
 
 # --------------------------------------------------------------------------- #
@@ -958,7 +1033,11 @@ def record(name: str, out_dir: Path, connect, serve, idle: float) -> dict:
                 f"{info['connections']} (SYNs: {info['syns']}); was something else using the port? "
                 "Nothing was written; retry."
             )
-        if not (info["fins"]["c2s"] and info["fins"]["s2c"]):
+        if name in SERVER_ENDS:
+            if not (info["fins"]["s2c"] or info["rsts"]["s2c"]):
+                raise RecordError(f"{name}: the capture does not end with the server's FIN or RST; tcpdump missed "
+                                  "the teardown. Nothing was written; retry.")
+        elif not (info["fins"]["c2s"] and info["fins"]["s2c"]):
             raise RecordError(
                 f"{name}: the capture does not end with a FIN from both sides "
                 f"(FINs seen: {info['fins']}); tcpdump missed the teardown. Nothing was written; retry."

@@ -58,20 +58,102 @@ def test_jsonrpc_capture_json_lines():
     assert recs[-1]["notes_by_code"] == {"jsonrpc-parse-error": 1}
 
 
+def test_jsonrpc_messages_are_what_the_receiver_logged():
+    # jsonrpcserver and jsonrpcclient's sides logged every message they sent and received while the capture was
+    # recorded (captures/jsonrpc.peers.txt): each decoded message is the next one its receiver logged, and each
+    # record says what that JSON-RPC object is (kind, method, id)
+    check_jsonrpc_against_log(JSONRPC)
+
+
+def check_jsonrpc_against_log(path):
+    logged = {"c2s": [], "s2c": []}
+    with open(path[:-5] + ".peers.txt", encoding="utf-8") as f:
+        for line in f:
+            who, _, rest = line.rstrip("\n").partition(": ")
+            if rest.startswith("received "):
+                logged["c2s" if who == "server" else "s2c"].append(rest[len("received "):])
+    got = {"c2s": [], "s2c": []}
+    for m in records(path):
+        if m["type"] != "message" or m["opcode_name"] != "text":
+            continue
+        got[m["dir"]].append(m["text"])
+        try:
+            doc = json.loads(m["text"])
+        except ValueError:
+            assert [r["kind"] for r in m["app"]["records"]] == ["invalid"]
+            continue
+        docs = doc if isinstance(doc, list) else [doc]
+        assert len(docs) == len(m["app"]["records"])
+        for d, r in zip(docs, m["app"]["records"]):
+            kind = ("request" if "id" in d else "notification") if "method" in d else \
+                ("error" if "error" in d else "result")
+            assert (r["kind"], r["fields"].get("method"), r["fields"].get("id")) == (kind, d.get("method"),
+                                                                                      d.get("id"))
+    assert got == logged and len(got["c2s"]) == 5 and len(got["s2c"]) == 4
+
+
 def test_stomp_capture_json_lines_and_chinese_labels():
+    # RabbitMQ's web-stomp and stomp.py (captures/README.md): stomp.py connects with the STOMP command, both
+    # sides send heart-beats every second, and RabbitMQ closes on DISCONNECT without the asked-for RECEIPT
     recs = records(STOMP, "--lang", "zh")
     got = apps(recs)
-    commands = [(a["records"][0]["kind"], a["records"][0]["fields"].get("command")) for _, _, a in got]
-    assert commands == [("frame", "CONNECT"), ("frame", "CONNECTED"), ("frame", "SUBSCRIBE"), ("frame", "RECEIPT"),
-                        ("frame", "SEND"), ("frame", "MESSAGE"), ("heartbeat", None), ("heartbeat", None),
-                        ("frame", "DISCONNECT"), ("frame", "RECEIPT")]
-    replies = {no: a["records"][0].get("reply_to") for no, _, a in got}
-    assert replies[9] == 8 and replies[12] == 11 and replies[21] == 20
-    send = next(a for _, _, a in got if a["records"][0]["fields"].get("command") == "SEND")["records"][0]
+    frames = [(no, d, a["records"][0]) for no, d, a in got]
+    commands = [(d, r["fields"]["command"]) for _, d, r in frames if r["kind"] == "frame"]
+    assert commands == [("c2s", "STOMP"), ("s2c", "CONNECTED"), ("c2s", "SUBSCRIBE"), ("s2c", "RECEIPT"),
+                        ("c2s", "SEND"), ("s2c", "MESSAGE"), ("c2s", "DISCONNECT")]
+    beats = [d for _, d, r in frames if r["kind"] == "heartbeat"]
+    assert "c2s" in beats and "s2c" in beats                     # heart-beat:1000,1000 both ways
+    no = {r["fields"].get("command"): n for n, _, r in frames}
+    replies = {r["fields"].get("command"): r.get("reply_to") for _, _, r in frames}
+    assert replies["CONNECTED"] == no["STOMP"] and replies["RECEIPT"] == no["SUBSCRIBE"]
+    send = next(r for _, _, r in frames if r["fields"].get("command") == "SEND")
     assert send["fields"]["body_length"] == len("hello 你好".encode())
+    assert send["fields"]["headers"]["destination"] == "/queue/lab"
     labels = {r["no"]: r["label"] for r in recs if r["type"] == "packet"}
-    assert labels[9] .startswith("服务端发送 STOMP CONNECTED 帧，回应 #8")
+    assert labels[no["CONNECTED"]].startswith(f"服务端发送 STOMP CONNECTED 帧，回应 #{no['STOMP']}")
     assert not any(r["type"] == "note" for r in recs)
+
+
+def stomp_log(path):
+    """{direction: [(command or None for a heart-beat, headers, body bytes)]} of every frame stomp.py logged
+    sending ("sending frame: [b'SEND', b'\\n', b'destination:/queue/lab\\n', ...]") and receiving ("received
+    frame: 'MESSAGE', headers={...}, body='...'"), in order, from the log kept beside the capture."""
+    got = {"c2s": [], "s2c": []}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            rest = line.rstrip("\n").partition(": ")[2]
+            if rest.startswith("sending frame: "):
+                raw = b"".join(ast.literal_eval(rest[len("sending frame: "):]))
+                if raw == b"\n":
+                    got["c2s"].append((None, {}, b""))
+                    continue
+                head, _, body = raw.partition(b"\n\n")
+                command, *lines = head.decode().split("\n")
+                got["c2s"].append((command, dict(x.split(":", 1) for x in lines), body.rstrip(b"\x00")))
+            elif rest.startswith("received frame: "):
+                command, headers, body = ast.literal_eval("(" + rest[len("received frame: "):]
+                                                          .replace("headers=", "").replace("body=", "") + ")")
+                got["s2c"].append((None if command == "heartbeat" else command, headers, (body or "").encode()))
+    return got
+
+
+def test_stomp_frames_are_what_the_client_logged():
+    # stomp.py logged every frame it sent and received while RabbitMQ's web-stomp and it were recorded
+    # (captures/stomp.peers.txt): each decoded record is the next one logged in its direction
+    check_stomp_against_log(STOMP)
+
+
+def check_stomp_against_log(path):
+    decoded = {"c2s": [], "s2c": []}
+    for _, d, a in apps(records(path)):
+        (rec,) = a["records"]
+        if rec["kind"] == "heartbeat":
+            decoded[d].append((None, {}, 0))
+        else:
+            decoded[d].append((rec["fields"]["command"], rec["fields"]["headers"], rec["fields"]["body_length"]))
+    logged = {d: [(c, h, len(b)) for c, h, b in frames] for d, frames in stomp_log(path[:-5] + ".peers.txt").items()}
+    assert decoded == logged
+    assert len(decoded["c2s"]) >= 5 and len(decoded["s2c"]) >= 4
 
 
 def test_graphql_capture():
@@ -117,22 +199,30 @@ def test_graphql_ws_legacy_capture():
     assert "» GraphQL stop 3" in run("follow", GRAPHQL_WS).stdout
 
 
-def test_graphql_ws_messages_are_what_the_client_logged():
+@pytest.mark.parametrize("path, compressed", [(GRAPHQL_WS, True), (GRAPHQL, False)],
+                         ids=["graphql-ws", "graphql"])
+def test_graphql_messages_are_what_the_client_logged(path, compressed):
     # gql logged every message it sent (">>> ") and received ("<<< ") while the capture was recorded
-    # (captures/graphql-ws.peers.txt): the inflated text of each message, in order, per direction
+    # (captures/NAME.peers.txt): the (inflated) text of each message, in order, per direction
+    check_graphql_against_log(path, compressed)
+
+
+def check_graphql_against_log(path, compressed):
     logged = {"c2s": [], "s2c": []}
-    with open(os.path.join(CAP, "graphql-ws.peers.txt"), encoding="utf-8") as f:
+    with open(os.path.splitext(path)[0] + ".peers.txt", encoding="utf-8") as f:
         for line in f:
             text = line.rstrip("\n").partition(": ")[2]
             if text[:4] in (">>> ", "<<< "):
                 logged["c2s" if text[:4] == ">>> " else "s2c"].append(text[4:])
-    recs = records(GRAPHQL_WS)
+    recs = records(path)
     got = {"c2s": [], "s2c": []}
     for m in recs:
         if m["type"] == "message" and m["opcode_name"] == "text":
-            assert m["compressed"] and m["app"]["records"][0]["fields"]["type"] == json.loads(m["text"])["type"]
+            doc, (rec,) = json.loads(m["text"]), m["app"]["records"]
+            assert m["compressed"] == compressed and rec["fields"]["type"] == doc["type"]
+            assert rec["fields"].get("id") == doc.get("id")
             got[m["dir"]].append(m["text"])
-    assert got == logged and len(got["s2c"]) >= 10
+    assert got == logged and len(got["s2c"]) >= 7
 
 
 def test_socketio_capture_chosen_by_its_path():
@@ -253,7 +343,7 @@ def test_grep_matches_decoded_fields():
     assert kept(SOCKETIO, "--grep", "^type=BINARY_") == [up, 25]
     assert kept(SOCKETIO, "--grep", "^kind=ack$") == [20, 25]
     # STOMP headers by their own names, JSON-RPC kinds, GraphQL operations
-    assert kept(STOMP, "--grep", "^destination=/queue/lab$") == [11, 14, 15]
+    assert kept(STOMP, "--grep", "^destination=/queue/lab$") == [11, 14, 15]      # SUBSCRIBE, SEND, MESSAGE
     assert kept(JSONRPC, "--grep", "^kind=error$") == [15, 21]
     assert kept(GRAPHQL_WS, "--grep", "^operation=subscription Ticks$") == [26]
     # the raw text still matches, and a message no decoder read has only its text
@@ -277,7 +367,8 @@ def test_stats_latency_and_unanswered():
     assert lat["count"] == 4 and 0 < lat["min"] <= lat["mean"] <= lat["max"] < 1
     assert lines[-1]["type"] == "stats-total" and lines[-1]["app"] == lines[0]["app"]
     text = run("stats", STOMP).stdout
-    assert "stomp replies" in text and "3 awaited, 3 answered" in text
+    assert "stomp replies" in text and "3 awaited, 2 answered" in text     # RabbitMQ: no RECEIPT for DISCONNECT
+    assert "1 request(s) never answered" in text
     # no decoder: no "app" key, the other captures' stats are as before
     assert "app" not in json.loads(run("stats", ECHO, "--json").stdout.splitlines()[0])
 
@@ -381,3 +472,50 @@ def test_several_processes_give_the_same_bytes(path, extra, command):
     assert one.stdout == two.stdout
     if command[0] == "read":
         assert b'"app":' in one.stdout
+
+
+# -- recording again from real peers -------------------------------------------------------------------------
+RECORDED = {  # scenario: (modules, executables, port, check of the fresh capture against its peers' log)
+    "graphql": (["strawberry", "gql", "aiohttp"], [], 9002, lambda p: check_graphql_against_log(p, False)),
+    "graphql-ws": (["strawberry", "gql", "aiohttp"], [], 9002, lambda p: check_graphql_against_log(p, True)),
+    "jsonrpc": (["jsonrpcserver", "jsonrpcclient"], [], 9002, check_jsonrpc_against_log),
+    "stomp": (["stomp", "websocket"], ["/usr/lib/rabbitmq/bin/rabbitmq-server"], 15674, check_stomp_against_log),
+}
+
+
+def _cannot_record(name):
+    import importlib.util
+    import shutil
+    import socket
+    import sys
+    modules, exes, port, _ = RECORDED[name]
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return "recording on lo needs root on Linux"
+    for exe in ["tcpdump", *exes]:
+        if shutil.which(exe) is None and not os.path.exists(exe):
+            return f"{os.path.basename(exe)} is not installed"
+    for mod in modules:
+        if importlib.util.find_spec(mod) is None:
+            return f"{mod} is not installed (the recording's peers, see captures/README.md)"
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # a connection in TIME-WAIT is no listener
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return f"port {port} is busy"
+    return None
+
+
+@pytest.mark.parametrize("name", list(RECORDED))
+def test_a_fresh_recording_decodes_as_the_peers_logged(name, tmp_path):
+    why = _cannot_record(name)
+    if why:
+        pytest.skip(why)
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, os.path.join(CAP, "record.py"), "--only", name, "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    fresh = str(tmp_path / f"{name}.pcap")
+    RECORDED[name][3](fresh)
+    assert not any(r["type"] == "note" for r in records(fresh) if r.get("code") != "jsonrpc-parse-error")
