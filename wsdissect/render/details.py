@@ -152,6 +152,9 @@ class _Dissection:
     # masked payload pieces in raw.data: (start, end, mask key, offset of `start` in its frame's payload), for a
     # view that shows them masked and unmasked (the lab page, render/report.py)
     masks: list = dc_field(default_factory=list)
+    # the last frame of each message this packet completed, as far as its payload is in raw.data: (frame record,
+    # start, end, offset of `start` in the frame's payload), in order: where a decoder's spans fall (_messages)
+    tails: list = dc_field(default_factory=list)
 
     def add(self, depth: int, text: str, style: str = "", name: Optional[str] = None,
             span: Optional[tuple] = None) -> None:
@@ -329,7 +332,8 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
     if no < 1:
         raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
                                + ("; there is no counting from the end)" if no < 0 else ")"))
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keylog)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keylog,
+                        app_spans=True)
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
@@ -858,7 +862,7 @@ def _websocket(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, 
             _continued(D, data, info, rec, start, a, b, p_start, first_no, view)
             continue
         _frame(D, data, info, rec, a, b, conn, d, view)
-    _messages(D, msgs, view)
+    _messages(D, msgs, view, D.tails)
 
 
 def _frame_title(info: dict, length_here: Optional[int] = None, t: Optional[dict] = None) -> str:
@@ -922,6 +926,7 @@ def _frame(D: _Dissection, data: bytes, h: dict, rec: Optional[Frame], a: int, b
     D.add(2, t["show.payload"].format(n=h['length'], more=more), "", "ws.payload", (ps, pe))
     wire = data[ps:pe]
     plain = unmask(wire, h["key"]) if h["masked"] else wire
+    _tail(D, rec, ps, pe, 0)
     if h["masked"]:
         D.masks.append((ps, pe, h["key"], 0))
         D.add(3, t["show.masked_wire"].format(hex=_hex(wire, ell=view.ell)), "dim")
@@ -949,6 +954,7 @@ def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[
         D.add(2, t["show.payload_part"].format(a=offset, b=offset + b - ps - 1, n=info['length']),
               "", "ws.payload", (ps, b))
         wire = data[ps:b]
+        _tail(D, rec, ps, b, offset)
         key = info.get("key")
         plain = unmask(wire, key, offset % 4) if info["masked"] and key else wire
         if info["masked"] and key:
@@ -957,6 +963,12 @@ def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[
             D.add(3, t["show.unmasked"].format(hex=_hex(plain, ell=view.ell)))
         if rec is not None:
             _payload_meaning(D, info, rec, rec.payload, view, whole=True)
+
+
+def _tail(D: _Dissection, rec: Optional[Frame], a: int, b: int, offset: int) -> None:
+    """Remember a message's last frame whose payload bytes a..b (from `offset` in its payload) are here."""
+    if rec is not None and rec.fin and rec.opcode in (TEXT, BINARY, CONTINUATION):
+        D.tails.append((rec, a, b, offset))
 
 
 def _payload_meaning(D: _Dissection, h: dict, rec: Optional[Frame], plain: bytes, view: View,
@@ -1008,9 +1020,11 @@ def _frame_from_record(D: _Dissection, f: Frame, i: int, count: int, view: View)
     _payload_meaning(D, info, f, f.payload, view, whole=True)
 
 
-def _messages(D: _Dissection, msgs: list, view: View) -> None:
+def _messages(D: _Dissection, msgs: list, view: View, tails: Optional[list] = None) -> None:
     t = view.t
-    for m in msgs:
+    if tails is None or len(tails) != len(msgs):
+        tails = [None] * len(msgs)           # a TLS connection's, or frames not placed: no byte positions
+    for m, tail in zip(msgs, tails):
         kind = t["opcode." + opcode_name(m.opcode)]
         how = []
         if m.frames > 1:
@@ -1027,15 +1041,53 @@ def _messages(D: _Dissection, msgs: list, view: View) -> None:
             D.add(2, t["show.msg_cut"], "yellow")
         if m.app:            # what a subprotocol decoder (wsdissect/app) read in it: each record, its fields
             D.add(1, t["show.app"].format(protocol=m.app[0].protocol), "bold")
+            where = _message_at(m, tail)
+            if m.compressed:
+                D.add(2, t["show.app_inflated"], "dim")
             for r in m.app:
                 D.add(2, view.clean(describe(r, t)))
+                spans = r.spans or {}
                 for k, v in r.fields.items():
                     if isinstance(v, dict):          # STOMP's headers: one line each
-                        D.add(3, view.clean(f"{k}:"), "dim")
+                        D.add(3, view.clean(f"{k}:"), "dim", "app." + k.lower(), _in_packet(spans.get(k), where))
                         for hk, hv in v.items():
-                            D.add(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"), "dim")
+                            name = f"{k}.{hk}"
+                            D.add(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"), "dim",
+                                  "app." + name.lower(), _in_packet(spans.get(name), where))
                     else:
-                        D.add(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim")
+                        D.add(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim",
+                              "app." + k.lower(), _in_packet(spans.get(k), where))
+                for k, span in spans.items():        # parts with no field of their own (params, payload...)
+                    if k in r.fields or k.split(".", 1)[0] in r.fields or span[1] <= span[0]:
+                        continue
+                    D.add(3, view.clean(f"{k}: {_part(m, span, view)}"), "dim", "app." + k.lower(),
+                          _in_packet(span, where))
+
+
+def _message_at(m, tail) -> Optional[tuple]:
+    """(message offset of the packet byte `start`, start, end) for a message whose last frame's payload is at
+    start..end of the packet; None when its bytes are not the packet's (compressed, cut, not placed)."""
+    if tail is None or m.compressed or m.truncated:
+        return None
+    f, a, b, offset = tail
+    return m.length - f.length + offset, a, b
+
+
+def _in_packet(span: Optional[tuple], where: Optional[tuple]) -> Optional[tuple]:
+    """A span of the message as a span of the packet: the part of it that is in this packet, or None."""
+    if span is None or where is None:
+        return None
+    base, a, b = where
+    s, e = max(a + span[0] - base, a), min(a + span[1] - base, b)
+    return (s, e) if e > s else None
+
+
+def _part(m, span: tuple, view: View) -> str:
+    """A part of the message as data: text for a text message, else hex."""
+    piece = bytes(m.data[span[0]:span[1]])
+    if m.text is not None:
+        return _cut(piece.decode("utf-8", "replace"), PREVIEW_CHARS, view.ell)
+    return _hex(piece, 16, ell=view.ell)
 
 
 def _field_word(v) -> str:
