@@ -1,0 +1,141 @@
+"""`show` marks the bytes of what a subprotocol decoder read: for each decoder, the bytes under a field (unmasked
+with the frame's key, as the lab page shows them) are the field's value, in English and in Chinese."""
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from conftest import ROOT
+from wsdissect.analyzer import Analyzer
+from wsdissect.cli import main
+from wsdissect.limits import DEFAULT_LIMITS
+from wsdissect.render.details import View, _dissect, _in_packet, _read_to
+from wsdissect.sources.pcap import open_capture
+
+CAP = os.path.join(ROOT, "captures")
+LANGS = ("en", "zh")
+
+
+def dissect(capture: str, no: int, lang: str, subprotocol=None):
+    raw, row, analyzer, pre = _read_to(open_capture(os.path.join(CAP, capture)), no, DEFAULT_LIMITS, (), lang,
+                                       subprotocol)
+    conn = analyzer.connections[row.conn]
+    view = View(Console(file=io.StringIO(), width=100, color_system=None), lang)
+    return raw, row, _dissect(raw, row, conn, pre, analyzer, view)
+
+
+def marked(raw, D, name: str) -> bytes:
+    """The bytes of the packet under field `name`, unmasked where a masked payload covers them."""
+    out = b""
+    for a, b in D.fields[name]:
+        chunk = bytearray(raw.data[a:b])
+        for ms, me, key, offset in D.masks:
+            for i in range(max(a, ms), min(b, me)):
+                chunk[i - a] ^= key[(i - ms + offset) % 4]
+        out += bytes(chunk)
+    return out
+
+
+def record(row):
+    (m,) = [m for m in row.messages if m.app]
+    return m.app
+
+
+# capture, packet, field, how the marked bytes read, the record field they must equal (None: a given value)
+CASES = [
+    ("jsonrpc.pcap", 8, "app.method", json.loads, "method", None),
+    ("jsonrpc.pcap", 8, "app.id", json.loads, "id", None),
+    ("jsonrpc.pcap", 8, "app.params", json.loads, None, [42, 23]),
+    ("jsonrpc.pcap", 9, "app.result", json.loads, None, 19),
+    ("graphql.pcap", 11, "app.type", json.loads, "type", None),
+    ("graphql.pcap", 11, "app.id", json.loads, "id", None),
+    ("graphql.pcap", 11, "app.operation", json.loads, None, "subscription Greetings { greetings }"),
+    ("socketio.pcap", 16, "app.namespace", bytes.decode, "namespace", None),
+    ("socketio.pcap", 16, "app.event", json.loads, "event", None),
+    ("socketio.pcap", 16, "app.type", bytes.decode, None, "2"),
+    ("stomp.pcap", 15, "app.command", bytes.decode, "command", None),
+    ("stomp.pcap", 15, "app.body", bytes.decode, None, "hello 你好"),
+    ("stomp.pcap", 15, "app.headers.destination", bytes.decode, None, None),
+    ("mqtt5.pcap", 18, "app.topic", bytes.decode, "topic", None),
+    ("mqtt5.pcap", 18, "app.id", lambda b: int.from_bytes(b, "big"), "id", None),
+    ("mqtt5.pcap", 18, "app.payload", bytes.decode, "preview", None),
+    ("mqtt.pcap", 8, "app.client_id", bytes.decode, "client_id", None),
+]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("capture,no,name,read,field,value", CASES)
+def test_marked_bytes_are_the_field(capture, no, name, read, field, value, lang):
+    raw, row, D = dissect(capture, no, lang)
+    assert name in D.fields, f"{name} not among {D.order}"
+    got = read(marked(raw, D, name))
+    rec = record(row)[0]
+    if name == "app.headers.destination":
+        assert got == "destination:" + rec.fields["headers"]["destination"]
+    elif field is not None:
+        assert got == rec.fields[field]
+    else:
+        assert got == value
+    # the tree has the field's line, which --field highlights
+    assert any(ln.field == name for ln in D.lines)
+
+
+def test_batch_marks_each_record():
+    raw, row, D = dissect("jsonrpc.pcap", 17, "en")
+    methods = [r.fields["method"] for r in record(row)]
+    assert len(D.fields["app.method"]) == len(methods) == 3
+    unmasked = [json.loads(marked(raw, _only(D, "app.method", i), "app.method")) for i in range(3)]
+    assert unmasked == methods
+
+
+def _only(D, name, i):
+    """D with field `name` narrowed to its i-th span."""
+    class One:
+        fields = {name: [D.fields[name][i]]}
+        masks = D.masks
+    return One
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compressed_message_has_no_marks_and_says_why(lang):
+    raw, row, D = dissect("deflate.pcap", 8, lang, subprotocol="jsonrpc")
+    assert not [n for n in D.fields if n.startswith("app.")]
+    from wsdissect.i18n import catalog
+    assert any(ln.text == catalog(lang)["show.app_inflated"] for ln in D.lines)
+
+
+def test_part_in_this_packet():
+    # message bytes 10..30 of a message whose bytes 20..40 are at packet offsets 100..120: 100..110 is marked
+    assert _in_packet((10, 30), (20, 100, 120)) == (100, 110)
+    assert _in_packet((0, 15), (20, 100, 120)) is None       # wholly in earlier packets
+    assert _in_packet((35, 50), (20, 100, 120)) == (115, 120)
+
+
+def test_spans_only_when_asked():
+    """read's analyzer leaves AppRecord.spans unset: the decoders do no locating on the main path."""
+    an = Analyzer(DEFAULT_LIMITS)
+    seen = 0
+    for capture in ("jsonrpc.pcap", "stomp.pcap", "graphql.pcap", "socketio.pcap", "mqtt5.pcap"):
+        an = Analyzer(DEFAULT_LIMITS)
+        for raw in open_capture(os.path.join(CAP, capture)):
+            row = an.feed(raw)
+            for m in (row.messages if row is not None else ()):
+                for r in m.app or ():
+                    seen += 1
+                    assert r.spans is None
+    assert seen > 50
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_field_option_marks_app_field(lang):
+    env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+    r = CliRunner().invoke(main, ["show", os.path.join(CAP, "stomp.pcap"), "15", "--field", "app.command",
+                                  "--lang", lang], env=env, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "> command: MESSAGE" in r.output
+    assert "^^^^^^^" in r.output            # MESSAGE's seven characters, marked in the dump's text column
