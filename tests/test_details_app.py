@@ -139,3 +139,15 @@ def test_field_option_marks_app_field(lang):
     assert r.exit_code == 0, r.output
     assert "> command: MESSAGE" in r.output
     assert "^^^^^^^" in r.output            # MESSAGE's seven characters, marked in the dump's text column
+
+
+def test_lab_page_has_the_same_marks():
+    """The lab page embeds show's trees: its field ranges hold the decoder's fields too, in both languages' trees."""
+    from wsdissect.cli.report import report_data
+    path = os.path.join(CAP, "jsonrpc.pcap")
+    data = report_data(open_capture(path), path, [], DEFAULT_LIMITS)
+    d = data["details"][8]
+    raw, _, D = dissect("jsonrpc.pcap", 8, "en")
+    assert d["F"]["app.method"] == [list(s) for s in D.fields["app.method"]]
+    for tree in d["T"]:
+        assert any(ln[3] == "app.method" for ln in tree)
