@@ -111,9 +111,11 @@ def test_compressed_message_has_no_marks_and_says_why(lang):
 
 def test_part_in_this_packet():
     # message bytes 10..30 of a message whose bytes 20..40 are at packet offsets 100..120: 100..110 is marked
-    assert _in_packet((10, 30), (20, 100, 120)) == (100, 110)
-    assert _in_packet((0, 15), (20, 100, 120)) is None       # wholly in earlier packets
-    assert _in_packet((35, 50), (20, 100, 120)) == (115, 120)
+    assert _in_packet((10, 30), [(20, 100, 120)]) == [(100, 110)]
+    assert _in_packet((0, 15), [(20, 100, 120)]) == []           # wholly in earlier packets
+    assert _in_packet((35, 50), [(20, 100, 120)]) == [(115, 120)]
+    # two frames in the packet (message bytes 0..10 at 50..60, 10..20 at 66..76): a span across both
+    assert _in_packet((5, 15), [(10, 66, 76), (0, 50, 60)]) == [(55, 60), (66, 71)]
 
 
 def test_spans_only_when_asked():
@@ -151,3 +153,43 @@ def test_lab_page_has_the_same_marks():
     assert d["F"]["app.method"] == [list(s) for s in D.fields["app.method"]]
     for tree in d["T"]:
         assert any(ln[3] == "app.method" for ln in tree)
+
+
+def fragmented(pieces=None):
+    """A server's JSON-RPC result sent as two frames (text, then continuation), in one packet or cut at
+    `pieces` (offsets in the frames' bytes)."""
+    from sessionbuild import Session, raw_frame
+    from wsdissect.model import S2C
+    text = b'{"jsonrpc": "2.0", "result": "sum-of-all", "id": 5}'
+    cut = text.index(b"sum") + 3                     # the result's value lies across the two frames
+    s = Session()
+    s.websocket_handshake()
+    s.send(S2C, raw_frame(text[:cut], fin=False) + raw_frame(text[cut:], opcode=0), pieces=pieces)
+    return s.packets(), text, cut
+
+
+def dissect_packets(packets, no):
+    raw, row, analyzer, pre = _read_to(iter(packets), no, DEFAULT_LIMITS, (), "en", "jsonrpc")
+    view = View(Console(file=io.StringIO(), width=100, color_system=None), "en")
+    return raw, row, _dissect(raw, row, analyzer.connections[row.conn], pre, analyzer, view)
+
+
+def test_a_message_of_two_frames_in_one_packet_marks_across_them():
+    packets, text, cut = fragmented()
+    raw, row, D = dissect_packets(packets, 8)
+    assert record(row)[0].kind == "result" and row.messages[0].frames == 2
+    assert len(D.fields["app.result"]) == 2          # the value's two parts, either side of the second header
+    assert json.loads(marked(raw, D, "app.result")) == "sum-of-all"
+    assert json.loads(marked(raw, D, "app.id")) == 5
+
+
+def test_a_message_over_two_packets_marks_the_part_in_this_packet():
+    packets, text, cut = fragmented()
+    start = text.index(b'"sum')
+    packets, _, _ = fragmented(pieces=[2 + start + 2])   # #8: the first header and the text up to '"s'
+    raw, row, D = dissect_packets(packets, 9)        # #9: the rest, which completes the message
+    assert record(row)[0].kind == "result" and row.messages[0].first_no == 8
+    assert json.loads(marked(raw, D, "app.id")) == 5
+    assert marked(raw, D, "app.result") == b'um-of-all"'     # the part of '"sum-of-all"' in this packet
+    raw, row, D = dissect_packets(packets, 8)        # #8 completes no message: nothing of the decoder's
+    assert not [n for n in D.fields if n.startswith("app.")]

@@ -233,9 +233,11 @@ class SocketIODecoder(Decoder):
         the attachment count, `namespace`, the ack id (`id`), the JSON arguments (`args`; the event name
         `event`); in an open packet its JSON members; a ping's or pong's `data`."""
         rec = recs[-1]
+        kind = ENGINE_TYPES.get(text[:1])
+        if kind is None:
+            return
         spans = {"engineio_type": (0, 1)}
         rec.spans = spans
-        kind = ENGINE_TYPES.get(text[:1])
         if kind == "open":
             members = json_members(text, 1)
             for field, name in (("sid", "sid"), ("ping_interval", "pingInterval"), ("ping_timeout", "pingTimeout"),

@@ -152,8 +152,8 @@ class _Dissection:
     # masked payload pieces in raw.data: (start, end, mask key, offset of `start` in its frame's payload), for a
     # view that shows them masked and unmasked (the lab page, render/report.py)
     masks: list = dc_field(default_factory=list)
-    # the last frame of each message this packet completed, as far as its payload is in raw.data: (frame record,
-    # start, end, offset of `start` in the frame's payload), in order: where a decoder's spans fall (_messages)
+    # the data frames whose payload is (partly) in raw.data and that the packet completed: (frame record, start,
+    # end, offset of `start` in the frame's payload), in order: where a decoder's spans fall (_messages)
     tails: list = dc_field(default_factory=list)
 
     def add(self, depth: int, text: str, style: str = "", name: Optional[str] = None,
@@ -164,6 +164,12 @@ class _Dissection:
                 self.order.append(name)
             self.fields[name].append(span)
         self.lines.append(_Line(depth, text, style, name))
+
+    def add_spans(self, depth: int, text: str, style: str, name: str, spans: list) -> None:
+        """add() for a field whose bytes are in several places of the packet (or none)."""
+        self.add(depth, text, style, name, spans[0] if spans else None)
+        if len(spans) > 1:
+            self.fields[name].extend(spans[1:])
 
 
 def _hex(b: bytes, limit: int = PREVIEW_BYTES, ell: str = "…") -> str:
@@ -966,8 +972,8 @@ def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[
 
 
 def _tail(D: _Dissection, rec: Optional[Frame], a: int, b: int, offset: int) -> None:
-    """Remember a message's last frame whose payload bytes a..b (from `offset` in its payload) are here."""
-    if rec is not None and rec.fin and rec.opcode in (TEXT, BINARY, CONTINUATION):
+    """Remember a data frame whose payload bytes a..b (from `offset` in its payload) are here."""
+    if rec is not None and rec.opcode in (TEXT, BINARY, CONTINUATION):
         D.tails.append((rec, a, b, offset))
 
 
@@ -1022,9 +1028,8 @@ def _frame_from_record(D: _Dissection, f: Frame, i: int, count: int, view: View)
 
 def _messages(D: _Dissection, msgs: list, view: View, tails: Optional[list] = None) -> None:
     t = view.t
-    if tails is None or len(tails) != len(msgs):
-        tails = [None] * len(msgs)           # a TLS connection's, or frames not placed: no byte positions
-    for m, tail in zip(msgs, tails):
+    pieces = _pieces(tails or [], len(msgs))
+    for m, tail in zip(msgs, pieces):
         kind = t["opcode." + opcode_name(m.opcode)]
         how = []
         if m.frames > 1:
@@ -1049,37 +1054,58 @@ def _messages(D: _Dissection, msgs: list, view: View, tails: Optional[list] = No
                 spans = r.spans or {}
                 for k, v in r.fields.items():
                     if isinstance(v, dict):          # STOMP's headers: one line each
-                        D.add(3, view.clean(f"{k}:"), "dim", "app." + k.lower(), _in_packet(spans.get(k), where))
+                        D.add_spans(3, view.clean(f"{k}:"), "dim", "app." + k.lower(),
+                                    _in_packet(spans.get(k), where))
                         for hk, hv in v.items():
                             name = f"{k}.{hk}"
-                            D.add(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"), "dim",
-                                  "app." + name.lower(), _in_packet(spans.get(name), where))
+                            D.add_spans(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"),
+                                        "dim", "app." + name.lower(), _in_packet(spans.get(name), where))
                     else:
-                        D.add(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim",
-                              "app." + k.lower(), _in_packet(spans.get(k), where))
+                        D.add_spans(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim",
+                                    "app." + k.lower(), _in_packet(spans.get(k), where))
                 for k, span in spans.items():        # parts with no field of their own (params, payload...)
                     if k in r.fields or k.split(".", 1)[0] in r.fields or span[1] <= span[0]:
                         continue
-                    D.add(3, view.clean(f"{k}: {_part(m, span, view)}"), "dim", "app." + k.lower(),
-                          _in_packet(span, where))
+                    D.add_spans(3, view.clean(f"{k}: {_part(m, span, view)}"), "dim", "app." + k.lower(),
+                                _in_packet(span, where))
 
 
-def _message_at(m, tail) -> Optional[tuple]:
-    """(message offset of the packet byte `start`, start, end) for a message whose last frame's payload is at
-    start..end of the packet; None when its bytes are not the packet's (compressed, cut, not placed)."""
-    if tail is None or m.compressed or m.truncated:
-        return None
-    f, a, b, offset = tail
-    return m.length - f.length + offset, a, b
+def _pieces(tails: list, n: int) -> list:
+    """The data frames of each of the n messages completed here, as far as this packet has them: a message
+    ends with a FIN frame; None for all when they do not add up (a TLS connection's, frames not placed)."""
+    out, cur = [], []
+    for tail in tails:
+        cur.append(tail)
+        if tail[0].fin:
+            out.append(cur)
+            cur = []
+    return out if len(out) == n else [None] * n
 
 
-def _in_packet(span: Optional[tuple], where: Optional[tuple]) -> Optional[tuple]:
-    """A span of the message as a span of the packet: the part of it that is in this packet, or None."""
-    if span is None or where is None:
-        return None
-    base, a, b = where
-    s, e = max(a + span[0] - base, a), min(a + span[1] - base, b)
-    return (s, e) if e > s else None
+def _message_at(m, pieces: Optional[list]) -> list:
+    """[(message offset of the packet byte `start`, start, end)] for each piece of a message's payload in the
+    packet (its frames, last first, back from the message's end); [] when its bytes are not the packet's
+    (compressed, cut, not placed)."""
+    if not pieces or m.compressed or m.truncated:
+        return []
+    out, end = [], m.length                  # the message offset where the frame in hand ends
+    for f, a, b, offset in reversed(pieces):
+        start = end - f.length
+        out.append((start + offset, a, b))
+        end = start
+    return out
+
+
+def _in_packet(span: Optional[tuple], where: list) -> list:
+    """A span of the message as spans of the packet: the parts of it that are in this packet ([] for none)."""
+    out = []
+    if span is None:
+        return out
+    for base, a, b in reversed(where):
+        s, e = max(a + span[0] - base, a), min(a + span[1] - base, b)
+        if e > s:
+            out.append((s, e))
+    return out
 
 
 def _part(m, span: tuple, view: View) -> str:
