@@ -193,3 +193,12 @@ def test_a_message_over_two_packets_marks_the_part_in_this_packet():
     assert marked(raw, D, "app.result") == b'um-of-all"'     # the part of '"sum-of-all"' in this packet
     raw, row, D = dissect_packets(packets, 8)        # #8 completes no message: nothing of the decoder's
     assert not [n for n in D.fields if n.startswith("app.")]
+
+
+def test_read_details_has_shows_tree():
+    """`read --details` prints show's tree: the decoder's parts with no field of their own are in it too."""
+    env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+    r = CliRunner().invoke(main, ["read", os.path.join(CAP, "jsonrpc.pcap"), "--details"], env=env,
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "params: [42, 23]" in r.output

@@ -85,8 +85,7 @@ class ReportBuilder:
     def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
                  detail_packets: int = REPORT_DETAIL_PACKETS, keylog=None) -> None:
         decode_as = tuple(decode_as)
-        self.taps = {lang: DetailsTap(Analyzer(limits, decode_as=decode_as, lang=lang, keylog=keylog,
-                                              app_spans=True), limits)
+        self.taps = {lang: DetailsTap(Analyzer(limits, decode_as=decode_as, lang=lang, keylog=keylog), limits)
                      for lang in LANGS}
         self.views = {lang: View(_plain_console(), lang) for lang in LANGS}
         self.explainers = {lang: Explainer(lang) for lang in LANGS}
