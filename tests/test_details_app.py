@@ -202,3 +202,32 @@ def test_read_details_has_shows_tree():
                            catch_exceptions=False)
     assert r.exit_code == 0, r.output
     assert "params: [42, 23]" in r.output
+
+
+def _mqtt_message(data: bytes, no: int):
+    from wsdissect.model import Message, C2S
+    return Message(0, C2S, 2, 1, no, no, False, len(data), len(data), data, None)
+
+
+PUBLISH = bytes([0x32, 9, 0, 3]) + b"a/b" + bytes([0, 7]) + b"hi"     # QoS 1, topic a/b, id 7, payload hi
+
+
+def test_mqtt_spans_of_packets_in_one_message_and_across_two():
+    from wsdissect.app import make
+    dec = make("mqtt", spans=True)
+    data = bytes([0xC0, 0]) + PUBLISH                        # a PINGREQ, then the PUBLISH, in one message
+    ping, pub = dec.feed(_mqtt_message(data, 1), 0.0)
+    assert ping.spans == {"type": (0, 1), "remaining_length": (1, 2)}
+    s = pub.spans
+    assert data[slice(*s["topic"])] == b"a/b" and data[slice(*s["payload"])] == b"hi"
+    assert int.from_bytes(data[slice(*s["id"])], "big") == pub.fields["id"] == 7
+    assert data[slice(*s["type"])] == bytes([0x32])
+    # the PUBLISH cut after its topic's length: the second message holds the rest, from the topic on
+    first, second = PUBLISH[:4], PUBLISH[4:]
+    (partial,) = dec.feed(_mqtt_message(first, 2), 0.0)
+    assert partial.kind == "partial" and partial.spans is None
+    (pub,) = dec.feed(_mqtt_message(second, 3), 0.0)
+    s = pub.spans
+    assert "type" not in s and "remaining_length" not in s       # in the earlier message
+    assert second[slice(*s["topic"])] == b"a/b" and second[slice(*s["payload"])] == b"hi"
+    assert pub.fields["topic"] == "a/b"
