@@ -231,3 +231,27 @@ def test_mqtt_spans_of_packets_in_one_message_and_across_two():
     assert "type" not in s and "remaining_length" not in s       # in the earlier message
     assert second[slice(*s["topic"])] == b"a/b" and second[slice(*s["payload"])] == b"hi"
     assert pub.fields["topic"] == "a/b"
+
+
+def test_malformed_messages_get_spans_inside_the_message_or_none():
+    """Every malformed message of the decoders' tests, decoded with spans: the same records (kinds, fields,
+    notes) as without, and each span within the message's bytes."""
+    import test_app
+    import test_app_socketio
+    from wsdissect.app import make
+    from wsdissect.model import Message
+    cases = test_app.MALFORMED + [("socketio", p, d) for p, d, _, _ in test_app_socketio.MALFORMED]
+    assert {name for name, _, _ in cases} >= {"jsonrpc", "v12.stomp", "graphql-transport-ws", "mqtt", "socketio"}
+    for name, payload, d in cases:
+        data = payload if isinstance(payload, bytes) else payload.encode("utf-8")
+        text = None if isinstance(payload, bytes) else payload
+        opcode = 2 if isinstance(payload, bytes) else 1
+        got = []
+        for spans in (False, True):
+            msg = Message(0, d, opcode, 1, 1, 1, False, len(data), len(data), data, text)
+            recs = make(name, spans).feed(msg, 0.0)
+            got.append([(r.kind, r.fields, [n.code for n in r.notes]) for r in recs])
+            for r in recs:
+                for a, b in (r.spans or {}).values():
+                    assert 0 <= a <= b <= len(data), (name, payload, r.spans)
+        assert got[0] == got[1], (name, payload)
