@@ -93,7 +93,7 @@ class _ConnState:
 class Analyzer:
     def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
                  lang: str = DEFAULT_LANG, labels: bool = True, subprotocol: Optional[str] = None,
-                 keylog: Optional[KeyLog] = None) -> None:
+                 keylog: Optional[KeyLog] = None, app_spans: bool = False) -> None:
         """lang ("en" or "zh", see i18n.py) is the language of every Row.label and of the notes the analyzer
         writes itself; roles, note codes and the Connection records are the same in every language.
 
@@ -103,7 +103,10 @@ class Analyzer:
         (bench/out/ws-200000.pcap: 3.5 s -> 2.95 s of CPU).
 
         subprotocol (--subprotocol) names the decoder of app/ used for every WebSocket connection, whatever
-        its handshake negotiated; None: each connection's negotiated Sec-WebSocket-Protocol chooses."""
+        its handshake negotiated; None: each connection's negotiated Sec-WebSocket-Protocol chooses.
+
+        app_spans=True makes the decoders say where each field lies in its message (AppRecord.spans), for the
+        views that mark bytes (show, the lab page); off, they do no such work."""
         self.limits = limits
         self.keylog = keylog                                  # TLS secrets (tls.KeyLog), None: none given
         self.lang = lang
@@ -116,6 +119,7 @@ class Analyzer:
         self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
         self.subprotocol = subprotocol
+        self.app_spans = app_spans
         self.tracker = Tracker(limits, server_ports=self.decode_as)
         self.summary = CaptureSummary()
         self.connections: dict[int, Connection] = {}
@@ -456,7 +460,7 @@ class Analyzer:
         for d in (C2S, S2C):
             st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
             st.mode[d] = M_WS
-        st.app = _app.make(_app.choose(self.subprotocol, r.subprotocol, r.uri))
+        st.app = _app.make(_app.choose(self.subprotocol, r.subprotocol, r.uri), self.app_spans)
         r.decoder = st.app.name if st.app is not None else None
         if st.app is None:
             st.app = Sniffer()           # a guess from the first messages (app/sniff.py), then the lane may go on

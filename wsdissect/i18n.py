@@ -960,6 +960,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "show.msg_fragments": ("{n} fragments, #{first}-#{last}", "{n} 个分片，#{first}-#{last}"),
     "show.msg_compressed": ("compressed {wire} {arrow} {n} bytes", "压缩 {wire} {arrow} {n} 字节"),
     "show.app": ("Inside the message ({protocol}):", "消息内容（{protocol}）："),
+    "show.app_inflated": ("(its fields lie in the inflated message, not in this packet's compressed bytes: no marks)",
+                          "（字段位于解压后的消息中，不在本包压缩过的字节里：不作标记）"),
     "show.msg_complete": ("Message complete: {kind}, {n} bytes{extra}", "完整消息：{kind}，{n} 字节{extra}"),
     "show.msg_cut": ("cut: the message was not kept whole (cap or missing bytes)",
                      "已截断：消息没有完整保留（达到上限或缺少字节）"),

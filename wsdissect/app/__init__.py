@@ -48,6 +48,11 @@ class AppRecord:
     # The sentence of a kind said another way (describe: app.<protocol>.<kind>.<variant>), such as a Socket.IO
     # event that asks for an ack; words only, not in the JSON.
     variant: Optional[str] = None
+    # Where each field lies in the message's bytes (unmasked, inflated): name -> (start, end), end exclusive, a
+    # field of `fields` or a part with no field of its own (JSON-RPC `params`, MQTT `payload`, a STOMP header
+    # line as `headers.<name>`). Only a decoder made with spans=True fills it (`show` and the lab page mark
+    # these bytes); None otherwise, and never in the JSON.
+    spans: Optional[dict] = None
 
     def as_dict(self) -> dict:
         """The JSON Lines form (README, "JSON Lines": a message's `app.records`)."""
@@ -89,12 +94,14 @@ class Pending:
 
 
 class Decoder:
-    """One connection's decoder. Subclasses set `protocol` and implement `decode`."""
+    """One connection's decoder. Subclasses set `protocol` and implement `decode`; `locate` (or `decode` itself,
+    when `self.spans` is set) gives records their `spans`."""
     protocol = ""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, spans: bool = False) -> None:
         self.name = name             # the subprotocol name it was chosen by
         self.pending = Pending()
+        self.spans = spans           # fill AppRecord.spans (show, the lab page); off on read's path: no cost
 
     def feed(self, message, ts: float) -> list:
         """The records of one model.Message (text or binary), never an exception."""
@@ -108,13 +115,24 @@ class Decoder:
             except UnicodeDecodeError:
                 return [self._invalid(no, d, "warning", "app-not-text", {"protocol": self.protocol})]
         try:
-            return self.decode(text, no, d, ts)
+            recs = self.decode(text, no, d, ts)
         except Exception as e:  # noqa: BLE001 -- a decoder bug must not stop the analysis
             return [self._invalid(no, d, "warning", "app-internal", {"protocol": self.protocol,
                                                           "error": f"{type(e).__name__}: {e}"[:APP_FIELD_MAX]})]
+        if self.spans:
+            try:
+                self.locate(text, recs)
+            except Exception:  # noqa: BLE001 -- marks are an aid: a record without them is still whole
+                pass
+            text_spans(text, recs)
+        return recs
 
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
         raise NotImplementedError
+
+    def locate(self, text: str, recs: list) -> None:
+        """Set the `spans` of the records `decode` made of `text`, as character offsets into it (`feed` turns
+        them into byte offsets). Called only when `self.spans`; by default nothing is located."""
 
     def finish(self) -> list:
         """AppNotes about what the connection's end (or the capture's) left incomplete (the analyzer's
@@ -149,6 +167,80 @@ class Decoder:
     def _invalid(self, no: int, d: str, severity: str, code: str, args: dict,
                  fields: Optional[dict] = None) -> AppRecord:
         return AppRecord(self.protocol, "invalid", fields or {}, no, d, notes=[AppNote(severity, code, args)])
+
+
+def text_spans(text: str, recs: list) -> None:
+    """Records' spans given as character offsets into `text` made byte offsets into its UTF-8 form."""
+    if len(text) == len(text.encode("utf-8")):
+        return                       # ASCII: characters are bytes
+    for rec in recs:
+        if rec.spans:
+            rec.spans = {k: (len(text[:a].encode("utf-8")), len(text[:b].encode("utf-8")))
+                         for k, (a, b) in rec.spans.items()}
+
+
+_WS = " \t\n\r"
+
+
+def _skip(s: str, i: int) -> int:
+    while i < len(s) and s[i] in _WS:
+        i += 1
+    return i
+
+
+def json_members(s: str, i: int = 0) -> dict:
+    """The members of the JSON object starting at (or after blanks from) `s[i]`: name -> (start, end) of its
+    value in `s` (character offsets; a repeated name: the last, as json.loads keeps). {} when no object starts
+    there; as far as it reads when the text stops being JSON."""
+    from json.decoder import scanstring
+    out: dict = {}
+    i = _skip(s, i)
+    if s[i:i + 1] != "{":
+        return out
+    dec = _decoder()
+    i = _skip(s, i + 1)
+    try:
+        while s[i:i + 1] == '"':
+            name, i = scanstring(s, i + 1)
+            i = _skip(s, i)
+            if s[i:i + 1] != ":":
+                break
+            i = _skip(s, i + 1)
+            _, j = dec.raw_decode(s, i)
+            out[name] = (i, j)
+            i = _skip(s, j)
+            if s[i:i + 1] != ",":
+                break
+            i = _skip(s, i + 1)
+    except (ValueError, RecursionError):
+        pass
+    return out
+
+
+def json_items(s: str, i: int = 0) -> list:
+    """The (start, end) of each element of the JSON array starting at (or after blanks from) `s[i]`."""
+    out: list = []
+    i = _skip(s, i)
+    if s[i:i + 1] != "[":
+        return out
+    dec = _decoder()
+    i = _skip(s, i + 1)
+    try:
+        while i < len(s) and s[i] != "]":
+            _, j = dec.raw_decode(s, i)
+            out.append((i, j))
+            i = _skip(s, j)
+            if s[i:i + 1] != ",":
+                break
+            i = _skip(s, i + 1)
+    except (ValueError, RecursionError):
+        pass
+    return out
+
+
+def _decoder():
+    import json
+    return json.JSONDecoder()
 
 
 def clip(value) -> object:
@@ -189,12 +281,13 @@ def choose(forced: Optional[str], negotiated: Optional[str], uri: Optional[str])
     return "socketio" if by_path(uri) else None
 
 
-def make(name: Optional[str]) -> Optional[Decoder]:
-    """A fresh decoder for subprotocol `name`, or None when there is none."""
+def make(name: Optional[str], spans: bool = False) -> Optional[Decoder]:
+    """A fresh decoder for subprotocol `name`, or None when there is none. spans=True: its records say where
+    their fields lie in the message (`AppRecord.spans`), for the views that mark bytes."""
     if not name:
         return None
     cls = _registry().get(name)
-    return cls(name) if cls is not None else None
+    return cls(name, spans) if cls is not None else None
 
 
 def words(rec: AppRecord):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 
-from . import APP_PENDING_MAX, OTHER, AppNote, AppRecord, Decoder, clip
+from . import APP_PENDING_MAX, OTHER, AppNote, AppRecord, Decoder, clip, json_members
 from ..model import C2S, S2C
 
 # type -> (kind, the direction that may send it; None: either)
@@ -33,8 +33,8 @@ _INIT = "init"
 class GraphQLDecoder(Decoder):
     protocol = "graphql"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, name: str, spans: bool = False) -> None:
+        super().__init__(name, spans)
         self.types = _LEGACY if name == "graphql-ws" else _MODERN
         self.running: dict = {}          # operation id -> True, answered or not, until its complete
         self.waiting_ack = False         # connection_init seen, connection_ack not yet
@@ -98,6 +98,18 @@ class GraphQLDecoder(Decoder):
             self.pending.answer(rec, oid, ts)
             self.running.pop(oid, None)
         return [rec]
+
+
+    def locate(self, text: str, recs: list) -> None:
+        """The spans of `type`, `id` and `payload` (its `query` under `operation`)."""
+        members = json_members(text)
+        spans = {k: members[k] for k in ("type", "id", "payload") if k in members}
+        if "payload" in members:
+            query = json_members(text, members["payload"][0]).get("query")
+            if query is not None:
+                spans["operation"] = query
+        for rec in recs:
+            rec.spans = spans
 
 
 def _operation(payload: dict) -> str:

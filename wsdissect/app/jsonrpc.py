@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import OTHER, AppNote, AppRecord, Decoder, clip
+from . import OTHER, AppNote, AppRecord, Decoder, clip, json_items, json_members
 
 
 class JsonRpcDecoder(Decoder):
@@ -75,6 +75,19 @@ class JsonRpcDecoder(Decoder):
             return rec
         notes.append(AppNote("warning", "jsonrpc-invalid", {"variant": "no-method"}))
         return AppRecord(self.protocol, "invalid", fields, no, d, notes=notes)
+
+
+    def locate(self, text: str, recs: list) -> None:
+        """Each record's `method`, `id`, `params`, `result`, `error` (and the error's `code` and `message`): the
+        spans of their JSON values; a batch's records, in its items in turn."""
+        items = json_items(text) if text.lstrip().startswith("[") else [(0, len(text))]
+        for rec, (a, _) in zip(recs, items):
+            members = json_members(text, a)
+            spans = {k: members[k] for k in ("method", "id", "params", "result", "error") if k in members}
+            if "error" in members:
+                inner = json_members(text, members["error"][0])
+                spans.update((k, inner[k]) for k in ("code", "message") if k in inner)
+            rec.spans = spans
 
 
 def _key(rid) -> str:

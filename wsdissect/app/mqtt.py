@@ -86,8 +86,8 @@ class _Reader:
 class MqttDecoder(Decoder):
     protocol = "mqtt"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, name: str, spans: bool = False) -> None:
+        super().__init__(name, spans)
         self.level = 4                                   # CONNECT's protocol level
         self.buf = {C2S: bytearray(), S2C: bytearray()}  # bytes of a packet not yet whole
         self.skip = {C2S: 0, S2C: 0}                     # bytes of a packet past MQTT_PACKET_MAX still to skip
@@ -111,6 +111,7 @@ class MqttDecoder(Decoder):
                                                           "error": f"{type(e).__name__}: {e}"[:APP_FIELD_MAX]})]
 
     def _stream(self, data: bytes, no: int, d: str, ts: float) -> list:
+        message_data = data
         out = []
         if self.skip[d]:
             n = min(self.skip[d], len(data))
@@ -119,6 +120,8 @@ class MqttDecoder(Decoder):
             if not data:
                 return [AppRecord(self.protocol, "partial", {"skipped": n}, no, d)]
         buf = self.buf[d]
+        # the message offset of buf[0] is -base (spans: a packet begun in an earlier message starts before 0)
+        base = len(buf) - (len(message_data) - len(data)) if self.spans else 0
         buf += data
         pos = 0
         while pos < len(buf):
@@ -141,7 +144,10 @@ class MqttDecoder(Decoder):
                 continue
             if end > len(buf):
                 break
-            out.append(self._packet(bytes(buf[pos:end]), buf[pos], start - pos, no, d, ts))
+            rec = self._packet(bytes(buf[pos:end]), buf[pos], start - pos, no, d, ts)
+            if self.spans:
+                rec.spans = _spans(bytes(buf[pos:end]), start - pos, self.level, pos - base)
+            out.append(rec)
             pos = end
         del buf[:pos]
         if not out:
@@ -445,6 +451,66 @@ class MqttDecoder(Decoder):
         if rec.kind == "partial" and "skipped" in rec.fields:
             return "skipped"
         return None
+
+
+def _spans(p: bytes, hlen: int, level: int, at: int) -> dict:
+    """Where one packet's parts lie in the message whose bytes start at -`at` of the packet (`at` < 0: the packet
+    began in an earlier message, whose part is left out): `type` (the fixed header's first byte),
+    `remaining_length`, and by packet type `topic`, `id`, `code`, `keep_alive`, `client_id`, `properties`,
+    `payload`. Read again from the packet, only when asked (show)."""
+    ptype, flags = p[0] >> 4, p[0] & 0x0F
+    spans = {"type": (0, 1), "remaining_length": (1, hlen)}
+    r = _Reader(p, hlen)
+
+    def take(name: str, n: int) -> None:
+        r.take(n)
+        spans[name] = (r.i - n, r.i)
+
+    def props() -> None:
+        if level >= 5:
+            start = r.i
+            r.take(r.varint())
+            spans["properties"] = (start, r.i)
+
+    try:
+        if ptype == 1:                                   # CONNECT: name, level, flags, keep alive, props, id
+            r.take(r.u16())
+            level = r.byte()
+            r.byte()
+            take("keep_alive", 2)
+            props()
+            take("client_id", r.u16())
+        elif ptype == 2:                                 # CONNACK
+            take("session_present", 1)
+            take("code", 1)
+            props()
+        elif ptype == 3:                                 # PUBLISH
+            take("topic", r.u16())
+            if (flags >> 1) & 3 in (1, 2):
+                take("id", 2)
+            props()
+            take("payload", r.left())
+        elif 4 <= ptype <= 11:                           # acknowledgements, (UN)SUBSCRIBE, (UN)SUBACK
+            take("id", 2)
+            if ptype <= 7:
+                if level >= 5 and r.left():
+                    take("code", 1)
+                    if r.left():
+                        props()
+            elif ptype != 11 or level >= 5:
+                props()
+        elif ptype in (14, 15) and level >= 5 and r.left():
+            take("code", 1)
+            if r.left():
+                props()
+    except _Short:
+        pass
+    out = {}
+    for name, (a, b) in spans.items():
+        a, b = max(a + at, 0), b + at
+        if b > a:
+            out[name] = (a, b)
+    return out
 
 
 def _header(buf: bytearray, pos: int):

@@ -23,7 +23,7 @@ import json
 from typing import Optional
 from urllib.parse import parse_qs, urlsplit
 
-from . import OTHER, AppNote, AppRecord, Decoder, clip
+from . import OTHER, AppNote, AppRecord, Decoder, clip, json_items, json_members
 from ..model import C2S, S2C
 
 ENGINE_TYPES = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message", "5": "upgrade", "6": "noop"}
@@ -49,8 +49,8 @@ def by_path(uri: Optional[str]) -> bool:
 class SocketIODecoder(Decoder):
     protocol = "socketio"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, name: str, spans: bool = False) -> None:
+        super().__init__(name, spans)
         # direction -> [the binary packet's record, attachments announced, attachments seen]
         self.binary: dict = {}
 
@@ -226,6 +226,57 @@ class SocketIODecoder(Decoder):
                 fields["sid"] = clip(sid)
                 rec.variant = "sid"
             self.pending.answer(rec, ("connect", namespace), ts)
+
+
+    def locate(self, text: str, recs: list) -> None:
+        """The Engine.IO type digit (`engineio_type`); in a message packet the Socket.IO type digit (`type`),
+        the attachment count, `namespace`, the ack id (`id`), the JSON arguments (`args`; the event name
+        `event`); in an open packet its JSON members; a ping's or pong's `data`."""
+        rec = recs[-1]
+        kind = ENGINE_TYPES.get(text[:1])
+        if kind is None:
+            return
+        spans = {"engineio_type": (0, 1)}
+        rec.spans = spans
+        if kind == "open":
+            members = json_members(text, 1)
+            for field, name in (("sid", "sid"), ("ping_interval", "pingInterval"), ("ping_timeout", "pingTimeout"),
+                                ("upgrades", "upgrades"), ("max_payload", "maxPayload")):
+                if name in members:
+                    spans[field] = members[name]
+            return
+        if kind != "message":
+            if len(text) > 1:
+                spans["data"] = (1, len(text))
+            return
+        if text[1:2] not in tuple("0123456"):
+            return
+        spans["type"] = (1, 2)
+        i = 2
+        if text[1] in "56":
+            j = _digits_end(text, i)
+            spans["attachments"] = (i, j)
+            i = j + 1
+        if text[i:i + 1] == "/":
+            comma = text.find(",", i)
+            end = len(text) if comma == -1 else comma
+            spans["namespace"] = (i, end)
+            i = end + 1
+        j = _digits_end(text, i)
+        if j > i:
+            spans["id"] = (i, j)
+        if j < len(text):
+            if rec.kind == "connect_error":
+                spans["message"] = json_members(text, j).get("message") or (j, len(text))
+            elif rec.kind == "connect":
+                spans["sid"] = json_members(text, j).get("sid")
+                if spans["sid"] is None:
+                    del spans["sid"]
+            else:
+                spans["args"] = (j, len(text))
+                items = json_items(text, j)
+                if items and rec.kind == "event":
+                    spans["event"] = items[0]
 
 
 def _digits_end(s: str, i: int) -> int:

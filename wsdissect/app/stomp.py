@@ -24,8 +24,8 @@ _BLANK_12 = re.compile("\n\r?\n")        # 1.2: LF or CR LF
 class StompDecoder(Decoder):
     protocol = "stomp"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, name: str, spans: bool = False) -> None:
+        super().__init__(name, spans)
         self.version = {"v10.stomp": "1.0", "v11.stomp": "1.1"}.get(name, "1.2")
 
     def decode(self, text: str, no: int, d: str, ts: float) -> list:
@@ -114,6 +114,32 @@ class StompDecoder(Decoder):
             elif command == "RECEIPT":
                 notes.append(AppNote("warning", "stomp-malformed", {"variant": "no-receipt-id"}))
         return [rec]
+
+
+    def locate(self, text: str, recs: list) -> None:
+        """The command line (`command`), each header line (`headers.<name>`, the first of a repeated name) and
+        the body (`body`, up to its NUL or content-length)."""
+        rec = recs[0]
+        if rec.kind != "frame":
+            return
+        at = len(text) - len(text.lstrip("\r\n"))
+        blank = (_BLANK_12 if self.version == "1.2" else _BLANK).search(text, at)
+        lines = text[at:blank.start()].split("\n")
+        spans = {"command": (at, at + len(lines[0].rstrip("\r")))}
+        escapes = self.version != "1.0" and rec.fields["command"] not in ("CONNECT", "CONNECTED")
+        at += len(lines[0]) + 1
+        for line in lines[1:]:
+            end = at + len(line.rstrip("\r") if self.version == "1.2" else line)
+            if ":" in line:
+                name = line.split(":", 1)[0]
+                if escapes:
+                    name = _unescape(name, self.version)[0]
+                spans.setdefault("headers." + name, (at, end))
+            at += len(line) + 1
+        body = blank.end()
+        spans["body"] = (body, body + len(text.encode("utf-8")[len(text[:body].encode("utf-8")):]
+                                          [:rec.fields["body_length"]].decode("utf-8", "replace")))
+        rec.spans = spans
 
 
 def _unescape(s: str, version: str) -> tuple:

@@ -34,7 +34,8 @@ class _ShowCommand(click.Command):
 @click.argument("number", type=int, metavar="N")
 @click.option("--field", "field", metavar="NAME",
               help="Mark this field's bytes in the hex dump, e.g. tcp.flags, ws.mask_key, ws.payload, "
-                   "http.header.sec-websocket-key (the packet's fields are listed under the dump). "
+                   "http.header.sec-websocket-key, or app.method for what a subprotocol decoder read "
+                   "(the packet's fields are listed under the dump). "
                    "Default: the WebSocket frame headers.")
 @decode_as_option
 @subprotocol_option

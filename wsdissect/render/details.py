@@ -152,6 +152,9 @@ class _Dissection:
     # masked payload pieces in raw.data: (start, end, mask key, offset of `start` in its frame's payload), for a
     # view that shows them masked and unmasked (the lab page, render/report.py)
     masks: list = dc_field(default_factory=list)
+    # the data frames whose payload is (partly) in raw.data and that the packet completed: (frame record, start,
+    # end, offset of `start` in the frame's payload), in order: where a decoder's spans fall (_messages)
+    tails: list = dc_field(default_factory=list)
 
     def add(self, depth: int, text: str, style: str = "", name: Optional[str] = None,
             span: Optional[tuple] = None) -> None:
@@ -161,6 +164,12 @@ class _Dissection:
                 self.order.append(name)
             self.fields[name].append(span)
         self.lines.append(_Line(depth, text, style, name))
+
+    def add_spans(self, depth: int, text: str, style: str, name: str, spans: list) -> None:
+        """add() for a field whose bytes are in several places of the packet (or none)."""
+        self.add(depth, text, style, name, spans[0] if spans else None)
+        if len(spans) > 1:
+            self.fields[name].extend(spans[1:])
 
 
 def _hex(b: bytes, limit: int = PREVIEW_BYTES, ell: str = "…") -> str:
@@ -329,7 +338,8 @@ def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: I
     if no < 1:
         raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
                                + ("; there is no counting from the end)" if no < 0 else ")"))
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keylog)
+    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keylog,
+                        app_spans=True)
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
@@ -858,7 +868,7 @@ def _websocket(D: _Dissection, data: bytes, p_start: int, p_end: int, row: Row, 
             _continued(D, data, info, rec, start, a, b, p_start, first_no, view)
             continue
         _frame(D, data, info, rec, a, b, conn, d, view)
-    _messages(D, msgs, view)
+    _messages(D, msgs, view, D.tails)
 
 
 def _frame_title(info: dict, length_here: Optional[int] = None, t: Optional[dict] = None) -> str:
@@ -922,6 +932,7 @@ def _frame(D: _Dissection, data: bytes, h: dict, rec: Optional[Frame], a: int, b
     D.add(2, t["show.payload"].format(n=h['length'], more=more), "", "ws.payload", (ps, pe))
     wire = data[ps:pe]
     plain = unmask(wire, h["key"]) if h["masked"] else wire
+    _tail(D, rec, ps, pe, 0)
     if h["masked"]:
         D.masks.append((ps, pe, h["key"], 0))
         D.add(3, t["show.masked_wire"].format(hex=_hex(wire, ell=view.ell)), "dim")
@@ -949,6 +960,7 @@ def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[
         D.add(2, t["show.payload_part"].format(a=offset, b=offset + b - ps - 1, n=info['length']),
               "", "ws.payload", (ps, b))
         wire = data[ps:b]
+        _tail(D, rec, ps, b, offset)
         key = info.get("key")
         plain = unmask(wire, key, offset % 4) if info["masked"] and key else wire
         if info["masked"] and key:
@@ -957,6 +969,12 @@ def _continued(D: _Dissection, data: bytes, info: Optional[dict], rec: Optional[
             D.add(3, t["show.unmasked"].format(hex=_hex(plain, ell=view.ell)))
         if rec is not None:
             _payload_meaning(D, info, rec, rec.payload, view, whole=True)
+
+
+def _tail(D: _Dissection, rec: Optional[Frame], a: int, b: int, offset: int) -> None:
+    """Remember a data frame whose payload bytes a..b (from `offset` in its payload) are here."""
+    if rec is not None and rec.opcode in (TEXT, BINARY, CONTINUATION):
+        D.tails.append((rec, a, b, offset))
 
 
 def _payload_meaning(D: _Dissection, h: dict, rec: Optional[Frame], plain: bytes, view: View,
@@ -1008,9 +1026,10 @@ def _frame_from_record(D: _Dissection, f: Frame, i: int, count: int, view: View)
     _payload_meaning(D, info, f, f.payload, view, whole=True)
 
 
-def _messages(D: _Dissection, msgs: list, view: View) -> None:
+def _messages(D: _Dissection, msgs: list, view: View, tails: Optional[list] = None) -> None:
     t = view.t
-    for m in msgs:
+    pieces = _pieces(tails or [], len(msgs))
+    for m, tail in zip(msgs, pieces):
         kind = t["opcode." + opcode_name(m.opcode)]
         how = []
         if m.frames > 1:
@@ -1027,15 +1046,74 @@ def _messages(D: _Dissection, msgs: list, view: View) -> None:
             D.add(2, t["show.msg_cut"], "yellow")
         if m.app:            # what a subprotocol decoder (wsdissect/app) read in it: each record, its fields
             D.add(1, t["show.app"].format(protocol=m.app[0].protocol), "bold")
+            where = _message_at(m, tail)
+            if m.compressed:
+                D.add(2, t["show.app_inflated"], "dim")
             for r in m.app:
                 D.add(2, view.clean(describe(r, t)))
+                spans = r.spans or {}
                 for k, v in r.fields.items():
                     if isinstance(v, dict):          # STOMP's headers: one line each
-                        D.add(3, view.clean(f"{k}:"), "dim")
+                        D.add_spans(3, view.clean(f"{k}:"), "dim", "app." + k.lower(),
+                                    _in_packet(spans.get(k), where))
                         for hk, hv in v.items():
-                            D.add(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"), "dim")
+                            name = f"{k}.{hk}"
+                            D.add_spans(4, view.clean(f"{hk}: {_cut(_field_word(hv), PREVIEW_CHARS, view.ell)}"),
+                                        "dim", "app." + name.lower(), _in_packet(spans.get(name), where))
                     else:
-                        D.add(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim")
+                        D.add_spans(3, view.clean(f"{k}: {_cut(_field_word(v), PREVIEW_CHARS, view.ell)}"), "dim",
+                                    "app." + k.lower(), _in_packet(spans.get(k), where))
+                for k, span in spans.items():        # parts with no field of their own (params, payload...)
+                    if k in r.fields or k.split(".", 1)[0] in r.fields or span[1] <= span[0]:
+                        continue
+                    D.add_spans(3, view.clean(f"{k}: {_part(m, span, view)}"), "dim", "app." + k.lower(),
+                                _in_packet(span, where))
+
+
+def _pieces(tails: list, n: int) -> list:
+    """The data frames of each of the n messages completed here, as far as this packet has them: a message
+    ends with a FIN frame; None for all when they do not add up (a TLS connection's, frames not placed)."""
+    out, cur = [], []
+    for tail in tails:
+        cur.append(tail)
+        if tail[0].fin:
+            out.append(cur)
+            cur = []
+    return out if len(out) == n else [None] * n
+
+
+def _message_at(m, pieces: Optional[list]) -> list:
+    """[(message offset of the packet byte `start`, start, end)] for each piece of a message's payload in the
+    packet (its frames, last first, back from the message's end); [] when its bytes are not the packet's
+    (compressed, cut, not placed)."""
+    if not pieces or m.compressed or m.truncated:
+        return []
+    out, end = [], m.length                  # the message offset where the frame in hand ends
+    for f, a, b, offset in reversed(pieces):
+        start = end - f.length
+        out.append((start + offset, a, b))
+        end = start
+    return out
+
+
+def _in_packet(span: Optional[tuple], where: list) -> list:
+    """A span of the message as spans of the packet: the parts of it that are in this packet ([] for none)."""
+    out = []
+    if span is None:
+        return out
+    for base, a, b in reversed(where):
+        s, e = max(a + span[0] - base, a), min(a + span[1] - base, b)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _part(m, span: tuple, view: View) -> str:
+    """A part of the message as data: text for a text message, else hex."""
+    piece = bytes(m.data[span[0]:span[1]])
+    if m.text is not None:
+        return _cut(piece.decode("utf-8", "replace"), PREVIEW_CHARS, view.ell)
+    return _hex(piece, 16, ell=view.ell)
 
 
 def _field_word(v) -> str:

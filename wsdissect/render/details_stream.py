@@ -28,6 +28,7 @@ class DetailsTap:
 
     def __init__(self, analyzer: Analyzer, limits: Limits) -> None:
         self.analyzer = analyzer
+        analyzer.app_spans = True                 # show's trees: the decoders say where their fields lie
         self.tracker = _Tracker(limits)
         self.current: Optional[tuple] = None      # (row, raw, pre) of the packet just fed
 
