@@ -54,7 +54,7 @@ CASES = [
     ("jsonrpc.pcap", 9, "app.result", json.loads, None, 19),
     ("graphql.pcap", 11, "app.type", json.loads, "type", None),
     ("graphql.pcap", 11, "app.id", json.loads, "id", None),
-    ("graphql.pcap", 11, "app.operation", json.loads, None, "subscription Greetings { greetings }"),
+    ("graphql.pcap", 11, "app.operation", json.loads, None, "subscription Greetings {\n  greetings\n}"),
     ("socketio.pcap", 16, "app.namespace", bytes.decode, "namespace", None),
     ("socketio.pcap", 16, "app.event", json.loads, "event", None),
     ("socketio.pcap", 16, "app.type", bytes.decode, None, "2"),
