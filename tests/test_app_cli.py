@@ -37,6 +37,19 @@ def apps(recs):
     return [(m["last_no"], m["dir"], m["app"]) for m in recs if m["type"] == "message" and "app" in m]
 
 
+@pytest.mark.parametrize("capture, no, said", [
+    ("jsonrpc.pcap", 8, "WebSocket Text [FIN] [MASKED] · JSON-RPC: request subtract id=1"),
+    ("mqtt5.pcap", 8, "WebSocket Binary [FIN] [MASKED] · MQTT: CONNECT"),
+    ("stomp.pcap", 11, "WebSocket Text [FIN] [MASKED] · STOMP: SUBSCRIBE /queue/lab"),
+    ("socketio.pcap", 13, "WebSocket Text [FIN] [MASKED] · Socket.IO: EVENT join"),
+])
+def test_info_speaks_the_subprotocol_after_the_frames(capture, no, said):
+    pkt = next(r for r in records(os.path.join(CAP, capture)) if r["type"] == "packet" and r["no"] == no)
+    assert pkt["info"] == said
+    zh = [json.loads(x) for x in run("read", os.path.join(CAP, capture), "--json", "--lang", "zh").stdout.splitlines()]
+    assert next(r for r in zh if r["type"] == "packet" and r["no"] == no)["info"] == said     # Info: one language
+
+
 def test_jsonrpc_capture_json_lines():
     recs = records(JSONRPC)
     assert [c["subprotocol"] for c in recs if c["type"] == "connection"] == ["jsonrpc"]

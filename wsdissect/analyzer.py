@@ -603,6 +603,10 @@ class Analyzer:
             row.protocol = proto
             if labels:
                 info = _content_info(http_recs, own) or None
+                if info is not None and row.messages:      # what a subprotocol decoder read, after the frames
+                    said = [_app.info(m.app) for m in row.messages if m.app and m.direction == d]
+                    if said:
+                        info += " · " + ", ".join(said)
                 if info is None and proto == "TLS":
                     info = _tls_info(row.tls, d) or None
                     if kind in (K_DATA, K_FIN, K_ACK) and info:

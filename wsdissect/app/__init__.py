@@ -316,6 +316,35 @@ def _grep_word(v) -> str:
     return str(v)
 
 
+# Info's name of each protocol (tshark's column: technical, English, short).
+INFO_NAMES = {"jsonrpc": "JSON-RPC", "stomp": "STOMP", "graphql": "GraphQL", "socketio": "Socket.IO",
+              "mqtt": "MQTT"}
+INFO_RECORDS_MAX = 3       # records named in one packet's Info; more are counted ("+2 more")
+
+
+def info(recs: list) -> str:
+    """What a message's records are, for the Info column beside the frames' ("MQTT: PUBLISH lab/q1 id=3",
+    "JSON-RPC: request subtract id=1", "STOMP: SEND /queue/lab"), in the same technical English in every
+    language, as the rest of Info: the protocol, the record's type (its `type` or
+    `command` field, else its kind), what it names (method, event, topic, destination, operation or namespace) and
+    its id."""
+    parts = []
+    for rec in recs[:INFO_RECORDS_MAX]:
+        f = rec.fields
+        words = [INFO_NAMES.get(rec.protocol, rec.protocol) + ":", str(f.get("type") or f.get("command") or rec.kind)]
+        headers = f.get("headers")
+        what = (f.get("method") or f.get("event") or f.get("topic") or f.get("operation")
+                or (headers.get("destination") if isinstance(headers, dict) else None) or f.get("namespace"))
+        if what is not None and not isinstance(what, (dict, list)):
+            words.append(str(what))
+        if f.get("id") is not None and not isinstance(f["id"], (dict, list)):
+            words.append(f"id={f['id']}")
+        parts.append(" ".join(words))
+    if len(recs) > INFO_RECORDS_MAX:
+        parts.append(f"+{len(recs) - INFO_RECORDS_MAX} more")
+    return ", ".join(parts)
+
+
 def describe(rec: AppRecord, t: dict) -> str:
     """A record in words, from the catalogue `t` (i18n.catalog(lang)): 'JSON-RPC request subtract, id 7'."""
     from ..i18n import fill
