@@ -85,16 +85,17 @@ class LabTls:
         return ctx
 
 
-def make_tls() -> LabTls:
-    """A fresh self-signed certificate for TLS_NAME (and 127.0.0.1, ::1), ECDSA P-256, valid TLS_DAYS days."""
+def make_tls(rsa_key: bool = False) -> LabTls:
+    """A fresh self-signed certificate for TLS_NAME (and 127.0.0.1, ::1), ECDSA P-256 (or, with `rsa_key`, RSA
+    2048 bits, for TLS 1.2's RSA key exchange), valid TLS_DAYS days."""
     import datetime
     import ipaddress
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TLS_NAME)])
     now = datetime.datetime.now(datetime.timezone.utc)
     san = x509.SubjectAlternativeName([x509.DNSName(TLS_NAME), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import os
 import ssl
 import subprocess
@@ -54,23 +53,13 @@ MinProtocol = TLSv1.3
 
 
 def make_cert(folder: Path, rsa_key: bool = False) -> tuple:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509.oid import NameOID
-    key = rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .sign(key, hashes.SHA256()))
+    """The lab's self-signed certificate for localhost (wsdissect.lab.make_tls), written to `folder`."""
+    from wsdissect.lab import make_tls
+    made = make_tls(rsa_key)
     kind = "rsa" if rsa_key else "ec"
     cert_path, key_path = folder / f"cert-{kind}.pem", folder / f"key-{kind}.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    cert_path.write_bytes(made.cert_pem)
+    key_path.write_bytes(made.key_pem)
     return cert_path, key_path
 
 
