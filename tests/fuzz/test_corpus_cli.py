@@ -58,7 +58,9 @@ def _check(path, code: int, stdout: str, stderr: str) -> None:
         assert len(lines) == 1 and lines[0].startswith("wsdissect: error:"), f"{where}: {stderr!r}"
         assert stdout == "", f"{where}: output before a file error"
         return
-    recs = [json.loads(line) for line in stdout.splitlines()]
+    # A JSON Lines record ends at "\n" only: a string may hold U+0085 or U+2028 as they are (valid JSON, written
+    # unescaped), where str.splitlines() would cut the record in two.
+    recs = [json.loads(line) for line in stdout.split("\n") if line]
     assert recs and recs[-1]["type"] == "summary", f"{where}: no summary record"
     for r in recs:
         assert r["type"] in ("packet", "frame", "message", "note", "connection", "summary"), f"{where}: {r}"
