@@ -348,13 +348,8 @@ class _Totals:
             for k, c in self.by_opcode.items():
                 c["count"] += p[d][k]["count"]
                 c["bytes"] += p[d][k]["bytes"]
-        rtt = self.rtt
         for r in p["pings"]:
-            x = r["rtt"]
-            rtt[0] += 1
-            rtt[1] = x if rtt[1] is None else min(rtt[1], x)
-            rtt[2] = x if rtt[2] is None else max(rtt[2], x)
-            rtt[3] += round(x * 1_000_000)
+            _add_micro(self.rtt, r["rtt"])
         if p["close_code"] is not None or p["closed_by"]:
             self.closed_with_close_frame += 1
         end = {"fin": "fin", "rst": "rst", None: "open"}.get(p["end"])
@@ -376,11 +371,7 @@ def _merge_app(into: dict, proto: str, n: list) -> None:
         _merge_mqtt(o[6], n[6])
     o[0] += n[0]
     o[1] += n[1]
-    o[2] += n[2]
-    if n[3] is not None:
-        o[3] = n[3] if o[3] is None else min(o[3], n[3])
-        o[4] = n[4] if o[4] is None else max(o[4], n[4])
-    o[5] += n[5]
+    _merge_micro(o, n, 2)
 
 
 def _add_micro(acc: list, x: float) -> None:
@@ -389,6 +380,21 @@ def _add_micro(acc: list, x: float) -> None:
     acc[1] = x if acc[1] is None else min(acc[1], x)
     acc[2] = x if acc[2] is None else max(acc[2], x)
     acc[3] += round(x * 1_000_000)
+
+
+def _merge_micro(acc: list, part: list, at: int = 0) -> None:
+    """Add `part`'s count, min, max, sum (as _add_micro keeps them, from index `at` of each list) into `acc`'s."""
+    acc[at] += part[at]
+    acc[at + 3] += part[at + 3]
+    if part[at + 1] is not None:
+        acc[at + 1] = part[at + 1] if acc[at + 1] is None else min(acc[at + 1], part[at + 1])
+        acc[at + 2] = part[at + 2] if acc[at + 2] is None else max(acc[at + 2], part[at + 2])
+
+
+def _micro_figures(acc: list) -> Optional[dict]:
+    """count, min, max and mean (seconds) of a _add_micro accumulator; None when it counted nothing."""
+    n, lo, hi, total = acc
+    return {"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)} if n else None
 
 
 def merge_totals(parts: list) -> Optional[_Totals]:
@@ -404,13 +410,7 @@ def merge_totals(parts: list) -> Optional[_Totals]:
         for k, c in t.by_opcode.items():
             out.by_opcode[k]["count"] += c["count"]
             out.by_opcode[k]["bytes"] += c["bytes"]
-        n, lo, hi, total = t.rtt
-        r = out.rtt
-        r[0] += n
-        r[3] += total
-        if lo is not None:
-            r[1] = lo if r[1] is None else min(r[1], lo)
-            r[2] = hi if r[2] is None else max(r[2], hi)
+        _merge_micro(out.rtt, t.rtt)
         out.closed_with_close_frame += t.closed_with_close_frame
         for proto, n in t.app.items():
             _merge_app(out.app, proto, n)
@@ -419,13 +419,7 @@ def merge_totals(parts: list) -> Optional[_Totals]:
         for key in ("by_version", "by_cipher"):
             for name, k in t.tls[key].items():
                 out.tls[key][name] = out.tls[key].get(name, 0) + k
-        n, lo, hi, total = t.tls_latency
-        r = out.tls_latency
-        r[0] += n
-        r[3] += total
-        if lo is not None:
-            r[1] = lo if r[1] is None else min(r[1], lo)
-            r[2] = hi if r[2] is None else max(r[2], hi)
+        _merge_micro(out.tls_latency, t.tls_latency)
         for end, n in t.ended_by.items():
             out.ended_by[end] += n
     return out
@@ -445,17 +439,14 @@ def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = N
            "websocket_connections": sum(1 for c in s.connections if c.is_websocket) + ws_folded}
     tot.update(t.sums)
     tot["by_opcode"] = t.by_opcode
-    n, lo, hi, total = t.rtt
-    tot["ping_rtt"] = {"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)} if n else None
+    tot["ping_rtt"] = _micro_figures(t.rtt)
     if t.app:
         tot["app"] = {k: _app_numbers(v) for k, v in sorted(t.app.items())}
     if t.tls["connections"]:
-        n, lo, hi, total = t.tls_latency
         tot["tls"] = {"connections": t.tls["connections"], "decrypted": t.tls["decrypted"],
                       "by_version": dict(sorted(t.tls["by_version"].items())),
                       "by_cipher": dict(sorted(t.tls["by_cipher"].items())),
-                      "handshake_latency": ({"count": n, "min": lo, "max": hi, "mean": _r(total / n / 1_000_000)}
-                                            if n else None)}
+                      "handshake_latency": _micro_figures(t.tls_latency)}
     tot["closed_with_close_frame"] = t.closed_with_close_frame
     tot["ended_by"] = t.ended_by
     tot["notes"] = sum(s.notes_by_severity.values())
