@@ -120,12 +120,12 @@ def test_bad_arguments():
 
 def test_inflater_takes_the_c_stream_unless_pure(monkeypatch):
     monkeypatch.delenv("WSDISSECT_PURE", raising=False)
-    assert type(Inflater(max_output=100)._d) is Decompressor
+    assert type(Inflater(max_output=100).stream()) is Decompressor
     monkeypatch.setenv("WSDISSECT_PURE", "1")
     inf = Inflater(max_output=100, context_takeover=False)
-    assert type(inf._d) is type(zlib.decompressobj(-15))
+    assert type(inf.stream()) is type(zlib.decompressobj(-15))
     inf.reset()                                # stays with the kind it was made with
-    assert type(inf._d) is type(zlib.decompressobj(-15))
+    assert type(inf.stream()) is type(zlib.decompressobj(-15))
     assert deflate.stream_factory() is not Decompressor
 
 
