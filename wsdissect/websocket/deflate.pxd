@@ -8,7 +8,7 @@ cdef class Inflater:
     cdef public bint capped, lost
     cdef public object error
     cdef long long _history
-    cdef object _new, _d
+    cdef object _d
 
     cpdef object stream(self)
 
