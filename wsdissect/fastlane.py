@@ -149,10 +149,10 @@ def _frame_words(printer) -> dict:
 
 def stats_lane(analyzer: Analyzer, collector, worker=None) -> Optional[object]:
     """A lane for `stats`: for a data or ACK row it updates the StatsCollector's numbers itself (no Row is
-    made); other rows it takes go to collector.row. `worker`: as for json_lane."""
-    from .stats import _ConnAcc, _r
-    more = _worker_spec(worker) if worker is not None else {}
-    return _lane(analyzer, sink=collector.row, acc=collector.acc, ConnAcc=_ConnAcc, round6=_r, **more)
+    made); other rows it takes go to collector.row. `worker`: as for json_lane.
+
+    None now: StatsCollector's accumulators are numbers in slots, no longer the dicts the lane writes into."""
+    return None
 
 
 def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[Callable] = None,
