@@ -160,6 +160,8 @@ def _lane(analyzer: Analyzer, write: Optional[Callable] = None, sink: Optional[C
     # A subclass may add bookkeeping (parallel.ShardAnalyzer) but must keep what the lane does for Analyzer.feed.
     if not available() or not isinstance(analyzer, Analyzer):
         return None
+    if "mode" not in getattr(_analyzer._ConnState, "__slots__", ()):
+        return None          # the analyzer's state has C fields the lane cannot write into: the lane declines
     t = analyzer._t
     side = analyzer._side
     json_notes = write is not None and sink is None
