@@ -81,7 +81,7 @@ LINGER_PACKETS = 10_000
 
 class TcpConnection:
     __slots__ = ("id", "client", "server", "ckey", "key", "dirs", "first_no", "first_ts", "last_ts", "last_no",
-                 "saw_syn", "state", "rst_by", "closed", "done", "extra", "capped", "lane")
+                 "saw_syn", "state", "rst_by", "closed", "done", "extra", "capped")
 
     def __init__(self, cid: int, client: Endpoint, server: Endpoint, ckey: tuple, no: int, ts: float):
         self.id = cid
@@ -101,9 +101,6 @@ class TcpConnection:
         self.done = False                   # both FINs acknowledged, or RST: queued in Tracker.finished
         self.extra = None                   # the analyzer's per-connection state
         self.capped = False                 # dropped to respect Limits.max_connections (not a port reuse)
-        # The C lane's own copy of this connection's TCP numbers (fastlane.py), kept between two looks of the
-        # Python code at them; it writes them back first. None when it holds none.
-        self.lane = None
 
 
 # How many connections dropped at Limits.max_connections the tracker remembers (DroppedConnection, ~250 bytes
@@ -440,8 +437,8 @@ class Tracker:
         return result
 
     def queue_done(self, conn: TcpConnection, no: int) -> None:
-        """`conn` is done at packet `no`: it waits out linger_packets in the heap release() reads (the fast lane
-        reads its head too: (packet no, id, connection))."""
+        """`conn` is done at packet `no`: it waits out linger_packets in the heap release() reads
+        ((packet no, id, connection))."""
         heapq.heappush(self.finished, (no, conn.id, conn))
 
     def release(self, no: int) -> list:
