@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """The analysis core: raw packets in, one explained Row per packet out (sans-IO).
 
 `Analyzer.feed(raw)` decodes a packet, tracks its TCP connection, hands the in-order stream bytes to the HTTP
@@ -293,8 +294,7 @@ class Analyzer:
                 st.last_payload_ts = seg.ts
         return row
 
-    @staticmethod
-    def _keepalive(st: _ConnState, d: str, f: Frame, ts: float) -> None:
+    def _keepalive(self, st: _ConnState, d: str, f: Frame, ts: float) -> None:
         """Sets st.keepalive_ts to `ts` when this packet's one frame is a ping with the pattern of a library's
         automatic keepalive (KEEPALIVE_*), or the pong answering one."""
         if f.length != KEEPALIVE_PAYLOAD or f.direction != d or f.opcode not in (PING, PONG):
