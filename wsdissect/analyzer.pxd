@@ -30,7 +30,8 @@ cdef class Analyzer:
     cdef public object limits, keylog
     cdef public str lang
     cdef public bint _labels, _note_lang, _finished, app_spans
-    cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections
+    cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections, _ack_nothing, _ack_of
+    cdef public list _paren
     cdef public frozenset decode_as
     cdef public object subprotocol, tracker
     cdef public CaptureSummary summary
@@ -89,10 +90,12 @@ cdef class Analyzer:
     @cython.locals(side=str, peer=str, rec=Connection, first=bint, quiet=bint, pinged=bint)
     cdef str _fin(self, tc, _ConnState st, str d, r, seg, Row row)
 
-    @cython.locals(side=str, q=list, k=Py_ssize_t, n=Py_ssize_t)
+    @cython.locals(q=list, k=Py_ssize_t, n=Py_ssize_t, paren=list)
     cdef str _ack_label(self, _ConnState st, str d, r)
 
 
+cdef dict _halves
+@cython.locals(around=list)
 cdef str _bytes(n, dict t)
 cdef str _frames_role(list frames)
 cdef str _msg_detail(m, dict t)
