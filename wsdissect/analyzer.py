@@ -25,7 +25,7 @@ from .tls.handshake import MESSAGE_NAMES, version_name
 from .tls.session import cipher_name
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
-from .websocket import WebSocketDirection
+from .websocket.messages import WebSocketDirection
 from . import app as _app
 from .app.sniff import PROTOCOLS as SNIFFED, Sniffer
 from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
