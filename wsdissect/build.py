@@ -25,6 +25,7 @@ CORE = (
     "model",
     "render/jsonl",
     "render/timeline",
+    "render/linebreak",
     "stats",
     "tls/session",
     "tls/schedule",
