@@ -18,6 +18,7 @@ from ..websocket.codes import opcode_name
 # Message bodies beyond this many bytes are cut in the JSON (the record says "truncated": true); the full
 # size is still in "length". Keeps one huge message from making a multi-megabyte line.
 JSON_DATA_LIMIT = 64 * 1024
+_DATA_LIMIT = JSON_DATA_LIMIT        # the same, a C integer where compiled (jsonl.pxd)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -42,7 +43,11 @@ def _plain(s: str) -> bool:
 
 def _b64(data) -> str:
     """base64.b64encode(data) as text (the same digits, without base64's wrapper around binascii)."""
-    return binascii.b2a_base64(data, newline=False).decode("ascii")
+    b = _b2a(data)                  # positional: the digits and a newline, cut off by the slice
+    return b[:len(b) - 1].decode("ascii")
+
+
+_b2a = binascii.b2a_base64
 
 
 _flag_json: dict = {}       # flags int -> '"PSH,ACK"', memoised (a handful of distinct values per capture)
@@ -80,17 +85,20 @@ class JsonLinesWriter:
         self.out.write(_dumps(obj) + "\n")
 
     def row(self, row: Row, conn: Optional[Connection] = None) -> None:
-        if not (row.frames or row.messages or row.notes):
-            self.out.write(packet_line(row) + "\n")
+        frames, messages, notes = row.frames, row.messages, row.notes
+        if not (frames or messages or notes):
+            self.out.write(f'{packet_line(row)}\n')
+            return
+        if not notes and len(frames) == 1 and len(messages) == 1:
+            # The usual data packet: one frame completing one message, three lines joined once.
+            self.out.write(f'{packet_line(row)}\n{frame_line(frames[0])}\n{message_line(messages[0])}\n')
             return
         lines = [packet_line(row)]
-        # Plain loops: a row completes one frame and one message far more often than more, and a generator
-        # per kind cost more than the appends.
-        for f in row.frames:
+        for f in frames:
             lines.append(frame_line(f))
-        for m in row.messages:
+        for m in messages:
             lines.append(message_line(m))
-        for n in row.notes:
+        for n in notes:
             lines.append(_dumps(note_record(n)))
         lines.append("")
         self.out.write("\n".join(lines))
@@ -139,7 +147,7 @@ def tls_record(r) -> dict:
 
 def packet_line(row: Row) -> str:
     """_dumps(packet_record(row)), built directly (the hot path; see JsonLinesWriter)."""
-    if row.conn is None or row.direction is None or type(row.ts) is not float:
+    if row.conn is None or row.direction is None:
         return _dumps(packet_record(row))          # malformed rows: rare, take the generic path
     flags = _flag_json.get(row.flags)
     if flags is None:
@@ -168,8 +176,8 @@ def packet_line(row: Row) -> str:
     return line
 
 
-# A frame's "dir" to "masked" and a message's "dir" to "opcode_name", memoised: bounded by the few values each
-# field takes (at most 2 * 2 * 8 * 16 * 2 frame keys).
+# A frame's "dir" to "masked" and a message's "dir" to "opcode_name", memoised: a list per direction (two),
+# indexed by the few values the other fields take (2 * 8 * 16 * 2 frame entries, 16 message entries).
 _frame_mid_json: dict = {}
 _message_mid_json: dict = {}
 _NO_CLOSE_JSON = '"close_code":null,"close_reason":null'
@@ -179,12 +187,19 @@ def frame_line(f: Frame) -> str:
     """_dumps(frame_record(f)), built directly."""
     if f.conn is None:
         return _dumps(frame_record(f))
-    mid = _frame_mid_json.get((f.direction, f.fin, f.rsv, f.opcode, f.masked))
+    # Keyed by direction, then by a small integer of the rest (a list index: no tuple per frame).
+    mids = _frame_mid_json.get(f.direction)
+    if mids is None:
+        mids = _frame_mid_json[f.direction] = [None] * 512
+    k = ((((f.rsv & 7) << 4) | (f.opcode & 15)) << 2) | (2 if f.fin else 0) | (1 if f.masked else 0)
+    mid = mids[k] if f.rsv == (f.rsv & 7) and f.opcode == (f.opcode & 15) else None
     if mid is None:
-        mid = _frame_mid_json[(f.direction, f.fin, f.rsv, f.opcode, f.masked)] = (
+        mid = (
             f'"dir":{_esc(f.direction)},"fin":{"true" if f.fin else "false"},"rsv":{f.rsv:d},'
             f'"opcode":{f.opcode:d},"opcode_name":{_esc(opcode_name(f.opcode))},'
             f'"masked":{"true" if f.masked else "false"}')
+        if f.rsv == (f.rsv & 7) and f.opcode == (f.opcode & 15):
+            mids[k] = mid
     key = f.mask_key
     key = f'"{key.hex()}"' if key else "null"        # hex digits need no escaping: what _esc would return
     close = _NO_CLOSE_JSON if f.close_code is None and f.close_reason is None else \
@@ -200,18 +215,22 @@ def message_line(m: Message) -> str:
     truncated = m.truncated
     if m.text is not None:
         text = m.text
-        if len(text) > JSON_DATA_LIMIT:
-            text, truncated = text[:JSON_DATA_LIMIT], True
+        if len(text) > _DATA_LIMIT:
+            text, truncated = text[:_DATA_LIMIT], True
         body = f'"text":"{text}"' if _plain(text) else f'"text":{_esc(text)}'
     else:
         data = m.data
-        if len(data) > JSON_DATA_LIMIT:
-            data, truncated = data[:JSON_DATA_LIMIT], True
+        if len(data) > _DATA_LIMIT:
+            data, truncated = data[:_DATA_LIMIT], True
         body = f'"data_b64":"{_b64(data)}"'
-    mid = _message_mid_json.get((m.direction, m.opcode))
+    mids = _message_mid_json.get(m.direction)
+    if mids is None:
+        mids = _message_mid_json[m.direction] = [None] * 16
+    mid = mids[m.opcode] if 0 <= m.opcode < 16 else None
     if mid is None:
-        mid = _message_mid_json[(m.direction, m.opcode)] = \
-            f'"dir":{_esc(m.direction)},"opcode":{m.opcode:d},"opcode_name":{_esc(opcode_name(m.opcode))}'
+        mid = f'"dir":{_esc(m.direction)},"opcode":{m.opcode:d},"opcode_name":{_esc(opcode_name(m.opcode))}'
+        if 0 <= m.opcode < 16:
+            mids[m.opcode] = mid
     return (f'{{"type":"message","conn":{m.conn},{mid},"frames":{m.frames},"first_no":{m.first_no},'
             f'"last_no":{m.last_no},"compressed":{"true" if m.compressed else "false"},"length":{m.length},'
             f'"wire_length":{m.wire_length},{body},"truncated":{"true" if truncated else "false"}}}')
