@@ -2,6 +2,24 @@
 # where no compiler is present). One section per layer that makes the records.
 
 # --- packets and segments: RawPacket, Secrets, TcpSegment (sources/, decode.py) ---
+cdef class RawPacket:
+    cdef public long long no
+    cdef public double ts
+    cdef public int linktype
+    cdef public bytes data
+    cdef public long long wirelen
+
+cdef class TcpSegment:
+    cdef public long long no
+    cdef public double ts
+    cdef public object src_ip, dst_ip          # int: 32 bits (IPv4) or 128 (IPv6)
+    cdef public unsigned int sport, dport, seq, ack, flags, window
+    cdef public bytes payload
+    cdef public long long frame_len, missing
+    cdef public int ip_version, wscale
+    cdef public bint cut
+
+cpdef str ip_text(object ip, int version=*)
 
 # --- stream records: Frame, Message, DeflateParams (http.py, websocket/) ---
 
