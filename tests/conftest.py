@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLED = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcap")))
 SHARED_DIR = os.path.join(os.path.dirname(ROOT), "shared", "captures")
 SHARED = sorted(glob.glob(os.path.join(SHARED_DIR, "*.pcap")))
-# Both formats, for tests that run every capture two ways (pure and fast, one process and several)
+# Both formats, for tests that run every capture two ways (one process and several)
 CAPTURES = [p for folder in (os.path.join(ROOT, "captures"), SHARED_DIR)
             for p in sorted(glob.glob(os.path.join(folder, "*.pcap")) + glob.glob(os.path.join(folder, "*.pcapng")))]
 

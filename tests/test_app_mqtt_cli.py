@@ -31,8 +31,8 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def run(*args, pure=False):
-    res = cli_runner().invoke(main, list(args), env=dict(CLI_ENV, WSDISSECT_PURE="1" if pure else ""))
+def run(*args):
+    res = cli_runner().invoke(main, list(args), env=CLI_ENV)
     assert res.exit_code == 0, res.output
     return res
 
@@ -195,13 +195,6 @@ def test_stats_packet_ids_never_acknowledged(tmp_path):
     assert st["unacknowledged_total"] == 1 and st["unanswered"] == 1
     text = flat(run("stats", str(path)).stdout)
     assert f"1 packet id(s) never acknowledged: {q2[1]['fields']['id']} (PUBLISH #{q2[0]})" in text
-
-
-@pytest.mark.parametrize("args", [["read", "--json"], ["read"], ["stats", "--json"], ["follow"]])
-def test_lane_and_pure_give_the_same_bytes(args):
-    full = [args[0], MQTT5, *args[1:]]
-    fast, pure = run(*full), run(*full, pure=True)
-    assert fast.stdout == pure.stdout
 
 
 def test_forced_on_a_connection_that_did_not_name_it():

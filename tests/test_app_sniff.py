@@ -86,14 +86,13 @@ def test_each_direction_first_message_is_looked_at():
     assert not guesses(r) and r.messages()[0].app[0].kind == "open"
 
 
-def test_the_lane_and_the_pure_path_say_the_same(tmp_path):
+def test_every_view_reads_a_sniffed_connection(tmp_path):
     s = session((C2S, "hello"), (S2C, EIO_OPEN), (C2S, RPC), (S2C, "more"), (C2S, "and more"), (S2C, "end"))
     path = tmp_path / "guess.pcap"
     path.write_bytes(pcap_bytes([(p.ts, p.data) for p in s.packets()]))
     for args in (["read", "--json"], ["read"], ["stats", "--json"], ["follow"]):
-        out = [cli_runner().invoke(main, [args[0], str(path), *args[1:]], env=dict(CLI_ENV, WSDISSECT_PURE=pure))
-               for pure in ("", "1")]
-        assert out[0].exit_code == out[1].exit_code == 0 and out[0].stdout == out[1].stdout
+        out = cli_runner().invoke(main, [args[0], str(path), *args[1:]], env=CLI_ENV)
+        assert out.exit_code == 0 and "Traceback" not in out.output
     recs = [json.loads(x) for x in out_json(path)]
     assert [r["code"] for r in recs if r["type"] == "note"] == ["app-guess"]
     assert not any("app" in r for r in recs if r["type"] == "message")

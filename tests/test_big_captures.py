@@ -52,7 +52,10 @@ def test_json_fast_lines_escape_and_null_like_json():
     big = "é" * (jsonl.JSON_DATA_LIMIT + 3)
     for m in (Message(3, C2S, 1, 2, 5, 9, True, 7, 5, b"", odd),
               Message(3, C2S, 1, 1, 5, 5, False, len(big), len(big), b"", big),
-              Message(3, S2C, 2, 1, 5, 5, False, 70000, 70000, bytes(range(256)) * 300, None, True)):
+              Message(3, S2C, 2, 1, 5, 5, False, 70000, 70000, bytes(range(256)) * 300, None, True),
+              # text JSON needs no escape for (quoted as it is), and each character that would need one
+              Message(3, C2S, 1, 1, 5, 5, False, 9, 9, b"", "plain \x7f ~"),
+              *(Message(3, C2S, 1, 1, 5, 5, False, 9, 9, b"", f"plain {chr(c)} text") for c in [*range(0x20), 0x22, 0x5c])):
         assert jsonl.message_line(m) == jsonl._dumps(jsonl.message_record(m))
 
 

@@ -2,7 +2,7 @@
 
 A .pcap.gz / .pcapng.gz is inflated as it is read (busy captures are usually kept compressed); "-" reads standard
 input, so `tcpdump -w - | wsdissect read -` and `zcat x.pcap.gz | wsdissect read -` work. Output is the same
-as for the plain file, with the C fast lane and without; a gzip stream cut short or damaged is the capture's
+as for the plain file; a gzip stream cut short or damaged is the capture's
 damage (a warning after the packets before it, or one line and exit 2 when nothing could be read).
 """
 from __future__ import annotations
@@ -27,20 +27,19 @@ def _gz(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
 
 
-def _run(args: list, pure: bool = False, stdin: bytes | None = None):
-    res = cli_runner().invoke(main, args, input=stdin, env=dict(CLI_ENV, WSDISSECT_PURE="1" if pure else None))
+def _run(args: list, stdin: bytes | None = None):
+    res = cli_runner().invoke(main, args, input=stdin, env=CLI_ENV)
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
     return res.exit_code, res.stdout_bytes, res.stderr_bytes or b""
 
 
-@pytest.mark.parametrize("pure", [False, True], ids=["lane", "pure"])
 @pytest.mark.parametrize("path", BUNDLED, ids=os.path.basename)
-def test_gzip_file_reads_like_the_plain_one(tmp_path, path, pure):
+def test_gzip_file_reads_like_the_plain_one(tmp_path, path):
     gz = tmp_path / (os.path.basename(path) + ".gz")
     gz.write_bytes(gzip.compress(open(path, "rb").read()))
     for command in (["read", "{}", "--json"], ["stats", "{}"]):
-        plain = _run([a.format(path) for a in command], pure)
-        packed = _run([a.format(gz) for a in command], pure)
+        plain = _run([a.format(path) for a in command])
+        packed = _run([a.format(gz) for a in command])
         assert plain[0] == packed[0] == 0
         if command[0] == "stats":            # the heading names the file
             assert packed[1].replace(gz.name.encode(), os.path.basename(path).encode()) == plain[1]
@@ -196,7 +195,6 @@ def test_gzip_on_standard_input_ends_cleanly(case):
     make, commands, hold, want_code, want_err = STDIN_CASES[case]
     data = make()
     env = dict(os.environ, **CLI_ENV)
-    env.pop("WSDISSECT_PURE", None)
     for i in range(20):
         args = commands[i % len(commands)]
         p = subprocess.Popen([sys.executable, "-m", "wsdissect", *args], stdin=subprocess.PIPE,

@@ -5,7 +5,7 @@
 busy synthetic ones made to put what the workers must agree on to the test (connections numbered in the order
 they open while others are opening elsewhere, releases every 256 packets with folded records written after
 another worker's packet, --max-summary-connections, more than 32 close codes folded, port reuse, packets that
-are not TCP or that only the Python decoder reads, a capture cut short), and on hostile captures of the fuzz
+are not TCP or that the workers' peek at the ends leaves to the decoder, a capture cut short), and on hostile captures of the fuzz
 harness. Then what a parallel read does when a worker fails, is interrupted or loses its reader.
 """
 from __future__ import annotations
@@ -25,14 +25,9 @@ from pcapbuild import ethernet, ipv6_ext, pcap_bytes, tcp_packet, udp_packet
 from sessionbuild import Session, raw_frame
 from wsdissect.model import C2S, S2C
 
-try:
-    from wsdissect import _fastlane, parallel
-    HAVE_LANE = hasattr(_fastlane, "owner")
-except ImportError:
-    HAVE_LANE = False
+from wsdissect import parallel
 
-pytestmark = pytest.mark.skipif(not HAVE_LANE or not hasattr(os, "fork"),
-                                reason="a parallel read needs fork() and the C extension (not built)")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="a parallel read needs fork()")
 
 COMMANDS = {
     "read-json": ["read", "{}", "--json"],
@@ -45,7 +40,7 @@ COMMANDS = {
 
 
 def _invoke(args: list, jobs: int) -> tuple:
-    return invoke([*args, "--jobs", str(jobs)], {"WSDISSECT_PURE": None})
+    return invoke([*args, "--jobs", str(jobs)], {})
 
 
 def assert_same(args: list, jobs=(2, 3)) -> bytes:
@@ -109,7 +104,7 @@ def _write(path, frames: list, t0: float = 1_700_000_000.0) -> str:
 def busy(tmp_path_factory) -> str:
     """~2,400 short connections, six at a time (over 37,000 packets: releases every 256 packets, each a
     connection's 10,000 packets after its last), with UDP packets, a malformed one, IPv6 connections whose
-    packets carry an extension header (read by the Python decoder only) and, at the end, a late packet of a
+    packets carry an extension header (left by decode.peek_ends to the decoder) and, at the end, a late packet of a
     long-released connection and one on the ports of an old one (a new connection each)."""
     sessions = [_session(i, 1_700_000_000.0 + i) for i in range(2400)]
     frames = _interleaved(sessions)
@@ -121,7 +116,7 @@ def busy(tmp_path_factory) -> str:
     v6.send(C2S, raw_frame(b"over v6", mask=b"abcd"))
     for j, p in enumerate(v6.packets()):
         ip = p.data[14:]
-        if j % 2:        # every other packet with a destination-options header: the C decoder declines those
+        if j % 2:        # every other packet with a destination-options header: the peek declines those
             seg = ip[40:]
             ip = ip[:6] + bytes([60]) + ip[7:40] + ipv6_ext(6) + seg
             ip = ip[:4] + struct.pack("!H", len(ip) - 40) + ip[6:]
@@ -190,7 +185,7 @@ def test_hostile_captures(tmp_path):
 
 def test_connections_whose_first_packets_only_python_decodes(tmp_path):
     """Captured with a small snaplen and begun mid-connection: each connection's first packet (a full-size data
-    segment, cut) is one the C decoder declines and the Python one reads, its later ones (bare ACKs) the C decoder
+    segment, cut) is one decode.peek_ends declines and decode_packet reads, its later ones (bare ACKs) the peek
     reads. The other workers must count the connection as opened at its first packet, not at the first they
     could decode (the numbering of connections went wrong: exit 3)."""
     packets = []

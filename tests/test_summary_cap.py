@@ -26,7 +26,7 @@ def _session(i: int) -> Session:
     s = Session(client=("10.0.0.1", 40000 + i), server=("10.0.0.2", 80), t0=1700000000.0 + i)
     s.websocket_handshake()
     s.send(C2S, raw_frame(b"hello %d" % i, mask=b"abcd"))
-    s.send(S2C, raw_frame(b"hi %d" % i))    # a message each way: the guess (app/sniff.py) is over, the lane goes on
+    s.send(S2C, raw_frame(b"hi %d" % i))    # a message each way: the guess (app/sniff.py) is over
     s.send(C2S, raw_frame(b"p", opcode=9, mask=b"abcd"))
     s.send(S2C, raw_frame(b"p", opcode=10))
     if i == CONNS - 1:

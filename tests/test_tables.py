@@ -233,17 +233,6 @@ def test_without_pyarrow_parquet_is_a_one_line_error(tmp_path):
 
 
 @needs_pyarrow
-@pytest.mark.parametrize("capture", ["busy.pcap", "deflate.pcap"])
-def test_the_pure_path_and_the_lane_write_the_same_tables(capture, tmp_path):
-    path = os.path.join(ROOT, "captures", capture)
-    assert wsdissect("read", "--parquet", str(tmp_path / "fast"), path).returncode == 0
-    assert wsdissect("read", "--parquet", str(tmp_path / "pure"), path,
-                     env_extra={"WSDISSECT_PURE": "1"}).returncode == 0
-    fast, pure = tables(tmp_path / "fast"), tables(tmp_path / "pure")
-    assert fast == pure and fast["messages"]
-
-
-@needs_pyarrow
 def test_connections_folded_past_the_summary_cap_are_in_the_table_as_in_json(tmp_path):
     args = ["--max-summary-connections", "3", BUSY]
     recs = [json.loads(line) for line in wsdissect("read", "--json", *args).stdout.splitlines()]

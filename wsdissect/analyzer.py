@@ -51,8 +51,7 @@ IDLE_WORTH_SAYING = 1.0
 # opening, 4 random bytes of payload): a ping whose payload is KEEPALIVE_PAYLOAD bytes, not all printable text,
 # that comes at least KEEPALIVE_MIN_INTERVAL s after the previous such ping of its side (the first: after the
 # connection began) and after the last data, and, from the second on, at the interval of the one before
-# (within KEEPALIVE_TOLERANCE of it, or 0.5 s). A 4-byte pong answering it is part of it. The lane leaves
-# packets of 4-byte pings and pongs to Python.
+# (within KEEPALIVE_TOLERANCE of it, or 0.5 s). A 4-byte pong answering it is part of it.
 KEEPALIVE_PAYLOAD = 4
 KEEPALIVE_MIN_INTERVAL = 1.0
 KEEPALIVE_TOLERANCE = 0.1
@@ -84,8 +83,8 @@ class _ConnState:
         self.plain_pending = 0                                # requests without an upgrade not yet answered
         self.plain_last: Optional[HttpRequest] = None         # the last of them
         self.app = None                                       # app.Decoder of the subprotocol, or app.sniff.Sniffer
-                                                              # while it looks (the lane declines either)
-        self.tls: Optional[TlsSession] = None                 # a TLS connection: records, keys (the C lane declines)
+                                                              # while it looks
+        self.tls: Optional[TlsSession] = None                 # a TLS connection: records, keys
         client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
         self.addrs = {C2S: (client, server), S2C: (server, client)}
 
@@ -463,7 +462,7 @@ class Analyzer:
         st.app = _app.make(_app.choose(self.subprotocol, r.subprotocol, r.uri), self.app_spans)
         r.decoder = st.app.name if st.app is not None else None
         if st.app is None:
-            st.app = Sniffer()           # a guess from the first messages (app/sniff.py), then the lane may go on
+            st.app = Sniffer()           # a guess from the first messages (app/sniff.py)
         if forced:
             self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
         waiting, st.waiting = st.waiting, []

@@ -11,7 +11,7 @@ import struct
 
 from .model import RawPacket, TcpSegment
 
-__all__ = ["DecodeError", "decode_packet", "is_supported_linktype"]
+__all__ = ["DecodeError", "decode_packet", "is_supported_linktype", "peek_ends"]
 
 
 class DecodeError(Exception):
@@ -24,8 +24,9 @@ class SnaplenCut(DecodeError):
 
 _ETHERTYPE_IPV4 = 0x0800
 _ETHERTYPE_IPV6 = 0x86DD
-# VLAN tags (decode_packet): 802.1Q 0x8100, 802.1ad 0x88A8 and the pre-standard QinQ 0x9100; any of them may be
-# stacked on any other.
+# 802.1Q, 802.1ad and the pre-standard QinQ tag; any of them may be stacked on any other (decode_packet compares
+# with the three, written out).
+_VLAN_TPIDS = frozenset((0x8100, 0x88A8, 0x9100))
 
 _ETHERTYPE_LINKS = {
     # linktype -> (header length, offset of the ethertype within it)
@@ -219,6 +220,72 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     seg.wscale = _window_scale(data, t + 20, min(t + hl, end)) if flags & 0x02 and hl > 20 else -1
     seg.cut = ip_end > n
     return seg
+
+
+def peek_ends(data: bytes, linktype: int):
+    """(source, destination) of a plain, whole TCP segment, each its address bytes and then its port's two bytes
+    as sent, read straight from the captured bytes; None for anything else (an IPv6 extension header, a fragment,
+    a cut or malformed header, not TCP: decode_packet says what it is). Where both read a packet, their ends are
+    the same. A parallel read's workers tell their packets apart with it without decoding them."""
+    n = len(data)
+    link = _ETHERTYPE_LINKS.get(linktype)
+    if link is not None:
+        off, at = link
+        if n < off:
+            return None
+        etype = _U16.unpack_from(data, at)[0]
+        while etype in _VLAN_TPIDS:
+            if n < off + 4:
+                return None
+            etype = _U16.unpack_from(data, off + 2)[0]
+            off += 4
+        if etype != _ETHERTYPE_IPV4 and etype != _ETHERTYPE_IPV6:
+            return None
+    elif linktype in _RAW_LINKS:
+        off = 0
+    elif linktype == _NULL or linktype == _LOOP:
+        if n < 4:
+            return None
+        if linktype == _LOOP:
+            family = _U32BE.unpack_from(data)[0]
+        else:
+            family = _U32LE.unpack_from(data)[0]
+            if family > 0xFFFF:
+                family = _U32BE.unpack_from(data)[0]
+        if family != _BSD_AF_INET and family not in _BSD_AF_INET6:
+            return None
+        off = 4
+    else:
+        return None
+    if n <= off:
+        return None
+    version = data[off] >> 4
+    if version == 4:
+        if n - off < 20:
+            return None
+        ihl = (data[off] & 15) << 2
+        total, frag = _U16.unpack_from(data, off + 2)[0], _U16.unpack_from(data, off + 6)[0]
+        if ihl < 20 or n - off < ihl or data[off + 9] != 6 or frag & 0x3FFF:
+            return None
+        if total == 0:
+            total = n - off
+        elif total < ihl:
+            return None
+        t = off + ihl
+        ip_end = off + total
+        src, dst = data[off + 12:off + 16], data[off + 16:off + 20]
+    elif version == 6:
+        if n - off < 40 or data[off + 6] != 6:
+            return None
+        t = off + 40
+        plen = _U16.unpack_from(data, off + 4)[0]
+        ip_end = t + plen if plen else n
+        src, dst = data[off + 8:off + 24], data[off + 24:off + 40]
+    else:
+        return None
+    if ip_end > n or ip_end - t < 20 or data[t + 12] >> 4 < 5 or t + ((data[t + 12] >> 4) << 2) > ip_end:
+        return None
+    return src + data[t:t + 2], dst + data[t + 2:t + 4]
 
 
 def _window_scale(data, i, end):

@@ -2,8 +2,8 @@
 
 N worker processes (multiprocessing, forked from the command) each read the whole file. Each analyses the
 connections whose address pair hashes to it (every packet of a connection goes to the same worker, so each is
-analysed whole, by the very code a single reader runs) and skips the other packets; the C decoder tells them
-apart (a hash and a modulus), so skipping costs little. The workers never wait for one another:
+analysed whole, by the very code a single reader runs) and skips the other packets; a peek at the addresses and
+ports of each record tells them apart (a hash and a modulus, decode.peek_ends), so skipping costs little. The workers never wait for one another:
 
 - each numbers the connections it opens itself, 0, 1, 2...; it writes those numbers in its JSON lines and tells
   the parent at which packet it opened each. The parent, merging in the capture's order, numbers the
@@ -29,8 +29,8 @@ connections, so when the cap is reached which connection is finished first may d
 Only -j N (N > 1) reads so: measured on the bench captures, the workers and the merge cost more CPU than they
 share out (each worker reads and decodes the whole file; the parent puts every JSON line through Python), and
 two processes were never faster than one on this project's 2-core machine (bench/README.md, "Several
-processes"). It needs fork() and the C extension (the lane skips the other workers' packets); without them, or
-for standard input and gzip files, commands read with one process.
+processes"). It needs fork(); without it, or for standard input and gzip files, commands read with one
+process.
 """
 from __future__ import annotations
 
@@ -51,34 +51,27 @@ from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for
 from typing import Callable, Optional
+from zlib import crc32
 
 from .analyzer import Analyzer
-from .decode import DecodeError, decode_packet
+from .decode import DecodeError, decode_packet, peek_ends
 from .i18n import note_text
 from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket, Secrets
-from .pure import pure_requested
-from .sources.pcap import _GZIP_MAGIC, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
-
-try:
-    from . import _fastlane
-except ImportError:          # not built: every read is a single one
-    _fastlane = None
+from .sources.pcap import _GZIP_MAGIC, CaptureError, CaptureTruncated, iter_capture, open_path
 
 # Without --jobs every read is a single one: measured on the bench captures (bench/README.md, "Several
 # processes"), two workers and the parent's merge cost more CPU than they share out, and were never faster than
 # one process on 2 busy cores. -j N asks for N.
 MAX_JOBS = 16                  # the most --jobs gives
 _FLUSH_AT = 256 * 1024         # bytes of pieces a worker gathers before one message to the parent
-_MARK_EVERY = 4096             # packets the Python path takes between two reports of how far a worker is
-_NEAR_END = 64 * 1024          # a scan that stops this close to the end of the reader's chunk: a refill follows
+_MARK_EVERY = 4096             # packets a worker reads between two reports of how far it is
 _PIPE_ROOM = 4 * 1024 * 1024    # bytes a worker's pipe holds (the socket's send buffer; the system may cap it)
 _PENDING_MAX = 16 * 1024 * 1024   # bytes the parent holds of a worker ahead of the others before it stops reading it
 
 END = 1 << 62                  # the packet number of what happens at the end of the capture, in keys
-_HEAD = struct.Struct("=QQQ")  # a piece: packet, place among what belongs after that packet, length
 _BATCH = struct.Struct("=QQQQ")   # a batch: how far the worker has read (its next packet), capture bytes read,
                                   # pieces, pieces to look at one by one
-_OPEN, _ROW = 0, 1             # places: a connection opened at the packet; the packet's row (_fastlane.c: PIECE_ROW)
+_OPEN, _ROW = 0, 1             # places: a connection opened at the packet; the packet's row
 _MINOR_RELEASED, _MINOR_EVICTED = 1 << 56, 2 << 56   # a folded record after a release turn's row, or an eviction's
 _IF_CONN = 1 << 59             # a piece flag: a row written only if its connection is one of --conn's
 _IF_FOLDED = 1 << 60           # a piece flag: a record written only if its connection is folded (its number >= cap)
@@ -90,6 +83,7 @@ _NEVER = 1 << 200              # a key above every other
 _NAMED_JSON = re.compile(rb"\\u0000wsd(\d+)\\u0000")
 _NAMED_TEXT = re.compile("\x00wsd(\\d+)\x00")
 
+_PORT = struct.Struct("!H")
 CAPS_NOTE = "cap-summary-connections"
 _WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
@@ -98,10 +92,6 @@ _WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 def why_single(path: str) -> Optional[str]:
     """Why `path` cannot be read in parallel, or None."""
-    if _fastlane is None or not hasattr(_fastlane, "owner"):
-        return "the C extension is not built"
-    if pure_requested():
-        return "WSDISSECT_PURE is set"
     if not hasattr(os, "fork"):
         return "this system has no fork()"
     try:
@@ -309,8 +299,7 @@ class ShardAnalyzer(Analyzer):
 class PieceSink:
     """Where one worker writes: its JSON lines as pieces, each with its place in the capture's order, gathered
     and sent to the parent in batches (the places apart from the bytes, so that the parent writes a run of
-    pieces as one slice). JsonLinesWriter writes into the piece begun with begin(); the fast lane hands over
-    pieces it has headed itself (raw)."""
+    pieces as one slice). JsonLinesWriter writes into the piece begun with begin()."""
 
     def __init__(self, conn, analyzer_named: Callable[[], bool] = lambda: False) -> None:
         self.conn = conn
@@ -353,22 +342,6 @@ class PieceSink:
     def opened(self, no: int) -> None:
         """This worker opened its next connection at packet `no`."""
         self._piece(no, _OPEN, b"")
-
-    def raw(self, data) -> None:
-        """The lane's pieces: each a _HEAD, then its bytes (rows, never flagged)."""
-        pos, n = 0, len(data)
-        unpack, size = _HEAD.unpack_from, _HEAD.size
-        nos, places, ends, buf = self.nos, self.places, self.ends, self.buf
-        while pos < n:
-            no, place, length = unpack(data, pos)
-            pos += size
-            nos.append(no)
-            places.append(place)
-            buf += data[pos:pos + length]
-            ends.append(len(buf))
-            pos += length
-        if len(buf) >= _FLUSH_AT:
-            self.flush()
 
     def flush(self) -> None:
         self.conn.send_bytes(b"".join((b"P", _BATCH.pack(self.frontier, self.bytes, len(self.nos), len(self.special)),
@@ -415,7 +388,6 @@ class Worker:
         self.analyzer_: Optional[ShardAnalyzer] = None
         self.opened = 0
         self.first_own = self.last_own = -1
-        self.lane = None
         self.numbered = False
 
     def _named(self) -> bool:
@@ -426,17 +398,18 @@ class Worker:
         return True
 
     def owner(self, raw: RawPacket) -> int:
-        """The worker whose packet this is (one the lane left to Python)."""
-        o = _fastlane.owner(raw.data, raw.linktype, self.count)
-        if o >= 0:
-            return o
-        try:
-            seg = decode_packet(raw)
-        except DecodeError:
-            return 0                            # malformed: worker 0 counts it; it opens no connection
-        if seg is None:
-            return 0                            # not TCP: the same
-        return _fastlane.owner_of(_address(seg.src), seg.sport, _address(seg.dst), seg.dport, self.count)
+        """The worker whose packet this is: a hash of its connection's two ends, the same both ways."""
+        ends = peek_ends(raw.data, raw.linktype)
+        if ends is None:
+            try:
+                seg = decode_packet(raw)
+            except DecodeError:
+                return 0                        # malformed: worker 0 counts it; it opens no connection
+            if seg is None:
+                return 0                        # not TCP: the same
+            ends = (_address(seg.src) + _PORT.pack(seg.sport), _address(seg.dst) + _PORT.pack(seg.dport))
+        a, b = ends
+        return crc32(a + b if a <= b else b + a) % self.count
 
     def analyzer(self, analyzer: ShardAnalyzer) -> ShardAnalyzer:
         """Set a worker's analyzer up: its own numbering, and its share of --max-connections."""
@@ -451,34 +424,15 @@ class Worker:
         self.opened += 1
         return self.opened - 1
 
-    def packets(self, lane):
-        """The packets the lane leaves to Python, as (raw, mine); the lane skips the others' packets itself.
-        A CaptureTruncated propagates after the packets before the damage."""
-        from .fastlane import through_lane
+    def packets(self):
+        """The capture's records as (raw, mine). A CaptureTruncated propagates after the packets before the
+        damage."""
         sink = self.sink
-        self.lane = lane
         with open_path(self.job.path) as (stream, f):
-            shortcut = Shortcut()
-            packets = through_lane(lane, iter_capture(stream, shortcut), shortcut) if lane is not None \
-                else iter_capture(stream, shortcut)
-            scan, scan_ng = shortcut.scan, shortcut.scan_ng
             tell = f.tell
-
-            def scanned(r, end):
-                # At the end of a chunk of the file (the reader reads the next one): how far this worker is, for
-                # the progress bar and for the parent, which may be waiting to know that it has nothing to send
-                # before there. (A scan also stops at every packet left to Python: not there.)
-                if end - r[0] < _NEAR_END:
-                    sink.bytes = tell()
-                    sink.frontier = r[1] + 1
-                    sink.flush()
-                return r
-            if scan is not None:
-                shortcut.scan = lambda *a: scanned(scan(*a), a[2])
-                shortcut.scan_ng = lambda *a: scanned(scan_ng(*a), a[2])
             me = self.index
             blocks = 0
-            for raw in packets:
+            for raw in iter_capture(stream):
                 if type(raw) is Secrets:          # a pcapng Decryption Secrets Block: every worker's keys
                     blocks += 1
                     if me == 0:                   # its bad lines: one worker says so
@@ -493,7 +447,8 @@ class Worker:
                     self.last_own = raw.no
                 yield raw, mine
                 if raw.no - sink.frontier >= _MARK_EVERY:
-                    # Packets the lane does not scan (it may not run): how far this worker is, now and then.
+                    # How far this worker is, now and then: for the progress bar, and for the parent, which may
+                    # be waiting to know that it has nothing to send before there.
                     sink.bytes = tell()
                     sink.frontier = raw.no + 1
                     sink.flush()
@@ -504,24 +459,19 @@ class Worker:
         from the parent, by this worker's own number."""
         self.sink.frontier = END
         self.sink.flush()
-        lane = self.lane
-        if lane is not None and getattr(lane, "first_own", -1) >= 0:
-            firsts = [x for x in (self.first_own, lane.first_own) if x >= 0]
-            self.first_own = min(firsts)
-            self.last_own = max(self.last_own, lane.last_own)
         self.conn.send_bytes(b"D")
         self.numbered = True
         return self.conn.recv()
 
 
-def analyse(worker: "Worker", analyzer: ShardAnalyzer, lane, on_row: Callable, after: Optional[Callable] = None) \
+def analyse(worker: "Worker", analyzer: ShardAnalyzer, on_row: Callable, after: Optional[Callable] = None) \
         -> Optional[str]:
     """A worker's loop: its packets through the analyzer, each row to on_row(row, connection record), the other
     workers' packets to analyzer.turn(); after(no) once each packet is done. Returns the capture's damage, if
     it is cut short (as the loop of a single reader reports it), else None."""
     conns = analyzer.connections
     try:
-        for raw, mine in worker.packets(lane):
+        for raw, mine in worker.packets():
             if mine:
                 row = analyzer.feed(raw)
                 if row is not None:

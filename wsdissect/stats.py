@@ -27,9 +27,6 @@ def _dir_counts() -> dict:
     return {k: {"count": 0, "bytes": 0} for k in _KINDS}
 
 
-# The C fast lane (wsdissect/_fastlane.c, stats_row) updates packets, last_ts, last_no, longest_gap, gaps,
-# counts, wire, comp and largest by slot offset, as row() does, and keeps the dicts and lists of counts, wire and
-# comp it was handed: they are made here and never replaced.
 @dataclass(slots=True)
 class _ConnAcc:
     first_no: int = 0
@@ -55,12 +52,8 @@ class _ConnAcc:
     fin_no: Optional[int] = None
     notes: dict = field(default_factory=dict)
     # Subprotocol records (wsdissect/app), per protocol: [requests awaiting a reply, answers paired with one,
-    # latency count, min, max, sum in whole microseconds]; None for a connection without a decoder (the lane
-    # takes no packet of a connection with one, so it never sees this slot).
+    # latency count, min, max, sum in whole microseconds]; None for a connection without a decoder.
     app: Optional[dict] = None
-    # The C lane's own copy of the numbers above, kept between two looks of the Python code at them (the lane
-    # writes them back first, and Lane.flush() at the end): not part of the numbers; None once written back.
-    lane: object = field(default=None, compare=False, repr=False)
 
 
 class StatsCollector:

@@ -17,7 +17,7 @@ cdef class Direction:
 cdef class TcpConnection:
     cdef public long long id, first_no, last_no
     cdef public double first_ts, last_ts
-    cdef public object client, server, key, rst_by, extra, lane
+    cdef public object client, server, key, rst_by, extra
     cdef public bint client_lo, saw_syn, closed, done, capped
     cdef public Direction c2s, s2c
 

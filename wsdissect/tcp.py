@@ -89,7 +89,7 @@ class TcpConnection:
     """One tracked connection: its two directions (`c2s`, `s2c`; `dirs` maps C2S/S2C to them), its key in
     Tracker.conns, and what the analyzer hangs on it (`extra`)."""
     __slots__ = ("id", "client", "server", "client_lo", "key", "c2s", "s2c", "first_no", "first_ts", "last_ts",
-                 "last_no", "saw_syn", "rst_by", "closed", "done", "extra", "capped", "lane")
+                 "last_no", "saw_syn", "rst_by", "closed", "done", "extra", "capped")
 
     def __init__(self, cid: int, client: Endpoint, server: Endpoint, key, no: int, ts: float,
                  client_lo: bool = True):
@@ -112,9 +112,6 @@ class TcpConnection:
         self.done = False                   # both FINs acknowledged, or RST: queued in Tracker.finished
         self.extra = None                   # the analyzer's per-connection state
         self.capped = False                 # dropped to respect Limits.max_connections (not a port reuse)
-        # The C lane's own copy of this connection's TCP numbers (fastlane.py), kept between two looks of the
-        # Python code at them; it writes them back first. None when it holds none.
-        self.lane = None
 
     @property
     def dirs(self) -> dict:
@@ -458,8 +455,8 @@ class Tracker:
         return result
 
     def queue_done(self, conn: TcpConnection, no: int) -> None:
-        """`conn` is done at packet `no`: it waits out linger_packets in the heap release() reads (the fast lane
-        reads its head too: (packet no, id, connection))."""
+        """`conn` is done at packet `no`: it waits out linger_packets in the heap release() reads
+        ((packet no, id, connection))."""
         heapq.heappush(self.finished, (no, conn.id, conn))
 
     def release(self, no: int) -> list:

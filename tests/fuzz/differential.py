@@ -2,7 +2,6 @@
 
   python tests/fuzz/differential.py /path/to/other/tree              # this tree against that one
   python tests/fuzz/differential.py OLD NEW --count 30000 --view timeline
-  python tests/fuzz/differential.py --pure-vs-fast --count 30000     # C extension against WSDISSECT_PURE=1
 
 For a change that must not change any output (a speed-up, a refactor, a compiled twin of a Python path): check
 out the reference (`git worktree add /tmp/ref HEAD`) and run this. The inputs are this tree's fuzz seeds and
@@ -11,15 +10,11 @@ each tree then analyses every file in a child process of its own (PYTHONPATH = t
 pipeline fuzz target picks from the input (tiny limits, --decode-as, Chinese), renders it as JSON Lines or as the
 timeline, and prints a hash per file. Files whose outputs differ are listed and kept for a look. Exit 1 if any.
 
---pure-vs-fast compares one tree (default: this one) with itself: once as built, with its C extension
-(wsdissect._fastlane, which must be importable: `pip install -e .` builds it in place), and once with
-WSDISSECT_PURE=1 (the pure-Python path). The fast path is taken by the `read` command only, so in this mode each
-file goes through the command itself (click's CliRunner, in the child), with the same choices as options
-(--max-message 100 ..., --decode-as, --lang zh), and its stdout, stderr and exit status are hashed.
-
---jobs N compares one tree with itself the same way, `read --json` read by one process against N processes
-(wsdissect/parallel.py), without the small --max-connections, which a parallel read shares out among its workers.
-With either, --view stats runs `stats --json` instead.
+--jobs N compares one tree (default: this one) with itself: `read --json` read by one process against N
+processes (wsdissect/parallel.py), without the small --max-connections, which a parallel read shares out among its
+workers. Each file goes through the command itself (click's CliRunner, in the child), with the same choices as
+options (--max-message 100 ..., --decode-as, --lang zh), and its stdout, stderr and exit status are hashed.
+--view stats runs `stats --json` instead.
 """
 from __future__ import annotations
 
@@ -35,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DECODE_AS = (80, 8080, 9002, 8000, 8765, 5000)
-# What the command sees in --pure-vs-fast mode: a 120-column terminal with no colour.
+# What the command sees in --jobs mode: a 120-column terminal with no colour.
 CLI_ENV = {"COLUMNS": "120", "LINES": "25", "NO_COLOR": "1", "TERM": "dumb"}
 
 
@@ -123,7 +118,7 @@ def _worker(folder: str, view: str) -> None:
 
 
 def _cli_worker(folder: str, view: str, jobs: int = 0) -> None:
-    """In the child, for --pure-vs-fast and --jobs: every file of `folder` through the command itself (`read`, or
+    """In the child, for --jobs: every file of `folder` through the command itself (`read`, or
     `stats --json` for view "stats"); jobs: with --jobs N, and without a small --max-connections."""
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
@@ -143,35 +138,21 @@ def _cli_worker(folder: str, view: str, jobs: int = 0) -> None:
 
 
 # Child processes import one tree only: an editable install's import hook (setuptools' __editable__ finder) would
-# otherwise lend the installed tree's modules that `tree` lacks, e.g. a built wsdissect/_fastlane*.so.
+# otherwise lend the installed tree's modules that `tree` lacks.
 _ONE_TREE = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
              "if not getattr(f, '__module__', '').startswith('__editable__')]; ")
 
 
-def _hashes(tree: Path, folder: str, view: str, worker: str = "_worker", pure=None, jobs: int = 0) -> dict:
-    """Run `worker` on `folder` in a child importing `tree`'s wsdissect; pure=True/False sets/unsets WSDISSECT_PURE
-    (None: as in this environment); jobs: _cli_worker's."""
+def _hashes(tree: Path, folder: str, view: str, worker: str = "_worker", jobs: int = 0) -> dict:
+    """Run `worker` on `folder` in a child importing `tree`'s wsdissect; jobs: _cli_worker's."""
     more = f", {jobs}" if jobs else ""
     code = (_ONE_TREE + f"sys.path.insert(0, {str(tree)!r}); import wsdissect; "
             f"assert wsdissect.__file__.startswith({str(tree)!r}), wsdissect.__file__; "
             f"sys.path.insert(0, {str(HERE)!r}); import differential; "
             f"differential.{worker}({folder!r}, {view!r}{more})")
     env = dict(os.environ, PYTHONPATH=str(tree))
-    if pure is not None:
-        env.pop("WSDISSECT_PURE", None)
-        if pure:
-            env["WSDISSECT_PURE"] = "1"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     return dict(line.split() for line in out.splitlines())
-
-
-def _extension_error(tree: Path):
-    """None when `tree`'s wsdissect._fastlane imports, else why not."""
-    code = (_ONE_TREE + f"sys.path.insert(0, {str(tree)!r}); import wsdissect._fastlane as f; "
-            f"assert f.__file__.startswith({str(tree)!r}), f.__file__")
-    proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(tree)),
-                          capture_output=True, text=True)
-    return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["?"])[-1]
 
 
 def main(argv=None) -> int:
@@ -179,24 +160,18 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("old", type=Path, nargs="?", help="the reference tree (its wsdissect/ package is imported)")
     ap.add_argument("new", type=Path, nargs="?", default=HERE.parent.parent, help="default: this tree")
-    ap.add_argument("--pure-vs-fast", action="store_true",
-                    help="one tree (OLD if given, else this one) with its C extension against WSDISSECT_PURE=1")
     ap.add_argument("--jobs", type=int, default=0, metavar="N",
                     help="one tree (OLD if given, else this one) read by one process against N processes")
     ap.add_argument("--count", type=int, default=10_000, help="mutated captures (default 10,000)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--view", choices=("json", "timeline", "stats"), default="json")
     a = ap.parse_args(argv)
-    if a.pure_vs_fast or a.jobs:
+    if a.jobs:
         tree = (a.old or a.new).resolve()
-        why = _extension_error(tree)
-        if why is not None:
-            ap.exit(2, f"{ap.prog}: {tree}: wsdissect._fastlane does not import ({why}); "
-                       f"`pip install -e .` there builds it\n")
     elif a.old is None:
-        ap.error("give the reference tree (OLD), or --pure-vs-fast, or --jobs N")
-    if a.view == "stats" and not (a.jobs or a.pure_vs_fast):
-        ap.error("--view stats goes with --jobs N or --pure-vs-fast")
+        ap.error("give the reference tree (OLD), or --jobs N")
+    if a.view == "stats" and not a.jobs:
+        ap.error("--view stats goes with --jobs N")
     sys.path.insert(0, str(HERE.parent))
     from fuzz.harness import hostile_captures
     folder = tempfile.mkdtemp(prefix="wsdissect-differential-")
@@ -205,11 +180,8 @@ def main(argv=None) -> int:
         Path(folder, f"{i:06d}.pcap").write_bytes(data)
         n += 1
     if a.jobs:
-        old, new = (_hashes(tree, folder, a.view, "_cli_worker", pure=False, jobs=j) for j in (1, a.jobs))
+        old, new = (_hashes(tree, folder, a.view, "_cli_worker", jobs=j) for j in (1, a.jobs))
         what = f"--jobs 1 and --jobs {a.jobs} ({tree})"
-    elif a.pure_vs_fast:
-        old, new = (_hashes(tree, folder, a.view, "_cli_worker", pure=pure) for pure in (True, False))
-        what = f"WSDISSECT_PURE=1 and the C extension ({tree})"
     else:
         old, new = (_hashes(t.resolve(), folder, a.view) for t in (a.old, a.new))
         what = f"{a.old} and {a.new}"

@@ -4,9 +4,8 @@ The rule: a connection that negotiated no subprotocol with a decoder, has no Soc
 `--subprotocol` is not decoded; the first text message of each direction (at most APP_SNIFF_MESSAGES data
 messages in all) is looked at, and when one looks like JSON-RPC 2.0, a STOMP frame or Engine.IO's open packet
 (or the upgrade's probe), the analyzer writes one `app-guess` note naming the `--subprotocol` that would read it.
-It is a guess from a few bytes: nothing is decoded unless the user forces it. While a connection is being
-sniffed, its packets take the Python path (the C lane declines a connection whose `_ConnState.app` is set); the
-sniffer then steps aside (`done`) and the lane may take the rest.
+It is a guess from a few bytes: nothing is decoded unless the user forces it. The sniffer then steps aside
+(`done`).
 """
 from __future__ import annotations
 

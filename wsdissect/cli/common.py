@@ -17,11 +17,10 @@ import click
 from rich.console import Console
 
 from ..analyzer import Analyzer
-from ..fastlane import json_lane, row_lane, through_lane
 from ..i18n import DEFAULT_LANG, LANGS, localize_note, note_text
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
-from ..sources.pcap import CaptureError, CaptureTruncated, Shortcut
+from ..sources.pcap import CaptureError, CaptureTruncated
 
 EXIT_OK, EXIT_STRICT, EXIT_USAGE, EXIT_INTERNAL, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -225,8 +224,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = False, show_acks: bool = True,
-        source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None,
-        shortcut: Optional[Shortcut] = None) -> None:
+        source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None) -> None:
     """Feed packets through the analyzer and a renderer; the one loop `read` and `live` share.
 
     live=True flushes the output after every row, so rows show as the packets arrive (even through a pipe).
@@ -256,18 +254,8 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         getattr(analyzer, "analyzer", analyzer).on_finish = finished.append
     it = iter(packets)
     truncated: Optional[CaptureTruncated] = None
-    # The C fast lane (fastlane.py) analyses and writes the common packet itself; it writes what it has before
-    # it hands a packet back, so rows stay in order.
-    lane = None
-    if not live:
-        lane = json_lane(analyzer, out) if keep is None else None
-        if lane is None:
-            lane = row_lane(analyzer, write_row, printer=out) if keep is None else \
-                row_lane(analyzer, lambda row, conn: write_row(row, conn) if keep(row) else None)
     try:
         try:
-            if lane is not None:
-                it = through_lane(lane, it, shortcut)
             set_origin = getattr(out, "origin", None)
             for raw in it:
                 if set_origin is not None and raw.ts is not None:     # a Secrets record has no time
@@ -291,8 +279,6 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
             truncated = e
             analyzer.summary.capture_notes.append(truncation_note(source, str(e), getattr(analyzer, "lang",
                                                                                            DEFAULT_LANG)))
-        if lane is not None:
-            lane.flush()
         end_notes = analyzer.finish()
         out.end(analyzer.end_frames, analyzer.end_messages, end_notes)
         for c in folded:

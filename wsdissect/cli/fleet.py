@@ -30,7 +30,7 @@ import click
 
 from ..i18n import DEFAULT_LANG
 from ..model import RawPacket, Secrets
-from ..sources.pcap import LINKTYPE_NAMES, STDIN, CaptureError, CaptureTruncated, Shortcut, iter_capture, open_path
+from ..sources.pcap import LINKTYPE_NAMES, STDIN, CaptureError, CaptureTruncated, iter_capture, open_path
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, cannot_read, fail, truncation_note, warn_secrets
 
 # What a directory's capture files are called (the case is ignored); other files in it are passed over.
@@ -217,7 +217,7 @@ class FileTags:
 class TaggedJson:
     """The standard output of JSON Lines written from several files: each packet record gets `"file"` (the path
     of the capture file it came from, as given or found in the directory), after its `"no"`. Lines go through as
-    text; the C lane writes here as it writes to any text stream."""
+    text."""
     PREFIX = '{"type":"packet","no":'
 
     def __init__(self, out, tags: FileTags) -> None:
@@ -247,7 +247,7 @@ class TaggedJson:
         self.out.flush()
 
 
-def packets(fleet: Fleet, group: list, shortcut: Optional[Shortcut], tags: FileTags, analyzer=None,
+def packets(fleet: Fleet, group: list, tags: FileTags, analyzer=None,
             damage: Optional[list] = None, streaming: bool = False, lang: str = DEFAULT_LANG) -> Iterator[RawPacket]:
     """The packets of one group as one capture: chained files in turn (numbers going on from file to file), or,
     for --merge, every file at once in time order. A file damaged part-way ends where its damage is (each damage
@@ -264,12 +264,12 @@ def packets(fleet: Fleet, group: list, shortcut: Optional[Shortcut], tags: FileT
         if analyzer is not None:
             analyzer.summary.capture_notes.append(truncation_note(p.path, str(e), lang))
 
-    def one(p: Piece, start: int, sc) -> Iterator[RawPacket]:
+    def one(p: Piece, start: int) -> Iterator[RawPacket]:
         try:
             with open_path(p.path) as (stream, f):
                 opened.append((f, p.path))
                 try:
-                    yield from iter_capture(stream, sc, start)
+                    yield from iter_capture(stream, start=start)
                 finally:
                     fleet.done += p.size
                     opened.remove((f, p.path))
@@ -282,12 +282,12 @@ def packets(fleet: Fleet, group: list, shortcut: Optional[Shortcut], tags: FileT
         no = 0
         for p in group:
             tags.mark(no + 1, p.path)
-            yield from one(p, no, shortcut)
+            yield from one(p, no)
             no += p.packets
 
     def merged() -> Iterator[RawPacket]:
         def keyed(i: int, p: Piece):
-            for raw in one(p, 0, None):
+            for raw in one(p, 0):
                 yield (raw.ts if type(raw) is not Secrets else float("-inf")), i, raw
         no = 0
         for _, i, raw in heapq.merge(*(keyed(i, p) for i, p in enumerate(group))):
@@ -303,8 +303,7 @@ def packets(fleet: Fleet, group: list, shortcut: Optional[Shortcut], tags: FileT
     it = merged() if fleet.merge and len(group) > 1 else chained()
     if not wants_progress(streaming):
         return it
-    return tracked(it, position, fleet.size, f"{sum(len(g) for g in fleet.groups)} files",
-                   taken=(lambda: shortcut.taken) if shortcut is not None else None)
+    return tracked(it, position, fleet.size, f"{sum(len(g) for g in fleet.groups)} files")
 
 
 def group_name(group: list) -> str:

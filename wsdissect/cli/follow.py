@@ -7,9 +7,7 @@ import sys
 import click
 
 from ..analyzer import Analyzer
-from ..fastlane import row_lane, stats_lane, through_lane
 from ..i18n import DEFAULT_LANG, catalog
-from ..sources.pcap import Shortcut
 from .fleet import captures_argument, fleet_options, is_fleet
 from .common import CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
     keylog_option, lang_option, limit_options, load_keylog, make_limits, primed, save_export, until_damage, view_console, warn_truncated
@@ -21,7 +19,7 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     """Run a whole capture through the analyzer (notes in `lang`; rows without label or Info), handing each row
     to `on_row(row, conn)` and each connection folded into the summary's counts (--max-summary-connections) to
     `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it).
-    `collector`: the StatsCollector on_row feeds, whose numbers the fast lane may update itself. `keylog`: the
+    `collector`: the StatsCollector on_row feeds (its end() is called with the analyzer's last notes). `keylog`: the
     tls.KeyLog that decrypts wss:// connections. `fleet`: (cli.fleet.Fleet, the group of files to read as one
     capture, the list their damage goes to) instead of the file `capture`."""
     from .progress import open_tracked
@@ -31,26 +29,16 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
                         keylog=keylog)
     analyzer.on_fold = on_fold
     conns = analyzer.connections
-    shortcut = Shortcut()
     if fleet is not None:
         from . import fleet as fl
         whole, group, fleet_damage = fleet
-        if whole.merge:
-            shortcut = None
-        packets = fl.packets(whole, group, shortcut, fl.FileTags(), analyzer, fleet_damage, streaming, lang)
+        packets = fl.packets(whole, group, fl.FileTags(), analyzer, fleet_damage, streaming, lang)
     else:
-        packets = until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming, shortcut=shortcut)),
-                               capture, damage)
-    # The C fast lane (fastlane.py) analyses the common packet itself and hands its row to on_row.
-    lane = row_lane(analyzer, on_row) if collector is None else stats_lane(analyzer, collector)
-    if lane is not None:
-        packets = through_lane(lane, packets, shortcut)
+        packets = until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming)), capture, damage)
     for raw in packets:
         row = analyzer.feed(raw)
         if row is not None:
             on_row(row, conns.get(row.conn) if row.conn is not None else None)
-    if lane is not None:
-        lane.flush()                 # the numbers the lane kept in C go back to the collector before it folds
     notes = analyzer.finish()
     if collector is not None:
         collector.end(notes)

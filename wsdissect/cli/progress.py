@@ -17,20 +17,18 @@ import time
 from typing import Callable, Iterator, Optional
 
 from ..model import RawPacket, Secrets
-from ..sources.pcap import STDIN, Shortcut, iter_capture, open_path
+from ..sources.pcap import STDIN, iter_capture, open_path
 
 PROGRESS_AFTER = 1.0        # seconds before a bar appears
 CHECK_EVERY = 4096          # packets between two looks at the clock (a clock read per packet costs ~3 %)
 
 
-def open_tracked(path: str, streaming_to_terminal: bool = False,
-                 shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
+def open_tracked(path: str, streaming_to_terminal: bool = False) -> Iterator[RawPacket]:
     """The packets of the capture at `path`, as `sources.pcap.open_capture` yields them, with a progress bar
-    on stderr when `wants_progress(...)` says a person would see it. Errors surface on the first `next()`.
-    `shortcut`: see sources.pcap.Shortcut; the records it takes count in the bar too."""
+    on stderr when `wants_progress(...)` says a person would see it. Errors surface on the first `next()`."""
     with open_path(path) as (stream, f):
         if not wants_progress(streaming_to_terminal):
-            yield from secrets_checked(iter_capture(stream, shortcut), path)
+            yield from secrets_checked(iter_capture(stream), path)
             return
         try:
             st = os.fstat(f.fileno())
@@ -42,9 +40,8 @@ def open_tracked(path: str, streaming_to_terminal: bool = False,
             # A pipe has no position either: count what the reader takes from it instead.
             stream = _Counted(stream)
             position = stream.count
-        yield from tracked(secrets_checked(iter_capture(stream, shortcut), path), position, size,
-                           "standard input" if path == STDIN else os.path.basename(path),
-                           taken=(lambda: shortcut.taken) if shortcut is not None else None)
+        yield from tracked(secrets_checked(iter_capture(stream), path), position, size,
+                           "standard input" if path == STDIN else os.path.basename(path))
 
 
 def secrets_checked(packets: Iterator[RawPacket], path: str) -> Iterator[RawPacket]:
@@ -93,11 +90,10 @@ def wants_progress(streaming_to_terminal: bool) -> bool:
 
 
 def tracked(packets: Iterator[RawPacket], position: Callable[[], int], size: int, name: str,
-            clock: Callable[[], float] = time.monotonic, console=None,
-            taken: Optional[Callable[[], int]] = None) -> Iterator[RawPacket]:
+            clock: Callable[[], float] = time.monotonic, console=None) -> Iterator[RawPacket]:
     """Yield `packets` unchanged; once PROGRESS_AFTER seconds have passed, show a rich progress bar of
-    `position()` bytes out of `size` (the ETA comes from the file size) and the packet count (`taken()` more
-    packets were read but not yielded: see sources.pcap.Shortcut). `clock` and `console` are for tests."""
+    `position()` bytes out of `size` (the ETA comes from the file size) and the packet count. `clock` and
+    `console` are for tests."""
     start = clock()
     bar: Optional[_Bar] = None
     n = 0
@@ -111,7 +107,7 @@ def tracked(packets: Iterator[RawPacket], position: Callable[[], int], size: int
                 if clock() - start < PROGRESS_AFTER:
                     continue
                 bar = _Bar(name, size, console)
-            bar.update(n + (taken() if taken is not None else 0), _safe(position), clock() - start)
+            bar.update(n, _safe(position), clock() - start)
     finally:
         if bar is not None:
             bar.close()

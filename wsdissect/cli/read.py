@@ -14,7 +14,6 @@ import click
 from ..analyzer import Analyzer
 from ..model import CaptureSummary
 from ..parallel import plan_jobs
-from ..sources.pcap import Shortcut
 from .output import block_buffered_stdout
 from .progress import open_tracked
 from .fleet import captures_argument, fleet_options, is_fleet
@@ -86,8 +85,7 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, parquet: Opt
         return
     analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keys)
     with capture_errors(capture), block_buffered_stdout():
-        shortcut = Shortcut()
-        packets = primed(open_tracked(capture, streaming_to_terminal=True, shortcut=shortcut))
+        packets = primed(open_tracked(capture, streaming_to_terminal=True))
         console, out = view_writer(view, fmt, as_json, export, width, lang)
         source = analyzer
         if details:
@@ -97,8 +95,7 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, parquet: Opt
         if explain:
             from ..explain import ExplainWriter
             out = ExplainWriter(out, console, lang)
-        run(source, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture,
-            shortcut=shortcut)
+        run(source, packets, as_json=as_json, out=out, keep=keep if keep.active else None, source=capture)
         if export:
             save_export(console, export, f"wsdissect read {os.path.basename(capture)}")
     if strict and analyzer.summary.notes_by_severity.get("error"):
@@ -135,8 +132,7 @@ def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: 
             fl.heading(console, fleet, group, lang)
             analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keys)
             tags = fl.FileTags()
-            shortcut = None if fleet.merge else Shortcut()
-            packets = fl.packets(fleet, group, shortcut, tags, analyzer, damage, streaming=True, lang=lang)
+            packets = fl.packets(fleet, group, tags, analyzer, damage, streaming=True, lang=lang)
             if as_json:
                 from ..render.jsonl import JsonLinesWriter
                 out = JsonLinesWriter(fl.TaggedJson(sys.stdout, tags))
@@ -151,7 +147,7 @@ def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: 
                 from ..explain import ExplainWriter
                 out = ExplainWriter(out, console, lang)
             run(source, packets, as_json=as_json, out=out, keep=keep if keep.active else None,
-                source=fl.group_name(group), shortcut=shortcut)
+                source=fl.group_name(group))
             violations = violations or bool(analyzer.summary.notes_by_severity.get("error"))
         if export:
             save_export(console, export, f"wsdissect read {os.path.basename(fleet.groups[0][0].path)}")
@@ -168,7 +164,6 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
     merged summary is returned (for --strict)."""
     import copy
     from .. import parallel
-    from ..fastlane import json_lane, row_lane
     from ..render.jsonl import JsonLinesWriter
     from .progress import watch_parallel
 
@@ -197,9 +192,6 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
                 sink.begin(row.no, row_place)
                 writer.row(row, conn)
                 sink.end()
-        # As run() chooses: the lane writes the JSON itself, or, with a filter, hands each Row over
-        lane = json_lane(a, writer, worker=w) if keep is None else row_lane(a, write_row, worker=w)
-
         def after(no: int) -> None:
             # Records of connections folded at this packet, after its row, as a single reader writes them.
             if maybe:
@@ -212,9 +204,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
                 writer.folded(rec)
                 sink.end()
             folded.clear()
-        truncated = parallel.analyse(w, a, lane, write_row, after)
-        if lane is not None:
-            lane.flush()
+        truncated = parallel.analyse(w, a, write_row, after)
         end_notes = a.finish()
         numbers = w.numbering()
         for _, rec in folded:              # folded at the end, under this worker's numbers

@@ -121,7 +121,6 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
     process finds them. What a connection prints (its JSON line for out="json", or its text block when the
     console `out` is written plainly) is made by the worker that has the connection, or not at all ({})."""
     from .. import parallel
-    from ..fastlane import stats_lane
     from ..stats import StatsCollector, conn_stats, merge_totals
     from .progress import watch_parallel
 
@@ -132,10 +131,7 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
                                                   subprotocol=subprotocol, keylog=keys))
         collector = StatsCollector()
         a.on_fold = collector.fold
-        lane = stats_lane(a, collector, worker=w)
-        truncated = parallel.analyse(w, a, lane, collector.row)
-        if lane is not None:
-            lane.flush()
+        truncated = parallel.analyse(w, a, collector.row)
         end_notes = a.finish()
         numbers = w.numbering()
         collector.acc = {numbers[cid]: acc for cid, acc in collector.acc.items()}

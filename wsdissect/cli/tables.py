@@ -89,16 +89,14 @@ def write_group(fleet, group: list, out_dir: str, part: str, opts: Options, dama
     """Analyse one capture (`group`, Pieces of `fleet`) into part `part` of each table under `out_dir`. Returns
     the rows written per table and the error notes found."""
     from ..render.parquet import ParquetWriter
-    from ..sources.pcap import Shortcut
     from . import fleet as fl
     from .common import run
     a = analyzer(opts)
     tags = fl.FileTags()
-    shortcut = None if fleet.merge else Shortcut()
-    packets = fl.packets(fleet, group, shortcut, tags, a, damage, lang=opts.lang)
+    packets = fl.packets(fleet, group, tags, a, damage, lang=opts.lang)
     writer = ParquetWriter(out_dir, part, tags.of)
     try:
-        run(a, packets, out=writer, source=fl.group_name(group), shortcut=shortcut)
+        run(a, packets, out=writer, source=fl.group_name(group))
     except BaseException:
         writer.abort()
         raise
@@ -152,16 +150,13 @@ def read_tables(captures: tuple, mode: Optional[str], out_dir: str, opts: Option
     errors = 0
     if not fl.is_fleet(captures):
         from ..render.parquet import ParquetWriter
-        from ..sources.pcap import Shortcut
         from .progress import open_tracked
         capture = CapturePath().convert(captures[0], None, None)
         a = analyzer(opts)
         with out_directory(out_dir) as out_dir, capture_errors(capture):
             writer = ParquetWriter(out_dir, part_name(0), lambda no: capture)
-            shortcut = Shortcut()
             try:
-                run(a, primed(open_tracked(capture, shortcut=shortcut)), out=writer, source=capture,
-                    shortcut=shortcut)
+                run(a, primed(open_tracked(capture)), out=writer, source=capture)
             except BaseException:
                 writer.abort()
                 raise

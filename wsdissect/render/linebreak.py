@@ -44,7 +44,7 @@ NO_LINE_END = frozenset("（「『【《〈〔〖〘〚｛［〝“‘([{\"'")
 # The same two of these in a row (—— ……) are one mark.
 _PAIRED = frozenset("—…‥")
 # At a space, only the full-width marks move (an ASCII one after a space is rare, and text without wide
-# characters must wrap at its spaces alone: the C lane wraps the timeline's Info that way).
+# characters must wrap at its spaces alone).
 _WIDE_NO_START = frozenset(ch for ch in NO_LINE_START if not ch.isascii())
 _WIDE_NO_END = frozenset(ch for ch in NO_LINE_END if not ch.isascii())
 

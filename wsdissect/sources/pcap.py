@@ -110,32 +110,17 @@ _NG_EPB_BODY = {o: struct.Struct(o + "IIIII") for o in "<>"}      # iface, ts hi
 _NG_PB_BODY = {o: struct.Struct(o + "HHIIII") for o in "<>"}      # iface, drops, ts hi, ts lo, caplen, wirelen
 
 
-class Shortcut:
-    """A way for the consumer to take records before they become RawPackets: when `scan` is set, it is called
-    as scan(buf, pos, end, no, linktype, div, big_endian, rec_len) -> (pos, no) and consumes the whole, undamaged
-    classic pcap records of buf[pos:end] it wants, up to the first it leaves (the C fast lane,
-    wsdissect/fastlane.py); `scan_ng(buf, pos, end, no, interfaces, big_endian) -> (pos, no)` does the same with
-    the blocks of a pcapng section, `interfaces` being the section's (linktype, divisor, offset, snaplen) list.
-    `taken` counts the records they consumed, which were never yielded."""
-    __slots__ = ("scan", "scan_ng", "taken")
-
-    def __init__(self) -> None:
-        self.scan: Optional[Callable] = None
-        self.scan_ng: Optional[Callable] = None
-        self.taken = 0
-
-
 STDIN = "-"                  # the path that means standard input, as for tshark -r -
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def open_capture(path, shortcut: Optional[Shortcut] = None) -> Iterator[RawPacket]:
+def open_capture(path) -> Iterator[RawPacket]:
     """Yield every packet of the pcap or pcapng file at `path` (see open_path: "-", gzip).
 
     FileNotFoundError (and other OSErrors) propagate on the first `next()`.
     """
     with open_path(path) as (stream, _):
-        yield from iter_capture(stream, shortcut)
+        yield from iter_capture(stream)
 
 
 @contextmanager
@@ -358,7 +343,7 @@ def _close_open() -> None:
         gunzipped.close()
 
 
-def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None, start: int = 0) -> Iterator[RawPacket]:
+def iter_capture(fileobj: BinaryIO, start: int = 0) -> Iterator[RawPacket]:
     """Yield every packet of a pcap or pcapng stream read from a binary file object, numbered from start + 1
     (start > 0: a file that continues the capture of the files before it, cli/fleet.py), and, where a pcapng
     file has a Decryption Secrets Block, a `model.Secrets` record in its place (Analyzer.feed takes it; a loop
@@ -374,10 +359,10 @@ def iter_capture(fileobj: BinaryIO, shortcut: Optional[Shortcut] = None, start: 
         raise NotACapture(f"only {len(head)} bytes long")
     magic = _U32LE.unpack_from(head)[0]
     if magic == _NG_SHB:
-        yield from _iter_pcapng(read, head, shortcut, start)
+        yield from _iter_pcapng(read, head, start)
         return
     if magic in _PCAP_MAGIC:
-        yield from _iter_pcap(_readinto_of(fileobj, read), head, magic, shortcut, start)
+        yield from _iter_pcap(_readinto_of(fileobj, read), head, magic, start)
         return
     hint = ""
     if head[:2] == b"\x1f\x8b":
@@ -435,8 +420,7 @@ def _refill(readinto: Callable, buf: bytearray, pos: int, end: int, need: int) -
     return end
 
 
-def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[Shortcut] = None,
-               start: int = 0) -> Iterator[RawPacket]:
+def _iter_pcap(readinto: Callable, head: bytes, magic: int, start: int = 0) -> Iterator[RawPacket]:
     order, div, rec_len = _PCAP_MAGIC[magic]
     buf = bytearray(_CHUNK)
     buf[:len(head)] = head
@@ -452,10 +436,6 @@ def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[S
     pos = 24
     no = start
     while True:
-        if shortcut is not None and shortcut.scan is not None:
-            pos, taken = shortcut.scan(buf, pos, end, no, linktype, div, order == ">", rec_len)
-            shortcut.taken += taken - no
-            no = taken
         if end - pos < rec_len:
             base += pos
             end = _refill(readinto, buf, pos, end, rec_len)
@@ -486,7 +466,7 @@ def _iter_pcap(readinto: Callable, head: bytes, magic: int, shortcut: Optional[S
         pos = stop
 
 
-def _iter_pcapng(read, head: bytes, shortcut: Optional[Shortcut] = None, start: int = 0) -> Iterator[RawPacket]:
+def _iter_pcapng(read, head: bytes, start: int = 0) -> Iterator[RawPacket]:
     buf = _fill(read, head, 12)
     if len(buf) < 12:
         raise CaptureError(f"pcapng section header cut short: {len(buf)} of 28 bytes")
@@ -502,10 +482,6 @@ def _iter_pcapng(read, head: bytes, shortcut: Optional[Shortcut] = None, start: 
     no = start
     first = True
     while True:
-        if interfaces and shortcut is not None and shortcut.scan_ng is not None:
-            pos, taken = shortcut.scan_ng(buf, pos, end, no, interfaces, order == ">")
-            shortcut.taken += taken - no
-            no = taken
         if end - pos < 12:
             base += pos
             buf = _fill(read, buf[pos:], 12)

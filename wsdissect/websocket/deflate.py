@@ -17,37 +17,14 @@ window of correct output has been produced again, nothing can reach past it and 
 from __future__ import annotations
 
 import zlib
-from typing import Callable, Optional
-
-from ..pure import pure_requested
-
-try:
-    # zlib.decompressobj(-15)'s twin in C, on the same libz: the fast lane inflates through it without a Python
-    # call (wsdissect/_inflate.c). WSDISSECT_PURE=1 keeps zlib's own object, so the pure path stays the reference.
-    from .._fastlane import Decompressor as _CDecompressor
-except ImportError:
-    _CDecompressor = None
+from typing import Optional
 
 _TAIL = b"\x00\x00\xff\xff"
 
 
-def _raw_stream() -> object:
-    return zlib.decompressobj(-15)
-
-
-def stream_factory() -> Callable[[], object]:
-    """What makes an Inflater's raw DEFLATE stream: the C one unless WSDISSECT_PURE=1 or the extension is not
-    built."""
-    if _CDecompressor is not None and not pure_requested():
-        return _CDecompressor
-    return _raw_stream
-
-
 class Inflater:
-    # The C fast lane (wsdissect/_fastlane.c, inf_inflate) does what inflate(), _run() and end_message() do
-    # to these slots for a whole message, by slot offset: a change here is a change there.
     __slots__ = ("max_output", "context_takeover", "window", "produced", "capped", "lost", "error", "_history",
-                 "_new", "_d")
+                 "_d")
 
     def __init__(self, *, max_output: int, context_takeover: bool = True, window_bits: int = 15) -> None:
         self.max_output = max_output
@@ -61,12 +38,11 @@ class Inflater:
         self.error: Optional[str] = None # zlib rejected the current message
         self.lost = False                # history is missing: back-references into it will fail
         self._history = 0                # correct output since the window was last emptied
-        self._new = stream_factory()
-        self._d = self._new()
+        self._d = zlib.decompressobj(-15)
 
     def reset(self) -> None:
         """Empty the window, as at the start of the connection (or of each message without takeover)."""
-        self._d = self._new()
+        self._d = zlib.decompressobj(-15)
         self._history = 0
 
     def inflate(self, chunk: bytes, final: bool = False) -> bytes:

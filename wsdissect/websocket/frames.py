@@ -57,7 +57,6 @@ def unmask(data: bytes, key: bytes, phase: int = 0) -> bytes:
 class FrameParser:
     """Frames of one direction. `feed` bytes as they arrive, `gap` for bytes the capture lost, then `finish`."""
 
-    # Slots: the C fast lane (wsdissect/_fastlane.c) reads and updates this state in place, by slot offset.
     __slots__ = ("direction", "max_payload", "stopped", "ignored", "frames", "_last_no", "_hdr", "_hdr_no",
                  "_frame", "_remaining", "_mask", "_phase", "_parts", "_room", "_cut")
 

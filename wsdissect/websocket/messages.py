@@ -52,7 +52,6 @@ class _Assembly:
 
 
 class WebSocketDirection:
-    # Slots: the C fast lane (wsdissect/_fastlane.c) reads this state by slot offset.
     __slots__ = ("direction", "client", "deflate", "limits", "cap", "parser", "inflater", "close_frame",
                  "messages", "_msg", "_side")
 
@@ -144,16 +143,13 @@ class WebSocketDirection:
     def _whole_compressed(self, f: Frame, out: List[Record]) -> None:
         """The records of one whole compressed message in one valid final data frame (the conditions are
         _frame's). Inflated as _add_compressed would; only a message that inflated cleanly skips the _Assembly
-        round trip (~2 µs a message), the others take the long way from here. The C fast lane
-        (wsdissect/_fastlane.c) does the same: it inflates as Inflater does, and calls _inflated_whole or
-        _whole_message when the message needs a note."""
+        round trip (~2 µs a message), the others take the long way from here."""
         inf = self.inflater
         context_missing = inf.lost
         self._inflated_whole(f, inf.inflate(f.payload, final=True), context_missing, out)
 
     def _inflated_whole(self, f: Frame, data: bytes, context_missing: bool, out: List[Record]) -> None:
-        """The rest of _whole_compressed once the frame is inflated to `data` (the C fast lane inflates it
-        itself, and comes here when the message did not inflate cleanly)."""
+        """The rest of _whole_compressed once the frame is inflated to `data`."""
         inf = self.inflater
         if inf.capped or inf.error is not None:
             m = _Assembly(f.opcode, f.first_no, True, context_missing)
