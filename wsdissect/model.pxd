@@ -1,7 +1,12 @@
 # C types of the records in model.py (Cython's pure-Python mode: model.py stays plain Python and runs as such
 # where no compiler is present). One section per layer that makes the records.
 
+import cython
+
 # --- packets and segments: RawPacket, Secrets, TcpSegment (sources/, decode.py) ---
+@cython.final
+@cython.no_gc
+@cython.freelist(16)
 cdef class RawPacket:
     cdef public long long no
     cdef public double ts
@@ -9,6 +14,9 @@ cdef class RawPacket:
     cdef public bytes data
     cdef public long long wirelen
 
+@cython.final
+@cython.no_gc
+@cython.freelist(16)
 cdef class TcpSegment:
     cdef public long long no
     cdef public double ts

@@ -37,6 +37,12 @@ K_WINDOW_UPDATE = "tcp-window-update"
 K_PAST_CAP = ROLE_PAST_CAP       # a packet of a connection dropped at Limits.max_connections: not analysed
 
 
+# 32-bit sequence arithmetic (named: compiled, tcp.pxd makes them C integers, as a literal this wide would not be).
+_MASK32 = 0xFFFFFFFF
+_SIGN32 = 0x80000000
+_WRAP32 = 0x100000000
+
+
 class Direction:
     """One direction of a connection: its sequence space and the reassembly buffer.
 
@@ -45,7 +51,7 @@ class Direction:
     """
 
     __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_at", "pending_bytes", "syn", "fin_off", "fin_no",
-                 "last_ack", "last_win", "unacked", "bytes", "max_end", "wscale",
+                 "last_ack", "last_win", "una_end", "una_no", "unacked", "bytes", "max_end", "wscale",
                  "fin_acked")
 
     def __init__(self) -> None:
@@ -63,8 +69,12 @@ class Direction:
         self.fin_no = -1
         self.last_ack = -1                  # last absolute ack this direction sent, for dup-ACK/window update
         self.last_win = -1
-        # (end_offset, no) of segments sent, to name the packet an ACK acks; consumed from the head. A list, not a
-        # deque: an empty deque costs ~600 bytes. None until the first segment that takes a sequence number.
+        # The segments sent and not yet acknowledged, to name the packet an ACK acks, in the order sent: each is
+        # (end offset, packet no), consumed from the head (_sent, Tracker.feed). The head is in two fields, the
+        # rest, when there is more than one, in a list (None otherwise): most of the time a direction has at most
+        # one unacknowledged segment, and then no list or tuple.
+        self.una_end = 0
+        self.una_no = -1                    # -1: nothing unacknowledged
         self.unacked = None
         self.bytes = 0                      # payload bytes carried, retransmissions excluded
         self.max_end = 0                    # highest stream offset seen (delivered or buffered)
@@ -73,7 +83,7 @@ class Direction:
 
     def set_base(self, isn: int) -> None:
         self.base = isn
-        self.nxt_abs = (isn + 1) & 0xFFFFFFFF
+        self.nxt_abs = (isn + 1) & _MASK32
         self.nxt_off = 0
 
 
@@ -214,6 +224,8 @@ class Tracker:
         # DROPPED_REMEMBERED times the cap, the oldest forgotten first.
         self.dropped: "OrderedDict[tuple, DroppedConnection]" = OrderedDict()
         self.past_cap_packets = 0           # packets of dropped connections, not analysed
+        # The connection last moved to the end of `conns` (or added there): its next packet need not move it.
+        self.recent = None
 
     # -- connection lookup -------------------------------------------------------------------------------
     def _new_conn(self, seg: TcpSegment, key, lo_src: bool, evicted):
@@ -241,6 +253,7 @@ class Tracker:
             cid = self.assign(seg.no, len(self.conns) + 1)
         conn = TcpConnection(cid, client, server, key, seg.no, seg.ts, client_lo)
         self.conns[key] = conn
+        self.recent = conn
         return conn, evicted
 
     # -- per segment -------------------------------------------------------------------------------------
@@ -275,8 +288,9 @@ class Tracker:
                     self.dropped.pop(key, None)
             conn, evicted = self._new_conn(seg, key, lo_src, evicted)
             new = True
-        else:
+        elif conn is not self.recent:
             conns.move_to_end(key)
+            self.recent = conn
         no = seg.no
         conn.last_ts = seg.ts
         conn.last_no = no
@@ -294,9 +308,9 @@ class Tracker:
                 me.syn = True
                 conn.saw_syn = True
         elif me.base < 0:
-            me.set_base((seg.seq - 1) & 0xFFFFFFFF)
+            me.set_base((seg.seq - 1) & _MASK32)
         if flags & ACK and peer.base < 0:
-            peer.set_base((seg.ack - 1) & 0xFFFFFFFF)
+            peer.set_base((seg.ack - 1) & _MASK32)
 
         if flags & SYN:
             me.wscale = seg.wscale
@@ -307,15 +321,15 @@ class Tracker:
             result.window = seg.window
         seq = seg.seq
         # Both bases are set by now (above).
-        result.rel_seq = (seq - me.base) & 0xFFFFFFFF
-        result.rel_ack = (seg.ack - peer.base) & 0xFFFFFFFF if flags & ACK else 0
+        result.rel_seq = (seq - me.base) & _MASK32
+        result.rel_ack = (seg.ack - peer.base) & _MASK32 if flags & ACK else 0
 
         payload = seg.payload
         plen = len(payload) + seg.missing
         # A stream offset: the distance from the next expected byte as a signed 32-bit number, so the sequence
         # wrap never matters. Written out here and for the ACK below instead of a helper: this runs per packet.
-        delta = ((seq + 1 if flags & SYN else seq) - me.nxt_abs) & 0xFFFFFFFF
-        off = me.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
+        delta = ((seq + 1 if flags & SYN else seq) - me.nxt_abs) & _MASK32
+        off = me.nxt_off + (delta - _WRAP32 if delta & _SIGN32 else delta)
         end = off + plen
 
         # Classify before reassembly changes nxt_off.
@@ -325,8 +339,10 @@ class Tracker:
             conn.closed = True
         elif flags & SYN:
             kind = K_SYN_ACK if flags & ACK else K_SYN
-            if plen == 0 and me.unacked and me.unacked[-1][0] == 0 and me.unacked[-1][1] != seg.no:
-                if conn.first_no != seg.no:
+            if plen == 0 and me.una_no >= 0:
+                q = me.unacked
+                last_end, last_no = (me.una_end, me.una_no) if q is None else q[-1]
+                if last_end == 0 and last_no != no and conn.first_no != no:
                     kind = K_RETRANSMISSION
                     result.note("note", "tcp-retransmission", "SYN sent again", {"variant": "syn"})
         elif plen and end <= me.nxt_off and not flags & FIN:
@@ -351,24 +367,33 @@ class Tracker:
         else:
             kind = K_ACK
         if (kind == K_ACK and direction == C2S and conn.saw_syn and peer.syn and me.bytes == 0
-                and not me.unacked and result.rel_seq == 1 and result.rel_ack == 1):
+                and me.una_no < 0 and result.rel_seq == 1 and result.rel_ack == 1):
             kind = K_HANDSHAKE_ACK
         result.kind = kind
 
         # What this segment acknowledges of the peer's data.
         if flags & ACK:
-            delta = (seg.ack - peer.nxt_abs) & 0xFFFFFFFF          # the ACK's offset in the peer's stream
-            ack_off = peer.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
-            q = peer.unacked
-            if q and q[0][0] <= ack_off:
-                k, n = 1, len(q)
-                while k < n and q[k][0] <= ack_off:
-                    k += 1
-                result.acked_no = q[k - 1][1]
-                if k == n:
-                    peer.unacked = None     # an idle connection holds no list
+            delta = (seg.ack - peer.nxt_abs) & _MASK32          # the ACK's offset in the peer's stream
+            ack_off = peer.nxt_off + (delta - _WRAP32 if delta & _SIGN32 else delta)
+            if peer.una_no >= 0 and peer.una_end <= ack_off:
+                q = peer.unacked
+                if q is None:
+                    result.acked_no = peer.una_no
+                    peer.una_no = -1
                 else:
-                    del q[:k]               # one slice: popping the head one by one would be quadratic
+                    k, n = 0, len(q)
+                    while k < n and q[k][0] <= ack_off:
+                        k += 1
+                    result.acked_no = q[k - 1][1] if k else peer.una_no
+                    if k == n:
+                        peer.una_no = -1
+                        peer.unacked = None
+                    else:
+                        peer.una_end, peer.una_no = q[k]
+                        if k + 1 == n:
+                            peer.unacked = None
+                        else:
+                            del q[:k + 1]   # one slice: popping the head one by one would be quadratic
             if peer.fin_off >= 0 and ack_off >= peer.fin_off + 1 and not peer.fin_acked:
                 # Only the first ACK of the FIN counts: every later segment still acknowledges it, and
                 # reporting it again made a FIN,ACK sent after the peer's FIN was already ACKed read as
@@ -414,19 +439,13 @@ class Tracker:
             me.bytes += len(payload) + missing
             if end > me.max_end:
                 me.max_end = end
-            if me.unacked is None:
-                me.unacked = [(end, no)]
-            else:
-                me.unacked.append((end, no))
-        if flags & SYN and not me.unacked:
-            me.unacked = [(0, no)]
+            _sent(me, end, no)
+        if flags & SYN and me.una_no < 0:
+            _sent(me, 0, no)
         if flags & FIN and me.fin_off < 0:
             me.fin_off = end
             me.fin_no = no
-            if me.unacked is None:
-                me.unacked = [(end + 1, no)]
-            else:
-                me.unacked.append((end + 1, no))
+            _sent(me, end + 1, no)
         if me.fin_off >= 0 and peer.fin_off >= 0:
             # Both sides sent their FIN: from now on a SYN on this 4-tuple can only open a new connection,
             # even when the last ACK is missing from the capture.
@@ -446,8 +465,8 @@ class Tracker:
             direction, base, peer_base = C2S, dropped.client_base, dropped.server_base
         else:
             direction, base, peer_base = S2C, dropped.server_base, dropped.client_base
-        rel_seq = (seg.seq - base) & 0xFFFFFFFF
-        rel_ack = (seg.ack - peer_base) & 0xFFFFFFFF if seg.flags & ACK else 0
+        rel_seq = (seg.seq - base) & _MASK32
+        rel_ack = (seg.ack - peer_base) & _MASK32 if seg.flags & ACK else 0
         result = TcpResult(None, direction, K_PAST_CAP, rel_seq, rel_ack, seg.window)
         result.dropped = dropped
         dropped.packets += 1
@@ -525,6 +544,17 @@ class Tracker:
 
 
 # -- reassembly helpers ------------------------------------------------------------------------------------
+def _sent(d: Direction, end: int, no: int) -> None:
+    """Packet `no` took d's sequence space up to stream offset `end`: queue it for the ACK that covers it."""
+    if d.una_no < 0:
+        d.una_end = end
+        d.una_no = no
+    elif d.unacked is None:
+        d.unacked = [(end, no)]
+    else:
+        d.unacked.append((end, no))
+
+
 def _accept(d: Direction, no: int, payload: bytes, missing: int, out: list) -> None:
     if payload:
         out.append((no, payload))
@@ -532,7 +562,7 @@ def _accept(d: Direction, no: int, payload: bytes, missing: int, out: list) -> N
         out.append((no, missing))
     n = len(payload) + missing
     d.nxt_off += n
-    d.nxt_abs = (d.nxt_abs + n) & 0xFFFFFFFF
+    d.nxt_abs = (d.nxt_abs + n) & _MASK32
 
 
 def _drain(d: Direction) -> list:
@@ -569,5 +599,5 @@ def _gap(d: Direction, upto: int, no: int, result, acked: bool) -> list:
         result.note("warning", "tcp-missing-bytes", f"{n} bytes missing ({why})",
                     {"variant": "acked" if acked else "lost", "n": n})
     d.nxt_off = upto
-    d.nxt_abs = (d.nxt_abs + n) & 0xFFFFFFFF
+    d.nxt_abs = (d.nxt_abs + n) & _MASK32
     return [(no, n)]
