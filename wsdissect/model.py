@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """Typed records passed between the layers of wsdissect.
 
 Every layer of the core (decode, tcp, http, websocket, analyzer) takes and returns these records and nothing
@@ -146,16 +147,40 @@ class Note:
     args: dict = field(default_factory=dict)
 
 
-@dataclass(slots=True)
 class DeflateParams:
     """permessage-deflate (RFC 7692) parameters as agreed in the 101 response."""
-    server_no_context_takeover: bool = False
-    client_no_context_takeover: bool = False
-    server_max_window_bits: int = 15
-    client_max_window_bits: int = 15
+    __slots__ = ("server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits",
+                 "client_max_window_bits")
+
+    def __init__(self, server_no_context_takeover: bool = False, client_no_context_takeover: bool = False,
+                 server_max_window_bits: int = 15, client_max_window_bits: int = 15) -> None:
+        self.server_no_context_takeover = server_no_context_takeover
+        self.client_no_context_takeover = client_no_context_takeover
+        self.server_max_window_bits = server_max_window_bits
+        self.client_max_window_bits = client_max_window_bits
+
+    def _key(self) -> tuple:
+        return (self.server_no_context_takeover, self.client_no_context_takeover, self.server_max_window_bits,
+                self.client_max_window_bits)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, self.__slots__)
 
 
-@dataclass(slots=True)
+def _fields_repr(rec: object, names: Sequence[str]) -> str:
+    """`Name(field=value, ...)`, as a dataclass would print: for test failures and debugging."""
+    return f"{type(rec).__name__}({', '.join(f'{n}={getattr(rec, n)!r}' for n in names)})"
+
+
+# Frame, Message and DeflateParams are plain slotted classes (not dataclasses) so that model.pxd can make them
+# C structs when the core is compiled; equality and repr are field by field, as a dataclass's.
+_FRAME_FIELDS = ("no", "first_no", "conn", "direction", "fin", "rsv", "opcode", "masked", "mask_key", "length",
+                 "header_len", "payload", "payload_missing", "close_code", "close_reason")
+
+
 class Frame:
     """One RFC 6455 frame. `length` is the payload length as sent (before unmasking and inflating).
 
@@ -163,44 +188,79 @@ class Frame:
     that carried its first byte. `payload` is the unmasked payload as far as it was kept (see limits);
     `payload_missing` counts payload bytes lost to a gap in the TCP stream. Bytes past the cap are neither
     kept nor counted there: `length - len(payload) - payload_missing` of them were cut.
+    `rsv` holds RSV1..RSV3 as a 3-bit number, RSV1 = 0b100.
     """
-    no: int
-    first_no: int
-    conn: Optional[int]
-    direction: str
-    fin: bool
-    rsv: int                 # RSV1..RSV3 as a 3-bit number, RSV1 = 0b100
-    opcode: int
-    masked: bool
-    mask_key: Optional[bytes]
-    length: int
-    header_len: int = 2
-    payload: bytes = b""
-    payload_missing: int = 0
-    close_code: Optional[int] = None
-    close_reason: Optional[str] = None
+    __slots__ = _FRAME_FIELDS
+
+    def __init__(self, no: int, first_no: int, conn: Optional[int], direction: str, fin: bool, rsv: int,
+                 opcode: int, masked: bool, mask_key: Optional[bytes], length: int, header_len: int = 2,
+                 payload: bytes = b"", payload_missing: int = 0, close_code: Optional[int] = None,
+                 close_reason: Optional[str] = None) -> None:
+        self.no = no
+        self.first_no = first_no
+        self.conn = conn
+        self.direction = direction
+        self.fin = fin
+        self.rsv = rsv
+        self.opcode = opcode
+        self.masked = masked
+        self.mask_key = mask_key
+        self.length = length
+        self.header_len = header_len
+        self.payload = payload
+        self.payload_missing = payload_missing
+        self.close_code = close_code
+        self.close_reason = close_reason
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, n) for n in _FRAME_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, _FRAME_FIELDS)
 
 
-@dataclass(slots=True)
+_MESSAGE_FIELDS = ("conn", "direction", "opcode", "frames", "first_no", "last_no", "compressed", "length",
+                   "wire_length", "data", "text", "truncated", "app")
+
+
 class Message:
     """A data message (text or binary) assembled from one or more frames, inflated if compressed.
 
     `data` holds at most the message cap; `truncated` says it was cut (cap reached, or bytes missing).
-    `text` is the decoded text for a valid UTF-8 text message, else None.
+    `text` is the decoded text for a valid UTF-8 text message, else None. `length` is what the application
+    received (after inflating), `wire_length` the sum of frame payload lengths as sent; `app` the
+    app.AppRecords a subprotocol decoder read in it (None: no decoder).
     """
-    conn: Optional[int]
-    direction: str
-    opcode: int
-    frames: int
-    first_no: int
-    last_no: int
-    compressed: bool
-    length: int              # after inflating; what the application received
-    wire_length: int         # sum of frame payload lengths as sent
-    data: bytes = b""
-    text: Optional[str] = None
-    truncated: bool = False
-    app: Optional[list] = None   # the app.AppRecords a subprotocol decoder read in it (None: no decoder)
+    __slots__ = _MESSAGE_FIELDS
+
+    def __init__(self, conn: Optional[int], direction: str, opcode: int, frames: int, first_no: int,
+                 last_no: int, compressed: bool, length: int, wire_length: int, data: bytes = b"",
+                 text: Optional[str] = None, truncated: bool = False, app: Optional[list] = None) -> None:
+        self.conn = conn
+        self.direction = direction
+        self.opcode = opcode
+        self.frames = frames
+        self.first_no = first_no
+        self.last_no = last_no
+        self.compressed = compressed
+        self.length = length
+        self.wire_length = wire_length
+        self.data = data
+        self.text = text
+        self.truncated = truncated
+        self.app = app
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, n) for n in _MESSAGE_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, _MESSAGE_FIELDS)
 
 
 @dataclass(slots=True)

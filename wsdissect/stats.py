@@ -9,11 +9,10 @@ the view so that the workers of a parallel read (parallel.py) have the numbers w
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Optional
 
 from .model import C2S, FIN, ROLE_PAST_CAP, RST, S2C, CaptureSummary, Connection, Row
-from .websocket.codes import CLOSE, PING, PONG, close_code_name, opcode_name
+from .websocket.codes import BINARY, CLOSE, PING, PONG, TEXT, close_code_name, opcode_name
 
 __all__ = ["StatsCollector", "conn_stats", "total_stats", "merge_totals", "GAP_WORTH_LISTING"]
 
@@ -23,37 +22,66 @@ GAP_WORTH_LISTING = 1.0      # silences at least this long are listed
 _KINDS = ("text", "binary", "ping", "pong", "close")
 
 
-def _dir_counts() -> dict:
-    return {k: {"count": 0, "bytes": 0} for k in _KINDS}
+class _DirAcc:
+    """One direction's numbers: messages and their bytes by kind (text and binary messages; ping, pong and
+    close frames), data message bytes as sent, compressed messages' bytes sent and inflated, and the pings
+    awaiting a pong ((payload, ts, no) each; None until the first). Numbers, not dicts: an open connection's
+    two directions cost a few hundred bytes."""
+    __slots__ = ("text_count", "text_bytes", "binary_count", "binary_bytes", "ping_count", "ping_bytes",
+                 "pong_count", "pong_bytes", "close_count", "close_bytes", "wire", "comp_sent", "comp_inflated",
+                 "pending")
+
+    def __init__(self) -> None:
+        self.text_count = self.text_bytes = self.binary_count = self.binary_bytes = 0
+        self.ping_count = self.ping_bytes = self.pong_count = self.pong_bytes = 0
+        self.close_count = self.close_bytes = 0
+        self.wire = self.comp_sent = self.comp_inflated = 0
+        self.pending = None
+
+    def counts(self) -> dict:
+        """{kind: {"count", "bytes"}} for the kinds of _KINDS, in that order (conn_stats)."""
+        return {"text": {"count": self.text_count, "bytes": self.text_bytes},
+                "binary": {"count": self.binary_count, "bytes": self.binary_bytes},
+                "ping": {"count": self.ping_count, "bytes": self.ping_bytes},
+                "pong": {"count": self.pong_count, "bytes": self.pong_bytes},
+                "close": {"count": self.close_count, "bytes": self.close_bytes}}
 
 
-@dataclass(slots=True)
 class _ConnAcc:
-    first_no: int = 0
-    last_no: int = 0
-    last_ts: Optional[float] = None
-    syn_ts: Optional[float] = None
-    syn_no: Optional[int] = None
-    request_ts: Optional[float] = None
-    request_no: Optional[int] = None
-    response_ts: Optional[float] = None
-    response_no: Optional[int] = None
-    packets: int = 0
-    counts: dict = field(default_factory=lambda: {C2S: _dir_counts(), S2C: _dir_counts()})
-    wire: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})        # data message bytes as sent
-    comp: dict = field(default_factory=lambda: {C2S: [0, 0], S2C: [0, 0]})   # compressed: [sent, inflated]
-    pending: dict = field(default_factory=lambda: {C2S: [], S2C: []})   # pings awaiting a pong: (payload, ts, no)
-    rtts: list = field(default_factory=list)
-    largest: Optional[dict] = None
-    longest_gap: Optional[dict] = None
-    gaps: list = field(default_factory=list)
-    rst_by: Optional[str] = None
-    close_no: Optional[int] = None
-    fin_no: Optional[int] = None
-    notes: dict = field(default_factory=dict)
-    # Subprotocol records (wsdissect/app), per protocol: [requests awaiting a reply, answers paired with one,
-    # latency count, min, max, sum in whole microseconds]; None for a connection without a decoder.
-    app: Optional[dict] = None
+    """What StatsCollector.row() keeps of one connection. The lists and dicts (round trips, gaps, notes by
+    severity, subprotocol numbers) are None until their first entry; the largest message and the longest
+    silence are numbers (largest_length -1: no message yet; gap_from -1: no silence yet)."""
+    __slots__ = ("first_no", "last_no", "last_ts", "packets", "syn_ts", "syn_no", "request_ts", "request_no",
+                 "response_ts", "response_no", "c2s", "s2c", "rtts", "gaps", "gap_seconds", "gap_from", "gap_to",
+                 "largest_length", "largest_dir", "largest_opcode", "largest_first_no", "largest_last_no",
+                 "largest_wire", "rst_by", "close_no", "fin_no", "notes", "app")
+
+    def __init__(self, first_no: int = 0) -> None:
+        self.first_no = first_no
+        self.last_no = 0
+        self.last_ts = 0.0           # of the last row counted (packets > 0)
+        self.packets = 0
+        self.syn_ts = self.syn_no = self.request_ts = self.request_no = self.response_ts = self.response_no = None
+        self.c2s = _DirAcc()
+        self.s2c = _DirAcc()
+        self.rtts = None             # {"from", "ping_no", "pong_no", "rtt", "matched"} per answered ping
+        self.gaps = None             # {"seconds", "from_no", "to_no"} per silence of GAP_WORTH_LISTING or more
+        self.gap_seconds = 0.0       # the longest silence, rounded as listed
+        self.gap_from = self.gap_to = -1
+        self.largest_length = -1
+        self.largest_dir = None
+        self.largest_opcode = self.largest_first_no = self.largest_last_no = self.largest_wire = 0
+        self.rst_by = self.close_no = self.fin_no = None
+        self.notes = None            # severity -> notes of the connection
+        # Subprotocol records (wsdissect/app), per protocol: [requests awaiting a reply, answers paired with one,
+        # latency count, min, max, sum in whole microseconds]; None for a connection without a decoder.
+        self.app = None
+
+    def note(self, severity: str) -> None:
+        notes = self.notes
+        if notes is None:
+            notes = self.notes = {}
+        notes[severity] = notes.get(severity, 0) + 1
 
 
 class StatsCollector:
@@ -75,76 +103,110 @@ class StatsCollector:
         for n in notes:
             a = self.acc.get(n.conn) if n.conn is not None else None
             if a is not None:
-                a.notes[n.severity] = a.notes.get(n.severity, 0) + 1
+                a.note(n.severity)
 
     def row(self, row: Row, conn: Optional[Connection]) -> None:
-        if row.conn is None or row.role == ROLE_PAST_CAP:
+        role = row.role
+        if row.conn is None or role == ROLE_PAST_CAP:
             return
+        no = row.no
+        ts = row.ts
         a = self.acc.get(row.conn)
         if a is None:
-            a = self.acc[row.conn] = _ConnAcc(first_no=row.no)
+            a = self.acc[row.conn] = _ConnAcc(no)
         a.packets += 1
-        if a.last_ts is not None:
-            gap = row.ts - a.last_ts
-            if a.longest_gap is None or gap > a.longest_gap["seconds"]:
-                a.longest_gap = {"seconds": _r(gap), "from_no": a.last_no, "to_no": row.no}
+        if a.packets > 1:
+            gap = ts - a.last_ts
+            if a.gap_from < 0 or gap > a.gap_seconds:
+                a.gap_seconds, a.gap_from, a.gap_to = round(gap, 6), a.last_no, no
             if gap >= GAP_WORTH_LISTING:
-                a.gaps.append({"seconds": _r(gap), "from_no": a.last_no, "to_no": row.no})
-        a.last_ts, a.last_no = row.ts, row.no
-        if row.role == "tcp-syn" and a.syn_ts is None:
-            a.syn_ts, a.syn_no = row.ts, row.no
-        elif row.role == "ws-upgrade-request" and a.request_ts is None:
-            a.request_ts, a.request_no = row.ts, row.no
-        elif row.role == "ws-upgrade-response" and a.response_ts is None and conn is not None \
-                and conn.status == 101:
-            a.response_ts, a.response_no = row.ts, row.no
-        if row.role != "tcp-retransmission":
-            if row.flags & RST and a.rst_by is None:
+                if a.gaps is None:
+                    a.gaps = []
+                a.gaps.append({"seconds": round(gap, 6), "from_no": a.last_no, "to_no": no})
+        a.last_ts = ts
+        a.last_no = no
+        if role == "tcp-syn":
+            if a.syn_ts is None:
+                a.syn_ts, a.syn_no = ts, no
+        elif role == "ws-upgrade-request":
+            if a.request_ts is None:
+                a.request_ts, a.request_no = ts, no
+        elif role == "ws-upgrade-response":
+            if a.response_ts is None and conn is not None and conn.status == 101:
+                a.response_ts, a.response_no = ts, no
+        flags = row.flags
+        if flags & (RST | FIN) and role != "tcp-retransmission":
+            if flags & RST and a.rst_by is None:
                 a.rst_by = SIDE.get(row.direction)
-            if row.flags & FIN and a.fin_no is None:
-                a.fin_no = row.no
-        for n in row.notes:
-            # A note is its connection's, which may not be the row's (the cap's note on the packet that needed
-            # room is about the connection it finished).
-            owner = a if n.conn == row.conn else self.acc.get(n.conn)
-            if owner is not None:
-                owner.notes[n.severity] = owner.notes.get(n.severity, 0) + 1
-        for f in row.frames:
-            d = f.direction
-            if f.opcode in (PING, PONG, CLOSE):
-                c = a.counts[d][opcode_name(f.opcode)]
-                c["count"] += 1
-                c["bytes"] += f.length
-            if f.opcode == CLOSE and a.close_no is None:
-                a.close_no = row.no
-            elif f.opcode == PING:
-                a.pending[d].append((f.payload, row.ts, row.no))
-            elif f.opcode == PONG:
-                waiting = a.pending[OTHER[d]]
-                if waiting:
-                    match = next((i for i, p in enumerate(waiting) if p[0] == f.payload), None)
-                    how = "payload"
-                    if match is None:
-                        match, how = 0, "next pong"
-                    payload, ts, no = waiting.pop(match)
-                    a.rtts.append({"from": SIDE[OTHER[d]], "ping_no": no, "pong_no": row.no,
-                                   "rtt": _r(row.ts - ts), "matched": how})
-        for m in row.messages:
-            d = m.direction
-            kind = opcode_name(m.opcode)
-            if kind in ("text", "binary"):
-                c = a.counts[d][kind]
-                c["count"] += 1
-                c["bytes"] += m.length
-            a.wire[d] += m.wire_length
-            if m.compressed:
-                a.comp[d][0] += m.wire_length
-                a.comp[d][1] += m.length
-            if m.app is not None:
-                _count_app(a, m.app)
-            if a.largest is None or m.length > a.largest["length"]:
-                a.largest = {"length": m.length, "dir": d, "opcode_name": kind, "first_no": m.first_no,
-                             "last_no": m.last_no, "wire_length": m.wire_length}
+            if flags & FIN and a.fin_no is None:
+                a.fin_no = no
+        notes = row.notes
+        if notes:
+            for n in notes:
+                # A note is its connection's, which may not be the row's (the cap's note on the packet that
+                # needed room is about the connection it finished).
+                owner = a if n.conn == row.conn else self.acc.get(n.conn)
+                if owner is not None:
+                    owner.note(n.severity)
+        frames = row.frames
+        if frames:
+            for f in frames:
+                op = f.opcode
+                if op == CLOSE or op == PING or op == PONG:
+                    self._control(a, f, op, no, ts)
+        messages = row.messages
+        if messages:
+            for m in messages:
+                x = a.c2s if m.direction == C2S else a.s2c
+                op = m.opcode
+                length = m.length
+                if op == TEXT:
+                    x.text_count += 1
+                    x.text_bytes += length
+                elif op == BINARY:
+                    x.binary_count += 1
+                    x.binary_bytes += length
+                x.wire += m.wire_length
+                if m.compressed:
+                    x.comp_sent += m.wire_length
+                    x.comp_inflated += length
+                if m.app is not None:
+                    _count_app(a, m.app)
+                if length > a.largest_length:
+                    a.largest_length, a.largest_dir, a.largest_opcode = length, m.direction, op
+                    a.largest_first_no, a.largest_last_no, a.largest_wire = m.first_no, m.last_no, m.wire_length
+
+    def _control(self, a, f, op, no, ts):
+        """A close, ping or pong frame: counted; a close's packet kept; a ping waits for its pong, and a pong
+        takes the ping with its payload (else the oldest) as a round trip."""
+        d = f.direction
+        x = a.c2s if d == C2S else a.s2c
+        if op == CLOSE:
+            x.close_count += 1
+            x.close_bytes += f.length
+            if a.close_no is None:
+                a.close_no = no
+        elif op == PING:
+            x.ping_count += 1
+            x.ping_bytes += f.length
+            if x.pending is None:
+                x.pending = []
+            x.pending.append((f.payload, ts, no))
+        else:
+            x.pong_count += 1
+            x.pong_bytes += f.length
+            waiting = (a.s2c if d == C2S else a.c2s).pending
+            if waiting:
+                payload = f.payload
+                match = next((i for i, p in enumerate(waiting) if p[0] == payload), None)
+                how = "payload"
+                if match is None:
+                    match, how = 0, "next pong"
+                _, ping_ts, ping_no = waiting.pop(match)
+                if a.rtts is None:
+                    a.rtts = []
+                a.rtts.append({"from": SIDE[OTHER[d]], "ping_no": ping_no, "pong_no": no,
+                               "rtt": round(ts - ping_ts, 6), "matched": how})
 
 
 def _count_app(a: _ConnAcc, recs: list) -> None:
@@ -261,7 +323,8 @@ def _r(x: Optional[float]) -> Optional[float]:
 
 def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
     """One connection's numbers, JSON-ready ("type":"stats")."""
-    a = a or _ConnAcc(first_no=c.first_no)
+    if a is None:
+        a = _ConnAcc(c.first_no)
     hs = {
         "syn_to_101": _r(a.response_ts - a.syn_ts) if a.response_ts is not None and a.syn_ts is not None else None,
         "request_to_101": (_r(a.response_ts - a.request_ts)
@@ -269,13 +332,12 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
         "syn_no": a.syn_no, "request_no": a.request_no, "response_no": a.response_no,
     }
     per_dir = {}
-    for d in (C2S, S2C):
-        counts = {k: dict(v) for k, v in a.counts[d].items()}
-        sent, inflated = a.comp[d]
+    for d, x in ((C2S, a.c2s), (S2C, a.s2c)):
+        sent, inflated = x.comp_sent, x.comp_inflated
         per_dir[d] = {
             "messages": c.messages.get(d, 0), "frames": c.frames.get(d, 0), "tcp_bytes": c.bytes.get(d, 0),
-            "message_bytes": counts["text"]["bytes"] + counts["binary"]["bytes"], "message_wire_bytes": a.wire[d],
-            **counts,
+            "message_bytes": x.text_bytes + x.binary_bytes, "message_wire_bytes": x.wire,
+            **x.counts(),
             "compression": ({"sent": sent, "inflated": inflated, "ratio": round(sent / inflated, 4)}
                             if inflated else None),
         }
@@ -285,12 +347,19 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
         "first_no": a.first_no, "last_no": a.last_no, "packets": a.packets,
         "start": c.first_ts, "duration": _r(c.last_ts - c.first_ts),
         "handshake": hs, "c2s": per_dir[C2S], "s2c": per_dir[S2C],
-        "pings": a.rtts, "unanswered_pings": {d: len(a.pending[d]) for d in (C2S, S2C)},
-        "largest_message": a.largest,
+        "pings": a.rtts if a.rtts is not None else [],
+        "unanswered_pings": {d: len(x.pending) if x.pending is not None else 0 for d, x in ((C2S, a.c2s), (S2C, a.s2c))},
+        "largest_message": ({"length": a.largest_length, "dir": a.largest_dir,
+                             "opcode_name": opcode_name(a.largest_opcode), "first_no": a.largest_first_no,
+                             "last_no": a.largest_last_no, "wire_length": a.largest_wire}
+                            if a.largest_length >= 0 else None),
         "close_code": c.close_code, "close_name": close_code_name(c.close_code) if c.close_code is not None else None,
         "close_reason": c.close_reason, "closed_by": c.closed_by, "close_no": a.close_no,
         "end": c.end, "fin_by": c.fin_by, "fin_no": a.fin_no, "rst_by": a.rst_by,
-        "longest_gap": a.longest_gap, "gaps": a.gaps, "notes": c.notes, "notes_by_severity": a.notes,
+        "longest_gap": ({"seconds": a.gap_seconds, "from_no": a.gap_from, "to_no": a.gap_to}
+                        if a.gap_from >= 0 else None),
+        "gaps": a.gaps if a.gaps is not None else [], "notes": c.notes,
+        "notes_by_severity": a.notes if a.notes is not None else {},
         **({"app": {k: _app_numbers(v) for k, v in sorted(a.app.items())}} if a.app is not None else {}),
         **({"tls": _tls_numbers(c.tls)} if c.tls is not None else {}),
     }

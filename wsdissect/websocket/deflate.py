@@ -1,3 +1,4 @@
+# cython: annotation_typing=False, boundscheck=False, wraparound=False
 """permessage-deflate (RFC 7692) inflater for one direction, with a hard cap on output.
 
 A compressed message is the raw DEFLATE stream of its frames' payloads, with the final 00 00 ff ff of the
@@ -38,12 +39,21 @@ class Inflater:
         self.error: Optional[str] = None # zlib rejected the current message
         self.lost = False                # history is missing: back-references into it will fail
         self._history = 0                # correct output since the window was last emptied
-        self._d = zlib.decompressobj(-15)
+        # The raw DEFLATE stream (zlib's state and its 32 KiB window), made by the first inflate() after each
+        # reset: a direction that sends no compressed message, or is between messages without context
+        # takeover, holds none.
+        self._d = None
 
     def reset(self) -> None:
         """Empty the window, as at the start of the connection (or of each message without takeover)."""
-        self._d = zlib.decompressobj(-15)
+        self._d = None
         self._history = 0
+
+    def stream(self) -> object:
+        """The raw DEFLATE stream inflate() feeds, made now if the window is empty."""
+        if self._d is None:
+            self._d = zlib.decompressobj(-15)
+        return self._d
 
     def inflate(self, chunk: bytes, final: bool = False) -> bytes:
         """Inflate the next payload of the current message; `final` for the message's last frame.
@@ -68,7 +78,7 @@ class Inflater:
     def end_message(self, complete: bool = True) -> None:
         """The current message is over. `complete=False` if not all its payload was given to inflate()."""
         whole = complete and not self.capped and self.error is None
-        if not self.context_takeover or self._d.eof:
+        if not self.context_takeover or self._d is not None and self._d.eof:
             # The sender starts a fresh window too (no takeover, or it ended the stream with BFINAL).
             self.reset()
             self.lost = False
@@ -85,6 +95,8 @@ class Inflater:
 
     def _run(self, data: bytes) -> bytes:
         d = self._d
+        if d is None:
+            d = self.stream()
         room = self.max_output - self.produced
         out = b""
         if room > 0:

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False, boundscheck=False, wraparound=False
 """One direction of a WebSocket session: frames in, messages and protocol notes out.
 
 Sans-IO like FrameParser below it: fed the in-order bytes of one direction (after the 101 response), it
