@@ -2,7 +2,6 @@
 note and summary figure is the one Analyzer() gives; only Row.label and Row.info are left empty."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 
@@ -13,8 +12,20 @@ from wsdissect.analyzer import Analyzer
 from wsdissect.model import Row
 from wsdissect.sources.pcap import CaptureError, iter_capture
 
-_FIELDS = [f.name for f in dataclasses.fields(Row)]
+_FIELDS = list(Row.__slots__)
 ROLE, LABEL, INFO = _FIELDS.index("role"), _FIELDS.index("label"), _FIELDS.index("info")
+
+
+def _astuple(x):
+    """A record as nested tuples of its fields (records are slotted classes), to compare two runs."""
+    slots = getattr(type(x), "__slots__", None)
+    if slots is not None and not isinstance(x, (list, tuple, dict)):
+        return tuple([_astuple(getattr(x, k)) for k in slots])
+    if isinstance(x, (list, tuple)):
+        return type(x)([_astuple(v) for v in x])
+    if isinstance(x, dict):
+        return {k: _astuple(v) for k, v in x.items()}
+    return x
 
 
 def _run(data: bytes, **kw) -> tuple:
@@ -23,13 +34,13 @@ def _run(data: bytes, **kw) -> tuple:
     try:
         for raw in iter_capture(io.BytesIO(data)):
             row = a.feed(raw)
-            rows.append(None if row is None else dataclasses.astuple(row))
+            rows.append(None if row is None else _astuple(row))
     except CaptureError:
         pass
-    notes = [dataclasses.astuple(n) for n in a.finish()]
+    notes = [_astuple(n) for n in a.finish()]
     s = a.summary
-    rest = ([dataclasses.astuple(f) for f in a.end_frames], [dataclasses.astuple(m) for m in a.end_messages],
-            [dataclasses.astuple(c) for c in s.connections], s.notes_by_code, s.notes_by_severity, s.caps)
+    rest = ([_astuple(f) for f in a.end_frames], [_astuple(m) for m in a.end_messages],
+            [_astuple(c) for c in s.connections], s.notes_by_code, s.notes_by_severity, s.caps)
     return rows, notes, rest
 
 

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """The analysis core: raw packets in, one explained Row per packet out (sans-IO).
 
 `Analyzer.feed(raw)` decodes a packet, tracks its TCP connection, hands the in-order stream bytes to the HTTP
@@ -58,19 +59,22 @@ KEEPALIVE_TOLERANCE = 0.1
 
 
 class _ConnState:
-    """The analyzer's per-connection state, hung on TcpConnection.extra."""
-    __slots__ = ("rec", "mode", "http", "ws", "waiting", "request", "names", "fin_seen", "last_payload_ts",
-                 "last_control_ts", "keepalive", "keepalive_ts", "keepalive_side", "close_sent", "decided",
-                 "hinted", "addrs", "plain_pending", "plain_last", "app", "tls")
+    """The analyzer's per-connection state, hung on TcpConnection.extra. Per direction, one field each (…_c2s,
+    …_s2c): the parsers are made when a direction needs them (its first HTTP bytes, the handshake's end), the
+    list of packets not yet ACKed at the first packet a later ACK may name."""
+    __slots__ = ("rec", "mode_c2s", "mode_s2c", "http_c2s", "http_s2c", "ws_c2s", "ws_s2c", "waiting", "request",
+                 "names_c2s", "names_s2c", "fin_seen", "last_payload_ts", "last_control_ts", "keepalive",
+                 "keepalive_ts", "keepalive_side", "close_sent", "decided", "hinted", "src", "dst", "plain_pending",
+                 "plain_last", "app", "tls")
 
     def __init__(self, rec: Connection) -> None:
         self.rec = rec
-        self.mode = {C2S: M_HTTP, S2C: M_HTTP}
-        self.http: dict = {}                                  # direction -> HttpStream, made on first data
-        self.ws: dict = {}                                    # direction -> WebSocketDirection
-        self.waiting: list = []                               # (origin_no, bytes) c2s while in M_WAIT
+        self.mode_c2s = self.mode_s2c = M_HTTP                # what each direction's bytes are parsed as (M_*)
+        self.http_c2s = self.http_s2c = None                  # HttpStream, made on a direction's first data
+        self.ws_c2s = self.ws_s2c = None                      # WebSocketDirection, made when framing starts
+        self.waiting = None                                   # (origin_no, bytes) c2s while in M_WAIT: a list
         self.request: Optional[HttpRequest] = None            # the upgrade request awaiting its answer
-        self.names = {C2S: [], S2C: []}                       # (no, short name) of packets not yet ACKed
+        self.names_c2s = self.names_s2c = None                # (no, short name) of packets not yet ACKed: a list
         self.fin_seen: tuple = ()                             # directions that sent their FIN
         self.last_payload_ts: Optional[float] = None          # last packet of payload but a lone ping or pong
         self.last_control_ts: Optional[float] = None          # last packet of a ping or pong (role ws-control)
@@ -85,8 +89,35 @@ class _ConnState:
         self.app = None                                       # app.Decoder of the subprotocol, or app.sniff.Sniffer
                                                               # while it looks
         self.tls: Optional[TlsSession] = None                 # a TLS connection: records, keys
-        client, server = str(rec.client), str(rec.server)     # a row's src/dst, fixed for the connection
-        self.addrs = {C2S: (client, server), S2C: (server, client)}
+        self.src = str(rec.client)                            # a row's src/dst (client to server), fixed
+        self.dst = str(rec.server)
+
+    def mode(self, d: str) -> str:
+        return self.mode_c2s if d == C2S else self.mode_s2c
+
+    def set_mode(self, d: str, mode: str) -> None:
+        if d == C2S:
+            self.mode_c2s = mode
+        else:
+            self.mode_s2c = mode
+
+    def http(self, d: str):
+        """The direction's HttpStream, None before its first HTTP bytes and once framing began."""
+        return self.http_c2s if d == C2S else self.http_s2c
+
+    def ws(self, d: str):
+        """The direction's WebSocketDirection, None before framing began."""
+        return self.ws_c2s if d == C2S else self.ws_s2c
+
+    def names(self, d: str) -> list:
+        """The direction's list of (no, short name) of packets not yet ACKed, made at the first."""
+        if d == C2S:
+            if self.names_c2s is None:
+                self.names_c2s = []
+            return self.names_c2s
+        if self.names_s2c is None:
+            self.names_s2c = []
+        return self.names_s2c
 
 
 class Analyzer:
@@ -224,8 +255,14 @@ class Analyzer:
         plen = len(seg.payload) + seg.missing
         fresh = r.kind not in (K_RETRANSMISSION, K_KEEPALIVE)     # new stream bytes, if any
         if plen and fresh:
-            rec.bytes[d] += plen
-        src, dst = st.addrs[d]
+            if d == C2S:
+                rec.bytes_c2s += plen
+            else:
+                rec.bytes_s2c += plen
+        if d == C2S:
+            src, dst = st.src, st.dst
+        else:
+            src, dst = st.dst, st.src
         row = Row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
                   r.window, r.kind, "", "")
         for sev, code, text, args in r.notes:
@@ -257,8 +294,7 @@ class Analyzer:
                 st.last_payload_ts = seg.ts
         return row
 
-    @staticmethod
-    def _keepalive(st: _ConnState, d: str, f: Frame, ts: float) -> None:
+    def _keepalive(self, st: _ConnState, d: str, f: Frame, ts: float) -> None:
         """Sets st.keepalive_ts to `ts` when this packet's one frame is a ping with the pattern of a library's
         automatic keepalive (KEEPALIVE_*), or the pong answering one."""
         if f.length != KEEPALIVE_PAYLOAD or f.direction != d or f.opcode not in (PING, PONG):
@@ -318,7 +354,7 @@ class Analyzer:
         tls = st.tls
         if tls is None:
             first = chunks[0][1]
-            if d != C2S or st.mode[C2S] != M_HTTP or C2S in st.http or type(first) is int \
+            if d != C2S or st.mode_c2s != M_HTTP or st.http_c2s is not None or type(first) is int \
                     or not looks_like_client_hello(first):
                 self._deliver_plain(tc, st, d, chunks, row, http_recs)
                 return
@@ -343,32 +379,35 @@ class Analyzer:
                        http_recs: list) -> None:
         for origin, data in chunks:
             gap = type(data) is int
-            mode = st.mode[d]
+            mode = st.mode_c2s if d == C2S else st.mode_s2c
             if mode == M_HTTP and self.decode_as and d not in st.decided:
                 st.decided += (d,)
                 if tc.server.port in self.decode_as and not (not gap and data.startswith(HTTP_START)):
                     self._start_ws(tc, st, None, row, forced=True)
-                    mode = st.mode[d]
+                    mode = st.mode(d)
             if mode == M_HTTP:
                 self._feed_http(tc, st, d, origin, data, row, http_recs)
             elif mode == M_WAIT:
                 st.waiting.append((origin, data))
             elif mode == M_WS:
-                ws = st.ws[d]
+                ws = st.ws_c2s if d == C2S else st.ws_s2c
                 recs = ws.gap(data, origin) if gap else ws.feed(data, origin)
                 if recs:         # not when the chunk only carried on a long payload
                     self._ws_records(tc, st, d, recs, row)
 
     def _feed_http(self, tc: TcpConnection, st: _ConnState, d: str, origin: int, data, row: Row,
                    http_recs: list) -> None:
-        stream = st.http.get(d)
+        stream = st.http_c2s if d == C2S else st.http_s2c
         if stream is None:
-            stream = st.http[d] = HttpStream("request" if d == C2S else "response", self.limits.max_header)
+            if d == C2S:
+                stream = st.http_c2s = HttpStream("request", self.limits.max_header)
+            else:
+                stream = st.http_s2c = HttpStream("response", self.limits.max_header)
         recs = stream.gap(data) if type(data) is int else stream.feed(data)
         for rec in recs:
             http_recs.append(rec)
             if type(rec) is HttpError:
-                st.mode[d] = M_OPAQUE
+                st.set_mode(d, M_OPAQUE)
                 if rec.code != "not-http":
                     self._note(row, tc, "warning", f"http-{rec.code}", f"HTTP: {rec.reason}", rec.args)
                 elif rec.offset == 0 and not st.hinted and not st.rec.is_websocket:
@@ -388,8 +427,10 @@ class Analyzer:
                     r.offered_extensions = rec.get("Sec-WebSocket-Extensions")
                     r.offered_subprotocols = rec.get("Sec-WebSocket-Protocol")
                     if stream.paused:
-                        st.mode[d] = M_WAIT
+                        st.set_mode(d, M_WAIT)
                         rest = stream.take_rest()
+                        if st.waiting is None:
+                            st.waiting = []
                         if rest:
                             st.waiting.append((origin, rest))
                 else:
@@ -415,7 +456,7 @@ class Analyzer:
                 st.plain_pending -= 1
                 self._note(row, tc, "error", "upgrade-not-requested", None,
                            {"request": st.plain_last.summary(), "status": f"{resp.status} {resp.reason}".rstrip()})
-                return st.http[S2C].resume()
+                return st.http_s2c.resume()
         r = st.rec
         r.status = resp.status
         if req is not None:
@@ -435,39 +476,40 @@ class Analyzer:
         st.request = None
         if resp.status == 101 and accepted:
             self._start_ws(tc, st, r.deflate, row)
-            rest = st.http[S2C].take_rest()
-            st.http.clear()          # framing from here on: the parsers and their buffers go
+            rest = st.http_s2c.take_rest()
+            st.http_c2s = st.http_s2c = None     # framing from here on: the parsers and their buffers go
             if rest:
-                self._ws_records(tc, st, S2C, st.ws[S2C].feed(rest, origin), row)
+                self._ws_records(tc, st, S2C, st.ws_s2c.feed(rest, origin), row)
         else:
             # Refused (or a broken 101): no frames follow; the client side goes on as HTTP.
-            st.mode[C2S] = M_HTTP
-            http_c = st.http.get(C2S)
+            st.mode_c2s = M_HTTP
+            http_c = st.http_c2s
             if http_c is not None:
                 http_c.resume()
-            waiting, st.waiting = st.waiting, []
-            for o, data in waiting:
-                self._feed_http(tc, st, C2S, o, data, row, [])
+            waiting, st.waiting = st.waiting, None
+            if waiting:
+                for o, data in waiting:
+                    self._feed_http(tc, st, C2S, o, data, row, [])
             # A broken 101 paused the response stream as any 101 does: it goes on as HTTP too.
-            return st.http[S2C].resume()
+            return st.http_s2c.resume()
         return []
 
     def _start_ws(self, tc: TcpConnection, st: _ConnState, deflate, row: Row, forced: bool = False) -> None:
         r = st.rec
         r.is_websocket = True
         r.decode_as = forced
-        for d in (C2S, S2C):
-            st.ws[d] = WebSocketDirection(d, deflate=deflate, limits=self.limits)
-            st.mode[d] = M_WS
+        st.ws_c2s = WebSocketDirection(C2S, deflate=deflate, limits=self.limits)
+        st.ws_s2c = WebSocketDirection(S2C, deflate=deflate, limits=self.limits)
+        st.mode_c2s = st.mode_s2c = M_WS
         st.app = _app.make(_app.choose(self.subprotocol, r.subprotocol, r.uri), self.app_spans)
         r.decoder = st.app.name if st.app is not None else None
         if st.app is None:
             st.app = Sniffer()           # a guess from the first messages (app/sniff.py)
         if forced:
             self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
-        waiting, st.waiting = st.waiting, []
-        for origin, data in waiting:
-            ws = st.ws[C2S]
+        waiting, st.waiting = st.waiting, None
+        for origin, data in waiting or ():
+            ws = st.ws_c2s
             recs = ws.gap(data, origin) if type(data) is int else ws.feed(data, origin)
             self._ws_records(tc, st, C2S, recs, row)
 
@@ -480,7 +522,10 @@ class Analyzer:
                     rec.no = row.no
                 rec.conn = tc.id
                 row.frames.append(rec)
-                r.frames[d] += 1
+                if d == C2S:
+                    r.frames_c2s += 1
+                else:
+                    r.frames_s2c += 1
                 if rec.opcode == CLOSE and (st.close_sent is None or d not in st.close_sent):
                     if st.close_sent is None:
                         st.close_sent = {}
@@ -496,7 +541,10 @@ class Analyzer:
                 if row.no:           # listed where it completed, like its last frame (reassembly reorders)
                     rec.last_no = row.no
                 row.messages.append(rec)
-                r.messages[d] += 1
+                if d == C2S:
+                    r.messages_c2s += 1
+                else:
+                    r.messages_s2c += 1
                 app = st.app
                 if app is not None:
                     if type(app) is Sniffer:
@@ -631,9 +679,9 @@ class Analyzer:
             role = "tcp-data"
             if row.notes and row.notes[-1].code == "tcp-out-of-order":
                 label = t["data.out_of_order"].format(side=side)
-            elif st.mode[d] == M_WAIT:
+            elif st.mode(d) == M_WAIT:
                 label = t["data.before_answer"].format(side=side)
-            elif st.mode[d] == M_WS and st.ws[d].stopped:
+            elif st.mode(d) == M_WS and st.ws(d).stopped:
                 label = t["data.framing_lost"].format(side=side, size=_bytes(row.length, t))
             else:
                 label = t["data.unparsed"].format(side=side, size=_bytes(row.length, t))
@@ -642,7 +690,7 @@ class Analyzer:
             row.role = role          # label and info stay "" (Analyzer(labels=False))
             return
         if name and (row.length or flags & (SYN | FIN)):
-            st.names[d].append((seg.no, name))
+            st.names(d).append((seg.no, name))
         row.role, row.label, row.info = role, label, info if info is not None else _tcp_info(row)
 
     def _content(self, tc, st: _ConnState, d: str, row: Row, http_recs: list, own: list):
@@ -680,7 +728,7 @@ class Analyzer:
                     more = (sep + sep.join(neg)) if neg else ""
                     return ("ws-upgrade-response", t["upgrade.response"].format(side=side, check=check, more=more),
                             "HTTP")
-                if rec.status >= 200 and st.mode[C2S] == M_HTTP and r.status == rec.status and not r.is_websocket \
+                if rec.status >= 200 and st.mode_c2s == M_HTTP and r.status == rec.status and not r.is_websocket \
                         and r.key is not None:
                     return ("ws-upgrade-response",
                             t["upgrade.refused"].format(status=f"{rec.status} {rec.reason}".rstrip()), "HTTP")
@@ -692,10 +740,11 @@ class Analyzer:
         if st.tls is not None:
             return self._tls_content(st, d, row)
         # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
-        if row.length and st.mode[d] == M_WS and not st.ws[d].stopped and \
+        mode = st.mode_c2s if d == C2S else st.mode_s2c
+        if row.length and mode == M_WS and not st.ws(d).stopped and \
                 not (row.notes and any(n.code.startswith("tcp-") for n in row.notes)):
             return "ws-data", self._ws_partial[d], "WebSocket"
-        if row.length and st.mode[d] == M_HTTP and st.http.get(d) is not None and st.http[d].buffered:
+        if row.length and mode == M_HTTP and st.http(d) is not None and st.http(d).buffered:
             return "http", t["http.partial"].format(side=side), "TCP"
         return None, None, None
 
@@ -859,7 +908,9 @@ class Analyzer:
         side = self._side[d]
         if r.acked_no is None:
             return t["ack.nothing"].format(side=side)
-        q = st.names[OTHER[d]]
+        q = st.names_s2c if d == C2S else st.names_c2s
+        if q is None:
+            return t["ack.of"].format(no=r.acked_no, name="", side=side)
         name = None
         k, n = 0, len(q)
         while k < n and q[k][0] <= r.acked_no:
@@ -892,7 +943,7 @@ class Analyzer:
                 tail.direction = d
                 self._deliver(tc, st, d, chunks, tail, [])
         for d in (C2S, S2C):
-            ws = st.ws.get(d)
+            ws = st.ws(d)
             if ws is not None:
                 self._ws_records(tc, st, d, ws.finish(), tail)
         if st.app is not None and type(st.app) is not Sniffer:

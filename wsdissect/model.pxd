@@ -52,3 +52,47 @@ cdef class Message:
     cdef public bytes data
 
 # --- analysis records: Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections (analyzer.py) ---
+cdef class Note:
+    cdef public object no, conn            # None: about the capture, not a packet / a connection
+    cdef public str severity, code, text
+    cdef public object args
+
+cdef class Endpoint:
+    cdef public str ip
+    cdef public int port
+
+cdef class Connection:
+    cdef public long long id
+    cdef public Endpoint client, server
+    cdef public long long first_no
+    cdef public double first_ts, last_ts
+    cdef public bint saw_syn, is_websocket, decode_as
+    cdef public str method, uri, host, origin, ws_version, key, accept, expected_accept, subprotocol
+    cdef public str offered_subprotocols, extensions, offered_extensions, decoder
+    cdef public object status, accept_ok, deflate, tls, close_code
+    cdef public str state, close_reason, closed_by, fin_by, end
+    cdef public long long messages_c2s, messages_s2c, bytes_c2s, bytes_s2c, frames_c2s, frames_s2c
+    cdef public long long notes
+
+cdef class Row:
+    cdef public long long no
+    cdef public double ts
+    cdef public object conn                # None: a packet of no connection (malformed)
+    cdef public str direction, src, dst
+    cdef public long long flags, seq, ack, length, frame_len, window
+    cdef public str role, label, info, protocol
+    cdef public list frames, messages, notes
+    cdef public object tls
+
+cdef class CaptureSummary:
+    cdef public long long packets, tcp_packets, other_packets, malformed
+    cdef public object first_ts, last_ts
+    cdef public list connections, caps, capture_notes
+    cdef public dict notes_by_code, notes_by_severity
+    cdef public long long connections_total, past_cap_packets, snaplen_cut, snaplen_kept
+    cdef public FoldedConnections folded
+
+cdef class FoldedConnections:
+    cdef public object cap
+    cdef public long long connections, websocket, notes
+    cdef public dict messages, frames, bytes, ended, close_codes

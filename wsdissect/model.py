@@ -128,7 +128,6 @@ def ip_text(ip, version=4):
     return text
 
 
-@dataclass(slots=True)
 class Note:
     """Expert info, as Wireshark calls it: something worth a reader's attention.
 
@@ -139,12 +138,22 @@ class Note:
     `note.<code>.<variant>` when args["variant"] is set; see i18n.note_text): the language-free cores write
     `text` in English and the analyzer rewrites it from `args` in its language.
     """
-    no: Optional[int]
-    conn: Optional[int]
-    severity: str
-    code: str
-    text: str
-    args: dict = field(default_factory=dict)
+    __slots__ = ("no", "conn", "severity", "code", "text", "args")
+
+    def __init__(self, no: Optional[int], conn: Optional[int], severity: str, code: str, text: str,
+                 args: Optional[dict] = None) -> None:
+        self.no = no
+        self.conn = conn
+        self.severity = severity
+        self.code = code
+        self.text = text
+        self.args = {} if args is None else args
+
+    def __eq__(self, other):
+        return _same_fields(self, other)
+
+    def __repr__(self) -> str:
+        return _fields_repr(self)
 
 
 class DeflateParams:
@@ -263,56 +272,115 @@ class Message:
         return _fields_repr(self, _MESSAGE_FIELDS)
 
 
-@dataclass(slots=True)
 class Endpoint:
-    ip: str
-    port: int
+    __slots__ = ("ip", "port")
+
+    def __init__(self, ip: str, port: int) -> None:
+        self.ip = ip
+        self.port = port
 
     def __str__(self) -> str:
         return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
 
+    def __eq__(self, other):
+        return _same_fields(self, other)
 
-@dataclass(slots=True)
+    def __repr__(self) -> str:
+        return _fields_repr(self)
+
+
 class Connection:
-    """What is known about one TCP connection and the WebSocket session inside it."""
-    id: int
-    client: Endpoint
-    server: Endpoint
-    first_no: int = 0
-    first_ts: float = 0.0
-    last_ts: float = 0.0
-    saw_syn: bool = False
-    # WebSocket handshake
-    is_websocket: bool = False
-    method: Optional[str] = None
-    uri: Optional[str] = None
-    host: Optional[str] = None
-    origin: Optional[str] = None
-    ws_version: Optional[str] = None
-    key: Optional[str] = None
-    status: Optional[int] = None
-    accept: Optional[str] = None
-    accept_ok: Optional[bool] = None
-    expected_accept: Optional[str] = None
-    subprotocol: Optional[str] = None
-    offered_subprotocols: Optional[str] = None
-    extensions: Optional[str] = None
-    offered_extensions: Optional[str] = None
-    deflate: Optional[DeflateParams] = None
-    decode_as: bool = False          # framing forced by --decode-as, no handshake seen
-    tls: Optional[dict] = None       # a TLS connection: version, cipher, sni, alpn, decrypted (TlsSession.summary)
-    decoder: Optional[str] = None    # the name of the app/ decoder reading its messages (app.choose), if any
-    # Life
-    state: str = "open"              # open / closing / closed / reset
-    close_code: Optional[int] = None
-    close_reason: Optional[str] = None
-    closed_by: Optional[str] = None  # "client" / "server" (who sent the first Close frame)
-    fin_by: Optional[str] = None     # who sent the first FIN
-    end: Optional[str] = None        # "fin" / "rst" / None (still open at end of capture)
-    messages: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
-    bytes: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})   # TCP payload bytes per direction
-    frames: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
-    notes: int = 0
+    """What is known about one TCP connection and the WebSocket session inside it.
+
+    The counts per direction are kept as numbers (`messages_c2s`...); `messages`, `frames` and `bytes` give them
+    as a new {C2S: n, S2C: n} dict on each read (writing to that dict changes nothing; assigning one sets both)."""
+    __slots__ = ("id", "client", "server", "first_no", "first_ts", "last_ts", "saw_syn",
+                 "is_websocket", "method", "uri", "host", "origin", "ws_version", "key", "status", "accept",
+                 "accept_ok", "expected_accept", "subprotocol", "offered_subprotocols", "extensions",
+                 "offered_extensions", "deflate", "decode_as", "tls", "decoder",
+                 "state", "close_code", "close_reason", "closed_by", "fin_by", "end",
+                 "messages_c2s", "messages_s2c", "bytes_c2s", "bytes_s2c", "frames_c2s", "frames_s2c", "notes")
+
+    def __init__(self, id: int, client: Endpoint, server: Endpoint, first_no: int = 0, first_ts: float = 0.0,
+                 last_ts: float = 0.0, saw_syn: bool = False,
+                 # WebSocket handshake
+                 is_websocket: bool = False, method: Optional[str] = None, uri: Optional[str] = None,
+                 host: Optional[str] = None, origin: Optional[str] = None, ws_version: Optional[str] = None,
+                 key: Optional[str] = None, status: Optional[int] = None, accept: Optional[str] = None,
+                 accept_ok: Optional[bool] = None, expected_accept: Optional[str] = None,
+                 subprotocol: Optional[str] = None, offered_subprotocols: Optional[str] = None,
+                 extensions: Optional[str] = None, offered_extensions: Optional[str] = None,
+                 deflate: Optional[DeflateParams] = None,
+                 decode_as: bool = False,          # framing forced by --decode-as, no handshake seen
+                 tls: Optional[dict] = None,       # a TLS connection: version, cipher, sni, alpn, decrypted
+                 decoder: Optional[str] = None,    # the name of the app/ decoder reading its messages, if any
+                 # Life
+                 state: str = "open",              # open / closing / closed / reset
+                 close_code: Optional[int] = None, close_reason: Optional[str] = None,
+                 closed_by: Optional[str] = None,  # "client" / "server" (who sent the first Close frame)
+                 fin_by: Optional[str] = None,     # who sent the first FIN
+                 end: Optional[str] = None,        # "fin" / "rst" / None (still open at end of capture)
+                 notes: int = 0) -> None:
+        self.id = id
+        self.client = client
+        self.server = server
+        self.first_no = first_no
+        self.first_ts = first_ts
+        self.last_ts = last_ts
+        self.saw_syn = saw_syn
+        self.is_websocket = is_websocket
+        self.method = method
+        self.uri = uri
+        self.host = host
+        self.origin = origin
+        self.ws_version = ws_version
+        self.key = key
+        self.status = status
+        self.accept = accept
+        self.accept_ok = accept_ok
+        self.expected_accept = expected_accept
+        self.subprotocol = subprotocol
+        self.offered_subprotocols = offered_subprotocols
+        self.extensions = extensions
+        self.offered_extensions = offered_extensions
+        self.deflate = deflate
+        self.decode_as = decode_as
+        self.tls = tls
+        self.decoder = decoder
+        self.state = state
+        self.close_code = close_code
+        self.close_reason = close_reason
+        self.closed_by = closed_by
+        self.fin_by = fin_by
+        self.end = end
+        self.messages_c2s = self.messages_s2c = 0
+        self.bytes_c2s = self.bytes_s2c = 0          # TCP payload bytes per direction
+        self.frames_c2s = self.frames_s2c = 0
+        self.notes = notes
+
+    @property
+    def messages(self) -> dict:
+        return {C2S: self.messages_c2s, S2C: self.messages_s2c}
+
+    @messages.setter
+    def messages(self, counts: dict) -> None:
+        self.messages_c2s, self.messages_s2c = counts.get(C2S, 0), counts.get(S2C, 0)
+
+    @property
+    def frames(self) -> dict:
+        return {C2S: self.frames_c2s, S2C: self.frames_s2c}
+
+    @frames.setter
+    def frames(self, counts: dict) -> None:
+        self.frames_c2s, self.frames_s2c = counts.get(C2S, 0), counts.get(S2C, 0)
+
+    @property
+    def bytes(self) -> dict:
+        return {C2S: self.bytes_c2s, S2C: self.bytes_s2c}
+
+    @bytes.setter
+    def bytes(self, counts: dict) -> None:
+        self.bytes_c2s, self.bytes_s2c = counts.get(C2S, 0), counts.get(S2C, 0)
 
     @property
     def close_expected(self) -> bool:
@@ -322,82 +390,117 @@ class Connection:
             return False
         return self.accept is not None or self.key is None      # no key: --decode-as, or the request not captured
 
+    def __eq__(self, other):
+        return _same_fields(self, other)
 
-@dataclass(slots=True)
+    def __repr__(self) -> str:
+        return _fields_repr(self)
+
+
 class Row:
     """What the timeline shows for one packet."""
-    no: int
-    ts: float
-    conn: Optional[int]
-    direction: Optional[str]
-    src: str
-    dst: str
-    flags: int
-    seq: int                 # relative, as Wireshark shows it
-    ack: int
-    length: int              # TCP payload length
-    frame_len: int
-    window: int
-    role: str
-    label: str
-    info: str
-    protocol: str = "TCP"    # as tshark's Protocol column: TCP / HTTP / WebSocket
-    frames: list = field(default_factory=list)      # Frame records completed in this packet
-    messages: list = field(default_factory=list)    # Message records completed in this packet
-    notes: list = field(default_factory=list)       # Note records raised by this packet
-    tls: Sequence = ()       # tls.TlsRecord records completed in this packet (wss://): a list once there is one
+    __slots__ = ("no", "ts", "conn", "direction", "src", "dst", "flags", "seq", "ack", "length", "frame_len",
+                 "window", "role", "label", "info", "protocol", "frames", "messages", "notes", "tls")
+
+    def __init__(self, no: int, ts: float, conn: Optional[int], direction: Optional[str], src: str, dst: str,
+                 flags: int, seq: int, ack: int, length: int, frame_len: int, window: int, role: str, label: str,
+                 info: str, protocol: str = "TCP", frames: Optional[list] = None, messages: Optional[list] = None,
+                 notes: Optional[list] = None, tls: Sequence = ()) -> None:
+        self.no = no
+        self.ts = ts
+        self.conn = conn
+        self.direction = direction
+        self.src = src
+        self.dst = dst
+        self.flags = flags
+        self.seq = seq                       # relative, as Wireshark shows it
+        self.ack = ack
+        self.length = length                 # TCP payload length
+        self.frame_len = frame_len
+        self.window = window
+        self.role = role
+        self.label = label
+        self.info = info
+        self.protocol = protocol             # as tshark's Protocol column: TCP / HTTP / WebSocket
+        self.frames = [] if frames is None else frames            # Frame records completed in this packet
+        self.messages = [] if messages is None else messages      # Message records completed in this packet
+        self.notes = [] if notes is None else notes               # Note records raised by this packet
+        self.tls = tls       # tls.TlsRecord records completed in this packet (wss://): a list once there is one
+
+    def __eq__(self, other):
+        return _same_fields(self, other)
+
+    def __repr__(self) -> str:
+        return _fields_repr(self)
 
 
-@dataclass(slots=True)
 class CaptureSummary:
     """Totals for a whole capture (or a live session so far)."""
-    packets: int = 0
-    tcp_packets: int = 0
-    other_packets: int = 0          # not TCP over IP (ARP, UDP, unsupported link types): counted, not shown
-    malformed: int = 0              # packets that could not be decoded
-    first_ts: Optional[float] = None
-    last_ts: Optional[float] = None
-    connections: list = field(default_factory=list)       # Connection records, by id
-    notes_by_code: dict = field(default_factory=dict)      # code -> count
-    notes_by_severity: dict = field(default_factory=dict)  # severity -> count
-    caps: list = field(default_factory=list)               # caps reached (limits.py): each one's first note text
-    capture_notes: list = field(default_factory=list)      # Notes about the file itself (truncated...)
-    connections_total: int = 0      # every connection seen; `connections` keeps the first N (summary_connections)
-    folded: Optional["FoldedConnections"] = None           # the finished connections past that cap, counted
-    past_cap_packets: int = 0       # packets of connections dropped at Limits.max_connections, not analysed
-    snaplen_cut: int = 0            # TCP packets cut short by the capture's snaplen (bytes of the segment missing)
-    snaplen_kept: int = 0           # the most bytes one of them kept (the snaplen, or near it)
+    __slots__ = ("packets", "tcp_packets", "other_packets", "malformed", "first_ts", "last_ts", "connections",
+                 "notes_by_code", "notes_by_severity", "caps", "capture_notes", "connections_total", "folded",
+                 "past_cap_packets", "snaplen_cut", "snaplen_kept")
+
+    def __init__(self, packets: int = 0, tcp_packets: int = 0, other_packets: int = 0, malformed: int = 0,
+                 first_ts: Optional[float] = None, last_ts: Optional[float] = None, connections: Optional[list] = None,
+                 notes_by_code: Optional[dict] = None, notes_by_severity: Optional[dict] = None,
+                 caps: Optional[list] = None, capture_notes: Optional[list] = None, connections_total: int = 0,
+                 folded: Optional[FoldedConnections] = None, past_cap_packets: int = 0, snaplen_cut: int = 0,
+                 snaplen_kept: int = 0) -> None:
+        self.packets = packets
+        self.tcp_packets = tcp_packets
+        self.other_packets = other_packets      # not TCP over IP (ARP, UDP, unsupported link types): counted, not shown
+        self.malformed = malformed              # packets that could not be decoded
+        self.first_ts = first_ts
+        self.last_ts = last_ts
+        self.connections = [] if connections is None else connections              # Connection records, by id
+        self.notes_by_code = {} if notes_by_code is None else notes_by_code        # code -> count
+        self.notes_by_severity = {} if notes_by_severity is None else notes_by_severity    # severity -> count
+        self.caps = [] if caps is None else caps      # caps reached (limits.py): each one's first note text
+        self.capture_notes = [] if capture_notes is None else capture_notes    # Notes about the file itself
+        self.connections_total = connections_total    # every connection seen; `connections` keeps the first N
+        self.folded = folded                    # the finished connections past that cap, counted
+        self.past_cap_packets = past_cap_packets    # packets of connections dropped at Limits.max_connections
+        self.snaplen_cut = snaplen_cut          # TCP packets cut short by the capture's snaplen
+        self.snaplen_kept = snaplen_kept        # the most bytes one of them kept (the snaplen, or near it)
 
     def connection_count(self) -> int:
         """Connections in the capture: those listed plus those only counted."""
         return max(self.connections_total, len(self.connections))
+
+    def __repr__(self) -> str:
+        return _fields_repr(self)
 
 
 # Distinct close codes FoldedConnections counts one by one; the rest are counted under "other".
 FOLDED_CLOSE_CODES = 32
 
 
-@dataclass(slots=True)
 class FoldedConnections:
     """What the summary keeps of the connections past Limits.summary_connections: totals of a fixed size."""
-    cap: int                        # the cap that folded them (--max-summary-connections)
-    connections: int = 0
-    websocket: int = 0
-    messages: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
-    frames: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
-    bytes: dict = field(default_factory=lambda: {C2S: 0, S2C: 0})
-    ended: dict = field(default_factory=lambda: {"fin": 0, "rst": 0, "open": 0})
-    close_codes: dict = field(default_factory=dict)         # code (int) or "other" -> connections
-    notes: int = 0
+    __slots__ = ("cap", "connections", "websocket", "messages", "frames", "bytes", "ended", "close_codes", "notes")
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap                  # the cap that folded them (--max-summary-connections)
+        self.connections = 0
+        self.websocket = 0
+        self.messages: dict = {C2S: 0, S2C: 0}
+        self.frames: dict = {C2S: 0, S2C: 0}
+        self.bytes: dict = {C2S: 0, S2C: 0}
+        self.ended: dict = {"fin": 0, "rst": 0, "open": 0}
+        self.close_codes: dict = {}     # code (int) or "other" -> connections
+        self.notes = 0
 
     def add(self, c: Connection) -> None:
         self.connections += 1
         if c.is_websocket:
             self.websocket += 1
-        for d in (C2S, S2C):
-            self.messages[d] += c.messages.get(d, 0)
-            self.frames[d] += c.frames.get(d, 0)
-            self.bytes[d] += c.bytes.get(d, 0)
+        m, f, b = self.messages, self.frames, self.bytes
+        m[C2S] += c.messages_c2s
+        m[S2C] += c.messages_s2c
+        f[C2S] += c.frames_c2s
+        f[S2C] += c.frames_s2c
+        b[C2S] += c.bytes_c2s
+        b[S2C] += c.bytes_s2c
         end = c.end if c.end in ("fin", "rst") else "open" if c.end is None else "other"
         self.ended[end] = self.ended.get(end, 0) + 1
         if c.close_code is not None:
@@ -405,3 +508,17 @@ class FoldedConnections:
             key = c.close_code if c.close_code in codes or len(codes) < FOLDED_CLOSE_CODES else "other"
             codes[key] = codes.get(key, 0) + 1
         self.notes += c.notes
+
+    def __repr__(self) -> str:
+        return _fields_repr(self)
+
+
+def _same_fields(a, b):
+    """== of two records of the analysis layer: same class, equal fields (what dataclasses compared)."""
+    if type(a) is not type(b):
+        return NotImplemented
+    return all([getattr(a, k) == getattr(b, k) for k in type(a).__slots__])
+
+
+def _fields_repr(x) -> str:
+    return f"{type(x).__name__}(" + ", ".join([f"{k}={getattr(x, k)!r}" for k in type(x).__slots__]) + ")"

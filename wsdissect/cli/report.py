@@ -93,9 +93,9 @@ class SessionReport:
 
     def save(self, capture_notes: list = ()) -> None:
         """Write the page; `capture_notes`: notes about the capture (the kernel's drops...), in any language."""
-        from dataclasses import replace
-
         from ..i18n import LANGS, note_text
-        notes = {lang: [replace(n, text=note_text(n.code, n.args or {}, lang, n.text)) for n in capture_notes]
+        from ..model import Note
+        notes = {lang: [Note(n.no, n.conn, n.severity, n.code, note_text(n.code, n.args or {}, lang, n.text), n.args)
+                        for n in capture_notes]
                  for lang in LANGS} if capture_notes else None
         save_report(self.builder.finish(self.source, notes, self.lang), self.path)

@@ -1,6 +1,8 @@
 # C types of render/jsonl.py (Cython's pure-Python mode: jsonl.py stays plain Python and runs as such where no
-# compiler is present). The records (Row, Frame, Message) are read by attribute name.
+# compiler is present). Frame and Message are read as C structs (model.pxd), the other records by name.
 import cython
+
+from wsdissect.model cimport Frame, Message
 
 cdef bytes _ESCAPED
 cdef dict _flag_json, _kind_json, _ends_json, _frame_mid_json, _message_mid_json
@@ -27,7 +29,7 @@ cdef class JsonLinesWriter:
 cpdef str packet_line(object row)
 
 @cython.locals(mid=str, key=object, close=str, k=tuple)
-cpdef str frame_line(object f)
+cpdef str frame_line(Frame f)
 
 @cython.locals(text=str, data=object, body=str, mid=str, truncated=bint, k=tuple)
-cpdef str message_line(object m)
+cpdef str message_line(Message m)

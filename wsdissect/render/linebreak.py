@@ -103,7 +103,7 @@ def wrap(text: str, width: int, first: str = "", rest: Optional[str] = None,
     return fill(units, width, first, rest, first_w, measure, _cut, first_alone=True)
 
 
-def fill(units: list, width: int, first: str, rest: str, first_w: int, measure, too_long,
+def fill(units: list, width, first: str, rest: str, first_w, measure, too_long,
          first_alone: bool = False) -> list[str]:
     """The loop of every line breaker: `units` are (separator, unit) pairs put on lines of at most `width`
     (by `measure`), a separator only between two units of a line; the first line starts with `first`
@@ -112,11 +112,16 @@ def fill(units: list, width: int, first: str, rest: str, first_w: int, measure, 
     open. `first_alone`: a unit that fits a fresh line but not the first one past a long `first` ("as text: ")
     goes to the next line whole, `first` alone on its line."""
     lines: list[str] = []
-    rest_w = measure(rest)
+    by_length = measure is len         # len() itself, not a call through the object, when compiled
+    rest_w = len(rest) if by_length else measure(rest)
     cur, cur_w, empty = first, first_w, True
     for sep, unit in units:
-        unit_w = measure(unit)
-        sep_w = measure(sep)
+        if by_length:
+            unit_w = len(unit)
+            sep_w = len(sep)
+        else:
+            unit_w = measure(unit)
+            sep_w = measure(sep)
         if not empty and cur_w + sep_w + unit_w <= width:
             cur, cur_w = cur + sep + unit, cur_w + sep_w + unit_w
             continue
@@ -133,7 +138,7 @@ def fill(units: list, width: int, first: str, rest: str, first_w: int, measure, 
         made = too_long(unit, cur, cur_w, width, rest)
         lines.extend(made[:-1])
         cur, empty = made[-1], False
-        cur_w = measure(cur)
+        cur_w = len(cur) if by_length else measure(cur)
     if not empty:
         lines.append(cur)
     return lines

@@ -1,0 +1,104 @@
+# C types of analyzer.py (Cython's pure-Python mode: analyzer.py stays plain Python and runs as such where no
+# compiler is present). Methods that parallel.ShardAnalyzer overrides (feed, finish, _release, _finish_conn,
+# _count_note, _fold, _conn_ref) stay Python methods.
+import cython
+from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections
+
+@cython.final
+cdef class _ConnState:
+    cdef public Connection rec
+    cdef public str mode_c2s, mode_s2c
+    cdef public object http_c2s, http_s2c, ws_c2s, ws_s2c
+    cdef public list waiting, names_c2s, names_s2c
+    cdef public object request
+    cdef public tuple fin_seen, decided
+    cdef public object last_payload_ts, last_control_ts, keepalive_ts
+    cdef public dict keepalive, close_sent
+    cdef public str keepalive_side, src, dst
+    cdef public bint hinted
+    cdef public long long plain_pending
+    cdef public object plain_last, app, tls
+
+    cpdef str mode(self, str d)
+    cpdef set_mode(self, str d, str mode)
+    cpdef http(self, str d)
+    cpdef ws(self, str d)
+    cpdef list names(self, str d)
+
+
+cdef class Analyzer:
+    cdef public object limits, keylog
+    cdef public str lang
+    cdef public bint _labels, _note_lang, _finished, app_spans
+    cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections
+    cdef public frozenset decode_as
+    cdef public object subprotocol, tracker
+    cdef public CaptureSummary summary
+    cdef public list end_frames, end_messages, _released_notes
+    cdef public Py_ssize_t _summary_keep
+    cdef public object on_fold, on_finish
+
+    cdef _snaplen_cut(self, raw)
+    cdef Row _malformed_row(self, raw, str text)
+
+    @cython.locals(st=_ConnState, rec=Connection, row=Row, d=str, plen=Py_ssize_t, fresh=bint, note=Note,
+                   http_recs=list)
+    cpdef _segment(self, seg)
+
+    @cython.locals(payload=bytes, last=tuple, interval=double, regular=bint, quiet=bint)
+    cdef _keepalive(self, _ConnState st, str d, f, double ts)
+
+    @cython.locals(row=Row, note=Note)
+    cdef Row _past_cap_row(self, seg, r)
+
+    @cython.locals(rec=Connection)
+    cdef _open(self, tc, seg)
+
+    cdef _deliver(self, tc, _ConnState st, str d, list chunks, Row row, list http_recs)
+
+    @cython.locals(gap=bint, mode=str)
+    cdef _deliver_plain(self, tc, _ConnState st, str d, list chunks, Row row, list http_recs)
+
+    @cython.locals(r=Connection)
+    cdef _feed_http(self, tc, _ConnState st, str d, origin, data, Row row, list http_recs)
+
+    @cython.locals(r=Connection)
+    cdef list _response(self, tc, _ConnState st, resp, origin, Row row)
+
+    @cython.locals(r=Connection)
+    cdef _start_ws(self, tc, _ConnState st, deflate, Row row, bint forced=*)
+
+    @cython.locals(r=Connection, m=object)
+    cdef _ws_records(self, tc, _ConnState st, str d, list recs, Row row)
+
+    @cython.locals(note=Note)
+    cdef _note(self, Row row, tc, str severity, str code, text, args)
+
+    @cython.locals(d=str, side=str, peer=str, flags=cython.longlong, frames=list, own=list, rec=Connection,
+                   labels=bint)
+    cdef _label(self, tc, _ConnState st, r, seg, Row row, list http_recs)
+
+    @cython.locals(side=str, r=Connection)
+    cdef tuple _content(self, tc, _ConnState st, str d, Row row, list http_recs, list own)
+
+    cdef tuple _tls_content(self, _ConnState st, str d, Row row)
+
+    @cython.locals(side=str, msgs=list, around=list, first=bint, auto=bint)
+    cdef tuple _frames_label(self, _ConnState st, str d, Row row, list frames)
+
+    @cython.locals(side=str, peer=str, rec=Connection, first=bint, quiet=bint, pinged=bint)
+    cdef str _fin(self, tc, _ConnState st, str d, r, seg, Row row)
+
+    @cython.locals(side=str, q=list, k=Py_ssize_t, n=Py_ssize_t)
+    cdef str _ack_label(self, _ConnState st, str d, r)
+
+
+cdef str _bytes(n, dict t)
+cdef str _frames_role(list frames)
+cdef str _msg_detail(m, dict t)
+cdef str _opcode_word(opcode, dict t)
+@cython.locals(flags=cython.longlong)
+cdef str _tcp_info(Row row)
+cdef str _frame_info(f)
+cdef str _content_info(list http_recs, list frames)
+cdef object _short_name(list http_recs, dict t, list frames, dict memo)
