@@ -65,7 +65,7 @@ cdef class Tracker:
                    ack_off=cython.longlong, limit=cython.longlong, hole_end=cython.longlong,
                    k=Py_ssize_t, n=Py_ssize_t, q=list, skip=cython.longlong, missing=cython.longlong,
                    delivered=list, peer_delivered=list, past=TcpResult,
-                   last_end=cython.longlong, last_no=cython.longlong)
+                   last_end=cython.longlong, last_no=cython.longlong, a4=cython.ulonglong, b4=cython.ulonglong)
     cpdef TcpResult feed(self, TcpSegment seg)
 
     @cython.locals(dropped=DroppedConnection, result=TcpResult, rel_seq=cython.longlong, rel_ack=cython.longlong)

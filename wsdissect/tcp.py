@@ -262,12 +262,19 @@ class Tracker:
         # something goes in them (see TcpResult).
         conns = self.conns
         # One key for both directions: each end (address and port) as one integer, the lower end first.
-        a = seg.src_ip << 16 | seg.sport
-        b = seg.dst_ip << 16 | seg.dport
-        lo_src = a < b
         if seg.ip_version == 4:
-            key = a << 48 | b if lo_src else b << 48 | a
+            # Compiled, the two ends are C integers (48 bits each); the key is the one Python integer of both.
+            a4 = seg.src_ip
+            a4 = a4 << 16 | seg.sport
+            b4 = seg.dst_ip
+            b4 = b4 << 16 | seg.dport
+            lo_src = a4 < b4
+            key = a4 if lo_src else b4
+            key = key << 48 | (b4 if lo_src else a4)
         else:
+            a = seg.src_ip << 16 | seg.sport
+            b = seg.dst_ip << 16 | seg.dport
+            lo_src = a < b
             key = ~(a << 144 | b if lo_src else b << 144 | a)      # negative: never an IPv4 connection's key
         conn = conns.get(key)
         flags = seg.flags
