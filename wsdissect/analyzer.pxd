@@ -2,13 +2,15 @@
 # compiler is present). Methods that parallel.ShardAnalyzer overrides (feed, finish, _release, _finish_conn,
 # _count_note, _fold, _conn_ref) stay Python methods.
 import cython
-from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections
+from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message
+from wsdissect.websocket.messages cimport WebSocketDirection
 
 @cython.final
 cdef class _ConnState:
     cdef public Connection rec
     cdef public str mode_c2s, mode_s2c
-    cdef public object http_c2s, http_s2c, ws_c2s, ws_s2c
+    cdef public object http_c2s, http_s2c
+    cdef public WebSocketDirection ws_c2s, ws_s2c
     cdef public list waiting, names_c2s, names_s2c
     cdef public object request
     cdef public tuple fin_seen, decided
@@ -30,7 +32,8 @@ cdef class Analyzer:
     cdef public object limits, keylog
     cdef public str lang
     cdef public bint _labels, _note_lang, _finished, app_spans
-    cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections
+    cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections, _ack_nothing, _ack_of
+    cdef public list _paren
     cdef public frozenset decode_as
     cdef public object subprotocol, tracker
     cdef public CaptureSummary summary
@@ -45,8 +48,8 @@ cdef class Analyzer:
                    http_recs=list)
     cpdef _segment(self, seg)
 
-    @cython.locals(payload=bytes, last=tuple, interval=double, regular=bint, quiet=bint)
-    cdef _keepalive(self, _ConnState st, str d, f, double ts)
+    @cython.locals(last=tuple, interval=double, regular=bint, quiet=bint)
+    cdef _keepalive(self, _ConnState st, str d, Frame f, double ts)
 
     @cython.locals(row=Row, note=Note)
     cdef Row _past_cap_row(self, seg, r)
@@ -56,7 +59,7 @@ cdef class Analyzer:
 
     cdef _deliver(self, tc, _ConnState st, str d, list chunks, Row row, list http_recs)
 
-    @cython.locals(gap=bint, mode=str)
+    @cython.locals(gap=bint, mode=str, ws=WebSocketDirection)
     cdef _deliver_plain(self, tc, _ConnState st, str d, list chunks, Row row, list http_recs)
 
     @cython.locals(r=Connection)
@@ -83,22 +86,26 @@ cdef class Analyzer:
 
     cdef tuple _tls_content(self, _ConnState st, str d, Row row)
 
-    @cython.locals(side=str, msgs=list, around=list, first=bint, auto=bint)
+    @cython.locals(side=str, msgs=list, around=list, first=bint, auto=bint, f=Frame, close=Frame, last_data=Frame,
+                   m=Message)
     cdef tuple _frames_label(self, _ConnState st, str d, Row row, list frames)
 
     @cython.locals(side=str, peer=str, rec=Connection, first=bint, quiet=bint, pinged=bint)
     cdef str _fin(self, tc, _ConnState st, str d, r, seg, Row row)
 
-    @cython.locals(side=str, q=list, k=Py_ssize_t, n=Py_ssize_t)
+    @cython.locals(q=list, k=Py_ssize_t, n=Py_ssize_t, paren=list)
     cdef str _ack_label(self, _ConnState st, str d, r)
 
 
+cdef dict _halves
+@cython.locals(around=list)
 cdef str _bytes(n, dict t)
+@cython.locals(f=Frame)
 cdef str _frames_role(list frames)
-cdef str _msg_detail(m, dict t)
+cdef str _msg_detail(Message m, dict t)
 cdef str _opcode_word(opcode, dict t)
 @cython.locals(flags=cython.longlong)
 cdef str _tcp_info(Row row)
-cdef str _frame_info(f)
+cdef str _frame_info(Frame f)
 cdef str _content_info(list http_recs, list frames)
 cdef object _short_name(list http_recs, dict t, list frames, dict memo)

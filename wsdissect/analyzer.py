@@ -25,7 +25,7 @@ from .tls.handshake import MESSAGE_NAMES, version_name
 from .tls.session import cipher_name
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
-from .websocket import WebSocketDirection
+from .websocket.messages import WebSocketDirection
 from . import app as _app
 from .app.sniff import PROTOCOLS as SNIFFED, Sniffer
 from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
@@ -146,6 +146,11 @@ class Analyzer:
         self._frame_names: dict = {}                          # for _short_name
         self._one_message: dict = {}                          # for _frames_label: (dir, text?) -> [head, tail]
         self._ws_partial = {d: t["ws.partial"].format(side=s) for d, s in self._side.items()}
+        # _ack_label's sentences, formatted once per direction: "\0" stands for the packet's number, "\1" for
+        # its name in parentheses (templates and sides hold neither character).
+        self._ack_nothing = {d: t["ack.nothing"].format(side=s) for d, s in self._side.items()}
+        self._ack_of = {d: t["ack.of"].format(no="\0", name="\1", side=s) for d, s in self._side.items()}
+        self._paren = t["paren"].format(text="\0").split("\0")
         self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
         self.subprotocol = subprotocol
@@ -904,21 +909,23 @@ class Analyzer:
         return t["teardown.third"].format(side=side)
 
     def _ack_label(self, st: _ConnState, d: str, r: TcpResult) -> str:
-        t = self._t
-        side = self._side[d]
-        if r.acked_no is None:
-            return t["ack.nothing"].format(side=side)
+        acked = r.acked_no
+        if acked is None:
+            return self._ack_nothing[d]
         q = st.names_s2c if d == C2S else st.names_c2s
         if q is None:
-            return t["ack.of"].format(no=r.acked_no, name="", side=side)
+            return self._ack_of[d].replace("\0", str(acked)).replace("\1", "")
         name = None
         k, n = 0, len(q)
-        while k < n and q[k][0] <= r.acked_no:
-            if q[k][0] == r.acked_no:
+        while k < n and q[k][0] <= acked:
+            if q[k][0] == acked:
                 name = q[k][1]
             k += 1
         del q[:k]
-        return t["ack.of"].format(no=r.acked_no, name=t["paren"].format(text=name) if name else "", side=side)
+        if name:
+            paren = self._paren
+            name = paren[0] + name + paren[1]
+        return self._ack_of[d].replace("\0", str(acked)).replace("\1", name or "")
 
     # -- end -------------------------------------------------------------------------------------------------
     def finish(self) -> list[Note]:
@@ -983,8 +990,17 @@ class Analyzer:
             self.on_fold(rec)
 
 
+_halves: dict = {}             # "bytes.many" of each language -> the text before and after its {n}
+
+
 def _bytes(n: int, t: dict) -> str:
-    return t["bytes.one"] if n == 1 else t["bytes.many"].format(n=n)
+    if n == 1:
+        return t["bytes.one"]
+    many = t["bytes.many"]
+    around = _halves.get(many)
+    if around is None:
+        around = _halves[many] = many.format(n="\0").split("\0")
+    return around[0] + str(n) + around[1]
 
 
 def _frames_role(frames: list) -> str:
@@ -1000,7 +1016,7 @@ def _frames_role(frames: list) -> str:
 
 def _msg_detail(m: Message, t: dict) -> str:
     """'120 bytes, 3 fragments, compressed to 40': what a data label says about one message."""
-    size = t["bytes.one"] if m.length == 1 else t["bytes.many"].format(n=m.length)
+    size = _bytes(m.length, t)
     if m.frames == 1 and not m.compressed:
         return size
     detail = [size]

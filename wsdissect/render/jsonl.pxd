@@ -1,8 +1,8 @@
 # C types of render/jsonl.py (Cython's pure-Python mode: jsonl.py stays plain Python and runs as such where no
-# compiler is present). Frame and Message are read as C structs (model.pxd), the other records by name.
+# compiler is present). Row, Frame and Message are read as C structs (model.pxd), the other records by name.
 import cython
 
-from wsdissect.model cimport Frame, Message
+from wsdissect.model cimport Frame, Message, Row
 
 cdef bytes _ESCAPED
 cdef dict _flag_json, _kind_json, _ends_json, _frame_mid_json, _message_mid_json
@@ -26,7 +26,7 @@ cdef class JsonLinesWriter:
     cpdef row(self, object row, object conn=*)
 
 @cython.locals(flags=str, ends=str, kind=str, line=str, notes=list, key=tuple)
-cpdef str packet_line(object row)
+cpdef str packet_line(Row row)
 
 @cython.locals(mid=str, key=object, close=str, k=tuple)
 cpdef str frame_line(Frame f)

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """JSON Lines output: the contract in the README, one object per line, "type" first.
 
 Field names are stable; new fields may be added. Records are written as soon as they are final, so `live

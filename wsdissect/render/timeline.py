@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """The terminal timeline: one row per packet, with the frames, messages and notes it completed beneath it.
 
 Streaming by construction: `row()` prints at once and keeps only the first timestamp and the ids of the
@@ -278,7 +279,8 @@ class TimelinePrinter:
             self._introduced.add(conn.id)
             if self._printed_any:
                 lines.append(("", ""))
-            lines.extend((text, "bold") for text in self._conn_header(conn, row, width))
+            for text in self._conn_header(conn, row, width):
+                lines.append((text, "bold"))
         if not self._printed_any:
             self._printed_any = True
             lines.append((self._column_header(width), "dim"))
