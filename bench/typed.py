@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A skeleton core written for C-level state (bench/typedcore.py), compiled and not, against the lane and tshark.
+"""A skeleton core written for C-level state (bench/typedcore.py), compiled and not, against wsdissect and tshark.
 
   python bench/typed.py                         # bench/out/ws-200000.pcap and conns-10000.pcap, 3 rounds
   python bench/typed.py FILE.pcap ... --rounds 5
@@ -12,7 +12,7 @@ times, in a child process each, the best of --rounds (the compiled and the plain
 
   typed-py    typedcore.py run by the interpreter (the same file, uncompiled)
   typed-c     typedcore.py compiled
-  lane        wsdissect read F --json --jobs 1 > /dev/null (the C lane where it runs, Python elsewhere)
+  lane        wsdissect read F --json --jobs 1 > /dev/null (wsdissect as installed: once the C lane, now the core)
   tshark      tshark -r F -Y websocket > /dev/null
 
 Needs Cython 3 and a C compiler; nothing here is imported by the package.

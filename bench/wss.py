@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """The wss row: `read --json --keylog K` on a wss:// capture against `read --json` on the same traffic in the
-clear (target: at most 2x); and, for scale, that cleartext read through the pure-Python path (WSDISSECT_PURE=1), which is
-the path a TLS connection's packets take (the C lane declines them).
+clear (target: at most 2x); and, for scale, that cleartext read by the core's plain Python sources (WSDISSECT_PURE=1).
 
 The files come from `python bench/gen.py --tls --packets N` (made here when missing): the main capture's clients
 recorded over TLS 1.3 with their key log, and the same clients in the clear, both replicated to the same

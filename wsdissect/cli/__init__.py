@@ -66,8 +66,18 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(f".{where[0]}", __name__), where[1])
 
 
+def _version(ctx: click.Context, param, value: bool) -> None:
+    """--version: the version, and how the core runs (compiled by Cython or plain Python: wsdissect/build.py)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from ..build import summary
+    click.echo(f"wsdissect, version {__version__} ({summary()})")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wsdissect")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version (and whether the core runs compiled) and exit.")
 def main() -> None:
     """See a WebSocket connection on the wire, packet by packet (RFC 6455)."""
     # An analysis allocates a few container objects per packet (tuples of the TCP queues, records), nearly none
