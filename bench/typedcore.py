@@ -2,8 +2,8 @@
 """A skeleton of a typed core: how fast can Cython make plain Python written for C-level state?
 
 This is plain Python; its C types are in typedcore.pxd beside it (Cython's pure-Python mode, as python-zeroconf
-and dbus-fast do it). bench/typed.py compiles this file with Cython (and also runs it as plain Python) and times it against the C lane
-and tshark. It is a measurement, not part of wsdissect: it does a subset of `read --json`'s work, written the way
+and dbus-fast do it). bench/typed.py compiles this file with Cython (and also runs it as plain Python) and times it against wsdissect
+as installed and tshark. It is a measurement, not part of wsdissect: it does a subset of `read --json`'s work, written the way
 a core with C-level state would be written, and writes a JSON line per packet, frame and message:
 
 - pcap records walked in place in 1 MiB chunks (no object per packet until a line is written);

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """HTTP/1.1, as far as a WebSocket analyzer needs it: the Upgrade request, the 101 reply, and whatever
 keep-alive traffic comes before them.
 
@@ -44,6 +45,11 @@ _STR_TOKEN = re.compile(_TOKEN.pattern.decode("ascii"))
 _REQUEST_LINE = re.compile(rb"([" + _TCHAR + rb"]+) +([^\x00-\x20\x7f]+) +HTTP/(\d)\.(\d)[ \t]*")
 # The reason phrase may be empty, and real servers even drop the space before it ("HTTP/1.1 101").
 _STATUS_LINE = re.compile(rb"HTTP/(\d)\.(\d) (\d{3})(?: (.*))?", re.S)
+# The same two, for a head decoded to text (ASCII: \d is 0-9 only, as in the bytes patterns).
+_STR_REQUEST_LINE = re.compile(_REQUEST_LINE.pattern.decode("latin-1"), re.ASCII)
+_STR_STATUS_LINE = re.compile(_STATUS_LINE.pattern.decode("latin-1"), re.S | re.ASCII)
+# A head's field names joined by ":" (which no name holds): one match checks them all.
+_NAMES = re.compile(_STR_TOKEN.pattern + "(?::" + _STR_TOKEN.pattern + ")*")
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _DIGITS = re.compile(r"[0-9]{1,18}")      # 18 digits: beyond any real body, and below int-parsing limits
@@ -109,21 +115,26 @@ def _list(value: Optional[str]) -> list[str]:
 class _HeaderIndex:
     """A head's fields by lowercase name, made on its first lookup: the analyzer, the handshake check and the
     labels ask one head some 30 questions, and scanning and lowercasing every field for each was the costliest
-    part of a handshake packet. `tokens` memoises has_token's lists per lowercase name."""
-    __slots__ = ("headers", "count", "values", "tokens", "upgrade")
+    part of a handshake packet. `joined` is get's answer per lowercase name (the values joined with ", "),
+    `tokens` memoises has_token's lists per lowercase name."""
+    __slots__ = ("headers", "count", "values", "joined", "tokens", "upgrade")
 
     def __init__(self, headers: list[tuple[str, str]]) -> None:
         self.headers = headers       # the list indexed, and its length then: see _Head._index
         self.count = len(headers)
         values: dict[str, list[str]] = {}
+        joined: dict[str, str] = {}
         for k, v in headers:
             lk = k.lower()
             found = values.get(lk)
             if found is None:
                 values[lk] = [v]
+                joined[lk] = v
             else:
                 found.append(v)
+                joined[lk] = ", ".join(found)
         self.values = values
+        self.joined = joined
         self.tokens: dict[str, list[str]] = {}
         self.upgrade: Optional[bool] = None     # Upgrade names websocket and Connection names upgrade
 
@@ -153,16 +164,14 @@ class _Head:
     def get(self, name: str) -> Optional[str]:
         """Case-insensitive; repeated fields joined with ", " (RFC 9110 5.3), which is how
         Sec-WebSocket-Extensions and Sec-WebSocket-Protocol may legitimately arrive."""
-        values = self._index().values.get(name.lower())
-        return ", ".join(values) if values else None
+        return self._index().joined.get(name.lower())
 
     def has_token(self, name: str, token: str) -> bool:
         idx = self._index()
         lname = name.lower()
         tokens = idx.tokens.get(lname)
         if tokens is None:
-            values = idx.values.get(lname)
-            tokens = idx.tokens[lname] = _tokens(", ".join(values) if values else None)
+            tokens = idx.tokens[lname] = _tokens(idx.joined.get(lname))
         return token.lower() in tokens
 
 
@@ -304,7 +313,8 @@ class HttpStream:
         self._msg: Optional[Union[HttpRequest, HttpResponse]] = None
         self._pause_after = False
         self._closed = False
-        self._methods: list[str] = []   # methods of requests awaiting their response (HEAD has no body)
+        self._methods: Optional[list[str]] = None   # methods of requests awaiting their response (HEAD has no
+                                                    # body), made by the first expect_response_to
 
     # -- public -------------------------------------------------------------------------------------------
 
@@ -354,6 +364,8 @@ class HttpStream:
     def expect_response_to(self, method: str) -> None:
         """Tell a response stream which request each response answers, in order; only used to know that a
         reply to HEAD has no body even when it carries Content-Length. Optional."""
+        if self._methods is None:
+            self._methods = []
         self._methods.append(method)
 
     def gap(self, n: int) -> list[HttpRecord]:
@@ -484,41 +496,42 @@ class HttpStream:
         return self._start_body(parsed, out)
 
     def _parse_head(self, head: bytes, offset: int) -> Union[HttpRequest, HttpResponse, HttpError]:
-        raw = head.split(b"\n")
-        raw.pop()            # what follows the final "\n": nothing
+        try:
+            lines = head.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            # Not UTF-8 throughout: each line as _text takes it (a line that is UTF-8 stays so).
+            lines = [_text(ln) for ln in head.split(b"\n")]
+        lines.pop()          # what follows the final "\n": nothing
         bare_lf = False
-        lines = []
-        for ln in raw:
-            if ln.endswith(b"\r"):
-                ln = ln[:-1]
+        for i, ln in enumerate(lines):
+            if ln[-1:] == "\r":
+                lines[i] = ln[:-1]
             else:
                 bare_lf = True
-            lines.append(ln)
         lines.pop()          # the empty line that ends the head
-        first = lines[0]
-        headers = _parse_fields(lines[1:])
-        if isinstance(headers, tuple):
+        headers = _parse_fields(lines, 1)
+        if type(headers) is tuple:
             return HttpError(headers[0], "bad-header", offset, args=headers[1])
-        first_text = _text(first)
+        first = lines[0]
         if self.kind == "request":
-            m = _REQUEST_LINE.fullmatch(first)
+            m = _STR_REQUEST_LINE.fullmatch(first)
             if not m:
-                return HttpError(f"not HTTP: request line {_short(first_text)}", "not-http", offset)
-            major, minor = m.group(3).decode(), m.group(4).decode()
+                return HttpError(f"not HTTP: request line {_short(first)}", "not-http", offset)
+            method, target, major, minor = m.groups()
             if major != "1":
                 return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset,
                                  args={"major": major, "minor": minor})
-            return HttpRequest(_text(m.group(1)), _text(m.group(2)), f"HTTP/{major}.{minor}", headers, len(head),
-                               None, first_text, offset, bare_lf=bare_lf)
-        m = _STATUS_LINE.fullmatch(first)
+            return HttpRequest(method, target, f"HTTP/{major}.{minor}", headers, len(head), None, first, offset,
+                               bare_lf=bare_lf)
+        m = _STR_STATUS_LINE.fullmatch(first)
         if not m:
-            return HttpError(f"not HTTP: status line {_short(first_text)}", "not-http", offset)
-        major, minor = m.group(1).decode(), m.group(2).decode()
+            return HttpError(f"not HTTP: status line {_short(first)}", "not-http", offset)
+        major, minor, status, reason = m.groups()
         if major != "1":
             return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset,
                              args={"major": major, "minor": minor})
-        return HttpResponse(f"HTTP/{major}.{minor}", int(m.group(3)), _text(m.group(4) or b"").strip(), headers,
-                            len(head), None, first_text, offset, bare_lf=bare_lf)
+        return HttpResponse(f"HTTP/{major}.{minor}", int(status), (reason or "").strip(), headers, len(head), None,
+                            first, offset, bare_lf=bare_lf)
 
     def _start_body(self, msg: Union[HttpRequest, HttpResponse], out: list) -> bool:
         """Decide how the body is delimited (RFC 9112 6.3) and where parsing goes next."""
@@ -663,26 +676,38 @@ _STEPS = {
 }
 
 
-def _parse_fields(lines: list[bytes]) -> Union[list[tuple[str, str]], tuple[str, dict]]:
-    """Header field lines to (name, value) pairs in order, or a tuple (what is wrong, its HttpError.args)."""
+def _parse_fields(lines: list[str], start: int) -> Union[list[tuple[str, str]], tuple[str, dict]]:
+    """Header field lines (lines[start:]) to (name, value) pairs in order, or a tuple (what is wrong, its
+    HttpError.args): the first problem in line order."""
     headers: list[tuple[str, str]] = []
-    for ln in lines:
-        if ln[:1] in (b" ", b"\t"):
+    for i in range(start, len(lines)):
+        ln = lines[i]
+        if ln[:1] in (" ", "\t"):
             if not headers:
-                return (f"continuation line before any header: {_short(_text(ln))}",
-                        {"variant": "continuation", "line": _short(_text(ln))})
+                return (f"continuation line before any header: {_short(ln)}",
+                        {"variant": "continuation", "line": _short(ln)})
             name, value = headers[-1]
-            folded = _text(ln.strip(b" \t"))
+            folded = ln.strip(" \t")
             headers[-1] = (name, f"{value} {folded}".strip())
             continue
-        name, sep, value = ln.partition(b":")
+        name, sep, value = ln.partition(":")
         if not sep:
-            return f"header line without ':': {_short(_text(ln))}", {"variant": "no_colon", "line": _short(_text(ln))}
-        if not _TOKEN.fullmatch(name):
-            # RFC 9112 5.1: "Name : value" must be rejected; it is how request smuggling starts.
-            return f"bad header name {_short(_text(name))}", {"variant": "name", "name": _short(_text(name))}
-        headers.append((_text(name), _text(value.strip(b" \t"))))
+            return _bad_name(headers) or (f"header line without ':': {_short(ln)}",
+                                          {"variant": "no_colon", "line": _short(ln)})
+        headers.append((name, value.strip(" \t")))
+    if headers and not _NAMES.fullmatch(":".join([name for name, _ in headers])):
+        return _bad_name(headers)
     return headers
+
+
+def _bad_name(headers: list[tuple[str, str]]) -> Optional[tuple[str, dict]]:
+    """The first field name that is not a token, as _parse_fields reports it; None if all are.
+
+    RFC 9112 5.1: "Name : value" must be rejected; it is how request smuggling starts."""
+    for name, _ in headers:
+        if not _STR_TOKEN.fullmatch(name):
+            return f"bad header name {_short(name)}", {"variant": "name", "name": _short(name)}
+    return None
 
 
 # --------------------------------------------------------------------------------------------------- handshake

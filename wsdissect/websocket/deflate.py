@@ -3,7 +3,8 @@
 
 A compressed message is the raw DEFLATE stream of its frames' payloads, with the final 00 00 ff ff of the
 sender's sync flush stripped; we put it back before finishing the message. With context takeover the LZ77
-window carries over from message to message, so one decompressobj lives as long as the direction does.
+window carries over from message to message, so one decompressobj lives as long as the direction does (from
+its first compressed message: a direction that sends none holds no zlib state).
 
 Output per message never exceeds `max_output`: zlib is asked for at most the remaining room (max_length),
 the unread input waits in unconsumed_tail and is never inflated further. That is what defuses a deflate bomb
