@@ -141,8 +141,8 @@ def test_release_depends_on_each_connection_alone():
     from wsdissect.tcp import TcpConnection, Tracker
     t = Tracker()
     t.linger_packets = 100
-    x = TcpConnection(0, Endpoint("10.0.0.1", 1), Endpoint("10.0.0.2", 80), ("10.0.0.1", 1, "10.0.0.2", 80), 1, 0.0)
-    w = TcpConnection(1, Endpoint("10.0.0.1", 2), Endpoint("10.0.0.2", 80), ("10.0.0.1", 2, "10.0.0.2", 80), 2, 0.0)
+    x = TcpConnection(0, Endpoint("10.0.0.1", 1), Endpoint("10.0.0.2", 80), 1, 1, 0.0)
+    w = TcpConnection(1, Endpoint("10.0.0.1", 2), Endpoint("10.0.0.2", 80), 2, 2, 0.0)
     for c, done_at in ((x, 10), (w, 90)):
         t.conns[c.key] = c
         c.done, c.last_no = True, done_at

@@ -1,11 +1,12 @@
 """Link layer, IP and TCP headers: RawPacket in, TcpSegment out.
 
 This is the hot path of a large capture, so it is one flat pass of `struct.unpack_from` at offsets into the
-captured bytes: no slicing until the payload, no per-layer objects, address strings cached by their raw bytes.
+captured bytes: no slicing until the payload, no per-layer objects, addresses as integers (their text is made by
+`model.ip_text`, once per address). The C types of its locals are in decode.pxd (compiled by Cython where a
+compiler is present).
 """
 from __future__ import annotations
 
-import socket
 import struct
 
 from .model import RawPacket, TcpSegment
@@ -23,7 +24,8 @@ class SnaplenCut(DecodeError):
 
 _ETHERTYPE_IPV4 = 0x0800
 _ETHERTYPE_IPV6 = 0x86DD
-# 802.1Q, 802.1ad and the pre-standard QinQ tag; any of them may be stacked on any other.
+# 802.1Q, 802.1ad and the pre-standard QinQ tag; any of them may be stacked on any other (decode_packet compares
+# with the three, written out).
 _VLAN_TPIDS = frozenset((0x8100, 0x88A8, 0x9100))
 
 _ETHERTYPE_LINKS = {
@@ -44,7 +46,7 @@ _U16 = struct.Struct("!H")
 _U32BE = struct.Struct("!I")
 _U32LE = struct.Struct("<I")
 # version/IHL, total length, fragment word, protocol, source, destination (TOS, id, TTL, checksum skipped)
-_IPV4 = struct.Struct("!BxH2xHxB2x4s4s")
+_IPV4 = struct.Struct("!BxH2xHxB2xII")
 # version/class/flow, payload length, next header, source, destination (hop limit skipped)
 _IPV6 = struct.Struct("!IHBx16s16s")
 # ports, seq, ack, data offset, flags, window
@@ -52,19 +54,6 @@ _TCP = struct.Struct("!HHIIBBH")
 
 _IPV6_SKIPPABLE = frozenset((0, 43, 60))     # hop-by-hop, routing, destination options: length in 8-octet units
 _IPV6_FRAGMENT, _IPV6_AH = 44, 51
-
-# Raw address bytes -> text. Bounded so a capture full of scanned addresses cannot grow it without limit.
-_names: dict[bytes, str] = {}
-_NAMES_MAX = 65536
-
-
-def _name(raw: bytes) -> str:
-    if len(_names) >= _NAMES_MAX:
-        _names.clear()
-    text = socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
-    _names[raw] = text
-    return text
-
 
 def is_supported_linktype(linktype: int) -> bool:
     """True when decode_packet understands this link type (otherwise it returns None for every packet)."""
@@ -81,16 +70,23 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     data = raw.data
     n = len(data)
     lt = raw.linktype
-    link = _ETHERTYPE_LINKS.get(lt)
-    if link is not None:
-        off, at = link
+    # _ETHERTYPE_LINKS, written out: compiled, these are C comparisons.
+    if lt == 1:
+        off, at = 14, 12
+    elif lt == 113:
+        off, at = 16, 14
+    elif lt == 276:
+        off, at = 20, 0
+    else:
+        at = -1
+    if at >= 0:
         if n < off:
             raise DecodeError(f"short {_LINK_NAMES[lt]} header: {n} of {off} bytes")
-        etype = _U16.unpack_from(data, at)[0]
-        while etype in _VLAN_TPIDS:
+        etype = data[at] << 8 | data[at + 1]
+        while etype == 0x8100 or etype == 0x88A8 or etype == 0x9100:     # the VLAN tags
             if n < off + 4:
                 raise DecodeError(f"short VLAN tag: {n - off} of 4 bytes")
-            etype = _U16.unpack_from(data, off + 2)[0]
+            etype = data[off + 2] << 8 | data[off + 3]
             off += 4
         if etype == _ETHERTYPE_IPV4:
             version = 4
@@ -148,9 +144,11 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     else:
         if n - off < 40:
             raise DecodeError(f"short IPv6 header: {n - off} of 40 bytes")
-        vcf, plen, nxt, src, dst = _IPV6.unpack_from(data, off)
+        vcf, plen, nxt, src6, dst6 = _IPV6.unpack_from(data, off)
         if vcf >> 28 != 6:
             raise DecodeError(f"IPv6 header with version {vcf >> 28}")
+        src = int.from_bytes(src6, "big")
+        dst = int.from_bytes(dst6, "big")
         t = off + 40
         # A zero payload length is a jumbogram or segmentation offload: the frame itself is the only bound.
         ip_end = t + plen if plen else n
@@ -202,13 +200,25 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     else:
         payload = data[start:end]
         missing = ip_end - end
-    seg = TcpSegment(raw.no, raw.ts, _names.get(src) or _name(src), _names.get(dst) or _name(dst),
-                     sport, dport, seq, ack, flags, window, payload, raw.wirelen, version, missing)
-    if flags & 0x02 and hl > 20:
-        # Only a SYN can announce window scaling, and the window column means little without it.
-        seg.wscale = _window_scale(data, t + 20, min(t + hl, end))
-    if ip_end > n:
-        seg.cut = True
+    # Made field by field (compiled: C stores into a fresh object, no argument tuple).
+    seg = TcpSegment.__new__(TcpSegment)
+    seg.no = raw.no
+    seg.ts = raw.ts
+    seg.src_ip = src
+    seg.dst_ip = dst
+    seg.sport = sport
+    seg.dport = dport
+    seg.seq = seq
+    seg.ack = ack
+    seg.flags = flags
+    seg.window = window
+    seg.payload = payload
+    seg.frame_len = raw.wirelen
+    seg.ip_version = version
+    seg.missing = missing
+    # Only a SYN can announce window scaling, and the window column means little without it.
+    seg.wscale = _window_scale(data, t + 20, min(t + hl, end)) if flags & 0x02 and hl > 20 else -1
+    seg.cut = ip_end > n
     return seg
 
 
@@ -278,7 +288,7 @@ def peek_ends(data: bytes, linktype: int):
     return src + data[t:t + 2], dst + data[t + 2:t + 4]
 
 
-def _window_scale(data: bytes, i: int, end: int) -> int:
+def _window_scale(data, i, end):
     """The shift of the TCP window-scale option (kind 3), or -1 when absent or unreadable."""
     while i < end:
         kind = data[i]

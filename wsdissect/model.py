@@ -6,6 +6,7 @@ else: no layer opens files, sockets or prints. Renderers turn them into text, JS
 """
 from __future__ import annotations
 
+import socket as _socket
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -29,14 +30,20 @@ def flag_names(flags: int) -> str:
     return ",".join(name for bit, name in _FLAG_NAMES if flags & bit)
 
 
-@dataclass(slots=True)
 class RawPacket:
     """One record of a capture, before any decoding. `no` is 1-based (Wireshark's frame.number)."""
-    no: int
-    ts: float
-    linktype: int
-    data: bytes
-    wirelen: int
+    __slots__ = ("no", "ts", "linktype", "data", "wirelen")
+
+    def __init__(self, no: int, ts: float, linktype: int, data: bytes, wirelen: int) -> None:
+        self.no = no
+        self.ts = ts
+        self.linktype = linktype
+        self.data = data
+        self.wirelen = wirelen
+
+    def __repr__(self) -> str:
+        return f"RawPacket(no={self.no}, ts={self.ts}, linktype={self.linktype}, {len(self.data)} bytes, " \
+               f"wirelen={self.wirelen})"
 
 
 @dataclass(slots=True)
@@ -53,30 +60,72 @@ class Secrets:
 SECRETS_TLS = 0x544C534B         # "TLSK": NSS key log text (pcapng, Decryption Secrets Block)
 
 
-@dataclass(slots=True)
 class TcpSegment:
-    """A decoded TCP segment. `src`/`dst` are IP address strings; `seq`/`ack` are absolute.
+    """A decoded TCP segment; `seq`/`ack` are absolute.
+
+    The addresses are integers, `src_ip`/`dst_ip` (an IPv4 address in 32 bits, an IPv6 address in 128), as the
+    tracker keys connections by them; `src`/`dst` are their text, made once per address (`ip_text`).
 
     `missing` counts payload bytes the IP header announced but the capture did not keep (snaplen cut);
     the payload holds only what was captured. `cut` is set when the snaplen cut the datagram at all (also a
-    segment without payload whose TCP options were cut).
+    segment without payload whose TCP options were cut). `frame_len` is the bytes on the wire for the whole
+    link-layer frame (Wireshark's Length column); `wscale` the window-scale shift a SYN announced, -1 if none.
     """
-    no: int
-    ts: float
-    src: str
-    dst: str
-    sport: int
-    dport: int
-    seq: int
-    ack: int
-    flags: int
-    window: int
-    payload: bytes
-    frame_len: int = 0       # bytes on the wire for the whole link-layer frame (Wireshark's Length column)
-    ip_version: int = 4
-    missing: int = 0
-    wscale: int = -1         # window-scale shift announced in a SYN's options, -1 if none
-    cut: bool = False        # the capture's snaplen cut the IP datagram (options or payload bytes lost)
+    __slots__ = ("no", "ts", "src_ip", "dst_ip", "sport", "dport", "seq", "ack", "flags", "window", "payload",
+                 "frame_len", "ip_version", "missing", "wscale", "cut")
+
+    def __init__(self, no: int, ts: float, src_ip: int, dst_ip: int, sport: int, dport: int, seq: int, ack: int,
+                 flags: int, window: int, payload: bytes, frame_len: int = 0, ip_version: int = 4,
+                 missing: int = 0) -> None:
+        self.no = no
+        self.ts = ts
+        self.src_ip = src_ip
+        self.dst_ip = dst_ip
+        self.sport = sport
+        self.dport = dport
+        self.seq = seq
+        self.ack = ack
+        self.flags = flags
+        self.window = window
+        self.payload = payload
+        self.frame_len = frame_len
+        self.ip_version = ip_version
+        self.missing = missing
+        self.wscale = -1
+        self.cut = False
+
+    @property
+    def src(self) -> str:
+        return ip_text(self.src_ip, self.ip_version)
+
+    @property
+    def dst(self) -> str:
+        return ip_text(self.dst_ip, self.ip_version)
+
+    def __repr__(self) -> str:
+        return (f"TcpSegment(no={self.no}, {self.src}:{self.sport} -> {self.dst}:{self.dport}, seq={self.seq}, "
+                f"ack={self.ack}, flags={flag_names(self.flags)!r}, {len(self.payload)} bytes)")
+
+
+# An address's text by its integer (IPv6 ones negated, so the two families never share a key). Bounded so a
+# capture full of scanned addresses cannot grow it without limit.
+_ip_names: dict = {}
+_IP_NAMES_MAX = 65536
+
+
+def ip_text(ip, version=4):
+    """The text of an address held as an integer: dotted quad for IPv4, RFC 5952 for IPv6."""
+    key = ip if version == 4 else -1 - ip
+    text = _ip_names.get(key)
+    if text is None:
+        if len(_ip_names) >= _IP_NAMES_MAX:
+            _ip_names.clear()
+        if version == 4:
+            text = f"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}"
+        else:
+            text = _socket.inet_ntop(_socket.AF_INET6, ip.to_bytes(16, "big"))
+        _ip_names[key] = text
+    return text
 
 
 class Note:

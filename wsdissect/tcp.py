@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """TCP connection tracking and per-direction stream reassembly (sans-IO).
 
 `Tracker.feed(segment)` returns a `TcpResult`: which connection and direction the segment belongs to, its
@@ -36,30 +37,45 @@ K_WINDOW_UPDATE = "tcp-window-update"
 K_PAST_CAP = ROLE_PAST_CAP       # a packet of a connection dropped at Limits.max_connections: not analysed
 
 
+# 32-bit sequence arithmetic (named: compiled, tcp.pxd makes them C integers, as a literal this wide would not be).
+_MASK32 = 0xFFFFFFFF
+_SIGN32 = 0x80000000
+_WRAP32 = 0x100000000
+
+
 class Direction:
-    """One direction of a connection: its sequence space and the reassembly buffer."""
+    """One direction of a connection: its sequence space and the reassembly buffer.
+
+    C fields when compiled (tcp.pxd); "none yet" is -1 for the sequence numbers and offsets below (a stream
+    offset is never negative). The out-of-order heap and its index exist only once a segment came out of order.
+    """
 
     __slots__ = ("base", "nxt_abs", "nxt_off", "pending", "pending_at", "pending_bytes", "syn", "fin_off", "fin_no",
-                 "last_ack", "last_win", "unacked", "bytes", "max_end", "wscale",
+                 "last_ack", "last_win", "una_end", "una_no", "unacked", "bytes", "max_end", "wscale",
                  "fin_acked")
 
     def __init__(self) -> None:
-        self.base: Optional[int] = None     # absolute seq that shows as relative 0 (the ISN)
+        self.base = -1                      # absolute seq that shows as relative 0 (the ISN); -1 none yet
         self.nxt_abs = 0                    # absolute seq of the next in-order byte
         self.nxt_off = 0                    # stream offset of the next in-order byte (0 = first data byte)
         # (offset, origin_no, payload, missing) waiting for a hole, as a heap: thousands of tiny out-of-order
         # segments must cost O(log n) each, not a list insert and pop(0) each (quadratic; fuzz found it).
-        self.pending: list = []
-        self.pending_at: dict = {}          # offset -> longest pending length there, to spot resends in O(1)
+        # None until a segment arrives out of order.
+        self.pending = None
+        self.pending_at = None              # offset -> longest pending length there, to spot resends in O(1)
         self.pending_bytes = 0
         self.syn = False
-        self.fin_off: Optional[int] = None  # stream offset of the FIN (one past the last data byte)
-        self.fin_no: Optional[int] = None
-        self.last_ack: Optional[int] = None  # last absolute ack this direction sent, for dup-ACK/window update
-        self.last_win: Optional[int] = None
-        # (end_offset, no) of segments sent, to name the packet an ACK acks; consumed from the head. A list, not a
-        # deque: an empty deque costs ~600 bytes, and a connection has two of these (and two in the analyzer).
-        self.unacked: list = []
+        self.fin_off = -1                   # stream offset of the FIN (one past the last data byte); -1 none
+        self.fin_no = -1
+        self.last_ack = -1                  # last absolute ack this direction sent, for dup-ACK/window update
+        self.last_win = -1
+        # The segments sent and not yet acknowledged, to name the packet an ACK acks, in the order sent: each is
+        # (end offset, packet no), consumed from the head (_sent, Tracker.feed). The head is in two fields, the
+        # rest, when there is more than one, in a list (None otherwise): most of the time a direction has at most
+        # one unacknowledged segment, and then no list or tuple.
+        self.una_end = 0
+        self.una_no = -1                    # -1: nothing unacknowledged
+        self.unacked = None
         self.bytes = 0                      # payload bytes carried, retransmissions excluded
         self.max_end = 0                    # highest stream offset seen (delivered or buffered)
         self.fin_acked = False              # the peer has acknowledged this direction's FIN
@@ -67,7 +83,7 @@ class Direction:
 
     def set_base(self, isn: int) -> None:
         self.base = isn
-        self.nxt_abs = (isn + 1) & 0xFFFFFFFF
+        self.nxt_abs = (isn + 1) & _MASK32
         self.nxt_off = 0
 
 
@@ -80,27 +96,37 @@ LINGER_PACKETS = 10_000
 
 
 class TcpConnection:
-    __slots__ = ("id", "client", "server", "ckey", "key", "dirs", "first_no", "first_ts", "last_ts", "last_no",
-                 "saw_syn", "state", "rst_by", "closed", "done", "extra", "capped")
+    """One tracked connection: its two directions (`c2s`, `s2c`; `dirs` maps C2S/S2C to them), its key in
+    Tracker.conns, and what the analyzer hangs on it (`extra`)."""
+    __slots__ = ("id", "client", "server", "client_lo", "key", "c2s", "s2c", "first_no", "first_ts", "last_ts",
+                 "last_no", "saw_syn", "rst_by", "closed", "done", "extra", "capped")
 
-    def __init__(self, cid: int, client: Endpoint, server: Endpoint, ckey: tuple, no: int, ts: float):
+    def __init__(self, cid: int, client: Endpoint, server: Endpoint, key, no: int, ts: float,
+                 client_lo: bool = True):
         self.id = cid
         self.client = client
         self.server = server
-        self.ckey = ckey                    # (src, sport, dst, dport) as sent by the client
-        self.key = ckey                     # its key in Tracker.conns (the first segment's 4-tuple)
-        self.dirs = {C2S: Direction(), S2C: Direction()}
+        self.key = key                      # its key in Tracker.conns (Tracker.key_of)
+        # The client's end (address and port as one integer) is the lower of the two: how a segment's
+        # direction is told from the same comparison that built its key.
+        self.client_lo = client_lo
+        self.c2s = Direction()
+        self.s2c = Direction()
         self.first_no = no
         self.first_ts = ts
         self.last_ts = ts
         self.last_no = no
         self.saw_syn = False
-        self.state = "open"
-        self.rst_by: Optional[str] = None
+        self.rst_by = None
         self.closed = False                 # both FINs sent, or RST: a new SYN on the 4-tuple is a new connection
         self.done = False                   # both FINs acknowledged, or RST: queued in Tracker.finished
         self.extra = None                   # the analyzer's per-connection state
         self.capped = False                 # dropped to respect Limits.max_connections (not a port reuse)
+
+    @property
+    def dirs(self) -> dict:
+        """{C2S: its client's direction, S2C: its server's}."""
+        return {C2S: self.c2s, S2C: self.s2c}
 
 
 # How many connections dropped at Limits.max_connections the tracker remembers (DroppedConnection, ~250 bytes
@@ -111,16 +137,15 @@ DROPPED_REMEMBERED = 10
 class DroppedConnection:
     """What the tracker remembers of a connection it dropped to respect Limits.max_connections, so that the
     connection's later packets are counted against it (TcpResult.kind K_PAST_CAP) rather than opening a new
-    connection that would start in the middle of a stream: its id, which 4-tuple is the client's, and the two
+    connection that would start in the middle of a stream: its id, which end is the client's, and the two
     sequence bases, for relative seq/ack."""
-    __slots__ = ("id", "ckey", "client_base", "server_base", "packets")
+    __slots__ = ("id", "client_lo", "client_base", "server_base", "packets")
 
     def __init__(self, conn: "TcpConnection") -> None:
         self.id = conn.id
-        self.ckey = conn.ckey
-        dirs = conn.dirs
-        self.client_base = dirs[C2S].base or 0
-        self.server_base = dirs[S2C].base or 0
+        self.client_lo = conn.client_lo
+        self.client_base = max(conn.c2s.base, 0)
+        self.server_base = max(conn.s2c.base, 0)
         self.packets = 0                    # later packets seen
 
 
@@ -148,11 +173,17 @@ class TcpResult:
         # stream declares the hole missing and frees what was buffered behind it. Kept apart from `delivered`
         # because they belong to the peer's parser, not to this segment's direction.
         self.peer_delivered = _EMPTY
-        self.acked_no: Optional[int] = None  # the packet of the other side that this ACK newly acknowledges
+        self.acked_no = None                # the packet of the other side that this ACK newly acknowledges
         self.fin_acked = False              # this ACK is the first to acknowledge the other side's FIN
         self.notes = _EMPTY                 # (severity, code, English text, args: see model.Note)
         self.evicted = evicted              # connections dropped (port reuse, Limits.max_connections)
-        self.dropped: Optional[DroppedConnection] = None   # kind K_PAST_CAP: the dropped connection (conn None)
+
+    def note(self, severity: str, code: str, text: str, args: dict) -> None:
+        """Add a note (see `notes`); its list is made with the first."""
+        if self.notes is _EMPTY:
+            self.notes = []
+        self.notes.append((severity, code, text, args))
+        self.dropped = None                 # kind K_PAST_CAP: the dropped connection (conn None)
 
 
 def _guess_client_is_src(seg: TcpSegment, server_ports: frozenset) -> bool:
@@ -193,95 +224,100 @@ class Tracker:
         # DROPPED_REMEMBERED times the cap, the oldest forgotten first.
         self.dropped: "OrderedDict[tuple, DroppedConnection]" = OrderedDict()
         self.past_cap_packets = 0           # packets of dropped connections, not analysed
+        # The connection last moved to the end of `conns` (or added there): its next packet need not move it.
+        self.recent = None
 
     # -- connection lookup -------------------------------------------------------------------------------
-    def _new_conn(self, seg: TcpSegment, evicted: list) -> tuple[TcpConnection, str]:
+    def _new_conn(self, seg: TcpSegment, key, lo_src: bool, evicted):
+        """A new connection for `seg`, kept under `key`; (it, `evicted` with the connection dropped for room, if
+        any: a list made then when it was None)."""
         if len(self.conns) >= self.max_open:
-            key, old = self.conns.popitem(last=False)
+            old_key, old = self.conns.popitem(last=False)
             old.capped = True
+            if evicted is None:
+                evicted = []
             evicted.append(old)
             dropped = self.dropped
-            dropped[key] = DroppedConnection(old)
+            dropped[old_key] = DroppedConnection(old)
             if len(dropped) > self.max_open * DROPPED_REMEMBERED:
                 dropped.popitem(last=False)
+        src, dst = Endpoint(seg.src, seg.sport), Endpoint(seg.dst, seg.dport)
         if _guess_client_is_src(seg, self.server_ports):
-            ckey = (seg.src, seg.sport, seg.dst, seg.dport)
-            client, server, direction = Endpoint(seg.src, seg.sport), Endpoint(seg.dst, seg.dport), C2S
+            client, server, client_lo = src, dst, lo_src
         else:
-            ckey = (seg.dst, seg.dport, seg.src, seg.sport)
-            client, server, direction = Endpoint(seg.dst, seg.dport), Endpoint(seg.src, seg.sport), S2C
+            client, server, client_lo = dst, src, not lo_src
         if self.assign is None:
             cid = self.next_id
             self.next_id += 1
         else:
             cid = self.assign(seg.no, len(self.conns) + 1)
-        conn = TcpConnection(cid, client, server, ckey, seg.no, seg.ts)
-        conn.key = (seg.src, seg.sport, seg.dst, seg.dport)
-        self.conns[conn.key] = conn
-        return conn, direction
+        conn = TcpConnection(cid, client, server, key, seg.no, seg.ts, client_lo)
+        self.conns[key] = conn
+        self.recent = conn
+        return conn, evicted
 
     # -- per segment -------------------------------------------------------------------------------------
     def feed(self, seg: TcpSegment) -> TcpResult:
         # The hot path of every command: attributes are read once into locals, and lists are made only when
         # something goes in them (see TcpResult).
-        evicted: list = []
         conns = self.conns
-        key = (seg.src, seg.sport, seg.dst, seg.dport)
-        conn = conns.get(key)
-        if conn is not None:
-            direction = C2S if conn.ckey == key else S2C
+        # One key for both directions: each end (address and port) as one integer, the lower end first.
+        if seg.ip_version == 4:
+            # Compiled, the two ends are C integers (48 bits each); the key is the one Python integer of both.
+            a4 = seg.src_ip
+            a4 = a4 << 16 | seg.sport
+            b4 = seg.dst_ip
+            b4 = b4 << 16 | seg.dport
+            lo_src = a4 < b4
+            key = a4 if lo_src else b4
+            key = key << 48 | (b4 if lo_src else a4)
         else:
-            # A connection is kept under its first segment's 4-tuple, so every packet of the other side (half
-            # of them) looks it up reversed.
-            rkey = (seg.dst, seg.dport, seg.src, seg.sport)
-            conn = conns.get(rkey)
-            if conn is not None:
-                direction = C2S if conn.ckey == key else S2C
-                key = rkey
-            else:
-                direction = C2S
+            a = seg.src_ip << 16 | seg.sport
+            b = seg.dst_ip << 16 | seg.dport
+            lo_src = a < b
+            key = ~(a << 144 | b if lo_src else b << 144 | a)      # negative: never an IPv4 connection's key
+        conn = conns.get(key)
         flags = seg.flags
         new = False
+        evicted = None
         if conn is not None and flags & SYN and not flags & ACK and conn.closed:
             # Port reuse: a fresh SYN on a finished 4-tuple starts a new connection.
             del conns[key]
-            evicted.append(conn)
+            evicted = [conn]
             conn = None
         if conn is None:
             if self.dropped:
                 if not flags & SYN or flags & ACK:
-                    past = self._past_cap(seg, key)
+                    past = self._past_cap(seg, key, lo_src)
                     if past is not None:
                         return past
                 else:               # a new connection on a dropped one's 4-tuple
                     self.dropped.pop(key, None)
-                    self.dropped.pop((seg.dst, seg.dport, seg.src, seg.sport), None)
-            conn, direction = self._new_conn(seg, evicted)
+            conn, evicted = self._new_conn(seg, key, lo_src, evicted)
             new = True
-        else:
+        elif conn is not self.recent:
             conns.move_to_end(key)
+            self.recent = conn
         no = seg.no
         conn.last_ts = seg.ts
         conn.last_no = no
-        dirs = conn.dirs
-        if direction == C2S:
-            me, peer = dirs[C2S], dirs[S2C]
+        if lo_src == conn.client_lo:
+            direction, me, peer = C2S, conn.c2s, conn.s2c
         else:
-            me, peer = dirs[S2C], dirs[C2S]
-        result = TcpResult(conn, direction, K_DATA, 0, 0, 0, new, evicted or _EMPTY)
-        notes: list = []
+            direction, me, peer = S2C, conn.s2c, conn.c2s
+        result = TcpResult(conn, direction, K_DATA, 0, 0, 0, new, _EMPTY if evicted is None else evicted)
 
         # Sequence bases, as Wireshark chooses them: the ISN when the SYN is seen, else one before the first
         # seq seen (so the first byte shows as 1), or one before what the peer acknowledged.
         if flags & SYN:
-            if me.base is None or not me.syn:
+            if me.base < 0 or not me.syn:
                 me.set_base(seg.seq)
                 me.syn = True
                 conn.saw_syn = True
-        elif me.base is None:
-            me.set_base((seg.seq - 1) & 0xFFFFFFFF)
-        if flags & ACK and peer.base is None:
-            peer.set_base((seg.ack - 1) & 0xFFFFFFFF)
+        elif me.base < 0:
+            me.set_base((seg.seq - 1) & _MASK32)
+        if flags & ACK and peer.base < 0:
+            peer.set_base((seg.ack - 1) & _MASK32)
 
         if flags & SYN:
             me.wscale = seg.wscale
@@ -292,15 +328,15 @@ class Tracker:
             result.window = seg.window
         seq = seg.seq
         # Both bases are set by now (above).
-        result.rel_seq = (seq - me.base) & 0xFFFFFFFF
-        result.rel_ack = (seg.ack - peer.base) & 0xFFFFFFFF if flags & ACK else 0
+        result.rel_seq = (seq - me.base) & _MASK32
+        result.rel_ack = (seg.ack - peer.base) & _MASK32 if flags & ACK else 0
 
         payload = seg.payload
         plen = len(payload) + seg.missing
         # A stream offset: the distance from the next expected byte as a signed 32-bit number, so the sequence
         # wrap never matters. Written out here and for the ACK below instead of a helper: this runs per packet.
-        delta = ((seq + 1 if flags & SYN else seq) - me.nxt_abs) & 0xFFFFFFFF
-        off = me.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
+        delta = ((seq + 1 if flags & SYN else seq) - me.nxt_abs) & _MASK32
+        off = me.nxt_off + (delta - _WRAP32 if delta & _SIGN32 else delta)
         end = off + plen
 
         # Classify before reassembly changes nxt_off.
@@ -310,21 +346,23 @@ class Tracker:
             conn.closed = True
         elif flags & SYN:
             kind = K_SYN_ACK if flags & ACK else K_SYN
-            if plen == 0 and me.unacked and me.unacked[-1][0] == 0 and me.unacked[-1][1] != seg.no:
-                if conn.first_no != seg.no:
+            if plen == 0 and me.una_no >= 0:
+                q = me.unacked
+                last_end, last_no = (me.una_end, me.una_no) if q is None else q[-1]
+                if last_end == 0 and last_no != no and conn.first_no != no:
                     kind = K_RETRANSMISSION
-                    notes.append(("note", "tcp-retransmission", "SYN sent again", {"variant": "syn"}))
+                    result.note("note", "tcp-retransmission", "SYN sent again", {"variant": "syn"})
         elif plen and end <= me.nxt_off and not flags & FIN:
             if plen == 1 and end == me.nxt_off:
                 kind = K_KEEPALIVE
             else:
                 kind = K_RETRANSMISSION
-                notes.append(("note", "tcp-retransmission",
-                              f"retransmission of {plen} bytes already seen", {"variant": "data", "n": plen}))
+                result.note("note", "tcp-retransmission",
+                            f"retransmission of {plen} bytes already seen", {"variant": "data", "n": plen})
         elif flags & FIN:
-            if me.fin_off is not None and me.fin_no != seg.no:
+            if me.fin_off >= 0 and me.fin_no != seg.no:
                 kind = K_RETRANSMISSION
-                notes.append(("note", "tcp-retransmission", "FIN sent again", {"variant": "fin"}))
+                result.note("note", "tcp-retransmission", "FIN sent again", {"variant": "fin"})
             else:
                 kind = K_FIN
         elif plen:
@@ -336,24 +374,34 @@ class Tracker:
         else:
             kind = K_ACK
         if (kind == K_ACK and direction == C2S and conn.saw_syn and peer.syn and me.bytes == 0
-                and not me.unacked and result.rel_seq == 1 and result.rel_ack == 1):
+                and me.una_no < 0 and result.rel_seq == 1 and result.rel_ack == 1):
             kind = K_HANDSHAKE_ACK
         result.kind = kind
 
         # What this segment acknowledges of the peer's data.
         if flags & ACK:
-            delta = (seg.ack - peer.nxt_abs) & 0xFFFFFFFF          # the ACK's offset in the peer's stream
-            ack_off = peer.nxt_off + (delta - 0x100000000 if delta & 0x80000000 else delta)
-            q = peer.unacked
-            acked = None
-            if q and q[0][0] <= ack_off:
-                k, n = 1, len(q)
-                while k < n and q[k][0] <= ack_off:
-                    k += 1
-                acked = q[k - 1][1]
-                del q[:k]                   # one slice: popping the head one by one would be quadratic
-            result.acked_no = acked
-            if peer.fin_off is not None and ack_off >= peer.fin_off + 1 and not peer.fin_acked:
+            delta = (seg.ack - peer.nxt_abs) & _MASK32          # the ACK's offset in the peer's stream
+            ack_off = peer.nxt_off + (delta - _WRAP32 if delta & _SIGN32 else delta)
+            if peer.una_no >= 0 and peer.una_end <= ack_off:
+                q = peer.unacked
+                if q is None:
+                    result.acked_no = peer.una_no
+                    peer.una_no = -1
+                else:
+                    k, n = 0, len(q)
+                    while k < n and q[k][0] <= ack_off:
+                        k += 1
+                    result.acked_no = q[k - 1][1] if k else peer.una_no
+                    if k == n:
+                        peer.una_no = -1
+                        peer.unacked = None
+                    else:
+                        peer.una_end, peer.una_no = q[k]
+                        if k + 1 == n:
+                            peer.unacked = None
+                        else:
+                            del q[:k + 1]   # one slice: popping the head one by one would be quadratic
+            if peer.fin_off >= 0 and ack_off >= peer.fin_off + 1 and not peer.fin_acked:
                 # Only the first ACK of the FIN counts: every later segment still acknowledges it, and
                 # reporting it again made a FIN,ACK sent after the peer's FIN was already ACKed read as
                 # "teardown 2+3/4" instead of "3/4" (and later pure ACKs as teardown steps).
@@ -361,7 +409,7 @@ class Tracker:
                 result.fin_acked = True
             # The FIN takes a sequence number but is no byte: an ACK of it vouches for the stream up to fin_off
             # only. (This used to be a `fin_off is None` guard, which left a hole right before a FIN undeclared.)
-            limit = ack_off if peer.fin_off is None else min(ack_off, peer.fin_off)
+            limit = ack_off if peer.fin_off < 0 else min(ack_off, peer.fin_off)
             if (peer.pending and limit > peer.nxt_off) or (limit > peer.max_end >= peer.nxt_off):
                 # The receiver has bytes the capture never saw: declare missing every hole below the ACK, not
                 # just the first one (data held behind a second hole would otherwise wait for another ACK).
@@ -370,8 +418,8 @@ class Tracker:
                     hole_end = min(limit, peer.pending[0][0]) if peer.pending else limit
                     if hole_end <= peer.nxt_off:
                         break
-                    peer_delivered.extend(self._gap(peer, hole_end, seg.no, notes, acked=True))
-                    peer_delivered.extend(self._drain(peer))
+                    peer_delivered.extend(_gap(peer, hole_end, no, result, True))
+                    peer_delivered.extend(_drain(peer))
             me.last_ack = seg.ack
             me.last_win = seg.window
 
@@ -381,7 +429,7 @@ class Tracker:
             if off < me.nxt_off:
                 # Overlap: the segment starts with bytes already delivered; keep only the new tail.
                 skip = me.nxt_off - off
-                notes.append(("note", "tcp-overlap", f"{skip} bytes overlap data already seen", {"n": skip}))
+                result.note("note", "tcp-overlap", f"{skip} bytes overlap data already seen", {"n": skip})
                 if skip < len(payload):
                     payload = payload[skip:]
                 else:
@@ -390,46 +438,42 @@ class Tracker:
                 off = me.nxt_off
             result.delivered = delivered = []
             if off == me.nxt_off:
-                self._accept(me, no, payload, missing, delivered)
+                _accept(me, no, payload, missing, delivered)
                 if me.pending:
-                    delivered.extend(self._drain(me))
+                    delivered.extend(_drain(me))
             else:
-                self._buffer(me, off, seg.no, payload, missing, result, notes)
+                self._buffer(me, off, no, payload, missing, result)
             me.bytes += len(payload) + missing
             if end > me.max_end:
                 me.max_end = end
-            me.unacked.append((end, seg.no))
-        if flags & SYN and not me.unacked:
-            me.unacked.append((0, seg.no))
-        if flags & FIN and me.fin_off is None:
+            _sent(me, end, no)
+        if flags & SYN and me.una_no < 0:
+            _sent(me, 0, no)
+        if flags & FIN and me.fin_off < 0:
             me.fin_off = end
-            me.fin_no = seg.no
-            me.unacked.append((end + 1, seg.no))
-        if me.fin_off is not None and peer.fin_off is not None:
+            me.fin_no = no
+            _sent(me, end + 1, no)
+        if me.fin_off >= 0 and peer.fin_off >= 0:
             # Both sides sent their FIN: from now on a SYN on this 4-tuple can only open a new connection,
             # even when the last ACK is missing from the capture.
             conn.closed = True
         if not conn.done and (kind == K_RST or (me.fin_acked and peer.fin_acked)):
             conn.done = True
-            self.queue_done(conn, seg.no)
-        if notes:
-            result.notes = notes
+            self.queue_done(conn, no)
         return result
 
-    def _past_cap(self, seg: TcpSegment, key: tuple) -> Optional[TcpResult]:
+    def _past_cap(self, seg: TcpSegment, key, lo_src: bool):
         """The result for a segment of a connection dropped at the cap, or None when `key` names none. A SYN
         (port reuse) never gets here: it opens a new connection, and the dropped one is forgotten then."""
         dropped = self.dropped.get(key)
         if dropped is None:
-            dropped = self.dropped.get((seg.dst, seg.dport, seg.src, seg.sport))
-            if dropped is None:
-                return None
-        if dropped.ckey == key:
+            return None
+        if lo_src == dropped.client_lo:
             direction, base, peer_base = C2S, dropped.client_base, dropped.server_base
         else:
             direction, base, peer_base = S2C, dropped.server_base, dropped.client_base
-        rel_seq = (seg.seq - base) & 0xFFFFFFFF
-        rel_ack = (seg.ack - peer_base) & 0xFFFFFFFF if seg.flags & ACK else 0
+        rel_seq = (seg.seq - base) & _MASK32
+        rel_ack = (seg.ack - peer_base) & _MASK32 if seg.flags & ACK else 0
         result = TcpResult(None, direction, K_PAST_CAP, rel_seq, rel_ack, seg.window)
         result.dropped = dropped
         dropped.packets += 1
@@ -462,82 +506,105 @@ class Tracker:
                 out.append(conn)         # in order of last packet: the heap's, a connection pushed back included
         return out
 
-    # -- reassembly helpers ------------------------------------------------------------------------------
-    @staticmethod
-    def _accept(d: Direction, no: int, payload: bytes, missing: int, out: list) -> None:
-        if payload:
-            out.append((no, payload))
-        if missing:
-            out.append((no, missing))
-        n = len(payload) + missing
-        d.nxt_off += n
-        d.nxt_abs = (d.nxt_abs + n) & 0xFFFFFFFF
-
-    def _drain(self, d: Direction) -> list:
-        out: list = []
-        while d.pending and d.pending[0][0] <= d.nxt_off:
-            off, no, payload, missing = heapq.heappop(d.pending)
-            d.pending_bytes -= len(payload)
-            d.pending_at.pop(off, None)
-            skip = d.nxt_off - off
-            total = len(payload) + missing
-            if skip >= total:
-                continue
-            if skip < len(payload):
-                self._accept(d, no, payload[skip:], missing, out)
-            else:
-                self._accept(d, no, b"", missing - (skip - len(payload)), out)
-        return out
-
-    def _buffer(self, d: Direction, off: int, no: int, payload: bytes, missing: int, result: TcpResult,
-                notes: list) -> None:
+    def _buffer(self, d: Direction, off: int, no: int, payload: bytes, missing: int, result: TcpResult) -> None:
         total = len(payload) + missing
-        if d.pending_at.get(off, -1) >= total:
+        if d.pending is None:
+            d.pending = []
+            d.pending_at = {}
+        elif d.pending_at.get(off, -1) >= total:
             result.kind = K_RETRANSMISSION
-            notes.append(("note", "tcp-retransmission", "retransmission of an out-of-order segment",
-                          {"variant": "out_of_order"}))
+            result.note("note", "tcp-retransmission", "retransmission of an out-of-order segment",
+                        {"variant": "out_of_order"})
             return
         heapq.heappush(d.pending, (off, no, payload, missing))
         if total > d.pending_at.get(off, -1):
             d.pending_at[off] = total
         d.pending_bytes += len(payload)
-        notes.append(("note", "tcp-out-of-order",
-                      f"out of order: {off - d.nxt_off} bytes before it not yet seen; held until they arrive",
-                      {"n": off - d.nxt_off}))
+        result.note("note", "tcp-out-of-order",
+                    f"out of order: {off - d.nxt_off} bytes before it not yet seen; held until they arrive",
+                    {"n": off - d.nxt_off})
         while d.pending_bytes > self.limits.max_reorder and d.pending:
             # Cap reached: stop waiting for the hole and move on past it.
-            notes.append(("warning", "cap-reorder",
-                          f"more than {self.limits.max_reorder} bytes waiting behind a hole (--max-reorder); "
-                          "treating the hole as missing", {"max": self.limits.max_reorder}))
-            result.delivered.extend(self._gap(d, d.pending[0][0], no, notes, acked=False))
-            result.delivered.extend(self._drain(d))
-
-    @staticmethod
-    def _gap(d: Direction, upto: int, no: int, notes: list, acked: bool) -> list:
-        n = upto - d.nxt_off
-        if n <= 0:
-            return []
-        why = "acknowledged by the receiver but not in the capture" if acked else "not in the capture"
-        notes.append(("warning", "tcp-missing-bytes", f"{n} bytes missing ({why})",
-                      {"variant": "acked" if acked else "lost", "n": n}))
-        d.nxt_off = upto
-        d.nxt_abs = (d.nxt_abs + n) & 0xFFFFFFFF
-        return [(no, n)]
+            result.note("warning", "cap-reorder",
+                        f"more than {self.limits.max_reorder} bytes waiting behind a hole (--max-reorder); "
+                        "treating the hole as missing", {"max": self.limits.max_reorder})
+            result.delivered.extend(_gap(d, d.pending[0][0], no, result, False))
+            result.delivered.extend(_drain(d))
 
     def finish_connection(self, conn: TcpConnection) -> dict:
         """End of capture (or eviction): deliver whatever is buffered behind holes, per direction."""
         out = {}
-        for direction, d in conn.dirs.items():
+        for direction, d in ((C2S, conn.c2s), (S2C, conn.s2c)):
             chunks: list = []
             if d.pending:
                 first_no = d.pending[0][1]
-                chunks.extend(self._gap(d, d.pending[0][0], first_no, [], acked=False))
-                chunks.extend(self._drain(d))
+                chunks.extend(_gap(d, d.pending[0][0], first_no, None, False))
+                chunks.extend(_drain(d))
                 while d.pending:
-                    chunks.extend(self._gap(d, d.pending[0][0], d.pending[0][1], [], acked=False))
-                    chunks.extend(self._drain(d))
-            if d.fin_off is not None and d.fin_off > d.nxt_off:
+                    chunks.extend(_gap(d, d.pending[0][0], d.pending[0][1], None, False))
+                    chunks.extend(_drain(d))
+            if d.fin_off >= 0 and d.fin_off > d.nxt_off:
                 # The FIN's sequence number proves the bytes before it were sent, though none were captured.
-                chunks.extend(self._gap(d, d.fin_off, d.fin_no, [], acked=False))
+                chunks.extend(_gap(d, d.fin_off, d.fin_no, None, False))
             out[direction] = chunks
         return out
+
+
+# -- reassembly helpers ------------------------------------------------------------------------------------
+def _sent(d: Direction, end: int, no: int) -> None:
+    """Packet `no` took d's sequence space up to stream offset `end`: queue it for the ACK that covers it."""
+    if d.una_no < 0:
+        d.una_end = end
+        d.una_no = no
+    elif d.unacked is None:
+        d.unacked = [(end, no)]
+    else:
+        d.unacked.append((end, no))
+
+
+def _accept(d: Direction, no: int, payload: bytes, missing: int, out: list) -> None:
+    if payload:
+        out.append((no, payload))
+    if missing:
+        out.append((no, missing))
+    n = len(payload) + missing
+    d.nxt_off += n
+    d.nxt_abs = (d.nxt_abs + n) & _MASK32
+
+
+def _drain(d: Direction) -> list:
+    """The chunks the out-of-order heap holds from d.nxt_off on, until its next hole; the heap and its index
+    go once empty."""
+    out: list = []
+    pending = d.pending
+    while pending and pending[0][0] <= d.nxt_off:
+        off, no, payload, missing = heapq.heappop(pending)
+        d.pending_bytes -= len(payload)
+        d.pending_at.pop(off, None)
+        skip = d.nxt_off - off
+        total = len(payload) + missing
+        if skip >= total:
+            continue
+        if skip < len(payload):
+            _accept(d, no, payload[skip:], missing, out)
+        else:
+            _accept(d, no, b"", missing - (skip - len(payload)), out)
+    if pending is not None and not pending:
+        d.pending = None
+        d.pending_at = None
+    return out
+
+
+def _gap(d: Direction, upto: int, no: int, result, acked: bool) -> list:
+    """Declare the bytes from d.nxt_off to `upto` missing: [(no, their count)], or [] when there are none; the
+    note goes to `result` (None: to no one)."""
+    n = upto - d.nxt_off
+    if n <= 0:
+        return []
+    if result is not None:
+        why = "acknowledged by the receiver but not in the capture" if acked else "not in the capture"
+        result.note("warning", "tcp-missing-bytes", f"{n} bytes missing ({why})",
+                    {"variant": "acked" if acked else "lost", "n": n})
+    d.nxt_off = upto
+    d.nxt_abs = (d.nxt_abs + n) & _MASK32
+    return [(no, n)]
