@@ -24,9 +24,6 @@ class SnaplenCut(DecodeError):
 
 _ETHERTYPE_IPV4 = 0x0800
 _ETHERTYPE_IPV6 = 0x86DD
-# 802.1Q, 802.1ad and the pre-standard QinQ tag; any of them may be stacked on any other (decode_packet compares
-# with the three, written out).
-_VLAN_TPIDS = frozenset((0x8100, 0x88A8, 0x9100))
 
 _ETHERTYPE_LINKS = {
     # linktype -> (header length, offset of the ethertype within it)
@@ -66,58 +63,15 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     Returns None for anything that is not a whole TCP segment (other protocols, non-initial or incomplete IP
     fragments, unsupported link types). Raises DecodeError when a header is malformed.
     """
-    # One flat function on purpose: at a million packets, each extra Python call per packet costs ~0.1 s.
+    # One flat function on purpose (but for the link layer, which peek_ends shares): at a million packets, each
+    # extra Python call per packet costs ~0.1 s.
     data = raw.data
     n = len(data)
-    lt = raw.linktype
-    # _ETHERTYPE_LINKS, written out: compiled, these are C comparisons.
-    if lt == 1:
-        off, at = 14, 12
-    elif lt == 113:
-        off, at = 16, 14
-    elif lt == 276:
-        off, at = 20, 0
-    else:
-        at = -1
-    if at >= 0:
-        if n < off:
-            raise DecodeError(f"short {_LINK_NAMES[lt]} header: {n} of {off} bytes")
-        etype = data[at] << 8 | data[at + 1]
-        while etype == 0x8100 or etype == 0x88A8 or etype == 0x9100:     # the VLAN tags
-            if n < off + 4:
-                raise DecodeError(f"short VLAN tag: {n - off} of 4 bytes")
-            etype = data[off + 2] << 8 | data[off + 3]
-            off += 4
-        if etype == _ETHERTYPE_IPV4:
-            version = 4
-        elif etype == _ETHERTYPE_IPV6:
-            version = 6
-        else:
-            return None
-    else:
-        if lt in _RAW_LINKS:
-            off = 0
-        elif lt == _NULL or lt == _LOOP:
-            if n < 4:
-                raise DecodeError(f"short loopback header: {n} of 4 bytes")
-            if lt == _LOOP:
-                family = _U32BE.unpack_from(data)[0]
-            else:
-                # Written in the capturing host's byte order; AF values are small, so a big value means the
-                # other order.
-                family = _U32LE.unpack_from(data)[0]
-                if family > 0xFFFF:
-                    family = _U32BE.unpack_from(data)[0]
-            if family != _BSD_AF_INET and family not in _BSD_AF_INET6:
-                return None
-            off = 4
-        else:
-            return None
-        if n <= off:
-            raise DecodeError("empty IP packet")
-        version = data[off] >> 4
-        if version != 4 and version != 6:
-            raise DecodeError(f"IP packet with IP version {version}")
+    at = _ip_at(data, n, raw.linktype)
+    if at < 0:
+        return None
+    off = at >> 3
+    version = at & 7
 
     if version == 4:
         if n - off < 20:
@@ -222,46 +176,78 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     return seg
 
 
+def _ip_at(data: bytes, n: int, lt: int) -> int:
+    """Where the IP header starts in a captured frame of link type `lt` (`n` bytes), and its IP version, as
+    `offset << 3 | version`; -1 when the frame holds no IP (another ethertype or address family, an unsupported
+    link type). Raises DecodeError when the link header is cut or the IP version is neither 4 nor 6."""
+    # _ETHERTYPE_LINKS, written out: compiled, these are C comparisons.
+    if lt == 1:
+        off, at = 14, 12
+    elif lt == 113:
+        off, at = 16, 14
+    elif lt == 276:
+        off, at = 20, 0
+    else:
+        at = -1
+    if at >= 0:
+        if n < off:
+            raise DecodeError(f"short {_LINK_NAMES[lt]} header: {n} of {off} bytes")
+        etype = data[at] << 8 | data[at + 1]
+        # VLAN tags (802.1Q, 802.1ad, pre-standard QinQ), any of them stacked on any other
+        while etype == 0x8100 or etype == 0x88A8 or etype == 0x9100:
+            if n < off + 4:
+                raise DecodeError(f"short VLAN tag: {n - off} of 4 bytes")
+            etype = data[off + 2] << 8 | data[off + 3]
+            off += 4
+        if etype == _ETHERTYPE_IPV4:
+            version = 4
+        elif etype == _ETHERTYPE_IPV6:
+            version = 6
+        else:
+            return -1
+    else:
+        if lt in _RAW_LINKS:
+            off = 0
+        elif lt == _NULL or lt == _LOOP:
+            if n < 4:
+                raise DecodeError(f"short loopback header: {n} of 4 bytes")
+            if lt == _LOOP:
+                family = _U32BE.unpack_from(data)[0]
+            else:
+                # Written in the capturing host's byte order; AF values are small, so a big value means the
+                # other order.
+                family = _U32LE.unpack_from(data)[0]
+                if family > 0xFFFF:
+                    family = _U32BE.unpack_from(data)[0]
+            if family != _BSD_AF_INET and family not in _BSD_AF_INET6:
+                return -1
+            off = 4
+        else:
+            return -1
+        if n <= off:
+            raise DecodeError("empty IP packet")
+        version = data[off] >> 4
+        if version != 4 and version != 6:
+            raise DecodeError(f"IP packet with IP version {version}")
+    return off << 3 | version
+
+
 def peek_ends(data: bytes, linktype: int):
     """(source, destination) of a plain, whole TCP segment, each its address bytes and then its port's two bytes
     as sent, read straight from the captured bytes; None for anything else (an IPv6 extension header, a fragment,
     a cut or malformed header, not TCP: decode_packet says what it is). Where both read a packet, their ends are
     the same. A parallel read's workers tell their packets apart with it without decoding them."""
     n = len(data)
-    link = _ETHERTYPE_LINKS.get(linktype)
-    if link is not None:
-        off, at = link
-        if n < off:
-            return None
-        etype = _U16.unpack_from(data, at)[0]
-        while etype in _VLAN_TPIDS:
-            if n < off + 4:
-                return None
-            etype = _U16.unpack_from(data, off + 2)[0]
-            off += 4
-        if etype != _ETHERTYPE_IPV4 and etype != _ETHERTYPE_IPV6:
-            return None
-    elif linktype in _RAW_LINKS:
-        off = 0
-    elif linktype == _NULL or linktype == _LOOP:
-        if n < 4:
-            return None
-        if linktype == _LOOP:
-            family = _U32BE.unpack_from(data)[0]
-        else:
-            family = _U32LE.unpack_from(data)[0]
-            if family > 0xFFFF:
-                family = _U32BE.unpack_from(data)[0]
-        if family != _BSD_AF_INET and family not in _BSD_AF_INET6:
-            return None
-        off = 4
-    else:
+    try:
+        at = _ip_at(data, n, linktype)
+    except DecodeError:
         return None
-    if n <= off:
+    if at < 0:
         return None
-    version = data[off] >> 4
+    off = at >> 3
+    version = at & 7
     if version == 4:
-        if n - off < 20:
+        if n - off < 20 or data[off] >> 4 != 4:
             return None
         ihl = (data[off] & 15) << 2
         total, frag = _U16.unpack_from(data, off + 2)[0], _U16.unpack_from(data, off + 6)[0]
