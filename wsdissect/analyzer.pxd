@@ -2,7 +2,16 @@
 # compiler is present). Methods that parallel.ShardAnalyzer overrides (feed, finish, _release, _finish_conn,
 # _count_note, _fold, _conn_ref) stay Python methods.
 import cython
-from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message
+from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message, \
+    TcpSegment
+from wsdissect.tcp cimport TcpConnection, TcpResult
+
+# Constants read per packet, as C globals (imported or set once at import time; not attributes of the module).
+cdef str C2S, S2C, M_HTTP, M_WAIT, M_WS, M_OPAQUE
+cdef str K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION, K_RST, K_SYN
+cdef str K_SYN_ACK, K_WINDOW_UPDATE
+cdef unsigned int ACK, FIN, SYN
+cdef dict SIDE, OTHER
 from wsdissect.websocket.messages cimport WebSocketDirection
 
 @cython.final
@@ -32,6 +41,7 @@ cdef class Analyzer:
     cdef public object limits, keylog
     cdef public str lang
     cdef public bint _labels, _note_lang, _finished, app_spans
+    cdef public dict _sided_c2s, _sided_s2c
     cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections, _ack_nothing, _ack_of
     cdef public list _paren
     cdef public frozenset decode_as
@@ -45,44 +55,45 @@ cdef class Analyzer:
     cdef Row _malformed_row(self, raw, str text)
 
     @cython.locals(st=_ConnState, rec=Connection, row=Row, d=str, plen=Py_ssize_t, fresh=bint, note=Note,
-                   http_recs=list)
-    cpdef _segment(self, seg)
+                   http_recs=list, r=TcpResult, tc=TcpConnection, src=str, dst=str)
+    cpdef _segment(self, TcpSegment seg)
 
     @cython.locals(last=tuple, interval=double, regular=bint, quiet=bint)
     cdef _keepalive(self, _ConnState st, str d, Frame f, double ts)
 
     @cython.locals(row=Row, note=Note)
-    cdef Row _past_cap_row(self, seg, r)
+    cdef Row _past_cap_row(self, TcpSegment seg, TcpResult r)
 
     @cython.locals(rec=Connection)
-    cdef _open(self, tc, seg)
+    cdef _open(self, TcpConnection tc, TcpSegment seg)
 
-    cdef _deliver(self, tc, _ConnState st, str d, list chunks, Row row, list http_recs)
+    cdef _deliver(self, TcpConnection tc, _ConnState st, str d, list chunks, Row row, list http_recs)
 
     @cython.locals(gap=bint, mode=str, ws=WebSocketDirection)
-    cdef _deliver_plain(self, tc, _ConnState st, str d, list chunks, Row row, list http_recs)
+    cdef _deliver_plain(self, TcpConnection tc, _ConnState st, str d, list chunks, Row row, list http_recs)
 
     @cython.locals(r=Connection)
-    cdef _feed_http(self, tc, _ConnState st, str d, origin, data, Row row, list http_recs)
+    cdef _feed_http(self, TcpConnection tc, _ConnState st, str d, origin, data, Row row, list http_recs)
 
     @cython.locals(r=Connection)
-    cdef list _response(self, tc, _ConnState st, resp, origin, Row row)
+    cdef list _response(self, TcpConnection tc, _ConnState st, resp, origin, Row row)
 
     @cython.locals(r=Connection)
-    cdef _start_ws(self, tc, _ConnState st, deflate, Row row, bint forced=*)
+    cdef _start_ws(self, TcpConnection tc, _ConnState st, deflate, Row row, bint forced=*)
 
     @cython.locals(r=Connection, m=object)
-    cdef _ws_records(self, tc, _ConnState st, str d, list recs, Row row)
+    cdef _ws_records(self, TcpConnection tc, _ConnState st, str d, list recs, Row row)
 
     @cython.locals(note=Note)
     cdef _note(self, Row row, tc, str severity, str code, text, args)
 
     @cython.locals(d=str, side=str, peer=str, flags=cython.longlong, frames=list, own=list, rec=Connection,
                    labels=bint)
-    cdef _label(self, tc, _ConnState st, r, seg, Row row, list http_recs)
+    cdef _label(self, TcpConnection tc, _ConnState st, TcpResult r, TcpSegment seg, Row row,
+                list http_recs)
 
     @cython.locals(side=str, r=Connection)
-    cdef tuple _content(self, tc, _ConnState st, str d, Row row, list http_recs, list own)
+    cdef tuple _content(self, TcpConnection tc, _ConnState st, str d, Row row, list http_recs, list own)
 
     cdef tuple _tls_content(self, _ConnState st, str d, Row row)
 
@@ -91,10 +102,13 @@ cdef class Analyzer:
     cdef tuple _frames_label(self, _ConnState st, str d, Row row, list frames)
 
     @cython.locals(side=str, peer=str, rec=Connection, first=bint, quiet=bint, pinged=bint)
-    cdef str _fin(self, tc, _ConnState st, str d, r, seg, Row row)
+    cdef str _fin(self, TcpConnection tc, _ConnState st, str d, TcpResult r, TcpSegment seg, Row row)
+
+    @cython.locals(cache=dict, text=str)
+    cdef str _sided(self, str key, str d)
 
     @cython.locals(q=list, k=Py_ssize_t, n=Py_ssize_t, paren=list)
-    cdef str _ack_label(self, _ConnState st, str d, r)
+    cdef str _ack_label(self, _ConnState st, str d, TcpResult r)
 
 
 cdef dict _halves

@@ -151,6 +151,9 @@ class Analyzer:
         self._ack_nothing = {d: t["ack.nothing"].format(side=s) for d, s in self._side.items()}
         self._ack_of = {d: t["ack.of"].format(no="\0", name="\1", side=s) for d, s in self._side.items()}
         self._paren = t["paren"].format(text="\0").split("\0")
+        # Sentences whose only blanks are the packet's side and its peer: formatted once per direction (_sided).
+        self._sided_c2s: dict = {}
+        self._sided_s2c: dict = {}
         self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
         self.subprotocol = subprotocol
@@ -614,15 +617,15 @@ class Analyzer:
         if kind == K_DATA or kind == K_ACK:
             pass             # nearly every packet: named by its content, below (not by the tests that follow)
         elif kind == K_SYN:
-            label = t["tcp.syn"].format(side=side)
+            label = self._sided("tcp.syn", d)
             name = "SYN"
         elif kind == K_SYN_ACK:
-            label = t["tcp.syn_ack"].format(side=side)
+            label = self._sided("tcp.syn_ack", d)
             name = "SYN, ACK"
         elif kind == K_HANDSHAKE_ACK:
             label = t["tcp.handshake_ack"]
         elif kind == K_RST:
-            label = t["tcp.rst"].format(side=side)
+            label = self._sided("tcp.rst", d)
             rec.end = rec.end or "rst"
             rec.state = "reset"
             if rec.closed_by is None and rec.close_expected:
@@ -630,13 +633,13 @@ class Analyzer:
                 self._note(row, tc, "warning", "close-without-close-frame", None,
                            {"variant": "rst", "side": SIDE[d]})
         elif kind == K_RETRANSMISSION:
-            label = t["tcp.retransmission"].format(side=side)
+            label = self._sided("tcp.retransmission", d)
         elif kind == K_KEEPALIVE:
-            label = t["tcp.keepalive"].format(side=side)
+            label = self._sided("tcp.keepalive", d)
         elif kind == K_WINDOW_UPDATE:
             label = t["tcp.window_update"].format(side=side, window=seg.window)
         elif kind == K_DUP_ACK:
-            label = t["tcp.dup_ack"].format(side=side)
+            label = self._sided("tcp.dup_ack", d)
             role = "ack"
 
         # What the stream bytes of this packet were.
@@ -648,7 +651,7 @@ class Analyzer:
                 name = _short_name(http_recs, t, own, self._frame_names) or name
                 if row.tls and proto != "TLS":
                     # Decrypted content: which TLS records of this direction carried it.
-                    nos = [f"#{r.index}" for r in row.tls if r.direction == d and r.data is not None]
+                    nos = [f"#{x.index}" for x in row.tls if x.direction == d and x.data is not None]
                     if nos:
                         label += t["paren"].format(text=t["tls.in_records"].format(records=t["sep.list"].join(nos)))
         if proto:
@@ -679,13 +682,13 @@ class Analyzer:
                 role = "tcp-fin-ack"
                 if d in st.fin_seen:
                     rec.state = "closed"
-                label = t["teardown.ack_last" if d in st.fin_seen else "teardown.ack"].format(side=side, peer=peer)
+                label = self._sided("teardown.ack_last" if d in st.fin_seen else "teardown.ack", d)
         elif kind == K_DATA and content_role is None:
             role = "tcp-data"
             if row.notes and row.notes[-1].code == "tcp-out-of-order":
-                label = t["data.out_of_order"].format(side=side)
+                label = self._sided("data.out_of_order", d)
             elif st.mode(d) == M_WAIT:
-                label = t["data.before_answer"].format(side=side)
+                label = self._sided("data.before_answer", d)
             elif st.mode(d) == M_WS and st.ws(d).stopped:
                 label = t["data.framing_lost"].format(side=side, size=_bytes(row.length, t))
             else:
@@ -750,7 +753,7 @@ class Analyzer:
                 not (row.notes and any(n.code.startswith("tcp-") for n in row.notes)):
             return "ws-data", self._ws_partial[d], "WebSocket"
         if row.length and mode == M_HTTP and st.http(d) is not None and st.http(d).buffered:
-            return "http", t["http.partial"].format(side=side), "TCP"
+            return "http", self._sided("http.partial", d), "TCP"
         return None, None, None
 
     def _tls_content(self, st: _ConnState, d: str, row: Row) -> tuple:
@@ -880,7 +883,7 @@ class Analyzer:
         if first:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
-            text = t["teardown.first"].format(side=side)
+            text = self._sided("teardown.first", d)
             if rec.closed_by is None and rec.close_expected:
                 # The idle time is counted from the last data (a message, the handshake): what a server's idle
                 # timeout counts; pings and pongs since (a client library's keepalive, say) are told apart.
@@ -905,8 +908,17 @@ class Analyzer:
                            {"variant": "fin", "side": SIDE[d], "why": why})
             return text
         if OTHER[d] in st.fin_seen and r.fin_acked:
-            return t["teardown.ack_and_fin"].format(side=side, peer=peer)
-        return t["teardown.third"].format(side=side)
+            return self._sided("teardown.ack_and_fin", d)
+        return self._sided("teardown.third", d)
+
+    def _sided(self, key: str, d: str) -> str:
+        """The catalog's sentence `key` for a packet of direction d: its {side} and {peer} filled in (formatted
+        the first time, kept for the analyzer's life)."""
+        cache = self._sided_c2s if d == C2S else self._sided_s2c
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = self._t[key].format(side=self._side[d], peer=self._side[OTHER[d]])
+        return text
 
     def _ack_label(self, st: _ConnState, d: str, r: TcpResult) -> str:
         acked = r.acked_no
