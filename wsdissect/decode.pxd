@@ -12,7 +12,7 @@ cdef Py_ssize_t _ip_at(bytes data, Py_ssize_t n, int lt) except -2
                vcf=cython.ulong, plen=Py_ssize_t, nxt=cython.uint, hlen=Py_ssize_t, sport=cython.uint,
                dport=cython.uint, seq=cython.uint, ack=cython.uint, doff=cython.uint, flags=cython.uint,
                window=cython.uint, hl=Py_ssize_t, start=Py_ssize_t, missing=Py_ssize_t, payload=bytes,
-               seg=TcpSegment)
+               seg=TcpSegment, a4=cython.uint, b4=cython.uint)
 cpdef TcpSegment decode_packet(RawPacket raw)
 
 @cython.locals(kind=cython.uint, size=cython.uint)

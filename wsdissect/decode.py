@@ -1,7 +1,9 @@
+# cython: boundscheck=False, wraparound=False
 """Link layer, IP and TCP headers: RawPacket in, TcpSegment out.
 
-This is the hot path of a large capture, so it is one flat pass of `struct.unpack_from` at offsets into the
-captured bytes: no slicing until the payload, no per-layer objects, addresses as integers (their text is made by
+This is the hot path of a large capture, so it is one flat pass over the captured bytes, each header field read
+from its bytes at its offset (compiled: C reads, every one behind a length check above it, hence no bounds
+checks in this module), no slicing until the payload, no per-layer objects, addresses as integers (their text is made by
 `model.ip_text`, once per address). The C types of its locals are in decode.pxd (compiled by Cython where a
 compiler is present).
 """
@@ -42,12 +44,8 @@ _SUPPORTED = frozenset(_ETHERTYPE_LINKS) | _RAW_LINKS | {_NULL, _LOOP}
 _U16 = struct.Struct("!H")
 _U32BE = struct.Struct("!I")
 _U32LE = struct.Struct("<I")
-# version/IHL, total length, fragment word, protocol, source, destination (TOS, id, TTL, checksum skipped)
-_IPV4 = struct.Struct("!BxH2xHxB2xII")
 # version/class/flow, payload length, next header, source, destination (hop limit skipped)
 _IPV6 = struct.Struct("!IHBx16s16s")
-# ports, seq, ack, data offset, flags, window
-_TCP = struct.Struct("!HHIIBBH")
 
 _IPV6_SKIPPABLE = frozenset((0, 43, 60))     # hop-by-hop, routing, destination options: length in 8-octet units
 _IPV6_FRAGMENT, _IPV6_AH = 44, 51
@@ -76,7 +74,17 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
     if version == 4:
         if n - off < 20:
             raise DecodeError(f"short IPv4 header: {n - off} of 20 bytes")
-        vihl, total, frag, proto, src, dst = _IPV4.unpack_from(data, off)
+        # Each field read from its bytes (compiled: C reads of the buffer, no tuple and no integer objects).
+        vihl = data[off]
+        total = data[off + 2] << 8 | data[off + 3]
+        frag = data[off + 6] << 8 | data[off + 7]
+        proto = data[off + 9]
+        a4 = data[off + 12]
+        a4 = a4 << 24 | data[off + 13] << 16 | data[off + 14] << 8 | data[off + 15]
+        b4 = data[off + 16]
+        b4 = b4 << 24 | data[off + 17] << 16 | data[off + 18] << 8 | data[off + 19]
+        src = a4
+        dst = b4
         if vihl >> 4 != 4:
             raise DecodeError(f"IPv4 header with version {vihl >> 4}")
         ihl = (vihl & 15) << 2
@@ -140,7 +148,15 @@ def decode_packet(raw: RawPacket) -> TcpSegment | None:
         end = ip_end
         if end - t < 20:
             raise DecodeError(f"short TCP header: {max(end - t, 0)} of 20 bytes")
-    sport, dport, seq, ack, doff, flags, window = _TCP.unpack_from(data, t)
+    sport = data[t] << 8 | data[t + 1]
+    dport = data[t + 2] << 8 | data[t + 3]
+    seq = data[t + 4]
+    seq = seq << 24 | data[t + 5] << 16 | data[t + 6] << 8 | data[t + 7]
+    ack = data[t + 8]
+    ack = ack << 24 | data[t + 9] << 16 | data[t + 10] << 8 | data[t + 11]
+    doff = data[t + 12]
+    flags = data[t + 13]
+    window = data[t + 14] << 8 | data[t + 15]
     hl = (doff >> 4) << 2
     if hl < 20:
         raise DecodeError(f"bad TCP data offset: {hl} bytes (minimum 20)")
