@@ -344,30 +344,167 @@ def _close_open() -> None:
 
 
 def iter_capture(fileobj: BinaryIO, start: int = 0) -> Iterator[RawPacket]:
-    """Yield every packet of a pcap or pcapng stream read from a binary file object, numbered from start + 1
+    """Every packet of a pcap or pcapng stream read from a binary file object, numbered from start + 1
     (start > 0: a file that continues the capture of the files before it, cli/fleet.py), and, where a pcapng
     file has a Decryption Secrets Block, a `model.Secrets` record in its place (Analyzer.feed takes it; a loop
     that reads packets' fields skips it).
 
-    A generator like `open_capture`: format errors surface on the first `next()`, not at the call.
+    An iterator, read lazily like `open_capture`: format errors surface on the first `next()`, not at the call;
+    after an error it is exhausted.
     """
-    read = getattr(fileobj, "read1", None) or fileobj.read
-    head = _fill(read, b"", 4)
-    if not head:
-        raise NotACapture(None)
-    if len(head) < 4:
-        raise NotACapture(f"only {len(head)} bytes long")
-    magic = _U32LE.unpack_from(head)[0]
-    if magic == _NG_SHB:
-        yield from _iter_pcapng(read, head, start)
-        return
-    if magic in _PCAP_MAGIC:
-        yield from _iter_pcap(_readinto_of(fileobj, read), head, magic, start)
-        return
-    hint = ""
-    if head[:2] == b"\x1f\x8b":
-        hint = "; it looks gzip-compressed, gunzip it first"
-    raise NotACapture(f"starts with {head[:4].hex(' ')}", hint)
+    return _Records(fileobj, start)
+
+
+# _Records._state
+_FRESH, _PCAP, _PCAPNG, _ENDED = 0, 1, 2, 3
+
+
+class _Records:
+    """The records of a capture stream (iter_capture). The file header is read at the first `next()`; a pcap
+    file's records are then read one per `next()` from one reused buffer (_refill), each header field read from
+    its bytes (compiled, pcap.pxd: C reads and one RawPacket filled in field by field, no tuple or integer
+    object on the way); a pcapng file's blocks by the generator _iter_pcapng."""
+    __slots__ = ("_fileobj", "_readinto", "_ng", "_buf", "_pos", "_end", "_base", "_no", "_rec_len", "_div",
+                 "_linktype", "_state", "_big")
+
+    def __init__(self, fileobj: BinaryIO, start: int) -> None:
+        self._fileobj = fileobj
+        self._no = start
+        self._state = _FRESH
+        self._readinto = self._ng = self._buf = None
+        self._pos = self._end = self._base = self._rec_len = self._linktype = 0
+        self._div = 1
+        self._big = False
+
+    def __iter__(self) -> "_Records":
+        return self
+
+    def __next__(self) -> RawPacket:
+        if self._state == _PCAP:
+            return self._record()
+        return self._other()
+
+    def _other(self):
+        """The next record while the stream is not (yet) read as pcap records: its header first, then a
+        pcapng stream's blocks."""
+        if self._state == _PCAPNG:
+            try:
+                return next(self._ng)
+            except BaseException:
+                self._state = _ENDED
+                self._ng = None
+                raise
+        if self._state == _ENDED:
+            raise StopIteration
+        self._state = _ENDED                # until the header is read
+        fileobj = self._fileobj
+        self._fileobj = None
+        read = getattr(fileobj, "read1", None) or fileobj.read
+        head = _fill(read, b"", 4)
+        if not head:
+            raise NotACapture(None)
+        if len(head) < 4:
+            raise NotACapture(f"only {len(head)} bytes long")
+        magic = _U32LE.unpack_from(head)[0]
+        if magic == _NG_SHB:
+            self._ng = _iter_pcapng(read, head, self._no)
+            self._state = _PCAPNG
+            return self._other()
+        if magic in _PCAP_MAGIC:
+            self._open_pcap(_readinto_of(fileobj, read), head, magic)
+            self._state = _PCAP
+            return self._record()
+        hint = ""
+        if head[:2] == b"\x1f\x8b":
+            hint = "; it looks gzip-compressed, gunzip it first"
+        raise NotACapture(f"starts with {head[:4].hex(' ')}", hint)
+
+    def _open_pcap(self, readinto: Callable, head: bytes, magic: int) -> None:
+        order, div, rec_len = _PCAP_MAGIC[magic]
+        buf = bytearray(_CHUNK)
+        buf[:len(head)] = head
+        end = _refill(readinto, buf, 0, len(head), 24)
+        if end < 24:
+            raise CaptureError(f"pcap file header cut short: {end} of 24 bytes")
+        _, _, _, _, _, _, link = _PCAP_HDR[order].unpack_from(buf)
+        # The upper bits carry FCS information (libpcap and the pcap draft place it differently); both layouts
+        # leave the low 26 bits for the link type.
+        self._linktype = link & 0x03FFFFFF
+        self._readinto = readinto
+        self._buf = buf
+        self._end = end
+        self._pos = 24
+        self._base = 0                  # file offset of buf[0]
+        self._div = div
+        self._rec_len = rec_len
+        self._big = order == ">"
+
+    def _record(self) -> RawPacket:
+        """The next pcap record (StopIteration at the end of the stream)."""
+        pos = self._pos
+        end = self._end
+        rec_len = self._rec_len
+        if end - pos < rec_len:
+            self._base += pos
+            end = self._end = _refill(self._readinto, self._buf, pos, end, rec_len)
+            pos = self._pos = 0
+            if end == 0:
+                self._state = _ENDED
+                raise StopIteration
+            if end < rec_len:
+                self._state = _ENDED
+                raise CaptureTruncated(
+                    f"capture cut short inside the header of packet {self._no + 1} at offset {self._base} "
+                    f"(needed {rec_len} bytes, {end} left)")
+        p = self._buf
+        big = self._big
+        caplen = _u32(p, pos + 8, big)
+        if caplen > MAX_RECORD:
+            self._state = _ENDED
+            raise CaptureTruncated(
+                f"packet {self._no + 1} at offset {self._base + pos} claims {caplen} captured bytes: the file is "
+                f"damaged")
+        start = pos + rec_len
+        stop = start + caplen
+        if stop > end:
+            self._base += pos
+            end = self._end = _refill(self._readinto, self._buf, pos, end, rec_len + caplen)
+            pos = 0
+            start = rec_len
+            stop = rec_len + caplen
+            if stop > end:
+                self._state = _ENDED
+                raise CaptureTruncated(
+                    f"capture cut short inside packet {self._no + 1} at offset {self._base} "
+                    f"(needed {caplen} bytes, {end - rec_len} left)")
+            p = self._buf               # the buffer may have moved
+        self._pos = stop
+        self._no += 1
+        data = p[start:stop]            # compiled: bytes made from the buffer; plain: a bytearray, copied once more
+        if type(data) is not bytes:
+            data = bytes(data)
+        return _packet(self._no, _u32(p, pos, big) + _u32(p, pos + 4, big) / self._div, self._linktype, data,
+                       _u32(p, pos + 12, big))
+
+
+def _u32(p, i: int, big: bool) -> int:
+    """The unsigned 32-bit integer at p[i:i + 4], big-endian if `big`, else little-endian."""
+    if big:
+        v = p[i]
+        return v << 24 | p[i + 1] << 16 | p[i + 2] << 8 | p[i + 3]
+    v = p[i + 3]
+    return v << 24 | p[i + 2] << 16 | p[i + 1] << 8 | p[i]
+
+
+def _packet(no: int, ts: float, linktype: int, data: bytes, wirelen: int) -> RawPacket:
+    """A RawPacket, made field by field (compiled: C stores into a fresh object, no argument tuple)."""
+    raw = RawPacket.__new__(RawPacket)
+    raw.no = no
+    raw.ts = ts
+    raw.linktype = linktype
+    raw.data = data
+    raw.wirelen = wirelen
+    return raw
 
 
 def _fill(read, rest: bytes, need: int) -> bytes:
@@ -418,52 +555,6 @@ def _refill(readinto: Callable, buf: bytearray, pos: int, end: int, need: int) -
                 break
             end += n
     return end
-
-
-def _iter_pcap(readinto: Callable, head: bytes, magic: int, start: int = 0) -> Iterator[RawPacket]:
-    order, div, rec_len = _PCAP_MAGIC[magic]
-    buf = bytearray(_CHUNK)
-    buf[:len(head)] = head
-    end = _refill(readinto, buf, 0, len(head), 24)
-    if end < 24:
-        raise CaptureError(f"pcap file header cut short: {end} of 24 bytes")
-    _, _, _, _, _, _, link = _PCAP_HDR[order].unpack_from(buf)
-    # The upper bits carry FCS information (libpcap and the pcap draft place it differently); both layouts
-    # leave the low 26 bits for the link type.
-    linktype = link & 0x03FFFFFF
-    unpack_rec = _PCAP_REC[order].unpack_from
-    base = 0              # file offset of buf[0]
-    pos = 24
-    no = start
-    while True:
-        if end - pos < rec_len:
-            base += pos
-            end = _refill(readinto, buf, pos, end, rec_len)
-            pos = 0
-            if end == 0:
-                return
-            if end < rec_len:
-                raise CaptureTruncated(
-                    f"capture cut short inside the header of packet {no + 1} at offset {base} "
-                    f"(needed {rec_len} bytes, {end} left)")
-        sec, frac, caplen, wirelen = unpack_rec(buf, pos)
-        if caplen > MAX_RECORD:
-            raise CaptureTruncated(
-                f"packet {no + 1} at offset {base + pos} claims {caplen} captured bytes: the file is damaged")
-        start = pos + rec_len
-        stop = start + caplen
-        if stop > end:
-            base += pos
-            end = _refill(readinto, buf, pos, end, rec_len + caplen)
-            pos = 0
-            start, stop = rec_len, rec_len + caplen
-            if stop > end:
-                raise CaptureTruncated(
-                    f"capture cut short inside packet {no + 1} at offset {base} "
-                    f"(needed {caplen} bytes, {end - rec_len} left)")
-        no += 1
-        yield RawPacket(no, sec + frac / div, linktype, bytes(buf[start:stop]), wirelen)
-        pos = stop
 
 
 def _iter_pcapng(read, head: bytes, start: int = 0) -> Iterator[RawPacket]:
@@ -566,7 +657,7 @@ def _iter_pcapng(read, head: bytes, start: int = 0) -> Iterator[RawPacket]:
                 f"packet {no} at offset {base + bstart} claims {caplen} captured bytes but its block holds "
                 f"{pos - 4 - data_at}: the file is damaged")
         ts = ((hi << 32) | lo) / div + tsoff if btype != _NG_SPB else 0.0
-        yield RawPacket(no, ts, linktype, buf[data_at:data_at + caplen], wirelen)
+        yield _packet(no, ts, linktype, buf[data_at:data_at + caplen], wirelen)
 
 
 def _ng_unpackers(order: str):
