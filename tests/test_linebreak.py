@@ -121,3 +121,9 @@ def test_every_view_keeps_the_rules_and_the_width(zh_capture, view, lang, width)
         assert ZH[:60] in flat
         assert view == "show" or EN.replace(" ", "") in flat.replace(" ", "")
 
+
+
+def test_spaces_at_a_break_are_dropped_and_open_no_line():
+    assert wrap("aaa bbb ", 7) == ["aaa bbb"]                    # a trailing space where the line is full
+    assert wrap("aaa  bbb", 3) == ["aaa", "bbb"]                 # a run of spaces at the break
+    assert wrap("aaa  bbb", 20, "", "", 0) == ["aaa  bbb"]       # inside a line, the spaces stay

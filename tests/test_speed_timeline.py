@@ -116,6 +116,7 @@ def _row(no, label, info="Text [FIN]"):
 @example(info="😀😀" + "x" * 60 + "\u0301\u0301", label="part of a WebSocket frame from client (completed in a later "
          "packet)", width=200)      # a zero-width character right after the cut of a long word
 @example(info="GET /" + "chat/room " * 12 + "HTTP/1.1", label="WebSocket handshake 1/2", width=160)
+@example(info="aaaaaaaaaaa  " + "x" * 25 + '{"seq":1}aa  a\u200db\U0001f1eb\U0001f1f7 ', label="", width=160)
 def test_wide_rows_wrap_info_in_its_column_and_the_label_beside_it(info, label, width):
     """A wide row's Info is word-wrapped within its column, never cut, and its label, the remembered wrap,
     goes down beside it in the next column."""

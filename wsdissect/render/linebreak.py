@@ -121,6 +121,8 @@ def fill(units: list, width: int, first: str, rest: str, first_w: int, measure, 
             cur, cur_w = cur + sep + unit, cur_w + sep_w + unit_w
             continue
         if not empty:
+            if not unit:            # a run of spaces, or a trailing one, at the break: dropped, no line opened
+                continue
             lines.append(cur)
             cur, cur_w, empty = rest, rest_w, True
         if cur_w + unit_w <= width:
