@@ -7,6 +7,8 @@ from wsdissect.model cimport TcpSegment
 # model's flag bits, imported as C integers
 cdef unsigned int FIN, SYN, RST, ACK
 cdef long long _MASK32, _SIGN32, _WRAP32
+cdef unsigned long long _NO_END
+cdef tuple _EMPTY
 
 @cython.final
 @cython.no_gc
@@ -27,6 +29,7 @@ cdef class TcpConnection:
     cdef public object client, server, key, rst_by, extra
     cdef public bint client_lo, saw_syn, closed, done, capped
     cdef public Direction c2s, s2c
+    cdef readonly unsigned long long lo4, hi4
 
 @cython.final
 @cython.no_gc
@@ -45,6 +48,10 @@ cdef class TcpResult:
     cdef public object delivered, peer_delivered, acked_no, notes, evicted, dropped
 
     cpdef note(self, str severity, str code, str text, dict args)
+
+@cython.locals(result=TcpResult)
+cdef TcpResult _result(TcpConnection conn, str direction, str kind, long long rel_seq, long long rel_ack,
+                       long long window, bint new, object evicted)
 
 @cython.locals(flags=cython.uint)
 cdef bint _guess_client_is_src(TcpSegment seg, object server_ports)

@@ -39,6 +39,7 @@ K_PAST_CAP = ROLE_PAST_CAP       # a packet of a connection dropped at Limits.ma
 
 # 32-bit sequence arithmetic (named: compiled, tcp.pxd makes them C integers, as a literal this wide would not be).
 _MASK32 = 0xFFFFFFFF
+_NO_END = 0xFFFFFFFFFFFFFFFF     # TcpConnection.lo4/hi4 of an IPv6 connection
 _SIGN32 = 0x80000000
 _WRAP32 = 0x100000000
 
@@ -99,7 +100,7 @@ class TcpConnection:
     """One tracked connection: its two directions (`c2s`, `s2c`; `dirs` maps C2S/S2C to them), its key in
     Tracker.conns, and what the analyzer hangs on it (`extra`)."""
     __slots__ = ("id", "client", "server", "client_lo", "key", "c2s", "s2c", "first_no", "first_ts", "last_ts",
-                 "last_no", "saw_syn", "rst_by", "closed", "done", "extra", "capped")
+                 "last_no", "saw_syn", "rst_by", "closed", "done", "extra", "capped", "lo4", "hi4")
 
     def __init__(self, cid: int, client: Endpoint, server: Endpoint, key, no: int, ts: float,
                  client_lo: bool = True):
@@ -107,6 +108,14 @@ class TcpConnection:
         self.client = client
         self.server = server
         self.key = key                      # its key in Tracker.conns (Tracker.key_of)
+        # An IPv4 connection's key in two halves, its lower end and its higher one (address << 16 | port): how
+        # Tracker.feed knows the connection of the packet before without making the key. 2**64 - 1 (no end's
+        # value) for an IPv6 one.
+        if isinstance(key, int) and key >= 0:
+            self.lo4 = key >> 48
+            self.hi4 = key & 0xFFFFFFFFFFFF
+        else:
+            self.lo4 = self.hi4 = _NO_END
         # The client's end (address and port as one integer) is the lower of the two: how a segment's
         # direction is told from the same comparison that built its key.
         self.client_lo = client_lo
@@ -153,37 +162,48 @@ _EMPTY: tuple = ()
 
 
 class TcpResult:
-    """What Tracker.feed learnt from one segment. The four sequences are read-only for the caller: most
-    segments have none of them, so they share one empty tuple and a list is made only when something is added
-    (four fresh lists per segment were a measurable part of feed(); bench/README.md)."""
+    """What Tracker.feed learnt from one segment (made by `_result`). The four sequences are read-only for the
+    caller: most segments have none of them, so they share one empty tuple and a list is made only when
+    something is added (four fresh lists per segment were a measurable part of feed(); bench/README.md).
+
+    conn, direction, kind: the segment's connection (None for K_PAST_CAP), C2S or S2C, and what it is;
+    rel_seq, rel_ack: as Wireshark shows them; window: scaled as Wireshark does when both SYNs announced
+    scaling; new: the segment opened `conn`; delivered: (origin_no, bytes | int) of this segment's direction;
+    peer_delivered: stream bytes of the *other* direction released by this segment (an ACK beyond a hole in the
+    peer's stream declares the hole missing and frees what was buffered behind it), kept apart from `delivered`
+    because they belong to the peer's parser; acked_no: the packet of the other side that this ACK newly
+    acknowledges (None: none); fin_acked: this ACK is the first to acknowledge the other side's FIN; notes:
+    (severity, code, English text, args: see model.Note); evicted: connections dropped (port reuse,
+    Limits.max_connections); dropped: for K_PAST_CAP, the dropped connection."""
     __slots__ = ("conn", "direction", "kind", "rel_seq", "rel_ack", "window", "new", "delivered",
                  "peer_delivered", "acked_no", "fin_acked", "notes", "evicted", "dropped")
-
-    def __init__(self, conn: TcpConnection, direction: str, kind: str, rel_seq: int, rel_ack: int,
-                 window: int = 0, new: bool = False, evicted=_EMPTY) -> None:
-        self.conn = conn
-        self.direction = direction
-        self.kind = kind
-        self.rel_seq = rel_seq
-        self.rel_ack = rel_ack
-        self.window = window                # scaled as Wireshark does when both SYNs announced scaling
-        self.new = new
-        self.delivered = _EMPTY             # (origin_no, bytes | int) of this segment's direction
-        # Stream bytes of the *other* direction released by this segment: an ACK beyond a hole in the peer's
-        # stream declares the hole missing and frees what was buffered behind it. Kept apart from `delivered`
-        # because they belong to the peer's parser, not to this segment's direction.
-        self.peer_delivered = _EMPTY
-        self.acked_no = None                # the packet of the other side that this ACK newly acknowledges
-        self.fin_acked = False              # this ACK is the first to acknowledge the other side's FIN
-        self.notes = _EMPTY                 # (severity, code, English text, args: see model.Note)
-        self.evicted = evicted              # connections dropped (port reuse, Limits.max_connections)
 
     def note(self, severity: str, code: str, text: str, args: dict) -> None:
         """Add a note (see `notes`); its list is made with the first."""
         if self.notes is _EMPTY:
             self.notes = []
         self.notes.append((severity, code, text, args))
-        self.dropped = None                 # kind K_PAST_CAP: the dropped connection (conn None)
+
+
+def _result(conn, direction: str, kind: str, rel_seq: int, rel_ack: int, window: int, new: bool,
+            evicted) -> TcpResult:
+    """A TcpResult, made field by field (compiled: C stores into a fresh object, no argument tuple)."""
+    result = TcpResult.__new__(TcpResult)
+    result.conn = conn
+    result.direction = direction
+    result.kind = kind
+    result.rel_seq = rel_seq
+    result.rel_ack = rel_ack
+    result.window = window
+    result.new = new
+    result.delivered = _EMPTY
+    result.peer_delivered = _EMPTY
+    result.acked_no = None
+    result.fin_acked = False
+    result.notes = _EMPTY
+    result.evicted = evicted
+    result.dropped = None
+    return result
 
 
 def _guess_client_is_src(seg: TcpSegment, server_ports: frozenset) -> bool:
@@ -269,14 +289,22 @@ class Tracker:
             b4 = seg.dst_ip
             b4 = b4 << 16 | seg.dport
             lo_src = a4 < b4
-            key = a4 if lo_src else b4
-            key = key << 48 | (b4 if lo_src else a4)
+            if not lo_src:
+                a4, b4 = b4, a4
+            conn = self.recent
+            if conn is not None and conn.lo4 == a4 and conn.hi4 == b4:
+                # The connection of the packet before, told by its two ends as C integers: no key to make.
+                key = conn.key
+            else:
+                key = a4
+                key = key << 48 | b4
+                conn = conns.get(key)
         else:
             a = seg.src_ip << 16 | seg.sport
             b = seg.dst_ip << 16 | seg.dport
             lo_src = a < b
             key = ~(a << 144 | b if lo_src else b << 144 | a)      # negative: never an IPv4 connection's key
-        conn = conns.get(key)
+            conn = conns.get(key)
         flags = seg.flags
         new = False
         evicted = None
@@ -305,7 +333,7 @@ class Tracker:
             direction, me, peer = C2S, conn.c2s, conn.s2c
         else:
             direction, me, peer = S2C, conn.s2c, conn.c2s
-        result = TcpResult(conn, direction, K_DATA, 0, 0, 0, new, _EMPTY if evicted is None else evicted)
+        result = _result(conn, direction, K_DATA, 0, 0, 0, new, _EMPTY if evicted is None else evicted)
 
         # Sequence bases, as Wireshark chooses them: the ISN when the SYN is seen, else one before the first
         # seq seen (so the first byte shows as 1), or one before what the peer acknowledged.
@@ -474,7 +502,7 @@ class Tracker:
             direction, base, peer_base = S2C, dropped.server_base, dropped.client_base
         rel_seq = (seg.seq - base) & _MASK32
         rel_ack = (seg.ack - peer_base) & _MASK32 if seg.flags & ACK else 0
-        result = TcpResult(None, direction, K_PAST_CAP, rel_seq, rel_ack, seg.window)
+        result = _result(None, direction, K_PAST_CAP, rel_seq, rel_ack, seg.window, False, _EMPTY)
         result.dropped = dropped
         dropped.packets += 1
         self.past_cap_packets += 1
@@ -503,6 +531,8 @@ class Tracker:
                 heapq.heappush(q, (conn.last_no, cid, conn))    # active since it was queued: wait from then
             elif self.conns.get(conn.key) is conn:
                 del self.conns[conn.key]
+                if conn is self.recent:
+                    self.recent = None
                 out.append(conn)         # in order of last packet: the heap's, a connection pushed back included
         return out
 
