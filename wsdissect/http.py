@@ -27,7 +27,7 @@ import re
 from typing import Optional, Union
 
 from .limits import DEFAULT_LIMITS
-from .model import DeflateParams
+from .model import DeflateParams, _fields_repr, _same_fields
 
 __all__ = [
     "WS_GUID", "HttpRequest", "HttpResponse", "HttpError", "HttpStream", "Handshake", "ExtensionSyntaxError",
@@ -171,14 +171,14 @@ class _Head:
         return token.lower() in tokens
 
     def __eq__(self, other):
-        return _same_fields(self, other)
+        return _same_fields(self, other, self._FIELDS)
 
     def __ne__(self, other):
-        eq = _same_fields(self, other)
+        eq = _same_fields(self, other, self._FIELDS)
         return eq if eq is NotImplemented else not eq
 
     def __repr__(self) -> str:
-        return _fields_repr(self)
+        return _fields_repr(self, self._FIELDS)
 
 
 class HttpRequest(_Head):
@@ -284,25 +284,14 @@ class HttpError:
         return self.reason
 
     def __eq__(self, other):
-        return _same_fields(self, other)
+        return _same_fields(self, other, self._FIELDS)
 
     def __ne__(self, other):
-        eq = _same_fields(self, other)
+        eq = _same_fields(self, other, self._FIELDS)
         return eq if eq is NotImplemented else not eq
 
     def __repr__(self) -> str:
-        return _fields_repr(self)
-
-
-def _same_fields(a, b):
-    """== of two records: same class, equal fields (what dataclasses compared)."""
-    if type(a) is not type(b):
-        return NotImplemented
-    return all([getattr(a, k) == getattr(b, k) for k in type(a)._FIELDS])
-
-
-def _fields_repr(x) -> str:
-    return f"{type(x).__name__}(" + ", ".join([f"{k}={getattr(x, k)!r}" for k in type(x)._FIELDS]) + ")"
+        return _fields_repr(self, self._FIELDS)
 
 
 HttpRecord = Union[HttpRequest, HttpResponse, HttpError]
@@ -920,14 +909,14 @@ class Handshake:
         self.notes: list[tuple[str, str, str, dict]] = [] if notes is None else notes
 
     def __eq__(self, other):
-        return _same_fields(self, other)
+        return _same_fields(self, other, self._FIELDS)
 
     def __ne__(self, other):
-        eq = _same_fields(self, other)
+        eq = _same_fields(self, other, self._FIELDS)
         return eq if eq is NotImplemented else not eq
 
     def __repr__(self) -> str:
-        return _fields_repr(self)
+        return _fields_repr(self, self._FIELDS)
 
 
 def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:
