@@ -516,8 +516,9 @@ class FoldedConnections:
         return _fields_repr(self)
 
 
-def _same_fields(a, b):
-    """== of two records of the analysis layer: same class, equal fields (what dataclasses compared)."""
+def _same_fields(a, b, names: Optional[Sequence[str]] = None):
+    """== of two records of the analysis layer: same class, equal fields (what dataclasses compared), over
+    `names` (default: the class's __slots__)."""
     if type(a) is not type(b):
         return NotImplemented
-    return all([getattr(a, k) == getattr(b, k) for k in type(a).__slots__])
+    return all([getattr(a, k) == getattr(b, k) for k in (type(a).__slots__ if names is None else names)])
