@@ -6,8 +6,9 @@ from wsdissect.model cimport Frame, Message, Note, Row
 
 cdef bytes _ESCAPED
 cdef object _esc, _b2a
-cdef dict _flag_json, _kind_json, _ends_json, _frame_mid_json, _message_mid_json
-cdef Py_ssize_t _ENDS_KEPT, _DATA_LIMIT
+cdef dict _flag_json, _name_json, _frame_mid_json, _message_mid_json
+cdef Py_ssize_t _NAMES_KEPT, _DATA_LIMIT
+cdef double _TS_MIN, _TS_MAX
 cdef str _NO_CLOSE_JSON
 
 @cython.locals(b=bytes)
@@ -18,6 +19,15 @@ cpdef str _b64(object data)
 
 cpdef str _opt(object x)
 
+@cython.locals(j=str)
+cdef str _name(str s)
+
+@cython.locals(text=str)
+cpdef str _ts(double ts)
+
+@cython.locals(us=cython.longlong, sec=cython.longlong, frac=cython.longlong, z=cython.int, text=str)
+cpdef str _us_digits(double ts)
+
 cdef class JsonLinesWriter:
     cdef public object out
     cdef public list _late
@@ -27,7 +37,7 @@ cdef class JsonLinesWriter:
     @cython.locals(lines=list, frames=list, messages=list, notes=list, f=Frame, m=Message, n=Note)
     cpdef row(self, Row row, object conn=*)
 
-@cython.locals(flags=str, ends=str, kind=str, line=str, notes=list)
+@cython.locals(flags=str, line=str, notes=list, names=dict, d=str, src=str, dst=str, proto=str, role=str)
 cpdef str packet_line(Row row)
 
 @cython.locals(mid=str, mids=list, k=Py_ssize_t, key=object, close=str)

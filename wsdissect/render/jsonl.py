@@ -15,6 +15,12 @@ from ..tls.handshake import MESSAGE_NAMES
 from ..model import CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import opcode_name
 
+try:
+    import cython
+    COMPILED = cython.compiled       # a constant: True in the module Cython built, False in the .py
+except ImportError:                  # no Cython installed: the plain-Python build
+    COMPILED = False
+
 # Message bodies beyond this many bytes are cut in the JSON (the record says "truncated": true); the full
 # size is still in "length". Keeps one huge message from making a multi-megabyte line.
 JSON_DATA_LIMIT = 64 * 1024
@@ -51,9 +57,59 @@ _b2a = binascii.b2a_base64
 
 
 _flag_json: dict = {}       # flags int -> '"PSH,ACK"', memoised (a handful of distinct values per capture)
-_kind_json: dict = {}       # (protocol, role) -> their JSON: a few dozen pairs, from fixed vocabularies
-_ends_json: dict = {}       # (dir, src, dst) -> their JSON: one per connection direction, so bounded:
-_ENDS_KEPT = 4096           # cleared when full (cheap to rebuild; ~200 bytes each)
+# A string -> its JSON, for the strings that repeat packet after packet: directions, protocols and roles (fixed
+# vocabularies) and addresses (one per connection end, the same str object on each of its rows, so its hash is
+# computed once). Bounded: cleared when full (cheap to rebuild).
+_name_json: dict = {}
+_NAMES_KEPT = 8192
+
+
+def _name(s: str) -> str:
+    """_esc(s), memoised in _name_json: for the strings of a packet line that repeat. Callers look the cache up
+    first (`_name_json.get(s) or _name(s)`: no call on a hit)."""
+    if len(_name_json) >= _NAMES_KEPT:
+        _name_json.clear()
+    j = _name_json[s] = _esc(s)
+    return j
+
+
+# Timestamps of 1 s to 2**32 s: the ulp of a double there is under 2**-20 s, finer than a microsecond, so two
+# different decimals of at most six fraction digits are never the same double.
+_TS_MIN = 1.0
+_TS_MAX = 4294967296.0
+
+
+def _ts(ts: float) -> str:
+    """repr(ts), the encoder's spelling of a float. Compiled, from integers where _us_digits gives them (repr
+    of a float runs David Gay's shortest-digits search, several times the cost); plain Python, repr itself
+    (there the integer path is the slower one)."""
+    if COMPILED:
+        text = _us_digits(ts)
+        if text is not None:
+            return text
+    return repr(ts)
+
+
+def _us_digits(ts: float) -> Optional[str]:
+    """repr(ts) built from integers, for a timestamp that is a whole number of microseconds (what pcap and most
+    pcapng files hold) in [_TS_MIN, _TS_MAX); None for any other value. There the decimal us/10**6 reads back
+    as ts, so it is the one decimal of at most six fraction digits that does, hence the shortest one that
+    does: repr's digits, trailing zeros dropped, at least one fraction digit, no exponent (repr writes one only
+    from 1e16)."""
+    if _TS_MIN <= ts < _TS_MAX:
+        us = int(ts * 1e6 + 0.5)
+        if us / 1e6 == ts:            # both sides exact doubles: the division rounds like parsing the decimal
+            sec = us // 1000000
+            frac = us - sec * 1000000
+            if frac == 0:
+                return f"{sec}.0"
+            z = 0
+            while frac % 10 == 0:
+                frac = frac // 10
+                z += 1
+            text = f"{sec}.{us - sec * 1000000:06d}"
+            return text[:len(text) - z] if z else text
+    return None
 
 
 def _opt(x) -> str:
@@ -152,25 +208,20 @@ def packet_line(row: Row) -> str:
     flags = _flag_json.get(row.flags)
     if flags is None:
         flags = _flag_json[row.flags] = _esc(flag_names(row.flags))
-    # A direction's addresses, a row's protocol and role repeat on packet after packet: escaped once each.
-    ends = _ends_json.get((row.direction, row.src, row.dst))
-    if ends is None:
-        if len(_ends_json) >= _ENDS_KEPT:
-            _ends_json.clear()
-        ends = _ends_json[(row.direction, row.src, row.dst)] = \
-            f'"dir":{_esc(row.direction)},"src":{_esc(row.src)},"dst":{_esc(row.dst)}'
-    kind = _kind_json.get((row.protocol, row.role))
-    if kind is None:
-        kind = _kind_json[(row.protocol, row.role)] = f'"protocol":{_esc(row.protocol)},"role":{_esc(row.role)}'
+    names = _name_json
+    d = names.get(row.direction) or _name(row.direction)
+    src = names.get(row.src) or _name(row.src)
+    dst = names.get(row.dst) or _name(row.dst)
+    proto = names.get(row.protocol) or _name(row.protocol)
+    role = names.get(row.role) or _name(row.role)
     notes = row.notes
     esc = _esc
     # Integers as {x}, not {x:d}: the same digits for an int (what every one of these fields is), in half the
     # time (format() has a fast path for an empty spec; ~50 ns a field, ~0.1 s per million packets).
-    line = (f'{{"type":"packet","no":{row.no},"ts":{row.ts!r},"conn":{row.conn},{ends},'
-            f'"flags":{flags},"seq":{row.seq},"ack":{row.ack},'
-            f'"len":{row.length},"frame_len":{row.frame_len},{kind},'
-            f'"label":{esc(row.label)},"info":{esc(row.info)},'
-            f'"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]}}')
+    line = (f'{{"type":"packet","no":{row.no},"ts":{_ts(row.ts)},"conn":{row.conn},"dir":{d},"src":{src},'
+            f'"dst":{dst},"flags":{flags},"seq":{row.seq},"ack":{row.ack},"len":{row.length},'
+            f'"frame_len":{row.frame_len},"protocol":{proto},"role":{role},"label":{esc(row.label)},'
+            f'"info":{esc(row.info)},"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]}}')
     if row.tls:       # wss: the TLS records the packet completed, last, as packet_record puts them
         return f'{line[:-1]},"tls":{_dumps([tls_record(r) for r in row.tls])}}}'
     return line
