@@ -5,13 +5,14 @@ import cython
 from wsdissect.model cimport Frame, Message, Note, Row
 
 cdef bytes _ESCAPED
+cdef bint COMPILED
 cdef object _esc, _b2a
 cdef dict _flag_json, _name_json, _frame_mid_json, _message_mid_json
 cdef Py_ssize_t _NAMES_KEPT, _DATA_LIMIT
 cdef double _TS_MIN, _TS_MAX
-cdef str _NO_CLOSE_JSON
+cdef str _NO_CLOSE_JSON, _NL
 
-@cython.locals(b=bytes)
+@cython.locals(b=bytes, c=Py_UCS4, bad=cython.int)
 cpdef bint _plain(str s)
 
 @cython.locals(b=bytes)
@@ -37,11 +38,17 @@ cdef class JsonLinesWriter:
     @cython.locals(lines=list, frames=list, messages=list, notes=list, f=Frame, m=Message, n=Note)
     cpdef row(self, Row row, object conn=*)
 
-@cython.locals(flags=str, line=str, notes=list, names=dict, d=str, src=str, dst=str, proto=str, role=str)
 cpdef str packet_line(Row row)
 
-@cython.locals(mid=str, mids=list, k=Py_ssize_t, key=object, close=str)
+@cython.locals(flags=str, tls=str, notes=list, names=dict, d=str, src=str, dst=str, proto=str, role=str)
+cdef str _packet_line(Row row, str end)
+
 cpdef str frame_line(Frame f)
 
-@cython.locals(text=str, data=object, body=str, mid=str, mids=list, truncated=bint)
+@cython.locals(mid=str, mids=list, k=Py_ssize_t, key=object, q=str, close=str)
+cdef str _frame_line(Frame f, str head, str end)
+
 cpdef str message_line(Message m)
+
+@cython.locals(text=str, data=object, key=str, q=str, body=str, mid=str, mids=list, truncated=bint)
+cdef str _message_line(Message m, str head, str end)
