@@ -104,6 +104,14 @@ def test_json_repeated_names_stay_escaped_past_the_cache_bound():
         assert jsonl.packet_line(row) == jsonl._dumps(jsonl.packet_record(row))
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from('a"\\\x00\x1f\x7f é你😀\u2028\ud800{}:,') | st.characters(), max_size=40))
+def test_json_message_text_escapes_like_json(text):
+    """Any text body, with quotes, backslashes, control or non-ASCII characters: the encoder's bytes."""
+    m = Message(3, C2S, 1, 1, 5, 5, False, 9, 9, b"", text)
+    assert jsonl.message_line(m) == jsonl._dumps(jsonl.message_record(m))
+
+
 def test_json_writer_one_line_per_record():
     rows, a = _rows(BUNDLED[0])
     out = io.StringIO()

@@ -12,8 +12,10 @@ cdef Py_ssize_t _NAMES_KEPT, _DATA_LIMIT
 cdef double _TS_MIN, _TS_MAX
 cdef str _NO_CLOSE_JSON, _NL
 
-@cython.locals(b=bytes, c=Py_UCS4, bad=cython.int)
-cpdef bint _plain(str s)
+cdef int _ESCAPE, _PLAIN, _QUOTES
+
+@cython.locals(b=bytes, c=Py_UCS4, bad=cython.int, quote=cython.int)
+cpdef int _text_kind(str s)
 
 @cython.locals(b=bytes)
 cpdef str _b64(object data)
@@ -50,5 +52,5 @@ cdef str _frame_line(Frame f, str head, str end)
 
 cpdef str message_line(Message m)
 
-@cython.locals(text=str, data=object, key=str, q=str, body=str, mid=str, mids=list, truncated=bint)
+@cython.locals(text=str, data=object, key=str, q=str, body=str, mid=str, mids=list, truncated=bint, kind=int)
 cdef str _message_line(Message m, str head, str end)
