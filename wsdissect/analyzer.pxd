@@ -25,7 +25,9 @@ cdef class _ConnState:
     cdef public object request
     cdef public tuple fin_seen, decided
     cdef public object last_payload_ts, last_control_ts, keepalive_ts
-    cdef public dict keepalive, close_sent
+    cdef public dict keepalive
+    cdef public tuple close_sent
+    cdef public Frame close_first
     cdef public str keepalive_side, src, dst
     cdef public bint hinted
     cdef public long long plain_pending
