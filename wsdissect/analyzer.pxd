@@ -2,9 +2,10 @@
 # compiler is present). Methods that parallel.ShardAnalyzer overrides (feed, finish, _release, _finish_conn,
 # _count_note, _fold, _conn_ref) stay Python methods.
 import cython
-from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message, \
+from wsdissect.model cimport RawPacket, Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message, \
     TcpSegment
-from wsdissect.tcp cimport TcpConnection, TcpResult
+from wsdissect.tcp cimport TcpConnection, TcpResult, Tracker
+from wsdissect.decode cimport decode_packet
 from wsdissect.http cimport HttpStream, HttpRequest, HttpResponse, Handshake
 
 # Constants read per packet, as C globals (imported or set once at import time; not attributes of the module).
@@ -48,11 +49,15 @@ cdef class Analyzer:
     cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections, _ack_nothing, _ack_of
     cdef public list _paren
     cdef public frozenset decode_as
-    cdef public object subprotocol, tracker
+    cdef public object subprotocol
+    cdef public Tracker tracker
     cdef public CaptureSummary summary
     cdef public list end_frames, end_messages, _released_notes
     cdef public Py_ssize_t _summary_keep
     cdef public object on_fold, on_finish
+
+    @cython.locals(s=CaptureSummary, seg=TcpSegment)
+    cdef _packet(self, RawPacket raw)
 
     cdef _snaplen_cut(self, raw)
     cdef Row _malformed_row(self, raw, str text)

@@ -202,6 +202,10 @@ class Analyzer:
         if type(raw) is Secrets:
             self.add_secrets(raw)
             return None
+        return self._packet(raw)
+
+    def _packet(self, raw: RawPacket) -> Optional[Row]:
+        """feed() for a packet (compiled: a C method, its locals C types)."""
         s = self.summary
         s.packets += 1
         if s.first_ts is None:
