@@ -43,18 +43,19 @@ _ESCAPE, _PLAIN, _QUOTES = 0, 1, 2
 def _text_kind(s: str) -> int:
     """_ESCAPE, _PLAIN or _QUOTES for a message's text. JSON payloads are full of quotes and usually have no
     other character to escape: str.replace then does in one C pass what the escaper does character by
-    character, several times slower. Compiled: one pass over the characters in place (no early exit, so the C
-    compiler can vectorise it); plain Python: a few C calls over the ASCII bytes, ASCII only."""
-    if COMPILED:
-        bad = 0
-        quote = 0
-        for c in s:
-            bad |= (c < 0x20) | (c == 0x5c)
-            quote |= c == 0x22
-        return _ESCAPE if bad else _QUOTES if quote else _PLAIN
+    character, several times slower. ASCII only (other text goes to the escaper); the checks run over its
+    bytes: compiled, one pass with no early exit (the C compiler vectorises it), plain Python, translate."""
     if not s.isascii():
         return _ESCAPE
     b = s.encode("ascii")
+    if COMPILED:
+        p = b
+        bad = 0
+        quote = 0
+        for i in range(len(b)):
+            bad |= (p[i] < 0x20) | (p[i] == 0x5c)
+            quote |= p[i] == 0x22
+        return _ESCAPE if bad else _QUOTES if quote else _PLAIN
     if len(b.translate(None, _ESCAPED)) != len(b):
         return _ESCAPE
     return _QUOTES if '"' in s else _PLAIN
