@@ -32,7 +32,8 @@ cpdef str _ts(double ts)
 cpdef str _us_digits(double ts)
 
 cdef class JsonLinesWriter:
-    cdef public object out
+    cdef readonly object out
+    cdef object _put
     cdef public list _late
 
     cpdef _write(self, dict obj)

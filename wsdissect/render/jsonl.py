@@ -150,7 +150,8 @@ class JsonLinesWriter:
     (tests/test_cli.py checks it). The *_record() dict builders stay the definition of the contract."""
 
     def __init__(self, out: TextIO) -> None:
-        self.out = out
+        self.out = out              # fixed for the writer's life
+        self._put = out.write       # its write, bound once (not once a packet)
         self._late: list = []       # records of connections folded by the end of the capture (see folded())
 
     def _write(self, obj: dict) -> None:
@@ -159,12 +160,12 @@ class JsonLinesWriter:
     def row(self, row: Row, conn: Optional[Connection] = None) -> None:
         frames, messages, notes = row.frames, row.messages, row.notes
         if not (frames or messages or notes):
-            self.out.write(_packet_line(row, _NL))
+            self._put(_packet_line(row, _NL))
             return
         if not notes and len(frames) == 1 and len(messages) == 1:
             # The usual data packet: one frame completing one message, each line built onto the one before
             # (the message body, the bulk, is copied once).
-            self.out.write(_message_line(messages[0], _frame_line(frames[0], _packet_line(row, _NL), _NL), _NL))
+            self._put(_message_line(messages[0], _frame_line(frames[0], _packet_line(row, _NL), _NL), _NL))
             return
         lines = [packet_line(row)]
         for f in frames:
@@ -174,7 +175,7 @@ class JsonLinesWriter:
         for n in notes:
             lines.append(_dumps(note_record(n)))
         lines.append("")
-        self.out.write("\n".join(lines))
+        self._put("\n".join(lines))
 
     def end(self, frames: list, messages: list, notes: list) -> None:
         """Records settled only by the end of the capture, in the order a packet's would come."""
