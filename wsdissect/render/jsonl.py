@@ -63,8 +63,7 @@ def _text_kind(s: str) -> int:
 
 def _b64(data) -> str:
     """base64.b64encode(data) as text (the same digits, without base64's wrapper around binascii)."""
-    b = _b2a(data)                  # positional: the digits and a newline, cut off by the slice
-    return b[:len(b) - 1].decode("ascii")
+    return _b2a(data, newline=False).decode("ascii")
 
 
 _b2a = binascii.b2a_base64
