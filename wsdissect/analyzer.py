@@ -64,7 +64,7 @@ class _ConnState:
     list of packets not yet ACKed at the first packet a later ACK may name."""
     __slots__ = ("rec", "mode_c2s", "mode_s2c", "http_c2s", "http_s2c", "ws_c2s", "ws_s2c", "waiting", "request",
                  "names_c2s", "names_s2c", "fin_seen", "last_payload_ts", "last_control_ts", "keepalive",
-                 "keepalive_ts", "keepalive_side", "close_sent", "decided", "hinted", "src", "dst", "plain_pending",
+                 "keepalive_ts", "keepalive_side", "close_sent", "close_first", "decided", "hinted", "src", "dst", "plain_pending",
                  "plain_last", "app", "tls")
 
     def __init__(self, rec: Connection) -> None:
@@ -81,7 +81,9 @@ class _ConnState:
         self.keepalive: Optional[dict] = None                 # per side: (ts, interval) of its last keepalive ping
         self.keepalive_ts: Optional[float] = None             # the last keepalive ping or its pong
         self.keepalive_side: Optional[str] = None             # whose library sent it
-        self.close_sent: Optional[dict] = None                # direction -> its first Close frame (made at the first)
+        self.close_sent: tuple = ()                           # directions that sent a Close frame
+        self.close_first: Optional[Frame] = None              # a direction's first Close frame, completed by the
+                                                              # packet being analysed (its label names it), else None
         self.decided: tuple = ()                              # --decode-as: directions whose first bytes were looked at
         self.hinted = False                                   # told how to decode a stream that is not HTTP
         self.plain_pending = 0                                # requests without an upgrade not yet answered
@@ -295,6 +297,7 @@ class Analyzer:
         if plen and fresh and len(row.frames) == 1:
             self._keepalive(st, d, row.frames[0], seg.ts)
         self._label(tc, st, r, seg, row, http_recs)
+        st.close_first = None        # labelled: the frame is the row's now, not the connection's to keep
         if plen and fresh:
             if row.role == "ws-control":
                 st.last_control_ts = seg.ts
@@ -426,14 +429,15 @@ class Analyzer:
                     else:
                         self._note(row, tc, "note", "no-handshake", None, {"port": tc.server.port})
             elif type(rec) is HttpRequest:
-                if rec.is_websocket_upgrade:
-                    st.request = rec
+                req = rec
+                if req._upgrade():
+                    st.request = req
                     r = st.rec
-                    r.method, r.uri, r.host = rec.method, rec.target, rec.get("Host")
-                    r.origin, r.ws_version, r.key = rec.get("Origin"), rec.get("Sec-WebSocket-Version"), \
-                        rec.get("Sec-WebSocket-Key")
-                    r.offered_extensions = rec.get("Sec-WebSocket-Extensions")
-                    r.offered_subprotocols = rec.get("Sec-WebSocket-Protocol")
+                    r.method, r.uri, r.host = req.method, req.target, req.get("Host")
+                    r.origin, r.ws_version, r.key = req.get("Origin"), req.get("Sec-WebSocket-Version"), \
+                        req.get("Sec-WebSocket-Key")
+                    r.offered_extensions = req.get("Sec-WebSocket-Extensions")
+                    r.offered_subprotocols = req.get("Sec-WebSocket-Protocol")
                     if stream.paused:
                         st.set_mode(d, M_WAIT)
                         rest = stream.take_rest()
@@ -443,7 +447,7 @@ class Analyzer:
                             st.waiting.append((origin, rest))
                 else:
                     st.plain_pending += 1
-                    st.plain_last = rec
+                    st.plain_last = req
             elif type(rec) is HttpResponse:
                 more = self._response(tc, st, rec, origin, row)
                 if more:
@@ -534,10 +538,9 @@ class Analyzer:
                     r.frames_c2s += 1
                 else:
                     r.frames_s2c += 1
-                if rec.opcode == CLOSE and (st.close_sent is None or d not in st.close_sent):
-                    if st.close_sent is None:
-                        st.close_sent = {}
-                    st.close_sent[d] = rec
+                if rec.opcode == CLOSE and d not in st.close_sent:
+                    st.close_sent += (d,)
+                    st.close_first = rec
                     if r.closed_by is None:
                         r.closed_by = SIDE[d]
                         r.close_code, r.close_reason = rec.close_code, rec.close_reason
@@ -828,7 +831,7 @@ class Analyzer:
             code = t["close.no_code"] if f.close_code is None else \
                 t["close.code"].format(code=f.close_code, name=self._close_name(f.close_code))
             reason = f' "{f.close_reason}"' if f.close_reason else ""
-            first = st.close_sent is not None and st.close_sent.get(d) is f and st.rec.closed_by == SIDE[d]
+            first = st.close_first is f and st.rec.closed_by == SIDE[d]
             return "ws-close", t["close.first" if first else "close.answer"].format(side=side, code=code,
                                                                                     reason=reason)
         if last_data is not None:
