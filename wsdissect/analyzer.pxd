@@ -115,6 +115,11 @@ cdef class Analyzer:
 
 
 cdef dict _halves
+cdef dict _PLUS, _words
+cdef Py_ssize_t _WORDS_KEPT
+cdef tuple _plus(tuple t, str d)
+@cython.locals(kept=str)
+cdef str _word(str s)
 @cython.locals(around=list)
 cdef str _bytes(n, dict t)
 @cython.locals(f=Frame)

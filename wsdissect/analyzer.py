@@ -392,7 +392,7 @@ class Analyzer:
             gap = type(data) is int
             mode = st.mode_c2s if d == C2S else st.mode_s2c
             if mode == M_HTTP and self.decode_as and d not in st.decided:
-                st.decided += (d,)
+                st.decided = _plus(st.decided, d)
                 if tc.server.port in self.decode_as and not (not gap and data.startswith(HTTP_START)):
                     self._start_ws(tc, st, None, row, forced=True)
                     mode = st.mode(d)
@@ -433,11 +433,13 @@ class Analyzer:
                 if req._upgrade():
                     st.request = req
                     r = st.rec
-                    r.method, r.uri, r.host = req.method, req.target, req.get("Host")
-                    r.origin, r.ws_version, r.key = req.get("Origin"), req.get("Sec-WebSocket-Version"), \
-                        req.get("Sec-WebSocket-Key")
-                    r.offered_extensions = req.get("Sec-WebSocket-Extensions")
-                    r.offered_subprotocols = req.get("Sec-WebSocket-Protocol")
+                    # Values that repeat from connection to connection are kept once (_word): a record stays
+                    # in memory as long as its connection is open.
+                    r.method, r.uri, r.host = _word(req.method), _word(req.target), _word(req.get("Host"))
+                    r.origin, r.ws_version, r.key = _word(req.get("Origin")), \
+                        _word(req.get("Sec-WebSocket-Version")), req.get("Sec-WebSocket-Key")
+                    r.offered_extensions = _word(req.get("Sec-WebSocket-Extensions"))
+                    r.offered_subprotocols = _word(req.get("Sec-WebSocket-Protocol"))
                     if stream.paused:
                         st.set_mode(d, M_WAIT)
                         rest = stream.take_rest()
@@ -475,8 +477,9 @@ class Analyzer:
             hs = check_handshake(req, resp)
             for sev, code, text, args in hs.notes:
                 self._note(row, tc, sev, code, text, args)
-            r.accept, r.expected_accept, r.accept_ok = hs.accept, hs.expected_accept, hs.accept_ok
-            r.subprotocol, r.extensions, r.deflate = hs.subprotocol, hs.extensions, hs.deflate
+            r.expected_accept, r.accept_ok = hs.expected_accept, hs.accept_ok
+            r.accept = hs.expected_accept if hs.accept_ok else hs.accept      # the same text: kept once
+            r.subprotocol, r.extensions, r.deflate = _word(hs.subprotocol), _word(hs.extensions), hs.deflate
             accepted = hs.accepted
         else:
             # The capture began after the request: take the 101 at its word.
@@ -539,7 +542,7 @@ class Analyzer:
                 else:
                     r.frames_s2c += 1
                 if rec.opcode == CLOSE and d not in st.close_sent:
-                    st.close_sent += (d,)
+                    st.close_sent = _plus(st.close_sent, d)
                     st.close_first = rec
                     if r.closed_by is None:
                         r.closed_by = SIDE[d]
@@ -882,7 +885,7 @@ class Analyzer:
         rec = st.rec
         first = not st.fin_seen
         if d not in st.fin_seen:
-            st.fin_seen += (d,)
+            st.fin_seen = _plus(st.fin_seen, d)
         if first:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
@@ -1006,6 +1009,31 @@ class Analyzer:
 
 
 _halves: dict = {}             # "bytes.many" of each language -> the text before and after its {n}
+
+# Tuples of directions (_ConnState.fin_seen, close_sent, decided), one of each: (tuple, direction) -> the tuple
+# with the direction added, which must not be in it.
+_PLUS = {((), C2S): (C2S,), ((), S2C): (S2C,), ((C2S,), S2C): (C2S, S2C), ((S2C,), C2S): (S2C, C2S)}
+
+
+def _plus(t: tuple, d: str) -> tuple:
+    return _PLUS[(t, d)]
+
+
+_words: dict = {}              # a text of a connection record -> the one object kept for it (_word)
+_WORDS_KEPT = 4096             # cleared when full: a value seen again is then kept again, once more
+
+
+def _word(s: Optional[str]) -> Optional[str]:
+    """`s`, or an equal string kept before: a Host, a subprotocol... repeat on connection after connection, and
+    each open connection's record would otherwise hold its own copy."""
+    if s is None:
+        return None
+    kept = _words.get(s)
+    if kept is None:
+        if len(_words) >= _WORDS_KEPT:
+            _words.clear()
+        _words[s] = kept = s
+    return kept
 
 
 def _bytes(n: int, t: dict) -> str:
