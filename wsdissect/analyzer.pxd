@@ -3,7 +3,7 @@
 # _count_note, _fold, _conn_ref) stay Python methods.
 import cython
 from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message, \
-    TcpSegment
+    TcpSegment, new_row
 from wsdissect.tcp cimport TcpConnection, TcpResult
 
 # Constants read per packet, as C globals (imported or set once at import time; not attributes of the module).

@@ -19,7 +19,7 @@ from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handsh
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
-    Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names
+    Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names, new_row
 from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello, parse_keylog
 from .tls.handshake import MESSAGE_NAMES, version_name
 from .tls.session import cipher_name
@@ -271,8 +271,8 @@ class Analyzer:
             src, dst = st.src, st.dst
         else:
             src, dst = st.dst, st.src
-        row = Row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
-                  r.window, r.kind, "", "")
+        row = new_row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
+                      r.window, r.kind)
         for sev, code, text, args in r.notes:
             self._note(row, tc, sev, code, text, args)
         for note in evicted_notes:

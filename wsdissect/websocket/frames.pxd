@@ -1,6 +1,6 @@
 # C types of frames.py (Cython's pure-Python mode: frames.py stays plain Python and runs as such uncompiled).
 import cython
-from wsdissect.model cimport Frame
+from wsdissect.model cimport Frame, new_frame
 
 cdef Py_ssize_t CONTROL_MAX
 

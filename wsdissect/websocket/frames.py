@@ -28,7 +28,7 @@ except ImportError:                  # no Cython installed: the plain-Python bui
     COMPILED = False
 
 from ..limits import DEFAULT_LIMITS
-from ..model import Frame, Note
+from ..model import Frame, Note, new_frame
 from .codes import opcode_name
 
 Record = Union[Frame, Note]
@@ -270,8 +270,8 @@ class FrameParser:
             length = ln
         key = buf[base + size - 4:base + size] if masked else None
         opcode = b0 & 0x0F
-        frame = Frame(no, first_no, None, self.direction, b0 >> 7 == 1, (b0 >> 4) & 7, opcode, masked == 1, key,
-                      length, size)
+        frame = new_frame(no, first_no, self.direction, b0 >> 7 == 1, (b0 >> 4) & 7, opcode, masked == 1, key,
+                          length, size)
         if length == 0:
             self.frames += 1
             out.append(frame)
