@@ -11,7 +11,7 @@ from conftest import BUNDLED
 from sessionbuild import Session, analyze, raw_frame
 from wsdissect.analyzer import Analyzer
 from wsdissect.cli import common
-from wsdissect.model import C2S, S2C, Frame, Message, Row
+from wsdissect.model import C2S, S2C, Connection, Endpoint, Frame, Message, Row
 from wsdissect.render import jsonl
 from wsdissect.render.timeline import _cells
 from wsdissect.sources.pcap import iter_capture
@@ -35,6 +35,27 @@ def test_json_fast_lines_equal_the_generic_encoding(path):
             assert jsonl.frame_line(f) == dumps(jsonl.frame_record(f))
         for m in row.messages:
             assert jsonl.message_line(m) == dumps(jsonl.message_record(m))
+
+
+@pytest.mark.parametrize("path", BUNDLED)
+def test_json_connection_lines_equal_the_generic_encoding(path):
+    _, a = _rows(path)
+    assert a.summary.connections
+    for c in a.summary.connections:
+        assert jsonl.connection_line(c) == jsonl._dumps(jsonl.connection_record(c))
+
+
+def test_json_connection_line_escapes_and_nulls_like_json():
+    odd = 'quote " backslash \\ tab \t nl \n bell \x07 bidi \u202e 你好 ✓'
+    c = Connection(4, Endpoint("::1", 5000), Endpoint("2001:db8::2", 443), first_no=3, first_ts=1700000000.25,
+                   last_ts=1700000009.5, is_websocket=True, uri=odd, host=odd, origin=odd, status=101,
+                   accept_ok=False, subprotocol=odd, extensions=odd, offered_extensions=odd, decode_as=True,
+                   close_code=4000, close_reason=odd, closed_by="server", fin_by="client", end="rst", notes=3,
+                   tls={"version": "TLS 1.3", "sni": odd, "alpn": ["http/1.1"], "decrypted": True})
+    c.messages_c2s, c.frames_s2c, c.bytes_c2s = 2, 5, 123456789012
+    for conn in (c, Connection(0, Endpoint("10.0.0.1", 1), Endpoint("10.0.0.2", 2))):
+        assert jsonl.connection_line(conn) == jsonl._dumps(jsonl.connection_record(conn))
+        json.loads(jsonl.connection_line(conn))
 
 
 def test_json_fast_lines_escape_and_null_like_json():

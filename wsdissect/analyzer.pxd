@@ -5,6 +5,7 @@ import cython
 from wsdissect.model cimport Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message, \
     TcpSegment, new_row
 from wsdissect.tcp cimport TcpConnection, TcpResult
+from wsdissect.http cimport HttpStream, HttpRequest, HttpResponse, Handshake
 
 # Constants read per packet, as C globals (imported or set once at import time; not attributes of the module).
 cdef str C2S, S2C, M_HTTP, M_WAIT, M_WS, M_OPAQUE
@@ -73,11 +74,11 @@ cdef class Analyzer:
     @cython.locals(gap=bint, mode=str, ws=WebSocketDirection)
     cdef _deliver_plain(self, TcpConnection tc, _ConnState st, str d, list chunks, Row row, list http_recs)
 
-    @cython.locals(r=Connection)
+    @cython.locals(r=Connection, stream=HttpStream, req=HttpRequest, recs=list)
     cdef _feed_http(self, TcpConnection tc, _ConnState st, str d, origin, data, Row row, list http_recs)
 
-    @cython.locals(r=Connection)
-    cdef list _response(self, TcpConnection tc, _ConnState st, resp, origin, Row row)
+    @cython.locals(r=Connection, hs=Handshake, req=HttpRequest)
+    cdef list _response(self, TcpConnection tc, _ConnState st, HttpResponse resp, origin, Row row)
 
     @cython.locals(r=Connection)
     cdef _start_ws(self, TcpConnection tc, _ConnState st, deflate, Row row, bint forced=*)

@@ -431,14 +431,15 @@ class Analyzer:
                     else:
                         self._note(row, tc, "note", "no-handshake", None, {"port": tc.server.port})
             elif type(rec) is HttpRequest:
-                if rec.is_websocket_upgrade:
-                    st.request = rec
+                req = rec
+                if req._upgrade():
+                    st.request = req
                     r = st.rec
-                    r.method, r.uri, r.host = rec.method, rec.target, rec.get("Host")
-                    r.origin, r.ws_version, r.key = rec.get("Origin"), rec.get("Sec-WebSocket-Version"), \
-                        rec.get("Sec-WebSocket-Key")
-                    r.offered_extensions = rec.get("Sec-WebSocket-Extensions")
-                    r.offered_subprotocols = rec.get("Sec-WebSocket-Protocol")
+                    r.method, r.uri, r.host = req.method, req.target, req.get("Host")
+                    r.origin, r.ws_version, r.key = req.get("Origin"), req.get("Sec-WebSocket-Version"), \
+                        req.get("Sec-WebSocket-Key")
+                    r.offered_extensions = req.get("Sec-WebSocket-Extensions")
+                    r.offered_subprotocols = req.get("Sec-WebSocket-Protocol")
                     if stream.paused:
                         st.set_mode(d, M_WAIT)
                         rest = stream.take_rest()
@@ -448,7 +449,7 @@ class Analyzer:
                             st.waiting.append((origin, rest))
                 else:
                     st.plain_pending += 1
-                    st.plain_last = rec
+                    st.plain_last = req
             elif type(rec) is HttpResponse:
                 more = self._response(tc, st, rec, origin, row)
                 if more:

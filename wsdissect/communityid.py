@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
+import socket
 import struct
 
 PROTO_TCP = 6
@@ -19,12 +19,20 @@ PROTO_TCP = 6
 
 def community_id(saddr: str, sport: int, daddr: str, dport: int, proto: int = PROTO_TCP, seed: int = 0) -> str:
     """The Community ID v1 of a flow between two endpoints (IPv4 or IPv6 addresses as text)."""
-    a = ipaddress.ip_address(saddr).packed
-    b = ipaddress.ip_address(daddr).packed
+    a = _packed(saddr)
+    b = _packed(daddr)
     if (b, dport) < (a, sport):
         a, b, sport, dport = b, a, dport, sport
     digest = hashlib.sha1(struct.pack("!H", seed) + a + b + struct.pack("!BBHH", proto, 0, sport, dport)).digest()
     return "1:" + base64.b64encode(digest).decode("ascii")
+
+
+def _packed(addr: str) -> bytes:
+    """An address's bytes in network order (4 for IPv4, 16 for IPv6). ValueError for text that is neither."""
+    try:
+        return socket.inet_pton(socket.AF_INET6 if ":" in addr else socket.AF_INET, addr)
+    except OSError:
+        raise ValueError(f"{addr!r} is not an IPv4 or IPv6 address") from None
 
 
 def connection_uid(community: str, first_ts: float) -> str:

@@ -24,11 +24,10 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .limits import DEFAULT_LIMITS
-from .model import DeflateParams
+from .model import DeflateParams, _fields_repr, _same_fields
 
 __all__ = [
     "WS_GUID", "HttpRequest", "HttpResponse", "HttpError", "HttpStream", "Handshake", "ExtensionSyntaxError",
@@ -141,17 +140,14 @@ class _HeaderIndex:
 
 class _Head:
     """Header access shared by requests and responses."""
-    # The lookup index lives in a slot of this base, not in a dataclass field, so that the records' fields, and
-    # with them their equality, repr and asdict(), stay exactly the headers as parsed.
-    __slots__ = ("_header_index",)
-
-    def __post_init__(self) -> None:
-        self._header_index: Optional[_HeaderIndex] = None     # made by the first lookup
+    # The lookup index lives in a slot of this base, outside the records' fields, so that their equality and
+    # repr stay exactly the headers as parsed.
+    __slots__ = ("headers", "_header_index")
 
     def _index(self) -> _HeaderIndex:
-        # getattr: copy and pickle of a slotted dataclass carry its fields only, and leave this slot unset. Made
-        # again if `headers` was replaced or grew since, so the answers always follow the list, as a scan would.
-        idx = getattr(self, "_header_index", None)
+        # Made again if `headers` was replaced or grew since, so the answers always follow the list, as a scan
+        # would.
+        idx = self._header_index
         headers = self.headers
         if idx is None or idx.headers is not headers or idx.count != len(headers):
             idx = self._header_index = _HeaderIndex(headers)
@@ -174,22 +170,40 @@ class _Head:
             tokens = idx.tokens[lname] = _tokens(idx.joined.get(lname))
         return token.lower() in tokens
 
+    def __eq__(self, other):
+        return _same_fields(self, other, self._FIELDS)
 
-@dataclass(slots=True)
+    def __ne__(self, other):
+        eq = _same_fields(self, other, self._FIELDS)
+        return eq if eq is NotImplemented else not eq
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, self._FIELDS)
+
+
 class HttpRequest(_Head):
     """A request head. `header_len` counts the start line through the blank line; `body_len` is the
     Content-Length, 0 for no body, and None while a chunked body is still arriving (set on this same record
     when it ends). `offset` is where the start line began in the stream."""
-    method: str
-    target: str
-    version: str             # "HTTP/1.1"
-    headers: list[tuple[str, str]]
-    header_len: int
-    body_len: Optional[int]
-    first_line: str
-    offset: int = 0
-    body_framing: str = "none"   # none / length / chunked
-    bare_lf: bool = False        # some line ended in "\n" alone
+    __slots__ = ("method", "target", "version", "header_len", "body_len", "first_line", "offset",
+                 "body_framing", "bare_lf")
+    _FIELDS = ("method", "target", "version", "headers", "header_len", "body_len", "first_line", "offset",
+               "body_framing", "bare_lf")
+
+    def __init__(self, method: str, target: str, version: str, headers: list[tuple[str, str]], header_len: int,
+                 body_len: Optional[int], first_line: str, offset: int = 0, body_framing: str = "none",
+                 bare_lf: bool = False) -> None:
+        self.method = method
+        self.target = target
+        self.version = version           # "HTTP/1.1"
+        self.headers = headers
+        self.header_len = header_len
+        self.body_len = body_len
+        self.first_line = first_line
+        self.offset = offset
+        self.body_framing = body_framing  # none / length / chunked
+        self.bare_lf = bare_lf            # some line ended in "\n" alone
+        self._header_index = None         # made by the first lookup
 
     @property
     def path(self) -> str:
@@ -203,6 +217,9 @@ class HttpRequest(_Head):
     @property
     def is_websocket_upgrade(self) -> bool:
         """RFC 6455 4.1: GET, Upgrade naming websocket, Connection naming upgrade (tokens, any case)."""
+        return self._upgrade()
+
+    def _upgrade(self) -> bool:
         if self.method != "GET":
             return False
         # Asked several times per request (the stream, the analyzer, the handshake check, the label): the
@@ -216,26 +233,33 @@ class HttpRequest(_Head):
         return f"{self.method} {self.target} {self.version}"
 
 
-@dataclass(slots=True)
 class HttpResponse(_Head):
     """A response head; fields as for HttpRequest. `body_len` is None for a chunked body until it ends and
     for a body read until close until `HttpStream.close()`."""
-    version: str
-    status: int
-    reason: str
-    headers: list[tuple[str, str]]
-    header_len: int
-    body_len: Optional[int]
-    first_line: str
-    offset: int = 0
-    body_framing: str = "none"   # none / length / chunked / close
-    bare_lf: bool = False
+    __slots__ = ("version", "status", "reason", "header_len", "body_len", "first_line", "offset",
+                 "body_framing", "bare_lf")
+    _FIELDS = ("version", "status", "reason", "headers", "header_len", "body_len", "first_line", "offset",
+               "body_framing", "bare_lf")
+
+    def __init__(self, version: str, status: int, reason: str, headers: list[tuple[str, str]], header_len: int,
+                 body_len: Optional[int], first_line: str, offset: int = 0, body_framing: str = "none",
+                 bare_lf: bool = False) -> None:
+        self.version = version
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.header_len = header_len
+        self.body_len = body_len
+        self.first_line = first_line
+        self.offset = offset
+        self.body_framing = body_framing  # none / length / chunked / close
+        self.bare_lf = bare_lf
+        self._header_index = None
 
     def summary(self) -> str:
         return f"{self.version} {self.status} {self.reason}".rstrip()
 
 
-@dataclass(slots=True)
 class HttpError:
     """The stream stopped making sense as HTTP; it parses nothing after this.
 
@@ -245,14 +269,29 @@ class HttpError:
     began; `data` holds up to 16 bytes from there, as evidence. `args`: the parameters of `reason` for the
     analyzer's note http-<code> (model.Note.args).
     """
-    reason: str
-    code: str = "error"
-    offset: int = 0
-    data: bytes = b""
-    args: dict = field(default_factory=dict)
+    __slots__ = ("reason", "code", "offset", "data", "args")
+    _FIELDS = __slots__
+
+    def __init__(self, reason: str, code: str = "error", offset: int = 0, data: bytes = b"",
+                 args: Optional[dict] = None) -> None:
+        self.reason = reason
+        self.code = code
+        self.offset = offset
+        self.data = data
+        self.args = {} if args is None else args
 
     def summary(self) -> str:
         return self.reason
+
+    def __eq__(self, other):
+        return _same_fields(self, other, self._FIELDS)
+
+    def __ne__(self, other):
+        eq = _same_fields(self, other, self._FIELDS)
+        return eq if eq is NotImplemented else not eq
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, self._FIELDS)
 
 
 HttpRecord = Union[HttpRequest, HttpResponse, HttpError]
@@ -427,10 +466,29 @@ class HttpStream:
 
     def _run(self) -> list[HttpRecord]:
         out: list[HttpRecord] = []
-        step = _STEPS        # state -> unbound step method; a paused or dead stream has none
-        while self._state in step and step[self._state](self, out):
+        while self._step(out):
             pass
         return out
+
+    def _step(self, out: list) -> bool:
+        """One step of the current state's parsing; False when it needs more bytes, or the stream is paused
+        or dead."""
+        st = self._state
+        if st == _HEAD:
+            return self._step_head(out)
+        if st == _LENGTH:
+            return self._step_length(out)
+        if st == _CHUNK_SIZE_LINE:
+            return self._step_chunk_size(out)
+        if st == _CHUNK_DATA:
+            return self._step_chunk_data(out)
+        if st == _CHUNK_END:
+            return self._step_chunk_end(out)
+        if st == _TRAILERS:
+            return self._step_trailers(out)
+        if st == _UNTIL_CLOSE:
+            return self._step_until_close(out)
+        return False            # paused or dead
 
     def _end_message(self) -> bool:
         self._msg = None
@@ -500,7 +558,7 @@ class HttpStream:
             lines = head.decode("utf-8").split("\n")
         except UnicodeDecodeError:
             # Not UTF-8 throughout: each line as _text takes it (a line that is UTF-8 stays so).
-            lines = [_text(ln) for ln in head.split(b"\n")]
+            lines = [_text(b) for b in head.split(b"\n")]
         lines.pop()          # what follows the final "\n": nothing
         bare_lf = False
         for i, ln in enumerate(lines):
@@ -663,19 +721,6 @@ class HttpStream:
         return self._end_message()
 
 
-# The step of each parsing state (HttpStream._run), made once: building this dict of bound methods on every
-# feed() was a noticeable part of the cost of a handshake packet.
-_STEPS = {
-    _HEAD: HttpStream._step_head,
-    _LENGTH: HttpStream._step_length,
-    _CHUNK_SIZE_LINE: HttpStream._step_chunk_size,
-    _CHUNK_DATA: HttpStream._step_chunk_data,
-    _CHUNK_END: HttpStream._step_chunk_end,
-    _TRAILERS: HttpStream._step_trailers,
-    _UNTIL_CLOSE: HttpStream._step_until_close,
-}
-
-
 def _parse_fields(lines: list[str], start: int) -> Union[list[tuple[str, str]], tuple[str, dict]]:
     """Header field lines (lines[start:]) to (name, value) pairs in order, or a tuple (what is wrong, its
     HttpError.args): the first problem in line order."""
@@ -831,7 +876,6 @@ def parse_deflate_params(params: dict[str, Optional[str]], *,
     return d, problems
 
 
-@dataclass(slots=True)
 class Handshake:
     """What the upgrade request and its response negotiated, and what is wrong with them.
 
@@ -839,20 +883,40 @@ class Handshake:
     `accept_ok`: None when there is no key or no accept to compare). `notes`: (severity, code, English text,
     args), args being the parameters of the text's sentence in the i18n catalog (model.Note.args).
     """
-    accepted: bool
-    status: int
-    reason: str
-    key: Optional[str] = None
-    version: Optional[str] = None
-    accept: Optional[str] = None
-    expected_accept: Optional[str] = None
-    accept_ok: Optional[bool] = None
-    subprotocol: Optional[str] = None
-    offered_subprotocols: Optional[str] = None
-    extensions: Optional[str] = None
-    offered_extensions: Optional[str] = None
-    deflate: Optional[DeflateParams] = None
-    notes: list[tuple[str, str, str, dict]] = field(default_factory=list)
+    __slots__ = ("accepted", "status", "reason", "key", "version", "accept", "expected_accept", "accept_ok",
+                 "subprotocol", "offered_subprotocols", "extensions", "offered_extensions", "deflate", "notes")
+    _FIELDS = __slots__
+
+    def __init__(self, accepted: bool, status: int, reason: str, key: Optional[str] = None,
+                 version: Optional[str] = None, accept: Optional[str] = None, expected_accept: Optional[str] = None,
+                 accept_ok: Optional[bool] = None, subprotocol: Optional[str] = None,
+                 offered_subprotocols: Optional[str] = None, extensions: Optional[str] = None,
+                 offered_extensions: Optional[str] = None, deflate: Optional[DeflateParams] = None,
+                 notes: Optional[list] = None) -> None:
+        self.accepted = accepted
+        self.status = status
+        self.reason = reason
+        self.key = key
+        self.version = version
+        self.accept = accept
+        self.expected_accept = expected_accept
+        self.accept_ok = accept_ok
+        self.subprotocol = subprotocol
+        self.offered_subprotocols = offered_subprotocols
+        self.extensions = extensions
+        self.offered_extensions = offered_extensions
+        self.deflate = deflate
+        self.notes: list[tuple[str, str, str, dict]] = [] if notes is None else notes
+
+    def __eq__(self, other):
+        return _same_fields(self, other, self._FIELDS)
+
+    def __ne__(self, other):
+        eq = _same_fields(self, other, self._FIELDS)
+        return eq if eq is NotImplemented else not eq
+
+    def __repr__(self) -> str:
+        return _fields_repr(self, self._FIELDS)
 
 
 def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:

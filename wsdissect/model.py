@@ -179,9 +179,12 @@ class DeflateParams:
         return _fields_repr(self, self.__slots__)
 
 
-def _fields_repr(rec: object, names: Sequence[str]) -> str:
-    """`Name(field=value, ...)`, as a dataclass would print: for test failures and debugging."""
-    return f"{type(rec).__name__}({', '.join(f'{n}={getattr(rec, n)!r}' for n in names)})"
+def _fields_repr(rec: object, names: Optional[Sequence[str]] = None) -> str:
+    """`Name(field=value, ...)`, as a dataclass would print, over `names` (default: the class's __slots__): for
+    test failures and debugging."""
+    if names is None:
+        names = type(rec).__slots__
+    return f"{type(rec).__name__}({', '.join([f'{n}={getattr(rec, n)!r}' for n in names])})"
 
 
 # Frame, Message and DeflateParams are plain slotted classes (not dataclasses) so that model.pxd can make them
@@ -585,12 +588,9 @@ class FoldedConnections:
         return _fields_repr(self)
 
 
-def _same_fields(a, b):
-    """== of two records of the analysis layer: same class, equal fields (what dataclasses compared)."""
+def _same_fields(a, b, names: Optional[Sequence[str]] = None):
+    """== of two records of the analysis layer: same class, equal fields (what dataclasses compared), over
+    `names` (default: the class's __slots__)."""
     if type(a) is not type(b):
         return NotImplemented
-    return all([getattr(a, k) == getattr(b, k) for k in type(a).__slots__])
-
-
-def _fields_repr(x) -> str:
-    return f"{type(x).__name__}(" + ", ".join([f"{k}={getattr(x, k)!r}" for k in type(x).__slots__]) + ")"
+    return all([getattr(a, k) == getattr(b, k) for k in (type(a).__slots__ if names is None else names)])

@@ -192,50 +192,44 @@ def json_members(s: str, i: int = 0) -> dict:
     """The members of the JSON object starting at (or after blanks from) `s[i]`: name -> (start, end) of its
     value in `s` (character offsets; a repeated name: the last, as json.loads keeps). {} when no object starts
     there; as far as it reads when the text stops being JSON."""
-    from json.decoder import scanstring
-    out: dict = {}
-    i = _skip(s, i)
-    if s[i:i + 1] != "{":
-        return out
-    dec = _decoder()
-    i = _skip(s, i + 1)
-    try:
-        while s[i:i + 1] == '"':
-            name, i = scanstring(s, i + 1)
-            i = _skip(s, i)
-            if s[i:i + 1] != ":":
-                break
-            i = _skip(s, i + 1)
-            _, j = dec.raw_decode(s, i)
-            out[name] = (i, j)
-            i = _skip(s, j)
-            if s[i:i + 1] != ",":
-                break
-            i = _skip(s, i + 1)
-    except (ValueError, RecursionError):
-        pass
-    return out
+    return {name: (start, end) for name, start, end in _entries(s, i, "{")}
 
 
 def json_items(s: str, i: int = 0) -> list:
     """The (start, end) of each element of the JSON array starting at (or after blanks from) `s[i]`."""
-    out: list = []
+    return [(start, end) for _, start, end in _entries(s, i, "[")]
+
+
+def _entries(s: str, i: int, opener: str):
+    """(name, start, end) of each value in the JSON object (`opener` "{") or array ("[", name None) starting at
+    (or after blanks from) `s[i]`, as far as the text reads as JSON."""
+    from json.decoder import scanstring
     i = _skip(s, i)
-    if s[i:i + 1] != "[":
-        return out
+    if s[i:i + 1] != opener:
+        return
     dec = _decoder()
     i = _skip(s, i + 1)
     try:
-        while i < len(s) and s[i] != "]":
+        while i < len(s):
+            name = None
+            if opener == "{":
+                if s[i] != '"':
+                    break
+                name, i = scanstring(s, i + 1)
+                i = _skip(s, i)
+                if s[i:i + 1] != ":":
+                    break
+                i = _skip(s, i + 1)
+            elif s[i] == "]":
+                break
             _, j = dec.raw_decode(s, i)
-            out.append((i, j))
+            yield name, i, j
             i = _skip(s, j)
             if s[i:i + 1] != ",":
                 break
             i = _skip(s, i + 1)
     except (ValueError, RecursionError):
         pass
-    return out
 
 
 def _decoder():
