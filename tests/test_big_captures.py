@@ -7,7 +7,10 @@ import json
 import pytest
 from rich.cells import cell_len
 
-from conftest import BUNDLED
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import BUNDLED, CAPTURES
 from sessionbuild import Session, analyze, raw_frame
 from wsdissect.analyzer import Analyzer
 from wsdissect.cli import common
@@ -78,6 +81,56 @@ def test_json_fast_lines_escape_and_null_like_json():
               Message(3, C2S, 1, 1, 5, 5, False, 9, 9, b"", "plain \x7f ~"),
               *(Message(3, C2S, 1, 1, 5, 5, False, 9, 9, b"", f"plain {chr(c)} text") for c in [*range(0x20), 0x22, 0x5c])):
         assert jsonl.message_line(m) == jsonl._dumps(jsonl.message_record(m))
+
+
+@pytest.mark.parametrize("path", CAPTURES)
+def test_json_timestamps_spell_as_repr_on_every_capture(path):
+    """The packet line's "ts" built from integers is repr's spelling, on every capture bundled or shared."""
+    a = Analyzer()
+    with open(path, "rb") as f:
+        stamps = [p.ts for p in iter_capture(f) if p.ts is not None]
+    assert stamps
+    exact = [jsonl._us_digits(ts) for ts in stamps]
+    assert all(e is None or e == repr(ts) for e, ts in zip(exact, stamps))
+    assert all(jsonl._ts(ts) == repr(ts) for ts in stamps)
+    if path.endswith(".pcap"):          # microsecond timestamps: the integer path is the one taken
+        assert all(e is not None for e in exact)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.integers(1, 2**32 - 1), st.integers(0, 999_999))
+def test_json_microsecond_timestamps_spell_as_repr(sec, usec):
+    """A pcap timestamp (seconds and microseconds as the reader divides them) spells as repr, from integers."""
+    for ts in (sec + usec / 1e6, (sec * 1_000_000 + usec) / 1e6):
+        assert jsonl._us_digits(ts) in (None, repr(ts))
+        assert jsonl._ts(ts) == repr(ts)
+    assert jsonl._us_digits((sec * 1_000_000 + usec) / 1e6) == repr((sec * 1_000_000 + usec) / 1e6)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.floats(0.5, 2.0**33) | st.floats(1e9, 2e9))
+def test_json_any_timestamp_spells_as_repr(ts):
+    """Any double: repr's spelling, from integers where that is exact, from repr elsewhere (nanoseconds, before
+    1970-01-01T00:00:01, from 2106 on, NaN)."""
+    assert jsonl._us_digits(ts) in (None, repr(ts))
+    assert jsonl._ts(ts) == repr(ts)
+
+
+def test_json_repeated_names_stay_escaped_past_the_cache_bound():
+    """Addresses, protocols and roles come from a bounded memo (8192 names): the lines stay exact after it is
+    cleared."""
+    rows = [Row(i, 1700000000.5, i, S2C, f"[::{i:x}]:80", f'"odd\\{i}"', 0x18, 1, 2, 3, 57, 512, "ws-data", "l",
+                "i", protocol="WebSocket") for i in range(6000)]
+    for row in rows + rows:
+        assert jsonl.packet_line(row) == jsonl._dumps(jsonl.packet_record(row))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from('a"\\\x00\x1f\x7f é你😀\u2028\ud800{}:,') | st.characters(), max_size=40))
+def test_json_message_text_escapes_like_json(text):
+    """Any text body, with quotes, backslashes, control or non-ASCII characters: the encoder's bytes."""
+    m = Message(3, C2S, 1, 1, 5, 5, False, 9, 9, b"", text)
+    assert jsonl.message_line(m) == jsonl._dumps(jsonl.message_record(m))
 
 
 def test_json_writer_one_line_per_record():

@@ -7,6 +7,7 @@ import json
 import tracemalloc
 import zlib
 
+import pytest
 from click.testing import CliRunner
 
 from sessionbuild import Session, analyze, frame_header, raw_frame
@@ -330,6 +331,15 @@ def test_connection_cap_bounds_per_connection_state():
     _, _, _, capped_peak = feed_traced(packets, Limits(max_connections=5))
     _, _, _, open_peak = feed_traced(packets, Limits(max_connections=10_000))
     assert capped_peak < open_peak * 0.8, (capped_peak, open_peak)
+
+
+@pytest.mark.parametrize("command", ["read", "stats", "follow", "live"])
+def test_connection_cap_default_holds_a_hundred_thousand_open(command):
+    """100,000 connections open at once fit in memory (bench/soak.py), so that is the default cap, and the help
+    says so."""
+    assert Limits().max_connections == 100_000
+    out = CliRunner().invoke(main, [command, "--help"], env={"COLUMNS": "200"}).output
+    assert "--max-connections" in out and "default: 100000" in " ".join(out.split())
 
 
 # ---------------------------------------------------------------------------- caps are listed in the summary

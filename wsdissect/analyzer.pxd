@@ -26,7 +26,9 @@ cdef class _ConnState:
     cdef public object request
     cdef public tuple fin_seen, decided
     cdef public object last_payload_ts, last_control_ts, keepalive_ts
-    cdef public dict keepalive, close_sent
+    cdef public dict keepalive
+    cdef public tuple close_sent
+    cdef public Frame close_first
     cdef public str keepalive_side, src, dst
     cdef public bint hinted
     cdef public long long plain_pending
@@ -117,6 +119,11 @@ cdef class Analyzer:
 
 
 cdef dict _halves
+cdef dict _PLUS, _words
+cdef Py_ssize_t _WORDS_KEPT
+cdef tuple _plus(tuple t, str d)
+@cython.locals(kept=str)
+cdef str _word(str s)
 @cython.locals(around=list)
 cdef str _bytes(n, dict t)
 @cython.locals(f=Frame)

@@ -64,7 +64,7 @@ class _ConnState:
     list of packets not yet ACKed at the first packet a later ACK may name."""
     __slots__ = ("rec", "mode_c2s", "mode_s2c", "http_c2s", "http_s2c", "ws_c2s", "ws_s2c", "waiting", "request",
                  "names_c2s", "names_s2c", "fin_seen", "last_payload_ts", "last_control_ts", "keepalive",
-                 "keepalive_ts", "keepalive_side", "close_sent", "decided", "hinted", "src", "dst", "plain_pending",
+                 "keepalive_ts", "keepalive_side", "close_sent", "close_first", "decided", "hinted", "src", "dst", "plain_pending",
                  "plain_last", "app", "tls")
 
     def __init__(self, rec: Connection) -> None:
@@ -81,7 +81,9 @@ class _ConnState:
         self.keepalive: Optional[dict] = None                 # per side: (ts, interval) of its last keepalive ping
         self.keepalive_ts: Optional[float] = None             # the last keepalive ping or its pong
         self.keepalive_side: Optional[str] = None             # whose library sent it
-        self.close_sent: Optional[dict] = None                # direction -> its first Close frame (made at the first)
+        self.close_sent: tuple = ()                           # directions that sent a Close frame
+        self.close_first: Optional[Frame] = None              # a direction's first Close frame, completed by the
+                                                              # packet being analysed (its label names it), else None
         self.decided: tuple = ()                              # --decode-as: directions whose first bytes were looked at
         self.hinted = False                                   # told how to decode a stream that is not HTTP
         self.plain_pending = 0                                # requests without an upgrade not yet answered
@@ -300,6 +302,7 @@ class Analyzer:
         if plen and fresh and len(row.frames) == 1:
             self._keepalive(st, d, row.frames[0], seg.ts)
         self._label(tc, st, r, seg, row, http_recs)
+        st.close_first = None        # labelled: the frame is the row's now, not the connection's to keep
         if plen and fresh:
             if row.role == "ws-control":
                 st.last_control_ts = seg.ts
@@ -394,7 +397,7 @@ class Analyzer:
             gap = type(data) is int
             mode = st.mode_c2s if d == C2S else st.mode_s2c
             if mode == M_HTTP and self.decode_as and d not in st.decided:
-                st.decided += (d,)
+                st.decided = _plus(st.decided, d)
                 if tc.server.port in self.decode_as and not (not gap and data.startswith(HTTP_START)):
                     self._start_ws(tc, st, None, row, forced=True)
                     mode = st.mode(d)
@@ -435,11 +438,13 @@ class Analyzer:
                 if req._upgrade():
                     st.request = req
                     r = st.rec
-                    r.method, r.uri, r.host = req.method, req.target, req.get("Host")
-                    r.origin, r.ws_version, r.key = req.get("Origin"), req.get("Sec-WebSocket-Version"), \
-                        req.get("Sec-WebSocket-Key")
-                    r.offered_extensions = req.get("Sec-WebSocket-Extensions")
-                    r.offered_subprotocols = req.get("Sec-WebSocket-Protocol")
+                    # Values that repeat from connection to connection are kept once (_word): a record stays
+                    # in memory as long as its connection is open.
+                    r.method, r.uri, r.host = _word(req.method), _word(req.target), _word(req.get("Host"))
+                    r.origin, r.ws_version, r.key = _word(req.get("Origin")), \
+                        _word(req.get("Sec-WebSocket-Version")), req.get("Sec-WebSocket-Key")
+                    r.offered_extensions = _word(req.get("Sec-WebSocket-Extensions"))
+                    r.offered_subprotocols = _word(req.get("Sec-WebSocket-Protocol"))
                     if stream.paused:
                         st.set_mode(d, M_WAIT)
                         rest = stream.take_rest()
@@ -477,8 +482,9 @@ class Analyzer:
             hs = check_handshake(req, resp)
             for sev, code, text, args in hs.notes:
                 self._note(row, tc, sev, code, text, args)
-            r.accept, r.expected_accept, r.accept_ok = hs.accept, hs.expected_accept, hs.accept_ok
-            r.subprotocol, r.extensions, r.deflate = hs.subprotocol, hs.extensions, hs.deflate
+            r.expected_accept, r.accept_ok = hs.expected_accept, hs.accept_ok
+            r.accept = hs.expected_accept if hs.accept_ok else hs.accept      # the same text: kept once
+            r.subprotocol, r.extensions, r.deflate = _word(hs.subprotocol), _word(hs.extensions), hs.deflate
             accepted = hs.accepted
         else:
             # The capture began after the request: take the 101 at its word.
@@ -541,10 +547,9 @@ class Analyzer:
                     r.frames_c2s += 1
                 else:
                     r.frames_s2c += 1
-                if f.opcode == CLOSE and (st.close_sent is None or d not in st.close_sent):
-                    if st.close_sent is None:
-                        st.close_sent = {}
-                    st.close_sent[d] = f
+                if f.opcode == CLOSE and d not in st.close_sent:
+                    st.close_sent = _plus(st.close_sent, d)
+                    st.close_first = f
                     if r.closed_by is None:
                         r.closed_by = SIDE[d]
                         r.close_code, r.close_reason = f.close_code, f.close_reason
@@ -843,7 +848,7 @@ class Analyzer:
             code = t["close.no_code"] if f.close_code is None else \
                 t["close.code"].format(code=f.close_code, name=self._close_name(f.close_code))
             reason = f' "{f.close_reason}"' if f.close_reason else ""
-            first = st.close_sent is not None and st.close_sent.get(d) is f and st.rec.closed_by == SIDE[d]
+            first = st.close_first is f and st.rec.closed_by == SIDE[d]
             return "ws-close", t["close.first" if first else "close.answer"].format(side=side, code=code,
                                                                                     reason=reason), "WebSocket"
         if last_data is not None:
@@ -903,7 +908,7 @@ class Analyzer:
         rec = st.rec
         first = not st.fin_seen
         if d not in st.fin_seen:
-            st.fin_seen += (d,)
+            st.fin_seen = _plus(st.fin_seen, d)
         if first:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
@@ -1034,6 +1039,31 @@ class Analyzer:
 
 
 _halves: dict = {}             # "bytes.many" of each language -> the text before and after its {n}
+
+# Tuples of directions (_ConnState.fin_seen, close_sent, decided), one of each: (tuple, direction) -> the tuple
+# with the direction added, which must not be in it.
+_PLUS = {((), C2S): (C2S,), ((), S2C): (S2C,), ((C2S,), S2C): (C2S, S2C), ((S2C,), C2S): (S2C, C2S)}
+
+
+def _plus(t: tuple, d: str) -> tuple:
+    return _PLUS[(t, d)]
+
+
+_words: dict = {}              # a text of a connection record -> the one object kept for it (_word)
+_WORDS_KEPT = 4096             # cleared when full: a value seen again is then kept again, once more
+
+
+def _word(s: Optional[str]) -> Optional[str]:
+    """`s`, or an equal string kept before: a Host, a subprotocol... repeat on connection after connection, and
+    each open connection's record would otherwise hold its own copy."""
+    if s is None:
+        return None
+    kept = _words.get(s)
+    if kept is None:
+        if len(_words) >= _WORDS_KEPT:
+            _words.clear()
+        _words[s] = kept = s
+    return kept
 
 
 def _bytes(n: int, t: dict) -> str:

@@ -7,6 +7,9 @@ cdef class _HeaderIndex:
     cdef public dict values, joined, tokens
     cdef public object upgrade
 
+@cython.locals(joined=dict, values=dict, k=str, v=str, lk=str, found=list)
+cdef tuple _join_fields(list headers)
+
 cdef class _Head:
     cdef public list headers
     cdef public _HeaderIndex _header_index
@@ -84,8 +87,9 @@ cdef class HttpStream:
 
     @cython.locals(buf=bytearray, end=Py_ssize_t, offset=cython.longlong, head=bytes)
     cdef bint _step_head(self, list out) except -1
+    cdef bint _head_done(self, parsed, Py_ssize_t end, list out) except -1
 
-    @cython.locals(lines=list, i=Py_ssize_t, ln=str, bare_lf=bint, first=str)
+    @cython.locals(lines=list, i=Py_ssize_t, ln=str, bare_lf=bint, first=str, text=str)
     cdef object _parse_head(self, bytes head, long long offset)
 
     @cython.locals(no_body=bint, n=cython.longlong)
@@ -106,7 +110,7 @@ cdef class HttpStream:
 @cython.locals(t=str)
 cpdef list _tokens(value)
 
-@cython.locals(headers=list, i=Py_ssize_t, ln=str, name=str, sep=str, value=str, folded=str)
+@cython.locals(headers=list, i=Py_ssize_t, k=Py_ssize_t, ln=str, name=str, value=str, folded=str)
 cpdef object _parse_fields(list lines, Py_ssize_t start)
 
 @cython.locals(notes=list, key=str, version=str, offered_sub=str, offered_ext=str, hs=Handshake, upgrade_ok=bint,

@@ -121,21 +121,30 @@ class _HeaderIndex:
     def __init__(self, headers: list[tuple[str, str]]) -> None:
         self.headers = headers       # the list indexed, and its length then: see _Head._index
         self.count = len(headers)
-        values: dict[str, list[str]] = {}
-        joined: dict[str, str] = {}
-        for k, v in headers:
-            lk = k.lower()
-            found = values.get(lk)
-            if found is None:
-                values[lk] = [v]
-                joined[lk] = v
-            else:
-                found.append(v)
-                joined[lk] = ", ".join(found)
-        self.values = values
-        self.joined = joined
+        # values: the values of each name that repeats (None: none does); the others' are in joined alone
+        self.joined, self.values = _join_fields(headers)
         self.tokens: dict[str, list[str]] = {}
         self.upgrade: Optional[bool] = None     # Upgrade names websocket and Connection names upgrade
+
+
+def _join_fields(headers: list[tuple[str, str]]) -> tuple[dict, Optional[dict]]:
+    """(lowercase name -> its values joined with ", ", lowercase name -> its values for the names that repeat,
+    None when none does)."""
+    joined: dict[str, str] = {}
+    values: Optional[dict[str, list[str]]] = None
+    for k, v in headers:
+        lk = k.lower()
+        if lk in joined:
+            if values is None:
+                values = {}
+            found = values.get(lk)
+            if found is None:
+                found = values[lk] = [joined[lk]]
+            found.append(v)
+            joined[lk] = ", ".join(found)
+        else:
+            joined[lk] = v
+    return joined, values
 
 
 class _Head:
@@ -154,8 +163,12 @@ class _Head:
         return idx
 
     def get_all(self, name: str) -> list[str]:
-        values = self._index().values.get(name.lower())
-        return list(values) if values else []       # a copy: the caller may change it
+        idx = self._index()
+        lname = name.lower()
+        if idx.values is not None and lname in idx.values:
+            return list(idx.values[lname])          # a copy: the caller may change it
+        value = idx.joined.get(lname)
+        return [] if value is None else [value]
 
     def get(self, name: str) -> Optional[str]:
         """Case-insensitive; repeated fields joined with ", " (RFC 9110 5.3), which is how
@@ -534,6 +547,14 @@ class HttpStream:
         if not buf or buf == b"\r":
             return False
         if not self._checked:
+            if buf.find(b"\n", 0, _EARLY) >= 0:
+                # The first line is all there: when the whole head is too, within the cap, and parses, the early
+                # check of that line (_implausible) has nothing to add. Anything else is judged in the order below.
+                end = self._find_blank_line()
+                if 0 <= end <= self.max_header:
+                    parsed = self._parse_head(bytes(buf[:end]), self._pos)
+                    if type(parsed) is not HttpError:
+                        return self._head_done(parsed, end, out)
             why = self._implausible()
             if why:
                 return self._fail(out, why, "not-http", self._pos)
@@ -548,6 +569,10 @@ class HttpStream:
         parsed = self._parse_head(head, offset)
         if isinstance(parsed, HttpError):
             return self._fail(out, parsed.reason, parsed.code, offset, parsed.args)
+        return self._head_done(parsed, end, out)
+
+    def _head_done(self, parsed, end: int, out: list) -> bool:
+        """A head parsed from the first `end` bytes of the buffer: listed, and its body's framing decided."""
         self._consume(end)
         self.messages += 1
         out.append(parsed)
@@ -555,17 +580,25 @@ class HttpStream:
 
     def _parse_head(self, head: bytes, offset: int) -> Union[HttpRequest, HttpResponse, HttpError]:
         try:
-            lines = head.decode("utf-8").split("\n")
+            text = head.decode("utf-8")
         except UnicodeDecodeError:
-            # Not UTF-8 throughout: each line as _text takes it (a line that is UTF-8 stays so).
-            lines = [_text(b) for b in head.split(b"\n")]
-        lines.pop()          # what follows the final "\n": nothing
+            text = None
         bare_lf = False
-        for i, ln in enumerate(lines):
-            if ln[-1:] == "\r":
-                lines[i] = ln[:-1]
+        if text is not None and text.count("\n") == text.count("\r\n"):
+            lines = text.split("\r\n")            # every line ends in CRLF, as nearly every head's do
+            lines.pop()      # what follows the final CRLF: nothing
+        else:
+            if text is not None:
+                lines = text.split("\n")
             else:
-                bare_lf = True
+                # Not UTF-8 throughout: each line as _text takes it (a line that is UTF-8 stays so).
+                lines = [_text(b) for b in head.split(b"\n")]
+            lines.pop()      # what follows the final "\n": nothing
+            for i, ln in enumerate(lines):
+                if ln[-1:] == "\r":
+                    lines[i] = ln[:-1]
+                else:
+                    bare_lf = True
         lines.pop()          # the empty line that ends the head
         headers = _parse_fields(lines, 1)
         if type(headers) is tuple:
@@ -735,11 +768,11 @@ def _parse_fields(lines: list[str], start: int) -> Union[list[tuple[str, str]], 
             folded = ln.strip(" \t")
             headers[-1] = (name, f"{value} {folded}".strip())
             continue
-        name, sep, value = ln.partition(":")
-        if not sep:
+        k = ln.find(":")
+        if k < 0:
             return _bad_name(headers) or (f"header line without ':': {_short(ln)}",
                                           {"variant": "no_colon", "line": _short(ln)})
-        headers.append((name, value.strip(" \t")))
+        headers.append((ln[:k], ln[k + 1:].strip(" \t")))
     if headers and not _NAMES.fullmatch(":".join([name for name, _ in headers])):
         return _bad_name(headers)
     return headers

@@ -22,7 +22,7 @@ class Limits:
     # Bytes of HTTP header accepted for one request or response (--max-header).
     max_header: int = 64 * 1024
     # Connections tracked at once (--max-connections); the oldest idle one is finished when a new one comes.
-    max_connections: int = 10_000
+    max_connections: int = 100_000
     # Connections whose full record the summary keeps (--max-summary-connections): those numbered 0..N-1. A
     # connection numbered N or more is, once finished, only counted (CaptureSummary.folded) and its record
     # dropped (written to --json when it is folded), so memory follows the open connections, not the capture's

@@ -271,8 +271,14 @@ def choose(forced: Optional[str], negotiated: Optional[str], uri: Optional[str])
         return forced
     if negotiated in NAMES:
         return negotiated
-    from .socketio import by_path
-    return "socketio" if by_path(uri) else None
+    global _by_path
+    if _by_path is None:             # socketio imports this module: imported at the first connection, once
+        from .socketio import by_path
+        _by_path = by_path
+    return "socketio" if _by_path(uri) else None
+
+
+_by_path = None                      # socketio.by_path
 
 
 def make(name: Optional[str], spans: bool = False) -> Optional[Decoder]:

@@ -5,18 +5,31 @@ import cython
 from wsdissect.model cimport Frame, Message, Note, Row
 
 cdef bytes _ESCAPED
+cdef bint COMPILED
 cdef object _esc, _b2a
-cdef dict _flag_json, _kind_json, _ends_json, _frame_mid_json, _message_mid_json
-cdef Py_ssize_t _ENDS_KEPT, _DATA_LIMIT
-cdef str _NO_CLOSE_JSON
+cdef dict _flag_json, _name_json, _frame_mid_json, _message_mid_json
+cdef Py_ssize_t _NAMES_KEPT, _DATA_LIMIT
+cdef double _TS_MIN, _TS_MAX
+cdef str _NO_CLOSE_JSON, _NL
 
-@cython.locals(b=bytes)
-cpdef bint _plain(str s)
+cdef int _ESCAPE, _PLAIN, _QUOTES
+
+@cython.locals(b=bytes, c=Py_UCS4, bad=cython.int, quote=cython.int)
+cpdef int _text_kind(str s)
 
 @cython.locals(b=bytes)
 cpdef str _b64(object data)
 
 cpdef str _opt(object x)
+
+@cython.locals(j=str)
+cdef str _name(str s)
+
+@cython.locals(text=str)
+cpdef str _ts(double ts)
+
+@cython.locals(us=cython.longlong, sec=cython.longlong, frac=cython.longlong, z=cython.int, text=str)
+cpdef str _us_digits(double ts)
 
 cdef class JsonLinesWriter:
     cdef public object out
@@ -27,11 +40,17 @@ cdef class JsonLinesWriter:
     @cython.locals(lines=list, frames=list, messages=list, notes=list, f=Frame, m=Message, n=Note)
     cpdef row(self, Row row, object conn=*)
 
-@cython.locals(flags=str, ends=str, kind=str, line=str, notes=list)
 cpdef str packet_line(Row row)
 
-@cython.locals(mid=str, mids=list, k=Py_ssize_t, key=object, close=str)
+@cython.locals(flags=str, tls=str, notes=list, names=dict, d=str, src=str, dst=str, proto=str, role=str)
+cdef str _packet_line(Row row, str end)
+
 cpdef str frame_line(Frame f)
 
-@cython.locals(text=str, data=object, body=str, mid=str, mids=list, truncated=bint)
+@cython.locals(mid=str, mids=list, k=Py_ssize_t, key=object, q=str, close=str)
+cdef str _frame_line(Frame f, str head, str end)
+
 cpdef str message_line(Message m)
+
+@cython.locals(text=str, data=object, key=str, q=str, body=str, mid=str, mids=list, truncated=bint, kind=int)
+cdef str _message_line(Message m, str head, str end)

@@ -15,6 +15,12 @@ from ..tls.handshake import MESSAGE_NAMES
 from ..model import CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import opcode_name
 
+try:
+    import cython
+    COMPILED = cython.compiled       # a constant: True in the module Cython built, False in the .py
+except ImportError:                  # no Cython installed: the plain-Python build
+    COMPILED = False
+
 # Message bodies beyond this many bytes are cut in the JSON (the record says "truncated": true); the full
 # size is still in "length". Keeps one huge message from making a multi-megabyte line.
 JSON_DATA_LIMIT = 64 * 1024
@@ -25,20 +31,33 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # The string escaper JSONEncoder(ensure_ascii=False) itself uses (C): '"' + escaped + '"', non-ASCII kept.
 _esc = json.encoder.encode_basestring
 
-# The characters JSON escapes in a string (RFC 8259 section 7; all the encoder above escapes): a string of
-# ASCII without them is its own JSON between two quotes.
-_ESCAPED = bytes(range(0x20)) + b'"\\'
+# The characters JSON escapes in a string besides the quote (RFC 8259 section 7; all the encoder above
+# escapes): control characters and the backslash.
+_ESCAPED = bytes(range(0x20)) + b'\\'
+
+# What _text_kind says of a string: json's escaper needed / its own JSON between two quotes / that with each
+# quote backslashed ('"' -> '\\"'), its only escapes.
+_ESCAPE, _PLAIN, _QUOTES = 0, 1, 2
 
 
-def _plain(s: str) -> bool:
-    """True when s needs no escaping in JSON: ASCII with no quote, backslash or control character, so its JSON
-    is '"' + s + '"'. A few C calls over the bytes (a quote is looked for first: JSON payloads are full of
-    them); for long text this is several times cheaper than the escaper, which builds its result character by
-    character."""
-    if '"' in s or not s.isascii():
-        return False
+def _text_kind(s: str) -> int:
+    """_ESCAPE, _PLAIN or _QUOTES for a message's text. JSON payloads are full of quotes and usually have no
+    other character to escape: str.replace then does in one C pass what the escaper does character by
+    character, several times slower. Compiled: one pass over the characters in place (no early exit, so the C
+    compiler can vectorise it); plain Python: a few C calls over the ASCII bytes, ASCII only."""
+    if COMPILED:
+        bad = 0
+        quote = 0
+        for c in s:
+            bad |= (c < 0x20) | (c == 0x5c)
+            quote |= c == 0x22
+        return _ESCAPE if bad else _QUOTES if quote else _PLAIN
+    if not s.isascii():
+        return _ESCAPE
     b = s.encode("ascii")
-    return len(b.translate(None, _ESCAPED)) == len(b)
+    if len(b.translate(None, _ESCAPED)) != len(b):
+        return _ESCAPE
+    return _QUOTES if '"' in s else _PLAIN
 
 
 def _b64(data) -> str:
@@ -50,10 +69,62 @@ def _b64(data) -> str:
 _b2a = binascii.b2a_base64
 
 
+_NL = "\n"
+
 _flag_json: dict = {}       # flags int -> '"PSH,ACK"', memoised (a handful of distinct values per capture)
-_kind_json: dict = {}       # (protocol, role) -> their JSON: a few dozen pairs, from fixed vocabularies
-_ends_json: dict = {}       # (dir, src, dst) -> their JSON: one per connection direction, so bounded:
-_ENDS_KEPT = 4096           # cleared when full (cheap to rebuild; ~200 bytes each)
+# A string -> its JSON, for the strings that repeat packet after packet: directions, protocols and roles (fixed
+# vocabularies) and addresses (one per connection end, the same str object on each of its rows, so its hash is
+# computed once). Bounded: cleared when full (cheap to rebuild).
+_name_json: dict = {}
+_NAMES_KEPT = 8192
+
+
+def _name(s: str) -> str:
+    """_esc(s), memoised in _name_json: for the strings of a packet line that repeat. Callers look the cache up
+    first (`_name_json.get(s) or _name(s)`: no call on a hit)."""
+    if len(_name_json) >= _NAMES_KEPT:
+        _name_json.clear()
+    j = _name_json[s] = _esc(s)
+    return j
+
+
+# Timestamps of 1 s to 2**32 s: the ulp of a double there is under 2**-20 s, finer than a microsecond, so two
+# different decimals of at most six fraction digits are never the same double.
+_TS_MIN = 1.0
+_TS_MAX = 4294967296.0
+
+
+def _ts(ts: float) -> str:
+    """repr(ts), the encoder's spelling of a float. Compiled, from integers where _us_digits gives them (repr
+    of a float runs David Gay's shortest-digits search, several times the cost); plain Python, repr itself
+    (there the integer path is the slower one)."""
+    if COMPILED:
+        text = _us_digits(ts)
+        if text is not None:
+            return text
+    return repr(ts)
+
+
+def _us_digits(ts: float) -> Optional[str]:
+    """repr(ts) built from integers, for a timestamp that is a whole number of microseconds (what pcap and most
+    pcapng files hold) in [_TS_MIN, _TS_MAX); None for any other value. There the decimal us/10**6 reads back
+    as ts, so it is the one decimal of at most six fraction digits that does, hence the shortest one that
+    does: repr's digits, trailing zeros dropped, at least one fraction digit, no exponent (repr writes one only
+    from 1e16)."""
+    if _TS_MIN <= ts < _TS_MAX:
+        us = int(ts * 1e6 + 0.5)
+        if us / 1e6 == ts:            # both sides exact doubles: the division rounds like parsing the decimal
+            sec = us // 1000000
+            frac = us - sec * 1000000
+            if frac == 0:
+                return f"{sec}.0"
+            z = 0
+            while frac % 10 == 0:
+                frac = frac // 10
+                z += 1
+            text = f"{sec}.{us - sec * 1000000:06d}"
+            return text[:len(text) - z] if z else text
+    return None
 
 
 def _opt(x) -> str:
@@ -87,11 +158,12 @@ class JsonLinesWriter:
     def row(self, row: Row, conn: Optional[Connection] = None) -> None:
         frames, messages, notes = row.frames, row.messages, row.notes
         if not (frames or messages or notes):
-            self.out.write(f'{packet_line(row)}\n')
+            self.out.write(_packet_line(row, _NL))
             return
         if not notes and len(frames) == 1 and len(messages) == 1:
-            # The usual data packet: one frame completing one message, three lines joined once.
-            self.out.write(f'{packet_line(row)}\n{frame_line(frames[0])}\n{message_line(messages[0])}\n')
+            # The usual data packet: one frame completing one message, each line built onto the one before
+            # (the message body, the bulk, is copied once).
+            self.out.write(_message_line(messages[0], _frame_line(frames[0], _packet_line(row, _NL), _NL), _NL))
             return
         lines = [packet_line(row)]
         for f in frames:
@@ -148,33 +220,32 @@ def tls_record(r) -> dict:
 
 def packet_line(row: Row) -> str:
     """_dumps(packet_record(row)), built directly (the hot path; see JsonLinesWriter)."""
+    return _packet_line(row, "")
+
+
+def _packet_line(row: Row, end: str) -> str:
+    """packet_line(row) + end, built as one string."""
     if row.conn is None or row.direction is None:
-        return _dumps(packet_record(row))          # malformed rows: rare, take the generic path
+        return _dumps(packet_record(row)) + end         # malformed rows: rare, take the generic path
     flags = _flag_json.get(row.flags)
     if flags is None:
         flags = _flag_json[row.flags] = _esc(flag_names(row.flags))
-    # A direction's addresses, a row's protocol and role repeat on packet after packet: escaped once each.
-    ends = _ends_json.get((row.direction, row.src, row.dst))
-    if ends is None:
-        if len(_ends_json) >= _ENDS_KEPT:
-            _ends_json.clear()
-        ends = _ends_json[(row.direction, row.src, row.dst)] = \
-            f'"dir":{_esc(row.direction)},"src":{_esc(row.src)},"dst":{_esc(row.dst)}'
-    kind = _kind_json.get((row.protocol, row.role))
-    if kind is None:
-        kind = _kind_json[(row.protocol, row.role)] = f'"protocol":{_esc(row.protocol)},"role":{_esc(row.role)}'
+    names = _name_json
+    d = names.get(row.direction) or _name(row.direction)
+    src = names.get(row.src) or _name(row.src)
+    dst = names.get(row.dst) or _name(row.dst)
+    proto = names.get(row.protocol) or _name(row.protocol)
+    role = names.get(row.role) or _name(row.role)
     notes = row.notes
     esc = _esc
     # Integers as {x}, not {x:d}: the same digits for an int (what every one of these fields is), in half the
     # time (format() has a fast path for an empty spec; ~50 ns a field, ~0.1 s per million packets).
-    line = (f'{{"type":"packet","no":{row.no},"ts":{row.ts!r},"conn":{row.conn},{ends},'
-            f'"flags":{flags},"seq":{row.seq},"ack":{row.ack},'
-            f'"len":{row.length},"frame_len":{row.frame_len},{kind},'
-            f'"label":{esc(row.label)},"info":{esc(row.info)},'
-            f'"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]}}')
-    if row.tls:       # wss: the TLS records the packet completed, last, as packet_record puts them
-        return f'{line[:-1]},"tls":{_dumps([tls_record(r) for r in row.tls])}}}'
-    return line
+    # wss: the TLS records the packet completed, last, as packet_record puts them
+    tls = f',"tls":{_dumps([tls_record(r) for r in row.tls])}' if row.tls else ""
+    return (f'{{"type":"packet","no":{row.no},"ts":{_ts(row.ts)},"conn":{row.conn},"dir":{d},"src":{src},'
+            f'"dst":{dst},"flags":{flags},"seq":{row.seq},"ack":{row.ack},"len":{row.length},'
+            f'"frame_len":{row.frame_len},"protocol":{proto},"role":{role},"label":{esc(row.label)},'
+            f'"info":{esc(row.info)},"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]{tls}}}{end}')
 
 
 # A frame's "dir" to "masked" and a message's "dir" to "opcode_name", memoised: a list per direction (two),
@@ -186,8 +257,13 @@ _NO_CLOSE_JSON = '"close_code":null,"close_reason":null'
 
 def frame_line(f: Frame) -> str:
     """_dumps(frame_record(f)), built directly."""
+    return _frame_line(f, "", "")
+
+
+def _frame_line(f: Frame, head: str, end: str) -> str:
+    """head + frame_line(f) + end, built as one string."""
     if f.conn is None:
-        return _dumps(frame_record(f))
+        return f'{head}{_dumps(frame_record(f))}{end}'
     # Keyed by direction, then by a small integer of the rest (a list index: no tuple per frame).
     mids = _frame_mid_json.get(f.direction)
     if mids is None:
@@ -202,28 +278,44 @@ def frame_line(f: Frame) -> str:
         if f.rsv == (f.rsv & 7) and f.opcode == (f.opcode & 15):
             mids[k] = mid
     key = f.mask_key
-    key = f'"{key.hex()}"' if key else "null"        # hex digits need no escaping: what _esc would return
+    if key:
+        q, key = '"', key.hex()         # hex digits need no escaping: '"' + hex + '"' is what _esc would return
+    else:
+        q, key = "", "null"
     close = _NO_CLOSE_JSON if f.close_code is None and f.close_reason is None else \
         f'"close_code":{_opt(f.close_code)},"close_reason":{_opt(f.close_reason)}'
-    return (f'{{"type":"frame","no":{f.no},"first_no":{f.first_no},"conn":{f.conn},{mid},"mask_key":{key},'
-            f'"length":{f.length},"header_len":{f.header_len},"payload_missing":{f.payload_missing},{close}}}')
+    return (f'{head}{{"type":"frame","no":{f.no},"first_no":{f.first_no},"conn":{f.conn},{mid},'
+            f'"mask_key":{q}{key}{q},"length":{f.length},"header_len":{f.header_len},'
+            f'"payload_missing":{f.payload_missing},{close}}}{end}')
 
 
 def message_line(m: Message) -> str:
     """_dumps(message_record(m)), built directly."""
+    return _message_line(m, "", "")
+
+
+def _message_line(m: Message, head: str, end: str) -> str:
+    """head + message_line(m) + end, built as one string: the body (up to _DATA_LIMIT) is copied once."""
     if m.conn is None or m.app is not None:
-        return _dumps(message_record(m))
+        return f'{head}{_dumps(message_record(m))}{end}'
     truncated = m.truncated
     if m.text is not None:
         text = m.text
         if len(text) > _DATA_LIMIT:
             text, truncated = text[:_DATA_LIMIT], True
-        body = f'"text":"{text}"' if _plain(text) else f'"text":{_esc(text)}'
+        key = '"text":'
+        kind = _text_kind(text)
+        if kind == _PLAIN:
+            q, body = '"', text
+        elif kind == _QUOTES:
+            q, body = '"', text.replace('"', '\\"')
+        else:
+            q, body = "", _esc(text)
     else:
         data = m.data
         if len(data) > _DATA_LIMIT:
             data, truncated = data[:_DATA_LIMIT], True
-        body = f'"data_b64":"{_b64(data)}"'
+        key, q, body = '"data_b64":', '"', _b64(data)
     mids = _message_mid_json.get(m.direction)
     if mids is None:
         mids = _message_mid_json[m.direction] = [None] * 16
@@ -232,9 +324,10 @@ def message_line(m: Message) -> str:
         mid = f'"dir":{_esc(m.direction)},"opcode":{m.opcode:d},"opcode_name":{_esc(opcode_name(m.opcode))}'
         if 0 <= m.opcode < 16:
             mids[m.opcode] = mid
-    return (f'{{"type":"message","conn":{m.conn},{mid},"frames":{m.frames},"first_no":{m.first_no},'
+    return (f'{head}{{"type":"message","conn":{m.conn},{mid},"frames":{m.frames},"first_no":{m.first_no},'
             f'"last_no":{m.last_no},"compressed":{"true" if m.compressed else "false"},"length":{m.length},'
-            f'"wire_length":{m.wire_length},{body},"truncated":{"true" if truncated else "false"}}}')
+            f'"wire_length":{m.wire_length},{key}{q}{body}{q},"truncated":{"true" if truncated else "false"}}}'
+            f'{end}')
 
 
 def frame_record(f: Frame) -> dict:
