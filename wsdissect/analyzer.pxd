@@ -96,7 +96,7 @@ cdef class Analyzer:
     cdef _label(self, TcpConnection tc, _ConnState st, TcpResult r, TcpSegment seg, Row row,
                 list http_recs)
 
-    @cython.locals(side=str, r=Connection)
+    @cython.locals(side=str, r=Connection, ws=WebSocketDirection)
     cdef tuple _content(self, TcpConnection tc, _ConnState st, str d, Row row, list http_recs, list own)
 
     cdef tuple _tls_content(self, _ConnState st, str d, Row row)
@@ -118,7 +118,8 @@ cdef class Analyzer:
     cdef str _ack_text(self, str d, acked, str name)
 
 
-cdef dict _halves
+cdef dict _halves, _info_flags
+cdef list _NO_FRAMES
 cdef dict _PLUS, _words
 cdef Py_ssize_t _WORDS_KEPT
 cdef tuple _plus(tuple t, str d)

@@ -768,7 +768,8 @@ class Analyzer:
             return self._tls_content(st, d, row)
         # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
         mode = st.mode_c2s if d == C2S else st.mode_s2c
-        if row.length and mode == M_WS and not st.ws(d).stopped and \
+        ws = st.ws_c2s if d == C2S else st.ws_s2c
+        if row.length and mode == M_WS and not ws.parser.stopped and \
                 not (row.notes and any(n.code.startswith("tcp-") for n in row.notes)):
             return "ws-data", self._ws_partial[d], "WebSocket"
         if row.length and mode == M_HTTP and st.http(d) is not None and st.http(d).buffered:
@@ -962,7 +963,8 @@ class Analyzer:
             if q[k][0] == acked:
                 name = q[k][1]
             k += 1
-        del q[:k]
+        if k:
+            del q[:k]
         if name:
             paren = self._paren
             return self._ack_text(d, acked, f"{paren[0]}{name}{paren[1]}")
