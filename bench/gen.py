@@ -29,10 +29,22 @@ Adversarial shapes, synthetic, one file each:
   --shape conns      --count short-lived WebSocket connections (handshake, one message each way, close, FIN);
                      --hold: one more, first, that stays open to the end
 
+Recorded shapes (real `websockets` traffic on lo, replicated to --packets like the main capture; each keeps its
+own seed, bench/out/seed-<shape>.pcap):
+
+  --shape sessions   many real short sessions (~30 packets each): connect (half with permessage-deflate), 4-12
+                     small messages echoed (15 % binary), a ping, close 1000, FIN teardown
+  --shape feed       a few long connections of a market-data-like feed: the server pushes 60-300 byte JSON
+                     updates in ticks of 1-8 messages written while the socket is corked (so a tick is one TCP
+                     segment: several messages per segment), a binary book snapshot of 2-16 KB now and then,
+                     pings; deflate on half the connections
+
 Usage:
   python bench/gen.py                      # bench/out/ws-1000000.pcap
   python bench/gen.py --packets 2000000    # bench/out/ws-2000000.pcap
   python bench/gen.py --shape fragments    # bench/out/fragments-100000.pcap
+  python bench/gen.py --shape sessions --packets 150000   # bench/out/sessions-150000.pcap
+  python bench/gen.py --shape feed --packets 150000       # bench/out/feed-150000.pcap
   python bench/gen.py --tls --packets 200000   # bench/out/wss-200000.pcap + .keys, bench/out/wss-200000-clear.pcap
 Recording needs root (or tcpdump with CAP_NET_RAW); replicating an existing seed does not.
 """
@@ -153,14 +165,127 @@ async def _traffic(port: int, clients: int, messages: int, big_every: float, see
     return stats
 
 
+async def _sessions_traffic(port: int, clients: int, messages: int, seed: int) -> dict:
+    """Short real sessions: each client connects (even ones with permessage-deflate), sends 4-`messages`
+    small messages (texts, a few binary) that the server echoes, pings once, closes with 1000. Clients start
+    staggered, a few open at once."""
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import serve
+
+    async def echo(ws):
+        async for msg in ws:
+            await ws.send(msg)
+
+    stats = {"messages": 0, "big": 0, "deflate": 0, "big_what": "binary"}
+
+    async def client(k: int):
+        rng = random.Random(seed * 1000 + k)
+        deflate = k % 2 == 0
+        stats["deflate"] += deflate
+        await asyncio.sleep(k * 0.02 + rng.uniform(0, 0.02))
+        async with connect(f"ws://127.0.0.1:{port}/s/{k}", compression="deflate" if deflate else None,
+                           ping_interval=None) as ws:
+            for i in range(rng.randint(4, max(4, messages))):
+                if rng.random() < 0.15:
+                    msg = rng.randbytes(rng.randint(16, 600))
+                    stats["big"] += 1
+                else:
+                    msg = _small_message(rng, i)
+                await ws.send(msg)
+                await ws.recv()
+                stats["messages"] += 1
+                await asyncio.sleep(rng.uniform(0.001, 0.02))
+            await (await ws.ping(b"hb"))
+
+    async with serve(echo, "127.0.0.1", port, compression="deflate", ping_interval=None):
+        await asyncio.gather(*(client(k) for k in range(clients)))
+        await asyncio.sleep(0.3)
+    return stats
+
+
+_SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD", "EUR-USD", "GBP-USD", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN")
+
+
+def _feed_update(rng: random.Random, i: int) -> str:
+    """One 60-300 byte JSON market-data update."""
+    sym = rng.choice(_SYMBOLS)
+    kind = rng.random()
+    if kind < 0.6:
+        msg = (f'{{"e":"trade","s":"{sym}","i":{i},"p":{rng.uniform(1, 70000):.2f},'
+               f'"q":{rng.uniform(0, 50):.4f},"m":{"true" if rng.random() < 0.5 else "false"}}}')
+    elif kind < 0.9:
+        lv = ",".join(f'["{rng.uniform(1, 70000):.2f}","{rng.uniform(0, 9):.3f}"]' for _ in range(rng.randint(1, 5)))
+        msg = f'{{"e":"depth","s":"{sym}","u":{i},"b":[{lv}],"a":[{lv}]}}'
+    else:
+        msg = (f'{{"e":"ticker","s":"{sym}","o":{rng.uniform(1, 70000):.2f},"h":{rng.uniform(1, 70000):.2f},'
+               f'"l":{rng.uniform(1, 70000):.2f},"c":{rng.uniform(1, 70000):.2f},"v":{rng.uniform(0, 1e6):.1f}}}')
+    if len(msg) < 60:
+        msg = msg[:-1] + ',"x":"' + "0" * (60 - len(msg) - 6) + '"}'
+    return msg
+
+
+async def _feed_traffic(port: int, clients: int, messages: int, seed: int) -> dict:
+    """A feed: each client subscribes, then the server pushes `messages` updates in ticks of 1-8 messages,
+    the socket corked during a tick (one segment per tick), a binary snapshot now and then, a ping now and
+    then; the client sends a heartbeat text now and then; the server closes with 1000."""
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import serve
+
+    stats = {"messages": 0, "big": 0, "deflate": 0, "big_what": "binary snapshots of 2-16 KB"}
+
+    async def feed(ws):
+        rng = random.Random(seed * 7 + int(ws.request.path.rsplit("/", 1)[-1]))
+        await ws.recv()                                              # the subscription
+        sock = ws.transport.get_extra_info("socket")
+        sent = 0
+        while sent < messages:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            for _ in range(min(messages - sent, rng.choice((1, 1, 2, 2, 3, 3, 4, 5, 6, 8)))):
+                await ws.send(_feed_update(rng, sent))
+                sent += 1
+            if rng.random() < 0.006:
+                await ws.send(rng.randbytes(rng.randint(512, 4096)) * 4)  # a book snapshot: 2-16 KB
+                stats["big"] += 1
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+            if rng.random() < 0.003:
+                await ws.ping(b"hb")
+            await asyncio.sleep(rng.uniform(0.0005, 0.004))
+        stats["messages"] += sent
+        await ws.close(1000)
+
+    async def client(k: int):
+        rng = random.Random(seed * 1000 + k)
+        deflate = k % 2 == 0
+        stats["deflate"] += deflate
+        async with connect(f"ws://127.0.0.1:{port}/feed/{k}", compression="deflate" if deflate else None,
+                           max_size=None, ping_interval=None) as ws:
+            await ws.send('{"op":"subscribe","args":["trades","depth","ticker"]}')
+            n = 0
+            async for _ in ws:
+                n += 1
+                if rng.random() < 0.002:
+                    await ws.send(f'{{"op":"ping","n":{n}}}')
+
+    async with serve(feed, "127.0.0.1", port, compression="deflate", max_size=None, ping_interval=None):
+        await asyncio.gather(*(client(k) for k in range(clients)))
+        await asyncio.sleep(0.3)
+    return stats
+
+
+# Recorded shapes: (traffic, clients, messages per client, connections open at once when replicated)
+RECORDED = {"sessions": (_sessions_traffic, 64, 12, 50), "feed": (_feed_traffic, 8, 2500, 8)}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def record(path: Path, clients: int, messages: int, big_every: float, seed: int, keylog: Path | None = None) \
-        -> None:
+def record(path: Path, clients: int, messages: int, big_every: float, seed: int, keylog: Path | None = None,
+           traffic=None) -> None:
+    """Capture lo while clients talk to a local server; `traffic(port, clients, messages, seed)`, a coroutine
+    function, replaces the main capture's echo traffic (the recorded shapes)."""
     exe = shutil.which("tcpdump")
     if exe is None:
         sys.exit("gen.py: tcpdump not found (apt-get install tcpdump)")
@@ -188,7 +313,9 @@ def record(path: Path, clients: int, messages: int, big_every: float, seed: int,
     time.sleep(0.3)
     t = time.perf_counter()
     try:
-        if keylog is None:
+        if traffic is not None:
+            stats = asyncio.run(traffic(port, clients, messages, seed))
+        elif keylog is None:
             stats = asyncio.run(_traffic(port, clients, messages, big_every, seed))
         else:
             import tempfile
@@ -200,7 +327,7 @@ def record(path: Path, clients: int, messages: int, big_every: float, seed: int,
         proc.wait(10)
         time.sleep(0.1)
     print(f"recorded {clients} clients ({stats['deflate']} with permessage-deflate), {stats['messages']} "
-          f"messages ({stats['big']} of 10-100 KB) in {time.perf_counter() - t:.1f} s; tcpdump: "
+          f"messages ({stats['big']} {stats.get('big_what', 'of 10-100 KB')}) in {time.perf_counter() - t:.1f} s; tcpdump: "
           + "; ".join(l for l in lines if "packets" in l), file=sys.stderr)
     if any("dropped by kernel" in l and not l.startswith("0 ") for l in lines):
         print("gen.py: warning: tcpdump reports kernel drops; templates with holes are skipped", file=sys.stderr)
@@ -573,7 +700,7 @@ def _conn_step(f: Flow, ts: int, step: int, k: int, rng: random.Random) -> bool:
 
 # ------------------------------------------------------------------------------------------------------------
 
-SHAPE_DEFAULTS = {"ooo": 200_000, "fragments": 100_000, "conns": 100_000}
+SHAPE_DEFAULTS = {"ooo": 200_000, "fragments": 100_000, "conns": 100_000, "sessions": 150_000, "feed": 150_000}
 
 
 def build(shape: str = "main", packets: int = 1_000_000, count: int | None = None, out: Path | None = None,
@@ -596,6 +723,9 @@ def build(shape: str = "main", packets: int = 1_000_000, count: int | None = Non
               f"({sum(len(x) for x in tmpls)} template packets) in {time.perf_counter() - t:.1f} s",
               file=sys.stderr)
         return path
+    if shape in RECORDED:
+        return build_recorded(shape, count or (packets if packets != 1_000_000 else SHAPE_DEFAULTS[shape]), out,
+                              concurrency, seed, rerecord)
     n = count or (packets if shape == "ooo" and packets != 1_000_000 else SHAPE_DEFAULTS[shape])
     path = out or default_path(shape, n)
     if shape == "ooo":
@@ -607,6 +737,25 @@ def build(shape: str = "main", packets: int = 1_000_000, count: int | None = Non
     else:
         raise ValueError(shape)
     print(f"  built in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return path
+
+
+def build_recorded(shape: str, packets: int, out: Path | None, concurrency: int | None, seed: int,
+                   rerecord: bool) -> Path:
+    """A recorded shape: its seed recorded once (bench/out/seed-<shape>.pcap), replicated to `packets`."""
+    t = time.perf_counter()
+    traffic, clients, messages, conc = RECORDED[shape]
+    seed_path = OUT / f"seed-{shape}.pcap"
+    if rerecord or not seed_path.exists():
+        record(seed_path, clients, messages, 0.0, seed, traffic=traffic)
+    tmpls = templates(seed_path)
+    if not tmpls:
+        sys.exit(f"gen.py: no complete connection in {seed_path}; try --rerecord")
+    path = out or default_path(shape, packets)
+    n = replicate(tmpls, path, packets, concurrency or conc, seed)
+    print(f"{path}: {packets} packets, {n} connections from {len(tmpls)} recorded templates "
+          f"({sum(len(x) for x in tmpls) / len(tmpls):.0f} packets each) in {time.perf_counter() - t:.1f} s",
+          file=sys.stderr)
     return path
 
 
@@ -647,9 +796,9 @@ def _count(path: Path) -> int:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--packets", type=int, default=1_000_000, help="packets of the main capture (default 1M); "
-                    "for --shape ooo, the number of segments (default 200k)")
-    ap.add_argument("--shape", choices=("main", "ooo", "fragments", "conns"), default="main")
+    ap.add_argument("--packets", type=int, default=1_000_000, help="packets of the main capture (default 1M) "
+                    "and of --shape sessions/feed (default 150k); for --shape ooo, the number of segments (default 200k)")
+    ap.add_argument("--shape", choices=("main", "ooo", "fragments", "conns", "sessions", "feed"), default="main")
     ap.add_argument("--tls", action="store_true", help="the main capture over TLS 1.3 with its key log, and the "
                     "same connections in the clear (bench/out/wss-N.pcap, .keys, wss-N-clear.pcap)")
     ap.add_argument("--count", type=int, help="fragments (default 100k) or connections (default 100k) of a shape")

@@ -357,8 +357,7 @@ class Analyzer:
         return row
 
     def _open(self, tc: TcpConnection, seg) -> None:
-        rec = Connection(tc.id, tc.client, tc.server, first_no=seg.no, first_ts=seg.ts, last_ts=seg.ts,
-                         saw_syn=bool(seg.flags & SYN))
+        rec = Connection(tc.id, tc.client, tc.server, seg.no, seg.ts, seg.ts, bool(seg.flags & SYN))
         tc.extra = _ConnState(rec)
         self.connections[tc.id] = rec
         self.summary.connections_total += 1

@@ -9,7 +9,7 @@ with the endpoints ordered so that both directions of a flow give the same hash:
 """
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import socket
 import struct
@@ -23,8 +23,12 @@ def community_id(saddr: str, sport: int, daddr: str, dport: int, proto: int = PR
     b = _packed(daddr)
     if (b, dport) < (a, sport):
         a, b, sport, dport = b, a, dport, sport
-    digest = hashlib.sha1(struct.pack("!H", seed) + a + b + struct.pack("!BBHH", proto, 0, sport, dport)).digest()
-    return "1:" + base64.b64encode(digest).decode("ascii")
+    digest = hashlib.sha1(_SEED.pack(seed) + a + b + _PORTS.pack(proto, 0, sport, dport)).digest()
+    return "1:" + binascii.b2a_base64(digest, newline=False).decode("ascii")
+
+
+_SEED = struct.Struct("!H")
+_PORTS = struct.Struct("!BBHH")
 
 
 def _packed(addr: str) -> bytes:

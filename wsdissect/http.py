@@ -796,7 +796,7 @@ def accept_steps(key: str) -> tuple[str, bytes, str]:
     the Sec-WebSocket-Accept a server must answer `key` with)."""
     joined = key.strip() + WS_GUID
     digest = hashlib.sha1(joined.encode("utf-8")).digest()
-    return joined, digest, base64.b64encode(digest).decode("ascii")
+    return joined, digest, binascii.b2a_base64(digest, newline=False).decode("ascii")
 
 
 def compute_accept(key: str) -> str:

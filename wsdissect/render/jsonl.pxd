@@ -14,7 +14,7 @@ cdef str _NO_CLOSE_JSON, _NL
 
 cdef int _ESCAPE, _PLAIN, _QUOTES
 
-@cython.locals(b=bytes, c=Py_UCS4, bad=cython.int, quote=cython.int)
+@cython.locals(b=bytes, p=cython.p_uchar, i=Py_ssize_t, bad=cython.uchar, quote=cython.uchar)
 cpdef int _text_kind(str s)
 
 @cython.locals(b=bytes)
@@ -32,7 +32,8 @@ cpdef str _ts(double ts)
 cpdef str _us_digits(double ts)
 
 cdef class JsonLinesWriter:
-    cdef public object out
+    cdef readonly object out
+    cdef object _put
     cdef public list _late
 
     cpdef _write(self, dict obj)

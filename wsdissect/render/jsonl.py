@@ -43,18 +43,19 @@ _ESCAPE, _PLAIN, _QUOTES = 0, 1, 2
 def _text_kind(s: str) -> int:
     """_ESCAPE, _PLAIN or _QUOTES for a message's text. JSON payloads are full of quotes and usually have no
     other character to escape: str.replace then does in one C pass what the escaper does character by
-    character, several times slower. Compiled: one pass over the characters in place (no early exit, so the C
-    compiler can vectorise it); plain Python: a few C calls over the ASCII bytes, ASCII only."""
-    if COMPILED:
-        bad = 0
-        quote = 0
-        for c in s:
-            bad |= (c < 0x20) | (c == 0x5c)
-            quote |= c == 0x22
-        return _ESCAPE if bad else _QUOTES if quote else _PLAIN
+    character, several times slower. ASCII only (other text goes to the escaper); the checks run over its
+    bytes: compiled, one pass with no early exit (the C compiler vectorises it), plain Python, translate."""
     if not s.isascii():
         return _ESCAPE
     b = s.encode("ascii")
+    if COMPILED:
+        p = b
+        bad = 0
+        quote = 0
+        for i in range(len(b)):
+            bad |= (p[i] < 0x20) | (p[i] == 0x5c)
+            quote |= p[i] == 0x22
+        return _ESCAPE if bad else _QUOTES if quote else _PLAIN
     if len(b.translate(None, _ESCAPED)) != len(b):
         return _ESCAPE
     return _QUOTES if '"' in s else _PLAIN
@@ -62,8 +63,7 @@ def _text_kind(s: str) -> int:
 
 def _b64(data) -> str:
     """base64.b64encode(data) as text (the same digits, without base64's wrapper around binascii)."""
-    b = _b2a(data)                  # positional: the digits and a newline, cut off by the slice
-    return b[:len(b) - 1].decode("ascii")
+    return _b2a(data, newline=False).decode("ascii")
 
 
 _b2a = binascii.b2a_base64
@@ -149,7 +149,8 @@ class JsonLinesWriter:
     (tests/test_cli.py checks it). The *_record() dict builders stay the definition of the contract."""
 
     def __init__(self, out: TextIO) -> None:
-        self.out = out
+        self.out = out              # fixed for the writer's life
+        self._put = out.write       # its write, bound once (not once a packet)
         self._late: list = []       # records of connections folded by the end of the capture (see folded())
 
     def _write(self, obj: dict) -> None:
@@ -158,12 +159,12 @@ class JsonLinesWriter:
     def row(self, row: Row, conn: Optional[Connection] = None) -> None:
         frames, messages, notes = row.frames, row.messages, row.notes
         if not (frames or messages or notes):
-            self.out.write(_packet_line(row, _NL))
+            self._put(_packet_line(row, _NL))
             return
         if not notes and len(frames) == 1 and len(messages) == 1:
             # The usual data packet: one frame completing one message, each line built onto the one before
             # (the message body, the bulk, is copied once).
-            self.out.write(_message_line(messages[0], _frame_line(frames[0], _packet_line(row, _NL), _NL), _NL))
+            self._put(_message_line(messages[0], _frame_line(frames[0], _packet_line(row, _NL), _NL), _NL))
             return
         lines = [packet_line(row)]
         for f in frames:
@@ -173,7 +174,7 @@ class JsonLinesWriter:
         for n in notes:
             lines.append(_dumps(note_record(n)))
         lines.append("")
-        self.out.write("\n".join(lines))
+        self._put("\n".join(lines))
 
     def end(self, frames: list, messages: list, notes: list) -> None:
         """Records settled only by the end of the capture, in the order a packet's would come."""
