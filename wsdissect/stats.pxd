@@ -12,9 +12,9 @@ cdef class _DirAcc:
 cdef class _ConnAcc:
     cdef public long long first_no, last_no, packets, gap_from, gap_to
     cdef public long long largest_length, largest_opcode, largest_first_no, largest_last_no, largest_wire
-    cdef public double last_ts, gap_seconds
-    cdef public object syn_ts, syn_no, request_ts, request_no, response_ts, response_no
-    cdef public object largest_dir, rst_by, close_no, fin_no
+    cdef public double last_ts, gap_seconds, syn_ts, request_ts, response_ts
+    cdef public long long syn_no, request_no, response_no, close_no, fin_no
+    cdef public object largest_dir, rst_by
     cdef public _DirAcc c2s, s2c
     cdef public list rtts, gaps
     cdef public dict notes, app

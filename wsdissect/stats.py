@@ -61,7 +61,10 @@ class _ConnAcc:
         self.last_no = 0
         self.last_ts = 0.0           # of the last row counted (packets > 0)
         self.packets = 0
-        self.syn_ts = self.syn_no = self.request_ts = self.request_no = self.response_ts = self.response_no = None
+        # The packet (its number, -1: none yet; its time) of the SYN, the upgrade request and the 101: C numbers
+        # where compiled, not a boxed number each per open connection.
+        self.syn_no = self.request_no = self.response_no = -1
+        self.syn_ts = self.request_ts = self.response_ts = 0.0
         self.c2s = _DirAcc()
         self.s2c = _DirAcc()
         self.rtts = None             # {"from", "ping_no", "pong_no", "rtt", "matched"} per answered ping
@@ -71,7 +74,8 @@ class _ConnAcc:
         self.largest_length = -1
         self.largest_dir = None
         self.largest_opcode = self.largest_first_no = self.largest_last_no = self.largest_wire = 0
-        self.rst_by = self.close_no = self.fin_no = None
+        self.rst_by = None
+        self.close_no = self.fin_no = -1       # the first Close frame's packet, the first FIN's (-1: none)
         self.notes = None            # severity -> notes of the connection
         # Subprotocol records (wsdissect/app), per protocol: [requests awaiting a reply, answers paired with one,
         # latency count, min, max, sum in whole microseconds]; None for a connection without a decoder.
@@ -126,19 +130,19 @@ class StatsCollector:
         a.last_ts = ts
         a.last_no = no
         if role == "tcp-syn":
-            if a.syn_ts is None:
+            if a.syn_no < 0:
                 a.syn_ts, a.syn_no = ts, no
         elif role == "ws-upgrade-request":
-            if a.request_ts is None:
+            if a.request_no < 0:
                 a.request_ts, a.request_no = ts, no
         elif role == "ws-upgrade-response":
-            if a.response_ts is None and conn is not None and conn.status == 101:
+            if a.response_no < 0 and conn is not None and conn.status == 101:
                 a.response_ts, a.response_no = ts, no
         flags = row.flags
         if flags & (RST | FIN) and role != "tcp-retransmission":
             if flags & RST and a.rst_by is None:
                 a.rst_by = SIDE.get(row.direction)
-            if flags & FIN and a.fin_no is None:
+            if flags & FIN and a.fin_no < 0:
                 a.fin_no = no
         notes = row.notes
         if notes:
@@ -184,7 +188,7 @@ class StatsCollector:
         if op == CLOSE:
             x.close_count += 1
             x.close_bytes += f.length
-            if a.close_no is None:
+            if a.close_no < 0:
                 a.close_no = no
         elif op == PING:
             x.ping_count += 1
@@ -317,6 +321,11 @@ def _app_numbers(n: list) -> dict:
     return out
 
 
+def _no(n: int) -> Optional[int]:
+    """A packet number of _ConnAcc, None for its -1 (no such packet)."""
+    return None if n < 0 else n
+
+
 def _r(x: Optional[float]) -> Optional[float]:
     return None if x is None else round(x, 6)
 
@@ -326,10 +335,9 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
     if a is None:
         a = _ConnAcc(c.first_no)
     hs = {
-        "syn_to_101": _r(a.response_ts - a.syn_ts) if a.response_ts is not None and a.syn_ts is not None else None,
-        "request_to_101": (_r(a.response_ts - a.request_ts)
-                           if a.response_ts is not None and a.request_ts is not None else None),
-        "syn_no": a.syn_no, "request_no": a.request_no, "response_no": a.response_no,
+        "syn_to_101": _r(a.response_ts - a.syn_ts) if a.response_no >= 0 and a.syn_no >= 0 else None,
+        "request_to_101": _r(a.response_ts - a.request_ts) if a.response_no >= 0 and a.request_no >= 0 else None,
+        "syn_no": _no(a.syn_no), "request_no": _no(a.request_no), "response_no": _no(a.response_no),
     }
     per_dir = {}
     for d, x in ((C2S, a.c2s), (S2C, a.s2c)):
@@ -354,8 +362,8 @@ def conn_stats(c: Connection, a: Optional[_ConnAcc]) -> dict:
                              "last_no": a.largest_last_no, "wire_length": a.largest_wire}
                             if a.largest_length >= 0 else None),
         "close_code": c.close_code, "close_name": close_code_name(c.close_code) if c.close_code is not None else None,
-        "close_reason": c.close_reason, "closed_by": c.closed_by, "close_no": a.close_no,
-        "end": c.end, "fin_by": c.fin_by, "fin_no": a.fin_no, "rst_by": a.rst_by,
+        "close_reason": c.close_reason, "closed_by": c.closed_by, "close_no": _no(a.close_no),
+        "end": c.end, "fin_by": c.fin_by, "fin_no": _no(a.fin_no), "rst_by": a.rst_by,
         "longest_gap": ({"seconds": a.gap_seconds, "from_no": a.gap_from, "to_no": a.gap_to}
                         if a.gap_from >= 0 else None),
         "gaps": a.gaps if a.gaps is not None else [], "notes": c.notes,
