@@ -2,8 +2,8 @@
 # compiler is present). Methods that parallel.ShardAnalyzer overrides (feed, finish, _release, _finish_conn,
 # _count_note, _fold, _conn_ref) stay Python methods.
 import cython
-from wsdissect.model cimport RawPacket, Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, Message, \
-    TcpSegment
+from wsdissect.model cimport RawPacket, Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, \
+    Message, TcpSegment, new_row
 from wsdissect.tcp cimport TcpConnection, TcpResult, Tracker
 from wsdissect.decode cimport decode_packet
 from wsdissect.http cimport HttpStream, HttpRequest, HttpResponse, Handshake
@@ -13,6 +13,7 @@ cdef str C2S, S2C, M_HTTP, M_WAIT, M_WS, M_OPAQUE
 cdef str K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION, K_RST, K_SYN
 cdef str K_SYN_ACK, K_WINDOW_UPDATE
 cdef unsigned int ACK, FIN, SYN
+cdef int CLOSE, CONTINUATION, PING, PONG
 cdef dict SIDE, OTHER
 from wsdissect.websocket.messages cimport WebSocketDirection
 
@@ -44,10 +45,10 @@ cdef class _ConnState:
 cdef class Analyzer:
     cdef public object limits, keylog
     cdef public str lang
-    cdef public bint _labels, _note_lang, _finished, app_spans
+    cdef public bint _labels, _note_lang, _finished, app_spans, _ack_no_first
     cdef public dict _sided_c2s, _sided_s2c
-    cdef public dict _t, _side, _frame_names, _one_message, _ws_partial, connections, _ack_nothing, _ack_of
-    cdef public list _paren
+    cdef public dict _t, _side, _frame_names, _ws_partial, connections, _ack_nothing, _ack_of
+    cdef public list _paren, _one_message
     cdef public frozenset decode_as
     cdef public object subprotocol
     cdef public Tracker tracker
@@ -89,24 +90,24 @@ cdef class Analyzer:
     @cython.locals(r=Connection)
     cdef _start_ws(self, TcpConnection tc, _ConnState st, deflate, Row row, bint forced=*)
 
-    @cython.locals(r=Connection, m=object)
+    @cython.locals(r=Connection, m=Message, f=Frame)
     cdef _ws_records(self, TcpConnection tc, _ConnState st, str d, list recs, Row row)
 
     @cython.locals(note=Note)
     cdef _note(self, Row row, tc, str severity, str code, text, args)
 
-    @cython.locals(d=str, side=str, peer=str, flags=cython.longlong, frames=list, own=list, rec=Connection,
-                   labels=bint)
+    @cython.locals(d=str, side=str, flags=cython.longlong, frames=list, own=list, rec=Connection,
+                   labels=bint, m=Message, f=Frame)
     cdef _label(self, TcpConnection tc, _ConnState st, TcpResult r, TcpSegment seg, Row row,
                 list http_recs)
 
-    @cython.locals(side=str, r=Connection)
+    @cython.locals(side=str, r=Connection, ws=WebSocketDirection)
     cdef tuple _content(self, TcpConnection tc, _ConnState st, str d, Row row, list http_recs, list own)
 
     cdef tuple _tls_content(self, _ConnState st, str d, Row row)
 
     @cython.locals(side=str, msgs=list, around=list, first=bint, auto=bint, f=Frame, close=Frame, last_data=Frame,
-                   m=Message)
+                   m=Message, text=bint, slot=int)
     cdef tuple _frames_label(self, _ConnState st, str d, Row row, list frames)
 
     @cython.locals(side=str, peer=str, rec=Connection, first=bint, quiet=bint, pinged=bint)
@@ -118,8 +119,12 @@ cdef class Analyzer:
     @cython.locals(q=list, k=Py_ssize_t, n=Py_ssize_t, paren=list)
     cdef str _ack_label(self, _ConnState st, str d, TcpResult r)
 
+    @cython.locals(p=list)
+    cdef str _ack_text(self, str d, acked, str name)
 
-cdef dict _halves
+
+cdef dict _halves, _info_flags
+cdef list _NO_FRAMES
 cdef dict _PLUS, _words
 cdef Py_ssize_t _WORDS_KEPT
 cdef tuple _plus(tuple t, str d)
@@ -133,6 +138,11 @@ cdef str _msg_detail(Message m, dict t)
 cdef str _opcode_word(opcode, dict t)
 @cython.locals(flags=cython.longlong)
 cdef str _tcp_info(Row row)
+cdef list _frame_infos, _ws_infos
+cdef int _info_slot(Frame f)
+@cython.locals(slot=int)
 cdef str _frame_info(Frame f)
+@cython.locals(f=Frame, s=str)
 cdef str _content_info(list http_recs, list frames)
+@cython.locals(f=Frame)
 cdef object _short_name(list http_recs, dict t, list frames, dict memo)

@@ -19,7 +19,7 @@ from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handsh
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
-    Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names
+    Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names, new_row
 from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello, parse_keylog
 from .tls.handshake import MESSAGE_NAMES, version_name
 from .tls.session import cipher_name
@@ -146,12 +146,17 @@ class Analyzer:
         self._t = t = catalog(lang)                           # id -> template: one lookup + format per label
         self._side = {C2S: t["side.client"], S2C: t["side.server"]}
         self._frame_names: dict = {}                          # for _short_name
-        self._one_message: dict = {}                          # for _frames_label: (dir, text?) -> [head, tail]
+        # For _frames_label: the sentence of one single-frame message as the pieces around its numbers (length,
+        # then the compressed length), per direction, text or binary, compressed or not; None until first used.
+        self._one_message: list = [None] * 8
         self._ws_partial = {d: t["ws.partial"].format(side=s) for d, s in self._side.items()}
-        # _ack_label's sentences, formatted once per direction: "\0" stands for the packet's number, "\1" for
-        # its name in parentheses (templates and sides hold neither character).
+        # _ack_label's sentences, formatted once per direction; "ack.of" as the three pieces around the packet's
+        # number and its name in parentheses (in that order unless _ack_no_first is False).
         self._ack_nothing = {d: t["ack.nothing"].format(side=s) for d, s in self._side.items()}
-        self._ack_of = {d: t["ack.of"].format(no="\0", name="\1", side=s) for d, s in self._side.items()}
+        marked = t["ack.of"].format(no="\0", name="\1", side="")
+        self._ack_no_first = marked.index("\0") < marked.index("\1")
+        self._ack_of = {d: t["ack.of"].format(no="\0", name="\1", side=s).replace("\1", "\0").split("\0")
+                        for d, s in self._side.items()}
         self._paren = t["paren"].format(text="\0").split("\0")
         # Sentences whose only blanks are the packet's side and its peer: formatted once per direction (_sided).
         self._sided_c2s: dict = {}
@@ -277,8 +282,8 @@ class Analyzer:
             src, dst = st.src, st.dst
         else:
             src, dst = st.dst, st.src
-        row = Row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
-                  r.window, r.kind, "", "")
+        row = new_row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
+                      r.window, r.kind)
         for sev, code, text, args in r.notes:
             self._note(row, tc, sev, code, text, args)
         for note in evicted_notes:
@@ -536,28 +541,30 @@ class Analyzer:
         for rec in recs:
             t = type(rec)
             if t is Frame:
+                f = rec
                 if row.no:           # the end-of-capture pseudo-row (no 0) keeps the parser's packet number
-                    rec.no = row.no
-                rec.conn = tc.id
-                row.frames.append(rec)
+                    f.no = row.no
+                f.conn = tc.id
+                row.frames.append(f)
                 if d == C2S:
                     r.frames_c2s += 1
                 else:
                     r.frames_s2c += 1
-                if rec.opcode == CLOSE and d not in st.close_sent:
+                if f.opcode == CLOSE and d not in st.close_sent:
                     st.close_sent = _plus(st.close_sent, d)
-                    st.close_first = rec
+                    st.close_first = f
                     if r.closed_by is None:
                         r.closed_by = SIDE[d]
-                        r.close_code, r.close_reason = rec.close_code, rec.close_reason
+                        r.close_code, r.close_reason = f.close_code, f.close_reason
                         r.state = "closing"
                     elif OTHER[d] in st.close_sent:
                         r.state = "closed"
             elif t is Message:
-                rec.conn = tc.id
+                m = rec
+                m.conn = tc.id
                 if row.no:           # listed where it completed, like its last frame (reassembly reorders)
-                    rec.last_no = row.no
-                row.messages.append(rec)
+                    m.last_no = row.no
+                row.messages.append(m)
                 if d == C2S:
                     r.messages_c2s += 1
                 else:
@@ -606,7 +613,7 @@ class Analyzer:
     def _label(self, tc: TcpConnection, st: _ConnState, r: TcpResult, seg, row: Row, http_recs: list) -> None:
         t = self._t
         d = r.direction
-        side, peer = self._side[d], self._side[OTHER[d]]
+        side = self._side[d]
         kind = r.kind
         flags = seg.flags
         info = None          # tshark-like Info; the TCP one (_tcp_info) unless the content names a better one
@@ -616,9 +623,10 @@ class Analyzer:
         if not frames:
             own = _NO_FRAMES
         elif len(frames) == 1:       # the usual one frame: no list to make (own is only read)
-            own = frames if frames[0].direction == d else _NO_FRAMES
+            f = frames[0]
+            own = frames if f.direction == d else _NO_FRAMES
         else:
-            own = [f for f in frames if f.direction == d]
+            own = [x for x in frames if x.direction == d]
         name = None          # how a later "ACK of #N" refers to this packet
         role, label = kind, ""
         rec = st.rec
@@ -668,7 +676,12 @@ class Analyzer:
             if labels:
                 info = _content_info(http_recs, own) or None
                 if info is not None and row.messages:      # what a subprotocol decoder read, after the frames
-                    said = [_app.info(m.app) for m in row.messages if m.app and m.direction == d]
+                    said = None
+                    for m in row.messages:
+                        if m.app and m.direction == d:
+                            if said is None:
+                                said = []
+                            said.append(_app.info(m.app))
                     if said:
                         info += " · " + ", ".join(said)
                 if info is None and proto == "TLS":
@@ -753,12 +766,13 @@ class Analyzer:
         if own:
             if not self._labels:
                 return _frames_role(own), "", "WebSocket"
-            return self._frames_label(st, d, row, own) + ("WebSocket",)
+            return self._frames_label(st, d, row, own)
         if st.tls is not None:
             return self._tls_content(st, d, row)
         # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
         mode = st.mode_c2s if d == C2S else st.mode_s2c
-        if row.length and mode == M_WS and not st.ws(d).stopped and \
+        ws = st.ws_c2s if d == C2S else st.ws_s2c
+        if row.length and mode == M_WS and not ws.parser.stopped and \
                 not (row.notes and any(n.code.startswith("tcp-") for n in row.notes)):
             return "ws-data", self._ws_partial[d], "WebSocket"
         if row.length and mode == M_HTTP and st.http(d) is not None and st.http(d).buffered:
@@ -823,6 +837,7 @@ class Analyzer:
         return self._t.get(f"closecode.{code}") or (self._t[key] if key else name)
 
     def _frames_label(self, st: _ConnState, d: str, row: Row, frames: list) -> tuple:
+        """_content's (role, label, "WebSocket") of a row that completed `frames` of its own direction."""
         t = self._t
         side = self._side[d]
         close = last_data = None         # the first Close frame (it names the row), the last data frame
@@ -839,23 +854,31 @@ class Analyzer:
             reason = f' "{f.close_reason}"' if f.close_reason else ""
             first = st.close_first is f and st.rec.closed_by == SIDE[d]
             return "ws-close", t["close.first" if first else "close.answer"].format(side=side, code=code,
-                                                                                    reason=reason)
+                                                                                    reason=reason), "WebSocket"
         if last_data is not None:
             msgs = row.messages
             if len(msgs) == 1 and msgs[0].direction == d:
-                # One message, as on nearly every data row: "data.one" with "msg.text"/"msg.binary" in it is
-                # formatted once per direction and opcode into the text around the detail (two str.format
-                # calls a row fewer; the same string, since templates and sides hold no "\0").
                 m = msgs[0]
                 if m.app:
                     return "ws-data", fill(t["app.data"], side=side, what=_app.describe_message(m.app, t),
-                                           detail=_msg_detail(m, t))
-                key = (d, m.opcode == 1)
-                around = self._one_message.get(key)
-                if around is None:
-                    around = self._one_message[key] = t["data.one"].format(
-                        side=side, message=t["msg.text" if key[1] else "msg.binary"].format(detail="\0")).split("\0")
-                return "ws-data", around[0] + _msg_detail(m, t) + around[1]
+                                           detail=_msg_detail(m, t)), "WebSocket"
+                if m.frames == 1 and m.length != 1:
+                    # One message of one frame, as on nearly every data row: its sentence is formatted once per
+                    # direction, opcode and compression, and only its numbers per row (the same string as the
+                    # general way below: templates and sides hold neither "\0" nor "\1").
+                    text = m.opcode == 1
+                    slot = (4 if d == C2S else 0) + (2 if text else 0) + (1 if m.compressed else 0)
+                    around = self._one_message[slot]
+                    if around is None:
+                        detail = t["bytes.many"].format(n="\0")
+                        if m.compressed:
+                            detail = t["sep.list"].join([detail, t["msg.compressed"].format(n="\1")])
+                        sentence = t["data.one"].format(
+                            side=side, message=t["msg.text" if text else "msg.binary"].format(detail=detail))
+                        around = self._one_message[slot] = sentence.replace("\1", "\0").split("\0")
+                    if m.compressed:
+                        return "ws-data", f"{around[0]}{m.length}{around[1]}{m.wire_length}{around[2]}", "WebSocket"
+                    return "ws-data", f"{around[0]}{m.length}{around[1]}", "WebSocket"
             parts = []
             for m in msgs:
                 if m.direction != d:
@@ -865,22 +888,23 @@ class Analyzer:
                     continue
                 parts.append(t["msg.text" if m.opcode == 1 else "msg.binary"].format(detail=_msg_detail(m, t)))
             if len(parts) == 1:
-                return "ws-data", t["data.one"].format(side=side, message=parts[0])
+                return "ws-data", t["data.one"].format(side=side, message=parts[0]), "WebSocket"
             if parts:
-                return "ws-data", t["data.many"].format(side=side, n=len(parts), messages=t["sep.items"].join(parts))
+                return "ws-data", t["data.many"].format(side=side, n=len(parts),
+                                                        messages=t["sep.items"].join(parts)), "WebSocket"
             f = last_data
             if f.opcode == CONTINUATION:
-                return "ws-data", t["data.continuation"].format(side=side, size=_bytes(f.length, t))
+                return "ws-data", t["data.continuation"].format(side=side, size=_bytes(f.length, t)), "WebSocket"
             return "ws-data", t["data.fragment_start"].format(side=side, kind=_opcode_word(f.opcode, t),
-                                                              size=_bytes(f.length, t))
+                                                              size=_bytes(f.length, t)), "WebSocket"
         f = frames[0]
         if f.opcode == PING:
             auto = st.keepalive_ts == row.ts and st.keepalive_side == d
             return "ws-control", t["control.ping_keepalive" if auto else "control.ping"].format(
-                side=side, size=_bytes(f.length, t))
+                side=side, size=_bytes(f.length, t)), "WebSocket"
         if f.opcode == PONG:
-            return "ws-control", t["control.pong"].format(side=side, size=_bytes(f.length, t))
-        return "ws-control", t["control.reserved"].format(side=side, opcode=f.opcode)
+            return "ws-control", t["control.pong"].format(side=side, size=_bytes(f.length, t)), "WebSocket"
+        return "ws-control", t["control.reserved"].format(side=side, opcode=f.opcode), "WebSocket"
 
     def _fin(self, tc, st: _ConnState, d: str, r: TcpResult, seg, row: Row) -> str:
         t = self._t
@@ -934,19 +958,27 @@ class Analyzer:
         if acked is None:
             return self._ack_nothing[d]
         q = st.names_s2c if d == C2S else st.names_c2s
-        if q is None:
-            return self._ack_of[d].replace("\0", str(acked)).replace("\1", "")
         name = None
+        if q is None:
+            return self._ack_text(d, acked, "")
         k, n = 0, len(q)
         while k < n and q[k][0] <= acked:
             if q[k][0] == acked:
                 name = q[k][1]
             k += 1
-        del q[:k]
+        if k:
+            del q[:k]
         if name:
             paren = self._paren
-            name = paren[0] + name + paren[1]
-        return self._ack_of[d].replace("\0", str(acked)).replace("\1", name or "")
+            return self._ack_text(d, acked, f"{paren[0]}{name}{paren[1]}")
+        return self._ack_text(d, acked, "")
+
+    def _ack_text(self, d: str, acked, name: str) -> str:
+        """"ack.of" for a packet of direction d: ACK of packet `acked`, named `name` ("" or in parentheses)."""
+        p = self._ack_of[d]
+        if self._ack_no_first:
+            return f"{p[0]}{acked}{p[1]}{name}{p[2]}"
+        return f"{p[0]}{name}{p[1]}{acked}{p[2]}"
 
     # -- end -------------------------------------------------------------------------------------------------
     def finish(self) -> list[Note]:
@@ -1110,12 +1142,19 @@ def _tcp_info(row: Row) -> str:
 
 
 _INFO_NAMES = {0: "Continuation", 1: "Text", 2: "Binary", 8: "Connection Close", 9: "Ping", 10: "Pong"}
-_frame_infos: dict = {}        # (opcode, fin, rsv1, masked) -> tshark's words: at most 128 distinct
+# tshark's words for a frame, by _info_slot (opcode, FIN, RSV1, MASK: 128 values), as they come; _ws_infos: the
+# same after "WebSocket " (a row's Info when it completed one frame).
+_frame_infos: list = [None] * 128
+_ws_infos: list = [None] * 128
+
+
+def _info_slot(f: Frame) -> int:
+    return (f.opcode & 15) | (16 if f.fin else 0) | (32 if f.rsv & 4 else 0) | (64 if f.masked else 0)
 
 
 def _frame_info(f: Frame) -> str:
-    key = (f.opcode, f.fin, f.rsv & 4, f.masked)
-    s = _frame_infos.get(key)
+    slot = _info_slot(f)
+    s = _frame_infos[slot]
     if s is None:
         s = _INFO_NAMES.get(f.opcode, f"Unknown {f.opcode}")
         if f.fin:
@@ -1124,7 +1163,8 @@ def _frame_info(f: Frame) -> str:
             s += " [COMPRESSED]"
         if f.masked:
             s += " [MASKED]"
-        _frame_infos[key] = s
+        _frame_infos[slot] = s
+        _ws_infos[slot] = "WebSocket " + s
     return s
 
 
@@ -1160,9 +1200,11 @@ def _content_info(http_recs: list, frames: list) -> str:
         if type(rec) in (HttpRequest, HttpResponse):
             return rec.summary()
     if len(frames) == 1:
-        return "WebSocket " + _frame_info(frames[0])
+        f = frames[0]
+        s = _ws_infos[_info_slot(f)]
+        return s if s is not None else "WebSocket " + _frame_info(f)
     if frames:
-        return "WebSocket " + ", ".join([_frame_info(f) for f in frames])
+        return "WebSocket " + ", ".join([_frame_info(x) for x in frames])
     return ""
 
 
@@ -1175,7 +1217,11 @@ def _short_name(http_recs: list, t: dict, frames: list, memo: dict) -> Optional[
         if type(rec) is HttpResponse:
             return t["name.reply"].format(status=rec.status)
     if frames:
-        key = frames[0].opcode if len(frames) == 1 else tuple([f.opcode for f in frames])
+        if len(frames) == 1:
+            f = frames[0]
+            key = f.opcode
+        else:
+            key = tuple([x.opcode for x in frames])
         name = memo.get(key)
         if name is None:
             if len(memo) > 1024:       # hostile input can make many sequences; keep it bounded

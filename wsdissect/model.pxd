@@ -51,6 +51,14 @@ cdef class Message:
     cdef public bint compressed, truncated
     cdef public bytes data
 
+@cython.locals(f=Frame)
+cpdef Frame new_frame(long long no, long long first_no, str direction, bint fin, int rsv, int opcode, bint masked,
+                      bytes mask_key, long long length, int header_len)
+@cython.locals(m=Message)
+cpdef Message new_message(str direction, int opcode, long long frames, long long first_no, long long last_no,
+                          bint compressed, long long length, long long wire_length, bytes data, str text,
+                          bint truncated)
+
 # --- analysis records: Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections (analyzer.py) ---
 cdef class Note:
     cdef public object no, conn            # None: about the capture, not a packet / a connection
@@ -74,6 +82,7 @@ cdef class Connection:
     cdef public long long messages_c2s, messages_s2c, bytes_c2s, bytes_s2c, frames_c2s, frames_s2c
     cdef public long long notes
 
+@cython.freelist(8)
 cdef class Row:
     cdef public long long no
     cdef public double ts
@@ -83,6 +92,10 @@ cdef class Row:
     cdef public str role, label, info, protocol
     cdef public list frames, messages, notes
     cdef public object tls
+
+@cython.locals(row=Row)
+cpdef Row new_row(long long no, double ts, object conn, str direction, str src, str dst, long long flags,
+                  long long seq, long long ack, long long length, long long frame_len, long long window, str role)
 
 cdef class CaptureSummary:
     cdef public long long packets, tcp_packets, other_packets, malformed

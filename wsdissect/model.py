@@ -234,6 +234,29 @@ class Frame:
         return _fields_repr(self, _FRAME_FIELDS)
 
 
+def new_frame(no: int, first_no: int, direction: str, fin: bool, rsv: int, opcode: int, masked: bool,
+              mask_key: Optional[bytes], length: int, header_len: int) -> Frame:
+    """Frame(no, first_no, None, direction, ...) with payload b"" and the later fields at their defaults: the
+    frame parser's record, made without __init__'s argument handling (model.pxd: a C call when compiled)."""
+    f = Frame.__new__(Frame)
+    f.no = no
+    f.first_no = first_no
+    f.conn = None
+    f.direction = direction
+    f.fin = fin
+    f.rsv = rsv
+    f.opcode = opcode
+    f.masked = masked
+    f.mask_key = mask_key
+    f.length = length
+    f.header_len = header_len
+    f.payload = b""
+    f.payload_missing = 0
+    f.close_code = None
+    f.close_reason = None
+    return f
+
+
 _MESSAGE_FIELDS = ("conn", "direction", "opcode", "frames", "first_no", "last_no", "compressed", "length",
                    "wire_length", "data", "text", "truncated", "app")
 
@@ -273,6 +296,27 @@ class Message:
 
     def __repr__(self) -> str:
         return _fields_repr(self, _MESSAGE_FIELDS)
+
+
+def new_message(direction: str, opcode: int, frames: int, first_no: int, last_no: int, compressed: bool,
+                length: int, wire_length: int, data: bytes, text: Optional[str], truncated: bool) -> Message:
+    """Message(None, direction, ...) with app None: the message assembler's record, made without __init__'s
+    argument handling (model.pxd: a C call when compiled)."""
+    m = Message.__new__(Message)
+    m.conn = None
+    m.direction = direction
+    m.opcode = opcode
+    m.frames = frames
+    m.first_no = first_no
+    m.last_no = last_no
+    m.compressed = compressed
+    m.length = length
+    m.wire_length = wire_length
+    m.data = data
+    m.text = text
+    m.truncated = truncated
+    m.app = None
+    return m
 
 
 class Endpoint:
@@ -435,6 +479,34 @@ class Row:
 
     def __repr__(self) -> str:
         return _fields_repr(self)
+
+
+def new_row(no: int, ts: float, conn: Optional[int], direction: Optional[str], src: str, dst: str, flags: int,
+            seq: int, ack: int, length: int, frame_len: int, window: int, role: str) -> Row:
+    """Row(no, ..., role, "", "") with every later field at its default: the analyzer's row of a packet, made
+    without __init__'s argument handling (model.pxd: a C call when compiled)."""
+    row = Row.__new__(Row)
+    row.no = no
+    row.ts = ts
+    row.conn = conn
+    row.direction = direction
+    row.src = src
+    row.dst = dst
+    row.flags = flags
+    row.seq = seq
+    row.ack = ack
+    row.length = length
+    row.frame_len = frame_len
+    row.window = window
+    row.role = role
+    row.label = ""
+    row.info = ""
+    row.protocol = "TCP"
+    row.frames = []
+    row.messages = []
+    row.notes = []
+    row.tls = ()
+    return row
 
 
 class CaptureSummary:

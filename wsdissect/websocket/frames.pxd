@@ -1,13 +1,13 @@
 # C types of frames.py (Cython's pure-Python mode: frames.py stays plain Python and runs as such uncompiled).
 import cython
-from wsdissect.model cimport Frame
+from wsdissect.model cimport Frame, new_frame
 
 cdef Py_ssize_t CONTROL_MAX
 
 cpdef long long payload_cap(int opcode, long long max_payload)
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, words=Py_ssize_t, out=bytearray, p=cython.p_uchar, k=cython.p_uchar,
-               w=cython.ulonglong, q=cython.p_ulonglong, kk=bytes)
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, words=Py_ssize_t, out=bytes, p=cython.p_uchar, s=cython.p_uchar,
+               k=cython.p_uchar, w=cython.ulonglong, q=cython.p_ulonglong, qs=cython.p_ulonglong, kk=bytes)
 cpdef bytes unmask(bytes data, bytes key, int phase=*)
 
 cdef class FrameParser:

@@ -28,7 +28,7 @@ except ImportError:                  # no Cython installed: the plain-Python bui
     COMPILED = False
 
 from ..limits import DEFAULT_LIMITS
-from ..model import Frame, Note
+from ..model import Frame, Note, new_frame
 from .codes import opcode_name
 
 Record = Union[Frame, Note]
@@ -53,19 +53,22 @@ def unmask(data: bytes, key: bytes, phase: int = 0) -> bytes:
     if phase:
         key = key[phase:] + key[:phase]
     if COMPILED:
-        # Compiled: the key as a 64-bit word XORed over the copy in place, eight bytes a step, then the tail.
-        out = bytearray(data)
-        p = out
+        # Compiled: the key as a 64-bit word XORed from `data` into a new bytes object (written before anyone else
+        # holds it), eight bytes a step, then the tail. A bytes object's buffer is 16-byte aligned.
+        out = bytes(n)
+        p = cython.cast(cython.p_uchar, out)
+        s = cython.cast(cython.p_uchar, data)
         k = key
         kk = key + key
         w = cython.cast(cython.p_ulonglong, cython.cast(cython.p_uchar, kk))[0]   # the key twice, in memory order
         q = cython.cast(cython.p_ulonglong, p)
+        qs = cython.cast(cython.p_ulonglong, s)
         words = n >> 3
         for i in range(words):
-            q[i] ^= w
+            q[i] = qs[i] ^ w
         for i in range(words << 3, n):
-            p[i] ^= k[i & 3]
-        return bytes(out)
+            p[i] = s[i] ^ k[i & 3]
+        return out
     # Plain Python: one big-int XOR runs in C at machine-word speed, where a per-byte loop would dominate.
     return (int.from_bytes(data, "big") ^ int.from_bytes((key * ((n >> 2) + 1))[:n], "big")).to_bytes(n, "big")
 
@@ -270,8 +273,8 @@ class FrameParser:
             length = ln
         key = buf[base + size - 4:base + size] if masked else None
         opcode = b0 & 0x0F
-        frame = Frame(no, first_no, None, self.direction, b0 >> 7 == 1, (b0 >> 4) & 7, opcode, masked == 1, key,
-                      length, size)
+        frame = new_frame(no, first_no, self.direction, b0 >> 7 == 1, (b0 >> 4) & 7, opcode, masked == 1, key,
+                          length, size)
         if length == 0:
             self.frames += 1
             out.append(frame)

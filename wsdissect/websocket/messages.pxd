@@ -1,6 +1,6 @@
 # C types of messages.py (Cython's pure-Python mode: messages.py stays plain Python and runs as such uncompiled).
 import cython
-from wsdissect.model cimport DeflateParams, Frame, Message
+from wsdissect.model cimport DeflateParams, Frame, Message, new_message
 from wsdissect.websocket.frames cimport FrameParser
 from wsdissect.websocket.deflate cimport Inflater
 

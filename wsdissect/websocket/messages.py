@@ -22,7 +22,7 @@ import codecs
 from typing import List, Optional, Union
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import C2S, DeflateParams, Frame, Message, Note
+from ..model import C2S, DeflateParams, Frame, Message, Note, new_message
 from .codes import (BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, close_code_sendable, is_reserved_opcode,
                     opcode_name)
 from .deflate import Inflater
@@ -136,8 +136,8 @@ class WebSocketDirection:
             except UnicodeDecodeError as exc:
                 note = self._utf8_note(f.no, exc, len(data))
         self.messages += 1
-        out.append(Message(None, self.direction, f.opcode, 1, f.first_no, f.no, compressed, len(data), f.length,
-                           data, text, False))
+        out.append(new_message(self.direction, f.opcode, 1, f.first_no, f.no, compressed, len(data), f.length,
+                               data, text, False))
         if note is not None:
             out.append(note)
 
@@ -396,6 +396,6 @@ class WebSocketDirection:
                 if not m.failed:
                     notes.append(self._utf8_note(f.no, exc, len(data)))
         self.messages += 1
-        out.append(Message(None, self.direction, m.opcode, m.frames, m.first_no, f.no, m.compressed, length,
-                           m.wire_length, data, text, truncated))
+        out.append(new_message(self.direction, m.opcode, m.frames, m.first_no, f.no, m.compressed, length,
+                               m.wire_length, data, text, truncated))
         out.extend(notes)
