@@ -399,7 +399,7 @@ def connection_line(c: Connection) -> str:
     esc = _esc
     line = (f'{{"type":"connection","conn":{c.id},"conn_id":{esc(uid)},"community_id":{esc(cid)},'
             f'"client":{esc(str(c.client))},"server":{esc(str(c.server))},"first_no":{c.first_no},'
-            f'"start":{c.first_ts!r},"end_ts":{c.last_ts!r},"websocket":{"true" if c.is_websocket else "false"},'
+            f'"start":{_ts(c.first_ts)},"end_ts":{_ts(c.last_ts)},"websocket":{"true" if c.is_websocket else "false"},'
             f'"uri":{opt(c.uri)},"host":{opt(c.host)},"origin":{opt(c.origin)},"status":{_int_opt(c.status)},'
             f'"accept_ok":{opt(c.accept_ok)},"subprotocol":{opt(c.subprotocol)},'
             f'"extensions":{opt(c.extensions)},"offered_extensions":{opt(c.offered_extensions)},'
