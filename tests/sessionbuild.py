@@ -21,6 +21,7 @@ from wsproto.frame_protocol import FrameProtocol
 
 from pcapbuild import ethernet, tcp_packet
 from wsdissect.analyzer import Analyzer
+from wsdissect.i18n import note_text
 from wsdissect.model import C2S, S2C, RawPacket
 
 # The seed notes' key and the accept value RFC 6455 4.2.2 derives from it.
@@ -169,6 +170,11 @@ class Result:
     @property
     def conn(self):
         return self.analyzer.summary.connections[0]
+
+
+def words(note, lang: str = "en") -> str:
+    """A note's sentence in `lang`, as every view writes it (i18n.note_text)."""
+    return note_text(note.code, note.args, lang)
 
 
 def analyze(packets, **kw) -> Result:

@@ -10,7 +10,8 @@ import zlib
 import pytest
 
 from pcapbuild import ethernet, ipv4_packet, udp_packet
-from sessionbuild import ACCEPT, KEY, Session, analyze, accept_for, raw_frame, upgrade_request, upgrade_response
+from sessionbuild import ACCEPT, KEY, Session, analyze, accept_for, raw_frame, upgrade_request, upgrade_response, \
+    words
 from wsdissect.model import C2S, S2C
 
 VALID_OPCODES = {0, 1, 2, 8, 9, 10}
@@ -112,7 +113,7 @@ def test_wrong_accept_key_is_noted_with_the_expected_value_and_frames_still_pars
     r = analyze(s.packets())
     assert r[6].role == "ws-upgrade-response" and "✗" in r[6].label and "✓" not in r[6].label
     bad = r.notes("bad-accept")
-    assert len(bad) == 1 and bad[0].no == 6 and ACCEPT in bad[0].text
+    assert len(bad) == 1 and bad[0].no == 6 and ACCEPT in words(bad[0])
     assert r.conn.accept_ok is False and r.conn.expected_accept == ACCEPT
     assert frames_of([r[n1]]) == [(C2S, 1, True, 5)] and frames_of([r[n2]]) == [(S2C, 2, True, 2)]
 
@@ -245,7 +246,7 @@ def test_partial_overlap_delivers_only_the_new_bytes():
     r = analyze(s.packets())
     assert r[a].frames == []
     assert [(f.payload, f.first_no, f.no) for f in r[b].frames] == [(b"overlapping bytes", a, b)]
-    assert "6 bytes" in r.notes("tcp-overlap")[0].text
+    assert "6 bytes" in words(r.notes("tcp-overlap")[0])
     assert [m.text for m in r.messages()] == ["overlapping bytes", "next"]
     assert r[nxt].seq == 1 + len(upgrade_request()) + len(wire)
 
@@ -265,7 +266,7 @@ def test_hole_inside_a_payload_is_skipped_and_framing_resumes():
     s1 = s.send(S2C, s.server.send_data("later"))[0]
     r = analyze(s.packets())
     missing = r.notes("tcp-missing-bytes")
-    assert len(missing) == 1 and "40 bytes missing" in missing[0].text and missing[0].no == ack
+    assert len(missing) == 1 and "40 bytes missing" in words(missing[0]) and missing[0].no == ack
     # The ACK stays an ACK, from the client; the server frames it completed are listed on it.
     assert r[ack].role == "ack" and r[ack].label.startswith("ACK of #9")
     assert [(f.direction, f.opcode, f.length, f.payload_missing) for f in r[ack].frames] == [
@@ -289,7 +290,7 @@ def test_hole_where_a_header_was_stops_the_direction_without_misparsing():
     c1 = s.send(C2S, s.client.send_data("client side unharmed"))[0]
     s1 = s.send(S2C, s.server.send_data(b"\x81\x7f" * 20))[0]
     r = analyze(s.packets())
-    assert r.notes("tcp-missing-bytes")[0].text.startswith("12 bytes missing")
+    assert words(r.notes("tcp-missing-bytes")[0]).startswith("12 bytes missing")
     gap = r.notes("gap-in-header")
     assert len(gap) == 1 and gap[0].no == ack and gap[0].severity == "error"
     assert [(f.direction, f.payload) for f in r.frames()] == [(S2C, b"A" * 10), (C2S, b"client side unharmed")]
@@ -314,7 +315,7 @@ def test_mid_connection_without_decode_as_is_plain_tcp_data():
     assert not r.notes("decode-as") and r.conn.is_websocket is False
     assert (r.conn.client.port, r.conn.server.port) == (51234, 9002)
     [hint] = r.notes("no-handshake")            # one hint per connection, though both directions lack HTTP
-    assert hint.no == 1 and "--decode-as 9002" in hint.text
+    assert hint.no == 1 and "--decode-as 9002" in words(hint)
 
 
 def test_tls_stream_is_named_as_such_not_offered_decode_as():
@@ -324,7 +325,7 @@ def test_tls_stream_is_named_as_such_not_offered_decode_as():
     s.send(C2S, bytes.fromhex("1703030030") + bytes(48))     # a TLS 1.3 application data record
     r = analyze(s.packets())
     assert [n.code for n in r.notes() if n.code in ("tls", "no-handshake")] == ["tls"]
-    assert "encrypted" in r.notes("tls")[0].text
+    assert "encrypted" in words(r.notes("tls")[0])
 
 
 def test_stream_opening_with_a_client_hello_is_taken_as_tls():
@@ -374,7 +375,7 @@ def test_server_drops_an_idle_connection_without_close_frame():
     assert r[fin].label == ("teardown 1/4: server closes (FIN) — no WebSocket Close frame was sent: "
                             "the server dropped an idle connection after 30.0 s")
     [note] = r.notes("close-without-close-frame")
-    assert note.no == fin and "30.0 s" in note.text and "server" in note.text
+    assert note.no == fin and "30.0 s" in words(note) and "server" in words(note)
     assert r.conn.closed_by is None and r.conn.fin_by == "server"
     assert (r.conn.end, r.conn.state, r.conn.close_code) == ("fin", "closed", None)
 
@@ -406,13 +407,13 @@ def test_idle_drop_counts_from_the_last_message_and_names_the_keepalive(lang):
                                 "keepalive"
         assert r[fin].label.endswith("the server dropped an idle connection 30.0 s after the last data message "
                                      "(11.8 s after the last ping/pong, the client library's automatic keepalive)")
-        assert note.text.startswith("server closed TCP without a WebSocket Close frame 30.0 s after the last data "
+        assert words(note).startswith("server closed TCP without a WebSocket Close frame 30.0 s after the last data "
                                     "message (11.8 s after the last ping/pong, the client library's automatic")
     else:
         assert r[ping].label == "客户端发送 Ping（载荷：4 字节）：从模式看，是客户端 WebSocket 库自动发送的保活 Ping"
         assert "最后一条数据消息之后 30.0 秒" in r[fin].label and "距最后一次 Ping/Pong 11.8 秒" in r[fin].label
         assert "客户端 WebSocket 库自动发送的保活" in r[fin].label
-        assert "30.0 秒" in note.text and "11.8 秒" in note.text
+        assert "30.0 秒" in words(note, "zh") and "11.8 秒" in words(note, "zh")
     assert r.conn.fin_by == "server" and r.conn.closed_by is None
 
 
@@ -499,7 +500,7 @@ def test_a_101_to_a_request_without_upgrade_websocket_switches_nothing(request_)
     r = analyze(s.packets())
     [note] = r.notes("upgrade-not-requested")
     assert note.no == switch and note.severity == "error"
-    assert note.text.startswith("101 Switching Protocols answers " + request_.split(b"\r\n")[0].decode())
+    assert words(note).startswith("101 Switching Protocols answers " + request_.split(b"\r\n")[0].decode())
     assert not r.conn.is_websocket and not r.frames() and not r.notes("request-not-captured")
     assert r[switch].role == "http" and r[later].role == "http" and "204 No Content" in r[later].label
     assert not r.notes("close-without-close-frame")
@@ -558,7 +559,7 @@ def test_malformed_packet_gets_a_row_and_analysis_continues():
     r = analyze(s.packets())
     assert r[bad].role == "malformed" and r[bad].conn is None
     [note] = r[bad].notes
-    assert note.code == "malformed" and "IPv4" in note.text
+    assert note.code == "malformed" and "IPv4" in words(note) and r[bad].label == words(note)
     assert r.analyzer.summary.malformed == 1
     assert [m.text for m in r[n].messages] == ["still here"]
 
@@ -646,7 +647,7 @@ def test_one_ack_over_two_holes_declares_both():
     s.seg(S2C, "PA", f1[40:] + f2)
     ack = s.seg(C2S, "A")
     r = analyze(s.packets())
-    assert [n.text.split(" (")[0] for n in r.notes("tcp-missing-bytes")] == ["10 bytes missing"] * 2
+    assert [words(n).split(" (")[0] for n in r.notes("tcp-missing-bytes")] == ["10 bytes missing"] * 2
     assert [(f.length, f.payload_missing, f.no) for f in r[ack].frames] == [(50, 20, ack), (50, 0, ack)]
     assert r[ack].frames[1].payload == b"2" * 50
 
@@ -661,7 +662,7 @@ def test_hole_just_before_a_fin_is_declared_by_the_ack_of_the_fin():
     ack = s.seg(C2S, "A")                              # acknowledges all data and the FIN
     r = analyze(s.packets())
     [missing] = r.notes("tcp-missing-bytes")
-    assert missing.no == ack and missing.text.startswith(f"{len(wire) - 20} bytes missing")
+    assert missing.no == ack and words(missing).startswith(f"{len(wire) - 20} bytes missing")
     [f] = r[ack].frames
     assert (f.direction, f.length, f.payload_missing) == (S2C, 45, len(wire) - 20)
     assert r[fin].role == "tcp-fin" and r[ack].role == "tcp-fin-ack"

@@ -343,13 +343,13 @@ MALFORMED = [("jsonrpc", p, C2S) for p in ["{bad", "[]", "[1]", '{"method": "m"}
 
 
 def app_notes() -> list:
-    """model.Notes for every app note code and variant, as the analyzer writes them (text from the catalogue)."""
+    """model.Notes for every app note code and variant, as the analyzer writes them."""
     import test_app_socketio         # imported here: it imports this module's helpers
     out = []
     for name, payload, d in MALFORMED + [("socketio", p, d) for p, d, _, _ in test_app_socketio.MALFORMED]:
         binary = name == "mqtt" and isinstance(payload, bytes)        # MQTT travels in binary messages
         for r in app.make(name).feed(msg(payload, 1, d, binary=binary), 1.0):
-            out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for n in r.notes]
+            out += [Note(1, 0, n.severity, n.code, n.args) for n in r.notes]
     dec = JsonRpcDecoder("jsonrpc")
     dec.feed(msg(rpc(method="a", id=1), 1), 1.0)
     more = dec.feed(msg(rpc(method="a", id=1), 2), 2.0) + dec.feed(msg(b"\xff", 3, binary=True), 3.0) + \
@@ -368,11 +368,11 @@ def app_notes() -> list:
     capped = JsonRpcDecoder("jsonrpc")
     for i in range(APP_PENDING_MAX + 1):
         more += capped.feed(msg(rpc(method="m", id=i), 6), 6.0)
-    out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for r in more for n in r.notes]
+    out += [Note(1, 0, n.severity, n.code, n.args) for r in more for n in r.notes]
     from sessionbuild import analyze
     from test_app_sniff import RPC, session
     out += analyze(session((C2S, RPC)).packets()).notes("app-guess")      # the analyzer's guess (app/sniff.py)
-    out += [Note(1, 0, n.severity, n.code, note_text(n.code, n.args), n.args) for n in app_notes_mqtt()]
+    out += [Note(1, 0, n.severity, n.code, n.args) for n in app_notes_mqtt()]
     return out
 
 

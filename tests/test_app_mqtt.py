@@ -339,7 +339,7 @@ def test_the_analyzer_notes_a_packet_cut_by_the_end_and_labels_rows(lang):
     assert len(labels) == 3 and "PUBLISH" not in labels[0]        # the PUBLISH begun in #8 is said where it ends
     [note] = r.notes("mqtt-truncated")
     assert note.args == {"side": "client", "n": 3} and note in r.end_notes
-    assert note.text == note_text("mqtt-truncated", note.args, lang)
+    assert "3" in note_text(note.code, note.args, lang)          # the bytes left over, in either language
 
 
 def test_the_packet_cap_is_a_limit_reached_in_the_summary():
@@ -350,4 +350,4 @@ def test_the_packet_cap_is_a_limit_reached_in_the_summary():
     r = analyze(s.packets(), subprotocol="mqtt")
     [note] = r.notes("mqtt-packet-cap")
     assert note.args["length"] == 268435455 and note.args["max"] == mqtt_mod.MQTT_PACKET_MAX
-    assert r.analyzer.summary.caps == [note.text]
+    assert r.analyzer.summary.caps == [note]

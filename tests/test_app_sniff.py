@@ -6,7 +6,7 @@ import pytest
 
 from fuzz.differential import CLI_ENV, cli_runner
 from pcapbuild import pcap_bytes
-from sessionbuild import Session, accept_for, analyze, upgrade_request, upgrade_response, KEY
+from sessionbuild import Session, accept_for, analyze, upgrade_request, upgrade_response, words, KEY
 from wsdissect.app.sniff import APP_SNIFF_MESSAGES, sniff
 from wsdissect.cli import main
 from wsdissect.model import C2S, S2C
@@ -61,7 +61,7 @@ def test_a_guess_is_a_note_and_nothing_is_decoded():
     assert guesses(r) == [(8, "jsonrpc")]                               # once, on the first message
     assert all(m.app is None for m in r.messages()) and r.conn.decoder is None
     note = r.notes("app-guess")[0]
-    assert note.severity == "note" and "--subprotocol jsonrpc" in note.text and "guess" in note.text
+    assert note.severity == "note" and "--subprotocol jsonrpc" in words(note) and "guess" in words(note)
     # forced, it is decoded and no guess is said; negotiated, the same
     r = analyze(s.packets(), subprotocol="jsonrpc")
     assert not guesses(r) and [m.app[0].kind for m in r.messages()] == ["request", "result", "request"]

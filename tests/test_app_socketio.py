@@ -204,4 +204,4 @@ def test_attachments_missing_at_the_end_of_the_connection():
     r = analyze(s.packets())
     notes = r.notes("socketio-attachments")
     assert [(n.no, n.args) for n in notes] == [(None, {"variant": "end", "expected": 2, "got": 1, "packet": 8})]
-    assert "before the connection ended" in notes[0].text
+    assert "before the connection ended" in note_text(notes[0].code, notes[0].args)

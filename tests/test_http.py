@@ -8,6 +8,7 @@ from wsdissect.http import (
     ExtensionSyntaxError, HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, compute_accept,
     parse_deflate_params, parse_extensions,
 )
+from wsdissect.i18n import note_text
 from wsdissect.model import DeflateParams
 
 # The seed notes' capture: Postman → a local server on 9002 (headers in the order the notes list them).
@@ -60,7 +61,12 @@ def feed_pieces(kind, data, cuts):
 
 
 def codes(hs):
-    return [code for _, code, _, _ in hs.notes]
+    return [code for _, code, _ in hs.notes]
+
+
+def words(hs, code: str) -> list:
+    """The sentences of the handshake's notes with `code`, in English."""
+    return [note_text(c, args) for _, c, args in hs.notes if c == code]
 
 
 # ------------------------------------------------------------------------------------------------ accept key
@@ -259,7 +265,8 @@ def test_refused_upgrade_then_resume():
     assert not resp_stream.paused
     hs = check_handshake(req, resp)
     assert not hs.accepted and hs.status == 403
-    assert ("warning", "upgrade-refused", "the server refused the upgrade: 403 Forbidden") in [n[:3] for n in hs.notes]
+    assert ("warning", "upgrade-refused") in [(sev, code) for sev, code, _ in hs.notes]
+    assert words(hs, "upgrade-refused") == ["the server refused the upgrade: 403 Forbidden"]
     assert hs.accept_ok is None
     [after] = req_stream.resume()
     assert after.target == "/after" and not req_stream.paused
@@ -272,7 +279,7 @@ def test_426_mentions_server_versions():
                                  b"Content-Length: 0\r\n\r\n")
     hs = check_handshake(req, resp)
     assert "bad-websocket-version" in codes(hs)
-    [text] = [t for _, c, t, _ in hs.notes if c == "upgrade-refused"]
+    [text] = words(hs, "upgrade-refused")
     assert "426" in text and "13" in text
 
 
@@ -300,7 +307,8 @@ def test_bad_accept_shows_expected_value():
     resp = parse_one("response", response_101(accept=b"W3UNJiLyRMXlwQ2lsHe8hNFegRU="))
     hs = check_handshake(req, resp)
     assert hs.accepted and hs.accept_ok is False
-    [(sev, _, text, _)] = [n for n in hs.notes if n[1] == "bad-accept"]
+    [sev] = [sev for sev, c, _ in hs.notes if c == "bad-accept"]
+    [text] = words(hs, "bad-accept")
     assert sev == "error"
     assert "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in text and "W3UNJiLyRMXlwQ2lsHe8hNFegRU=" in text
 
@@ -351,7 +359,7 @@ def test_deflate_bad_params_in_response():
     resp = parse_one("response", response_101(
         extra=b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits; server_max_window_bits=16\r\n"))
     hs = check_handshake(req, resp)
-    problems = [t for _, c, t, _ in hs.notes if c == "bad-deflate-params"]
+    problems = words(hs, "bad-deflate-params")
     assert any("server_max_window_bits" in p for p in problems)
     assert any("did not offer" in p for p in problems)
     assert hs.deflate.server_max_window_bits == 15

@@ -1,6 +1,7 @@
 """--lang for notes (Wireshark's expert info): every note the code base can write has a sentence in the i18n catalog
-(note.<code>[.<variant>]), the English template gives exactly the text the language-free cores write, and with
---lang zh the notes come out in Chinese (timeline, JSON and summary), codes unchanged."""
+(note.<code>[.<variant>]), a note is a code and the parameters of that sentence (no words of its own, whatever the
+analyzer's language), and with --lang zh the views write the notes in Chinese (timeline, JSON and summary), codes
+unchanged."""
 import glob
 import json
 import os
@@ -12,12 +13,13 @@ import zlib
 import pytest
 
 from conftest import BUNDLED, ROOT, SHARED, SHARED_DIR
+from pcapbuild import ethernet, ipv4_packet
 import tlsbuild
 from sessionbuild import Session, analyze, raw_frame, upgrade_response
 from test_app import app_notes
 from wsdissect.analyzer import Analyzer
 from wsdissect.http import HttpStream, check_handshake
-from wsdissect.i18n import CATALOG, catalog, localize_note, note_id, note_text
+from wsdissect.i18n import CATALOG, LANGS, catalog, note_id, note_text
 from wsdissect.limits import Limits
 from wsdissect.model import C2S, S2C, DeflateParams, Note
 from wsdissect.sources.live import LiveCapture
@@ -28,9 +30,9 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 PKG = os.path.join(ROOT, "wsdissect")
 MASK = b"\x11\x22\x33\x44"
 
-# Codes that have no note.* sentence, on purpose: "malformed" is the row's label too and comes from the
-# malformed.* ids; an HttpError "not-http" never becomes a note (the analyzer gives the tls / no-handshake hint).
-NOT_NOTE_SENTENCES = {"malformed", "not-http"}
+# Codes that have no note.* sentence, on purpose: an HttpError "not-http" never becomes a note (the analyzer gives
+# the tls / no-handshake hint).
+NOT_NOTE_SENTENCES = {"not-http"}
 
 
 # -- every code the source can write --------------------------------------------------------------------------
@@ -101,13 +103,13 @@ def _http(kind, data, *, gap=None, close=False, max_header=64 * 1024):
         recs += s.gap(gap)
     if close:
         recs += s.close()
-    return [Note(None, None, "warning", "http-" + r.code, f"HTTP: {r.reason}", r.args)
+    return [Note(None, None, "warning", "http-" + r.code, r.args)
             for r in recs if type(r).__name__ == "HttpError"]
 
 
 def _hs(req: bytes, resp: bytes):
     hs = check_handshake(_head("request", req), _head("response", resp))
-    return [Note(None, None, sev, code, text, args) for sev, code, text, args in hs.notes]
+    return [Note(None, None, sev, code, args) for sev, code, args in hs.notes]
 
 
 def _req(*lines, method="GET", version="13", key="dGhlIHNhbXBsZSBub25jZQ==", upgrade=True):
@@ -277,6 +279,11 @@ def _session_notes(lang="en") -> list:
     run(s)
     run(s, decode_as=[8888])
 
+    s = Session()                               # a packet that does not decode: its row and note say why
+    s.websocket_handshake()
+    s.raw(ethernet(ipv4_packet("10.0.0.1", "10.0.0.2", 6, b"")[:12]))
+    run(s)
+
     s = Session()                               # the 101 without its request; RST without a Close frame
     s.handshake()
     s.send(S2C, upgrade_response())
@@ -332,30 +339,43 @@ def _session_notes(lang="en") -> list:
 def test_the_crafted_notes_use_every_sentence():
     used = {note_id(n.code, n.args) for n in _core_notes() + _session_notes()}
     # The capture's own notes are made by the command line: capture_truncated below, capture_snaplen (and .one) in
-    # tests/test_cli.py.
+    # tests/test_cli.py. An exception escaping the core (malformed.internal) is what the fuzz tests check never
+    # happens.
     made_by_cli = {"note.capture_truncated", "note.capture_snaplen", "note.capture_snaplen.one"}
-    assert _note_ids() <= used | made_by_cli, sorted(_note_ids() - used)
+    assert _note_ids() <= used | made_by_cli | {"note.malformed.internal"}, sorted(_note_ids() - used)
 
 
-def test_english_templates_give_the_texts_the_cores_write():
+def _has_words(n) -> None:
+    """A note carries no words of its own; its sentence takes its args in both languages, leaving no field."""
+    assert not hasattr(n, "text") and type(n.args) is dict
+    for lang in LANGS:
+        text = note_text(n.code, n.args, lang)
+        values = [str(v) for v in n.args.values() if isinstance(v, str)]
+        rest = text
+        for v in values:
+            rest = rest.replace(v, "")
+        assert text and "{" not in rest, (n.code, n.args, lang, text)
+
+
+def test_every_note_of_the_cores_has_its_words_in_both_languages():
     for n in _core_notes() + _session_notes():
-        assert note_text(n.code, n.args) == n.text, (n.code, n.args)
+        _has_words(n)
 
 
 @pytest.mark.parametrize("path", BUNDLED + SHARED, ids=os.path.basename)
-def test_english_templates_give_the_texts_of_real_captures(path):
+def test_every_note_of_real_captures_has_its_words_in_both_languages(path):
     a = Analyzer()
     notes = [n for row in map(a.feed, open_capture(path)) if row is not None for n in row.notes] + a.finish()
     for n in notes:
-        assert note_text(n.code, n.args) == n.text
+        _has_words(n)
 
 
 def test_chinese_notes_are_chinese_with_the_same_parameters():
     zh = catalog("zh")
     for n in _core_notes():
-        text = note_text(n.code, n.args, "zh")
-        assert CJK.search(text) and text != n.text, (n.code, text)
-        assert "{" not in text.replace(n.text, "")
+        text, english = note_text(n.code, n.args, "zh"), note_text(n.code, n.args)
+        assert CJK.search(text) and text != english, (n.code, text)
+        assert "{" not in text.replace(english, "")
         for word in ("client", "server", "frame", "message", "bytes", "missing"):
             # English words of the sentence are gone (only parameters such as a zlib error may keep some).
             if re.search(rf"(?<![-\w]){word}(?![-\w])", text):      # not in --max-message
@@ -368,50 +388,51 @@ def test_chinese_notes_are_chinese_with_the_same_parameters():
         "服务端的压缩消息无法解压：invalid stored block lengths"
 
 
-def test_analyzer_in_chinese_rewrites_every_note_and_keeps_codes():
+def test_notes_do_not_depend_on_the_analyzers_language():
     en, zh = _session_notes("en"), _session_notes("zh")
-    assert [(n.no, n.code, n.args) for n in en] == [(n.no, n.code, n.args) for n in zh]
+    assert [(n.no, n.conn, n.severity, n.code, n.args) for n in en] == \
+        [(n.no, n.conn, n.severity, n.code, n.args) for n in zh]
     assert {n.code for n in en} >= {"tcp-retransmission", "tcp-overlap", "tcp-out-of-order", "tcp-missing-bytes",
                                     "cap-reorder", "tls", "no-handshake", "decode-as", "request-not-captured",
-                                    "close-without-close-frame", "cap-connections"}
-    for e, z in zip(en, zh):
-        assert z.text == note_text(z.code, z.args, "zh") != e.text
-        assert CJK.search(z.text)
+                                    "close-without-close-frame", "cap-connections", "malformed"}
+    for n in en:
+        assert CJK.search(note_text(n.code, n.args, "zh")) and note_text(n.code, n.args, "zh") != note_text(
+            n.code, n.args)
     # The notes of the cores reach the analyzer from rows, from the end of the capture and from evicted
-    # connections; all of them are rewritten.
+    # connections; all of them are put in Chinese words by the one function.
     s = Session()
     s.websocket_handshake(extensions_offer="permessage-deflate")
     s.send(C2S, raw_frame(b"\xff", mask=MASK))
     s.send(S2C, raw_frame(b"a", fin=False))
     r = analyze(s.packets(), lang="zh")
-    texts = {n.code: n.text for n in r.notes()}
+    texts = {n.code: note_text(n.code, n.args, "zh") for n in r.notes()}
     assert texts["extensions-declined"].startswith("客户端提议了 permessage-deflate")
     assert texts["invalid-utf8"].startswith("客户端的文本消息不是有效的 UTF-8")
     assert texts["incomplete-message"].startswith("服务端的文本消息在抓包结束时还没有完成") and r.end_notes
 
 
-def test_english_is_not_rewritten():
-    # In English the analyzer keeps the core's text as it is (no second formatting per note).
+def test_a_note_is_a_code_and_args_and_its_words_come_from_the_catalog():
     s = Session()
     s.websocket_handshake()
     s.send(C2S, raw_frame(b"hi"))
     [note] = analyze(s.packets()).notes("unmasked-client-frame")
-    assert note.text == "client text frame is not masked (RFC 6455 5.1)" and note.args == {"opcode": "text"}
+    assert note.args == {"opcode": "text"} and not hasattr(note, "text")
+    assert note_text(note.code, note.args) == "client text frame is not masked (RFC 6455 5.1)"
+    assert note_text(note.code, note.args, "zh") == "客户端的文本帧没有加掩码（RFC 6455 5.1）"
 
 
-def test_localize_note_for_notes_made_outside_the_analyzer():
+def test_notes_made_outside_the_analyzer():
     cap = LiveCapture("lo", "tcp port 9002")
     cap.captured, cap.dropped, cap.dropped_known = 12, 2, True
     note = cap.stats_note()
-    english = note.text
-    assert english == ("live capture on lo (filter 'tcp port 9002'): 12 packets captured, 2 dropped by the kernel "
-                       "(capture buffer full): the timeline has gaps")
-    assert localize_note(note, "en").text == english
-    assert localize_note(note, "zh").text == \
+    assert note_text(note.code, note.args) == (
+        "live capture on lo (filter 'tcp port 9002'): 12 packets captured, 2 dropped by the kernel "
+        "(capture buffer full): the timeline has gaps")
+    assert note_text(note.code, note.args, "zh") == \
         "在 lo 上实时抓包（过滤器 'tcp port 9002'）：抓到 12 个数据包，内核丢弃了 2 个（抓包缓冲区已满）：时间线上有缺口"
-    # A note with no sentence in the catalog stays as it is.
-    odd = Note(None, None, "note", "made-up", "as it was")
-    assert localize_note(odd, "zh").text == "as it was"
+    # A code with no sentence in the catalog is a mistake of the code base, not something to print.
+    with pytest.raises(KeyError):
+        note_text("made-up", {}, "zh")
 
 
 # -- the command line -----------------------------------------------------------------------------------------
@@ -478,10 +499,9 @@ def test_fuzz_corpus_notes_in_both_languages():
     from fuzz.harness import hostile_captures
     for path, data in hostile_captures():
         en, zh = notes(data, "en"), notes(data, "zh")
-        assert [(n.no, n.code) for n in en] == [(n.no, n.code) for n in zh], path
-        for e, z in zip(en, zh):
-            codes.add(e.code)
-            if e.code != "malformed":
-                assert note_text(e.code, e.args) == e.text, (path, e.code)
-            assert CJK.search(z.text), (path, z.code, z.text)
+        assert [(n.no, n.code, n.args) for n in en] == [(n.no, n.code, n.args) for n in zh], path
+        for n in en:
+            codes.add(n.code)
+            text = note_text(n.code, n.args, "zh")
+            assert CJK.search(text), (path, n.code, text)
     assert len(codes) > 30

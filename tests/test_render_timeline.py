@@ -94,14 +94,14 @@ def session(con: Console, **printer_kw) -> TimelinePrinter:
     printer.row(make_row(12, 12.0001, conn, S2C, FIN | ACK, "tcp-fin",
                          "teardown 1/4: server closes (FIN) — no WebSocket Close frame was sent back",
                          "Seq=137 Ack=247",
-                         notes=[Note(12, 0, "warning", "close-unanswered",
-                                     "the server closed TCP without answering the Close frame")]), conn)
+                         notes=[Note(12, 0, "warning", "close-without-close-frame",
+                                     {"variant": "fin", "side": "server", "why": ""})]), conn)
     conn.close_code, conn.close_reason, conn.closed_by, conn.end, conn.fin_by = 1000, "bye", "client", "fin", "server"
     conn.messages = {C2S: 1, S2C: 1}
     conn.bytes = {C2S: 245, S2C: 142}
     conn.notes = 1
     printer.summary(CaptureSummary(packets=12, tcp_packets=12, first_ts=T0, last_ts=T0 + 12.0001,
-                                   connections=[conn], notes_by_code={"close-unanswered": 1},
+                                   connections=[conn], notes_by_code={"close-without-close-frame": 1},
                                    notes_by_severity={"warning": 1}))
     return printer
 
@@ -274,7 +274,7 @@ def test_payload_markup_and_control_characters_are_shown_literally():
     payload = "[bold]hi[/bold]\x1b[31m\x07\n\u202e!".encode()
     for kw in ({}, {"record": True}, {"color_system": "truecolor", "force_terminal": True}):
         con = console(**kw)
-        note = Note(1, 0, "warning", "odd", "reason [red]x[/red]\r")
+        note = Note(1, 0, "warning", "inflate-error", {"side": "client", "error": "reason [red]x[/red]\r"})
         TimelinePrinter(con).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "[italic]label", "[b]info",
                                           frames=[make_frame(1, C2S, 0x1, payload)], notes=[note]), conn)
         text = output(con)
@@ -293,17 +293,18 @@ def test_clean_escapes_only_what_is_not_printable():
 def test_notes_carry_their_severity():
     conn = make_conn()
     con = console()
-    notes = [Note(1, 0, "warning", "unmasked-client-frame", "client frame is not masked"),
-             Note(1, 0, "error", "bad-opcode", "reserved opcode 0x3"),
-             Note(1, 0, "chat", "ping", "keep-alive ping"),
-             Note(1, 0, "note", "idle", "idle for 30.0 s")]
+    notes = [Note(1, 0, "warning", "unmasked-client-frame", {"opcode": "text"}),
+             Note(1, 0, "error", "reserved-opcode", {"variant": "non_control", "side": "client", "op": 3}),
+             Note(1, 0, "chat", "subprotocol-declined", {"offered": "chat"}),
+             Note(1, 0, "note", "tcp-retransmission", {"variant": "fin"})]
     TimelinePrinter(con).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "client message", "Text",
                                       notes=notes), conn)
     text = output(con)
-    assert "⚠ [warning] client frame is not masked (unmasked-client-frame)" in text
-    assert "✖ [error] reserved opcode 0x3 (bad-opcode)" in text
-    assert "· [chat] keep-alive ping" in text
-    assert "• [note] idle for 30.0 s" in text
+    flat = " ".join(text.split())
+    assert "⚠ [warning] client text frame is not masked (RFC 6455 5.1) (unmasked-client-frame)" in flat
+    assert "✖ [error] client frame uses reserved opcode 0x3 (non-control)" in flat
+    assert "· [chat] the client offered subprotocols chat; the server chose none (subprotocol-declined)" in flat
+    assert "• [note] FIN sent again (tcp-retransmission)" in flat
 
 
 def test_handshake_line_says_what_was_negotiated():
@@ -358,11 +359,11 @@ def test_hide_acks_skips_bare_acks_but_keeps_acks_with_notes():
     printer = TimelinePrinter(con, show_acks=False)
     printer.row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #0 (bare)", "Seq=1 Ack=1"), conn)
     printer.row(make_row(2, 0.1, conn, S2C, ACK, "ack", "ACK of #1 (noted)", "Seq=1 Ack=1",
-                         notes=[Note(2, 0, "warning", "dup-ack", "duplicate ACK")]), conn)
+                         notes=[Note(2, 0, "warning", "tcp-missing-bytes", {"variant": "acked", "n": 10})]), conn)
     printer.row(make_row(3, 0.2, conn, C2S, PSH | ACK, "ws-data", "client message", "Text", length=7), conn)
     text = output(con)
     assert "(bare)" not in text
-    assert "ACK of #1 (noted)" in text and "duplicate ACK" in text and "client message" in text
+    assert "ACK of #1 (noted)" in text and "10 bytes missing" in text and "client message" in text
 
     shown = console()
     TimelinePrinter(shown).row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #0 (bare)", "Seq=1"), conn)
@@ -407,8 +408,10 @@ def test_summary_names_close_codes_and_missing_close_frames():
                              last_ts=T0 + 31.5, connections=[clean_close, abrupt, reset, still_open],
                              notes_by_code={"gap": 1, "unmasked-client-frame": 3},
                              notes_by_severity={"warning": 4},
-                             caps=["kept the first 64 KiB of each message"],
-                             capture_notes=[Note(None, None, "warning", "truncated-file", "file ends mid-record")])
+                             caps=[Note(5, 1, "warning", "message-truncated",
+                                        {"side": "client", "opcode": "text", "cap": 65536})],
+                             capture_notes=[Note(None, None, "error", "capture-truncated",
+                                                 {"source": "x.pcap", "error": "file ends mid-record"})])
     TimelinePrinter(con).summary(summary)
     text = output(con)
     assert_fits(text, 80)
@@ -423,8 +426,9 @@ def test_summary_names_close_codes_and_missing_close_frames():
     assert "TCP ended with RST" in flat
     assert "TCP still open at the end of the capture" in flat
     assert text.index("unmasked-client-frame") < text.index("gap")       # most frequent first
-    assert "kept the first 64 KiB of each message" in flat
-    assert "⚠ [warning] file ends mid-record (truncated-file)" in flat
+    assert "client text message is longer than the --max-message cap (65536 bytes): keeping only the first 65536" \
+        in flat
+    assert "✖ [error] x.pcap: file ends mid-record (capture-truncated)" in flat
     # Ended connections without a Close frame get the remark; the one still open does not.
     assert flat.count("without a WebSocket Close frame") == 2             # abrupt + reset (no Close either)
 
@@ -489,7 +493,7 @@ def test_ascii_console_gets_ascii_only():
         printer.row(row, conn)
     printer.row(make_row(7, 1, conn, C2S, PSH | ACK, "ws-data", "client says hi — politely", "Text",
                          frames=[make_frame(7, C2S, 0x1, "hello 你好".encode(), key=b"\x01\x02\x03\x04")],
-                         notes=[Note(7, 0, "error", "x", "bad ✗")]), conn)
+                         notes=[Note(7, 0, "error", "inflate-error", {"side": "client", "error": "bad ✗"})]), conn)
     file.flush()
     text = raw.getvalue().decode("ascii")                     # it did encode: nothing outside ASCII
     assert_fits(text, 80)
@@ -497,7 +501,7 @@ def test_ascii_console_gets_ascii_only():
     assert "accept key ok" in text
     assert r'-> Text [FIN] [MASKED key 01020304] 12 bytes "hello \u4f60\u597d"' in " ".join(text.split())
     assert "client says hi -- politely" in text
-    assert "x [error] bad BAD (x)" in text
+    assert "x [error] compressed client message cannot be inflated: bad BAD (inflate-error)" in " ".join(text.split())
 
 
 def test_rows_are_printed_as_they_come_and_live_flushes():

@@ -45,7 +45,7 @@ cdef class _ConnState:
 cdef class Analyzer:
     cdef public object limits, keylog
     cdef public str lang
-    cdef public bint _labels, _note_lang, _finished, app_spans, _ack_no_first
+    cdef public bint _labels, _finished, app_spans, _ack_no_first
     cdef public dict _sided_c2s, _sided_s2c
     cdef public dict _t, _side, _frame_names, _ws_partial, connections, _ack_nothing, _ack_of
     cdef public list _paren, _one_message
@@ -61,7 +61,7 @@ cdef class Analyzer:
     cdef _packet(self, RawPacket raw)
 
     cdef _snaplen_cut(self, raw)
-    cdef Row _malformed_row(self, raw, str text)
+    cdef Row _malformed_row(self, raw, dict args)
 
     @cython.locals(st=_ConnState, rec=Connection, row=Row, d=str, plen=Py_ssize_t, fresh=bint, note=Note,
                    http_recs=list, r=TcpResult, tc=TcpConnection, src=str, dst=str)
@@ -94,7 +94,7 @@ cdef class Analyzer:
     cdef _ws_records(self, TcpConnection tc, _ConnState st, str d, list recs, Row row)
 
     @cython.locals(note=Note)
-    cdef _note(self, Row row, tc, str severity, str code, text, args)
+    cdef _note(self, Row row, tc, str severity, str code, args)
 
     @cython.locals(d=str, side=str, flags=cython.longlong, frames=list, own=list, rec=Connection,
                    labels=bint, m=Message, f=Frame)

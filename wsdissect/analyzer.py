@@ -161,7 +161,6 @@ class Analyzer:
         # Sentences whose only blanks are the packet's side and its peer: formatted once per direction (_sided).
         self._sided_c2s: dict = {}
         self._sided_s2c: dict = {}
-        self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
         self.subprotocol = subprotocol
         self.app_spans = app_spans
@@ -222,7 +221,7 @@ class Analyzer:
             s.malformed += 1
             if type(e) is SnaplenCut:
                 self._snaplen_cut(raw)
-            return self._malformed_row(raw, self._t["malformed.packet"].format(error=e))
+            return self._malformed_row(raw, {"variant": "packet", "error": str(e)})
         if seg is None:
             s.other_packets += 1
             return None
@@ -234,8 +233,7 @@ class Analyzer:
         try:
             return self._segment(seg)
         except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis
-            return self._malformed_row(raw, self._t["malformed.internal"].format(
-                error=f"{type(e).__name__}: {e}"))
+            return self._malformed_row(raw, {"variant": "internal", "error": f"{type(e).__name__}: {e}"})
 
     def _snaplen_cut(self, raw: RawPacket) -> None:
         """Count a TCP packet the capture's snaplen cut (the summary's note, once per capture)."""
@@ -252,9 +250,10 @@ class Analyzer:
         for tc in self.tracker.release(no):
             self._released_notes.extend(self._finish_conn(tc))
 
-    def _malformed_row(self, raw: RawPacket, text: str) -> Row:
-        note = Note(raw.no, None, "error", "malformed", text)
+    def _malformed_row(self, raw: RawPacket, args: dict) -> Row:
+        note = Note(raw.no, None, "error", "malformed", args)
         self._count_note(note)
+        text = note_text("malformed", args, self.lang)      # the row's label and Info say what the note says
         return Row(raw.no, raw.ts, None, None, "?", "?", 0, 0, 0, 0, raw.wirelen, 0, "malformed", text, text,
                    protocol="?", notes=[note])
 
@@ -284,8 +283,8 @@ class Analyzer:
             src, dst = st.dst, st.src
         row = new_row(seg.no, seg.ts, tc.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack, plen, seg.frame_len,
                       r.window, r.kind)
-        for sev, code, text, args in r.notes:
-            self._note(row, tc, sev, code, text, args)
+        for sev, code, args in r.notes:
+            self._note(row, tc, sev, code, args)
         for note in evicted_notes:
             if note.conn is None:
                 # About the capture, not this connection (the summary's cap reached): with the notes of the end.
@@ -355,7 +354,7 @@ class Analyzer:
         row.info = _tcp_info(row)
         if dropped.packets == 1:
             args = {"conn": self._conn_ref(dropped.id), "max": self.limits.max_connections}
-            note = Note(seg.no, dropped.id, "warning", "past-cap", note_text("past-cap", args, self.lang), args)
+            note = Note(seg.no, dropped.id, "warning", "past-cap", args)
             row.notes.append(note)
             self._count_note(note)
         return row
@@ -391,7 +390,7 @@ class Analyzer:
                     if ev.data and not tls.h2:       # HTTP/2 (RFC 8441's WebSocket) is not decoded
                         self._deliver_plain(tc, st, d, [(ev.no, ev.data)], row, http_recs)
                 else:
-                    self._note(row, tc, ev[0], ev[1], None, ev[2])
+                    self._note(row, tc, ev[0], ev[1], ev[2])
         st.rec.tls = tls.summary()
 
     def _deliver_plain(self, tc: TcpConnection, st: _ConnState, d: str, chunks: list, row: Row,
@@ -428,14 +427,14 @@ class Analyzer:
             if type(rec) is HttpError:
                 st.set_mode(d, M_OPAQUE)
                 if rec.code != "not-http":
-                    self._note(row, tc, "warning", f"http-{rec.code}", f"HTTP: {rec.reason}", rec.args)
+                    self._note(row, tc, "warning", f"http-{rec.code}", rec.args)
                 elif rec.offset == 0 and not st.hinted and not st.rec.is_websocket:
                     # The stream never was HTTP: say what a reader can do about it, once per connection.
                     st.hinted = True
                     if rec.data[:1] in (b"\x16", b"\x17") and rec.data[1:2] == b"\x03":
-                        self._note(row, tc, "note", "tls", None, {"port": tc.server.port})
+                        self._note(row, tc, "note", "tls", {"port": tc.server.port})
                     else:
-                        self._note(row, tc, "note", "no-handshake", None, {"port": tc.server.port})
+                        self._note(row, tc, "note", "no-handshake", {"port": tc.server.port})
             elif type(rec) is HttpRequest:
                 req = rec
                 if req._upgrade():
@@ -476,15 +475,15 @@ class Analyzer:
                 # must not switch to a protocol the request did not name (RFC 9110 7.8). Nothing switches: the
                 # connection goes on as HTTP.
                 st.plain_pending -= 1
-                self._note(row, tc, "error", "upgrade-not-requested", None,
+                self._note(row, tc, "error", "upgrade-not-requested",
                            {"request": st.plain_last.summary(), "status": f"{resp.status} {resp.reason}".rstrip()})
                 return st.http_s2c.resume()
         r = st.rec
         r.status = resp.status
         if req is not None:
             hs = check_handshake(req, resp)
-            for sev, code, text, args in hs.notes:
-                self._note(row, tc, sev, code, text, args)
+            for sev, code, args in hs.notes:
+                self._note(row, tc, sev, code, args)
             r.expected_accept, r.accept_ok = hs.expected_accept, hs.accept_ok
             r.accept = hs.expected_accept if hs.accept_ok else hs.accept      # the same text: kept once
             r.subprotocol, r.extensions, r.deflate = _word(hs.subprotocol), _word(hs.extensions), hs.deflate
@@ -495,7 +494,7 @@ class Analyzer:
             r.subprotocol, r.extensions = resp.get("Sec-WebSocket-Protocol"), resp.get("Sec-WebSocket-Extensions")
             r.deflate = _deflate_from(r.extensions)
             accepted = True
-            self._note(row, tc, "note", "request-not-captured", None, {})
+            self._note(row, tc, "note", "request-not-captured", {})
         st.request = None
         if resp.status == 101 and accepted:
             self._start_ws(tc, st, r.deflate, row)
@@ -529,7 +528,7 @@ class Analyzer:
         if st.app is None:
             st.app = Sniffer()           # a guess from the first messages (app/sniff.py)
         if forced:
-            self._note(row, tc, "note", "decode-as", None, {"port": tc.server.port})
+            self._note(row, tc, "note", "decode-as", {"port": tc.server.port})
         waiting, st.waiting = st.waiting, None
         for origin, data in waiting or ():
             ws = st.ws_c2s
@@ -574,7 +573,7 @@ class Analyzer:
                     if type(app) is Sniffer:
                         guess = app.look(rec)
                         if guess is not None:
-                            self._note(row, tc, "note", "app-guess", None,
+                            self._note(row, tc, "note", "app-guess",
                                        {"protocol": SNIFFED[guess], "name": guess})
                         if app.done:
                             st.app = None
@@ -582,19 +581,15 @@ class Analyzer:
                         rec.app = recs_app = app.feed(rec, row.ts if row.no else tc.last_ts)
                         for a in recs_app:
                             for n in a.notes:
-                                self._note(row, tc, n.severity, n.code, None, n.args)
+                                self._note(row, tc, n.severity, n.code, n.args)
             else:
-                self._note(row, tc, rec.severity, rec.code, rec.text, rec.args)
+                self._note(row, tc, rec.severity, rec.code, rec.args)
 
     # -- notes -----------------------------------------------------------------------------------------------
-    def _note(self, row: Row, tc: TcpConnection, severity: str, code: str, text: Optional[str], args: dict) -> None:
-        """Every note of a connection passes here. `text` is the English text a core wrote, `args` the
-        parameters of its sentence in the catalog (model.Note, i18n.note_text): in another language the text
-        is rewritten from them here (English costs nothing). The analyzer's own notes pass text None and are
-        written from args in the analyzer's language."""
-        if text is None or self._note_lang:
-            text = note_text(code, args, self.lang, text)
-        note = Note(row.no, tc.id, severity, code, text, args)
+    def _note(self, row: Row, tc: TcpConnection, severity: str, code: str, args: dict) -> None:
+        """Every note of a connection passes here: a code and `args`, the parameters of its sentence in the
+        catalog (model.Note); the views put it in words."""
+        note = Note(row.no, tc.id, severity, code, args)
         row.notes.append(note)
         tc.extra.rec.notes += 1
         self._count_note(note)
@@ -605,7 +600,7 @@ class Analyzer:
         s.notes_by_severity[note.severity] = s.notes_by_severity.get(note.severity, 0) + 1
         if note.code in CAP_NOTE_CODES and s.notes_by_code[note.code] == 1:
             # The first of each: a capture of big messages can hit a cap a million times (notes_by_code counts).
-            s.caps.append(note.text)
+            s.caps.append(note)
 
     # -- roles and labels ------------------------------------------------------------------------------------
     # Every sentence comes from the i18n catalog (self._t: id -> template in the analyzer's language). SIDE[d]
@@ -647,7 +642,7 @@ class Analyzer:
             rec.state = "reset"
             if rec.closed_by is None and rec.close_expected:
                 label += t["tcp.no_close_frame"]
-                self._note(row, tc, "warning", "close-without-close-frame", None,
+                self._note(row, tc, "warning", "close-without-close-frame",
                            {"variant": "rst", "side": SIDE[d]})
         elif kind == K_RETRANSMISSION:
             label = self._sided("tcp.retransmission", d)
@@ -937,7 +932,7 @@ class Analyzer:
                     why = {"id": "note_part.idle_drop", "idle": f"{idle:.1f}", "side": SIDE[d]}
                 else:
                     text += t["tcp.no_close_frame"]
-                self._note(row, tc, "warning", "close-without-close-frame", None,
+                self._note(row, tc, "warning", "close-without-close-frame",
                            {"variant": "fin", "side": SIDE[d], "why": why})
             return text
         if OTHER[d] in st.fin_seen and r.fin_acked:
@@ -1008,9 +1003,9 @@ class Analyzer:
                 self._ws_records(tc, st, d, ws.finish(), tail)
         if st.app is not None and type(st.app) is not Sniffer:
             for n in st.app.finish():             # what the decoder still awaited (a request, a packet's rest)
-                self._note(tail, tc, n.severity, n.code, None, n.args)
+                self._note(tail, tc, n.severity, n.code, n.args)
         if evicted:
-            self._note(tail, tc, "warning", "cap-connections", None,
+            self._note(tail, tc, "warning", "cap-connections",
                        {"max": self.limits.max_connections, "conn": self._conn_ref(tc.id)})
         self.end_frames.extend(tail.frames)
         self.end_messages.extend(tail.messages)
@@ -1032,10 +1027,9 @@ class Analyzer:
         if s.folded is None:
             s.folded = FoldedConnections(self._summary_keep)
             keep = self._summary_keep
-            note = Note(None, None, "note", "cap-summary-connections",
-                        note_text("cap-summary-connections", {"max": keep}, self.lang), {"max": keep})
+            note = Note(None, None, "note", "cap-summary-connections", {"max": keep})
             self._count_note(note)
-            s.caps.append(note.text)
+            s.caps.append(note)
             notes.append(note)
         s.folded.add(rec)
         self.connections.pop(rec.id, None)

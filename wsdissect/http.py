@@ -913,8 +913,8 @@ class Handshake:
     """What the upgrade request and its response negotiated, and what is wrong with them.
 
     `accepted`: status 101 with Upgrade: websocket and Connection: upgrade (the accept key is judged apart, in
-    `accept_ok`: None when there is no key or no accept to compare). `notes`: (severity, code, English text,
-    args), args being the parameters of the text's sentence in the i18n catalog (model.Note.args).
+    `accept_ok`: None when there is no key or no accept to compare). `notes`: (severity, code, args),
+    args being the parameters of the note's sentence in the i18n catalog (model.Note.args).
     """
     __slots__ = ("accepted", "status", "reason", "key", "version", "accept", "expected_accept", "accept_ok",
                  "subprotocol", "offered_subprotocols", "extensions", "offered_extensions", "deflate", "notes")
@@ -939,7 +939,7 @@ class Handshake:
         self.extensions = extensions
         self.offered_extensions = offered_extensions
         self.deflate = deflate
-        self.notes: list[tuple[str, str, str, dict]] = [] if notes is None else notes
+        self.notes: list[tuple[str, str, dict]] = [] if notes is None else notes
 
     def __eq__(self, other):
         return _same_fields(self, other, self._FIELDS)
@@ -954,7 +954,7 @@ class Handshake:
 
 def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:
     """Judge a WebSocket opening handshake (RFC 6455 4, RFC 7692 5) as a client would."""
-    notes: list[tuple[str, str, str, dict]] = []
+    notes: list[tuple[str, str, dict]] = []
     key = req.get("Sec-WebSocket-Key")
     version = req.get("Sec-WebSocket-Version")
     offered_sub = req.get("Sec-WebSocket-Protocol") or None
@@ -964,69 +964,51 @@ def check_handshake(req: HttpRequest, resp: HttpResponse) -> Handshake:
                    expected_accept=compute_accept(key) if key else None)
 
     if not req.is_websocket_upgrade:
-        notes.append(("warning", "not-websocket-request",
-                      f"{req.summary()} is not a WebSocket upgrade request (needs GET, Upgrade: websocket and "
-                      "Connection: Upgrade)", {"request": req.summary()}))
+        notes.append(("warning", "not-websocket-request", {"request": req.summary()}))
     if key is None:
-        notes.append(("error", "missing-key", "the request has no Sec-WebSocket-Key", {}))
+        notes.append(("error", "missing-key", {}))
     elif not _is_16_byte_base64(key):
-        notes.append(("warning", "bad-key",
-                      f"Sec-WebSocket-Key {key!r} is not 16 random bytes in base64 (RFC 6455 4.1)", {"key": key}))
+        notes.append(("warning", "bad-key", {"key": key}))
     if version != "13":
-        got = "missing" if version is None else f"{version!r}"
-        notes.append(("warning", "bad-websocket-version", f"Sec-WebSocket-Version is {got}; RFC 6455 is 13",
+        notes.append(("warning", "bad-websocket-version",
                       {"variant": "missing"} if version is None else {"variant": "value", "version": version}))
 
     if resp.status != 101:
         severity = "warning" if resp.status >= 400 else "chat"
-        text = f"the server refused the upgrade: {resp.status} {resp.reason}".rstrip()
         args = {"status": f"{resp.status} {resp.reason}".rstrip()}
         server_versions = resp.get("Sec-WebSocket-Version")
         if server_versions:
-            text += f" (it speaks Sec-WebSocket-Version {server_versions})"
             args.update(variant="versions", versions=server_versions)
-        notes.append((severity, "upgrade-refused", text, args))
+        notes.append((severity, "upgrade-refused", args))
         hs.notes = notes
         return hs
 
     upgrade_ok = resp.has_token("Upgrade", "websocket")
     connection_ok = resp.has_token("Connection", "upgrade")
     if not upgrade_ok:
-        notes.append(("error", "missing-upgrade-header",
-                      f"101 without Upgrade: websocket (Upgrade is {resp.get('Upgrade')!r})",
-                      {"value": resp.get("Upgrade")}))
+        notes.append(("error", "missing-upgrade-header", {"value": resp.get("Upgrade")}))
     if not connection_ok:
-        notes.append(("error", "missing-connection-header",
-                      f"101 without Connection: upgrade (Connection is {resp.get('Connection')!r})",
-                      {"value": resp.get("Connection")}))
+        notes.append(("error", "missing-connection-header", {"value": resp.get("Connection")}))
     hs.accepted = upgrade_ok and connection_ok
 
     hs.accept = resp.get("Sec-WebSocket-Accept")
     if hs.accept is None:
-        notes.append(("error", "missing-accept", "the 101 has no Sec-WebSocket-Accept; a client must fail the "
-                                                 "connection", {}))
+        notes.append(("error", "missing-accept", {}))
     elif hs.expected_accept is not None:
         hs.accept_ok = hs.accept == hs.expected_accept
         if not hs.accept_ok:
             notes.append(("error", "bad-accept",
-                          f"Sec-WebSocket-Accept is {hs.accept}, expected {hs.expected_accept} "
-                          f"(base64 of SHA-1 of the key {key} + {WS_GUID})",
                           {"accept": hs.accept, "expected": hs.expected_accept, "key": key, "guid": WS_GUID}))
 
     sub = resp.get("Sec-WebSocket-Protocol") or None
     hs.subprotocol = sub
     offered = _list(offered_sub)
     if sub is not None and sub not in offered:
-        what = "several subprotocols" if "," in sub else "a subprotocol"
         notes.append(("error", "subprotocol-not-offered",
-                      f"the server chose {what} {sub!r} the client did not offer "
-                      f"(offered: {offered_sub or 'none'})",
                       {"variant": ("several" if "," in sub else "one") + ("" if offered_sub else "_none"),
                        "sub": sub, "offered": offered_sub}))
     elif sub is None and offered:
-        notes.append(("chat", "subprotocol-declined",
-                      f"the client offered subprotocols {offered_sub}; the server chose none",
-                      {"offered": offered_sub}))
+        notes.append(("chat", "subprotocol-declined", {"offered": offered_sub}))
 
     _check_extensions(hs, resp.get("Sec-WebSocket-Extensions") or None, notes)
     hs.notes = notes
@@ -1040,31 +1022,25 @@ def _check_extensions(hs: Handshake, ext: Optional[str], notes: list) -> None:
         try:
             offers = parse_extensions(hs.offered_extensions)
         except ExtensionSyntaxError as e:
-            notes.append(("warning", "bad-extensions", f"offered Sec-WebSocket-Extensions: {e}",
-                          {"variant": "offered", "error": str(e)}))
+            notes.append(("warning", "bad-extensions", {"variant": "offered", "error": str(e)}))
     offered_names = {name.lower() for name, _ in offers}
     if ext is None:
         if offered_names:
-            notes.append(("chat", "extensions-declined",
-                          f"the client offered {', '.join(sorted(offered_names))}; the server accepted none, "
-                          "so frames are not compressed or otherwise transformed",
-                          {"names": ", ".join(sorted(offered_names))}))
+            notes.append(("chat", "extensions-declined", {"names": ", ".join(sorted(offered_names))}))
         return
     try:
         accepted = parse_extensions(ext)
     except ExtensionSyntaxError as e:
-        notes.append(("error", "bad-extensions", f"Sec-WebSocket-Extensions: {e}",
-                      {"variant": "accepted", "error": str(e)}))
+        notes.append(("error", "bad-extensions", {"variant": "accepted", "error": str(e)}))
         return
     for name, params in accepted:
         lname = name.lower()
         if lname not in offered_names:
-            notes.append(("error", "extension-not-offered",
-                          f"the server enabled extension {name!r}, which the client did not offer", {"name": name}))
+            notes.append(("error", "extension-not-offered", {"name": name}))
         if lname != "permessage-deflate":
             continue
         if hs.deflate is not None:
-            notes.append(("error", "bad-deflate-params", "permessage-deflate accepted twice", {"variant": "twice"}))
+            notes.append(("error", "bad-deflate-params", {"variant": "twice"}))
             continue
         hs.deflate, problems = parse_deflate_params(params, response=True)
         client_bits_offered = any(n.lower() == "permessage-deflate" and
@@ -1073,8 +1049,7 @@ def _check_extensions(hs: Handshake, ext: Optional[str], notes: list) -> None:
             # RFC 7692 7.1.2.2: a client that did not offer it may not be able to limit its window.
             problems.append("client_max_window_bits in the response, but the client did not offer it")
         for p in problems:
-            notes.append(("error", "bad-deflate-params", f"permessage-deflate: {p}",
-                          {"variant": "problem", "problem": p}))
+            notes.append(("error", "bad-deflate-params", {"variant": "problem", "problem": p}))
 
 
 def _is_16_byte_base64(key: str) -> bool:

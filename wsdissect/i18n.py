@@ -43,9 +43,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "opcode.pong": ("pong", "Pong"),
     "opcode.reserved": ("reserved", "保留"),
 
-    # -- malformed packets (label and note text) ----------------------------------------------------------
-    "malformed.packet": ("malformed packet: {error}", "畸形数据包：{error}"),
-    "malformed.internal": ("malformed: internal error analysing this packet: {error}",
+    # -- malformed packets (the note's sentence, and the row's label) ---------------------------------------
+    "note.malformed.packet": ("malformed packet: {error}", "畸形数据包：{error}"),
+    "note.malformed.internal": ("malformed: internal error analysing this packet: {error}",
                            "畸形：分析此数据包时发生内部错误：{error}"),
 
     # -- TCP ----------------------------------------------------------------------------------------------
@@ -1849,27 +1849,14 @@ def note_id(code: str, args: dict) -> str:
     return f"{key}.{variant}" if variant else key
 
 
-def note_text(code: str, args: dict, lang: str = DEFAULT_LANG, default: str | None = None) -> str:
-    """A note's text in `lang` from its code and Note.args (see model.Note); in English exactly the text the
-    core wrote. Values of args: a number or string is used as it is, except the data words of _NOTE_WORDS
+def note_text(code: str, args: dict, lang: str = DEFAULT_LANG) -> str:
+    """A note's words in `lang` from its code and Note.args (see model.Note): the one way every view puts a
+    note in words. Values of args: a number or string is used as it is, except the data words of _NOTE_WORDS
     (side, opcode...) and a close code's name, which are translated; a dict {"id": note_part id, ...} is a
-    piece of the sentence with parameters of its own; a list is pieces (or tokens) joined as a list.
-    `default` is returned when the catalog has no sentence for the note (None: KeyError)."""
+    piece of the sentence with parameters of its own; a list is pieces (or tokens) joined as a list. A code
+    with no sentence in the catalog is a KeyError."""
     t = catalog(lang)
-    template = t.get(note_id(code, args))
-    if template is None:
-        if default is None:
-            raise KeyError(note_id(code, args))
-        return default
-    return fill(template, **_note_params(args, t))
-
-
-def localize_note(note, lang: str):
-    """A model.Note written in English outside the analyzer (the capture's own notes), with its text in
-    `lang`; the same note for English, or when the catalog has no sentence for it."""
-    if lang != DEFAULT_LANG:
-        note.text = note_text(note.code, note.args, lang, note.text)
-    return note
+    return fill(t[note_id(code, args)], **_note_params(args, t))
 
 
 def _note_params(args: dict, t: dict) -> dict:

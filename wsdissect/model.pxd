@@ -62,7 +62,7 @@ cpdef Message new_message(str direction, int opcode, long long frames, long long
 # --- analysis records: Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections (analyzer.py) ---
 cdef class Note:
     cdef public object no, conn            # None: about the capture, not a packet / a connection
-    cdef public str severity, code, text
+    cdef public str severity, code
     cdef public object args
 
 cdef class Endpoint:

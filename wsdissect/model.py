@@ -135,18 +135,17 @@ class Note:
     protocol violation). `code` is a stable kebab-case identifier for scripts.
 
     `args` are the parameters of the note's sentence in the i18n catalog (id `note.<code>`, or
-    `note.<code>.<variant>` when args["variant"] is set; see i18n.note_text): the language-free cores write
-    `text` in English and the analyzer rewrites it from `args` in its language.
+    `note.<code>.<variant>` when args["variant"] is set): a note carries no words, each view composes them in
+    its own language with i18n.note_text(code, args, lang).
     """
-    __slots__ = ("no", "conn", "severity", "code", "text", "args")
+    __slots__ = ("no", "conn", "severity", "code", "args")
 
-    def __init__(self, no: Optional[int], conn: Optional[int], severity: str, code: str, text: str,
+    def __init__(self, no: Optional[int], conn: Optional[int], severity: str, code: str,
                  args: Optional[dict] = None) -> None:
         self.no = no
         self.conn = conn
         self.severity = severity
         self.code = code
-        self.text = text
         self.args = {} if args is None else args
 
     def __eq__(self, other):
@@ -530,7 +529,7 @@ class CaptureSummary:
         self.connections = [] if connections is None else connections              # Connection records, by id
         self.notes_by_code = {} if notes_by_code is None else notes_by_code        # code -> count
         self.notes_by_severity = {} if notes_by_severity is None else notes_by_severity    # severity -> count
-        self.caps = [] if caps is None else caps      # caps reached (limits.py): each one's first note text
+        self.caps = [] if caps is None else caps      # caps reached (limits.py): the first Note of each
         self.capture_notes = [] if capture_notes is None else capture_notes    # Notes about the file itself
         self.connections_total = connections_total    # every connection seen; `connections` keeps the first N
         self.folded = folded                    # the finished connections past that cap, counted

@@ -55,8 +55,7 @@ from zlib import crc32
 
 from .analyzer import Analyzer
 from .decode import DecodeError, decode_packet, peek_ends
-from .i18n import note_text
-from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, RawPacket, Secrets
+from .model import C2S, S2C, CaptureSummary, FoldedConnections, FOLDED_CLOSE_CODES, Note, RawPacket, Secrets
 from .sources.pcap import _GZIP_MAGIC, CaptureError, CaptureTruncated, iter_capture, open_path
 
 # Without --jobs every read is a single one: measured on the bench captures (bench/README.md, "Several
@@ -150,7 +149,7 @@ class ShardAnalyzer(Analyzer):
         self.note_keys: list = []               # one per note finish() returns
         self.first_code: dict = {}              # note code -> key of the first
         self.first_severity: dict = {}          # severity -> key of the first
-        self.cap_keys: list = []                # (key, code, text) per summary.caps item
+        self.cap_keys: list = []                # (key, code, note) per summary.caps item
         self.fold_codes: dict = {}              # close code -> [key of the first folded with it, how many]
         self.finish_keys: dict = {}             # connection listed in the summary -> the key it was finished at
         self.named = False                      # a sentence named a connection since the last piece
@@ -240,17 +239,23 @@ class ShardAnalyzer(Analyzer):
         at. Returns the end-of-capture notes as (key, note) pairs."""
         keep = self._summary_keep
 
-        def text(t: str) -> str:
-            return _NAMED_TEXT.sub(lambda m: str(numbers[int(m.group(1))]), t)
+        def named(args: dict) -> dict:
+            """A note's args with the connection it names (ShardAnalyzer._conn_ref) by the capture's number."""
+            c = args.get("conn") if args else None
+            if isinstance(c, str):
+                return {**args, "conn": numbers[int(_NAMED_TEXT.fullmatch(c).group(1))]}
+            return args
 
         def note(n):
             if n.conn is not None:
                 n.conn = numbers[n.conn]
-            c = n.args.get("conn") if n.args else None
-            if isinstance(c, str):
-                n.args = {**n.args, "conn": numbers[int(c.strip("\0wsd"))]}
-                n.text = note_text(n.code, n.args, self.lang)
+            n.args = named(n.args)
             return n
+
+        def cap(n):
+            # The same note may be an end note too (renumbered above): its args only, in a note of its own.
+            args = named(n.args)
+            return n if args is n.args else Note(n.no, n.conn, n.severity, n.code, args)
         listed = self.summary.connections
         records = {id(rec): rec for rec in listed}
         records.update((id(rec), rec) for rec in self.connections.values())
@@ -262,8 +267,8 @@ class ShardAnalyzer(Analyzer):
         for m in self.end_messages:
             m.conn = numbers[m.conn]
         pairs = [(k, note(n)) for k, n in zip(self.note_keys, end_notes)]
-        self.summary.caps = [text(t) for t in self.summary.caps]
-        self.cap_keys = [(k, code, text(t)) for k, code, t in self.cap_keys]
+        self.summary.caps = [cap(n) for n in self.summary.caps]
+        self.cap_keys = [(k, code, cap(n)) for k, code, n in self.cap_keys]
         self.finish_keys = {numbers[cid]: k for cid, k in self.finish_keys.items()}
         # Listed by the worker's number, folded by the capture's.
         late = sorted((self.finish_keys[rec.id], rec) for rec in listed if rec.id >= keep)
@@ -832,10 +837,10 @@ def merge_summary(parts: list) -> CaptureSummary:
         s.notes_by_code[CAPS_NOTE] -= extra
         s.notes_by_severity["note"] -= extra
     seen = set()
-    for key, code, text in sorted((c for p in parts for c in p["cap_keys"]), key=lambda c: c[0]):
+    for key, code, note in sorted((c for p in parts for c in p["cap_keys"]), key=lambda c: c[0]):
         if code not in seen:
             seen.add(code)
-            s.caps.append(text)
+            s.caps.append(note)
     if folding:
         s.folded = _merge_folded([x.folded for x in sums if x.folded is not None], parts)
     return s

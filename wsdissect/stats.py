@@ -524,7 +524,8 @@ def total_stats(s: CaptureSummary, per_conn: list, folded: Optional[_Totals] = N
     if s.folded is not None:
         # Connections in these totals without a "stats" object of their own (--max-summary-connections).
         tot["counted_only"] = {"connections": s.folded.connections, "websocket_connections": ws_folded}
-    # The caps reached, as read --json's summary gives them (render/words.limits_reached prints them).
+    # The caps reached: the summary's notes (render/words.limits_reached puts them in words; stats --json, data
+    # in every language, writes their English sentences).
     tot["caps"] = list(s.caps)
     if s.past_cap_packets:
         tot["past_cap_packets"] = s.past_cap_packets

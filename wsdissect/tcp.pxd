@@ -47,7 +47,7 @@ cdef class TcpResult:
     cdef public bint new, fin_acked
     cdef public object delivered, peer_delivered, acked_no, notes, evicted, dropped
 
-    cpdef note(self, str severity, str code, str text, dict args)
+    cpdef note(self, str severity, str code, dict args)
 
 @cython.locals(result=TcpResult)
 cdef TcpResult _result(TcpConnection conn, str direction, str kind, long long rel_seq, long long rel_ack,

@@ -173,16 +173,16 @@ class TcpResult:
     peer's stream declares the hole missing and frees what was buffered behind it), kept apart from `delivered`
     because they belong to the peer's parser; acked_no: the packet of the other side that this ACK newly
     acknowledges (None: none); fin_acked: this ACK is the first to acknowledge the other side's FIN; notes:
-    (severity, code, English text, args: see model.Note); evicted: connections dropped (port reuse,
+    (severity, code, args: see model.Note); evicted: connections dropped (port reuse,
     Limits.max_connections); dropped: for K_PAST_CAP, the dropped connection."""
     __slots__ = ("conn", "direction", "kind", "rel_seq", "rel_ack", "window", "new", "delivered",
                  "peer_delivered", "acked_no", "fin_acked", "notes", "evicted", "dropped")
 
-    def note(self, severity: str, code: str, text: str, args: dict) -> None:
+    def note(self, severity: str, code: str, args: dict) -> None:
         """Add a note (see `notes`); its list is made with the first."""
         if self.notes is _EMPTY:
             self.notes = []
-        self.notes.append((severity, code, text, args))
+        self.notes.append((severity, code, args))
 
 
 def _result(conn, direction: str, kind: str, rel_seq: int, rel_ack: int, window: int, new: bool,
@@ -379,18 +379,17 @@ class Tracker:
                 last_end, last_no = (me.una_end, me.una_no) if q is None else q[-1]
                 if last_end == 0 and last_no != no and conn.first_no != no:
                     kind = K_RETRANSMISSION
-                    result.note("note", "tcp-retransmission", "SYN sent again", {"variant": "syn"})
+                    result.note("note", "tcp-retransmission", {"variant": "syn"})
         elif plen and end <= me.nxt_off and not flags & FIN:
             if plen == 1 and end == me.nxt_off:
                 kind = K_KEEPALIVE
             else:
                 kind = K_RETRANSMISSION
-                result.note("note", "tcp-retransmission",
-                            f"retransmission of {plen} bytes already seen", {"variant": "data", "n": plen})
+                result.note("note", "tcp-retransmission", {"variant": "data", "n": plen})
         elif flags & FIN:
             if me.fin_off >= 0 and me.fin_no != seg.no:
                 kind = K_RETRANSMISSION
-                result.note("note", "tcp-retransmission", "FIN sent again", {"variant": "fin"})
+                result.note("note", "tcp-retransmission", {"variant": "fin"})
             else:
                 kind = K_FIN
         elif plen:
@@ -457,7 +456,7 @@ class Tracker:
             if off < me.nxt_off:
                 # Overlap: the segment starts with bytes already delivered; keep only the new tail.
                 skip = me.nxt_off - off
-                result.note("note", "tcp-overlap", f"{skip} bytes overlap data already seen", {"n": skip})
+                result.note("note", "tcp-overlap", {"n": skip})
                 if skip < len(payload):
                     payload = payload[skip:]
                 else:
@@ -543,21 +542,16 @@ class Tracker:
             d.pending_at = {}
         elif d.pending_at.get(off, -1) >= total:
             result.kind = K_RETRANSMISSION
-            result.note("note", "tcp-retransmission", "retransmission of an out-of-order segment",
-                        {"variant": "out_of_order"})
+            result.note("note", "tcp-retransmission", {"variant": "out_of_order"})
             return
         heapq.heappush(d.pending, (off, no, payload, missing))
         if total > d.pending_at.get(off, -1):
             d.pending_at[off] = total
         d.pending_bytes += len(payload)
-        result.note("note", "tcp-out-of-order",
-                    f"out of order: {off - d.nxt_off} bytes before it not yet seen; held until they arrive",
-                    {"n": off - d.nxt_off})
+        result.note("note", "tcp-out-of-order", {"n": off - d.nxt_off})
         while d.pending_bytes > self.limits.max_reorder and d.pending:
             # Cap reached: stop waiting for the hole and move on past it.
-            result.note("warning", "cap-reorder",
-                        f"more than {self.limits.max_reorder} bytes waiting behind a hole (--max-reorder); "
-                        "treating the hole as missing", {"max": self.limits.max_reorder})
+            result.note("warning", "cap-reorder", {"max": self.limits.max_reorder})
             result.delivered.extend(_gap(d, d.pending[0][0], no, result, False))
             result.delivered.extend(_drain(d))
 
@@ -632,9 +626,7 @@ def _gap(d: Direction, upto: int, no: int, result, acked: bool) -> list:
     if n <= 0:
         return []
     if result is not None:
-        why = "acknowledged by the receiver but not in the capture" if acked else "not in the capture"
-        result.note("warning", "tcp-missing-bytes", f"{n} bytes missing ({why})",
-                    {"variant": "acked" if acked else "lost", "n": n})
+        result.note("warning", "tcp-missing-bytes", {"variant": "acked" if acked else "lost", "n": n})
     d.nxt_off = upto
     d.nxt_abs = (d.nxt_abs + n) & _MASK32
     return [(no, n)]

@@ -37,6 +37,7 @@ if str(TESTS) not in sys.path:          # pcapbuild lives in tests/ (pytest puts
 
 from wsdissect.analyzer import Analyzer  # noqa: E402
 from wsdissect.http import HttpError, HttpRequest, HttpResponse, HttpStream  # noqa: E402
+from wsdissect.i18n import LANGS, note_text  # noqa: E402
 from wsdissect.limits import Limits  # noqa: E402
 from wsdissect.model import C2S, S2C, DeflateParams, Frame, Message, Note, RawPacket, Row  # noqa: E402
 from wsdissect.render.jsonl import JsonLinesWriter  # noqa: E402
@@ -72,10 +73,16 @@ def check_note(n, where: str = "") -> None:
     check(type(n) is Note, f"{where}expected a Note, got {type(n).__name__}")
     check(n.severity in SEVERITIES, f"{where}note severity {n.severity!r}")
     check(isinstance(n.code, str) and _CODE.fullmatch(n.code) is not None, f"{where}note code {n.code!r}")
-    check(isinstance(n.text, str) and n.text != "", f"{where}note {n.code} has no text")
+    check(type(n.args) is dict, f"{where}note {n.code} args {n.args!r}")
+    for lang in LANGS:
+        try:
+            text = note_text(n.code, n.args, lang)
+        except (KeyError, IndexError, ValueError) as e:
+            raise FuzzFailure(f"{where}note {n.code} {n.args!r} has no sentence in {lang}: {e!r}") from e
+        check(text != "", f"{where}note {n.code} has no words in {lang}")
     check(n.no is None or (type(n.no) is int and n.no >= 0), f"{where}note no {n.no!r}")
-    check(not (n.code == "malformed" and "internal error" in n.text),
-          f"{where}an exception escaped the core and was caught by Analyzer.feed: {n.text}")
+    check(not (n.code == "malformed" and n.args.get("variant") == "internal"),
+          f"{where}an exception escaped the core and was caught by Analyzer.feed: {n.args.get('error')}")
 
 
 def check_frame(f, max_payload: int, where: str = "") -> None:
@@ -819,9 +826,7 @@ def _tls_run(keylog, chunks, rng: Optional[random.Random]) -> list:
         check(type(ev) is tuple and len(ev) == 3, f"event {ev!r:.200}")
         sev, code, args = ev
         check(sev in SEVERITIES and _CODE.fullmatch(code) is not None, f"note {ev!r:.200}")
-        from wsdissect.i18n import note_text
-        for lang in ("en", "zh"):
-            check(note_text(code, args, lang, default="") != "", f"note {code} {args} has no {lang} sentence")
+        check_note(Note(None, None, sev, code, args), "tls: ")
     check(isinstance(sess.summary(), dict), "summary")
     return events
 

@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 
 from ..analyzer import Analyzer
-from ..i18n import DEFAULT_LANG, LANGS, localize_note, note_text
+from ..i18n import DEFAULT_LANG, LANGS
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Note, RawPacket, Row
 from ..sources.pcap import CaptureError, CaptureTruncated
@@ -277,14 +277,13 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         except CaptureTruncated as e:
             # Damage inside a readable file: everything before it was shown; say where it stopped.
             truncated = e
-            analyzer.summary.capture_notes.append(truncation_note(source, str(e), getattr(analyzer, "lang",
-                                                                                           DEFAULT_LANG)))
+            analyzer.summary.capture_notes.append(truncation_note(source, str(e)))
         end_notes = analyzer.finish()
         out.end(analyzer.end_frames, analyzer.end_messages, end_notes)
         for c in folded:
             write_folded(c, at_end=True)
         folded.clear()
-        snaplen_note(analyzer.summary, getattr(analyzer, "lang", DEFAULT_LANG))
+        snaplen_note(analyzer.summary)
         out.summary(analyzer.summary)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -295,21 +294,19 @@ def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = Fal
         warn_truncated(source, [truncated])
 
 
-def snaplen_note(summary, lang: str) -> None:
+def snaplen_note(summary) -> None:
     """The summary's note, once per capture, of the TCP packets cut short by the snaplen (counted by the
     analyzer, summed over parallel workers)."""
     if summary.snaplen_cut:
         args = {"n": summary.snaplen_cut, "kept": summary.snaplen_kept}
         if summary.snaplen_cut == 1:
             args["variant"] = "one"
-        summary.capture_notes.append(Note(None, None, "warning", "capture-snaplen",
-                                          note_text("capture-snaplen", args, lang), args))
+        summary.capture_notes.append(Note(None, None, "warning", "capture-snaplen", args))
 
 
-def truncation_note(source: str, error: str, lang: str) -> Note:
+def truncation_note(source: str, error: str) -> Note:
     """The summary's note of a capture damaged part-way (analysed up to the damage)."""
-    return localize_note(Note(None, None, "error", "capture-truncated", f"{source}: {error}",
-                              {"source": source, "error": error}), lang)
+    return Note(None, None, "error", "capture-truncated", {"source": source, "error": error})
 
 
 def primed(packets: Iterator[RawPacket]) -> Iterator[RawPacket]:
@@ -357,7 +354,7 @@ def _silence_stdout() -> None:
 def _writer(as_json: bool, show_acks: bool, live: bool = False, lang: str = DEFAULT_LANG):
     if as_json:
         from ..render.jsonl import JsonLinesWriter
-        return JsonLinesWriter(sys.stdout)
+        return JsonLinesWriter(sys.stdout, lang=lang)
     from ..render.timeline import TimelinePrinter
     return TimelinePrinter(QuietConsole(highlight=False, soft_wrap=False), show_acks=show_acks, live=live,
                            lang=lang)
@@ -641,7 +638,7 @@ def view_writer(view: str, fmt: str, as_json: bool, export: Optional[str], width
     they come, for a live capture. `console`: the one to draw on (several captures on one console)."""
     if as_json:
         from ..render.jsonl import JsonLinesWriter
-        return None, JsonLinesWriter(sys.stdout)
+        return None, JsonLinesWriter(sys.stdout, lang=lang)
     if console is None:
         console = view_console(export, width)
     if view == "flow":

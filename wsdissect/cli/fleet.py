@@ -248,7 +248,7 @@ class TaggedJson:
 
 
 def packets(fleet: Fleet, group: list, tags: FileTags, analyzer=None,
-            damage: Optional[list] = None, streaming: bool = False, lang: str = DEFAULT_LANG) -> Iterator[RawPacket]:
+            damage: Optional[list] = None, streaming: bool = False) -> Iterator[RawPacket]:
     """The packets of one group as one capture: chained files in turn (numbers going on from file to file), or,
     for --merge, every file at once in time order. A file damaged part-way ends where its damage is (each damage
     kept in `damage` for a warning, and a note in the analyzer's summary); the next file goes on."""
@@ -262,7 +262,7 @@ def packets(fleet: Fleet, group: list, tags: FileTags, analyzer=None,
         if damage is not None:
             damage.append((p.path, e))
         if analyzer is not None:
-            analyzer.summary.capture_notes.append(truncation_note(p.path, str(e), lang))
+            analyzer.summary.capture_notes.append(truncation_note(p.path, str(e)))
 
     def one(p: Piece, start: int) -> Iterator[RawPacket]:
         try:

@@ -16,7 +16,7 @@ from .common import CapturePath, capture_errors, check_export, decode_as_option,
 def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
             lang: str = DEFAULT_LANG, on_fold=None, streaming: bool = False, collector=None,
             subprotocol: str | None = None, keylog=None, fleet=None) -> Analyzer:
-    """Run a whole capture through the analyzer (notes in `lang`; rows without label or Info), handing each row
+    """Run a whole capture through the analyzer (rows without label or Info), handing each row
     to `on_row(row, conn)` and each connection folded into the summary's counts (--max-summary-connections) to
     `on_fold(conn)`. `streaming`: on_fold prints to stdout while the capture is read (no progress bar over it).
     `collector`: the StatsCollector on_row feeds (its end() is called with the analyzer's last notes). `keylog`: the
@@ -32,7 +32,7 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     if fleet is not None:
         from . import fleet as fl
         whole, group, fleet_damage = fleet
-        packets = fl.packets(whole, group, fl.FileTags(), analyzer, fleet_damage, streaming, lang)
+        packets = fl.packets(whole, group, fl.FileTags(), analyzer, fleet_damage, streaming)
     else:
         packets = until_damage(primed(open_tracked(capture, streaming_to_terminal=streaming)), capture, damage)
     for raw in packets:

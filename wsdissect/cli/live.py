@@ -16,7 +16,6 @@ from typing import Callable, Iterator, Optional
 import click
 
 from ..analyzer import Analyzer
-from ..i18n import localize_note
 from ..model import RawPacket
 from ..sources.live import CaptureUnavailable, LiveCapture, PcapWriter
 from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_STRICT, check_views, decode_as_option, export_options, \
@@ -79,7 +78,7 @@ def captured(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter],
         cap.close()
         if writer is not None:
             writer.out.close()
-    analyzer.summary.capture_notes.append(localize_note(cap.stats_note(), analyzer.lang))
+    analyzer.summary.capture_notes.append(cap.stats_note())
 
 
 def analyse_live(analyzer: Analyzer, cap: LiveCapture, writer: Optional[PcapWriter], *, as_json: bool,

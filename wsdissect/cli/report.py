@@ -53,15 +53,13 @@ def report(capture: str, output: str, decode_as: tuple, keylog: str | None, lang
 def report_data(packets, capture: str, damage: list, limits, decode_as: tuple = (), lang: str = "en",
                 keylog=None) -> dict:
     """The page's data for `packets` (read to the end here), opening in `lang`; a damage found meanwhile
-    (`damage`, filled by until_damage) becomes a note of the summary, in each language."""
-    from ..i18n import LANGS
+    (`damage`, filled by until_damage) becomes a note of the summary."""
     from ..render.report import ReportBuilder
 
     builder = ReportBuilder(limits, decode_as, keylog=keylog)
     for raw in packets:
         builder.feed(raw)
-    notes = {lang: [truncation_note(capture, str(damage[0]), lang)] for lang in LANGS} if damage else None
-    return builder.finish(capture, notes, lang)
+    return builder.finish(capture, [truncation_note(capture, str(damage[0]))] if damage else (), lang)
 
 
 # --- --report FILE.html on live and demo: the page of the session, written when it ends ----------------------
@@ -92,10 +90,5 @@ class SessionReport:
             yield raw
 
     def save(self, capture_notes: list = ()) -> None:
-        """Write the page; `capture_notes`: notes about the capture (the kernel's drops...), in any language."""
-        from ..i18n import LANGS, note_text
-        from ..model import Note
-        notes = {lang: [Note(n.no, n.conn, n.severity, n.code, note_text(n.code, n.args or {}, lang, n.text), n.args)
-                        for n in capture_notes]
-                 for lang in LANGS} if capture_notes else None
-        save_report(self.builder.finish(self.source, notes, self.lang), self.path)
+        """Write the page; `capture_notes`: notes about the capture (the kernel's drops...)."""
+        save_report(self.builder.finish(self.source, capture_notes, self.lang), self.path)

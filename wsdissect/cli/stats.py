@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import click
 
+from ..i18n import note_text
 from ..parallel import plan_jobs
 from .fleet import captures_argument, fleet_options, is_fleet
 from .common import CapturePath, capture_errors, check_export, decode_as_option, subprotocol_option, export_options, fail, \
@@ -96,7 +97,7 @@ def _stats(capture: str, conn: int | None, as_json: bool, decode_as: tuple, subp
             out = sys.stdout
             for c, rec in zip(conns, chosen):
                 out.write(blocks[c.id] if ready else _json_line(rec))
-            out.write(_json_line(total))
+            out.write(_json_line(dict(total, caps=[note_text(n.code, n.args) for n in total["caps"]])))
             out.flush()
         else:
             from ..render.details import View

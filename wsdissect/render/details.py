@@ -30,7 +30,7 @@ from ..analyzer import Analyzer
 from ..app import describe
 from ..decode import DecodeError, decode_packet
 from ..http import WS_GUID, HttpRequest, HttpResponse, HttpStream, accept_steps, compute_accept
-from ..i18n import DEFAULT_LANG, catalog
+from ..i18n import DEFAULT_LANG, catalog, note_text
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import ACK, C2S, CWR, ECE, FIN, PSH, RST, S2C, SYN, URG, Connection, Frame, RawPacket, Secrets, \
     Row, flag_names
@@ -672,7 +672,8 @@ def _tcp(D: _Dissection, data: bytes, t: int, ip_end: int, row: Optional[Row], c
             D.add(2, view.clean(text), "cyan")
         for note in row.notes:
             D.add(2, w["show.note"].format(severity=w.get(f"sev.{note.severity}", note.severity),
-                                           text=view.clean(note.text), code=note.code),
+                                           text=view.clean(note_text(note.code, note.args, view.lang)),
+                                           code=note.code),
                   {"error": "bold red", "warning": "yellow"}.get(note.severity, ""))
     return p_start, p_start + plen
 

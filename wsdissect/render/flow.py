@@ -249,12 +249,12 @@ def _footnotes(s: CaptureSummary, t: dict, lang: str, width: Optional[int] = Non
     word-wrapped to `width` cells when given. Not --max-summary-connections: the flow view draws every
     connection whatever the summary keeps."""
     items = []
-    folded = note_text("cap-summary-connections", {"max": s.folded.cap}, lang) if s.folded is not None else None
-    caps = limits_reached([c for c in s.caps if c != folded], s.past_cap_packets, t)
+    caps = limits_reached([n for n in s.caps if n.code != "cap-summary-connections"], s.past_cap_packets, lang)
     if caps:
         items.append((t["tl.caps"], caps))
     if s.capture_notes:
-        items.append((t["tl.capture_file"], [f"[{t.get('sev.' + n.severity, n.severity)}] {n.text}"
+        items.append((t["tl.capture_file"], [f"[{t.get('sev.' + n.severity, n.severity)}] "
+                                             f"{note_text(n.code, n.args, lang)}"
                                              for n in s.capture_notes]))
     lines = []
     for head, texts in items:

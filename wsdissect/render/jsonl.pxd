@@ -35,6 +35,7 @@ cdef class JsonLinesWriter:
     cdef readonly object out
     cdef object _put
     cdef public list _late
+    cdef public str lang
 
     cpdef _write(self, dict obj)
 

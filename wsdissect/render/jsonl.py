@@ -11,6 +11,7 @@ import json
 from typing import Optional, TextIO
 
 from ..communityid import community_id, connection_uid
+from ..i18n import DEFAULT_LANG, note_text
 from ..tls.handshake import MESSAGE_NAMES
 from ..model import CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import opcode_name
@@ -148,8 +149,9 @@ class JsonLinesWriter:
     strings escaped by json's own C escaper, so each line is byte-identical to `_dumps(packet_record(row))`
     (tests/test_cli.py checks it). The *_record() dict builders stay the definition of the contract."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, lang: str = DEFAULT_LANG) -> None:
         self.out = out              # fixed for the writer's life
+        self.lang = lang            # the language of the words: a note's "text", the summary's caps and notes
         self._put = out.write       # its write, bound once (not once a packet)
         self._late: list = []       # records of connections folded by the end of the capture (see folded())
 
@@ -172,7 +174,7 @@ class JsonLinesWriter:
         for m in messages:
             lines.append(message_line(m))
         for n in notes:
-            lines.append(_dumps(note_record(n)))
+            lines.append(_dumps(note_record(n, self.lang)))
         lines.append("")
         self._put("\n".join(lines))
 
@@ -183,7 +185,7 @@ class JsonLinesWriter:
         for m in messages:
             self.out.write(message_line(m) + "\n")
         for n in notes:
-            self._write(note_record(n))
+            self._write(note_record(n, self.lang))
 
     def folded(self, c: Connection, at_end: bool = False) -> None:
         """The record of a connection folded into the summary's counts (Limits.summary_connections), which
@@ -202,7 +204,7 @@ class JsonLinesWriter:
             for c in sorted(self._late, key=lambda c: c.id):
                 write(connection_line(c) + "\n")
             self._late = []
-        self._write(summary_record(s))
+        self._write(summary_record(s, self.lang))
 
 
 def packet_record(row: Row) -> dict:
@@ -366,8 +368,10 @@ def app_record(recs: list) -> dict:
     return {"protocol": recs[0].protocol if recs else None, "records": [r.as_dict() for r in recs]}
 
 
-def note_record(n: Note) -> dict:
-    return {"type": "note", "no": n.no, "conn": n.conn, "severity": n.severity, "code": n.code, "text": n.text}
+def note_record(n: Note, lang: str = DEFAULT_LANG) -> dict:
+    """A note's record; "text" is its sentence in `lang`."""
+    return {"type": "note", "no": n.no, "conn": n.conn, "severity": n.severity, "code": n.code,
+            "text": note_text(n.code, n.args, lang)}
 
 
 def connection_ids(c: Connection) -> tuple:
@@ -423,12 +427,13 @@ def _int_opt(x) -> str:
     return _dumps(x)
 
 
-def summary_record(s: CaptureSummary) -> dict:
+def summary_record(s: CaptureSummary, lang: str = DEFAULT_LANG) -> dict:
+    """The summary's record; the caps reached and the notes about the capture as their sentences in `lang`."""
     return {"type": "summary", "packets": s.packets, "tcp_packets": s.tcp_packets,
             "other_packets": s.other_packets, "malformed": s.malformed, "first_ts": s.first_ts,
             "last_ts": s.last_ts, "connections": s.connection_count(), "notes_by_code": s.notes_by_code,
-            "notes_by_severity": s.notes_by_severity, "caps": s.caps,
-            "capture_notes": [n.text for n in s.capture_notes],
+            "notes_by_severity": s.notes_by_severity, "caps": [note_text(n.code, n.args, lang) for n in s.caps],
+            "capture_notes": [note_text(n.code, n.args, lang) for n in s.capture_notes],
             **({"folded_connections": folded_record(s.folded)} if s.folded is not None else {}),
             **({"past_cap_packets": s.past_cap_packets} if s.past_cap_packets else {}),
             **({"snaplen_cut": s.snaplen_cut} if s.snaplen_cut else {})}

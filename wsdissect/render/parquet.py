@@ -25,6 +25,7 @@ import os
 from operator import itemgetter
 from typing import Callable, Optional
 
+from ..i18n import DEFAULT_LANG
 from ..model import CaptureSummary, Connection, Row
 from .jsonl import connection_ids, connection_record, frame_record, message_record, note_record, packet_record
 
@@ -72,13 +73,15 @@ def schemas() -> dict:
 
 class ParquetWriter:
     """The writer of one capture's part of each table under `out_dir` (see the module's docstring).
-    `file_of(no)`: the capture file packet `no` came from."""
+    `file_of(no)`: the capture file packet `no` came from; `lang`: the language of the notes' text column."""
 
-    def __init__(self, out_dir: str, part: str, file_of: Callable[[int], Optional[str]]) -> None:
+    def __init__(self, out_dir: str, part: str, file_of: Callable[[int], Optional[str]],
+                 lang: str = DEFAULT_LANG) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
         self._pa, self._pq = pa, pq
         self.out_dir, self.part, self.file_of = out_dir, part, file_of
+        self.lang = lang
         self._schemas = schemas()
         # Rows are kept as tuples in column order (operator.itemgetter over the record: C speed) and handed to
         # pyarrow column by column, which is several times faster than a list of dicts.
@@ -116,7 +119,7 @@ class ParquetWriter:
         for m in messages:
             self._add("messages", self._message(m))
         for n in notes:
-            self._add("notes", self._with_id(note_record(n)))
+            self._add("notes", self._with_id(note_record(n, self.lang)))
 
     def folded(self, c: Connection, at_end: bool = False) -> None:
         if at_end:

@@ -35,7 +35,7 @@ from ..analyzer import Analyzer
 from ..explain import Explainer
 from ..i18n import LANGS, catalog
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import C2S, S2C, ROLE_PAST_CAP, RawPacket, Row, Secrets, flag_names
+from ..model import C2S, S2C, ROLE_PAST_CAP, Note, RawPacket, Row, Secrets, flag_names
 from ..stats import StatsCollector, conn_stats, total_stats
 from ..websocket.frames import unmask
 from .details import View, _dissect
@@ -190,26 +190,24 @@ class ReportBuilder:
 
     # -- the end ---------------------------------------------------------------------------------------------
 
-    def finish(self, capture: str = "", capture_notes: Optional[dict] = None, opens_in: str = LANGS[0]) -> dict:
+    def finish(self, capture: str = "", capture_notes: Iterable[Note] = (), opens_in: str = LANGS[0]) -> dict:
         """The page's data: everything gathered, with the summary and the stats in both languages.
-        `capture_notes`: lang -> notes about the file (a truncated capture), added to each summary; `opens_in`:
-        the language the page opens in."""
+        `capture_notes`: notes about the file (a truncated capture), added to the summary; `opens_in`: the
+        language the page opens in."""
         from .stats import render_stats
         from .timeline import TimelinePrinter
 
         summaries, stats = [], []
         first = self.taps[LANGS[0]].analyzer
-        end_notes = {}
-        for lang in LANGS:
-            end_notes[lang] = self.taps[lang].analyzer.finish()
-        for lang in LANGS:
-            an = self.taps[lang].analyzer
-            if capture_notes and capture_notes.get(lang):
-                an.summary.capture_notes.extend(capture_notes[lang])
+        end_notes = first.finish()
+        for lang in LANGS[1:]:
+            self.taps[lang].analyzer.finish()
+        first.summary.capture_notes.extend(capture_notes)
+        for lang in LANGS:         # one set of records (the notes, the summary), in the words of each language
             console = _plain_console()
             printer = TimelinePrinter(console, lang=lang)
-            printer.end(an.end_frames, an.end_messages, end_notes[lang])
-            printer.summary(an.summary)
+            printer.end(first.end_frames, first.end_messages, end_notes)
+            printer.summary(first.summary)
             summaries.append(_console_text(console).strip("\n"))
         listed = [c for c in first.summary.connections if c.is_websocket or c.decode_as]
         per_conn = [conn_stats(c, self.stats.acc.get(c.id)) for c in first.summary.connections]
@@ -233,7 +231,7 @@ class ReportBuilder:
 
 
 def build_report(packets: Iterable[RawPacket], capture: str = "", *, limits: Limits = DEFAULT_LIMITS,
-                 decode_as: Iterable[int] = (), capture_notes: Optional[dict] = None,
+                 decode_as: Iterable[int] = (), capture_notes: Iterable[Note] = (),
                  detail_packets: int = REPORT_DETAIL_PACKETS, lang: str = LANGS[0]) -> dict:
     """The page's data for a capture's packets (see ReportBuilder), opening in `lang`."""
     builder = ReportBuilder(limits, decode_as, detail_packets)

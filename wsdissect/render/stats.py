@@ -256,7 +256,7 @@ def total_lines(view: View, t: dict) -> list:
     out += _field(view, w["stats.endings"], w["stats.endings_value"].format(
         close=t['closed_with_close_frame'], fin=e['fin'], rst=e['rst'], open=e['open']))
     out += _field(view, w["stats.notes"], _notes(t["notes"], t["notes_by_severity"], w))
-    caps = limits_reached(t.get("caps", ()), t.get("past_cap_packets", 0), w)
+    caps = limits_reached(t.get("caps", ()), t.get("past_cap_packets", 0), view.lang)
     if caps:
         out.append((w["tl.caps"], "yellow"))
         for cap in caps:

@@ -18,6 +18,7 @@ cdef class TimelinePrinter:
     cdef public str _head_fmt, _reserved_frame, _no_fin, _compressed, _masked, _masked_key, _masked_key_end
     cdef public str _missing, _byte, _bytes, _no_status, _deflated, _inflated, _msg_complete, _msg, _colon
     cdef public str _conn_word, _mid_connection, _by_decode_as
+    cdef public str _lang
 
     @cython.locals(width=Py_ssize_t, lines=list, style=str, indent=str, frame=Frame, message=Message)
     cpdef row(self, object row, object conn)

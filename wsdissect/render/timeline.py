@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from ..i18n import DEFAULT_LANG, catalog
+from ..i18n import DEFAULT_LANG, catalog, note_text
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
 from .linebreak import cells, fill, one_cell_only, wrap
@@ -228,6 +228,7 @@ class TimelinePrinter:
         """The view's fixed words in `lang` (i18n catalog, ids tl.* and view.*), looked up once here: the lines
         beneath a row only paste these strings, never look anything up."""
         self._t = t = catalog(lang)
+        self._lang = lang
         self._frame_names = {op: t[f"tl.frame.{opcode_name(op)}"] for op in _FRAME_OPCODES}
         self._reserved_frame = t["tl.frame.reserved"]
         self._no_fin = t["tl.tag.no_fin"]
@@ -316,8 +317,10 @@ class TimelinePrinter:
             if text is not None:
                 self._with_preview(lines, *text, "  ", width, "bold green", False)
         for note in notes:
-            text = t["tl.end_note"].format(conn=note.conn, text=note.text) if note.conn is not None else note.text
-            self._note_lines(lines, Note(note.no, note.conn, note.severity, note.code, text), "  ", width)
+            text = note_text(note.code, note.args, self._lang)
+            if note.conn is not None:
+                text = t["tl.end_note"].format(conn=note.conn, text=text)
+            self._note_lines(lines, note, "  ", width, text)
         self._emit(lines, self.live)
 
     def summary(self, s: CaptureSummary) -> None:
@@ -352,7 +355,7 @@ class TimelinePrinter:
             lines.append((t["tl.notes_by_code"], "bold"))
             for code, n in sorted(s.notes_by_code.items(), key=lambda kv: (-kv[1], kv[0])):
                 lines.append((_fit(f"  {n:>6}  {cl(str(code))}", width, g.ellipsis), ""))
-        caps = limits_reached(s.caps, s.past_cap_packets, t)
+        caps = limits_reached(s.caps, s.past_cap_packets, self._lang)
         if caps:
             lines.append((t["tl.caps"], "yellow"))
             for cap in caps:
@@ -635,12 +638,15 @@ class TimelinePrinter:
             lines.append((_fit_known(head, head_w, width, ell), style))
             lines.append((_fit(f"{indent}    {preview}", width, ell), style))
 
-    def _note_lines(self, lines: list, note: Note, indent: str, width: int) -> None:
+    def _note_lines(self, lines: list, note: Note, indent: str, width: int, text: Optional[str] = None) -> None:
+        """The note's lines: its words (`text`, or its sentence in the view's language), severity and code."""
+        if text is None:
+            text = note_text(note.code, note.args, self._lang)
         g = self.g
         glyph = {"error": g.error, "warning": g.warning, "note": g.note}.get(note.severity, g.chat)
         tag = self._severity_tag.get(note.severity) or f"[{self._clean(note.severity)}]"
         before, after = self._code_paren
-        text = f"{glyph} {tag} {self._clean(note.text)}{before}{self._clean(note.code)}{after}"
+        text = f"{glyph} {tag} {self._clean(text)}{before}{self._clean(note.code)}{after}"
         style = severity_style(note.severity)
         cont = indent + " " * (_cells(glyph) + 1)
         for t in wrap(text, width, indent, cont, len(indent)):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from ..i18n import DEFAULT_LANG, catalog
+from ..i18n import DEFAULT_LANG, catalog, note_text
 from ..model import Connection
 from ..websocket.codes import close_code_meaning, close_code_name
 
@@ -21,14 +21,14 @@ def conn_title(c: Connection, clean: Callable[[str], str], arrow: str, t: Option
     return title + "  " + t["view.not_websocket"]
 
 
-def limits_reached(caps: list, past_cap_packets: int, t: dict) -> list:
-    """The lines under "limits reached": each cap reached, once, in the words of its first note (which name the
-    option that raises it: --max-message, --max-connections, --max-summary-connections...), then the packets
-    counted, not analysed, past --max-connections. `caps` is CaptureSummary.caps (the JSON summary's "caps");
-    the timeline, the flow view and stats all print these."""
-    lines = list(caps)
+def limits_reached(caps: list, past_cap_packets: int, lang: str = DEFAULT_LANG) -> list:
+    """The lines under "limits reached", in `lang`: each cap reached, once, in the words of its first note
+    (which name the option that raises it: --max-message, --max-connections, --max-summary-connections...),
+    then the packets counted, not analysed, past --max-connections. `caps` is CaptureSummary.caps, those notes
+    (the JSON summary's "caps" are their words); the timeline, the flow view and stats all print these."""
+    lines = [note_text(n.code, n.args, lang) for n in caps]
     if past_cap_packets:
-        lines.append(t["tl.past_cap"].format(n=past_cap_packets))
+        lines.append(catalog(lang)["tl.past_cap"].format(n=past_cap_packets))
     return lines
 
 

@@ -321,22 +321,16 @@ class LiveCapture:
         """A capture note for the summary: how much was captured and how much the kernel dropped."""
         if self._fd is not None and self._fd.fileno() != -1:
             self._read_stats()
-        where = f"live capture on {self.iface}" + (f" (filter {self.bpf!r})" if self.bpf else "")
-        shown = f"{self.captured} packet{'s' if self.captured != 1 else ''} captured"
-        # Note.args: the sentence's parameters in the i18n catalog, where, shown and the sentence as pieces.
+        # Note.args: the sentence's parameters in the i18n catalog, where and what was captured as pieces.
         args = {"where": {"id": "note_part.live_capture_filter", "iface": self.iface, "filter": self.bpf}
                 if self.bpf else {"id": "note_part.live_capture", "iface": self.iface},
                 "shown": {"id": "note_part.packets_captured." + ("one" if self.captured == 1 else "many"),
                           "n": self.captured}}
         if not self.dropped_known:
-            return Note(None, None, "note", "capture-stats",
-                        f"{where}: {shown}; this platform does not say how many the kernel dropped",
-                        dict(args, variant="unknown"))
+            return Note(None, None, "note", "capture-stats", dict(args, variant="unknown"))
         if self.dropped:
-            return Note(None, None, "warning", "capture-drops",
-                        f"{where}: {shown}, {self.dropped} dropped by the kernel (capture buffer full): "
-                        f"the timeline has gaps", dict(args, dropped=self.dropped))
-        return Note(None, None, "chat", "capture-stats", f"{where}: {shown}, none dropped by the kernel", args)
+            return Note(None, None, "warning", "capture-drops", dict(args, dropped=self.dropped))
+        return Note(None, None, "chat", "capture-stats", args)
 
     def close(self) -> None:
         if self._fd is not None and self._fd.fileno() != -1:

@@ -156,9 +156,6 @@ class FrameParser:
             self._remaining -= nbytes
             self._phase = (self._phase + nbytes) & 3
             out.append(Note(no, None, "warning", "gap-in-payload",
-                            f"{nbytes} bytes missing from the capture inside the payload of a "
-                            f"{opcode_name(frame.opcode)} frame ({frame.length} bytes); skipped, "
-                            f"framing continues after this frame",
                             {"n": nbytes, "opcode": opcode_name(frame.opcode), "length": frame.length}))
             if self._remaining == 0:
                 self._complete(no, out)
@@ -170,19 +167,12 @@ class FrameParser:
             frame.payload_missing += self._remaining
             self._remaining = 0
             self._complete(no, out)
-            text = (f"{nbytes} bytes missing from the capture: the end of a {opcode_name(frame.opcode)} frame's "
-                    f"payload and {rest} bytes after it, where at least one frame header was: "
-                    f"stopped parsing this direction")
             args = {"variant": "past_frame", "n": nbytes, "opcode": opcode_name(frame.opcode), "rest": rest}
         elif self._hdr is not None:
-            text = (f"{nbytes} bytes missing from the capture inside a frame header: "
-                    f"stopped parsing this direction")
             args = {"variant": "in_header", "n": nbytes}
         else:
-            text = (f"{nbytes} bytes missing from the capture where a frame header was due: "
-                    f"stopped parsing this direction")
             args = {"variant": "at_header", "n": nbytes}
-        out.append(Note(no, None, "error", "gap-in-header", text, args))
+        out.append(Note(no, None, "error", "gap-in-header", args))
         self._stop(nbytes if frame is None else rest)
         return out
 
@@ -195,13 +185,9 @@ class FrameParser:
         if f is not None:
             got = f.length - self._remaining
             return [Note(no, None, "warning", "incomplete-frame",
-                         f"capture ended inside a {opcode_name(f.opcode)} frame: {got} of {f.length} payload "
-                         f"bytes seen",
                          {"variant": "payload", "opcode": opcode_name(f.opcode), "got": got, "length": f.length})]
         if self._hdr is not None:
-            return [Note(no, None, "warning", "incomplete-frame",
-                         f"capture ended inside a frame header ({len(self._hdr)} bytes seen)",
-                         {"variant": "header", "n": len(self._hdr)})]
+            return [Note(no, None, "warning", "incomplete-frame", {"variant": "header", "n": len(self._hdr)})]
         return []
 
     # -- internals -------------------------------------------------------------------------------------------
@@ -249,25 +235,18 @@ class FrameParser:
         if ln == 126:
             length = buf[base + 2] << 8 | buf[base + 3]
             if length < 126:
-                out.append(Note(no, None, "warning", "non-minimal-length",
-                                f"payload length {length} sent in the 16-bit form; RFC 6455 5.2 requires the "
-                                f"shortest form (7-bit)", {"variant": "form16", "length": length}))
+                out.append(Note(no, None, "warning", "non-minimal-length", {"variant": "form16", "length": length}))
         elif ln == 127:
             if buf[base + 2] & 0x80:
                 big = int.from_bytes(buf[base + 2:base + 10], "big")
-                out.append(Note(no, None, "error", "invalid-length",
-                                f"64-bit payload length 0x{big:016x} has its most significant bit set "
-                                f"(RFC 6455 5.2): stopped parsing this direction", {"length": big}))
+                out.append(Note(no, None, "error", "invalid-length", {"length": big}))
                 self._stop(0)
                 return -1
             length = 0
             for i in range(base + 2, base + 10):
                 length = length << 8 | buf[i]
             if length < 65536:
-                form = "7-bit" if length < 126 else "16-bit"
                 out.append(Note(no, None, "warning", "non-minimal-length",
-                                f"payload length {length} sent in the 64-bit form; RFC 6455 5.2 requires the "
-                                f"shortest form ({form})",
                                 {"variant": "form64", "length": length, "bits": 7 if length < 126 else 16}))
         else:
             length = ln
@@ -317,8 +296,6 @@ class FrameParser:
             f = self._frame
             cap = payload_cap(f.opcode, self.max_payload)
             out.append(Note(no, None, "warning", "frame-truncated",
-                            f"{opcode_name(f.opcode)} frame payload of {f.length} bytes is longer than the "
-                            f"--max-message cap ({cap} bytes): keeping only the first {cap}",
                             {"opcode": opcode_name(f.opcode), "length": f.length, "cap": cap}))
         self._phase = (self._phase + take) & 3
         self._remaining -= take

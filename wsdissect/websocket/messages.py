@@ -111,8 +111,6 @@ class WebSocketDirection:
         if m is not None:
             no = self.parser.last_no
             out.append(Note(no, None, "warning", "incomplete-message",
-                            f"{self._side} {opcode_name(m.opcode)} message unfinished at end of capture: "
-                            f"{m.frames} frame(s), {m.wire_length} payload bytes, no final frame",
                             {"side": self._side, "opcode": opcode_name(m.opcode), "frames": m.frames,
                              "bytes": m.wire_length}))
             self._msg = None
@@ -122,7 +120,6 @@ class WebSocketDirection:
 
     def _utf8_note(self, no: int, exc: UnicodeDecodeError, size: int) -> Note:
         return Note(no, None, "error", "invalid-utf8",
-                    f"{self._side} text message is not valid UTF-8 (byte {exc.start} of {size}) (RFC 6455 8.1)",
                     {"variant": "message", "side": self._side, "pos": exc.start, "size": size})
 
     # -- frames ----------------------------------------------------------------------------------------------
@@ -182,51 +179,35 @@ class WebSocketDirection:
             return
         if f.masked != self.client:
             if self.client:
-                out.append(Note(no, None, "error", "unmasked-client-frame",
-                                f"client {opcode_name(op)} frame is not masked (RFC 6455 5.1)",
-                                {"opcode": opcode_name(op)}))
+                out.append(Note(no, None, "error", "unmasked-client-frame", {"opcode": opcode_name(op)}))
             else:
-                out.append(Note(no, None, "error", "masked-server-frame",
-                                f"server {opcode_name(op)} frame is masked (RFC 6455 5.1)",
-                                {"opcode": opcode_name(op)}))
+                out.append(Note(no, None, "error", "masked-server-frame", {"opcode": opcode_name(op)}))
         if self.close_frame is not None:
             out.append(Note(no, None, "error", "data-after-close",
-                            f"{self._side} sent a {opcode_name(op)} frame after its Close frame "
-                            f"(#{self.close_frame.no}) (RFC 6455 5.5.1)",
                             {"side": self._side, "opcode": opcode_name(op), "close_no": self.close_frame.no}))
         if f.rsv:
             self._check_rsv(f, out)
         if is_reserved_opcode(op):
             out.append(Note(no, None, "error", "reserved-opcode",
-                            f"{self._side} frame uses reserved opcode 0x{op:x} "
-                            f"({'control' if op >= 8 else 'non-control'}); no extension defines it",
                             {"variant": "control" if op >= 8 else "non_control", "side": self._side, "op": op}))
             return
         if op >= 8:
             if f.length > 125:
                 out.append(Note(no, None, "error", "control-frame-too-long",
-                                f"{opcode_name(op)} frame carries {f.length} payload bytes; control frames "
-                                f"allow at most 125 (RFC 6455 5.5)", {"opcode": opcode_name(op), "n": f.length}))
+                                {"opcode": opcode_name(op), "n": f.length}))
             if not f.fin:
-                out.append(Note(no, None, "error", "fragmented-control-frame",
-                                f"{opcode_name(op)} frame has FIN=0; control frames must not be fragmented "
-                                f"(RFC 6455 5.5)", {"opcode": opcode_name(op)}))
+                out.append(Note(no, None, "error", "fragmented-control-frame", {"opcode": opcode_name(op)}))
             if op == CLOSE:
                 self._close(f, out)
             return
         m = self._msg
         if op == CONTINUATION:
             if m is None:
-                out.append(Note(no, None, "error", "unexpected-continuation",
-                                f"{self._side} continuation frame with no fragmented message in progress",
-                                {"side": self._side}))
+                out.append(Note(no, None, "error", "unexpected-continuation", {"side": self._side}))
                 return
         else:
             if m is not None:
                 out.append(Note(no, None, "error", "interleaved-data-frame",
-                                f"{self._side} {opcode_name(op)} frame starts a new message while a fragmented "
-                                f"{opcode_name(m.opcode)} message ({m.frames} frame(s) so far) is unfinished; "
-                                f"the unfinished one is dropped",
                                 {"side": self._side, "opcode": opcode_name(op), "prev_opcode": opcode_name(m.opcode),
                                  "frames": m.frames}))
                 self._msg = None
@@ -244,25 +225,18 @@ class WebSocketDirection:
             self._message(m, f, out)
 
     def _check_rsv(self, f: Frame, out: List[Record]) -> None:
-        bad = []
-        bits: list = []      # the same, for Note.args: the sentences as note_part ids of the i18n catalog
+        bits: list = []      # the bits set without an extension for them: note_part ids of the i18n catalog
         if f.rsv & 4:
             if self.deflate is None:
-                bad.append("RSV1 (no extension negotiated)")
                 bits.append({"id": "note_part.rsv1_no_extension"})
             elif f.opcode not in (TEXT, BINARY):
-                bad.append("RSV1 (permessage-deflate allows it only on the first frame of a data message)")
                 bits.append({"id": "note_part.rsv1_not_first"})
         if f.rsv & 2:
-            bad.append("RSV2")
             bits.append("RSV2")
         if f.rsv & 1:
-            bad.append("RSV3")
             bits.append("RSV3")
-        if bad:
+        if bits:
             out.append(Note(f.no, None, "error", "rsv-not-negotiated",
-                            f"{self._side} {opcode_name(f.opcode)} frame sets {', '.join(bad)}; "
-                            f"no negotiated extension defines it (RFC 6455 5.2)",
                             {"side": self._side, "opcode": opcode_name(f.opcode), "bits": bits}))
 
     def _close(self, f: Frame, out: List[Record]) -> None:
@@ -271,18 +245,14 @@ class WebSocketDirection:
         p = f.payload
         complete = len(p) == f.length
         if f.length == 1:
-            out.append(Note(f.no, None, "error", "bad-close-payload",
-                            "Close frame payload is 1 byte; it must be empty or start with a 2-byte status code "
-                            "(RFC 6455 5.5.1)", {}))
+            out.append(Note(f.no, None, "error", "bad-close-payload", {}))
             return
         if len(p) < 2:
             return
         if f.payload_missing:
             # Bytes of this payload were lost in the capture: the kept ones no longer sit at their offsets,
             # so a code read from them would be invented.
-            out.append(Note(f.no, None, "warning", "close-payload-missing",
-                            f"{f.payload_missing} bytes of this Close frame are missing from the capture: "
-                            "its status code and reason are unknown", {"n": f.payload_missing}))
+            out.append(Note(f.no, None, "warning", "close-payload-missing", {"n": f.payload_missing}))
             return
         code = (p[0] << 8) | p[1]
         f.close_code = code
@@ -292,13 +262,10 @@ class WebSocketDirection:
         except UnicodeDecodeError as exc:
             f.close_reason = raw.decode("utf-8", "replace")
             if complete:
-                out.append(Note(f.no, None, "error", "invalid-utf8",
-                                f"Close frame reason is not valid UTF-8 (byte {exc.start}) (RFC 6455 5.5.1)",
-                                {"variant": "close_reason", "pos": exc.start}))
+                out.append(Note(f.no, None, "error", "invalid-utf8", {"variant": "close_reason", "pos": exc.start}))
         if not close_code_sendable(code):
             out.append(Note(f.no, None, "error", "bad-close-code",
-                            f"close status code {code} ({close_code_name(code)}) may not be sent in a Close "
-                            f"frame (RFC 6455 7.4)", {"code": code, "close_name": close_code_name(code)}))
+                            {"code": code, "close_name": close_code_name(code)}))
 
     # -- messages --------------------------------------------------------------------------------------------
 
@@ -330,10 +297,7 @@ class WebSocketDirection:
         if f.payload_missing:
             # Where the hole sits in the payload is unknown here, and DEFLATE cannot skip bytes anyway.
             m.stalled = True
-            out.append(Note(f.no, None, "warning", "inflate-gap",
-                            f"{f.payload_missing} bytes of a compressed {self._side} message are missing from "
-                            f"the capture: the rest of the message cannot be inflated",
-                            {"n": f.payload_missing, "side": self._side}))
+            out.append(Note(f.no, None, "warning", "inflate-gap", {"n": f.payload_missing, "side": self._side}))
             return
         frame_cut = len(f.payload) < f.length
         self._inflated(m, f, inf.inflate(f.payload, final=f.fin and not frame_cut), frame_cut, out)
@@ -352,15 +316,10 @@ class WebSocketDirection:
             m.stalled = True
             m.failed = True
             if not m.context_missing:
-                out.append(Note(f.no, None, "error", "inflate-error",
-                                f"compressed {self._side} message cannot be inflated: {inf.error}",
-                                {"side": self._side, "error": inf.error}))
+                out.append(Note(f.no, None, "error", "inflate-error", {"side": self._side, "error": inf.error}))
 
     def _note_cap(self, m: _Assembly, no: int, out: List[Record]) -> None:
         out.append(Note(no, None, "warning", "message-truncated",
-                        f"{self._side} {opcode_name(m.opcode)} message is longer than the --max-message cap "
-                        f"({self.cap} bytes): keeping only the first {self.cap}"
-                        + (" and not inflating the rest" if m.compressed else ""),
                         {"variant": "compressed" if m.compressed else None, "side": self._side,
                          "opcode": opcode_name(m.opcode), "cap": self.cap}))
 
@@ -369,10 +328,7 @@ class WebSocketDirection:
         was_lost = inf.lost
         inf.end_message(complete=complete and not m.stalled)
         if inf.lost and not was_lost:
-            out.append(Note(no, None, "warning", "inflate-context-lost",
-                            f"a compressed {self._side} message was not fully inflated and the window is shared "
-                            f"(context takeover): later messages that refer back to it cannot be inflated "
-                            f"and will be marked truncated", {"side": self._side}))
+            out.append(Note(no, None, "warning", "inflate-context-lost", {"side": self._side}))
 
     def _message(self, m: _Assembly, f: Frame, out: List[Record]) -> None:
         notes: List[Record] = []
