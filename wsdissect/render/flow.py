@@ -4,9 +4,9 @@ A textbook draws a WebSocket session this way: SYN, SYN/ACK, ACK, then the upgra
 then the close handshake and the FIN teardown, with the phases set apart. `FlowPrinter` draws it in the
 terminal; `MermaidPrinter` writes the same ladder as Mermaid sequence-diagram text for documents.
 
-Rows are collected per connection (a few short strings each) and each diagram is drawn when the capture ends,
-so connections that overlap in time still get a diagram of their own. `live` draws each arrow as its packet
-arrives instead (FlowPrinter(live=True)): nothing is kept but each connection's phase and last time.
+Rows are collected per connection, as arrows packed in one buffer each, and each diagram is drawn when the
+capture ends, so connections that overlap in time still get a diagram of their own. `live` draws each arrow as
+its packet arrives instead (FlowPrinter(live=True)): nothing is kept but each connection's phase and last time.
 """
 from __future__ import annotations
 
