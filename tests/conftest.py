@@ -6,6 +6,9 @@ import sys
 
 import pytest
 
+from wsdissect.model import Label
+from wsdissect.render.labels import LabelWords
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLED = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcap")))
 SHARED_DIR = os.path.join(os.path.dirname(ROOT), "shared", "captures")
@@ -27,3 +30,17 @@ def run_wsdissect(*args, columns: int = 80) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "wsdissect", *args], capture_output=True, text=True, env=env)
     assert "Traceback" not in proc.stderr
     return proc
+
+
+class SaidWords(LabelWords):
+    """Labels as a test writes them: Label("said", None, (text,)) worded as `text` itself (for tests of how a
+    view lays out whatever a label says); the analyzer's labels as LabelWords words them."""
+
+    def text(self, row):
+        if row.label is not None and row.label.code == "said":
+            return row.label.args[0]
+        return super().text(row)
+
+
+def said(text: str) -> Label:
+    return Label("said", None, (text,))

@@ -22,6 +22,7 @@ from wsproto.frame_protocol import FrameProtocol
 from pcapbuild import ethernet, tcp_packet
 from wsdissect.analyzer import Analyzer
 from wsdissect.model import C2S, S2C, RawPacket
+from wsdissect.render.labels import LabelWords
 
 # The seed notes' key and the accept value RFC 6455 4.2.2 derives from it.
 KEY = "pNgZr2dChVwcNts30DxZiQ=="
@@ -141,8 +142,9 @@ class Session:
 class Result:
     """The Rows of a capture, with helpers to look into them."""
 
-    def __init__(self, analyzer: Analyzer, rows: list, end_notes: list):
+    def __init__(self, analyzer: Analyzer, rows: list, end_notes: list, lang: str = "en"):
         self.analyzer = analyzer
+        self.words = LabelWords(lang)
         self.all_rows = rows
         self.rows = [r for r in rows if r is not None]
         self.end_notes = end_notes
@@ -152,6 +154,11 @@ class Result:
         row = self.all_rows[no - 1]
         assert row is None or row.no == no
         return row
+
+    def label(self, no_or_row) -> str:
+        """The label of packet `no` (or of a Row) in words, in the language analyze() was given."""
+        row = self[no_or_row] if isinstance(no_or_row, int) else no_or_row
+        return self.words.text(row)
 
     def frames(self, d: str | None = None) -> list:
         return [f for r in self.rows for f in r.frames if d is None or f.direction == d]
@@ -171,10 +178,11 @@ class Result:
         return self.analyzer.summary.connections[0]
 
 
-def analyze(packets, **kw) -> Result:
-    a = Analyzer(**kw)
+def analyze(packets, lang: str = "en", **kw) -> Result:
+    """The Rows of `packets`, their labels worded in `lang` (Result.label)."""
+    a = Analyzer(lang=lang, **kw)
     rows = [a.feed(p) for p in packets]
-    return Result(a, rows, a.finish())
+    return Result(a, rows, a.finish(), lang)
 
 
 def frame_header(length: int, opcode: int = 1, fin: bool = True, rsv1: bool = False,

@@ -332,7 +332,7 @@ def test_the_analyzer_notes_a_packet_cut_by_the_end_and_labels_rows(lang):
     s.send(S2C, raw_frame(mb.connack(0), opcode=2))
     s.teardown()
     r = analyze(s.packets(), subprotocol="mqtt", lang=lang)
-    labels = [row.label for row in r.rows if row.role == "ws-data"]
+    labels = [r.label(row) for row in r.rows if row.role == "ws-data"]
     if lang == "en":
         assert "MQTT CONNECT lab, MQTT 3.1.1" in labels[0] and "MQTT PUBLISH sensors/1 QoS 1, id 7" in labels[1]
         assert "MQTT CONNACK Connection Accepted, answers #" in labels[2]

@@ -14,10 +14,13 @@ from conftest import BUNDLED, CAPTURES
 from sessionbuild import Session, analyze, raw_frame
 from wsdissect.analyzer import Analyzer
 from wsdissect.cli import common
-from wsdissect.model import C2S, S2C, Connection, Endpoint, Frame, Message, Row
+from wsdissect.model import C2S, S2C, Connection, Endpoint, Frame, Label, Message, Row
 from wsdissect.render import jsonl
+from wsdissect.render.labels import LabelWords
 from wsdissect.render.timeline import _cells
 from wsdissect.sources.pcap import iter_capture
+
+W = LabelWords()
 
 
 def _rows(path):
@@ -33,7 +36,7 @@ def test_json_fast_lines_equal_the_generic_encoding(path):
     rows, a = _rows(path)
     dumps = jsonl._dumps
     for row in rows[:-1]:
-        assert jsonl.packet_line(row) == dumps(jsonl.packet_record(row))
+        assert jsonl.packet_line(row, W) == dumps(jsonl.packet_record(row, W))
         for f in row.frames:
             assert jsonl.frame_line(f) == dumps(jsonl.frame_record(f))
         for m in row.messages:
@@ -63,12 +66,13 @@ def test_json_connection_line_escapes_and_nulls_like_json():
 
 def test_json_fast_lines_escape_and_null_like_json():
     odd = 'quote " backslash \\ tab \t nl \n bell \x07 bidi \u202e 你好 ✓'
-    row = Row(7, 1700000000.25, 3, S2C, "[::1]:80", "[::1]:5000", 0x18, 1, 2, 3, 57, 512, "ws-data", odd, odd,
-              protocol="WebSocket")
-    assert jsonl.packet_line(row) == jsonl._dumps(jsonl.packet_record(row))
-    json.loads(jsonl.packet_line(row))
-    malformed = Row(8, 1.0, None, None, "?", "?", 0, 0, 0, 0, 60, 0, "malformed", "x", "x", protocol="?")
-    assert jsonl.packet_line(malformed) == jsonl._dumps(jsonl.packet_record(malformed))
+    row = Row(7, 1700000000.25, 3, S2C, "[::1]:80", "[::1]:5000", 0x18, 1, 2, 3, 57, 512, "ws-data",
+              Label("http.request", S2C, (odd,)), odd, protocol="WebSocket")
+    assert jsonl.packet_line(row, W) == jsonl._dumps(jsonl.packet_record(row, W))
+    json.loads(jsonl.packet_line(row, W))
+    malformed = Row(8, 1.0, None, None, "?", "?", 0, 0, 0, 0, 60, 0, "malformed",
+                    Label("malformed.packet", None, ("x",)), "x", protocol="?")
+    assert jsonl.packet_line(malformed, W) == jsonl._dumps(jsonl.packet_record(malformed, W))
     f = Frame(9, 8, 3, C2S, False, 4, 8, True, b"\x01\x02\x03\x04", 5, close_code=1000, close_reason=odd)
     assert jsonl.frame_line(f) == jsonl._dumps(jsonl.frame_record(f))
     f = Frame(9, 9, 3, S2C, True, 0, 1, False, None, 0)
@@ -119,10 +123,10 @@ def test_json_any_timestamp_spells_as_repr(ts):
 def test_json_repeated_names_stay_escaped_past_the_cache_bound():
     """Addresses, protocols and roles come from a bounded memo (8192 names): the lines stay exact after it is
     cleared."""
-    rows = [Row(i, 1700000000.5, i, S2C, f"[::{i:x}]:80", f'"odd\\{i}"', 0x18, 1, 2, 3, 57, 512, "ws-data", "l",
+    rows = [Row(i, 1700000000.5, i, S2C, f"[::{i:x}]:80", f'"odd\\{i}"', 0x18, 1, 2, 3, 57, 512, "ws-data", None,
                 "i", protocol="WebSocket") for i in range(6000)]
     for row in rows + rows:
-        assert jsonl.packet_line(row) == jsonl._dumps(jsonl.packet_record(row))
+        assert jsonl.packet_line(row, W) == jsonl._dumps(jsonl.packet_record(row, W))
 
 
 @settings(max_examples=2000, deadline=None)

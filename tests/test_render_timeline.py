@@ -10,7 +10,10 @@ from rich.console import Console
 from wsdissect.model import (
     ACK, C2S, FIN, PSH, S2C, SYN, CaptureSummary, Connection, Endpoint, Frame, Message, Note, Row,
 )
+from conftest import SaidWords, said
 from wsdissect.render.timeline import TimelinePrinter, clean
+
+SAID = SaidWords()
 
 T0 = 1_700_000_000.0
 
@@ -28,7 +31,7 @@ def make_row(no, dt, conn, direction, flags, role, label, info="", length=0, **k
         src, dst = str(conn.server), str(conn.client)
     return Row(no=no, ts=T0 + dt, conn=None if conn is None else conn.id, direction=direction, src=src, dst=dst,
                flags=flags, seq=0, ack=0, length=length, frame_len=length + 66, window=65535, role=role,
-               label=label, info=info, **kw)
+               label=said(label), info=info, **kw)
 
 
 def make_frame(no, direction, opcode, payload=b"", *, fin=True, rsv=0, key=None, length=None, **kw) -> Frame:
@@ -73,7 +76,7 @@ def upgrade(conn: Connection, **kw) -> None:
 def session(con: Console, **printer_kw) -> TimelinePrinter:
     """A small echo session: handshakes, a text message each way, a ping, the client's Close, a FIN."""
     conn = make_conn()
-    printer = TimelinePrinter(con, **printer_kw)
+    printer = TimelinePrinter(con, labels=SAID, **printer_kw)
     for row in handshake_rows(conn):
         if row.role == "ws-upgrade-response":
             upgrade(conn)
@@ -144,7 +147,7 @@ def test_label_shares_the_line_at_160_columns():
 def test_long_info_and_labels_are_wrapped_to_the_width():
     conn = make_conn()
     con = console()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     label = "teardown 1/4: server closes after 30.0 s idle — no WebSocket Close frame was sent; " * 2
     printer.row(make_row(1, 0, conn, S2C, FIN | ACK, "tcp-fin", label.strip(), "Seq=1 " + "x" * 200), conn)
     text = output(con)
@@ -159,7 +162,7 @@ def test_long_info_and_labels_are_wrapped_to_the_width():
 def test_info_wraps_under_its_column_at_its_words(width):
     conn = make_conn()
     con = console(width)
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     info = "HTTP/1.1 101 Switching Protocols " + " ".join(f"part{i}" for i in range(20))
     printer.row(make_row(1, 0, conn, S2C, PSH | ACK, "ws-upgrade-response", "WebSocket handshake 2/2", info,
                          length=129), conn)
@@ -176,7 +179,7 @@ def test_info_wraps_under_its_column_at_its_words(width):
 def test_info_goes_under_the_indent_when_its_column_is_too_narrow():
     conn = make_conn()
     con = console(60)
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     printer.row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #6 (101 reply): client got it",
                          "[ACK] Seq=195 Ack=204 Win=65536 Len=0"), conn)
     lines = output(con).splitlines()[2:]
@@ -201,7 +204,7 @@ def test_info_of_the_lab_capture_is_whole_at_80_columns():
 
 def test_row_without_connection_shows_full_addresses():
     con = console()
-    TimelinePrinter(con).row(make_row(1, 0, None, None, 0, "malformed", "could not decode this packet",
+    TimelinePrinter(con, labels=SAID).row(make_row(1, 0, None, None, 0, "malformed", "could not decode this packet",
                                       "IPv4 header truncated"), None)
     text = output(con)
     assert "192.0.2.1 → 192.0.2.2" in text and "could not decode this packet" in text
@@ -211,7 +214,7 @@ def test_row_without_connection_shows_full_addresses():
 def test_time_is_relative_to_the_first_packet_even_when_hidden():
     conn = make_conn()
     con = console()
-    printer = TimelinePrinter(con, show_acks=False)
+    printer = TimelinePrinter(con, labels=SAID, show_acks=False)
     printer.row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #0", "Seq=1"), conn)
     printer.row(make_row(2, 2.5, conn, C2S, PSH | ACK, "tcp-data", "data", "Len=3", length=3), conn)
     assert " 2.500000 " in output(con)
@@ -246,7 +249,7 @@ def test_binary_fragment_and_compression_details():
     deflated = make_frame(1, S2C, 0x1, b"\xaa" * 12, rsv=4)
     inflated = Message(conn=0, direction=S2C, opcode=0x1, frames=1, first_no=1, last_no=1, compressed=True,
                        length=96, wire_length=12, data=b"{" + b"a" * 94 + b"}", text="{" + "a" * 94 + "}")
-    TimelinePrinter(con).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "two frames", "Binary",
+    TimelinePrinter(con, labels=SAID).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "two frames", "Binary",
                                       frames=frames + [deflated], messages=[whole, inflated]), conn)
     text = output(con)
     assert_fits(text, 80)
@@ -263,7 +266,7 @@ def test_single_frame_message_is_not_repeated():
     con = console()
     message = Message(conn=0, direction=C2S, opcode=0x1, frames=1, first_no=1, last_no=1, compressed=False,
                       length=5, wire_length=5, data=b"hello", text="hello")
-    TimelinePrinter(con).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "client message", "Text",
+    TimelinePrinter(con, labels=SAID).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "client message", "Text",
                                       frames=[make_frame(1, C2S, 0x1, b"hello")], messages=[message]), conn)
     text = output(con)
     assert text.count("hello") == 1 and "⇒" not in text
@@ -275,8 +278,9 @@ def test_payload_markup_and_control_characters_are_shown_literally():
     for kw in ({}, {"record": True}, {"color_system": "truecolor", "force_terminal": True}):
         con = console(**kw)
         note = Note(1, 0, "warning", "odd", "reason [red]x[/red]\r")
-        TimelinePrinter(con).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "[italic]label", "[b]info",
-                                          frames=[make_frame(1, C2S, 0x1, payload)], notes=[note]), conn)
+        TimelinePrinter(con, labels=SAID).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "[italic]label",
+                                                       "[b]info", frames=[make_frame(1, C2S, 0x1, payload)],
+                                                       notes=[note]), conn)
         text = output(con)
         assert r'"[bold]hi[/bold]\x1b[31m\x07\n\u202e!"' in text
         assert "[italic]label" in text and "[b]info" in text and r"reason [red]x[/red]\r" in text
@@ -297,7 +301,7 @@ def test_notes_carry_their_severity():
              Note(1, 0, "error", "bad-opcode", "reserved opcode 0x3"),
              Note(1, 0, "chat", "ping", "keep-alive ping"),
              Note(1, 0, "note", "idle", "idle for 30.0 s")]
-    TimelinePrinter(con).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "client message", "Text",
+    TimelinePrinter(con, labels=SAID).row(make_row(1, 0, conn, C2S, PSH | ACK, "ws-data", "client message", "Text",
                                       notes=notes), conn)
     text = output(con)
     assert "⚠ [warning] client frame is not masked (unmasked-client-frame)" in text
@@ -309,7 +313,7 @@ def test_notes_carry_their_severity():
 def test_handshake_line_says_what_was_negotiated():
     con = console()
     conn = make_conn()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     for row in handshake_rows(conn):
         if row.role == "ws-upgrade-response":
             upgrade(conn, origin="http://localhost:8000", subprotocol="chat")
@@ -328,7 +332,7 @@ def test_handshake_line_says_what_was_negotiated():
 def test_handshake_line_flags_a_bad_accept_key_and_shows_extensions():
     con = console()
     conn = make_conn()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     for row in handshake_rows(conn):
         if row.role == "ws-upgrade-response":
             upgrade(conn, extensions="permessage-deflate", accept_ok=False, accept="AAAA",
@@ -342,7 +346,7 @@ def test_handshake_line_flags_a_bad_accept_key_and_shows_extensions():
 def test_refused_upgrade_says_so():
     con = console()
     conn = make_conn()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     for row in handshake_rows(conn):
         if row.role == "ws-upgrade-response":
             conn.status = 403
@@ -355,7 +359,7 @@ def test_refused_upgrade_says_so():
 def test_hide_acks_skips_bare_acks_but_keeps_acks_with_notes():
     conn = make_conn()
     con = console()
-    printer = TimelinePrinter(con, show_acks=False)
+    printer = TimelinePrinter(con, labels=SAID, show_acks=False)
     printer.row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #0 (bare)", "Seq=1 Ack=1"), conn)
     printer.row(make_row(2, 0.1, conn, S2C, ACK, "ack", "ACK of #1 (noted)", "Seq=1 Ack=1",
                          notes=[Note(2, 0, "warning", "dup-ack", "duplicate ACK")]), conn)
@@ -365,7 +369,7 @@ def test_hide_acks_skips_bare_acks_but_keeps_acks_with_notes():
     assert "ACK of #1 (noted)" in text and "duplicate ACK" in text and "client message" in text
 
     shown = console()
-    TimelinePrinter(shown).row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #0 (bare)", "Seq=1"), conn)
+    TimelinePrinter(shown, labels=SAID).row(make_row(1, 0, conn, C2S, ACK, "ack", "ACK of #0 (bare)", "Seq=1"), conn)
     assert "(bare)" in output(shown)
 
 
@@ -373,7 +377,7 @@ def test_connection_header_appears_once_per_connection():
     a = make_conn(0)
     b = make_conn(1, client=("10.0.0.5", 40000), server=("10.0.0.9", 80))
     con = console()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     for i, conn in enumerate([a, b, a, b, a]):
         printer.row(make_row(i + 1, i, conn, C2S, ACK, "ack", f"ACK {i}", "Seq=1"), conn)
     text = output(con)
@@ -387,7 +391,8 @@ def test_mid_connection_start_is_pointed_out():
     conn = make_conn()
     conn.saw_syn = False
     con = console()
-    TimelinePrinter(con).row(make_row(1, 0, conn, C2S, PSH | ACK, "tcp-data", "data", "Len=3", length=3), conn)
+    TimelinePrinter(con, labels=SAID).row(make_row(1, 0, conn, C2S, PSH | ACK, "tcp-data", "data", "Len=3",
+                                                   length=3), conn)
     assert "capture began mid-connection" in output(con)
 
 
@@ -409,7 +414,7 @@ def test_summary_names_close_codes_and_missing_close_frames():
                              notes_by_severity={"warning": 4},
                              caps=["kept the first 64 KiB of each message"],
                              capture_notes=[Note(None, None, "warning", "truncated-file", "file ends mid-record")])
-    TimelinePrinter(con).summary(summary)
+    TimelinePrinter(con, labels=SAID).summary(summary)
     text = output(con)
     assert_fits(text, 80)
     flat = " ".join(text.split())
@@ -482,7 +487,7 @@ def test_ascii_console_gets_ascii_only():
     file = io.TextIOWrapper(raw, encoding="ascii", newline="\n")
     con = Console(file=file, width=80, color_system=None)
     conn = make_conn()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     for row in handshake_rows(conn):
         if row.role == "ws-upgrade-response":
             upgrade(conn)
@@ -511,7 +516,7 @@ def test_rows_are_printed_as_they_come_and_live_flushes():
     conn = make_conn()
     file = CountingFile()
     con = Console(file=file, width=80, color_system=None)
-    printer = TimelinePrinter(con, live=True)
+    printer = TimelinePrinter(con, labels=SAID, live=True)
     printer.row(handshake_rows(conn)[0], conn)
     assert "client asks to connect" in file.getvalue()       # no waiting for the end of the capture
     assert CountingFile.flushes >= 1
@@ -528,7 +533,7 @@ def test_rows_go_through_rich_while_a_live_display_runs():
         return original(*args, **kwargs)
 
     conn = make_conn()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     with con.status("capturing"):
         con.print = spy
         printer.row(handshake_rows(conn)[0], conn)
@@ -546,7 +551,7 @@ def test_protocol_column_as_tshark_names_it_and_info_without_a_repeated_prefix()
     from conftest import ROOT
     import os
     con = console()
-    printer = TimelinePrinter(con)
+    printer = TimelinePrinter(con, labels=SAID)
     a = Analyzer()
     for raw in open_capture(os.path.join(ROOT, "captures", "echo.pcap")):
         row = a.feed(raw)

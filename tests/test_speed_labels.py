@@ -1,5 +1,5 @@
 """Analyzer(labels=False), for consumers that never show a row's sentence: every row, frame, message,
-note and summary figure is the one Analyzer() gives; only Row.label and Row.info are left empty."""
+note and summary figure is the one Analyzer() gives; only Row.label (None) and Row.info ("") are left out."""
 from __future__ import annotations
 
 import io
@@ -48,7 +48,7 @@ def _blank(row: tuple | None) -> tuple | None:
     if row is None or row[ROLE] == "malformed":     # a malformed packet's row keeps its text (its note's)
         return row
     row = list(row)
-    row[LABEL] = ""
+    row[LABEL] = None
     row[INFO] = ""
     return tuple(row)
 

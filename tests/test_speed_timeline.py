@@ -15,6 +15,7 @@ from rich.console import Console
 
 from wsdissect.model import C2S, PSH, ACK, Connection, Endpoint, Frame, Message, Row
 from wsdissect.render.linebreak import wrap
+from conftest import SaidWords, said
 from wsdissect.render.timeline import TimelinePrinter, _cells, _fit, _fit_known
 
 # Text that is hard to measure: wide, zero-width, combining, emoji with variation selector, controls, escapes.
@@ -28,7 +29,8 @@ def printer(width=80, lang="en", ascii_console=False) -> TimelinePrinter:
         file = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="backslashreplace")
     else:
         file = io.StringIO()
-    return TimelinePrinter(Console(file=file, width=width, color_system=None, highlight=False), lang=lang)
+    return TimelinePrinter(Console(file=file, width=width, color_system=None, highlight=False), lang=lang,
+                           labels=SaidWords(lang))
 
 
 @settings(max_examples=300, deadline=None)
@@ -106,7 +108,7 @@ def test_a_label_wrapped_after_spaces_is_the_label_wrapped_after_its_prefix(labe
 def _row(no, label, info="Text [FIN]"):
     conn = Connection(id=0, client=Endpoint("10.0.0.1", 1024), server=Endpoint("10.0.0.2", 80), saw_syn=True)
     return Row(no=no, ts=1e9 + no, conn=0, direction=C2S, src="10.0.0.1:1024", dst="10.0.0.2:80", flags=PSH | ACK,
-               seq=0, ack=0, length=10, frame_len=76, window=0, role="ws-data", label=label, info=info,
+               seq=0, ack=0, length=10, frame_len=76, window=0, role="ws-data", label=said(label), info=info,
                protocol="WebSocket"), conn
 
 

@@ -2,7 +2,7 @@
 # compiler is present). Methods that parallel.ShardAnalyzer overrides (feed, finish, _release, _finish_conn,
 # _count_note, _fold, _conn_ref) stay Python methods.
 import cython
-from wsdissect.model cimport RawPacket, Note, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, \
+from wsdissect.model cimport RawPacket, Note, Label, Endpoint, Connection, Row, CaptureSummary, FoldedConnections, Frame, \
     Message, TcpSegment, new_row
 from wsdissect.tcp cimport TcpConnection, TcpResult, Tracker
 from wsdissect.decode cimport decode_packet
@@ -45,10 +45,9 @@ cdef class _ConnState:
 cdef class Analyzer:
     cdef public object limits, keylog
     cdef public str lang
-    cdef public bint _labels, _note_lang, _finished, app_spans, _ack_no_first
+    cdef public bint _labels, _note_lang, _finished, app_spans
     cdef public dict _sided_c2s, _sided_s2c
-    cdef public dict _t, _side, _frame_names, _ws_partial, connections, _ack_nothing, _ack_of
-    cdef public list _paren, _one_message
+    cdef public dict _frame_names, connections
     cdef public frozenset decode_as
     cdef public object subprotocol
     cdef public Tracker tracker
@@ -61,7 +60,7 @@ cdef class Analyzer:
     cdef _packet(self, RawPacket raw)
 
     cdef _snaplen_cut(self, raw)
-    cdef Row _malformed_row(self, raw, str text)
+    cdef Row _malformed_row(self, raw, str variant, str error)
 
     @cython.locals(st=_ConnState, rec=Connection, row=Row, d=str, plen=Py_ssize_t, fresh=bint, note=Note,
                    http_recs=list, r=TcpResult, tc=TcpConnection, src=str, dst=str)
@@ -96,46 +95,39 @@ cdef class Analyzer:
     @cython.locals(note=Note)
     cdef _note(self, Row row, tc, str severity, str code, text, args)
 
-    @cython.locals(d=str, side=str, flags=cython.longlong, frames=list, own=list, rec=Connection,
-                   labels=bint, m=Message, f=Frame)
+    @cython.locals(d=str, flags=cython.longlong, frames=list, own=list, rec=Connection, labels=bint, m=Message,
+                   f=Frame)
     cdef _label(self, TcpConnection tc, _ConnState st, TcpResult r, TcpSegment seg, Row row,
                 list http_recs)
 
-    @cython.locals(side=str, r=Connection, ws=WebSocketDirection)
+    @cython.locals(r=Connection, ws=WebSocketDirection)
     cdef tuple _content(self, TcpConnection tc, _ConnState st, str d, Row row, list http_recs, list own)
 
     cdef tuple _tls_content(self, _ConnState st, str d, Row row)
 
-    @cython.locals(side=str, msgs=list, around=list, first=bint, auto=bint, f=Frame, close=Frame, last_data=Frame,
-                   m=Message, text=bint, slot=int)
+    @cython.locals(msgs=list, first=bint, auto=bint, f=Frame, close=Frame, last_data=Frame, m=Message,
+                   n=Py_ssize_t)
     cdef tuple _frames_label(self, _ConnState st, str d, Row row, list frames)
 
-    @cython.locals(side=str, peer=str, rec=Connection, first=bint, quiet=bint, pinged=bint)
-    cdef str _fin(self, TcpConnection tc, _ConnState st, str d, TcpResult r, TcpSegment seg, Row row)
+    @cython.locals(rec=Connection, first=bint, quiet=bint, pinged=bint, label=Label)
+    cdef Label _fin(self, TcpConnection tc, _ConnState st, str d, TcpResult r, TcpSegment seg, Row row)
 
-    @cython.locals(cache=dict, text=str)
-    cdef str _sided(self, str key, str d)
+    @cython.locals(cache=dict, label=Label)
+    cdef Label _sided(self, str code, str d)
 
-    @cython.locals(q=list, k=Py_ssize_t, n=Py_ssize_t, paren=list)
-    cdef str _ack_label(self, _ConnState st, str d, TcpResult r)
-
-    @cython.locals(p=list)
-    cdef str _ack_text(self, str d, acked, str name)
+    @cython.locals(q=list, k=Py_ssize_t, n=Py_ssize_t)
+    cdef Label _ack_label(self, _ConnState st, str d, TcpResult r)
 
 
-cdef dict _halves, _info_flags
+cdef dict _info_flags
 cdef list _NO_FRAMES
 cdef dict _PLUS, _words
 cdef Py_ssize_t _WORDS_KEPT
 cdef tuple _plus(tuple t, str d)
 @cython.locals(kept=str)
 cdef str _word(str s)
-@cython.locals(around=list)
-cdef str _bytes(n, dict t)
 @cython.locals(f=Frame)
 cdef str _frames_role(list frames)
-cdef str _msg_detail(Message m, dict t)
-cdef str _opcode_word(opcode, dict t)
 @cython.locals(flags=cython.longlong)
 cdef str _tcp_info(Row row)
 cdef list _frame_infos, _ws_infos
@@ -144,5 +136,8 @@ cdef int _info_slot(Frame f)
 cdef str _frame_info(Frame f)
 @cython.locals(f=Frame, s=str)
 cdef str _content_info(list http_recs, list frames)
+cdef Label _then(Label label, Label after)
+cdef tuple _NAME_SYN, _NAME_SYN_ACK, _NAME_FIN, _NAME_UPGRADE_REQUEST, _NAME_HTTP_REQUEST
+cdef Py_ssize_t _NAMES_KEPT
 @cython.locals(f=Frame)
-cdef object _short_name(list http_recs, dict t, list frames, dict memo)
+cdef object _short_name(list http_recs, list frames, dict memo)

@@ -14,21 +14,20 @@ import sys
 from typing import Callable, Iterable, Optional
 
 from .decode import DecodeError, SnaplenCut, decode_packet
-from .i18n import DEFAULT_LANG, catalog, fill, note_text
+from .i18n import DEFAULT_LANG, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
-    Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names, new_row
+    Label, Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names, new_row
 from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello, parse_keylog
-from .tls.handshake import MESSAGE_NAMES, version_name
-from .tls.session import cipher_name
+from .tls.handshake import MESSAGE_NAMES
 from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
                   K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
 from .websocket.messages import WebSocketDirection
 from . import app as _app
 from .app.sniff import PROTOCOLS as SNIFFED, Sniffer
-from .websocket.codes import CLOSE, CONTINUATION, PING, PONG, close_code_name, opcode_name
+from .websocket.codes import CLOSE, CONTINUATION, PING, PONG
 
 SIDE = {C2S: "client", S2C: "server"}           # data (Connection.closed_by, fin_by): always English
 OTHER = {C2S: S2C, S2C: C2S}
@@ -126,13 +125,13 @@ class Analyzer:
     def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
                  lang: str = DEFAULT_LANG, labels: bool = True, subprotocol: Optional[str] = None,
                  keylog: Optional[KeyLog] = None, app_spans: bool = False) -> None:
-        """lang ("en" or "zh", see i18n.py) is the language of every Row.label and of the notes the analyzer
-        writes itself; roles, note codes and the Connection records are the same in every language.
+        """lang ("en" or "zh", see i18n.py) is the language of the notes the analyzer writes itself; roles,
+        labels (model.Label, worded by the views: render/labels.py), note codes and the Connection records are
+        the same in every language.
 
-        labels=False is for consumers that never show a row's sentence (`stats`): Row.label and Row.info are
-        left "" (but for a malformed packet's row, which keeps the text of its note) and everything else
-        (roles, protocol, frames, messages, notes, the summary) is the same; it saves ~16 % of feed()'s time
-        (bench/out/ws-200000.pcap: 3.5 s -> 2.95 s of CPU).
+        labels=False is for consumers that never show a row's sentence (`stats`): Row.label is left None and
+        Row.info "" (but for a malformed packet's row) and everything else (roles, protocol, frames, messages,
+        notes, the summary) is the same.
 
         subprotocol (--subprotocol) names the decoder of app/ used for every WebSocket connection, whatever
         its handshake negotiated; None: each connection's negotiated Sec-WebSocket-Protocol chooses.
@@ -143,22 +142,8 @@ class Analyzer:
         self.keylog = keylog                                  # TLS secrets (tls.KeyLog), None: none given
         self.lang = lang
         self._labels = labels
-        self._t = t = catalog(lang)                           # id -> template: one lookup + format per label
-        self._side = {C2S: t["side.client"], S2C: t["side.server"]}
         self._frame_names: dict = {}                          # for _short_name
-        # For _frames_label: the sentence of one single-frame message as the pieces around its numbers (length,
-        # then the compressed length), per direction, text or binary, compressed or not; None until first used.
-        self._one_message: list = [None] * 8
-        self._ws_partial = {d: t["ws.partial"].format(side=s) for d, s in self._side.items()}
-        # _ack_label's sentences, formatted once per direction; "ack.of" as the three pieces around the packet's
-        # number and its name in parentheses (in that order unless _ack_no_first is False).
-        self._ack_nothing = {d: t["ack.nothing"].format(side=s) for d, s in self._side.items()}
-        marked = t["ack.of"].format(no="\0", name="\1", side="")
-        self._ack_no_first = marked.index("\0") < marked.index("\1")
-        self._ack_of = {d: t["ack.of"].format(no="\0", name="\1", side=s).replace("\1", "\0").split("\0")
-                        for d, s in self._side.items()}
-        self._paren = t["paren"].format(text="\0").split("\0")
-        # Sentences whose only blanks are the packet's side and its peer: formatted once per direction (_sided).
+        # Labels with no facts of their own, one per code and direction (_sided).
         self._sided_c2s: dict = {}
         self._sided_s2c: dict = {}
         self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
@@ -222,7 +207,7 @@ class Analyzer:
             s.malformed += 1
             if type(e) is SnaplenCut:
                 self._snaplen_cut(raw)
-            return self._malformed_row(raw, self._t["malformed.packet"].format(error=e))
+            return self._malformed_row(raw, "packet", str(e))
         if seg is None:
             s.other_packets += 1
             return None
@@ -234,8 +219,7 @@ class Analyzer:
         try:
             return self._segment(seg)
         except Exception as e:  # noqa: BLE001 -- one bad packet must never stop the analysis
-            return self._malformed_row(raw, self._t["malformed.internal"].format(
-                error=f"{type(e).__name__}: {e}"))
+            return self._malformed_row(raw, "internal", f"{type(e).__name__}: {e}")
 
     def _snaplen_cut(self, raw: RawPacket) -> None:
         """Count a TCP packet the capture's snaplen cut (the summary's note, once per capture)."""
@@ -252,10 +236,14 @@ class Analyzer:
         for tc in self.tracker.release(no):
             self._released_notes.extend(self._finish_conn(tc))
 
-    def _malformed_row(self, raw: RawPacket, text: str) -> Row:
-        note = Note(raw.no, None, "error", "malformed", text)
+    def _malformed_row(self, raw: RawPacket, variant: str, error: str) -> Row:
+        """The row of a packet that could not be decoded ("packet": DecodeError) or analysed ("internal")."""
+        args = {"variant": variant, "error": error}
+        text = note_text("malformed", args, self.lang)
+        note = Note(raw.no, None, "error", "malformed", text, args)
         self._count_note(note)
-        return Row(raw.no, raw.ts, None, None, "?", "?", 0, 0, 0, 0, raw.wirelen, 0, "malformed", text, text,
+        return Row(raw.no, raw.ts, None, None, "?", "?", 0, 0, 0, 0, raw.wirelen, 0, "malformed",
+                   Label("malformed." + variant, None, (error,)), note_text("malformed", args),
                    protocol="?", notes=[note])
 
     def _segment(self, seg) -> Row:
@@ -348,8 +336,7 @@ class Analyzer:
         self.summary.past_cap_packets += 1
         d = r.direction
         src, dst = str(Endpoint(seg.src, seg.sport)), str(Endpoint(seg.dst, seg.dport))
-        label = self._t["tcp.past_cap"].format(side=self._side[d], conn=self._conn_ref(dropped.id)) \
-            if self._labels else ""
+        label = Label("tcp.past_cap", d, (self._conn_ref(dropped.id),)) if self._labels else None
         row = Row(seg.no, seg.ts, dropped.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack,
                   len(seg.payload) + seg.missing, seg.frame_len, r.window, K_PAST_CAP, label, "")
         row.info = _tcp_info(row)
@@ -608,12 +595,11 @@ class Analyzer:
             s.caps.append(note.text)
 
     # -- roles and labels ------------------------------------------------------------------------------------
-    # Every sentence comes from the i18n catalog (self._t: id -> template in the analyzer's language). SIDE[d]
-    # stays the English data value (closed_by, fin_by); self._side[d] is the word shown in labels.
+    # A row's label is a model.Label: the catalogue id of its sentence, its sender, the facts the row does not
+    # hold; the views word it (render/labels.py lists the codes). SIDE[d] is the English data value (closed_by,
+    # fin_by).
     def _label(self, tc: TcpConnection, st: _ConnState, r: TcpResult, seg, row: Row, http_recs: list) -> None:
-        t = self._t
         d = r.direction
-        side = self._side[d]
         kind = r.kind
         flags = seg.flags
         info = None          # tshark-like Info; the TCP one (_tcp_info) unless the content names a better one
@@ -627,26 +613,27 @@ class Analyzer:
             own = frames if f.direction == d else _NO_FRAMES
         else:
             own = [x for x in frames if x.direction == d]
-        name = None          # how a later "ACK of #N" refers to this packet
-        role, label = kind, ""
+        name = None          # how a later "ACK of #N" refers to this packet (render/labels.py: ack.of)
+        role, label = kind, None
         rec = st.rec
+        labels = self._labels
 
         if kind == K_DATA or kind == K_ACK:
             pass             # nearly every packet: named by its content, below (not by the tests that follow)
         elif kind == K_SYN:
             label = self._sided("tcp.syn", d)
-            name = "SYN"
+            name = _NAME_SYN
         elif kind == K_SYN_ACK:
             label = self._sided("tcp.syn_ack", d)
-            name = "SYN, ACK"
+            name = _NAME_SYN_ACK
         elif kind == K_HANDSHAKE_ACK:
-            label = t["tcp.handshake_ack"]
+            label = self._sided("tcp.handshake_ack", d)
         elif kind == K_RST:
             label = self._sided("tcp.rst", d)
             rec.end = rec.end or "rst"
             rec.state = "reset"
             if rec.closed_by is None and rec.close_expected:
-                label += t["tcp.no_close_frame"]
+                label = Label("tcp.rst", d, (), self._sided("tcp.no_close_frame", d))
                 self._note(row, tc, "warning", "close-without-close-frame", None,
                            {"variant": "rst", "side": SIDE[d]})
         elif kind == K_RETRANSMISSION:
@@ -654,23 +641,23 @@ class Analyzer:
         elif kind == K_KEEPALIVE:
             label = self._sided("tcp.keepalive", d)
         elif kind == K_WINDOW_UPDATE:
-            label = t["tcp.window_update"].format(side=side, window=seg.window)
+            label = Label("tcp.window_update", d, (seg.window,))
         elif kind == K_DUP_ACK:
             label = self._sided("tcp.dup_ack", d)
             role = "ack"
 
         # What the stream bytes of this packet were.
         content_role, content_label, proto = self._content(tc, st, d, row, http_recs, own)
-        labels = self._labels
         if content_role is not None and kind in (K_DATA, K_FIN, K_ACK):
             role, label = content_role, content_label
             if labels:
-                name = _short_name(http_recs, t, own, self._frame_names) or name
+                name = _short_name(http_recs, own, self._frame_names) or name
                 if row.tls and proto != "TLS":
-                    # Decrypted content: which TLS records of this direction carried it.
-                    nos = [f"#{x.index}" for x in row.tls if x.direction == d and x.data is not None]
-                    if nos:
-                        label += t["paren"].format(text=t["tls.in_records"].format(records=t["sep.list"].join(nos)))
+                    # Decrypted content: the TLS records of this direction that carried it.
+                    for x in row.tls:
+                        if x.direction == d and x.data is not None:
+                            label = _then(label, self._sided("tls.in_records", d))
+                            break
         if proto:
             row.protocol = proto
             if labels:
@@ -687,15 +674,15 @@ class Analyzer:
                 if info is None and proto == "TLS":
                     info = _tls_info(row.tls, d) or None
                     if kind in (K_DATA, K_FIN, K_ACK) and info:
-                        name = info
+                        name = ("", info)
 
         if flags & FIN and kind != K_RETRANSMISSION:
             fin_label = self._fin(tc, st, d, r, seg, row)
             if content_role is None:
                 role, label = "tcp-fin", fin_label
-            else:
-                label += t["join.fin"] + fin_label
-            name = "FIN"
+            elif labels:
+                label = _then(label, fin_label)
+            name = _NAME_FIN
         elif kind in (K_ACK, K_DATA) and not row.length:
             role = "ack"
             if labels:           # (without labels no packet is named, so there is no name to take off)
@@ -712,12 +699,12 @@ class Analyzer:
             elif st.mode(d) == M_WAIT:
                 label = self._sided("data.before_answer", d)
             elif st.mode(d) == M_WS and st.ws(d).stopped:
-                label = t["data.framing_lost"].format(side=side, size=_bytes(row.length, t))
+                label = self._sided("data.framing_lost", d)
             else:
-                label = t["data.unparsed"].format(side=side, size=_bytes(row.length, t))
+                label = self._sided("data.unparsed", d)
 
         if not labels:
-            row.role = role          # label and info stay "" (Analyzer(labels=False))
+            row.role = role          # label stays None and info "" (Analyzer(labels=False))
             return
         if name and (row.length or flags & (SYN | FIN)):
             st.names(d).append((seg.no, name))
@@ -725,47 +712,32 @@ class Analyzer:
 
     def _content(self, tc, st: _ConnState, d: str, row: Row, http_recs: list, own: list):
         """(role, label, protocol) from what the packet's bytes completed, or (None, None, None)."""
-        t = self._t
-        side = self._side[d]
         for rec in http_recs:
             if type(rec) is HttpRequest:
                 if rec.is_websocket_upgrade:
-                    extra = []
                     offered_ext = rec.get("Sec-WebSocket-Extensions")
-                    if offered_ext:
-                        extra.append(t["upgrade.offers"].format(ext=offered_ext.split(";")[0].split(",")[0]))
                     offered_sub = rec.get("Sec-WebSocket-Protocol")
-                    if offered_sub:
-                        extra.append(t["upgrade.subprotocols"].format(protocols=offered_sub))
-                    more = t["paren"].format(text=t["sep.items"].join(extra)) if extra else ""
-                    return ("ws-upgrade-request",
-                            t["upgrade.request"].format(side=side, target=rec.target, more=more), "HTTP")
-                return "http", t["http.request"].format(side=side, summary=rec.summary()), "HTTP"
+                    return ("ws-upgrade-request", Label("upgrade.request", d, (
+                        rec.target, offered_ext.split(";")[0].split(",")[0] if offered_ext else None,
+                        offered_sub if offered_sub else None)), "HTTP")
+                return "http", Label("http.request", d, (rec.summary(),)), "HTTP"
             if type(rec) is HttpResponse:
                 r = st.rec
                 if rec.status == 101 and r.is_websocket:
-                    check = t[{True: "upgrade.accept_ok", False: "upgrade.accept_bad", None: "upgrade.accept_none"}[
-                        r.accept_ok]]
-                    neg = []
-                    if r.extensions:
-                        neg.append(r.extensions.split(";")[0])
-                    elif r.offered_extensions:
-                        neg.append(t["upgrade.deflate_declined"] if "deflate" in r.offered_extensions else
-                                   t["upgrade.extensions_declined"])
-                    if r.subprotocol:
-                        neg.append(t["upgrade.subprotocol"].format(name=r.subprotocol))
-                    sep = t["sep.list"]
-                    more = (sep + sep.join(neg)) if neg else ""
-                    return ("ws-upgrade-response", t["upgrade.response"].format(side=side, check=check, more=more),
-                            "HTTP")
+                    declined = None
+                    if not r.extensions and r.offered_extensions:
+                        declined = "deflate" if "deflate" in r.offered_extensions else "extensions"
+                    return ("ws-upgrade-response", Label("upgrade.response", d, (
+                        r.accept_ok, r.extensions.split(";")[0] if r.extensions else None, declined,
+                        r.subprotocol if r.subprotocol else None)), "HTTP")
                 if rec.status >= 200 and st.mode_c2s == M_HTTP and r.status == rec.status and not r.is_websocket \
                         and r.key is not None:
                     return ("ws-upgrade-response",
-                            t["upgrade.refused"].format(status=f"{rec.status} {rec.reason}".rstrip()), "HTTP")
-                return "http", t["http.response"].format(side=side, summary=rec.summary()), "HTTP"
+                            Label("upgrade.refused", d, (f"{rec.status} {rec.reason}".rstrip(),)), "HTTP")
+                return "http", Label("http.response", d, (rec.summary(),)), "HTTP"
         if own:
             if not self._labels:
-                return _frames_role(own), "", "WebSocket"
+                return _frames_role(own), None, "WebSocket"
             return self._frames_label(st, d, row, own)
         if st.tls is not None:
             return self._tls_content(st, d, row)
@@ -774,72 +746,31 @@ class Analyzer:
         ws = st.ws_c2s if d == C2S else st.ws_s2c
         if row.length and mode == M_WS and not ws.parser.stopped and \
                 not (row.notes and any(n.code.startswith("tcp-") for n in row.notes)):
-            return "ws-data", self._ws_partial[d], "WebSocket"
+            return "ws-data", self._sided("ws.partial", d), "WebSocket"
         if row.length and mode == M_HTTP and st.http(d) is not None and st.http(d).buffered:
             return "http", self._sided("http.partial", d), "TCP"
         return None, None, None
 
     def _tls_content(self, st: _ConnState, d: str, row: Row) -> tuple:
         """(role, label, "TLS") of a row whose own bytes completed TLS records but no HTTP message or frame."""
-        t = self._t
-        side = self._side[d]
-        recs = [r for r in row.tls if r.direction == d]
-        if not recs:
-            if row.length and not st.tls.dirs[d].stopped:
-                return "tls-data", t["tls.partial"].format(side=side), "TLS"
-            return None, None, None
-        parts: list = []
-        role = "tls-data"
-        kinds: dict = {}                    # kind -> total bytes, in order of first appearance
-        for r in recs:
-            kinds[r.kind] = kinds.get(r.kind, 0) + r.length
+        role = None
+        for r in row.tls:
+            if r.direction != d:
+                continue
+            if role is None:
+                role = "tls-data"
             if r.kind == "alert":
                 role = "tls-alert" if role == "tls-data" else role
             elif r.kind != "application-data" and r.kind != "encrypted":
                 role = "tls-handshake"
-        for kind, size in kinds.items():
-            if kind == "client-hello":
-                h = next(r.hello for r in recs if r.kind == kind)
-                more = []
-                if h.sni:
-                    more.append(t["tls.sni"].format(sni=h.sni))
-                if h.alpn:
-                    more.append(t["tls.alpn"].format(alpn=t["sep.list"].join(h.alpn)))
-                if h.versions:
-                    more.append(t["tls.offers"].format(versions=t["sep.list"].join(
-                        [version_name(v) for v in h.versions if v >> 8 == 3])))
-                parts.append(t["tls.client_hello"].format(
-                    side=side, more=t["paren"].format(text=t["sep.items"].join(more)) if more else ""))
-            elif kind == "server-hello":
-                h = next(r.hello for r in recs if r.kind == kind)
-                parts.append(t["tls.server_hello"].format(side=side, version=version_name(h.version),
-                                                          cipher=cipher_name(h.ciphers[0])))
-            elif kind == "alert":
-                alert = next(r.alert for r in recs if r.kind == kind) or "?"
-                parts.append(t["tls.alert"].format(side=side, alert=alert))
-            elif kind == "application-data":
-                parts.append(t["tls.app_data_plain"].format(side=side, size=_bytes(size, t)))
-            else:
-                ccs = "tls.ccs" if st.tls.version == 0x0304 else "tls.ccs12"
-                key = {"change-cipher-spec": ccs, "encrypted-handshake": "tls.encrypted_handshake",
-                       "session-ticket": "tls.session_ticket", "key-update": "tls.key_update",
-                       "handshake": "tls.handshake"}.get(kind, "tls.encrypted")
-                parts.append(t[key].format(side=side, size=_bytes(size, t)))
-        label = t["sep.items"].join(parts) + t["paren"].format(text=t["tls.in_records"].format(
-            records=t["sep.list"].join([f"#{r.index}" for r in recs])))
-        return role, label, "TLS"
-
-    def _close_name(self, code: int) -> str:
-        name = close_code_name(code)
-        if self.lang == DEFAULT_LANG:
-            return name
-        key = _CLOSE_NAME_KEYS.get(name)
-        return self._t.get(f"closecode.{code}") or (self._t[key] if key else name)
+        if role is None:
+            if row.length and not st.tls.dirs[d].stopped:
+                return "tls-data", self._sided("tls.partial", d), "TLS"
+            return None, None, None
+        return role, Label("tls.records", d, (st.tls.version == 0x0304,)), "TLS"
 
     def _frames_label(self, st: _ConnState, d: str, row: Row, frames: list) -> tuple:
         """_content's (role, label, "WebSocket") of a row that completed `frames` of its own direction."""
-        t = self._t
-        side = self._side[d]
         close = last_data = None         # the first Close frame (it names the row), the last data frame
         for f in frames:
             if f.opcode == CLOSE:
@@ -848,67 +779,32 @@ class Analyzer:
             if f.opcode < 8:
                 last_data = f
         if close is not None:
-            f = close
-            code = t["close.no_code"] if f.close_code is None else \
-                t["close.code"].format(code=f.close_code, name=self._close_name(f.close_code))
-            reason = f' "{f.close_reason}"' if f.close_reason else ""
-            first = st.close_first is f and st.rec.closed_by == SIDE[d]
-            return "ws-close", t["close.first" if first else "close.answer"].format(side=side, code=code,
-                                                                                    reason=reason), "WebSocket"
+            first = st.close_first is close and st.rec.closed_by == SIDE[d]
+            return "ws-close", self._sided("close.first" if first else "close.answer", d), "WebSocket"
         if last_data is not None:
             msgs = row.messages
             if len(msgs) == 1 and msgs[0].direction == d:
-                m = msgs[0]
-                if m.app:
-                    return "ws-data", fill(t["app.data"], side=side, what=_app.describe_message(m.app, t),
-                                           detail=_msg_detail(m, t)), "WebSocket"
-                if m.frames == 1 and m.length != 1:
-                    # One message of one frame, as on nearly every data row: its sentence is formatted once per
-                    # direction, opcode and compression, and only its numbers per row (the same string as the
-                    # general way below: templates and sides hold neither "\0" nor "\1").
-                    text = m.opcode == 1
-                    slot = (4 if d == C2S else 0) + (2 if text else 0) + (1 if m.compressed else 0)
-                    around = self._one_message[slot]
-                    if around is None:
-                        detail = t["bytes.many"].format(n="\0")
-                        if m.compressed:
-                            detail = t["sep.list"].join([detail, t["msg.compressed"].format(n="\1")])
-                        sentence = t["data.one"].format(
-                            side=side, message=t["msg.text" if text else "msg.binary"].format(detail=detail))
-                        around = self._one_message[slot] = sentence.replace("\1", "\0").split("\0")
-                    if m.compressed:
-                        return "ws-data", f"{around[0]}{m.length}{around[1]}{m.wire_length}{around[2]}", "WebSocket"
-                    return "ws-data", f"{around[0]}{m.length}{around[1]}", "WebSocket"
-            parts = []
+                return "ws-data", self._sided("app.data" if msgs[0].app else "data.one", d), "WebSocket"
+            n = 0
             for m in msgs:
-                if m.direction != d:
-                    continue
-                if m.app:
-                    parts.append(_app.describe_message(m.app, t))
-                    continue
-                parts.append(t["msg.text" if m.opcode == 1 else "msg.binary"].format(detail=_msg_detail(m, t)))
-            if len(parts) == 1:
-                return "ws-data", t["data.one"].format(side=side, message=parts[0]), "WebSocket"
-            if parts:
-                return "ws-data", t["data.many"].format(side=side, n=len(parts),
-                                                        messages=t["sep.items"].join(parts)), "WebSocket"
-            f = last_data
-            if f.opcode == CONTINUATION:
-                return "ws-data", t["data.continuation"].format(side=side, size=_bytes(f.length, t)), "WebSocket"
-            return "ws-data", t["data.fragment_start"].format(side=side, kind=_opcode_word(f.opcode, t),
-                                                              size=_bytes(f.length, t)), "WebSocket"
+                if m.direction == d:
+                    n += 1
+            if n == 1:
+                return "ws-data", self._sided("data.one", d), "WebSocket"
+            if n:
+                return "ws-data", self._sided("data.many", d), "WebSocket"
+            if last_data.opcode == CONTINUATION:
+                return "ws-data", self._sided("data.continuation", d), "WebSocket"
+            return "ws-data", self._sided("data.fragment_start", d), "WebSocket"
         f = frames[0]
         if f.opcode == PING:
             auto = st.keepalive_ts == row.ts and st.keepalive_side == d
-            return "ws-control", t["control.ping_keepalive" if auto else "control.ping"].format(
-                side=side, size=_bytes(f.length, t)), "WebSocket"
+            return "ws-control", self._sided("control.ping_keepalive" if auto else "control.ping", d), "WebSocket"
         if f.opcode == PONG:
-            return "ws-control", t["control.pong"].format(side=side, size=_bytes(f.length, t)), "WebSocket"
-        return "ws-control", t["control.reserved"].format(side=side, opcode=f.opcode), "WebSocket"
+            return "ws-control", self._sided("control.pong", d), "WebSocket"
+        return "ws-control", self._sided("control.reserved", d), "WebSocket"
 
-    def _fin(self, tc, st: _ConnState, d: str, r: TcpResult, seg, row: Row) -> str:
-        t = self._t
-        side, peer = self._side[d], self._side[OTHER[d]]
+    def _fin(self, tc, st: _ConnState, d: str, r: TcpResult, seg, row: Row) -> Label:
         rec = st.rec
         first = not st.fin_seen
         if d not in st.fin_seen:
@@ -916,7 +812,7 @@ class Analyzer:
         if first:
             rec.fin_by = SIDE[d]
             rec.end = rec.end or "fin"
-            text = self._sided("teardown.first", d)
+            label = self._sided("teardown.first", d)
             if rec.closed_by is None and rec.close_expected:
                 # The idle time is counted from the last data (a message, the handshake): what a server's idle
                 # timeout counts; pings and pongs since (a client library's keepalive, say) are told apart.
@@ -925,60 +821,49 @@ class Analyzer:
                 pinged = quiet and st.last_control_ts is not None and st.last_control_ts > st.last_payload_ts
                 why = ""
                 if pinged:
-                    ping = f"{seg.ts - st.last_control_ts:.1f}"
+                    ping = seg.ts - st.last_control_ts
                     auto = st.keepalive_side if st.keepalive_ts == st.last_control_ts else None
-                    text += t["tcp.no_close_frame"] + t["teardown.idle_pinged"].format(
-                        side=side, idle=f"{idle:.1f}", ping=ping,
-                        keepalive=t["teardown.keepalive"].format(side=self._side[auto]) if auto else "")
-                    why = {"id": "note_part.idle_drop_pinged", "idle": f"{idle:.1f}", "ping": ping, "side": SIDE[d],
-                           "keepalive": {"id": "note_part.keepalive", "side": SIDE[auto]} if auto else ""}
+                    facts = ("pinged", idle, ping, auto)
+                    why = {"id": "note_part.idle_drop_pinged", "idle": f"{idle:.1f}", "ping": f"{ping:.1f}",
+                           "side": SIDE[d], "keepalive": {"id": "note_part.keepalive", "side": SIDE[auto]} if auto
+                           else ""}
                 elif quiet:
-                    text += t["tcp.no_close_frame"] + t["teardown.idle"].format(side=side, idle=f"{idle:.1f}")
+                    facts = ("idle", idle)
                     why = {"id": "note_part.idle_drop", "idle": f"{idle:.1f}", "side": SIDE[d]}
                 else:
-                    text += t["tcp.no_close_frame"]
+                    facts = ()
+                label = Label("teardown.first", d, (), Label("tcp.no_close_frame", d, facts))
                 self._note(row, tc, "warning", "close-without-close-frame", None,
                            {"variant": "fin", "side": SIDE[d], "why": why})
-            return text
+            return label
         if OTHER[d] in st.fin_seen and r.fin_acked:
             return self._sided("teardown.ack_and_fin", d)
         return self._sided("teardown.third", d)
 
-    def _sided(self, key: str, d: str) -> str:
-        """The catalog's sentence `key` for a packet of direction d: its {side} and {peer} filled in (formatted
-        the first time, kept for the analyzer's life)."""
+    def _sided(self, code: str, d: str) -> Label:
+        """The Label `code` of a packet of direction d with no facts of its own: one object per code and
+        direction, kept for the analyzer's life."""
         cache = self._sided_c2s if d == C2S else self._sided_s2c
-        text = cache.get(key)
-        if text is None:
-            text = cache[key] = self._t[key].format(side=self._side[d], peer=self._side[OTHER[d]])
-        return text
+        label = cache.get(code)
+        if label is None:
+            label = cache[code] = Label(code, d)
+        return label
 
-    def _ack_label(self, st: _ConnState, d: str, r: TcpResult) -> str:
+    def _ack_label(self, st: _ConnState, d: str, r: TcpResult) -> Label:
         acked = r.acked_no
         if acked is None:
-            return self._ack_nothing[d]
+            return self._sided("ack.nothing", d)
         q = st.names_s2c if d == C2S else st.names_c2s
         name = None
-        if q is None:
-            return self._ack_text(d, acked, "")
-        k, n = 0, len(q)
-        while k < n and q[k][0] <= acked:
-            if q[k][0] == acked:
-                name = q[k][1]
-            k += 1
-        if k:
-            del q[:k]
-        if name:
-            paren = self._paren
-            return self._ack_text(d, acked, f"{paren[0]}{name}{paren[1]}")
-        return self._ack_text(d, acked, "")
-
-    def _ack_text(self, d: str, acked, name: str) -> str:
-        """"ack.of" for a packet of direction d: ACK of packet `acked`, named `name` ("" or in parentheses)."""
-        p = self._ack_of[d]
-        if self._ack_no_first:
-            return f"{p[0]}{acked}{p[1]}{name}{p[2]}"
-        return f"{p[0]}{name}{p[1]}{acked}{p[2]}"
+        if q is not None:
+            k, n = 0, len(q)
+            while k < n and q[k][0] <= acked:
+                if q[k][0] == acked:
+                    name = q[k][1]
+                k += 1
+            if k:
+                del q[:k]
+        return Label("ack.of", d, (acked, name))
 
     # -- end -------------------------------------------------------------------------------------------------
     def finish(self) -> list[Note]:
@@ -997,7 +882,7 @@ class Analyzer:
         st: _ConnState = tc.extra
         if st is None:
             return []
-        tail = Row(0, 0.0, tc.id, None, "", "", 0, 0, 0, 0, 0, 0, "", "", "")
+        tail = Row(0, 0.0, tc.id, None, "", "", 0, 0, 0, 0, 0, 0, "", None, "")
         for d, chunks in self.tracker.finish_connection(tc).items():
             if chunks:
                 tail.direction = d
@@ -1043,8 +928,6 @@ class Analyzer:
             self.on_fold(rec)
 
 
-_halves: dict = {}             # "bytes.many" of each language -> the text before and after its {n}
-
 # Tuples of directions (_ConnState.fin_seen, close_sent, decided), one of each: (tuple, direction) -> the tuple
 # with the direction added, which must not be in it.
 _PLUS = {((), C2S): (C2S,), ((), S2C): (S2C,), ((C2S,), S2C): (C2S, S2C), ((S2C,), C2S): (S2C, C2S)}
@@ -1071,16 +954,6 @@ def _word(s: Optional[str]) -> Optional[str]:
     return kept
 
 
-def _bytes(n: int, t: dict) -> str:
-    if n == 1:
-        return t["bytes.one"]
-    many = t["bytes.many"]
-    around = _halves.get(many)
-    if around is None:
-        around = _halves[many] = many.format(n="\0").split("\0")
-    return around[0] + str(n) + around[1]
-
-
 def _frames_role(frames: list) -> str:
     """The role Analyzer._frames_label gives a row that completed `frames` (of its own direction)."""
     role = "ws-control"
@@ -1090,29 +963,6 @@ def _frames_role(frames: list) -> str:
         if f.opcode < 8:
             role = "ws-data"
     return role
-
-
-def _msg_detail(m: Message, t: dict) -> str:
-    """'120 bytes, 3 fragments, compressed to 40': what a data label says about one message."""
-    size = _bytes(m.length, t)
-    if m.frames == 1 and not m.compressed:
-        return size
-    detail = [size]
-    if m.frames > 1:
-        detail.append(t["msg.fragments"].format(n=m.frames))
-    if m.compressed:
-        detail.append(t["msg.compressed"].format(n=m.wire_length))
-    return t["sep.list"].join(detail)
-
-
-def _opcode_word(opcode: int, t: dict) -> str:
-    """'text', 'ping'... in the catalog's language."""
-    return t["opcode." + opcode_name(opcode)]
-
-
-# close_code_name()'s range names -> catalog ids (codes it knows by number are looked up as closecode.N).
-_CLOSE_NAME_KEYS = {"Registered": "closecode.registered", "Private Use": "closecode.private",
-                    "Invalid": "closecode.invalid", "Unassigned": "closecode.unassigned"}
 
 
 def _deflate_from(ext: Optional[str]):
@@ -1208,26 +1058,40 @@ def _content_info(http_recs: list, frames: list) -> str:
     return ""
 
 
-def _short_name(http_recs: list, t: dict, frames: list, memo: dict) -> Optional[str]:
-    """How a later "ACK of #N (...)" names this packet. `memo`: opcodes -> name, in the analyzer's language
-    (nearly every data packet needs one, and a capture has few distinct opcode sequences)."""
+def _then(label: Label, after: Label) -> Label:
+    """`label` with `after` said at the end of what follows it (Labels are not changed: a new chain)."""
+    if label.then is None:
+        return Label(label.code, label.side, label.args, after)
+    return Label(label.code, label.side, label.args, _then(label.then, after))
+
+
+# How a later ACK names a packet (render/labels.py, ack.of): ("", literal) or (catalogue id, facts...).
+_NAME_SYN = ("", "SYN")
+_NAME_SYN_ACK = ("", "SYN, ACK")
+_NAME_FIN = ("", "FIN")
+_NAME_UPGRADE_REQUEST = ("name.upgrade_request",)
+_NAME_HTTP_REQUEST = ("name.http_request",)
+_NAMES_KEPT = 1024             # _short_name's memo of opcode sequences (hostile input can make many)
+
+
+def _short_name(http_recs: list, frames: list, memo: dict) -> Optional[tuple]:
+    """How a later "ACK of #N (...)" names this packet. `memo`: opcodes -> name (nearly every data packet needs
+    one, and a capture has few distinct opcode sequences)."""
     for rec in http_recs:
         if type(rec) is HttpRequest:
-            return t["name.upgrade_request"] if rec.is_websocket_upgrade else t["name.http_request"]
+            return _NAME_UPGRADE_REQUEST if rec.is_websocket_upgrade else _NAME_HTTP_REQUEST
         if type(rec) is HttpResponse:
-            return t["name.reply"].format(status=rec.status)
+            return ("name.reply", rec.status)
     if frames:
         if len(frames) == 1:
-            f = frames[0]
-            key = f.opcode
+            key = frames[0].opcode
         else:
             key = tuple([x.opcode for x in frames])
         name = memo.get(key)
         if name is None:
-            if len(memo) > 1024:       # hostile input can make many sequences; keep it bounded
+            if len(memo) > _NAMES_KEPT:
                 memo.clear()
-            names = [_opcode_word(f.opcode, t) for f in frames]
-            name = memo[key] = fill(t["name.frames" if len(names) > 1 else "name.frame"],
-                                    names=t["sep.list"].join(dict.fromkeys(names)))
+            name = memo[key] = ("name.frames" if len(frames) > 1 else "name.frame",
+                                key if type(key) is tuple else (key,))
         return name
     return None

@@ -24,6 +24,7 @@ CORE = (
     "analyzer",
     "model",
     "render/jsonl",
+    "render/labels",
     "render/timeline",
     "render/linebreak",
     "stats",

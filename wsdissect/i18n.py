@@ -43,11 +43,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "opcode.pong": ("pong", "Pong"),
     "opcode.reserved": ("reserved", "保留"),
 
-    # -- malformed packets (label and note text) ----------------------------------------------------------
-    "malformed.packet": ("malformed packet: {error}", "畸形数据包：{error}"),
-    "malformed.internal": ("malformed: internal error analysing this packet: {error}",
-                           "畸形：分析此数据包时发生内部错误：{error}"),
-
     # -- TCP ----------------------------------------------------------------------------------------------
     "tcp.syn": ("TCP handshake 1/3: {side} asks to connect (SYN)", "TCP 三次握手 1/3：{side}请求建立连接（SYN）"),
     "tcp.syn_ack": ("TCP handshake 2/3: {side} accepts (SYN, ACK)", "TCP 三次握手 2/3：{side}同意建立连接（SYN, ACK）"),
@@ -192,6 +187,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "closecode.unassigned": ("Unassigned", "未分配"),
 
     # -- notes the analyzer itself writes (ids: see note_id below; note_part.*: pieces of a note) ----------
+    "note.malformed.packet": ("malformed packet: {error}", "畸形数据包：{error}"),
+    "note.malformed.internal": ("malformed: internal error analysing this packet: {error}",
+                                "畸形：分析此数据包时发生内部错误：{error}"),
     "note.close_without_close_frame.rst": ("{side} aborted TCP (RST) without a WebSocket Close frame",
                                            "{side}没有发送 WebSocket Close 帧就中止了 TCP（RST）"),
     "note.close_without_close_frame.fin": ("{side} closed TCP without a WebSocket Close frame{why}",

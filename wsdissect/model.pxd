@@ -82,6 +82,12 @@ cdef class Connection:
     cdef public long long messages_c2s, messages_s2c, bytes_c2s, bytes_s2c, frames_c2s, frames_s2c
     cdef public long long notes
 
+cdef class Label:
+    cdef readonly str code
+    cdef readonly object side              # C2S, S2C (None: no connection's packet)
+    cdef readonly tuple args
+    cdef readonly Label then
+
 @cython.freelist(8)
 cdef class Row:
     cdef public long long no
@@ -89,7 +95,8 @@ cdef class Row:
     cdef public object conn                # None: a packet of no connection (malformed)
     cdef public str direction, src, dst
     cdef public long long flags, seq, ack, length, frame_len, window
-    cdef public str role, label, info, protocol
+    cdef public str role, info, protocol
+    cdef public Label label
     cdef public list frames, messages, notes
     cdef public object tls
 

@@ -444,14 +444,46 @@ class Connection:
         return _fields_repr(self)
 
 
+class Label:
+    """What one packet did, as a sentence of the i18n catalogue not yet put in words: the analyzer decides it, a
+    view words it in its own language (render/labels.py, which lists every code and its args).
+
+    code: the catalogue id of the sentence ("tcp.syn", "data.one", "ack.of"...). side: C2S or S2C, the packet's
+    sender (the sentence's {side}; {peer} is the other). args: a tuple of the facts the sentence needs that the
+    packet's Row does not hold (a TCP window, the packet an ACK acknowledges and how that packet is named...),
+    () when the row holds them all (its frames, messages, TLS records, length). then: the Label said after this
+    one (a FIN carried by a data packet, "no Close frame was sent"), or None.
+
+    Labels are never changed once made, so one object may stand for every packet that says the same."""
+    __slots__ = ("code", "side", "args", "then")
+
+    def __init__(self, code: str, side: Optional[str] = None, args: tuple = (), then: Optional["Label"] = None
+                 ) -> None:
+        self.code = code
+        self.side = side
+        self.args = args
+        self.then = then
+
+    def __eq__(self, other):
+        return _same_fields(self, other)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.side, self.args, self.then))
+
+    def __repr__(self) -> str:
+        return _fields_repr(self)
+
+
 class Row:
-    """What the timeline shows for one packet."""
+    """One packet as the views show it. `label` is a Label (what the packet did, worded by the views), or None
+    from an analyzer made with labels=False; `info` is tshark's kind of Info column (protocol words, the same in
+    every language)."""
     __slots__ = ("no", "ts", "conn", "direction", "src", "dst", "flags", "seq", "ack", "length", "frame_len",
                  "window", "role", "label", "info", "protocol", "frames", "messages", "notes", "tls")
 
     def __init__(self, no: int, ts: float, conn: Optional[int], direction: Optional[str], src: str, dst: str,
-                 flags: int, seq: int, ack: int, length: int, frame_len: int, window: int, role: str, label: str,
-                 info: str, protocol: str = "TCP", frames: Optional[list] = None, messages: Optional[list] = None,
+                 flags: int, seq: int, ack: int, length: int, frame_len: int, window: int, role: str,
+                 label: Optional[Label], info: str, protocol: str = "TCP", frames: Optional[list] = None, messages: Optional[list] = None,
                  notes: Optional[list] = None, tls: Sequence = ()) -> None:
         self.no = no
         self.ts = ts
@@ -483,7 +515,7 @@ class Row:
 
 def new_row(no: int, ts: float, conn: Optional[int], direction: Optional[str], src: str, dst: str, flags: int,
             seq: int, ack: int, length: int, frame_len: int, window: int, role: str) -> Row:
-    """Row(no, ..., role, "", "") with every later field at its default: the analyzer's row of a packet, made
+    """Row(no, ..., role, None, "") with every later field at its default: the analyzer's row of a packet, made
     without __init__'s argument handling (model.pxd: a C call when compiled)."""
     row = Row.__new__(Row)
     row.no = no
@@ -499,7 +531,7 @@ def new_row(no: int, ts: float, conn: Optional[int], direction: Optional[str], s
     row.frame_len = frame_len
     row.window = window
     row.role = role
-    row.label = ""
+    row.label = None
     row.info = ""
     row.protocol = "TCP"
     row.frames = []

@@ -38,7 +38,8 @@ if str(TESTS) not in sys.path:          # pcapbuild lives in tests/ (pytest puts
 from wsdissect.analyzer import Analyzer  # noqa: E402
 from wsdissect.http import HttpError, HttpRequest, HttpResponse, HttpStream  # noqa: E402
 from wsdissect.limits import Limits  # noqa: E402
-from wsdissect.model import C2S, S2C, DeflateParams, Frame, Message, Note, RawPacket, Row  # noqa: E402
+from wsdissect.model import C2S, S2C, DeflateParams, Frame, Label, Message, Note, RawPacket, Row  # noqa: E402
+from wsdissect.render.labels import LabelWords  # noqa: E402
 from wsdissect.render.jsonl import JsonLinesWriter  # noqa: E402
 from wsdissect.sources.pcap import CaptureError, iter_capture  # noqa: E402
 from wsdissect.websocket import WebSocketDirection  # noqa: E402
@@ -111,12 +112,16 @@ def check_message(m, cap: int, where: str = "") -> None:
         check(m.truncated, f"{where}message lost bytes but is not marked truncated")
 
 
+_WORDS, _WORDS_ZH = LabelWords("en"), LabelWords("zh")
+
+
 def check_row(row, raw: RawPacket, limits: Limits) -> None:
     w = f"packet #{raw.no}: "
     check(type(row) is Row, f"{w}feed returned {type(row).__name__}, not a Row or None")
     check(row.no == raw.no and row.ts == raw.ts, f"{w}row no/ts {row.no}/{row.ts} differ from the packet's")
     check(row.role in ROLES, f"{w}undocumented role {row.role!r}")
-    check(isinstance(row.label, str) and isinstance(row.info, str), f"{w}label/info are not text")
+    check(isinstance(row.label, Label) and isinstance(row.info, str), f"{w}label is no Label or info no text")
+    check(isinstance(_WORDS.text(row), str) and isinstance(_WORDS_ZH.text(row), str), f"{w}label not worded")
     check(row.direction in (C2S, S2C, None), f"{w}direction {row.direction!r}")
     check(row.conn is None or (type(row.conn) is int and row.conn >= 0), f"{w}conn {row.conn!r}")
     check(row.length >= 0 and 0 <= row.flags <= 0xFF, f"{w}length {row.length} flags {row.flags}")

@@ -357,7 +357,7 @@ def _silence_stdout() -> None:
 def _writer(as_json: bool, show_acks: bool, live: bool = False, lang: str = DEFAULT_LANG):
     if as_json:
         from ..render.jsonl import JsonLinesWriter
-        return JsonLinesWriter(sys.stdout)
+        return JsonLinesWriter(sys.stdout, lang)
     from ..render.timeline import TimelinePrinter
     return TimelinePrinter(QuietConsole(highlight=False, soft_wrap=False), show_acks=show_acks, live=live,
                            lang=lang)
@@ -641,7 +641,7 @@ def view_writer(view: str, fmt: str, as_json: bool, export: Optional[str], width
     they come, for a live capture. `console`: the one to draw on (several captures on one console)."""
     if as_json:
         from ..render.jsonl import JsonLinesWriter
-        return None, JsonLinesWriter(sys.stdout)
+        return None, JsonLinesWriter(sys.stdout, lang)
     if console is None:
         console = view_console(export, width)
     if view == "flow":

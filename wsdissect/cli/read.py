@@ -135,7 +135,7 @@ def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: 
             packets = fl.packets(fleet, group, tags, analyzer, damage, streaming=True, lang=lang)
             if as_json:
                 from ..render.jsonl import JsonLinesWriter
-                out = JsonLinesWriter(fl.TaggedJson(sys.stdout, tags))
+                out = JsonLinesWriter(fl.TaggedJson(sys.stdout, tags), lang)
             else:
                 _, out = view_writer(view, fmt, as_json, export, width, lang, console=console)
             source = analyzer
@@ -176,7 +176,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
     def work(w: parallel.Worker) -> dict:
         a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang,
                                                   subprotocol=subprotocol, keylog=keys))
-        writer = JsonLinesWriter(w.sink)
+        writer = JsonLinesWriter(w.sink, lang)
         sink = w.sink
         folded: list = []
         a.on_fold = lambda rec: folded.append((a.key, rec))
@@ -231,7 +231,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
     if truncated:
         summary.capture_notes.append(truncation_note(capture, truncated, lang))
     snaplen_note(summary, lang)             # after the damage's note, as run() writes them
-    out = JsonLinesWriter(sys.stdout)
+    out = JsonLinesWriter(sys.stdout, lang)
     out.end(parallel.merge_keyed(parts, "end_frames"), parallel.merge_keyed(parts, "end_messages"),
             parallel.merge_end_notes(parts))
     for rec in sorted((rec for p in parts for rec in p["late"]), key=lambda c: c.id):

@@ -94,7 +94,7 @@ def write_group(fleet, group: list, out_dir: str, part: str, opts: Options, dama
     a = analyzer(opts)
     tags = fl.FileTags()
     packets = fl.packets(fleet, group, tags, a, damage, lang=opts.lang)
-    writer = ParquetWriter(out_dir, part, tags.of)
+    writer = ParquetWriter(out_dir, part, tags.of, opts.lang)
     try:
         run(a, packets, out=writer, source=fl.group_name(group))
     except BaseException:
@@ -154,7 +154,7 @@ def read_tables(captures: tuple, mode: Optional[str], out_dir: str, opts: Option
         capture = CapturePath().convert(captures[0], None, None)
         a = analyzer(opts)
         with out_directory(out_dir) as out_dir, capture_errors(capture):
-            writer = ParquetWriter(out_dir, part_name(0), lambda no: capture)
+            writer = ParquetWriter(out_dir, part_name(0), lambda no: capture, opts.lang)
             try:
                 run(a, primed(open_tracked(capture)), out=writer, source=capture)
             except BaseException:

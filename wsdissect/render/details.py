@@ -38,6 +38,7 @@ from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, TEXT, BINARY, opc
 from ..websocket.frames import unmask
 from .linebreak import cells, wrap
 from .timeline import clean, clean_ascii, writes_direct
+from .labels import LabelWords
 from .words import close_meaning, close_name
 
 __all__ = ["render_details", "details_lines", "PacketOutOfRange", "UnknownField", "emit", "wrap", "View"]
@@ -62,12 +63,13 @@ class UnknownField(ValueError):
 
 class View:
     """Console facts every view needs: plain or colour, Unicode or ASCII, width; and its language: `t` is the
-    i18n catalog (id -> template) the view's fixed words come from."""
+    i18n catalog (id -> template) the view's fixed words come from, `labels` words the rows' labels."""
 
     def __init__(self, console: Console, lang: str = DEFAULT_LANG) -> None:
         self.console = console
         self.lang = lang
         self.t = catalog(lang)
+        self.labels = LabelWords(lang)
         encoding = (console.encoding or "").lower().replace("_", "-")
         self.ascii = encoding not in ("utf-8", "utf8")
         self.plain = console.color_system is None or console.no_color
@@ -384,7 +386,7 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
     off, etype, ok = _link(D, raw, view)
     if not ok:
         if row is not None and row.role == "malformed":
-            D.add(0, cl(row.label), "bold red")
+            D.add(0, cl(view.labels.text(row)), "bold red")
         return D
     if etype == 0x0800:
         tcp_at, ip_end, proto = _ipv4(D, data, off, view)
@@ -395,7 +397,7 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
         return D
     if tcp_at is None:
         if row is not None and row.role == "malformed":
-            D.add(0, cl(row.label), "bold red")
+            D.add(0, cl(view.labels.text(row)), "bold red")
         return D
     if proto != 6:
         D.add(0, t["show.not_tcp"].format(proto=_IP_PROTOS.get(proto, proto)), "dim")
@@ -403,7 +405,7 @@ def _dissect(raw: RawPacket, row: Optional[Row], conn: Optional[Connection], pre
     pay = _tcp(D, data, tcp_at, ip_end, row, conn, view)
     if pay is None:
         if row is not None and row.role == "malformed":
-            D.add(0, cl(row.label), "bold red")
+            D.add(0, cl(view.labels.text(row)), "bold red")
         return D
     p_start, p_end = pay
     payload = data[p_start:p_end]
@@ -668,8 +670,7 @@ def _tcp(D: _Dissection, data: bytes, t: int, ip_end: int, row: Optional[Row], c
         D.add(1, w["show.payload"].format(n=plen, more=more), "", "tcp.payload", (p_start, p_start + plen))
     if rel:
         D.add(1, w["show.role"].format(role=row.role), "cyan")
-        for text in [row.label]:
-            D.add(2, view.clean(text), "cyan")
+        D.add(2, view.clean(view.labels.text(row)), "cyan")
         for note in row.notes:
             D.add(2, w["show.note"].format(severity=w.get(f"sev.{note.severity}", note.severity),
                                            text=view.clean(note.text), code=note.code),

@@ -25,6 +25,7 @@ from ..websocket.codes import CLOSE, CONTINUATION, PING, PONG, opcode_name
 from .spill import WAITING_IN_MEMORY, Spill
 from .styles import role_style
 from .timeline import clean, writes_direct
+from .labels import LabelWords
 from .words import close_name, limits_reached
 
 # Phases, numbered as their catalogue ids (phase.N); a connection lives them in PHASE_RANK's order: the TLS
@@ -72,11 +73,12 @@ class Arrow:
     head: int = 0       # an HTTP line opening `text` (before the frames it carries): cut first when too long
 
 
-def arrow_text(row: Row, t: Optional[dict] = None) -> str:
-    """What an arrow says: the packet's essence in a few words, shorter than the timeline's label. `t` is the
-    i18n catalog of the labels' language (English by default)."""
-    if t is None:
-        t = catalog(DEFAULT_LANG)
+def arrow_text(row: Row, words: Optional[LabelWords] = None) -> str:
+    """What an arrow says: the packet's essence in a few words, shorter than the timeline's label. `words`: the
+    labels worded in the view's language (English by default)."""
+    if words is None:
+        words = LabelWords(DEFAULT_LANG)
+    t = words.t
     role = row.role
     if row.frames:
         app = next((m.app for m in row.messages if m.app and m.direction == row.direction), None)
@@ -93,8 +95,10 @@ def arrow_text(row: Row, t: Optional[dict] = None) -> str:
     if role in _TLS_ROLES and row.tls:              # tshark's words: "Client Hello (SNI=…)", "Application Data"
         return row.info
     flags = flag_names(row.flags).replace(",", ", ")
-    if role == "ack" and "#" in row.label:           # "ACK of #4 (upgrade request): server got it"
-        return row.label.split("：" if "：" in row.label else ":")[0]
+    if role == "ack":
+        name = words.ack_name(row)                    # "ACK of #4 (upgrade request)"
+        if name:
+            return name
     if role == "tcp-fin-ack":
         return t["flow.ack_of_fin"]
     if role == "tcp-fin" and any(n.code == "close-without-close-frame" for n in row.notes):
@@ -150,6 +154,7 @@ class _Collector:
 
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
         self.t = catalog(lang)
+        self.words = LabelWords(lang)
         self.arrows: dict[int, Optional[bytearray]] = {}
         self.phase: dict[int, int] = {}
         self.first_ts: Optional[float] = None
@@ -189,7 +194,7 @@ class _Collector:
         if self.first_ts is None:
             self.first_ts = row.ts
         phase = self.phase[row.conn] = phase_after(self.phase.get(row.conn, 0), row.role, row.tls)
-        text = arrow_text(row, self.t)
+        text = arrow_text(row, self.words)
         head = len(row.info) if row.frames and row.role in _HTTP_ROLES and text.startswith(row.info) else 0
         return row.no, row.ts, row.direction == C2S, text, row.role, phase, head
 

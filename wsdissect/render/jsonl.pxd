@@ -3,6 +3,7 @@
 import cython
 
 from wsdissect.model cimport Frame, Message, Note, Row
+from wsdissect.render.labels cimport LabelWords
 
 cdef bytes _ESCAPED
 cdef bint COMPILED
@@ -34,6 +35,7 @@ cpdef str _us_digits(double ts)
 cdef class JsonLinesWriter:
     cdef readonly object out
     cdef object _put
+    cdef LabelWords _words
     cdef public list _late
 
     cpdef _write(self, dict obj)
@@ -41,10 +43,11 @@ cdef class JsonLinesWriter:
     @cython.locals(lines=list, frames=list, messages=list, notes=list, f=Frame, m=Message, n=Note)
     cpdef row(self, Row row, object conn=*)
 
-cpdef str packet_line(Row row)
+cpdef str packet_line(Row row, LabelWords words)
 
 @cython.locals(flags=str, tls=str, notes=list, names=dict, d=str, src=str, dst=str, proto=str, role=str)
-cdef str _packet_line(Row row, str end)
+cdef str _packet_line(Row row, str label, str end)
+cdef LabelWords _NO_WORDS
 
 cpdef str frame_line(Frame f)
 

@@ -11,9 +11,11 @@ import json
 from typing import Optional, TextIO
 
 from ..communityid import community_id, connection_uid
+from ..i18n import DEFAULT_LANG
 from ..tls.handshake import MESSAGE_NAMES
 from ..model import CaptureSummary, Connection, FoldedConnections, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import opcode_name
+from .labels import LabelWords
 
 try:
     import cython
@@ -148,8 +150,10 @@ class JsonLinesWriter:
     strings escaped by json's own C escaper, so each line is byte-identical to `_dumps(packet_record(row))`
     (tests/test_cli.py checks it). The *_record() dict builders stay the definition of the contract."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, lang: str = DEFAULT_LANG) -> None:
+        """`lang`: the language of the packets' labels (and of the notes' text)."""
         self.out = out              # fixed for the writer's life
+        self._words = LabelWords(lang)
         self._put = out.write       # its write, bound once (not once a packet)
         self._late: list = []       # records of connections folded by the end of the capture (see folded())
 
@@ -159,14 +163,15 @@ class JsonLinesWriter:
     def row(self, row: Row, conn: Optional[Connection] = None) -> None:
         frames, messages, notes = row.frames, row.messages, row.notes
         if not (frames or messages or notes):
-            self._put(_packet_line(row, _NL))
+            self._put(_packet_line(row, self._words.text(row), _NL))
             return
         if not notes and len(frames) == 1 and len(messages) == 1:
             # The usual data packet: one frame completing one message, each line built onto the one before
             # (the message body, the bulk, is copied once).
-            self._put(_message_line(messages[0], _frame_line(frames[0], _packet_line(row, _NL), _NL), _NL))
+            label = self._words.text(row)
+            self._put(_message_line(messages[0], _frame_line(frames[0], _packet_line(row, label, _NL), _NL), _NL))
             return
-        lines = [packet_line(row)]
+        lines = [_packet_line(row, self._words.text(row), "")]
         for f in frames:
             lines.append(frame_line(f))
         for m in messages:
@@ -205,11 +210,12 @@ class JsonLinesWriter:
         self._write(summary_record(s))
 
 
-def packet_record(row: Row) -> dict:
+def packet_record(row: Row, words: LabelWords) -> dict:
+    """A packet's record, its label worded by `words` (render/labels.py, in the record's language)."""
     return {"type": "packet", "no": row.no, "ts": row.ts, "conn": row.conn, "dir": row.direction,
             "src": row.src, "dst": row.dst, "flags": flag_names(row.flags), "seq": row.seq, "ack": row.ack,
             "len": row.length, "frame_len": row.frame_len, "protocol": row.protocol, "role": row.role,
-            "label": row.label, "info": row.info, "notes": [n.code for n in row.notes],
+            "label": words.text(row), "info": row.info, "notes": [n.code for n in row.notes],
             **({"tls": [tls_record(r) for r in row.tls]} if row.tls else {})}
 
 
@@ -219,15 +225,17 @@ def tls_record(r) -> dict:
             **({"handshake": [MESSAGE_NAMES.get(m, str(m)) for m in r.messages]} if r.messages else {})}
 
 
-def packet_line(row: Row) -> str:
-    """_dumps(packet_record(row)), built directly (the hot path; see JsonLinesWriter)."""
-    return _packet_line(row, "")
+def packet_line(row: Row, words: LabelWords) -> str:
+    """_dumps(packet_record(row, words)), built directly (the hot path; see JsonLinesWriter)."""
+    return _packet_line(row, words.text(row), "")
 
 
-def _packet_line(row: Row, end: str) -> str:
-    """packet_line(row) + end, built as one string."""
+def _packet_line(row: Row, label: str, end: str) -> str:
+    """packet_line(row) + end, built as one string, its label already worded."""
     if row.conn is None or row.direction is None:
-        return _dumps(packet_record(row)) + end         # malformed rows: rare, take the generic path
+        rec = packet_record(row, _NO_WORDS)             # malformed rows: rare, take the generic path
+        rec["label"] = label
+        return _dumps(rec) + end
     flags = _flag_json.get(row.flags)
     if flags is None:
         flags = _flag_json[row.flags] = _esc(flag_names(row.flags))
@@ -245,9 +253,11 @@ def _packet_line(row: Row, end: str) -> str:
     tls = f',"tls":{_dumps([tls_record(r) for r in row.tls])}' if row.tls else ""
     return (f'{{"type":"packet","no":{row.no},"ts":{_ts(row.ts)},"conn":{row.conn},"dir":{d},"src":{src},'
             f'"dst":{dst},"flags":{flags},"seq":{row.seq},"ack":{row.ack},"len":{row.length},'
-            f'"frame_len":{row.frame_len},"protocol":{proto},"role":{role},"label":{esc(row.label)},'
+            f'"frame_len":{row.frame_len},"protocol":{proto},"role":{role},"label":{esc(label)},'
             f'"info":{esc(row.info)},"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]{tls}}}{end}')
 
+
+_NO_WORDS = LabelWords()       # a placeholder: _packet_line puts in the label it was given
 
 # A frame's "dir" to "masked" and a message's "dir" to "opcode_name", memoised: a list per direction (two),
 # indexed by the few values the other fields take (2 * 8 * 16 * 2 frame entries, 16 message entries).

@@ -25,8 +25,10 @@ import os
 from operator import itemgetter
 from typing import Callable, Optional
 
+from ..i18n import DEFAULT_LANG
 from ..model import CaptureSummary, Connection, Row
 from .jsonl import connection_ids, connection_record, frame_record, message_record, note_record, packet_record
+from .labels import LabelWords
 
 TABLES = ("packets", "frames", "messages", "connections", "notes")
 
@@ -72,9 +74,10 @@ def schemas() -> dict:
 
 class ParquetWriter:
     """The writer of one capture's part of each table under `out_dir` (see the module's docstring).
-    `file_of(no)`: the capture file packet `no` came from."""
+    `file_of(no)`: the capture file packet `no` came from; `lang`: the language of the packets' labels."""
 
-    def __init__(self, out_dir: str, part: str, file_of: Callable[[int], Optional[str]]) -> None:
+    def __init__(self, out_dir: str, part: str, file_of: Callable[[int], Optional[str]],
+                 lang: str = DEFAULT_LANG) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
         self._pa, self._pq = pa, pq
@@ -90,6 +93,7 @@ class ParquetWriter:
         self._ids: dict = {}               # connection number -> conn_id, while it may still have records
         self._late: list = []
         self.counts = {t: 0 for t in TABLES}
+        self._words = LabelWords(lang)
 
     # -- the writer protocol (cli/common.run) ---------------------------------------------------------------
     def row(self, row: Row, conn: Optional[Connection] = None) -> None:
@@ -98,7 +102,7 @@ class ParquetWriter:
             uid = self._ids.get(row.conn)
             if uid is None and conn is not None:
                 uid = self._ids[row.conn] = connection_ids(conn)[1]
-        rec = packet_record(row)
+        rec = packet_record(row, self._words)
         rec["file"] = self.file_of(row.no)
         rec["conn_id"] = uid
         if "tls" not in rec:

@@ -146,7 +146,7 @@ class ReportBuilder:
             self._phase[row.conn] = phase
         rec = {"n": row.no, "t": round(row.ts - self.first_ts, 6), "c": row.conn, "d": d, "a": a, "b": b,
                "f": flag_names(row.flags) or "-", "p": row.protocol, "l": row.length, "i": row.info,
-               "r": row.role, "ph": phase, "L": [rows[lang].label for lang in LANGS]}
+               "r": row.role, "ph": phase, "L": [self.views[lang].labels.text(rows[lang]) for lang in LANGS]}
         if pale:
             rec["pale"] = 1
         if row.notes:

@@ -4,9 +4,11 @@
 import cython
 
 from wsdissect.model cimport Frame, Message
+from wsdissect.render.labels cimport LabelWords
 
 cdef class TimelinePrinter:
     cdef public object console, g, _clean, _ansi_system, _t, _close_name, _code_paren
+    cdef public LabelWords _label_words
     cdef public bint show_acks, live, _ascii, _plain, _direct_possible, _printed_any
     cdef public object _first_ts
     cdef public set _introduced

@@ -25,6 +25,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..i18n import DEFAULT_LANG, catalog
+from .labels import LabelWords
 from ..model import C2S, S2C, CaptureSummary, Connection, Frame, Message, Note, Row, flag_names
 from ..websocket.codes import BINARY, CLOSE, CONTINUATION, TEXT, close_code_name, opcode_name
 from .linebreak import cells, fill, one_cell_only, wrap
@@ -190,12 +191,12 @@ class TimelinePrinter:
     show_acks=False drops rows that are bare ACKs and say nothing else (no frames, no notes).
     live=True flushes the output after every row, so a piped `live` session shows packets as they arrive
     (per-row flushing would slow a big `read`, so it is off by default).
-    lang is the language of the view's own words (column heads, headings, frame lines, summary); the row labels
-    come from the analyzer, in its own language.
+    lang is the language of the view's words: column heads, headings, frame lines, summary and the rows' labels,
+    worded by `labels` (render/labels.py; by default a LabelWords of `lang`).
     """
 
     def __init__(self, console: Console, *, show_acks: bool = True, live: bool = False,
-                 lang: str = DEFAULT_LANG) -> None:
+                 lang: str = DEFAULT_LANG, labels: Optional[LabelWords] = None) -> None:
         self.console = console
         self.show_acks = show_acks
         self.live = live
@@ -223,11 +224,14 @@ class TimelinePrinter:
         self._head_fmt = (f"%{_NO_W}d %{_TIME_W}.6f %{_PORT_W}d %s %-{_PORT_W}d %-{_FLAGS_W}s "
                           f"%-{_PROTO_W}s %{_LEN_W}d ")
         self._words(lang)
+        if labels is not None:
+            self._label_words = labels
 
     def _words(self, lang: str) -> None:
         """The view's fixed words in `lang` (i18n catalog, ids tl.* and view.*), looked up once here: the lines
         beneath a row only paste these strings, never look anything up."""
         self._t = t = catalog(lang)
+        self._label_words = LabelWords(lang)
         self._frame_names = {op: t[f"tl.frame.{opcode_name(op)}"] for op in _FRAME_OPCODES}
         self._reserved_frame = t["tl.frame.reserved"]
         self._no_fin = t["tl.tag.no_fin"]
@@ -422,7 +426,7 @@ class TimelinePrinter:
         clean_text = self._clean
         # Printable ASCII, nearly every info and label, is what clean() would return as it is: tested here, in
         # two C calls, it spares two Python calls a row.
-        info, label = row.info, row.label
+        info, label = row.info, self._label_words.text(row)
         if not (info.isascii() and info.isprintable()):
             info = clean_text(info)
         if proto == "WS" and info.startswith("WebSocket "):
