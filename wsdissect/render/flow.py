@@ -4,14 +4,15 @@ A textbook draws a WebSocket session this way: SYN, SYN/ACK, ACK, then the upgra
 then the close handshake and the FIN teardown, with the phases set apart. `FlowPrinter` draws it in the
 terminal; `MermaidPrinter` writes the same ladder as Mermaid sequence-diagram text for documents.
 
-Rows are collected per connection (a few short strings each) and each diagram is drawn when the capture ends,
-so connections that overlap in time still get a diagram of their own. `live` draws each arrow as its packet
-arrives instead (FlowPrinter(live=True)): nothing is kept but each connection's phase and last time.
+Rows are collected per connection, as arrows packed in one buffer each, and each diagram is drawn when the
+capture ends, so connections that overlap in time still get a diagram of their own. `live` draws each arrow as
+its packet arrives instead (FlowPrinter(live=True)): nothing is kept but each connection's phase and last time.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -139,28 +140,63 @@ def _frame_words(f: Frame, t: dict) -> str:
     return words
 
 
+# One arrow as a connection's buffer holds it (_Collector): its packet number, time, phase << 1 | to_server, the
+# role's number in the collector's table of roles, `head`, and the length of its text, whose UTF-8 bytes follow.
+_PACKED = struct.Struct("<qdBBII")
+
+
 class _Collector:
-    """Rows grouped per connection, in order, reduced to arrows."""
+    """Rows grouped per connection, in order, reduced to arrows.
+
+    `arrows` maps a connection to its arrows, packed in one bytearray (`_PACKED` and the text's UTF-8 bytes per
+    arrow): an open connection costs its bytes and one object, not objects per arrow. `arrows_of` gives them
+    back, each as `arrow` made it. The roles' table grows with the distinct roles, not with the capture."""
 
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
         self.t = catalog(lang)
         self.words = LabelWords(lang)
-        self.arrows: dict[int, list[Arrow]] = {}
+        self.arrows: dict[int, Optional[bytearray]] = {}
         self.phase: dict[int, int] = {}
         self.first_ts: Optional[float] = None
+        self._roles: list[str] = []
+        self._role_no: dict[str, int] = {}
 
     def add(self, row: Row) -> None:
         if row.conn is not None and row.role != ROLE_PAST_CAP:
-            self.arrows.setdefault(row.conn, []).append(self.arrow(row))
+            no, ts, to_server, text, role, phase, head = self._fields(row)
+            r = self._role_no.get(role)
+            if r is None:
+                r = self._role_no[role] = len(self._roles)
+                self._roles.append(role)
+            data = text.encode("utf-8", "surrogatepass")
+            buf = self.arrows.get(row.conn)
+            if buf is None:
+                buf = self.arrows[row.conn] = bytearray()
+            buf += _PACKED.pack(no, ts, phase << 1 | to_server, r, head, len(data))
+            buf += data
+
+    def arrows_of(self, buf: bytearray) -> Iterator[Arrow]:
+        """The arrows packed in `buf` (a value of `arrows`), in order."""
+        unpack, size, roles = _PACKED.unpack_from, _PACKED.size, self._roles
+        pos, end = 0, len(buf)
+        while pos < end:
+            no, ts, bits, r, head, n = unpack(buf, pos)
+            pos += size
+            yield Arrow(no, ts, bool(bits & 1), buf[pos:pos + n].decode("utf-8", "surrogatepass"), roles[r],
+                        bits >> 1, head)
+            pos += n
 
     def arrow(self, row: Row) -> Arrow:
         """`row` (of a connection) as an arrow, in its connection's phase; nothing is kept but that phase."""
+        return Arrow(*self._fields(row))
+
+    def _fields(self, row: Row) -> tuple:
         if self.first_ts is None:
             self.first_ts = row.ts
         phase = self.phase[row.conn] = phase_after(self.phase.get(row.conn, 0), row.role, row.tls)
         text = arrow_text(row, self.words)
         head = len(row.info) if row.frames and row.role in _HTTP_ROLES and text.startswith(row.info) else 0
-        return Arrow(row.no, row.ts, row.direction == C2S, text, row.role, phase, head)
+        return row.no, row.ts, row.direction == C2S, text, row.role, phase, head
 
 
 class _LadderWriter:
@@ -224,7 +260,8 @@ class _LadderWriter:
                 self._ladder(cid, arrows, conns.get(cid))
         self.rows.arrows.clear()
 
-    def _ladder(self, cid: int, arrows: list, conn: Optional[Connection]) -> None:
+    def _ladder(self, cid: int, arrows: bytearray, conn: Optional[Connection]) -> None:
+        """Draw connection `cid`'s ladder from its packed arrows (_Collector.arrows_of)."""
         raise NotImplementedError
 
     def origin(self, ts: float) -> None:
@@ -335,10 +372,10 @@ class FlowPrinter(_LadderWriter):
         if not self.live:                           # live draws every arrow as it comes and keeps none
             super().finished(c)
 
-    def _ladder(self, cid: int, arrows: list, conn: Optional[Connection]) -> None:
+    def _ladder(self, cid: int, arrows: bytearray, conn: Optional[Connection]) -> None:
         self._heading(conn, cid)
         pen = _Pen()
-        for a in arrows:
+        for a in self.rows.arrows_of(arrows):
             self._draw(a, pen)
         self._out()
         self.drawn += 1
@@ -430,7 +467,7 @@ class MermaidPrinter(_LadderWriter):
             self.out.write(f"%% {line.strip()}\n")
         self.out.flush()
 
-    def _ladder(self, cid: int, arrows: list, conn: Optional[Connection]) -> None:
+    def _ladder(self, cid: int, arrows: bytearray, conn: Optional[Connection]) -> None:
         w = self.out.write
         t0 = self.rows.first_ts or 0.0
         if self.drawn:
@@ -441,7 +478,7 @@ class MermaidPrinter(_LadderWriter):
         w(f"    participant C as {self.t['flow.mm_client']} {_mm(str(conn.client)) if conn else ''}\n")
         w(f"    participant S as {self.t['flow.mm_server']} {_mm(str(conn.server)) if conn else ''}\n")
         phase, prev_ts = -1, None
-        for a in arrows:
+        for a in self.rows.arrows_of(arrows):
             # The silences, as the ladder shows them: an idle timeout is the lab's key fact.
             if prev_ts is not None and a.ts - prev_ts >= SILENCE_WORTH_SHOWING:
                 w(f"    Note over C,S: {_mm(self.t['flow.silence'].format(seconds=f'{a.ts - prev_ts:.1f}'))}\n")
