@@ -16,6 +16,7 @@ from wsdissect.cli import main
 from wsdissect.http import HttpStream
 from wsdissect.limits import Limits, MiB
 from wsdissect.model import C2S, S2C, DeflateParams
+from wsdissect.render.labels import LabelWords
 from wsdissect.websocket import FrameParser, WebSocketDirection
 
 SEG = 60_000          # bytes per TCP segment (an IPv4 packet holds at most 65,515)

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import BUNDLED, ROOT
 from wsdissect.analyzer import Analyzer
+from wsdissect.render.labels import LabelWords
 from wsdissect.i18n import CATALOG, LANGS, T, catalog, fields
 from wsdissect.sources.pcap import open_capture
 
@@ -44,7 +45,7 @@ def test_catalog_lookup():
     with pytest.raises(ValueError):
         catalog("fr")
     with pytest.raises(ValueError):
-        Analyzer(lang="fr")
+        LabelWords("fr")
 
 
 def _labels(path, lang):

@@ -3,8 +3,8 @@
 
 `Analyzer.feed(raw)` decodes a packet, tracks its TCP connection, hands the in-order stream bytes to the HTTP
 parser until the WebSocket handshake is done and to the frame parser after it, and returns the packet's Row:
-its role in the conversation (vocabulary in README.md, "Roles"), a sentence for a student, a tshark-like Info text, the
-frames and messages the packet completed and the notes it raised. `finish()` ends the capture.
+its role in the conversation, its Label (what it did, worded by the views) and tshark-like Info (both from
+roles.py), the frames and messages the packet completed and the notes it raised. `finish()` ends the capture.
 
 Both `read` (files) and `live` (sniffing) drive this same object.
 """
@@ -18,34 +18,23 @@ from .i18n import DEFAULT_LANG, note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
-from .model import ACK, C2S, FIN, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
-    Label, Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, flag_names, new_row
+from .model import C2S, S2C, SYN, CaptureSummary, Connection, Endpoint, FoldedConnections, Frame, \
+    Label, Message, Note, RawPacket, Row, SECRETS_TLS, Secrets, new_row
 from .tls import KeyLog, TlsRecord, TlsSession, looks_like_client_hello, parse_keylog
-from .tls.handshake import MESSAGE_NAMES
-from .tcp import (K_ACK, K_DATA, K_DUP_ACK, K_FIN, K_HANDSHAKE_ACK, K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION,
-                  K_RST, K_SYN, K_SYN_ACK, K_WINDOW_UPDATE, TcpConnection, TcpResult, Tracker)
+from .tcp import K_KEEPALIVE, K_PAST_CAP, K_RETRANSMISSION, TcpConnection, TcpResult, Tracker
 from .websocket.messages import WebSocketDirection
+from .connstate import M_HTTP, M_OPAQUE, M_WAIT, M_WS, OTHER, SIDE, ConnState, plus
+from .roles import Roles, tcp_info
 from . import app as _app
 from .app.sniff import PROTOCOLS as SNIFFED, Sniffer
-from .websocket.codes import CLOSE, CONTINUATION, PING, PONG
+from .websocket.codes import CLOSE, PING, PONG
 
-SIDE = {C2S: "client", S2C: "server"}           # data (Connection.closed_by, fin_by): always English
-OTHER = {C2S: S2C, S2C: C2S}
 HTTP_START = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"HTTP/")
-
-# What a direction's stream bytes are parsed as.
-M_HTTP = "http"            # HTTP until the handshake ends
-M_WAIT = "wait"            # client sent an upgrade request; its next bytes wait for the server's answer
-M_WS = "ws"                # WebSocket frames
-M_OPAQUE = "opaque"        # not something we parse (not HTTP, refused upgrade's leftovers after an error...)
 
 # Notes that mean a named cap of limits.py was reached; each also becomes a line of the summary.
 CAP_NOTE_CODES = frozenset({"cap-reorder", "cap-connections", "frame-truncated", "message-truncated",
                             "http-header-too-large", "app-pending-cap",
                             "mqtt-packet-cap"})
-
-# A silence this long before a FIN is worth pointing out: it is what an idle timeout looks like.
-IDLE_WORTH_SAYING = 1.0
 
 # The pattern of a WebSocket library's automatic keepalive ping (the `websockets` library: every 20 s from the
 # opening, 4 random bytes of payload): a ping whose payload is KEEPALIVE_PAYLOAD bytes, not all printable text,
@@ -55,70 +44,6 @@ IDLE_WORTH_SAYING = 1.0
 KEEPALIVE_PAYLOAD = 4
 KEEPALIVE_MIN_INTERVAL = 1.0
 KEEPALIVE_TOLERANCE = 0.1
-
-
-class _ConnState:
-    """The analyzer's per-connection state, hung on TcpConnection.extra. Per direction, one field each (…_c2s,
-    …_s2c): the parsers are made when a direction needs them (its first HTTP bytes, the handshake's end), the
-    list of packets not yet ACKed at the first packet a later ACK may name."""
-    __slots__ = ("rec", "mode_c2s", "mode_s2c", "http_c2s", "http_s2c", "ws_c2s", "ws_s2c", "waiting", "request",
-                 "names_c2s", "names_s2c", "fin_seen", "last_payload_ts", "last_control_ts", "keepalive",
-                 "keepalive_ts", "keepalive_side", "close_sent", "close_first", "decided", "hinted", "src", "dst", "plain_pending",
-                 "plain_last", "app", "tls")
-
-    def __init__(self, rec: Connection) -> None:
-        self.rec = rec
-        self.mode_c2s = self.mode_s2c = M_HTTP                # what each direction's bytes are parsed as (M_*)
-        self.http_c2s = self.http_s2c = None                  # HttpStream, made on a direction's first data
-        self.ws_c2s = self.ws_s2c = None                      # WebSocketDirection, made when framing starts
-        self.waiting = None                                   # (origin_no, bytes) c2s while in M_WAIT: a list
-        self.request: Optional[HttpRequest] = None            # the upgrade request awaiting its answer
-        self.names_c2s = self.names_s2c = None                # (no, short name) of packets not yet ACKed: a list
-        self.fin_seen: tuple = ()                             # directions that sent their FIN
-        self.last_payload_ts: Optional[float] = None          # last packet of payload but a lone ping or pong
-        self.last_control_ts: Optional[float] = None          # last packet of a ping or pong (role ws-control)
-        self.keepalive: Optional[dict] = None                 # per side: (ts, interval) of its last keepalive ping
-        self.keepalive_ts: Optional[float] = None             # the last keepalive ping or its pong
-        self.keepalive_side: Optional[str] = None             # whose library sent it
-        self.close_sent: tuple = ()                           # directions that sent a Close frame
-        self.close_first: Optional[Frame] = None              # a direction's first Close frame, completed by the
-                                                              # packet being analysed (its label names it), else None
-        self.decided: tuple = ()                              # --decode-as: directions whose first bytes were looked at
-        self.hinted = False                                   # told how to decode a stream that is not HTTP
-        self.plain_pending = 0                                # requests without an upgrade not yet answered
-        self.plain_last: Optional[HttpRequest] = None         # the last of them
-        self.app = None                                       # app.Decoder of the subprotocol, or app.sniff.Sniffer
-                                                              # while it looks
-        self.tls: Optional[TlsSession] = None                 # a TLS connection: records, keys
-        self.src = str(rec.client)                            # a row's src/dst (client to server), fixed
-        self.dst = str(rec.server)
-
-    def mode(self, d: str) -> str:
-        return self.mode_c2s if d == C2S else self.mode_s2c
-
-    def set_mode(self, d: str, mode: str) -> None:
-        if d == C2S:
-            self.mode_c2s = mode
-        else:
-            self.mode_s2c = mode
-
-    def http(self, d: str):
-        """The direction's HttpStream, None before its first HTTP bytes and once framing began."""
-        return self.http_c2s if d == C2S else self.http_s2c
-
-    def ws(self, d: str):
-        """The direction's WebSocketDirection, None before framing began."""
-        return self.ws_c2s if d == C2S else self.ws_s2c
-
-    def names(self, d: str) -> list:
-        """The direction's list of (no, short name) of packets not yet ACKed, made at the first."""
-        if d == C2S:
-            if self.names_c2s is None:
-                self.names_c2s = []
-            return self.names_c2s
-        if self.names_s2c is None:
-            self.names_s2c = []
-        return self.names_s2c
 
 
 class Analyzer:
@@ -142,10 +67,7 @@ class Analyzer:
         self.keylog = keylog                                  # TLS secrets (tls.KeyLog), None: none given
         self.lang = lang
         self._labels = labels
-        self._frame_names: dict = {}                          # for _short_name
-        # Labels with no facts of their own, one per code and direction (_sided).
-        self._sided_c2s: dict = {}
-        self._sided_s2c: dict = {}
+        self._roles = Roles(labels)                           # each packet's role, Label and Info
         self._note_lang = lang != DEFAULT_LANG                # notes of the cores are rewritten in `lang`
         self.decode_as = frozenset(decode_as)
         self.subprotocol = subprotocol
@@ -255,7 +177,7 @@ class Analyzer:
         tc = r.conn
         if r.new:
             self._open(tc, seg)
-        st: _ConnState = tc.extra
+        st: ConnState = tc.extra
         rec = st.rec
         d = r.direction
         rec.last_ts = seg.ts
@@ -293,7 +215,9 @@ class Analyzer:
             self._deliver(tc, st, d, r.delivered, row, http_recs)
         if plen and fresh and len(row.frames) == 1:
             self._keepalive(st, d, row.frames[0], seg.ts)
-        self._label(tc, st, r, seg, row, http_recs)
+        why = self._roles.label(st, r, seg, row, http_recs)
+        if why is not None:
+            self._note(row, tc, "warning", "close-without-close-frame", None, why)
         st.close_first = None        # labelled: the frame is the row's now, not the connection's to keep
         if plen and fresh:
             if row.role == "ws-control":
@@ -302,7 +226,7 @@ class Analyzer:
                 st.last_payload_ts = seg.ts
         return row
 
-    def _keepalive(self, st: _ConnState, d: str, f: Frame, ts: float) -> None:
+    def _keepalive(self, st: ConnState, d: str, f: Frame, ts: float) -> None:
         """Sets st.keepalive_ts to `ts` when this packet's one frame is a ping with the pattern of a library's
         automatic keepalive (KEEPALIVE_*), or the pong answering one."""
         if f.length != KEEPALIVE_PAYLOAD or f.direction != d or f.opcode not in (PING, PONG):
@@ -339,7 +263,7 @@ class Analyzer:
         label = Label("tcp.past_cap", d, (self._conn_ref(dropped.id),)) if self._labels else None
         row = Row(seg.no, seg.ts, dropped.id, d, src, dst, seg.flags, r.rel_seq, r.rel_ack,
                   len(seg.payload) + seg.missing, seg.frame_len, r.window, K_PAST_CAP, label, "")
-        row.info = _tcp_info(row)
+        row.info = tcp_info(row)
         if dropped.packets == 1:
             args = {"conn": self._conn_ref(dropped.id), "max": self.limits.max_connections}
             note = Note(seg.no, dropped.id, "warning", "past-cap", note_text("past-cap", args, self.lang), args)
@@ -349,14 +273,14 @@ class Analyzer:
 
     def _open(self, tc: TcpConnection, seg) -> None:
         rec = Connection(tc.id, tc.client, tc.server, seg.no, seg.ts, seg.ts, bool(seg.flags & SYN))
-        tc.extra = _ConnState(rec)
+        tc.extra = ConnState(rec)
         self.connections[tc.id] = rec
         self.summary.connections_total += 1
         if tc.id < self._summary_keep:
             self.summary.connections.append(rec)
 
     # -- stream bytes ----------------------------------------------------------------------------------------
-    def _deliver(self, tc: TcpConnection, st: _ConnState, d: str, chunks: list, row: Row, http_recs: list) -> None:
+    def _deliver(self, tc: TcpConnection, st: ConnState, d: str, chunks: list, row: Row, http_recs: list) -> None:
         tls = st.tls
         if tls is None:
             first = chunks[0][1]
@@ -381,13 +305,13 @@ class Analyzer:
                     self._note(row, tc, ev[0], ev[1], None, ev[2])
         st.rec.tls = tls.summary()
 
-    def _deliver_plain(self, tc: TcpConnection, st: _ConnState, d: str, chunks: list, row: Row,
+    def _deliver_plain(self, tc: TcpConnection, st: ConnState, d: str, chunks: list, row: Row,
                        http_recs: list) -> None:
         for origin, data in chunks:
             gap = type(data) is int
             mode = st.mode_c2s if d == C2S else st.mode_s2c
             if mode == M_HTTP and self.decode_as and d not in st.decided:
-                st.decided = _plus(st.decided, d)
+                st.decided = plus(st.decided, d)
                 if tc.server.port in self.decode_as and not (not gap and data.startswith(HTTP_START)):
                     self._start_ws(tc, st, None, row, forced=True)
                     mode = st.mode(d)
@@ -401,7 +325,7 @@ class Analyzer:
                 if recs:         # not when the chunk only carried on a long payload
                     self._ws_records(tc, st, d, recs, row)
 
-    def _feed_http(self, tc: TcpConnection, st: _ConnState, d: str, origin: int, data, row: Row,
+    def _feed_http(self, tc: TcpConnection, st: ConnState, d: str, origin: int, data, row: Row,
                    http_recs: list) -> None:
         stream = st.http_c2s if d == C2S else st.http_s2c
         if stream is None:
@@ -450,7 +374,7 @@ class Analyzer:
                 if more:
                     recs.extend(more)        # what the response stream holds after a 101 that switched nothing
 
-    def _response(self, tc: TcpConnection, st: _ConnState, resp: HttpResponse, origin: int, row: Row) -> list:
+    def _response(self, tc: TcpConnection, st: ConnState, resp: HttpResponse, origin: int, row: Row) -> list:
         """Judge a response; [] or, after a 101 that switches nothing, the HTTP records of the bytes behind it."""
         req = st.request
         if req is None:
@@ -504,7 +428,7 @@ class Analyzer:
             return st.http_s2c.resume()
         return []
 
-    def _start_ws(self, tc: TcpConnection, st: _ConnState, deflate, row: Row, forced: bool = False) -> None:
+    def _start_ws(self, tc: TcpConnection, st: ConnState, deflate, row: Row, forced: bool = False) -> None:
         r = st.rec
         r.is_websocket = True
         r.decode_as = forced
@@ -523,7 +447,7 @@ class Analyzer:
             recs = ws.gap(data, origin) if type(data) is int else ws.feed(data, origin)
             self._ws_records(tc, st, C2S, recs, row)
 
-    def _ws_records(self, tc: TcpConnection, st: _ConnState, d: str, recs: list, row: Row) -> None:
+    def _ws_records(self, tc: TcpConnection, st: ConnState, d: str, recs: list, row: Row) -> None:
         r = st.rec
         for rec in recs:
             t = type(rec)
@@ -538,7 +462,7 @@ class Analyzer:
                 else:
                     r.frames_s2c += 1
                 if f.opcode == CLOSE and d not in st.close_sent:
-                    st.close_sent = _plus(st.close_sent, d)
+                    st.close_sent = plus(st.close_sent, d)
                     st.close_first = f
                     if r.closed_by is None:
                         r.closed_by = SIDE[d]
@@ -594,277 +518,6 @@ class Analyzer:
             # The first of each: a capture of big messages can hit a cap a million times (notes_by_code counts).
             s.caps.append(note.text)
 
-    # -- roles and labels ------------------------------------------------------------------------------------
-    # A row's label is a model.Label: the catalogue id of its sentence, its sender, the facts the row does not
-    # hold; the views word it (render/labels.py lists the codes). SIDE[d] is the English data value (closed_by,
-    # fin_by).
-    def _label(self, tc: TcpConnection, st: _ConnState, r: TcpResult, seg, row: Row, http_recs: list) -> None:
-        d = r.direction
-        kind = r.kind
-        flags = seg.flags
-        info = None          # tshark-like Info; the TCP one (_tcp_info) unless the content names a better one
-        # The frames of this row's own direction, once: a row may also list frames of the other direction that
-        # its ACK completed (TcpResult.peer_delivered); those must not name the row's role, label or Info.
-        frames = row.frames
-        if not frames:
-            own = _NO_FRAMES
-        elif len(frames) == 1:       # the usual one frame: no list to make (own is only read)
-            f = frames[0]
-            own = frames if f.direction == d else _NO_FRAMES
-        else:
-            own = [x for x in frames if x.direction == d]
-        name = None          # how a later "ACK of #N" refers to this packet (render/labels.py: ack.of)
-        role, label = kind, None
-        rec = st.rec
-        labels = self._labels
-
-        if kind == K_DATA or kind == K_ACK:
-            pass             # nearly every packet: named by its content, below (not by the tests that follow)
-        elif kind == K_SYN:
-            label = self._sided("tcp.syn", d)
-            name = _NAME_SYN
-        elif kind == K_SYN_ACK:
-            label = self._sided("tcp.syn_ack", d)
-            name = _NAME_SYN_ACK
-        elif kind == K_HANDSHAKE_ACK:
-            label = self._sided("tcp.handshake_ack", d)
-        elif kind == K_RST:
-            label = self._sided("tcp.rst", d)
-            rec.end = rec.end or "rst"
-            rec.state = "reset"
-            if rec.closed_by is None and rec.close_expected:
-                label = Label("tcp.rst", d, (), self._sided("tcp.no_close_frame", d))
-                self._note(row, tc, "warning", "close-without-close-frame", None,
-                           {"variant": "rst", "side": SIDE[d]})
-        elif kind == K_RETRANSMISSION:
-            label = self._sided("tcp.retransmission", d)
-        elif kind == K_KEEPALIVE:
-            label = self._sided("tcp.keepalive", d)
-        elif kind == K_WINDOW_UPDATE:
-            label = Label("tcp.window_update", d, (seg.window,))
-        elif kind == K_DUP_ACK:
-            label = self._sided("tcp.dup_ack", d)
-            role = "ack"
-
-        # What the stream bytes of this packet were.
-        content_role, content_label, proto = self._content(tc, st, d, row, http_recs, own)
-        if content_role is not None and kind in (K_DATA, K_FIN, K_ACK):
-            role, label = content_role, content_label
-            if labels:
-                name = _short_name(http_recs, own, self._frame_names) or name
-                if row.tls and proto != "TLS":
-                    # Decrypted content: the TLS records of this direction that carried it.
-                    for x in row.tls:
-                        if x.direction == d and x.data is not None:
-                            label = _then(label, self._sided("tls.in_records", d))
-                            break
-        if proto:
-            row.protocol = proto
-            if labels:
-                info = _content_info(http_recs, own) or None
-                if info is not None and row.messages:      # what a subprotocol decoder read, after the frames
-                    said = None
-                    for m in row.messages:
-                        if m.app and m.direction == d:
-                            if said is None:
-                                said = []
-                            said.append(_app.info(m.app))
-                    if said:
-                        info += " · " + ", ".join(said)
-                if info is None and proto == "TLS":
-                    info = _tls_info(row.tls, d) or None
-                    if kind in (K_DATA, K_FIN, K_ACK) and info:
-                        name = ("", info)
-
-        if flags & FIN and kind != K_RETRANSMISSION:
-            fin_label = self._fin(tc, st, d, r, seg, row)
-            if content_role is None:
-                role, label = "tcp-fin", fin_label
-            elif labels:
-                label = _then(label, fin_label)
-            name = _NAME_FIN
-        elif kind in (K_ACK, K_DATA) and not row.length:
-            role = "ack"
-            if labels:           # (without labels no packet is named, so there is no name to take off)
-                label = self._ack_label(st, d, r)
-            if r.fin_acked and OTHER[d] in st.fin_seen:
-                role = "tcp-fin-ack"
-                if d in st.fin_seen:
-                    rec.state = "closed"
-                label = self._sided("teardown.ack_last" if d in st.fin_seen else "teardown.ack", d)
-        elif kind == K_DATA and content_role is None:
-            role = "tcp-data"
-            if row.notes and row.notes[-1].code == "tcp-out-of-order":
-                label = self._sided("data.out_of_order", d)
-            elif st.mode(d) == M_WAIT:
-                label = self._sided("data.before_answer", d)
-            elif st.mode(d) == M_WS and st.ws(d).stopped:
-                label = self._sided("data.framing_lost", d)
-            else:
-                label = self._sided("data.unparsed", d)
-
-        if not labels:
-            row.role = role          # label stays None and info "" (Analyzer(labels=False))
-            return
-        if name and (row.length or flags & (SYN | FIN)):
-            st.names(d).append((seg.no, name))
-        row.role, row.label, row.info = role, label, info if info is not None else _tcp_info(row)
-
-    def _content(self, tc, st: _ConnState, d: str, row: Row, http_recs: list, own: list):
-        """(role, label, protocol) from what the packet's bytes completed, or (None, None, None)."""
-        for rec in http_recs:
-            if type(rec) is HttpRequest:
-                if rec.is_websocket_upgrade:
-                    offered_ext = rec.get("Sec-WebSocket-Extensions")
-                    offered_sub = rec.get("Sec-WebSocket-Protocol")
-                    return ("ws-upgrade-request", Label("upgrade.request", d, (
-                        rec.target, offered_ext.split(";")[0].split(",")[0] if offered_ext else None,
-                        offered_sub if offered_sub else None)), "HTTP")
-                return "http", Label("http.request", d, (rec.summary(),)), "HTTP"
-            if type(rec) is HttpResponse:
-                r = st.rec
-                if rec.status == 101 and r.is_websocket:
-                    declined = None
-                    if not r.extensions and r.offered_extensions:
-                        declined = "deflate" if "deflate" in r.offered_extensions else "extensions"
-                    return ("ws-upgrade-response", Label("upgrade.response", d, (
-                        r.accept_ok, r.extensions.split(";")[0] if r.extensions else None, declined,
-                        r.subprotocol if r.subprotocol else None)), "HTTP")
-                if rec.status >= 200 and st.mode_c2s == M_HTTP and r.status == rec.status and not r.is_websocket \
-                        and r.key is not None:
-                    return ("ws-upgrade-response",
-                            Label("upgrade.refused", d, (f"{rec.status} {rec.reason}".rstrip(),)), "HTTP")
-                return "http", Label("http.response", d, (rec.summary(),)), "HTTP"
-        if own:
-            if not self._labels:
-                return _frames_role(own), None, "WebSocket"
-            return self._frames_label(st, d, row, own)
-        if st.tls is not None:
-            return self._tls_content(st, d, row)
-        # A stopped parser ignores every later byte, so "completed in a later packet" would be a false promise.
-        mode = st.mode_c2s if d == C2S else st.mode_s2c
-        ws = st.ws_c2s if d == C2S else st.ws_s2c
-        if row.length and mode == M_WS and not ws.parser.stopped and \
-                not (row.notes and any(n.code.startswith("tcp-") for n in row.notes)):
-            return "ws-data", self._sided("ws.partial", d), "WebSocket"
-        if row.length and mode == M_HTTP and st.http(d) is not None and st.http(d).buffered:
-            return "http", self._sided("http.partial", d), "TCP"
-        return None, None, None
-
-    def _tls_content(self, st: _ConnState, d: str, row: Row) -> tuple:
-        """(role, label, "TLS") of a row whose own bytes completed TLS records but no HTTP message or frame."""
-        role = None
-        for r in row.tls:
-            if r.direction != d:
-                continue
-            if role is None:
-                role = "tls-data"
-            if r.kind == "alert":
-                role = "tls-alert" if role == "tls-data" else role
-            elif r.kind != "application-data" and r.kind != "encrypted":
-                role = "tls-handshake"
-        if role is None:
-            if row.length and not st.tls.dirs[d].stopped:
-                return "tls-data", self._sided("tls.partial", d), "TLS"
-            return None, None, None
-        return role, Label("tls.records", d, (st.tls.version == 0x0304,)), "TLS"
-
-    def _frames_label(self, st: _ConnState, d: str, row: Row, frames: list) -> tuple:
-        """_content's (role, label, "WebSocket") of a row that completed `frames` of its own direction."""
-        close = last_data = None         # the first Close frame (it names the row), the last data frame
-        for f in frames:
-            if f.opcode == CLOSE:
-                close = f
-                break
-            if f.opcode < 8:
-                last_data = f
-        if close is not None:
-            first = st.close_first is close and st.rec.closed_by == SIDE[d]
-            return "ws-close", self._sided("close.first" if first else "close.answer", d), "WebSocket"
-        if last_data is not None:
-            msgs = row.messages
-            if len(msgs) == 1 and msgs[0].direction == d:
-                return "ws-data", self._sided("app.data" if msgs[0].app else "data.one", d), "WebSocket"
-            n = 0
-            for m in msgs:
-                if m.direction == d:
-                    n += 1
-            if n == 1:
-                return "ws-data", self._sided("data.one", d), "WebSocket"
-            if n:
-                return "ws-data", self._sided("data.many", d), "WebSocket"
-            if last_data.opcode == CONTINUATION:
-                return "ws-data", self._sided("data.continuation", d), "WebSocket"
-            return "ws-data", self._sided("data.fragment_start", d), "WebSocket"
-        f = frames[0]
-        if f.opcode == PING:
-            auto = st.keepalive_ts == row.ts and st.keepalive_side == d
-            return "ws-control", self._sided("control.ping_keepalive" if auto else "control.ping", d), "WebSocket"
-        if f.opcode == PONG:
-            return "ws-control", self._sided("control.pong", d), "WebSocket"
-        return "ws-control", self._sided("control.reserved", d), "WebSocket"
-
-    def _fin(self, tc, st: _ConnState, d: str, r: TcpResult, seg, row: Row) -> Label:
-        rec = st.rec
-        first = not st.fin_seen
-        if d not in st.fin_seen:
-            st.fin_seen = _plus(st.fin_seen, d)
-        if first:
-            rec.fin_by = SIDE[d]
-            rec.end = rec.end or "fin"
-            label = self._sided("teardown.first", d)
-            if rec.closed_by is None and rec.close_expected:
-                # The idle time is counted from the last data (a message, the handshake): what a server's idle
-                # timeout counts; pings and pongs since (a client library's keepalive, say) are told apart.
-                idle = seg.ts - st.last_payload_ts if st.last_payload_ts is not None else None
-                quiet = idle is not None and idle >= IDLE_WORTH_SAYING
-                pinged = quiet and st.last_control_ts is not None and st.last_control_ts > st.last_payload_ts
-                why = ""
-                if pinged:
-                    ping = seg.ts - st.last_control_ts
-                    auto = st.keepalive_side if st.keepalive_ts == st.last_control_ts else None
-                    facts = ("pinged", idle, ping, auto)
-                    why = {"id": "note_part.idle_drop_pinged", "idle": f"{idle:.1f}", "ping": f"{ping:.1f}",
-                           "side": SIDE[d], "keepalive": {"id": "note_part.keepalive", "side": SIDE[auto]} if auto
-                           else ""}
-                elif quiet:
-                    facts = ("idle", idle)
-                    why = {"id": "note_part.idle_drop", "idle": f"{idle:.1f}", "side": SIDE[d]}
-                else:
-                    facts = ()
-                label = Label("teardown.first", d, (), Label("tcp.no_close_frame", d, facts))
-                self._note(row, tc, "warning", "close-without-close-frame", None,
-                           {"variant": "fin", "side": SIDE[d], "why": why})
-            return label
-        if OTHER[d] in st.fin_seen and r.fin_acked:
-            return self._sided("teardown.ack_and_fin", d)
-        return self._sided("teardown.third", d)
-
-    def _sided(self, code: str, d: str) -> Label:
-        """The Label `code` of a packet of direction d with no facts of its own: one object per code and
-        direction, kept for the analyzer's life."""
-        cache = self._sided_c2s if d == C2S else self._sided_s2c
-        label = cache.get(code)
-        if label is None:
-            label = cache[code] = Label(code, d)
-        return label
-
-    def _ack_label(self, st: _ConnState, d: str, r: TcpResult) -> Label:
-        acked = r.acked_no
-        if acked is None:
-            return self._sided("ack.nothing", d)
-        q = st.names_s2c if d == C2S else st.names_c2s
-        name = None
-        if q is not None:
-            k, n = 0, len(q)
-            while k < n and q[k][0] <= acked:
-                if q[k][0] == acked:
-                    name = q[k][1]
-                k += 1
-            if k:
-                del q[:k]
-        return Label("ack.of", d, (acked, name))
-
     # -- end -------------------------------------------------------------------------------------------------
     def finish(self) -> list[Note]:
         """End of capture: flush buffered stream data and report what was left unfinished. Frames and messages
@@ -879,7 +532,7 @@ class Analyzer:
         return notes
 
     def _finish_conn(self, tc: TcpConnection, evicted: bool = False) -> list[Note]:
-        st: _ConnState = tc.extra
+        st: ConnState = tc.extra
         if st is None:
             return []
         tail = Row(0, 0.0, tc.id, None, "", "", 0, 0, 0, 0, 0, 0, "", None, "")
@@ -928,15 +581,6 @@ class Analyzer:
             self.on_fold(rec)
 
 
-# Tuples of directions (_ConnState.fin_seen, close_sent, decided), one of each: (tuple, direction) -> the tuple
-# with the direction added, which must not be in it.
-_PLUS = {((), C2S): (C2S,), ((), S2C): (S2C,), ((C2S,), S2C): (C2S, S2C), ((S2C,), C2S): (S2C, C2S)}
-
-
-def _plus(t: tuple, d: str) -> tuple:
-    return _PLUS[(t, d)]
-
-
 _words: dict = {}              # a text of a connection record -> the one object kept for it (_word)
 _WORDS_KEPT = 4096             # cleared when full: a value seen again is then kept again, once more
 
@@ -954,17 +598,6 @@ def _word(s: Optional[str]) -> Optional[str]:
     return kept
 
 
-def _frames_role(frames: list) -> str:
-    """The role Analyzer._frames_label gives a row that completed `frames` (of its own direction)."""
-    role = "ws-control"
-    for f in frames:
-        if f.opcode == CLOSE:
-            return "ws-close"
-        if f.opcode < 8:
-            role = "ws-data"
-    return role
-
-
 def _deflate_from(ext: Optional[str]):
     if not ext:
         return None
@@ -974,124 +607,4 @@ def _deflate_from(ext: Optional[str]):
                 return parse_deflate_params(params)[0]
     except ValueError:
         return None
-    return None
-
-
-_NO_FRAMES: list = []          # shared, never appended to
-_info_flags: dict = {}         # flags -> "[PSH, ACK]": a handful of distinct values per capture
-
-
-def _tcp_info(row: Row) -> str:
-    flags = row.flags
-    head = _info_flags.get(flags)
-    if head is None:
-        head = _info_flags[flags] = "[" + flag_names(flags).replace(",", ", ") + "]"
-    if flags & ACK:
-        return f"{head} Seq={row.seq} Ack={row.ack} Win={row.window} Len={row.length}"
-    return f"{head} Seq={row.seq} Win={row.window} Len={row.length}"
-
-
-_INFO_NAMES = {0: "Continuation", 1: "Text", 2: "Binary", 8: "Connection Close", 9: "Ping", 10: "Pong"}
-# tshark's words for a frame, by _info_slot (opcode, FIN, RSV1, MASK: 128 values), as they come; _ws_infos: the
-# same after "WebSocket " (a row's Info when it completed one frame).
-_frame_infos: list = [None] * 128
-_ws_infos: list = [None] * 128
-
-
-def _info_slot(f: Frame) -> int:
-    return (f.opcode & 15) | (16 if f.fin else 0) | (32 if f.rsv & 4 else 0) | (64 if f.masked else 0)
-
-
-def _frame_info(f: Frame) -> str:
-    slot = _info_slot(f)
-    s = _frame_infos[slot]
-    if s is None:
-        s = _INFO_NAMES.get(f.opcode, f"Unknown {f.opcode}")
-        if f.fin:
-            s += " [FIN]"
-        if f.rsv & 4:
-            s += " [COMPRESSED]"
-        if f.masked:
-            s += " [MASKED]"
-        _frame_infos[slot] = s
-        _ws_infos[slot] = "WebSocket " + s
-    return s
-
-
-_TLS_INFO = {"client-hello": "Client Hello", "server-hello": "Server Hello", "change-cipher-spec":
-             "Change Cipher Spec", "alert": "Alert", "handshake": "Handshake",
-             "encrypted-handshake": "Encrypted Handshake Message",
-             "session-ticket": "New Session Ticket", "key-update": "Key Update",
-             "application-data": "Application Data", "encrypted": "Application Data"}
-
-
-def _tls_info(recs: list, d: str) -> str:
-    """tshark-like Info of TLS records: "Client Hello (SNI=example.org)", "Change Cipher Spec, Application Data"."""
-    names: list = []
-    for r in recs:
-        if r.direction != d:
-            continue
-        if r.messages and r.kind != "client-hello":     # each handshake message, as tshark names them
-            for m in r.messages:
-                name = MESSAGE_NAMES.get(m, "Handshake")
-                if name not in names:
-                    names.append(name)
-            continue
-        name = _TLS_INFO.get(r.kind, "Application Data")
-        if r.kind == "client-hello" and r.hello is not None and r.hello.sni:
-            name += f" (SNI={r.hello.sni})"
-        if name not in names:
-            names.append(name)
-    return ", ".join(names)
-
-
-def _content_info(http_recs: list, frames: list) -> str:
-    for rec in http_recs:
-        if type(rec) in (HttpRequest, HttpResponse):
-            return rec.summary()
-    if len(frames) == 1:
-        f = frames[0]
-        s = _ws_infos[_info_slot(f)]
-        return s if s is not None else "WebSocket " + _frame_info(f)
-    if frames:
-        return "WebSocket " + ", ".join([_frame_info(x) for x in frames])
-    return ""
-
-
-def _then(label: Label, after: Label) -> Label:
-    """`label` with `after` said at the end of what follows it (Labels are not changed: a new chain)."""
-    if label.then is None:
-        return Label(label.code, label.side, label.args, after)
-    return Label(label.code, label.side, label.args, _then(label.then, after))
-
-
-# How a later ACK names a packet (render/labels.py, ack.of): ("", literal) or (catalogue id, facts...).
-_NAME_SYN = ("", "SYN")
-_NAME_SYN_ACK = ("", "SYN, ACK")
-_NAME_FIN = ("", "FIN")
-_NAME_UPGRADE_REQUEST = ("name.upgrade_request",)
-_NAME_HTTP_REQUEST = ("name.http_request",)
-_NAMES_KEPT = 1024             # _short_name's memo of opcode sequences (hostile input can make many)
-
-
-def _short_name(http_recs: list, frames: list, memo: dict) -> Optional[tuple]:
-    """How a later "ACK of #N (...)" names this packet. `memo`: opcodes -> name (nearly every data packet needs
-    one, and a capture has few distinct opcode sequences)."""
-    for rec in http_recs:
-        if type(rec) is HttpRequest:
-            return _NAME_UPGRADE_REQUEST if rec.is_websocket_upgrade else _NAME_HTTP_REQUEST
-        if type(rec) is HttpResponse:
-            return ("name.reply", rec.status)
-    if frames:
-        if len(frames) == 1:
-            key = frames[0].opcode
-        else:
-            key = tuple([x.opcode for x in frames])
-        name = memo.get(key)
-        if name is None:
-            if len(memo) > _NAMES_KEPT:
-                memo.clear()
-            name = memo[key] = ("name.frames" if len(frames) > 1 else "name.frame",
-                                key if type(key) is tuple else (key,))
-        return name
     return None

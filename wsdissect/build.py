@@ -22,6 +22,8 @@ CORE = (
     "websocket/messages",
     "websocket/deflate",
     "analyzer",
+    "connstate",
+    "roles",
     "model",
     "render/jsonl",
     "render/labels",

@@ -26,7 +26,7 @@ PROTOCOLS = {"jsonrpc": "JSON-RPC 2.0", "v10.stomp": "STOMP", "v11.stomp": "STOM
 
 
 class Sniffer:
-    """Stands in _ConnState.app for a connection without a decoder until `done`."""
+    """Stands in ConnState.app for a connection without a decoder until `done`."""
     __slots__ = ("seen", "directions", "done")
     name = None
 

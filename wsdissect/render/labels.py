@@ -30,14 +30,12 @@ and TLS records, its length):
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from .. import app as _app
 from ..i18n import DEFAULT_LANG, catalog, fill, note_text
 from ..model import C2S, S2C, Label, Message, Row
 from ..tls.handshake import version_name
 from ..tls.session import cipher_name
-from ..websocket.codes import CLOSE, CONTINUATION, PING, opcode_name
+from ..websocket.codes import CLOSE, opcode_name
 from .words import close_name
 
 _NAMES_KEPT = 1024             # worded ACK names kept per language (hostile input can make many)
