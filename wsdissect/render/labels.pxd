@@ -12,7 +12,7 @@ cdef str C2S, S2C
 cdef class LabelWords:
     cdef readonly str lang
     cdef readonly dict t, side
-    cdef dict _sided_c2s, _sided_s2c, _ack_of, _names, _words
+    cdef dict _sided_c2s, _sided_s2c, _sized_c2s, _sized_s2c, _ack_of, _names, _words
     cdef bint _ack_no_first
     cdef list _paren, _bytes_many, _one_message
 
@@ -27,6 +27,9 @@ cdef class LabelWords:
 
     @cython.locals(around=list)
     cdef str _bytes(self, long long n)
+
+    @cython.locals(cache=dict, around=list)
+    cdef str _sized(self, str code, str d, long long n)
 
     @cython.locals(p=list, words=str, paren=list)
     cdef str _ack(self, Label label)

@@ -60,6 +60,8 @@ class LabelWords:
         self.side = {C2S: t["side.client"], S2C: t["side.server"]}
         self._sided_c2s: dict = {}
         self._sided_s2c: dict = {}
+        self._sized_c2s: dict = {}          # _sized's pieces per code, for each direction
+        self._sized_s2c: dict = {}
         # "ack.of" as the three pieces around the packet's number and its name (in that order unless
         # _ack_no_first is False), per direction.
         marked = t["ack.of"].format(no="\0", name="\1", side="")
@@ -148,7 +150,7 @@ class LabelWords:
         return self.t["tcp.past_cap"].format(side=self.side[label.side], conn=label.args[0])
 
     def _unparsed(self, label: Label, row: Row) -> str:
-        return self.t[label.code].format(side=self.side[label.side], size=self._bytes(row.length))
+        return self._sized(label.code, label.side, row.length)
 
     def _malformed(self, label: Label, row: Row) -> str:
         return note_text("malformed", {"variant": label.code.split(".")[1], "error": label.args[0]}, self.lang)
@@ -231,7 +233,11 @@ class LabelWords:
     def _close(self, label: Label, row: Row) -> str:
         t = self.t
         d = label.side
-        f = next(x for x in row.frames if x.direction == d and x.opcode == CLOSE)
+        f = None
+        for x in row.frames:
+            if x.direction == d and x.opcode == CLOSE:
+                f = x
+                break
         code = t["close.no_code"] if f.close_code is None else \
             t["close.code"].format(code=f.close_code, name=close_name(f.close_code, t))
         reason = f' "{f.close_reason}"' if f.close_reason else ""
@@ -298,18 +304,34 @@ class LabelWords:
     def _fragment(self, label: Label, row: Row) -> str:
         t = self.t
         d = label.side
-        f = [x for x in row.frames if x.direction == d and x.opcode < 8][-1]
+        f = None
+        for x in row.frames:
+            if x.direction == d and x.opcode < 8:
+                f = x
         if label.code == "data.continuation":
-            return t["data.continuation"].format(side=self.side[d], size=self._bytes(f.length))
+            return self._sized("data.continuation", d, f.length)
         return t["data.fragment_start"].format(side=self.side[d], kind=t["opcode." + opcode_name(f.opcode)],
                                                size=self._bytes(f.length))
 
     def _control(self, label: Label, row: Row) -> str:
         d = label.side
-        f = next(x for x in row.frames if x.direction == d)
+        f = None
+        for x in row.frames:
+            if x.direction == d:
+                f = x
+                break
         if label.code == "control.reserved":
             return self.t["control.reserved"].format(side=self.side[d], opcode=f.opcode)
-        return self.t[label.code].format(side=self.side[d], size=self._bytes(f.length))
+        return self._sized(label.code, d, f.length)
+
+    def _sized(self, code: str, d: str, n: int) -> str:
+        """The sentence `code` of a packet of direction d whose only other blank is {size}, n bytes: the pieces
+        around the size made once per code and direction."""
+        cache = self._sized_c2s if d == C2S else self._sized_s2c
+        around = cache.get(code)
+        if around is None:
+            around = cache[code] = self.t[code].format(side=self.side[d], size="\0").split("\0")
+        return around[0] + self._bytes(n) + around[1]
 
     # -- TLS --------------------------------------------------------------------------------------------------
     def _tls_records(self, label: Label, row: Row) -> str:
