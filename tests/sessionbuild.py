@@ -186,7 +186,7 @@ def words(note, lang: str = "en") -> str:
 
 def analyze(packets, lang: str = "en", **kw) -> Result:
     """The Rows of `packets`, their labels worded in `lang` (Result.label)."""
-    a = Analyzer(lang=lang, **kw)
+    a = Analyzer(**kw)
     rows = [a.feed(p) for p in packets]
     return Result(a, rows, a.finish(), lang)
 

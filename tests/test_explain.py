@@ -28,7 +28,7 @@ def read(*args):
 
 def _paragraphs(path, lang="en"):
     """[(packet no. the paragraph goes before, Paragraph)] and the rows."""
-    a, ex = Analyzer(lang=lang), Explainer(lang)
+    a, ex = Analyzer(), Explainer(lang)
     out, rows = [], []
     for raw in open_capture(path):
         row = a.feed(raw)
@@ -136,7 +136,7 @@ def test_close_less_teardown_after_keepalive_pings_gives_both_times(tmp_path, la
 
 
 def _app_paragraphs(path, lang="en", **kw):
-    a, ex = Analyzer(lang=lang, **kw), Explainer(lang)
+    a, ex = Analyzer(**kw), Explainer(lang)
     out = []
     for raw in open_capture(path):
         row = a.feed(raw)

@@ -19,7 +19,7 @@ MASK = b"\x01\x02\x03\x04"
 
 
 def _rows(packets, lang: str = "en") -> list:
-    a = Analyzer(lang=lang)
+    a = Analyzer()
     return [row for row in map(a.feed, packets) if row is not None]
 
 

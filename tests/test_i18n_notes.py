@@ -480,8 +480,8 @@ def test_fuzz_corpus_notes_in_both_languages():
     import io
     from wsdissect.sources.pcap import CaptureError, iter_capture
 
-    def notes(data, lang):
-        a = Analyzer(lang=lang)
+    def notes(data):
+        a = Analyzer()
         rows = []
         try:
             for raw in iter_capture(io.BytesIO(data)):
@@ -494,9 +494,7 @@ def test_fuzz_corpus_notes_in_both_languages():
     codes = set()
     from fuzz.harness import hostile_captures
     for path, data in hostile_captures():
-        en, zh = notes(data, "en"), notes(data, "zh")
-        assert [(n.no, n.code, n.args) for n in en] == [(n.no, n.code, n.args) for n in zh], path
-        for n in en:
+        for n in notes(data):
             codes.add(n.code)
             text = note_text(n.code, n.args, "zh")
             assert CJK.search(text), (path, n.code, text)

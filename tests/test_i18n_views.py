@@ -137,10 +137,10 @@ def test_live_takes_lang():
     assert cli("live", "--lang", "xx").exit_code == 2
 
 
-def test_the_run_loop_prints_the_timeline_in_the_analyzers_language(capsys):
-    # `live` (and `demo`) hand the run loop an Analyzer(lang=...) and no writer: the timeline follows it.
+def test_the_run_loop_prints_the_timeline_in_the_language_it_is_given(capsys):
+    # Without a writer, the run loop writes the timeline in its `lang`.
     from wsdissect.cli.common import run
-    run(Analyzer(lang="zh"), open_capture(os.path.join(CAP, "echo.pcap")))
+    run(Analyzer(), open_capture(os.path.join(CAP, "echo.pcap")), lang="zh")
     out = capsys.readouterr().out
     assert "序号" in out and "摘要：22 个数据包" in out and "客户端发起关闭：1000 正常关闭" in out
     assert_no_english_ui(out, "run loop")
@@ -201,7 +201,7 @@ def test_timeline_rows_do_no_catalog_lookups(monkeypatch):
     con = Console(file=io.StringIO(), width=100, color_system=None)
     printer = TimelinePrinter(con, lang="zh")
     printer._t = Counting(printer._t)
-    analyzer = Analyzer(lang="zh")
+    analyzer = Analyzer()
     for raw in open_capture(os.path.join(CAP, "fragments-ping.pcap")):
         row = analyzer.feed(raw)
         if row is None:

@@ -100,7 +100,7 @@ def _two_sessions_interleaved():
 def _flow(live, lang="en"):
     con = Console(file=io.StringIO(), width=100, color_system=None)
     printer = FlowPrinter(con, live=live, lang=lang)
-    run(Analyzer(lang=lang), _two_sessions_interleaved(), out=printer)
+    run(Analyzer(), _two_sessions_interleaved(), out=printer)
     return printer, con.file.getvalue()
 
 

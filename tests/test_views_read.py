@@ -127,7 +127,7 @@ def _flow_rows(packets, lang="en", width=80, mermaid=False):
     buf = io.StringIO()
     out = MermaidPrinter(buf, lang=lang) if mermaid else \
         FlowPrinter(Console(file=buf, width=width, color_system=None), lang=lang)
-    run(Analyzer(lang=lang), packets, out=out)
+    run(Analyzer(), packets, out=out)
     return buf.getvalue()
 
 

@@ -20,7 +20,6 @@ from wsdissect.roles cimport Roles, tcp_info
 
 cdef class Analyzer:
     cdef public object limits, keylog
-    cdef public str lang
     cdef public bint _labels, _finished, app_spans
     cdef public dict connections
     cdef public Roles _roles

@@ -14,7 +14,7 @@ import sys
 from typing import Callable, Iterable, Optional
 
 from .decode import DecodeError, SnaplenCut, decode_packet
-from .i18n import DEFAULT_LANG, note_text
+from .i18n import note_text
 from .http import HttpError, HttpRequest, HttpResponse, HttpStream, check_handshake, parse_deflate_params, \
     parse_extensions
 from .limits import DEFAULT_LIMITS, Limits
@@ -47,12 +47,11 @@ KEEPALIVE_TOLERANCE = 0.1
 
 
 class Analyzer:
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
-                 lang: str = DEFAULT_LANG, labels: bool = True, subprotocol: Optional[str] = None,
-                 keylog: Optional[KeyLog] = None, app_spans: bool = False) -> None:
-        """lang ("en" or "zh", see i18n.py) changes nothing the analyzer records: roles, labels (model.Label,
-        worded by the views: render/labels.py), notes (a code and args, worded by the views: i18n.note_text) and
-        the Connection records are the same in every language.
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (), labels: bool = True,
+                 subprotocol: Optional[str] = None, keylog: Optional[KeyLog] = None, app_spans: bool = False) -> None:
+        """The analyzer speaks no language: roles, labels (model.Label, worded by the views: render/labels.py),
+        notes (a code and args, worded by the views: i18n.note_text) and the Connection records are what every
+        view, in every language, puts in words.
 
         labels=False is for consumers that never show a row's sentence (`stats`): Row.label is left None and
         Row.info "" (but for a malformed packet's row) and everything else (roles, protocol, frames, messages,
@@ -65,7 +64,6 @@ class Analyzer:
         views that mark bytes (show, the lab page); off, they do no such work."""
         self.limits = limits
         self.keylog = keylog                                  # TLS secrets (tls.KeyLog), None: none given
-        self.lang = lang
         self._labels = labels
         self._roles = Roles(labels)                           # each packet's role, Label and Info
         self.decode_as = frozenset(decode_as)

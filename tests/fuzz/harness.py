@@ -343,9 +343,9 @@ def target_pipeline(data: bytes, limits: Optional[Limits] = None, decode_as=None
     lim, das = pipeline_options(data)
     limits = limits or lim
     decode_as = das if decode_as is None else decode_as
-    # Chinese for one capture in two: notes are rewritten from the catalog then (Analyzer._note).
-    a = Analyzer(limits, decode_as=decode_as, lang="zh" if zlib.crc32(data) & 8 else "en")
-    out = JsonLinesWriter(io.StringIO()) if render else None
+    a = Analyzer(limits, decode_as=decode_as)
+    # Chinese for one capture in two: the JSON writer words the labels and notes in it then.
+    out = JsonLinesWriter(io.StringIO(), "zh" if zlib.crc32(data) & 8 else "en") if render else None
     n = 0
     it = iter_capture(io.BytesIO(data))
     try:

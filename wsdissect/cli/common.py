@@ -224,13 +224,14 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def run(analyzer: Analyzer, packets: Iterable[RawPacket], *, as_json: bool = False, show_acks: bool = True,
-        source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None) -> None:
+        source: str = "", live: bool = False, out=None, keep: Optional[Callable[[Row], bool]] = None,
+        lang: str = DEFAULT_LANG) -> None:
     """Feed packets through the analyzer and a renderer; the one loop `read` and `live` share.
 
     live=True flushes the output after every row, so rows show as the packets arrive (even through a pipe).
-    The timeline speaks the analyzer's language (its `lang`)."""
+    Without `out`, the timeline (or JSON Lines) is written in `lang`."""
     if out is None:
-        out = _writer(as_json, show_acks, live, getattr(analyzer, "lang", DEFAULT_LANG))
+        out = _writer(as_json, show_acks, live, lang)
     feed = analyzer.feed
     write_row = out.row
     if live and as_json:

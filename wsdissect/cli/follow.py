@@ -25,7 +25,7 @@ def analyse(capture: str, caps: dict, decode_as: tuple, on_row, damage: list,
     from .progress import open_tracked
     # follow and stats print messages and numbers, never a row's label or Info: not building them saves ~16 %
     # of the analyzer's time (bench/README.md).
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, labels=False, subprotocol=subprotocol,
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, labels=False, subprotocol=subprotocol,
                         keylog=keylog)
     analyzer.on_fold = on_fold
     conns = analyzer.connections

@@ -163,7 +163,7 @@ def demo(idle_timeout: float, write: Optional[str], student: Optional[str], tls:
         except OSError as e:
             fail(f"cannot write {keys}: {e.strerror or e}")
         keylog = GrowingKeyLog(keys).log      # read as the client writes it (re-read for missing keys)
-    analyzer = Analyzer(DEFAULT_LIMITS, lang=lang, keylog=keylog)
+    analyzer = Analyzer(DEFAULT_LIMITS, keylog=keylog)
     views = dict(view=view, as_json=as_json, export=export, width=width, lang=lang, explain=explain)
     keep = keep if keep.active else None
     page = SessionReport(report, DEFAULT_LIMITS, (), write or "demo", lang, keylog=keylog) if report else None

@@ -149,7 +149,7 @@ def live(port: int, iface: Optional[str], bpf: Optional[str], write: Optional[st
     check_live_views(as_json=as_json, view=view, explain=explain, export=export)
     bpf = bpf if bpf is not None else f"tcp port {port}"
     keys = follow_keylog(keylog)
-    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, lang=lang, keylog=keys)
+    analyzer = Analyzer(make_limits(**caps), decode_as=decode_as, keylog=keys)
     page = SessionReport(report, make_limits(**caps), decode_as, write or "live", lang, keylog=keys) \
         if report else None
     cap = open_capture_or_fail(iface, bpf)

@@ -83,7 +83,7 @@ def read(captures: tuple, fleet_mode: Optional[str], as_json: bool, parquet: Opt
         if strict and summary.notes_by_severity.get("error"):
             sys.exit(EXIT_STRICT)
         return
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keys)
+    analyzer = Analyzer(limits, decode_as=decode_as, subprotocol=subprotocol, keylog=keys)
     with capture_errors(capture), block_buffered_stdout():
         packets = primed(open_tracked(capture, streaming_to_terminal=True))
         console, out = view_writer(view, fmt, as_json, export, width, lang)
@@ -130,7 +130,7 @@ def _read_fleet(captures: tuple, mode: Optional[str], as_json: bool, decode_as: 
     with capture_errors(fl.group_name(fleet.groups[0])), block_buffered_stdout():
         for group in fleet.groups:
             fl.heading(console, fleet, group, lang)
-            analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keys)
+            analyzer = Analyzer(limits, decode_as=decode_as, subprotocol=subprotocol, keylog=keys)
             tags = fl.FileTags()
             packets = fl.packets(fleet, group, tags, analyzer, damage, streaming=True)
             if as_json:
@@ -174,8 +174,7 @@ def _json_in_parallel(capture: str, workers: int, limits, decode_as: tuple, lang
         show.conns = frozenset()
 
     def work(w: parallel.Worker) -> dict:
-        a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang,
-                                                  subprotocol=subprotocol, keylog=keys))
+        a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, subprotocol=subprotocol, keylog=keys))
         writer = JsonLinesWriter(w.sink, lang)
         sink = w.sink
         folded: list = []

@@ -128,7 +128,7 @@ def _in_parallel(capture: str, workers: int, caps: dict, decode_as: tuple, lang:
     limits = make_limits(**caps)
 
     def work(w: parallel.Worker) -> dict:
-        a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, lang=lang, labels=False,
+        a = w.analyzer(parallel.ShardAnalyzer(limits, decode_as=decode_as, labels=False,
                                                   subprotocol=subprotocol, keylog=keys))
         collector = StatsCollector()
         a.on_fold = collector.fold

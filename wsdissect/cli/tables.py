@@ -81,7 +81,7 @@ class Options:
 
 
 def analyzer(opts: Options) -> Analyzer:
-    return Analyzer(opts.limits, decode_as=opts.decode_as, lang=opts.lang, subprotocol=opts.subprotocol,
+    return Analyzer(opts.limits, decode_as=opts.decode_as, subprotocol=opts.subprotocol,
                     keylog=opts.keys)
 
 

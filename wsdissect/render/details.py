@@ -335,13 +335,12 @@ class _Tracker:
 # -------------------------------------------------------------------------------------------------- reading
 
 def _read_to(packets: Iterator[RawPacket], no: int, limits: Limits, decode_as: Iterable[int],
-             lang: str = DEFAULT_LANG, subprotocol: Optional[str] = None, keylog=None):
+             subprotocol: Optional[str] = None, keylog=None):
     """Run the analyzer up to packet `no`; (raw, row, analyzer, tracker state for its direction)."""
     if no < 1:
         raise PacketOutOfRange(f"packet numbers start at 1, as in Wireshark (got {no}"
                                + ("; there is no counting from the end)" if no < 0 else ")"))
-    analyzer = Analyzer(limits, decode_as=decode_as, lang=lang, subprotocol=subprotocol, keylog=keylog,
-                        app_spans=True)
+    analyzer = Analyzer(limits, decode_as=decode_as, subprotocol=subprotocol, keylog=keylog, app_spans=True)
     tracker = _Tracker(limits)
     count = 0
     for raw in packets:
@@ -1204,7 +1203,7 @@ def render_details(console: Console, capture_path: str, no: int, *, field: Optio
     if packets is None:
         from ..sources.pcap import open_capture
         packets = open_capture(capture_path)
-    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, lang, subprotocol, keylog)
+    raw, row, analyzer, pre = _read_to(packets, no, limits, decode_as, subprotocol, keylog)
     conn = analyzer.connections.get(row.conn) if row is not None and row.conn is not None else None
     view = View(console, lang)
     emit(view, details_lines(view, raw, row, conn, pre, analyzer, field))

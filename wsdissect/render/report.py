@@ -80,18 +80,18 @@ def _console_text(console: Console) -> str:
 
 
 class ReportBuilder:
-    """Feeds each packet to one analyzer per language and keeps what the page shows (bounded by the caps)."""
+    """Feeds each packet to one analyzer and keeps what the page shows (bounded by the caps), in the words of
+    each language: the analyzer's records (labels, notes, the summary) are worded once per language here."""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, decode_as: Iterable[int] = (),
                  detail_packets: int = REPORT_DETAIL_PACKETS, keylog=None) -> None:
         decode_as = tuple(decode_as)
-        self.taps = {lang: DetailsTap(Analyzer(limits, decode_as=decode_as, lang=lang, keylog=keylog), limits)
-                     for lang in LANGS}
+        self.tap = DetailsTap(Analyzer(limits, decode_as=decode_as, keylog=keylog), limits)
         self.views = {lang: View(_plain_console(), lang) for lang in LANGS}
         self.explainers = {lang: Explainer(lang) for lang in LANGS}
         self.arrows = {lang: _Collector(lang) for lang in LANGS}
         self.stats = StatsCollector()
-        self.taps[LANGS[0]].analyzer.on_fold = self.stats.fold
+        self.tap.analyzer.on_fold = self.stats.fold
         self.detail_packets = detail_packets
         self.rows: list = []
         self.details: dict = {}
@@ -106,23 +106,19 @@ class ReportBuilder:
 
     def feed(self, raw: RawPacket) -> None:
         if type(raw) is Secrets:
-            for tap in self.taps.values():
-                tap.feed(raw)
+            self.tap.feed(raw)
             return
         self.packets += 1
         if self.first_ts is None:
             self.first_ts = raw.ts
-        rows = {lang: tap.feed(raw) for lang, tap in self.taps.items()}
-        row = rows[LANGS[0]]
+        row = self.tap.feed(raw)
         if row is None:
             return
-        conns = {lang: (self.taps[lang].analyzer.connections.get(r.conn) if r.conn is not None else None)
-                 for lang, r in rows.items()}
-        conn = conns[LANGS[0]]
+        conn = self.tap.analyzer.connections.get(row.conn) if row.conn is not None else None
         self.stats.row(row, conn)
-        self.rows.append(self._row(row, conn, rows))
+        self.rows.append(self._row(row, conn))
         if raw.no <= self.detail_packets:
-            self.details[raw.no] = self._details(raw, rows, conns)
+            self.details[raw.no] = self._details(raw, row, conn)
         if conn is not None and row.role != ROLE_PAST_CAP:
             if row.conn not in self.conns:
                 if len(self.conns) >= REPORT_LADDERS:
@@ -130,10 +126,10 @@ class ReportBuilder:
                     return
                 self.conns[row.conn] = {"id": row.conn, "client": str(conn.client), "server": str(conn.server),
                                         "A": [], "more": 0}
-            self._explain(rows, conns)
-            self._arrow(rows)
+            self._explain(row, conn)
+            self._arrow(row)
 
-    def _row(self, row: Row, conn, rows: dict) -> dict:
+    def _row(self, row: Row, conn) -> dict:
         if conn is not None and row.direction in (C2S, S2C):
             a, b, d = str(conn.client.port), str(conn.server.port), ">" if row.direction == C2S else "<"
         else:
@@ -146,7 +142,7 @@ class ReportBuilder:
             self._phase[row.conn] = phase
         rec = {"n": row.no, "t": round(row.ts - self.first_ts, 6), "c": row.conn, "d": d, "a": a, "b": b,
                "f": flag_names(row.flags) or "-", "p": row.protocol, "l": row.length, "i": row.info,
-               "r": row.role, "ph": phase, "L": [self.views[lang].labels.text(rows[lang]) for lang in LANGS]}
+               "r": row.role, "ph": phase, "L": [self.views[lang].labels.text(row) for lang in LANGS]}
         if pale:
             rec["pale"] = 1
         if row.notes:
@@ -154,12 +150,12 @@ class ReportBuilder:
                            if n.severity in ("chat", "note", "warning", "error") else 1 for n in row.notes)
         return rec
 
-    def _details(self, raw: RawPacket, rows: dict, conns: dict) -> dict:
+    def _details(self, raw: RawPacket, row: Row, conn) -> dict:
         trees, fields, masks = [], {}, []
+        tap = self.tap
+        _, _, pre = tap.current if tap.current is not None else (None, None, None)
         for lang in LANGS:
-            tap = self.taps[lang]
-            _, _, pre = tap.current if tap.current is not None else (None, None, None)
-            D = _dissect(raw, rows[lang], conns[lang], pre, tap.analyzer, self.views[lang])
+            D = _dissect(raw, row, conn, pre, tap.analyzer, self.views[lang])
             trees.append([[ln.depth, ln.text, ln.style, ln.field] for ln in D.lines])
             if lang == LANGS[0]:
                 fields = {name: [list(span) for span in spans] for name, spans in D.fields.items()}
@@ -171,16 +167,16 @@ class ReportBuilder:
         return {"T": trees, "F": fields, "M": masks, "N": len(raw.data),
                 "B": base64.b64encode(raw.data[:REPORT_DUMP_BYTES]).decode("ascii")}
 
-    def _explain(self, rows: dict, conns: dict) -> None:
-        said = [self.explainers[lang].before(rows[lang], conns[lang]) for lang in LANGS]
+    def _explain(self, row: Row, conn) -> None:
+        said = [self.explainers[lang].before(row, conn) for lang in LANGS]
         for paras in zip(*said):
             p = paras[0]
-            self.explain.append({"n": rows[LANGS[0]].no, "c": p.conn, "k": p.key, "R": p.repeat_of,
+            self.explain.append({"n": row.no, "c": p.conn, "k": p.key, "R": p.repeat_of,
                                  "T": [q.title for q in paras], "B": [list(q.body) for q in paras]})
 
-    def _arrow(self, rows: dict) -> None:
-        c = self.conns[rows[LANGS[0]].conn]
-        arrows = [self.arrows[lang].arrow(rows[lang]) for lang in LANGS]    # every row moves the phase
+    def _arrow(self, row: Row) -> None:
+        c = self.conns[row.conn]
+        arrows = [self.arrows[lang].arrow(row) for lang in LANGS]    # every row moves the phase
         if len(c["A"]) >= REPORT_LADDER_ARROWS:
             c["more"] += 1
             return
@@ -198,10 +194,8 @@ class ReportBuilder:
         from .timeline import TimelinePrinter
 
         summaries, stats = [], []
-        first = self.taps[LANGS[0]].analyzer
+        first = self.tap.analyzer
         end_notes = first.finish()
-        for lang in LANGS[1:]:
-            self.taps[lang].analyzer.finish()
         first.summary.capture_notes.extend(capture_notes)
         for lang in LANGS:         # one set of records (the notes, the summary), in the words of each language
             console = _plain_console()
