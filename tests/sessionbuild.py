@@ -211,3 +211,19 @@ def raw_frame(payload: bytes, opcode: int = 1, fin: bool = True, rsv1: bool = Fa
     if mask:
         payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     return frame_header(len(payload), opcode, fin, rsv1, mask) + payload
+
+
+def open_sessions(n: int, reply: bool = False) -> list:
+    """The packets of `n` WebSocket connections from distinct clients, open together: each a handshake and a
+    text message from the client (and the server's answer, reply=True), none of them closed; numbered from 1."""
+    items = []
+    mask = b"\x01\x02\x03\x04"
+    for i in range(n):
+        s = Session(client=(f"10.1.{i // 250}.{i % 250 + 1}", 40000 + i), t0=1_700_000_000.0 + i)
+        s.websocket_handshake()
+        s.send(C2S, raw_frame(b"msg %d" % i, opcode=1, mask=mask))
+        if reply:
+            s.send(S2C, raw_frame(b"ok %d" % i, opcode=1))
+        items.extend(s.items)
+    return [RawPacket(i + 1, ts, 1, data, len(data)) for i, (ts, data) in enumerate(items)]
+

@@ -10,7 +10,7 @@ import zlib
 import pytest
 from click.testing import CliRunner
 
-from sessionbuild import Session, analyze, frame_header, raw_frame, words
+from sessionbuild import Session, analyze, frame_header, open_sessions, raw_frame, words
 from wsdissect.analyzer import Analyzer
 from wsdissect.cli import main
 from wsdissect.http import HttpStream
@@ -301,19 +301,8 @@ def test_chunk_size_line_and_trailers_are_capped():
 
 # --------------------------------------------------------------------------------------- --max-connections
 
-def _many_connections(n: int) -> list:
-    items = []
-    for i in range(n):
-        s = Session(client=(f"10.1.{i // 250}.{i % 250 + 1}", 40000 + i), t0=1_700_000_000.0 + i)
-        s.websocket_handshake()
-        s.send(C2S, raw_frame(b"msg %d" % i, opcode=1, mask=MASK))
-        items.extend(s.items)
-    from wsdissect.model import RawPacket
-    return [RawPacket(i + 1, ts, 1, data, len(data)) for i, (ts, data) in enumerate(items)]
-
-
 def test_connection_cap_finishes_the_oldest_and_goes_on():
-    packets = _many_connections(40)
+    packets = open_sessions(40)
     tracked = []
     rows, end, a, peak = feed_traced(packets, Limits(max_connections=5),
                                      lambda a: tracked.append(len(a.tracker.conns)))
@@ -328,7 +317,7 @@ def test_connection_cap_finishes_the_oldest_and_goes_on():
 def test_connection_cap_bounds_per_connection_state():
     """State per tracked connection (parsers, reassembly) is freed when it is finished; what remains per past
     connection is its summary record."""
-    packets = _many_connections(300)
+    packets = open_sessions(300)
     _, _, _, capped_peak = feed_traced(packets, Limits(max_connections=5))
     _, _, _, open_peak = feed_traced(packets, Limits(max_connections=10_000))
     assert capped_peak < open_peak * 0.8, (capped_peak, open_peak)
@@ -355,7 +344,7 @@ def test_header_cap_is_a_line_in_the_summary():
 
 
 def test_connection_cap_note_is_shown_on_a_row():
-    rows, end, a, _ = feed_traced(_many_connections(8), Limits(max_connections=5))
+    rows, end, a, _ = feed_traced(open_sessions(8), Limits(max_connections=5))
     assert len(notes(rows, end, "cap-connections")) == 3
 
 

@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from sessionbuild import KEY, Session, accept_for, raw_frame, upgrade_request, upgrade_response
+from sessionbuild import KEY, Session, accept_for, open_sessions, raw_frame, upgrade_request, upgrade_response
 from test_details import CAP
 from wsdissect.analyzer import Analyzer
 from wsdissect.model import C2S, S2C
@@ -66,21 +66,9 @@ def test_any_text_comes_back_as_it_was(monkeypatch):
     assert given == made and {a.text for a in made[0]} >= {"\udcff raw", "x" * 70_000}
 
 
-def _open_sessions(n: int) -> list:
-    """`n` WebSocket connections, a message each way, none of them closed."""
-    packets = []
-    for i in range(n):
-        s = Session(client=(f"10.1.{i // 250}.{i % 250 + 1}", 40000 + i), t0=1_700_000_000.0 + i)
-        s.websocket_handshake()
-        s.send(C2S, raw_frame(b'{"seq": %d}' % i, opcode=1, mask=MASK))
-        s.send(S2C, raw_frame(b'{"ok": %d}' % i, opcode=1))
-        packets.extend(s.packets())
-    return packets
-
-
 def test_an_open_connection_costs_its_packed_bytes_and_little_more():
     n = 300
-    rows = _rows(_open_sessions(n + 1))
+    rows = _rows(open_sessions(n + 1, reply=True))
     collector = flow._Collector()
     first = rows[0].conn
     for row in rows:                    # the first connection warms up what is made once (catalogue, roles)
