@@ -431,6 +431,36 @@ def test_notes_made_outside_the_analyzer():
         note_text("made-up", {}, "zh")
 
 
+def test_the_json_writer_words_one_set_of_notes_in_its_language():
+    # One analysis; each writer puts the same notes (and the summary's caps) in its own language.
+    import io
+    from wsdissect.render.jsonl import JsonLinesWriter
+    s = Session()
+    s.websocket_handshake()
+    s.send(C2S, raw_frame(b"x" * 40))                      # unmasked, and past --max-message 16
+    s.send(S2C, raw_frame(b"a", fin=False))                # unfinished at the end of the capture
+    a = Analyzer(Limits(max_message=16))
+    rows = [r for r in map(a.feed, s.packets()) if r is not None]
+    end = a.finish()
+    notes = [n for r in rows for n in r.notes] + end
+    assert {"unmasked-client-frame", "frame-truncated", "message-truncated", "incomplete-message"} <= \
+        {n.code for n in notes} and len(a.summary.caps) == 2
+    said = {}
+    for lang in LANGS:
+        out = io.StringIO()
+        w = JsonLinesWriter(out, lang)
+        for r in rows:
+            w.row(r)
+        w.end(a.end_frames, a.end_messages, end)
+        w.summary(a.summary)
+        recs = [json.loads(line) for line in out.getvalue().splitlines()]
+        texts = [r["text"] for r in recs if r["type"] == "note"]
+        assert texts == [note_text(n.code, n.args, lang) for n in notes]
+        assert recs[-1]["caps"] == [note_text(n.code, n.args, lang) for n in a.summary.caps]
+        said[lang] = texts + recs[-1]["caps"]
+    assert all(CJK.search(t) for t in said["zh"]) and not any(CJK.search(t) for t in said["en"])
+
+
 # -- the command line -----------------------------------------------------------------------------------------
 def _read(*args):
     env = dict(os.environ, NO_COLOR="1", COLUMNS="200")

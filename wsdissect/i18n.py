@@ -1800,12 +1800,18 @@ def _latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+@lru_cache(maxsize=4096)
+def _has_han(template: str) -> bool:
+    """Whether a template has a Chinese character (asked once per template: every note's and label's words)."""
+    return any(_han(ch) for ch in template)
+
+
 def fill(template: str, **params) -> str:
     """template.format(**params), with Chinese spacing where a parameter meets the template's words: a space
     between a Chinese character and a Latin letter or digit, as Chinese technical writing puts one ("Ping 帧",
     "文本帧": '{names}帧' with names 'Ping' or '文本'). A template with no Chinese character is just formatted,
     so an English sentence is exactly what str.format makes of it."""
-    if not any(_han(ch) for ch in template):
+    if not _has_han(template):
         return template.format(**params)
     out: list[str] = []
     for literal, name, spec, conv in Formatter().parse(template):
@@ -1840,9 +1846,14 @@ def fields(template: str) -> set[str]:
 _NOTE_WORDS = {"side": "side.", "opcode": "opcode.", "prev_opcode": "opcode."}
 
 
+_NOTE_KEYS: dict = {}          # code -> "note.<code>" (codes are a fixed set: every note of a capture looks here)
+
+
 def note_id(code: str, args: dict) -> str:
     """The catalog id of a note's sentence: note.<code> ('-' written '_'), plus .<variant> if args has one."""
-    key = "note." + code.replace("-", "_")
+    key = _NOTE_KEYS.get(code)
+    if key is None:
+        key = _NOTE_KEYS[code] = "note." + code.replace("-", "_")
     variant = args.get("variant")
     return f"{key}.{variant}" if variant else key
 
@@ -1858,21 +1869,28 @@ def note_text(code: str, args: dict, lang: str = DEFAULT_LANG) -> str:
 
 
 def _note_params(args: dict, t: dict) -> dict:
-    params = dict(args)
+    """The sentence's parameters: `args` itself when none of them needs words of `t` (most notes: numbers)."""
+    params = None
     for name, value in args.items():
         kind = type(value)
         if kind is dict:
-            params[name] = fill(t[value["id"]], **_note_params(value, t))
+            value = fill(t[value["id"]], **_note_params(value, t))
         elif kind is list:
-            params[name] = t["sep.list"].join(
+            value = t["sep.list"].join(
                 fill(t[v["id"]], **_note_params(v, t)) if type(v) is dict else str(v) for v in value)
         elif name in _NOTE_WORDS:
-            params[name] = t.get(_NOTE_WORDS[name] + value, value)
+            value = t.get(_NOTE_WORDS[name] + value, value)
         elif name == "close_name":
             key = _close_name_ids().get(value)
-            if key is not None:
-                params[name] = t[key]
-    return params
+            if key is None:
+                continue
+            value = t[key]
+        else:
+            continue
+        if params is None:
+            params = dict(args)
+        params[name] = value
+    return args if params is None else params
 
 
 @lru_cache(maxsize=None)
