@@ -14,7 +14,8 @@ from conftest import BUNDLED, CAPTURES
 from sessionbuild import Session, analyze, raw_frame
 from wsdissect.analyzer import Analyzer
 from wsdissect.cli import common
-from wsdissect.model import C2S, S2C, Connection, Endpoint, Frame, Label, Message, Row
+from wsdissect.i18n import note_text
+from wsdissect.model import C2S, S2C, Connection, Endpoint, Frame, Label, Message, Note, Row
 from wsdissect.render import jsonl
 from wsdissect.render.labels import LabelWords
 from wsdissect.render.timeline import _cells
@@ -41,6 +42,9 @@ def test_json_fast_lines_equal_the_generic_encoding(path):
             assert jsonl.frame_line(f) == dumps(jsonl.frame_record(f))
         for m in row.messages:
             assert jsonl.message_line(m) == dumps(jsonl.message_record(m))
+        for n in row.notes:
+            for lang in ("en", "zh"):
+                assert jsonl.note_line(n, note_text(n.code, n.args, lang)) == dumps(jsonl.note_record(n, lang))
 
 
 @pytest.mark.parametrize("path", BUNDLED)
@@ -77,6 +81,10 @@ def test_json_fast_lines_escape_and_null_like_json():
     assert jsonl.frame_line(f) == jsonl._dumps(jsonl.frame_record(f))
     f = Frame(9, 9, 3, S2C, True, 0, 1, False, None, 0)
     assert jsonl.frame_line(f) == jsonl._dumps(jsonl.frame_record(f))
+    for n in (Note(8, 3, odd, odd, {}), Note(None, None, "warning", "x", {})):
+        rec = {"type": "note", "no": n.no, "conn": n.conn, "severity": n.severity, "code": n.code, "text": odd}
+        assert jsonl.note_line(n, odd) == jsonl._dumps(rec)
+        assert json.loads(jsonl.note_line(n, odd)) == rec
     big = "é" * (jsonl.JSON_DATA_LIMIT + 3)
     for m in (Message(3, C2S, 1, 2, 5, 9, True, 7, 5, b"", odd),
               Message(3, C2S, 1, 1, 5, 5, False, len(big), len(big), b"", big),

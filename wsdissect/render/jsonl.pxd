@@ -52,6 +52,9 @@ cdef LabelWords _NO_WORDS
 
 cpdef str frame_line(Frame f)
 
+@cython.locals(names=dict, severity=str, code=str)
+cpdef str note_line(Note n, str text)
+
 @cython.locals(mid=str, mids=list, k=Py_ssize_t, key=object, q=str, close=str)
 cdef str _frame_line(Frame f, str head, str end)
 

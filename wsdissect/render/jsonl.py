@@ -179,7 +179,7 @@ class JsonLinesWriter:
         for m in messages:
             lines.append(message_line(m))
         for n in notes:
-            lines.append(_dumps(note_record(n, self.lang)))
+            lines.append(note_line(n, note_text(n.code, n.args, self.lang)))
         lines.append("")
         self._put("\n".join(lines))
 
@@ -190,7 +190,7 @@ class JsonLinesWriter:
         for m in messages:
             self.out.write(message_line(m) + "\n")
         for n in notes:
-            self._write(note_record(n, self.lang))
+            self.out.write(note_line(n, note_text(n.code, n.args, self.lang)) + "\n")
 
     def folded(self, c: Connection, at_end: bool = False) -> None:
         """The record of a connection folded into the summary's counts (Limits.summary_connections), which
@@ -382,6 +382,17 @@ def note_record(n: Note, lang: str = DEFAULT_LANG) -> dict:
     """A note's record; "text" is its sentence in `lang`."""
     return {"type": "note", "no": n.no, "conn": n.conn, "severity": n.severity, "code": n.code,
             "text": note_text(n.code, n.args, lang)}
+
+
+def note_line(n: Note, text: str) -> str:
+    """_dumps(note_record(n, lang)) built directly, given the note's `text` in that language."""
+    no = "null" if n.no is None else n.no
+    conn = "null" if n.conn is None else n.conn
+    names = _name_json
+    severity = names.get(n.severity) or _name(n.severity)
+    code = names.get(n.code) or _name(n.code)
+    return (f'{{"type":"note","no":{no},"conn":{conn},"severity":{severity},"code":{code},'
+            f'"text":{_esc(text)}}}')
 
 
 def connection_ids(c: Connection) -> tuple:
