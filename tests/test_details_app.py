@@ -22,8 +22,7 @@ LANGS = ("en", "zh")
 
 
 def dissect(capture: str, no: int, lang: str, subprotocol=None):
-    raw, row, analyzer, pre = _read_to(open_capture(os.path.join(CAP, capture)), no, DEFAULT_LIMITS, (), lang,
-                                       subprotocol)
+    raw, row, analyzer, pre = _read_to(open_capture(os.path.join(CAP, capture)), no, DEFAULT_LIMITS, (), subprotocol)
     conn = analyzer.connections[row.conn]
     view = View(Console(file=io.StringIO(), width=100, color_system=None), lang)
     return raw, row, _dissect(raw, row, conn, pre, analyzer, view)
@@ -169,7 +168,7 @@ def fragmented(pieces=None):
 
 
 def dissect_packets(packets, no):
-    raw, row, analyzer, pre = _read_to(iter(packets), no, DEFAULT_LIMITS, (), "en", "jsonrpc")
+    raw, row, analyzer, pre = _read_to(iter(packets), no, DEFAULT_LIMITS, (), "jsonrpc")
     view = View(Console(file=io.StringIO(), width=100, color_system=None), "en")
     return raw, row, _dissect(raw, row, analyzer.connections[row.conn], pre, analyzer, view)
 
