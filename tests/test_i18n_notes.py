@@ -45,9 +45,9 @@ def _codes_in_source() -> set:
         codes |= set(re.findall(r'"(?:chat|note|warning|error)",\s*"([a-z0-9]+(?:-[a-z0-9]+)*)"', src))
         codes |= set(re.findall(r'\(severity,\s*"([a-z0-9]+(?:-[a-z0-9]+)*)"', src))
         if path.endswith(os.sep + "http.py"):
-            # HttpError codes (note http-<code>): _fail(out, reason, "code", offset...) and HttpError(reason, "code"
+            # HttpError codes (note http-<code>): _fail(out, "code", offset...) and HttpError("code", offset...)
             codes |= {"http-" + c for c in re.findall(
-                r',\s*"([a-z]+(?:-[a-z]+)*)",\s*(?:self\._pos|msg\.offset|offset)\b', src)}
+                r'[(,]\s*"([a-z]+(?:-[a-z]+)*)",\s*(?:self\._pos|msg\.offset|offset)\b', src)}
     return codes - {"chat", "note", "warning", "error"}      # severities in tuples of them
 
 

@@ -37,7 +37,7 @@ cdef class HttpResponse(_Head):
     cdef public bint bare_lf
 
 cdef class HttpError:
-    cdef public str reason, code
+    cdef public str code
     cdef public long long offset
     cdef public bytes data
     cdef public dict args
@@ -76,14 +76,14 @@ cdef class HttpStream:
     @cython.locals(st=str)
     cdef bint _step(self, list out) except -1
 
-    cdef bint _fail(self, list out, str reason, str code, long long offset, dict args=*) except -1
+    cdef bint _fail(self, list out, str code, long long offset, dict args=*) except -1
     cdef bint _end_message(self) except -1
 
     @cython.locals(buf=bytearray)
     cdef Py_ssize_t _find_blank_line(self) except -2
 
     @cython.locals(buf=bytearray, lf=Py_ssize_t)
-    cdef object _implausible(self)
+    cdef bint _implausible(self) except -1
 
     @cython.locals(buf=bytearray, end=Py_ssize_t, offset=cython.longlong, head=bytes)
     cdef bint _step_head(self, list out) except -1

@@ -81,15 +81,6 @@ def _text(b: bytes) -> str:
         return b.decode("latin-1")
 
 
-def _evidence(b: bytes) -> str:
-    """'16 03 01 02 00' or, for printable bytes, '53 53 48 2d 'SSH-'' — enough to recognise the protocol."""
-    head = bytes(b[:8])
-    hexed = " ".join(f"{x:02x}" for x in head)
-    if head and all(0x20 <= x < 0x7f for x in head):
-        hexed += f" ({head.decode('ascii')!r})"
-    return hexed
-
-
 def _short(s: str, n: int = 80) -> str:
     return repr(s if len(s) <= n else s[:n] + "…")
 
@@ -279,22 +270,18 @@ class HttpError:
     code: not-http (the message does not start like HTTP/1.x at all), unsupported-version, header-too-large,
     bad-header, bad-content-length, bad-transfer-encoding, bad-chunk, truncated (stream ended mid-message),
     gap (bytes lost where the framing needed them). `offset` is where the offending message (or chunk line)
-    began; `data` holds up to 16 bytes from there, as evidence. `args`: the parameters of `reason` for the
-    analyzer's note http-<code> (model.Note.args).
+    began; `data` holds up to 16 bytes from there, as evidence. `args`: the parameters of the analyzer's note
+    http-<code> (model.Note.args; its words are the catalogue's, i18n.note_text); {} for not-http, which is no
+    note (the analyzer says what the stream is instead).
     """
-    __slots__ = ("reason", "code", "offset", "data", "args")
+    __slots__ = ("code", "offset", "data", "args")
     _FIELDS = __slots__
 
-    def __init__(self, reason: str, code: str = "error", offset: int = 0, data: bytes = b"",
-                 args: Optional[dict] = None) -> None:
-        self.reason = reason
+    def __init__(self, code: str = "error", offset: int = 0, data: bytes = b"", args: Optional[dict] = None) -> None:
         self.code = code
         self.offset = offset
         self.data = data
         self.args = {} if args is None else args
-
-    def summary(self) -> str:
-        return self.reason
 
     def __eq__(self, other):
         return _same_fields(self, other, self._FIELDS)
@@ -437,8 +424,7 @@ class HttpStream:
                 self._body += n
             return self._run()
         out: list[HttpRecord] = []
-        self._fail(out, f"{n} bytes missing from the stream in the {self._state} state; "
-                        "HTTP parsing cannot resynchronise", "gap", self._pos, {"n": n, "state": self._state})
+        self._fail(out, "gap", self._pos, {"n": n, "state": self._state})
         return out
 
     def close(self) -> list[HttpRecord]:
@@ -453,13 +439,11 @@ class HttpStream:
         if st == _UNTIL_CLOSE:
             self._msg.body_len = self._body
         elif st == _HEAD and self._buf.strip(b"\r\n"):
-            self._fail(out, f"stream ended inside a message header ({len(self._buf)} bytes)", "truncated",
-                       self._pos, {"variant": "header", "n": len(self._buf)})
+            self._fail(out, "truncated", self._pos, {"variant": "header", "n": len(self._buf)})
         elif st == _LENGTH:
-            self._fail(out, f"stream ended {self._remaining} bytes before the end of the body", "truncated",
-                       self._pos, {"variant": "body", "n": self._remaining})
+            self._fail(out, "truncated", self._pos, {"variant": "body", "n": self._remaining})
         elif st in (_CHUNK_SIZE_LINE, _CHUNK_DATA, _CHUNK_END, _TRAILERS):
-            self._fail(out, "stream ended inside a chunked body", "truncated", self._pos, {"variant": "chunked"})
+            self._fail(out, "truncated", self._pos, {"variant": "chunked"})
         return out
 
     # -- machinery ----------------------------------------------------------------------------------------
@@ -469,9 +453,9 @@ class HttpStream:
         self._pos += n
         self._scan = 0
 
-    def _fail(self, out: list, reason: str, code: str, offset: int, args: Optional[dict] = None) -> bool:
+    def _fail(self, out: list, code: str, offset: int, args: Optional[dict] = None) -> bool:
         data = bytes(self._buf[:16]) if offset == self._pos else b""
-        self.error = HttpError(reason, code, offset, data, {} if args is None else args)
+        self.error = HttpError(code, offset, data, {} if args is None else args)
         out.append(self.error)
         self._state = _DEAD
         self._buf = bytearray()   # nothing will read it again; free it
@@ -522,23 +506,22 @@ class HttpStream:
         self._scan = len(buf)
         return -1
 
-    def _implausible(self) -> Optional[str]:
-        """Judge the first line from its first bytes, so a TLS or binary stream is called out at once."""
+    def _implausible(self) -> bool:
+        """Judge the first line from its first bytes, so a TLS or binary stream is called out at once: True when
+        it cannot be HTTP's."""
         buf = self._buf
         lf = buf.find(b"\n", 0, _EARLY)
         if lf >= 0:
             self._checked = True
             line = bytes(buf[:lf]).removesuffix(b"\r")
             full = _REQUEST_LINE if self.kind == "request" else _STATUS_LINE
-            if not full.fullmatch(line):
-                return f"not HTTP: first line {_short(_text(line))}"
-            return None
+            return not full.fullmatch(line)
         prefix = _REQUEST_PREFIX if self.kind == "request" else _STATUS_PREFIX
         if not prefix.fullmatch(bytes(buf[:_EARLY])):
-            return f"not HTTP: starts with {_evidence(buf)}"
+            return True
         if len(buf) >= _EARLY:
             self._checked = True
-        return None
+        return False
 
     def _step_head(self, out: list) -> bool:
         buf = self._buf
@@ -555,20 +538,18 @@ class HttpStream:
                     parsed = self._parse_head(bytes(buf[:end]), self._pos)
                     if type(parsed) is not HttpError:
                         return self._head_done(parsed, end, out)
-            why = self._implausible()
-            if why:
-                return self._fail(out, why, "not-http", self._pos)
+            if self._implausible():
+                return self._fail(out, "not-http", self._pos)
         end = self._find_blank_line()
         if end < 0 and len(buf) > self.max_header or end > self.max_header:
-            return self._fail(out, f"header larger than {self.max_header} bytes (--max-header)", "header-too-large",
-                              self._pos, {"variant": "header", "max": self.max_header})
+            return self._fail(out, "header-too-large", self._pos, {"variant": "header", "max": self.max_header})
         if end < 0:
             return False
         offset = self._pos
         head = bytes(buf[:end])
         parsed = self._parse_head(head, offset)
         if isinstance(parsed, HttpError):
-            return self._fail(out, parsed.reason, parsed.code, offset, parsed.args)
+            return self._fail(out, parsed.code, offset, parsed.args)
         return self._head_done(parsed, end, out)
 
     def _head_done(self, parsed, end: int, out: list) -> bool:
@@ -601,25 +582,25 @@ class HttpStream:
                     bare_lf = True
         lines.pop()          # the empty line that ends the head
         headers = _parse_fields(lines, 1)
-        if type(headers) is tuple:
-            return HttpError(headers[0], "bad-header", offset, args=headers[1])
+        if type(headers) is dict:
+            return HttpError("bad-header", offset, args=headers)
         first = lines[0]
         if self.kind == "request":
             m = _STR_REQUEST_LINE.fullmatch(first)
             if not m:
-                return HttpError(f"not HTTP: request line {_short(first)}", "not-http", offset)
+                return HttpError("not-http", offset)
             method, target, major, minor = m.groups()
             if major != "1":
-                return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset,
+                return HttpError("unsupported-version", offset,
                                  args={"major": major, "minor": minor})
             return HttpRequest(method, target, f"HTTP/{major}.{minor}", headers, len(head), None, first, offset,
                                bare_lf=bare_lf)
         m = _STR_STATUS_LINE.fullmatch(first)
         if not m:
-            return HttpError(f"not HTTP: status line {_short(first)}", "not-http", offset)
+            return HttpError("not-http", offset)
         major, minor, status, reason = m.groups()
         if major != "1":
-            return HttpError(f"HTTP/{major}.{minor} is not HTTP/1.x", "unsupported-version", offset,
+            return HttpError("unsupported-version", offset,
                              args={"major": major, "minor": minor})
         return HttpResponse(f"HTTP/{major}.{minor}", int(status), (reason or "").strip(), headers, len(head), None,
                             first, offset, bare_lf=bare_lf)
@@ -649,8 +630,7 @@ class HttpStream:
                 return True
             if isinstance(msg, HttpRequest):
                 # RFC 9112 6.3 rule 4: a server cannot tell where such a request ends; neither can we.
-                return self._fail(out, f"request with Transfer-Encoding {te!r} not ending in chunked",
-                                  "bad-transfer-encoding", msg.offset, {"te": te})
+                return self._fail(out, "bad-transfer-encoding", msg.offset, {"te": te})
             return self._until_close(msg)
         cl = msg.get("Content-Length")
         if cl is not None:
@@ -658,8 +638,7 @@ class HttpStream:
             values = {v.strip() for v in cl.split(",")}
             value = values.pop() if len(values) == 1 else ""
             if not _DIGITS.fullmatch(value):
-                return self._fail(out, f"bad Content-Length {cl!r}", "bad-content-length", msg.offset,
-                                  {"value": cl})
+                return self._fail(out, "bad-content-length", msg.offset, {"value": cl})
             n = int(value)
             msg.body_len = n
             if n == 0:
@@ -698,16 +677,14 @@ class HttpStream:
         buf = self._buf
         lf = buf.find(b"\n", self._scan)
         if lf < 0 and len(buf) > self.max_header or lf > self.max_header:
-            return self._fail(out, f"chunk-size line larger than {self.max_header} bytes", "bad-chunk", self._pos,
-                              {"variant": "line", "max": self.max_header})
+            return self._fail(out, "bad-chunk", self._pos, {"variant": "line", "max": self.max_header})
         if lf < 0:
             self._scan = len(buf)
             return False
         line = bytes(buf[:lf]).removesuffix(b"\r")
         size = line.split(b";", 1)[0].strip(b" \t")   # chunk extensions are allowed and meaningless here
         if not _CHUNK_SIZE.fullmatch(size):
-            return self._fail(out, f"bad chunk size {_short(_text(line))}", "bad-chunk", self._pos,
-                              {"variant": "size", "line": _short(_text(line))})
+            return self._fail(out, "bad-chunk", self._pos, {"variant": "size", "line": _short(_text(line))})
         self._consume(lf + 1)
         n = int(size, 16)
         if n == 0:
@@ -737,16 +714,14 @@ class HttpStream:
         elif not buf or buf == b"\r":
             return False
         else:
-            return self._fail(out, "chunk data not followed by CRLF (chunk size wrong?)", "bad-chunk", self._pos,
-                              {"variant": "crlf"})
+            return self._fail(out, "bad-chunk", self._pos, {"variant": "crlf"})
         self._state = _CHUNK_SIZE_LINE
         return True
 
     def _step_trailers(self, out: list) -> bool:
         end = self._find_blank_line()
         if end < 0 and len(self._buf) > self.max_header or end > self.max_header:
-            return self._fail(out, f"trailer section larger than {self.max_header} bytes (--max-header)",
-                              "header-too-large", self._pos, {"variant": "trailer", "max": self.max_header})
+            return self._fail(out, "header-too-large", self._pos, {"variant": "trailer", "max": self.max_header})
         if end < 0:
             return False
         self._consume(end)
@@ -762,29 +737,27 @@ def _parse_fields(lines: list[str], start: int) -> Union[list[tuple[str, str]], 
         ln = lines[i]
         if ln[:1] in (" ", "\t"):
             if not headers:
-                return (f"continuation line before any header: {_short(ln)}",
-                        {"variant": "continuation", "line": _short(ln)})
+                return {"variant": "continuation", "line": _short(ln)}
             name, value = headers[-1]
             folded = ln.strip(" \t")
             headers[-1] = (name, f"{value} {folded}".strip())
             continue
         k = ln.find(":")
         if k < 0:
-            return _bad_name(headers) or (f"header line without ':': {_short(ln)}",
-                                          {"variant": "no_colon", "line": _short(ln)})
+            return _bad_name(headers) or {"variant": "no_colon", "line": _short(ln)}
         headers.append((ln[:k], ln[k + 1:].strip(" \t")))
     if headers and not _NAMES.fullmatch(":".join([name for name, _ in headers])):
         return _bad_name(headers)
     return headers
 
 
-def _bad_name(headers: list[tuple[str, str]]) -> Optional[tuple[str, dict]]:
+def _bad_name(headers: list[tuple[str, str]]) -> Optional[dict]:
     """The first field name that is not a token, as _parse_fields reports it; None if all are.
 
     RFC 9112 5.1: "Name : value" must be rejected; it is how request smuggling starts."""
     for name, _ in headers:
         if not _STR_TOKEN.fullmatch(name):
-            return f"bad header name {_short(name)}", {"variant": "name", "name": _short(name)}
+            return {"variant": "name", "name": _short(name)}
     return None
 
 

@@ -37,7 +37,7 @@ if str(TESTS) not in sys.path:          # pcapbuild lives in tests/ (pytest puts
 
 from wsdissect.analyzer import Analyzer  # noqa: E402
 from wsdissect.http import HttpError, HttpRequest, HttpResponse, HttpStream  # noqa: E402
-from wsdissect.i18n import LANGS, note_text  # noqa: E402
+from wsdissect.i18n import CATALOG, LANGS, note_id, note_text  # noqa: E402
 from wsdissect.limits import Limits  # noqa: E402
 from wsdissect.model import C2S, S2C, DeflateParams, Frame, Label, Message, Note, RawPacket, Row  # noqa: E402
 from wsdissect.render.labels import LabelWords  # noqa: E402
@@ -247,7 +247,8 @@ def _http_check_records(recs, stream: HttpStream, where: str) -> None:
         check(type(r) in (HttpRequest, HttpResponse, HttpError), f"{where}record type {type(r).__name__}")
         if type(r) is HttpError:
             check(_CODE.fullmatch(r.code) is not None, f"{where}error code {r.code!r}")
-            check(isinstance(r.reason, str) and r.reason, f"{where}error without a reason")
+            check(type(r.args) is dict and (r.code == "not-http" or note_id(f"http-{r.code}", r.args) in CATALOG),
+                  f"{where}error {r.code} {r.args} without a sentence")
         else:
             check(r.header_len > 0 and r.offset >= 0, f"{where}head length/offset")
             check(r.header_len <= stream.max_header, f"{where}head of {r.header_len} bytes > max_header")
