@@ -1,5 +1,5 @@
 """The flow view keeps each connection's arrows packed in one buffer until its ladder is drawn
-(wsdissect/render/flow.py `_Collector`): it gives back the arrows its rows made, and an open connection costs its
+(wsdissect/render/flow.py `ArrowCollector`): it gives back the arrows its rows made, and an open connection costs its
 arrows' bytes, not objects per arrow."""
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _rows(packets, lang: str = "en") -> list:
 
 def _both_ways(rows: list, lang: str) -> tuple[dict, dict]:
     """(arrows given back by a collector that packed them, arrows made one by one), per connection."""
-    packed, plain = flow._Collector(lang), flow._Collector(lang)
+    packed, plain = flow.ArrowCollector(lang), flow.ArrowCollector(lang)
     made: dict = {}
     for row in rows:
         packed.add(row)
@@ -69,7 +69,7 @@ def test_any_text_comes_back_as_it_was(monkeypatch):
 def test_an_open_connection_costs_its_packed_bytes_and_little_more():
     n = 300
     rows = _rows(open_sessions(n + 1, reply=True))
-    collector = flow._Collector()
+    collector = flow.ArrowCollector()
     first = rows[0].conn
     for row in rows:                    # the first connection warms up what is made once (catalogue, roles)
         if row.conn == first:

@@ -140,12 +140,12 @@ def _frame_words(f: Frame, t: dict) -> str:
     return words
 
 
-# One arrow as a connection's buffer holds it (_Collector): its packet number, time, phase << 1 | to_server, the
+# One arrow as a connection's buffer holds it (ArrowCollector): its packet number, time, phase << 1 | to_server, the
 # role's number in the collector's table of roles, `head`, and the length of its text, whose UTF-8 bytes follow.
 _PACKED = struct.Struct("<qdBBII")
 
 
-class _Collector:
+class ArrowCollector:
     """Rows grouped per connection, in order, reduced to arrows.
 
     `arrows` maps a connection to its arrows, packed in one bytearray (`_PACKED` and the text's UTF-8 bytes per
@@ -211,7 +211,7 @@ class _LadderWriter:
         self.lang = lang
         self.t = catalog(lang)
         self.phases = [self.t[f"phase.{i}"] for i in range(len(PHASES))]
-        self.rows = _Collector(lang)
+        self.rows = ArrowCollector(lang)
         self.drawn = 0                              # ladders drawn so far
         self._done: dict[int, Connection] = {}     # finished connections whose ladder waits for an earlier one
         # Past WAITING_IN_MEMORY of those, the next ones wait here: id -> (arrows, record); their place in
@@ -261,7 +261,7 @@ class _LadderWriter:
         self.rows.arrows.clear()
 
     def _ladder(self, cid: int, arrows: bytearray, conn: Optional[Connection]) -> None:
-        """Draw connection `cid`'s ladder from its packed arrows (_Collector.arrows_of)."""
+        """Draw connection `cid`'s ladder from its packed arrows (ArrowCollector.arrows_of)."""
         raise NotImplementedError
 
     def origin(self, ts: float) -> None:

@@ -40,7 +40,7 @@ from ..stats import StatsCollector, conn_stats, total_stats
 from ..websocket.frames import unmask
 from .details import View, _dissect
 from .details_stream import DetailsTap
-from .flow import _Collector
+from .flow import ArrowCollector
 
 __all__ = ["ReportBuilder", "build_report", "write_report", "REPORT_DETAIL_PACKETS", "REPORT_DUMP_BYTES",
            "REPORT_LADDER_ARROWS", "REPORT_LADDERS", "REPORT_PAGE_ROWS"]
@@ -89,7 +89,7 @@ class ReportBuilder:
         self.tap = DetailsTap(Analyzer(limits, decode_as=decode_as, keylog=keylog), limits)
         self.views = {lang: View(_plain_console(), lang) for lang in LANGS}
         self.explainers = {lang: Explainer(lang) for lang in LANGS}
-        self.arrows = {lang: _Collector(lang) for lang in LANGS}
+        self.arrows = {lang: ArrowCollector(lang) for lang in LANGS}
         self.stats = StatsCollector()
         self.tap.analyzer.on_fold = self.stats.fold
         self.detail_packets = detail_packets
