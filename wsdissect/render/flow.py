@@ -73,11 +73,9 @@ class Arrow:
     head: int = 0       # an HTTP line opening `text` (before the frames it carries): cut first when too long
 
 
-def arrow_text(row: Row, words: Optional[LabelWords] = None) -> str:
+def arrow_text(row: Row, words: LabelWords) -> str:
     """What an arrow says: the packet's essence in a few words, shorter than the timeline's label. `words`: the
-    labels worded in the view's language (English by default)."""
-    if words is None:
-        words = LabelWords(DEFAULT_LANG)
+    labels worded in the view's language."""
     t = words.t
     role = row.role
     if row.frames:
@@ -153,7 +151,6 @@ class ArrowCollector:
     back, each as `arrow` made it. The roles' table grows with the distinct roles, not with the capture."""
 
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
-        self.t = catalog(lang)
         self.words = LabelWords(lang)
         self.arrows: dict[int, Optional[bytearray]] = {}
         self.phase: dict[int, int] = {}

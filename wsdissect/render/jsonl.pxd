@@ -48,7 +48,7 @@ cpdef str packet_line(Row row, LabelWords words)
 
 @cython.locals(flags=str, tls=str, notes=list, names=dict, d=str, src=str, dst=str, proto=str, role=str)
 cdef str _packet_line(Row row, str label, str end)
-cdef LabelWords _NO_WORDS
+cpdef dict _packet_record(Row row, str label)
 
 cpdef str frame_line(Frame f)
 

@@ -214,10 +214,15 @@ class JsonLinesWriter:
 
 def packet_record(row: Row, words: LabelWords) -> dict:
     """A packet's record, its label worded by `words` (render/labels.py, in the record's language)."""
+    return _packet_record(row, words.text(row))
+
+
+def _packet_record(row: Row, label: str) -> dict:
+    """packet_record with its label already worded."""
     return {"type": "packet", "no": row.no, "ts": row.ts, "conn": row.conn, "dir": row.direction,
             "src": row.src, "dst": row.dst, "flags": flag_names(row.flags), "seq": row.seq, "ack": row.ack,
             "len": row.length, "frame_len": row.frame_len, "protocol": row.protocol, "role": row.role,
-            "label": words.text(row), "info": row.info, "notes": [n.code for n in row.notes],
+            "label": label, "info": row.info, "notes": [n.code for n in row.notes],
             **({"tls": [tls_record(r) for r in row.tls]} if row.tls else {})}
 
 
@@ -235,9 +240,7 @@ def packet_line(row: Row, words: LabelWords) -> str:
 def _packet_line(row: Row, label: str, end: str) -> str:
     """packet_line(row) + end, built as one string, its label already worded."""
     if row.conn is None or row.direction is None:
-        rec = packet_record(row, _NO_WORDS)             # malformed rows: rare, take the generic path
-        rec["label"] = label
-        return _dumps(rec) + end
+        return _dumps(_packet_record(row, label)) + end     # malformed rows: rare, take the generic path
     flags = _flag_json.get(row.flags)
     if flags is None:
         flags = _flag_json[row.flags] = _esc(flag_names(row.flags))
@@ -258,8 +261,6 @@ def _packet_line(row: Row, label: str, end: str) -> str:
             f'"frame_len":{row.frame_len},"protocol":{proto},"role":{role},"label":{esc(label)},'
             f'"info":{esc(row.info)},"notes":[{",".join([esc(n.code) for n in notes]) if notes else ""}]{tls}}}{end}')
 
-
-_NO_WORDS = LabelWords()       # a placeholder: _packet_line puts in the label it was given
 
 # A frame's "dir" to "masked" and a message's "dir" to "opcode_name", memoised: a list per direction (two),
 # indexed by the few values the other fields take (2 * 8 * 16 * 2 frame entries, 16 message entries).

@@ -83,10 +83,9 @@ class LabelWords:
             "data.fragment_start": self._fragment, "control.ping": self._control,
             "control.ping_keepalive": self._control, "control.pong": self._control,
             "control.reserved": self._control, "data.framing_lost": self._unparsed, "data.unparsed": self._unparsed,
-            "tls.records": self._tls_records, "tls.in_records": self._tls_in_records,
-            "tcp.no_close_frame": self._no_close, "malformed.packet": self._malformed,
+            "tls.records": self._tls_records, "malformed.packet": self._malformed,
             "malformed.internal": self._malformed,
-        }
+        }                                   # (tls.in_records and tcp.no_close_frame come only after another: text)
 
     def text(self, row: Row) -> str:
         """Row.label in words; "" for a row without one (an analyzer made with labels=False)."""
@@ -96,7 +95,7 @@ class LabelWords:
         code = label.code
         if code == "ack.of":
             s = self._ack(label)
-        elif code == "data.one" and label.then is None:
+        elif code == "data.one":
             s = self._data_one(label, row)
         else:
             s = self._say(label, row)
